@@ -1,0 +1,720 @@
+"""The corpus: handled cases, guidance sections, checklist rules, shop profile and catalog.
+
+``load_corpus`` reads and validates everything in one pass and reports every problem as
+``file:line: message``. ``CaseStore`` changes cases safely (locked, atomic) for the console,
+the CLI and chat import.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CorpusError, CorpusNotFoundError, Problem, UnknownIdError
+from .storage import atomic_write_text, locked
+from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
+from .text import slots_in
+
+STATUSES = ("approved", "candidate", "rejected")
+ROLES = ("buyer", "agent")
+CASE_FIELDS = ("id", "buyer", "context", "reply", "scenario", "stage", "buyer_type", "tags", "source", "status", "notes")
+REQUIRED_CASE_FIELDS = ("id", "buyer", "reply", "scenario", "stage")
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
+_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
+_META = re.compile(r"^(?P<key>[a-z_]+)\s*:\s*(?P<value>.*)$")
+LOCK_NAME = ".corpus.lock"
+INBOX_FILE = "inbox.jsonl"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of a conversation."""
+
+    role: str  # "buyer" | "agent"
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A handled case: a buyer message, the conversation before it and a good agent reply."""
+
+    id: str
+    buyer: str
+    reply: str
+    scenario: str
+    stage: str
+    buyer_type: str | None = None
+    context: tuple[Turn, ...] = ()
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    status: str = "approved"
+    notes: str = ""
+    path: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else self.id
+
+    def to_dict(self) -> dict:
+        """The case as stored in JSONL (without its file position)."""
+        data: dict[str, Any] = {"id": self.id, "buyer": self.buyer}
+        if self.context:
+            data["context"] = [t.to_dict() for t in self.context]
+        data.update(reply=self.reply, scenario=self.scenario, stage=self.stage, buyer_type=self.buyer_type)
+        data["tags"] = list(self.tags)
+        data.update(source=self.source, status=self.status)
+        if self.notes:
+            data["notes"] = self.notes
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class GuidanceSection:
+    """One piece of advice (a ``##`` section of a guidance file)."""
+
+    id: str
+    title: str
+    text: str
+    scenarios: tuple[str, ...]  # ("all",) for advice that applies everywhere
+    buyer_types: tuple[str, ...] = ()
+    source: str = ""
+    path: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    def applies_to(self, scenario: str | None) -> bool:
+        return "all" in self.scenarios or (scenario is not None and scenario in self.scenarios)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "scenarios": list(self.scenarios),
+            "buyer_types": list(self.buyer_types),
+            "source": self.source,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Product:
+    """A catalog row."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    category: str
+    sizes: tuple[str, ...]
+    colours: tuple[str, ...]
+    price: float
+    stock: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class ShopProfile:
+    """The shop facts that fill ``{slots}``."""
+
+    name: str
+    slots: dict[str, str]
+    policy: dict[str, Any]
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything a trainer curates, loaded and validated."""
+
+    directory: Path
+    taxonomy: Taxonomy
+    cases: tuple[Case, ...]
+    guidance: tuple[GuidanceSection, ...]
+    shop: ShopProfile
+    catalog: tuple[Product, ...]
+    rules: Any  # checklist.RuleSet (kept loose here to avoid importing the checklist at import time)
+
+    @property
+    def approved(self) -> tuple[Case, ...]:
+        return tuple(c for c in self.cases if c.status == "approved")
+
+    def case(self, case_id: str) -> Case:
+        for c in self.cases:
+            if c.id == case_id:
+                return c
+        raise UnknownIdError(f"no case with id {case_id!r}{did_you_mean(case_id, [c.id for c in self.cases])}")
+
+    def section(self, section_id: str) -> GuidanceSection:
+        for s in self.guidance:
+            if s.id == section_id:
+                return s
+        raise UnknownIdError(
+            f"no guidance section with id {section_id!r}{did_you_mean(section_id, [s.id for s in self.guidance])}"
+        )
+
+    def guidance_for(self, scenario: str | None, buyer_type: str | None = None) -> list[GuidanceSection]:
+        """Sections specific to the scenario (and buyer type) first, then those for ``all``."""
+        specific = [s for s in self.guidance if scenario is not None and scenario in s.scenarios]
+        typed = [s for s in self.guidance if buyer_type and buyer_type in s.buyer_types and s not in specific]
+        return specific + typed
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of everything the index depends on (the cases' embedded text and labels)."""
+        digest = hashlib.sha256()
+        for case in sorted(self.cases, key=lambda c: c.id):
+            digest.update(case_fingerprint(case).encode("utf-8"))
+        return digest.hexdigest()[:16]
+
+    def stats(self) -> dict:
+        """Counts for ``assistant corpus stats --json``."""
+        approved = self.approved
+        scenarios = Counter(c.scenario for c in approved)
+        buyer_types = Counter(c.buyer_type for c in approved if c.buyer_type)
+        return {
+            "cases": len(self.cases),
+            "approved": len(approved),
+            "candidates": sum(1 for c in self.cases if c.status == "candidate"),
+            "rejected": sum(1 for c in self.cases if c.status == "rejected"),
+            "guidance_sections": len(self.guidance),
+            "rules": len(getattr(self.rules, "rules", ()) or ()),
+            "products": len(self.catalog),
+            "scenarios": {sid: scenarios.get(sid, 0) for sid in self.taxonomy.scenario_ids},
+            "buyer_types": {bid: buyer_types.get(bid, 0) for bid in self.taxonomy.buyer_type_ids},
+        }
+
+
+def case_fingerprint(case: Case) -> str:
+    """The parts of a case that decide its vectors and filters; changes here mean re-embedding."""
+    context = "\u241e".join(f"{t.role}:{t.text}" for t in case.context)
+    return "\u241f".join([case.id, case.buyer, context, case.scenario, case.stage, case.status, "|".join(case.tags)])
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_corpus(directory: str | Path, *, strict: bool = True) -> Corpus:
+    """Read and validate the corpus in ``directory``.
+
+    Args:
+        directory: the corpus directory (with ``taxonomy.toml``, ``cases/``, ``guidance/`` ...).
+        strict: raise on any problem; with ``False`` the problems are dropped and the valid parts kept
+            (the console uses this to stay usable while a trainer fixes a typo).
+
+    Returns:
+        The corpus.
+
+    Raises:
+        CorpusNotFoundError: the directory or its taxonomy is missing.
+        CorpusError: with every problem found, when ``strict``.
+    """
+    corpus, problems = _load(Path(directory))
+    if problems and strict:
+        raise CorpusError(problems)
+    return corpus
+
+
+def validate_corpus(directory: str | Path) -> list[Problem]:
+    """Every problem in the corpus (an empty list when it is valid)."""
+    return _load(Path(directory))[1]
+
+
+def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
+    directory = directory.resolve()
+    if not directory.is_dir():
+        raise CorpusNotFoundError(f"{directory}: corpus directory not found")
+    taxonomy_path = directory / "taxonomy.toml"
+    if not taxonomy_path.is_file():
+        raise CorpusNotFoundError(f"{taxonomy_path}: taxonomy file not found (is {directory} a corpus directory?)")
+    problems: list[Problem] = []
+    taxonomy = load_taxonomy(taxonomy_path)
+    shop = _load_shop(directory / "shop.toml", problems)
+    catalog = _load_catalog(directory / "catalog.csv", problems)
+    guidance = _load_guidance(directory / "guidance", taxonomy, problems)
+    cases = _load_cases(directory / "cases", taxonomy, shop, problems)
+    from .checklist import load_rules  # the checklist pulls in its matchers only when a corpus loads
+
+    rules, rule_problems = load_rules(directory / "checklist.toml", guidance_ids={s.id for s in guidance})
+    problems.extend(rule_problems)
+    corpus = Corpus(directory, taxonomy, tuple(cases), tuple(guidance), shop, tuple(catalog), rules)
+    return corpus, problems
+
+
+def case_files(directory: Path) -> list[Path]:
+    """The case files of a corpus, in a stable order."""
+    cases_dir = directory / "cases"
+    return sorted(cases_dir.glob("*.jsonl")) if cases_dir.is_dir() else []
+
+
+def _load_cases(cases_dir: Path, taxonomy: Taxonomy, shop: ShopProfile, problems: list[Problem]) -> list[Case]:
+    if not cases_dir.is_dir():
+        problems.append(Problem(str(cases_dir), None, "cases directory not found"))
+        return []
+    cases: list[Case] = []
+    seen: dict[str, str] = {}
+    for path in sorted(cases_dir.glob("*.jsonl")):
+        for case, case_problems in read_case_file(path, taxonomy, shop):
+            problems.extend(case_problems)
+            if case is None:
+                continue
+            if case.id in seen:
+                problems.append(Problem(str(path), case.line, f"duplicate case id {case.id!r} (first at {seen[case.id]})"))
+                continue
+            seen[case.id] = case.where
+            cases.append(case)
+    return cases
+
+
+def read_case_file(path: Path, taxonomy: Taxonomy | None = None, shop: ShopProfile | None = None):
+    """Yield ``(case or None, problems)`` for every non-blank line of a case file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield None, [Problem(str(path), None, f"cannot read file ({exc.strerror})")]
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        yield None, [Problem(str(path), line, "not UTF-8 text; save the file as UTF-8")]
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("//"):
+            continue
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            yield None, [Problem(str(path), number, f"bad JSON at column {exc.colno}: {exc.msg}")]
+            continue
+        yield parse_case(data, str(path), number, taxonomy, shop)
+
+
+def parse_case(
+    data: Any, path: str, line: int, taxonomy: Taxonomy | None = None, shop: ShopProfile | None = None
+) -> tuple[Case | None, list[Problem]]:
+    """Turn one decoded JSON object into a ``Case``, collecting every problem with it."""
+    problems: list[Problem] = []
+
+    def problem(message: str) -> None:
+        problems.append(Problem(path, line, message))
+
+    if not isinstance(data, dict):
+        problem("a case must be a JSON object")
+        return None, problems
+    unknown = sorted(set(data) - set(CASE_FIELDS))
+    for key in unknown:
+        problem(f"unknown field {key!r}{did_you_mean(key, CASE_FIELDS)}")
+    for key in REQUIRED_CASE_FIELDS:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problem(f"missing or empty {key!r}")
+    if problems and any("missing or empty" in p.message for p in problems):
+        return None, problems
+    case_id = data["id"].strip()
+    if not _ID_PATTERN.match(case_id):
+        problem(f"id {case_id!r} may only hold letters, digits, '-', '_' and '.' (at most 80)")
+    status = data.get("status") or "approved"
+    if status not in STATUSES:
+        problem(f"unknown status {status!r}{did_you_mean(str(status), STATUSES)}")
+    context: list[Turn] = []
+    raw_context = data.get("context") or []
+    if not isinstance(raw_context, list):
+        problem("'context' must be a list of {role, text} turns")
+        raw_context = []
+    for i, turn in enumerate(raw_context, start=1):
+        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("text"), str):
+            problem(f"context turn {i} must be {{\"role\": \"buyer\"|\"agent\", \"text\": \"...\"}}")
+            continue
+        context.append(Turn(turn["role"], turn["text"]))
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        problem("'tags' must be a list of strings")
+        tags = []
+    buyer_type = data.get("buyer_type") or None
+    if taxonomy is not None:
+        if data["scenario"] not in taxonomy.scenario_ids:
+            problem(f"unknown scenario {data['scenario']!r}{did_you_mean(data['scenario'], taxonomy.scenario_ids)}")
+        elif data["stage"] not in taxonomy.concrete_stages:
+            problem(f"unknown stage {data['stage']!r}{did_you_mean(data['stage'], taxonomy.concrete_stages)}")
+        else:
+            expected = taxonomy.stage_of(data["scenario"])
+            if expected != "any" and data["stage"] != expected:
+                problem(f"scenario {data['scenario']!r} belongs to stage {expected!r}, not {data['stage']!r}")
+        if buyer_type is not None and buyer_type not in taxonomy.buyer_type_ids:
+            problem(f"unknown buyer type {buyer_type!r}{did_you_mean(str(buyer_type), taxonomy.buyer_type_ids)}")
+    if shop is not None:
+        for slot in slots_in(data["reply"]):
+            if slot not in shop.slots:
+                problem(f"slot {{{slot}}} has no value in shop.toml [slots]{did_you_mean(slot, list(shop.slots))}")
+    for key in ("source", "notes"):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            problem(f"{key!r} must be a string")
+    if problems:
+        return None, problems
+    case = Case(
+        id=case_id,
+        buyer=data["buyer"].strip(),
+        reply=data["reply"].strip(),
+        scenario=data["scenario"],
+        stage=data["stage"],
+        buyer_type=buyer_type,
+        context=tuple(context),
+        tags=tuple(tags),
+        source=data.get("source") or "",
+        status=status,
+        notes=data.get("notes") or "",
+        path=path,
+        line=line,
+    )
+    return case, problems
+
+
+def _load_guidance(guidance_dir: Path, taxonomy: Taxonomy, problems: list[Problem]) -> list[GuidanceSection]:
+    if not guidance_dir.is_dir():
+        problems.append(Problem(str(guidance_dir), None, "guidance directory not found"))
+        return []
+    sections: list[GuidanceSection] = []
+    seen: dict[str, str] = {}
+    for path in sorted(guidance_dir.glob("*.md")):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            problems.append(Problem(str(path), None, "not UTF-8 text; save the file as UTF-8"))
+            continue
+        for section in parse_guidance(text, str(path), taxonomy, problems):
+            if section.id in seen:
+                problems.append(
+                    Problem(str(path), section.line, f"duplicate guidance id {section.id!r} (first at {seen[section.id]})")
+                )
+                continue
+            seen[section.id] = f"{path}:{section.line}"
+            sections.append(section)
+    return sections
+
+
+def parse_guidance(
+    text: str, path: str, taxonomy: Taxonomy | None = None, problems: list[Problem] | None = None
+) -> list[GuidanceSection]:
+    """Parse the ``##`` sections of one guidance Markdown file."""
+    problems = problems if problems is not None else []
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    sections = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        line_no = start + 1
+        match = _HEADING.match(lines[start])
+        if not match or not match.group("id"):
+            problems.append(Problem(path, line_no, "guidance heading needs an id: '## Title {#some-id}'"))
+            continue
+        section_id = match.group("id").strip()
+        if not _ID_PATTERN.match(section_id):
+            problems.append(Problem(path, line_no, f"guidance id {section_id!r} may only hold letters, digits, '-', '_', '.'"))
+            continue
+        meta: dict[str, str] = {}
+        body_start = start + 1
+        for i in range(start + 1, end):
+            meta_match = _META.match(lines[i].strip())
+            if not lines[i].strip() or not meta_match:
+                body_start = i
+                break
+            meta[meta_match.group("key")] = meta_match.group("value").strip()
+            body_start = i + 1
+        body = "\n".join(lines[body_start:end]).strip()
+        scenarios = _split_ids(meta.get("scenarios", ""))
+        buyer_types = _split_ids(meta.get("buyer_types", ""))
+        ok = True
+        if not scenarios:
+            problems.append(Problem(path, line_no, f"section {section_id!r} needs a 'scenarios:' line (ids or 'all')"))
+            ok = False
+        if not body:
+            problems.append(Problem(path, line_no, f"section {section_id!r} has no text"))
+            ok = False
+        if taxonomy is not None:
+            for sid in scenarios:
+                if sid != "all" and sid not in taxonomy.scenario_ids:
+                    problems.append(
+                        Problem(path, line_no, f"unknown scenario {sid!r}{did_you_mean(sid, taxonomy.scenario_ids)}")
+                    )
+                    ok = False
+            for bid in buyer_types:
+                if bid not in taxonomy.buyer_type_ids:
+                    problems.append(
+                        Problem(path, line_no, f"unknown buyer type {bid!r}{did_you_mean(bid, taxonomy.buyer_type_ids)}")
+                    )
+                    ok = False
+        for key in meta:
+            if key not in ("scenarios", "buyer_types", "source"):
+                problems.append(Problem(path, line_no, f"unknown metadata key {key!r} (use scenarios, buyer_types, source)"))
+        if ok:
+            sections.append(
+                GuidanceSection(
+                    id=section_id,
+                    title=match.group("title").strip(),
+                    text=body,
+                    scenarios=tuple(scenarios),
+                    buyer_types=tuple(buyer_types),
+                    source=meta.get("source", ""),
+                    path=path,
+                    line=line_no,
+                )
+            )
+    return sections
+
+
+def _split_ids(value: str) -> list[str]:
+    return [v.strip() for v in re.split(r"[,，\s]+", value) if v.strip()]
+
+
+def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
+    empty = ShopProfile(name="", slots={}, policy={}, info={})
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), None, "shop profile not found"))
+        return empty
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), getattr(exc, "lineno", None), f"not valid TOML: {exc}"))
+        return empty
+    slots = data.get("slots", {})
+    if not isinstance(slots, dict):
+        problems.append(Problem(str(path), None, "[slots] must be a table of name = \"text\""))
+        slots = {}
+    clean_slots = {}
+    for name, value in slots.items():
+        if not isinstance(value, str | int | float) or str(value).strip() == "":
+            problems.append(Problem(str(path), _toml_key_line(path, name), f"slot {name!r} has no value"))
+            continue
+        clean_slots[name] = str(value)
+    info = data.get("shop", {})
+    return ShopProfile(
+        name=str(info.get("name", clean_slots.get("shop", ""))),
+        slots=clean_slots,
+        policy=dict(data.get("policy", {})),
+        info=dict(info),
+    )
+
+
+def _toml_key_line(path: Path, key: str) -> int | None:
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+            if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return number
+    except OSError:
+        pass
+    return None
+
+
+CATALOG_COLUMNS = ("id", "name", "aliases", "category", "sizes", "colours", "price", "stock")
+STOCK_STATES = ("in_stock", "low_stock", "sold_out")
+
+
+def _load_catalog(path: Path, problems: list[Problem]) -> list[Product]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        problems.append(Problem(str(path), None, "catalog not found"))
+        return []
+    except UnicodeDecodeError:
+        problems.append(Problem(str(path), None, "not UTF-8 text; save the file as UTF-8"))
+        return []
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CATALOG_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        problems.append(Problem(str(path), 1, f"missing column(s): {', '.join(missing)}"))
+        return []
+    products = []
+    for row in reader:
+        line = reader.line_num
+
+        def split(value: str | None) -> tuple[str, ...]:
+            return tuple(v.strip() for v in (value or "").split("|") if v.strip())
+
+        if not (row.get("id") or "").strip() or not (row.get("name") or "").strip():
+            problems.append(Problem(str(path), line, "product needs an id and a name"))
+            continue
+        try:
+            price = float(row["price"])
+        except (TypeError, ValueError):
+            problems.append(Problem(str(path), line, f"price {row.get('price')!r} is not a number"))
+            continue
+        stock = (row.get("stock") or "").strip()
+        if stock not in STOCK_STATES:
+            problems.append(Problem(str(path), line, f"stock {stock!r} is not one of {', '.join(STOCK_STATES)}"))
+            continue
+        products.append(
+            Product(
+                id=row["id"].strip(),
+                name=row["name"].strip(),
+                aliases=split(row.get("aliases")),
+                category=(row.get("category") or "").strip(),
+                sizes=split(row.get("sizes")),
+                colours=split(row.get("colours")),
+                price=price,
+                stock=stock,
+            )
+        )
+    return products
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+class CaseStore:
+    """Adds, edits, deletes and re-labels cases in a corpus directory, safely.
+
+    Every change holds the corpus lock, re-reads the file it changes, and replaces it atomically,
+    so concurrent console sessions and CLI runs never lose each other's edits.
+    """
+
+    def __init__(self, directory: str | Path, lock_timeout_s: float = 30.0):
+        self.directory = Path(directory).resolve()
+        self.lock_timeout_s = lock_timeout_s
+
+    @property
+    def lock_path(self) -> Path:
+        return self.directory / LOCK_NAME
+
+    def _taxonomy_and_shop(self) -> tuple[Taxonomy, ShopProfile]:
+        problems: list[Problem] = []
+        shop = _load_shop(self.directory / "shop.toml", problems)
+        return load_taxonomy(self.directory / "taxonomy.toml"), shop
+
+    def _validated(self, data: dict, file: Path) -> Case:
+        taxonomy, shop = self._taxonomy_and_shop()
+        case, problems = parse_case(data, str(file), 0, taxonomy, shop)
+        if problems or case is None:
+            raise CorpusError(problems)
+        return case
+
+    def _all_ids(self) -> dict[str, Path]:
+        ids: dict[str, Path] = {}
+        for path in case_files(self.directory):
+            for case, _ in read_case_file(path):
+                if case is not None:
+                    ids[case.id] = path
+        return ids
+
+    def add(self, data: dict, file_name: str | None = None) -> Case:
+        """Append a new case (``data`` as in the JSONL format) and return it.
+
+        Args:
+            data: the case fields; a missing ``id`` is generated from the scenario.
+            file_name: the case file to append to (default: ``inbox.jsonl`` for candidates,
+                ``<scenario>.jsonl`` for approved cases).
+
+        Raises:
+            CorpusError: the case is invalid or its id is taken.
+        """
+        from .storage import append_line
+
+        with locked(self.lock_path, self.lock_timeout_s):
+            ids = self._all_ids()
+            data = dict(data)
+            if not data.get("id"):
+                data["id"] = _new_id(str(data.get("scenario") or "case"), ids)
+            if data["id"] in ids:
+                raise CorpusError([Problem(str(ids[data["id"]]), None, f"case id {data['id']!r} is already used")])
+            status = data.get("status") or "approved"
+            target = self.directory / "cases" / (file_name or (INBOX_FILE if status == "candidate" else f"{data.get('scenario')}.jsonl"))
+            case = self._validated(data, target)
+            append_line(target, case.to_json())
+            return dataclasses.replace(case, path=str(target), line=_line_count(target))
+
+    def add_many(self, records: list[dict], file_name: str) -> int:
+        """Append many new cases to one file in a single locked, atomic write; returns how many."""
+        with locked(self.lock_path, self.lock_timeout_s):
+            ids = self._all_ids()
+            target = self.directory / "cases" / file_name
+            lines = [line for line in _read_lines(target)]
+            added = 0
+            for data in records:
+                data = dict(data)
+                if not data.get("id") or data["id"] in ids:
+                    data["id"] = _new_id(str(data.get("scenario") or "case"), ids)
+                case = self._validated(data, target)
+                ids[case.id] = target
+                lines.append(case.to_json())
+                added += 1
+            atomic_write_text(target, "\n".join(lines) + "\n")
+            return added
+
+    def update(self, case_id: str, **changes: Any) -> Case:
+        """Change fields of an existing case in place (e.g. ``status="approved"`` or a new ``reply``)."""
+        with locked(self.lock_path, self.lock_timeout_s):
+            path, index, lines, data = self._locate(case_id)
+            data.update({k: v for k, v in changes.items()})
+            data["id"] = case_id
+            case = self._validated(data, path)
+            lines[index] = case.to_json()
+            atomic_write_text(path, "\n".join(lines) + "\n")
+            return dataclasses.replace(case, path=str(path), line=index + 1)
+
+    def delete(self, case_id: str) -> None:
+        """Remove a case from its file."""
+        with locked(self.lock_path, self.lock_timeout_s):
+            path, index, lines, _ = self._locate(case_id)
+            del lines[index]
+            atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+
+    def set_status(self, case_id: str, status: str) -> Case:
+        """Approve, reject or send back a case (``approved`` | ``candidate`` | ``rejected``)."""
+        if status not in STATUSES:
+            raise UnknownIdError(f"unknown status {status!r}{did_you_mean(status, STATUSES)}")
+        return self.update(case_id, status=status)
+
+    def _locate(self, case_id: str) -> tuple[Path, int, list[str], dict]:
+        for path in case_files(self.directory):
+            lines = _read_lines(path)
+            for index, line in enumerate(lines):
+                stripped = line.strip()
+                if not stripped or stripped.startswith("//"):
+                    continue
+                try:
+                    data = json.loads(stripped)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(data, dict) and data.get("id") == case_id:
+                    return path, index, lines, data
+        known = list(self._all_ids())
+        raise UnknownIdError(f"no case with id {case_id!r}{did_you_mean(case_id, known)}")
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _line_count(path: Path) -> int:
+    return len(_read_lines(path))
+
+
+def _new_id(prefix: str, taken: dict[str, Any]) -> str:
+    prefix = re.sub(r"[^A-Za-z0-9_.\-]", "-", prefix) or "case"
+    n = len(taken) + 1
+    while f"{prefix}-{n:04d}" in taken:
+        n += 1
+    return f"{prefix}-{n:04d}"
