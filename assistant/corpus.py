@@ -46,6 +46,39 @@ class Turn:
         return {"role": self.role, "text": self.text}
 
 
+ROLE_PREFIXES = {
+    "buyer": ("买家", "顾客", "客户", "buyer", "Q"),
+    "agent": ("客服", "卖家", "agent", "A"),
+}
+_PREFIX = re.compile(r"^\s*(?P<who>买家|顾客|客户|客服|卖家|buyer|agent|Q|A)\s*[:：]\s*", re.IGNORECASE)
+
+
+def parse_turn(text: str, default_role: str) -> Turn:
+    """A turn from ``"买家: ..."``/``"客服: ..."`` (also buyer:/agent:/Q:/A:) or plain text with ``default_role``."""
+    match = _PREFIX.match(text)
+    if not match:
+        return Turn(default_role, text.strip())
+    who = match.group("who").lower()
+    role = next(r for r, names in ROLE_PREFIXES.items() if who in {n.lower() for n in names})
+    return Turn(role, text[match.end():].strip())
+
+
+def parse_history(lines: list[str] | tuple[str, ...]) -> tuple[Turn, ...]:
+    """Earlier turns given on the command line or in a notebook cell, oldest first.
+
+    Prefixed lines keep their role; unprefixed ones alternate so that the last turn before the
+    current buyer message is the agent's (the usual rhythm of a chat).
+    """
+    turns: list[Turn] = []
+    n = len(lines)
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        default = "agent" if (n - 1 - i) % 2 == 0 else "buyer"
+        turns.append(parse_turn(line, default))
+    return tuple(turns)
+
+
 @dataclass(frozen=True)
 class Case:
     """A handled case: a buyer message, the conversation before it and a good agent reply."""
@@ -253,6 +286,12 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
 
     rules, rule_problems = load_rules(directory / "checklist.toml", guidance_ids={s.id for s in guidance})
     problems.extend(rule_problems)
+    from .adaptation import load_adaptation
+
+    _, adaptation_problems = load_adaptation(
+        directory / "adaptation.toml", scenario_ids=taxonomy.scenario_ids, slots=shop.slots
+    )
+    problems.extend(adaptation_problems)
     corpus = Corpus(directory, taxonomy, tuple(cases), tuple(guidance), shop, tuple(catalog), rules)
     return corpus, problems
 

@@ -75,7 +75,7 @@ class Taxonomy:
 
 def closest(name: str, choices: tuple[str, ...] | list[str]) -> str | None:
     """The valid id closest to a misspelt one, or None when nothing is close."""
-    found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
 
 

@@ -1,0 +1,599 @@
+"""The one core API: ``Assistant``. The CLI, the magics and the console are thin layers over it.
+
+``Assistant.load()`` returns a cached instance per settings (the only global state). Heavy parts
+(the embedding model, the FAISS index, BM25, the detector) load on first use; an index that is
+missing or no longer matches the corpus or model is brought up to date with a clear log message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .config import Settings
+from .corpus import Case, CaseStore, Corpus, Turn, case_fingerprint, load_corpus, parse_history
+from .errors import AssistantError, IndexStateError, InputError
+from .storage import append_line, atomic_write_text, locked
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_FILE = "feedback.jsonl"
+DETECTOR_FILE = "detector.pkl"
+LEXICAL_DIR = "lexical"
+# the detector learns from at most this many approved cases (a sample of very large corpora)
+MAX_TRAINING_CASES = 20000
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What ``build`` did to the index."""
+
+    added: int
+    removed: int
+    updated: int
+    unchanged: int
+    seconds: float
+    index_type: str
+    cases: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def __str__(self) -> str:
+        return (
+            f"index {self.index_type}: {self.cases} cases "
+            f"(+{self.added} added, -{self.removed} removed, {self.updated} updated, {self.unchanged} unchanged) "
+            f"in {self.seconds:.1f}s"
+        )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """An agent's verdict on a suggestion."""
+
+    message: str
+    reply: str
+    rating: str  # "up" | "down" | "edited"
+    sources: tuple[str, ...] = ()
+    scenario: str | None = None
+    agent: str = ""
+    created: str = ""
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "sources": list(self.sources)}
+
+
+class Assistant:
+    """Suggest, check, search and audit replies over one corpus.
+
+    Args:
+        settings: where the corpus, index and model are, and how to search.
+        corpus: an already loaded corpus (loaded from ``settings.corpus_dir`` when omitted).
+    """
+
+    _cache: ClassVar[dict[Settings, Assistant]] = {}
+    _cache_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, settings: Settings, corpus: Corpus | None = None):
+        self.settings = settings
+        self._corpus = corpus
+        self._encoder = None
+        self._engine: _Engine | None = None
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
+        """The cached assistant for these settings (created on first call).
+
+        Args:
+            settings: the settings; ``Settings.load()`` when omitted.
+            overrides: settings fields to change (e.g. ``corpus_dir=...``).
+        """
+        settings = settings or Settings.load()
+        if overrides:
+            settings = settings.replace(**overrides)
+        with cls._cache_lock:
+            found = cls._cache.get(settings)
+            if found is None:
+                found = cls._cache[settings] = cls(settings)
+            return found
+
+    @classmethod
+    def clear_cache(cls) -> None:
+        """Forget every cached assistant (tests, or after changing settings)."""
+        with cls._cache_lock:
+            cls._cache.clear()
+
+    # ------------------------------------------------------------------ parts
+
+    @property
+    def corpus(self) -> Corpus:
+        """The corpus (validated; raises ``CorpusError`` listing every problem)."""
+        if self._corpus is None:
+            self._corpus = load_corpus(self.settings.corpus_dir)
+        return self._corpus
+
+    @property
+    def encoder(self):
+        """The ``SentenceTransformer`` in use."""
+        if self._encoder is None:
+            from .embedding import load_encoder
+
+            self._encoder = load_encoder(self.settings)
+        return self._encoder
+
+    @property
+    def model_id(self) -> str:
+        return self.settings.model
+
+    @property
+    def store(self) -> CaseStore:
+        """Safe edits of the corpus cases (locked, atomic)."""
+        return CaseStore(self.settings.corpus_dir, self.settings.lock_timeout_s)
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors of many texts (the batch path)."""
+        from .embedding import encode_texts
+
+        return encode_texts(
+            self.encoder,
+            list(texts),
+            batch_size=self.settings.batch_size,
+            threads=self.settings.encode_threads_batch,
+            progress=progress,
+        )
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """The vector of one text (the latency-optimised single-message path)."""
+        from .embedding import encode_query
+
+        return encode_query(self.encoder, text, threads=self.settings.encode_threads_single)
+
+    def _vectors_for(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:
+            return self.encode_one(texts[0]).reshape(1, -1)
+        from .embedding import encode_query_batch
+
+        return encode_query_batch(self.encoder, list(texts), threads=self.settings.encode_threads_single)
+
+    # ------------------------------------------------------------------ index lifecycle
+
+    def build(self, full: bool = False, progress: bool | Callable[[int, int], None] = True) -> BuildReport:
+        """Bring the index up to date with the corpus (incrementally unless ``full``).
+
+        Args:
+            full: re-embed every case instead of only the new and changed ones.
+            progress: a terminal progress bar (``True``/``False``), or a callable ``progress(done, total)``
+                called as the cases are embedded (the console's progress bar).
+
+        Returns:
+            What changed. The detector and the BM25 index are refreshed too.
+        """
+        with self._lock:
+            report, engine = self._build(full=full, progress=progress)
+            self._engine = engine
+            return report
+
+    def invalidate(self) -> None:
+        """Forget the loaded corpus and engine after an edit; the next use re-reads and updates lazily."""
+        with self._lock:
+            self._corpus = None
+            self._engine = None
+
+    def reload(self) -> None:
+        """Re-read the corpus from disk and update the index (after trainers' edits)."""
+        with self._lock:
+            self._corpus = None
+            self._engine = None
+            _ = self.engine
+
+    @property
+    def engine(self) -> _Engine:
+        """Retrieval, detection and adaptation, ready to answer (built or updated on first use)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._open_engine()
+        return self._engine
+
+    def _index_dir(self) -> Path:
+        return self.settings.resolved_index_dir
+
+    def _open_engine(self) -> _Engine:
+        from .index import CaseIndex
+
+        corpus = self.corpus
+        index_dir = self._index_dir()
+        try:
+            dense = CaseIndex.open(index_dir, model_id=self.model_id)
+        except IndexStateError as exc:
+            logger.warning("%s — rebuilding the index", exc)
+            return self._build(full=True, progress=False)[1]
+        if dense.corpus_hash != corpus.content_hash or dense.index_type != self.settings.index_type:
+            logger.warning(
+                "索引与语料不一致 the index at %s does not match the corpus (%s): updating it",
+                index_dir,
+                "index type changed" if dense.index_type != self.settings.index_type else "cases changed",
+            )
+            return self._build(full=dense.index_type != self.settings.index_type, progress=False)[1]
+        return self._engine_for(corpus, dense)
+
+    def _build(self, full: bool, progress: bool | Callable[[int, int], None]) -> tuple[BuildReport, _Engine]:
+        from .index import CaseIndex
+        from .retrieval import case_text
+
+        corpus = self.corpus
+        started = time.perf_counter()
+        index_dir = self._index_dir()
+        dimension = self.encoder.get_sentence_embedding_dimension()
+        items = [(c.id, case_fingerprint(c), case_text(c)) for c in corpus.cases]
+        with locked(index_dir.parent / f".{index_dir.name}.lock", self.settings.lock_timeout_s):
+            dense = CaseIndex.create_or_open(
+                index_dir, model_id=self.model_id, dimension=dimension, settings=self.settings, fresh=full
+            )
+            sync = dense.sync(items, self._build_encoder(progress), corpus_hash=corpus.content_hash)
+            engine = self._engine_for(corpus, dense, rebuild_derived=True)
+        report = BuildReport(
+            added=sync.added,
+            removed=sync.removed,
+            updated=sync.updated,
+            unchanged=sync.unchanged,
+            seconds=time.perf_counter() - started,
+            index_type=self.settings.index_type,
+            cases=len(corpus.cases),
+        )
+        logger.info("%s", report)
+        return report, engine
+
+    def _build_encoder(self, progress: bool | Callable[[int, int], None]) -> Callable[[Sequence[str]], np.ndarray]:
+        if not callable(progress):
+            return lambda texts: self.encode(texts, progress=bool(progress))
+
+        def encode(texts: Sequence[str]) -> np.ndarray:
+            # in chunks, so that a caller's progress bar moves about once a second
+            texts = list(texts)
+            step = max(self.settings.batch_size, 256)
+            progress(0, len(texts))
+            parts = []
+            for start in range(0, len(texts), step):
+                parts.append(self.encode(texts[start : start + step]))
+                progress(min(start + step, len(texts)), len(texts))
+            return np.concatenate(parts) if parts else self.encode(texts)
+
+        return encode
+
+    def _engine_for(self, corpus: Corpus, dense: Any, rebuild_derived: bool = False) -> _Engine:
+        from .adaptation import Adapter, SlotFiller, load_adaptation
+        from .detection import Detector
+        from .retrieval import LexicalIndex, Retriever
+
+        index_dir = self._index_dir()
+        fingerprint = f"{corpus.content_hash}:{self.model_id}"
+        lexical = None if rebuild_derived else _load_lexical(index_dir / LEXICAL_DIR, fingerprint)
+        if lexical is None:
+            lexical = LexicalIndex.build(corpus.cases)
+            _save_lexical(lexical, index_dir / LEXICAL_DIR, fingerprint)
+        detector = None if rebuild_derived else Detector.load(index_dir / DETECTOR_FILE, corpus.taxonomy, fingerprint)
+        if detector is None:
+            training = _training_sample(corpus.approved)
+            vectors = self.encode([c.buyer for c in training])
+            detector = Detector.train(training, vectors, corpus.taxonomy, fingerprint=fingerprint)
+            detector.save(index_dir / DETECTOR_FILE)
+        retriever = Retriever(
+            corpus.cases,
+            dense,
+            self._vectors_for,
+            lexical,
+            rrf_k=self.settings.rrf_k,
+            depth=self.settings.retrieval_depth,
+            history_turns=self.settings.history_turns,
+        )
+        rules, _ = load_adaptation(corpus.directory / "adaptation.toml")
+        adapter = Adapter(
+            rules,
+            SlotFiller(corpus.shop, corpus.catalog),
+            lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
+            self.settings.min_similarity,
+        )
+        return _Engine(corpus, retriever, detector, adapter)
+
+    # ------------------------------------------------------------------ answering
+
+    def _message(self, message: str) -> str:
+        if not isinstance(message, str) or not message.strip():
+            raise InputError("买家消息为空 the buyer message is empty")
+        if len(message) > self.settings.max_message_chars:
+            raise InputError(
+                f"买家消息太长 the message has {len(message):,} characters; the limit is "
+                f"{self.settings.max_message_chars:,} (max_message_chars)"
+            )
+        from .text import clean
+
+        cleaned = clean(message)
+        if not cleaned:
+            raise InputError("买家消息只有控制字符 the buyer message has no visible text")
+        return cleaned
+
+    def _history(self, history: Iterable[Turn | str] | None) -> tuple[Turn, ...]:
+        if not history:
+            return ()
+        items = list(history)
+        if all(isinstance(t, Turn) for t in items):
+            return tuple(items)
+        if all(isinstance(t, str) for t in items):
+            return parse_history(items)
+        raise InputError("history must be a list of turns or of '买家: ...'/'客服: ...' strings")
+
+    def similar(
+        self,
+        message: str,
+        history: Iterable[Turn | str] | None = None,
+        k: int = 5,
+        *,
+        scenarios: Sequence[str] = (),
+        stages: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        status: Sequence[str] = ("approved",),
+        mode: str = "hybrid",
+    ) -> list:
+        """Handled cases similar to a buyer message (``retrieval.Hit`` records, best first)."""
+        from .retrieval import MODES, Filters
+
+        message = self._message(message)
+        turns = self._history(history)
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        self._check_labels(scenarios, stages)
+        filters = Filters(tuple(status), tuple(scenarios), tuple(stages), tuple(tags))
+        return self.engine.retriever.search(message, turns, k=max(1, k), filters=filters, mode=mode)
+
+    def _check_labels(self, scenarios: Sequence[str], stages: Sequence[str]) -> None:
+        from .taxonomy import did_you_mean
+
+        taxonomy = self.corpus.taxonomy
+        for s in scenarios:
+            if s not in taxonomy.scenario_ids:
+                raise InputError(f"unknown scenario {s!r}{did_you_mean(s, taxonomy.scenario_ids)}")
+        for s in stages:
+            if s not in taxonomy.concrete_stages:
+                raise InputError(f"unknown stage {s!r}{did_you_mean(s, taxonomy.concrete_stages)}")
+
+    def detect(self, message: str, history: Iterable[Turn | str] | None = None):
+        """Scenario, stage and buyer type of a buyer message (``detection.Detection``)."""
+        message = self._message(message)
+        turns = self._history(history)
+        return self._detect(message, turns)[0]
+
+    def _detect(self, message: str, turns: tuple[Turn, ...]):
+        engine = self.engine
+        texts = [message]
+        context = " ".join(t.text for t in turns[-self.settings.history_turns :] if t.text.strip())
+        if context:
+            texts.append(context)
+        buyer_turns = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
+        texts.extend(buyer_turns)
+        vectors = self._vectors_for(texts)
+        message_vector = vectors[0]
+        if context:
+            blended = message_vector + engine.retriever.history_weight * vectors[1]
+            query_vector = (blended / max(float(np.linalg.norm(blended)), 1e-12)).astype(np.float32)
+        else:
+            query_vector = message_vector
+        history_vectors = vectors[2 if context else 1 :]
+        hits = engine.retriever.search(message, turns, k=max(10, self.settings.k * 4), query_vector=query_vector)
+        detection = engine.detector.detect(
+            message, turns, vector=message_vector, hits=hits, history_vectors=history_vectors
+        )
+        return detection, hits
+
+    def suggest(self, message: str, history: Iterable[Turn | str] | None = None, k: int | None = None):
+        """Suggested replies for a buyer message (``adaptation.SuggestResult``).
+
+        Args:
+            message: the buyer's message.
+            history: earlier turns, oldest first (``Turn`` records or ``"买家: ..."`` strings).
+            k: how many suggestions (default ``settings.k``).
+        """
+        from .adaptation import SuggestResult
+
+        message = self._message(message)
+        turns = self._history(history)
+        k = self.settings.k if k is None else k
+        if k < 1 or k > 50:
+            raise InputError(f"k must be between 1 and 50, not {k}")
+        detection, hits = self._detect(message, turns)
+        engine = self.engine
+        guidance = tuple(engine.corpus.guidance_for(detection.scenario, detection.buyer_type)[:4])
+        suggestions, fallback = engine.adapter.suggest(
+            message, turns, detection, hits, k, guidance_ids=tuple(g.id for g in guidance)
+        )
+        note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario" if fallback else ""
+        return SuggestResult(message, turns, detection, tuple(suggestions), guidance, fallback, note)
+
+    def suggest_many(self, messages: Iterable[str], k: int | None = None) -> Iterator[Any]:
+        """``suggest`` for each message in order; a bad message yields its ``InputError`` instead."""
+        for message in messages:
+            try:
+                yield self.suggest(message, k=k)
+            except InputError as exc:
+                yield exc
+
+    def check(self, reply: str, message: str | None = None, history: Iterable[Turn | str] | None = None, *, scenario: str | None = None):
+        """Run the etiquette checklist over a reply (``checklist.CheckResult``)."""
+        from .checklist import check
+
+        if not isinstance(reply, str) or not reply.strip():
+            raise InputError("回复为空 the reply is empty")
+        if len(reply) > self.settings.max_message_chars * 10:
+            raise InputError(f"回复太长 the reply has {len(reply):,} characters")
+        turns = self._history(history)
+        return check(reply, message, list(turns), rules=self.corpus.rules, scenario=scenario)
+
+    # ------------------------------------------------------------------ trainer edits
+
+    def corpus_file(self, relative: str) -> str:
+        """The text of an editable corpus file (``guidance/x.md``, ``checklist.toml``, ``shop.toml`` ...)."""
+        from .files import read_text_file
+
+        return read_text_file(self._editable_path(relative))
+
+    def save_corpus_file(self, relative: str, text: str) -> list:
+        """Validate and save a trainer's edit of a guidance, checklist, shop or adaptation file.
+
+        The whole corpus is validated with the new text in place (in a scratch copy); the file is
+        replaced atomically only when there is no problem, so a typo never breaks the live corpus.
+
+        Returns:
+            An empty list on success.
+
+        Raises:
+            CorpusError: listing every problem the edit would introduce (nothing is written).
+        """
+        import shutil
+        import tempfile
+
+        from .corpus import LOCK_NAME, validate_corpus
+        from .errors import CorpusError
+
+        path = self._editable_path(relative)
+        with locked(self.settings.corpus_dir / LOCK_NAME, self.settings.lock_timeout_s):
+            with tempfile.TemporaryDirectory() as scratch:
+                copy = Path(scratch) / "corpus"
+                shutil.copytree(self.settings.corpus_dir, copy, ignore=shutil.ignore_patterns(".*"))
+                target = copy / path.relative_to(self.settings.corpus_dir)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+                problems = validate_corpus(copy)
+                live = str(self.settings.corpus_dir)
+                problems = [type(p)(p.path.replace(str(copy), live), p.line, p.message) for p in problems]
+            if problems:
+                raise CorpusError(problems)
+            atomic_write_text(path, text)
+        self._corpus = None
+        self._engine = None
+        return []
+
+    def _editable_path(self, relative: str) -> Path:
+        root = self.settings.corpus_dir.resolve()
+        path = (root / relative).resolve()
+        allowed = path.suffix in (".md", ".toml", ".csv") and root in path.parents
+        if not allowed:
+            raise InputError(f"{relative}: only guidance/*.md and the corpus .toml/.csv files can be edited here")
+        return path
+
+    # ------------------------------------------------------------------ feedback
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.settings.data_dir / FEEDBACK_FILE
+
+    def record_feedback(
+        self,
+        message: str,
+        reply: str,
+        rating: str,
+        *,
+        sources: Sequence[str] = (),
+        scenario: str | None = None,
+        agent: str = "",
+    ) -> Feedback:
+        """Append an agent's 👍/👎/edit to the feedback log (locked, durable)."""
+        if rating not in ("up", "down", "edited"):
+            raise InputError(f"rating must be up, down or edited, not {rating!r}")
+        if not reply.strip():
+            raise InputError("回复为空 the reply is empty")
+        item = Feedback(message, reply, rating, tuple(sources), scenario, agent, datetime.now(UTC).isoformat(timespec="seconds"))
+        path = self.feedback_path
+        with locked(path.with_suffix(".lock"), self.settings.lock_timeout_s):
+            append_line(path, json.dumps(item.to_dict(), ensure_ascii=False))
+        return item
+
+    def feedback(self) -> list[Feedback]:
+        """Every feedback entry, oldest first (a torn last line from a crash is skipped)."""
+        path = self.feedback_path
+        if not path.exists():
+            return []
+        items = []
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                items.append(Feedback(**{**data, "sources": tuple(data.get("sources", ()))}))
+            except (json.JSONDecodeError, TypeError):
+                logger.warning("%s: skipping an unreadable feedback line", path)
+        return items
+
+    def save_candidate(self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = "") -> Case:
+        """Save an agent's (edited) reply as a candidate case for trainers to approve."""
+        message = self._message(message)
+        if not reply or not reply.strip():
+            raise InputError("回复为空 the reply is empty")
+        turns = self._history(history)
+        detection = self.detect(message, turns)
+        data = {
+            "buyer": message,
+            "context": [t.to_dict() for t in turns],
+            "reply": reply.strip(),
+            "scenario": detection.scenario,
+            "stage": detection.stage,
+            "buyer_type": detection.buyer_type,
+            "tags": ["feedback"],
+            "source": f"feedback:{agent}" if agent else "feedback",
+            "status": "candidate",
+        }
+        # a literal brace in an agent's reply must not read as a slot
+        data["reply"] = data["reply"].replace("{", "{{").replace("}", "}}")
+        return self.store.add(data)
+
+
+@dataclass
+class _Engine:
+    corpus: Corpus
+    retriever: Any
+    detector: Any
+    adapter: Any
+
+
+def _training_sample(cases: Sequence[Case]) -> list[Case]:
+    if len(cases) <= MAX_TRAINING_CASES:
+        return list(cases)
+    rng = np.random.default_rng(0)
+    picked = rng.choice(len(cases), MAX_TRAINING_CASES, replace=False)
+    return [cases[i] for i in sorted(picked)]
+
+
+def _load_lexical(directory: Path, fingerprint: str):
+    from .retrieval import LexicalIndex
+
+    meta = directory / "meta.json"
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        if data.get("fingerprint") != fingerprint:
+            return None
+        return LexicalIndex.load(directory, data["case_ids"])
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # damaged BM25 files are rebuilt, never fatal
+        logger.warning("%s: BM25 index unreadable (%s); rebuilding it", directory, exc)
+        return None
+
+
+def _save_lexical(lexical, directory: Path, fingerprint: str) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lexical.save(directory)
+        atomic_write_text(directory / "meta.json", json.dumps({"fingerprint": fingerprint, "case_ids": lexical.case_ids}))
+    except (OSError, AssistantError) as exc:  # the index works from memory; saving only speeds up the next start
+        logger.warning("%s: could not save the BM25 index (%s)", directory, exc)

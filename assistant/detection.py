@@ -1,0 +1,270 @@
+"""Scenario, stage and buyer-type detection.
+
+Two signals, both learned from the corpus (no keyword lists in code):
+
+* a linear classifier (logistic regression) over character n-grams of the folded message and its
+  sentence-transformers vector, trained on the approved cases at build time;
+* a k-nearest-neighbour vote over the retrieved cases, weighted by similarity.
+
+Their probabilities are mixed; the stage follows from the scenario, except for scenarios whose
+stage is ``any`` (farewell, non_buyer), which take it from the conversation so far. The buyer
+type is classified from all of the buyer's turns, since it shows across a conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .corpus import Case, Turn
+from .storage import atomic_write_bytes
+from .taxonomy import ANY_STAGE, Taxonomy
+from .text import fold
+
+logger = logging.getLogger(__name__)
+
+NO_TYPE = "_none"
+DEFAULT_STAGE = "pre_sale"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the buyer's message is about, with confidences in [0, 1]."""
+
+    scenario: str
+    scenario_confidence: float
+    stage: str
+    buyer_type: str | None
+    buyer_type_confidence: float
+    alternatives: tuple[tuple[str, float], ...] = ()  # the runners-up: (scenario, probability)
+
+    def to_dict(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "scenario_confidence": round(self.scenario_confidence, 4),
+            "stage": self.stage,
+            "buyer_type": self.buyer_type,
+            "buyer_type_confidence": round(self.buyer_type_confidence, 4),
+            "alternatives": [{"scenario": s, "probability": round(p, 4)} for s, p in self.alternatives],
+        }
+
+
+@dataclass
+class _TextModel:
+    """Character n-gram TF-IDF + dense vector → logistic regression."""
+
+    vectorizer: Any
+    classifier: Any
+    dense_weight: float
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.classifier.classes_)
+
+    def features(self, texts: Sequence[str], vectors: np.ndarray):
+        from scipy.sparse import csr_matrix, hstack
+
+        sparse = self.vectorizer.transform([fold(t) for t in texts])
+        return hstack([sparse, csr_matrix(vectors * self.dense_weight)]).tocsr()
+
+    def predict_proba(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        return self.classifier.predict_proba(self.features(texts, vectors))
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], *, c: float, dense_weight: float):
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
+        sparse = vectorizer.fit_transform([fold(t) for t in texts])
+        features = hstack([sparse, csr_matrix(vectors * dense_weight)]).tocsr()
+        classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+        classifier.fit(features, list(labels))
+        return cls(vectorizer, classifier, dense_weight)
+
+
+class Detector:
+    """Detects scenario, stage and buyer type for a buyer message.
+
+    Build one with ``Detector.train`` (from the corpus and its case vectors) or ``Detector.load``.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        scenario_model: _TextModel,
+        buyer_model: _TextModel | None,
+        *,
+        knn_weight: float = 0.35,
+        buyer_threshold: float = 0.45,
+        fingerprint: str = "",
+    ):
+        self.taxonomy = taxonomy
+        self.scenario_model = scenario_model
+        self.buyer_model = buyer_model
+        self.knn_weight = knn_weight
+        self.buyer_threshold = buyer_threshold
+        self.fingerprint = fingerprint
+
+    # ------------------------------------------------------------------ training
+
+    @classmethod
+    def train(
+        cls, cases: Sequence[Case], vectors: np.ndarray, taxonomy: Taxonomy, *, fingerprint: str = ""
+    ) -> Detector:
+        """Fit the classifiers on approved cases.
+
+        Args:
+            cases: the approved cases.
+            vectors: their buyer-message vectors (rows aligned with ``cases``), L2-normalised.
+            taxonomy: the labels.
+            fingerprint: identifies the corpus and model the detector was trained for.
+        """
+        if len(cases) == 0:
+            raise ValueError("no approved cases to learn scenarios from")
+        scenario_model = _TextModel.fit(
+            [c.buyer for c in cases], vectors, [c.scenario for c in cases], c=8.0, dense_weight=1.0
+        )
+        buyer_texts = [_buyer_text(c.buyer, c.context) for c in cases]
+        buyer_labels = [c.buyer_type or NO_TYPE for c in cases]
+        buyer_model = None
+        if len(set(buyer_labels)) > 1:
+            buyer_model = _TextModel.fit(buyer_texts, vectors, buyer_labels, c=4.0, dense_weight=0.5)
+        return cls(taxonomy, scenario_model, buyer_model, fingerprint=fingerprint)
+
+    # ------------------------------------------------------------------ detection
+
+    def scenario_probabilities(
+        self, message: str, vector: np.ndarray, hits: Sequence[Any] = ()
+    ) -> dict[str, float]:
+        """Probability of every scenario id for one message (classifier mixed with the k-NN vote)."""
+        proba = self.scenario_model.predict_proba([message], vector.reshape(1, -1))[0]
+        scores = dict.fromkeys(self.taxonomy.scenario_ids, 0.0)
+        for label, p in zip(self.scenario_model.classes, proba, strict=True):
+            scores[label] = float(p)
+        votes = _knn_votes(hits)
+        if votes:
+            total = sum(votes.values())
+            for label in scores:
+                scores[label] = (1 - self.knn_weight) * scores[label] + self.knn_weight * votes.get(label, 0.0) / total
+        return scores
+
+    def detect(
+        self,
+        message: str,
+        history: Sequence[Turn] = (),
+        *,
+        vector: np.ndarray,
+        hits: Sequence[Any] = (),
+        history_vectors: np.ndarray | None = None,
+    ) -> Detection:
+        """Detect scenario, stage and buyer type.
+
+        Args:
+            message: the buyer's message.
+            history: earlier turns, oldest first.
+            vector: the message's own L2-normalised vector (not blended with history).
+            hits: retrieved cases for the message (records with ``.case`` and ``.similarity``).
+            history_vectors: vectors of the history's buyer turns, newest first (used for the stage
+                of ``any``-stage scenarios); encoded on demand when omitted.
+
+        Returns:
+            The detection.
+        """
+        scores = self.scenario_probabilities(message, vector, hits)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        scenario, confidence = ranked[0]
+        stage = self.taxonomy.stage_of(scenario)
+        if stage == ANY_STAGE:
+            stage = self._stage_from_history(history, history_vectors)
+        buyer_type, buyer_confidence = self._buyer_type(message, history, vector)
+        return Detection(
+            scenario=scenario,
+            scenario_confidence=float(confidence),
+            stage=stage,
+            buyer_type=buyer_type,
+            buyer_type_confidence=buyer_confidence,
+            alternatives=tuple((s, float(p)) for s, p in ranked[1:3]),
+        )
+
+    def _stage_from_history(self, history: Sequence[Turn], history_vectors: np.ndarray | None) -> str:
+        buyer_turns = [t.text for t in reversed(history) if t.role == "buyer" and t.text.strip()]
+        if not buyer_turns or history_vectors is None or len(history_vectors) == 0:
+            return DEFAULT_STAGE
+        proba = self.scenario_model.predict_proba(buyer_turns[: len(history_vectors)], history_vectors)
+        classes = self.scenario_model.classes
+        for row in proba:  # newest turn first: the most recent turn with a definite stage wins
+            stage = self.taxonomy.stage_of(classes[int(np.argmax(row))])
+            if stage != ANY_STAGE:
+                return stage
+        return DEFAULT_STAGE
+
+    def _buyer_type(self, message: str, history: Sequence[Turn], vector: np.ndarray) -> tuple[str | None, float]:
+        if self.buyer_model is None:
+            return None, 0.0
+        proba = self.buyer_model.predict_proba([_buyer_text(message, history)], vector.reshape(1, -1))[0]
+        best = int(np.argmax(proba))
+        label = self.buyer_model.classes[best]
+        if label == NO_TYPE or proba[best] < self.buyer_threshold:
+            return None, float(proba[best]) if label != NO_TYPE else 0.0
+        return label, float(proba[best])
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path: Path) -> None:
+        """Save atomically (pickle of the fitted scikit-learn models; our own file, never untrusted)."""
+        payload = {
+            "version": FORMAT_VERSION,
+            "fingerprint": self.fingerprint,
+            "scenario_model": self.scenario_model,
+            "buyer_model": self.buyer_model,
+            "knn_weight": self.knn_weight,
+            "buyer_threshold": self.buyer_threshold,
+        }
+        atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @classmethod
+    def load(cls, path: Path, taxonomy: Taxonomy, fingerprint: str) -> Detector | None:
+        """The saved detector, or None when it is missing, unreadable or trained for another corpus."""
+        try:
+            payload = pickle.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # a damaged file is simply retrained
+            logger.warning("%s: detector file unreadable (%s); it will be retrained", path, exc)
+            return None
+        if not isinstance(payload, dict) or payload.get("version") != FORMAT_VERSION:
+            return None
+        if payload.get("fingerprint") != fingerprint:
+            return None
+        return cls(
+            taxonomy,
+            payload["scenario_model"],
+            payload["buyer_model"],
+            knn_weight=payload["knn_weight"],
+            buyer_threshold=payload["buyer_threshold"],
+            fingerprint=fingerprint,
+        )
+
+
+def _buyer_text(message: str, history: Sequence[Turn]) -> str:
+    """All of the buyer's words in the conversation: the buyer type shows across turns."""
+    earlier = [t.text for t in history if t.role == "buyer"]
+    return " ".join([*earlier[-3:], message])
+
+
+def _knn_votes(hits: Sequence[Any], top: int = 10) -> dict[str, float]:
+    """Similarity-weighted scenario votes of the nearest cases (sharpened so close cases dominate)."""
+    votes: dict[str, float] = {}
+    for hit in list(hits)[:top]:
+        weight = max(float(hit.similarity), 0.0) ** 4
+        votes[hit.case.scenario] = votes.get(hit.case.scenario, 0.0) + weight
+    return {k: v for k, v in votes.items() if v > 0}
