@@ -156,6 +156,490 @@ def corpus_stats(state: CliState, as_json: bool) -> None:
         console.print(table)
 
 
+# ----------------------------------------------------------------------------- ingest, import-chats
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory for the guidance Markdown (one FILE.md per input).",
+)
+@click.option("--show-skipped", is_flag=True, help="List every skipped line (boilerplate, duplicates).")
+@click.pass_obj
+@handle_errors
+def ingest(state: CliState, files: tuple[str, ...], out_dir: str, show_skipped: bool) -> None:
+    """Turn training documents (.txt .md .html .docx .pdf) into guidance Markdown.
+
+    Detects the encoding, converts Traditional to Simplified, drops site boilerplate and inline
+    pinyin, splits the text into titled sections and writes OUT/<name>.md with the source line of
+    each section. A file that cannot be read is reported and skipped (exit 1 at the end).
+
+    \b
+    Example:
+        assistant ingest training/*.docx --out corpus/guidance/imported
+    """
+    from collections import Counter
+
+    from .ingest import ingest_files
+    from .taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(Path(state.settings().corpus_dir) / "taxonomy.toml")
+    failed = 0
+    for result in ingest_files(files, out_dir, taxonomy):
+        if not result.ok:
+            failed += 1
+            click.echo(f"错误 Error: {result.error}", err=True)
+            continue
+        reasons = Counter(s.reason for s in result.skipped)
+        skipped = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common()) or "none"
+        click.echo(
+            f"{result.path} -> {result.out}: {len(result.sections)} sections; skipped lines: {skipped}"
+        )
+        if show_skipped:
+            for line in result.skipped:
+                click.echo(f"  skipped {Path(result.path).name}:{line.line} ({line.reason}) {line.text[:60]}")
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) could not be ingested", err=True)
+        sys.exit(1)
+
+
+@cli.command("import-chats")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    metavar="jddc2018|jddc2019|csv|jsonl",
+    help="Log format (default: detected from the file).",
+)
+@click.option(
+    "--out",
+    "out_name",
+    metavar="FILE.jsonl",
+    help="Case file under corpus/cases/ (default: imported-<file stem>.jsonl).",
+)
+@click.option("--limit", type=int, help="Read at most N conversations.")
+@click.option(
+    "--labels",
+    type=click.Choice(["auto", "detector", "keywords"]),
+    default="auto",
+    show_default=True,
+    help="Who labels scenario/stage: the assistant's detector, the temporary keyword heuristic, or auto.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the summary only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+@handle_errors
+def import_chats(
+    state: CliState,
+    file: str,
+    fmt: str | None,
+    out_name: str | None,
+    limit: int | None,
+    labels: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Turn a log of real conversations into candidate cases for trainers to approve.
+
+    Each agent reply is paired with the buyer turn(s) it answers (plus earlier turns as context);
+    placeholders and links are cleaned, robot/system text is skipped, near-duplicate replies are
+    merged, and every case records its source as FILE:LINE.
+
+    \b
+    Example:
+        assistant import-chats ../shared/data/external/jddc2019-sample/chat_0.1per.txt --limit 200
+    """
+    from .chats import SKIP_REASONS, make_labeller
+    from .chats import import_chats as run_import
+
+    settings = state.settings()
+    labeller, name = make_labeller(settings, labels)
+    if name == "keywords" and labels == "auto":
+        click.echo(
+            "提示 Note: the detector is not available; labelling with the temporary keyword heuristic",
+            err=True,
+        )
+    result = run_import(
+        file,
+        fmt,
+        settings.corpus_dir,
+        labeller,
+        out=out_name,
+        limit=limit,
+        dry_run=dry_run,
+        tags=("关键词标注",) if name == "keywords" else (),
+        labeller_name=name,
+    )
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    click.echo(
+        f"{result.path} ({result.format}): {result.conversations} conversations, {result.replies} agent replies"
+    )
+    click.echo(
+        f"  候选 candidates: {len(result.candidates)} · 合并 merged near-duplicates: {result.merged} · labels: {name}"
+    )
+    if result.skipped:
+        click.echo(
+            "  跳过 skipped: " + " · ".join(f"{SKIP_REASONS[k]} {n}" for k, n in result.skipped.items())
+        )
+    if dry_run:
+        click.echo(f"dry run: nothing written (would write to {result.file})")
+    else:
+        click.echo(f"写入 wrote {result.written} candidate cases to {result.file}")
+
+
+# ----------------------------------------------------------------------------- suggest, similar, detect
+
+
+def _read_messages(path: str) -> list[str]:
+    """Messages from a text file (one per line) or a CSV with a ``message`` column."""
+    from .files import read_text_file
+
+    file = Path(path)
+    text = read_text_file(file)
+    if file.suffix.lower() == ".csv":
+        import csv
+        import io
+
+        reader = csv.DictReader(io.StringIO(text))
+        columns = reader.fieldnames or []
+        if "message" not in columns:
+            from .errors import FileFormatError
+            from .taxonomy import did_you_mean
+
+            raise FileFormatError(
+                f"{file}:1: no 'message' column (columns: {', '.join(columns) or 'none'}){did_you_mean('message', columns)}"
+            )
+        return [row.get("message") or "" for row in reader]
+    return text.split("\n")[: -1 if text.endswith("\n") else None]
+
+
+def _render_suggestions(result) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    d = result.detection
+    buyer = f" · 买家类型 {d.buyer_type}" if d.buyer_type else ""
+    console.print(
+        f"[bold]场景[/bold] {escape(d.scenario)} ({d.scenario_confidence:.0%}) · 阶段 {escape(d.stage)}{escape(buyer)}"
+    )
+    if result.note:
+        console.print(f"[yellow]{escape(result.note)}[/yellow]")
+    for rank, s in enumerate(result.suggestions, start=1):
+        console.print(f"\n[bold cyan]{rank}.[/bold cyan] {escape(s.reply)}")
+        origin = "通用安全回复 fallback" if s.fallback else "来源 " + ", ".join(s.sources)
+        console.print(f"   [dim]{escape(origin)} · 场景 {escape(s.scenario)} · score {s.score:.2f}[/dim]")
+        for fix in s.fixes:
+            console.print(f"   [green]已修正 {escape(fix)}[/green]")
+        for v in s.violations:
+            console.print(f"   [red]{escape(v.severity)} {escape(v.rule)}[/red]: {escape(v.message)}")
+    if result.guidance:
+        console.print("\n[bold]相关指导 guidance[/bold]")
+        for g in result.guidance:
+            console.print(f"  · {escape(g.title)} [dim]({escape(g.id)})[/dim]")
+
+
+@cli.command()
+@click.argument("message", required=False)
+@click.option("--history", multiple=True, help="An earlier turn, oldest first; prefix with 买家:/客服: (repeatable).")
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="How many suggestions (default 3).")
+@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Text file (one message per line) or CSV with a 'message' column.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per message with --file).")
+@click.pass_obj
+@handle_errors
+def suggest(state: CliState, message, history, k, file_, as_json) -> None:
+    """Suggest replies for a buyer message (推荐回复).
+
+    Prints the detected scenario, stage and buyer type, the suggestions with their source cases
+    and checklist results, and the guidance that applies.
+
+    \b
+    Examples:
+        assistant suggest "亲 这个T恤有M码吗"
+        assistant suggest "那L呢" --history "买家: M码有吗" --history "客服: M码有现货哦"
+        assistant suggest --file messages.txt --json
+    """
+    from .errors import InputError
+
+    if (message is None) == (file_ is None):
+        raise InputError("give a MESSAGE or --file FILE (one of them)")
+    assistant = state.assistant()
+    if file_ is None:
+        result = assistant.suggest(message, history=list(history), k=k)
+        if as_json:
+            echo_json(result.to_dict())
+        else:
+            _render_suggestions(result)
+        return
+    messages = _read_messages(file_)
+    from tqdm import tqdm
+
+    failed = 0
+    for number, result in enumerate(
+        tqdm(assistant.suggest_many(messages, k=k), total=len(messages), disable=len(messages) < 50, file=sys.stderr, desc="suggest"),
+        start=1,
+    ):
+        if isinstance(result, InputError):
+            failed += 1
+            item = {"message": messages[number - 1], "error": f"{file_}:{number}: {result}"}
+            if as_json:
+                echo_json(item)
+            else:
+                click.echo(item["error"], err=True)
+            continue
+        if as_json:
+            echo_json(result.to_dict())
+        else:
+            click.echo(f"\n[{number}] {result.message}")
+            _render_suggestions(result)
+    if failed:
+        click.echo(f"{failed} of {len(messages)} message(s) could not be answered", err=True)
+
+
+@cli.command()
+@click.argument("message")
+@click.option("--history", multiple=True, help="An earlier turn, oldest first (repeatable).")
+@click.option("--k", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--scenario", "scenarios", multiple=True, help="Only cases of this scenario (repeatable).")
+@click.option("--stage", "stages", multiple=True, help="Only cases of this stage (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Only cases with this tag (repeatable).")
+@click.option("--status", "statuses", multiple=True, default=("approved",), show_default=True, help="Case status (repeatable).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@handle_errors
+def similar(state: CliState, message, history, k, scenarios, stages, tags, statuses, mode, as_json) -> None:
+    """Find handled cases similar to a buyer message (相似案例).
+
+    \b
+    Example:
+        assistant similar "快递怎么还没到" --k 5
+    """
+    hits = state.assistant().similar(
+        message, history=list(history), k=k, scenarios=scenarios, stages=stages, tags=tags, status=statuses, mode=mode
+    )
+    if as_json:
+        echo_json([h.to_dict() for h in hits])
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table("#", "id", "场景 scenario", "sim", "买家 buyer", "回复 reply")
+    for rank, h in enumerate(hits, start=1):
+        table.add_row(str(rank), escape(h.case.id), escape(h.case.scenario), f"{h.similarity:.2f}", escape(h.case.buyer), escape(h.case.reply))
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("message")
+@click.option("--history", multiple=True, help="An earlier turn, oldest first (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@handle_errors
+def detect(state: CliState, message, history, as_json) -> None:
+    """Detect the scenario, stage and buyer type of a buyer message (场景识别).
+
+    \b
+    Example:
+        assistant detect "都五天了还没发货"
+    """
+    detection = state.assistant().detect(message, history=list(history))
+    if as_json:
+        echo_json(detection.to_dict())
+        return
+    buyer = detection.buyer_type or "-"
+    click.echo(
+        f"场景 {detection.scenario} ({detection.scenario_confidence:.0%}) · 阶段 {detection.stage} · 买家类型 {buyer}"
+    )
+
+
+@cli.command("eval")
+@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Labeled messages (JSONL; default tests/data/eval_messages.jsonl).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@handle_errors
+def evaluate(state: CliState, file_, as_json) -> None:
+    """Detection accuracy and retrieval relevance on a labeled message set (评估).
+
+    Reports scenario/stage/buyer-type accuracy and, for each retrieval mode, how often the
+    top 1 and top 3 retrieved cases share the message's scenario.
+
+    \b
+    Example:
+        assistant eval
+    """
+    from .evaluation import default_eval_file, evaluate as run_eval, load_labeled
+
+    report = run_eval(state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file()))
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        click.echo(report.to_text())
+
+
+# ----------------------------------------------------------------------------- trainer: cases
+
+
+@cli.group()
+def case() -> None:
+    """Add, approve, reject and delete corpus cases (trainers)."""
+
+
+@case.command("list")
+@click.option("--status", type=click.Choice(["approved", "candidate", "rejected"]), help="Only this status.")
+@click.option("--scenario", help="Only this scenario.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.pass_obj
+@handle_errors
+def case_list(state: CliState, status, scenario, as_json) -> None:
+    """List cases, e.g. the candidates waiting for approval.
+
+    \b
+    Example:
+        assistant case list --status candidate
+    """
+    from .corpus import load_corpus
+
+    for c in load_corpus(state.settings().corpus_dir).cases:
+        if (status and c.status != status) or (scenario and c.scenario != scenario):
+            continue
+        if as_json:
+            echo_json(c.to_dict())
+        else:
+            click.echo(f"{c.id}\t{c.status}\t{c.scenario}\t{c.buyer}\t→ {c.reply}")
+
+
+@case.command("add")
+@click.option("--buyer", required=True, help="The buyer message.")
+@click.option("--reply", required=True, help="The good reply (may use {slots}).")
+@click.option("--scenario", required=True, help="Scenario id.")
+@click.option("--buyer-type", default=None, help="Buyer type id.")
+@click.option("--status", type=click.Choice(["approved", "candidate"]), default="candidate", show_default=True)
+@click.pass_obj
+@handle_errors
+def case_add(state: CliState, buyer, reply, scenario, buyer_type, status) -> None:
+    """Add a case (validated before it is saved).
+
+    \b
+    Example:
+        assistant case add --buyer "能开发票吗" --reply "可以的亲，{invoice_time}开好" --scenario invoice
+    """
+    from .corpus import load_corpus
+
+    corpus = load_corpus(state.settings().corpus_dir, strict=False)
+    stage = corpus.taxonomy.stage_of(scenario) if scenario in corpus.taxonomy.scenario_ids else "pre_sale"
+    saved = state.assistant().store.add(
+        {
+            "buyer": buyer,
+            "reply": reply,
+            "scenario": scenario,
+            "stage": "pre_sale" if stage == "any" else stage,
+            "buyer_type": buyer_type,
+            "status": status,
+            "source": "cli",
+        }
+    )
+    click.echo(f"added {saved.id} ({saved.status}) to {saved.path}")
+
+
+def _set_status(state: CliState, case_ids: tuple[str, ...], status: str) -> None:
+    store = state.assistant().store
+    for case_id in case_ids:
+        saved = store.set_status(case_id, status)
+        click.echo(f"{saved.id}: {saved.status}")
+
+
+@case.command("approve")
+@click.argument("case_ids", nargs=-1, required=True)
+@click.pass_obj
+@handle_errors
+def case_approve(state: CliState, case_ids) -> None:
+    """Approve candidate cases so that they are retrieved (run `assistant build` after).
+
+    \b
+    Example:
+        assistant case approve inbox-0001 inbox-0002
+    """
+    _set_status(state, case_ids, "approved")
+
+
+@case.command("reject")
+@click.argument("case_ids", nargs=-1, required=True)
+@click.pass_obj
+@handle_errors
+def case_reject(state: CliState, case_ids) -> None:
+    """Reject candidate cases (kept in the file, never retrieved).
+
+    \b
+    Example:
+        assistant case reject inbox-0003
+    """
+    _set_status(state, case_ids, "rejected")
+
+
+@case.command("delete")
+@click.argument("case_ids", nargs=-1, required=True)
+@click.pass_obj
+@handle_errors
+def case_delete(state: CliState, case_ids) -> None:
+    """Delete cases from the corpus.
+
+    \b
+    Example:
+        assistant case delete inbox-0004
+    """
+    store = state.assistant().store
+    for case_id in case_ids:
+        store.delete(case_id)
+        click.echo(f"deleted {case_id}")
+
+
+# ----------------------------------------------------------------------------- console
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Local port to serve on.")
+@click.option("--headless", is_flag=True, help="Do not open a browser window (servers, tests).")
+@click.pass_obj
+@handle_errors
+def console(state: CliState, port: int, headless: bool) -> None:
+    """Open the web console for agents, trainers and analysts (网页控制台).
+
+    Runs `streamlit run console/app.py`; the global options (--corpus, --data-dir, ...) apply to it.
+
+    \b
+    Example:
+        assistant console --port 8501
+    """
+    import os
+    import subprocess
+
+    from .config import PROJECT_ROOT
+    from .errors import InputError
+
+    app = PROJECT_ROOT / "console" / "app.py"
+    if not app.is_file():
+        raise InputError(f"{app}: the console is not there (it ships with the source checkout)")
+    state.settings()  # a bad option or settings file fails here, with its one-line message
+    env = dict(os.environ)
+    if state.config:
+        env["ASSISTANT_CONFIG"] = str(Path(state.config).resolve())
+    for name, value in state.overrides.items():
+        if value is not None:
+            env[f"ASSISTANT_{name.upper()}"] = str(Path(value).resolve()) if name.endswith("_dir") else str(value)
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false"]
+    click.echo(f"控制台 console: http://localhost:{port}", err=True)
+    sys.exit(subprocess.call(command, env=env))
+
+
 # ----------------------------------------------------------------------------- entry point
 
 

@@ -1,0 +1,1116 @@
+"""Chat logs: read real conversations and turn them into candidate cases for trainers.
+
+Readers (``read_conversations``) turn a log in one of ``FORMATS`` into ``Conversation`` records of
+``ChatTurn`` (role ``buyer`` or ``agent``, raw text, file and line). The audit module reads logs
+through the same interface.
+
+``import_chats`` pairs every agent reply with the buyer turns it answers (plus a few earlier turns
+as context), cleans placeholders and links, skips robot/system text and replies too short to teach
+anything, merges near-duplicate replies (character shingles, MinHash + Jaccard), labels each
+candidate with a labeller callable and appends them to ``corpus/cases/<name>.jsonl`` with status
+``candidate`` and ``source`` = ``file:line`` of the agent turn.
+
+What counts as a placeholder, a system message or robot text, the accepted CSV column and role
+names, and the temporary keyword labeller live in ``chat_patterns.toml`` beside this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import logging
+import re
+import tomllib
+import unicodedata
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .corpus import Case, Turn
+from .errors import AssistantError, CorpusError, FileFormatError, InputError, UnknownIdError
+from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("jddc2018", "jddc2019", "csv", "jsonl")
+PATTERNS_FILE = Path(__file__).with_name("chat_patterns.toml")
+_SNIFF_BYTES = 65536
+
+# reasons a reply does not become a candidate (keys of ImportResult.skipped), with their labels
+SKIP_REASONS = {
+    "system": "机器人/系统消息 robot or system text",
+    "placeholder": "只有占位符 placeholder only",
+    "no_buyer": "没有买家消息 no buyer turn before it",
+    "short": "太短 too short",
+    "already_imported": "已导入 already imported",
+}
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One message of a chat log, as written (placeholders and links not yet cleaned).
+
+    ``line`` is the line number in ``path``; for paired-file formats (jddc2018 questions/answers,
+    jddc2019 dev question/answer) buyer and agent turns of one conversation live in different files,
+    so every turn carries its own ``path``.
+    """
+
+    role: str  # "buyer" | "agent"
+    text: str
+    line: int
+    session: str
+    path: str = ""
+
+    @property
+    def where(self) -> str:
+        """``path:line`` of the turn."""
+        return f"{self.path}:{self.line}"
+
+    def to_dict(self) -> dict:
+        return {
+            "role": self.role,
+            "text": self.text,
+            "line": self.line,
+            "session": self.session,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The turns of one chat session, oldest first; ``path`` is the file it was read from."""
+
+    session: str
+    turns: tuple[ChatTurn, ...]
+    path: str
+
+    def to_dict(self) -> dict:
+        return {"session": self.session, "path": self.path, "turns": [t.to_dict() for t in self.turns]}
+
+
+# ----------------------------------------------------------------------------- patterns
+
+
+@dataclass(frozen=True)
+class ChatPatterns:
+    """The compiled contents of ``chat_patterns.toml``."""
+
+    buyer_roles: frozenset[str]
+    agent_roles: frozenset[str]
+    columns: dict[str, tuple[str, ...]]
+    placeholders: tuple[tuple[re.Pattern, str], ...]
+    system: tuple[re.Pattern, ...]
+    robot: tuple[re.Pattern, ...]
+    empty: re.Pattern
+    min_reply_chars: int
+    max_reply_chars: int
+    min_buyer_chars: int
+    context_turns: int
+    dedup: dict[str, Any]
+    agent_markers: re.Pattern
+    labels: dict[str, Any]
+
+
+@functools.lru_cache(maxsize=4)
+def load_patterns(path: str | Path = PATTERNS_FILE) -> ChatPatterns:
+    """Read and compile a chat patterns file (default: the one shipped beside this module).
+
+    Raises:
+        FileFormatError: the file is not valid TOML or a regex does not compile.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FileFormatError(f"{path}: cannot read chat patterns ({exc})") from None
+
+    def rx(pattern: str) -> re.Pattern:
+        try:
+            return re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise FileFormatError(f"{path}: bad regex {pattern!r}: {exc}") from None
+
+    clean = data.get("clean", {})
+    roles = data.get("roles", {})
+    return ChatPatterns(
+        buyer_roles=frozenset(str(r).lower() for r in roles.get("buyer", [])),
+        agent_roles=frozenset(str(r).lower() for r in roles.get("agent", [])),
+        columns={k: tuple(str(c).lower() for c in v) for k, v in data.get("columns", {}).items()},
+        placeholders=tuple((rx(p["pattern"]), p.get("replace", "")) for p in clean.get("placeholders", [])),
+        system=tuple(rx(p) for p in clean.get("system", [])),
+        robot=tuple(rx(p) for p in clean.get("robot", [])),
+        empty=rx(clean.get("empty_chars", r"\s*")),
+        min_reply_chars=int(clean.get("min_reply_chars", 4)),
+        max_reply_chars=int(clean.get("max_reply_chars", 400)),
+        min_buyer_chars=int(clean.get("min_buyer_chars", 1)),
+        context_turns=int(clean.get("context_turns", 4)),
+        dedup=dict(data.get("dedup", {})),
+        agent_markers=rx(
+            "|".join(re.escape(m) for m in data.get("jddc2018", {}).get("agent_markers", [])) or "(?!)"
+        ),
+        labels=dict(data.get("labels", {})),
+    )
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def detect_format(path: str | Path) -> str | None:
+    """Guess the format of a chat log from its name and first lines.
+
+    Args:
+        path: the log file.
+
+    Returns:
+        One of ``FORMATS``, or None when the file does not look like any of them (or is unreadable).
+    """
+    path = Path(path)
+    if _jddc2018_sibling(path) is not None and path.suffix.lower() == ".txt":
+        return "jddc2018"
+    if _dev_sibling(path) is not None:
+        return "jddc2019"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+    from .ingest import decode_text
+
+    try:
+        text = decode_text(head, path) if len(head) < _SNIFF_BYTES else head.decode("utf-8", errors="ignore")
+    except FileFormatError:
+        return None
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    if first.lstrip().startswith("<session"):
+        return "jddc2019"
+    fields = first.split("\t")
+    if len(fields) >= 7 and fields[2].strip() in ("0", "1"):
+        return "jddc2019"
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json") or first.lstrip().startswith("{"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    return None
+
+
+def read_conversations(path: str | Path, fmt: str | None = None) -> Iterator[Conversation]:
+    """Read the conversations of a chat log, oldest turn first.
+
+    Args:
+        path: the log. For ``jddc2018`` either file of a ``*Questions.txt``/``*Answers.txt`` pair
+            (the sibling is found beside it); for ``jddc2019`` a ``chat*.txt`` TSV or either file of
+            the ``dev_question.txt``/``dev_answer.txt`` pair.
+        fmt: one of ``FORMATS``; None detects it with ``detect_format``.
+
+    Returns:
+        An iterator of conversations (read lazily; errors surface while iterating).
+
+    Raises:
+        FileFormatError: the file is missing, unreadable, not text, or not in the format, reported
+            as ``path:line: message`` where there is a line.
+        UnknownIdError: ``fmt`` is not a known format.
+    """
+    path = Path(path)
+    if fmt is None:
+        fmt = detect_format(path)
+        if fmt is None:
+            _read_text(path)  # a missing or binary file reports that rather than "unknown format"
+            raise FileFormatError(f"{path}: cannot tell the chat format; pass --format ({'|'.join(FORMATS)})")
+    if fmt not in FORMATS:
+        raise UnknownIdError(
+            f"unknown chat format {fmt!r}{did_you_mean(fmt, FORMATS)} (one of {', '.join(FORMATS)})"
+        )
+    readers = {"jddc2018": _read_jddc2018, "jddc2019": _read_jddc2019, "csv": _read_csv, "jsonl": _read_jsonl}
+    return readers[fmt](path)
+
+
+def _read_text(path: Path) -> str:
+    from .ingest import decode_text
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise FileFormatError(f"{path}: is a directory, not a chat log") from None
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot read file ({exc.strerror})") from None
+    return decode_text(raw, path)
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+_PAIR_WORDS = (
+    ("Questions", "Answers"),
+    ("questions", "answers"),
+    ("Question", "Answer"),
+    ("question", "answer"),
+)
+
+
+def _swap_pair(name: str, pairs: Iterable[tuple[str, str]]) -> str | None:
+    for a, b in pairs:
+        if a in name:
+            return name.replace(a, b)
+        if b in name:
+            return name.replace(b, a)
+    return None
+
+
+def _jddc2018_sibling(path: Path) -> Path | None:
+    if "dev_question" in path.name or "dev_answer" in path.name:
+        return None
+    other = _swap_pair(path.name, _PAIR_WORDS)
+    return path.with_name(other) if other and path.with_name(other).is_file() else None
+
+
+def _dev_sibling(path: Path) -> Path | None:
+    other = _swap_pair(path.name, (("dev_question", "dev_answer"), ("test_question", "test_answer")))
+    return path.with_name(other) if other and path.with_name(other).is_file() else None
+
+
+def _read_jddc2018(path: Path) -> Iterator[Conversation]:
+    sibling = _jddc2018_sibling(path)
+    if sibling is None:
+        raise FileFormatError(
+            f"{path}: jddc2018 needs a *Questions.txt file and its *Answers.txt sibling in the same folder"
+        )
+    questions_path, answers_path = (path, sibling) if _is_question_name(path.name) else (sibling, path)
+    questions = _lines(_read_text(questions_path))
+    answers = _lines(_read_text(answers_path))
+    if len(questions) != len(answers):
+        raise FileFormatError(
+            f"{answers_path}: {len(answers)} lines but {questions_path.name} has {len(questions)}; "
+            "the two files must be aligned line by line"
+        )
+    patterns = load_patterns()
+    # Segments the agents are known to have written: a context segment found here is an agent turn.
+    known_agent = {_norm(seg) for line in answers for seg in line.split(",")}
+    known_agent = {seg for seg in known_agent if len(seg) >= 5}
+    for number, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
+        session = f"{questions_path.stem}:{number}"
+        segments = [s.strip() for s in question.split(",") if s.strip()]
+        turns: list[ChatTurn] = []
+        # the context ends with the buyer's turn: the last segment with words that is not a system card
+        spoken = [
+            i
+            for i, seg in enumerate(segments)
+            if not _is_system(seg, patterns) and clean_chat_text(seg, patterns)
+        ]
+        last_buyer = spoken[-1] if spoken else len(segments) - 1
+        for i, segment in enumerate(segments):
+            last = i >= last_buyer
+            agent = not last and (
+                _norm(segment) in known_agent or bool(patterns.agent_markers.search(segment))
+            )
+            role = "agent" if agent else "buyer"
+            turns.append(ChatTurn(role, segment, number, session, str(questions_path)))
+        for segment in answer.split(","):
+            if segment.strip():
+                turns.append(ChatTurn("agent", segment.strip(), number, session, str(answers_path)))
+        if turns:
+            yield Conversation(session, tuple(turns), str(path))
+
+
+def _is_question_name(name: str) -> bool:
+    return "question" in name.lower()
+
+
+def _read_jddc2019(path: Path) -> Iterator[Conversation]:
+    if _dev_sibling(path) is not None:
+        yield from _read_jddc2019_dev(path)
+        return
+    text = _read_text(path)
+    if text.lstrip().startswith("<session"):
+        raise FileFormatError(
+            f"{path}: a jddc2019 dev file needs its dev_question/dev_answer sibling beside it"
+        )
+    turns: list[ChatTurn] = []
+    session = None
+    for number, line in enumerate(_lines(text), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t", 6)
+        if len(fields) < 7:
+            raise FileFormatError(
+                f"{path}:{number}: expected 7 tab-separated columns "
+                f"(session_id, user_id, waiter_send, is_transfer, is_repeat, sku, content), found {len(fields)}"
+            )
+        sid, waiter = fields[0].strip(), fields[2].strip()
+        if waiter not in ("0", "1"):
+            raise FileFormatError(
+                f"{path}:{number}: waiter_send must be 0 (buyer) or 1 (agent), not {waiter!r}"
+            )
+        if sid != session and turns:
+            yield Conversation(session or "", tuple(turns), str(path))
+            turns = []
+        session = sid
+        turns.append(
+            ChatTurn("agent" if waiter == "1" else "buyer", fields[6].strip(), number, sid, str(path))
+        )
+    if turns:
+        yield Conversation(session or "", tuple(turns), str(path))
+
+
+_SESSION_OPEN = re.compile(r"^<session\s+([^>]+)>\s*$")
+_SESSION_CLOSE = re.compile(r"^</session\s+([^>]+)>\s*$")
+_DEV_Q = re.compile(r"^<Q(\d+)>(.*)</Q\1>\s*$")
+_DEV_CONTEXT = re.compile(r"^([QA]):\t?(.*)$")
+
+
+def _read_jddc2019_dev(path: Path) -> Iterator[Conversation]:
+    sibling = _dev_sibling(path)
+    assert sibling is not None
+    question_path, answer_path = (path, sibling) if "question" in path.name else (sibling, path)
+    answers = _dev_answers(answer_path)
+    session: str | None = None
+    turns: list[ChatTurn] = []
+    for number, line in enumerate(_lines(_read_text(question_path)), start=1):
+        line = line.rstrip()
+        if not line.strip() or line.strip() in ("<context>", "</context>"):
+            continue
+        if m := _SESSION_OPEN.match(line):
+            session, turns = m.group(1).strip(), []
+            continue
+        if session is None:
+            raise FileFormatError(f"{question_path}:{number}: text outside a <session ...> block")
+        if m := _SESSION_CLOSE.match(line):
+            yield Conversation(session, tuple(turns), str(path))
+            session = None
+            continue
+        if m := _DEV_Q.match(line):
+            for part in m.group(2).split("!@@@!"):
+                turns.append(ChatTurn("buyer", part.strip(), number, session, str(question_path)))
+            replies = answers.get(session, [])
+            index = int(m.group(1)) - 1
+            if index >= len(replies):
+                raise FileFormatError(f"{answer_path}: session {session} has no answer for <Q{index + 1}>")
+            answer_line, answer = replies[index]
+            for part in _first_reference(answer).split("!@@@!"):
+                if part.strip():
+                    turns.append(ChatTurn("agent", part.strip(), answer_line, session, str(answer_path)))
+            continue
+        if m := _DEV_CONTEXT.match(line):
+            role = "buyer" if m.group(1) == "Q" else "agent"
+            text = _first_reference(m.group(2)) if role == "agent" else m.group(2)
+            for part in text.split("!@@@!"):
+                if part.strip():
+                    turns.append(ChatTurn(role, part.strip(), number, session, str(question_path)))
+            continue
+        raise FileFormatError(f"{question_path}:{number}: expected Q:/A: context lines or <Qn>...</Qn>")
+    if session is not None:
+        raise FileFormatError(f"{question_path}: session {session} is not closed with </session {session}>")
+
+
+def _dev_answers(path: Path) -> dict[str, list[tuple[int, str]]]:
+    answers: dict[str, list[tuple[int, str]]] = {}
+    session = None
+    for number, line in enumerate(_lines(_read_text(path)), start=1):
+        if not line.strip():
+            continue
+        if m := _SESSION_OPEN.match(line.strip()):
+            session = m.group(1).strip()
+            answers[session] = []
+        elif _SESSION_CLOSE.match(line.strip()):
+            session = None
+        elif session is None:
+            raise FileFormatError(f"{path}:{number}: text outside a <session ...> block")
+        else:
+            answers[session].append((number, line))
+    return answers
+
+
+def _first_reference(text: str) -> str:
+    """The first of the ``<sep>``-separated human references that is not ``NULL``."""
+    for ref in text.split("<sep>"):
+        if ref.strip() and ref.strip() != "NULL":
+            return ref.strip()
+    return ""
+
+
+def _role(value: Any, patterns: ChatPatterns, where: str) -> str:
+    key = str(value).strip().lower()
+    if key in patterns.buyer_roles:
+        return "buyer"
+    if key in patterns.agent_roles:
+        return "agent"
+    raise FileFormatError(f"{where}: unknown role {str(value)!r} (expected buyer/agent, 客户/客服 or 0/1)")
+
+
+def _pick_column(names: list[str], wanted: tuple[str, ...]) -> str | None:
+    lowered = {n.strip().lower().lstrip("\ufeff"): n for n in names if n}
+    return next((lowered[w] for w in wanted if w in lowered), None)
+
+
+def _read_csv(path: Path) -> Iterator[Conversation]:
+    text = _read_text(path)
+    if not text.strip():
+        raise FileFormatError(f"{path}: empty file")
+    patterns = load_patterns()
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    names = list(reader.fieldnames or [])
+    columns = {key: _pick_column(names, patterns.columns.get(key, ())) for key in ("session", "role", "text")}
+    missing = [key for key in ("role", "text") if columns[key] is None]
+    if missing:
+        expected = "; ".join(f"{key}: {'/'.join(patterns.columns.get(key, ())[:6])}" for key in missing)
+        raise FileFormatError(
+            f"{path}:1: missing column(s) {', '.join(missing)} (found {', '.join(names)}; expected {expected})"
+        )
+    default_session = path.stem
+    session, turns = None, []
+    previous_end = 1
+    try:
+        for row in reader:
+            number = previous_end + 1
+            previous_end = reader.line_num
+            value = (row.get(columns["text"]) or "").strip()
+            role_value = row.get(columns["role"])
+            if not value and not (role_value or "").strip():
+                continue
+            sid = (row.get(columns["session"]) or "").strip() if columns["session"] else default_session
+            role = _role(role_value, patterns, f"{path}:{number}")
+            if sid != session and turns:
+                yield Conversation(session or default_session, tuple(turns), str(path))
+                turns = []
+            session = sid
+            if value:
+                turns.append(ChatTurn(role, value, number, sid, str(path)))
+    except csv.Error as exc:
+        raise FileFormatError(f"{path}:{reader.line_num}: bad CSV ({exc})") from None
+    if turns:
+        yield Conversation(session or default_session, tuple(turns), str(path))
+
+
+def _field(record: dict, names: tuple[str, ...]) -> Any:
+    lowered = {str(k).lower(): v for k, v in record.items()}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _read_jsonl(path: Path) -> Iterator[Conversation]:
+    patterns = load_patterns()
+    session_names = patterns.columns.get("session", ("session",))
+    role_names = patterns.columns.get("role", ("role",))
+    text_names = patterns.columns.get("text", ("text",))
+    session, turns = None, []
+    for number, line in enumerate(_lines(_read_text(path)), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(f"{where}: bad JSON at column {exc.colno}: {exc.msg}") from None
+        if not isinstance(record, dict):
+            raise FileFormatError(f"{where}: each line must be a JSON object")
+        sid = str(_field(record, session_names) or f"{path.stem}:{number}")
+        if "turns" in record:
+            if turns:
+                yield Conversation(session or "", tuple(turns), str(path))
+                turns, session = [], None
+            raw_turns = record["turns"]
+            if not isinstance(raw_turns, list):
+                raise FileFormatError(f"{where}: 'turns' must be a list of {{role, text}} objects")
+            conversation = []
+            for i, turn in enumerate(raw_turns, start=1):
+                if not isinstance(turn, dict):
+                    raise FileFormatError(f"{where}: turn {i} must be an object with role and text")
+                role_value, text = _field(turn, role_names), _field(turn, text_names)
+                if role_value is None or not isinstance(text, str):
+                    raise FileFormatError(f"{where}: turn {i} needs a 'role' and a 'text' string")
+                if text.strip():
+                    conversation.append(
+                        ChatTurn(
+                            _role(role_value, patterns, f"{where}: turn {i}"),
+                            text.strip(),
+                            number,
+                            sid,
+                            str(path),
+                        )
+                    )
+            yield Conversation(sid, tuple(conversation), str(path))
+            continue
+        role_value, text = _field(record, role_names), _field(record, text_names)
+        if role_value is None or not isinstance(text, str):
+            raise FileFormatError(
+                f'{where}: expected {{"session", "role", "text"}} or {{"session", "turns": [...]}}'
+            )
+        if _field(record, session_names) is None:
+            sid = session or path.stem
+        if sid != session and turns:
+            yield Conversation(session or "", tuple(turns), str(path))
+            turns = []
+        session = sid
+        if text.strip():
+            turns.append(ChatTurn(_role(role_value, patterns, where), text.strip(), number, sid, str(path)))
+    if turns:
+        yield Conversation(session or "", tuple(turns), str(path))
+
+
+# ----------------------------------------------------------------------------- cleaning
+
+
+_WORD = re.compile(r"[\w]", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+_EDGE = " \t,，.。;；:：、|/\\-—_~～'\"‘’“”"
+
+
+def clean_chat_text(text: str, patterns: ChatPatterns | None = None) -> str:
+    """A chat message without placeholders, emoji codes, links and ids, with spaces squeezed.
+
+    ``[数字x]``/``[金额x]`` become ``N`` (so a trainer sees where a value belongs); other
+    placeholders (``[ORDERID_…]``, ``[姓名x]``, ``[地址x]``, ``USERID_…``, URLs) are removed.
+    Returns an empty string when nothing but placeholders and punctuation is left.
+    """
+    patterns = patterns or load_patterns()
+    out = text
+    for regex, replacement in patterns.placeholders:
+        out = regex.sub(replacement, out)
+    out = _SPACE.sub(" ", out).strip().strip(_EDGE).strip()
+    if patterns.empty.fullmatch(out):
+        return ""
+    return out
+
+
+def has_placeholder(text: str, patterns: ChatPatterns | None = None) -> bool:
+    """Whether ``text`` holds a private-data placeholder, emoji code or link."""
+    patterns = patterns or load_patterns()
+    return any(regex.search(text) for regex, _ in patterns.placeholders)
+
+
+def _is_system(text: str, patterns: ChatPatterns) -> bool:
+    stripped = text.strip()
+    return any(regex.search(stripped) for regex in patterns.system)
+
+
+def _is_robot(text: str, patterns: ChatPatterns) -> bool:
+    return any(regex.search(text) for regex in patterns.robot)
+
+
+def _norm(text: str) -> str:
+    """Matching form for duplicate detection: NFKC, lower case, placeholders and punctuation gone."""
+    text = re.sub(r"#E-s\[[^\]]*\]|\[[^\]]*x\]|\[ORDERID_\d+\]", "", text)
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if _WORD.match(ch))
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        if out and out[-1] not in "，。！？!?,.~～…；;：: ":
+            out += "，"
+        out += part
+    return out
+
+
+# ----------------------------------------------------------------------------- pairing
+
+
+@dataclass(frozen=True)
+class ChatPair:
+    """An agent reply and the buyer message it answers, cleaned, before labelling."""
+
+    buyer: str
+    reply: str
+    context: tuple[Turn, ...]
+    source: str  # path:line of the (first) agent turn
+    session: str
+    placeholders: bool = False
+    merged: tuple[str, ...] = ()  # sources of near-duplicate replies folded into this one
+
+    def to_dict(self) -> dict:
+        return {
+            "buyer": self.buyer,
+            "reply": self.reply,
+            "context": [t.to_dict() for t in self.context],
+            "source": self.source,
+            "session": self.session,
+            "placeholders": self.placeholders,
+            "merged": list(self.merged),
+        }
+
+
+def pair_turns(
+    conversation: Conversation,
+    patterns: ChatPatterns | None = None,
+    skipped: Counter | None = None,
+    *,
+    last_only: bool = False,
+) -> list[ChatPair]:
+    """Pair each agent reply of a conversation with the buyer turns it answers.
+
+    Consecutive agent messages form one reply (up to ``max_reply_chars``); the buyer turns just
+    before it are the message; up to ``context_turns`` earlier turns are the context. Robot and
+    system messages and placeholder-only turns are dropped first.
+
+    Args:
+        conversation: the conversation.
+        patterns: the chat patterns (default: the shipped file).
+        skipped: a counter that receives the reasons replies were not paired (``SKIP_REASONS`` keys).
+        last_only: pair only the last agent reply (jddc2018: the earlier turns of a line are
+            context whose roles are guessed, the answers file holds the reply).
+
+    Returns:
+        The pairs, in conversation order.
+    """
+    patterns = patterns or load_patterns()
+    skipped = skipped if skipped is not None else Counter()
+    # group consecutive turns of one role into blocks of (turn, cleaned text, kind)
+    blocks: list[tuple[str, list[tuple[ChatTurn, str, str]]]] = []
+    for turn in conversation.turns:
+        if _is_system(turn.text, patterns):
+            kind, text = "system", ""
+        else:
+            text = clean_chat_text(turn.text, patterns)
+            if not text:
+                kind = "placeholder"
+            elif turn.role == "agent" and _is_robot(text, patterns):
+                kind = "system"
+            else:
+                kind = "ok"
+        if kind == "system" and turn.role == "buyer":
+            continue  # order cards and "转人工" are not the buyer talking; they do not split blocks
+        if blocks and blocks[-1][0] == turn.role:
+            blocks[-1][1].append((turn, text, kind))
+        else:
+            blocks.append((turn.role, [(turn, text, kind)]))
+
+    pairs: list[ChatPair] = []
+    for index, (role, items) in enumerate(blocks):
+        if role != "agent" or (last_only and index != len(blocks) - 1):
+            continue
+        parts, first, placeholders = [], None, False
+        for turn, text, kind in items:
+            if kind != "ok":
+                continue
+            if parts and len(_join([*parts, text])) > patterns.max_reply_chars:
+                break
+            parts.append(text)
+            first = first or turn
+            placeholders = placeholders or has_placeholder(turn.text, patterns)
+        if not parts or first is None:
+            kinds = {kind for _, _, kind in items}
+            skipped["system" if "system" in kinds else "placeholder"] += 1
+            continue
+        reply = _join(parts)
+        buyer_items = blocks[index - 1][1] if index > 0 else []
+        buyer_parts = [text for _, text, kind in buyer_items if kind == "ok"]
+        buyer = _join(buyer_parts)
+        if len(_norm(buyer)) < patterns.min_buyer_chars:
+            skipped["no_buyer"] += 1
+            continue
+        if len(_norm(reply)) < patterns.min_reply_chars:
+            skipped["short"] += 1
+            continue
+        context: list[Turn] = []
+        for ctx_role, ctx_items in blocks[max(0, index - 1 - patterns.context_turns) : max(0, index - 1)]:
+            ctx_text = _join([text for _, text, kind in ctx_items if kind == "ok"])
+            if ctx_text:
+                context.append(Turn(ctx_role, ctx_text))
+        placeholders = placeholders or any(
+            has_placeholder(t.text, patterns) for t, _, k in buyer_items if k == "ok"
+        )
+        pairs.append(ChatPair(buyer, reply, tuple(context), first.where, conversation.session, placeholders))
+    return pairs
+
+
+# ----------------------------------------------------------------------------- near-duplicates
+
+
+def _shingles(text: str, k: int) -> set[str]:
+    if len(text) <= k:
+        return {text}
+    return {text[i : i + k] for i in range(len(text) - k + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Jaccard similarity of two sets (1.0 for two empty sets)."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def merge_near_duplicates(pairs: list[ChatPair], patterns: ChatPatterns | None = None) -> list[ChatPair]:
+    """Fold pairs whose replies are near-duplicates into the first of them.
+
+    Replies are normalised (``_norm``), cut into character shingles, and compared with MinHash
+    locality-sensitive hashing; candidate pairs whose true Jaccard similarity reaches
+    ``[dedup] threshold`` are merged (union-find, so chains merge too).
+
+    Args:
+        pairs: the pairs, in file order.
+        patterns: the chat patterns (default: the shipped file).
+
+    Returns:
+        The kept pairs in file order; each lists in ``merged`` the sources of the pairs folded into it.
+    """
+    import numpy as np
+
+    patterns = patterns or load_patterns()
+    k = int(patterns.dedup.get("shingle", 3))
+    threshold = float(patterns.dedup.get("threshold", 0.7))
+    num_perm = int(patterns.dedup.get("num_perm", 64))
+    bands = int(patterns.dedup.get("bands", 16))
+    rows = max(1, num_perm // bands)
+    parent = list(range(len(pairs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)  # the earliest pair stays the representative
+
+    # exact duplicates of the normalised reply first (the common case: canned phrases)
+    first_of: dict[str, int] = {}
+    unique: list[int] = []
+    norms = [_norm(p.reply) for p in pairs]
+    for i, norm in enumerate(norms):
+        if norm in first_of:
+            union(first_of[norm], i)
+        else:
+            first_of[norm] = i
+            unique.append(i)
+
+    shingles = {i: _shingles(norms[i], k) for i in unique}
+    rng = np.random.default_rng(20180601)
+    prime = np.uint64(4294967311)
+    a = rng.integers(1, 2**31, size=num_perm, dtype=np.uint64)
+    b = rng.integers(0, 2**31, size=num_perm, dtype=np.uint64)
+    buckets: dict[tuple[int, bytes], list[int]] = {}
+    for i in unique:
+        hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles[i]), dtype=np.uint64)
+        signature = ((np.outer(hashes, a) + b) % prime).min(axis=0)
+        for band in range(bands):
+            key = (band, signature[band * rows : (band + 1) * rows].tobytes())
+            buckets.setdefault(key, []).append(i)
+    checked: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if (i, j) in checked or find(i) == find(j):
+                    continue
+                checked.add((i, j))
+                if jaccard(shingles[i], shingles[j]) >= threshold:
+                    union(i, j)
+
+    groups: dict[int, list[int]] = {}
+    for i in range(len(pairs)):
+        groups.setdefault(find(i), []).append(i)
+    kept = []
+    for root in sorted(groups):
+        members = groups[root]
+        head = pairs[root]
+        others = tuple(pairs[m].source for m in members if m != root)
+        kept.append(
+            ChatPair(
+                head.buyer, head.reply, head.context, head.source, head.session, head.placeholders, others
+            )
+        )
+    return kept
+
+
+# ----------------------------------------------------------------------------- labelling
+
+
+Labeller = Callable[[str, list[Turn]], Any]
+"""``label(message, history)`` → ``(scenario, stage, buyer_type | None)`` or an object with
+``.scenario``, ``.stage`` and ``.buyer_type`` (as ``Assistant.detect`` returns)."""
+
+
+class TemporaryKeywordLabeller:
+    """TEMPORARY labeller for imported chats: first keyword regex of ``[labels]`` that matches.
+
+    Used only until the assistant's detector (``Assistant.detect``) is available, or with
+    ``import-chats --labels keywords``. Imported cases are candidates a trainer checks anyway.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, patterns: ChatPatterns | None = None):
+        patterns = patterns or load_patterns()
+        labels = patterns.labels
+        self.taxonomy = taxonomy
+        self.rules = []
+        for entry in labels.get("scenario", []):
+            if entry["id"] not in taxonomy.scenario_ids:
+                raise UnknownIdError(
+                    f"{PATTERNS_FILE}: unknown scenario {entry['id']!r}{did_you_mean(entry['id'], taxonomy.scenario_ids)}"
+                )
+            self.rules.append((entry["id"], re.compile(entry["pattern"], re.IGNORECASE)))
+        self.stage_cues = [(c["stage"], re.compile(c["pattern"])) for c in labels.get("stage_cues", [])]
+        self.default_scenario = labels.get("default_scenario", taxonomy.scenario_ids[0])
+        self.default_stage = labels.get("default_stage", taxonomy.concrete_stages[0])
+
+    def __call__(self, message: str, history: list[Turn]) -> tuple[str, str, None]:
+        scenario = next((sid for sid, rx in self.rules if rx.search(message)), self.default_scenario)
+        stage = self.taxonomy.stage_of(scenario)
+        if stage == "any":
+            text = message + " " + " ".join(t.text for t in history)
+            stage = next((s for s, rx in self.stage_cues if rx.search(text)), self.default_stage)
+        return scenario, stage, None
+
+
+def make_labeller(settings: Any, mode: str = "auto") -> tuple[Labeller, str]:
+    """The labeller for imported chats.
+
+    Args:
+        settings: the ``Settings`` (for the corpus and the detector).
+        mode: ``detector`` (the assistant's detector, error if unavailable), ``keywords`` (the
+            temporary keyword heuristic) or ``auto`` (the detector when available, else keywords).
+
+    Returns:
+        ``(labeller, name)`` where name is ``detector`` or ``keywords``.
+    """
+    if mode not in ("auto", "detector", "keywords"):
+        raise InputError(f"unknown labeller {mode!r}{did_you_mean(mode, ('auto', 'detector', 'keywords'))}")
+    if mode != "keywords":
+        try:
+            from .core import Assistant
+
+            detect = Assistant.load(settings).detect
+            detect("你好", [])  # loads the model now, so a missing one falls back here, not mid-import
+        except (ImportError, AttributeError, AssistantError) as exc:
+            if mode == "detector":
+                raise InputError(f"the assistant's detector is not available ({exc})") from None
+            logger.warning("detector not available (%s); using the temporary keyword labeller", exc)
+        else:
+            return detect, "detector"
+    taxonomy = load_taxonomy(Path(settings.corpus_dir) / "taxonomy.toml")
+    return TemporaryKeywordLabeller(taxonomy), "keywords"
+
+
+def _label(labeller: Labeller, pair: ChatPair, taxonomy: Taxonomy) -> tuple[str, str, str | None]:
+    result = labeller(pair.buyer, list(pair.context))
+    if isinstance(result, tuple):
+        scenario, stage, buyer_type = (*result, None, None)[:3]
+    else:
+        scenario, stage, buyer_type = result.scenario, result.stage, getattr(result, "buyer_type", None)
+    if scenario not in taxonomy.scenario_ids:
+        raise UnknownIdError(
+            f"labeller returned unknown scenario {scenario!r}{did_you_mean(str(scenario), taxonomy.scenario_ids)}"
+        )
+    expected = taxonomy.stage_of(scenario)
+    if expected != "any":
+        stage = expected
+    elif stage not in taxonomy.concrete_stages:
+        stage = taxonomy.concrete_stages[0]
+    if buyer_type is not None and buyer_type not in taxonomy.buyer_type_ids:
+        buyer_type = None
+    return scenario, stage, buyer_type
+
+
+# ----------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What ``import_chats`` did (or would do, for a dry run)."""
+
+    path: str
+    format: str
+    conversations: int
+    replies: int  # agent replies (runs of consecutive agent messages) seen
+    candidates: tuple[Case, ...]  # the cases written (or that would be written), status candidate
+    skipped: dict[str, int]
+    merged: int  # replies folded into a near-duplicate
+    file: str  # the case file (under corpus/cases/)
+    written: int = 0
+    labeller: str = ""
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "conversations": self.conversations,
+            "replies": self.replies,
+            "candidates": len(self.candidates),
+            "skipped": dict(self.skipped),
+            "merged": self.merged,
+            "file": self.file,
+            "written": self.written,
+            "labeller": self.labeller,
+            "dry_run": self.dry_run,
+        }
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text).strip("-.")
+    if not re.search(r"[A-Za-z0-9]", slug):
+        slug = f"{zlib.crc32(text.encode('utf-8')):08x}"
+    return slug[:40]
+
+
+def _case_id(source: str) -> str:
+    path, _, line = source.rpartition(":")
+    return f"imp-{_slug(Path(path).stem)}-{line}"
+
+
+def _escape_slots(text: str) -> str:
+    # Imported text is literal: a brace must not read as a {slot}.
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _notes(pair: ChatPair) -> str:
+    notes = []
+    if pair.merged:
+        shown = ", ".join(pair.merged[:5]) + (" …" if len(pair.merged) > 5 else "")
+        notes.append(
+            f"合并了 {len(pair.merged)} 条相近回复 merged {len(pair.merged)} near-duplicate replies: {shown}"
+        )
+    if pair.placeholders:
+        notes.append(
+            "原文有脱敏占位符，数字已换成 N，其余已删去，请核对 placeholders were cleaned; check the wording"
+        )
+    return "；".join(notes)
+
+
+def import_chats(
+    path: str | Path,
+    fmt: str | None,
+    corpus_dir: str | Path,
+    label: Labeller,
+    *,
+    out: str | None = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+    tags: Iterable[str] = (),
+    labeller_name: str = "",
+) -> ImportResult:
+    """Turn a chat log into ``candidate`` cases in ``corpus_dir/cases/<out>``.
+
+    Args:
+        path: the chat log.
+        fmt: one of ``FORMATS``; None detects it.
+        corpus_dir: the corpus directory (its taxonomy checks the labels; its ``cases/`` receives the file).
+        label: ``label(message, history)`` → ``(scenario, stage, buyer_type)`` (or an object with
+            those attributes).
+        out: the case file name (default ``imported-<file stem>.jsonl``).
+        limit: read at most this many conversations.
+        dry_run: count and label, write nothing.
+        tags: extra tags for every case (the format is always added).
+        labeller_name: recorded in the result for the summary.
+
+    Returns:
+        The ``ImportResult`` (counts, the records, the file).
+
+    Raises:
+        FileFormatError: the log cannot be read (``path:line: message``).
+        InputError: ``out`` or ``limit`` is invalid.
+    """
+    from .corpus import CaseStore, case_files, parse_case, read_case_file
+
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1, not {limit}")
+    out = out or f"imported-{path.stem}.jsonl"
+    if Path(out).name != out or out.startswith("."):
+        raise InputError(f"--out {out!r} must be a file name (it is written to corpus/cases/)")
+    if not out.endswith(".jsonl"):
+        out += ".jsonl"
+    corpus_dir = Path(corpus_dir)
+    taxonomy = load_taxonomy(corpus_dir / "taxonomy.toml")
+    patterns = load_patterns()
+
+    conversations = read_conversations(path, fmt)
+    skipped: Counter = Counter()
+    pairs: list[ChatPair] = []
+    count = replies = 0
+    from tqdm import tqdm
+
+    for conversation in tqdm(
+        conversations, desc=f"reading {path.name}", unit=" chats", disable=None, leave=False
+    ):
+        count += 1
+        turns = conversation.turns
+        if fmt == "jddc2018":
+            replies += 1
+        else:
+            replies += sum(
+                1
+                for i, t in enumerate(turns)
+                if t.role == "agent" and (i == 0 or turns[i - 1].role != "agent")
+            )
+        pairs.extend(pair_turns(conversation, patterns, skipped, last_only=fmt == "jddc2018"))
+        if limit is not None and count >= limit:
+            break
+    kept = merge_near_duplicates(pairs, patterns)
+    merged = len(pairs) - len(kept)
+
+    existing: set[str] = set()
+    for case_file in case_files(corpus_dir):
+        existing.update(case.id for case, _ in read_case_file(case_file) if case is not None)
+    records = []
+    for pair in tqdm(kept, desc="labelling", unit=" cases", disable=None, leave=False):
+        case_id = _case_id(pair.source)
+        if case_id in existing:
+            skipped["already_imported"] += 1
+            continue
+        scenario, stage, buyer_type = _label(label, pair, taxonomy)
+        record = {
+            "id": case_id,
+            "buyer": _escape_slots(pair.buyer),
+            "context": [{"role": t.role, "text": _escape_slots(t.text)} for t in pair.context],
+            "reply": _escape_slots(pair.reply),
+            "scenario": scenario,
+            "stage": stage,
+            "buyer_type": buyer_type,
+            "tags": ["导入", fmt, *tags, *(["占位符"] if pair.placeholders else [])],
+            "source": pair.source,
+            "status": "candidate",
+        }
+        notes = _notes(pair)
+        if notes:
+            record["notes"] = notes
+        existing.add(case_id)
+        records.append(record)
+    target = corpus_dir / "cases" / out
+    cases = []
+    for record in records:
+        case, problems = parse_case(record, str(target), 0, taxonomy)
+        if case is None:  # cannot happen with a valid labeller; never write a half-checked file
+            raise CorpusError(problems)
+        cases.append(case)
+    written = 0
+    if cases and not dry_run:
+        written = CaseStore(corpus_dir).add_many([c.to_dict() for c in cases], out)
+    logger.info(
+        "%s: %d conversations, %d pairs, %d kept, %d written", path, count, len(pairs), len(kept), written
+    )
+    return ImportResult(
+        path=str(path),
+        format=fmt or "",
+        conversations=count,
+        replies=replies,
+        candidates=tuple(cases),
+        skipped={k: skipped[k] for k in SKIP_REASONS if skipped.get(k)},
+        merged=merged,
+        file=str(target),
+        written=written,
+        labeller=labeller_name,
+        dry_run=dry_run,
+    )
