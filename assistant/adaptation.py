@@ -169,6 +169,61 @@ class SlotFiller:
                 break
         return MessageFacts(product, size, colour)
 
+    def retarget(self, reply: str, source: MessageFacts, target: MessageFacts) -> str:
+        """Swap the product, colour and size a source case talked about for the ones this buyer named.
+
+        A handled case about 黑色 M 码 answers a buyer asking for 白色 L 码 once those words are swapped.
+        A word is swapped when the source buyer used it, or when it is the only colour (size) in the
+        reply; replies about several products are left alone.
+        """
+        named = self.products_in(reply)
+        if len(named) > 1:
+            return reply
+        if source.product and target.product and source.product.id != target.product.id:
+            for name in sorted(source.product.names, key=len, reverse=True):
+                if name and name in reply:
+                    reply = reply.replace(name, target.product.name)
+                    break
+        if target.colour:
+            colours = self.colours_in(reply)
+            old = source.colour if source.colour in colours else (colours[0] if len(colours) == 1 else None)
+            if old and old != target.colour:
+                reply = reply.replace(old, target.colour)
+        if target.size and self._size_pattern is not None:
+            sizes = {m.group(0).upper() for m in self._size_pattern.finditer(reply)}
+            old = source.size if source.size in sizes else (next(iter(sizes)) if len(sizes) == 1 else None)
+            if old and old != target.size:
+                reply = self._size_pattern.sub(lambda m: target.size if m.group(0).upper() == old else m.group(0), reply)
+        return reply
+
+    def products_in(self, text: str) -> list[str]:
+        """Ids of the catalog products named in ``text`` (longest names first, no double counting)."""
+        folded = fold(text)
+        found: list[str] = []
+        for name, pid in self._names:
+            if name and name in folded:
+                folded = folded.replace(name, "\0")
+                if pid not in found:
+                    found.append(pid)
+        return found
+
+    def colours_in(self, text: str) -> list[str]:
+        found: list[str] = []
+        for colour in self._colours:
+            if colour in text and not any(colour in f for f in found):
+                found.append(colour)
+        return found
+
+    def conflicts(self, reply: str, facts: MessageFacts) -> int:
+        """How many facts in a reply belong to another item than the buyer's (other products,
+        colours or sizes the buyer's product does not come in)."""
+        if facts.product is None:
+            return 0
+        product = facts.product
+        others = [pid for pid in self.products_in(reply) if pid != product.id]
+        colours = [c for c in self.colours_in(reply) if c not in product.colours and c != facts.colour]
+        return len(others) + (1 if colours else 0)
+
     def fill(self, template: str, facts: MessageFacts) -> str:
         """Replace every ``{slot}`` with the message's facts or the shop's values."""
         values = {**self.shop.slots, **facts.slot_values()}
@@ -311,10 +366,27 @@ class Adapter:
         close = [h for h in hits if h.case.scenario != scenario and h.similarity >= self.min_similarity + 0.3]
         return same + close
 
-    def adapt(self, template: str, message: str, history: Sequence[Turn], scenario: str, facts: MessageFacts):
-        """Fill, fit and check one reply template; returns (reply, violations, fixes)."""
+    def adapt(
+        self,
+        template: str,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        facts: MessageFacts,
+        source: MessageFacts | None = None,
+    ):
+        """Fill, retarget, fit and check one reply template; returns (reply, violations, fixes).
+
+        ``source`` holds the product, colour and size the source case's buyer named; they are
+        swapped for this buyer's (``facts``).
+        """
         reply = self.slots.fill(template, facts)
         fixes: list[str] = []
+        if source is not None:
+            retargeted = self.slots.retarget(reply, source, facts)
+            if retargeted != reply:
+                reply = retargeted
+                fixes.append("换成买家说的商品/颜色/尺码 matched the buyer's item")
         if conversation_started(history):
             trimmed = drop_greeting(reply, self.rules)
             if trimmed != reply:
@@ -344,11 +416,17 @@ class Adapter:
         facts = self.slots.facts(message, history)
         scenario = detection.scenario
         candidates: list[Suggestion] = []
+        top_fused = max((h.score for h in hits), default=0.0) or 1.0
         for hit in self.eligible(hits, scenario):
-            reply, violations, fixes = self.adapt(hit.case.reply, message, history, scenario, facts)
-            score = hit.similarity * length_fit(message, reply, self.rules)
+            source = self.slots.facts(hit.case.buyer, hit.case.context)
+            reply, violations, fixes = self.adapt(hit.case.reply, message, history, scenario, facts, source)
+            # cosine similarity says "close in meaning", the fused rank adds "shares the buyer's words"
+            relevance = 0.5 * hit.similarity + 0.5 * hit.score / top_fused
+            score = relevance * length_fit(message, reply, self.rules)
             if hit.case.scenario != scenario:
                 score *= 0.8
+            # details (colours, materials, prices) that belong to another item make a poor answer
+            score *= 0.7 ** self.slots.conflicts(reply, facts)
             if any(getattr(v, "severity", "") == "error" for v in violations):
                 score *= 0.3  # an error violation must never be the top suggestion
             candidates.append(

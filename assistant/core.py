@@ -22,6 +22,7 @@ import numpy as np
 from .config import Settings
 from .corpus import Case, CaseStore, Corpus, Turn, case_fingerprint, load_corpus, parse_history
 from .errors import AssistantError, IndexStateError, InputError
+from .retrieval import history_text
 from .storage import append_line, atomic_write_text, locked
 
 logger = logging.getLogger(__name__)
@@ -306,7 +307,8 @@ class Assistant:
             lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
             self.settings.min_similarity,
         )
-        return _Engine(corpus, retriever, detector, adapter)
+        guidance_vectors = self.encode([f"{g.title} {g.text}" for g in corpus.guidance]) if corpus.guidance else None
+        return _Engine(corpus, retriever, detector, adapter, guidance_vectors)
 
     # ------------------------------------------------------------------ answering
 
@@ -376,24 +378,24 @@ class Assistant:
         return self._detect(message, turns)[0]
 
     def _detect(self, message: str, turns: tuple[Turn, ...]):
+        """Detection and retrieval share the encoding: one batch for the message, its context and
+        the earlier buyer turns."""
         engine = self.engine
-        texts = [message]
-        context = " ".join(t.text for t in turns[-self.settings.history_turns :] if t.text.strip())
-        if context:
-            texts.append(context)
+        context = history_text(turns, self.settings.history_turns)
         buyer_turns = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
-        texts.extend(buyer_turns)
+        texts = [message, *([context] if context else []), *buyer_turns]
         vectors = self._vectors_for(texts)
         message_vector = vectors[0]
-        if context:
-            blended = message_vector + engine.retriever.history_weight * vectors[1]
-            query_vector = (blended / max(float(np.linalg.norm(blended)), 1e-12)).astype(np.float32)
-        else:
-            query_vector = message_vector
+        query_vector = engine.retriever.blend(message_vector, vectors[1]) if context else message_vector
         history_vectors = vectors[2 if context else 1 :]
         hits = engine.retriever.search(message, turns, k=max(10, self.settings.k * 4), query_vector=query_vector)
         detection = engine.detector.detect(
-            message, turns, vector=message_vector, hits=hits, history_vectors=history_vectors
+            message,
+            turns,
+            vector=message_vector,
+            context=context,
+            context_vector=query_vector if context else None,
+            history_vectors=history_vectors,
         )
         return detection, hits
 
@@ -414,12 +416,25 @@ class Assistant:
             raise InputError(f"k must be between 1 and 50, not {k}")
         detection, hits = self._detect(message, turns)
         engine = self.engine
-        guidance = tuple(engine.corpus.guidance_for(detection.scenario, detection.buyer_type)[:4])
+        guidance = self._guidance(detection, message)
         suggestions, fallback = engine.adapter.suggest(
             message, turns, detection, hits, k, guidance_ids=tuple(g.id for g in guidance)
         )
         note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario" if fallback else ""
         return SuggestResult(message, turns, detection, tuple(suggestions), guidance, fallback, note)
+
+    def _guidance(self, detection: Any, message: str, limit: int = 4) -> tuple:
+        """The guidance for the detected scenario, closest to the message first, plus one section
+        for the buyer type when it is known."""
+        engine = self.engine
+        sections = engine.corpus.guidance_for(detection.scenario, detection.buyer_type)
+        typed = [g for g in sections if detection.buyer_type in g.buyer_types][:1]
+        scenario_sections = [g for g in sections if g not in typed]
+        if engine.guidance_vectors is not None and scenario_sections:
+            query = self.encode_one(message)
+            position = {g.id: i for i, g in enumerate(engine.corpus.guidance)}
+            scenario_sections.sort(key=lambda g: -float(engine.guidance_vectors[position[g.id]] @ query))
+        return tuple(scenario_sections[: limit - len(typed)] + typed)
 
     def suggest_many(self, messages: Iterable[str], k: int | None = None) -> Iterator[Any]:
         """``suggest`` for each message in order; a bad message yields its ``InputError`` instead."""
@@ -564,6 +579,7 @@ class _Engine:
     retriever: Any
     detector: Any
     adapter: Any
+    guidance_vectors: np.ndarray | None = None
 
 
 def _training_sample(cases: Sequence[Case]) -> list[Case]:

@@ -203,8 +203,10 @@ class Corpus:
         )
 
     def guidance_for(self, scenario: str | None, buyer_type: str | None = None) -> list[GuidanceSection]:
-        """Sections specific to the scenario (and buyer type) first, then those for ``all``."""
+        """Sections for the scenario, most specific first (those that name it first and name fewer
+        scenarios), then those for the buyer type."""
         specific = [s for s in self.guidance if scenario is not None and scenario in s.scenarios]
+        specific.sort(key=lambda s: (s.scenarios.index(scenario), len(s.scenarios)))
         typed = [s for s in self.guidance if buyer_type and buyer_type in s.buyer_types and s not in specific]
         return specific + typed
 

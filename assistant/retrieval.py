@@ -182,6 +182,10 @@ class Retriever:
         if not context:
             return self.vectors_for([message])[0]
         message_vec, context_vec = self.vectors_for([message, context])
+        return self.blend(message_vec, context_vec)
+
+    def blend(self, message_vec: np.ndarray, context_vec: np.ndarray) -> np.ndarray:
+        """The message vector with the context vector mixed in, re-normalised."""
         blended = message_vec + self.history_weight * context_vec
         return (blended / max(float(np.linalg.norm(blended)), 1e-12)).astype(np.float32)
 

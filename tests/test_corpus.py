@@ -89,7 +89,7 @@ def test_case_problems_are_named(corpus_copy, record, message):
 
 
 def test_duplicate_ids_and_all_problems_are_reported(corpus_copy):
-    path = corpus_copy / "cases" / "extra.jsonl"
+    path = corpus_copy / "cases" / "zz-extra.jsonl"  # read after stock.jsonl, so the duplicate is here
     path.write_text(
         '{"id": "stock-001", "buyer": "a", "reply": "b", "scenario": "stock", "stage": "pre_sale"}\n'
         "not json\n",

