@@ -1,20 +1,1514 @@
-"""Etiquette checklist (质检). Placeholder until the checklist issue lands: no rules yet."""
+"""Etiquette checklist (质检): rules as data, exact spans, severities and safe fixes.
+
+The rules live in ``corpus/checklist.toml`` (the rule language is documented for trainers in
+``docs/checklist-rules.md``); this module holds only the generic matchers:
+
+- ``load_rules`` reads and validates the TOML and compiles every rule once (one combined regular
+  expression per phrase list), reporting each problem as ``path:line: message``.
+- ``check`` judges one reply (optionally with the buyer message, earlier turns and the scenario)
+  and returns a ``CheckResult``: ``passed``, the ``violations`` with character spans into the
+  original reply, and the reply with every safe fix applied (``fixed``).
+- ``render_text`` / ``render_html`` / ``render_rich`` show a reply with its offending spans marked.
+
+Matching works on a folded copy of the reply of exactly the same length (full-width letters and
+digits to ASCII, ASCII lower case, Traditional to Simplified when that keeps the length), so spans
+found on it are spans of the original. The buyer's words quoted inside the reply (您说的“不行”是指…)
+are blanked out of that copy first, so no rule ever fires on them and no fix ever touches them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import functools
+import html
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .errors import Problem
+from .errors import ChecklistError, Problem
+
+SEVERITIES = ("error", "warn", "info")
+# ``passed`` is False when any violation has one of these severities; ``info`` never blocks a reply.
+BLOCKING = ("error", "warn")
+TOP_KEYS = ("version", "lists", "quotes", "rule")
+TRIGGER_KEYS = (
+    "find",
+    "whole",
+    "except",
+    "unless",
+    "unless_history",
+    "min_count",
+    "reply_length",
+    "message_length",
+    "reply_chars",
+    "message_chars",
+    "when",
+)
+RULE_KEYS = (
+    "id",
+    "severity",
+    "message",
+    "guidance",
+    "description",
+    "fix",
+    "fires",
+    "passes",
+    "trigger",
+    *TRIGGER_KEYS,
+)
+WHEN_KEYS = ("scenario", "message", "except", "unknown")
+FIX_KINDS = ("replace", "collapse", "prepend", "reply")
+FIX_KEYS = (*FIX_KINDS, "after")
+LENGTH_KEYS = ("min", "max")
+EXAMPLE_KEYS = ("reply", "message", "scenario", "history")
+QUOTE_KEYS = ("cues",)
+_RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_LIST_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Quoted stretches of a reply; whether one holds the buyer's words is decided per quote.
+_QUOTES = re.compile(r"“[^”\n]{1,80}”|「[^」\n]{1,80}」|『[^』\n]{1,80}』|\"[^\"\n]{1,80}\"|‘[^’\n]{1,80}’")
+_MASK = "\x00"
+# removing these keeps exactly the characters for which str.isalnum() is true
+_NON_ALNUM = re.compile(r"[\W_]+")
+_SPACE = re.compile(r"\s+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+# Full-width letters and digits → ASCII, ASCII upper → lower. Punctuation keeps its width (rules
+# tell ！ from ! where it matters, and folding ？ into ? would turn it into a regex operator).
+_FOLD = {code: code + 0x20 for code in range(ord("A"), ord("Z") + 1)}
+_FOLD.update({code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)})  # ０-９
+_FOLD.update({code: code - 0xFEE0 + 0x20 for code in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ → a-z
+_FOLD.update({code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+# Regexes get only the full-width part: lower-casing ASCII would turn \W into \w (the text is
+# folded, so patterns are compiled case-insensitively instead).
+_FOLD_REGEX = {code: target for code, target in _FOLD.items() if code > 0x7F}
+
+
+def fold(text: str) -> str:
+    """A same-length matching form of ``text`` (see the module docstring)."""
+    folded = text.translate(_FOLD)
+    if not folded.isascii():
+        from .text import to_simplified
+
+        try:
+            simplified = to_simplified(folded)
+        except UnicodeEncodeError:
+            # OpenCC cannot encode lone surrogates (they come in from broken JSON); U+FFFD keeps the length
+            simplified = to_simplified(_SURROGATES.sub("\ufffd", folded))
+        if len(simplified) == len(folded):
+            folded = simplified
+    return folded
+
+
+def content_length(text: str) -> int:
+    """Characters that count as words: letters, digits and Chinese characters (no punctuation,
+    spaces or emoji); what ``reply_length`` / ``message_length`` count."""
+    return len(_NON_ALNUM.sub("", text))
+
+
+def char_length(text: str) -> int:
+    """Every character but whitespace (punctuation and emoji included); what ``reply_chars`` /
+    ``message_chars`` count."""
+    return len(text) - sum(map(len, _SPACE.findall(text)))
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where in the reply (character offsets, end exclusive) and what to do."""
+
+    rule: str
+    severity: str
+    start: int
+    end: int
+    text: str
+    message: str
+    guidance: str
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "message": self.message,
+            "guidance": self.guidance,
+        }
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One safe fix applied to a reply: ``before`` at ``start:end`` of the original became ``after``."""
+
+    rule: str
+    start: int
+    end: int
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        if self.before and self.after.endswith(self.before):
+            return f"{self.rule}: 加上「{self.after[: len(self.after) - len(self.before)]}」"
+        if not self.before:
+            return f"{self.rule}: 加上「{self.after}」"
+        return f"{self.rule}: 「{self.before}」→「{self.after}」"
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "start": self.start,
+            "end": self.end,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The checklist's judgement of one reply.
+
+    ``passed`` is True when no violation has severity ``error`` or ``warn`` (``info`` is advice and
+    never blocks). ``fixed`` is the reply with every safe fix applied, or None when no fix applies;
+    ``fixes`` lists the fixes in it.
+    """
+
+    reply: str
+    passed: bool
+    violations: tuple[Violation, ...]
+    fixed: str | None = None
+    fixes: tuple[Fix, ...] = ()
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The ids of the broken rules, each once, in order of first appearance."""
+        return tuple(dict.fromkeys(v.rule for v in self.violations))
+
+    def to_dict(self) -> dict:
+        return {
+            "passed": self.passed,
+            "violations": [v.to_dict() for v in self.violations],
+            "fixed": self.fixed,
+            "fixes": [f.to_dict() for f in self.fixes],
+        }
+
+
+# ----------------------------------------------------------------------------- compiled rules
+
+
+@dataclass(frozen=True)
+class Length:
+    """A ``{min, max}`` bound on a content length (both inclusive, either optional)."""
+
+    min: int | None = None
+    max: int | None = None
+
+    def holds(self, n: int) -> bool:
+        return (self.min is None or n >= self.min) and (self.max is None or n <= self.max)
+
+
+@dataclass(frozen=True)
+class When:
+    """A condition on the buyer side.
+
+    When the caller knows the scenario and the condition lists scenarios, the scenario decides
+    (whoever detected it saw more than a few cue words). Otherwise the buyer message decides: it
+    must contain one of the ``message`` phrases (outside ``except``). With neither known,
+    ``unknown`` decides.
+    """
+
+    scenarios: frozenset[str] = frozenset()
+    message: re.Pattern | None = None
+    except_: re.Pattern | None = None
+    unknown: bool = False
+    # finds the literal pieces one of which every ``message`` match contains (a prefilter)
+    literals: dict[str, tuple[str, ...]] | None = field(default=None, compare=False)
+
+    def holds(self, scenario: str | None, message: str | None, memo: dict | None = None) -> bool:
+        """Whether the condition holds; ``memo`` shares message searches between conditions
+        that use the same phrases (one check's cache)."""
+        if self.scenarios and scenario is not None:
+            return scenario in self.scenarios
+        if self.message is not None and message is not None:
+            key = (id(self.message), id(self.except_))
+            if memo is not None and key in memo:
+                return memo[key]
+            found = (
+                self.literals is None
+                or not _CASE_SPECIALS.isdisjoint(message)
+                or _has_literal(message if message.isascii() else message.lower(), self.literals)
+            ) and _search_outside(self.message, self.except_, message)
+            if memo is not None:
+                memo[key] = found
+            return found
+        return self.unknown
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One way a rule fires. Without ``find``/``whole`` its span is the whole reply."""
+
+    find: re.Pattern | None = None
+    whole: re.Pattern | None = None
+    except_: re.Pattern | None = None
+    unless: re.Pattern | None = None
+    unless_history: re.Pattern | None = None
+    min_count: int = 1
+    reply_length: Length | None = None
+    message_length: Length | None = None
+    reply_chars: Length | None = None
+    message_chars: Length | None = None
+    when: When | None = None
+    # the characters a ``find`` match can start with (None: any); a reply without any of them is skipped
+    first: frozenset[str] | None = None
+    # literal pieces one of which every ``find`` match contains (None: unknown); a reply without
+    # any of them is skipped
+    literals: dict[str, tuple[str, ...]] | None = None
+    # the length conditions that are set, message ones first (they fail fastest); filled on load
+    lengths: tuple[tuple[str, Length], ...] = ()
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A safe fix: ``replace`` each span with text, ``collapse`` each span to its first character,
+    ``prepend`` text (after a leading ``after`` phrase such as 亲，), or replace the whole ``reply``."""
+
+    kind: str
+    text: str = ""
+    after: re.Pattern | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A reply (with optional buyer message, scenario and history) a rule must fire or stay silent on."""
+
+    reply: str
+    message: str | None = None
+    scenario: str | None = None
+    history: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compiled checklist rule."""
+
+    id: str
+    severity: str
+    message: str
+    guidance: str
+    triggers: tuple[Trigger, ...]
+    fix: FixSpec | None = None
+    description: str = ""
+    fires: tuple[Example, ...] = ()
+    passes: tuple[Example, ...] = ()
+    path: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "message": self.message,
+            "guidance": self.guidance,
+            "description": self.description,
+            "fix": self.fix.kind if self.fix else None,
+        }
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """The checklist rules of a corpus."""
+    """The checklist rules of a corpus, compiled."""
 
-    rules: tuple = ()
+    rules: tuple[Rule, ...] = ()
+    quote_cues: re.Pattern | None = None
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules)
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id.
+
+        Raises:
+            UnknownIdError: no such rule (with the closest id).
+        """
+        from .errors import UnknownIdError
+        from .taxonomy import did_you_mean
+
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise UnknownIdError(f"no checklist rule {rule_id!r}{did_you_mean(rule_id, self.ids)}")
+
+    def only(self, rule_ids: Iterable[str]) -> RuleSet:
+        """A rule set with only these rules (unknown ids raise ``UnknownIdError``)."""
+        wanted = [self.rule(r).id for r in rule_ids]
+        return RuleSet(tuple(r for r in self.rules if r.id in wanted), self.quote_cues, self.path)
+
+
+def _search_outside(pattern: re.Pattern, except_: re.Pattern | None, text: str) -> bool:
+    if except_ is None:
+        return pattern.search(text) is not None
+    excluded = None
+    for m in pattern.finditer(text):
+        if m.end() > m.start():
+            if excluded is None:
+                excluded = _except_spans(except_, text)
+            if not _inside(m.start(), m.end(), excluded):
+                return True
+    return False
+
+
+def _except_spans(except_: re.Pattern, text: str) -> list[tuple[int, int]]:
+    """Every match of an ``except`` pattern, overlapping ones included (it is compiled as a
+    lookahead with one group), so a harmless phrase is found even where another one starts."""
+    return [m.span(1) for m in except_.finditer(text) if m.end(1) > m.start(1)]
+
+
+def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+# ----------------------------------------------------------------------------- checking
+
+
+def _turn_parts(turn: Any) -> tuple[str, str]:
+    """``(role, text)`` of a history item: a Turn/ChatTurn, a dict, a (role, text) pair or a string
+    (a plain string counts as a buyer turn)."""
+    if isinstance(turn, str):
+        return "buyer", turn
+    if isinstance(turn, dict):
+        return str(turn.get("role", "buyer")), str(turn.get("text", ""))
+    if isinstance(turn, tuple | list) and len(turn) == 2:
+        return str(turn[0]), str(turn[1])
+    return str(getattr(turn, "role", "buyer")), str(getattr(turn, "text", ""))
+
+
+@dataclass(frozen=True)
+class _BuyerSide:
+    """The folded buyer message, buyer and agent history and scenario: the same for a reply and
+    for every fixed version of it, so folded once."""
+
+    message: str | None
+    scenario: str | None
+    agent_history: str | None
+    buyer_text: str
+
+    @classmethod
+    def of(cls, message: str | None, history: Sequence[Any], scenario: str | None) -> _BuyerSide:
+        folded_message = fold(message) if message else None
+        buyer_turns: list[str] = []
+        agent_turns: list[str] = []
+        for turn in history or ():
+            role, text = _turn_parts(turn)
+            (agent_turns if role == "agent" else buyer_turns).append(fold(text))
+        agent_history = "\n".join(agent_turns) if agent_turns else None
+        return cls(
+            folded_message, scenario or None, agent_history, "\n".join([folded_message or "", *buyer_turns])
+        )
+
+
+class _Context:
+    """Everything the matchers look at for one reply, computed once (lazily where costly)."""
+
+    __slots__ = (
+        "original",
+        "text",
+        "message",
+        "scenario",
+        "agent_history",
+        "chars",
+        "exact",
+        "memo",
+        "lowered",
+        "lowered_chars",
+        "_core",
+        "_lengths",
+    )
+
+    def __init__(self, reply: str, buyer: _BuyerSide, rules: RuleSet):
+        self.original = reply
+        self.message = buyer.message
+        self.scenario = buyer.scenario
+        self.agent_history = buyer.agent_history
+        self.text = _mask_buyer_quotes(fold(reply), buyer.buyer_text, rules.quote_cues)
+        self.chars = frozenset(self.text)
+        # letters that ignore-case regexes equate with ASCII ones (K ſ İ ı) defeat the literal prefilter
+        self.exact = self.chars.isdisjoint(_CASE_SPECIALS)
+        # results shared by several triggers (the same `when` phrases or `unless` list), by object id
+        self.memo: dict = {}
+        # the ignore-case patterns' literals are lower case; only non-ASCII letters still need it
+        self.lowered = self.text if self.text.isascii() else self.text.lower()
+        self.lowered_chars = self.chars if self.lowered is self.text else frozenset(self.lowered)
+        self._core: str | None = None
+        self._lengths: dict[str, int | None] = {}
+
+    @property
+    def core(self) -> str:
+        """The reply without punctuation, spaces, emoji or quoted buyer words (for ``whole``)."""
+        if self._core is None:
+            self._core = _NON_ALNUM.sub("", self.text)
+        return self._core
+
+    def length(self, key: str) -> int | None:
+        """``reply_length``, ``message_length``, ``reply_chars`` or ``message_chars`` (None: no message)."""
+        if key not in self._lengths:
+            text = self.original if key.startswith("reply") else self.message
+            measure = content_length if key.endswith("length") else char_length
+            self._lengths[key] = None if text is None else measure(text)
+        return self._lengths[key]
+
+
+def _mask_buyer_quotes(text: str, buyer_text: str, cues: re.Pattern | None) -> str:
+    if not any(q in text for q in '“「『"‘'):
+        return text
+    spans = []
+    for m in _QUOTES.finditer(text):
+        inner = m.group()[1:-1]
+        words = _NON_ALNUM.sub("", inner)
+        before = text[max(0, m.start() - 12) : m.start()]
+        if (cues is not None and cues.search(before)) or (len(words) >= 2 and words in _alnum(buyer_text)):
+            spans.append(m.span())
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = _MASK * (end - start)
+    return "".join(chars)
+
+
+@functools.lru_cache(maxsize=256)
+def _alnum(text: str) -> str:
+    return _NON_ALNUM.sub("", text)
+
+
+def _trigger_spans(trigger: Trigger, ctx: _Context) -> list[tuple[int, int]]:
+    """The spans where ``trigger`` fires on the reply (empty when it does not fire)."""
+    if trigger.first is not None and ctx.chars.isdisjoint(trigger.first):
+        return []
+    if (
+        trigger.literals is not None
+        and ctx.exact
+        and not _has_literal(ctx.lowered, trigger.literals, ctx.lowered_chars)
+    ):
+        return []
+    when = trigger.when
+    if when is not None:
+        holds = ctx.memo.get(id(when))
+        if holds is None:
+            holds = ctx.memo[id(when)] = when.holds(ctx.scenario, ctx.message, ctx.memo)
+        if not holds:
+            return []
+    for key, bound in trigger.lengths:
+        n = ctx.length(key)
+        if n is None or not bound.holds(n):
+            return []
+    text = ctx.text
+    if trigger.whole is not None:
+        if not trigger.whole.fullmatch(ctx.core):
+            return []
+        spans = [(0, len(text))]
+    elif trigger.find is not None:
+        spans = [m.span() for m in trigger.find.finditer(text) if m.end() > m.start()]
+        if spans and trigger.except_ is not None:
+            excluded = _except_spans(trigger.except_, text)
+            spans = [(s, e) for s, e in spans if not _inside(s, e, excluded)]
+        if trigger.min_count > 1:
+            spans = spans[trigger.min_count - 1 :]
+        if not spans:
+            return []
+    else:
+        spans = [(0, len(text))]
+    if trigger.unless is not None:
+        found = ctx.memo.get(id(trigger.unless))
+        if found is None:
+            found = ctx.memo[id(trigger.unless)] = trigger.unless.search(text) is not None
+        if found:
+            return []
+    if (
+        trigger.unless_history is not None
+        and ctx.agent_history is not None
+        and trigger.unless_history.search(ctx.agent_history)
+    ):
+        return []
+    return spans
+
+
+def _evaluate(ctx: _Context, rules: RuleSet) -> list[Violation]:
+    found: list[tuple[int, int, Violation]] = []
+    original = ctx.original
+    for order, rule in enumerate(rules.rules):
+        seen: set[tuple[int, int]] = set()
+        for trigger in rule.triggers:
+            for start, end in _trigger_spans(trigger, ctx):
+                if (start, end) in seen:
+                    continue
+                seen.add((start, end))
+                violation = Violation(
+                    rule.id, rule.severity, start, end, original[start:end], rule.message, rule.guidance
+                )
+                found.append((start, order, violation))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [v for _, _, v in found]
+
+
+def check(
+    reply: str,
+    message: str | None = None,
+    history: Sequence[Any] | None = None,
+    *,
+    rules: RuleSet,
+    scenario: str | None = None,
+    fix: bool = True,
+) -> CheckResult:
+    """Judge one agent reply against the checklist.
+
+    Args:
+        reply: the agent's reply (any text; an empty reply passes, there is nothing to judge).
+        message: the buyer message it answers, when known (rules with buyer-side conditions use it).
+        history: earlier turns, oldest first: ``Turn``/``ChatTurn`` records, ``{"role", "text"}``
+            dicts, ``(role, text)`` pairs or plain strings (buyer turns). Buyer turns help recognise
+            quoted buyer words; agent turns satisfy ``unless_history`` (an apology made earlier).
+        rules: the compiled rules (``corpus.rules`` or ``load_checklist(path)``).
+        scenario: the buyer's scenario id when the caller already knows it (``suggest`` does);
+            it then decides every ``when`` that lists scenarios, instead of the message's cues.
+        fix: also compute the reply with the safe fixes applied (audits, which never show it,
+            turn this off to save time).
+
+    Returns:
+        The ``CheckResult``; violation spans are character offsets into ``reply`` as given.
+    """
+    if not isinstance(reply, str):
+        from .errors import InputError
+
+        raise InputError(f"the reply must be text, not {type(reply).__name__}")
+    if message is not None and not isinstance(message, str):
+        message = str(message)
+    buyer = _BuyerSide.of(message, list(history or ()), scenario)
+    ctx = _Context(reply, buyer, rules)
+    violations = _evaluate(ctx, rules)
+    fixed, fixes = _fix(reply, buyer, ctx.text, rules, violations) if fix else (None, [])
+    passed = not any(v.severity in BLOCKING for v in violations)
+    return CheckResult(reply, passed, tuple(violations), fixed, tuple(fixes))
+
+
+def _edits_for(rule: Rule, violations: list[Violation], reply: str, ctx_text: str) -> list[Fix]:
+    spec = rule.fix
+    if spec is None:
+        return []
+    if spec.kind == "reply":
+        return [Fix(rule.id, 0, len(reply), reply, spec.text)]
+    if spec.kind == "prepend":
+        at = 0
+        if spec.after is not None:
+            m = spec.after.match(ctx_text)
+            if m:
+                at = m.end()
+        return [Fix(rule.id, at, at, "", spec.text)]
+    edits = []
+    for v in violations:
+        if v.rule != rule.id or v.end <= v.start:
+            continue
+        after = spec.text if spec.kind == "replace" else v.text[0]
+        if after != v.text:
+            edits.append(Fix(rule.id, v.start, v.end, v.text, after))
+    return edits
+
+
+def _apply(reply: str, edits: Sequence[Fix]) -> str:
+    out = reply
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        out = out[: edit.start] + edit.after + out[edit.end :]
+    return out
+
+
+def _overlap(edits: Sequence[Fix]) -> bool:
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end or (a.start == a.end == b.start == b.end):
+            return True
+    return False
+
+
+def _fix(
+    reply: str, buyer: _BuyerSide, masked: str, rules: RuleSet, violations: list[Violation]
+) -> tuple[str | None, list[Fix]]:
+    """Apply the safe fixes one rule at a time, keeping a rule's fixes only when the result no
+    longer breaks that rule (nor any rule fixed before it) and breaks no rule the reply did not
+    break already. So a fix can never introduce a violation."""
+    broken = {v.rule for v in violations}
+    fixable = [r for r in rules.rules if r.fix is not None and r.id in broken]
+    if not fixable:
+        return None, []
+    # whole-reply fixes first: when one holds, the other edits are moot
+    fixable.sort(key=lambda r: r.fix.kind != "reply")
+    accepted: list[Fix] = []
+    done: set[str] = set()
+    for rule in fixable:
+        edits = _edits_for(rule, violations, reply, masked)
+        trial = accepted + edits
+        if not edits or _overlap(trial):
+            continue
+        candidate = _apply(reply, trial)
+        after = {v.rule for v in _evaluate(_Context(candidate, buyer, rules), rules)}
+        if rule.id in after or after & done or not after <= broken:
+            continue
+        accepted = trial
+        done.add(rule.id)
+    if not accepted:
+        return None, []
+    return _apply(reply, accepted), sorted(accepted, key=lambda e: e.start)
+
+
+# ----------------------------------------------------------------------------- prefilter
+
+
+def first_chars(pattern: re.Pattern) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can start with, read from its syntax tree; None when
+    that cannot be known exactly (a class like \\w, ``.``, a negated set, or an empty match)."""
+    from re import _constants as sre  # the stdlib's own regex syntax tree (CPython ≥ 3.11)
+    from re import _parser
+
+    try:
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unknown construct only turns the prefilter off
+        return None
+
+    def seq(items) -> tuple[set[str] | None, bool]:
+        out: set[str] = set()
+        for op, av in items:
+            first, nullable = item(op, av)
+            if first is None:
+                return None, False
+            out |= first
+            if not nullable:
+                return out, False
+        return out, True
+
+    def item(op, av) -> tuple[set[str] | None, bool]:
+        if op is sre.LITERAL:
+            return {chr(av)}, False
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return set(), True
+        if op is sre.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind is sre.LITERAL:
+                    chars.add(chr(value))
+                elif kind is sre.RANGE and value[1] - value[0] <= 512:
+                    chars.update(chr(c) for c in range(value[0], value[1] + 1))
+                else:
+                    return None, False
+            return chars, False
+        if op is sre.BRANCH:
+            out: set[str] = set()
+            nullable = False
+            for branch in av[1]:
+                first, empty = seq(branch)
+                if first is None:
+                    return None, False
+                out |= first
+                nullable = nullable or empty
+            return out, nullable
+        if op is sre.SUBPATTERN:
+            return seq(av[-1])
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)):
+            first, empty = seq(av[2])
+            return first, empty or av[0] == 0
+        if op is getattr(sre, "ATOMIC_GROUP", None):
+            return seq(av)
+        return None, False
+
+    first, nullable = seq(tree)
+    if first is None or nullable or not first:
+        return None
+    if pattern.flags & re.IGNORECASE:
+        extra = {"k": "\u212a", "s": "\u017f"}  # case variants that Unicode ignore-case also matches
+        first |= {c.lower() for c in first} | {c.upper() for c in first}
+        first |= {extra[c] for c in list(first) if c in extra}
+    return frozenset(first)
+
+
+_CASE_SPECIALS = frozenset("\u212a\u017f\u0130\u0131")
+
+
+def _by_first(literals: tuple[str, ...] | None) -> dict[str, tuple[str, ...]] | None:
+    if not literals:
+        return None
+    index: dict[str, list[str]] = {}
+    for literal in literals:
+        index.setdefault(literal[0], []).append(literal)
+    return {first: tuple(group) for first, group in index.items()}
+
+
+def _has_literal(
+    text: str, literals: dict[str, tuple[str, ...]], chars: frozenset[str] | None = None
+) -> bool:
+    """Whether ``text`` (lower-cased like the ignore-case patterns) holds one of ``literals``;
+    ``chars`` is the set of its characters, when the caller has it."""
+    for first in (chars if chars is not None else frozenset(text)).intersection(literals):
+        for literal in literals[first]:
+            if literal in text:
+                return True
+    return False
+
+
+def required_literals(pattern: re.Pattern, limit: int = 64) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of ``pattern`` contains, read from its syntax tree
+    (the idea of RE2's prefilter). Parts that match one of a few exact strings are multiplied out
+    (``(转|打)(钱|款)`` → 转钱, 转款, 打钱, 打款, at most ``limit`` of them); a concatenation keeps
+    its most selective part, an alternation the union of its branches. None when some match
+    needs no literal at all."""
+    from re import _constants as sre
+    from re import _parser
+
+    try:
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unknown construct only turns the prefilter off
+        return None
+    repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
+    Info = tuple[set[str] | None, set[str] | None]  # (exact strings, or literals every match contains)
+
+    def best(candidates: list[set[str]]) -> set[str] | None:
+        usable = [c for c in candidates if c and "" not in c]
+        return max(usable, key=lambda c: (min(map(len, c)), -len(c))) if usable else None
+
+    def seq(items) -> Info:
+        acc: set[str] = {""}
+        exact = True
+        candidates: list[set[str]] = []
+        for op, av in items:
+            ex, match = item(op, av)
+            if ex is not None and len(acc) * len(ex) <= limit:
+                acc = {a + b for a in acc for b in ex}
+                continue
+            exact = False
+            candidates.append(acc)
+            if ex is not None and len(ex) <= limit:
+                acc = ex  # too many combinations: start a new exact run here
+            else:
+                candidates.append(ex if ex is not None else match or set())
+                acc = {""}
+        if exact:
+            return acc, None
+        candidates.append(acc)
+        return None, best(candidates)
+
+    def item(op, av) -> Info:
+        if op is sre.LITERAL:
+            return {chr(av)}, None
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return {""}, None  # zero-width
+        if op is sre.IN:
+            if all(kind is sre.LITERAL for kind, _ in av) and len(av) <= 16:
+                return {chr(value) for _, value in av}, None
+            return None, None
+        if op is sre.BRANCH:
+            branches = [seq(b) for b in av[1]]
+            if all(ex is not None for ex, _ in branches):
+                union = set().union(*(ex for ex, _ in branches))
+                if len(union) <= limit:
+                    return union, None
+                return None, (None if "" in union else union)
+            needed: set[str] = set()
+            for ex, match in branches:
+                part = ex if ex is not None else match
+                if not part or "" in part:
+                    return None, None
+                needed |= part
+            return None, needed
+        if op is sre.SUBPATTERN:
+            return seq(av[-1])
+        if op is getattr(sre, "ATOMIC_GROUP", None):
+            return seq(av)
+        if op in repeats:
+            low, high, inner = av
+            ex, match = seq(inner)
+            if ex is not None and high == 1:
+                return (ex | {""}) if low == 0 else ex, None
+            if low == 0:
+                return None, None
+            part = ex if ex is not None else match
+            return None, (part if part and "" not in part else None)
+        return None, None
+
+    ex, match = seq(tree)
+    found = ex if ex is not None else match
+    if not found or "" in found:
+        return None
+    if pattern.flags & re.IGNORECASE:
+        if any(len(a) != len(a.lower()) for a in found):
+            return None
+        found = {a.lower() for a in found}
+    # a literal that contains another is redundant; shortest first rejects fastest
+    ordered = sorted(found, key=lambda a: (len(a), a))
+    return tuple(lit for i, lit in enumerate(ordered) if not any(other in lit for other in ordered[:i]))
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+class _Locator:
+    """Line numbers of rules and keys in the TOML text (tomllib does not report them)."""
+
+    _RULE = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
+    _TRIGGER = re.compile(r"^\s*\[\[\s*rule\.trigger\s*\]\]")
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+        self.rule_lines = [i for i, line in enumerate(self.lines) if self._RULE.match(line)]
+
+    def _block(self, index: int) -> tuple[int, int]:
+        if index >= len(self.rule_lines):
+            return 0, len(self.lines)
+        start = self.rule_lines[index]
+        end = self.rule_lines[index + 1] if index + 1 < len(self.rule_lines) else len(self.lines)
+        return start, end
+
+    def rule(self, index: int) -> int | None:
+        return self.rule_lines[index] + 1 if index < len(self.rule_lines) else None
+
+    def key(
+        self, index: int | None, key: str, trigger: int | None = None, needle: str | None = None
+    ) -> int | None:
+        """The line of ``key`` (or of the text ``needle``) in rule ``index`` (or the whole file)."""
+        start, end = self._block(index) if index is not None else (0, len(self.lines))
+        if trigger is not None:
+            headers = [i for i in range(start, end) if self._TRIGGER.match(self.lines[i])]
+            if trigger < len(headers):
+                start = headers[trigger]
+                end = headers[trigger + 1] if trigger + 1 < len(headers) else end
+        if needle:
+            escaped = needle.replace("\\", "\\\\").replace('"', '\\"')
+            # the quoted phrase first: "我不知道" must not be found inside "这个我不知道"
+            for variant in (f'"{escaped}"', f"'{needle}'", escaped, needle):
+                for i in range(start, end):
+                    if variant in self.lines[i]:
+                        return i + 1
+        pattern = re.compile(
+            rf"^\s*(?:[\w.]+\.)?{re.escape(key)}\s*=|^\s*\[\[?\s*(?:rule\.)?{re.escape(key)}\s*\]"
+        )
+        for i in range(start, end):
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return start + 1 if index is not None and index < len(self.rule_lines) else None
+
+
+class _Loader:
+    """Validates the parsed TOML and compiles it, collecting every problem."""
+
+    def __init__(self, path: Path, text: str, data: dict, guidance_ids: set[str] | None):
+        self.path = str(path)
+        self.where = _Locator(text)
+        self.data = data
+        self.guidance_ids = guidance_ids
+        self.problems: list[Problem] = []
+        self.lists: dict[str, Any] = {}
+        self.expanded: dict[str, tuple[list[str], list[str]]] = {}
+        self.scenarios = _scenario_ids(path.parent / "taxonomy.toml")
+        # identical phrase lists and conditions compile to one object, so a check can share results
+        self.compiled: dict[str, re.Pattern] = {}
+        self.whens: dict[When, When] = {}
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    # ----------------------------------------------------------------- phrases
+
+    def expand(
+        self, items: Any, line: int | None, what: str, stack: tuple[str, ...] = ()
+    ) -> tuple[list[str], list[str]]:
+        """Literal words and regexes of a phrase list, with ``@list`` references resolved."""
+        from .taxonomy import did_you_mean
+
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            self.problem(line, f"{what} must be a list of strings")
+            return [], []
+        words: list[str] = []
+        regexes: list[str] = []
+        for item in items:
+            if item.startswith("@"):
+                name = item[1:]
+                if name in stack:
+                    self.problem(line, f"{what}: list @{name} refers to itself")
+                    continue
+                if name not in self.lists:
+                    self.problem(line, f"{what}: unknown list {item!r}{did_you_mean(name, list(self.lists))}")
+                    continue
+                if name not in self.expanded:
+                    list_line = self.where.key(None, name)
+                    self.expanded[name] = self.expand(
+                        self.lists[name], list_line, f"list {name!r}", (*stack, name)
+                    )
+                w, r = self.expanded[name]
+                words.extend(w)
+                regexes.extend(r)
+            elif item.startswith("re:"):
+                pattern = item[3:].translate(_FOLD_REGEX)
+                try:
+                    compiled = re.compile(pattern)
+                except re.error as exc:
+                    self.problem(
+                        self.where.key(None, "", needle=item) or line, f"{what}: bad regex {item!r}: {exc}"
+                    )
+                    continue
+                if compiled.fullmatch(""):  # it would match everywhere
+                    self.problem(line, f"{what}: regex {item!r} matches empty text")
+                    continue
+                regexes.append(pattern)
+            elif item == "":
+                self.problem(line, f"{what}: empty phrase")
+            else:
+                words.append(fold(item))
+        return words, regexes
+
+    def compile(
+        self, items: Any, line: int | None, what: str, overlapping: bool = False
+    ) -> re.Pattern | None:
+        """One regex for a phrase list (regexes first, then words longest first); with
+        ``overlapping`` it is a lookahead whose group 1 is the match (for ``except`` lists)."""
+        if items is None:
+            return None
+        words, regexes = self.expand(items, line, what)
+        parts = [f"(?:{r})" for r in regexes]
+        parts += [re.escape(w) for w in sorted(set(words), key=len, reverse=True)]
+        if not parts:
+            return None
+        joined = "|".join(parts)
+        if overlapping:
+            joined = f"(?=({joined}))"
+        if joined in self.compiled:
+            return self.compiled[joined]
+        try:
+            self.compiled[joined] = re.compile(joined, re.IGNORECASE)
+            return self.compiled[joined]
+        except re.error as exc:  # a regex that compiles alone but not in company (e.g. global flags)
+            self.problem(line, f"{what}: bad regex: {exc}")
+            return None
+
+    # ----------------------------------------------------------------- parts
+
+    def unknown_keys(
+        self, table: dict, known: Sequence[str], index: int | None, what: str, trigger: int | None = None
+    ) -> None:
+        from .taxonomy import did_you_mean
+
+        for key in table:
+            if key not in known:
+                line = self.where.key(index, key, trigger)
+                self.problem(line, f"{what}: unknown key {key!r}{did_you_mean(key, list(known))}")
+
+    def length(self, value: Any, index: int, key: str, what: str, trigger: int | None) -> Length | None:
+        if value is None:
+            return None
+        line = self.where.key(index, key, trigger)
+        if not isinstance(value, dict):
+            self.problem(line, f"{what}: {key} must be a table like {{ min = 20 }} or {{ max = 2 }}")
+            return None
+        self.unknown_keys(value, LENGTH_KEYS, index, f"{what} {key}", trigger)
+        bounds = {}
+        for k in LENGTH_KEYS:
+            v = value.get(k)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+                self.problem(line, f"{what}: {key}.{k} must be a whole number ≥ 0")
+                return None
+            bounds[k] = v
+        if bounds["min"] is None and bounds["max"] is None:
+            self.problem(line, f"{what}: {key} needs min or max")
+            return None
+        if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+            self.problem(line, f"{what}: {key} min {bounds['min']} is larger than max {bounds['max']}")
+            return None
+        return Length(bounds["min"], bounds["max"])
+
+    def when(self, value: Any, index: int, what: str, trigger: int | None) -> When | None:
+        from .taxonomy import did_you_mean
+
+        if value is None:
+            return None
+        line = self.where.key(index, "when", trigger)
+        if not isinstance(value, dict):
+            self.problem(line, f"{what}: when must be a table (scenario, message, except, unknown)")
+            return None
+        self.unknown_keys(value, WHEN_KEYS, index, f"{what} when", trigger)
+        scenarios = value.get("scenario", [])
+        if isinstance(scenarios, str):
+            scenarios = [scenarios]
+        if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
+            self.problem(line, f"{what}: when.scenario must be a list of scenario ids")
+            scenarios = []
+        if self.scenarios:
+            for s in scenarios:
+                if s not in self.scenarios:
+                    self.problem(
+                        self.where.key(index, "scenario", trigger, needle=s) or line,
+                        f"{what}: unknown scenario {s!r}{did_you_mean(s, self.scenarios)}",
+                    )
+        unknown = value.get("unknown", False)
+        if not isinstance(unknown, bool):
+            self.problem(line, f"{what}: when.unknown must be true or false")
+            unknown = False
+        message = self.compile(value.get("message"), line, f"{what} when.message")
+        if not scenarios and message is None:
+            self.problem(line, f"{what}: when needs a scenario list or message phrases")
+            return None
+        except_ = self.compile(value.get("except"), line, f"{what} when.except", overlapping=True)
+        literals = required_literals(message) if message is not None else None
+        when = When(frozenset(scenarios), message, except_, unknown, _by_first(literals))
+        return self.whens.setdefault(when, when)
+
+    def trigger(self, table: dict, index: int, what: str, trigger: int | None) -> Trigger | None:
+        def line_of(key: str) -> int | None:
+            return self.where.key(index, key, trigger)
+
+        find = self.compile(table.get("find"), line_of("find"), f"{what} find")
+        whole = self.compile(table.get("whole"), line_of("whole"), f"{what} whole")
+        if find is not None and whole is not None:
+            self.problem(line_of("whole"), f"{what}: use either find or whole, not both")
+        min_count = table.get("min_count", 1)
+        if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+            self.problem(line_of("min_count"), f"{what}: min_count must be a whole number ≥ 1")
+            min_count = 1
+        result = Trigger(
+            find=find,
+            whole=whole,
+            except_=self.compile(table.get("except"), line_of("except"), f"{what} except", overlapping=True),
+            unless=self.compile(table.get("unless"), line_of("unless"), f"{what} unless"),
+            unless_history=self.compile(
+                table.get("unless_history"), line_of("unless_history"), f"{what} unless_history"
+            ),
+            min_count=min_count,
+            reply_length=self.length(table.get("reply_length"), index, "reply_length", what, trigger),
+            message_length=self.length(table.get("message_length"), index, "message_length", what, trigger),
+            reply_chars=self.length(table.get("reply_chars"), index, "reply_chars", what, trigger),
+            message_chars=self.length(table.get("message_chars"), index, "message_chars", what, trigger),
+            when=self.when(table.get("when"), index, what, trigger),
+            first=first_chars(find) if find is not None else None,
+            literals=_by_first(required_literals(find)) if find is not None else None,
+        )
+        keys = ("message_length", "message_chars", "reply_length", "reply_chars")
+        result = dataclasses.replace(
+            result, lengths=tuple((k, getattr(result, k)) for k in keys if getattr(result, k) is not None)
+        )
+        if (
+            result.find is None
+            and result.whole is None
+            and result.when is None
+            and result.reply_length is None
+            and result.message_length is None
+            and result.reply_chars is None
+            and result.message_chars is None
+            and "find" not in table
+            and "whole" not in table
+        ):
+            self.problem(
+                line_of("trigger") or self.where.rule(index),
+                f"{what}: nothing to match (add find, whole, when or a length)",
+            )
+            return None
+        return result
+
+    def fix(self, value: Any, index: int, what: str) -> FixSpec | None:
+        from .taxonomy import did_you_mean
+
+        if value is None:
+            return None
+        line = self.where.key(index, "fix")
+        if not isinstance(value, dict):
+            self.problem(line, f'{what}: fix must be a table, e.g. {{ replace = "您" }}')
+            return None
+        self.unknown_keys(value, FIX_KEYS, index, f"{what} fix")
+        kinds = [k for k in FIX_KINDS if k in value]
+        if len(kinds) != 1:
+            self.problem(line, f"{what}: fix needs exactly one of {', '.join(FIX_KINDS)}")
+            return None
+        kind = kinds[0]
+        text = value[kind]
+        if kind == "collapse":
+            if text is not True:
+                self.problem(line, f"{what}: fix.collapse must be true")
+                return None
+            text = ""
+        elif not isinstance(text, str) or (kind != "replace" and not text.strip()):
+            self.problem(line, f"{what}: fix.{kind} must be text")
+            return None
+        after = None
+        if "after" in value:
+            if kind != "prepend":
+                self.problem(
+                    line, f"{what}: fix.after only goes with prepend{did_you_mean('after', ['prepend'])}"
+                )
+            after = self.compile(value["after"], line, f"{what} fix.after")
+        return FixSpec(kind, text, after)
+
+    def examples(self, value: Any, index: int, key: str, what: str) -> tuple[Example, ...]:
+        if value is None:
+            return ()
+        line = self.where.key(index, key)
+        if not isinstance(value, list):
+            self.problem(line, f"{what}: {key} must be a list of replies or {{ reply, message }} tables")
+            return ()
+        out = []
+        for item in value:
+            if isinstance(item, str):
+                out.append(Example(item))
+            elif isinstance(item, dict) and isinstance(item.get("reply"), str):
+                self.unknown_keys(item, EXAMPLE_KEYS, index, f"{what} {key}")
+                history = item.get("history") or []
+                out.append(Example(item["reply"], item.get("message"), item.get("scenario"), tuple(history)))
+            else:
+                self.problem(
+                    line, f'{what}: each of {key} is a reply or a {{ reply = "...", message = "..." }} table'
+                )
+        return tuple(out)
+
+    def rule(self, table: Any, index: int, seen: dict[str, int]) -> Rule | None:
+        from .taxonomy import did_you_mean
+
+        head = self.where.rule(index)
+        if not isinstance(table, dict):
+            self.problem(head, "each [[rule]] must be a table")
+            return None
+        rule_id = table.get("id")
+        what = f"rule {rule_id!r}" if isinstance(rule_id, str) else f"rule #{index + 1}"
+        before = len(self.problems)
+        self.unknown_keys(table, RULE_KEYS, index, what)
+        for key in ("id", "severity", "message", "guidance"):
+            value = table.get(key)
+            if not isinstance(value, str) or not value.strip():
+                self.problem(
+                    self.where.key(index, key) if key in table else head, f"{what}: missing or empty {key!r}"
+                )
+        if isinstance(rule_id, str) and rule_id:
+            if not _RULE_ID.match(rule_id):
+                self.problem(
+                    self.where.key(index, "id"),
+                    f"{what}: id must be lower-case words joined by dots (e.g. tone.blame)",
+                )
+            if rule_id in seen:
+                self.problem(
+                    self.where.key(index, "id"),
+                    f"duplicate rule id {rule_id!r} (first at line {seen[rule_id]})",
+                )
+            else:
+                seen[rule_id] = head or 0
+        severity = table.get("severity")
+        if isinstance(severity, str) and severity and severity not in SEVERITIES:
+            self.problem(
+                self.where.key(index, "severity"),
+                f"{what}: unknown severity {severity!r}{did_you_mean(severity, SEVERITIES)} (error, warn or info)",
+            )
+        guidance = table.get("guidance")
+        if (
+            isinstance(guidance, str)
+            and guidance
+            and self.guidance_ids is not None
+            and guidance not in self.guidance_ids
+        ):
+            self.problem(
+                self.where.key(index, "guidance"),
+                f"{what}: unknown guidance section {guidance!r}{did_you_mean(guidance, sorted(self.guidance_ids))}",
+            )
+        defaults = {k: v for k, v in table.items() if k in TRIGGER_KEYS}
+        triggers: list[Trigger] = []
+        blocks = table.get("trigger")
+        if blocks is None:
+            t = self.trigger(defaults, index, what, None)
+            if t is not None:
+                triggers.append(t)
+        elif not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+            self.problem(self.where.key(index, "trigger"), f"{what}: trigger must be [[rule.trigger]] tables")
+        else:
+            for j, block in enumerate(blocks):
+                self.unknown_keys(block, TRIGGER_KEYS, index, f"{what} trigger {j + 1}", j)
+                t = self.trigger({**defaults, **block}, index, f"{what} trigger {j + 1}", j)
+                if t is not None:
+                    triggers.append(t)
+        fix = self.fix(table.get("fix"), index, what)
+        fires = self.examples(table.get("fires"), index, "fires", what)
+        passes = self.examples(table.get("passes"), index, "passes", what)
+        description = table.get("description", "")
+        if len(self.problems) > before or not triggers:
+            return None
+        return Rule(
+            id=rule_id,
+            severity=severity,
+            message=table["message"].strip(),
+            guidance=guidance,
+            triggers=tuple(triggers),
+            fix=fix,
+            description=description if isinstance(description, str) else "",
+            fires=fires,
+            passes=passes,
+            path=self.path,
+            line=head or 0,
+        )
+
+    def load(self) -> RuleSet:
+        from .taxonomy import did_you_mean
+
+        for key in self.data:
+            if key not in TOP_KEYS:
+                self.problem(
+                    self.where.key(None, key), f"unknown top-level key {key!r}{did_you_mean(key, TOP_KEYS)}"
+                )
+        lists = self.data.get("lists", {})
+        if not isinstance(lists, dict):
+            self.problem(self.where.key(None, "lists"), '[lists] must be a table of name = ["phrase", ...]')
+            lists = {}
+        for name in lists:
+            if not _LIST_NAME.match(name):
+                self.problem(
+                    self.where.key(None, name), f"list name {name!r} may only hold letters, digits and _"
+                )
+        self.lists = lists
+        for name, items in lists.items():  # report problems in unused lists too
+            if name not in self.expanded:
+                self.expanded[name] = self.expand(
+                    items, self.where.key(None, name), f"list {name!r}", (name,)
+                )
+        quotes = self.data.get("quotes", {})
+        quote_cues = None
+        if not isinstance(quotes, dict):
+            self.problem(self.where.key(None, "quotes"), "[quotes] must be a table")
+        else:
+            self.unknown_keys(quotes, QUOTE_KEYS, None, "[quotes]")
+            cues = self.compile(quotes.get("cues"), self.where.key(None, "cues"), "[quotes] cues")
+            if cues is not None:
+                quote_cues = re.compile(rf"(?:{cues.pattern})[的了过是]?[:：,，\s]*$", re.IGNORECASE)
+        raw_rules = self.data.get("rule", [])
+        if not isinstance(raw_rules, list):
+            self.problem(self.where.key(None, "rule"), "rules must be written as [[rule]] tables")
+            raw_rules = []
+        if not raw_rules:
+            self.problem(None, "no [[rule]] defined")
+        seen: dict[str, int] = {}
+        rules = [r for i, table in enumerate(raw_rules) if (r := self.rule(table, i, seen)) is not None]
+        ruleset = RuleSet(tuple(rules), quote_cues, self.path)
+        self.check_examples(ruleset)
+        return ruleset
+
+    def check_examples(self, ruleset: RuleSet) -> None:
+        """Every rule's ``fires`` examples must fire it, its ``passes`` examples must not."""
+        for index, rule in enumerate(ruleset.rules):
+            raw_index = next(
+                (
+                    i
+                    for i, t in enumerate(self.data.get("rule", []))
+                    if isinstance(t, dict) and t.get("id") == rule.id
+                ),
+                index,
+            )
+            for key, examples, expected in (("fires", rule.fires, True), ("passes", rule.passes, False)):
+                for example in examples:
+                    try:
+                        result = check(
+                            example.reply,
+                            example.message,
+                            list(example.history),
+                            rules=ruleset,
+                            scenario=example.scenario,
+                        )
+                    except Exception as exc:  # noqa: BLE001 - a broken example must be reported, not crash the load
+                        self.problem(
+                            self.where.key(raw_index, key),
+                            f"rule {rule.id!r}: example {example.reply!r} cannot be checked ({exc})",
+                        )
+                        continue
+                    fired = rule.id in result.rules
+                    if fired != expected:
+                        verb = "should fire but does not" if expected else "should not fire but does"
+                        context = f" (buyer: {example.message!r})" if example.message else ""
+                        self.problem(
+                            self.where.key(raw_index, key, needle=example.reply)
+                            or self.where.key(raw_index, key),
+                            f"rule {rule.id!r}: example {example.reply!r}{context} {verb}",
+                        )
+
+
+def _scenario_ids(path: Path) -> tuple[str, ...]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tuple(s["id"] for s in data.get("scenario", []) if isinstance(s, dict) and "id" in s)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
+
+
+_TOML_LINE = re.compile(r"line (\d+)")
 
 
 def load_rules(path: Path, guidance_ids: set[str] | None = None) -> tuple[RuleSet, list[Problem]]:
-    """Read ``checklist.toml``; returns the rules and every problem found (``file:line: message``)."""
-    return RuleSet(), []
+    """Read, validate and compile ``checklist.toml``.
+
+    Args:
+        path: the rules file.
+        guidance_ids: the guidance section ids of the corpus; when given, every rule's
+            ``guidance`` must be one of them.
+
+    Returns:
+        ``(rules, problems)``: the rules that are valid and every problem found, each as
+        ``path:line: message`` (unknown keys and ids come with the closest valid one).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return RuleSet(path=str(path)), [Problem(str(path), None, "checklist file not found")]
+    except UnicodeDecodeError:
+        return RuleSet(path=str(path)), [Problem(str(path), None, "not UTF-8 text; save the file as UTF-8")]
+    except OSError as exc:
+        return RuleSet(path=str(path)), [Problem(str(path), None, f"cannot read file ({exc.strerror})")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        return RuleSet(path=str(path)), [
+            Problem(str(path), int(m.group(1)) if m else None, f"not valid TOML: {exc}")
+        ]
+    loader = _Loader(path, text, data, guidance_ids)
+    rules = loader.load()
+    return rules, loader.problems
+
+
+def load_checklist(path: str | Path, guidance_ids: set[str] | None = None) -> RuleSet:
+    """``load_rules`` for callers that want the rules or an error (benchmarks, tests, notebooks).
+
+    Raises:
+        ChecklistError: the file has problems (the first one, with a count of the rest).
+    """
+    rules, problems = load_rules(Path(path), guidance_ids)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise ChecklistError(f"{problems[0]}{more}")
+    return rules
+
+
+# ----------------------------------------------------------------------------- rendering
+
+_SEVERITY_RANK = {"info": 1, "warn": 2, "error": 3}
+_HTML_COLOURS = {"error": "#ffcdd2", "warn": "#ffe0b2", "info": "#bbdefb"}
+_RICH_STYLES = {"error": "bold white on red", "warn": "black on yellow", "info": "underline blue"}
+_SEVERITY_ZH = {"error": "错误", "warn": "警告", "info": "提示"}
+
+
+def _is_whole(v: Violation, reply: str) -> bool:
+    return v.start == 0 and v.end == len(reply) and len(reply) > 0
+
+
+def _segments(
+    reply: str, violations: Sequence[Violation]
+) -> list[tuple[str, str | None, tuple[Violation, ...]]]:
+    """Split ``reply`` into runs with the most severe violation covering each (whole-reply
+    violations are listed, not highlighted)."""
+    marks: list[list[Violation]] = [[] for _ in reply]
+    for v in violations:
+        if _is_whole(v, reply) and len(reply) > 4:
+            continue
+        for i in range(max(0, v.start), min(len(reply), v.end)):
+            marks[i].append(v)
+    out: list[tuple[str, str | None, tuple[Violation, ...]]] = []
+    for i, ch in enumerate(reply):
+        here = tuple(marks[i])
+        severity = max((v.severity for v in here), key=lambda s: _SEVERITY_RANK.get(s, 0)) if here else None
+        if out and out[-1][1] == severity and out[-1][2] == here:
+            out[-1] = (out[-1][0] + ch, severity, here)
+        else:
+            out.append((ch, severity, here))
+    return out
+
+
+def _where(v: Violation, reply: str) -> str:
+    return "整条回复 whole reply" if _is_whole(v, reply) else f"「{v.text}」 {v.start}–{v.end}"
+
+
+def render_text(reply: str, violations: Sequence[Violation]) -> str:
+    """The reply as plain text with each offending span wrapped in 【】 (for logs and notebooks)."""
+    parts = []
+    for text, severity, _ in _segments(reply, violations):
+        parts.append(f"【{text}】" if severity else text)
+    return "".join(parts)
+
+
+def render_html(
+    reply: str,
+    violations: Sequence[Violation],
+    *,
+    details: bool = False,
+    guidance_titles: dict[str, str] | None = None,
+) -> str:
+    """The reply as escaped HTML with each offending span highlighted (colour by severity, the
+    rule and message in its ``title``).
+
+    Args:
+        reply: the reply the violations were found in.
+        violations: its violations (``CheckResult.violations``).
+        details: also list each violation (severity, rule, span, message, guidance) under the reply.
+        guidance_titles: guidance section titles by id, shown next to the ids.
+
+    Returns:
+        An HTML fragment (``<div class="checklist">``); all text is escaped.
+    """
+    esc = functools.partial(html.escape, quote=True)
+    body = []
+    for text, severity, here in _segments(reply, violations):
+        if severity is None:
+            body.append(esc(text))
+            continue
+        title = "; ".join(f"{v.rule}: {v.message}" for v in here)
+        body.append(
+            f'<mark class="checklist-{esc(severity)}" style="background:{_HTML_COLOURS.get(severity, "#eee")};'
+            f'padding:0 1px" title="{esc(title)}">{esc(text)}</mark>'
+        )
+    out = [f'<div class="checklist"><div class="checklist-reply">{"".join(body)}</div>']
+    if details and violations:
+        items = []
+        for v in violations:
+            guidance = esc(v.guidance)
+            if guidance_titles and v.guidance in guidance_titles:
+                guidance += f" {esc(guidance_titles[v.guidance])}"
+            items.append(
+                f'<li><b class="checklist-{esc(v.severity)}">{esc(v.severity)} {esc(v.rule)}</b> '
+                f"{esc(_where(v, reply))}: {esc(v.message)} <small>→ {guidance}</small></li>"
+            )
+        out.append(f'<ul class="checklist-violations">{"".join(items)}</ul>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def render_rich(result: CheckResult, guidance_titles: dict[str, str] | None = None):
+    """A rich renderable of a check: the reply with offending spans highlighted, then each
+    violation with its message and guidance section, then the fixed reply (for the terminal)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    reply = result.reply
+    line = Text()
+    for text, severity, _ in _segments(reply, result.violations):
+        line.append(text, style=_RICH_STYLES.get(severity, "") if severity else "")
+    parts: list[Any] = [line]
+    for n, v in enumerate(result.violations, start=1):
+        head = Text(f"{n}. ")
+        head.append(
+            f"{_SEVERITY_ZH.get(v.severity, v.severity)} {v.severity}", style=_RICH_STYLES.get(v.severity, "")
+        )
+        head.append(f" {v.rule} {_where(v, reply)}")
+        parts.append(head)
+        parts.append(Text(f"   {v.message}"))
+        title = f" {guidance_titles[v.guidance]}" if guidance_titles and v.guidance in guidance_titles else ""
+        parts.append(Text(f"   指引 guidance: {v.guidance}{title}", style="dim"))
+    if result.fixed is not None:
+        parts.append(Text(f"建议改为 fixed: {result.fixed}", style="green"))
+    verdict = "✓ 通过 passed" if result.passed else "✗ 未通过 not passed"
+    count = f" ({len(result.violations)} 处 violations)" if result.violations else ""
+    parts.append(Text(verdict + count, style="bold green" if result.passed else "bold red"))
+    return Group(*parts)

@@ -1,0 +1,398 @@
+"""Audits: rows and DataFrames, per-rule and per-group summaries, file formats and encodings,
+JDDC chat logs, reports, and the `audit` command (its --json contract and its errors)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.audit import (
+    AuditInput,
+    AuditRow,
+    audit,
+    audit_dataframe,
+    audit_rows,
+    load_rows,
+    pick_columns,
+    report_html,
+    write_report,
+)
+from assistant.checklist import load_checklist
+from assistant.cli import cli
+from assistant.config import PROJECT_ROOT
+from assistant.errors import FileFormatError, InputError, UnknownIdError
+
+DATA = Path(__file__).resolve().parent / "data"
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
+JDDC2019_CHAT = EXTERNAL / "jddc2019-sample" / "chat_0.1per.txt"
+JDDC2018_DEV = EXTERNAL / "jddc2018-baseline" / "devQuestions.txt"
+# the rules each row of tests/data/audit_replies*.{csv,jsonl} breaks
+EXPECTED = [
+    ["greeting.bare"],
+    [],
+    ["refusal.blunt"],
+    ["complaint.no_apology"],
+    [],
+    [],
+    ["claim.absolute", "punct.shouting"],
+    [],
+]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_checklist(PROJECT_ROOT / "corpus" / "checklist.toml")
+
+
+# ----------------------------------------------------------------------------- core API
+
+
+def test_audit_rows_in_order_with_verdicts(rules):
+    rows = list(
+        audit_rows(
+            [
+                ("在吗", "在"),
+                ("有货吗", "有的亲，现货"),
+                "你好！！",
+                {"message": "坏了", "reply": "拍照发过来"},
+                ("x", ""),
+            ],
+            rules,
+        )
+    )
+    assert [r.row for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.rules for r in rows] == [
+        ("greeting.bare",),
+        (),
+        ("pronoun.ni", "punct.shouting"),
+        ("complaint.no_apology",),
+        (),
+    ]
+    assert [r.passed for r in rows] == [False, True, False, False, True]
+    assert rows[2].to_dict() == {
+        "row": 3,
+        "passed": False,
+        "violations": [v.to_dict() for v in rows[2].violations],
+    }
+    with pytest.raises(InputError, match="row 1: expected"):
+        list(audit_rows([42], rules))
+
+
+def test_summary_counts_rows_not_spans(rules):
+    report = audit(
+        [("", "你好，你看一下"), ("", "你们好"), ("", "您好"), ("", "没有优惠！！！")], rules, source="x"
+    )
+    by_rule = {s.rule: s for s in report.rules}
+    assert (report.total, report.passed) == (4, 1)
+    assert (by_rule["pronoun.ni"].count, by_rule["pronoun.ni"].rate) == (2, 0.5)
+    assert by_rule["pronoun.ni"].example == "【你】好，你看一下" and by_rule["pronoun.ni"].example_row == 1
+    assert by_rule["punct.shouting"].example == "没有优惠【！！！】"
+    assert report.rules[0].rule == "pronoun.ni"  # most frequent first
+    assert by_rule["word.slang"].count == 0 and by_rule["word.slang"].example == ""
+    assert len(report.rules) == len(rules.rules)
+
+
+def test_audit_dataframe_with_groups(rules):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "客户问题": ["在吗", "能便宜点吗", "有货吗", None],
+            "客服回复": ["在", "不行", "有的亲，今天发", "您好"],
+            "客服": ["小王", "小李", "小王", "小李"],
+        }
+    )
+    report = audit_dataframe(frame, rules, by="客服")
+    assert [r.rules for r in report.rows] == [("greeting.bare",), ("refusal.blunt",), (), ()]
+    assert report.rows[3].message is None
+    groups = {g.group: g for g in report.groups}
+    assert (groups["小王"].rows, groups["小王"].passed, groups["小王"].counts) == (2, 1, {"greeting.bare": 1})
+    frames = report.frames()
+    assert list(frames.rows.columns) == [
+        "row",
+        "line",
+        "group",
+        "passed",
+        "rules",
+        "violations",
+        "message",
+        "reply",
+    ]
+    assert frames.rows["rules"].tolist() == ["greeting.bare", "refusal.blunt", "", ""]
+    assert list(frames.by_rule.columns) == ["rule", "severity", "count", "rate", "example", "example_row"]
+    assert frames.by_group.set_index("客服").loc["小李", "refusal.blunt"] == 1
+    with pytest.raises(FileFormatError, match=r"no column '客服回'.*did you mean '客服回复'"):
+        audit_dataframe(frame, rules, reply_col="客服回")
+    with pytest.raises(FileFormatError, match=r"no column 'agnet' for by"):
+        audit_dataframe(frame, rules, by="agnet")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["message", "reply"], ("message", "reply")),
+        (["买家消息", "客服回复", "客服"], ("买家消息", "客服回复")),
+        (["Question", "Answer"], ("Question", "Answer")),
+        (["买家消息内容", "客服回复内容"], ("买家消息内容", "客服回复内容")),
+        (["客服", "会话"], (None, "客服")),
+        (["query", "response", "agent"], ("query", "response")),
+    ],
+)
+def test_column_detection(names, expected):
+    assert pick_columns(names, None, None, "f.csv") == expected
+
+
+def test_column_detection_suggests_a_close_header():
+    with pytest.raises(FileFormatError) as info:
+        pick_columns(["msg", "replies"], None, None, "f.csv")
+    assert str(info.value) == (
+        "f.csv: cannot find the reply column among 'msg', 'replies'; name it with --reply-col "
+        "(did you mean --reply-col 'replies'?)"
+    )
+
+
+# ----------------------------------------------------------------------------- files
+
+
+@pytest.mark.parametrize(
+    ("name", "by"),
+    [
+        ("audit_replies.csv", "agent"),
+        ("audit_replies_bom.csv", "客服"),
+        ("audit_replies_gbk.csv", "客服"),
+        ("audit_replies.jsonl", "agent"),
+    ],
+)
+def test_tables_in_every_encoding_and_format(rules, name, by):
+    rows = load_rows(DATA / name, by=by)
+    assert [r.row for r in rows] == list(range(1, 9))
+    assert rows[0].message == "在吗" and rows[0].reply == "在" and rows[0].group == "小王"
+    assert rows[4].message is None
+    assert [list(r.rules) for r in audit(rows, rules).rows] == EXPECTED
+
+
+def test_xlsx(tmp_path, rules):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["买家", "回复", "备注"])
+    with (DATA / "audit_replies.csv").open(encoding="utf-8") as fh:
+        for record in csv.DictReader(fh):
+            sheet.append([record["message"] or None, record["reply"], 1])
+    sheet.append([None, None, None])  # a blank row is skipped
+    path = tmp_path / "replies.xlsx"
+    book.save(path)
+    rows = load_rows(path)
+    assert [r.line for r in rows][:2] == [2, 3]
+    assert [list(r.rules) for r in audit(rows, rules).rows] == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "error"),
+    [
+        ("missing.csv", {}, "{path}: file not found"),
+        ("audit_bad.jsonl", {}, "{path}:3: bad JSON at column 28: Unterminated string starting at"),
+        (
+            "audit_no_reply.csv",
+            {},
+            "{path}: cannot find the reply column among '问题', '备注'; name it with --reply-col",
+        ),
+        (
+            "audit_replies.csv",
+            {"reply_col": "replly"},
+            "{path}: no column 'replly' (--reply-col) (did you mean 'reply'?); columns: 'message', 'reply', 'agent'",
+        ),
+        ("audit_replies.csv", {"by": "agnet"}, "{path}: no column 'agnet' (--by) (did you mean 'agent'?)"),
+        (
+            "audit_ragged.csv",
+            {},
+            "{path}:3: 3 cells but the header names 2 columns (quote cells that contain ',')",
+        ),
+    ],
+)
+def test_unreadable_files_name_the_file_and_line(name, kwargs, error):
+    path = DATA / name
+    with pytest.raises(FileFormatError) as info:
+        load_rows(path, **kwargs)
+    assert str(info.value) == error.format(path=path)
+
+
+def test_more_bad_files(tmp_path):
+    binary = tmp_path / "replies.csv"
+    binary.write_bytes(b"PK\x03\x04\x00\x00\x00binary")
+    with pytest.raises(FileFormatError, match="a binary file, not a text table"):
+        load_rows(binary)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="empty file"):
+        load_rows(empty)
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("message,reply\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="not a readable XLSX workbook"):
+        load_rows(fake)
+    scalars = tmp_path / "scalars.jsonl"
+    scalars.write_text('{"reply": "在"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"scalars.jsonl:2: each line must be a JSON object"):
+        load_rows(scalars)
+    unknown = tmp_path / "replies.dat"
+    unknown.write_text("hello", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="cannot tell the format; pass --format"):
+        load_rows(unknown)
+    with pytest.raises(UnknownIdError, match="unknown format 'jsnl' \\(did you mean 'jsonl'\\?\\)"):
+        load_rows(DATA / "audit_replies.csv", "jsnl")
+    with pytest.raises(FileFormatError, match="is a directory"):
+        load_rows(tmp_path)
+
+
+def test_turn_based_chat_csv_is_audited_reply_by_reply(rules):
+    rows = load_rows(DATA / "chats_sample.csv")
+    assert rows, "the chat log has agent replies"
+    assert all(r.reply for r in rows)
+    assert rows[0].message == "在吗" and rows[0].reply.startswith("在的亲")
+
+
+def test_jddc2019_chat_log_one_row_per_agent_reply(rules):
+    lines = JDDC2019_CHAT.read_text(encoding="utf-8").split("\n")  # fails (not skips) without ../shared
+    expected, previous = 0, (None, None)
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) < 7 or not fields[6].strip():
+            continue
+        key = (fields[0], fields[2].strip())
+        if key[1] == "1" and key != previous:
+            expected += 1
+        previous = key
+    rows = load_rows(JDDC2019_CHAT, "jddc2019", by="session")
+    assert len(rows) == expected
+    assert [r.row for r in rows] == list(range(1, expected + 1))
+    assert all(r.group for r in rows)
+    report = audit(rows, rules)
+    assert report.total == expected and 0 < report.passed < expected
+
+
+def test_jddc2018_pairs_audit_the_answer_with_the_last_buyer_turn(rules):
+    questions = JDDC2018_DEV.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    rows = load_rows(JDDC2018_DEV, "jddc2018")
+    assert len(rows) == len(questions)
+    assert all("\n" not in (r.message or "") for r in rows)
+    with pytest.raises(InputError, match="do not apply to jddc2018"):
+        load_rows(JDDC2018_DEV, "jddc2018", reply_col="x")
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+def test_csv_and_html_reports(tmp_path, rules):
+    report = audit(
+        load_rows(DATA / "audit_replies.csv", by="agent"), rules, by="agent", source="audit_replies.csv"
+    )
+    out = write_report(report, tmp_path / "report.csv")
+    with out.open(encoding="utf-8-sig") as fh:
+        records = list(csv.DictReader(fh))
+    assert [r["rules"] for r in records] == [";".join(e) for e in EXPECTED]
+    assert records[0]["group"] == "小王" and records[0]["line"] == "2"
+    assert out.stat().st_mode & 0o044  # readable by others, like any report
+    page = write_report(report, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "按agent by group" in page
+    assert '<mark class="checklist-error"' in page
+    with pytest.raises(InputError, match="must end in .csv or .html"):
+        write_report(report, tmp_path / "report.txt")
+
+
+def test_html_report_escapes_everything(rules):
+    report = audit([("<b>在吗</b>", "<script>alert(1)</script>你")], rules, source="<x>")
+    page = report_html(report)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;" in page and "&lt;x&gt;" in page
+
+
+# ----------------------------------------------------------------------------- the audit command
+
+
+def test_audit_json_is_one_object_per_input_row_and_nothing_else():
+    result = CliRunner().invoke(cli, ["audit", str(DATA / "audit_replies_gbk.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    assert lines[-1] == "" and len(lines) == 9
+    records = [json.loads(line) for line in lines[:-1]]
+    assert [r["row"] for r in records] == list(range(1, 9))
+    assert [list(r) for r in records] == [["row", "passed", "violations"]] * 8
+    assert [sorted({v["rule"] for v in r["violations"]}) for r in records] == EXPECTED
+    assert records[0]["violations"][0] == {
+        "rule": "greeting.bare",
+        "severity": "warn",
+        "start": 0,
+        "end": 1,
+        "text": "在",
+        "message": "只回了“在”：请加上问候和“有什么可以帮您”。",
+        "guidance": "etiquette-greeting",
+    }
+
+
+def test_audit_json_for_a_chat_log_matches_its_rows():
+    result = CliRunner().invoke(cli, ["audit", str(JDDC2019_CHAT), "--format", "jddc2019", "--json"])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["row"] for r in records] == list(range(1, len(load_rows(JDDC2019_CHAT, "jddc2019")) + 1))
+
+
+def test_audit_table(tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["audit", str(DATA / "audit_replies.csv"), "--by", "agent", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    assert lines[0] == f"{DATA / 'audit_replies.csv'}: 8 条回复 replies, 4 通过 passed (50.0%)"
+    assert lines[4].split("│")[1:5] == [" greeting.bare        ", " warn     ", "     1 ", " 12.50% "]
+    assert any(
+        "│ 小李  │    3 │     33.3% │ complaint.no_apology 1, refusal.blunt 1 │" in line for line in lines
+    )
+    assert result.stderr == f"已保存报告 report saved: {out}\n"
+    assert out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["audit", "missing.csv"], "错误 Error: missing.csv: file not found\n"),
+        (
+            ["audit", str(DATA / "audit_no_reply.csv")],
+            f"错误 Error: {DATA / 'audit_no_reply.csv'}: cannot find the reply column among '问题', '备注'; name it with --reply-col\n",
+        ),
+        (
+            ["audit", str(DATA / "audit_bad.jsonl"), "--json"],
+            f"错误 Error: {DATA / 'audit_bad.jsonl'}:3: bad JSON at column 28: Unterminated string starting at\n",
+        ),
+        (
+            ["audit", str(DATA / "audit_replies.csv"), "--format", "jsnl"],
+            "错误 Error: unknown format 'jsnl' (did you mean 'jsonl'?) (one of csv, jsonl, xlsx, jddc2018, jddc2019)\n",
+        ),
+        (
+            ["audit", str(DATA / "audit_replies.csv"), "--out", "report.txt"],
+            "错误 Error: --out 'report.txt': the report must end in .csv or .html\n",
+        ),
+    ],
+)
+def test_audit_command_errors(args, error):
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stderr, result.stdout) == (1, error, "")
+
+
+def test_audit_row_records():
+    row = AuditRow(3, True, (), "好的亲", None, "小王", 4)
+    assert row.to_record() == {
+        "row": 3,
+        "line": 4,
+        "group": "小王",
+        "passed": True,
+        "rules": "",
+        "violations": 0,
+        "message": "",
+        "reply": "好的亲",
+    }
+    assert AuditInput(1, "在").history == ()
