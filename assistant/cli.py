@@ -156,6 +156,181 @@ def corpus_stats(state: CliState, as_json: bool) -> None:
         console.print(table)
 
 
+# ----------------------------------------------------------------------------- check, audit
+
+
+def _checklist(state: CliState):
+    """The corpus's checklist rules, guidance titles and taxonomy (no model, no index)."""
+    from .corpus import load_corpus
+
+    corpus = load_corpus(state.settings().corpus_dir)
+    return corpus.rules, {s.id: s.title for s in corpus.guidance}, corpus.taxonomy
+
+
+@cli.command()
+@click.argument("reply")
+@click.option("-m", "--message", help="The buyer message the reply answers.")
+@click.option(
+    "--history",
+    multiple=True,
+    metavar="TURN",
+    help="An earlier turn, oldest first; prefix with 买家:/客服: (repeatable).",
+)
+@click.option(
+    "--scenario", help="The buyer's scenario id, when known (otherwise the rules read the message)."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object: passed, violations, fixed, fixes."
+)
+@click.pass_obj
+@handle_errors
+def check(
+    state: CliState,
+    reply: str,
+    message: str | None,
+    history: tuple[str, ...],
+    scenario: str | None,
+    as_json: bool,
+) -> None:
+    """Check a reply against the etiquette checklist (质检).
+
+    Prints the reply with the offending spans highlighted and, under them, each rule's message
+    and guidance section, then the reply with the safe fixes applied. Exits 0 whether or not the
+    reply has violations (read "passed" with --json); exits 1 only for bad input.
+
+    \b
+    Example:
+        assistant check "你看一下详情页！！" --message "这件有M码吗"
+    """
+    from .checklist import check as run_check
+    from .checklist import render_rich
+    from .corpus import parse_history
+    from .errors import InputError, UnknownIdError
+    from .taxonomy import did_you_mean
+
+    if not reply.strip():
+        raise InputError("回复为空 the reply is empty")
+    limit = state.settings().max_message_chars * 10
+    if len(reply) > limit or len(message or "") > limit:
+        raise InputError(f"回复或消息太长 the reply or message is longer than {limit:,} characters")
+    rules, titles, taxonomy = _checklist(state)
+    if scenario is not None and scenario not in taxonomy.scenario_ids:
+        raise UnknownIdError(f"unknown scenario {scenario!r}{did_you_mean(scenario, taxonomy.scenario_ids)}")
+    turns = parse_history(list(history))
+    result = run_check(reply, message or None, list(turns), rules=rules, scenario=scenario)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    from rich.console import Console
+
+    Console(highlight=False, soft_wrap=True).print(render_rich(result, titles))
+
+
+@cli.command()
+@click.argument("file", type=click.Path())
+@click.option(
+    "--message-col",
+    metavar="COL",
+    help="The buyer-message column (default: detected, e.g. message/买家/question).",
+)
+@click.option(
+    "--reply-col", metavar="COL", help="The reply column (default: detected, e.g. reply/客服/answer)."
+)
+@click.option(
+    "--by",
+    metavar="COL",
+    help="Also summarise per value of this column (an agent, a shop; 'session' for chat logs).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    metavar="csv|jsonl|xlsx|jddc2018|jddc2019",
+    help="File format (default: from the extension and content).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object per input row, in order, and nothing else."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Also save a report: report.csv (one line per row) or report.html.",
+)
+@click.pass_obj
+@handle_errors
+def audit(
+    state: CliState, file: str, message_col, reply_col, by, fmt, as_json: bool, out: str | None
+) -> None:
+    """Audit the replies in a file with the etiquette checklist (质检).
+
+    FILE is a CSV (UTF-8 or GBK), JSONL or XLSX table with a reply column and usually a buyer
+    message column, or a chat log (jddc2018, jddc2019, or a CSV/JSONL with role and text columns;
+    each agent reply is checked with the buyer turns before it). Prints a per-rule table (count,
+    rate, example); with --json, one {"row", "passed", "violations"} object per input row.
+    Exits 0 whether or not replies have violations; 1 when the file cannot be read.
+
+    \b
+    Example:
+        assistant audit chats.csv --reply-col 客服回复 --by agent --out report.html
+    """
+    from .audit import audit as run_audit
+    from .audit import audit_rows, load_rows, summarize, write_report
+
+    rules, titles, _ = _checklist(state)
+    if out is not None and Path(out).suffix.lower() not in (".csv", ".html", ".htm"):
+        from .errors import InputError
+
+        raise InputError(f"--out {out!r}: the report must end in .csv or .html")
+    rows = load_rows(file, fmt, message_col=message_col, reply_col=reply_col, by=by)
+    if as_json:
+        checked = []
+        for row in audit_rows(rows, rules):
+            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
+            checked.append(row)
+        report = summarize(checked, rules, by=by, source=str(file))
+    else:
+        report = run_audit(rows, rules, by=by, source=str(file), progress=True)
+        _render_audit(report)
+    if out is not None:
+        path = write_report(report, out, titles)
+        click.echo(f"已保存报告 report saved: {path}", err=True)
+
+
+def _render_audit(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    share = f" ({report.passed / report.total:.1%})" if report.total else ""
+    console.print(f"{report.source}: {report.total} 条回复 replies, {report.passed} 通过 passed{share}")
+    table = Table(title=None)
+    for name, justify in (
+        ("规则 rule", "left"),
+        ("severity", "left"),
+        ("count", "right"),
+        ("rate", "right"),
+        ("例子 example", "left"),
+    ):
+        table.add_column(name, justify=justify)
+    for s in report.rules:
+        table.add_row(s.rule, s.severity, str(s.count), f"{s.rate:.2%}", s.example)
+    console.print(table)
+    if report.groups:
+        groups = Table(title=None)
+        for name, justify in (
+            (report.by or "group", "left"),
+            ("rows", "right"),
+            ("pass rate", "right"),
+            ("常见问题 top rules", "left"),
+        ):
+            groups.add_column(name, justify=justify)
+        for g in report.groups:
+            top = sorted(g.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            groups.add_row(
+                g.group, str(g.rows), f"{g.pass_rate:.1%}", ", ".join(f"{rule} {n}" for rule, n in top)
+            )
+        console.print(groups)
+
+
 # ----------------------------------------------------------------------------- ingest, import-chats
 
 
@@ -323,7 +498,7 @@ def _render_suggestions(result) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console()
+    console = Console(highlight=False, soft_wrap=True)
     d = result.detection
     buyer = f" · 买家类型 {d.buyer_type}" if d.buyer_type else ""
     console.print(
@@ -601,6 +776,45 @@ def case_delete(state: CliState, case_ids) -> None:
         click.echo(f"deleted {case_id}")
 
 
+# ----------------------------------------------------------------------------- build
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Re-embed every case instead of only new and changed ones.")
+@click.option("--index-type", type=click.Choice(INDEX_TYPES), help="Index kind (default: setting index_type).")
+@click.pass_obj
+@handle_errors
+def build(state: CliState, full: bool, index_type: str | None) -> None:
+    """Build or update the vector index of the corpus cases (建立索引).
+
+    Embeds new and changed cases, removes deleted ones, and prints one summary line. The index
+    lives in DATA_DIR/index (--index-dir); --full rebuilds it from scratch.
+
+    \b
+    Example:
+        assistant build --full --index-type hnsw
+    """
+    from .corpus import case_fingerprint, load_corpus
+    from .embedding import batch_encoder, encoder_info, load_encoder
+    from .index import sync_index
+
+    settings = state.settings(index_type=index_type)
+    corpus = load_corpus(settings.corpus_dir)
+    model = load_encoder(settings)
+    info = encoder_info(model)
+    items = [(case.id, case_fingerprint(case), case.buyer) for case in corpus.cases]
+    report = sync_index(
+        settings,
+        items,
+        batch_encoder(model, progress=sys.stderr.isatty()),
+        model_id=info.model_id,
+        dimension=info.dimension,
+        full=full,
+        corpus_hash=corpus.content_hash,
+    )
+    click.echo(report.summary())
+
+
 # ----------------------------------------------------------------------------- console
 
 
@@ -612,7 +826,8 @@ def case_delete(state: CliState, case_ids) -> None:
 def console(state: CliState, port: int, headless: bool) -> None:
     """Open the web console for agents, trainers and analysts (网页控制台).
 
-    Runs `streamlit run console/app.py`; the global options (--corpus, --data-dir, ...) apply to it.
+    Runs `streamlit run console/app.py` (through console/serve.py, which loads the model while the
+    server starts); the global options (--corpus, --data-dir, ...) apply to it.
 
     \b
     Example:
@@ -624,9 +839,9 @@ def console(state: CliState, port: int, headless: bool) -> None:
     from .config import PROJECT_ROOT
     from .errors import InputError
 
-    app = PROJECT_ROOT / "console" / "app.py"
-    if not app.is_file():
-        raise InputError(f"{app}: the console is not there (it ships with the source checkout)")
+    serve = PROJECT_ROOT / "console" / "serve.py"
+    if not serve.is_file():
+        raise InputError(f"{serve}: the console is not there (it ships with the source checkout)")
     state.settings()  # a bad option or settings file fails here, with its one-line message
     env = dict(os.environ)
     if state.config:
@@ -634,8 +849,9 @@ def console(state: CliState, port: int, headless: bool) -> None:
     for name, value in state.overrides.items():
         if value is not None:
             env[f"ASSISTANT_{name.upper()}"] = str(Path(value).resolve()) if name.endswith("_dir") else str(value)
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false"]
+    command = [sys.executable, str(serve), "--server.port", str(port),
+               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none"]
     click.echo(f"控制台 console: http://localhost:{port}", err=True)
     sys.exit(subprocess.call(command, env=env))
 

@@ -186,11 +186,17 @@ class Assistant:
             self._engine = engine
             return report
 
-    def invalidate(self) -> None:
-        """Forget the loaded corpus and engine after an edit; the next use re-reads and updates lazily."""
-        with self._lock:
-            self._corpus = None
-            self._engine = None
+    @property
+    def ready(self) -> bool:
+        """True once the model, index and detector are loaded (``suggest`` then answers at once)."""
+        return self._engine is not None and self._encoder is not None
+
+    def forget_corpus(self) -> None:
+        """Re-read the corpus from disk on next use (after trainers' edits, e.g. before ``build``).
+
+        The engine keeps answering from the current index until ``build`` or ``reload`` replaces it.
+        """
+        self._corpus = None
 
     def reload(self) -> None:
         """Re-read the corpus from disk and update the index (after trainers' edits)."""
@@ -237,7 +243,10 @@ class Assistant:
         corpus = self.corpus
         started = time.perf_counter()
         index_dir = self._index_dir()
-        dimension = self.encoder.get_sentence_embedding_dimension()
+        encoder = self.encoder
+        # sentence-transformers 6 renamed the method; older releases only have the long name
+        dimension_of = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+        dimension = dimension_of()
         items = [(c.id, case_fingerprint(c), case_text(c)) for c in corpus.cases]
         with locked(index_dir.parent / f".{index_dir.name}.lock", self.settings.lock_timeout_s):
             dense = CaseIndex.create_or_open(
@@ -454,6 +463,50 @@ class Assistant:
             raise InputError(f"回复太长 the reply has {len(reply):,} characters")
         turns = self._history(history)
         return check(reply, message, list(turns), rules=self.corpus.rules, scenario=scenario)
+
+    # ------------------------------------------------------------------ audit
+
+    def audit(
+        self,
+        data: Any,
+        *,
+        message_col: str | None = None,
+        reply_col: str | None = None,
+        by: str | None = None,
+        progress: bool = False,
+    ):
+        """Audit past replies with the checklist (``audit.AuditReport``); no model or index is loaded.
+
+        Args:
+            data: a pandas DataFrame, or an iterable of ``(message, reply)`` rows / ``AuditInput``.
+            message_col, reply_col: the DataFrame's columns (detected from common names when omitted).
+            by: a DataFrame column to summarise per value of (an agent, a shop).
+            progress: show a progress bar.
+        """
+        from . import audit as audit_module
+
+        rules = self.corpus.rules
+        if hasattr(data, "columns"):
+            return audit_module.audit_dataframe(
+                data, rules, message_col=message_col, reply_col=reply_col, by=by, progress=progress
+            )
+        return audit_module.audit(data, rules, by=by, progress=progress)
+
+    def audit_file(
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        *,
+        message_col: str | None = None,
+        reply_col: str | None = None,
+        by: str | None = None,
+        progress: bool = False,
+    ):
+        """Read a CSV/JSONL/XLSX table or a chat log and audit it (``audit.AuditReport``)."""
+        from . import audit as audit_module
+
+        rows = audit_module.load_rows(path, fmt, message_col=message_col, reply_col=reply_col, by=by)
+        return audit_module.audit(rows, self.corpus.rules, by=by, source=str(path), progress=progress)
 
     # ------------------------------------------------------------------ trainer edits
 

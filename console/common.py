@@ -1,0 +1,249 @@
+"""Shared parts of the console pages: the cached ``Assistant`` and escaped rendering helpers.
+
+Every string a buyer, agent or trainer wrote reaches the page through ``st.text``, ``st.code``,
+``st.dataframe``, ``html.escape`` inside ``st.html``, or :func:`md_escape` for the widgets whose
+labels and bodies Streamlit renders as Markdown (``st.error``, ``st.caption``, expander labels).
+Nothing user-written is ever passed to ``st.markdown`` as it is.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from assistant import Assistant, Settings
+from assistant.errors import AssistantError, CorpusError
+
+logger = logging.getLogger(__name__)
+
+# Markdown and Streamlit's extensions (:color[..], :emoji:, $math$) are neutralised by a backslash
+# before any ASCII punctuation that can start them.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:^=\"'])")
+FLASH_KEY = "_flash"
+
+
+def md_escape(text: Any) -> str:
+    """``text`` made inert for Markdown: shown literally, one line, never formatted."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def esc(text: Any) -> str:
+    """``text`` escaped for HTML (``st.html`` bodies), line breaks kept."""
+    return html.escape(str(text)).replace("\n", "<br>")
+
+
+# ----------------------------------------------------------------------------- the assistant
+
+
+@st.cache_resource(show_spinner=False)
+def _assistant(key: str, _settings: Settings) -> Assistant:
+    # one Assistant per settings and process: the model, index and detector load once for all sessions
+    return Assistant.load(_settings)
+
+
+def assistant() -> Assistant:
+    """The shared ``Assistant`` (settings from ``assistant.toml`` and ``ASSISTANT_*`` variables).
+
+    Stops the page with an error when the settings are invalid.
+    """
+    try:
+        settings = Settings.load()
+    except AssistantError as exc:
+        show_error(exc)
+        st.stop()
+    return _assistant(json.dumps(settings.to_dict(), sort_keys=True), settings)
+
+
+def warm(a: Assistant) -> None:
+    """Load the model, index and detector and answer one message (the tokenizer's dictionary loads
+    on first use), so that the agent's first suggestion is as fast as the next ones.
+
+    Errors are logged only: the page shows them, cleanly, when the agent asks for suggestions.
+    """
+    try:
+        _ = a.engine
+        if a.corpus.approved:
+            a.suggest(a.corpus.approved[0].buyer)
+    except AssistantError as exc:
+        logger.warning("warming up the assistant failed: %s", exc)
+    except Exception:
+        logger.exception("warming up the assistant failed")
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up(key: str, _assistant: Assistant) -> threading.Thread:
+    thread = threading.Thread(target=warm, args=(_assistant,), name="assistant-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up(a: Assistant) -> None:
+    """Load the model, index and detector in the background, once per process.
+
+    The page stays usable meanwhile; the first ``suggest`` waits for the load to finish.
+    """
+    _warm_up(json.dumps(a.settings.to_dict(), sort_keys=True), a)
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+MAX_PROBLEMS = 20
+
+
+def show_error(exc: Exception) -> None:
+    """An ``AssistantError`` as ``st.error``; a ``CorpusError`` lists its problems (file:line)."""
+    if isinstance(exc, CorpusError):
+        problems = exc.problems
+        st.error(md_escape(f"语料有 {len(problems)} 个问题 (the corpus has {len(problems)} problem(s))"))
+        for problem in problems[:MAX_PROBLEMS]:
+            st.error(md_escape(str(problem)))
+        if len(problems) > MAX_PROBLEMS:
+            st.error(md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)"))
+    else:
+        st.error(md_escape(f"错误 Error: {exc}"))
+
+
+def flash(kind: str, text: str, problems: list | None = None) -> None:
+    """Keep a message for the next run (used by button callbacks, which run before the page)."""
+    st.session_state[FLASH_KEY] = (kind, text, [str(p) for p in problems or ()])
+
+
+def show_flash() -> None:
+    """Show and forget the message left by a callback."""
+    kind, text, problems = st.session_state.pop(FLASH_KEY, (None, "", []))
+    if kind is None:
+        return
+    getattr(st, kind)(md_escape(text))
+    if kind == "success":  # also in the corner, for a button far down the page
+        st.toast(md_escape(text))
+    for problem in problems[:MAX_PROBLEMS]:
+        st.error(md_escape(problem))
+    if len(problems) > MAX_PROBLEMS:
+        st.error(md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)"))
+
+
+def guarded(action: Callable[..., Any], done: str | Callable[[Any], str]) -> Callable[..., None]:
+    """A button callback that runs ``action`` and flashes success, or the error it raised."""
+
+    def callback(*args: Any, **kwargs: Any) -> None:
+        try:
+            result = action(*args, **kwargs)
+        except CorpusError as exc:
+            flash("error", f"有 {len(exc.problems)} 个问题，未保存 ({len(exc.problems)} problem(s), nothing saved)", exc.problems)
+            return
+        except AssistantError as exc:
+            flash("error", f"错误 Error: {exc}")
+            return
+        flash("success", done(result) if callable(done) else done)
+
+    return callback
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def label(taxonomy: Any, kind: str, value: str | None, short: bool = False) -> str:
+    """``中文名 (id)`` of a scenario, buyer type or stage (``中文名`` when ``short``); ``未识别`` for none."""
+    if not value:
+        return "未识别"
+    try:
+        if kind == "scenario":
+            zh = taxonomy.scenario(value).zh
+        elif kind == "buyer_type":
+            zh = taxonomy.buyer_type(value).zh
+        else:
+            zh = taxonomy.stages.get(value, "")
+    except KeyError:
+        zh = ""
+    if short:
+        return zh or value
+    return f"{zh} ({value})" if zh else value
+
+
+def reply_html(reply: str, violations: Any, guidance_titles: dict[str, str] | None = None) -> str:
+    """The reply with its checklist violations highlighted and listed (the checklist's escaped HTML)."""
+    from assistant.checklist import render_html
+
+    return render_html(reply, violations, details=bool(violations), guidance_titles=guidance_titles)
+
+
+def suggestion_html(rank: int, suggestion: Any, guidance_titles: dict[str, str] | None = None) -> str:
+    """One suggestion card: the reply (violations highlighted), where it came from, the fixes applied."""
+    origin = "通用安全回复（没有足够相似的案例）" if suggestion.fallback else "来源案例 " + "、".join(suggestion.sources)
+    fixes = "".join(f'<div style="color:#2e7d32">已自动修正：{esc(f)}</div>' for f in suggestion.fixes)
+    return (
+        f'<div style="font-size:1.05em;line-height:1.6">{reply_html(suggestion.reply, suggestion.violations, guidance_titles)}</div>'
+        f'<div style="color:#777;font-size:0.85em">推荐 {rank} · {esc(origin)} · 匹配度 {suggestion.score:.2f}</div>{fixes}'
+    )
+
+
+# ----------------------------------------------------------------------------- charts
+
+UNLABELLED = "（未标注）"
+
+
+def coverage_charts(corpus: Any, thin: int) -> tuple[Any, Any]:
+    """Approved cases per scenario (thin ones in red, a dashed line at ``thin``) and per scenario x buyer type."""
+    import altair as alt
+    import pandas as pd
+
+    tax = corpus.taxonomy
+    counts = pd.DataFrame(
+        [(c.scenario, c.buyer_type or UNLABELLED) for c in corpus.approved], columns=["scenario", "buyer_type"]
+    ).value_counts().rename("cases")
+    grid = pd.MultiIndex.from_product([tax.scenario_ids, [*tax.buyer_type_ids, UNLABELLED]], names=["scenario", "buyer_type"])
+    cells = counts.reindex(grid, fill_value=0).reset_index()
+    cells["场景"] = [label(tax, "scenario", v) for v in cells["scenario"]]
+    cells["买家类型"] = [label(tax, "buyer_type", v, short=True) if v != UNLABELLED else v for v in cells["buyer_type"]]
+    totals = cells.groupby("场景", sort=False)["cases"].sum().reset_index()
+    totals["薄弱"] = totals["cases"] < thin
+    bars = alt.Chart(totals).mark_bar().encode(
+        x=alt.X("cases:Q", title="案例数"),
+        y=alt.Y("场景:N", sort=None, title=None),
+        color=alt.Color("薄弱:N", scale=alt.Scale(domain=[False, True], range=["#4c78a8", "#e45756"])),
+        tooltip=["场景", "cases"],
+    )
+    line = alt.Chart(pd.DataFrame({"x": [thin]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    base = alt.Chart(cells).encode(x=alt.X("买家类型:N", sort=None, title=None), y=alt.Y("场景:N", sort=None, title=None))
+    heat = base.mark_rect().encode(
+        color=alt.Color("cases:Q", title="案例数", scale=alt.Scale(scheme="blues")),
+        tooltip=["场景", "买家类型", "cases"],
+    )
+    middle = max(1, int(cells["cases"].max())) / 2
+    numbers = base.mark_text(fontSize=10).encode(
+        text="cases:Q", color=alt.condition(alt.datum.cases > middle, alt.value("white"), alt.value("#333"))
+    )
+    return bars + line, heat + numbers
+
+
+def rule_rate_chart(by_rule: Any) -> Any:
+    """Violation rate per checklist rule, coloured by severity (the audit's per-rule frame)."""
+    import altair as alt
+
+    return alt.Chart(by_rule).mark_bar().encode(
+        x=alt.X("rate:Q", title="违规率", axis=alt.Axis(format="%")),
+        y=alt.Y("rule:N", sort="-x", title=None),
+        color=alt.Color(
+            "severity:N", title="级别", scale=alt.Scale(domain=["error", "warn", "info"], range=["#e45756", "#f58518", "#4c78a8"])
+        ),
+        tooltip=["rule", "severity", "count", alt.Tooltip("rate:Q", format=".1%"), "example"],
+    )
+
+
+def group_rate_chart(groups: Any, title: str | None) -> Any:
+    """Share of flagged replies per group (an agent ...): a frame with group, rows, violation_rate."""
+    import altair as alt
+
+    return alt.Chart(groups).mark_bar().encode(
+        x=alt.X("violation_rate:Q", title="有问题的回复占比", axis=alt.Axis(format="%")),
+        y=alt.Y("group:N", sort="-x", title=title),
+        tooltip=["group", "rows", alt.Tooltip("violation_rate:Q", format=".1%")],
+    )

@@ -1,0 +1,188 @@
+"""语料训练 (trainers): browse and edit cases, review candidates, edit guidance and rules, rebuild, coverage."""
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # console/, for `common`, also when run alone
+
+import pandas as pd
+import streamlit as st
+from common import assistant, coverage_charts, guarded, label, md_escape, show_error, show_flash
+
+from assistant.corpus import STATUSES, load_corpus
+from assistant.errors import AssistantError, CorpusError
+from assistant.text import fold
+
+STATUS_ZH = {"approved": "已通过", "candidate": "待审核", "rejected": "已驳回"}
+EDITABLE = ("checklist.toml", "shop.toml", "adaptation.toml", "catalog.csv")
+PAGE_SIZE = 10
+LATER = "（在“索引与覆盖”里重建索引后用于推荐）"
+
+a = assistant()
+st.header("语料训练")
+show_flash()
+try:
+    corpus = load_corpus(a.settings.corpus_dir)
+except CorpusError as exc:  # stay usable on the valid parts, so the trainer can fix the problem here
+    show_error(exc)
+    corpus = load_corpus(a.settings.corpus_dir, strict=False)
+except AssistantError as exc:
+    show_error(exc)
+    st.stop()
+tax = corpus.taxonomy
+store = a.store
+
+
+def case_inputs(prefix: str, case=None) -> None:
+    st.text_area("买家消息", value=case.buyer if case else "", key=f"{prefix}_buyer", height=68)
+    st.text_area("回复（可用 {slot}）", value=case.reply if case else "", key=f"{prefix}_reply", height=90)
+    c = st.columns(4)
+    ids = tax.scenario_ids
+    c[0].selectbox("场景", ids, index=ids.index(case.scenario) if case else 0, key=f"{prefix}_scenario",
+                   format_func=lambda v: label(tax, "scenario", v))
+    stages = ("", *tax.concrete_stages)
+    c[1].selectbox("阶段", stages, index=stages.index(case.stage) if case and case.stage in stages else 0,
+                   key=f"{prefix}_stage", format_func=lambda v: label(tax, "stage", v) if v else "按场景自动")
+    types = ("", *tax.buyer_type_ids)
+    c[2].selectbox("买家类型", types, index=types.index(case.buyer_type or "") if case else 0,
+                   key=f"{prefix}_buyer_type", format_func=lambda v: label(tax, "buyer_type", v) if v else "（无）")
+    c[3].selectbox("状态", STATUSES, index=STATUSES.index(case.status) if case else 1, key=f"{prefix}_status",
+                   format_func=STATUS_ZH.get)
+    st.text_input("标签（逗号分隔）", value="，".join(case.tags) if case else "", key=f"{prefix}_tags")
+
+
+def case_data(prefix: str) -> dict:
+    s = st.session_state
+    scenario, stage = s[f"{prefix}_scenario"], s[f"{prefix}_stage"]
+    if not stage and tax.stage_of(scenario) in tax.concrete_stages:
+        stage = tax.stage_of(scenario)
+    return {
+        "buyer": s[f"{prefix}_buyer"],
+        "reply": s[f"{prefix}_reply"],
+        "scenario": scenario,
+        "stage": stage,  # empty when the scenario takes its stage from the chat: the store asks for one
+        "buyer_type": s[f"{prefix}_buyer_type"] or None,
+        "status": s[f"{prefix}_status"],
+        "tags": [t for t in re.split(r"[,，\s]+", s[f"{prefix}_tags"]) if t],
+    }
+
+
+cases_tab, inbox_tab, files_tab, index_tab = st.tabs(["案例", "候选审核", "指导与规则", "索引与覆盖"])
+
+with cases_tab:
+    c = st.columns([3, 2, 2, 2])
+    query = c[0].text_input("搜索（买家消息、回复、id）", key="case_query")
+    scenarios = c[1].multiselect("场景", tax.scenario_ids, key="case_scenarios", placeholder="全部", format_func=lambda v: label(tax, "scenario", v))
+    types = c[2].multiselect("买家类型", tax.buyer_type_ids, key="case_types", placeholder="全部", format_func=lambda v: label(tax, "buyer_type", v))
+    statuses = c[3].multiselect("状态", STATUSES, key="case_statuses", placeholder="全部", format_func=STATUS_ZH.get)
+    needle = fold(query.strip())
+    shown = [
+        case for case in corpus.cases
+        if (not scenarios or case.scenario in scenarios)
+        and (not types or case.buyer_type in types)
+        and (not statuses or case.status in statuses)
+        and (not needle or needle in fold(f"{case.id} {case.buyer} {case.reply}"))
+    ]
+    st.caption(f"{len(shown)} / {len(corpus.cases)} 条案例")
+    table = pd.DataFrame(
+        [(x.id, STATUS_ZH[x.status], x.scenario, x.buyer_type or "", x.buyer, x.reply, "，".join(x.tags)) for x in shown],
+        columns=["id", "状态", "场景", "买家类型", "买家消息", "回复", "标签"],
+    )
+    st.dataframe(table, hide_index=True, height=300)
+    chosen = st.selectbox("选择要修改或删除的案例", [x.id for x in shown], index=None, key="edit_id", placeholder="案例 id")
+    if chosen:
+        case = corpus.case(chosen)
+        with st.form(f"edit_{chosen}"):
+            case_inputs(f"edit_{chosen}", case)
+            st.form_submit_button(
+                "保存修改", key="save_case",
+                on_click=guarded(lambda: store.update(chosen, **case_data(f"edit_{chosen}")), f"已保存 {chosen}{LATER}"),
+            )
+        confirm = st.checkbox("确认删除这条案例", key=f"confirm_delete_{chosen}")
+        st.button("删除", key="delete_case", disabled=not confirm,
+                  on_click=guarded(store.delete, f"已删除 {chosen}{LATER}"), args=(chosen,))
+    with st.expander("新增案例"), st.form("add_case", clear_on_submit=False):
+        case_inputs("add")
+        st.form_submit_button(
+            "添加", key="add_case_button",
+            on_click=guarded(lambda: store.add(case_data("add")), lambda new: f"已添加 {new.id}{LATER}"),
+        )
+
+with inbox_tab:
+    candidates = [x for x in corpus.cases if x.status == "candidate"]
+    st.caption(f"{len(candidates)} 条候选案例待审核（来自客服反馈和聊天导入）")
+    pages = max(1, -(-len(candidates) // PAGE_SIZE))
+    page = st.number_input("页", 1, pages, 1, key="inbox_page") if pages > 1 else 1
+    for x in candidates[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        with st.container(border=True):
+            for turn in x.context:
+                st.text(f"{'买家' if turn.role == 'buyer' else '客服'}：{turn.text}")
+            st.text(f"买家：{x.buyer}")
+            st.text(f"回复：{x.reply}")
+            who = label(tax, "buyer_type", x.buyer_type) if x.buyer_type else "（无）"
+            st.caption(md_escape(f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source}"))
+            b = st.columns([1, 1, 6])
+            b[0].button("通过", key=f"approve_{x.id}", type="primary",
+                        on_click=guarded(store.set_status, f"已通过 {x.id}{LATER}"), args=(x.id, "approved"))
+            b[1].button("驳回", key=f"reject_{x.id}",
+                        on_click=guarded(store.set_status, f"已驳回 {x.id}{LATER}"), args=(x.id, "rejected"))
+
+with files_tab:
+    directory = a.settings.corpus_dir
+    files = [f"guidance/{p.name}" for p in sorted((directory / "guidance").glob("*.md"))]
+    files += [name for name in EDITABLE if (directory / name).is_file()]
+    name = st.selectbox("文件", files, key="file_name")
+    if name:
+        # unsaved edits live outside the widget, so they survive switching files or pages
+        drafts = st.session_state.setdefault("file_drafts", {})
+        text_key = f"file_text_{name}"
+        if text_key not in st.session_state:
+            try:
+                st.session_state[text_key] = drafts[name] if name in drafts else a.corpus_file(name)
+            except AssistantError as exc:
+                show_error(exc)
+                st.stop()
+
+        def keep() -> None:
+            drafts[name] = st.session_state[text_key]
+
+        def save() -> None:
+            a.save_corpus_file(name, st.session_state[text_key])
+            drafts.pop(name, None)
+
+        def revert() -> None:
+            drafts.pop(name, None)
+            st.session_state.pop(text_key, None)
+
+        st.text_area(md_escape(name), key=text_key, height=420, label_visibility="collapsed", on_change=keep)
+        if name in drafts:
+            st.caption("有未保存的修改")
+        b = st.columns([1, 1, 4])
+        b[0].button("校验并保存", key="save_file", type="primary", on_click=guarded(save, f"已保存 {name}"))
+        b[1].button("放弃修改", key="revert_file", on_click=revert)
+
+with index_tab:
+    full = st.checkbox("完全重建（换了模型或索引类型后用）", key="full_rebuild")
+    if st.button("重建索引", key="rebuild", type="primary"):
+        bar = st.progress(0.0, text="准备中…")
+        try:
+            a.forget_corpus()  # build from the cases on disk now; agents keep the old index meanwhile
+            report = a.build(full=full, progress=lambda done, total: bar.progress(
+                done / total if total else 1.0, text=f"正在编码案例 {done}/{total}"))
+        except AssistantError as exc:
+            show_error(exc)
+        else:
+            bar.progress(1.0, text="完成")
+            st.success(md_escape(f"索引已更新：{report}"))
+
+    st.subheader("覆盖情况（已通过的案例）")
+    thin = st.slider("少于几条算薄弱", 1, 30, 5, key="thin")
+    stats = corpus.stats()
+    weak = [sid for sid, n in stats["scenarios"].items() if n < thin]
+    if weak:
+        st.warning(md_escape("案例偏少的场景：" + "、".join(label(tax, "scenario", s) for s in weak)))
+    bars, heat = coverage_charts(corpus, thin)
+    left, right = st.columns(2)
+    left.altair_chart(bars, width="stretch")
+    right.altair_chart(heat, width="stretch")
