@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .core import Assistant
     from .config import Settings
+    from .core import Assistant
 
 _LAZY = {"Assistant": ("core", "Assistant"), "Settings": ("config", "Settings")}
 

@@ -184,11 +184,14 @@ class SlotFiller:
                 if name and name in reply:
                     reply = reply.replace(name, target.product.name)
                     break
+        colours = self.colours_in(reply)
         if target.colour:
-            colours = self.colours_in(reply)
             old = source.colour if source.colour in colours else (colours[0] if len(colours) == 1 else None)
             if old and old != target.colour:
                 reply = reply.replace(old, target.colour)
+        elif target.product and len(colours) == 1 and colours[0] not in target.product.colours:
+            # the buyer named no colour and the product does not come in this one: leave it out
+            reply = reply.replace(colours[0], "")
         if target.size and self._size_pattern is not None:
             sizes = {m.group(0).upper() for m in self._size_pattern.finditer(reply)}
             old = source.size if source.size in sizes else (next(iter(sizes)) if len(sizes) == 1 else None)
@@ -426,7 +429,7 @@ class Adapter:
             if hit.case.scenario != scenario:
                 score *= 0.8
             # details (colours, materials, prices) that belong to another item make a poor answer
-            score *= 0.7 ** self.slots.conflicts(reply, facts)
+            score *= 0.6 ** self.slots.conflicts(reply, facts)
             if any(getattr(v, "severity", "") == "error" for v in violations):
                 score *= 0.3  # an error violation must never be the top suggestion
             candidates.append(

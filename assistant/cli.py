@@ -650,7 +650,8 @@ def evaluate(state: CliState, file_, as_json) -> None:
     Example:
         assistant eval
     """
-    from .evaluation import default_eval_file, evaluate as run_eval, load_labeled
+    from .evaluation import default_eval_file, load_labeled
+    from .evaluation import evaluate as run_eval
 
     report = run_eval(state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file()))
     if as_json:
@@ -794,25 +795,8 @@ def build(state: CliState, full: bool, index_type: str | None) -> None:
     Example:
         assistant build --full --index-type hnsw
     """
-    from .corpus import case_fingerprint, load_corpus
-    from .embedding import batch_encoder, encoder_info, load_encoder
-    from .index import sync_index
-
-    settings = state.settings(index_type=index_type)
-    corpus = load_corpus(settings.corpus_dir)
-    model = load_encoder(settings)
-    info = encoder_info(model)
-    items = [(case.id, case_fingerprint(case), case.buyer) for case in corpus.cases]
-    report = sync_index(
-        settings,
-        items,
-        batch_encoder(model, progress=sys.stderr.isatty()),
-        model_id=info.model_id,
-        dimension=info.dimension,
-        full=full,
-        corpus_hash=corpus.content_hash,
-    )
-    click.echo(report.summary())
+    report = state.assistant(index_type=index_type).build(full=full, progress=sys.stderr.isatty())
+    click.echo(f"索引已更新 {report}")
 
 
 # ----------------------------------------------------------------------------- console

