@@ -411,7 +411,7 @@ class Assistant:
             context_vector=query_vector if context else None,
             history_vectors=history_vectors,
         )
-        return detection, hits
+        return detection, hits, message_vector
 
     def suggest(self, message: str, history: Iterable[Turn | str] | None = None, k: int | None = None):
         """Suggested replies for a buyer message (``adaptation.SuggestResult``).
@@ -428,16 +428,16 @@ class Assistant:
         k = self.settings.k if k is None else k
         if k < 1 or k > 50:
             raise InputError(f"k must be between 1 and 50, not {k}")
-        detection, hits = self._detect(message, turns)
+        detection, hits, message_vector = self._detect(message, turns)
         engine = self.engine
-        guidance = self._guidance(detection, message)
+        guidance = self._guidance(detection, message_vector)
         suggestions, fallback = engine.adapter.suggest(
             message, turns, detection, hits, k, guidance_ids=tuple(g.id for g in guidance)
         )
         note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario" if fallback else ""
         return SuggestResult(message, turns, detection, tuple(suggestions), guidance, fallback, note)
 
-    def _guidance(self, detection: Any, message: str, limit: int = 4) -> tuple:
+    def _guidance(self, detection: Any, message_vector: np.ndarray, limit: int = 4) -> tuple:
         """The guidance for the detected scenario, closest to the message first, plus one section
         for the buyer type when it is known."""
         engine = self.engine
@@ -445,7 +445,7 @@ class Assistant:
         typed = [g for g in sections if detection.buyer_type in g.buyer_types][:1]
         scenario_sections = [g for g in sections if g not in typed]
         if engine.guidance_vectors is not None and scenario_sections:
-            query = self.encode_one(message)
+            query = message_vector
             position = {g.id: i for i, g in enumerate(engine.corpus.guidance)}
             scenario_sections.sort(key=lambda g: -float(engine.guidance_vectors[position[g.id]] @ query))
         return tuple(scenario_sections[: limit - len(typed)] + typed)

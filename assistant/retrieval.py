@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .corpus import Case, Turn
+from .errors import AssistantError
 from .text import tokens
 
 logger = logging.getLogger(__name__)
@@ -160,11 +161,9 @@ class Retriever:
         depth: int = 50,
         history_turns: int = 2,
         history_weight: float = 0.35,
-        case_vectors: np.ndarray | None = None,
     ):
         self.cases = list(cases)
         self.by_id = {c.id: c for c in self.cases}
-        self.position = {c.id: i for i, c in enumerate(self.cases)}
         self.dense = dense
         self.vectors_for = vectors_for
         self.lexical = lexical
@@ -172,8 +171,6 @@ class Retriever:
         self.depth = depth
         self.history_turns = history_turns
         self.history_weight = history_weight
-        # optional: the cases' own vectors, for exact similarity of lexical-only hits
-        self.case_vectors = case_vectors
         self._masks: dict[Filters, np.ndarray] = {}
 
     def query_vector(self, message: str, history: Sequence[Turn] = ()) -> np.ndarray:
@@ -278,8 +275,13 @@ class Retriever:
         return None if mask.all() else mask
 
     def _similarities(self, vector: np.ndarray, case_ids: list[str]) -> dict[str, float]:
-        if self.case_vectors is not None:
-            rows = self.case_vectors[[self.position[cid] for cid in case_ids]]
-        else:
+        """Cosine similarity of cases found only by BM25: their stored vectors when the index has
+        them (no second encoding on the hot path), else freshly encoded."""
+        stored = getattr(self.dense, "vectors", None)
+        try:
+            rows = stored(case_ids) if stored is not None else None
+        except AssistantError:
+            rows = None
+        if rows is None:
             rows = self.vectors_for([case_text(self.by_id[cid]) for cid in case_ids])
         return {cid: float(s) for cid, s in zip(case_ids, rows @ vector, strict=True)}

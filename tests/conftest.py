@@ -25,3 +25,14 @@ def encoder(settings_tmp: Settings):
     from assistant.embedding import load_encoder
 
     return load_encoder(settings_tmp)
+
+
+@pytest.fixture(scope="session")
+def assistant(settings_tmp: Settings, encoder):
+    """The ``Assistant`` over the shipped corpus with its index built in the session's data dir."""
+    from assistant.core import Assistant
+
+    instance = Assistant.load(settings_tmp)
+    instance._encoder = encoder  # share the session's model instead of loading it again
+    instance.build(progress=False)
+    return instance
