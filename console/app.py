@@ -1,10 +1,10 @@
-"""The console: ``streamlit run console/app.py`` (or ``assistant console``).
+"""The console: ``assistant console`` (or ``streamlit run console/app.py``).
 
 The entry only sets up the page frame and the navigation (``st.navigation``). The pages live in
-``views/``, each also runnable on its own (``AppTest.from_file("console/views/agent.py")``). The
-folder is not called ``pages/`` on purpose: Streamlit treats a ``pages/`` folder beside the entry
-as a legacy multipage app until a session has run ``st.navigation``, so after a restart a
-bookmarked ``/trainer`` would open without this frame and with a second, file-named menu.
+``pages/``, each also runnable on its own (``AppTest.from_file("console/pages/agent.py")``).
+Streamlit treats a ``pages/`` folder beside the entry as a legacy multipage app until a session
+has run ``st.navigation``; ``console/serve.py`` (what ``assistant console`` runs) switches that off
+before the server starts, so a bookmarked ``/trainer`` opens in this frame from the first request.
 """
 
 import streamlit as st
@@ -13,9 +13,9 @@ st.set_page_config(page_title="客服回复助手", page_icon=":material/support
 
 navigation = st.navigation(
     [
-        st.Page("views/agent.py", title="回复助手", icon=":material/chat:", url_path="agent", default=True),
-        st.Page("views/trainer.py", title="语料训练", icon=":material/library_books:", url_path="trainer"),
-        st.Page("views/analytics.py", title="质检分析", icon=":material/analytics:", url_path="analytics"),
+        st.Page("pages/agent.py", title="回复助手", icon=":material/chat:", url_path="agent", default=True),
+        st.Page("pages/trainer.py", title="语料训练", icon=":material/library_books:", url_path="trainer"),
+        st.Page("pages/analytics.py", title="质检分析", icon=":material/analytics:", url_path="analytics"),
     ]
 )
 navigation.run()

@@ -25,7 +25,12 @@ def warm_in_background() -> None:
 
 if __name__ == "__main__":
     threading.Thread(target=warm_in_background, name="assistant-warm-up", daemon=True).start()
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
+
+    # The app navigates with st.navigation: never run the pages/ folder as a legacy multipage app
+    # (Streamlit only learns this after a first session has run the entry script).
+    PagesManager.uses_pages_directory = False
 
     sys.argv = ["streamlit", "run", str(Path(__file__).resolve().with_name("app.py")), *sys.argv[1:]]
     sys.exit(cli.main())

@@ -22,7 +22,7 @@ from assistant.config import PROJECT_ROOT
 from assistant.corpus import CaseStore, load_corpus
 from assistant.embedding import ensure_usem3_model
 
-PAGES = PROJECT_ROOT / "console" / "views"
+PAGES = PROJECT_ROOT / "console" / "pages"
 TIMEOUT = 300  # the first suggestion loads the model and builds the index of the corpus copy
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script> **粗体** [链接](http://x.test) :red[红] $x$'
 
@@ -401,7 +401,7 @@ def test_app_routes_to_every_page(env):
     assert not at.exception
     assert at.text_area(key="message").label == "买家消息"  # the agent page is the default
     for name, header in (("trainer", "语料训练"), ("analytics", "质检分析")):
-        at.switch_page(f"views/{name}.py").run()
+        at.switch_page(f"pages/{name}.py").run()
         assert not at.exception
         assert header in at.header[0].value
 
