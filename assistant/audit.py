@@ -565,12 +565,9 @@ def _is_turn_log(names: Sequence[str], reply_col: str | None) -> bool:
 
 
 def _decode(path: Path) -> str:
-    from .ingest import decode_text
+    from .files import decode_text, read_bytes
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot read file ({exc.strerror})") from None
+    raw = read_bytes(path)
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileFormatError(f"{path}: a binary file, not a text table")
     return decode_text(raw, path)

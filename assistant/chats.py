@@ -182,7 +182,7 @@ def detect_format(path: str | Path) -> str | None:
             head = fh.read(_SNIFF_BYTES)
     except OSError:
         return None
-    from .ingest import decode_text
+    from .files import decode_text
 
     try:
         text = decode_text(head, path) if len(head) < _SNIFF_BYTES else head.decode("utf-8", errors="ignore")
@@ -234,17 +234,9 @@ def read_conversations(path: str | Path, fmt: str | None = None) -> Iterator[Con
 
 
 def _read_text(path: Path) -> str:
-    from .ingest import decode_text
+    from .files import read_text_file
 
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a directory, not a chat log") from None
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot read file ({exc.strerror})") from None
-    return decode_text(raw, path)
+    return read_text_file(path)
 
 
 def _lines(text: str) -> list[str]:

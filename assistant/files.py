@@ -1,55 +1,89 @@
-"""Reading user-supplied text files: encoding detection and clear refusals."""
+"""Reading user-supplied text files: encoding detection and clear refusals.
+
+The one place that turns unknown bytes into text, used by ingestion, chat import, audit, the CLI
+and the console's uploads.
+"""
 
 from __future__ import annotations
 
+import codecs
+import logging
 from pathlib import Path
 
 from .errors import FileFormatError
 
-# Encodings tried in order before asking charset-normalizer: most Chinese files are one of these.
-_LIKELY = ("utf-8-sig", "gb18030")
+logger = logging.getLogger(__name__)
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def decode_bytes(raw: bytes, name: str) -> str:
-    """Decode the bytes of a text file, detecting UTF-8, GBK/GB18030, Big5 and UTF-16.
+def decode_text(raw: bytes, path: str | Path) -> str:
+    """Decode the bytes of a text file whose encoding is unknown.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are recognised directly; anything else is
+    detected with charset-normalizer (GBK/GB18030, Big5, ...).
+
+    Args:
+        raw: the file's bytes.
+        path: the file, for the error message.
+
+    Returns:
+        The text, with ``\\r\\n`` turned into ``\\n``.
 
     Raises:
-        FileFormatError: the bytes are not text (binary, or no encoding fits).
+        FileFormatError: the bytes are not text in any encoding charset-normalizer knows.
     """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    if b"\x00" in raw[:4096]:
-        raise FileFormatError(f"{name}: looks like a binary file, not text")
+    text = _decode(raw, path)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode(raw: bytes, path: str | Path) -> str:
+    if not raw:
+        return ""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n") + 1
+                raise FileFormatError(
+                    f"{path}:{line}: not valid {encoding} text despite its byte-order mark"
+                ) from None
+    if b"\x00" in raw[:8192]:
+        raise FileFormatError(f"{path}: not a text file (binary data)")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
-    if best is not None and best.encoding not in ("utf_8", "ascii"):
-        return str(best)
-    for encoding in _LIKELY[1:]:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    line = raw[: utf8_error.start].count(b"\n") + 1
-    raise FileFormatError(f"{name}:{line}: not readable as UTF-8, GBK or Big5 text; save the file as UTF-8")
+    if best is None:
+        raise FileFormatError(f"{path}: not a text file (unknown encoding or binary data); save it as UTF-8")
+    text = str(best)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(2, len(text) // 100):
+        raise FileFormatError(f"{path}: not a text file (binary data)")
+    logger.info("%s: decoded as %s", path, best.encoding)
+    return text
 
 
-def read_text_file(path: Path) -> str:
-    """The text of ``path`` with its encoding detected (see ``decode_bytes``).
-
-    Raises:
-        FileFormatError: the file is missing, unreadable or not text.
-    """
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a user's file, with a one-line error naming it when it cannot be read."""
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise FileFormatError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise FileFormatError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise FileFormatError(f"{path}: cannot be read ({exc.strerror})") from None
-    return decode_bytes(raw, str(path))
+
+
+def read_text_file(path: str | Path) -> str:
+    """The text of ``path`` with its encoding detected (see ``decode_text``).
+
+    Raises:
+        FileFormatError: the file is missing, unreadable or not text.
+    """
+    return decode_text(read_bytes(path), path)

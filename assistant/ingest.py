@@ -15,7 +15,6 @@ live in ``ingest_patterns.toml`` beside this module: data, not code.
 
 from __future__ import annotations
 
-import codecs
 import functools
 import logging
 import re
@@ -29,67 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FileFormatError, UnknownIdError
+from .files import decode_text
 from .taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
 
 PATTERNS_FILE = Path(__file__).with_name("ingest_patterns.toml")
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-# ----------------------------------------------------------------------------- decoding
-
-
-def decode_text(raw: bytes, path: str | Path) -> str:
-    """Decode the bytes of a text file whose encoding is unknown.
-
-    UTF-8 (with or without BOM) and UTF-16 with BOM are recognised directly; anything else is
-    detected with charset-normalizer (GBK/GB18030, Big5, ...).
-
-    Args:
-        raw: the file's bytes.
-        path: the file, for the error message.
-
-    Returns:
-        The text, with ``\\r\\n`` turned into ``\\n``.
-
-    Raises:
-        FileFormatError: the bytes are not text in any encoding charset-normalizer knows.
-    """
-    text = _decode(raw, path)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _decode(raw: bytes, path: str | Path) -> str:
-    if not raw:
-        return ""
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                line = raw[: exc.start].count(b"\n") + 1
-                raise FileFormatError(
-                    f"{path}:{line}: not valid {encoding} text despite its byte-order mark"
-                ) from None
-    if b"\x00" in raw[:8192]:
-        raise FileFormatError(f"{path}: not a text file (binary data)")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    if best is None:
-        raise FileFormatError(f"{path}: not a text file (unknown encoding or binary data); save it as UTF-8")
-    text = str(best)
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > max(2, len(text) // 100):
-        raise FileFormatError(f"{path}: not a text file (binary data)")
-    logger.info("%s: decoded as %s", path, best.encoding)
-    return text
 
 
 # ----------------------------------------------------------------------------- patterns

@@ -25,7 +25,7 @@ from assistant.audit import audit, load_rows  # noqa: E402
 from assistant.checklist import load_checklist  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checklist_quality import write_section  # noqa: E402
+from common import write_section  # noqa: E402
 
 EXTERNAL = ROOT.parent / "shared" / "data" / "external"
 SOURCES = (

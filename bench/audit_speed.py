@@ -29,7 +29,7 @@ from assistant.audit import audit_rows, summarize  # noqa: E402
 from assistant.checklist import RuleSet, load_checklist  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checklist_quality import write_section  # noqa: E402
+from common import write_section  # noqa: E402
 
 RULES = ROOT / "corpus" / "checklist.toml"
 TARGET = 5000  # replies per second on the project's 2-core machines

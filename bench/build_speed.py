@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import BENCHMARKS, machine, write_section  # noqa: E402
+from common import machine, publish  # noqa: E402
 
 from assistant.config import INDEX_TYPES, Settings  # noqa: E402
 from assistant.embedding import encode_texts, encoder_info, load_encoder  # noqa: E402
@@ -150,10 +150,7 @@ def main() -> None:
         ),
     ]
     body = "\n".join(lines)
-    print(body)
-    if not args.no_write:
-        write_section(NAME, body)
-        print(f"\nwritten to {BENCHMARKS}", file=sys.stderr)
+    publish(NAME, body, write=not args.no_write)
 
 
 if __name__ == "__main__":

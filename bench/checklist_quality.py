@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -23,9 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.checklist import RuleSet, check, load_checklist  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import write_section  # noqa: E402
+
 LABELED = ROOT / "tests" / "data" / "checklist_labeled.jsonl"
 RULES = ROOT / "corpus" / "checklist.toml"
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 NAME = "checklist_quality"
 # Evidence from text the rules were not tuned on (recorded when it was measured).
 OUT_OF_SAMPLE = """\
@@ -124,18 +125,6 @@ def table(rules: RuleSet, scores: Scores) -> str:
         f"| **micro** | | {tp + fn} | {tp} | {fp} | {fn} | **{scores.precision:.3f}** | **{scores.recall:.3f}** |"
     )
     return "\n".join(lines)
-
-
-def write_section(name: str, body: str, path: Path = BENCHMARKS) -> None:
-    """Replace (or append) the ``<!-- bench:name -->`` section of docs/benchmarks.md."""
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{start}\n{body.rstrip()}\n{end}"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    text = (
-        pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + f"\n\n{block}\n"
-    )
-    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -53,3 +53,11 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def publish(name: str, body: str, write: bool = True) -> None:
+    """Print a benchmark's section and (unless ``write`` is false) store it in docs/benchmarks.md."""
+    print(body)
+    if write:
+        write_section(name, body)
+        print(f"\nwritten to {BENCHMARKS}", file=sys.stderr)

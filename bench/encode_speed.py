@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import BENCHMARKS, machine, percentiles, write_section  # noqa: E402
+from common import machine, percentiles, publish  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
 from assistant.corpus import load_corpus  # noqa: E402
@@ -244,10 +244,7 @@ def main() -> None:
         f"**{'met' if batch_ok else 'MISSED'}**.",
     ]
     body = "\n".join(lines)
-    print(body)
-    if not args.no_write:
-        write_section(NAME, body)
-        print(f"\nwritten to {BENCHMARKS}", file=sys.stderr)
+    publish(NAME, body, write=not args.no_write)
 
 
 if __name__ == "__main__":

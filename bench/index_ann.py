@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import BENCHMARKS, machine, write_section  # noqa: E402
+from common import machine, publish  # noqa: E402
 
 from assistant.config import INDEX_TYPES, Settings  # noqa: E402
 from assistant.index import backend_params, create_backend  # noqa: E402
@@ -150,10 +150,7 @@ def main() -> None:
     if not args.big:
         lines += ["", "1M vectors: run `python bench/index_ann.py --big` (slow on two cores)."]
     body = "\n".join(lines)
-    print(body)
-    if not args.no_write:
-        write_section(NAME, body)
-        print(f"\nwritten to {BENCHMARKS}", file=sys.stderr)
+    publish(NAME, body, write=not args.no_write)
 
 
 if __name__ == "__main__":

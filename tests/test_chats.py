@@ -20,7 +20,7 @@ from assistant.cli import cli
 from assistant.config import PROJECT_ROOT
 from assistant.corpus import Turn, read_case_file, validate_corpus
 from assistant.errors import FileFormatError, UnknownIdError
-from assistant.ingest import decode_text
+from assistant.files import decode_text
 from assistant.taxonomy import load_taxonomy
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"

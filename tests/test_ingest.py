@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from assistant.cli import cli
 from assistant.config import PROJECT_ROOT
 from assistant.corpus import parse_guidance
-from assistant.ingest import clean_line, decode_text, ingest_file, remove_pinyin
+from assistant.files import decode_text
+from assistant.ingest import clean_line, ingest_file, remove_pinyin
 from assistant.taxonomy import load_taxonomy
 from assistant.text import to_simplified
 

@@ -15,7 +15,7 @@ from common import assistant, group_rate_chart, md_escape, reply_html, rule_rate
 
 from assistant import audit
 from assistant.errors import AssistantError, FileFormatError, InputError
-from assistant.ingest import decode_text
+from assistant.files import decode_text
 
 AUTO, NONE = "（自动识别）", "（不分组）"
 # columns that name the agent of a reply, offered as the default grouping
