@@ -430,6 +430,11 @@ class Adapter:
                 score *= 0.8
             # details (colours, materials, prices) that belong to another item make a poor answer
             score *= 0.6 ** self.slots.conflicts(reply, facts)
+            # a reply written for a conversation (or a buyer type) may refer to what this buyer never said
+            if hit.case.context and not history:
+                score *= 0.85
+            if hit.case.buyer_type and hit.case.buyer_type != detection.buyer_type:
+                score *= 0.85
             if any(getattr(v, "severity", "") == "error" for v in violations):
                 score *= 0.3  # an error violation must never be the top suggestion
             candidates.append(
