@@ -527,11 +527,7 @@ def _check_frame(result: Any, corpus: Any):
 
 def _audit_frame(frame: Any, message: str | None, reply: str, by: str | None, assistant: Any):
     """The per-row AuditFrame of ``frame`` (index kept), with the audit module's summaries."""
-    from .audit import audit_dataframe
-
-    report = audit_dataframe(
-        frame, assistant.corpus.rules, message_col=message, reply_col=reply, by=by, progress=len(frame) > 2000
-    )
+    report = assistant.audit(frame, message_col=message, reply_col=reply, by=by, progress=len(frame) > 2000)
     frames = report.frames()
     records = [
         {
