@@ -48,6 +48,8 @@ def load_adaptation(path: Path, scenario_ids: Sequence[str] = (), slots: dict | 
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return AdaptationRules(), [Problem(where, None, "adaptation file not found")]
+    except OSError as exc:
+        return AdaptationRules(), [Problem(where, None, f"cannot read file ({exc.strerror})")]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return AdaptationRules(), [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
     greeting = data.get("greeting", {})

@@ -386,6 +386,11 @@ def audit_dataframe(
             raise FileFormatError(
                 f"the DataFrame: no column {name!r} for {option}{did_you_mean(name, columns)}"
             )
+    for name in (reply_col, message_col, by, scenario_col):
+        if name and columns.count(name) > 1:  # frame[name] would be a table, not a column
+            raise FileFormatError(
+                f"the DataFrame has {columns.count(name)} columns named {name!r}; rename them so that each name is used once"
+            )
     source = {str(c): c for c in frame.columns}
     data = {
         key: frame[source[col]].tolist()

@@ -43,6 +43,7 @@ def handle_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _refuse_undecodable(kwargs)
             return command(*args, **kwargs)
         except CorpusError as exc:
             for problem in exc.problems:
@@ -57,6 +58,23 @@ def handle_errors(command: Callable) -> Callable:
             sys.exit(130)
 
     return wrapper
+
+
+def _refuse_undecodable(values: dict[str, Any]) -> None:
+    """Refuse arguments that are not UTF-8: Python keeps such bytes as lone surrogates, which
+    nothing downstream can encode (a terminal set to GBK sends GBK bytes)."""
+    from .errors import InputError
+
+    params = {p.name: p for p in click.get_current_context().command.params}
+    for name, value in values.items():
+        for item in value if isinstance(value, tuple | list) else (value,):
+            if isinstance(item, str) and any("\ud800" <= ch <= "\udfff" for ch in item):
+                param = params.get(name)
+                shown = (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name) if param else name
+                raise InputError(
+                    f"命令行参数不是 UTF-8 the command line holds bytes that are not UTF-8 text ({shown}); "
+                    "set the terminal to UTF-8"
+                )
 
 
 def echo_json(data: Any) -> None:
@@ -297,11 +315,13 @@ def audit(
 
 def _render_audit(report) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(highlight=False, soft_wrap=True)
     share = f" ({report.passed / report.total:.1%})" if report.total else ""
-    console.print(f"{report.source}: {report.total} 条回复 replies, {report.passed} 通过 passed{share}")
+    # file names, replies and agent names are data: brackets in them ([微笑], [/b]) are not markup
+    console.print(f"{escape(report.source)}: {report.total} 条回复 replies, {report.passed} 通过 passed{share}")
     table = Table(title=None)
     for name, justify in (
         ("规则 rule", "left"),
@@ -312,12 +332,12 @@ def _render_audit(report) -> None:
     ):
         table.add_column(name, justify=justify)
     for s in report.rules:
-        table.add_row(s.rule, s.severity, str(s.count), f"{s.rate:.2%}", s.example)
+        table.add_row(s.rule, s.severity, str(s.count), f"{s.rate:.2%}", escape(s.example))
     console.print(table)
     if report.groups:
         groups = Table(title=None)
         for name, justify in (
-            (report.by or "group", "left"),
+            (escape(report.by or "group"), "left"),
             ("rows", "right"),
             ("pass rate", "right"),
             ("常见问题 top rules", "left"),
@@ -326,7 +346,7 @@ def _render_audit(report) -> None:
         for g in report.groups:
             top = sorted(g.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
             groups.add_row(
-                g.group, str(g.rows), f"{g.pass_rate:.1%}", ", ".join(f"{rule} {n}" for rule, n in top)
+                escape(g.group), str(g.rows), f"{g.pass_rate:.1%}", ", ".join(f"{rule} {n}" for rule, n in top)
             )
         console.print(groups)
 

@@ -226,9 +226,10 @@ class Assistant:
         from .index import CaseIndex
 
         corpus = self.corpus
+        _require_training_data(corpus)
         index_dir = self._index_dir()
         try:
-            dense = CaseIndex.open(index_dir, model_id=self.model_id)
+            dense = CaseIndex.open(index_dir, model_id=self.model_id, dimension=self._dimension())
         except IndexStateError as exc:
             logger.warning("%s — rebuilding the index", exc)
             return self._build(full=True, progress=False)[1]
@@ -246,14 +247,13 @@ class Assistant:
         from .retrieval import case_text
 
         corpus = self.corpus
+        _require_training_data(corpus)
         started = time.perf_counter()
         index_dir = self._index_dir()
-        encoder = self.encoder
-        # sentence-transformers 6 renamed the method; older releases only have the long name
-        dimension_of = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
-        dimension = dimension_of()
+        dimension = self._dimension()
         items = [(c.id, case_fingerprint(c), case_text(c)) for c in corpus.cases]
         with index_lock(index_dir, self.settings.lock_timeout_s):
+            _remove_stale_temporaries(index_dir)
             dense = CaseIndex.create_or_open(
                 index_dir, model_id=self.model_id, dimension=dimension, settings=self.settings, fresh=full
             )
@@ -270,6 +270,13 @@ class Assistant:
         )
         logger.info("%s", report)
         return report, engine
+
+    def _dimension(self) -> int:
+        """The size of the model's vectors (loads the model)."""
+        encoder = self.encoder
+        # sentence-transformers 6 renamed the method; older releases only have the long name
+        dimension_of = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+        return dimension_of()
 
     def _build_encoder(self, progress: bool | Callable[[int, int], None]) -> Callable[[Sequence[str]], np.ndarray]:
         if not callable(progress):
@@ -344,12 +351,23 @@ class Assistant:
     def _history(self, history: Iterable[Turn | str] | None) -> tuple[Turn, ...]:
         if not history:
             return ()
+        from .text import valid_text
+
         items = list(history)
         if all(isinstance(t, Turn) for t in items):
-            return tuple(items)
-        if all(isinstance(t, str) for t in items):
-            return parse_history(items)
-        raise InputError("history must be a list of turns or of '买家: ...'/'客服: ...' strings")
+            turns = tuple(items)
+        elif all(isinstance(t, str) for t in items):
+            turns = parse_history(items)
+        else:
+            raise InputError("history must be a list of turns or of '买家: ...'/'客服: ...' strings")
+        limit = self.settings.max_message_chars
+        for number, turn in enumerate(turns, start=1):
+            if len(turn.text) > limit:
+                raise InputError(
+                    f"之前的对话太长 history turn {number} has {len(turn.text):,} characters; the limit is "
+                    f"{limit:,} (max_message_chars)"
+                )
+        return tuple(Turn(t.role, valid_text(t.text)) for t in turns)
 
     def similar(
         self,
@@ -549,7 +567,10 @@ class Assistant:
                 target.write_text(text, encoding="utf-8")
                 problems = validate_corpus(copy)
                 live = str(self.settings.corpus_dir)
-                problems = [type(p)(p.path.replace(str(copy), live), p.line, p.message) for p in problems]
+                problems = [
+                    type(p)(p.path.replace(str(copy), live), p.line, p.message.replace(str(copy), live))
+                    for p in problems
+                ]
             if problems:
                 raise CorpusError(problems)
             atomic_write_text(path, text)
@@ -598,14 +619,14 @@ class Assistant:
         if not path.exists():
             return []
         items = []
-        for line in path.read_text(encoding="utf-8").split("\n"):
-            if not line.strip():
+        for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+            if not raw.strip():
                 continue
-            try:
-                data = json.loads(line)
+            try:  # line by line: a torn write may have cut a character in two
+                data = json.loads(raw.decode("utf-8"))
                 items.append(Feedback(**{**data, "sources": tuple(data.get("sources", ()))}))
-            except (json.JSONDecodeError, TypeError):
-                logger.warning("%s: skipping an unreadable feedback line", path)
+            except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
+                logger.warning("%s:%d: skipping an unreadable feedback line", path, number)
         return items
 
     def save_candidate(self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = "") -> Case:
@@ -640,6 +661,49 @@ class _Engine:
     guidance_vectors: np.ndarray | None = None
 
 
+def _require_training_data(corpus: Corpus) -> None:
+    """The detector learns scenarios from approved cases: it needs two scenarios at least."""
+    from .corpus import Problem
+    from .errors import CorpusError
+
+    scenarios = sorted({c.scenario for c in corpus.approved})
+    if len(scenarios) < 2:
+        found = f"found {len(scenarios)}: {', '.join(scenarios)}" if scenarios else "found none"
+        raise CorpusError(
+            [
+                Problem(
+                    str(corpus.directory / "cases"),
+                    None,
+                    f"suggestions need approved cases of at least 2 scenarios ({found}); approve more cases "
+                    "(assistant case approve ID), then run `assistant build`",
+                )
+            ]
+        )
+
+
+STALE_AFTER_S = 3600  # a temporary file this old belongs to a writer that died
+
+
+def _remove_stale_temporaries(index_dir: Path) -> None:
+    """Remove what writers killed half-way left behind (temporary files and BM25 folders); call
+    it holding the index lock. Recent ones may belong to a reader refreshing the detector."""
+    import shutil
+
+    if not index_dir.is_dir():
+        return
+    now = time.time()
+    for path in index_dir.glob(".*"):
+        if not (path.name.endswith(".tmp") or path.name.startswith(f".{LEXICAL_DIR}.")):
+            continue
+        try:
+            if now - path.stat().st_mtime < STALE_AFTER_S:
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            logger.info("%s: removed a temporary file a crashed writer left", path)
+        except OSError:
+            continue
+
+
 def _training_sample(cases: Sequence[Case]) -> list[Case]:
     if len(cases) <= MAX_TRAINING_CASES:
         return list(cases)
@@ -665,9 +729,28 @@ def _load_lexical(directory: Path, fingerprint: str):
 
 
 def _save_lexical(lexical, directory: Path, fingerprint: str) -> None:
+    """Save the BM25 index whole into a fresh folder, then swap it in: bm25s writes several files
+    and numbers its vocabulary differently in each process, so a save cut short (or two processes
+    saving at once) must never leave one build's vocabulary beside another build's matrices."""
+    import shutil
+    import tempfile
+
+    fresh = None
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        lexical.save(directory)
-        atomic_write_text(directory / "meta.json", json.dumps({"fingerprint": fingerprint, "case_ids": lexical.case_ids}))
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        lexical.save(fresh)
+        atomic_write_text(fresh / "meta.json", json.dumps({"fingerprint": fingerprint, "case_ids": lexical.case_ids}))
+        old = fresh.with_name(fresh.name + ".old")
+        try:
+            directory.rename(old)
+        except FileNotFoundError:
+            old = None
+        fresh.rename(directory)
+        fresh = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except (OSError, AssistantError) as exc:  # the index works from memory; saving only speeds up the next start
         logger.warning("%s: could not save the BM25 index (%s)", directory, exc)
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)

@@ -440,6 +440,9 @@ def _load_guidance(guidance_dir: Path, taxonomy: Taxonomy, problems: list[Proble
         except UnicodeDecodeError:
             problems.append(Problem(str(path), None, "not UTF-8 text; save the file as UTF-8"))
             continue
+        except OSError as exc:
+            problems.append(Problem(str(path), None, f"cannot read file ({exc.strerror})"))
+            continue
         for section in parse_guidance(text, str(path), taxonomy, problems):
             if section.id in seen:
                 problems.append(
@@ -532,6 +535,9 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
     except FileNotFoundError:
         problems.append(Problem(str(path), None, "shop profile not found"))
         return empty
+    except OSError as exc:
+        problems.append(Problem(str(path), None, f"cannot read file ({exc.strerror})"))
+        return empty
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), getattr(exc, "lineno", None), f"not valid TOML: {exc}"))
         return empty
@@ -573,6 +579,9 @@ def _load_catalog(path: Path, problems: list[Problem]) -> list[Product]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         problems.append(Problem(str(path), None, "catalog not found"))
+        return []
+    except OSError as exc:
+        problems.append(Problem(str(path), None, f"cannot read file ({exc.strerror})"))
         return []
     except UnicodeDecodeError:
         problems.append(Problem(str(path), None, "not UTF-8 text; save the file as UTF-8"))
@@ -723,8 +732,13 @@ class CaseStore:
         return self.update(case_id, status=status)
 
     def _locate(self, case_id: str) -> tuple[Path, int, list[str], dict]:
+        unreadable = None
         for path in case_files(self.directory):
-            lines = _read_lines(path)
+            try:
+                lines = _read_lines(path)
+            except CorpusError as exc:  # e.g. saved in another encoding: edits elsewhere still work
+                unreadable = exc
+                continue
             for index, line in enumerate(lines):
                 stripped = line.strip()
                 if not stripped or stripped.startswith("//"):
@@ -735,6 +749,8 @@ class CaseStore:
                     continue
                 if isinstance(data, dict) and data.get("id") == case_id:
                     return path, index, lines, data
+        if unreadable is not None:
+            raise unreadable  # the case may well be in the file we cannot read
         known = list(self._all_ids())
         raise UnknownIdError(f"no case with id {case_id!r}{did_you_mean(case_id, known)}")
 
@@ -742,7 +758,14 @@ class CaseStore:
 def _read_lines(path: Path) -> list[str]:
     if not path.exists():
         return []
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise CorpusError([Problem(str(path), None, f"cannot read file ({exc.strerror})")]) from None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError([Problem(str(path), line, "not UTF-8 text; save the file as UTF-8")]) from None
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -102,6 +102,9 @@ class _TextModel:
             weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[columns]
             weights /= np.linalg.norm(weights)
             logits[row] += coef[:, columns] @ weights
+        if logits.shape[1] == 1 and len(self.classifier.classes_) == 2:
+            # two classes: scikit-learn keeps one row of coefficients, the second class's log-odds
+            logits = np.hstack([np.zeros_like(logits), logits])
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         logits /= logits.sum(axis=1, keepdims=True)

@@ -53,8 +53,13 @@ def _decode(raw: bytes, path: str | Path) -> str:
         raise FileFormatError(f"{path}: not a text file (binary data)")
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(raw):  # a damaged UTF-8 file: a guess at another encoding would garble all of it
+            line = raw[: exc.start].count(b"\n") + 1
+            raise FileFormatError(
+                f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}) in a file that is otherwise UTF-8; "
+                "fix that line or save the file as UTF-8 again"
+            ) from None
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
@@ -66,6 +71,15 @@ def _decode(raw: bytes, path: str | Path) -> str:
         raise FileFormatError(f"{path}: not a text file (binary data)")
     logger.info("%s: decoded as %s", path, best.encoding)
     return text
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """True when nearly all non-ASCII characters decode as UTF-8 (GBK or Big5 text decodes as
+    UTF-8 only by accident, for a small share of its characters)."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ch > "\x7f") - bad
+    return good >= 4 * bad
 
 
 def read_bytes(path: str | Path) -> bytes:

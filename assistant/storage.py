@@ -38,8 +38,11 @@ def locked(lock_path: Path, timeout_s: float = 30.0) -> Iterator[None]:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically (temp file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise StoreError(f"{path}: could not be saved ({exc.strerror or exc})") from None
     try:
         # mkstemp creates 0600 files: keep the old file's mode, or the usual umask-based one
         os.fchmod(fd, _mode_for(path))
@@ -57,7 +60,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8) atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, _utf8(path, text))
 
 
 def append_line(path: Path, line: str) -> None:
@@ -66,9 +69,9 @@ def append_line(path: Path, line: str) -> None:
     A crash can at worst leave a final line without its newline; readers skip such a torn line
     and the next append starts on a fresh line.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = line.rstrip("\n").encode("utf-8") + b"\n"
+    data = _utf8(path, line.rstrip("\n")) + b"\n"
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab+") as handle:
             handle.seek(0, os.SEEK_END)
             if handle.tell() > 0:
@@ -80,6 +83,15 @@ def append_line(path: Path, line: str) -> None:
             os.fsync(handle.fileno())
     except OSError as exc:
         raise StoreError(f"{path}: could not be saved ({exc.strerror or exc})") from None
+
+
+def _utf8(path: Path, text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: from undecodable bytes or a broken JSON escape
+        raise StoreError(
+            f"{path}: cannot be saved: the text holds a lone surrogate (not valid Unicode) at character {exc.start + 1}"
+        ) from None
 
 
 def _mode_for(path: Path) -> int:

@@ -95,6 +95,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CorpusError([Problem(str(path), None, "taxonomy file not found")]) from None
+    except OSError as exc:
+        raise CorpusError([Problem(str(path), None, f"cannot read file ({exc.strerror})")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError([Problem(str(path), _toml_line(exc), f"not valid TOML: {exc}")]) from None
     try:

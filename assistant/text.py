@@ -13,14 +13,22 @@ import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
+# lone surrogates (undecodable bytes kept by surrogateescape, broken JSON escapes) are not text:
+# nothing can encode them, so they become U+FFFD, one for one
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SLOT_PATTERN = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
 def clean(text: str) -> str:
     """Remove control and zero-width characters and squeeze runs of spaces; keep newlines."""
-    text = _CONTROL.sub("", text)
+    text = _CONTROL.sub("", valid_text(text))
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return text.strip()
+
+
+def valid_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (same length, so spans stay valid)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def fold(text: str) -> str:
