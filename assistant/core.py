@@ -275,10 +275,14 @@ class Assistant:
         """The size of the model's vectors (loads the model)."""
         encoder = self.encoder
         # sentence-transformers 6 renamed the method; older releases only have the long name
-        dimension_of = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+        dimension_of = (
+            getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+        )
         return dimension_of()
 
-    def _build_encoder(self, progress: bool | Callable[[int, int], None]) -> Callable[[Sequence[str]], np.ndarray]:
+    def _build_encoder(
+        self, progress: bool | Callable[[int, int], None]
+    ) -> Callable[[Sequence[str]], np.ndarray]:
         if not callable(progress):
             return lambda texts: self.encode(texts, progress=bool(progress))
 
@@ -306,7 +310,11 @@ class Assistant:
         if lexical is None:
             lexical = LexicalIndex.build(corpus.cases)
             _save_lexical(lexical, index_dir / LEXICAL_DIR, fingerprint)
-        detector = None if rebuild_derived else Detector.load(index_dir / DETECTOR_FILE, corpus.taxonomy, fingerprint)
+        detector = (
+            None
+            if rebuild_derived
+            else Detector.load(index_dir / DETECTOR_FILE, corpus.taxonomy, fingerprint)
+        )
         if detector is None:
             training = _training_sample(corpus.approved)
             vectors = self.encode([c.buyer for c in training])
@@ -328,7 +336,9 @@ class Assistant:
             lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
             self.settings.min_similarity,
         )
-        guidance_vectors = self.encode([f"{g.title} {g.text}" for g in corpus.guidance]) if corpus.guidance else None
+        guidance_vectors = (
+            self.encode([f"{g.title} {g.text}" for g in corpus.guidance]) if corpus.guidance else None
+        )
         return _Engine(corpus, retriever, detector, adapter, guidance_vectors)
 
     # ------------------------------------------------------------------ answering
@@ -347,6 +357,17 @@ class Assistant:
         if not cleaned:
             raise InputError("买家消息只有控制字符 the buyer message has no visible text")
         return cleaned
+
+    def _reply(self, reply: str) -> str:
+        """An agent's reply, checked for size; lone surrogates become U+FFFD (same length, so
+        checklist spans still point into the text the agent typed)."""
+        from .text import valid_text
+
+        if not isinstance(reply, str) or not reply.strip():
+            raise InputError("回复为空 the reply is empty")
+        if len(reply) > self.settings.max_message_chars * 10:
+            raise InputError(f"回复太长 the reply has {len(reply):,} characters")
+        return valid_text(reply)
 
     def _history(self, history: Iterable[Turn | str] | None) -> tuple[Turn, ...]:
         if not history:
@@ -420,7 +441,9 @@ class Assistant:
         message_vector = vectors[0]
         query_vector = engine.retriever.blend(message_vector, vectors[1]) if context else message_vector
         history_vectors = vectors[2 if context else 1 :]
-        hits = engine.retriever.search(message, turns, k=max(15, self.settings.k * 5), query_vector=query_vector)
+        hits = engine.retriever.search(
+            message, turns, k=max(15, self.settings.k * 5), query_vector=query_vector
+        )
         detection = engine.detector.detect(
             message,
             turns,
@@ -452,7 +475,11 @@ class Assistant:
         suggestions, fallback = engine.adapter.suggest(
             message, turns, detection, hits, k, guidance_ids=tuple(g.id for g in guidance)
         )
-        note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario" if fallback else ""
+        note = (
+            "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario"
+            if fallback
+            else ""
+        )
         return SuggestResult(message, turns, detection, tuple(suggestions), guidance, fallback, note)
 
     def _guidance(self, detection: Any, message_vector: np.ndarray, limit: int = 4) -> tuple:
@@ -476,14 +503,18 @@ class Assistant:
             except InputError as exc:
                 yield exc
 
-    def check(self, reply: str, message: str | None = None, history: Iterable[Turn | str] | None = None, *, scenario: str | None = None):
+    def check(
+        self,
+        reply: str,
+        message: str | None = None,
+        history: Iterable[Turn | str] | None = None,
+        *,
+        scenario: str | None = None,
+    ):
         """Run the etiquette checklist over a reply (``checklist.CheckResult``)."""
         from .checklist import check
 
-        if not isinstance(reply, str) or not reply.strip():
-            raise InputError("回复为空 the reply is empty")
-        if len(reply) > self.settings.max_message_chars * 10:
-            raise InputError(f"回复太长 the reply has {len(reply):,} characters")
+        reply = self._reply(reply)
         turns = self._history(history)
         return check(reply, message, list(turns), rules=self.corpus.rules, scenario=scenario)
 
@@ -583,7 +614,9 @@ class Assistant:
         path = (root / relative).resolve()
         allowed = path.suffix in (".md", ".toml", ".csv") and root in path.parents
         if not allowed:
-            raise InputError(f"{relative}: only guidance/*.md and the corpus .toml/.csv files can be edited here")
+            raise InputError(
+                f"{relative}: only guidance/*.md and the corpus .toml/.csv files can be edited here"
+            )
         return path
 
     # ------------------------------------------------------------------ feedback
@@ -603,11 +636,21 @@ class Assistant:
         agent: str = "",
     ) -> Feedback:
         """Append an agent's 👍/👎/edit to the feedback log (locked, durable)."""
+        from .text import valid_text
+
         if rating not in ("up", "down", "edited"):
             raise InputError(f"rating must be up, down or edited, not {rating!r}")
-        if not reply.strip():
-            raise InputError("回复为空 the reply is empty")
-        item = Feedback(message, reply, rating, tuple(sources), scenario, agent, datetime.now(UTC).isoformat(timespec="seconds"))
+        reply = self._reply(reply)
+        message = valid_text(message) if isinstance(message, str) else ""
+        item = Feedback(
+            message,
+            reply,
+            rating,
+            tuple(sources),
+            scenario,
+            agent,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         path = self.feedback_path
         with locked(path.with_suffix(".lock"), self.settings.lock_timeout_s):
             append_line(path, json.dumps(item.to_dict(), ensure_ascii=False))
@@ -629,11 +672,12 @@ class Assistant:
                 logger.warning("%s:%d: skipping an unreadable feedback line", path, number)
         return items
 
-    def save_candidate(self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = "") -> Case:
+    def save_candidate(
+        self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = ""
+    ) -> Case:
         """Save an agent's (edited) reply as a candidate case for trainers to approve."""
         message = self._message(message)
-        if not reply or not reply.strip():
-            raise InputError("回复为空 the reply is empty")
+        reply = self._reply(reply)
         turns = self._history(history)
         detection = self.detect(message, turns)
         data = {
@@ -740,7 +784,9 @@ def _save_lexical(lexical, directory: Path, fingerprint: str) -> None:
         directory.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         lexical.save(fresh)
-        atomic_write_text(fresh / "meta.json", json.dumps({"fingerprint": fingerprint, "case_ids": lexical.case_ids}))
+        atomic_write_text(
+            fresh / "meta.json", json.dumps({"fingerprint": fingerprint, "case_ids": lexical.case_ids})
+        )
         old = fresh.with_name(fresh.name + ".old")
         try:
             directory.rename(old)
@@ -750,7 +796,10 @@ def _save_lexical(lexical, directory: Path, fingerprint: str) -> None:
         fresh = None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except (OSError, AssistantError) as exc:  # the index works from memory; saving only speeds up the next start
+    except (
+        OSError,
+        AssistantError,
+    ) as exc:  # the index works from memory; saving only speeds up the next start
         logger.warning("%s: could not save the BM25 index (%s)", directory, exc)
         if fresh is not None:
             shutil.rmtree(fresh, ignore_errors=True)

@@ -29,13 +29,17 @@ from assistant.cli import cli
 from assistant.config import PROJECT_ROOT
 from assistant.errors import AssistantError, FileFormatError, InputError
 
-HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"> **粗体** [链接](http://x.test) :red[红] $x$'
+HOSTILE = (
+    '<script>alert(1)</script><img src=x onerror="alert(2)"> **粗体** [链接](http://x.test) :red[红] $x$'
+)
 MB = "好" * (1 << 20)
 LONG_TURN = "买家: " + "好" * 3000
 TEN_K = "\n".join("在吗" if i % 200 == 0 else ("" if i % 3 else "   \t") for i in range(10_000)) + "\n"
 GBK_MESSAGES = "亲，在吗\n这件T恤有M码吗\n"
 NOT_QUITE_UTF8 = "在吗\n".encode() + b"\xc3\x28 hello\n" + "有货吗\n".encode()  # one bad byte on line 2
-ARGV_BYTES = b"\xc4\xe3\xba\xc3".decode("utf-8", "surrogateescape")  # GBK bytes from a terminal, as Python keeps them
+ARGV_BYTES = b"\xc4\xe3\xba\xc3".decode(
+    "utf-8", "surrogateescape"
+)  # GBK bytes from a terminal, as Python keeps them
 CHATS = "买家消息,客服回复,客服昵称\n在吗,在的亲,小王\n便宜点,这是全网最便宜的了，加我微信,小李\n"
 MARKUP_CHATS = "message,reply,agent\n便宜点,[/red]这是全网最便宜的了加我微信[微笑],[/b]小王\n在吗,[bold]在[/bold],[red]x\n"
 
@@ -136,6 +140,7 @@ ROWS = [
     Row("core", "audit frame with empty, numeric and HTML cells", lambda a: a.audit(pd.DataFrame({"message": [None, 3, "在吗"], "reply": [float("nan"), 5, HOSTILE]})), Answer(lambda r: r.total == 3)),
     Row("core", "edit a file outside the corpus", lambda a: a.save_corpus_file("guidance/../../outside.md", "x"), Error("guidance/../../outside.md: only guidance/*.md and the corpus .toml/.csv files can be edited here", InputError)),
     Row("core", "read a corpus file that is not there", lambda a: a.corpus_file("guidance/none.md"), Error(f"{PROJECT_ROOT / 'corpus' / 'guidance' / 'none.md'}: file not found", FileFormatError)),
+    Row("core", "feedback with lone surrogates", lambda a: a.record_feedback("在吗\ud800", "在的\udcff", "up"), Answer(lambda f: (f.message, f.reply) == ("在吗\ufffd", "在的\ufffd"))),
     Row("core", "feedback with an unknown rating", lambda a: a.record_feedback("在吗", "在的", "meh"), Error("rating must be up, down or edited, not 'meh'", InputError)),
     # ------------------------------------------------------------------ magics
     Row("magic", "%suggest HTML and script", ("suggest", HOSTILE, None), Answer(lambda html: _escaped(html))),
@@ -175,7 +180,9 @@ def shell(settings_tmp, assistant):
     ip.run_line_magic("config", f"Assistant.data_dir = {str(settings_tmp.data_dir)!r}")
     ip.user_ns["surrogate"] = "在吗\ud800"
     ip.user_ns["dup"] = pd.DataFrame([["在吗", "在的", "好"]], columns=["message", "reply", "reply"])
-    ip.user_ns["mixed"] = pd.DataFrame({"message": [None, 3, "在吗"], "reply": [float("nan"), 5, "你好 " + HOSTILE]})
+    ip.user_ns["mixed"] = pd.DataFrame(
+        {"message": [None, 3, "在吗"], "reply": [float("nan"), 5, "你好 " + HOSTILE]}
+    )
     yield ip
     ip.run_line_magic("config", "Assistant.data_dir = None")
 
@@ -252,7 +259,9 @@ def _console(row: Row) -> None:
     from streamlit.testing.v1 import AppTest
 
     given = row.given
-    at = AppTest.from_file(str(PROJECT_ROOT / "console" / "pages" / f"{given['page']}.py"), default_timeout=120)
+    at = AppTest.from_file(
+        str(PROJECT_ROOT / "console" / "pages" / f"{given['page']}.py"), default_timeout=120
+    )
     at.run()
     if given["page"] == "agent":
         at.text_area(key="message").input(given["message"])
@@ -320,7 +329,11 @@ def corpus_copy(tmp_path) -> Path:
         ("在吗", "\n\t", "missing or empty 'reply'"),
         ("在吗" + HOSTILE, "在的亲 " + HOSTILE, None),
         ("😀在吗", "在的亲😀", None),
-        ("在吗\ud800", "在的", "cannot be saved: the text holds a lone surrogate (not valid Unicode) at character"),
+        (
+            "在吗\ud800",
+            "在的",
+            "cannot be saved: the text holds a lone surrogate (not valid Unicode) at character",
+        ),
     ],
     ids=["empty buyer", "empty reply", "HTML", "emoji", "lone surrogate"],
 )
@@ -329,7 +342,13 @@ def test_case_writes_keep_the_corpus_valid(corpus_copy, buyer, reply, outcome):
 
     store = CaseStore(corpus_copy)
     before = {p.name: p.read_bytes() for p in (corpus_copy / "cases").glob("*.jsonl")}
-    record = {"buyer": buyer, "reply": reply, "scenario": "greeting", "stage": "pre_sale", "status": "candidate"}
+    record = {
+        "buyer": buyer,
+        "reply": reply,
+        "scenario": "greeting",
+        "stage": "pre_sale",
+        "status": "candidate",
+    }
     if outcome is None:
         case = store.add(record)
         assert load_corpus(corpus_copy).case(case.id).reply == reply
@@ -344,7 +363,9 @@ def test_suggest_file_arguments_keep_their_lines(tmp_path, settings_tmp, assista
     """Line numbers in --file errors point at the file's own lines, blank ones included."""
     path = tmp_path / "m.txt"
     path.write_text("在吗\n\n\x07\x1b\n有货吗\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "--file", str(path), "--json"])
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "--file", str(path), "--json"]
+    )
     assert result.exit_code == 0
     errors = [line.get("error") for line in _json_lines(result.stdout)]
     assert errors[0] is None and errors[3] is None
