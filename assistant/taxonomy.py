@@ -105,13 +105,16 @@ def load_taxonomy(path: Path) -> Taxonomy:
             Scenario(s["id"], s["stage"], s.get("zh", ""), s.get("description", "")) for s in data["scenario"]
         )
         buyer_types = tuple(
-            BuyerType(b["id"], b.get("zh", ""), b.get("cues", ""), b.get("approach", "")) for b in data["buyer_type"]
+            BuyerType(b["id"], b.get("zh", ""), b.get("cues", ""), b.get("approach", ""))
+            for b in data["buyer_type"]
         )
     except (KeyError, TypeError) as exc:
         raise CorpusError([Problem(str(path), None, f"missing field {exc}")]) from None
     bad = [s for s in scenarios if s.stage not in stages]
     if bad:
-        raise CorpusError([Problem(str(path), None, f"scenario {bad[0].id!r} has unknown stage {bad[0].stage!r}")])
+        raise CorpusError(
+            [Problem(str(path), None, f"scenario {bad[0].id!r} has unknown stage {bad[0].stage!r}")]
+        )
     return Taxonomy(scenarios, buyer_types, stages)
 
 

@@ -29,7 +29,22 @@ from assistant.core import Assistant  # noqa: E402
 from assistant.corpus import load_corpus  # noqa: E402
 from assistant.evaluation import default_eval_file, load_labeled  # noqa: E402
 
-FILLERS = ["亲", "在吗", "老板", "请问", "麻烦问下", "急", "谢谢", "哈", "呀", "😊", "🙏", "那个", "就是", "想问一下"]
+FILLERS = [
+    "亲",
+    "在吗",
+    "老板",
+    "请问",
+    "麻烦问下",
+    "急",
+    "谢谢",
+    "哈",
+    "呀",
+    "😊",
+    "🙏",
+    "那个",
+    "就是",
+    "想问一下",
+]
 TAILS = ["？", "吗", "呢", "啊", "。", "!", "~", "", "", ""]
 
 
@@ -129,7 +144,9 @@ def run(size: int, queries: list, index_type: str) -> dict:
             totals.append(time.perf_counter() - t0)
         p50, p95 = percentiles(totals)
         breakdown = {label: percentiles(values)[0] for label, values in parts.items()}
-        print(f"{size:>7} cases {index_type}: suggest p50 {p50:.1f} ms p95 {p95:.1f} ms; build {build_s:.0f}s; {breakdown}")
+        print(
+            f"{size:>7} cases {index_type}: suggest p50 {p50:.1f} ms p95 {p95:.1f} ms; build {build_s:.0f}s; {breakdown}"
+        )
         return {
             "size": report.cases,
             "p50": p50,
@@ -155,10 +172,18 @@ def main() -> None:
     ]
     labels = list(results[0]["parts"])
     rows = [
-        [f"{r['size']:,}", r["index"], round(r["p50"], 1), round(r["p95"], 1), *(round(r["parts"][k], 2) for k in labels)]
+        [
+            f"{r['size']:,}",
+            r["index"],
+            round(r["p50"], 1),
+            round(r["p95"], 1),
+            *(round(r["parts"][k], 2) for k in labels),
+        ]
         for r in results
     ]
-    build_rows = [[f"{r['size']:,}", r["index"], round(r["build_s"], 1), round(r["build_rate"])] for r in results]
+    build_rows = [
+        [f"{r['size']:,}", r["index"], round(r["build_s"], 1), round(r["build_rate"])] for r in results
+    ]
     body = "\n".join(
         [
             "## Suggest end to end (`bench/suggest_speed.py`)",

@@ -106,7 +106,11 @@ def show_error(exc: Exception) -> None:
         for problem in problems[:MAX_PROBLEMS]:
             st.error(md_escape(str(problem)))
         if len(problems) > MAX_PROBLEMS:
-            st.error(md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)"))
+            st.error(
+                md_escape(
+                    f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)"
+                )
+            )
     else:
         st.error(md_escape(f"错误 Error: {exc}"))
 
@@ -127,7 +131,9 @@ def show_flash() -> None:
     for problem in problems[:MAX_PROBLEMS]:
         st.error(md_escape(problem))
     if len(problems) > MAX_PROBLEMS:
-        st.error(md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)"))
+        st.error(
+            md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)")
+        )
 
 
 def guarded(action: Callable[..., Any], done: str | Callable[[Any], str]) -> Callable[..., None]:
@@ -137,7 +143,11 @@ def guarded(action: Callable[..., Any], done: str | Callable[[Any], str]) -> Cal
         try:
             result = action(*args, **kwargs)
         except CorpusError as exc:
-            flash("error", f"有 {len(exc.problems)} 个问题，未保存 ({len(exc.problems)} problem(s), nothing saved)", exc.problems)
+            flash(
+                "error",
+                f"有 {len(exc.problems)} 个问题，未保存 ({len(exc.problems)} problem(s), nothing saved)",
+                exc.problems,
+            )
             return
         except AssistantError as exc:
             flash("error", f"错误 Error: {exc}")
@@ -177,7 +187,11 @@ def reply_html(reply: str, violations: Any, guidance_titles: dict[str, str] | No
 
 def suggestion_html(rank: int, suggestion: Any, guidance_titles: dict[str, str] | None = None) -> str:
     """One suggestion card: the reply (violations highlighted), where it came from, the fixes applied."""
-    origin = "通用安全回复（没有足够相似的案例）" if suggestion.fallback else "来源案例 " + "、".join(suggestion.sources)
+    origin = (
+        "通用安全回复（没有足够相似的案例）"
+        if suggestion.fallback
+        else "来源案例 " + "、".join(suggestion.sources)
+    )
     fixes = "".join(f'<div style="color:#2e7d32">已自动修正：{esc(f)}</div>' for f in suggestion.fixes)
     return (
         f'<div style="font-size:1.05em;line-height:1.6">{reply_html(suggestion.reply, suggestion.violations, guidance_titles)}</div>'
@@ -196,23 +210,38 @@ def coverage_charts(corpus: Any, thin: int) -> tuple[Any, Any]:
     import pandas as pd
 
     tax = corpus.taxonomy
-    counts = pd.DataFrame(
-        [(c.scenario, c.buyer_type or UNLABELLED) for c in corpus.approved], columns=["scenario", "buyer_type"]
-    ).value_counts().rename("cases")
-    grid = pd.MultiIndex.from_product([tax.scenario_ids, [*tax.buyer_type_ids, UNLABELLED]], names=["scenario", "buyer_type"])
+    counts = (
+        pd.DataFrame(
+            [(c.scenario, c.buyer_type or UNLABELLED) for c in corpus.approved],
+            columns=["scenario", "buyer_type"],
+        )
+        .value_counts()
+        .rename("cases")
+    )
+    grid = pd.MultiIndex.from_product(
+        [tax.scenario_ids, [*tax.buyer_type_ids, UNLABELLED]], names=["scenario", "buyer_type"]
+    )
     cells = counts.reindex(grid, fill_value=0).reset_index()
     cells["场景"] = [label(tax, "scenario", v) for v in cells["scenario"]]
-    cells["买家类型"] = [label(tax, "buyer_type", v, short=True) if v != UNLABELLED else v for v in cells["buyer_type"]]
+    cells["买家类型"] = [
+        label(tax, "buyer_type", v, short=True) if v != UNLABELLED else v for v in cells["buyer_type"]
+    ]
     totals = cells.groupby("场景", sort=False)["cases"].sum().reset_index()
     totals["薄弱"] = totals["cases"] < thin
-    bars = alt.Chart(totals).mark_bar().encode(
-        x=alt.X("cases:Q", title="案例数"),
-        y=alt.Y("场景:N", sort=None, title=None),
-        color=alt.Color("薄弱:N", scale=alt.Scale(domain=[False, True], range=["#4c78a8", "#e45756"])),
-        tooltip=["场景", "cases"],
+    bars = (
+        alt.Chart(totals)
+        .mark_bar()
+        .encode(
+            x=alt.X("cases:Q", title="案例数"),
+            y=alt.Y("场景:N", sort=None, title=None),
+            color=alt.Color("薄弱:N", scale=alt.Scale(domain=[False, True], range=["#4c78a8", "#e45756"])),
+            tooltip=["场景", "cases"],
+        )
     )
     line = alt.Chart(pd.DataFrame({"x": [thin]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    base = alt.Chart(cells).encode(x=alt.X("买家类型:N", sort=None, title=None), y=alt.Y("场景:N", sort=None, title=None))
+    base = alt.Chart(cells).encode(
+        x=alt.X("买家类型:N", sort=None, title=None), y=alt.Y("场景:N", sort=None, title=None)
+    )
     heat = base.mark_rect().encode(
         color=alt.Color("cases:Q", title="案例数", scale=alt.Scale(scheme="blues")),
         tooltip=["场景", "买家类型", "cases"],
@@ -228,13 +257,19 @@ def rule_rate_chart(by_rule: Any) -> Any:
     """Violation rate per checklist rule, coloured by severity (the audit's per-rule frame)."""
     import altair as alt
 
-    return alt.Chart(by_rule).mark_bar().encode(
-        x=alt.X("rate:Q", title="违规率", axis=alt.Axis(format="%")),
-        y=alt.Y("rule:N", sort="-x", title=None),
-        color=alt.Color(
-            "severity:N", title="级别", scale=alt.Scale(domain=["error", "warn", "info"], range=["#e45756", "#f58518", "#4c78a8"])
-        ),
-        tooltip=["rule", "severity", "count", alt.Tooltip("rate:Q", format=".1%"), "example"],
+    return (
+        alt.Chart(by_rule)
+        .mark_bar()
+        .encode(
+            x=alt.X("rate:Q", title="违规率", axis=alt.Axis(format="%")),
+            y=alt.Y("rule:N", sort="-x", title=None),
+            color=alt.Color(
+                "severity:N",
+                title="级别",
+                scale=alt.Scale(domain=["error", "warn", "info"], range=["#e45756", "#f58518", "#4c78a8"]),
+            ),
+            tooltip=["rule", "severity", "count", alt.Tooltip("rate:Q", format=".1%"), "example"],
+        )
     )
 
 
@@ -242,8 +277,12 @@ def group_rate_chart(groups: Any, title: str | None) -> Any:
     """Share of flagged replies per group (an agent ...): a frame with group, rows, violation_rate."""
     import altair as alt
 
-    return alt.Chart(groups).mark_bar().encode(
-        x=alt.X("violation_rate:Q", title="有问题的回复占比", axis=alt.Axis(format="%")),
-        y=alt.Y("group:N", sort="-x", title=title),
-        tooltip=["group", "rows", alt.Tooltip("violation_rate:Q", format=".1%")],
+    return (
+        alt.Chart(groups)
+        .mark_bar()
+        .encode(
+            x=alt.X("violation_rate:Q", title="有问题的回复占比", axis=alt.Axis(format="%")),
+            y=alt.Y("group:N", sort="-x", title=title),
+            tooltip=["group", "rows", alt.Tooltip("violation_rate:Q", format=".1%")],
+        )
     )

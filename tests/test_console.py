@@ -24,7 +24,9 @@ from assistant.embedding import ensure_usem3_model
 
 PAGES = PROJECT_ROOT / "console" / "pages"
 TIMEOUT = 300  # the first suggestion loads the model and builds the index of the corpus copy
-HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script> **粗体** [链接](http://x.test) :red[红] $x$'
+HOSTILE = (
+    '<img src=x onerror="alert(1)"><script>alert(2)</script> **粗体** [链接](http://x.test) :red[红] $x$'
+)
 
 sys.path.insert(0, str(PROJECT_ROOT / "console"))
 from common import md_escape  # noqa: E402  (console/ is not a package; the pages add it the same way)
@@ -37,7 +39,9 @@ def env(tmp_path_factory, settings_tmp):
     shutil.copytree(PROJECT_ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".*"))
     # the model is converted once per test session (conftest's data dir); the index is this corpus's own
     (base / "data").mkdir()
-    (base / "data" / "models").symlink_to(ensure_usem3_model(settings_tmp.models_dir).parent, target_is_directory=True)
+    (base / "data" / "models").symlink_to(
+        ensure_usem3_model(settings_tmp.models_dir).parent, target_is_directory=True
+    )
     patch = pytest.MonkeyPatch()
     patch.setenv("ASSISTANT_CORPUS_DIR", str(corpus))
     patch.setenv("ASSISTANT_DATA_DIR", str(base / "data"))
@@ -83,9 +87,18 @@ def assert_escaped(at: AppTest) -> None:
             assert "<script" not in body and "](http" not in body and ":red[" not in body, body
 
 
-def candidate(env, buyer: str = "这件能便宜点吗", reply: str = "亲，价格已经是活动价了，我送您一张{coupon}哦。") -> str:
+def candidate(
+    env, buyer: str = "这件能便宜点吗", reply: str = "亲，价格已经是活动价了，我送您一张{coupon}哦。"
+) -> str:
     return env.store.add(
-        {"buyer": buyer, "reply": reply, "scenario": "bargaining", "stage": "pre_sale", "status": "candidate", "tags": []}
+        {
+            "buyer": buyer,
+            "reply": reply,
+            "scenario": "bargaining",
+            "stage": "pre_sale",
+            "status": "candidate",
+            "tags": [],
+        }
     ).id
 
 
@@ -262,7 +275,12 @@ def test_analytics_reads_xlsx(env):
         book.active.append(row.split(","))
     buffer = io.BytesIO()
     book.save(buffer)
-    at = upload(page("analytics"), "chats.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    at = upload(
+        page("analytics"),
+        "chats.xlsx",
+        buffer.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     at.button(key="audit_button").click().run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["回复数"] == "4"
@@ -273,7 +291,9 @@ def test_analytics_reports_a_bad_file_in_one_line(env):
     at.button(key="audit_button").click().run()
     assert not at.exception
     errors = " ".join(texts(at, "error")).replace("\\", "")
-    assert errors.split(": ")[1].startswith("notes.csv") and "reply column" in errors  # the upload's name, not a scratch path
+    assert (
+        errors.split(": ")[1].startswith("notes.csv") and "reply column" in errors
+    )  # the upload's name, not a scratch path
     assert not at.metric
 
 
@@ -355,7 +375,9 @@ def test_guidance_edits_are_validated_before_saving(env):
     original = path.read_text(encoding="utf-8")
     at = page("trainer")
     at.selectbox(key="file_name").set_value("guidance/wording.md").run()
-    at.text_area(key="file_text_guidance/wording.md").input(original + "\n## 没有id的小节\nscenarios: all\n\n正文\n")
+    at.text_area(key="file_text_guidance/wording.md").input(
+        original + "\n## 没有id的小节\nscenarios: all\n\n正文\n"
+    )
     at.button(key="save_file").click().run()
     assert not at.exception
     errors = " ".join(texts(at, "error")).replace("\\", "")
@@ -380,8 +402,14 @@ def test_rebuilding_the_index_shows_progress_and_uses_new_cases(env):
     buyer = "能不能把发票抬头改成我们公司的全称再重开一张"
     stage = current().corpus.taxonomy.stage_of("invoice")
     case = env.store.add(
-        {"buyer": buyer, "reply": "可以的亲，您把公司全称和税号发我，我帮您重开。", "scenario": "invoice",
-         "stage": stage if stage != "any" else "after_sale", "status": "approved", "tags": []}
+        {
+            "buyer": buyer,
+            "reply": "可以的亲，您把公司全称和税号发我，我帮您重开。",
+            "scenario": "invoice",
+            "stage": stage if stage != "any" else "after_sale",
+            "status": "approved",
+            "tags": [],
+        }
     )
     at = page("trainer")
     at.button(key="rebuild").click().run()

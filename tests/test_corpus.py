@@ -45,11 +45,37 @@ def test_shipped_corpus_meets_the_coverage_targets():
 def test_required_guidance_topics_exist():
     ids = {s.id for s in load_corpus(SHIPPED).guidance}
     required = {
-        "step-greet", "step-ask", "step-recommend", "step-bargain", "step-verify-order", "step-farewell",
-        "step-follow-up", "objection-think-it-over", "objection-too-expensive", "objection-cheaper-elsewhere",
-        "objection-worth-it", "objection-dont-want", "complaint-steps", "returns-freight", "refund-timing",
-        "etiquette-wording", "reply-length-rhythm", "busy-hour-quick-replies",
-        *(f"buyer-{t}" for t in ("rational", "bargain-hunter", "impulsive", "vip", "cautious", "habitual", "emotional", "casual")),
+        "step-greet",
+        "step-ask",
+        "step-recommend",
+        "step-bargain",
+        "step-verify-order",
+        "step-farewell",
+        "step-follow-up",
+        "objection-think-it-over",
+        "objection-too-expensive",
+        "objection-cheaper-elsewhere",
+        "objection-worth-it",
+        "objection-dont-want",
+        "complaint-steps",
+        "returns-freight",
+        "refund-timing",
+        "etiquette-wording",
+        "reply-length-rhythm",
+        "busy-hour-quick-replies",
+        *(
+            f"buyer-{t}"
+            for t in (
+                "rational",
+                "bargain-hunter",
+                "impulsive",
+                "vip",
+                "cautious",
+                "habitual",
+                "emotional",
+                "casual",
+            )
+        ),
     }
     assert required <= ids, required - ids
 
@@ -74,7 +100,10 @@ def test_broken_line_is_reported_with_file_and_line(corpus_copy):
         ({"scenario": "stok"}, "unknown scenario 'stok' (did you mean 'stock'?)"),
         ({"buyer_type": "vipp"}, "unknown buyer type 'vipp' (did you mean 'vip'?)"),
         ({"reply": "   "}, "missing or empty 'reply'"),
-        ({"reply": "{courrier}发货"}, "slot {courrier} has no value in shop.toml [slots] (did you mean 'courier'?)"),
+        (
+            {"reply": "{courrier}发货"},
+            "slot {courrier} has no value in shop.toml [slots] (did you mean 'courier'?)",
+        ),
         ({"stage": "after_sale"}, "scenario 'stock' belongs to stage 'pre_sale', not 'after_sale'"),
         ({"status": "aproved"}, "unknown status 'aproved' (did you mean 'approved'?)"),
         ({"colour": "red"}, "unknown field 'colour'"),
@@ -106,7 +135,9 @@ def test_duplicate_ids_and_all_problems_are_reported(corpus_copy):
 def test_guidance_heading_without_id_is_reported(corpus_copy):
     path = corpus_copy / "guidance" / "extra.md"
     path.write_text("# x\n\n## 没有编号的标题\nscenarios: stock\n\n正文\n", encoding="utf-8")
-    assert f"{path}:3: guidance heading needs an id: '## Title {{#some-id}}'" in [str(p) for p in validate_corpus(corpus_copy)]
+    assert f"{path}:3: guidance heading needs an id: '## Title {{#some-id}}'" in [
+        str(p) for p in validate_corpus(corpus_copy)
+    ]
 
 
 def test_missing_corpus_directory(tmp_path):
@@ -118,13 +149,29 @@ def test_stats_json_shape():
     result = CliRunner().invoke(cli, ["corpus", "stats", "--json"])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.output)
-    assert {"cases", "approved", "candidates", "guidance_sections", "rules", "scenarios", "buyer_types"} <= set(stats)
+    assert {
+        "cases",
+        "approved",
+        "candidates",
+        "guidance_sections",
+        "rules",
+        "scenarios",
+        "buyer_types",
+    } <= set(stats)
     assert len(stats["scenarios"]) == 26 and len(stats["buyer_types"]) == 8
 
 
 def test_case_store_add_approve_edit_delete(corpus_copy):
     store = CaseStore(corpus_copy)
-    added = store.add({"buyer": "能开专票吗", "reply": "可以的亲，{invoice_time}开好", "scenario": "invoice", "stage": "in_sale", "status": "candidate"})
+    added = store.add(
+        {
+            "buyer": "能开专票吗",
+            "reply": "可以的亲，{invoice_time}开好",
+            "scenario": "invoice",
+            "stage": "in_sale",
+            "status": "candidate",
+        }
+    )
     assert added.path.endswith("inbox.jsonl") and added.status == "candidate"
     assert store.set_status(added.id, "approved").status == "approved"
     assert store.update(added.id, reply="可以开的亲").reply == "可以开的亲"

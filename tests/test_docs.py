@@ -22,7 +22,9 @@ COMMANDS = list(_commands(cli))
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
 def test_every_command_has_help_with_an_example(path, command):
-    assert command.help and "Example" in command.help, f"`assistant {' '.join(path)}` needs a docstring with an example"
+    assert command.help and "Example" in command.help, (
+        f"`assistant {' '.join(path)}` needs a docstring with an example"
+    )
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0 and "Example" in result.output
 

@@ -78,7 +78,9 @@ def test_check_never_raises_on_any_unicode_string(core, fragments, data):
 @given(data=st.data())
 def test_a_safe_fix_never_introduces_a_new_violation(core, fragments, data):
     reply = data.draw(replies(fragments), label="reply")
-    message = data.draw(st.one_of(st.none(), st.sampled_from(["在吗", "收到就是坏的！", "能便宜点吗"]), ANY_TEXT))
+    message = data.draw(
+        st.one_of(st.none(), st.sampled_from(["在吗", "收到就是坏的！", "能便宜点吗"]), ANY_TEXT)
+    )
     scenario = data.draw(SCENARIOS, label="scenario")
     if not reply.strip():
         return
@@ -91,12 +93,19 @@ def test_a_safe_fix_never_introduces_a_new_violation(core, fragments, data):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(message=st.one_of(ANY_TEXT, st.sampled_from(["在吗", "这件T恤有M码吗", "都五天了还没发货", "😀"])), history=HISTORY, k=st.integers(1, 10))
+@given(
+    message=st.one_of(ANY_TEXT, st.sampled_from(["在吗", "这件T恤有M码吗", "都五天了还没发货", "😀"])),
+    history=HISTORY,
+    k=st.integers(1, 10),
+)
 def test_suggest_returns_at_most_k_suggestions_for_any_input(assistant, message, history, k):
     try:
         result = assistant.suggest(message, history=history, k=k)
     except InputError as exc:
-        assert str(exc) in ("买家消息为空 the buyer message is empty", "买家消息只有控制字符 the buyer message has no visible text")
+        assert str(exc) in (
+            "买家消息为空 the buyer message is empty",
+            "买家消息只有控制字符 the buyer message has no visible text",
+        )
         return
     assert 1 <= len(result.suggestions) <= k
     assert all(s.reply.strip() for s in result.suggestions)

@@ -52,7 +52,9 @@ def make_corpus(target: Path, per_scenario: int = 5, scenarios: tuple[str, ...] 
     lines = []
     for scenario in scenarios:
         source = PROJECT_ROOT / "corpus" / "cases" / f"{scenario}.jsonl"
-        lines += [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()][:per_scenario]
+        lines += [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()][
+            :per_scenario
+        ]
     (target / "cases" / "starter.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
 
@@ -127,7 +129,9 @@ def _writer(corpus: str, data: str, worker: int, writes: int, go) -> None:
         elif i % 4 == 2:
             store.set_status(last.id, "approved" if worker % 2 else "rejected")
         else:
-            assistant.record_feedback(f"买家 {tag}", f"回复 {tag}", "up", sources=[tag], agent=f"agent-{worker}")
+            assistant.record_feedback(
+                f"买家 {tag}", f"回复 {tag}", "up", sources=[tag], agent=f"agent-{worker}"
+            )
 
 
 def expected_writes(worker: int) -> dict:
@@ -199,7 +203,9 @@ def _changed(before: dict[str, int], now: dict[str, int], prefixes: tuple[str, .
 # encodes the guidance sections, so the last kill still lands before it finishes.
 KILL_POINTS = {
     "loading the model": lambda before, now, elapsed: elapsed > 1.5,
-    "writing the FAISS index": lambda before, now, elapsed: _changed(before, now, (".vectors-", "vectors-", MANIFEST)),
+    "writing the FAISS index": lambda before, now, elapsed: _changed(
+        before, now, (".vectors-", "vectors-", MANIFEST)
+    ),
     "writing the BM25 index": lambda before, now, elapsed: _changed(before, now, (".lexical", "lexical")),
     "writing the detector": lambda before, now, elapsed: _changed(before, now, (".detector", "detector")),
 }
@@ -537,7 +543,9 @@ def test_missing_or_unreadable_corpus_files_are_named(tmp_path, name, how):
     shutil.rmtree(path) if path.is_dir() else path.unlink()
     if how == "a directory" and name not in ("cases", "guidance"):
         path.mkdir()
-        message = "taxonomy file not found" if name == "taxonomy.toml" else "cannot read file (Is a directory)"
+        message = (
+            "taxonomy file not found" if name == "taxonomy.toml" else "cannot read file (Is a directory)"
+        )
     elif how == "a directory":  # a folder replaced by a file
         path.write_text("not a folder", encoding="utf-8")
         message = MISSING[name]
@@ -555,7 +563,9 @@ def test_missing_or_unreadable_corpus_files_are_named(tmp_path, name, how):
         assert result.exit_code == 1, (command, result.output)
         assert f"{path}: {message}" in result.output, (command, result.output)
     # the trainers' commands too (they edit the cases, which only need the taxonomy and shop)
-    result = run_cli(corpus, data, "case", "add", "--buyer", "在吗", "--reply", "在的亲", "--scenario", "greeting")
+    result = run_cli(
+        corpus, data, "case", "add", "--buyer", "在吗", "--reply", "在的亲", "--scenario", "greeting"
+    )
     assert result.exit_code in (0, 1)
     if result.exit_code == 1:
         assert str(path) in result.output
@@ -619,10 +629,14 @@ def test_a_corpus_of_two_scenarios_answers(tmp_path, settings_tmp, encoder):
 @pytest.mark.parametrize("status", ["one scenario", "no approved case"])
 def test_a_corpus_too_small_to_learn_from_is_refused_clearly(tmp_path, settings_tmp, encoder, status):
     Assistant.clear_cache()
-    corpus = make_corpus(tmp_path / "corpus", scenarios=("greeting",) if status == "one scenario" else SCENARIOS)
+    corpus = make_corpus(
+        tmp_path / "corpus", scenarios=("greeting",) if status == "one scenario" else SCENARIOS
+    )
     if status == "no approved case":
         path = corpus / "cases" / "starter.jsonl"
-        path.write_text(path.read_text(encoding="utf-8").replace('"approved"', '"candidate"'), encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace('"approved"', '"candidate"'), encoding="utf-8"
+        )
     data = data_dir_for(tmp_path, settings_tmp)
     too_small = assistant_for(corpus, data, encoder)
     message = "suggestions need approved cases of at least 2 scenarios"

@@ -127,7 +127,15 @@ def test_suggest_json_shape(assistant, settings_tmp):
     result = CliRunner().invoke(cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "在吗", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert {"message", "scenario", "scenario_confidence", "stage", "buyer_type", "suggestions", "guidance"} <= set(data)
+    assert {
+        "message",
+        "scenario",
+        "scenario_confidence",
+        "stage",
+        "buyer_type",
+        "suggestions",
+        "guidance",
+    } <= set(data)
     assert {"reply", "score", "sources", "scenario", "violations", "fixes"} <= set(data["suggestions"][0])
     assert {"id", "title"} == set(data["guidance"][0])
 
@@ -136,7 +144,9 @@ def test_suggest_file_prints_one_json_line_per_message_in_order(assistant, setti
     messages = ["在吗", "", "包邮吗", "退款多久到账"]
     path = tmp_path / "messages.txt"
     path.write_text("\n".join(messages) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "--file", str(path), "--json"])
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "--file", str(path), "--json"]
+    )
     assert result.exit_code == 0
     lines = [json.loads(line) for line in result.stdout.strip().split("\n")]
     assert [line["message"] for line in lines] == messages
@@ -147,7 +157,9 @@ def test_suggest_file_prints_one_json_line_per_message_in_order(assistant, setti
 def test_suggest_csv_needs_a_message_column(settings_tmp, tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("msg\n在吗\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "--file", str(path)])
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(settings_tmp.data_dir), "suggest", "--file", str(path)]
+    )
     assert result.exit_code == 1
     assert f"{path}:1: no 'message' column (columns: msg)" in result.output
 

@@ -26,7 +26,9 @@ st.header("回复助手")
 st.sidebar.text_input("客服昵称（可选，记入反馈）", key="agent", max_chars=40)
 
 with st.form("ask"):
-    st.text_area("买家消息", key="message", height=80, placeholder="粘贴买家刚发来的消息，例如：亲 这个T恤有M码吗")
+    st.text_area(
+        "买家消息", key="message", height=80, placeholder="粘贴买家刚发来的消息，例如：亲 这个T恤有M码吗"
+    )
     st.text_area("之前的对话（可选，每行以“买家:”或“客服:”开头）", key="history", height=80)
     asked = st.form_submit_button("推荐回复", type="primary", key="ask_button")
 
@@ -56,11 +58,23 @@ taxonomy = a.corpus.taxonomy
 titles = {g.id: g.title for g in a.corpus.guidance}
 d = result.detection
 cols = st.columns(3)
-cols[0].metric("场景", label(taxonomy, "scenario", d.scenario, short=True),
-               f"{d.scenario} · 置信度 {d.scenario_confidence:.0%}", delta_color="off", delta_arrow="off")
-cols[1].metric("阶段", label(taxonomy, "stage", d.stage, short=True), d.stage, delta_color="off", delta_arrow="off")
-cols[2].metric("买家类型", label(taxonomy, "buyer_type", d.buyer_type, short=True),
-               d.buyer_type and f"{d.buyer_type} · 置信度 {d.buyer_type_confidence:.0%}", delta_color="off", delta_arrow="off")
+cols[0].metric(
+    "场景",
+    label(taxonomy, "scenario", d.scenario, short=True),
+    f"{d.scenario} · 置信度 {d.scenario_confidence:.0%}",
+    delta_color="off",
+    delta_arrow="off",
+)
+cols[1].metric(
+    "阶段", label(taxonomy, "stage", d.stage, short=True), d.stage, delta_color="off", delta_arrow="off"
+)
+cols[2].metric(
+    "买家类型",
+    label(taxonomy, "buyer_type", d.buyer_type, short=True),
+    d.buyer_type and f"{d.buyer_type} · 置信度 {d.buyer_type_confidence:.0%}",
+    delta_color="off",
+    delta_arrow="off",
+)
 if result.note:
     st.info(md_escape(result.note))
 
@@ -73,7 +87,12 @@ def choose(rank: int) -> None:
 def rate(rank: int, rating: str):
     s = result.suggestions[rank]
     return a.record_feedback(
-        result.message, s.reply, rating, sources=s.sources, scenario=s.scenario, agent=st.session_state.get("agent", "")
+        result.message,
+        s.reply,
+        rating,
+        sources=s.sources,
+        scenario=s.scenario,
+        agent=st.session_state.get("agent", ""),
     )
 
 
@@ -85,10 +104,20 @@ with left:
             st.html(suggestion_html(rank + 1, suggestion, titles))
             with st.container(horizontal=True):
                 st.button("用这条", key=f"use_{rank}", icon=":material/edit:", on_click=choose, args=(rank,))
-                st.button("有用", key=f"up_{rank}", icon=":material/thumb_up:",
-                          on_click=guarded(rate, "已记录：有用，谢谢反馈"), args=(rank, "up"))
-                st.button("没用", key=f"down_{rank}", icon=":material/thumb_down:",
-                          on_click=guarded(rate, "已记录：没用，谢谢反馈"), args=(rank, "down"))
+                st.button(
+                    "有用",
+                    key=f"up_{rank}",
+                    icon=":material/thumb_up:",
+                    on_click=guarded(rate, "已记录：有用，谢谢反馈"),
+                    args=(rank, "up"),
+                )
+                st.button(
+                    "没用",
+                    key=f"down_{rank}",
+                    icon=":material/thumb_down:",
+                    on_click=guarded(rate, "已记录：没用，谢谢反馈"),
+                    args=(rank, "down"),
+                )
     if result.guidance:
         st.subheader("相关指导")
         for section in result.guidance:
@@ -115,15 +144,27 @@ with right:
     else:
         st.success("质检通过" if not check.violations else "质检通过（只有提示）")
     if check.fixed and check.fixed != draft:
-        st.button("一键修正", key="fix", help=md_escape("；".join(str(f) for f in check.fixes)),
-                  on_click=lambda text: st.session_state.update(draft=text), args=(check.fixed,))
+        st.button(
+            "一键修正",
+            key="fix",
+            help=md_escape("；".join(str(f) for f in check.fixes)),
+            on_click=lambda text: st.session_state.update(draft=text),
+            args=(check.fixed,),
+        )
     st.caption("复制：点下方框右上角的复制图标")
     st.code(draft, language=None, wrap_lines=True)
 
     def save(text: str):
         chosen = result.suggestions[st.session_state.get("chosen", 0)] if result.suggestions else None
         if chosen is not None and text.strip() != chosen.reply.strip():
-            a.record_feedback(result.message, text, "edited", sources=chosen.sources, scenario=d.scenario, agent=st.session_state.get("agent", ""))
+            a.record_feedback(
+                result.message,
+                text,
+                "edited",
+                sources=chosen.sources,
+                scenario=d.scenario,
+                agent=st.session_state.get("agent", ""),
+            )
         return a.save_candidate(result.message, text, result.history, agent=st.session_state.get("agent", ""))
 
     st.button(

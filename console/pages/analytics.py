@@ -19,7 +19,18 @@ from assistant.files import decode_text
 
 AUTO, NONE = "（自动识别）", "（不分组）"
 # columns that name the agent of a reply, offered as the default grouping
-GROUP_HINTS = ("agent", "agentname", "agentid", "staff", "客服昵称", "客服名", "客服姓名", "客服id", "坐席", "员工")
+GROUP_HINTS = (
+    "agent",
+    "agentname",
+    "agentid",
+    "staff",
+    "客服昵称",
+    "客服名",
+    "客服姓名",
+    "客服id",
+    "坐席",
+    "员工",
+)
 WORST = 10
 
 
@@ -86,14 +97,22 @@ if columns:
     c = st.columns(3)
     reply_col = c[0].selectbox("客服回复列", [AUTO, *columns], key="reply_col")
     message_col = c[1].selectbox("买家消息列", [AUTO, *columns], key="message_col")
-    hinted = next((i + 1 for i, col in enumerate(columns) if re.sub(r"[\s_\-]", "", col.lower()) in GROUP_HINTS), 0)
+    hinted = next(
+        (i + 1 for i, col in enumerate(columns) if re.sub(r"[\s_\-]", "", col.lower()) in GROUP_HINTS), 0
+    )
     by = c[2].selectbox("按哪一列分组（如客服）", [NONE, *columns], index=hinted, key="group_col")
     reply_col, message_col, by = (None if v in (AUTO, NONE) else v for v in (reply_col, message_col, by))
 
 clicked = st.button("开始质检", key="audit_button", type="primary")
 try:
     rules = a.corpus.rules
-    key = (upload.file_id, message_col, reply_col, by, hashlib.sha256(a.corpus_file("checklist.toml").encode()).hexdigest())
+    key = (
+        upload.file_id,
+        message_col,
+        reply_col,
+        by,
+        hashlib.sha256(a.corpus_file("checklist.toml").encode()).hexdigest(),
+    )
 except AssistantError as exc:
     show_error(exc)
     st.stop()
@@ -103,7 +122,10 @@ if done is None or done[0] != key:
     if not clicked and (done is None or done[0][0] != upload.file_id):
         st.stop()
     try:
-        st.session_state.audit = done = (key, *audit_upload(upload.name, data, message_col, reply_col, by, rules))
+        st.session_state.audit = done = (
+            key,
+            *audit_upload(upload.name, data, message_col, reply_col, by, rules),
+        )
     except AssistantError as exc:
         show_error(exc)
         st.stop()
@@ -122,7 +144,11 @@ if by_rule.empty:
     st.success("没有发现违规")
 else:
     st.altair_chart(rule_rate_chart(by_rule), width="stretch")
-    st.dataframe(by_rule, hide_index=True, column_config={"rate": st.column_config.NumberColumn("rate", format="percent")})
+    st.dataframe(
+        by_rule,
+        hide_index=True,
+        column_config={"rate": st.column_config.NumberColumn("rate", format="percent")},
+    )
 
 if frames.by_group is not None:
     groups = frames.by_group.rename(columns={by: "group"}) if by else frames.by_group
@@ -133,7 +159,9 @@ if frames.by_group is not None:
 
 st.subheader("问题最多的回复")
 flagged_rows = (r for r in report.rows if r.violations)
-worst = sorted(flagged_rows, key=lambda r: (-sum(v.severity == "error" for v in r.violations), -len(r.violations), r.row))[:WORST]
+worst = sorted(
+    flagged_rows, key=lambda r: (-sum(v.severity == "error" for v in r.violations), -len(r.violations), r.row)
+)[:WORST]
 for row in worst:
     who = f" · {row.group}" if row.group else ""
     with st.expander(md_escape(f"第 {row.row} 行{who} · {len(row.violations)} 处：{'、'.join(row.rules)}")):

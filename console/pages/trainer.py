@@ -39,16 +39,36 @@ def case_inputs(prefix: str, case=None) -> None:
     st.text_area("回复（可用 {slot}）", value=case.reply if case else "", key=f"{prefix}_reply", height=90)
     c = st.columns(4)
     ids = tax.scenario_ids
-    c[0].selectbox("场景", ids, index=ids.index(case.scenario) if case else 0, key=f"{prefix}_scenario",
-                   format_func=lambda v: label(tax, "scenario", v))
+    c[0].selectbox(
+        "场景",
+        ids,
+        index=ids.index(case.scenario) if case else 0,
+        key=f"{prefix}_scenario",
+        format_func=lambda v: label(tax, "scenario", v),
+    )
     stages = ("", *tax.concrete_stages)
-    c[1].selectbox("阶段", stages, index=stages.index(case.stage) if case and case.stage in stages else 0,
-                   key=f"{prefix}_stage", format_func=lambda v: label(tax, "stage", v) if v else "按场景自动")
+    c[1].selectbox(
+        "阶段",
+        stages,
+        index=stages.index(case.stage) if case and case.stage in stages else 0,
+        key=f"{prefix}_stage",
+        format_func=lambda v: label(tax, "stage", v) if v else "按场景自动",
+    )
     types = ("", *tax.buyer_type_ids)
-    c[2].selectbox("买家类型", types, index=types.index(case.buyer_type or "") if case else 0,
-                   key=f"{prefix}_buyer_type", format_func=lambda v: label(tax, "buyer_type", v) if v else "（无）")
-    c[3].selectbox("状态", STATUSES, index=STATUSES.index(case.status) if case else 1, key=f"{prefix}_status",
-                   format_func=STATUS_ZH.get)
+    c[2].selectbox(
+        "买家类型",
+        types,
+        index=types.index(case.buyer_type or "") if case else 0,
+        key=f"{prefix}_buyer_type",
+        format_func=lambda v: label(tax, "buyer_type", v) if v else "（无）",
+    )
+    c[3].selectbox(
+        "状态",
+        STATUSES,
+        index=STATUSES.index(case.status) if case else 1,
+        key=f"{prefix}_status",
+        format_func=STATUS_ZH.get,
+    )
     st.text_input("标签（逗号分隔）", value="，".join(case.tags) if case else "", key=f"{prefix}_tags")
 
 
@@ -73,12 +93,27 @@ cases_tab, inbox_tab, files_tab, index_tab = st.tabs(["案例", "候选审核", 
 with cases_tab:
     c = st.columns([3, 2, 2, 2])
     query = c[0].text_input("搜索（买家消息、回复、id）", key="case_query")
-    scenarios = c[1].multiselect("场景", tax.scenario_ids, key="case_scenarios", placeholder="全部", format_func=lambda v: label(tax, "scenario", v))
-    types = c[2].multiselect("买家类型", tax.buyer_type_ids, key="case_types", placeholder="全部", format_func=lambda v: label(tax, "buyer_type", v))
-    statuses = c[3].multiselect("状态", STATUSES, key="case_statuses", placeholder="全部", format_func=STATUS_ZH.get)
+    scenarios = c[1].multiselect(
+        "场景",
+        tax.scenario_ids,
+        key="case_scenarios",
+        placeholder="全部",
+        format_func=lambda v: label(tax, "scenario", v),
+    )
+    types = c[2].multiselect(
+        "买家类型",
+        tax.buyer_type_ids,
+        key="case_types",
+        placeholder="全部",
+        format_func=lambda v: label(tax, "buyer_type", v),
+    )
+    statuses = c[3].multiselect(
+        "状态", STATUSES, key="case_statuses", placeholder="全部", format_func=STATUS_ZH.get
+    )
     needle = fold(query.strip())
     shown = [
-        case for case in corpus.cases
+        case
+        for case in corpus.cases
         if (not scenarios or case.scenario in scenarios)
         and (not types or case.buyer_type in types)
         and (not statuses or case.status in statuses)
@@ -86,26 +121,40 @@ with cases_tab:
     ]
     st.caption(f"{len(shown)} / {len(corpus.cases)} 条案例")
     table = pd.DataFrame(
-        [(x.id, STATUS_ZH[x.status], x.scenario, x.buyer_type or "", x.buyer, x.reply, "，".join(x.tags)) for x in shown],
+        [
+            (x.id, STATUS_ZH[x.status], x.scenario, x.buyer_type or "", x.buyer, x.reply, "，".join(x.tags))
+            for x in shown
+        ],
         columns=["id", "状态", "场景", "买家类型", "买家消息", "回复", "标签"],
     )
     st.dataframe(table, hide_index=True, height=300)
-    chosen = st.selectbox("选择要修改或删除的案例", [x.id for x in shown], index=None, key="edit_id", placeholder="案例 id")
+    chosen = st.selectbox(
+        "选择要修改或删除的案例", [x.id for x in shown], index=None, key="edit_id", placeholder="案例 id"
+    )
     if chosen:
         case = corpus.case(chosen)
         with st.form(f"edit_{chosen}"):
             case_inputs(f"edit_{chosen}", case)
             st.form_submit_button(
-                "保存修改", key="save_case",
-                on_click=guarded(lambda: store.update(chosen, **case_data(f"edit_{chosen}")), f"已保存 {chosen}{LATER}"),
+                "保存修改",
+                key="save_case",
+                on_click=guarded(
+                    lambda: store.update(chosen, **case_data(f"edit_{chosen}")), f"已保存 {chosen}{LATER}"
+                ),
             )
         confirm = st.checkbox("确认删除这条案例", key=f"confirm_delete_{chosen}")
-        st.button("删除", key="delete_case", disabled=not confirm,
-                  on_click=guarded(store.delete, f"已删除 {chosen}{LATER}"), args=(chosen,))
+        st.button(
+            "删除",
+            key="delete_case",
+            disabled=not confirm,
+            on_click=guarded(store.delete, f"已删除 {chosen}{LATER}"),
+            args=(chosen,),
+        )
     with st.expander("新增案例"), st.form("add_case", clear_on_submit=False):
         case_inputs("add")
         st.form_submit_button(
-            "添加", key="add_case_button",
+            "添加",
+            key="add_case_button",
             on_click=guarded(lambda: store.add(case_data("add")), lambda new: f"已添加 {new.id}{LATER}"),
         )
 
@@ -121,12 +170,23 @@ with inbox_tab:
             st.text(f"买家：{x.buyer}")
             st.text(f"回复：{x.reply}")
             who = label(tax, "buyer_type", x.buyer_type) if x.buyer_type else "（无）"
-            st.caption(md_escape(f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source}"))
+            st.caption(
+                md_escape(f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source}")
+            )
             b = st.columns([1, 1, 6])
-            b[0].button("通过", key=f"approve_{x.id}", type="primary",
-                        on_click=guarded(store.set_status, f"已通过 {x.id}{LATER}"), args=(x.id, "approved"))
-            b[1].button("驳回", key=f"reject_{x.id}",
-                        on_click=guarded(store.set_status, f"已驳回 {x.id}{LATER}"), args=(x.id, "rejected"))
+            b[0].button(
+                "通过",
+                key=f"approve_{x.id}",
+                type="primary",
+                on_click=guarded(store.set_status, f"已通过 {x.id}{LATER}"),
+                args=(x.id, "approved"),
+            )
+            b[1].button(
+                "驳回",
+                key=f"reject_{x.id}",
+                on_click=guarded(store.set_status, f"已驳回 {x.id}{LATER}"),
+                args=(x.id, "rejected"),
+            )
 
 with files_tab:
     directory = a.settings.corpus_dir
@@ -168,8 +228,12 @@ with index_tab:
         bar = st.progress(0.0, text="准备中…")
         try:
             a.forget_corpus()  # build from the cases on disk now; agents keep the old index meanwhile
-            report = a.build(full=full, progress=lambda done, total: bar.progress(
-                done / total if total else 1.0, text=f"正在编码案例 {done}/{total}"))
+            report = a.build(
+                full=full,
+                progress=lambda done, total: bar.progress(
+                    done / total if total else 1.0, text=f"正在编码案例 {done}/{total}"
+                ),
+            )
         except AssistantError as exc:
             show_error(exc)
         else:
