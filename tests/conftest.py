@@ -36,3 +36,14 @@ def assistant(settings_tmp: Settings, encoder):
     instance._encoder = encoder  # share the session's model instead of loading it again
     instance.build(progress=False)
     return instance
+
+
+@pytest.fixture(scope="session")
+def ipython():
+    """The one real IPython shell of the session (IPython's test shell starts once per process;
+    its ``get_ipython`` returns None when called again)."""
+    from IPython.terminal.interactiveshell import TerminalInteractiveShell
+    from IPython.testing.globalipapp import start_ipython
+
+    start_ipython()
+    return TerminalInteractiveShell.instance()

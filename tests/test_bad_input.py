@@ -171,11 +171,9 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def shell(settings_tmp, assistant):
+def shell(settings_tmp, assistant, ipython):
     """IPython with the extension loaded, on the shipped corpus and the session's index."""
-    from IPython.testing.globalipapp import get_ipython
-
-    ip = get_ipython()
+    ip = ipython
     ip.run_line_magic("load_ext", "assistant")
     ip.run_line_magic("config", f"Assistant.data_dir = {str(settings_tmp.data_dir)!r}")
     ip.user_ns["surrogate"] = "在吗\ud800"

@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import get_ipython
 
 from assistant.config import PROJECT_ROOT
 
@@ -32,9 +31,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def shell(settings_tmp):
+def shell(settings_tmp, ipython):
     """An IPython shell with the extension loaded, on the shipped corpus and the session's tmp data dir."""
-    ip = get_ipython()
+    ip = ipython
     ip.run_line_magic("load_ext", "assistant")
     ip.run_line_magic("config", f"Assistant.corpus_dir = {str(settings_tmp.corpus_dir)!r}")
     ip.run_line_magic("config", f"Assistant.data_dir = {str(settings_tmp.data_dir)!r}")
