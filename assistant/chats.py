@@ -22,7 +22,6 @@ import io
 import json
 import logging
 import re
-import tomllib
 import unicodedata
 import zlib
 from collections import Counter
@@ -33,6 +32,7 @@ from typing import Any
 
 from .corpus import Case, Turn
 from .errors import AssistantError, CorpusError, FileFormatError, InputError, UnknownIdError
+from .files import compile_pattern, read_patterns_toml
 from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
 
 logger = logging.getLogger(__name__)
@@ -126,17 +126,10 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> ChatPatterns:
     Raises:
         FileFormatError: the file is not valid TOML or a regex does not compile.
     """
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FileFormatError(f"{path}: cannot read chat patterns ({exc})") from None
+    data = read_patterns_toml(path, "chat patterns")
 
     def rx(pattern: str) -> re.Pattern:
-        try:
-            return re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise FileFormatError(f"{path}: bad regex {pattern!r}: {exc}") from None
+        return compile_pattern(pattern, path, re.IGNORECASE)
 
     clean = data.get("clean", {})
     roles = data.get("roles", {})

@@ -7,6 +7,7 @@ missing or no longer matches the corpus or model is brought up to date with a cl
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from .errors import AssistantError, IndexStateError, InputError
 from .retrieval import history_text
 from .storage import append_line, atomic_write_text, locked
 
+if TYPE_CHECKING:  # faiss loads with the index, not with the package
+    from .index import SyncReport
+
 logger = logging.getLogger(__name__)
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -32,29 +36,6 @@ DETECTOR_FILE = "detector.pkl"
 LEXICAL_DIR = "lexical"
 # the detector learns from at most this many approved cases (a sample of very large corpora)
 MAX_TRAINING_CASES = 20000
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What ``build`` did to the index."""
-
-    added: int
-    removed: int
-    updated: int
-    unchanged: int
-    seconds: float
-    index_type: str
-    cases: int
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
-
-    def __str__(self) -> str:
-        return (
-            f"index {self.index_type}: {self.cases} cases "
-            f"(+{self.added} added, -{self.removed} removed, {self.updated} updated, {self.unchanged} unchanged) "
-            f"in {self.seconds:.1f}s"
-        )
 
 
 @dataclass(frozen=True)
@@ -174,7 +155,7 @@ class Assistant:
 
     # ------------------------------------------------------------------ index lifecycle
 
-    def build(self, full: bool = False, progress: bool | Callable[[int, int], None] = True) -> BuildReport:
+    def build(self, full: bool = False, progress: bool | Callable[[int, int], None] = True) -> SyncReport:
         """Bring the index up to date with the corpus (incrementally unless ``full``).
 
         Args:
@@ -242,7 +223,7 @@ class Assistant:
             return self._build(full=dense.index_type != self.settings.index_type, progress=False)[1]
         return self._engine_for(corpus, dense)
 
-    def _build(self, full: bool, progress: bool | Callable[[int, int], None]) -> tuple[BuildReport, _Engine]:
+    def _build(self, full: bool, progress: bool | Callable[[int, int], None]) -> tuple[SyncReport, _Engine]:
         from .index import CaseIndex, index_lock
         from .retrieval import case_text
 
@@ -259,15 +240,8 @@ class Assistant:
             )
             sync = dense.sync(items, self._build_encoder(progress), corpus_hash=corpus.content_hash)
             engine = self._engine_for(corpus, dense, rebuild_derived=True)
-        report = BuildReport(
-            added=sync.added,
-            removed=sync.removed,
-            updated=sync.updated,
-            unchanged=sync.unchanged,
-            seconds=time.perf_counter() - started,
-            index_type=self.settings.index_type,
-            cases=len(corpus.cases),
-        )
+        # the whole build's time, not just the sync's
+        report = dataclasses.replace(sync, seconds=time.perf_counter() - started)
         logger.info("%s", report)
         return report, engine
 
@@ -359,15 +333,12 @@ class Assistant:
         return cleaned
 
     def _reply(self, reply: str) -> str:
-        """An agent's reply, checked for size; lone surrogates become U+FFFD (same length, so
-        checklist spans still point into the text the agent typed)."""
-        from .text import valid_text
-
+        """An agent's reply, checked for size (returned as given, so checklist spans point into it)."""
         if not isinstance(reply, str) or not reply.strip():
             raise InputError("回复为空 the reply is empty")
         if len(reply) > self.settings.max_message_chars * 10:
             raise InputError(f"回复太长 the reply has {len(reply):,} characters")
-        return valid_text(reply)
+        return reply
 
     def _history(self, history: Iterable[Turn | str] | None) -> tuple[Turn, ...]:
         if not history:
@@ -640,7 +611,8 @@ class Assistant:
 
         if rating not in ("up", "down", "edited"):
             raise InputError(f"rating must be up, down or edited, not {rating!r}")
-        reply = self._reply(reply)
+        # lone surrogates cannot be saved as UTF-8: they become U+FFFD
+        reply = valid_text(self._reply(reply))
         message = valid_text(message) if isinstance(message, str) else ""
         item = Feedback(
             message,
@@ -676,8 +648,10 @@ class Assistant:
         self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = ""
     ) -> Case:
         """Save an agent's (edited) reply as a candidate case for trainers to approve."""
+        from .text import valid_text
+
         message = self._message(message)
-        reply = self._reply(reply)
+        reply = valid_text(self._reply(reply))
         turns = self._history(history)
         detection = self.detect(message, turns)
         data = {

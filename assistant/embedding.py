@@ -629,6 +629,23 @@ assistant (`assistant/embedding.py`) from the PyPI package fast-universal-senten
 # import torch; sentence-transformers resolves "assistant.embedding.Usem3Encoder" the same way.
 
 
+def _hub_options(
+    subfolder: str,
+    token: bool | str | None,
+    cache_folder: str | None,
+    revision: str | None,
+    local_files_only: bool,
+) -> dict[str, Any]:
+    """The hub arguments of sentence-transformers' ``Module.load``, passed on to its file lookups."""
+    return {
+        "subfolder": subfolder,
+        "token": token,
+        "cache_folder": cache_folder,
+        "revision": revision,
+        "local_files_only": local_files_only,
+    }
+
+
 def __getattr__(name: str) -> Any:
     if name in ("Usem3Tokenizer", "Usem3Encoder"):
         return _module_classes()[name]
@@ -709,13 +726,7 @@ def _module_classes() -> dict[str, type]:
             local_files_only: bool = False,
             **kwargs: Any,
         ) -> Usem3Tokenizer:
-            hub = {
-                "subfolder": subfolder,
-                "token": token,
-                "cache_folder": cache_folder,
-                "revision": revision,
-                "local_files_only": local_files_only,
-            }
+            hub = _hub_options(subfolder, token, cache_folder, revision, local_files_only)
             config = cls.load_config(model_name_or_path, **hub)
             sp_path = cls.load_file_path(model_name_or_path, filename=cls.sp_file, **hub)
             if sp_path is None:
@@ -899,13 +910,7 @@ def _module_classes() -> dict[str, type]:
             local_files_only: bool = False,
             **kwargs: Any,
         ) -> Usem3Encoder:
-            hub = {
-                "subfolder": subfolder,
-                "token": token,
-                "cache_folder": cache_folder,
-                "revision": revision,
-                "local_files_only": local_files_only,
-            }
+            hub = _hub_options(subfolder, token, cache_folder, revision, local_files_only)
             config = cls.load_config(model_name_or_path, **hub)
             module = cls(**{k: v for k, v in config.items() if k in cls.config_keys})
             return cls.load_torch_weights(model_name_or_path, model=module, **hub)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from .errors import FileFormatError
 
@@ -101,3 +104,19 @@ def read_text_file(path: str | Path) -> str:
         FileFormatError: the file is missing, unreadable or not text.
     """
     return decode_text(read_bytes(path), path)
+
+
+def read_patterns_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """The table of a patterns file shipped beside a module (``what`` names it in errors)."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FileFormatError(f"{path}: cannot read {what} ({exc})") from None
+
+
+def compile_pattern(pattern: str, path: str | Path, flags: int = 0) -> re.Pattern:
+    """``re.compile`` with an error that names the patterns file."""
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise FileFormatError(f"{path}: bad regex {pattern!r}: {exc}") from None

@@ -107,10 +107,10 @@ class SyncReport:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def summary(self) -> str:
-        """One line for people, e.g. ``索引已更新 index flat: 494 cases (+3 added, ...) in 0.4s``."""
+    def __str__(self) -> str:
+        """One line for people, e.g. ``index flat: 494 cases (+3 added, ...) in 0.4s``."""
         return (
-            f"索引已更新 index {self.index_type}: {self.count} cases "
+            f"index {self.index_type}: {self.count} cases "
             f"(+{self.added} added, -{self.removed} removed, {self.updated} updated, "
             f"{self.unchanged} unchanged) in {self.seconds:.1f}s"
         )
@@ -695,7 +695,7 @@ class CaseIndex:
             count=len(ids),
             index_type=self.index_type,
         )
-        logger.info("%s: %s", self.directory, report.summary())
+        logger.info("%s: %s", self.directory, report)
         return report
 
     def save(self) -> None:

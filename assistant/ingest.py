@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import tomllib
 import unicodedata
 import zlib
 from collections import Counter
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FileFormatError, UnknownIdError
-from .files import decode_text
+from .files import compile_pattern, decode_text, read_bytes, read_patterns_toml
 from .taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
@@ -80,17 +79,10 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> IngestPatterns:
     Raises:
         FileFormatError: the file is not valid TOML or a regex does not compile.
     """
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FileFormatError(f"{path}: cannot read ingest patterns ({exc})") from None
+    data = read_patterns_toml(path, "ingest patterns")
 
     def rx(pattern: str, flags: int = 0) -> re.Pattern:
-        try:
-            return re.compile(pattern, flags)
-        except re.error as exc:
-            raise FileFormatError(f"{path}: bad regex {pattern!r}: {exc}") from None
+        return compile_pattern(pattern, path, flags)
 
     sections = data.get("sections", {})
     kinds = tuple(
@@ -244,14 +236,7 @@ def read_document(path: str | Path) -> list[tuple[int, str]]:
         FileFormatError: the file is missing, unreadable, binary, or a broken .docx/.pdf.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a directory, not a document") from None
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot read file ({exc.strerror})") from None
+    raw = read_bytes(path)
     suffix = path.suffix.lower()
     if suffix == ".docx":
         return _read_docx(path)

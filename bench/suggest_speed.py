@@ -148,11 +148,11 @@ def run(size: int, queries: list, index_type: str) -> dict:
             f"{size:>7} cases {index_type}: suggest p50 {p50:.1f} ms p95 {p95:.1f} ms; build {build_s:.0f}s; {breakdown}"
         )
         return {
-            "size": report.cases,
+            "size": report.count,
             "p50": p50,
             "p95": p95,
             "build_s": build_s,
-            "build_rate": report.cases / build_s,
+            "build_rate": report.count / build_s,
             "parts": breakdown,
         }
 
