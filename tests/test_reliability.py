@@ -186,11 +186,14 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path, settings_tmp):
 def _entries(directory: Path) -> dict[str, int]:
     """Name -> modification time (ns) of everything in an index directory, one level down too."""
     found = {}
-    for path in directory.rglob("*"):
-        try:
-            found[str(path.relative_to(directory))] = path.stat().st_mtime_ns
-        except FileNotFoundError:  # replaced while we looked
-            continue
+    # os.walk skips folders that vanish while it looks (a build swaps its BM25 folder in); rglob raises
+    for root, dirs, files in os.walk(directory):
+        for name in dirs + files:
+            path = Path(root, name)
+            try:
+                found[str(path.relative_to(directory))] = path.stat().st_mtime_ns
+            except FileNotFoundError:  # replaced while we looked
+                continue
     return found
 
 
