@@ -155,6 +155,14 @@ class GuidanceSection:
             "text": self.text,
         }
 
+    def to_markdown(self) -> str:
+        """The section in the guidance format (``## Title {#id}``, metadata, blank line, text)."""
+        lines = [f"## {self.title} {{#{self.id}}}", f"scenarios: {', '.join(self.scenarios)}"]
+        if self.buyer_types:
+            lines.append(f"buyer_types: {', '.join(self.buyer_types)}")
+        lines += [f"source: {self.source}", "", self.text]
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class Product:

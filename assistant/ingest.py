@@ -15,6 +15,7 @@ live in ``ingest_patterns.toml`` beside this module: data, not code.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .corpus import GuidanceSection
 from .errors import FileFormatError, UnknownIdError
 from .files import compile_pattern, decode_text, read_bytes, read_patterns_toml
 from .taxonomy import Taxonomy
@@ -138,37 +140,6 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> IngestPatterns:
 
 
 @dataclass(frozen=True)
-class IngestedSection:
-    """One titled section of an ingested document, ready to be written as guidance."""
-
-    id: str
-    title: str
-    text: str
-    scenarios: tuple[str, ...]
-    buyer_types: tuple[str, ...]
-    source: str  # <file name>:<line>
-    line: int
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "scenarios": list(self.scenarios),
-            "buyer_types": list(self.buyer_types),
-            "source": self.source,
-            "text": self.text,
-        }
-
-    def to_markdown(self) -> str:
-        """The section in the guidance format (``## Title {#id}``, metadata, blank line, text)."""
-        lines = [f"## {self.title} {{#{self.id}}}", f"scenarios: {', '.join(self.scenarios)}"]
-        if self.buyer_types:
-            lines.append(f"buyer_types: {', '.join(self.buyer_types)}")
-        lines += [f"source: {self.source}", "", self.text]
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
 class SkippedLine:
     """Content that was dropped, and why (``boilerplate``, ``duplicate``, ``decoration``)."""
 
@@ -186,7 +157,7 @@ class IngestResult:
 
     path: str
     title: str = ""
-    sections: tuple[IngestedSection, ...] = ()
+    sections: tuple[GuidanceSection, ...] = ()
     skipped: tuple[SkippedLine, ...] = ()
     out: str | None = None
     error: str | None = None
@@ -841,7 +812,7 @@ def sections_from_lines(
     source_name: str,
     patterns: IngestPatterns | None = None,
     taxonomy: Taxonomy | None = None,
-) -> tuple[str, list[IngestedSection]]:
+) -> tuple[str, list[GuidanceSection]]:
     """Split cleaned lines into titled sections.
 
     Args:
@@ -886,7 +857,7 @@ def sections_from_lines(
         if not text:
             continue  # a lone heading at the very start with nothing under it
         kept.append(_Draft(draft.line, draft.title, draft.label, [text]))
-    sections: list[IngestedSection] = []
+    sections: list[GuidanceSection] = []
     prefix = _slug(stem)
     for n, draft in enumerate(kept, start=1):
         text = "\n".join(p for p in draft.parts if p).strip()
@@ -895,14 +866,13 @@ def sections_from_lines(
             or f"第{n}节"
         )
         sections.append(
-            IngestedSection(
+            GuidanceSection(
                 id=f"{prefix}-{n:03d}",
                 title=title,
                 text=_escape_body(text),
                 scenarios=_scenarios_for(title, patterns, taxonomy),
                 buyer_types=_buyer_types_for(title, taxonomy),
                 source=f"{source_name}:{draft.line}",
-                line=draft.line,
             )
         )
     return doc_title, sections
@@ -978,15 +948,7 @@ def ingest_files(
                     result.path,
                     result.title,
                     tuple(
-                        IngestedSection(
-                            s.id.replace(_slug(stem), _slug(name), 1),
-                            s.title,
-                            s.text,
-                            s.scenarios,
-                            s.buyer_types,
-                            s.source,
-                            s.line,
-                        )
+                        dataclasses.replace(s, id=s.id.replace(_slug(stem), _slug(name), 1))
                         for s in result.sections
                     ),
                     result.skipped,
