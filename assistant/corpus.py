@@ -35,6 +35,7 @@ CASE_FIELDS = (
     "stage",
     "buyer_type",
     "tags",
+    "categories",
     "source",
     "status",
     "notes",
@@ -103,6 +104,8 @@ class Case:
     buyer_type: str | None = None
     context: tuple[Turn, ...] = ()
     tags: tuple[str, ...] = ()
+    # product categories the reply's wording assumes (``apparel``, ``food`` …); empty = any category
+    categories: tuple[str, ...] = ()
     source: str = ""
     status: str = "approved"
     notes: str = ""
@@ -120,6 +123,8 @@ class Case:
             data["context"] = [t.to_dict() for t in self.context]
         data.update(reply=self.reply, scenario=self.scenario, stage=self.stage, buyer_type=self.buyer_type)
         data["tags"] = list(self.tags)
+        if self.categories:
+            data["categories"] = list(self.categories)
         data.update(source=self.source, status=self.status)
         if self.notes:
             data["notes"] = self.notes
@@ -190,6 +195,13 @@ class ShopProfile:
     slots: dict[str, str]
     policy: dict[str, Any]
     info: dict[str, Any]
+    # slots filled from this conversation's facts (``height`` -> its fill-in label ``身高``); when the
+    # conversation has no value the suggestion shows a visible fill-in such as 【身高】
+    conversation_slots: dict[str, str] = field(default_factory=dict)
+
+    def knows(self, slot: str) -> bool:
+        """True when ``{slot}`` can be filled (a shop fact or a conversation slot)."""
+        return slot in self.slots or slot in self.conversation_slots
 
 
 @dataclass(frozen=True)
@@ -262,7 +274,16 @@ def case_fingerprint(case: Case) -> str:
     """The parts of a case that decide its vectors and filters; changes here mean re-embedding."""
     context = "\u241e".join(f"{t.role}:{t.text}" for t in case.context)
     return "\u241f".join(
-        [case.id, case.buyer, context, case.scenario, case.stage, case.status, "|".join(case.tags)]
+        [
+            case.id,
+            case.buyer,
+            context,
+            case.scenario,
+            case.stage,
+            case.status,
+            "|".join(case.tags),
+            "|".join(case.categories),
+        ]
     )
 
 
@@ -423,6 +444,10 @@ def parse_case(
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         problem("'tags' must be a list of strings")
         tags = []
+    categories = data.get("categories") or []
+    if not isinstance(categories, list) or not all(isinstance(t, str) and t for t in categories):
+        problem("'categories' must be a list of category ids such as [\"apparel\", \"shoes\"]")
+        categories = []
     buyer_type = data.get("buyer_type") or None
     if taxonomy is not None:
         if data["scenario"] not in taxonomy.scenario_ids:
@@ -441,9 +466,11 @@ def parse_case(
             )
     if shop is not None:
         for slot in slots_in(data["reply"]):
-            if slot not in shop.slots:
+            if not shop.knows(slot):
+                known = [*shop.slots, *shop.conversation_slots]
                 problem(
-                    f"slot {{{slot}}} has no value in shop.toml [slots]{did_you_mean(slot, list(shop.slots))}"
+                    f"slot {{{slot}}} is neither in shop.toml [slots] nor [conversation_slots]"
+                    f"{did_you_mean(slot, known)}"
                 )
     for key in ("source", "notes"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
@@ -459,6 +486,7 @@ def parse_case(
         buyer_type=buyer_type,
         context=tuple(context),
         tags=tuple(tags),
+        categories=tuple(categories),
         source=data.get("source") or "",
         status=status,
         notes=data.get("notes") or "",
@@ -591,7 +619,7 @@ def _split_ids(value: str) -> list[str]:
 
 
 def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
-    empty = ShopProfile(name="", slots={}, policy={}, info={})
+    empty = ShopProfile(name="", slots={}, policy={}, info={}, conversation_slots={})
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -613,12 +641,25 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
             problems.append(Problem(str(path), _toml_key_line(path, name), f"slot {name!r} has no value"))
             continue
         clean_slots[name] = str(value)
+    conversation = data.get("conversation_slots", {})
+    if not isinstance(conversation, dict):
+        problems.append(Problem(str(path), None, '[conversation_slots] must be a table of name = "label"'))
+        conversation = {}
+    conversation_slots = {}
+    for name, label in conversation.items():
+        if not isinstance(label, str) or not label.strip():
+            problems.append(
+                Problem(str(path), _toml_key_line(path, name), f"conversation slot {name!r} has no label")
+            )
+            continue
+        conversation_slots[name] = label.strip()
     info = data.get("shop", {})
     return ShopProfile(
         name=str(info.get("name", clean_slots.get("shop", ""))),
         slots=clean_slots,
         policy=dict(data.get("policy", {})),
         info=dict(info),
+        conversation_slots=conversation_slots,
     )
 
 

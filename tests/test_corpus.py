@@ -102,7 +102,7 @@ def test_broken_line_is_reported_with_file_and_line(corpus_copy):
         ({"reply": "   "}, "missing or empty 'reply'"),
         (
             {"reply": "{courrier}发货"},
-            "slot {courrier} has no value in shop.toml [slots] (did you mean 'courier'?)",
+            "slot {courrier} is neither in shop.toml [slots] nor [conversation_slots] (did you mean 'courier'?)",
         ),
         ({"stage": "after_sale"}, "scenario 'stock' belongs to stage 'pre_sale', not 'after_sale'"),
         ({"status": "aproved"}, "unknown status 'aproved' (did you mean 'approved'?)"),
