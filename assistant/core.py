@@ -27,6 +27,8 @@ from .retrieval import history_text
 from .storage import append_line, atomic_write_text, locked
 
 if TYPE_CHECKING:  # faiss loads with the index, not with the package
+    from .adaptation import SuggestResult
+    from .conversation import ConversationState
     from .index import SyncReport
 
 logger = logging.getLogger(__name__)
@@ -274,8 +276,10 @@ class Assistant:
         return encode
 
     def _engine_for(self, corpus: Corpus, dense: Any, rebuild_derived: bool = False) -> _Engine:
-        from .adaptation import Adapter, SlotFiller, load_adaptation
+        from .adaptation import Adapter, load_adaptation
         from .detection import Detector
+        from .facts import FactExtractor
+        from .grounding import Grounder
         from .retrieval import LexicalIndex, Retriever
 
         index_dir = self._index_dir()
@@ -304,16 +308,18 @@ class Assistant:
             history_turns=self.settings.history_turns,
         )
         rules, _ = load_adaptation(corpus.directory / "adaptation.toml")
+        extractor = FactExtractor(corpus.facts, corpus.catalog)
         adapter = Adapter(
             rules,
-            SlotFiller(corpus.shop, corpus.catalog),
+            Grounder(corpus.shop, corpus.catalog, extractor),
+            corpus.intents,
             lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
             self.settings.min_similarity,
         )
         guidance_vectors = (
             self.encode([f"{g.title} {g.text}" for g in corpus.guidance]) if corpus.guidance else None
         )
-        return _Engine(corpus, retriever, detector, adapter, guidance_vectors)
+        return _Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors)
 
     # ------------------------------------------------------------------ answering
 
@@ -425,13 +431,16 @@ class Assistant:
         )
         return detection, hits, message_vector
 
-    def suggest(self, message: str, history: Iterable[Turn | str] | None = None, k: int | None = None):
-        """Suggested replies for a buyer message (``adaptation.SuggestResult``).
+    def suggest(
+        self, message: str, history: Iterable[Turn | str] | None = None, k: int | None = None
+    ) -> SuggestResult:
+        """Suggested replies for a buyer message, grounded in this conversation and this shop.
 
         Args:
             message: the buyer's message.
             history: earlier turns, oldest first (``Turn`` records or ``"买家: ..."`` strings).
-            k: how many suggestions (default ``settings.k``).
+            k: how many suggestions at most (default ``settings.k``); fewer, or one holding reply
+                (``abstained``), when no grounded, on-intent reply is good enough.
         """
         from .adaptation import SuggestResult
 
@@ -440,18 +449,59 @@ class Assistant:
         k = self.settings.k if k is None else k
         if k < 1 or k > 50:
             raise InputError(f"k must be between 1 and 50, not {k}")
-        detection, hits, message_vector = self._detect(message, turns)
         engine = self.engine
+        state = self.conversation(message, turns)
+        detection, hits, message_vector = self._detect(message, turns)
+        answer_message, answer_turns, answer_detection = message, turns, detection
+        if state.nudge and state.pending_question:
+            # the buyer chases an unanswered question: answer that question, apologising for the wait
+            position = max(i for i, t in enumerate(turns) if t.role == "buyer" and t.text.strip() == state.pending_question)
+            answer_message, answer_turns = state.pending_question, turns[:position]
+            answer_detection, hits, _ = self._detect(answer_message, answer_turns)
         guidance = self._guidance(detection, message_vector)
-        suggestions, fallback = engine.adapter.suggest(
-            message, turns, detection, hits, k, guidance_ids=tuple(g.id for g in guidance)
+        asked = engine.adapter.asked(answer_message, answer_turns, state)
+        outcome = engine.adapter.suggest(
+            answer_message,
+            answer_turns,
+            answer_detection,
+            hits,
+            k,
+            state,
+            guidance_ids=tuple(g.id for g in guidance),
+            asked=asked,
         )
-        note = (
-            "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario"
-            if fallback
-            else ""
+        suggestions = outcome.suggestions
+        if answer_message is not message:
+            suggestions = [engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions]
+        note = ""
+        if outcome.abstained:
+            note = "暂无可靠的建议回复，先稳住买家，查清后再答复 no reliable suggestion: hold the line, then answer"
+        elif outcome.fallback:
+            note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario"
+        if state.escalated:
+            note = ("买家情绪激动或要投诉，请优先亲自处理 angry or escalating buyer: handle it personally. " + note).strip()
+        return SuggestResult(
+            message,
+            turns,
+            detection,
+            tuple(suggestions),
+            guidance,
+            outcome.fallback,
+            note,
+            context=state,
+            abstained=outcome.abstained,
+            abstain_reason=outcome.reason,
+            escalate=state.escalated,
+            intent=asked,
         )
-        return SuggestResult(message, turns, detection, tuple(suggestions), guidance, fallback, note)
+
+    def conversation(self, message: str, history: Iterable[Turn | str] | None = None) -> ConversationState:
+        """What this conversation has established: facts by side, order stage, pending question, item."""
+        from .conversation import conversation_state
+
+        turns = history if isinstance(history, tuple) else self._history(history)
+        categories = self.corpus.shop.info.get("categories", ())
+        return conversation_state(message, turns, self.engine.extractor, tuple(categories) if isinstance(categories, list) else ())
 
     def _guidance(self, detection: Any, message_vector: np.ndarray, limit: int = 4) -> tuple:
         """The guidance for the detected scenario, closest to the message first, plus one section
@@ -466,11 +516,18 @@ class Assistant:
             scenario_sections.sort(key=lambda g: -float(engine.guidance_vectors[position[g.id]] @ query))
         return tuple(scenario_sections[: limit - len(typed)] + typed)
 
-    def suggest_many(self, messages: Iterable[str], k: int | None = None) -> Iterator[Any]:
-        """``suggest`` for each message in order; a bad message yields its ``InputError`` instead."""
-        for message in messages:
+    def suggest_many(
+        self, conversations: Iterable[str | tuple[str, Sequence] | Exception], k: int | None = None
+    ) -> Iterator[SuggestResult | InputError]:
+        """``suggest`` for each message (or ``(message, history)`` pair) in order; a bad one yields
+        its ``InputError`` instead (an exception given as an item is passed through)."""
+        for item in conversations:
+            if isinstance(item, Exception):
+                yield item if isinstance(item, InputError) else InputError(str(item))
+                continue
+            message, history = (item, None) if isinstance(item, str) else item
             try:
-                yield self.suggest(message, k=k)
+                yield self.suggest(message, history=history or None, k=k)
             except InputError as exc:
                 yield exc
 
@@ -499,6 +556,7 @@ class Assistant:
         reply_col: str | None = None,
         by: str | None = None,
         progress: bool = False,
+        **frame_options: Any,
     ):
         """Audit past replies with the checklist (``audit.AuditReport``); no model or index is loaded.
 
@@ -507,13 +565,15 @@ class Assistant:
             message_col, reply_col: the DataFrame's columns (detected from common names when omitted).
             by: a DataFrame column to summarise per value of (an agent, a shop).
             progress: show a progress bar.
+            frame_options: more options of ``audit.audit_dataframe`` (``session_col``,
+                ``turn_col``, ``role_col`` for one conversation turn a row; ``where``, ``options``).
         """
         from . import audit as audit_module
 
         rules = self.corpus.rules
         if hasattr(data, "columns"):
             return audit_module.audit_dataframe(
-                data, rules, message_col=message_col, reply_col=reply_col, by=by, progress=progress
+                data, rules, message_col=message_col, reply_col=reply_col, by=by, progress=progress, **frame_options
             )
         return audit_module.audit(data, rules, by=by, progress=progress)
 
@@ -676,6 +736,7 @@ class _Engine:
     retriever: Any
     detector: Any
     adapter: Any
+    extractor: Any
     guidance_vectors: np.ndarray | None = None
 
 

@@ -22,6 +22,8 @@ from typing import Any
 from .errors import CorpusError, CorpusNotFoundError, Problem, UnknownIdError
 from .storage import atomic_write_text, locked
 from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
+from .facts import Vocabulary, load_vocabulary
+from .intent import IntentLexicon, load_intents
 from .text import slots_in
 
 STATUSES = ("approved", "candidate", "rejected")
@@ -215,6 +217,8 @@ class Corpus:
     shop: ShopProfile
     catalog: tuple[Product, ...]
     rules: Any  # checklist.RuleSet (kept loose here to avoid importing the checklist at import time)
+    facts: Vocabulary = field(default_factory=Vocabulary)
+    intents: IntentLexicon = field(default_factory=IntentLexicon)
 
     @property
     def approved(self) -> tuple[Case, ...]:
@@ -341,7 +345,21 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
         directory / "adaptation.toml", scenario_ids=taxonomy.scenario_ids, slots=shop.slots
     )
     problems.extend(adaptation_problems)
-    corpus = Corpus(directory, taxonomy, tuple(cases), tuple(guidance), shop, tuple(catalog), rules)
+    vocabulary, vocabulary_problems = load_vocabulary(directory / "facts.toml")
+    problems.extend(vocabulary_problems)
+    intents, intent_problems = load_intents(directory / "intents.toml")
+    problems.extend(intent_problems)
+    if vocabulary.categories:
+        known = vocabulary.category_ids
+        for case in cases:
+            for category in case.categories:
+                if category not in known:
+                    problems.append(
+                        Problem(case.path, case.line, f"unknown category {category!r}{did_you_mean(category, known)} (facts.toml [categories])")
+                    )
+    corpus = Corpus(
+        directory, taxonomy, tuple(cases), tuple(guidance), shop, tuple(catalog), rules, vocabulary, intents
+    )
     return corpus, problems
 
 

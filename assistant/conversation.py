@@ -1,0 +1,122 @@
+"""The state of one conversation: what each side stated, how far the order got, what is pending.
+
+Built from the earlier turns and the buyer's newest message with the fact layer (``facts.py``);
+returned with every suggestion (``context`` in ``--json``) and shown in the console.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .corpus import Turn
+from .facts import ORDER_STAGES, Fact, FactExtractor, ItemRef
+
+# a buyer turn that asks something (a question waiting for an answer)
+_QUESTION = re.compile(
+    r"[?？]|吗|么|呢[。~～!！]?$|多少|几[天号点个件]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
+)
+# a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
+_NUDGE = re.compile(r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时")
+
+
+@dataclass(frozen=True)
+class StatedFact:
+    """A fact with who stated it (``buyer``/``agent``) and in which turn (0 = the oldest)."""
+
+    fact: Fact
+    role: str
+    turn: int
+
+    def to_dict(self) -> dict:
+        return {**self.fact.to_dict(), "by": self.role, "turn": self.turn}
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """What this conversation has established so far.
+
+    ``facts`` are every fact either side stated (agent's first when listed by ``agent_values``);
+    ``order_stage`` is the furthest order event reached (browsing → ordered → paid → shipped →
+    delivered → after_sale); ``pending_question`` is a buyer question no agent turn has answered yet
+    (holding lines such as 稍等 do not count); ``item`` is the buyer's item and ``category`` its
+    product category when known; ``escalation`` lists anger or escalation words in the buyer's turns.
+    """
+
+    facts: tuple[StatedFact, ...] = ()
+    order_stage: str = "browsing"
+    pending_question: str | None = None
+    item: ItemRef | None = None
+    category: str | None = None
+    escalation: tuple[str, ...] = ()
+    nudge: bool = False
+
+    def values(self, kind: str, role: str | None = None) -> list[str]:
+        """Distinct values of one kind, the most recent first (optionally of one side only)."""
+        seen: list[str] = []
+        for stated in reversed(self.facts):
+            if stated.fact.kind == kind and (role is None or stated.role == role) and stated.fact.value not in seen:
+                seen.append(stated.fact.value)
+        return seen
+
+    def latest(self, kind: str, role: str | None = None) -> StatedFact | None:
+        for stated in reversed(self.facts):
+            if stated.fact.kind == kind and (role is None or stated.role == role):
+                return stated
+        return None
+
+    @property
+    def escalated(self) -> bool:
+        return bool(self.escalation)
+
+    def to_dict(self) -> dict:
+        return {
+            "facts": [f.to_dict() for f in self.facts if f.fact.kind != "order_event"],
+            "stage": self.order_stage,
+            "pending_question": self.pending_question,
+            "item": self.item.to_dict() if self.item else None,
+            "category": self.category,
+            "escalation": list(self.escalation),
+        }
+
+
+def conversation_state(
+    message: str, history: Sequence[Turn], extractor: FactExtractor, shop_categories: Sequence[str] = ()
+) -> ConversationState:
+    """Read the conversation (earlier turns oldest first, then the buyer's newest message)."""
+    turns = [*history, Turn("buyer", message)]
+    stated: list[StatedFact] = []
+    stage_index = 0
+    pending: str | None = None
+    escalation: list[str] = []
+    item: ItemRef | None = None
+    for number, turn in enumerate(turns):
+        facts = extractor.extract(turn.text)
+        stated.extend(StatedFact(f, turn.role, number) for f in facts)
+        for fact in facts:
+            if fact.kind == "order_event" and fact.value in ORDER_STAGES:
+                stage_index = max(stage_index, ORDER_STAGES.index(fact.value))
+        if turn.role == "buyer":
+            escalation.extend(w for w in extractor.escalation(turn.text) if w not in escalation)
+            found = extractor.item(turn.text)
+            if found is not None and (item is None or found.product_id or not item.product_id):
+                item = found if item is None or found.text != item.text or found.product_id else item
+            if number < len(turns) - 1 and _QUESTION.search(turn.text) and not _NUDGE.search(turn.text):
+                pending = turn.text.strip()
+        elif turn.text.strip() and not extractor.is_holding(turn.text):
+            pending = None
+    # the newest message chases an answer (人呢 / 半小时了没人回): the suggestion takes up the pending question
+    nudge = bool(_NUDGE.search(message)) and bool(history)
+    category = item.category if item else None
+    if category is None and len(shop_categories) == 1:
+        category = shop_categories[0]
+    return ConversationState(
+        facts=tuple(stated),
+        order_stage=ORDER_STAGES[stage_index],
+        pending_question=pending,
+        item=item,
+        category=category,
+        escalation=tuple(escalation),
+        nudge=nudge,
+    )

@@ -1,0 +1,604 @@
+"""Typed facts in any text: items, categories, sizes, body measurements, money, couriers, dates ...
+
+Everything that grounds a suggestion goes through here: the conversation's facts, the shop
+profile's facts, the catalog entry of the buyer's item, and the facts a candidate reply states.
+The grammar of numbers and units is code; the words (couriers, colours, materials, places,
+product categories, order events, escalation words) are data in the corpus's ``facts.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+
+# kinds of fact, and what each becomes as a visible fill-in when no grounded value exists
+FILL_IN_LABELS: dict[str, str] = {
+    "height": "身高",
+    "weight": "体重",
+    "foot_length": "脚长",
+    "size": "尺码/规格",
+    "spec": "规格",
+    "colour": "颜色",
+    "material": "材质",
+    "money": "金额",
+    "threshold": "金额",
+    "coupon": "优惠券",
+    "promotion": "活动",
+    "discount": "折扣",
+    "gift": "赠品",
+    "courier": "快递",
+    "duration": "时间",
+    "date": "日期",
+    "time": "时间",
+    "quantity": "数量",
+    "place": "地区",
+    "order_id": "订单号",
+    "tracking_no": "运单号",
+    "shop_name": "店名",
+}
+# the order a purchase goes through; a conversation's stage is the furthest event reached
+ORDER_STAGES = ("browsing", "ordered", "paid", "shipped", "delivered", "after_sale")
+# kinds the shop decides: once the agent stated one in this chat, a suggestion may not say another
+SHOP_KINDS = frozenset({"courier", "coupon", "promotion", "threshold", "gift", "discount"})
+# kinds that compete with each other: a coupon is contradicted by another offer of any of these kinds
+KIND_FAMILIES = {
+    "courier": ("courier",),
+    "coupon": ("coupon", "promotion", "discount"),
+    "promotion": ("coupon", "promotion", "discount"),
+    "discount": ("coupon", "promotion", "discount"),
+    "threshold": ("threshold",),
+    "gift": ("gift",),
+}
+# kinds that describe the buyer: only this conversation can supply them
+BUYER_KINDS = frozenset({"height", "weight", "foot_length"})
+
+_NUM = r"\d+(?:\.\d+)?"
+_CN = "零一二两三四五六七八九十百千半"
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact found in a text: its kind, a normalised value to compare, and where it is."""
+
+    kind: str
+    value: str
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "value": self.value, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Category:
+    """A product category of ``facts.toml``: the items it sells and the wording only it uses."""
+
+    id: str
+    name: str
+    items: tuple[str, ...]
+    wording: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of ``facts.toml``."""
+
+    couriers: tuple[str, ...] = ()
+    colours: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    order_events: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
+    holding: tuple[re.Pattern, ...] = ()
+    stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
+    escalation: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = ()
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.categories)
+
+
+def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
+    """Read ``facts.toml``; a missing file gives an empty vocabulary (numbers and units still work)."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Vocabulary(), []
+    except OSError as exc:
+        return Vocabulary(), [Problem(where, None, f"cannot read file ({exc.strerror})")]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return Vocabulary(), [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
+    problems: list[Problem] = []
+
+    def words(table: str, key: str = "names") -> tuple[str, ...]:
+        value = data.get(table, {}).get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            problems.append(Problem(where, None, f"[{table}] {key} must be a list of non-empty strings"))
+            return ()
+        return tuple(value)
+
+    def patterns(table: str, key: str, values: object) -> tuple[re.Pattern, ...]:
+        compiled = []
+        for pattern in values if isinstance(values, list) else []:
+            try:
+                compiled.append(re.compile(str(pattern)))
+            except re.error as exc:
+                problems.append(Problem(where, None, f"[{table}] {key}: bad pattern {pattern!r}: {exc}"))
+        return tuple(compiled)
+
+    events = []
+    for stage, values in data.get("order_events", {}).items():
+        if stage not in ORDER_STAGES:
+            problems.append(
+                Problem(where, None, f"[order_events] unknown stage {stage!r}; use one of {', '.join(ORDER_STAGES)}")
+            )
+            continue
+        events.append((stage, patterns("order_events", stage, values)))
+    categories = []
+    for category_id, table in data.get("categories", {}).items():
+        if not isinstance(table, dict):
+            problems.append(Problem(where, None, f"[categories.{category_id}] must be a table"))
+            continue
+        categories.append(
+            Category(
+                id=category_id,
+                name=str(table.get("name", category_id)),
+                items=tuple(str(w) for w in table.get("items", []) if w),
+                wording=tuple(str(w) for w in table.get("wording", []) if w),
+            )
+        )
+    vocabulary = Vocabulary(
+        couriers=words("couriers"),
+        colours=words("colours"),
+        materials=words("materials"),
+        places=words("places"),
+        order_events=tuple(events),
+        holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
+        stock=tuple(
+            (status, patterns("stock", status, values))
+            for status, values in data.get("stock", {}).items()
+            if status in ("in_stock", "sold_out")
+        ),
+        escalation=words("escalation", "words"),
+        categories=tuple(categories),
+    )
+    return vocabulary, problems
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def chinese_number(text: str) -> float | None:
+    """``一米六``-style numerals: 十二 → 12, 一百二 → 120, 两 → 2, 半 → 0.5; None if not a numeral."""
+    if not text:
+        return None
+    if re.fullmatch(_NUM, text):
+        return float(text)
+    if text == "半":
+        return 0.5
+    if not all(ch in _CN for ch in text):
+        return None
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "千":
+            total += (current or 1) * 1000
+            current = 0
+        else:
+            return None
+    # 一百二 means 120: a trailing digit after 百 counts in tens
+    if current and re.search("百[一二两三四五六七八九]$", text):
+        current *= 10
+    return float(total + current)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+# words ending in 色 that are not colours
+_NOT_COLOURS = ("颜色", "特色", "出色", "角色", "脸色", "成色", "货色", "本色", "掉色", "褪色", "退色", "变色",
+    "串色", "染色", "肤色", "杂色", "配色", "同色", "单色", "多色", "纯色", "什么色", "啥色", "的色", "个色",
+    "景色", "气色", "音色", "夜色", "声色", "逊色", "失色", "润色", "物色", "好色", "血色", "神色", "款色", "花色")
+
+_WIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_WIDTH[0x3000] = 0x20
+
+
+def _normalised(text: str) -> str:
+    """Full-width ASCII to half-width and Traditional to Simplified, keeping every offset."""
+    from .text import to_simplified
+
+    narrow = text.translate(_WIDTH)
+    simplified = to_simplified(narrow)
+    return simplified if len(simplified) == len(narrow) else narrow
+
+
+# ----------------------------------------------------------------------------- extraction
+
+_UNITS = {
+    "cm": "cm", "厘米": "cm", "公分": "cm", "mm": "mm", "毫米": "mm", "l": "L", "升": "L",
+    "ml": "ml", "毫升": "ml", "g": "g", "克": "g", "kg": "kg", "千克": "kg", "公斤": "kg",
+    "斤": "斤", "寸": "寸", "英寸": "英寸", "米": "m", "m": "m", "人份": "人份", "w": "W", "瓦": "W",
+    "mah": "mAh", "毫安": "mAh", "gb": "GB", "tb": "TB", "片": "片", "粒": "粒", "抽": "抽", "只装": "只装",
+}
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_LETTER_SIZES = r"XXXXL|XXXL|XXL|XL|XS|[2-6]XL|S|M|L|均码|加大码|大码|小码"
+_DURATION_UNITS = r"个?小时|个?钟头|天|个?工作日|个?自然日|周|个?星期|个?月|分钟|秒"
+
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("gift", re.compile(r"(?:送|赠送|赠)(?:您|你)?(?:一|两|\d)(?:双|个|份|张|条|支|瓶|盒|包|件|只|副|套)([\u4e00-\u9fff]{1,5})")),
+    ("order_id", re.compile(r"(?<![\dA-Za-z])\d{15,22}(?!\d)")),
+    ("tracking_no", re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I)),
+    ("tracking_no", re.compile(r"(?<=单号)[：: ]?\d{10,15}(?!\d)")),
+    ("promotion", re.compile(rf"(?:每|满)({_NUM})\s*(?:元|块)?\s*(?:立?减|减|送|返)\s*({_NUM})\s*(?:元|块)?")),
+    ("coupon", re.compile(rf"({_NUM})\s*(?:元|块)?\s*(?:无门槛|店铺|新人|全店)?\s*(?:优惠)?券")),
+    ("threshold", re.compile(rf"满\s*({_NUM})\s*(?:元|块)?(?=包邮|免邮|可用|才|就|即|可以|使用|减|打|送|$|[，。,.！!~～ ])")),
+    ("discount", re.compile(rf"(?<![\d.])({_NUM})\s*折")),
+    ("money", re.compile(rf"(?:¥|￥|RMB|rmb)\s*({_NUM})|(?<![\d.])({_NUM})\s*(?:元|块钱|块|rmb|RMB)(?!券)")),
+    ("money", re.compile(r"([" + _CN + r"]+)\s*(?:块钱|元)(?!券)")),
+    ("height", re.compile(rf"(?:身高|个子|高)\s*({_NUM})\s*(?:cm|CM|厘米|公分|m|米)?")),
+    ("height", re.compile(r"(?<![\d.])(1[4-9]\d|2[01]\d)\s*(?:cm|CM|厘米|公分)")),
+    ("height", re.compile(r"(?<![\d.])(1\.[4-9]\d?)\s*(?:m|米)(?![a-zA-Z\d])")),
+    ("height", re.compile(r"(?<![\d.])1\s*米\s*([4-9])\s*([0-9])?(?![\d.])")),
+    ("height", re.compile(r"一米([四五六七八九])([一二三四五六七八九])?")),
+    ("weight", re.compile(rf"(?:体重)\s*({_NUM})\s*(斤|kg|KG|公斤|千克)?")),
+    ("weight", re.compile(rf"(?<![\d.])({_NUM}|[{_CN}]+)\s*(斤|kg|KG|Kg|公斤|千克)(?!装)")),
+    ("foot_length", re.compile(rf"脚长?\s*({_NUM})\s*(?:cm|CM|厘米|公分|mm)?")),
+    ("foot_length", re.compile(rf"({_NUM})\s*(?:cm|CM|厘米|公分)\s*的?脚")),
+    ("date", re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(?<!\d)(\d{1,2})\s*号(?=前|后|之前|以前|左右|发|到|之内|内|那天)")),
+    ("date", re.compile(
+        r"今天|今日|明天|明日|后天|大后天|昨天|前天|本周[一二三四五六日末]?|下周[一二三四五六日]?"
+        r"|这周[一二三四五六日末]?|周[一二三四五六日末]|星期[一二三四五六日天]|月底|月初|月中|双十一|双11|双十二|618|年前|年后|节后"
+    )),
+    ("duration", re.compile(
+        rf"(?<![\d.第周])({_NUM}|[{_CN}]+)\s*(?:(?:到|-|~|～|至)\s*({_NUM}|[{_CN}]+)\s*)?({_DURATION_UNITS})"
+    )),
+    ("time", re.compile(r"(上午|下午|晚上|中午|早上|凌晨|傍晚)?\s*(\d{1,2})\s*(?:点|:|：)\s*(\d{2}|半)?(?!\d)")),
+    ("spec", re.compile(rf"(?<![\d.A-Za-z])({_NUM})\s*({_UNIT_RE})(?![A-Za-z])", re.I)),
+    ("size", re.compile(rf"(?<![A-Za-z\d.])({_LETTER_SIZES})(?![A-Za-z])\s*(?:码|号)?")),
+    ("size", re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s*(?:码|号)")),
+    ("quantity", re.compile(r"(?<![\d.])(\d+|[两三四五六七八九十])\s*(件|个|双|条|包|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)")),
+    ("shop_name", re.compile(r"([\u4e00-\u9fffA-Za-z]{2,10})(?:旗舰店|专营店|专卖店|官方店)")),
+]
+
+
+def _value(kind: str, match: re.Match) -> str | None:
+    """The normalised value of one match (None drops it: not really a fact of this kind)."""
+    groups = [g for g in match.groups() if g is not None]
+    text = match.group(0)
+    if kind == "money":
+        number = chinese_number(groups[0]) if groups else None
+        return _number(number) if number is not None else None
+    if kind == "promotion":
+        return f"满{_number(float(groups[0]))}减{_number(float(groups[1]))}"
+    if kind == "coupon":
+        return f"{_number(float(groups[0]))}元券"
+    if kind == "threshold":
+        return f"满{_number(float(groups[0]))}"
+    if kind == "discount":
+        value = float(groups[0])
+        if value >= 10:  # 95折 means 9.5折
+            value = value / 10
+        return f"{_number(value)}折" if 0 < value < 10 else None
+    if kind == "height":
+        if text.startswith("一米"):
+            tens = _CN_DIGITS[groups[0]]
+            ones = _CN_DIGITS[groups[1]] if len(groups) > 1 else 0
+            return str(100 + tens * 10 + ones)
+        if "米" in text and re.match(r"1\s*米", text):
+            return str(100 + int(groups[0]) * 10 + (int(groups[1]) if len(groups) > 1 else 0))
+        value = float(groups[0])
+        if value < 3:
+            value *= 100
+        return _number(value) if 120 <= value <= 220 else None
+    if kind == "weight":
+        number = chinese_number(groups[0])
+        if number is None:
+            return None
+        unit = groups[1] if len(groups) > 1 else "斤"
+        jin = number if unit == "斤" else number * 2
+        return f"{_number(jin)}斤" if 50 <= jin <= 400 else None
+    if kind == "foot_length":
+        value = float(groups[0])
+        if value > 100:  # millimetres
+            value /= 10
+        return _number(value) if 10 <= value <= 32 else None
+    if kind == "duration":
+        first = chinese_number(groups[0])
+        if first is None:
+            return None
+        unit = re.sub("^个", "", groups[-1])
+        if len(groups) == 3:
+            second = chinese_number(groups[1])
+            if second is None:
+                return None
+            return f"{_number(first)}-{_number(second)}{unit}"
+        return f"{_number(first)}{unit}"
+    if kind == "date":
+        if match.group(0)[0].isdigit():
+            return re.sub(r"\s+", "", text).replace("日", "号")
+        return text
+    if kind == "time":
+        part, hour, minutes = match.group(1), int(match.group(2)), match.group(3)
+        if hour > 24:
+            return None
+        if part in ("下午", "晚上", "傍晚") and hour < 12:
+            hour += 12
+        return f"{hour}:{'30' if minutes == '半' else (minutes or '00')}"
+    if kind == "spec":
+        unit = _UNITS.get(groups[1].lower(), groups[1])
+        return f"{_number(float(groups[0]))}{unit}"
+    if kind == "size":
+        return groups[0].upper()
+    if kind == "quantity":
+        number = chinese_number(groups[0])
+        return f"{_number(number)}{groups[1]}" if number is not None else None
+    if kind == "gift":
+        return groups[0]
+    if kind == "shop_name":
+        return text if groups[0] not in ("我们", "我家", "本", "咱们", "你们", "您们", "他们", "这家") else None
+    return text
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """The item a text is about: a catalog product, or the buyer's own words for one."""
+
+    text: str
+    product_id: str | None = None
+    category: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "product_id": self.product_id, "category": self.category}
+
+
+# characters that end an item phrase on the left (这个牛仔外套 → 牛仔外套)
+_ITEM_STOP = set("这那个款件的了我你您他她它买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台，。！？!?,. ~～")
+
+
+def _phrase_start(source: str, start: int, limit: int = 6) -> int:
+    """Where the item phrase ending at an item word begins (这个牛仔外套 → 牛仔外套)."""
+    begin = start
+    while begin > 0 and start - begin < limit and source[begin - 1] not in _ITEM_STOP and not source[begin - 1].isspace():
+        begin -= 1
+    return begin
+
+
+class FactExtractor:
+    """Finds typed facts, the item and the product category in text.
+
+    Args:
+        vocabulary: the words of ``facts.toml``.
+        catalog: the shop's products (``corpus.Product``); their names, aliases, colours and sizes
+            count as facts too.
+    """
+
+    def __init__(self, vocabulary: Vocabulary, catalog: Sequence = ()):
+        self.vocabulary = vocabulary
+        self.catalog = list(catalog)
+        self._products = {p.id: p for p in self.catalog}
+        names = {(n, p.id) for p in self.catalog for n in p.names if n and n.strip()}
+        self._product_names = sorted(names, key=lambda x: -len(x[0]))
+        self._product_pattern = _alternation([n for n, _ in self._product_names])
+        self._product_of_name = {}
+        for name, pid in self._product_names:
+            self._product_of_name.setdefault(name.lower(), pid)
+        colours = set(vocabulary.colours) | {c for p in self.catalog for c in p.colours if c}
+        self._colour_pattern = _alternation(colours)
+        self._material_pattern = _alternation(vocabulary.materials)
+        self._place_pattern = _alternation(vocabulary.places)
+        self._courier_pattern = _alternation(vocabulary.couriers, ignore_case=True)
+        item_words: dict[str, set[str]] = {}
+        wording: dict[str, set[str]] = {}
+        for category in vocabulary.categories:
+            for word in category.items:
+                item_words.setdefault(word, set()).add(category.id)
+            for word in category.wording:
+                wording.setdefault(word, set()).add(category.id)
+        self._item_categories = item_words
+        self._item_pattern = _alternation(item_words)
+        self._wording_categories = wording
+        self._wording_pattern = _alternation(wording)
+        self._escalation_pattern = _alternation(vocabulary.escalation)
+        self._category_of_product = {
+            p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog
+        }
+
+    # ------------------------------------------------------------------ facts
+
+    def extract(self, text: str) -> list[Fact]:
+        """Every fact in ``text``, in order of position; overlapping matches keep the more specific kind."""
+        if not text:
+            return []
+        source = _normalised(text)
+        taken: list[tuple[int, int]] = []
+        facts: list[Fact] = []
+
+        def add(kind: str, start: int, end: int, value: str | None) -> None:
+            if value is None or start >= end:
+                return
+            if any(start < e and s < end for s, e in taken):
+                return
+            taken.append((start, end))
+            facts.append(Fact(kind, value, text[start:end], start, end))
+
+        for kind, pattern in _PATTERNS[:1]:  # gifts first: 送您一双袜子 names a gift, not an item
+            for match in pattern.finditer(source):
+                add(kind, match.start(), match.end(), _value(kind, match))
+        for match in _finditer(self._product_pattern, source):
+            start = _phrase_start(source, match.start())
+            if self._names_product(source[start : match.end()], match.group(0)):
+                add("item", match.start(), match.end(), self._product_of_name.get(match.group(0).lower()))
+        for kind, pattern in _PATTERNS[1:]:
+            for match in pattern.finditer(source):
+                add(kind, match.start(), match.end(), _value(kind, match))
+        # a bare 3-digit height before a weight: 我165 110斤
+        for match in re.finditer(r"(?<![\d.])(1[4-9]\d)(?=\s*[,，/ ]?\s*\d{2,3}\s*(?:斤|kg|KG|公斤))", source):
+            add("height", match.start(), match.end(), match.group(1))
+        # any other 「X色」 names a colour (燕麦色, 雾霾蓝色) unless it is a word such as 颜色 or 掉色
+        for match in re.finditer(r"[\u4e00-\u9fff]{1,2}色(?![差号系调泽彩])", source):
+            word = match.group(0)
+            if not any(word.endswith(stop) for stop in _NOT_COLOURS):
+                add("colour", match.start(), match.end(), word)
+        for kind, pattern in (
+            ("courier", self._courier_pattern),
+            ("colour", self._colour_pattern),
+            ("material", self._material_pattern),
+            ("place", self._place_pattern),
+        ):
+            for match in _finditer(pattern, source):
+                value = match.group(0)
+                if kind == "courier":
+                    value = _courier_name(value)
+                add(kind, match.start(), match.end(), value)
+        for status, patterns in self.vocabulary.stock:
+            for pattern in patterns:
+                for match in pattern.finditer(source):
+                    add("stock", match.start(), match.end(), status)
+        for stage, patterns in self.vocabulary.order_events:
+            for pattern in patterns:
+                for match in pattern.finditer(source):
+                    facts.append(Fact("order_event", stage, text[match.start() : match.end()], match.start(), match.end()))
+        facts.sort(key=lambda f: (f.start, f.end))
+        return facts
+
+    # ------------------------------------------------------------------ items and categories
+
+    def item(self, text: str) -> ItemRef | None:
+        """The item ``text`` names: a catalog product first, else the longest category item word
+        (with the words before it that belong to the name: 这个牛仔外套 → 牛仔外套)."""
+        source = _normalised(text)
+        for match in _finditer(self._product_pattern, source):
+            start = _phrase_start(source, match.start())
+            if self._names_product(source[start : match.end()], match.group(0)):
+                pid = self._product_of_name.get(match.group(0).lower())
+                return ItemRef(text[match.start() : match.end()], pid, self._category_of_product.get(pid))
+            # the buyer's own item (牛仔外套) that shares a word with a product (外套): their words
+            category = self._category_of_product.get(self._product_of_name.get(match.group(0).lower(), ""))
+            return ItemRef(text[start : match.end()].strip(), None, category)
+        best = None
+        for match in _finditer(self._item_pattern, source):
+            if best is None or len(match.group(0)) > len(best.group(0)):
+                best = match
+        if best is None:
+            return None
+        start = _phrase_start(source, best.start())
+        categories = self._item_categories.get(best.group(0), set())
+        category = next(iter(categories)) if len(categories) == 1 else None
+        return ItemRef(text[start : best.end()].strip(), None, category)
+
+    def _names_product(self, phrase: str, name: str) -> bool:
+        """True when a phrase ending in a product name or alias means that product: nothing stands
+        before the name, or what stands before it is part of the product's own name."""
+        extra = phrase[: len(phrase) - len(name)]
+        if not extra:
+            return True
+        product = self._products.get(self._product_of_name.get(name.lower(), ""))
+        return product is not None and any(extra + name in n or extra in n for n in product.names)
+
+    def product(self, product_id: str | None):
+        return self._products.get(product_id) if product_id else None
+
+    def category_words(self, text: str) -> list[tuple[str, frozenset[str]]]:
+        """Words in ``text`` that only fit some categories: (word, the categories it fits)."""
+        source = _normalised(text)
+        found = []
+        for pattern, table in ((self._item_pattern, self._item_categories), (self._wording_pattern, self._wording_categories)):
+            for match in _finditer(pattern, source):
+                found.append((match.group(0), frozenset(table.get(match.group(0), ()))))
+        for match in _finditer(self._product_pattern, source):
+            category = self._category_of_product.get(self._product_of_name.get(match.group(0).lower(), ""))
+            if category:
+                found.append((match.group(0), frozenset({category})))
+        return found
+
+    def is_item_word(self, word: str) -> bool:
+        return word in self._item_categories
+
+    def item_categories(self, word: str) -> frozenset[str]:
+        return frozenset(self._item_categories.get(word, ()))
+
+    def foreign_wording(self, text: str, category: str | None) -> list[str]:
+        """Words in ``text`` that belong to other categories than ``category`` (none when unknown)."""
+        if not category:
+            return []
+        return [word for word, cats in self.category_words(text) if cats and category not in cats]
+
+    def categories_in(self, text: str) -> set[str]:
+        """Categories whose items or wording ``text`` uses."""
+        found: set[str] = set()
+        for _, cats in self.category_words(text):
+            if len(cats) == 1:
+                found |= cats
+        return found
+
+    def escalation(self, text: str) -> list[str]:
+        """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
+        return [m.group(0) for m in _finditer(self._escalation_pattern, _normalised(text))]
+
+    def is_holding(self, text: str) -> bool:
+        """True when an agent's turn only holds the line (好的 / 稍等 / 在的) without answering."""
+        stripped = text.strip()
+        return any(p.search(stripped) for p in self.vocabulary.holding)
+
+
+def _alternation(words: Iterable[str], ignore_case: bool = False) -> re.Pattern | None:
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.I if ignore_case else 0)
+
+
+def _finditer(pattern: re.Pattern | None, text: str):
+    return pattern.finditer(text) if pattern is not None else iter(())
+
+
+def _courier_name(text: str) -> str:
+    upper = text.upper()
+    if upper.startswith("京东"):
+        return "京东"
+    if upper in ("EMS", "邮政"):
+        return "EMS"
+    return text
+
+
+# ----------------------------------------------------------------------------- fact sets
+
+
+@dataclass
+class FactSet:
+    """The facts a suggestion may state: values by kind, and the texts they were found in."""
+
+    values: dict[str, set[str]] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, facts: Iterable[Fact], text: str = "") -> None:
+        for fact in facts:
+            self.values.setdefault(fact.kind, set()).add(fact.value)
+        if text:
+            self.texts.append(text)
+
+    def allows(self, fact: Fact) -> bool:
+        """True when ``fact`` is one of these values, or is written in one of these texts."""
+        if fact.value in self.values.get(fact.kind, ()):
+            return True
+        return bool(fact.text.strip()) and any(fact.text in t for t in self.texts)

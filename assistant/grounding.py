@@ -1,0 +1,275 @@
+"""The grounding guarantee: every concrete fact in a shown suggestion comes from this conversation,
+the shop profile or the catalog, and contradicts none of the conversation.
+
+A reply template is filled (shop slots from ``shop.toml``, conversation slots from this
+conversation, or a visible fill-in such as 【身高】), then every fact it states is checked: a fact
+that came from the retrieved case's own conversation is replaced with this conversation's value of
+the same kind, or else with a fill-in; another catalog product becomes the buyer's item (in their
+words) or a neutral 这款; wording of another product category, a contradiction of what the agent
+already said, or an order event that did not happen rejects the reply. Every change is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .conversation import ConversationState
+from .corpus import Product, ShopProfile
+from .facts import (
+    BUYER_KINDS,
+    FILL_IN_LABELS,
+    KIND_FAMILIES,
+    ORDER_STAGES,
+    SHOP_KINDS,
+    Fact,
+    FactExtractor,
+    FactSet,
+)
+from .text import SLOT_PATTERN
+
+FILL_IN = "【{}】"
+FILL_IN_PATTERN = re.compile(r"【([^【】]{1,12})】")
+NEUTRAL_ITEM = "这款"
+_STOCK_TEXT = {"in_stock": "有现货", "low_stock": "库存不多", "sold_out": "已售罄"}
+# conversation slots filled from the buyer's facts of one kind (the newest value wins)
+_SLOT_KINDS = {
+    "height": ("height",),
+    "weight": ("weight",),
+    "foot_length": ("foot_length",),
+    "size": ("size", "spec"),
+    "colour": ("colour",),
+    "amount": ("money",),
+    "quantity": ("quantity",),
+    "order_id": ("order_id",),
+    "tracking_no": ("tracking_no",),
+    "days": ("duration",),
+    "material": ("material",),
+    "address": ("place",),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit adaptation made to a reply: what it was, what it is now, and why."""
+
+    was: str
+    now: str
+    why: str
+
+    def to_dict(self) -> dict:
+        return {"was": self.was, "now": self.now, "why": self.why}
+
+    def __str__(self) -> str:
+        return f"{self.was or '∅'} → {self.now or '∅'}（{self.why}）"
+
+
+@dataclass(frozen=True)
+class GroundedReply:
+    """A filled and grounded reply, or the reason it cannot be shown (``rejected``)."""
+
+    reply: str
+    fill_ins: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    rejected: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+class Grounder:
+    """Fills and grounds reply templates for one shop.
+
+    Args:
+        shop: the shop profile (its slots are shop facts; its conversation slots get fill-ins).
+        catalog: the products.
+        extractor: the fact layer over the corpus's vocabulary and this catalog.
+    """
+
+    def __init__(self, shop: ShopProfile, catalog: Sequence[Product], extractor: FactExtractor):
+        self.shop = shop
+        self.catalog = list(catalog)
+        self.extractor = extractor
+        self.shop_facts = FactSet()
+        for value in shop.slots.values():
+            self.shop_facts.add(extractor.extract(value), value)
+        if shop.name:
+            self.shop_facts.add(extractor.extract(shop.name), shop.name)
+
+    # ------------------------------------------------------------------ allowed facts
+
+    def allowed(self, state: ConversationState) -> FactSet:
+        """The facts a suggestion may state: this conversation's, the shop's and the buyer's item's."""
+        allowed = FactSet({k: set(v) for k, v in self.shop_facts.values.items()}, list(self.shop_facts.texts))
+        allowed.add(s.fact for s in state.facts)
+        allowed.texts.extend(s.fact.text for s in state.facts)
+        product = self.extractor.product(state.item.product_id) if state.item else None
+        if product is not None:
+            entry = " ".join([*product.names, *product.sizes, *product.colours, f"{product.price:g}元"])
+            allowed.add(self.extractor.extract(entry), entry)
+            allowed.values.setdefault("size", set()).update(s.upper() for s in product.sizes)
+            allowed.values.setdefault("item", set()).add(product.id)
+        return allowed
+
+    # ------------------------------------------------------------------ filling
+
+    def slot_value(self, slot: str, state: ConversationState) -> str | None:
+        """A conversation slot's value from this conversation (or the buyer's catalog item)."""
+        product = self.extractor.product(state.item.product_id) if state.item else None
+        if slot == "product":
+            return state.item.text if state.item else NEUTRAL_ITEM
+        if slot == "price" and product is not None:
+            return f"{product.price:g}元"
+        if slot == "stock_status" and product is not None:
+            return _STOCK_TEXT.get(product.stock)
+        for kind in _SLOT_KINDS.get(slot, ()):
+            stated = state.latest(kind, "buyer") or state.latest(kind)
+            if stated is not None:
+                return stated.fact.text
+        return None
+
+    def fill(self, template: str, state: ConversationState) -> tuple[str, list[str], list[Change]]:
+        """Replace every ``{slot}``: shop slots from the profile, conversation slots from this
+        conversation, else a visible fill-in. Returns the text, the fill-ins and the changes."""
+        fill_ins: list[str] = []
+        changes: list[Change] = []
+
+        def replace(match: re.Match) -> str:
+            slot = match.group(1)
+            if slot in self.shop.conversation_slots:
+                value = self.slot_value(slot, state)
+                if value is None:
+                    label = self.shop.conversation_slots[slot]
+                    fill_ins.append(label)
+                    return FILL_IN.format(label)
+                if slot != "product" or value != NEUTRAL_ITEM:
+                    changes.append(Change(match.group(0), value, "本次对话中的信息 from this conversation"))
+                return value
+            return self.shop.slots.get(slot, match.group(0))
+
+        text = SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
+        return text, fill_ins, changes
+
+    # ------------------------------------------------------------------ grounding
+
+    def ground(self, template: str, state: ConversationState, allowed: FactSet | None = None) -> GroundedReply:
+        """Fill ``template`` and make every fact in it grounded, or reject it."""
+        allowed = allowed if allowed is not None else self.allowed(state)
+        reply, fill_ins, changes = self.fill(template, state)
+        reply, item_changes = self._retarget_items(reply, state)
+        changes.extend(item_changes)
+        facts = self.extractor.extract(reply)
+        # the agent's own earlier facts win: a reply naming only other couriers/coupons contradicts them
+        for kind in SHOP_KINDS:
+            family = KIND_FAMILIES[kind]
+            said = {v for k in family for v in state.values(k, "agent")}
+            named = {f.value for f in facts if f.kind in family}
+            buyer = {v for k in family for v in state.values(k, "buyer")}
+            if said and named and not (named & (said | buyer)):
+                return GroundedReply(reply, rejected=f"与对话中已说的{FILL_IN_LABELS.get(kind, kind)}矛盾 contradicts the conversation's {kind}")
+        rejected = self._unknown_stock(facts, state)
+        if rejected:
+            return GroundedReply(reply, rejected=rejected)
+        reached = ORDER_STAGES.index(state.order_stage)
+        for fact in facts:
+            if fact.kind == "order_event" and fact.value in ("shipped", "delivered") and re.search("已|了", fact.text):
+                if ORDER_STAGES.index(fact.value) > reached:
+                    return GroundedReply(reply, rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks")
+        # what the buyer asks about now wins over what was said before (那L呢 after M码有吗)
+        newest = len(state.facts) and max(f.turn for f in state.facts)
+        current: dict[str, list[Fact]] = {}
+        for stated in state.facts:
+            if stated.role == "buyer" and stated.turn == newest and stated.fact.kind in ("size", "colour", "spec"):
+                current.setdefault(stated.fact.kind, []).append(stated.fact)
+        # replace ungrounded facts right to left so that earlier offsets stay valid
+        per_kind: dict[str, int] = {}
+        for fact in facts:
+            per_kind[fact.kind] = per_kind.get(fact.kind, 0) + 1
+        for fact in sorted(facts, key=lambda f: -f.start):
+            asked = current.get(fact.kind)
+            if asked and fact.value not in {a.value for a in asked}:
+                now = asked[0].text if len(asked) == 1 and per_kind[fact.kind] == 1 else FILL_IN.format(FILL_IN_LABELS[fact.kind])
+                reply = reply[: fact.start] + now + reply[fact.end :]
+                changes.append(Change(fact.text, now, "换成买家这次问的 what the buyer asks about now"))
+                continue
+            if fact.kind in ("order_event", "item", "stock") or allowed.allows(fact):
+                continue
+            # the buyer's value replaces a lone fact of its kind; a range or a comparison becomes a fill-in
+            replacement, why = self._replacement(fact, state, lone=per_kind[fact.kind] == 1)
+            if replacement.startswith("【"):
+                fill_ins.append(replacement[1:-1])
+            reply = reply[: fact.start] + replacement + reply[fact.end :]
+            changes.append(Change(fact.text, replacement, why))
+        foreign = self.extractor.foreign_wording(reply, state.category)
+        if foreign:
+            return GroundedReply(reply, tuple(fill_ins), tuple(changes), rejected=f"用了其他品类的说法 wording of another category: {'、'.join(dict.fromkeys(foreign))}")
+        fill_ins = [m.group(1) for m in FILL_IN_PATTERN.finditer(reply)]
+        return GroundedReply(reply, tuple(dict.fromkeys(fill_ins)), tuple(changes))
+
+    def _unknown_stock(self, facts: Sequence[Fact], state: ConversationState) -> str:
+        """Why a reply may not claim (no) stock: only the catalog or the agent in this chat know it."""
+        claims = {f.value for f in facts if f.kind == "stock"}
+        if not claims:
+            return ""
+        product = self.extractor.product(state.item.product_id) if state.item else None
+        known = set(state.values("stock", "agent"))
+        # the agent's 有现货 covered what was asked then, not a new size or colour asked now (那L呢)
+        newest = max(f.turn for f in state.facts)
+        earlier = {(f.fact.kind, f.fact.value) for f in state.facts if f.turn < newest}
+        if any(
+            f.turn == newest and f.role == "buyer" and f.fact.kind in ("size", "colour", "spec") and (f.fact.kind, f.fact.value) not in earlier
+            for f in state.facts
+        ):
+            known = set()
+        if product is not None:
+            known.add("sold_out" if product.stock == "sold_out" else "in_stock")
+        if claims <= known:
+            return ""
+        return "库存情况未知，不能替买家确认 the reply claims stock that neither the catalog nor this chat states"
+
+    def _replacement(self, fact: Fact, state: ConversationState, lone: bool = True) -> tuple[str, str]:
+        """This conversation's value of the same kind, the shop's own for shop facts, else a fill-in."""
+        if fact.kind in BUYER_KINDS and lone:
+            values = state.values(fact.kind, "buyer")
+            if len(values) == 1:
+                stated = state.latest(fact.kind, "buyer")
+                return stated.fact.text, "换成买家说的 the buyer's own value"
+        if fact.kind in SHOP_KINDS:
+            agent = state.latest(fact.kind, "agent")
+            if agent is not None:
+                return agent.fact.text, "对话中客服已说的 what the agent already said"
+        if fact.kind == "courier" and self.shop.slots.get("courier"):
+            return self.shop.slots["courier"], "本店的快递 the shop's courier"
+        if fact.kind == "shop_name" and self.shop.name:
+            return self.shop.name, "本店店名 the shop's name"
+        return FILL_IN.format(FILL_IN_LABELS.get(fact.kind, "信息")), "来源案例的信息，请填写 a fact of another chat: fill in"
+
+    def _retarget_items(self, reply: str, state: ConversationState) -> tuple[str, list[Change]]:
+        """Other catalog products, and item words of the buyer's category that are not the buyer's
+        item, become the buyer's item in their words (or 这款 when the buyer named none)."""
+        changes: list[Change] = []
+        target = state.item.text if state.item else NEUTRAL_ITEM
+        wanted = state.item.product_id if state.item else None
+        for fact in sorted(self.extractor.extract(reply), key=lambda f: -f.start):
+            if fact.kind != "item" or (wanted and fact.value == wanted):
+                continue
+            if state.item and fact.text in state.item.text:
+                continue
+            reply = reply[: fact.start] + target + reply[fact.end :]
+            changes.append(Change(fact.text, target, "换成买家的商品 the buyer's item"))
+        if state.item is not None:
+            words = [w for w, cats in self.extractor.category_words(reply) if self.extractor.is_item_word(w)]
+            distinct = {w for w in words if w not in state.item.text and w not in target}
+            same_category = all(not state.category or state.category in self.extractor.item_categories(w) for w in distinct)
+            if len(distinct) == 1 and same_category:
+                word = distinct.pop()
+                reply = reply.replace(word, target)
+                changes.append(Change(word, target, "换成买家的商品 the buyer's item"))
+        return _tidy(reply), changes
+
+
+def _tidy(reply: str) -> str:
+    """Collapse doubled neutral words an item swap can leave (这款这款, 这件这款)."""
+    return re.sub(r"(这[款件个双台])\s*这款", r"\1", reply)

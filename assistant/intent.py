@@ -1,0 +1,76 @@
+"""What a buyer asks: the question type (when / how / how much / whether …) and its object
+(restock vs dispatch, exchange vs refund, applied vs how to apply, 专票 vs 普票).
+
+The words live in the corpus's ``intents.toml``; suggestions are reranked on them so that the top
+one answers this question rather than a neighbouring one of the same scenario.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+from .facts import _normalised
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The question types and objects found in one buyer message."""
+
+    question_types: frozenset[str] = frozenset()
+    objects: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict:
+        return {"question_types": sorted(self.question_types), "objects": sorted(self.objects)}
+
+
+@dataclass(frozen=True)
+class IntentLexicon:
+    """The words of ``intents.toml``."""
+
+    question_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    objects: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    excludes: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def parse(self, text: str) -> Intent:
+        source = _normalised(text)
+        types = frozenset(t for t, words in self.question_types.items() if any(w in source for w in words))
+        objects = frozenset(o for o, words in self.objects.items() if any(w in source for w in words))
+        return Intent(types, objects)
+
+    def conflicts(self, asked: Intent, answered: Intent) -> frozenset[str]:
+        """Objects of ``answered`` that the buyer's question excludes (a neighbouring question)."""
+        found: set[str] = set()
+        for obj in asked.objects:
+            found |= self.excludes.get(obj, frozenset()) & answered.objects
+        return frozenset(found - asked.objects)
+
+
+def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
+    """Read ``intents.toml``; a missing file gives an empty lexicon (no reranking on intent)."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return IntentLexicon(), []
+    except OSError as exc:
+        return IntentLexicon(), [Problem(where, None, f"cannot read file ({exc.strerror})")]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return IntentLexicon(), [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
+    problems: list[Problem] = []
+    types = {k: tuple(str(w) for w in v) for k, v in data.get("question_types", {}).items() if isinstance(v, list)}
+    objects: dict[str, tuple[str, ...]] = {}
+    excludes: dict[str, frozenset[str]] = {}
+    for name, table in data.get("objects", {}).items():
+        if not isinstance(table, dict) or not isinstance(table.get("words"), list):
+            problems.append(Problem(where, None, f"[objects.{name}] needs words = [...]"))
+            continue
+        objects[name] = tuple(str(w) for w in table["words"] if w)
+        excludes[name] = frozenset(str(x) for x in table.get("excludes", []))
+    for name, excluded in excludes.items():
+        for other in excluded:
+            if other not in objects:
+                problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
+    return IntentLexicon(types, objects, excludes), problems
