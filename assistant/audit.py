@@ -2,14 +2,19 @@
 
 One core API for the CLI (``assistant audit``), the notebook magics (``%audit``) and the console:
 
-- ``load_rows(path, fmt, ...)`` reads a CSV / JSONL / XLSX table with a message and a reply column,
-  or a chat log (JDDC 2018/2019, turn-based CSV/JSONL via ``chats.read_conversations``), into
-  ``AuditInput`` records. Chat logs give one row per agent reply (consecutive agent messages form
-  one reply) with the buyer turns just before it as the message.
+- ``read_rows(path, fmt, ...)`` reads a CSV / JSONL / XLSX table with a reply column (and usually
+  a message column, chosen by ``columns.choose_columns``), or a chat log (JDDC 2018/2019,
+  turn-based CSV/JSONL via ``chats.read_conversations``), into ``AuditInput`` records and the
+  ``Columns`` it used. Chat logs give one row per agent reply (consecutive agent messages form one
+  reply) with the buyer turns just before it as the message and earlier turns as history.
 - ``audit_rows`` checks rows lazily (``AuditRow`` per input row, in order); ``audit`` checks them all
   and summarises per rule and per group (``AuditReport``); ``audit_dataframe`` does it for a pandas
-  DataFrame. ``AuditReport.frames()`` gives the rows, the per-rule and the per-group DataFrames.
-- ``write_report`` saves a report as CSV (one line per row) or HTML (summary + flagged replies).
+  DataFrame, either one reply a row or one conversation turn a row (``session_col``, ``role_col``,
+  ``turn_col``), with the same numbers as the CLI gives for the same chats.
+- ``AuditReport.frames()`` gives pandas DataFrames: the rows (wide form, one row per input row,
+  indexed by the DataFrame's own labels), one row per violation (long form), per rule and per
+  group (keys keep their dtype and order).
+- ``reports.write_report`` saves a report (CSV, XLSX, HTML, Parquet; Excel-safe).
 
 Files are read completely before the first row is checked, so a bad file fails with one error
 (``path:line: message``) before any output.
@@ -18,19 +23,18 @@ Files are read completely before the first row is checked, so a bad file fails w
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import logging
-import os
-import re
-from collections import Counter, defaultdict
+import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from .checklist import BLOCKING, RuleSet, Violation, check, render_html
+from .checklist import RuleSet, Violation, check
+from .columns import CLI_OPTIONS, Columns, choose_columns, load_column_names, norm
 from .errors import FileFormatError, InputError
 from .taxonomy import did_you_mean
 
@@ -40,18 +44,7 @@ TABLE_FORMATS = ("csv", "jsonl", "xlsx")
 CHAT_FORMATS = ("jddc2018", "jddc2019")
 FORMATS = (*TABLE_FORMATS, *CHAT_FORMATS)
 HISTORY_TURNS = 6  # earlier turns passed to the checklist for each chat reply
-# Header names recognised for the message and reply columns (compared lower-cased, without spaces,
-# '_' or '-'), most specific first: an exact name wins over a header that merely contains one, and
-# role words (客服, agent), which often name the agent instead, come last.
-MESSAGE_COLUMNS = (
-    "message", "买家消息", "buyermessage", "客户消息", "顾客消息", "用户消息", "买家问题", "客户问题", "question",
-    "query", "问题", "咨询", "咨询内容", "提问", "买家留言", "消息", "买家说", "buyer", "customer", "user", "买家",
-    "客户", "顾客", "用户", "q", "ask",
-)  # fmt: skip
-REPLY_COLUMNS = (
-    "reply", "客服回复", "回复", "answer", "response", "agentreply", "客服回答", "回复内容", "答复", "回答", "应答",
-    "客服消息", "卖家回复", "商家回复", "客服说", "agentmessage", "agent", "客服", "a",
-)  # fmt: skip
+PROGRESS_MIN_ROWS = 5_000  # about a second of checking: below it a progress bar only flickers
 _SUFFIXES = {
     ".csv": "csv", ".tsv": "csv", ".txt": None, ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -64,28 +57,31 @@ _SUFFIXES = {
 @dataclass(frozen=True)
 class AuditInput:
     """One reply to audit: its 1-based row number, the buyer message it answers (if known),
-    earlier turns (``(role, text)`` pairs), a group value (``--by``) and its line in the file."""
+    earlier turns (``(role, text)`` pairs), a group value (``--by``; any hashable, None when
+    missing), its line in the file, and ``key``, its label in the DataFrame it came from."""
 
     row: int
     reply: str
     message: str | None = None
     history: tuple[tuple[str, str], ...] = ()
-    group: str | None = None
+    group: Any = None
     line: int | None = None
     scenario: str | None = None
+    key: Any = None
 
 
 @dataclass(frozen=True)
 class AuditRow:
-    """The checklist's verdict on one input row."""
+    """The checklist's verdict on one input row (``key``: its DataFrame label, if any)."""
 
     row: int
     passed: bool
     violations: tuple[Violation, ...]
     reply: str = ""
     message: str | None = None
-    group: str | None = None
+    group: Any = None
     line: int | None = None
+    key: Any = None
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -112,7 +108,8 @@ class AuditRow:
 @dataclass(frozen=True)
 class RuleSummary:
     """How often one rule fired: rows with at least one violation (``count``), their share of
-    all rows (``rate``) and the first one as an ``example`` (the span in its context)."""
+    all rows (``rate``) and the first one as an ``example`` (the span in its context), with its
+    row number (``example_row``) and its DataFrame label (``example_key``, None for files)."""
 
     rule: str
     severity: str
@@ -120,6 +117,7 @@ class RuleSummary:
     rate: float
     example: str = ""
     example_row: int | None = None
+    example_key: Any = None
 
     def to_dict(self) -> dict:
         return {
@@ -134,9 +132,10 @@ class RuleSummary:
 
 @dataclass(frozen=True)
 class GroupSummary:
-    """The verdicts of one group (an agent, a shop, a session ...)."""
+    """The verdicts of one group (an agent, a shop, a session ...); ``group`` keeps the key's
+    own type (an int stays an int), None for rows without one."""
 
-    group: str
+    group: Any
     rows: int
     passed: int
     counts: dict[str, int] = field(default_factory=dict)
@@ -147,7 +146,7 @@ class GroupSummary:
 
     def to_dict(self) -> dict:
         return {
-            "group": self.group,
+            "group": _jsonable(self.group),
             "rows": self.rows,
             "passed": self.passed,
             "pass_rate": self.pass_rate,
@@ -155,15 +154,32 @@ class GroupSummary:
         }
 
 
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy and pandas scalars
+        value = value.item()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
 @dataclass(frozen=True)
 class AuditReport:
-    """Every row's verdict with the per-rule and per-group summaries."""
+    """Every row's verdict with the per-rule and per-group summaries.
+
+    ``columns`` are the columns the rows were read from (None for chat logs and plain rows);
+    ``group_dtype`` the pandas dtype of the ``by`` column (a DataFrame's, to give the groups back
+    in it); ``keyed`` is True when rows carry DataFrame labels (``AuditRow.key``).
+    """
 
     rows: tuple[AuditRow, ...]
     rules: tuple[RuleSummary, ...]
     groups: tuple[GroupSummary, ...] = ()
     source: str = ""
     by: str | None = None
+    columns: Columns | None = None
+    group_dtype: Any = None
+    keyed: bool = False
+    index_name: Any = None
 
     @property
     def total(self) -> int:
@@ -183,36 +199,36 @@ class AuditReport:
         }
 
     def frames(self) -> AuditFrames:
-        """The report as pandas DataFrames (rows, per rule, per group)."""
-        import pandas as pd
+        """The report as pandas DataFrames (see ``AuditFrames``)."""
+        from .frames import report_frames
 
-        rows = pd.DataFrame([r.to_record() for r in self.rows], columns=list(ROW_COLUMNS))
-        by_rule = pd.DataFrame([r.to_dict() for r in self.rules], columns=list(RULE_COLUMNS))
-        by_group = None
-        if self.groups:
-            rule_ids = [r.rule for r in self.rules]
-            records = [
-                {"group": g.group, "rows": g.rows, "passed": g.passed, "pass_rate": g.pass_rate}
-                | {rule: g.counts.get(rule, 0) for rule in rule_ids}
-                for g in self.groups
-            ]
-            by_group = pd.DataFrame(records, columns=["group", "rows", "passed", "pass_rate", *rule_ids])
-            if self.by:
-                by_group = by_group.rename(columns={"group": self.by})
-        return AuditFrames(rows, by_rule, by_group)
+        return report_frames(self)
 
 
 ROW_COLUMNS = ("row", "line", "group", "passed", "rules", "violations", "message", "reply")
 RULE_COLUMNS = ("rule", "severity", "count", "rate", "example", "example_row")
+VIOLATION_COLUMNS = ("row", "group", "rule", "severity", "start", "end", "text", "message")
 
 
 @dataclass(frozen=True)
 class AuditFrames:
-    """An audit as DataFrames: one row per input row, one per rule, one per group (or None)."""
+    """An audit as DataFrames.
+
+    - ``rows`` (wide form): one row per audited reply, columns ``ROW_COLUMNS``; indexed by the
+      DataFrame's own labels when the audit read a DataFrame (``.loc`` works on them).
+    - ``by_rule``: one row per checklist rule, most frequent first: rule, severity, count, rate,
+      example and example_row (the example's label in ``rows``: a DataFrame label, or the 1-based
+      row number for files).
+    - ``by_group`` (None without ``by``): the ``by`` column (its dtype kept; categories in their
+      order, missing keys as NaN, last), rows, passed, pass_rate, then one count column per rule.
+    - ``violations`` (long form): one row per violation, indexed like ``rows``: row, group, rule,
+      severity, start, end (character offsets, end exclusive), text (the span) and message.
+    """
 
     rows: Any
     by_rule: Any
     by_group: Any = None
+    violations: Any = None
 
 
 # ----------------------------------------------------------------------------- auditing
@@ -241,7 +257,11 @@ def _as_input(item: Any, number: int) -> AuditInput:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value != value:  # NaN from pandas
+        return ""
+    if type(value).__name__ in ("NAType", "NaTType"):
         return ""
     return str(value)
 
@@ -249,6 +269,16 @@ def _text(value: Any) -> str:
 def _optional_text(value: Any) -> str | None:
     text = _text(value)
     return text if text.strip() else None
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, pd.NA and NaT: a row without a group key."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
+    except (TypeError, ValueError):
+        return False
 
 
 def audit_rows(rows: Iterable[Any], rules: RuleSet) -> Iterator[AuditRow]:
@@ -265,18 +295,62 @@ def audit_rows(rows: Iterable[Any], rules: RuleSet) -> Iterator[AuditRow]:
     for number, item in enumerate(rows, start=1):
         entry = _as_input(item, number)
         if not entry.reply.strip():
-            yield AuditRow(entry.row, True, (), entry.reply, entry.message, entry.group, entry.line)
+            yield AuditRow(
+                entry.row, True, (), entry.reply, entry.message, entry.group, entry.line, entry.key
+            )
             continue
         result = check(
             entry.reply, entry.message, entry.history, rules=rules, scenario=entry.scenario, fix=False
         )
         yield AuditRow(
-            entry.row, result.passed, result.violations, entry.reply, entry.message, entry.group, entry.line
+            entry.row,
+            result.passed,
+            result.violations,
+            entry.reply,
+            entry.message,
+            entry.group,
+            entry.line,
+            entry.key,
         )
 
 
+def progress_bar(items: Iterable[Any], total: int, desc: str = "质检 audit") -> Iterable[Any]:
+    """``items`` with a progress bar that works where the user is looking: a widget in Jupyter
+    (ipywidgets), a text bar on stderr in a kernel without widgets, a bar in a terminal, and
+    nothing when stderr is redirected to a file."""
+    from tqdm import std
+
+    in_kernel = "ipykernel" in sys.modules and _kernel() is not None
+    if in_kernel:
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm as bar
+
+            return bar(items, total=total, desc=desc, unit=" replies", leave=False)
+        except ImportError:  # a kernel without ipywidgets: a text bar, which Jupyter shows as output
+            return std.tqdm(
+                items, total=total, desc=desc, unit=" replies", file=sys.stderr, mininterval=1.0, ascii=True
+            )
+    return std.tqdm(items, total=total, desc=desc, unit=" replies", disable=None, leave=False)
+
+
+def _kernel() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return None
+    shell = get_ipython()
+    return getattr(shell, "kernel", None)
+
+
 def audit(
-    rows: Iterable[Any], rules: RuleSet, *, by: str | None = None, source: str = "", progress: bool = False
+    rows: Iterable[Any],
+    rules: RuleSet,
+    *,
+    by: str | None = None,
+    source: str = "",
+    progress: bool = False,
+    columns: Columns | None = None,
 ) -> AuditReport:
     """Check every row and summarise per rule (and per group when rows carry a group).
 
@@ -285,43 +359,57 @@ def audit(
         rules: the checklist rules.
         by: the name of the grouping column, for the report's headings.
         source: where the rows came from (a file name), for the report.
-        progress: show a progress bar on stderr (when it is a terminal).
+        progress: show a progress bar (``progress_bar``) when there are enough rows to wait for.
+        columns: the columns the rows were read from, kept on the report.
 
     Returns:
         The ``AuditReport``.
     """
     items = rows if isinstance(rows, Sequence) else list(rows)
     checked = audit_rows(items, rules)
-    if progress:
-        from tqdm import tqdm
-
-        checked = tqdm(
-            checked, total=len(items), desc="质检 audit", unit=" replies", disable=None, leave=False
-        )
+    if progress and len(items) >= PROGRESS_MIN_ROWS:
+        checked = progress_bar(checked, len(items))
     results = tuple(checked)
-    return summarize(results, rules, by=by, source=source)
+    return summarize(results, rules, by=by, source=source, columns=columns)
 
 
 def summarize(
-    rows: Sequence[AuditRow], rules: RuleSet, *, by: str | None = None, source: str = ""
+    rows: Sequence[AuditRow],
+    rules: RuleSet,
+    *,
+    by: str | None = None,
+    source: str = "",
+    columns: Columns | None = None,
+    group_order: Sequence[Any] | None = None,
+    group_dtype: Any = None,
+    index_name: Any = None,
 ) -> AuditReport:
     """The per-rule and per-group summaries of checked rows (rules in checklist order, most
-    frequent first)."""
+    frequent first).
+
+    Groups come in ``group_order`` when given (a DataFrame's sorted keys, categories in their
+    order), otherwise sorted (numbers as numbers, text as text); rows without a key (None) form
+    the last group.
+    """
     counts: Counter = Counter()
-    examples: dict[str, tuple[str, int]] = {}
-    groups: dict[str, list] = defaultdict(lambda: [0, 0, Counter()])
+    examples: dict[str, tuple[str, int, Any]] = {}
+    groups: dict[Any, list] = {}
     has_groups = any(r.group is not None for r in rows)
     for row in rows:
-        for rule in row.rules:
-            counts[rule] += 1
-            if rule not in examples:
-                v = next(v for v in row.violations if v.rule == rule)
-                examples[rule] = (_example(row.reply, v), row.row)
+        if row.violations:
+            for rule in row.rules:
+                counts[rule] += 1
+                if rule not in examples:
+                    v = next(v for v in row.violations if v.rule == rule)
+                    examples[rule] = (_example(row.reply, v), row.row, row.key)
         if has_groups:
-            g = groups["" if row.group is None else row.group]
+            g = groups.get(row.group)
+            if g is None:
+                g = groups[row.group] = [0, 0, Counter()]
             g[0] += 1
             g[1] += row.passed
-            g[2].update(row.rules)
+            if row.violations:
+                g[2].update(row.rules)
     total = len(rows)
     order = {rule.id: i for i, rule in enumerate(rules.rules)}
     summaries = [
@@ -330,15 +418,34 @@ def summarize(
             rule.severity,
             counts[rule.id],
             counts[rule.id] / total if total else 0.0,
-            *examples.get(rule.id, ("", None)),
+            *examples.get(rule.id, ("", None, None)),
         )
         for rule in rules.rules
     ]
     summaries.sort(key=lambda s: (-s.count, order[s.rule]))
-    group_summaries = tuple(
-        GroupSummary(name, g[0], g[1], dict(g[2])) for name, g in sorted(groups.items(), key=lambda kv: kv[0])
+    keys = [k for k in group_order if k in groups] if group_order is not None else _sorted_keys(groups)
+    keys += [k for k in groups if k not in set(keys)]  # anything the given order missed
+    group_summaries = tuple(GroupSummary(k, *groups[k][:2], dict(groups[k][2])) for k in keys)
+    return AuditReport(
+        tuple(rows),
+        tuple(summaries),
+        group_summaries,
+        source,
+        by,
+        columns,
+        group_dtype,
+        any(r.key is not None for r in rows),
+        index_name,
     )
-    return AuditReport(tuple(rows), tuple(summaries), group_summaries, source, by)
+
+
+def _sorted_keys(groups: dict[Any, Any]) -> list[Any]:
+    present = [k for k in groups if k is not None]
+    try:
+        present.sort()
+    except TypeError:  # mixed types: text order, as a spreadsheet would
+        present.sort(key=str)
+    return present + ([None] if None in groups else [])
 
 
 def _example(reply: str, v: Violation, width: int = 14) -> str:
@@ -352,6 +459,17 @@ def _example(reply: str, v: Violation, width: int = 14) -> str:
     return ("…" if left else "") + text + ("…" if right < len(reply) else "")
 
 
+def pick_columns(
+    names: Sequence[str], message_col: str | None, reply_col: str | None, where: str
+) -> tuple[str | None, str]:
+    """``(message column or None, reply column)`` among ``names`` (see ``columns.choose_columns``)."""
+    chosen = choose_columns(names, message=message_col, reply=reply_col, where=where)
+    return chosen.message, chosen.reply
+
+
+# ----------------------------------------------------------------------------- DataFrames
+
+
 def audit_dataframe(
     frame: Any,
     rules: RuleSet,
@@ -360,117 +478,244 @@ def audit_dataframe(
     reply_col: str | None = None,
     by: str | None = None,
     scenario_col: str | None = None,
+    session_col: str | None = None,
+    turn_col: str | None = None,
+    role_col: str | None = None,
+    where: str = "the DataFrame",
+    options: dict[str, str] = CLI_OPTIONS,
     progress: bool = False,
 ) -> AuditReport:
     """Audit the rows of a pandas DataFrame.
+
+    Two shapes: one reply a row (a reply column and usually a message column), or one turn of a
+    conversation a row (``session_col`` and ``role_col``, optionally ``turn_col`` to order the
+    turns, and the text in ``reply_col`` or a column named text/content/message ...). The second is
+    audited as the CLI audits a chat log: each run of agent turns is one reply, with the buyer
+    turns just before it as its message and earlier turns as its history, so the numbers match.
 
     Args:
         frame: the DataFrame.
         rules: the checklist rules.
         message_col: the buyer-message column (default: detected from common names; none is fine).
-        reply_col: the reply column (default: detected from common names).
-        by: a column to group by (an agent, a shop ...).
+        reply_col: the reply column (the text column of a conversation; default: detected).
+        by: a column to group by (an agent, a shop, the session ...).
         scenario_col: a column with scenario ids, when the rows carry them.
-        progress: show a progress bar.
+        session_col, turn_col, role_col: the columns of a conversation (one turn a row).
+        where: the frame's name, for errors.
+        options: the options that name columns in the calling face, for errors.
+        progress: show a progress bar (on large frames).
 
     Returns:
-        The ``AuditReport`` (``.frames()`` gives DataFrames).
+        The ``AuditReport``; its rows carry the frame's index labels (``AuditRow.key``),
+        ``.columns`` the columns used, and ``.frames()`` gives DataFrames.
 
     Raises:
-        FileFormatError: a named column is missing or no reply column can be found.
+        FileFormatError: a named column is missing, no reply column can be found, or a role value
+            is unknown.
     """
     columns = [str(c) for c in frame.columns]
-    message_col, reply_col = pick_columns(columns, message_col, reply_col, "the DataFrame")
-    for name, option in ((by, "by"), (scenario_col, "scenario_col")):
+    for name, option in (
+        (by, "by"),
+        (scenario_col, "scenario"),
+        (session_col, "session"),
+        (turn_col, "turn"),
+        (role_col, "role"),
+    ):
         if name is not None and name not in columns:
-            raise FileFormatError(
-                f"the DataFrame: no column {name!r} for {option}{did_you_mean(name, columns)}"
+            raise FileFormatError(f"{where}: no column {name!r} for {option}{did_you_mean(name, columns)}")
+    conversation = session_col is not None or role_col is not None
+    if conversation:
+        if session_col is None or role_col is None:
+            raise InputError(
+                f"{where}: a conversation needs both a session and a role column (--session, --role)"
             )
-    for name in (reply_col, message_col, by, scenario_col):
-        if name and columns.count(name) > 1:  # frame[name] would be a table, not a column
+        if message_col is not None:
+            raise InputError(
+                f"{where}: in a conversation the buyer turns are the messages; drop the message column"
+            )
+        chosen = _choose_text_column(columns, reply_col, where, options)
+        chosen = Columns(
+            chosen.reply, None, by, scenario_col, session_col, turn_col, role_col, chosen.detected
+        )
+    else:
+        if frame.shape[1] == 0:
             raise FileFormatError(
-                f"the DataFrame has {columns.count(name)} columns named {name!r}; rename them so that each name is used once"
+                f"{where}: no columns; it needs a reply column and usually a message column"
+            )
+        picked = choose_columns(columns, message=message_col, reply=reply_col, where=where, options=options)
+        chosen = Columns(picked.reply, picked.message, by, scenario_col, detected=picked.detected)
+    used = [c for c in (chosen.reply, chosen.message, by, scenario_col, session_col, turn_col, role_col) if c]
+    for name in used:
+        if columns.count(name) > 1:  # frame[name] would be a table, not a column
+            raise FileFormatError(
+                f"{where} has {columns.count(name)} columns named {name!r}; rename them so that each name is used once"
             )
     source = {str(c): c for c in frame.columns}
-    data = {
-        key: frame[source[col]].tolist()
-        for key, col in (
-            ("reply", reply_col),
-            ("message", message_col),
-            ("group", by),
-            ("scenario", scenario_col),
-        )
-        if col
-    }
-    rows = [
-        AuditInput(
-            i + 1,
-            _text(data["reply"][i]),
-            _optional_text(data["message"][i]) if "message" in data else None,
-            group=_text(data["group"][i]) if "group" in data else None,
-            scenario=_optional_text(data["scenario"][i]) if "scenario" in data else None,
-        )
-        for i in range(len(frame))
-    ]
-    return audit(rows, rules, by=by, source="DataFrame", progress=progress)
-
-
-# ----------------------------------------------------------------------------- columns
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", str(name).strip().lstrip("\ufeff")).lower()
-
-
-def _find_column(names: Sequence[str], aliases: Sequence[str], taken: str | None = None) -> str | None:
-    normed = [(n, _norm(n)) for n in names if n != taken]
-    for alias in aliases:  # an exact name first, in the order of the aliases
-        for name, key in normed:
-            if key == alias:
-                return name
-    for alias in aliases:  # then a header that contains a (longer) alias: 买家消息内容
-        if len(alias) < 2:
-            continue
-        for name, key in normed:
-            if alias in key:
-                return name
-    return None
-
-
-def pick_columns(
-    names: Sequence[str], message_col: str | None, reply_col: str | None, where: str
-) -> tuple[str | None, str]:
-    """The message and reply columns among ``names`` (explicit ones must exist).
-
-    Returns:
-        ``(message column or None, reply column)``.
-
-    Raises:
-        FileFormatError: a named column does not exist, or no reply column is found.
-    """
-    shown = ", ".join(repr(n) for n in names) or "none"
-    for option, value in (("--reply-col", reply_col), ("--message-col", message_col)):
-        if value is not None and value not in names:
-            raise FileFormatError(
-                f"{where}: no column {value!r} ({option}){did_you_mean(value, list(names))}; columns: {shown}"
+    keys = frame.index.tolist()
+    group_order, group_dtype = (None, None)
+    groups = None
+    if by is not None:
+        series = frame[source[by]]
+        groups = [None if _missing(g) else g for g in series.tolist()]
+        group_order, group_dtype = _group_order(series), series.dtype
+    if conversation:
+        rows = _frame_conversation_rows(frame, source, chosen, keys, groups, where)
+    else:
+        replies = frame[source[chosen.reply]].tolist()
+        messages = frame[source[chosen.message]].tolist() if chosen.message else None
+        scenarios = frame[source[scenario_col]].tolist() if scenario_col else None
+        rows = [
+            AuditInput(
+                i + 1,
+                _text(replies[i]),
+                _optional_text(messages[i]) if messages is not None else None,
+                group=groups[i] if groups is not None else None,
+                scenario=_optional_text(scenarios[i]) if scenarios is not None else None,
+                key=keys[i],
             )
-    reply = reply_col or _find_column(names, REPLY_COLUMNS, taken=message_col)
-    if reply is None:
-        from .taxonomy import closest
+            for i in range(len(keys))
+        ]
+    checked = audit_rows(rows, rules)
+    if progress and len(rows) >= PROGRESS_MIN_ROWS:
+        checked = progress_bar(checked, len(rows))
+    return summarize(
+        tuple(checked),
+        rules,
+        by=by,
+        source=where,
+        columns=chosen,
+        group_order=group_order,
+        group_dtype=group_dtype,
+        index_name=frame.index.name,
+    )
 
-        keys = [_norm(n) for n in names]
-        guesses = [closest(alias, keys) for alias in REPLY_COLUMNS if len(alias) > 1]
-        guess = next((n for g in guesses if g for n in names if _norm(n) == g), None)
-        hint = f" (did you mean --reply-col {guess!r}?)" if guess else ""
+
+def _group_order(series: Any) -> list[Any]:
+    """The keys of a column in pandas' groupby order: categories in their order, others sorted."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return list(series.cat.categories)
+    values = pd.Series(series.dropna().unique())
+    try:
+        return values.sort_values(kind="stable").tolist()
+    except TypeError:  # mixed types
+        return sorted(values.tolist(), key=str)
+
+
+def _choose_text_column(
+    columns: list[str], text_col: str | None, where: str, options: dict[str, str]
+) -> Columns:
+    """The text column of a conversation table (its turns' text)."""
+    if text_col is not None:
+        if text_col not in columns:
+            raise FileFormatError(
+                f"{where}: no column {text_col!r} ({options['reply']}){did_you_mean(text_col, columns)}"
+            )
+        return Columns(text_col)
+    from .chats import load_patterns
+    from .columns import never_text
+
+    wanted = [*load_patterns().columns.get("text", ()), *load_column_names().reply]
+    keyed = {norm(c): c for c in columns if not never_text(c)}
+    found = next((keyed[norm(w)] for w in wanted if norm(w) in keyed), None)
+    if found is None:
+        shown = ", ".join(repr(c) for c in columns)
         raise FileFormatError(
-            f"{where}: cannot find the reply column among {shown}; name it with --reply-col{hint}"
+            f"{where}: cannot find the text column of the conversation among {shown}; name it with {options['reply']}"
         )
-    message = message_col or _find_column(names, MESSAGE_COLUMNS, taken=reply)
-    if message == reply:
-        message = None
-    if message is None:
-        logger.info("%s: no buyer-message column; auditing replies alone", where)
-    return message, reply
+    return Columns(found, detected=("reply",))
+
+
+class _Turn(NamedTuple):
+    role: str
+    text: str
+    line: int | None
+    key: Any
+
+
+def _frame_conversation_rows(
+    frame: Any, source: dict[str, Any], chosen: Columns, keys: list, groups: list | None, where: str
+) -> list[AuditInput]:
+    from .chats import load_patterns
+
+    patterns = load_patterns()
+    sessions = frame[source[chosen.session]].tolist()
+    roles = frame[source[chosen.role]].tolist()
+    texts = frame[source[chosen.reply]].tolist()
+    turns_order = frame[source[chosen.turn]].tolist() if chosen.turn else None
+    known: dict[Any, str] = {}
+    by_session: dict[Any, list[int]] = {}
+    for i, session in enumerate(sessions):
+        by_session.setdefault(session, []).append(i)
+    conversations = []
+    for positions in by_session.values():
+        if turns_order is not None:
+            positions = sorted(positions, key=lambda i: turns_order[i])
+        turns = []
+        for i in positions:
+            role = known.get(roles[i])
+            if role is None:
+                value = str(roles[i]).strip().lower()
+                role = (
+                    "buyer"
+                    if value in patterns.buyer_roles
+                    else "agent"
+                    if value in patterns.agent_roles
+                    else ""
+                )
+                if not role:
+                    raise FileFormatError(
+                        f"{where}: row {keys[i]!r}: unknown role {str(roles[i])!r} in {chosen.role!r} "
+                        "(expected buyer/agent, 客户/客服 or 0/1)"
+                    )
+                known[roles[i]] = role
+            turns.append(_Turn(role, _text(texts[i]).strip(), None, keys[i]))
+        group = None
+        if groups is not None:
+            group = groups[positions[0]]
+        conversations.append((group, turns))
+    return _conversation_rows(conversations, "frame")
+
+
+def _conversation_rows(conversations: Iterable[tuple[Any, Sequence[Any]]], fmt: str) -> list[AuditInput]:
+    """One row per agent reply: consecutive agent turns are one reply, the buyer turns just before
+    it are its message, earlier turns its history. For jddc2018 only the final reply of each
+    context/answer pair is audited (the rest is context). Turns have role, text, line (and key)."""
+    rows: list[AuditInput] = []
+    for group, all_turns in conversations:
+        turns = [t for t in all_turns if t.text and t.text.strip()]
+        blocks: list[tuple[str, list]] = []
+        for turn in turns:
+            if blocks and blocks[-1][0] == turn.role:
+                blocks[-1][1].append(turn)
+            else:
+                blocks.append((turn.role, [turn]))
+        indices = [i for i, (role, _) in enumerate(blocks) if role == "agent"]
+        if fmt == "jddc2018":
+            indices = indices[-1:]
+        for i in indices:
+            agent_turns = blocks[i][1]
+            buyer_turns = blocks[i - 1][1] if i > 0 and blocks[i - 1][0] == "buyer" else []
+            earlier = [(role, t.text) for role, block in blocks[: max(0, i - 1)] for t in block]
+            if fmt == "jddc2018" and len(buyer_turns) > 1:
+                # its context joins turns whose roles are guessed; only the last one is surely the buyer's
+                earlier += [("buyer", t.text) for t in buyer_turns[:-1]]
+                buyer_turns = buyer_turns[-1:]
+            message = "\n".join(t.text for t in buyer_turns) if buyer_turns else None
+            earlier = earlier[-HISTORY_TURNS:]
+            rows.append(
+                AuditInput(
+                    len(rows) + 1,
+                    "\n".join(t.text for t in agent_turns),
+                    message,
+                    tuple(earlier),
+                    group,
+                    agent_turns[0].line,
+                    key=getattr(agent_turns[0], "key", None),
+                )
+            )
+    return rows
 
 
 # ----------------------------------------------------------------------------- reading files
@@ -496,6 +741,19 @@ def load_rows(
     reply_col: str | None = None,
     by: str | None = None,
 ) -> list[AuditInput]:
+    """Read a file into audit rows (``read_rows`` without the columns it chose)."""
+    return read_rows(path, fmt, message_col=message_col, reply_col=reply_col, by=by)[0]
+
+
+def read_rows(
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    message_col: str | None = None,
+    reply_col: str | None = None,
+    by: str | None = None,
+    options: dict[str, str] = CLI_OPTIONS,
+) -> tuple[list[AuditInput], Columns | None]:
     """Read a file into audit rows (all of it, so errors come before any output).
 
     Args:
@@ -503,16 +761,17 @@ def load_rows(
             reply column and usually a buyer-message column; or a chat log (``jddc2018``,
             ``jddc2019``, or a turn-based CSV/JSONL with role and text columns).
         fmt: one of ``FORMATS``; None detects it from the extension and content.
-        message_col: the message column (tables); default detected from common names.
-        reply_col: the reply column (tables); default detected from common names.
+        message_col: the message column (tables); default detected (``columns.choose_columns``).
+        reply_col: the reply column (tables); default detected.
         by: a column to group by (tables); ``session`` for chat logs.
+        options: the options that name columns in the calling face, for errors.
 
     Returns:
-        The rows, numbered from 1 in file order.
+        The rows, numbered from 1 in file order, and the ``Columns`` used (None for chat logs).
 
     Raises:
-        FileFormatError: the file is missing, unreadable, not a table, or lacks the columns
-            (``path:line: message``).
+        FileFormatError: the file is missing, empty, unreadable, not text, not a table, has one
+            column only, or lacks the columns (``path:line: message``).
         UnknownIdError: ``fmt`` is not a known format.
     """
     from .errors import UnknownIdError
@@ -532,38 +791,52 @@ def load_rows(
     if fmt in CHAT_FORMATS:
         if message_col or reply_col:
             raise InputError(f"--message-col/--reply-col do not apply to {fmt} logs")
-        return _chat_rows(path, fmt, by)
-    if fmt == "xlsx":
-        names, records = _read_xlsx(path)
-    elif fmt == "jsonl":
-        names, records = _read_jsonl_table(path)
-    else:
-        names, records = _read_csv_table(path)
+        return _chat_rows(path, fmt, by), None
+    names, records = read_table(path, fmt)
     if _is_turn_log(names, reply_col):
-        return _chat_rows(path, fmt, by)
-    message, reply = pick_columns(names, message_col, reply_col, str(path))
+        return _chat_rows(path, fmt, by), None
+    chosen = choose_columns(names, message=message_col, reply=reply_col, where=str(path), options=options)
     if by is not None and by not in names:
         raise FileFormatError(f"{path}: no column {by!r} (--by){did_you_mean(by, list(names))}")
-    return [
+    reply, message = chosen.reply, chosen.message
+    rows = [
         AuditInput(
             number,
             _text(record.get(reply)),
             _optional_text(record.get(message)) if message else None,
-            group=_text(record.get(by)) if by else None,
+            group=_optional_text(record.get(by)) if by else None,
             line=line,
         )
         for number, (line, record) in enumerate(records, start=1)
     ]
+    return rows, Columns(reply, message, by, detected=chosen.detected)
+
+
+def read_table(path: str | Path, fmt: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The column names and ``(line, {column: text})`` records of a CSV/JSONL/XLSX table.
+
+    Raises:
+        FileFormatError: the file is empty, not text, or not a table of that format.
+    """
+    path = Path(path)
+    fmt = fmt or detect_format(path) or "csv"
+    if fmt == "xlsx":
+        return _read_xlsx(path)
+    if fmt == "jsonl":
+        return _read_jsonl_table(path)
+    return _read_csv_table(path)
 
 
 def _is_turn_log(names: Sequence[str], reply_col: str | None) -> bool:
     """A CSV/JSONL with role and text columns but no reply column is a chat log, one turn a line."""
-    if reply_col is not None or _find_column(names, REPLY_COLUMNS) is not None:
+    from .columns import looks_like_reply
+
+    if reply_col is not None or looks_like_reply(names):
         return False
     from .chats import load_patterns
 
     columns = load_patterns().columns
-    lowered = {_norm(n) for n in names}
+    lowered = {norm(n) for n in names}
     return any(r in lowered for r in columns.get("role", ())) and any(
         t in lowered for t in columns.get("text", ())
     )
@@ -672,137 +945,22 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
 
 
 def _chat_rows(path: Path, fmt: str, by: str | None) -> list[AuditInput]:
-    """One row per agent reply of a chat log: consecutive agent messages are one reply, the
-    buyer messages just before it are its message, earlier turns its history. For jddc2018
-    only the final reply of each context/answer pair is audited (the rest is context)."""
+    """One row per agent reply of a chat log (see ``_conversation_rows``)."""
     from .chats import read_conversations
 
     if by not in (None, "session"):
         raise FileFormatError(f"{path}: a chat log can only be grouped by 'session', not {by!r}")
-    rows: list[AuditInput] = []
-    for conversation in read_conversations(path, fmt):
-        turns = [t for t in conversation.turns if t.text and t.text.strip()]
-        blocks: list[tuple[str, list]] = []
-        for turn in turns:
-            if blocks and blocks[-1][0] == turn.role:
-                blocks[-1][1].append(turn)
-            else:
-                blocks.append((turn.role, [turn]))
-        indices = [i for i, (role, _) in enumerate(blocks) if role == "agent"]
-        if fmt == "jddc2018":
-            indices = indices[-1:]
-        for i in indices:
-            agent_turns = blocks[i][1]
-            buyer_turns = blocks[i - 1][1] if i > 0 and blocks[i - 1][0] == "buyer" else []
-            earlier = [(role, t.text) for role, block in blocks[: max(0, i - 1)] for t in block]
-            if fmt == "jddc2018" and len(buyer_turns) > 1:
-                # its context joins turns whose roles are guessed; only the last one is surely the buyer's
-                earlier += [("buyer", t.text) for t in buyer_turns[:-1]]
-                buyer_turns = buyer_turns[-1:]
-            message = "\n".join(t.text for t in buyer_turns) if buyer_turns else None
-            earlier = earlier[-HISTORY_TURNS:]
-            rows.append(
-                AuditInput(
-                    len(rows) + 1,
-                    "\n".join(t.text for t in agent_turns),
-                    message,
-                    tuple(earlier),
-                    conversation.session if by == "session" else None,
-                    agent_turns[0].line,
-                )
-            )
-    return rows
+    conversations = ((c.session if by == "session" else None, c.turns) for c in read_conversations(path, fmt))
+    return _conversation_rows(conversations, fmt)
 
 
 # ----------------------------------------------------------------------------- reports
 
 
-def write_report(
-    report: AuditReport, path: str | Path, guidance_titles: dict[str, str] | None = None
-) -> Path:
-    """Save a report: ``.csv`` (one line per row: row, line, group, passed, rules, violations,
-    message, reply) or ``.html`` (summary table, per-group table, flagged replies highlighted).
+def __getattr__(name: str) -> Any:
+    # the report writers live in reports.py; older callers import them from here
+    if name in ("write_report", "report_html"):
+        from . import reports
 
-    Raises:
-        InputError: the extension is neither .csv nor .html.
-        StoreError: the file cannot be written.
-    """
-    from .errors import StoreError
-    from .storage import atomic_write_text
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(ROW_COLUMNS))
-        writer.writeheader()
-        for row in report.rows:
-            writer.writerow(row.to_record())
-        text = "\ufeff" + buffer.getvalue()  # with a BOM so Excel opens the Chinese text as UTF-8
-    elif suffix in (".html", ".htm"):
-        text = report_html(report, guidance_titles)
-    else:
-        raise InputError(f"--out {path.name!r}: the report must end in .csv or .html")
-    try:
-        atomic_write_text(path, text)
-        umask = os.umask(0)
-        os.umask(umask)
-        path.chmod(0o666 & ~umask)  # a report is for sharing; the atomic write leaves it private
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot write the report ({exc.strerror})") from None
-    return path
-
-
-def report_html(
-    report: AuditReport, guidance_titles: dict[str, str] | None = None, max_rows: int = 500
-) -> str:
-    """A standalone HTML page of the report (all text escaped)."""
-    esc = html.escape
-    head = (
-        '<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>质检报告 audit</title>'
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}th{background:#f5f5f5}</style></head><body>"
-    )
-    parts = [head, f"<h1>质检报告 audit: {esc(report.source)}</h1>"]
-    parts.append(
-        f"<p>{report.total} rows, {report.passed} passed ({report.passed / report.total:.1%})</p>"
-        if report.total
-        else "<p>no rows</p>"
-    )
-    parts.append(
-        "<h2>按规则 by rule</h2><table><tr><th>rule</th><th>severity</th><th>count</th><th>rate</th><th>example</th></tr>"
-    )
-    for s in report.rules:
-        title = f" <small>{esc(guidance_titles.get(s.rule, ''))}</small>" if guidance_titles else ""
-        parts.append(
-            f"<tr><td>{esc(s.rule)}{title}</td><td>{esc(s.severity)}</td><td>{s.count}</td>"
-            f"<td>{s.rate:.2%}</td><td>{esc(s.example)}</td></tr>"
-        )
-    parts.append("</table>")
-    if report.groups:
-        rule_ids = [s.rule for s in report.rules if s.count]
-        parts.append(
-            f"<h2>按{esc(report.by or 'group')} by group</h2><table><tr><th>{esc(report.by or 'group')}</th><th>rows</th><th>pass rate</th>"
-        )
-        parts.extend(f"<th>{esc(r)}</th>" for r in rule_ids)
-        parts.append("</tr>")
-        for g in report.groups:
-            parts.append(f"<tr><td>{esc(g.group)}</td><td>{g.rows}</td><td>{g.pass_rate:.1%}</td>")
-            parts.extend(f"<td>{g.counts.get(r, 0)}</td>" for r in rule_ids)
-            parts.append("</tr>")
-        parts.append("</table>")
-    flagged = [r for r in report.rows if r.violations]
-    parts.append(
-        f"<h2>有问题的回复 flagged replies ({len(flagged)})</h2><table><tr><th>row</th><th>message</th><th>reply</th><th>rules</th></tr>"
-    )
-    for row in flagged[:max_rows]:
-        blocking = any(v.severity in BLOCKING for v in row.violations)
-        parts.append(
-            f"<tr><td>{row.row}</td><td>{esc(row.message or '')}</td><td>{render_html(row.reply, row.violations)}</td>"
-            f"<td>{'<b>' if blocking else ''}{esc(', '.join(row.rules))}{'</b>' if blocking else ''}</td></tr>"
-        )
-    parts.append("</table>")
-    if len(flagged) > max_rows:
-        parts.append(f"<p>… {len(flagged) - max_rows} more (see the CSV report)</p>")
-    parts.append("</body></html>")
-    return "".join(parts)
+        return getattr(reports, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

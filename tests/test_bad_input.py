@@ -124,6 +124,14 @@ ROWS = [
     Row("cli", "audit JSONL with a broken line", ["audit", "{file}"], Error("{file}:2: bad JSON at column 15: Expecting ',' delimiter", FileFormatError), {"x.jsonl": '{"reply": "在的"}\n{"reply": "x" "y"}\n'.encode()}),
     Row("cli", "audit XLSX that is not one", ["audit", "{file}"], Error("{file}: not a readable XLSX workbook (BadZipFile)", FileFormatError), {"x.xlsx": b"PK\x03\x04 not really"}),
     Row("cli", "audit rich markup and emoticons", ["audit", "{file}", "--by", "agent"], Answer(lambda out: "[/b]小王" in out and "[/red]这是" in out), {"x.csv": MARKUP_CHATS.encode()}),
+    Row("cli", "audit CSV whose other columns are agent and time", ["audit", "{file}"], Error("{file}: cannot find the reply column among 'message', 'agent', 'time'; name it with --reply-col", FileFormatError), {"x.csv": "message,agent,time\n在吗,小王,10:00\n".encode()}),
+    Row("cli", "audit one-column CSV", ["audit", "{file}"], Error("{file}: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply-col", FileFormatError), {"x.csv": "在的亲\n好的亲\n".encode()}),
+    Row("cli", "audit one-column CSV named reply", ["audit", "{file}", "--json"], Answer(lambda out: len(_json_lines(out)) == 2), {"x.csv": "reply\n在的亲\n在\n".encode()}),
+    Row("cli", "audit empty JSONL", ["audit", "{file}"], Error("{file}: no JSON records", FileFormatError), {"x.jsonl": b"\n"}),
+    Row("cli", "audit binary file", ["audit", "{file}"], Error("{file}: a binary file, not a text table", FileFormatError), {"x.csv": bytes(range(256)) * 8}),
+    Row("cli", "global options after the subcommand", ["corpus", "validate", "--corpus", str(PROJECT_ROOT / "corpus")], Answer(lambda out: out.startswith("OK: "))),
+    Row("cli", "global option after the subcommand wins", ["--corpus", "/nonexistent", "corpus", "stats", "--json", "--corpus", str(PROJECT_ROOT / "corpus")], Answer(lambda out: json.loads(out)["rules"] > 0)),
+    Row("cli", "audit --out FILE.txt", ["audit", "{file}", "--out", "{file}.txt"], Error("--out 'x.csv.txt': the report must end in .csv, .xlsx, .html or .parquet", InputError), {"x.csv": b"message,reply\n1,2\n"}),
     Row("cli", "audit --out HTML escapes", ["audit", "{file}", "--out", "{file}.html"], Answer(), {"x.csv": f'message,reply\n"{HOSTILE.replace(chr(34), 2 * chr(34))}","你好 {HOSTILE.replace(chr(34), 2 * chr(34))}"\n'.encode()}),
     # ------------------------------------------------------------------ core API
     Row("core", "suggest None", lambda a: a.suggest(None), Error("买家消息为空 the buyer message is empty", InputError)),
@@ -151,7 +159,11 @@ ROWS = [
     Row("magic", "%%suggest history turn too long", ("suggest", "", LONG_TURN + "\n客服: 在的\n买家: 有货吗"), Error("line 3: 之前的对话太长 history turn 1 has 3,000 characters; the limit is 2,000 (max_message_chars)")),
     Row("magic", "%check markdown and HTML", ("check", "你好 " + HOSTILE, None), Answer(lambda html: _escaped(html))),
     Row("magic", "%check whitespace", ("check", "   ", None), Error("%check: give a reply to check, e.g. %check 亲，这款保证不掉色")),
-    Row("magic", "%audit duplicate columns", ("audit", "dup", None), Error("the DataFrame has 2 columns named 'reply'; rename them so that each name is used once")),
+    Row("magic", "%audit duplicate columns", ("audit", "dup", None), Error("dup has 2 columns named 'reply'; rename them so that each name is used once")),
+    Row("magic", "%audit agent and time are not replies", ("audit", "agent_time", None), Error("agent_time: cannot find the reply column among 'message', 'agent', 'time'; name it with --reply")),
+    Row("magic", "%audit one-column frame", ("audit", "one_column", None), Error("one_column: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply")),
+    Row("magic", "%audit frame without columns", ("audit", "no_columns", None), Error("no_columns: no columns; it needs a reply column and usually a message column")),
+    Row("magic", "%check text starting with '-' and quotes", ("check", '-_-!!  "好的"  --亲', None), Answer(lambda html: "-_-" in html and "&quot;好的&quot;  --亲" in html)),
     Row("magic", "%audit empty, numeric and HTML cells", ("audit", "mixed", None), Answer(lambda html: _escaped(html))),
     # ------------------------------------------------------------------ console
     Row("console", "agent: whitespace message", {"page": "agent", "message": " \n\t"}, Answer(lambda at: "请先输入买家消息" in [w.value for w in at.warning])),
@@ -163,6 +175,9 @@ ROWS = [
     Row("console", "analytics: no reply column", {"page": "analytics", "upload": ("notes.csv", "标题,备注\n你好,随便\n".encode())}, Error("错误 Error: notes.csv: cannot find the reply column among '标题', '备注'; name it with --reply-col")),
     Row("console", "analytics: UTF-8 with one bad byte", {"page": "analytics", "upload": ("x.csv", "message,reply\n在吗,在的\n".encode() + b"\xc3\x28,ok\n")}, Error("错误 Error: x.csv:3: not valid UTF-8 (byte 0xc3) in a file that is otherwise UTF-8; fix that line or save the file as UTF-8 again")),
     Row("console", "analytics: binary upload", {"page": "analytics", "upload": ("x.csv", bytes(range(256)) * 8)}, Error("错误 Error: x.csv: a binary file, not a text table")),
+    Row("console", "analytics: one-column CSV", {"page": "analytics", "upload": ("replies.csv", "在的亲\n好的亲\n".encode())}, Error("错误 Error: replies.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply-col")),
+    Row("console", "analytics: empty file", {"page": "analytics", "upload": ("empty.csv", b"")}, Error("错误 Error: empty.csv: empty file")),
+    Row("console", "analytics: agent and time are not replies", {"page": "analytics", "upload": ("x.csv", "message,agent,time\n在吗,小王,10:00\n".encode())}, Error("错误 Error: x.csv: cannot find the reply column among 'message', 'agent', 'time'; name it with --reply-col")),
     Row("console", "analytics: markup in replies and agents", {"page": "analytics", "upload": ("m.csv", MARKUP_CHATS.encode())}, Answer(lambda at: at.metric)),
 ]  # fmt: skip
 
@@ -178,6 +193,9 @@ def shell(settings_tmp, assistant, ipython):
     ip.run_line_magic("config", f"Assistant.data_dir = {str(settings_tmp.data_dir)!r}")
     ip.user_ns["surrogate"] = "在吗\ud800"
     ip.user_ns["dup"] = pd.DataFrame([["在吗", "在的", "好"]], columns=["message", "reply", "reply"])
+    ip.user_ns["agent_time"] = pd.DataFrame({"message": ["在吗"], "agent": ["小王"], "time": ["10:00"]})
+    ip.user_ns["one_column"] = pd.DataFrame({"在的亲": ["好的亲"]})
+    ip.user_ns["no_columns"] = pd.DataFrame()
     ip.user_ns["mixed"] = pd.DataFrame(
         {"message": [None, 3, "在吗"], "reply": [float("nan"), 5, "你好 " + HOSTILE]}
     )

@@ -514,3 +514,142 @@ def test_committed_tour_has_outputs_and_no_jddc_text():
     assert code and all(c.get("execution_count") for c in code), "commit the tour executed, with its outputs"
     assert not [o for c in code for o in c.outputs if o.get("output_type") == "error"]
     assert not _leaks(notebook)
+
+
+# ----------------------------------------------------------------------------- text taken verbatim
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["-_-!!", "- 不行", "--亲 在的", '"好的"  亲', "'单引号'   两个空格", "-k 不是选项", "=1+1 @亲 +好"],
+)
+def test_check_takes_the_text_after_the_options_verbatim(shell, text):
+    assert shell.run_line_magic("check", text).result.reply == text
+    assert shell.run_line_magic("check", f"--message 在吗 {text}").result.reply == text
+    assert shell.run_line_magic("check", f"-- {text}").result.reply == text
+    shell.user_ns["typed"] = text
+    assert shell.run_line_magic("check", "-m 在吗 {typed}").result.reply == text
+
+
+def test_options_before_the_text_still_parse(shell):
+    frame = shell.run_line_magic("check", '--message "能 便宜点吗" -o kept 不行')
+    assert frame.result.reply == "不行" and shell.user_ns["kept"] is frame
+    assert usage_error(shell, "check", "--colour red 不行") == "unrecognized arguments: --colour"
+
+
+def test_check_sees_every_jddc_reply_exactly(shell):
+    if not JDDC.is_file():
+        pytest.skip(f"{JDDC} is missing")
+    replies = []
+    for line in JDDC.read_text(encoding="utf-8").split("\n"):
+        fields = line.split("\t")
+        if len(fields) >= 7 and fields[2] == "1" and fields[6].strip():
+            replies.append(fields[6].strip())
+    assert len(replies) > 5000
+    from assistant import magics
+
+    seen = []
+    original = magics.AssistantMagics.assistant
+
+    class Spy:  # records what %check hands to the core (the verdict itself is not the point here)
+        def __init__(self, core):
+            self.corpus = core.corpus
+            self.clean = core.check("您好")
+
+        def check(self, reply, **kwargs):
+            seen.append(reply)
+            return self.clean
+
+    core = original(shell.magics_manager.registry["AssistantMagics"])
+    magics.AssistantMagics.assistant = lambda self: Spy(core)
+    try:
+        for reply in replies:
+            shell.user_ns["reply_text"] = reply
+            shell.run_line_magic("check", "{reply_text}")
+            if "{" not in reply and "$" not in reply:
+                shell.run_line_magic("check", reply)
+    finally:
+        magics.AssistantMagics.assistant = original
+    expected = [x for r in replies for x in ([r, r] if "{" not in r and "$" not in r else [r])]
+    assert seen == expected
+
+
+# ----------------------------------------------------------------------------- conversations, export
+
+
+def _jddc_turns() -> pd.DataFrame:
+    records = []
+    for line in JDDC.read_text(encoding="utf-8").split("\n"):
+        fields = line.split("\t")
+        if len(fields) >= 7:
+            records.append((fields[0], int(fields[2]), fields[6].strip()))
+    frame = pd.DataFrame(records, columns=["session", "role", "text"])
+    frame["turn"] = frame.groupby("session").cumcount()
+    # shuffled: the turn column, not the row order, says how a conversation goes
+    return frame.sample(frac=1.0, random_state=7)
+
+
+def test_conversation_audit_gives_the_cli_numbers_on_the_jddc_sample(shell, settings_tmp):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    if not JDDC.is_file():
+        pytest.skip(f"{JDDC} is missing")
+    shell.user_ns["turns"] = _jddc_turns()
+    rows = shell.run_line_magic("audit", "turns --session session --turn turn --role role --by session")
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(settings_tmp.data_dir), "audit", str(JDDC), "--format", "jddc2019", "--json"]
+    )
+    assert result.exit_code == 0, result.output[-500:]
+    records = [json.loads(line) for line in result.stdout.strip().split("\n")]
+    assert len(rows) == len(records) > 5000
+    assert int(rows["passed"].sum()) == sum(r["passed"] for r in records)
+    cli_counts: dict[str, int] = {}
+    for record in records:
+        for rule in dict.fromkeys(v["rule"] for v in record["violations"]):
+            cli_counts[rule] = cli_counts.get(rule, 0) + 1
+    fired = rows.by_rule[rows.by_rule["count"] > 0]
+    assert dict(zip(fired["rule"], fired["count"], strict=True)) == cli_counts
+    assert rows.by_group["session"].nunique() == shell.user_ns["turns"]["session"].nunique()
+    turns = shell.user_ns["turns"]
+    first = rows.index[0]  # each reply is labelled by its first agent turn in the input frame
+    assert turns.loc[first, "role"] == 1 and rows.loc[first, "reply"].startswith(turns.loc[first, "text"])
+
+
+def test_audit_prints_the_columns_it_used(team, capsys):
+    team.run_line_magic("audit", "replies")
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "列 columns: reply=reply (detected) · message=message (detected)"
+    )
+
+
+def test_audit_refuses_an_agent_column_as_replies(team):
+    team.user_ns["agents"] = pd.DataFrame({"agent": ["小王"], "message": ["在吗"], "content": ["在的"]})
+    assert usage_error(team, "audit", "agents") == (
+        "agents: cannot find the reply column among 'agent', 'message', 'content'; name it with --reply"
+    )
+    rows = team.run_line_magic("audit", "agents --reply content")
+    assert list(rows["reply"]) == ["在的"]
+
+
+def test_audit_exports_with_the_cli_writer(team, tmp_path):
+    from openpyxl import load_workbook
+
+    team.user_ns["risky"] = pd.DataFrame(
+        {"message": ["在吗", "多少钱"], "reply": ["=HYPERLINK(\"http://x.test\")不行", "-_-!! 你自己看"]}
+    )
+    rows = team.run_line_magic("audit", f"risky --out {tmp_path / 'r.xlsx'}")
+    sheet = load_workbook(tmp_path / "r.xlsx").worksheets[0]
+    cells = {c.value: c.data_type for row in sheet.iter_rows() for c in row}
+    assert cells['=HYPERLINK("http://x.test")不行'] == "s"  # a string cell: Excel shows it, never runs it
+    team.run_line_magic("audit", f"risky --out {tmp_path / 'r.csv'}")
+    raw = (tmp_path / "r.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'-_-!!" in text
+    assert "「" in text and "['" not in text  # violations as readable text, not Python list text
+    assert len(rows) == 2
+    assert usage_error(team, "audit", "risky --out r.txt") == (
+        "--out 'r.txt': the report must end in .csv, .xlsx, .html or .parquet"
+    )

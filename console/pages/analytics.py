@@ -1,7 +1,6 @@
 """质检分析 (analysts): upload a table of chats, audit every reply with the checklist, chart it, download it."""
 
 import hashlib
-import io
 import re
 import sys
 import tempfile
@@ -15,7 +14,7 @@ from common import assistant, group_rate_chart, md_escape, reply_html, rule_rate
 
 from assistant import audit
 from assistant.errors import AssistantError, FileFormatError, InputError
-from assistant.files import decode_text
+from assistant.reports import write_report
 
 AUTO, NONE = "（自动识别）", "（不分组）"
 # columns that name the agent of a reply, offered as the default grouping
@@ -36,19 +35,18 @@ WORST = 10
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def preview(name: str, data: bytes) -> pd.DataFrame | None:
-    """The first rows of an uploaded table, for choosing columns (None for chat logs and unreadable files)."""
-    suffix = Path(name).suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(io.BytesIO(data), nrows=20, dtype=str)
-        text = decode_text(data, name)
-        if suffix in (".jsonl", ".json", ".ndjson"):
-            return pd.read_json(io.StringIO(text), lines=True, nrows=20, dtype=str)
-        if suffix in (".csv", ".tsv"):
-            return pd.read_csv(io.StringIO(text), sep=None, engine="python", nrows=20, dtype=str)
-    except (AssistantError, ValueError, OSError, pd.errors.ParserError):
-        return None  # the audit reads the file itself and names the problem
-    return None
+    """The first rows of an uploaded table, read as the audit reads it, for choosing columns
+    (None for chat logs and unreadable files: the audit itself names the problem)."""
+    if Path(name).suffix.lower() not in (".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".json", ".ndjson"):
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / ("upload" + Path(name).suffix.lower())
+        path.write_bytes(data)
+        try:
+            names, records = audit.read_table(path)
+        except AssistantError:
+            return None
+    return pd.DataFrame([record for _, record in records[:20]], columns=names)
 
 
 def audit_upload(name: str, data: bytes, message: str | None, reply: str | None, by: str | None, rules):
@@ -61,7 +59,7 @@ def audit_upload(name: str, data: bytes, message: str | None, reply: str | None,
         path = Path(scratch) / (re.sub(r"[^\w.\-]", "_", Path(name).name) or "upload.csv")
         path.write_bytes(data)
         try:
-            rows = audit.load_rows(path, message_col=message, reply_col=reply, by=by)
+            rows, columns = audit.read_rows(path, message_col=message, reply_col=reply, by=by)
         except (FileFormatError, InputError) as exc:  # name the upload, not the scratch copy
             raise type(exc)(str(exc).replace(str(path), name)) from None
         bar = st.progress(0.0, text=f"正在质检 {len(rows):,} 条回复…")
@@ -71,9 +69,9 @@ def audit_upload(name: str, data: bytes, message: str | None, reply: str | None,
             if n % 1000 == 0 or n == len(rows):
                 bar.progress(n / len(rows), text=f"已质检 {n:,} / {len(rows):,} 条回复")
         bar.empty()
-        report = audit.summarize(checked, rules, by=by, source=name)
-        csv_bytes = audit.write_report(report, Path(scratch) / "report.csv").read_bytes()
-        html_bytes = audit.write_report(report, Path(scratch) / "report.html").read_bytes()
+        report = audit.summarize(checked, rules, by=by, source=name, columns=columns)
+        csv_bytes = write_report(report, Path(scratch) / "report.csv").read_bytes()
+        html_bytes = write_report(report, Path(scratch) / "report.html").read_bytes()
     return report, csv_bytes, html_bytes
 
 
@@ -131,6 +129,8 @@ if done is None or done[0] != key:
         st.stop()
 _, report, csv_bytes, html_bytes = done
 
+if report.columns is not None:
+    st.caption(md_escape(report.columns.describe()))
 frames = report.frames()
 flagged = sum(1 for r in report.rows if r.violations)
 m = st.columns(3)
