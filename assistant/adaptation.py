@@ -330,13 +330,13 @@ class Adapter:
             return None, grounded.rejected
         reply = grounded.reply
         fixes: list[str] = []
-        if conversation_started(history):
+        if conversation_started(history) and scenario != "greeting":
             trimmed = drop_greeting(reply, self.rules)
             if trimmed != reply:
                 reply = trimmed
                 fixes.append("去掉重复问候 dropped a second greeting")
         with_empathy = empathy_first(reply, scenario, self.rules)
-        if state.escalated and with_empathy == reply:
+        if state.upset and with_empathy == reply:
             with_empathy = apology_first(reply, self.rules)
         if with_empathy != reply:
             reply = with_empathy
@@ -371,7 +371,7 @@ class Adapter:
                 rejected.append("category")
                 continue
             answered = self.case_intent(case)
-            if self.intents.conflicts(asked, answered):
+            if self.intents.conflicts(asked, answered, state.order_stage):
                 rejected.append("intent")
                 continue
             adapted, why = self.adapt(case.reply, message, history, scenario, state)
@@ -446,10 +446,10 @@ class Adapter:
         """A reply that holds the line in the shop's voice (an apology first for angry buyers)."""
         template = (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
         reply, fill_ins, changes = self.grounder.fill(template, state)
-        if state.escalated:
-            reply = apology_first(reply, self.rules)
-        elif state.nudge and state.pending_question:
+        if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
+        elif state.upset:
+            reply = apology_first(reply, self.rules)
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(reply, 0.0, (), scenario, violations, (), guidance_ids, True, template, tuple(fill_ins), tuple(changes), holding=True)
 

