@@ -66,6 +66,8 @@ def _decode(raw: bytes, path: str | Path) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
+    if best is None and (gb18030 := _strict_gb18030(raw)) is not None:
+        return gb18030  # charset-normalizer gives up on GB18030's four-byte characters (emoji)
     if best is None:
         raise FileFormatError(f"{path}: not a text file (unknown encoding or binary data); save it as UTF-8")
     text = str(best)
@@ -74,6 +76,18 @@ def _decode(raw: bytes, path: str | Path) -> str:
         raise FileFormatError(f"{path}: not a text file (binary data)")
     logger.info("%s: decoded as %s", path, best.encoding)
     return text
+
+
+def _strict_gb18030(raw: bytes) -> str | None:
+    """The text when the bytes are strict GB18030 and mostly Chinese characters, else None."""
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = [ch for ch in text if ch > "\x7f"]
+    cjk = sum(1 for ch in wide if "\u3000" <= ch <= "\u303f" or "\u4e00" <= ch <= "\u9fff" or ch >= "\uff00")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return text if wide and cjk >= 0.8 * len(wide) and controls <= 2 else None
 
 
 def _mostly_utf8(raw: bytes) -> bool:
