@@ -1,154 +1,55 @@
 """Ingestion of a trainer's own documents (.txt, .md, .html, .docx, .pdf) into guidance Markdown.
 
-Pipeline, per file: read the lines (with their line numbers; a .docx paragraph or a PDF text line
-counts as a line) → decode (charset-normalizer for non-UTF-8 text) → remove inline pinyin such as
-``培訓(xùn)`` and its mojibake forms (``賠償?shù)?``, private-use characters, runs of ``?``) →
-Traditional to Simplified (OpenCC t2s) → drop site boilerplate (navigation, counters, download and
-comment widgets, disclaimers, copyright and URL lines) → find headings by their numbering
-(``十三、`` ``（一）`` ``1、`` ``①`` ``篇一`` ...) inline or on their own line → split into titled
-sections → write ``DIR/<stem>.md`` in the guidance format of ``docs/corpus-format.md``, each section
-with ``source: <file>:<line>``.
+Pipeline, per file: read the lines (``ingest_read``: encoding, markup headings and emphasis, link
+lines dropped) → clean each line (this module: inline pinyin such as ``培訓(xùn)``, bracketed
+pronunciations and their mojibake such as ``质(zh��)量``, private-use characters, every U+FFFD;
+Traditional to Simplified) → drop page furniture by its shape and the boilerplate words of known
+sites (``ingest_structure``) → find headings (Markdown, emphasis, ``第X章`` ``一、`` ``（一）`` ``1.``
+``①`` ...) and split into titled sections (``ingest_structure``) → write ``DIR/<stem>.md`` in the
+guidance format of ``docs/corpus-format.md``, each section with ``source: <file>:<line>``.
 
-Which numbering starts a section, what counts as boilerplate and which titles map to which scenarios
-live in ``ingest_patterns.toml`` beside this module: data, not code.
+What counts as a heading, as furniture and which titles map to which scenarios live in
+``ingest_patterns.toml`` beside this module: data, not code.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
 import re
 import unicodedata
-import zlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .corpus import GuidanceSection
-from .errors import FileFormatError, UnknownIdError
-from .files import compile_pattern, decode_text, read_bytes, read_patterns_toml
+from .errors import FileFormatError
+from .ingest_patterns import PATTERNS_FILE, TONE_LETTERS, IngestPatterns, SkippedLine, load_patterns
+from .ingest_read import SUFFIXES, read_document, read_source
+from .ingest_structure import drop_furniture, id_prefix, sections_from_lines
 from .taxonomy import Taxonomy
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "PATTERNS_FILE",
+    "SUFFIXES",
+    "IngestPatterns",
+    "IngestResult",
+    "SkippedLine",
+    "clean_line",
+    "ingest_file",
+    "ingest_files",
+    "load_patterns",
+    "read_document",
+    "remove_pinyin",
+    "sections_from_lines",
+]
 
-PATTERNS_FILE = Path(__file__).with_name("ingest_patterns.toml")
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
-
-
-# ----------------------------------------------------------------------------- patterns
-
-
-@dataclass(frozen=True)
-class HeadingKind:
-    """A kind of numbering that starts a section (``十三、``, ``（一）``, ``①`` ...)."""
-
-    type: str
-    pattern: str
-    title: re.Pattern | None = None  # for kinds whose title is part of the match (term-gloss)
-    always: bool = False  # always starts a section, whatever its level
-    anywhere: bool = False  # needs no boundary (punctuation, line start) before it
-
-
-@dataclass(frozen=True)
-class IngestPatterns:
-    """The compiled contents of ``ingest_patterns.toml``."""
-
-    path: str
-    sections: dict[str, Any]
-    kinds: tuple[HeadingKind, ...]
-    marker: re.Pattern  # boundary + any heading kind, with one named group per kind
-    title_end: re.Pattern
-    speech_before_colon: re.Pattern
-    syllable: str
-    pinyin: re.Pattern
-    mojibake: re.Pattern
-    junk: re.Pattern
-    foreign: re.Pattern
-    decoration: re.Pattern
-    lines: tuple[re.Pattern, ...]
-    blocks: tuple[tuple[re.Pattern, re.Pattern], ...]
-    inline: tuple[re.Pattern, ...]
-    scenario_map: tuple[tuple[re.Pattern, tuple[str, ...]], ...]
-
-
-@functools.lru_cache(maxsize=4)
-def load_patterns(path: str | Path = PATTERNS_FILE) -> IngestPatterns:
-    """Read and compile an ingest patterns file (default: the one shipped beside this module).
-
-    Raises:
-        FileFormatError: the file is not valid TOML or a regex does not compile.
-    """
-    data = read_patterns_toml(path, "ingest patterns")
-
-    def rx(pattern: str, flags: int = 0) -> re.Pattern:
-        return compile_pattern(pattern, path, flags)
-
-    sections = data.get("sections", {})
-    kinds = tuple(
-        HeadingKind(
-            k["type"],
-            k["pattern"],
-            rx(k["title"]) if k.get("title") else None,
-            bool(k.get("always")),
-            bool(k.get("anywhere")),
-        )
-        for k in data.get("heading", [])
-    )
-    boundary = sections.get("boundary", "(?:^)")
-    alternatives = (
-        "|".join(
-            f"(?P<k{i}>{kind.pattern})" if kind.anywhere else f"{boundary}(?P<k{i}>{kind.pattern})"
-            for i, kind in enumerate(kinds)
-        )
-        or "(?!)"
-    )
-    cleanup = data.get("cleanup", {})
-    syllable = cleanup.get("pinyin_syllable", "[a-z]+")
-    tone = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ"
-    boiler = data.get("boilerplate", {})
-    return IngestPatterns(
-        path=str(path),
-        sections=dict(sections),
-        kinds=kinds,
-        marker=rx(alternatives),
-        title_end=rx(sections.get("title_end", "[。，,；;！!？?]")),
-        speech_before_colon=rx(sections.get("speech_before_colon", "(?!)")),
-        syllable=syllable,
-        # 培訓(xùn): a syllable (or a few) in parentheses right after a CJK character; either a tone
-        # mark or at least two letters, so (a) and (OK) are not taken for pinyin.
-        pinyin=rx(
-            rf"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*(?=[a-z{tone}]*[{tone}]|[a-zü]{{2}})"
-            rf"(?:{syllable})(?:\s+(?:{syllable}))*\s*[)）]"
-        ),
-        # 賠償?shù)? / 幾樣?xùn)| / F(xiàn)在: a character lost in conversion left "?" or a stray
-        # Latin letter before its pinyin
-        mojibake=rx(rf"\?+(?:{syllable})[)）]\??|(?<![A-Za-z0-9])[A-Za-z][(（](?:{syllable})[)）]"),
-        junk=rx(cleanup.get("mojibake_junk", r"[|}{]")),
-        foreign=rx(cleanup.get("foreign", "(?!)")),
-        decoration=rx(cleanup.get("decoration", r"^\s*$")),
-        lines=tuple(rx(p, re.IGNORECASE) for p in boiler.get("lines", [])),
-        blocks=tuple((rx(b["start"]), rx(b["item"])) for b in boiler.get("blocks", [])),
-        inline=tuple(rx(p, re.IGNORECASE) for p in boiler.get("inline", {}).get("patterns", [])),
-        scenario_map=tuple((rx(m["pattern"]), tuple(m["scenarios"])) for m in data.get("scenario_map", [])),
-    )
+_SENTENCE = re.compile(r"[。，,；;！!？?]")
+_CJK = r"[\u3400-\u9fff]"
 
 
 # ----------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class SkippedLine:
-    """Content that was dropped, and why (``boilerplate``, ``duplicate``, ``decoration``)."""
-
-    line: int
-    text: str
-    reason: str
-
-    def to_dict(self) -> dict:
-        return {"line": self.line, "text": self.text, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -185,198 +86,6 @@ class IngestResult:
             f"自动导入自 {name}（assistant ingest），请人工校对后再使用。 Imported from {name} by `assistant ingest`; review before use.",
         ]
         return "\n".join(head) + "\n\n" + "\n\n".join(s.to_markdown() for s in self.sections) + "\n"
-
-
-# ----------------------------------------------------------------------------- reading
-
-
-def read_document(path: str | Path) -> list[tuple[int, str]]:
-    """The lines of a document with their line numbers.
-
-    A ``.docx`` paragraph (or table row) counts as a line, as does a line of PDF text; HTML lines are
-    the source lines of its block elements. Headings of .docx (``Heading N`` styles) and HTML
-    (``<hN>``) come back as Markdown headings (``## title``).
-
-    Args:
-        path: the document (.txt, .md, .html/.htm, .docx, .pdf; other names are read as text).
-
-    Returns:
-        ``[(line_number, text), ...]`` in document order.
-
-    Raises:
-        FileFormatError: the file is missing, unreadable, binary, or a broken .docx/.pdf.
-    """
-    path = Path(path)
-    raw = read_bytes(path)
-    suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return _read_docx(path)
-    if suffix == ".pdf":
-        return _read_pdf(path)
-    text = decode_text(raw, path)
-    if suffix in (".html", ".htm") or (suffix not in (".txt", ".md", ".markdown") and _looks_like_html(text)):
-        return _read_html(text)
-    return list(enumerate(text.split("\n"), start=1))
-
-
-def _looks_like_html(text: str) -> bool:
-    head = text[:2000].lower()
-    return "<html" in head or "<!doctype html" in head or "<body" in head
-
-
-_HTML_DROP = (
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "iframe",
-    "svg",
-    "button",
-    "select",
-    "textarea",
-    "input",
-    "template",
-)
-_HTML_BLOCKS = (
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "p",
-    "li",
-    "pre",
-    "blockquote",
-    "td",
-    "th",
-    "dt",
-    "dd",
-    "div",
-    "section",
-    "article",
-    "main",
-    "body",
-    "tr",
-    "caption",
-    "figcaption",
-    "title",
-)
-_HTML_FURNITURE = re.compile(
-    r"nav|breadcrumb|crumb|footer|header|sidebar|comment|share|copyright|download|advert|banner|menu", re.I
-)
-
-
-def _read_html(text: str) -> list[tuple[int, str]]:
-    from bs4 import BeautifulSoup, Comment, NavigableString
-
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup.find_all(_HTML_DROP):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed:
-            continue
-        marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
-        if (
-            marks.strip()
-            and _HTML_FURNITURE.search(marks)
-            and tag.name not in ("body", "html", "main", "article")
-        ):
-            tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    lines: list[tuple[int, str]] = []
-    current: Any = None
-    buffer: list[str] = []
-
-    def flush() -> None:
-        if current is None:
-            return
-        joined = "".join(buffer)
-        prefix = "#" * int(current.name[1]) + " " if re.fullmatch(r"h[1-6]", current.name or "") else ""
-        if current.name in ("li", "dd"):
-            prefix = "- "  # list items stay text, never headings
-        line = getattr(current, "sourceline", None) or (lines[-1][0] if lines else 1)
-        for i, part in enumerate(joined.split("\n")):
-            if part.strip():
-                lines.append((line + i, prefix + re.sub(r"\s+", " ", part).strip()))
-
-    for node in soup.descendants:
-        if (
-            not isinstance(node, NavigableString)
-            or isinstance(node, Comment)
-            or type(node).__name__ in ("Doctype", "Declaration", "ProcessingInstruction", "CData")
-        ):
-            continue
-        block = node.find_parent(_HTML_BLOCKS)
-        if block is not None and block.name == "title":
-            continue
-        if block is not current:
-            flush()
-            current, buffer = block, []
-        buffer.append(str(node))
-    flush()
-    return lines
-
-
-def _read_docx(path: Path) -> list[tuple[int, str]]:
-    import zipfile
-
-    try:
-        import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileFormatError(f"{path}: not a readable .docx file ({exc.__class__.__name__})") from None
-    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
-        raise FileFormatError(f"{path}: not a readable .docx file ({exc.__class__.__name__})") from None
-    lines: list[tuple[int, str]] = []
-    number = 0
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            number += 1
-            paragraph = Paragraph(child, document)
-            text = paragraph.text.strip()
-            style = (paragraph.style.name if paragraph.style is not None else "") or ""
-            level = re.search(r"(?:heading|标题)\s*(\d)", style, re.I)
-            if text and (level or style.lower() == "title"):
-                text = "#" * (int(level.group(1)) + 1 if level else 1) + " " + text
-            lines.append((number, text))
-        elif tag == "tbl":
-            for row in Table(child, document).rows:
-                number += 1
-                cells = []
-                for cell in row.cells:
-                    value = cell.text.strip()
-                    if value and (not cells or cells[-1] != value):  # merged cells repeat their text
-                        cells.append(value)
-                lines.append((number, " | ".join(cells)))
-    return lines
-
-
-def _read_pdf(path: Path) -> list[tuple[int, str]]:
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repair warnings are not for trainers
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise FileFormatError(f"{path}: the PDF is encrypted; save an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except FileFormatError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise FileFormatError(f"{path}: not a readable PDF ({exc.__class__.__name__})") from None
-    text = "\n".join(pages)
-    return list(enumerate(text.split("\n"), start=1))
 
 
 # ----------------------------------------------------------------------------- cleaning
@@ -461,6 +170,10 @@ def remove_pinyin(text: str, patterns: IngestPatterns | None = None) -> str:
     and stray symbols stuck to them. Parentheses that are not pinyin, such as ``(正确)`` or ``(1)``,
     and ``????`` used as punctuation stay.
 
+    A short bracketed note that is a pronunciation goes wherever it stands: tone-marked letters
+    (``(xìn rèn)``), numbered pinyin (``(bao3 zhang4)``) or anything holding U+FFFD, the mark of a
+    character lost in decoding (``质(zh��)量`` → ``质量``, ``【hu��】``).
+
     Args:
         text: one line of text (Traditional or Simplified).
         patterns: the ingest patterns (default: the shipped file).
@@ -469,7 +182,19 @@ def remove_pinyin(text: str, patterns: IngestPatterns | None = None) -> str:
         The text without the annotations.
     """
     patterns = patterns or load_patterns()
+    # (after a stray letter or "?" it is the mojibake handled below: F(xiàn) / ?shù)
+    text = patterns.annotation.sub(
+        lambda m: (
+            ""
+            if patterns.annotation_content.search(m.group("body"))
+            and not re.match(r"[A-Za-z?]", text[m.start() - 1 : m.start()])
+            else m.group(0)
+        ),
+        text,
+    )
     text = patterns.pinyin.sub("", text)
+    # letters glued to U+FFFD after a Chinese character are a pronunciation without its brackets
+    text = re.sub(rf"(?<={_CJK})[A-Za-z{TONE_LETTERS}]*\ufffd[\ufffdA-Za-z{TONE_LETTERS}]*", "", text)
     spans = [m.span() for m in patterns.mojibake.finditer(text)]
     spans += [(m.start(), m.end()) for m in re.finditer(r"[\ue000-\uf8ff]+", text)]
     # "?!" glued to the next character is where a full stop was mis-decoded and the text after it garbled
@@ -508,7 +233,6 @@ def remove_pinyin(text: str, patterns: IngestPatterns | None = None) -> str:
 
 
 _PUNCT = str.maketrans({",": "，", ":": "：", ";": "；", "?": "？", "!": "！"})
-_CJK = r"[\u3400-\u9fff]"
 
 
 def _fullwidth_punctuation(text: str) -> str:
@@ -519,363 +243,31 @@ def _fullwidth_punctuation(text: str) -> str:
 
 def clean_line(text: str, patterns: IngestPatterns | None = None) -> str:
     """One line made clean: no pinyin or mojibake, Simplified, no inline boilerplate, spaces squeezed."""
-    from .text import clean, to_simplified
-
     patterns = patterns or load_patterns()
-    text = unicodedata.normalize("NFC", text)
+    return _remove_inline(_clean_characters(text, patterns), patterns)
+
+
+def _clean_characters(text: str, patterns: IngestPatterns) -> str:
+    """No pinyin, mojibake or U+FFFD; Simplified; full-width punctuation; spaces squeezed."""
+    from .text import clean, to_simplified, valid_text
+
+    text = unicodedata.normalize("NFC", valid_text(text))  # a lone surrogate would stop OpenCC
     text = remove_pinyin(text, patterns)
     text = re.sub(r"[\ue000-\uf8ff]", "", text)
     text = patterns.foreign.sub("", text)
     text = to_simplified(text)
     text = _fullwidth_punctuation(text)
+    # no U+FFFD is left in anything ingestion writes (a lone surrogate has become one too)
+    return clean(text).replace("\ufffd", "")
+
+
+def _remove_inline(text: str, patterns: IngestPatterns) -> str:
+    from .text import clean
+
     for regex in patterns.inline:
         text = regex.sub("", text)
     text = re.sub(r"([。！？；…])\s*[,，]+", r"\1", text)  # "工作态度。," from comma-joined slides
     return clean(text).strip(" ,，、")
-
-
-def _drop_boilerplate(
-    lines: list[tuple[int, str]], patterns: IngestPatterns
-) -> tuple[list[tuple[int, str]], list[SkippedLine]]:
-    kept: list[tuple[int, str]] = []
-    skipped: list[SkippedLine] = []
-    block_item: re.Pattern | None = None
-    previous = None
-    for number, text in lines:
-        if not text.strip():
-            continue
-        if block_item is not None:
-            if block_item.search(text):
-                skipped.append(SkippedLine(number, text, "boilerplate"))
-                continue
-            block_item = None
-        block = next((item for start, item in patterns.blocks if start.search(text)), None)
-        if block is not None:
-            block_item = block
-            skipped.append(SkippedLine(number, text, "boilerplate"))
-            continue
-        if any(regex.search(text) for regex in patterns.lines):
-            skipped.append(SkippedLine(number, text, "boilerplate"))
-            continue
-        if patterns.decoration.match(text) or not re.search(r"[\w]", text):
-            skipped.append(SkippedLine(number, text, "decoration"))
-            continue
-        if text == previous:
-            skipped.append(SkippedLine(number, text, "duplicate"))
-            continue
-        previous = text
-        kept.append((number, text))
-    return kept, skipped
-
-
-# ----------------------------------------------------------------------------- sectioning
-
-
-@dataclass
-class _Unit:
-    line: int
-    text: str  # body text
-    kind: str | None = None  # heading kind (None for plain text)
-    title: str = ""
-    label: str = ""  # the heading as written (numbering + title), for inline rendering
-    standalone: bool = False  # the heading is alone on its line (its text follows on other lines)
-
-
-@dataclass
-class _Node:
-    line: int
-    title: str
-    kind: str | None
-    level: int
-    label: str = ""
-    body: list[str] = field(default_factory=list)
-    children: list[_Node] = field(default_factory=list)
-    standalone: bool = False
-
-    def size(self) -> int:
-        return len(self.label) + sum(len(b) for b in self.body) + sum(c.size() for c in self.children)
-
-    def flat_text(self) -> str:
-        parts = [*self.body]
-        for child in self.children:
-            parts.append("\n".join(p for p in (child.label, child.flat_text()) if p))
-        return "\n".join(p for p in parts if p)
-
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_SENTENCE = re.compile(r"[。，,；;！!？?]")
-
-
-_TITLE_EDGE = " .。，,、；;：:-—·•"
-
-
-def _title_of(text: str, patterns: IngestPatterns) -> tuple[str, str]:
-    """Split the text after a numbering marker into (title, rest)."""
-    limit = int(patterns.sections.get("max_title_chars", 30))
-    text = text.lstrip(" .．、")
-    if not text or _SENTENCE.match(text):
-        return "", text  # "方案(1)。" is a reference, not a heading
-    end = None
-    for m in re.finditer(r"[：:]|" + patterns.title_end.pattern, text):
-        if m.group(0) in ("：", ":") and (
-            m.start() == 0 or patterns.speech_before_colon.search(text[: m.start()])
-        ):
-            continue
-        words = re.sub(r"^.*?(?:说|讲|问|答|道)[：:]", "", text[: m.start()])
-        if len(re.sub(r"\W", "", words)) < 3 and m.start() < limit:
-            continue  # 顾客讲：不，我不要…… : one word is not a title yet
-        end = m
-        break
-    if end is None or end.start() > limit:
-        if len(text) <= limit:
-            return text.strip(), ""
-        return text[:limit].strip() + "…", text[limit:].strip()
-    title = text[: end.start()].strip()
-    if end.group(0) in ("？", "?", "！", "!"):
-        title += end.group(0)
-    return title.strip(_TITLE_EDGE), text[end.end() :].strip()
-
-
-def _append(units: list[_Unit], number: int, text: str) -> None:
-    text = text.strip()
-    if not text:
-        return
-    if units:
-        units[-1].text = "\n".join(p for p in (units[-1].text, text) if p)
-    else:
-        units.append(_Unit(number, text))
-
-
-def _split_line(number: int, text: str, patterns: IngestPatterns, line_based: bool) -> list[_Unit]:
-    md = _MD_HEADING.match(text)
-    if md:
-        title = md.group(2).strip()
-        numbered = patterns.marker.match(title)
-        if numbered and title[numbered.end() :].strip():
-            title = title[numbered.end() :].strip()  # "## 一、退换货" → "退换货"
-        return [_Unit(number, "", f"md{len(md.group(1))}", title, md.group(2).strip(), True)]
-    matches = []
-    for m in patterns.marker.finditer(text):
-        kind = patterns.kinds[next(int(k[1:]) for k, v in m.groupdict().items() if v is not None)]
-        if kind.title is not None:
-            t = kind.title.match(text, m.end())
-            if t:
-                matches.append((m.start(), t.end(), kind, t.group(0)))
-        else:
-            matches.append((m.start(), m.end(), kind, None))
-    units: list[_Unit] = []
-    cursor = 0
-    for i, (start, end, kind, fixed_title) in enumerate(matches):
-        if start < cursor:
-            continue
-        next_start = matches[i + 1][0] if i + 1 < len(matches) else len(text)
-        segment = text[end:next_start]
-        if fixed_title is not None:
-            title, rest = fixed_title, segment.strip()
-        elif not segment.strip() and next_start == len(text) and i == 0:
-            # numbering at the end of a line ("天猫客服工作职责 篇一"): the whole line is the title
-            whole = text.strip()
-            return [_Unit(number, "", kind.type, whole, whole, True)]
-        else:
-            title, rest = _title_of(segment.strip(), patterns)
-        if not title:
-            continue  # a bare number with no words after it is not a heading
-        _append(units, number, text[cursor:start])
-        label = (text[start:end] + (title if fixed_title is None else "")).strip()
-        units.append(_Unit(number, rest, kind.type, title, label))
-        cursor = next_start
-    _append(units, number, text[cursor:])
-    if len(units) == 1 and units[0].kind is not None and not units[0].text:
-        units[0].standalone = True
-    if (
-        line_based
-        and len(units) == 1
-        and units[0].kind is None
-        and _is_plain_heading(units[0].text, patterns)
-    ):
-        title = units[0].text.rstrip("：:").strip()
-        return [_Unit(number, "", "plain", title, units[0].text, True)]
-    return units
-
-
-def _is_plain_heading(text: str, patterns: IngestPatterns) -> bool:
-    limit = int(patterns.sections.get("plain_heading_max_chars", 24))
-    body = text.rstrip("：:").strip()
-    return (
-        0 < len(body) <= limit
-        and len(re.findall(_CJK, body)) >= 2
-        and re.match(_CJK + r"|[A-Za-z《“\"]", body) is not None
-        and not _SENTENCE.search(body)
-        and not re.search(r"[“”\"|]", body)
-    )
-
-
-def _outline(units: list[_Unit]) -> _Node:
-    rank: dict[str, int] = {}
-    for unit in units:
-        if unit.kind is not None and unit.kind not in rank:
-            rank[unit.kind] = len(rank)
-    # Markdown/.docx/HTML headings say their level themselves; keep them in order of depth.
-    md = sorted((k for k in rank if k.startswith("md")), key=lambda k: int(k[2:]))
-    if md:
-        others = [k for k in sorted(rank, key=rank.get) if not k.startswith("md")]
-        rank = {k: i for i, k in enumerate([*md, *others])}
-    root = _Node(line=units[0].line if units else 1, title="", kind=None, level=-1)
-    stack = [root]
-    for unit in units:
-        if unit.kind is None:
-            stack[-1].body.append(unit.text)
-            continue
-        level = rank[unit.kind]
-        while stack[-1].level >= level:
-            stack.pop()
-        body = [unit.text] if unit.text else []
-        node = _Node(unit.line, unit.title, unit.kind, level, unit.label, body, [], unit.standalone)
-        stack[-1].children.append(node)
-        stack.append(node)
-    return root
-
-
-@dataclass
-class _Draft:
-    line: int
-    title: str
-    label: str
-    parts: list[str]
-    leaf: bool = True  # no sub-sections were split out of it
-    standalone: bool = False  # its heading had a line of its own
-
-
-def _flatten(
-    node: _Node, display: str, patterns: IngestPatterns, always_kinds: set[str], out: list[_Draft]
-) -> None:
-    always_levels = int(patterns.sections.get("always_split_levels", 2))
-    max_chars = int(patterns.sections.get("max_section_chars", 600))
-    own = _Draft(node.line, display, node.label, [*node.body], standalone=node.standalone)
-    out.append(own)
-    target = own
-    big = node.size() > max_chars
-    for child in node.children:
-        always = child.level < always_levels or child.kind in always_kinds
-        if always or big:
-            own.leaf = False
-            title = child.title
-            if not always and node.title:
-                # split only because the parent is long: the parent's title gives the context
-                combined = f"{node.title}：{child.title}"
-                title = combined if len(combined) <= 40 else child.title
-            before = len(out)
-            _flatten(child, title, patterns, always_kinds, out)
-            target = out[before]
-        else:
-            target.parts.append("\n".join(p for p in (child.label, child.flat_text()) if p))
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text).strip("-.").lower()
-    if not re.search(r"[a-z0-9]", slug):
-        slug = f"doc-{zlib.crc32(text.encode('utf-8')):08x}"
-    return slug[:48]
-
-
-def _scenarios_for(title: str, patterns: IngestPatterns, taxonomy: Taxonomy | None) -> tuple[str, ...]:
-    found: list[str] = []
-    for regex, ids in patterns.scenario_map:
-        if regex.search(title):
-            found.extend(i for i in ids if i not in found)
-    if taxonomy is not None:
-        for sid in found:
-            if sid not in taxonomy.scenario_ids:
-                from .taxonomy import did_you_mean
-
-                raise UnknownIdError(
-                    f"{patterns.path}: unknown scenario {sid!r}{did_you_mean(sid, taxonomy.scenario_ids)} in [[scenario_map]]"
-                )
-    return tuple(found) or ("all",)
-
-
-def _buyer_types_for(title: str, taxonomy: Taxonomy | None) -> tuple[str, ...]:
-    if taxonomy is None:
-        return ()
-    folded = title.upper()
-    return tuple(b.id for b in taxonomy.buyer_types if b.zh and b.zh.upper() in folded)
-
-
-def _escape_body(text: str) -> str:
-    # A body line starting with '#' would read as a heading; a '{#' in a title would end it.
-    return "\n".join("\\" + line if line.startswith("#") else line for line in text.split("\n"))
-
-
-def sections_from_lines(
-    lines: list[tuple[int, str]],
-    stem: str,
-    source_name: str,
-    patterns: IngestPatterns | None = None,
-    taxonomy: Taxonomy | None = None,
-) -> tuple[str, list[GuidanceSection]]:
-    """Split cleaned lines into titled sections.
-
-    Args:
-        lines: ``(line_number, text)`` after cleaning and boilerplate removal.
-        stem: the id prefix (the file stem).
-        source_name: the file name recorded in ``source``.
-        patterns: the ingest patterns (default: the shipped file).
-        taxonomy: scenario and buyer-type ids (for the scenario map and buyer-type names); optional.
-
-    Returns:
-        ``(document title, sections)``.
-    """
-    patterns = patterns or load_patterns()
-    line_based = len(lines) > 20 or (len(lines) > 3 and max((len(t) for _, t in lines), default=0) < 2000)
-    units: list[_Unit] = []
-    for number, text in lines:
-        units.extend(_split_line(number, text, patterns, line_based))
-    # The document's title: a first line that reads as a heading, or the first words of the text.
-    doc_title = stem
-    if units and units[0].kind is not None and units[0].standalone and len(units) > 1:
-        doc_title = units.pop(0).title
-    elif units and units[0].kind is None and units[0].text:
-        title, rest = _title_of(units[0].text.split("\n")[0], patterns)
-        doc_title = title or stem
-        if not rest and "\n" not in units[0].text and len(units) > 1:
-            units.pop(0)  # a short first line is the title, not advice
-    root = _outline(units)
-    always_kinds = {k.type for k in patterns.kinds if k.always}
-    drafts: list[_Draft] = []
-    _flatten(root, doc_title, patterns, always_kinds, drafts)
-
-    min_chars = int(patterns.sections.get("min_section_chars", 20))
-    kept: list[_Draft] = []
-    for draft in drafts:
-        text = "\n".join(p for p in draft.parts if p).strip()
-        if not text and not draft.leaf:
-            continue  # a heading whose content all went into its sub-sections
-        if len(re.sub(r"\W", "", text)) < min_chars and kept and not (draft.standalone and text):
-            # a one-line list item: keep it, with its numbering, in the section before it
-            kept[-1].parts.append(" ".join(p for p in (draft.label, text) if p))
-            continue
-        if not text:
-            continue  # a lone heading at the very start with nothing under it
-        kept.append(_Draft(draft.line, draft.title, draft.label, [text]))
-    sections: list[GuidanceSection] = []
-    prefix = _slug(stem)
-    for n, draft in enumerate(kept, start=1):
-        text = "\n".join(p for p in draft.parts if p).strip()
-        title = (
-            re.sub(r"\s+", " ", (draft.title or doc_title).replace("{#", "{")).strip(_TITLE_EDGE)
-            or f"第{n}节"
-        )
-        sections.append(
-            GuidanceSection(
-                id=f"{prefix}-{n:03d}",
-                title=title,
-                text=_escape_body(text),
-                scenarios=_scenarios_for(title, patterns, taxonomy),
-                buyer_types=_buyer_types_for(title, taxonomy),
-                source=f"{source_name}:{draft.line}",
-            )
-        )
-    return doc_title, sections
 
 
 # ----------------------------------------------------------------------------- API
@@ -897,12 +289,18 @@ def ingest_file(
     path = Path(path)
     patterns = patterns or load_patterns()
     try:
-        raw_lines = read_document(path)
+        document = read_source(path, patterns)
     except FileFormatError as exc:
         return IngestResult(str(path), error=str(exc))
-    cleaned = [(number, clean_line(text, patterns)) for number, text in raw_lines]
-    kept, skipped = _drop_boilerplate(cleaned, patterns)
-    if not any(text.strip() for _, text in raw_lines):
+    lines = []
+    for number, text in document.lines:
+        characters = _clean_characters(text, patterns)
+        lines.append((number, characters, _remove_inline(characters, patterns)))
+    # furniture is judged before inline removals, while a web address still shows in its line
+    kept, skipped = drop_furniture(lines, patterns)
+    links = [dataclasses.replace(s, text=clean_line(s.text, patterns)) for s in document.dropped]
+    skipped = sorted([*links, *skipped], key=lambda s: s.line)
+    if not any(text.strip() for _, text in document.lines) and not document.dropped:
         return IngestResult(str(path), error=f"{path}: empty file, nothing to ingest")
     if not kept:
         return IngestResult(
@@ -948,7 +346,7 @@ def ingest_files(
                     result.path,
                     result.title,
                     tuple(
-                        dataclasses.replace(s, id=s.id.replace(_slug(stem), _slug(name), 1))
+                        dataclasses.replace(s, id=s.id.replace(id_prefix(stem), id_prefix(name), 1))
                         for s in result.sections
                     ),
                     result.skipped,

@@ -1,6 +1,9 @@
-"""Ingestion of training documents into guidance Markdown: the five seed files, HTML, .docx,
-GBK/Big5 text, and bad input (empty, binary)."""
+"""Ingestion of training documents into guidance Markdown: the five seed files, the documents of
+tests/data/ingest/ (page furniture, pronunciations, headings in every encoding and format), HTML,
+.docx, GBK/Big5 text, and bad input (empty, binary)."""
 
+import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +14,8 @@ from assistant.cli import cli
 from assistant.config import PROJECT_ROOT
 from assistant.corpus import parse_guidance
 from assistant.files import decode_text
-from assistant.ingest import clean_line, ingest_file, remove_pinyin
+from assistant.ingest import SUFFIXES, clean_line, ingest_file, load_patterns, remove_pinyin
+from assistant.ingest_structure import drop_furniture, furniture_shape, sections_from_lines
 from assistant.taxonomy import load_taxonomy
 from assistant.text import to_simplified
 
@@ -400,3 +404,203 @@ def test_broken_pdf_and_docx_are_one_line_errors(tmp_path):
         f"错误 Error: {docx_file}: not a readable .docx file (PackageNotFoundError)\n"
         "2 of 2 file(s) could not be ingested\n"
     )
+
+
+# ----------------------------------------------------------------------------- documents of any shape
+
+DOCUMENTS = DATA / "ingest"
+DOCUMENT_FILES = sorted(p for p in DOCUMENTS.iterdir() if p.suffix in SUFFIXES)
+
+
+def expected_of(path: Path) -> dict:
+    return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+
+
+def fixture_script():
+    spec = importlib.util.spec_from_file_location("make_fixtures", DOCUMENTS / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_documents_cover_every_format_and_encoding():
+    assert len(DOCUMENT_FILES) >= 15
+    assert {p.suffix for p in DOCUMENT_FILES} == {".txt", ".md", ".html", ".docx", ".pdf"}
+    assert all(p.with_name(p.stem + ".expected.json").exists() for p in DOCUMENT_FILES)
+    encodings = {encoding for _, encoding in fixture_script().TEXT_FILES.values()}
+    assert {"gbk", "gb18030", "utf-16", "utf-8-sig"} <= encodings
+    plain = [
+        p
+        for p in DOCUMENT_FILES
+        if p.name not in fixture_script().TEXT_FILES and p.suffix not in (".docx", ".pdf")
+    ]
+    assert all(p.read_bytes().decode("utf-8") for p in plain)  # the rest are UTF-8 without BOM
+
+
+def test_the_encoded_and_binary_documents_are_what_their_script_writes(tmp_path):
+    script = fixture_script()
+    for name, (text, encoding) in script.TEXT_FILES.items():
+        assert (DOCUMENTS / name).read_bytes() == text.encode(encoding), name
+    assert (DOCUMENTS / script.PDF_NAME).read_bytes() == script.pdf_bytes(script.PDF_PAGES)
+    script.write_docx(tmp_path / "again.docx")  # a .docx zip carries timestamps: compare what it says
+    again, committed = ingest_file(tmp_path / "again.docx"), ingest_file(DOCUMENTS / script.DOCX_NAME)
+    assert [(s.title, s.text) for s in again.sections] == [(s.title, s.text) for s in committed.sections]
+
+
+@pytest.mark.parametrize("path", DOCUMENT_FILES, ids=lambda p: p.name)
+def test_document_ingests_to_its_expected_sections(path):
+    expected = expected_of(path)
+    result = ingest_file(path, TAXONOMY)
+    assert result.ok, result.error
+    assert result.title == expected["title"]
+    assert [s.title for s in result.sections] == expected["sections"]
+    written = "\n".join([result.title, *(f"{s.title}\n{s.text}" for s in result.sections)])
+    left = [phrase for phrase in expected["furniture"] if phrase in written]
+    assert left == [], f"furniture left in {path.name}: {left}"
+    lost = [phrase for phrase in expected["keep"] if phrase not in written]
+    assert lost == [], f"content lost from {path.name}: {lost}"
+    markdown = result.to_markdown()
+    assert "\ufffd" not in markdown and "\ufffd" not in "".join(s.text for s in result.skipped)
+    assert [s.title for s in sections_of(markdown, f"{path.stem}.md")] == expected["sections"]
+
+
+def test_documents_through_the_cli(tmp_path):
+    out = tmp_path / "guidance"
+    result = CliRunner().invoke(
+        cli, ["ingest", *map(str, DOCUMENT_FILES), "--out", str(out), "--show-skipped"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "furniture: links" in result.stdout and "furniture: metadata" in result.stdout
+    for path in DOCUMENT_FILES:
+        text = (out / f"{path.stem}.md").read_text(encoding="utf-8")
+        assert titles(text) == expected_of(path)["sections"], path.name
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("商品质(zh\ufffd\ufffd)量", "商品质量"),
+        ("再诚(ch\ufffd\ufffdng)恳地道歉", "再诚恳地道歉"),
+        ("请再说一遍【hu\ufffd】，不要乱猜", "请再说一遍，不要乱猜"),
+        ("感谢信任（xìn rèn），提醒发货", "感谢信任，提醒发货"),
+        ("售后保障(bao3 zhang4)要写清楚", "售后保障要写清楚"),
+        ("质zh\ufffd量", "质量"),
+        ("亲\ufffd\ufffd，在的", "亲，在的"),
+        ("[\ufffd] 备注", "备注"),
+        ("尺码(S/M/L)和(OK)", "尺码(S/M/L)和(OK)"),
+        ("先问清楚原因(正确)，方案(1)", "先问清楚原因(正确)，方案(1)"),
+        ("【注意】不要说不知道", "【注意】不要说不知道"),
+        ("型号[A2]有货", "型号[A2]有货"),
+    ],
+)
+def test_bracketed_pronunciations_and_replacement_characters_go(raw, clean):
+    assert clean_line(raw) == clean
+
+
+def test_no_replacement_character_survives_a_lone_surrogate():
+    assert "\ufffd" not in clean_line("客服\ud800回复")
+
+
+@pytest.mark.parametrize(
+    ("line", "shape"),
+    [
+        ("您的位置：首页 > 客服学院 > 礼仪规范", "breadcrumb"),
+        ("当前栏目：培训中心 » 质检标准", "breadcrumb"),
+        ("发布时间：2023-04-12 10:20 作者：小李 来源：客服学院 浏览：1024次", "metadata"),
+        ("原创 客服成长营 2023-06-01 08:30", "metadata"),
+        ("阅读 2356 在看 18", "metadata"),
+        ("浏览：1024次", "metadata"),
+        ("（责任编辑：王芳）", "metadata"),
+        ("【打印本页】 【关闭窗口】", "print/close"),
+        ("[打印] [关闭]", "print/close"),
+        ("Copyright © 2015-2023 kefuxueyuan.com All Rights Reserved 沪ICP备12345678号-1", "footer"),
+        ("粤ICP备2020012345号 粤公网安备44030502000001号", "footer"),
+        ("Powered by Discuz! X3.2", "footer"),
+        ("本文网址：http://www.kefu-shouce.cn/a/123.html", "address"),
+        ("— 第 1 页 共 5 页 —", "page number"),
+        ("— 2 —", "page number"),
+        # content of the same length and look stays
+        ("买家：在吗", None),
+        ("第一章 售前礼仪", None),
+        ("一、接待礼仪", None),
+        ("1. 回复及时：买家咨询后十秒内回复。", None),
+        ("问候、询问、推荐、议价、核实、道别", None),
+        ("【注意】", None),
+        ("2023年起，退货运费由店铺承担。", None),
+        ("身高>170cm 选L码", None),
+        ("满 200 减 30", None),
+        ("客服的三种“微笑”", None),
+        ("问候 · 询问 · 推荐", None),
+        ("活动时间：2023-11-01 至 2023-11-11", None),
+        ("人工客服工作时间：9:00-18:30", None),
+        ("尺码 | 身高 | 体重", None),
+    ],
+)
+def test_furniture_is_known_by_its_shape(line, shape):
+    assert furniture_shape(line, clean_line(line), load_patterns().furniture) == shape
+
+
+def _numbered(texts: list[str]) -> list[tuple[int, str, str]]:
+    return [(n, t, clean_line(t)) for n, t in enumerate(texts, start=1)]
+
+
+def test_navigation_tag_and_share_lines_are_furniture_only_in_the_head_and_tail_of_a_page():
+    prose = "买家咨询时要在十秒内回复，先问好再解答，语气要热情。"
+    middle = ["颜色：红色 蓝色 白色", "尺码 | 身高 | 体重", "作者：小李 来源：客服学院"]
+    lines = [
+        "转发：微信 微博 QQ空间",
+        "首页 | 论坛 | 资讯 | 下载",
+        prose,
+        *middle,
+        prose,
+        "标签：客服 话术 细节",
+    ]
+    lines.append("作者：小王 来源：本站原创")
+    kept, skipped = drop_furniture(_numbered(lines))
+    assert [t for _, t in kept] == [prose, *middle, prose]
+    assert [(s.line, s.reason) for s in skipped] == [
+        (1, "furniture: navigation"),
+        (2, "furniture: navigation"),
+        (8, "furniture: navigation"),
+        (9, "furniture: metadata"),
+    ]
+
+
+def test_related_articles_go_with_their_heading_and_a_running_header_goes_everywhere():
+    prose = "退款审核通过后一到三个工作日原路退回，请买家留意账户。"
+    lines = [
+        "某某学院 内部资料",
+        prose,
+        "某某学院 内部资料",
+        prose + "有问题随时联系。",
+        "相关阅读：",
+        "· 客服如何应对差评 2022-02-18",
+        "· 售后话术五十句 2022-01-07",
+    ]
+    kept, skipped = drop_furniture(_numbered(lines))
+    assert [n for n, _ in kept] == [2, 4]
+    assert {s.reason for s in skipped} == {"furniture: repeated", "furniture: related"}
+
+
+def test_emphasis_is_a_heading_only_when_it_reads_as_a_title():
+    lines = [
+        (1, "手册"),
+        (2, "**小贴士**"),
+        (3, "每处理完一个难缠的买家，可以起身喝口水、深呼吸。"),
+        (4, "**注意：不要对买家说“不知道”。**"),
+        (5, "**二、结束语**"),
+        (6, "成交后说“感谢您的支持，我们会尽快为您发货”。"),
+    ]
+    _, sections = sections_from_lines(lines, "x", "x.md")
+    assert [s.title for s in sections] == ["小贴士", "结束语"]
+    assert "注意：不要对买家说“不知道”。" in sections[0].text
+
+
+def test_a_gb2312_page_is_decoded_by_its_declared_charset(tmp_path):
+    page = '<html><head><meta charset="gb2312"></head><body><h2>道别</h2><p>无论是否成交，都要热情道别，欢迎再来。</p></body></html>'
+    path = tmp_path / "short.html"
+    path.write_bytes(page.encode("gb2312"))
+    result = ingest_file(path, TAXONOMY)
+    assert [(s.title, s.text) for s in result.sections] == [
+        ("道别", "无论是否成交，都要热情道别，欢迎再来。")
+    ]
