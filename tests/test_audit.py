@@ -4,6 +4,7 @@ JDDC chat logs, reports, and the `audit` command (its --json contract and its er
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -384,7 +385,10 @@ def test_audit_table(tmp_path):
     assert any(
         "│ 小李  │    3 │     33.3% │ complaint.no_apology 1, refusal.blunt 1 │" in line for line in lines
     )
-    assert result.stderr == f"已保存报告 report saved: {out}\n"
+    assert result.stderr == (
+        "列 columns: reply=reply (detected) · message=message (detected) · by=agent\n"
+        f"已保存报告 report saved: {out}\n"
+    )
     assert out.exists()
 
 
@@ -406,7 +410,7 @@ def test_audit_table(tmp_path):
         ),
         (
             ["audit", str(DATA / "audit_replies.csv"), "--out", "report.txt"],
-            "错误 Error: --out 'report.txt': the report must end in .csv or .html\n",
+            "错误 Error: --out 'report.txt': the report must end in .csv, .xlsx, .html or .parquet\n",
         ),
     ],
 )
@@ -428,3 +432,80 @@ def test_audit_row_records():
         "reply": "好的亲",
     }
     assert AuditInput(1, "在").history == ()
+
+
+# ----------------------------------------------------------------------------- pandas-shaped results
+
+
+def test_group_keys_keep_their_dtype_and_order(rules):
+    import pandas as pd
+
+    replies = ["在", "不行", "有的亲，今天发", "您好，请问有什么可以帮您？", "卖完了"]
+    frame = pd.DataFrame({"reply": replies, "turn": [10, 2, 1, 2, 10]})
+    by_turn = audit_dataframe(frame, rules, by="turn").frames().by_group
+    assert by_turn["turn"].tolist() == [1, 2, 10] and by_turn["turn"].dtype == "int64"
+    sizes = pd.Categorical(["L", "S", None, "M", "S"], categories=["S", "M", "L", "XL"], ordered=True)
+    frames = audit_dataframe(frame.assign(size=sizes), rules, by="size").frames()
+    keys = frames.by_group["size"]
+    assert isinstance(keys.dtype, pd.CategoricalDtype) and list(keys.cat.categories) == ["S", "M", "L", "XL"]
+    assert keys.iloc[:3].tolist() == ["S", "M", "L"] and pd.isna(keys.iloc[3])  # missing keys last, as NaN
+    assert frames.by_group["rows"].tolist() == [2, 1, 1, 1]
+    shops = frame.assign(shop=["a", None, "b", "a", float("nan")])
+    keys = audit_dataframe(shops, rules, by="shop").frames().by_group["shop"]
+    assert keys.iloc[:2].tolist() == ["a", "b"] and pd.isna(keys.iloc[2])
+
+
+def test_row_references_are_index_labels(rules):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"message": ["在吗", "能便宜点吗", "有货吗", "在吗"], "reply": ["您好", "不行", "卖完了", "在"]},
+        index=pd.Index([101, 205, 307, 409], name="ticket"),
+    )
+    filtered = frame[frame.index > 200]
+    frames = audit_dataframe(filtered, rules).frames()
+    by_rule = frames.by_rule.set_index("rule")
+    for rule in ("refusal.blunt", "stock.no_alternative", "greeting.bare"):
+        label = by_rule.loc[rule, "example_row"]
+        assert label in filtered.index and filtered.loc[label, "reply"] == frames.rows.loc[label, "reply"]
+    assert list(frames.rows.index) == [205, 307, 409] and frames.rows.index.name == "ticket"
+    long = frames.violations
+    assert list(long.columns) == ["row", "rule", "severity", "start", "end", "text", "message"]
+    assert len(long) == frames.rows["violations"].sum() and set(long.index) <= set(filtered.index)
+    assert long.loc[[205], "rule"].tolist() == ["refusal.blunt"]
+    file_rule = audit(load_rows(DATA / "audit_replies.csv"), rules).frames().by_rule
+    assert str(file_rule["example_row"].dtype) == "Int64"  # 1-based row numbers, never floats
+
+
+def test_charts_aggregate_before_plotting(rules):
+    import pandas as pd
+
+    from assistant.charts import group_rates, rate_chart
+
+    n = 1500
+    frame = pd.DataFrame({"reply": ["在" if i % 7 == 0 else "您好" for i in range(n)], "agent": range(n)})
+    frames = audit_dataframe(frame, rules, by="agent").frames()
+    spec = rate_chart(frames.by_rule, frames.by_group, "agent", title="t").to_dict()  # no MaxRowsError
+    rows = sum(len(v) for v in spec["datasets"].values())
+    assert rows <= 25
+    rates = group_rates(frames.by_group, "agent", top=20)
+    assert len(rates) == 21 and rates["groups"].sum() == n
+    assert rates["rate"].is_monotonic_decreasing
+    assert rates["rows"].sum() == n
+
+
+def test_reports_are_excel_safe(tmp_path, rules):
+    from openpyxl import load_workbook
+
+    rows = [("在吗", "=1+1"), ("在吗", "-_-!! 不行"), ("在吗", '"引号" +86 @亲'), ("在吗", "您好")]
+    report = audit(rows, rules, source="x")
+    text = write_report(report, tmp_path / "r.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")
+    records = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    assert [r["reply"] for r in records] == ["'=1+1", "'-_-!! 不行", '"引号" +86 @亲', "您好"]
+    assert "refusal.blunt" in records[1]["details"] and "「" in records[1]["details"]
+    book = load_workbook(write_report(report, tmp_path / "r.xlsx"))
+    sheet = book["rows"]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == "=1+1"]
+    assert cells and cells[0].data_type == "s"  # the exact text, stored as text
+    assert set(book.sheetnames) == {"rows", "by_rule"}
