@@ -199,8 +199,6 @@ _HTML_BLOCKS = (
     "li",
     "pre",
     "blockquote",
-    "td",
-    "th",
     "dt",
     "dd",
     "div",
@@ -238,6 +236,10 @@ def _read_html(text: str, patterns: IngestPatterns) -> SourceDocument:
             tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    # a table row is one line, its cells joined as in a .docx (a lone cell is not a heading)
+    for cell in soup.find_all(("td", "th")):
+        if cell.find_next_sibling(("td", "th")) is not None:
+            cell.append(" | ")
     lines: list[_Line] = []
     current: Any = None
     buffer: list[tuple[str, bool, bool]] = []  # (text, inside a link, emphasised)

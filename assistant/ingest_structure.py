@@ -59,6 +59,8 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
     line_max = int(f.number("line_max_chars", 80))
     if f.page_number.match(text):
         return "page number"
+    if f.contents.search(text):
+        return "contents"  # 一、认识岗位 ........ 1
     if len(text) > line_max:
         return None
     if f.footer.search(text) and not re.search("[。！？]", text):
@@ -93,7 +95,7 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
     if (
         counters
         and not f.counter.sub("", text).strip(" |｜·")
-        and (len(counters) >= 2 or re.search("[：:]", text))
+        and (len(counters) >= 2 or re.search(r"[：:]|\d\s*次$", text))
     ):
         return "metadata"  # 浏览：1024次 / 阅读 2356 在看 18
     if re.fullmatch(rf"[（(]{f.field.pattern}[）)]", text):
@@ -127,6 +129,8 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
         return "navigation"  # 回复 引用 举报 TOP
     if len(f.field.findall(text)) >= 2:
         return "metadata"  # 作者：阿杰 分类：客服技巧 / 上一篇：… 下一篇：…
+    if re.fullmatch(r"[（(]\s*\w{1,5}\s*[）)]", text):
+        return "end mark"  # （本文完）
     return None
 
 
@@ -174,17 +178,23 @@ def drop_furniture(
         kept.append((number, raw, text))
 
     drop: dict[int, str] = {}  # index in kept -> reason
-    # related articles: two or more lines in a row that end with a date, and the short line over them
+    # related articles (lines ending with a date) and a table of contents (dot leaders and a page
+    # number): two or more such lines in a row, and the short line over them (相关阅读：/ 目录)
     header_max = int(f.number("link_header_max_chars", 12))
+
+    def listed(text: str) -> str | None:
+        return "contents" if f.contents.search(text) else "related" if f.dated_item.match(text) else None
+
     i = 0
     while i < len(kept):
         j = i
-        while j < len(kept) and f.dated_item.match(kept[j][2]):
+        while j < len(kept) and listed(kept[j][2]) is not None and listed(kept[j][2]) == listed(kept[i][2]):
             j += 1
         if j - i >= 2:
-            drop.update((k, "related") for k in range(i, j))
+            reason = listed(kept[i][2]) or ""
+            drop.update((k, reason) for k in range(i, j))
             if i > 0 and _is_heading_shaped(kept[i - 1][2], header_max):
-                drop[i - 1] = "related"
+                drop[i - 1] = reason
         i = max(j, i + 1)
     for k, (_, raw, text) in enumerate(kept):
         shape = furniture_shape(raw, text, f) if k not in drop else None

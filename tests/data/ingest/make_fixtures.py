@@ -176,6 +176,26 @@ GBK_AFTER_SALE = """客服必知的售后礼仪
 返回首页 | 客服培训 | 运营推广 | 联系我们
 """
 
+GBK_PORTAL_HTML = """<html><head><meta charset="gbk"><title>客服话术</title></head><body>
+<div id="top"><a href="/">网站首页</a><a href="/a">电商资讯</a><a href="/b">开店指南</a><a href="/c">客服话术</a></div>
+<div class="main">
+<h1>催付话术的分寸</h1>
+<p class="date">2022-09-18 来源：开店宝典 作者：佚名</p>
+<h3>一、什么时候催付</h3>
+<p>买家拍下后超过半小时未付款，可以催付一次；大促期间可以适当提前，但一天内不要超过两次。</p>
+<p><strong>注意：</strong>夜里十点以后不要催付，以免打扰买家休息。</p>
+<h3>二、怎么说</h3>
+<p>语气要轻松友好，例如“亲，您拍的宝贝还没付款哦，今天付款今天就能发出”。</p>
+<table><tr><td>场景</td><td>话术</td></tr><tr><td>库存紧张</td><td>亲，这款只剩最后几件了，喜欢的话尽快付款哦。</td></tr></table>
+<h3>三、催付之后</h3>
+<p>买家付款后要及时道谢，并告诉买家预计发货时间，让买家安心等待。</p>
+</div>
+<div class="side"><p>最新文章</p><ul><li><a href="/1">淘宝开店流程</a></li><li><a href="/2">直通车怎么开</a></li><li><a href="/3">主图拍摄技巧</a></li></ul></div>
+<p><a href="/about">关于我们</a> | <a href="/privacy">隐私政策</a> | <a href="/map">网站地图</a></p>
+<p>Copyright 2020 开店宝典 版权所有</p>
+</body></html>
+"""
+
 TEXT_FILES = {
     "02_forum_gbk.html": (GBK_FORUM_HTML, "gbk"),
     "04_handbook_gbk.txt": (GBK_HANDBOOK, "gbk"),
@@ -185,6 +205,7 @@ TEXT_FILES = {
     "13_forum_gb18030.html": (GB18030_FORUM_HTML, "gb18030"),
     "15_intranet_utf16.html": (UTF16_INTRANET_HTML, "utf-16"),
     "16_after_sale_gbk.txt": (GBK_AFTER_SALE, "gbk"),
+    "18_portal_gbk.html": (GBK_PORTAL_HTML, "gbk"),
 }
 
 # ----------------------------------------------------------------------------- .docx
@@ -220,6 +241,31 @@ def write_docx(path: Path) -> None:
     document.add_paragraph("结束对话前确认买家没有其他问题，再说“祝您生活愉快，期待您再次光临”。")
     document.add_paragraph("版权所有 © 某某电商培训中心 2023")
     fixed = datetime.datetime(2024, 1, 1)  # a fixed date, so a rerun changes nothing but the zip stamps
+    document.core_properties.created = document.core_properties.modified = fixed
+    document.save(str(path))
+
+
+CONTENTS_DOCX_NAME = "22_contents.docx"
+
+
+def write_contents_docx(path: Path) -> None:
+    """A handout with a table of contents before its Heading 1 sections, pinyin and a page number."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("新客服上岗培训", style="Title")
+    document.add_paragraph("目录")
+    for line in ("一、认识岗位 ........................ 1", "二、沟通礼仪 ........................ 2"):
+        document.add_paragraph(line)
+    document.add_paragraph("三、售后处理 ........................ 3")
+    document.add_heading("一、认识岗位", level=1)
+    document.add_paragraph("客服是店铺和买家之间的桥梁，买家对店铺的第一印(yìn)象往往来自客服的第一句话。")
+    document.add_heading("二、沟通礼仪", level=1)
+    document.add_paragraph("说话要有礼貌，多用“请”“您”，回复要及时，遇到不懂的问题要如实告诉买家并尽快查清。")
+    document.add_heading("三、售后处理", level=1)
+    document.add_paragraph("售后问题先道歉再处理，处理结果要主动告诉买家，让买家感到被重视(zh\ufffd)。")
+    document.add_paragraph("第 1 页")
+    fixed = datetime.datetime(2024, 1, 1)
     document.core_properties.created = document.core_properties.modified = fixed
     document.save(str(path))
 
@@ -293,6 +339,7 @@ def main() -> None:
     for name, (text, encoding) in TEXT_FILES.items():
         (HERE / name).write_bytes(text.encode(encoding))
     write_docx(HERE / DOCX_NAME)
+    write_contents_docx(HERE / CONTENTS_DOCX_NAME)
     (HERE / PDF_NAME).write_bytes(pdf_bytes(PDF_PAGES))
 
 
