@@ -29,11 +29,38 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ChecklistError, Problem
+from .prefilter import (
+    CASE_SPECIALS,
+    LiteralIndex,
+    by_first,
+    first_chars,
+    has_literal,
+    required_literals,
+)
+
+__all__ = [
+    "CheckResult",
+    "Fix",
+    "Rule",
+    "RuleSet",
+    "Violation",
+    "char_length",
+    "check",
+    "content_length",
+    "first_chars",
+    "fold",
+    "load_checklist",
+    "load_rules",
+    "render_html",
+    "render_rich",
+    "render_text",
+    "required_literals",
+]
 
 SEVERITIES = ("error", "warn", "info")
 # ``passed`` is False when any violation has one of these severities; ``info`` never blocks a reply.
 BLOCKING = ("error", "warn")
-TOP_KEYS = ("version", "lists", "quotes", "rule")
+TOP_KEYS = ("version", "lists", "quotes", "context", "boilerplate", "rule")
 TRIGGER_KEYS = (
     "find",
     "whole",
@@ -59,12 +86,14 @@ RULE_KEYS = (
     "trigger",
     *TRIGGER_KEYS,
 )
-WHEN_KEYS = ("scenario", "message", "except", "unknown")
+WHEN_KEYS = ("scenario", "message", "except", "unknown", "recent")
 FIX_KINDS = ("replace", "collapse", "prepend", "reply")
 FIX_KEYS = (*FIX_KINDS, "after")
 LENGTH_KEYS = ("min", "max")
 EXAMPLE_KEYS = ("reply", "message", "scenario", "history")
 QUOTE_KEYS = ("cues",)
+CONTEXT_KEYS = ("empty",)
+BOILERPLATE_KEYS = ("phrases",)
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _LIST_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Quoted stretches of a reply; whether one holds the buyer's words is decided per quote.
@@ -173,8 +202,10 @@ class CheckResult:
     """The checklist's judgement of one reply.
 
     ``passed`` is True when no violation has severity ``error`` or ``warn`` (``info`` is advice and
-    never blocks). ``fixed`` is the reply with every safe fix applied, or None when no fix applies;
-    ``fixes`` lists the fixes in it.
+    never blocks). ``fixed`` is the reply with every safe fix applied, offered only when that fixed
+    reply passes the checklist; otherwise it is None and the violations' messages say what to
+    rewrite. ``fixes`` lists the fixes in ``fixed``; ``unfixed`` names the rules whose safe fix was
+    withheld because the reply would still not pass (an apology in front of rude text).
     """
 
     reply: str
@@ -182,6 +213,7 @@ class CheckResult:
     violations: tuple[Violation, ...]
     fixed: str | None = None
     fixes: tuple[Fix, ...] = ()
+    unfixed: tuple[str, ...] = ()
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -194,6 +226,7 @@ class CheckResult:
             "violations": [v.to_dict() for v in self.violations],
             "fixed": self.fixed,
             "fixes": [f.to_dict() for f in self.fixes],
+            "unfixed": list(self.unfixed),
         }
 
 
@@ -217,31 +250,43 @@ class When:
 
     When the caller knows the scenario and the condition lists scenarios, the scenario decides
     (whoever detected it saw more than a few cue words). Otherwise the buyer message decides: it
-    must contain one of the ``message`` phrases (outside ``except``). With neither known,
-    ``unknown`` decides.
+    must contain one of the ``message`` phrases (outside ``except``); with ``recent`` the buyer's
+    other turns since the agent last wrote count too (and, when those carry no words of their own,
+    such as an order card or 是的, the buyer's turns before the agent's last reply). With neither
+    known, ``unknown`` decides.
     """
 
     scenarios: frozenset[str] = frozenset()
     message: re.Pattern | None = None
     except_: re.Pattern | None = None
     unknown: bool = False
+    recent: bool = False
     # finds the literal pieces one of which every ``message`` match contains (a prefilter)
     literals: dict[str, tuple[str, ...]] | None = field(default=None, compare=False)
 
-    def holds(self, scenario: str | None, message: str | None, memo: dict | None = None) -> bool:
+    def holds(
+        self,
+        scenario: str | None,
+        message: str | None,
+        memo: dict | None = None,
+        literal: bool | None = None,
+    ) -> bool:
         """Whether the condition holds; ``memo`` shares message searches between conditions
-        that use the same phrases (one check's cache)."""
+        that use the same phrases (one check's cache); ``literal`` is the prefilter's verdict on
+        ``message`` when the caller has it (None: look here)."""
         if self.scenarios and scenario is not None:
             return scenario in self.scenarios
         if self.message is not None and message is not None:
-            key = (id(self.message), id(self.except_))
+            key = (id(self.message), id(self.except_), self.recent)
             if memo is not None and key in memo:
                 return memo[key]
-            found = (
-                self.literals is None
-                or not _CASE_SPECIALS.isdisjoint(message)
-                or _has_literal(message if message.isascii() else message.lower(), self.literals)
-            ) and _search_outside(self.message, self.except_, message)
+            if literal is None:
+                literal = (
+                    self.literals is None
+                    or not CASE_SPECIALS.isdisjoint(message)
+                    or has_literal(message if message.isascii() else message.lower(), self.literals)
+                )
+            found = literal and _search_outside(self.message, self.except_, message)
             if memo is not None:
                 memo[key] = found
             return found
@@ -265,6 +310,8 @@ class Trigger:
     when: When | None = None
     # the characters a ``find`` match can start with (None: any); a reply without any of them is skipped
     first: frozenset[str] | None = None
+    # the characters a ``whole`` match can start with (None: any), checked on the reply's core
+    whole_first: frozenset[str] | None = None
     # literal pieces one of which every ``find`` match contains (None: unknown); a reply without
     # any of them is skipped
     literals: dict[str, tuple[str, ...]] | None = None
@@ -326,9 +373,21 @@ class RuleSet:
     rules: tuple[Rule, ...] = ()
     quote_cues: re.Pattern | None = None
     path: str = ""
+    # [context] empty: buyer turns made only of these carry no words of their own (order cards, ids)
+    context_empty: re.Pattern | None = None
+    # [boilerplate] phrases: stock formulas (请问还有其他可以帮到您的吗) that never count for `unless`
+    boilerplate: re.Pattern | None = None
+    # use the multi-pattern prefilter (one scan per text); False checks each trigger's literals
+    indexed: bool = field(default=True, compare=False)
 
     def __len__(self) -> int:
         return len(self.rules)
+
+    @functools.cached_property
+    def plan(self) -> _Plan:
+        """The triggers in evaluation order with the multi-pattern prefilter over their literals
+        (built on first use, once per rule set)."""
+        return _Plan.of(self)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -351,7 +410,7 @@ class RuleSet:
     def only(self, rule_ids: Iterable[str]) -> RuleSet:
         """A rule set with only these rules (unknown ids raise ``UnknownIdError``)."""
         wanted = [self.rule(r).id for r in rule_ids]
-        return RuleSet(tuple(r for r in self.rules if r.id in wanted), self.quote_cues, self.path)
+        return dataclasses.replace(self, rules=tuple(r for r in self.rules if r.id in wanted))
 
 
 def _search_outside(pattern: re.Pattern, except_: re.Pattern | None, text: str) -> bool:
@@ -394,26 +453,106 @@ def _turn_parts(turn: Any) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class _BuyerSide:
-    """The folded buyer message, buyer and agent history and scenario: the same for a reply and
-    for every fixed version of it, so folded once."""
+    """The folded buyer message, recent buyer turns, agent history and scenario: the same for a
+    reply and for every fixed version of it, so folded once."""
 
     message: str | None
     scenario: str | None
     agent_history: str | None
     buyer_text: str
+    # the message with the buyer's other recent turns (``when.recent``)
+    recent: str | None = None
 
     @classmethod
-    def of(cls, message: str | None, history: Sequence[Any], scenario: str | None) -> _BuyerSide:
+    def of(
+        cls, message: str | None, history: Sequence[Any], scenario: str | None, rules: RuleSet
+    ) -> _BuyerSide:
         folded_message = fold(message) if message else None
+        turns = [_turn_parts(turn) for turn in history or ()]
         buyer_turns: list[str] = []
         agent_turns: list[str] = []
-        for turn in history or ():
-            role, text = _turn_parts(turn)
+        for role, text in turns:
             (agent_turns if role == "agent" else buyer_turns).append(fold(text))
         agent_history = "\n".join(agent_turns) if agent_turns else None
         return cls(
-            folded_message, scenario or None, agent_history, "\n".join([folded_message or "", *buyer_turns])
+            folded_message,
+            scenario or None,
+            agent_history,
+            "\n".join([folded_message or "", *buyer_turns]),
+            _recent(folded_message, turns, rules.context_empty),
         )
+
+
+_RECENT_TURNS = 4  # at most this many earlier buyer turns join the message for ``when.recent``
+
+
+def _recent(message: str | None, turns: list[tuple[str, str]], empty: re.Pattern | None) -> str | None:
+    """The buyer's words the reply answers: the message and the buyer turns since the agent last
+    wrote; when none of those carries words of its own (order cards, ids, 是的, 你好 as listed in
+    ``[context] empty``), also the buyer's turns before the agent's last reply (a complaint, then
+    the order number the agent asked for, then the reply)."""
+    i = len(turns)
+    trailing: list[str] = []
+    while i > 0 and turns[i - 1][0] != "agent" and len(trailing) < _RECENT_TURNS:
+        i -= 1
+        trailing.insert(0, turns[i][1])
+    parts = [*trailing, message or ""]
+    if empty is not None and i > 0 and all(_is_empty(fold(p), empty) for p in parts):
+        while i > 0 and turns[i - 1][0] == "agent":
+            i -= 1
+        earlier: list[str] = []
+        while i > 0 and turns[i - 1][0] != "agent" and len(earlier) < _RECENT_TURNS:
+            i -= 1
+            earlier.insert(0, turns[i][1])
+        parts = [*earlier, *parts]
+    text = "\n".join(fold(p) for p in parts if p and p.strip())
+    return text or None
+
+
+def _is_empty(text: str, empty: re.Pattern) -> bool:
+    return not text.strip() or content_length(empty.sub("", text)) == 0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A rule set flattened for checking: every trigger with the position of its rule, in rule
+    order, and the multi-pattern prefilters over the literals of the triggers (reply side) and of
+    the ``when`` conditions (buyer side)."""
+
+    triggers: tuple[tuple[int, Trigger], ...]
+    # triggers the reply index cannot rule out (no literals known), as a bit mask
+    always: int
+    everything: int
+    reply_index: LiteralIndex | None
+    # bit of each indexed `when` condition, by id
+    whens: dict[int, int]
+    when_index: LiteralIndex | None
+
+    @classmethod
+    def of(cls, rules: RuleSet) -> _Plan:
+        triggers: list[tuple[int, Trigger]] = []
+        literals: dict[int, list[str]] = {}
+        always = 0
+        when_literals: dict[int, list[str]] = {}
+        whens: dict[int, int] = {}
+        for position, rule in enumerate(rules.rules):
+            for trigger in rule.triggers:
+                key = len(triggers)
+                triggers.append((position, trigger))
+                if trigger.literals is None:
+                    always |= 1 << key
+                else:
+                    literals[key] = [lit for group in trigger.literals.values() for lit in group]
+                when = trigger.when
+                if when is not None and when.literals is not None and id(when) not in whens:
+                    whens[id(when)] = len(whens)
+                    when_literals[whens[id(when)]] = [lit for g in when.literals.values() for lit in g]
+        everything = (1 << len(triggers)) - 1
+        reply_index = LiteralIndex.build(literals) if rules.indexed else None
+        when_index = LiteralIndex.build(when_literals) if rules.indexed else None
+        if reply_index is None:
+            always = everything
+        return cls(tuple(triggers), always, everything, reply_index, whens if when_index else {}, when_index)
 
 
 class _Context:
@@ -423,6 +562,7 @@ class _Context:
         "original",
         "text",
         "message",
+        "recent",
         "scenario",
         "agent_history",
         "chars",
@@ -430,26 +570,35 @@ class _Context:
         "memo",
         "lowered",
         "lowered_chars",
+        "plan",
+        "boilerplate",
         "_core",
         "_lengths",
+        "_unless_text",
+        "_hits",
     )
 
     def __init__(self, reply: str, buyer: _BuyerSide, rules: RuleSet):
         self.original = reply
         self.message = buyer.message
+        self.recent = buyer.recent
         self.scenario = buyer.scenario
         self.agent_history = buyer.agent_history
         self.text = _mask_buyer_quotes(fold(reply), buyer.buyer_text, rules.quote_cues)
         self.chars = frozenset(self.text)
         # letters that ignore-case regexes equate with ASCII ones (K ſ İ ı) defeat the literal prefilter
-        self.exact = self.chars.isdisjoint(_CASE_SPECIALS)
+        self.exact = self.chars.isdisjoint(CASE_SPECIALS)
         # results shared by several triggers (the same `when` phrases or `unless` list), by object id
         self.memo: dict = {}
         # the ignore-case patterns' literals are lower case; only non-ASCII letters still need it
         self.lowered = self.text if self.text.isascii() else self.text.lower()
         self.lowered_chars = self.chars if self.lowered is self.text else frozenset(self.lowered)
+        self.plan = rules.plan
+        self.boilerplate = rules.boilerplate
         self._core: str | None = None
         self._lengths: dict[str, int | None] = {}
+        self._unless_text: str | None = None
+        self._hits: dict[bool, int] = {}
 
     @property
     def core(self) -> str:
@@ -457,6 +606,41 @@ class _Context:
         if self._core is None:
             self._core = _NON_ALNUM.sub("", self.text)
         return self._core
+
+    @property
+    def unless_text(self) -> str:
+        """The reply with the boilerplate formulas blanked out (what ``unless`` looks at)."""
+        if self._unless_text is None:
+            self._unless_text = self.text
+            if self.boilerplate is not None:
+                self._unless_text = self.boilerplate.sub(lambda m: _MASK * len(m.group()), self.text)
+        return self._unless_text
+
+    def candidates(self) -> int:
+        """The triggers worth evaluating, as a bit mask: those without literals and those whose
+        literals occur in the reply (one scan of the multi-pattern index)."""
+        plan = self.plan
+        if plan.reply_index is None or not self.exact:
+            return plan.everything
+        return plan.always | plan.reply_index.hits(self.lowered)
+
+    def when_holds(self, when: When) -> bool:
+        """``when`` for this reply's buyer side, with the buyer-side index as its prefilter."""
+        message = self.recent if when.recent else self.message
+        literal = None
+        bit = self.plan.whens.get(id(when))
+        if (
+            bit is not None
+            and message is not None
+            and not (when.scenarios and self.scenario is not None)
+            and CASE_SPECIALS.isdisjoint(message)
+        ):
+            hits = self._hits.get(when.recent)
+            if hits is None:
+                lowered = message if message.isascii() else message.lower()
+                hits = self._hits[when.recent] = self.plan.when_index.hits(lowered)
+            literal = bool(hits >> bit & 1)
+        return when.holds(self.scenario, message, self.memo, literal)
 
     def length(self, key: str) -> int | None:
         """``reply_length``, ``message_length``, ``reply_chars`` or ``message_chars`` (None: no message)."""
@@ -490,21 +674,23 @@ def _alnum(text: str) -> str:
     return _NON_ALNUM.sub("", text)
 
 
-def _trigger_spans(trigger: Trigger, ctx: _Context) -> list[tuple[int, int]]:
-    """The spans where ``trigger`` fires on the reply (empty when it does not fire)."""
+def _trigger_spans(trigger: Trigger, ctx: _Context, indexed: bool) -> list[tuple[int, int]]:
+    """The spans where ``trigger`` fires on the reply (empty when it does not fire); ``indexed``:
+    the multi-pattern prefilter has already ruled on this trigger's literals."""
     if trigger.first is not None and ctx.chars.isdisjoint(trigger.first):
         return []
     if (
-        trigger.literals is not None
+        not indexed
+        and trigger.literals is not None
         and ctx.exact
-        and not _has_literal(ctx.lowered, trigger.literals, ctx.lowered_chars)
+        and not has_literal(ctx.lowered, trigger.literals, ctx.lowered_chars)
     ):
         return []
     when = trigger.when
     if when is not None:
         holds = ctx.memo.get(id(when))
         if holds is None:
-            holds = ctx.memo[id(when)] = when.holds(ctx.scenario, ctx.message, ctx.memo)
+            holds = ctx.memo[id(when)] = ctx.when_holds(when)
         if not holds:
             return []
     for key, bound in trigger.lengths:
@@ -513,7 +699,10 @@ def _trigger_spans(trigger: Trigger, ctx: _Context) -> list[tuple[int, int]]:
             return []
     text = ctx.text
     if trigger.whole is not None:
-        if not trigger.whole.fullmatch(ctx.core):
+        core = ctx.core
+        if not core or (trigger.whole_first is not None and core[0] not in trigger.whole_first):
+            return []
+        if not trigger.whole.fullmatch(core):
             return []
         spans = [(0, len(text))]
     elif trigger.find is not None:
@@ -530,7 +719,7 @@ def _trigger_spans(trigger: Trigger, ctx: _Context) -> list[tuple[int, int]]:
     if trigger.unless is not None:
         found = ctx.memo.get(id(trigger.unless))
         if found is None:
-            found = ctx.memo[id(trigger.unless)] = trigger.unless.search(text) is not None
+            found = ctx.memo[id(trigger.unless)] = trigger.unless.search(ctx.unless_text) is not None
         if found:
             return []
     if (
@@ -542,20 +731,43 @@ def _trigger_spans(trigger: Trigger, ctx: _Context) -> list[tuple[int, int]]:
     return spans
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of one rule, sorted, with overlapping ones joined: one refusal is one violation even
+    when two of the rule's triggers matched parts of it."""
+    spans.sort()
+    out = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = out[-1]
+        if start < last_end or (start, end) == (last_start, last_end):
+            out[-1] = (last_start, max(last_end, end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def _evaluate(ctx: _Context, rules: RuleSet) -> list[Violation]:
+    plan = ctx.plan
+    indexed = plan.reply_index is not None and ctx.exact
+    mask = ctx.candidates()
+    by_rule: dict[int, list[tuple[int, int]]] = {}
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        position, trigger = plan.triggers[low.bit_length() - 1]
+        spans = _trigger_spans(trigger, ctx, indexed)
+        if spans:
+            by_rule.setdefault(position, []).extend(spans)
+    if not by_rule:
+        return []
     found: list[tuple[int, int, Violation]] = []
     original = ctx.original
-    for order, rule in enumerate(rules.rules):
-        seen: set[tuple[int, int]] = set()
-        for trigger in rule.triggers:
-            for start, end in _trigger_spans(trigger, ctx):
-                if (start, end) in seen:
-                    continue
-                seen.add((start, end))
-                violation = Violation(
-                    rule.id, rule.severity, start, end, original[start:end], rule.message, rule.guidance
-                )
-                found.append((start, order, violation))
+    for position, spans in by_rule.items():
+        rule = rules.rules[position]
+        for start, end in _merged(spans):
+            violation = Violation(
+                rule.id, rule.severity, start, end, original[start:end], rule.message, rule.guidance
+            )
+            found.append((start, position, violation))
     found.sort(key=lambda item: (item[0], item[1]))
     return [v for _, _, v in found]
 
@@ -576,7 +788,8 @@ def check(
         message: the buyer message it answers, when known (rules with buyer-side conditions use it).
         history: earlier turns, oldest first: ``Turn``/``ChatTurn`` records, ``{"role", "text"}``
             dicts, ``(role, text)`` pairs or plain strings (buyer turns). Buyer turns help recognise
-            quoted buyer words; agent turns satisfy ``unless_history`` (an apology made earlier).
+            quoted buyer words and complaints made just before (``when.recent``); agent turns
+            satisfy ``unless_history`` (an apology made earlier).
         rules: the compiled rules (``corpus.rules`` or ``load_checklist(path)``).
         scenario: the buyer's scenario id when the caller already knows it (``suggest`` does);
             it then decides every ``when`` that lists scenarios, instead of the message's cues.
@@ -592,12 +805,12 @@ def check(
         raise InputError(f"the reply must be text, not {type(reply).__name__}")
     if message is not None and not isinstance(message, str):
         message = str(message)
-    buyer = _BuyerSide.of(message, list(history or ()), scenario)
+    buyer = _BuyerSide.of(message, list(history or ()), scenario, rules)
     ctx = _Context(reply, buyer, rules)
     violations = _evaluate(ctx, rules)
-    fixed, fixes = _fix(reply, buyer, ctx.text, rules, violations) if fix else (None, [])
+    fixed, fixes, unfixed = _fix(reply, buyer, ctx.text, rules, violations) if fix else (None, [], [])
     passed = not any(v.severity in BLOCKING for v in violations)
-    return CheckResult(reply, passed, tuple(violations), fixed, tuple(fixes))
+    return CheckResult(reply, passed, tuple(violations), fixed, tuple(fixes), tuple(unfixed))
 
 
 def _edits_for(rule: Rule, violations: list[Violation], reply: str, ctx_text: str) -> list[Fix]:
@@ -640,217 +853,39 @@ def _overlap(edits: Sequence[Fix]) -> bool:
 
 def _fix(
     reply: str, buyer: _BuyerSide, masked: str, rules: RuleSet, violations: list[Violation]
-) -> tuple[str | None, list[Fix]]:
+) -> tuple[str | None, list[Fix], list[str]]:
     """Apply the safe fixes one rule at a time, keeping a rule's fixes only when the result no
     longer breaks that rule (nor any rule fixed before it) and breaks no rule the reply did not
-    break already. So a fix can never introduce a violation."""
+    break already. So a fix can never introduce a violation. The fixed reply is offered only when
+    it passes; otherwise ``(None, [], rules whose fix was withheld)``: an apology in front of rude
+    text, or 您 in a reply that stays rude, is no fix, the reply needs rewriting."""
     broken = {v.rule for v in violations}
     fixable = [r for r in rules.rules if r.fix is not None and r.id in broken]
     if not fixable:
-        return None, []
+        return None, [], []
     # whole-reply fixes first: when one holds, the other edits are moot
     fixable.sort(key=lambda r: r.fix.kind != "reply")
     accepted: list[Fix] = []
     done: set[str] = set()
+    after: list[Violation] = violations
     for rule in fixable:
         edits = _edits_for(rule, violations, reply, masked)
         trial = accepted + edits
         if not edits or _overlap(trial):
             continue
         candidate = _apply(reply, trial)
-        after = {v.rule for v in _evaluate(_Context(candidate, buyer, rules), rules)}
-        if rule.id in after or after & done or not after <= broken:
+        found = _evaluate(_Context(candidate, buyer, rules), rules)
+        rules_after = {v.rule for v in found}
+        if rule.id in rules_after or rules_after & done or not rules_after <= broken:
             continue
         accepted = trial
         done.add(rule.id)
+        after = found
     if not accepted:
-        return None, []
-    return _apply(reply, accepted), sorted(accepted, key=lambda e: e.start)
-
-
-# ----------------------------------------------------------------------------- prefilter
-
-
-def first_chars(pattern: re.Pattern) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can start with, read from its syntax tree; None when
-    that cannot be known exactly (a class like \\w, ``.``, a negated set, or an empty match)."""
-    from re import _constants as sre  # the stdlib's own regex syntax tree (CPython ≥ 3.11)
-    from re import _parser
-
-    try:
-        tree = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - an unknown construct only turns the prefilter off
-        return None
-
-    def seq(items) -> tuple[set[str] | None, bool]:
-        out: set[str] = set()
-        for op, av in items:
-            first, nullable = item(op, av)
-            if first is None:
-                return None, False
-            out |= first
-            if not nullable:
-                return out, False
-        return out, True
-
-    def item(op, av) -> tuple[set[str] | None, bool]:
-        if op is sre.LITERAL:
-            return {chr(av)}, False
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-            return set(), True
-        if op is sre.IN:
-            chars: set[str] = set()
-            for kind, value in av:
-                if kind is sre.LITERAL:
-                    chars.add(chr(value))
-                elif kind is sre.RANGE and value[1] - value[0] <= 512:
-                    chars.update(chr(c) for c in range(value[0], value[1] + 1))
-                else:
-                    return None, False
-            return chars, False
-        if op is sre.BRANCH:
-            out: set[str] = set()
-            nullable = False
-            for branch in av[1]:
-                first, empty = seq(branch)
-                if first is None:
-                    return None, False
-                out |= first
-                nullable = nullable or empty
-            return out, nullable
-        if op is sre.SUBPATTERN:
-            return seq(av[-1])
-        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)):
-            first, empty = seq(av[2])
-            return first, empty or av[0] == 0
-        if op is getattr(sre, "ATOMIC_GROUP", None):
-            return seq(av)
-        return None, False
-
-    first, nullable = seq(tree)
-    if first is None or nullable or not first:
-        return None
-    if pattern.flags & re.IGNORECASE:
-        extra = {"k": "\u212a", "s": "\u017f"}  # case variants that Unicode ignore-case also matches
-        first |= {c.lower() for c in first} | {c.upper() for c in first}
-        first |= {extra[c] for c in list(first) if c in extra}
-    return frozenset(first)
-
-
-_CASE_SPECIALS = frozenset("\u212a\u017f\u0130\u0131")
-
-
-def _by_first(literals: tuple[str, ...] | None) -> dict[str, tuple[str, ...]] | None:
-    if not literals:
-        return None
-    index: dict[str, list[str]] = {}
-    for literal in literals:
-        index.setdefault(literal[0], []).append(literal)
-    return {first: tuple(group) for first, group in index.items()}
-
-
-def _has_literal(
-    text: str, literals: dict[str, tuple[str, ...]], chars: frozenset[str] | None = None
-) -> bool:
-    """Whether ``text`` (lower-cased like the ignore-case patterns) holds one of ``literals``;
-    ``chars`` is the set of its characters, when the caller has it."""
-    for first in (chars if chars is not None else frozenset(text)).intersection(literals):
-        for literal in literals[first]:
-            if literal in text:
-                return True
-    return False
-
-
-def required_literals(pattern: re.Pattern, limit: int = 64) -> tuple[str, ...] | None:
-    """Literal strings one of which every match of ``pattern`` contains, read from its syntax tree
-    (the idea of RE2's prefilter). Parts that match one of a few exact strings are multiplied out
-    (``(转|打)(钱|款)`` → 转钱, 转款, 打钱, 打款, at most ``limit`` of them); a concatenation keeps
-    its most selective part, an alternation the union of its branches. None when some match
-    needs no literal at all."""
-    from re import _constants as sre
-    from re import _parser
-
-    try:
-        tree = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - an unknown construct only turns the prefilter off
-        return None
-    repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
-    Info = tuple[set[str] | None, set[str] | None]  # (exact strings, or literals every match contains)
-
-    def best(candidates: list[set[str]]) -> set[str] | None:
-        usable = [c for c in candidates if c and "" not in c]
-        return max(usable, key=lambda c: (min(map(len, c)), -len(c))) if usable else None
-
-    def seq(items) -> Info:
-        acc: set[str] = {""}
-        exact = True
-        candidates: list[set[str]] = []
-        for op, av in items:
-            ex, match = item(op, av)
-            if ex is not None and len(acc) * len(ex) <= limit:
-                acc = {a + b for a in acc for b in ex}
-                continue
-            exact = False
-            candidates.append(acc)
-            if ex is not None and len(ex) <= limit:
-                acc = ex  # too many combinations: start a new exact run here
-            else:
-                candidates.append(ex if ex is not None else match or set())
-                acc = {""}
-        if exact:
-            return acc, None
-        candidates.append(acc)
-        return None, best(candidates)
-
-    def item(op, av) -> Info:
-        if op is sre.LITERAL:
-            return {chr(av)}, None
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-            return {""}, None  # zero-width
-        if op is sre.IN:
-            if all(kind is sre.LITERAL for kind, _ in av) and len(av) <= 16:
-                return {chr(value) for _, value in av}, None
-            return None, None
-        if op is sre.BRANCH:
-            branches = [seq(b) for b in av[1]]
-            if all(ex is not None for ex, _ in branches):
-                union = set().union(*(ex for ex, _ in branches))
-                if len(union) <= limit:
-                    return union, None
-                return None, (None if "" in union else union)
-            needed: set[str] = set()
-            for ex, match in branches:
-                part = ex if ex is not None else match
-                if not part or "" in part:
-                    return None, None
-                needed |= part
-            return None, needed
-        if op is sre.SUBPATTERN:
-            return seq(av[-1])
-        if op is getattr(sre, "ATOMIC_GROUP", None):
-            return seq(av)
-        if op in repeats:
-            low, high, inner = av
-            ex, match = seq(inner)
-            if ex is not None and high == 1:
-                return (ex | {""}) if low == 0 else ex, None
-            if low == 0:
-                return None, None
-            part = ex if ex is not None else match
-            return None, (part if part and "" not in part else None)
-        return None, None
-
-    ex, match = seq(tree)
-    found = ex if ex is not None else match
-    if not found or "" in found:
-        return None
-    if pattern.flags & re.IGNORECASE:
-        if any(len(a) != len(a.lower()) for a in found):
-            return None
-        found = {a.lower() for a in found}
-    # a literal that contains another is redundant; shortest first rejects fastest
-    ordered = sorted(found, key=lambda a: (len(a), a))
-    return tuple(lit for i, lit in enumerate(ordered) if not any(other in lit for other in ordered[:i]))
+        return None, [], []
+    if any(v.severity in BLOCKING for v in after):
+        return None, [], sorted(done, key=[r.id for r in rules.rules].index)
+    return _apply(reply, accepted), sorted(accepted, key=lambda e: e.start), []
 
 
 # ----------------------------------------------------------------------------- loading
@@ -1062,9 +1097,13 @@ class _Loader:
         if not scenarios and message is None:
             self.problem(line, f"{what}: when needs a scenario list or message phrases")
             return None
+        recent = value.get("recent", False)
+        if not isinstance(recent, bool):
+            self.problem(line, f"{what}: when.recent must be true or false")
+            recent = False
         except_ = self.compile(value.get("except"), line, f"{what} when.except", overlapping=True)
         literals = required_literals(message) if message is not None else None
-        when = When(frozenset(scenarios), message, except_, unknown, _by_first(literals))
+        when = When(frozenset(scenarios), message, except_, unknown, recent, by_first(literals))
         return self.whens.setdefault(when, when)
 
     def trigger(self, table: dict, index: int, what: str, trigger: int | None) -> Trigger | None:
@@ -1094,7 +1133,8 @@ class _Loader:
             message_chars=self.length(table.get("message_chars"), index, "message_chars", what, trigger),
             when=self.when(table.get("when"), index, what, trigger),
             first=first_chars(find) if find is not None else None,
-            literals=_by_first(required_literals(find)) if find is not None else None,
+            whole_first=first_chars(whole) if whole is not None else None,
+            literals=by_first(required_literals(find)) if find is not None else None,
         )
         keys = ("message_length", "message_chars", "reply_length", "reply_chars")
         result = dataclasses.replace(
@@ -1286,6 +1326,8 @@ class _Loader:
             cues = self.compile(quotes.get("cues"), self.where.key(None, "cues"), "[quotes] cues")
             if cues is not None:
                 quote_cues = re.compile(rf"(?:{cues.pattern})[的了过是]?[:：,，\s]*$", re.IGNORECASE)
+        context_empty = self.section("context", CONTEXT_KEYS, "empty")
+        boilerplate = self.section("boilerplate", BOILERPLATE_KEYS, "phrases")
         raw_rules = self.data.get("rule", [])
         if not isinstance(raw_rules, list):
             self.problem(self.where.key(None, "rule"), "rules must be written as [[rule]] tables")
@@ -1294,9 +1336,19 @@ class _Loader:
             self.problem(None, "no [[rule]] defined")
         seen: dict[str, int] = {}
         rules = [r for i, table in enumerate(raw_rules) if (r := self.rule(table, i, seen)) is not None]
-        ruleset = RuleSet(tuple(rules), quote_cues, self.path)
+        ruleset = RuleSet(tuple(rules), quote_cues, self.path, context_empty, boilerplate)
         self.check_examples(ruleset)
         return ruleset
+
+    def section(self, name: str, keys: Sequence[str], key: str) -> re.Pattern | None:
+        """The phrase list ``key`` of the top-level table ``name`` (``[context]``, ``[boilerplate]``),
+        compiled; None when the table is absent."""
+        table = self.data.get(name, {})
+        if not isinstance(table, dict):
+            self.problem(self.where.key(None, name), f"[{name}] must be a table")
+            return None
+        self.unknown_keys(table, keys, None, f"[{name}]")
+        return self.compile(table.get(key), self.where.key(None, key), f"[{name}] {key}")
 
     def check_examples(self, ruleset: RuleSet) -> None:
         """Every rule's ``fires`` examples must fire it, its ``passes`` examples must not."""
@@ -1394,6 +1446,9 @@ def load_checklist(path: str | Path, guidance_ids: set[str] | None = None) -> Ru
 
 
 # ----------------------------------------------------------------------------- rendering
+
+# shown when a safe fix exists but the fixed reply would still not pass
+REWRITE_NOTE = "只做安全修正仍不合格，请按上面的提示改写 rewrite the reply as the messages above say"
 
 _SEVERITY_RANK = {"info": 1, "warn": 2, "error": 3}
 _HTML_COLOURS = {"error": "#ffcdd2", "warn": "#ffe0b2", "info": "#bbdefb"}
@@ -1508,6 +1563,8 @@ def render_rich(result: CheckResult, guidance_titles: dict[str, str] | None = No
         parts.append(Text(f"   指引 guidance: {v.guidance}{title}", style="dim"))
     if result.fixed is not None:
         parts.append(Text(f"建议改为 fixed: {result.fixed}", style="green"))
+    elif result.unfixed:
+        parts.append(Text(f"无一键修正 no safe fix: {REWRITE_NOTE}", style="yellow"))
     verdict = "✓ 通过 passed" if result.passed else "✗ 未通过 not passed"
     count = f" ({len(result.violations)} 处 violations)" if result.violations else ""
     parts.append(Text(verdict + count, style="bold green" if result.passed else "bold red"))

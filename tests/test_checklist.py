@@ -600,7 +600,9 @@ def test_render_text_and_rich(rules):
     text = console.export_text()
     assert "1. 警告 warn pronoun.ni 「你」 0–1" in text
     assert "指引 guidance: etiquette-wording 措辞" in text
-    assert "建议改为 fixed: 您好，这款全网最好" in text
+    # 你→您 alone would leave 全网最好: no one-click fix, the agent is told to rewrite (issue 14)
+    assert "建议改为 fixed" not in text
+    assert "无一键修正 no safe fix: 只做安全修正仍不合格" in text
     assert "✗ 未通过 not passed (2 处 violations)" in text
 
 
