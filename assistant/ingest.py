@@ -297,7 +297,7 @@ def ingest_file(
         characters = _clean_characters(text, patterns)
         lines.append((number, characters, _remove_inline(characters, patterns)))
     # furniture is judged before inline removals, while a web address still shows in its line
-    kept, skipped = drop_furniture(lines, patterns)
+    kept, skipped = drop_furniture(lines, patterns, document.dropped)
     links = [dataclasses.replace(s, text=clean_line(s.text, patterns)) for s in document.dropped]
     skipped = sorted([*links, *skipped], key=lambda s: s.line)
     if not any(text.strip() for _, text in document.lines) and not document.dropped:

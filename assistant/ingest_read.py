@@ -110,6 +110,7 @@ class _Line:
     link_words: int = 0  # of those, inside a link
     bold_words: int = 0  # of those, emphasised
     prefix: str = ""  # "## " for a heading, "- " for a list item
+    furniture: str = ""  # why the markup shows it is furniture, if it does
 
 
 def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
@@ -135,7 +136,9 @@ def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
     skipped: list[SkippedLine] = []
     for i, line in enumerate(lines):
         text = line.prefix + line.text
-        if i in dropped:
+        if line.furniture:
+            skipped.append(SkippedLine(line.number, text, line.furniture))
+        elif i in dropped:
             skipped.append(SkippedLine(line.number, text, LINKS))
         elif not line.prefix and line.words and line.bold_words >= line.words:
             kept.append((line.number, f"**{line.text}**"))
@@ -156,7 +159,12 @@ _MD_BOLD = re.compile(r"^(?:__|\*\*)(.+?)(?:__|\*\*)\s*$")
 
 def _read_markdown(text: str, patterns: IngestPatterns) -> SourceDocument:
     lines: list[_Line] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    rows = text.split("\n")
+    front = _front_matter(rows)
+    for number, raw in enumerate(rows, start=1):
+        if number <= front:  # a blog's front matter: title:, date:, tags:
+            lines.append(_Line(number, raw, furniture="furniture: front matter"))
+            continue
         raw = re.sub(r"^\s*>\s?", "", raw)  # a quoted line reads as its text
         link_words = sum(_words(m.group(1)) for m in _MD_LINK.finditer(raw) if not m.group(0).startswith("!"))
         plain = _MD_LINK.sub(lambda m: "" if m.group(0).startswith("!") else m.group(1), raw)
@@ -167,6 +175,14 @@ def _read_markdown(text: str, patterns: IngestPatterns) -> SourceDocument:
         line.bold_words = line.words if bold else 0
         lines.append(line)
     return _render(lines, patterns)
+
+
+def _front_matter(rows: list[str]) -> int:
+    """The number of lines of a YAML front matter block (``---`` … ``---`` at the very top), or 0."""
+    if not rows or rows[0].strip() != "---":
+        return 0
+    end = next((i for i in range(1, min(len(rows), 40)) if rows[i].strip() in ("---", "...")), None)
+    return end + 1 if end is not None else 0
 
 
 # ----------------------------------------------------------------------------- HTML

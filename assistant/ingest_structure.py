@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .corpus import GuidanceSection
@@ -116,8 +117,12 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
     Returns:
         ``navigation`` or ``metadata``; None for a line that is not furniture there.
     """
-    if _CLAUSE.search(text) or len(text) > int(f.number("line_max_chars", 80)) or re.search(r"\d", text):
+    if _CLAUSE.search(text) or len(text) > int(f.number("line_max_chars", 80)):
         return None
+    if len(f.field.findall(text)) >= 2:
+        return "metadata"  # 作者：阿杰 分类：客服技巧 / 上一篇：… 下一篇：… / 地址：… 电话：…
+    if re.search(r"\d", text):
+        return None  # (a table row of sizes or prices)
     segment_max = int(f.number("segment_max_chars", 8))
     nav_min = int(f.number("nav_min_segments", 3))
     body = _strip_label(text)
@@ -127,8 +132,6 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
         return "navigation"  # 标签：售后 沟通 礼仪 / 分享到：微信 微博 QQ空间
     if body == text and _short_segments(text, f.loose_separator, segment_max, nav_min + 1):
         return "navigation"  # 回复 引用 举报 TOP
-    if len(f.field.findall(text)) >= 2:
-        return "metadata"  # 作者：阿杰 分类：客服技巧 / 上一篇：… 下一篇：…
     if re.fullmatch(r"[（(]\s*\w{1,5}\s*[）)]", text):
         return "end mark"  # （本文完）
     return None
@@ -139,14 +142,30 @@ def _is_heading_shaped(text: str, limit: int) -> bool:
     return 0 < _words(bare) <= limit and not _CLAUSE.search(bare)
 
 
+# furniture that opens a page's footer: what follows it, short and without a clause, is footer too
+_FOOTER_OPENERS = {
+    "boilerplate",
+    "links",
+    "footer",
+    "address",
+    "navigation",
+    "metadata",
+    "print/close",
+    "related",
+}
+
+
 def drop_furniture(
-    lines: list[tuple[int, str, str]], patterns: IngestPatterns | None = None
+    lines: list[tuple[int, str, str]],
+    patterns: IngestPatterns | None = None,
+    dropped: Iterable[SkippedLine] = (),
 ) -> tuple[list[tuple[int, str]], list[SkippedLine]]:
     """Drop page furniture, decoration and repeated lines.
 
     Args:
         lines: ``(line number, text before inline removals, cleaned text)``.
         patterns: the ingest patterns (default: the shipped file).
+        dropped: lines the reader already dropped (link lines), which can open the page's footer.
 
     Returns:
         ``(kept (line number, cleaned text), skipped lines with their reason)``.
@@ -226,6 +245,19 @@ def drop_furniture(
                 shape = edge_furniture_shape(text, f)
                 if shape is not None:
                     drop[k] = shape
+        # the footer: after the last prose, from the first furniture on, short lines are footer too
+        # (地址：… 电话：…, 技术支持：…, a comment box's 网友评论 / 暂无评论)
+        last = kept[prose[-1]][0]
+        openers = [s.line for s in [*dropped, *skipped] if s.reason.split(": ")[-1] in _FOOTER_OPENERS]
+        openers += [kept[k][0] for k, reason in drop.items() if reason in _FOOTER_OPENERS]
+        start = min((n for n in openers if n > last), default=None)
+        line_max = int(f.number("line_max_chars", 80))
+        footer = [
+            k
+            for k, (number, _, text) in enumerate(kept)
+            if start is not None and number > start and len(text) <= line_max and not _CLAUSE.search(text)
+        ]
+        drop.update((k, "footer") for k in footer if k not in drop)
     out: list[tuple[int, str]] = []
     previous = None
     for k, (number, _, text) in enumerate(kept):

@@ -610,3 +610,25 @@ def test_a_gb2312_page_is_decoded_by_its_declared_charset(tmp_path):
     assert [(s.title, s.text) for s in result.sections] == [
         ("道别", "无论是否成交，都要热情道别，欢迎再来。")
     ]
+
+
+def test_the_footer_starts_at_the_first_furniture_after_the_last_prose():
+    prose = "退款审核通过后一到三个工作日原路退回，请买家留意账户。"
+    lines = [
+        prose,
+        "— 3 —",
+        "多练习 多复盘",
+        prose,
+        "【打印】【关闭】",
+        "地址：杭州市某某路88号",
+        "技术支持：某某网络",
+    ]
+    kept, skipped = drop_furniture(_numbered(lines))
+    # a page number is no footer: the short line after it stays; after the print/close links all goes
+    assert [n for n, _ in kept] == [1, 3, 4]
+    assert [(s.line, s.reason) for s in skipped] == [
+        (2, "furniture: page number"),
+        (5, "furniture: print/close"),
+        (6, "furniture: footer"),
+        (7, "furniture: footer"),
+    ]
