@@ -325,7 +325,7 @@ class Adapter:
             ``(reply, violations, fixes, fill_ins, changes)``, or None when the reply cannot be
             shown for this conversation (another category, a contradiction) with the reason.
         """
-        grounded = self.grounder.ground(template, state)
+        grounded = self.grounder.ground(template, state, scenario=scenario)
         if not grounded.ok:
             return None, grounded.rejected
         reply = grounded.reply

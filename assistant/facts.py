@@ -223,7 +223,11 @@ _ASKED_AFTER = re.compile(r"^(吗|么|没|嘛|不)")
 # words ending in 色 that are not colours
 _NOT_COLOURS = ("颜色", "特色", "出色", "角色", "脸色", "成色", "货色", "本色", "掉色", "褪色", "退色", "变色",
     "串色", "染色", "肤色", "杂色", "配色", "同色", "单色", "多色", "纯色", "什么色", "啥色", "的色", "个色",
-    "景色", "气色", "音色", "夜色", "声色", "逊色", "失色", "润色", "物色", "好色", "血色", "神色", "款色", "花色")
+    "景色", "气色", "音色", "夜色", "声色", "逊色", "失色", "润色", "物色", "好色", "血色", "神色", "款色", "花色",
+    "试色", "浅色", "深色", "亮色", "暗色", "底色", "原色", "撞色", "显色", "上色", "发色", "唇色",
+    "浮色", "固色", "无色", "有色", "彩色", "黑白色", "同款色", "正色", "偏色")
+# characters that stand before a colour word without being part of it
+_COLOUR_LEAD = set("的是搭和或跟与配选挑要拿买换发个这那件双条款也都")
 
 _WIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
@@ -461,11 +465,6 @@ class FactExtractor:
         # a bare 3-digit height before a weight: 我165 110斤
         for match in re.finditer(r"(?<![\d.])(1[4-9]\d)(?=\s*[,，/ ]?\s*\d{2,3}\s*(?:斤|kg|KG|公斤))", source):
             add("height", match.start(), match.end(), match.group(1))
-        # any other 「X色」 names a colour (燕麦色, 雾霾蓝色) unless it is a word such as 颜色 or 掉色
-        for match in re.finditer(r"[\u4e00-\u9fff]{1,2}色(?![差号系调泽彩])", source):
-            word = match.group(0)
-            if not any(word.endswith(stop) for stop in _NOT_COLOURS):
-                add("colour", match.start(), match.end(), word)
         for kind, pattern in (
             ("courier", self._courier_pattern),
             ("colour", self._colour_pattern),
@@ -477,6 +476,14 @@ class FactExtractor:
                 if kind == "courier":
                     value = _courier_name(value)
                 add(kind, match.start(), match.end(), value)
+        # any other 「X色」 names a colour (燕麦色, 雾霾蓝色) unless it is a word such as 颜色 or 掉色
+        for match in re.finditer(r"[\u4e00-\u9fff]{1,2}色(?![差号系调泽彩])", source):
+            start = match.start()
+            while start < match.end() - 2 and source[start] in _COLOUR_LEAD:
+                start += 1  # 搭浅色 → 浅色
+            word = source[start : match.end()]
+            if not any(word.endswith(stop) for stop in _NOT_COLOURS):
+                add("colour", start, match.end(), word)
         for status, patterns in self.vocabulary.stock:
             for pattern in patterns:
                 for match in pattern.finditer(source):

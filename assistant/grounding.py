@@ -115,9 +115,11 @@ class Grounder:
 
     # ------------------------------------------------------------------ filling
 
-    def slot_value(self, slot: str, state: ConversationState) -> str | None:
+    def slot_value(self, slot: str, state: ConversationState, scenario: str = "") -> str | None:
         """A conversation slot's value from this conversation (or the buyer's catalog item)."""
         product = self.extractor.product(state.item.product_id) if state.item else None
+        if slot == "product" and scenario == "recommendation":
+            return None  # the item the agent recommends is the agent's choice, not the buyer's item
         if slot == "product":
             return state.item.text if state.item else NEUTRAL_ITEM
         if slot == "price" and product is not None:
@@ -130,7 +132,7 @@ class Grounder:
                 return stated.fact.text
         return None
 
-    def fill(self, template: str, state: ConversationState) -> tuple[str, list[str], list[Change]]:
+    def fill(self, template: str, state: ConversationState, scenario: str = "") -> tuple[str, list[str], list[Change]]:
         """Replace every ``{slot}``: shop slots from the profile, conversation slots from this
         conversation, else a visible fill-in. Returns the text, the fill-ins and the changes."""
         fill_ins: list[str] = []
@@ -139,7 +141,7 @@ class Grounder:
         def replace(match: re.Match) -> str:
             slot = match.group(1)
             if slot in self.shop.conversation_slots:
-                value = self.slot_value(slot, state)
+                value = self.slot_value(slot, state, scenario)
                 if value is None:
                     label = self.shop.conversation_slots[slot]
                     fill_ins.append(label)
@@ -162,10 +164,12 @@ class Grounder:
 
     # ------------------------------------------------------------------ grounding
 
-    def ground(self, template: str, state: ConversationState, allowed: FactSet | None = None) -> GroundedReply:
+    def ground(
+        self, template: str, state: ConversationState, allowed: FactSet | None = None, scenario: str = ""
+    ) -> GroundedReply:
         """Fill ``template`` and make every fact in it grounded, or reject it."""
         allowed = allowed if allowed is not None else self.allowed(state)
-        reply, fill_ins, changes = self.fill(template, state)
+        reply, fill_ins, changes = self.fill(template, state, scenario)
         reply, item_changes = self._retarget_items(reply, state)
         changes.extend(item_changes)
         facts = self.extractor.extract(reply)

@@ -1,0 +1,307 @@
+"""Grounded suggestions: the fact layer, the conversation state, grounding of templates, on-intent
+ranking, abstention and escalation (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.conversation import conversation_state
+from assistant.corpus import Turn, load_corpus
+from assistant.facts import FactExtractor, chinese_number, load_vocabulary
+from assistant.grounding import Grounder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(ROOT / "corpus")
+
+
+@pytest.fixture(scope="module")
+def extractor(corpus):
+    return FactExtractor(corpus.facts, corpus.catalog)
+
+
+@pytest.fixture(scope="module")
+def grounder(corpus, extractor):
+    return Grounder(corpus.shop, corpus.catalog, extractor)
+
+
+def turns(*lines: str) -> list[Turn]:
+    return [Turn("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
+
+
+# ----------------------------------------------------------------------------- facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我160 50kg穿什么码", {("height", "160"), ("weight", "100斤")}),
+        ("一米六五 一百斤", {("height", "165"), ("weight", "100斤")}),
+        ("身高1.72m 体重140斤 平时穿XL", {("height", "172"), ("weight", "140斤"), ("size", "XL")}),
+        ("满199减20，领5元无门槛券", {("promotion", "满199减20"), ("coupon", "5元券")}),
+        ("下午4点前付款当天发中通，2到4天到", {("time", "16:00"), ("courier", "中通"), ("duration", "2-4天")}),
+        ("12月3号前能到吗", {("date", "12月3号")}),
+        ("28cm的锅 4.5L的电饭煲 500g", {("spec", "28cm"), ("spec", "4.5L"), ("spec", "500g")}),
+        ("脚长24.5cm穿多大", {("foot_length", "24.5")}),
+        ("95折 两件 ¥59", {("discount", "9.5折"), ("quantity", "2件"), ("money", "59")}),
+        ("送您一双袜子", {("gift", "袜子")}),
+        ("要湖水色的 京东快递能发吗", {("colour", "湖水色"), ("courier", "京东")}),
+    ],
+)
+def test_facts_are_typed_and_normalised(extractor, text, expected):
+    found = {(f.kind, f.value) for f in extractor.extract(text)}
+    assert expected <= found
+    for fact in extractor.extract(text):
+        assert text[fact.start : fact.end] == fact.text  # spans point into the original text
+
+
+@pytest.mark.parametrize("text", ["第一时间帮您处理", "麻烦您稍等一下", "颜色有点掉色吗", "您看一下详情页"])
+def test_ordinary_words_are_not_facts(extractor, text):
+    assert [f for f in extractor.extract(text) if f.kind != "order_event"] == []
+
+
+def test_chinese_numbers():
+    assert chinese_number("一百二") == 120
+    assert chinese_number("十二") == 12
+    assert chinese_number("两") == 2
+    assert chinese_number("abc") is None
+
+
+def test_item_in_the_buyers_words_is_not_swapped_for_a_catalog_product(extractor):
+    item = extractor.item("这个牛仔外套有黑色吗")
+    assert item.text == "牛仔外套" and item.product_id is None and item.category == "apparel"
+    pan = extractor.item("28cm的不粘锅能用电磁炉吗")
+    assert pan.category == "kitchen"
+    assert extractor.foreign_wording("这款面料很舒服，穿着不起球", "kitchen")
+    assert extractor.foreign_wording("这款面料很舒服", "apparel") == []
+
+
+# ----------------------------------------------------------------------------- conversation state
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "stage"),
+    [
+        ([], "这个有货吗", "browsing"),
+        (["买家: 我拍了", "客服: 好的亲"], "什么时候发", "ordered"),
+        (["买家: 付款了"], "还没发货吗", "paid"),
+        (["客服: 已经给您发顺丰了"], "怎么还没到", "shipped"),
+        ([], "收到的衣服破了个洞", "delivered"),
+        ([], "我已经申请退款了 怎么还没到账", "after_sale"),
+        ([], "怎么申请退款", "browsing"),
+    ],
+)
+def test_order_stage_is_the_furthest_event_reached(extractor, history, message, stage):
+    assert conversation_state(message, turns(*history), extractor).order_stage == stage
+
+
+def test_pending_question_and_nudge(extractor):
+    state = conversation_state("人呢？？半小时了", turns("买家: 这个锅有32cm的吗"), extractor)
+    assert state.pending_question == "这个锅有32cm的吗" and state.nudge and state.upset
+    answered = conversation_state("好的", turns("买家: 有32cm的吗", "客服: 有的亲，32cm有现货"), extractor)
+    assert answered.pending_question is None
+    held = conversation_state("人呢", turns("买家: 有32cm的吗", "客服: 稍等"), extractor)
+    assert held.pending_question == "有32cm的吗"  # a holding line does not answer
+
+
+def test_escalation_words(extractor):
+    state = conversation_state("你们就是骗子 我要投诉到平台", [], extractor)
+    assert state.escalated and {"骗子", "投诉"} <= set(state.escalation)
+    assert not conversation_state("请问这个怎么用", [], extractor).upset
+
+
+# ----------------------------------------------------------------------------- grounding
+
+
+def test_another_buyers_measurements_become_this_buyers(extractor, grounder):
+    state = conversation_state("我160 50kg穿什么码", [], extractor)
+    grounded = grounder.ground("亲，您165cm 110斤的话建议拿M码", state)
+    assert "160" in grounded.reply and "50kg" in grounded.reply
+    assert "165" not in grounded.reply and "110斤" not in grounded.reply
+    assert "【尺码/规格】" in grounded.reply and grounded.fill_ins == ("尺码/规格",)
+    assert {(c.was, c.now) for c in grounded.changes} >= {("165cm", "160"), ("M码", "【尺码/规格】")}
+
+
+def test_the_buyers_item_replaces_another_catalog_product(extractor, grounder):
+    state = conversation_state("这个牛仔外套有黑色吗", [], extractor)
+    grounded = grounder.ground("羊毛混纺大衣黑色很显瘦", state)
+    assert grounded.reply.startswith("牛仔外套") and "大衣" not in grounded.reply
+
+
+def test_the_agents_courier_wins_over_the_shop_profile(extractor, grounder, corpus):
+    shop_courier = corpus.shop.slots["courier"]
+    state = conversation_state("什么时候能到", turns("客服: 我们发顺丰哦", "买家: 好的 我拍了"), extractor)
+    filled = grounder.ground("亲，{courier}一般{delivery_time}送到", state)
+    assert filled.ok and "顺丰" in filled.reply and shop_courier not in filled.reply
+    contradicting = grounder.ground("亲，我们默认发韵达，一般{delivery_time}送到", state)
+    assert not contradicting.ok and "快递" in contradicting.rejected
+
+
+def test_other_category_wording_and_unknown_stock_are_rejected(extractor, grounder):
+    pan = conversation_state("不粘锅能用电磁炉吗", [], extractor)
+    assert not grounder.ground("亲，这款面料很舒服，穿着不起球", pan).ok
+    unknown = conversation_state("这个牛仔外套还有吗", [], extractor)
+    assert "库存" in grounder.ground("有现货的亲，放心拍", unknown).rejected
+    assert grounder.ground("亲，{product}{stock_status}", unknown).fill_ins == ("库存情况",)
+
+
+def test_an_order_event_the_conversation_lacks_is_rejected(extractor, grounder):
+    state = conversation_state("什么时候发货", [], extractor)
+    assert not grounder.ground("亲，您的包裹已经发货了", state).ok
+
+
+# ----------------------------------------------------------------------------- suggest, end to end
+
+
+def shown_facts(assistant, result):
+    allowed = assistant.engine.adapter.grounder.allowed(result.context)
+    return [
+        f
+        for s in result.suggestions
+        for f in assistant.engine.extractor.extract(s.reply)
+        if f.kind not in ("order_event", "item", "stock") and not allowed.allows(f)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("我160 50kg穿什么码", []),
+        ("那L呢", ["买家: 这个卫衣M码有吗", "客服: M码有现货哦"]),
+        ("什么时候到", ["客服: 我们发顺丰哦", "买家: 好的 我拍了"]),
+        ("那个券怎么用", ["客服: 现在有满200减30的券"]),
+        ("都等了五天了还没发货", []),
+        ("28cm的不粘锅能用电磁炉吗", []),
+    ],
+)
+def test_every_shown_fact_is_grounded(assistant, message, history):
+    result = assistant.suggest(message, history=history)
+    assert result.suggestions
+    assert shown_facts(assistant, result) == []
+    for suggestion in result.suggestions:
+        assert not re.search(r"\{[a-z_]+\}", suggestion.reply)  # every slot filled or a fill-in
+        assert suggestion.ready == (not suggestion.fill_ins and not suggestion.has_error)
+
+
+def test_the_agents_courier_is_never_contradicted(assistant):
+    result = assistant.suggest("什么时候能到啊", history=["客服: 亲，我们发顺丰的", "买家: 好 拍了"])
+    others = ("中通", "圆通", "韵达", "申通", "极兔")
+    assert all(not any(c in s.reply for c in others) for s in result.suggestions)
+
+
+def test_no_other_category_wording_for_a_kitchen_item(assistant):
+    result = assistant.suggest("这个不粘锅能用电磁炉吗")
+    assert result.context.category == "kitchen"
+    for suggestion in result.suggestions:
+        assert not any(w in suggestion.reply for w in ("面料", "吊牌", "尺码", "穿着"))
+
+
+def test_restock_is_not_answered_with_dispatch_times(assistant):
+    result = assistant.suggest("这个什么时候补货呀")
+    top = result.suggestions[0]
+    assert "restock" in result.intent.objects
+    assert top.holding or "补货" in top.reply or "到货" in top.reply or "有货" in top.reply
+    assert "发货" not in top.reply
+
+
+def test_a_buyer_who_already_applied_is_not_told_how_to_apply(assistant):
+    result = assistant.suggest("我已经申请退款了 怎么还没到账")
+    assert result.context.order_stage == "after_sale"
+    for suggestion in result.suggestions:
+        assert "点击申请退款" not in suggestion.reply and "怎么申请" not in suggestion.reply
+
+
+def test_a_nudge_takes_up_the_pending_question_with_an_apology(assistant):
+    result = assistant.suggest("人呢？？半小时了都没人回", history=["买家: 这件T恤有白色M码吗"])
+    assert result.context.pending_question == "这件T恤有白色M码吗"
+    for suggestion in result.suggestions:
+        assert any(m in suggestion.reply[:12] for m in ("抱歉", "久等", "不好意思"))
+
+
+def test_escalation_is_flagged_and_opens_with_an_apology(assistant):
+    result = assistant.suggest("你们就是骗子！东西是坏的还不给退 我要投诉 给差评")
+    assert result.escalate and "亲自" in result.note
+    for suggestion in result.suggestions:
+        assert any(m in suggestion.reply[:16] for m in ("抱歉", "对不起", "不好意思", "理解"))
+        assert not suggestion.fill_ins  # promise nothing that needs facts the assistant lacks
+
+
+def test_nonsense_gets_a_holding_reply_and_the_reason(assistant):
+    result = assistant.suggest("qwxzv plmkj 123 !!")
+    assert len(result.suggestions) >= 1
+    if result.abstained:
+        assert result.suggestions[0].holding and result.abstain_reason
+        assert len(result.suggestions) == 1  # never padded with unrelated cases
+
+
+def test_json_carries_context_fill_ins_and_changes(assistant):
+    data = assistant.suggest("我160 50kg穿什么码").to_dict()
+    assert data["context"]["stage"] == "browsing"
+    assert {(f["kind"], f["value"]) for f in data["context"]["facts"]} >= {("height", "160"), ("weight", "100斤")}
+    assert {"abstained", "abstain_reason", "escalate"} <= set(data)
+    top = data["suggestions"][0]
+    assert {"fill_ins", "changes", "ready"} <= set(top)
+    assert all({"was", "now", "why"} == set(c) for c in top["changes"])
+
+
+def test_cli_reads_conversations_as_jsonl(assistant, tmp_path):
+    path = tmp_path / "conversations.jsonl"
+    path.write_text(
+        json.dumps({"message": "那L呢", "history": ["买家: 卫衣M码有吗", "客服: M码有现货哦"]}, ensure_ascii=False)
+        + "\nnot json\n"
+        + json.dumps({"message": "在吗"}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    settings = assistant.settings
+    result = runner.invoke(
+        cli,
+        ["--data-dir", str(settings.data_dir), "suggest", "--file", str(path), "--json"],
+        catch_exceptions=False,
+    )
+    lines = [json.loads(line) for line in result.stdout.strip().split("\n")]
+    assert len(lines) == 3
+    assert lines[0]["context"]["facts"] and lines[0]["message"] == "那L呢"
+    assert lines[1]["error"].startswith(f"{path}:2: bad JSON")
+    assert lines[2]["scenario"] == "greeting"
+    assert "那L呢" in result.stdout  # Chinese as UTF-8 text, not \\u escapes
+
+
+# ----------------------------------------------------------------------------- corpus lint
+
+
+def test_lint_lists_facts_outside_slots(tmp_path, assistant):
+    copy = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", copy, ignore=shutil.ignore_patterns(".*"))
+    case = {
+        "id": "planted-001",
+        "buyer": "穿什么码",
+        "reply": "亲，您165cm 110斤穿这个码，面料很舒服，明天就发",
+        "scenario": "size_advice",
+        "stage": "pre_sale",
+    }
+    with (copy / "cases" / "planted.jsonl").open("w", encoding="utf-8") as out:
+        out.write(json.dumps(case, ensure_ascii=False) + "\n")
+    from assistant.core import Assistant
+
+    findings = [f for f in Assistant(assistant.settings.replace(corpus_dir=copy)).lint() if f.case_id == "planted-001"]
+    texts = {f.text for f in findings}
+    assert {"165cm", "110斤", "明天"} <= texts
+    assert any(f.kind == "category" for f in findings)  # 面料 without "categories"
+    assert all(str(f).startswith(str(copy / "cases" / "planted.jsonl") + ":1:") for f in findings)
+
+
+def test_shipped_corpus_passes_lint():
+    result = CliRunner().invoke(cli, ["corpus", "lint"])
+    assert result.exit_code == 0, result.output
