@@ -54,7 +54,7 @@ _SUFFIXES = {
 # ----------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditInput:
     """One reply to audit: its 1-based row number, the buyer message it answers (if known),
     earlier turns (``(role, text)`` pairs), a group value (``--by``; any hashable, None when
@@ -70,7 +70,7 @@ class AuditInput:
     key: Any = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 200,000-row audit keeps 200,000 of these
 class AuditRow:
     """The checklist's verdict on one input row (``key``: its DataFrame label, if any)."""
 
@@ -130,7 +130,7 @@ class RuleSummary:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a session audit has tens of thousands of groups
 class GroupSummary:
     """The verdicts of one group (an agent, a shop, a session ...); ``group`` keeps the key's
     own type (an int stays an int), None for rows without one."""
@@ -556,7 +556,9 @@ def audit_dataframe(
     groups = None
     if by is not None:
         series = frame[source[by]]
-        groups = [None if _missing(g) else g for g in series.tolist()]
+        # one object per key, not one per row: a session id repeats on every turn of its session
+        canonical: dict[Any, Any] = {}
+        groups = [None if _missing(g) else canonical.setdefault(g, g) for g in series.tolist()]
         group_order, group_dtype = _group_order(series), series.dtype
     if conversation:
         rows = _frame_conversation_rows(frame, source, chosen, keys, groups, where)

@@ -36,11 +36,14 @@ def group_values(report: AuditReport, values: list[Any]):
     return series.infer_objects()
 
 
-def report_frames(report: AuditReport) -> AuditFrames:
-    """The frames of ``AuditFrames`` (see its docstring for the columns)."""
+def report_frames(report: AuditReport, wide: bool = True) -> AuditFrames:
+    """The frames of ``AuditFrames`` (see its docstring for the columns); ``wide=False`` leaves
+    out the per-row frame (``rows`` is None), for callers that build their own."""
     import pandas as pd
 
     rows = report.rows
+    if not wide:
+        return AuditFrames(None, *_summary_frames(report))
     index = _index(report, [r.key for r in rows])
     has_groups = any(r.group is not None for r in rows)
     groups = group_values(report, [r.group for r in rows]) if has_groups else pd.Series([None] * len(rows))
@@ -61,6 +64,13 @@ def report_frames(report: AuditReport) -> AuditFrames:
         },
         index=index,
     )
+    return AuditFrames(wide, *_summary_frames(report))
+
+
+def _summary_frames(report: AuditReport) -> tuple[Any, Any, Any]:
+    """The per-rule, per-group and long frames."""
+    import pandas as pd
+
     by_rule = pd.DataFrame([s.to_dict() for s in report.rules], columns=list(RULE_COLUMNS))
     if report.keyed:
         by_rule["example_row"] = pd.Series([s.example_key for s in report.rules], dtype=object)
@@ -77,7 +87,7 @@ def report_frames(report: AuditReport) -> AuditFrames:
         for rule in rule_ids:
             data[rule] = pd.Series([g.counts.get(rule, 0) for g in report.groups], dtype="int64")
         by_group = pd.DataFrame(data)
-    return AuditFrames(wide, by_rule, by_group, violations_frame(report))
+    return by_rule, by_group, violations_frame(report)
 
 
 def violations_frame(report: AuditReport):

@@ -630,7 +630,7 @@ def _audit_frame(frame: Any, args: argparse.Namespace, assistant: Any):
         where=args.frame,
         options=MAGIC_OPTIONS,
     )
-    from .frames import group_values
+    from .frames import group_values, report_frames
 
     checked = report.rows
     index = pd.Index([r.key for r in checked], name=frame.index.name, tupleize_cols=False)
@@ -640,10 +640,13 @@ def _audit_frame(frame: Any, args: argparse.Namespace, assistant: Any):
     data["message"] = pd.Series([r.message for r in checked], dtype=object, index=index)
     data["reply"] = pd.Series([r.reply for r in checked], dtype=object, index=index)
     data["passed"] = pd.Series([r.passed for r in checked], dtype=bool, index=index)
-    data["violations"] = pd.Series([list(r.rules) if r.violations else [] for r in checked], dtype=object, index=index)
+    # tuples: a passing row shares the one empty tuple (a list per row would cost 56 bytes each)
+    data["violations"] = pd.Series(
+        [r.rules if r.violations else () for r in checked], dtype=object, index=index
+    )
     data["n_violations"] = pd.Series([len(r.violations) for r in checked], dtype="int64", index=index)
     rows = _frame_classes()["AuditFrame"](data, index=index)
-    frames = report.frames()
+    frames = report_frames(report, wide=False)
     rows.by_rule = frames.by_rule
     rows.by_group = frames.by_group
     rows.long = frames.violations
@@ -994,10 +997,17 @@ class AssistantMagics(Magics):
     )
     @argument("--turn", default=None, metavar="COL", help="A conversation: the column that orders its turns.")
     @argument(
-        "--role", default=None, metavar="COL", help="A conversation: who wrote the turn (buyer/agent, 买家/客服, 0/1)."
+        "--role",
+        default=None,
+        metavar="COL",
+        help="A conversation: who wrote the turn (buyer/agent, 买家/客服, 0/1).",
     )
-    @argument("--plot", action="store_true", help="Draw the violation rates (by rule, and by group with --by).")
-    @argument("--out", default=None, metavar="FILE", help="Also save a report: .csv, .xlsx, .html or .parquet.")
+    @argument(
+        "--plot", action="store_true", help="Draw the violation rates (by rule, and by group with --by)."
+    )
+    @argument(
+        "--out", default=None, metavar="FILE", help="Also save a report: .csv, .xlsx, .html or .parquet."
+    )
     @argument("-o", "--output", metavar="NAME", help="Also store the per-row DataFrame in this variable.")
     @argument("frame", nargs="?", default=None, help="The name of a DataFrame in the namespace.")
     @line_magic

@@ -304,11 +304,11 @@ def test_audit_one_row_per_input_row(team):
     assert list(rows["reply"]) == list(replies["reply"])
     assert list(rows["agent"]) == list(replies["agent"])
     flagged = dict(zip(rows["reply"], rows["violations"], strict=True))
-    clean = [r for r in replies["reply"] if flagged[r] == []]
+    clean = [r for r in replies["reply"] if flagged[r] == ()]
     assert len(clean) == 6 and "在的，您好，欢迎光临，请问有什么可以帮您？" in clean
-    assert flagged["在"] == ["greeting.bare"]
-    assert flagged["不行"] == ["refusal.blunt"]
-    assert flagged["卖完了"] == ["stock.no_alternative"]
+    assert flagged["在"] == ("greeting.bare",)
+    assert flagged["不行"] == ("refusal.blunt",)
+    assert flagged["卖完了"] == ("stock.no_alternative",)
     assert {"claim.absolute", "punct.shouting"} <= set(flagged["我们家的杯子全网质量最好！！！"])
     assert "platform.off_site" in flagged["加我微信，私下转账更便宜"]
     assert list(rows["passed"]) == [not v for v in rows["violations"]]
@@ -637,7 +637,7 @@ def test_audit_exports_with_the_cli_writer(team, tmp_path):
     from openpyxl import load_workbook
 
     team.user_ns["risky"] = pd.DataFrame(
-        {"message": ["在吗", "多少钱"], "reply": ["=HYPERLINK(\"http://x.test\")不行", "-_-!! 你自己看"]}
+        {"message": ["在吗", "多少钱"], "reply": ['=HYPERLINK("http://x.test")不行', "-_-!! 你自己看"]}
     )
     rows = team.run_line_magic("audit", f"risky --out {tmp_path / 'r.xlsx'}")
     sheet = load_workbook(tmp_path / "r.xlsx").worksheets[0]
@@ -653,3 +653,43 @@ def test_audit_exports_with_the_cli_writer(team, tmp_path):
     assert usage_error(team, "audit", "risky --out r.txt") == (
         "--out 'r.txt': the report must end in .csv, .xlsx, .html or .parquet"
     )
+
+
+# ----------------------------------------------------------------------------- at scale
+
+
+def test_audit_of_a_thousand_groups_plots_and_displays_in_bounds(team):
+    import altair as alt
+
+    n = 1200
+    team.user_ns["many"] = pd.DataFrame(
+        {"reply": ["在" if i % 5 == 0 else "您好，请问有什么可以帮您？" for i in range(n)], "turn": range(n)}
+    )
+    rows = team.run_line_magic("audit", "many --by turn --plot")
+    assert isinstance(rows.chart, alt.TopLevelMixin)
+    spec = rows.chart.to_dict()  # no MaxRowsError: the chart holds aggregates, not rows
+    assert sum(len(v) for v in spec["datasets"].values()) <= 25
+    assert rows["turn"].dtype == "int64" and rows.by_group["turn"].tolist() == list(range(n))
+    with pd.option_context("display.max_rows", 20, "display.min_rows", 10):
+        data = rendered(team, rows)
+    text = data["text/plain"]
+    assert text.startswith("质检 audit: 1200 条回复 rows · 240 条未通过 not passed (20.0%)\n")
+    assert len(text.splitlines()) < 40 and len(data["text/html"]) < 60_000
+    long = rows.long
+    assert len(long) == 240 and set(long.index) <= set(rows.index)
+
+
+def test_progress_bar_in_a_kernel_without_widgets_is_text(monkeypatch):
+    import sys
+    import types
+
+    from tqdm import std
+
+    from assistant import audit
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(audit, "_kernel", lambda: object())
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails, as without ipywidgets
+    bar = audit.progress_bar(range(3), 3)
+    assert isinstance(bar, std.tqdm) and not bar.disable  # shown even though stderr is not a terminal
+    assert list(bar) == [0, 1, 2]
