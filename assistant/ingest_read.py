@@ -111,6 +111,7 @@ class _Line:
     bold_words: int = 0  # of those, emphasised
     prefix: str = ""  # "## " for a heading, "- " for a list item
     furniture: str = ""  # why the markup shows it is furniture, if it does
+    term: bool = False  # an HTML <dt>: the question of an FAQ, the term of a glossary
 
 
 def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
@@ -140,8 +141,8 @@ def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
             skipped.append(SkippedLine(line.number, text, line.furniture))
         elif i in dropped:
             skipped.append(SkippedLine(line.number, text, LINKS))
-        elif not line.prefix and line.words and line.bold_words >= line.words:
-            kept.append((line.number, f"**{line.text}**"))
+        elif not line.prefix and line.words and (line.bold_words >= line.words or line.term):
+            kept.append((line.number, f"**{line.text}**"))  # (whether it is a title is decided later)
         else:
             kept.append((line.number, text))
     return SourceDocument(tuple(kept), tuple(skipped))
@@ -264,7 +265,7 @@ def _read_html(text: str, patterns: IngestPatterns) -> SourceDocument:
         if current is None:
             return
         prefix = "#" * int(current.name[1]) + " " if re.fullmatch(r"h[1-6]", current.name or "") else ""
-        if current.name in ("li", "dd"):
+        if current.name == "li":
             prefix = "- "  # list items stay text, never headings
         number = getattr(current, "sourceline", None) or (lines[-1].number if lines else 1)
         offset = 0
@@ -284,6 +285,7 @@ def _read_html(text: str, patterns: IngestPatterns) -> SourceDocument:
             part.text = re.sub(r"\s+", " ", part.text).strip()
             if part.text:
                 part.prefix = prefix
+                part.term = current.name == "dt"
                 lines.append(part)
 
     for node in soup.descendants:

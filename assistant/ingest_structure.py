@@ -137,6 +137,10 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
     return None
 
 
+def _is_field_line(text: str, f: Furniture) -> bool:
+    return f.field.fullmatch(text) is not None and not _CLAUSE.search(text)
+
+
 def _is_heading_shaped(text: str, limit: int) -> bool:
     bare = re.sub(r"^(?:#{1,6}\s+|\*\*)|\*\*$", "", text).rstrip("：: ")
     return 0 < _words(bare) <= limit and not _CLAUSE.search(bare)
@@ -240,11 +244,16 @@ def drop_furniture(
         if k not in drop and _words(text) >= prose_min and _CLAUSE.search(text)
     ]
     if prose:
-        for k, (_, _, text) in enumerate(kept):
-            if (k < prose[0] or k > prose[-1]) and k not in drop:
-                shape = edge_furniture_shape(text, f)
-                if shape is not None:
-                    drop[k] = shape
+        edge = [k for k in range(len(kept)) if (k < prose[0] or k > prose[-1]) and k not in drop]
+        for k in edge:
+            shape = edge_furniture_shape(kept[k][2], f)
+            if shape is not None:
+                drop[k] = shape
+        # single label：value lines next to each other or to other furniture (作者：佚名 / 来源：网络)
+        fields = {k for k in edge if k not in drop and _is_field_line(kept[k][2], f)}
+        for k in fields:
+            if {k - 1, k + 1} & (fields | set(drop)):
+                drop[k] = "metadata"
         # the footer: after the last prose, from the first furniture on, short lines are footer too
         # (地址：… 电话：…, 技术支持：…, a comment box's 网友评论 / 暂无评论)
         last = kept[prose[-1]][0]

@@ -620,8 +620,8 @@ def test_the_footer_starts_at_the_first_furniture_after_the_last_prose():
         "多练习 多复盘",
         prose,
         "【打印】【关闭】",
-        "地址：杭州市某某路88号",
-        "技术支持：某某网络",
+        "杭州某某网络科技有限公司 承办",
+        "技术支持 某某网络",
     ]
     kept, skipped = drop_furniture(_numbered(lines))
     # a page number is no footer: the short line after it stays; after the print/close links all goes
