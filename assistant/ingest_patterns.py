@@ -55,6 +55,7 @@ class Furniture:
     bracketed: re.Pattern  # one short bracketed token: 【打印本页】
     dated_item: re.Pattern  # a related-article line: · 售后话术五十句 2022-01-07
     contents: re.Pattern  # a table-of-contents line: 一、认识岗位 ........ 1
+    attachment: re.Pattern  # a line that names an attached file: 附件：售后话术表.xlsx
     breadcrumb_separator: re.Pattern
     nav_separator: re.Pattern  # separators of a navigation bar anywhere in a document
     loose_separator: re.Pattern  # separators of one in the head or tail of a page (also single spaces)
@@ -164,6 +165,7 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> IngestPatterns:
             bracketed=rx(furniture.get("bracketed", never)),
             dated_item=rx(furniture.get("dated_item", never)),
             contents=rx(furniture.get("contents", never)),
+            attachment=rx(furniture.get("attachment", never), re.IGNORECASE),
             breadcrumb_separator=rx(furniture.get("breadcrumb_separator", never)),
             nav_separator=rx(furniture.get("nav_separator", never)),
             loose_separator=rx(furniture.get("loose_separator", never)),

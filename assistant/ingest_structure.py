@@ -62,6 +62,12 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
         return "page number"
     if f.contents.search(text):
         return "contents"  # 一、认识岗位 ........ 1
+    if (
+        f.attachment.search(text)
+        and len(text) <= int(f.number("line_max_chars", 80))
+        and not _CLAUSE.search(text)
+    ):
+        return "attachment"  # 附件：售后话术表.xlsx
     if len(text) > line_max:
         return None
     if f.footer.search(text) and not re.search("[。！？]", text):
@@ -267,6 +273,26 @@ def drop_furniture(
             if start is not None and number > start and len(text) <= line_max and not _CLAUSE.search(text)
         ]
         drop.update((k, "footer") for k in footer if k not in drop)
+        # a masthead: short lines above the heading that titles the page, the one heading of the
+        # outermost level (机密 ★ 内部使用, a site's name)
+        levels = [len(m.group(1)) for _, _, text in kept if (m := _MD_HEADING.match(text))]
+        first = next((k for k, (_, _, text) in enumerate(kept) if _MD_HEADING.match(text)), None)
+        title = None
+        if first is not None and first < prose[0]:
+            level = len(_MD_HEADING.match(kept[first][2]).group(1))
+            title = first if level == min(levels) and levels.count(level) == 1 else None
+        for k in range(title or 0):
+            if k not in drop and not _CLAUSE.search(kept[k][2]) and not kept[k][2].startswith(("#", "**")):
+                drop[k] = "masthead"
+    # a signature: the few short lines after the last separator line that ends a document
+    separators = [s.line for s in skipped if s.reason == "decoration"]
+    if separators:
+        after = [k for k, (number, _, _) in enumerate(kept) if number > separators[-1]]
+        limit = int(f.number("signature_max_chars", 40))
+        if 0 < len(after) <= int(f.number("signature_max_lines", 2)) and all(
+            len(kept[k][2]) <= limit for k in after
+        ):
+            drop.update((k, "signature") for k in after if k not in drop)
     out: list[tuple[int, str]] = []
     previous = None
     for k, (number, _, text) in enumerate(kept):

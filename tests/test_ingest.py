@@ -445,6 +445,7 @@ def test_the_encoded_and_binary_documents_are_what_their_script_writes(tmp_path)
     for write, name in (
         (script.write_docx, script.DOCX_NAME),
         (script.write_contents_docx, script.CONTENTS_DOCX_NAME),
+        (script.write_manual_docx, script.MANUAL_DOCX_NAME),
     ):
         write(tmp_path / name)  # a .docx zip carries timestamps: compare what it says
         again, committed = ingest_file(tmp_path / name), ingest_file(DOCUMENTS / name)
@@ -525,6 +526,7 @@ def test_no_replacement_character_survives_a_lone_surrogate():
         ("— 2 —", "page number"),
         ("浏览 3560 次", "metadata"),
         ("一、认识岗位 ........................ 1", "contents"),
+        ("附件：售后话术表.xlsx", "attachment"),
         # content of the same length and look stays
         ("买家：在吗", None),
         ("第一章 售前礼仪", None),

@@ -196,6 +196,24 @@ GBK_PORTAL_HTML = """<html><head><meta charset="gbk"><title>客服话术</title>
 </body></html>
 """
 
+UTF16_MARKDOWN = """# 客服回复的五个“不要”
+
+**1. 不要只回一个字**
+
+买家问“在吗”，只回“在”会显得冷淡，要回“在的亲，请问有什么可以帮您”。
+
+**2. 不要连发好几条**
+
+一个问题的回答尽量写在一条消息里，连发好几条会打断买家的思路。
+
+**3. 不要用反问句**
+
+“这个详情页不是写了吗？”这样的反问会让买家觉得被指责，直接回答就好。
+
+- 上一篇：[客服回复的五个“要”](./yao.md)
+- 下一篇：[售后话术精选](./shouhou.md)
+"""
+
 TEXT_FILES = {
     "02_forum_gbk.html": (GBK_FORUM_HTML, "gbk"),
     "04_handbook_gbk.txt": (GBK_HANDBOOK, "gbk"),
@@ -206,6 +224,7 @@ TEXT_FILES = {
     "15_intranet_utf16.html": (UTF16_INTRANET_HTML, "utf-16"),
     "16_after_sale_gbk.txt": (GBK_AFTER_SALE, "gbk"),
     "18_portal_gbk.html": (GBK_PORTAL_HTML, "gbk"),
+    "32_donts_utf16.md": (UTF16_MARKDOWN, "utf-16"),
 }
 
 # ----------------------------------------------------------------------------- .docx
@@ -265,6 +284,34 @@ def write_contents_docx(path: Path) -> None:
     document.add_heading("三、售后处理", level=1)
     document.add_paragraph("售后问题先道歉再处理，处理结果要主动告诉买家，让买家感到被重视(zh\ufffd)。")
     document.add_paragraph("第 1 页")
+    fixed = datetime.datetime(2024, 1, 1)
+    document.core_properties.created = document.core_properties.modified = fixed
+    document.save(str(path))
+
+
+MANUAL_DOCX_NAME = "31_manual_headings.docx"
+
+
+def write_manual_docx(path: Path) -> None:
+    """Heading 1–3 styles under a classification line, bulleted paragraphs, an attachment line."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("机密 ★ 内部使用")
+    document.add_heading("售后客服操作手册", level=1)
+    document.add_heading("退款流程", level=2)
+    document.add_paragraph("买家申请退款后，客服应在两小时内审核，符合条件的直接同意，不符合的要说明原因。")
+    document.add_heading("仅退款", level=3)
+    document.add_paragraph(
+        "未发货的订单申请仅退款，核实未发货后直接同意，并提醒买家注意到账时间。", style="List Bullet"
+    )
+    document.add_heading("退货退款", level=3)
+    document.add_paragraph(
+        "已签收的订单需要买家先寄回，客服收到退货后检查商品，无误再退款。", style="List Bullet"
+    )
+    document.add_heading("换货流程", level=2)
+    document.add_paragraph("换货要先确认新尺码或颜色有货，再让买家寄回原商品，收到后二十四小时内寄出新商品。")
+    document.add_paragraph("附件：售后话术表.xlsx")
     fixed = datetime.datetime(2024, 1, 1)
     document.core_properties.created = document.core_properties.modified = fixed
     document.save(str(path))
@@ -340,6 +387,7 @@ def main() -> None:
         (HERE / name).write_bytes(text.encode(encoding))
     write_docx(HERE / DOCX_NAME)
     write_contents_docx(HERE / CONTENTS_DOCX_NAME)
+    write_manual_docx(HERE / MANUAL_DOCX_NAME)
     (HERE / PDF_NAME).write_bytes(pdf_bytes(PDF_PAGES))
 
 
