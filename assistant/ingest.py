@@ -4,7 +4,7 @@ Pipeline, per file: read the lines (``ingest_read``: encoding, markup headings a
 lines dropped) → clean each line (this module: inline pinyin such as ``培訓(xùn)``, bracketed
 pronunciations and their mojibake such as ``质(zh��)量``, private-use characters, every U+FFFD;
 Traditional to Simplified) → drop page furniture by its shape and the boilerplate words of known
-sites (``ingest_structure``) → find headings (Markdown, emphasis, ``第X章`` ``一、`` ``（一）`` ``1.``
+sites (``ingest_furniture``) → find headings (Markdown, emphasis, ``第X章`` ``一、`` ``（一）`` ``1.``
 ``①`` ...) and split into titled sections (``ingest_structure``) → write ``DIR/<stem>.md`` in the
 guidance format of ``docs/corpus-format.md``, each section with ``source: <file>:<line>``.
 
@@ -25,9 +25,10 @@ from pathlib import Path
 
 from .corpus import GuidanceSection
 from .errors import FileFormatError
+from .ingest_furniture import drop_furniture
 from .ingest_patterns import PATTERNS_FILE, TONE_LETTERS, IngestPatterns, SkippedLine, load_patterns
 from .ingest_read import SUFFIXES, read_document, read_source
-from .ingest_structure import drop_furniture, id_prefix, sections_from_lines
+from .ingest_structure import id_prefix, sections_from_lines
 from .taxonomy import Taxonomy
 
 __all__ = [

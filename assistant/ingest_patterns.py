@@ -1,7 +1,7 @@
 """The ingest patterns file (``ingest_patterns.toml`` beside it) compiled, and the record of a dropped line.
 
-Both are shared by the stages of ingestion: reading (``ingest_read``), cleaning (``ingest``) and
-structure (``ingest_structure``); this module imports none of them.
+Both are shared by the stages of ingestion: reading (``ingest_read``), cleaning (``ingest``),
+furniture (``ingest_furniture``) and structure (``ingest_structure``); this module imports none of them.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class HeadingKind:
 
 @dataclass(frozen=True)
 class Furniture:
-    """The shapes of page furniture (``[furniture]`` of the patterns file); see ``ingest_structure``."""
+    """The shapes of page furniture (``[furniture]`` of the patterns file); see ``ingest_furniture``."""
 
     settings: dict[str, Any]
     date: re.Pattern  # a date or a time: 2023-04-12, 2022年3月5日, 10:20

@@ -15,7 +15,8 @@ from assistant.config import PROJECT_ROOT
 from assistant.corpus import parse_guidance
 from assistant.files import decode_text
 from assistant.ingest import SUFFIXES, clean_line, ingest_file, load_patterns, remove_pinyin
-from assistant.ingest_structure import drop_furniture, furniture_shape, sections_from_lines
+from assistant.ingest_furniture import drop_furniture, furniture_shape
+from assistant.ingest_structure import sections_from_lines
 from assistant.taxonomy import load_taxonomy
 from assistant.text import to_simplified
 
