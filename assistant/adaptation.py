@@ -298,7 +298,21 @@ class Adapter:
         """The hits worth adapting: similar enough, and about the detected scenario unless very close."""
         same = [h for h in hits if h.case.scenario == scenario and h.similarity >= self.min_similarity]
         close = [h for h in hits if h.case.scenario != scenario and h.similarity >= self.min_similarity + 0.3]
-        return same + close
+        # a case that shares no word with the message must be clearly closer in meaning (gibberish and
+        # short fillers sit near many short buyer messages)
+        return [h for h in same + close if h.lexical_rank is not None or h.similarity >= self.min_similarity + 0.15]
+
+    def category_evidence(self, state: ConversationState) -> set[str]:
+        """Categories the conversation's words point to (any word that fits them), and apparel,
+        shoes and baby clothes when the buyer gave body measurements."""
+        extractor = self.grounder.extractor
+        found: set[str] = set()
+        for text in state.texts:
+            for _, cats in extractor.category_words(text):
+                found |= cats
+        if any(f.fact.kind in ("height", "weight", "foot_length") for f in state.facts):
+            found |= {"apparel", "shoes", "baby"}
+        return found
 
     def case_intent(self, case: Any) -> Intent:
         found = self._case_intents.get(case.id)
@@ -365,10 +379,14 @@ class Adapter:
         candidates: list[Suggestion] = []
         rejected: list[str] = []
         top_fused = max((h.score for h in hits), default=0.0) or 1.0
+        evidence = self.category_evidence(state)
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if case.categories and state.category and state.category not in case.categories:
                 rejected.append("category")
+                continue
+            if case.categories and not state.category and not (evidence & set(case.categories)):
+                rejected.append("category")  # clothing wording for a buyer whose item may be anything
                 continue
             answered = self.case_intent(case)
             if self.intents.conflicts(asked, answered, state.order_stage):
@@ -448,7 +466,7 @@ class Adapter:
         reply, fill_ins, changes = self.grounder.fill(template, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
-        elif state.upset:
+        elif state.upset or scenario in self.rules.empathy_scenarios:
             reply = apology_first(reply, self.rules)
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(reply, 0.0, (), scenario, violations, (), guidance_ids, True, template, tuple(fill_ins), tuple(changes), holding=True)

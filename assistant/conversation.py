@@ -6,6 +6,7 @@ returned with every suggestion (``context`` in ``--json``) and shown in the cons
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ _QUESTION = re.compile(
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时")
+
+
+_APOLOGY = re.compile(r"抱歉|对不起|不好意思")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class ConversationState:
     escalation: tuple[str, ...] = ()
     nudge: bool = False
     anger: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()  # every turn's text, oldest first, the newest message last
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -60,6 +65,12 @@ class ConversationState:
             if stated.fact.kind == kind and (role is None or stated.role == role) and stated.fact.value not in seen:
                 seen.append(stated.fact.value)
         return seen
+
+    def at_least(self, stage: str | None) -> ConversationState:
+        """This state with the order stage raised to ``stage`` (implied by the detected scenario)."""
+        if stage not in ORDER_STAGES or ORDER_STAGES.index(stage) <= ORDER_STAGES.index(self.order_stage):
+            return self
+        return dataclasses.replace(self, order_stage=stage)
 
     def latest(self, kind: str, role: str | None = None) -> StatedFact | None:
         for stated in reversed(self.facts):
@@ -109,7 +120,9 @@ def conversation_state(
             found = extractor.item(turn.text)
             if found is not None and (item is None or found.product_id or not item.product_id):
                 item = found if item is None or found.text != item.text or found.product_id else item
-            if number < len(turns) - 1 and _QUESTION.search(turn.text) and not _NUDGE.search(turn.text):
+            # 在吗 我想问下这鞋会不会磨脚 asks something; a bare 在吗 / 人呢 does not
+            bare_nudge = _NUDGE.search(turn.text) and len(_NUDGE.sub("", turn.text).strip(" ?？!！。，,")) < 4
+            if number < len(turns) - 1 and _QUESTION.search(turn.text) and not bare_nudge:
                 pending = turn.text.strip()
         elif turn.text.strip() and not extractor.is_holding(turn.text):
             pending = None
@@ -118,6 +131,9 @@ def conversation_state(
     # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
     recent = [message, *[t.text for t in history if t.role == "buyer"][-1:]]
     anger = tuple(dict.fromkeys(w for text in recent for w in extractor.anger(text)))
+    # a chat where the agent already apologised is about a problem still open: keep apologising
+    if not anger and any(t.role == "agent" and _APOLOGY.search(t.text) for t in history[-4:]):
+        anger = ("(open problem)",)
     category = item.category if item else None
     if category is None and len(shop_categories) == 1:
         category = shop_categories[0]
@@ -130,4 +146,5 @@ def conversation_state(
         escalation=tuple(escalation),
         nudge=nudge,
         anger=anger,
+        texts=tuple(t.text for t in turns),
     )

@@ -452,6 +452,7 @@ class Assistant:
         engine = self.engine
         state = self.conversation(message, turns)
         detection, hits, message_vector = self._detect(message, turns)
+        state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
         answer_message, answer_turns, answer_detection = message, turns, detection
         if state.nudge and state.pending_question:
             # the buyer chases an unanswered question: answer that question, apologising for the wait

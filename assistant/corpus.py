@@ -342,7 +342,9 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
     from .adaptation import load_adaptation
 
     _, adaptation_problems = load_adaptation(
-        directory / "adaptation.toml", scenario_ids=taxonomy.scenario_ids, slots=shop.slots
+        directory / "adaptation.toml",
+        scenario_ids=taxonomy.scenario_ids,
+        slots={**shop.slots, **shop.conversation_slots},
     )
     problems.extend(adaptation_problems)
     vocabulary, vocabulary_problems = load_vocabulary(directory / "facts.toml")

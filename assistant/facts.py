@@ -100,6 +100,7 @@ class Vocabulary:
     escalation: tuple[str, ...] = ()
     anger: tuple[str, ...] = ()
     categories: tuple[Category, ...] = ()
+    scenario_stages: dict[str, str] = field(default_factory=dict)
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -159,6 +160,12 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
                 wording=tuple(str(w) for w in table.get("wording", []) if w),
             )
         )
+    scenario_stages = {}
+    for scenario, stage in data.get("scenario_order_stage", {}).items():
+        if stage in ORDER_STAGES:
+            scenario_stages[str(scenario)] = str(stage)
+        else:
+            problems.append(Problem(where, None, f"[scenario_order_stage] {scenario}: unknown stage {stage!r}"))
     vocabulary = Vocabulary(
         couriers=words("couriers"),
         colours=words("colours"),
@@ -174,6 +181,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         escalation=words("escalation", "words"),
         anger=words("anger", "words") if "anger" in data else (),
         categories=tuple(categories),
+        scenario_stages=scenario_stages,
     )
     return vocabulary, problems
 
@@ -255,7 +263,7 @@ _LETTER_SIZES = r"XXXXL|XXXL|XXL|XL|XS|[2-6]XL|S|M|L|均码|加大码|大码|小
 _DURATION_UNITS = r"个?小时|个?钟头|天|个?工作日|个?自然日|周|个?星期|个?月|分钟|秒"
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("gift", re.compile(r"(?:送|赠送|赠)(?:您|你)?(?:一|两|\d)(?:双|个|份|张|条|支|瓶|盒|包|件|只|副|套)([\u4e00-\u9fff]{1,5})")),
+    ("gift", re.compile(r"(?:送|赠送|赠)(?:您|你)?(?:一|两|\d)(?:双|个|份|张|条|支|瓶|盒|包|件|只|副|套)([\w\u4e00-\u9fff]{1,8})")),
     ("order_id", re.compile(r"(?<![\dA-Za-z])\d{15,22}(?!\d)")),
     ("tracking_no", re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I)),
     ("tracking_no", re.compile(r"(?<=单号)[：: ]?\d{10,15}(?!\d)")),

@@ -118,6 +118,17 @@ class Grounder:
     def slot_value(self, slot: str, state: ConversationState, scenario: str = "") -> str | None:
         """A conversation slot's value from this conversation (or the buyer's catalog item)."""
         product = self.extractor.product(state.item.product_id) if state.item else None
+        if slot == "asked":
+            # optional: the size, colour or spec the buyer's newest message names ("" when none)
+            newest = max((f.turn for f in state.facts), default=-1)
+            return "".join(
+                f.fact.text for f in state.facts if f.turn == newest and f.role == "buyer" and f.fact.kind in ("spec", "size", "colour")
+            )
+        if slot == "question":
+            # optional: the buyer's question, quoted when short (the pending one when they chase it)
+            asked = state.pending_question if state.nudge and state.pending_question else (state.texts[-1] if state.texts else "")
+            asked = re.sub(r"[\s?？!！。，,~～]+$", "", asked.strip())
+            return f"您问的“{asked}”" if 2 <= len(asked) <= 16 and "“" not in asked else ""
         if slot == "product" and scenario == "recommendation":
             return None  # the item the agent recommends is the agent's choice, not the buyer's item
         if slot == "product":
@@ -126,10 +137,26 @@ class Grounder:
             return f"{product.price:g}元"
         if slot == "stock_status" and product is not None:
             return _STOCK_TEXT.get(product.stock)
+        if slot in ("size", "colour"):
+            wanted = self._wanted(state, _SLOT_KINDS[slot])
+            if wanted is not None:
+                return wanted
         for kind in _SLOT_KINDS.get(slot, ()):
             stated = state.latest(kind, "buyer") or state.latest(kind)
             if stated is not None:
-                return stated.fact.text
+                # the value without its label: 脚长{foot_length} must not read 脚长脚长25.5cm
+                return re.sub(r"^(脚长|脚|身高|个子|高|体重)\s*", "", stated.fact.text) or stated.fact.text
+        return None
+
+    def _wanted(self, state: ConversationState, kinds: tuple[str, ...]) -> str | None:
+        """The size or colour the buyer wants now: the one after 换成/改成/要 in their newest turn
+        (我想换成白色的 刚下单选错了黑色 → 白色)."""
+        newest = max((f.turn for f in state.facts), default=-1)
+        for stated in state.facts:
+            if stated.turn == newest and stated.role == "buyer" and stated.fact.kind in kinds:
+                before = state_text_before(state, stated)
+                if re.search(r"(换成|改成|换|改|要|拿|选)\s*$", before):
+                    return stated.fact.text
         return None
 
     def fill(self, template: str, state: ConversationState, scenario: str = "") -> tuple[str, list[str], list[Change]]:
@@ -150,13 +177,13 @@ class Grounder:
                     changes.append(Change(match.group(0), value, "本次对话中的信息 from this conversation"))
                 return value
             value = self.shop.slots.get(slot, match.group(0))
-            # the conversation wins over the shop profile: the courier or offer the agent already named
-            for fact in self.extractor.extract(value):
-                if fact.kind in SHOP_KINDS:
-                    said = state.latest(fact.kind, "agent")
-                    if said is not None and said.fact.value != fact.value and len(value) <= 12:
-                        changes.append(Change(value, said.fact.text, "对话中客服已说的 what the agent already said"))
-                        return said.fact.text
+            # the conversation wins over the shop profile: the courier, coupon or gift the agent
+            # already named fills the slot of the same name (not {express_courier} or {couriers})
+            if slot in SHOP_KINDS:
+                said = state.latest(slot, "agent")
+                if said is not None and said.fact.value not in {f.value for f in self.extractor.extract(value)}:
+                    changes.append(Change(value, said.fact.text, "对话中客服已说的 what the agent already said"))
+                    return said.fact.text
             return value
 
         text = SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
@@ -172,7 +199,7 @@ class Grounder:
         reply, fill_ins, changes = self.fill(template, state, scenario)
         reply, item_changes = self._retarget_items(reply, state)
         changes.extend(item_changes)
-        facts = self.extractor.extract(reply)
+        facts = self.extractor.extract(reply) + self._shop_offers(reply)
         # the agent's own earlier facts win: a reply naming only other couriers/coupons contradicts them
         for kind in SHOP_KINDS:
             family = KIND_FAMILIES[kind]
@@ -186,7 +213,7 @@ class Grounder:
             return GroundedReply(reply, rejected=rejected)
         reached = ORDER_STAGES.index(state.order_stage)
         for fact in facts:
-            if fact.kind == "order_event" and fact.value in ("shipped", "delivered") and re.search("已|了", fact.text):
+            if fact.kind == "order_event" and fact.value in ("paid", "shipped", "delivered") and re.search("已|了", fact.text):
                 if ORDER_STAGES.index(fact.value) > reached:
                     return GroundedReply(reply, rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks")
         # what the buyer asks about now wins over what was said before (那L呢 after M码有吗)
@@ -214,11 +241,23 @@ class Grounder:
                 fill_ins.append(replacement[1:-1])
             reply = reply[: fact.start] + replacement + reply[fact.end :]
             changes.append(Change(fact.text, replacement, why))
-        foreign = self.extractor.foreign_wording(reply, state.category)
+        # words of another category are wrong unless this conversation used them itself
+        foreign = [w for w in self.extractor.foreign_wording(reply, state.category) if not any(w in t for t in state.texts)]
         if foreign:
             return GroundedReply(reply, tuple(fill_ins), tuple(changes), rejected=f"用了其他品类的说法 wording of another category: {'、'.join(dict.fromkeys(foreign))}")
         fill_ins = [m.group(1) for m in FILL_IN_PATTERN.finditer(reply)]
         return GroundedReply(reply, tuple(dict.fromkeys(fill_ins)), tuple(changes))
+
+    def _shop_offers(self, reply: str) -> list[Fact]:
+        """The shop's own gift, coupon and promotion texts in a reply, as facts of that kind (the
+        fact grammar may not recognise 定制帆布收纳袋一个 as a gift)."""
+        found = []
+        for kind in ("gift", "coupon", "promotion"):
+            value = self.shop.slots.get(kind, "")
+            start = reply.find(value) if value else -1
+            if start >= 0:
+                found.append(Fact(kind, value, value, start, start + len(value)))
+        return found
 
     def _unknown_stock(self, facts: Sequence[Fact], state: ConversationState) -> str:
         """Why a reply may not claim (no) stock: only the catalog or the agent in this chat know it."""
@@ -280,6 +319,12 @@ class Grounder:
                 reply = reply.replace(word, target)
                 changes.append(Change(word, target, "换成买家的商品 the buyer's item"))
         return _tidy(reply), changes
+
+
+def state_text_before(state: ConversationState, stated) -> str:
+    """The few characters of the buyer's text right before a stated fact."""
+    text = state.texts[stated.turn] if stated.turn < len(state.texts) else ""
+    return text[max(0, stated.fact.start - 3) : stated.fact.start]
 
 
 def _tidy(reply: str) -> str:

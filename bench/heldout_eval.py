@@ -34,8 +34,8 @@ HELDOUT = ROOT / "bench" / "heldout"
 JDDC_2019 = SHARED / "data" / "external" / "jddc2019-sample" / "chat_0.1per.txt"
 
 
-def load(name: str) -> list[dict]:
-    path = HELDOUT / f"{name}.jsonl"
+def load(name: str, directory: Path = HELDOUT) -> list[dict]:
+    path = directory / f"{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -49,7 +49,11 @@ def ungrounded(assistant, result, suggestion) -> list[str]:
             continue
         if not allowed.allows(fact):
             found.append(f"{fact.kind}:{fact.text}")
-    foreign = engine.extractor.foreign_wording(suggestion.reply, result.context.category)
+    foreign = [
+        w
+        for w in engine.extractor.foreign_wording(suggestion.reply, result.context.category)
+        if not any(w in t for t in result.context.texts)  # the buyer's own words, quoted back
+    ]
     found.extend(f"category:{w}" for w in foreign)
     return found
 
@@ -197,6 +201,7 @@ def fold_ratings(directory: Path, rows_by_set: dict[str, list[dict]]) -> list[li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", type=Path, default=HELDOUT, help="folder of singles/conversations.jsonl (bench/devset to develop on)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N items of each set")
     parser.add_argument("--jddc", type=int, default=150, help="JDDC 2019 moments to sample (0: none)")
     parser.add_argument("--judge-dir", type=Path, help="write blind-judge packets here")
@@ -213,7 +218,7 @@ def main() -> None:
     sets: dict[str, tuple[list[dict], list[dict]]] = {}
     all_times: list[float] = []
     for name in ("singles", "conversations"):
-        items = load(name)
+        items = load(name, args.sets)
         if args.limit:
             items = items[: args.limit]
         rows, times = evaluate(assistant, items)
