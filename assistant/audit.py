@@ -28,7 +28,7 @@ import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -639,21 +639,45 @@ class _Turn(NamedTuple):
 def _frame_conversation_rows(
     frame: Any, source: dict[str, Any], chosen: Columns, keys: list, groups: list | None, where: str
 ) -> list[AuditInput]:
+    return _turn_rows(
+        frame[source[chosen.session]].tolist(),
+        frame[source[chosen.role]].tolist(),
+        frame[source[chosen.reply]].tolist(),
+        frame[source[chosen.turn]].tolist() if chosen.turn else None,
+        keys,
+        None,
+        groups,
+        chosen.role or "",
+        where,
+    )
+
+
+def _turn_rows(
+    sessions: list,
+    roles: list,
+    texts: list,
+    order: list | None,
+    keys: list | None,
+    lines: list | None,
+    groups: list | None,
+    role_col: str,
+    where: str,
+) -> list[AuditInput]:
+    """Audit rows from a table of turns (one turn a row): the turns of each session in ``order``
+    (numbers compared as numbers, so turn 10 comes after turn 9 even when read from a file as text),
+    sessions in the order they first appear; then ``_conversation_rows``."""
     from .chats import load_patterns
 
     patterns = load_patterns()
-    sessions = frame[source[chosen.session]].tolist()
-    roles = frame[source[chosen.role]].tolist()
-    texts = frame[source[chosen.reply]].tolist()
-    turns_order = frame[source[chosen.turn]].tolist() if chosen.turn else None
     known: dict[Any, str] = {}
     by_session: dict[Any, list[int]] = {}
     for i, session in enumerate(sessions):
         by_session.setdefault(session, []).append(i)
+    sort_key = _turn_key(order) if order is not None else None
     conversations = []
     for positions in by_session.values():
-        if turns_order is not None:
-            positions = sorted(positions, key=lambda i: turns_order[i])
+        if sort_key is not None:
+            positions = sorted(positions, key=sort_key)
         turns = []
         for i in positions:
             role = known.get(roles[i])
@@ -667,17 +691,30 @@ def _frame_conversation_rows(
                     else ""
                 )
                 if not role:
+                    at = f"{where}:{lines[i]}" if lines is not None else f"{where}: row {keys[i]!r}"
                     raise FileFormatError(
-                        f"{where}: row {keys[i]!r}: unknown role {str(roles[i])!r} in {chosen.role!r} "
-                        "(expected buyer/agent, 客户/客服 or 0/1)"
+                        f"{at}: unknown role {str(roles[i])!r} in {role_col!r} (expected buyer/agent, 客户/客服 or 0/1)"
                     )
                 known[roles[i]] = role
-            turns.append(_Turn(role, _text(texts[i]).strip(), None, keys[i]))
-        group = None
-        if groups is not None:
-            group = groups[positions[0]]
-        conversations.append((group, turns))
-    return _conversation_rows(conversations, "frame")
+            turns.append(
+                _Turn(
+                    role,
+                    _text(texts[i]).strip(),
+                    lines[i] if lines is not None else None,
+                    keys[i] if keys is not None else None,
+                )
+            )
+        conversations.append((groups[positions[0]] if groups is not None else None, turns))
+    return _conversation_rows(conversations, "table")
+
+
+def _turn_key(order: list) -> Callable[[int], Any]:
+    """Sort positions by their turn value: as numbers when every value is one, otherwise as given."""
+    try:
+        numbers = [float(v) for v in order]
+    except (TypeError, ValueError):
+        return lambda i: order[i]
+    return lambda i: numbers[i]
 
 
 def _conversation_rows(conversations: Iterable[tuple[Any, Sequence[Any]]], fmt: str) -> list[AuditInput]:
@@ -755,6 +792,9 @@ def read_rows(
     reply_col: str | None = None,
     by: str | None = None,
     options: dict[str, str] = CLI_OPTIONS,
+    session_col: str | None = None,
+    turn_col: str | None = None,
+    role_col: str | None = None,
 ) -> tuple[list[AuditInput], Columns | None]:
     """Read a file into audit rows (all of it, so errors come before any output).
 
@@ -767,6 +807,9 @@ def read_rows(
         reply_col: the reply column (tables); default detected.
         by: a column to group by (tables); ``session`` for chat logs.
         options: the options that name columns in the calling face, for errors.
+        session_col, turn_col, role_col: a table of turns (one turn a line): its session, turn order
+            and role columns, the text in ``reply_col`` or a column named text/content/message ...;
+            audited as ``audit_dataframe`` audits such a frame.
 
     Returns:
         The rows, numbered from 1 in file order, and the ``Columns`` used (None for chat logs).
@@ -795,6 +838,10 @@ def read_rows(
             raise InputError(f"--message-col/--reply-col do not apply to {fmt} logs")
         return _chat_rows(path, fmt, by), None
     names, records = read_table(path, fmt)
+    if session_col is not None or role_col is not None:
+        return _file_turn_rows(
+            path, names, records, reply_col, message_col, by, session_col, turn_col, role_col, options
+        )
     if _is_turn_log(names, reply_col):
         return _chat_rows(path, fmt, by), None
     chosen = choose_columns(names, message=message_col, reply=reply_col, where=str(path), options=options)
@@ -812,6 +859,47 @@ def read_rows(
         for number, (line, record) in enumerate(records, start=1)
     ]
     return rows, Columns(reply, message, by, detected=chosen.detected)
+
+
+def _file_turn_rows(
+    path: Path,
+    names: list[str],
+    records: list[tuple[int, dict]],
+    text_col: str | None,
+    message_col: str | None,
+    by: str | None,
+    session_col: str | None,
+    turn_col: str | None,
+    role_col: str | None,
+    options: dict[str, str],
+) -> tuple[list[AuditInput], Columns]:
+    where = str(path)
+    if session_col is None or role_col is None:
+        raise InputError(f"{where}: a table of turns needs both --session and --role")
+    if message_col is not None:
+        raise InputError(f"{where}: in a table of turns the buyer turns are the messages; drop --message-col")
+    for name, option in (
+        (session_col, "--session"),
+        (turn_col, "--turn"),
+        (role_col, "--role"),
+        (by, "--by"),
+    ):
+        if name is not None and name not in names:
+            raise FileFormatError(f"{where}: no column {name!r} ({option}){did_you_mean(name, names)}")
+    chosen = _choose_text_column(names, text_col, where, options)
+    column = [record for _, record in records]
+    rows = _turn_rows(
+        [r.get(session_col, "") for r in column],
+        [r.get(role_col, "") for r in column],
+        [r.get(chosen.reply, "") for r in column],
+        [r.get(turn_col, "") for r in column] if turn_col else None,
+        None,
+        [line for line, _ in records],
+        [_optional_text(r.get(by)) for r in column] if by else None,
+        role_col,
+        where,
+    )
+    return rows, Columns(chosen.reply, None, by, None, session_col, turn_col, role_col, chosen.detected)
 
 
 def read_table(path: str | Path, fmt: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:

@@ -298,6 +298,18 @@ def check(
     help="Also summarise per value of this column (an agent, a shop; 'session' for chat logs).",
 )
 @click.option(
+    "--session",
+    "session_col",
+    metavar="COL",
+    help="A table of turns (one turn a line): the session column (with --role; --reply-col names the text).",
+)
+@click.option(
+    "--turn", "turn_col", metavar="COL", help="A table of turns: the column that orders each session's turns."
+)
+@click.option(
+    "--role", "role_col", metavar="COL", help="A table of turns: who wrote the turn (buyer/agent, 买家/客服, 0/1)."
+)
+@click.option(
     "--format",
     "fmt",
     metavar="csv|jsonl|xlsx|jddc2018|jddc2019",
@@ -314,14 +326,26 @@ def check(
 @click.pass_obj
 @handle_errors
 def audit(
-    state: CliState, file: str, message_col, reply_col, by, fmt, as_json: bool, out: str | None
+    state: CliState,
+    file: str,
+    message_col,
+    reply_col,
+    by,
+    session_col,
+    turn_col,
+    role_col,
+    fmt,
+    as_json: bool,
+    out: str | None,
 ) -> None:
     """Audit the replies in a file with the etiquette checklist (质检).
 
     FILE is a CSV (UTF-8 or GBK), JSONL or XLSX table with a reply column and usually a buyer
-    message column, or a chat log (jddc2018, jddc2019, or a CSV/JSONL with role and text columns;
-    each agent reply is checked with the buyer turns before it). Prints a per-rule table (count,
-    rate, example); with --json, one {"row", "passed", "violations"} object per input row.
+    message column, or a chat log (jddc2018, jddc2019, or a CSV/JSONL with role and text columns,
+    or any table of turns named with --session/--turn/--role; each agent reply is checked with the
+    buyer turns before it, as %audit does for a DataFrame). The columns used are printed on
+    stderr. Prints a per-rule table (count, rate, example); with --json, one {"row", "passed",
+    "violations"} object per input row.
     Exits 0 whether or not replies have violations; 1 when the file cannot be read.
 
     \b
@@ -335,7 +359,16 @@ def audit(
     rules, titles, _ = _checklist(state)
     if out is not None:
         check_report_path(out)
-    rows, columns = read_rows(file, fmt, message_col=message_col, reply_col=reply_col, by=by)
+    rows, columns = read_rows(
+        file,
+        fmt,
+        message_col=message_col,
+        reply_col=reply_col,
+        by=by,
+        session_col=session_col,
+        turn_col=turn_col,
+        role_col=role_col,
+    )
     if columns is not None:  # on stderr: --json keeps stdout for the records
         click.echo(columns.describe(), err=True)
     if as_json:

@@ -693,3 +693,38 @@ def test_progress_bar_in_a_kernel_without_widgets_is_text(monkeypatch):
     bar = audit.progress_bar(range(3), 3)
     assert isinstance(bar, std.tqdm) and not bar.disable  # shown even though stderr is not a terminal
     assert list(bar) == [0, 1, 2]
+
+
+def test_a_table_of_turns_gives_the_same_numbers_in_the_cli_and_in_audit(shell, settings_tmp, tmp_path):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    turns = pd.DataFrame(
+        {
+            "会话": ["s1"] * 5 + ["s2"] * 4,
+            "序号": [3, 1, 2, 5, 4, 2, 1, 10, 9],
+            "发送方": ["客服", "买家", "客服", "客服", "买家", "买家", "客服", "客服", "买家"],
+            "内容": ["在", "在吗", "您好", "不行", "能便宜点吗", "衣服破了", "您好", "你自己看", "怎么退"],
+        }
+    )
+    shell.user_ns["turns_zh"] = turns
+    rows = shell.run_line_magic("audit", "turns_zh --session 会话 --turn 序号 --role 发送方 --by 会话")
+    path = tmp_path / "turns.csv"
+    turns.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--data-dir", str(settings_tmp.data_dir), "audit", str(path), "--json"]
+        + ["--session", "会话", "--turn", "序号", "--role", "发送方", "--by", "会话"],
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.strip().split("\n")]
+    assert [r["passed"] for r in records] == list(rows["passed"])
+    assert [[v["rule"] for v in r["violations"]] for r in records] == [
+        [v.rule for v in row.violations] for row in rows.report.rows
+    ]
+    # turn 10 comes after turn 9 although the file holds it as text
+    assert list(rows["reply"]) == ["您好\n在", "不行", "您好", "你自己看"]
+    assert result.stderr.startswith(
+        "列 columns: text=内容 (detected) · by=会话 · session=会话 · turn=序号 · role=发送方"
+    )
