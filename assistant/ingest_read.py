@@ -64,7 +64,7 @@ def read_source(path: str | Path, patterns: IngestPatterns | None = None) -> Sou
     if suffix == ".docx":
         return SourceDocument(tuple(_read_docx(path)))
     if suffix == ".pdf":
-        return SourceDocument(tuple(_read_pdf(path)))
+        return _read_pdf(path)
     if suffix in (".html", ".htm"):
         return _read_html(_decode_html(raw, path), patterns)
     text = decode_text(raw, path)
@@ -162,6 +162,7 @@ def _read_markdown(text: str, patterns: IngestPatterns) -> SourceDocument:
     lines: list[_Line] = []
     rows = text.split("\n")
     front = _front_matter(rows)
+    rows = rows[:front] + _setext_headings(rows[front:])
     for number, raw in enumerate(rows, start=1):
         if number <= front:  # a blog's front matter: title:, date:, tags:
             lines.append(_Line(number, raw, furniture="furniture: front matter"))
@@ -176,6 +177,18 @@ def _read_markdown(text: str, patterns: IngestPatterns) -> SourceDocument:
         line.bold_words = line.words if bold else 0
         lines.append(line)
     return _render(lines, patterns)
+
+
+def _setext_headings(rows: list[str]) -> list[str]:
+    """``标题`` over ``====`` is ``# 标题``, over ``----`` ``## 标题`` (the underline becomes blank)."""
+    rows = list(rows)
+    for i in range(1, len(rows)):
+        underline = re.fullmatch(r"\s{0,3}(=+|-+)\s*", rows[i])
+        above = rows[i - 1].strip()
+        if underline and above and not re.match(r"[-*+>#]|\d+[.)]\s", above) and _words(above):
+            rows[i - 1] = ("# " if underline.group(1)[0] == "=" else "## ") + above
+            rows[i] = ""
+    return rows
 
 
 def _front_matter(rows: list[str]) -> int:
@@ -253,6 +266,12 @@ def _read_html(text: str, patterns: IngestPatterns) -> SourceDocument:
             tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    # a heading's action links (编辑, 顶部) are not its words, when it has words of its own
+    for heading in soup.find_all(("h1", "h2", "h3", "h4", "h5", "h6")):
+        links = heading.find_all("a")
+        if links and _words(heading.get_text()) > sum(_words(a.get_text()) for a in links):
+            for a in links:
+                a.decompose()
     # a table row is one line, its cells joined as in a .docx (a lone cell is not a heading)
     for cell in soup.find_all(("td", "th")):
         if cell.find_next_sibling(("td", "th")) is not None:
@@ -373,7 +392,7 @@ def _all_bold(paragraph: Any) -> bool:
     return bool(runs) and all(run.bold or (run.bold is None and style_bold) for run in runs)
 
 
-def _read_pdf(path: Path) -> list[tuple[int, str]]:
+def _read_pdf(path: Path) -> SourceDocument:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repair warnings are not for trainers
     try:
         from pypdf import PdfReader
@@ -387,5 +406,34 @@ def _read_pdf(path: Path) -> list[tuple[int, str]]:
         raise
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise FileFormatError(f"{path}: not a readable PDF ({exc.__class__.__name__})") from None
-    text = "\n".join(pages)
-    return list(enumerate(text.split("\n"), start=1))
+    numbered, dropped = [], []
+    page_lines = [[line for line in page.split("\n")] for page in pages]
+    running = _running_lines(page_lines)
+    number = 0
+    for p, lines in enumerate(page_lines):
+        for i, line in enumerate(lines):
+            number += 1
+            if (p, i) in running:
+                dropped.append(SkippedLine(number, line.strip(), "furniture: running header"))
+            else:
+                numbered.append((number, line))
+    return SourceDocument(tuple(numbered), tuple(dropped))
+
+
+def _running_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
+    """(page, line) of the running headers and footers: the first or last lines of pages that
+    read the same on two pages or more once digits are ignored (某某公司客服部, 第 1 页，共 2 页)."""
+    found: set[tuple[int, int]] = set()
+    if len(pages) < 2:
+        return found
+    for edge in (0, 1, -1, -2):  # two lines at the top and at the bottom of each page
+        seen: dict[str, list[tuple[int, int]]] = {}
+        for p, lines in enumerate(pages):
+            text = [line for line in lines if line.strip()]
+            if len(text) >= 4 and -len(text) <= edge < len(text):
+                i = lines.index(text[edge]) if edge >= 0 else len(lines) - 1 - lines[::-1].index(text[edge])
+                seen.setdefault(re.sub(r"\d+", "#", text[edge].strip()), []).append((p, i))
+        for places in seen.values():
+            if len(places) >= 2:
+                found.update(places)
+    return found

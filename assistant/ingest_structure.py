@@ -51,6 +51,7 @@ class _Node:
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS = re.compile(r"^\*\*(.+?)\*\*\s*[：:]?$")  # a line emphasised as a whole (ingest_read marks it)
+_BRACKETED = re.compile(r"^【([^【】]{1,16})】$")  # 【问候】 alone on its line titles what follows
 _SENTENCE = re.compile(r"[。，,；;！!？?]")
 
 
@@ -115,7 +116,7 @@ def _split_line(number: int, text: str, patterns: IngestPatterns, line_based: bo
         if numbered and title[numbered.end() :].strip():
             title = title[numbered.end() :].strip()  # "## 一、退换货" → "退换货"
         return [_Unit(number, "", f"md{len(md.group(1))}", title, md.group(2).strip(), True, True)]
-    em = _EMPHASIS.match(text)
+    em = _EMPHASIS.match(text) or _BRACKETED.match(text)
     if em:
         unit = _emphasis_heading(em.group(1).strip(), patterns)
         if unit is not None:
@@ -321,10 +322,22 @@ def sections_from_lines(
 
     min_chars = int(patterns.sections.get("min_section_chars", 20))
     kept: list[_Draft] = []
+    carried: list[_Draft] = []  # headings with no text of their own, kept as context for what follows
     for draft in drafts:
+        if carried and draft.leaf and draft.parts:
+            # (a title that already begins with its parent's, 职责二：… , needs no reminder)
+            context = [c.label for c in carried if not draft.title.startswith(c.title)]
+            draft.parts = [*context, *draft.parts]
+            carried = []
         text = "\n".join(p for p in draft.parts if p).strip()
-        if not text and (not draft.leaf or draft.explicit):
-            continue  # a heading whose content all went into its sub-sections, or with nothing under it
+        if not text and not draft.leaf:
+            # a heading whose content all went into its sub-sections: its words open the first of them
+            # (unless the markup made it a heading: its sub-sections say enough)
+            if not draft.explicit and draft.label:
+                carried.append(draft)
+            continue
+        if not text and draft.explicit:
+            continue  # a heading with nothing under it
         if len(re.sub(r"\W", "", text)) < min_chars and kept and not (draft.standalone and text):
             # a one-line list item: keep it, with its numbering, in the section before it
             kept[-1].parts.append(" ".join(p for p in (draft.label, text) if p))

@@ -443,6 +443,7 @@ def test_the_encoded_and_binary_documents_are_what_their_script_writes(tmp_path)
     for name, (text, encoding) in script.TEXT_FILES.items():
         assert (DOCUMENTS / name).read_bytes() == text.encode(encoding), name
     assert (DOCUMENTS / script.PDF_NAME).read_bytes() == script.pdf_bytes(script.PDF_PAGES)
+    assert (DOCUMENTS / script.RUNNING_PDF_NAME).read_bytes() == script.pdf_bytes(script.RUNNING_PDF_PAGES)
     for write, name in (
         (script.write_docx, script.DOCX_NAME),
         (script.write_contents_docx, script.CONTENTS_DOCX_NAME),
@@ -635,3 +636,18 @@ def test_the_footer_starts_at_the_first_furniture_after_the_last_prose():
         (6, "furniture: footer"),
         (7, "furniture: footer"),
     ]
+
+
+def test_a_heading_whose_text_all_went_to_its_sub_sections_opens_the_first_of_them():
+    lines = [
+        (1, "客服手册"),
+        (2, "一、售前礼仪"),
+        (3, "（一）问候"),
+        (4, "买家进店后十秒内主动问好，统一称呼买家为亲或您。"),
+        (5, "（二）议价"),
+        (6, "先肯定商品的价值，再说明店铺的优惠活动和赠品。"),
+    ]
+    _, sections = sections_from_lines(lines, "x", "x.txt")
+    assert [s.title for s in sections] == ["问候", "议价"]
+    assert sections[0].text.split("\n")[0] == "一、售前礼仪"  # the chapter's words are not lost
+    assert "售前礼仪" not in sections[1].text

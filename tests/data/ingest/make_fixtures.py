@@ -340,6 +340,26 @@ PDF_PAGES = [
 ]
 
 
+RUNNING_PDF_NAME = "36_running_headers.pdf"
+RUNNING_PDF_PAGES = [
+    [
+        "某某电商公司客服部",
+        "新人客服须知",
+        "一、上班前",
+        "检查旺旺和千牛是否正常登录，查看交接本上的待办事项，提前",
+        "熟悉当天的活动内容。",
+        "第 1 页，共 2 页",
+    ],
+    [
+        "某某电商公司客服部",
+        "二、上班中",
+        "保持在线，及时回复，离开座位前要设置好自动回复，并告知同组",
+        "同事帮忙照看。",
+        "第 2 页，共 2 页",
+    ],
+]
+
+
 def pdf_bytes(pages: list[list[str]]) -> bytes:
     """A PDF whose lines of Chinese text pypdf reads back.
 
@@ -389,6 +409,7 @@ def main() -> None:
     write_contents_docx(HERE / CONTENTS_DOCX_NAME)
     write_manual_docx(HERE / MANUAL_DOCX_NAME)
     (HERE / PDF_NAME).write_bytes(pdf_bytes(PDF_PAGES))
+    (HERE / RUNNING_PDF_NAME).write_bytes(pdf_bytes(RUNNING_PDF_PAGES))
 
 
 if __name__ == "__main__":
