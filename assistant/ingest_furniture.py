@@ -229,6 +229,9 @@ def drop_furniture(
         if (
             len(text) <= repeat_max
             and not _CLAUSE.search(text)
+            and not re.match(
+                r"#{1,6}\s|\*\*|[-•·*]\s", text
+            )  # a marked heading or list item repeats by design
             and len(_segments(text, f.loose_separator)) >= 2
         ):
             where.setdefault(text, []).append(k)

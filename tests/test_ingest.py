@@ -651,3 +651,10 @@ def test_a_heading_whose_text_all_went_to_its_sub_sections_opens_the_first_of_th
     assert [s.title for s in sections] == ["问候", "议价"]
     assert sections[0].text.split("\n")[0] == "一、售前礼仪"  # the chapter's words are not lost
     assert "售前礼仪" not in sections[1].text
+
+
+def test_a_heading_or_list_item_met_again_is_not_a_running_header():
+    prose = "买家咨询时要在十秒内回复，先问好再解答，语气要热情。"
+    lines = ["## 一、 小结", prose, "- 快速 回应", "## 一、 小结", prose + "再确认需求。", "- 快速 回应"]
+    kept, skipped = drop_furniture(_numbered(lines))
+    assert [n for n, _ in kept] == [1, 2, 3, 4, 5, 6] and skipped == []
