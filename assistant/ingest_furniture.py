@@ -18,6 +18,8 @@ from .ingest_patterns import Furniture, IngestPatterns, SkippedLine, load_patter
 _WORD = re.compile(r"\w")
 _CLAUSE = re.compile(r"[。！？；，]")  # prose has these; furniture has none
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
+_COMMENTS = re.compile(r"(?:#{1,6}\s+|\*\*)?[^\s，。：:]{1,8}\s*[（(]\d{1,5}[)）](?:\*\*)?")  # 评论（2）
+_SPEAKER = re.compile(r"[^\s，。：:]{1,12}[：:]\S")  # 小王：写得很好
 
 
 def _words(text: str) -> int:
@@ -131,8 +133,8 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
         return "navigation"  # 标签：售后 沟通 礼仪 / 分享到：微信 微博 QQ空间
     if body == text and _short_segments(text, f.loose_separator, segment_max, nav_min + 1):
         return "navigation"  # 回复 引用 举报 TOP
-    if re.fullmatch(r"[（(]\s*\w{1,5}\s*[）)]", text):
-        return "end mark"  # （本文完）
+    if re.fullmatch(r"[（(]\s*\w{1,12}\s*[）)]", text):
+        return "end mark"  # （本文完） / （以上内容仅供参考）
     return None
 
 
@@ -280,6 +282,10 @@ def drop_furniture(
         for k in range(title or 0):
             if k not in drop and not _CLAUSE.search(kept[k][2]) and not kept[k][2].startswith(("#", "**")):
                 drop[k] = "masthead"
+    # a comment box: a heading with a count (评论（2）/ 网友留言(5)) and only speakers' lines after it
+    count = next((k for k in range(len(kept) - 1, -1, -1) if _COMMENTS.fullmatch(kept[k][2])), None)
+    if count is not None and all(_SPEAKER.match(text) for _, _, text in kept[count + 1 :]):
+        drop.update((k, "comments") for k in range(count, len(kept)) if k not in drop)
     # a signature: the few short lines after the last separator line that ends a document
     separators = [s.line for s in skipped if s.reason == "decoration"]
     if separators:

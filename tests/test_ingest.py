@@ -448,6 +448,7 @@ def test_the_encoded_and_binary_documents_are_what_their_script_writes(tmp_path)
         (script.write_docx, script.DOCX_NAME),
         (script.write_contents_docx, script.CONTENTS_DOCX_NAME),
         (script.write_manual_docx, script.MANUAL_DOCX_NAME),
+        (script.write_list_docx, script.LIST_DOCX_NAME),
     ):
         write(tmp_path / name)  # a .docx zip carries timestamps: compare what it says
         again, committed = ingest_file(tmp_path / name), ingest_file(DOCUMENTS / name)

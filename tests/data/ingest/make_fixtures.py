@@ -214,6 +214,21 @@ UTF16_MARKDOWN = """# 客服回复的五个“不要”
 - 下一篇：[售后话术精选](./shouhou.md)
 """
 
+GB2312_WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><title>客服培训</title>
+<style>p.MsoNormal{margin:0cm;font-size:10.5pt}</style></head>
+<body lang=ZH-CN style='text-justify-trim:punctuation'>
+<div class=WordSection1>
+<p class=MsoNormal align=center style='text-align:center'><b><span style='font-size:16.0pt'>大促期间客服工作要求<o:p></o:p></span></b></p>
+<p class=MsoNormal><span>&nbsp;</span></p>
+<p class=MsoNormal><b><span>一、提前准备<o:p></o:p></span></b></p>
+<p class=MsoNormal><span>大促前三天，客服要熟悉活动规则、优惠券使用方法和各商品的库存情况，并准备好常见问题的快捷回复。<o:p></o:p></span></p>
+<p class=MsoNormal><b><span>二、响应要求<o:p></o:p></span></b></p>
+<p class=MsoNormal><span>大促当天咨询量大，首次响应不超过二十秒，排队的买家要先发安抚话术，例如“亲，咨询的人比较多，请稍等一下哦”。<o:p></o:p></span></p>
+<p class=MsoNormal><b><span>三、售后跟进<o:p></o:p></span></b></p>
+<p class=MsoNormal><span>大促后发货慢的问题较多，要主动告知买家预计发货时间，减少催单和投诉。<o:p></o:p></span></p>
+</div></body></html>
+"""
+
 TEXT_FILES = {
     "02_forum_gbk.html": (GBK_FORUM_HTML, "gbk"),
     "04_handbook_gbk.txt": (GBK_HANDBOOK, "gbk"),
@@ -225,6 +240,7 @@ TEXT_FILES = {
     "16_after_sale_gbk.txt": (GBK_AFTER_SALE, "gbk"),
     "18_portal_gbk.html": (GBK_PORTAL_HTML, "gbk"),
     "32_donts_utf16.md": (UTF16_MARKDOWN, "utf-16"),
+    "39_word_export_gb2312.html": (GB2312_WORD_HTML, "gb2312"),
 }
 
 # ----------------------------------------------------------------------------- .docx
@@ -312,6 +328,26 @@ def write_manual_docx(path: Path) -> None:
     document.add_heading("换货流程", level=2)
     document.add_paragraph("换货要先确认新尺码或颜色有货，再让买家寄回原商品，收到后二十四小时内寄出新商品。")
     document.add_paragraph("附件：售后话术表.xlsx")
+    fixed = datetime.datetime(2024, 1, 1)
+    document.core_properties.created = document.core_properties.modified = fixed
+    document.save(str(path))
+
+
+LIST_DOCX_NAME = "42_list_number_style.docx"
+
+
+def write_list_docx(path: Path) -> None:
+    """Section titles as List Number paragraphs: Word numbers them, the text holds no number."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("客服仪态规范", style="Title")
+    document.add_paragraph("问候", style="List Number")
+    document.add_paragraph("每一次对话都以问候开始，问候语要热情，不要直接开始回答问题，让买家感到被欢迎。")
+    document.add_paragraph("确认", style="List Number")
+    document.add_paragraph("回答涉及订单的问题前，先和买家确认订单号和收货信息，避免答错或发错。")
+    document.add_paragraph("道别", style="List Number")
+    document.add_paragraph("对话结束时感谢买家，并欢迎买家随时再来，不要在买家还没说完时就结束对话。")
     fixed = datetime.datetime(2024, 1, 1)
     document.core_properties.created = document.core_properties.modified = fixed
     document.save(str(path))
@@ -408,6 +444,7 @@ def main() -> None:
     write_docx(HERE / DOCX_NAME)
     write_contents_docx(HERE / CONTENTS_DOCX_NAME)
     write_manual_docx(HERE / MANUAL_DOCX_NAME)
+    write_list_docx(HERE / LIST_DOCX_NAME)
     (HERE / PDF_NAME).write_bytes(pdf_bytes(PDF_PAGES))
     (HERE / RUNNING_PDF_NAME).write_bytes(pdf_bytes(RUNNING_PDF_PAGES))
 
