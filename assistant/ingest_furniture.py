@@ -49,22 +49,17 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
         f: the furniture patterns.
 
     Returns:
-        ``navigation``, ``breadcrumb``, ``metadata``, ``print/close``, ``footer``, ``address`` or
-        ``page number``; None for a line that is not furniture.
+        ``page number``, ``contents``, ``attachment``, ``footer``, ``address``, ``breadcrumb``,
+        ``print/close`` or ``metadata``; None for a line that is not furniture.
     """
-    line_max = int(f.number("line_max_chars", 80))
     if f.page_number.match(text):
         return "page number"
     if f.contents.search(text):
         return "contents"  # 一、认识岗位 ........ 1
-    if (
-        f.attachment.search(text)
-        and len(text) <= int(f.number("line_max_chars", 80))
-        and not _CLAUSE.search(text)
-    ):
-        return "attachment"  # 附件：售后话术表.xlsx
-    if len(text) > line_max:
+    if len(text) > int(f.number("line_max_chars", 80)):
         return None
+    if f.attachment.search(text) and not _CLAUSE.search(text):
+        return "attachment"  # 附件：售后话术表.xlsx
     if f.footer.search(text) and not re.search("[。！？]", text):
         return "footer"  # © 2021 小店运营笔记 | 浙ICP备19012345号
     if f.url.search(raw) and not _CLAUSE.search(f.url.sub("", raw)):
@@ -116,7 +111,7 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
         f: the furniture patterns.
 
     Returns:
-        ``navigation`` or ``metadata``; None for a line that is not furniture there.
+        ``navigation``, ``metadata`` or ``end mark``; None for a line that is not furniture there.
     """
     if _CLAUSE.search(text) or len(text) > int(f.number("line_max_chars", 80)):
         return None
@@ -202,8 +197,32 @@ def drop_furniture(
         kept.append((number, raw, text))
 
     drop: dict[int, str] = {}  # index in kept -> reason
-    # related articles (lines ending with a date) and a table of contents (dot leaders and a page
-    # number): two or more such lines in a row, and the short line over them (相关阅读：/ 目录)
+    _lists(kept, f, drop)
+    for k, (_, raw, text) in enumerate(kept):
+        shape = furniture_shape(raw, text, f) if k not in drop else None
+        if shape is not None:
+            drop[k] = shape
+    _running_headers(kept, f, drop)
+    _head_and_tail(kept, f, drop, [*dropped, *skipped])
+    _comment_box(kept, drop)
+    _signature(kept, f, drop, patterns, [s.line for s in skipped if s.reason == "decoration"])
+    out: list[tuple[int, str]] = []
+    previous = None
+    for k, (number, _, text) in enumerate(kept):
+        if k in drop:
+            skipped.append(SkippedLine(number, text, f"furniture: {drop[k]}"))
+        elif text == previous:
+            skipped.append(SkippedLine(number, text, "duplicate"))
+        else:
+            previous = text
+            out.append((number, text))
+    skipped.sort(key=lambda s: s.line)
+    return out, skipped
+
+
+def _lists(kept: list[tuple[int, str, str]], f: Furniture, drop: dict[int, str]) -> None:
+    """Related articles (lines ending with a date) and a table of contents (dot leaders and a page
+    number): two or more such lines in a row, and the short line over them (相关阅读：/ 目录)."""
     header_max = int(f.number("link_header_max_chars", 12))
 
     def listed(text: str) -> str | None:
@@ -220,90 +239,92 @@ def drop_furniture(
             if i > 0 and _is_heading_shaped(kept[i - 1][2], header_max):
                 drop[i - 1] = reason
         i = max(j, i + 1)
-    for k, (_, raw, text) in enumerate(kept):
-        shape = furniture_shape(raw, text, f) if k not in drop else None
-        if shape is not None:
-            drop[k] = shape
-    # a running header or navigation bar: a short line of several parts met again after other lines
+
+
+def _running_headers(kept: list[tuple[int, str, str]], f: Furniture, drop: dict[int, str]) -> None:
+    """A running header or navigation bar: a short line of several parts met again after other lines
+    (a marked heading or list item repeats by design: ## 小结 in every chapter)."""
     repeat_max = int(f.number("repeat_max_chars", 40))
     where: dict[str, list[int]] = {}
     for k, (_, _, text) in enumerate(kept):
-        if (
-            len(text) <= repeat_max
-            and not _CLAUSE.search(text)
-            and not re.match(
-                r"#{1,6}\s|\*\*|[-•·*]\s", text
-            )  # a marked heading or list item repeats by design
-            and len(_segments(text, f.loose_separator)) >= 2
-        ):
+        marked = re.match(r"#{1,6}\s|\*\*|[-•·*]\s", text)
+        parts = len(_segments(text, f.loose_separator))
+        if len(text) <= repeat_max and not _CLAUSE.search(text) and not marked and parts >= 2:
             where.setdefault(text, []).append(k)
     for places in where.values():
         if len(places) >= 2 and places[-1] - places[0] >= len(places):
             drop.update((k, "repeated") for k in places)
-    # the page's head and tail: before the first line of prose and after the last
+
+
+def _head_and_tail(
+    kept: list[tuple[int, str, str]], f: Furniture, drop: dict[int, str], skipped: list[SkippedLine]
+) -> None:
+    """The page's head and tail, before its first line of prose and after its last: the shapes that
+    are furniture only there, the footer and the masthead."""
     prose_min = int(f.number("prose_min_chars", 12))
     prose = [
         k
         for k, (_, _, text) in enumerate(kept)
         if k not in drop and _words(text) >= prose_min and _CLAUSE.search(text)
     ]
-    if prose:
-        edge = [k for k in range(len(kept)) if (k < prose[0] or k > prose[-1]) and k not in drop]
-        for k in edge:
-            shape = edge_furniture_shape(kept[k][2], f)
-            if shape is not None:
-                drop[k] = shape
-        # single label：value lines next to each other or to other furniture (作者：佚名 / 来源：网络)
-        fields = {k for k in edge if k not in drop and _is_field_line(kept[k][2], f)}
-        for k in fields:
-            if {k - 1, k + 1} & (fields | set(drop)):
-                drop[k] = "metadata"
-        # the footer: after the last prose, from the first furniture on, short lines are footer too
-        # (地址：… 电话：…, 技术支持：…, a comment box's 网友评论 / 暂无评论)
-        last = kept[prose[-1]][0]
-        openers = [s.line for s in [*dropped, *skipped] if s.reason.split(": ")[-1] in _FOOTER_OPENERS]
-        openers += [kept[k][0] for k, reason in drop.items() if reason in _FOOTER_OPENERS]
-        start = min((n for n in openers if n > last), default=None)
+    if not prose:
+        return
+    edge = [k for k in range(len(kept)) if (k < prose[0] or k > prose[-1]) and k not in drop]
+    for k in edge:
+        shape = edge_furniture_shape(kept[k][2], f)
+        if shape is not None:
+            drop[k] = shape
+    # single label：value lines next to each other or to other furniture (作者：佚名 / 来源：网络)
+    fields = {k for k in edge if k not in drop and _is_field_line(kept[k][2], f)}
+    for k in fields:
+        if {k - 1, k + 1} & (fields | set(drop)):
+            drop[k] = "metadata"
+    # the footer: after the last prose, from the first furniture on, short lines are footer too
+    # (地址：… 电话：…, 技术支持：…, a comment box's 网友评论 / 暂无评论)
+    last = kept[prose[-1]][0]
+    openers = [s.line for s in skipped if s.reason.split(": ")[-1] in _FOOTER_OPENERS]
+    openers += [kept[k][0] for k, reason in drop.items() if reason in _FOOTER_OPENERS]
+    start = min((n for n in openers if n > last), default=None)
+    if start is not None:
         line_max = int(f.number("line_max_chars", 80))
-        footer = [
-            k
-            for k, (number, _, text) in enumerate(kept)
-            if start is not None and number > start and len(text) <= line_max and not _CLAUSE.search(text)
-        ]
-        drop.update((k, "footer") for k in footer if k not in drop)
-        # a masthead: short lines above the heading that titles the page, the one heading of the
-        # outermost level (机密 ★ 内部使用, a site's name)
-        levels = [len(m.group(1)) for _, _, text in kept if (m := _MD_HEADING.match(text))]
-        first = next((k for k, (_, _, text) in enumerate(kept) if _MD_HEADING.match(text)), None)
-        title = None
-        if first is not None and first < prose[0]:
-            level = len(_MD_HEADING.match(kept[first][2]).group(1))
-            title = first if level == min(levels) and levels.count(level) == 1 else None
-        for k in range(title or 0):
+        for k, (number, _, text) in enumerate(kept):
+            if number > start and k not in drop and len(text) <= line_max and not _CLAUSE.search(text):
+                drop[k] = "footer"
+    # a masthead: short lines above the heading that titles the page, the one heading of the
+    # outermost level (机密 ★ 内部使用, a site's name)
+    levels = [len(m.group(1)) for _, _, text in kept if (m := _MD_HEADING.match(text))]
+    first = next((k for k, (_, _, text) in enumerate(kept) if _MD_HEADING.match(text)), None)
+    if first is None or first >= prose[0]:
+        return
+    level = len(_MD_HEADING.match(kept[first][2]).group(1))
+    if level == min(levels) and levels.count(level) == 1:
+        for k in range(first):
             if k not in drop and not _CLAUSE.search(kept[k][2]) and not kept[k][2].startswith(("#", "**")):
                 drop[k] = "masthead"
-    # a comment box: a heading with a count (评论（2）/ 网友留言(5)) and only speakers' lines after it
+
+
+def _comment_box(kept: list[tuple[int, str, str]], drop: dict[int, str]) -> None:
+    """A heading with a count (评论（2）/ 网友留言(5)) with only speakers' lines after it."""
     count = next((k for k in range(len(kept) - 1, -1, -1) if _COMMENTS.fullmatch(kept[k][2])), None)
     if count is not None and all(_SPEAKER.match(text) for _, _, text in kept[count + 1 :]):
         drop.update((k, "comments") for k in range(count, len(kept)) if k not in drop)
-    # a signature: the few short lines after the last separator line that ends a document
-    separators = [s.line for s in skipped if s.reason == "decoration"]
-    if separators:
-        after = [k for k, (number, _, _) in enumerate(kept) if number > separators[-1]]
-        limit = int(f.number("signature_max_chars", 40))
-        if 0 < len(after) <= int(f.number("signature_max_lines", 2)) and all(
-            len(kept[k][2]) <= limit for k in after
-        ):
-            drop.update((k, "signature") for k in after if k not in drop)
-    out: list[tuple[int, str]] = []
-    previous = None
-    for k, (number, _, text) in enumerate(kept):
-        if k in drop:
-            skipped.append(SkippedLine(number, text, f"furniture: {drop[k]}"))
-        elif text == previous:
-            skipped.append(SkippedLine(number, text, "duplicate"))
-        else:
-            previous = text
-            out.append((number, text))
-    skipped.sort(key=lambda s: s.line)
-    return out, skipped
+
+
+def _signature(
+    kept: list[tuple[int, str, str]],
+    f: Furniture,
+    drop: dict[int, str],
+    patterns: IngestPatterns,
+    separators: list[int],
+) -> None:
+    """The few short lines after the last separator line of a document, none of them a heading."""
+    if not separators:
+        return
+    after = [k for k, (number, _, _) in enumerate(kept) if number > separators[-1]]
+    limit = int(f.number("signature_max_chars", 40))
+    if (
+        0 < len(after) <= int(f.number("signature_max_lines", 2))
+        and all(len(kept[k][2]) <= limit for k in after)
+        and not any(_MD_HEADING.match(kept[k][2]) or patterns.marker.match(kept[k][2]) for k in after)
+    ):
+        drop.update((k, "signature") for k in after if k not in drop)

@@ -659,3 +659,12 @@ def test_a_heading_or_list_item_met_again_is_not_a_running_header():
     lines = ["## 一、 小结", prose, "- 快速 回应", "## 一、 小结", prose + "再确认需求。", "- 快速 回应"]
     kept, skipped = drop_furniture(_numbered(lines))
     assert [n for n, _ in kept] == [1, 2, 3, 4, 5, 6] and skipped == []
+
+
+def test_a_short_last_section_after_a_separator_is_not_a_signature():
+    prose = "退款审核通过后一到三个工作日原路退回，请买家留意账户。"
+    lines = [prose, "------", "三、补偿", "送一张优惠券并道歉。"]
+    kept, _ = drop_furniture(_numbered(lines))
+    assert [n for n, _ in kept] == [1, 3, 4]
+    kept, skipped = drop_furniture(_numbered([prose, "------", "签名：做最好的客服，卖最好的货"]))
+    assert [n for n, _ in kept] == [1] and skipped[-1].reason == "furniture: signature"
