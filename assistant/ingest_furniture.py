@@ -117,6 +117,8 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
         return None
     if len(f.field.findall(text)) >= 2:
         return "metadata"  # 作者：阿杰 分类：客服技巧 / 上一篇：… 下一篇：… / 地址：… 电话：…
+    if re.search(r"\d[\d,.]*\s*[万千]?\s*[人条次]", text):
+        return "metadata"  # 1,203 人赞同了该回答 / 12 条评论
     if re.search(r"\d", text):
         return None  # (a table row of sizes or prices)
     segment_max = int(f.number("segment_max_chars", 8))
@@ -205,7 +207,9 @@ def drop_furniture(
     _running_headers(kept, f, drop)
     _head_and_tail(kept, f, drop, [*dropped, *skipped])
     _comment_box(kept, drop)
-    _signature(kept, f, drop, patterns, [s.line for s in skipped if s.reason == "decoration"])
+    # (a rule across the page, not a Markdown table's |---|---| row)
+    rules = [s.line for s in skipped if s.reason == "decoration" and "|" not in s.text]
+    _signature(kept, f, drop, patterns, rules)
     out: list[tuple[int, str]] = []
     previous = None
     for k, (number, _, text) in enumerate(kept):

@@ -217,6 +217,7 @@ _HTML_DROP = (
     "textarea",
     "input",
     "template",
+    "figcaption",  # the caption of a picture that ingestion cannot keep
 )
 _HTML_BLOCKS = (
     "h1",
