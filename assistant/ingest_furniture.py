@@ -18,8 +18,8 @@ from .ingest_patterns import Furniture, IngestPatterns, SkippedLine, load_patter
 _WORD = re.compile(r"\w")
 _CLAUSE = re.compile(r"[。！？；，]")  # prose has these; furniture has none
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
-_COMMENTS = re.compile(r"(?:#{1,6}\s+|\*\*)?[^\s，。：:]{1,8}\s*[（(]\d{1,5}[)）](?:\*\*)?")  # 评论（2）
-_SPEAKER = re.compile(r"[^\s，。：:]{1,12}[：:]\S")  # 小王：写得很好
+_COMMENTS = re.compile(r"(?:#{1,6}\s+|\*\*)?[^\s，。：:]{1,8}\s*[（(](\d{1,5})[)）](?:\*\*)?")  # 评论（2）
+_SPEAKER = re.compile(r"([^\s，。：:]{1,12})[：:]\S")  # 小王：写得很好
 
 
 def _words(text: str) -> int:
@@ -308,9 +308,15 @@ def _head_and_tail(
 
 
 def _comment_box(kept: list[tuple[int, str, str]], drop: dict[int, str]) -> None:
-    """A heading with a count (评论（2）/ 网友留言(5)) with only speakers' lines after it."""
+    """A heading with a count (评论（2）/ 网友留言(5)) followed by that many speakers' lines, to the
+    end (a dialog under 案例（3） has as many lines only by chance: its speakers take turns)."""
     count = next((k for k in range(len(kept) - 1, -1, -1) if _COMMENTS.fullmatch(kept[k][2])), None)
-    if count is not None and all(_SPEAKER.match(text) for _, _, text in kept[count + 1 :]):
+    if count is None:
+        return
+    after = [text for _, _, text in kept[count + 1 :]]
+    speakers = [m.group(1) for text in after if (m := _SPEAKER.match(text))]
+    said = int(_COMMENTS.fullmatch(kept[count][2]).group(1))
+    if after and len(speakers) == len(after) == said and len(set(speakers)) == len(speakers):
         drop.update((k, "comments") for k in range(count, len(kept)) if k not in drop)
 
 

@@ -668,3 +668,13 @@ def test_a_short_last_section_after_a_separator_is_not_a_signature():
     assert [n for n, _ in kept] == [1, 3, 4]
     kept, skipped = drop_furniture(_numbered([prose, "------", "签名：做最好的客服，卖最好的货"]))
     assert [n for n, _ in kept] == [1] and skipped[-1].reason == "furniture: signature"
+
+
+def test_a_dialog_under_a_counted_heading_is_not_a_comment_box():
+    prose = "议价时先肯定商品的价值，再说明店铺的优惠活动和赠品。"
+    dialog = ["案例（3）", "买家：能便宜点吗", "客服：亲，现在下单送小礼品哦", "买家：那我拍了"]
+    kept, _ = drop_furniture(_numbered([prose, *dialog]))
+    assert [t for _, t in kept] == [prose, *dialog]
+    comments = ["评论（2）", "小王：模板很实用，谢谢分享！", "阿美：可以再加一句补偿方案。"]
+    kept, skipped = drop_furniture(_numbered([prose, *comments]))
+    assert [t for _, t in kept] == [prose] and {s.reason for s in skipped} == {"furniture: comments"}
