@@ -20,6 +20,7 @@ _CLAUSE = re.compile(r"[。！？；，]")  # prose has these; furniture has non
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _COMMENTS = re.compile(r"(?:#{1,6}\s+|\*\*)?[^\s，。：:]{1,8}\s*[（(](\d{1,5})[)）](?:\*\*)?")  # 评论（2）
 _SPEAKER = re.compile(r"([^\s，。：:]{1,12})[：:]\S")  # 小王：写得很好
+_TABLE_ROW = re.compile(r"^\|.*\|$")  # a row of a data table (| 尺码 | 身高 | 体重 |): content
 
 
 def _words(text: str) -> int:
@@ -82,12 +83,8 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
             return "breadcrumb"
     if len(f.bracketed.findall(text)) >= 2 and not re.sub(r"[\s|｜]", "", f.bracketed.sub("", text)):
         return "print/close"  # 【打印本页】【关闭窗口】
-    dates = f.date.findall(text)
-    if dates and not re.search(f"(?:{f.date.pattern})\\s*(?:至|到|[~～—–-])\\s*(?:{f.date.pattern})", text):
-        # (a date range is what a promotion says, not when a page was published)
-        rest = f.date.sub(" ", text)
-        if all(_words(p) <= 10 for p in _segments(rest, f.loose_separator)):
-            return "metadata"  # 发布时间：2023-04-12 10:20 作者：小李 / 原创 客服成长营 2023-06-01
+    if _dated_metadata(text, f, alone=False):
+        return "metadata"  # 发布时间：2023-04-12 10:20 作者：小李 / 原创 客服成长营 2023-06-01
     counters = f.counter.findall(text)
     if (
         counters
@@ -98,6 +95,23 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
     if re.fullmatch(rf"[（(]{f.field.pattern}[）)]", text):
         return "metadata"  # （责任编辑：王芳）
     return None
+
+
+def _dated_metadata(text: str, f: Furniture, alone: bool) -> bool:
+    """A date among a few short parts: when a page was published, by whom, how often read.
+
+    A lone ``label：date`` (截止日期：2024年6月30日) counts only where ``alone`` is allowed (a page's
+    head and tail); anywhere else it needs a time or another part beside it. A date range is what a
+    promotion says, never metadata.
+    """
+    if not f.date.search(text) or re.search(
+        f"(?:{f.date.pattern})\\s*(?:至|到|[~～—–-])\\s*(?:{f.date.pattern})", text
+    ):
+        return False
+    parts = _segments(_strip_label(f.date.sub(" ", text)), f.loose_separator)
+    if not all(_words(p) <= 10 for p in parts):
+        return False
+    return alone or bool(parts) or len(f.date.findall(text)) >= 2
 
 
 def edge_furniture_shape(text: str, f: Furniture) -> str | None:
@@ -113,8 +127,10 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
     Returns:
         ``navigation``, ``metadata`` or ``end mark``; None for a line that is not furniture there.
     """
-    if _CLAUSE.search(text) or len(text) > int(f.number("line_max_chars", 80)):
+    if _CLAUSE.search(text) or len(text) > int(f.number("line_max_chars", 80)) or _TABLE_ROW.match(text):
         return None
+    if _dated_metadata(text, f, alone=True):
+        return "metadata"  # 更新时间：2024/02/20
     if len(f.field.findall(text)) >= 2:
         return "metadata"  # 作者：阿杰 分类：客服技巧 / 上一篇：… 下一篇：… / 地址：… 电话：…
     if re.search(r"\d[\d,.]*\s*[万千]?\s*[人条次]", text):
@@ -205,11 +221,15 @@ def drop_furniture(
         if shape is not None:
             drop[k] = shape
     _running_headers(kept, f, drop)
-    _head_and_tail(kept, f, drop, [*dropped, *skipped])
+    _head_and_tail(kept, patterns, drop, [*dropped, *skipped])
     _comment_box(kept, drop)
-    # (a rule across the page, not a Markdown table's |---|---| row)
+    # a signature only on a web page (one that showed furniture), after a rule across it (not a
+    # Markdown table's |---|---| row): in a handout the lines after a rule are its summary
+    page = any(s.reason.startswith("furniture") for s in [*dropped, *skipped]) or any(
+        reason not in ("page number", "repeated") for reason in drop.values()
+    )
     rules = [s.line for s in skipped if s.reason == "decoration" and "|" not in s.text]
-    _signature(kept, f, drop, patterns, rules)
+    _signature(kept, f, drop, patterns, rules if page else [])
     out: list[tuple[int, str]] = []
     previous = None
     for k, (number, _, text) in enumerate(kept):
@@ -251,7 +271,7 @@ def _running_headers(kept: list[tuple[int, str, str]], f: Furniture, drop: dict[
     repeat_max = int(f.number("repeat_max_chars", 40))
     where: dict[str, list[int]] = {}
     for k, (_, _, text) in enumerate(kept):
-        marked = re.match(r"#{1,6}\s|\*\*|[-•·*]\s", text)
+        marked = re.match(r"#{1,6}\s|\*\*|[-•·*|]\s", text)
         parts = len(_segments(text, f.loose_separator))
         if len(text) <= repeat_max and not _CLAUSE.search(text) and not marked and parts >= 2:
             where.setdefault(text, []).append(k)
@@ -261,10 +281,17 @@ def _running_headers(kept: list[tuple[int, str, str]], f: Furniture, drop: dict[
 
 
 def _head_and_tail(
-    kept: list[tuple[int, str, str]], f: Furniture, drop: dict[int, str], skipped: list[SkippedLine]
+    kept: list[tuple[int, str, str]],
+    patterns: IngestPatterns,
+    drop: dict[int, str],
+    skipped: list[SkippedLine],
 ) -> None:
-    """The page's head and tail, before its first line of prose and after its last: the shapes that
-    are furniture only there, the footer and the masthead."""
+    """The page's head and tail: the shapes that are furniture only there, the footer and the masthead.
+
+    The head ends at the first line of prose or at the second heading (the first may be the title:
+    after the second, the document has begun); the tail starts after the last line of prose.
+    """
+    f = patterns.furniture
     prose_min = int(f.number("prose_min_chars", 12))
     prose = [
         k
@@ -273,13 +300,23 @@ def _head_and_tail(
     ]
     if not prose:
         return
-    edge = [k for k in range(len(kept)) if (k < prose[0] or k > prose[-1]) and k not in drop]
+    headings = [
+        k
+        for k, (_, _, text) in enumerate(kept)
+        if k not in drop and (_MD_HEADING.match(text) or text.startswith("**") or patterns.marker.match(text))
+    ]
+    head_end = min(prose[0], headings[1] if len(headings) >= 2 else prose[0])
+    edge = [k for k in range(len(kept)) if (k < head_end or k > prose[-1]) and k not in drop]
+    # a line that names two of the document's own headings is its outline (流程：问候 | 询问 | …)
+    titles = {_heading_title(kept[k][2], patterns) for k in headings}
     for k in edge:
         shape = edge_furniture_shape(kept[k][2], f)
-        if shape is not None:
+        named = set(_segments(_strip_label(kept[k][2]), f.loose_separator)) & titles
+        if shape is not None and len(named) < 2:
             drop[k] = shape
-    # single label：value lines next to each other or to other furniture (作者：佚名 / 来源：网络)
-    fields = {k for k in edge if k not in drop and _is_field_line(kept[k][2], f)}
+    # single label：value lines next to each other or to other furniture at the head of a page
+    # (作者：佚名 / 来源：网络); at the tail such lines are as often the last turns of a dialog
+    fields = {k for k in edge if k < head_end and k not in drop and _is_field_line(kept[k][2], f)}
     for k in fields:
         if {k - 1, k + 1} & (fields | set(drop)):
             drop[k] = "metadata"
@@ -292,7 +329,8 @@ def _head_and_tail(
     if start is not None:
         line_max = int(f.number("line_max_chars", 80))
         for k, (number, _, text) in enumerate(kept):
-            if number > start and k not in drop and len(text) <= line_max and not _CLAUSE.search(text):
+            short = len(text) <= line_max and not _CLAUSE.search(text) and not _TABLE_ROW.match(text)
+            if number > start and k not in drop and short:
                 drop[k] = "footer"
     # a masthead: short lines above the heading that titles the page, the one heading of the
     # outermost level (机密 ★ 内部使用, a site's name)
@@ -303,8 +341,18 @@ def _head_and_tail(
     level = len(_MD_HEADING.match(kept[first][2]).group(1))
     if level == min(levels) and levels.count(level) == 1:
         for k in range(first):
-            if k not in drop and not _CLAUSE.search(kept[k][2]) and not kept[k][2].startswith(("#", "**")):
+            if (
+                k not in drop
+                and not _CLAUSE.search(kept[k][2])
+                and not kept[k][2].startswith(("#", "**", "|"))
+            ):
                 drop[k] = "masthead"
+
+
+def _heading_title(text: str, patterns: IngestPatterns) -> str:
+    text = re.sub(r"^#{1,6}\s+|^\*\*|\*\*$", "", text).strip()
+    numbered = patterns.marker.match(text)
+    return text[numbered.end() :].strip() if numbered else text
 
 
 def _comment_box(kept: list[tuple[int, str, str]], drop: dict[int, str]) -> None:

@@ -273,10 +273,18 @@ def _read_html(text: str, patterns: IngestPatterns) -> SourceDocument:
         if links and _words(heading.get_text()) > sum(_words(a.get_text()) for a in links):
             for a in links:
                 a.decompose()
-    # a table row is one line, its cells joined as in a .docx (a lone cell is not a heading)
-    for cell in soup.find_all(("td", "th")):
-        if cell.find_next_sibling(("td", "th")) is not None:
-            cell.append(" | ")
+    # a table row is one line, its cells joined as in a .docx (a lone cell is not a heading); the
+    # rows of a data table (two rows of two cells or more) are written as Markdown rows, | a | b |,
+    # which no furniture rule takes for a navigation bar
+    for table in soup.find_all("table"):
+        rows = [row.find_all(("td", "th"), recursive=False) for row in table.find_all("tr")]
+        data = sum(1 for cells in rows if len(cells) >= 2) >= 2
+        for cells in rows:
+            for cell in cells[:-1]:
+                cell.append(" | ")
+            if data and len(cells) >= 2:
+                cells[0].insert(0, "| ")
+                cells[-1].append(" |")
     lines: list[_Line] = []
     current: Any = None
     buffer: list[tuple[str, bool, bool]] = []  # (text, inside a link, emphasised)
@@ -375,14 +383,19 @@ def _read_docx(path: Path) -> list[tuple[int, str]]:
                 text = f"**{text}**"
             lines.append((number, text))
         elif tag == "tbl":
+            rows = []
             for row in Table(child, document).rows:
-                number += 1
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     value = cell.text.strip()
                     if value and (not cells or cells[-1] != value):  # merged cells repeat their text
                         cells.append(value)
-                lines.append((number, " | ".join(cells)))
+                rows.append(cells)
+            data = sum(1 for cells in rows if len(cells) >= 2) >= 2  # a data table: rows as | a | b |
+            for cells in rows:
+                number += 1
+                joined = " | ".join(cells)
+                lines.append((number, f"| {joined} |" if data and len(cells) >= 2 else joined))
     return lines
 
 

@@ -167,6 +167,22 @@ def _split_line(number: int, text: str, patterns: IngestPatterns, line_based: bo
     return units
 
 
+_SPEAKER = re.compile(r"([^\s：:，。]{1,6})[：:]\s*\S")
+
+
+def _turns(lines: list[tuple[int, str]]) -> set[int]:
+    """The lines that are turns of a dialog (买家：能便宜点吗 / 客服：亲，…): their speaker opens
+    other lines too, or the line next to them has a speaker. A turn is never a plain heading."""
+    speakers = [m.group(1) if (m := _SPEAKER.match(text)) else None for _, text in lines]
+    seen = {s: speakers.count(s) for s in set(speakers) if s}
+    return {
+        i
+        for i, speaker in enumerate(speakers)
+        if speaker
+        and (seen[speaker] >= 2 or (i > 0 and speakers[i - 1]) or (i + 1 < len(speakers) and speakers[i + 1]))
+    }
+
+
 def _is_plain_heading(text: str, patterns: IngestPatterns) -> bool:
     limit = int(patterns.sections.get("plain_heading_max_chars", 24))
     body = text.rstrip("：:").strip()
@@ -304,8 +320,9 @@ def sections_from_lines(
     patterns = patterns or load_patterns()
     line_based = len(lines) > 20 or (len(lines) > 3 and max((len(t) for _, t in lines), default=0) < 2000)
     units: list[_Unit] = []
-    for number, text in lines:
-        units.extend(_split_line(number, text, patterns, line_based))
+    turns = _turns(lines)
+    for i, (number, text) in enumerate(lines):
+        units.extend(_split_line(number, text, patterns, line_based and i not in turns))
     # The document's title: a first line that reads as a heading, or the first words of the text.
     doc_title = stem
     if units and units[0].kind is not None and units[0].standalone and len(units) > 1:

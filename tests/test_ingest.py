@@ -666,8 +666,12 @@ def test_a_short_last_section_after_a_separator_is_not_a_signature():
     lines = [prose, "------", "三、补偿", "送一张优惠券并道歉。"]
     kept, _ = drop_furniture(_numbered(lines))
     assert [n for n, _ in kept] == [1, 3, 4]
-    kept, skipped = drop_furniture(_numbered([prose, "------", "签名：做最好的客服，卖最好的货"]))
-    assert [n for n, _ in kept] == [1] and skipped[-1].reason == "furniture: signature"
+    # after the rule of a web page, a signature; after the rule of a handout, its summary
+    page = ["首页 | 论坛 | 资讯 | 下载", prose, "------", "签名：做最好的客服，卖最好的货"]
+    kept, skipped = drop_furniture(_numbered(page))
+    assert [n for n, _ in kept] == [2] and skipped[-1].reason == "furniture: signature"
+    kept, _ = drop_furniture(_numbered([prose, "------", "总结：多听、多问、多确认。"]))
+    assert [n for n, _ in kept] == [1, 3]
 
 
 def test_a_dialog_under_a_counted_heading_is_not_a_comment_box():
