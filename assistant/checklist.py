@@ -32,10 +32,14 @@ from .errors import ChecklistError, Problem
 from .prefilter import (
     CASE_SPECIALS,
     LiteralIndex,
+    PhraseList,
+    alphabet,
     by_first,
     first_chars,
     has_literal,
+    min_digits,
     required_literals,
+    start_class,
 )
 
 __all__ = [
@@ -97,6 +101,8 @@ BOILERPLATE_KEYS = ("phrases",)
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _LIST_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Quoted stretches of a reply; whether one holds the buyer's words is decided per quote.
+_DIGIT = re.compile(r"\d")
+_QUOTE_OPEN = re.compile('[“「『"‘]')
 _QUOTES = re.compile(r"“[^”\n]{1,80}”|「[^」\n]{1,80}」|『[^』\n]{1,80}』|\"[^\"\n]{1,80}\"|‘[^’\n]{1,80}’")
 _MASK = "\x00"
 # removing these keeps exactly the characters for which str.isalnum() is true
@@ -113,12 +119,33 @@ _FOLD.update({code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)})  # ａ-ｚ
 # Regexes get only the full-width part: lower-casing ASCII would turn \W into \w (the text is
 # folded, so patterns are compiled case-insensitively instead).
 _FOLD_REGEX = {code: target for code, target in _FOLD.items() if code > 0x7F}
+# a text without any of these needs no translate() (most Chinese replies)
+_FOLDABLE = re.compile("[A-Z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+# letters that ignore-case regexes equate with ASCII ones (K ſ İ ı)
+_CASE_SPECIAL = re.compile("[" + "".join(sorted(CASE_SPECIALS)) + "]")
+
+
+@functools.lru_cache(maxsize=1)
+def _traditional() -> re.Pattern:
+    """A character class of the CJK characters OpenCC's t2s changes (about 5,000, found once by
+    converting every CJK code point): text without any of them is already Simplified, and skipping
+    the converter for it makes folding several times faster."""
+    from .text import to_simplified
+
+    ranges = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0x20000, 0x2FA1F))
+    chars = [chr(c) for low, high in ranges for c in range(low, high + 1)]
+    converted = to_simplified("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # a converter that joins lines: give up the shortcut
+        return re.compile(r"[^\x00-\x7f]")
+    changed = [c for c, s in zip(chars, converted, strict=True) if c != s and ord(c) < 0x10000]
+    # astral characters go in as one range: listing them one by one makes the class a slow scan
+    return re.compile("[" + "".join(re.escape(c) for c in changed) + "\U00020000-\U0002fa1f]")
 
 
 def fold(text: str) -> str:
     """A same-length matching form of ``text`` (see the module docstring)."""
-    folded = text.translate(_FOLD)
-    if not folded.isascii():
+    folded = text.translate(_FOLD) if _FOLDABLE.search(text) else text
+    if not folded.isascii() and _traditional().search(folded):
         from .text import to_simplified
 
         try:
@@ -263,6 +290,9 @@ class When:
     recent: bool = False
     # finds the literal pieces one of which every ``message`` match contains (a prefilter)
     literals: dict[str, tuple[str, ...]] | None = field(default=None, compare=False)
+    # the same phrases searched one by one behind one literal scan (None: use the regexes above)
+    phrases: PhraseList | None = field(default=None, compare=False)
+    except_phrases: PhraseList | None = field(default=None, compare=False)
 
     def holds(
         self,
@@ -270,10 +300,12 @@ class When:
         message: str | None,
         memo: dict | None = None,
         literal: bool | None = None,
+        phrases: bool = True,
     ) -> bool:
         """Whether the condition holds; ``memo`` shares message searches between conditions
         that use the same phrases (one check's cache); ``literal`` is the prefilter's verdict on
-        ``message`` when the caller has it (None: look here)."""
+        ``message`` when the caller has it (None: look here); ``phrases``: search phrase by phrase
+        (the multi-pattern prefilter) rather than with the combined regex."""
         if self.scenarios and scenario is not None:
             return scenario in self.scenarios
         if self.message is not None and message is not None:
@@ -286,11 +318,26 @@ class When:
                     or not CASE_SPECIALS.isdisjoint(message)
                     or has_literal(message if message.isascii() else message.lower(), self.literals)
                 )
-            found = literal and _search_outside(self.message, self.except_, message)
+            if not literal:
+                found = False
+            elif phrases and self.phrases is not None and _CASE_SPECIAL.search(message) is None:
+                found = self._search_phrases(message)
+            else:
+                found = _search_outside(self.message, self.except_, message)
             if memo is not None:
                 memo[key] = found
             return found
         return self.unknown
+
+    def _search_phrases(self, message: str) -> bool:
+        lowered = message if message.isascii() else message.lower()
+        if self.except_ is None:
+            return self.phrases.contains(message, lowered)
+        if self.except_phrases is not None:
+            return self.phrases.first_outside(
+                message, lowered, lambda: self.except_phrases.overlapping_spans(message, lowered)
+            )
+        return self.phrases.first_outside(message, lowered, lambda: _except_spans(self.except_, message))
 
 
 @dataclass(frozen=True)
@@ -310,8 +357,19 @@ class Trigger:
     when: When | None = None
     # the characters a ``find`` match can start with (None: any); a reply without any of them is skipped
     first: frozenset[str] | None = None
-    # the characters a ``whole`` match can start with (None: any), checked on the reply's core
+    # the characters a ``whole`` match can start with and can contain (None: any), checked on the
+    # reply's letters: 您好，请问… is no bare 嗯 whatever its length
     whole_first: frozenset[str] | None = None
+    whole_alphabet: frozenset[str] | None = None
+    # for a ``find`` without literals: a character class one of whose characters every match
+    # starts with (\\d for a phone number), searched in C before the pattern itself
+    gate: re.Pattern | None = None
+    # the digits every ``find`` match holds at least (a phone number: 10); fewer in the reply skips it
+    digits: int = 0
+    # for a ``whole``: a letter outside the pattern's alphabet (such a reply cannot be a match)
+    whole_outside: re.Pattern | None = None
+    # the ``unless`` phrases searched one by one behind one literal scan (None: use ``unless``)
+    unless_phrases: PhraseList | None = None
     # literal pieces one of which every ``find`` match contains (None: unknown); a reply without
     # any of them is skipped
     literals: dict[str, tuple[str, ...]] | None = None
@@ -377,6 +435,7 @@ class RuleSet:
     context_empty: re.Pattern | None = None
     # [boilerplate] phrases: stock formulas (请问还有其他可以帮到您的吗) that never count for `unless`
     boilerplate: re.Pattern | None = None
+    boilerplate_phrases: PhraseList | None = field(default=None, compare=False)
     # use the multi-pattern prefilter (one scan per text); False checks each trigger's literals
     indexed: bool = field(default=True, compare=False)
 
@@ -411,6 +470,13 @@ class RuleSet:
         """A rule set with only these rules (unknown ids raise ``UnknownIdError``)."""
         wanted = [self.rule(r).id for r in rule_ids]
         return dataclasses.replace(self, rules=tuple(r for r in self.rules if r.id in wanted))
+
+
+def _outside(chars: frozenset[str] | None) -> re.Pattern | None:
+    """A regex that finds a letter, digit or Chinese character not in ``chars``."""
+    if chars is None:
+        return None
+    return re.compile("[^\\W_" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
 def _search_outside(pattern: re.Pattern, except_: re.Pattern | None, text: str) -> bool:
@@ -451,24 +517,36 @@ def _turn_parts(turn: Any) -> tuple[str, str]:
     return str(getattr(turn, "role", "buyer")), str(getattr(turn, "text", ""))
 
 
-@dataclass(frozen=True)
 class _BuyerSide:
     """The folded buyer message, recent buyer turns, agent history and scenario: the same for a
-    reply and for every fixed version of it, so folded once."""
+    reply and for every fixed version of it, so folded once. (A plain class with slots: it is made
+    for every reply checked, and a frozen dataclass costs more to build than the rest of a check.)"""
 
-    message: str | None
-    scenario: str | None
-    agent_history: str | None
-    buyer_text: str
-    # the message with the buyer's other recent turns (``when.recent``)
-    recent: str | None = None
+    __slots__ = ("message", "scenario", "agent_history", "buyer_text", "recent")
+
+    def __init__(
+        self,
+        message: str | None,
+        scenario: str | None,
+        agent_history: str | None,
+        buyer_text: str,
+        recent: str | None = None,
+    ):
+        self.message = message
+        self.scenario = scenario
+        self.agent_history = agent_history
+        self.buyer_text = buyer_text
+        # the message with the buyer's other recent turns (``when.recent``)
+        self.recent = recent
 
     @classmethod
     def of(
         cls, message: str | None, history: Sequence[Any], scenario: str | None, rules: RuleSet
     ) -> _BuyerSide:
         folded_message = fold(message) if message else None
-        turns = [_turn_parts(turn) for turn in history or ()]
+        if not history:
+            return cls(folded_message, scenario or None, None, folded_message or "", folded_message)
+        turns = [_turn_parts(turn) for turn in history]
         buyer_turns: list[str] = []
         agent_turns: list[str] = []
         for role, text in turns:
@@ -479,7 +557,7 @@ class _BuyerSide:
             scenario or None,
             agent_history,
             "\n".join([folded_message or "", *buyer_turns]),
-            _recent(folded_message, turns, rules.context_empty),
+            _recent(folded_message, turns, rules.context_empty) if turns else folded_message,
         )
 
 
@@ -487,6 +565,7 @@ _RECENT_TURNS = 4  # at most this many earlier buyer turns join the message for 
 
 
 def _recent(message: str | None, turns: list[tuple[str, str]], empty: re.Pattern | None) -> str | None:
+    # ``message`` is folded already, the turns are not
     """The buyer's words the reply answers: the message and the buyer turns since the agent last
     wrote; when none of those carries words of its own (order cards, ids, 是的, 你好 as listed in
     ``[context] empty``), also the buyer's turns before the agent's last reply (a complaint, then
@@ -496,16 +575,16 @@ def _recent(message: str | None, turns: list[tuple[str, str]], empty: re.Pattern
     while i > 0 and turns[i - 1][0] != "agent" and len(trailing) < _RECENT_TURNS:
         i -= 1
         trailing.insert(0, turns[i][1])
-    parts = [*trailing, message or ""]
-    if empty is not None and i > 0 and all(_is_empty(fold(p), empty) for p in parts):
+    parts = [*(fold(t) for t in trailing), message or ""]
+    if empty is not None and i > 0 and all(_is_empty(p, empty) for p in parts):
         while i > 0 and turns[i - 1][0] == "agent":
             i -= 1
         earlier: list[str] = []
         while i > 0 and turns[i - 1][0] != "agent" and len(earlier) < _RECENT_TURNS:
             i -= 1
-            earlier.insert(0, turns[i][1])
+            earlier.insert(0, fold(turns[i][1]))
         parts = [*earlier, *parts]
-    text = "\n".join(fold(p) for p in parts if p and p.strip())
+    text = "\n".join(p for p in parts if p and p.strip())
     return text or None
 
 
@@ -517,16 +596,27 @@ def _is_empty(text: str, empty: re.Pattern) -> bool:
 class _Plan:
     """A rule set flattened for checking: every trigger with the position of its rule, in rule
     order, and the multi-pattern prefilters over the literals of the triggers (reply side) and of
-    the ``when`` conditions (buyer side)."""
+    the ``when`` conditions (buyer side). Trigger sets are bit masks (bit k: trigger k)."""
 
     triggers: tuple[tuple[int, Trigger], ...]
-    # triggers the reply index cannot rule out (no literals known), as a bit mask
+    # triggers the reply index cannot rule out (no literals known)
     always: int
     everything: int
     reply_index: LiteralIndex | None
-    # bit of each indexed `when` condition, by id
+    # bit of each indexed `when` condition, by id; the triggers that need each one (by bit)
     whens: dict[int, int]
     when_index: LiteralIndex | None
+    # triggers with an indexed `when` on the message, on the recent turns, and those whose `when`
+    # lists scenarios (a known scenario decides those); the buyer index's hits hold the when bits
+    # below ``shift`` and, above it, the triggers whose `when` literals occur
+    on_message: int = 0
+    on_recent: int = 0
+    by_scenario: int = 0
+    shift: int = 0
+    # `whole` triggers, and a letter outside all their alphabets (a reply with one skips them all)
+    wholes: int = 0
+    whole_outside: re.Pattern | None = None
+    boilerplate: PhraseList | None = None
 
     @classmethod
     def of(cls, rules: RuleSet) -> _Plan:
@@ -535,6 +625,10 @@ class _Plan:
         always = 0
         when_literals: dict[int, list[str]] = {}
         whens: dict[int, int] = {}
+        needs: dict[int, int] = {}
+        on_message = on_recent = by_scenario = 0
+        wholes = 0
+        letters: set[str] | None = set()
         for position, rule in enumerate(rules.rules):
             for trigger in rule.triggers:
                 key = len(triggers)
@@ -543,16 +637,51 @@ class _Plan:
                     always |= 1 << key
                 else:
                     literals[key] = [lit for group in trigger.literals.values() for lit in group]
+                if trigger.whole is not None:
+                    wholes |= 1 << key
+                    if trigger.whole_alphabet is None or letters is None:
+                        letters = None
+                    else:
+                        letters |= trigger.whole_alphabet
                 when = trigger.when
-                if when is not None and when.literals is not None and id(when) not in whens:
-                    whens[id(when)] = len(whens)
-                    when_literals[whens[id(when)]] = [lit for g in when.literals.values() for lit in g]
+                if when is not None and when.literals is not None:
+                    if id(when) not in whens:
+                        whens[id(when)] = len(whens)
+                        when_literals[whens[id(when)]] = [lit for g in when.literals.values() for lit in g]
+                    needs[whens[id(when)]] = needs.get(whens[id(when)], 0) | (1 << key)
+                    if when.recent:
+                        on_recent |= 1 << key
+                    else:
+                        on_message |= 1 << key
+                    if when.scenarios:
+                        by_scenario |= 1 << key
         everything = (1 << len(triggers)) - 1
+        shift = len(whens)
+        for bit, mask in needs.items():  # a literal of a `when` also marks the triggers that need it
+            for key in range(len(triggers)):
+                if mask >> key & 1:
+                    when_literals[shift + key] = when_literals[bit]
         reply_index = LiteralIndex.build(literals) if rules.indexed else None
         when_index = LiteralIndex.build(when_literals) if rules.indexed else None
         if reply_index is None:
             always = everything
-        return cls(tuple(triggers), always, everything, reply_index, whens if when_index else {}, when_index)
+        if when_index is None or reply_index is None:
+            whens, on_message, on_recent = {}, 0, 0
+        return cls(
+            tuple(triggers),
+            always,
+            everything,
+            reply_index,
+            whens,
+            when_index,
+            on_message,
+            on_recent,
+            by_scenario,
+            shift,
+            wholes if reply_index is not None and letters else 0,
+            _outside(frozenset(letters)) if letters else None,
+            rules.boilerplate_phrases if rules.indexed else None,
+        )
 
 
 class _Context:
@@ -565,17 +694,17 @@ class _Context:
         "recent",
         "scenario",
         "agent_history",
-        "chars",
+        "_chars",
         "exact",
         "memo",
         "lowered",
-        "lowered_chars",
         "plan",
         "boilerplate",
         "_core",
         "_lengths",
         "_unless_text",
         "_hits",
+        "_letters",
     )
 
     def __init__(self, reply: str, buyer: _BuyerSide, rules: RuleSet):
@@ -585,20 +714,43 @@ class _Context:
         self.scenario = buyer.scenario
         self.agent_history = buyer.agent_history
         self.text = _mask_buyer_quotes(fold(reply), buyer.buyer_text, rules.quote_cues)
-        self.chars = frozenset(self.text)
+        self._chars: frozenset[str] | None = None
         # letters that ignore-case regexes equate with ASCII ones (K ſ İ ı) defeat the literal prefilter
-        self.exact = self.chars.isdisjoint(CASE_SPECIALS)
+        self.exact = _CASE_SPECIAL.search(self.text) is None
         # results shared by several triggers (the same `when` phrases or `unless` list), by object id
         self.memo: dict = {}
         # the ignore-case patterns' literals are lower case; only non-ASCII letters still need it
         self.lowered = self.text if self.text.isascii() else self.text.lower()
-        self.lowered_chars = self.chars if self.lowered is self.text else frozenset(self.lowered)
         self.plan = rules.plan
         self.boilerplate = rules.boilerplate
         self._core: str | None = None
         self._lengths: dict[str, int | None] = {}
         self._unless_text: str | None = None
-        self._hits: dict[bool, int] = {}
+        self._hits: dict[bool, int | None] = {}
+        self._letters: frozenset[str] | None = None
+
+    @property
+    def chars(self) -> frozenset[str]:
+        """The set of the reply's characters (the per-trigger prefilter; built only when used:
+        a set of Chinese characters costs more than the rest of a check)."""
+        if self._chars is None:
+            self._chars = frozenset(self.text)
+        return self._chars
+
+    @property
+    def lowered_chars(self) -> frozenset[str]:
+        if self.lowered is self.text:
+            return self.chars
+        if "lowered" not in self.memo:
+            self.memo["lowered"] = frozenset(self.lowered)
+        return self.memo["lowered"]
+
+    @property
+    def letters(self) -> frozenset[str]:
+        """The characters of ``core``: letters, digits and Chinese characters."""
+        if self._letters is None:
+            self._letters = frozenset(self.core)
+        return self._letters
 
     @property
     def core(self) -> str:
@@ -608,39 +760,72 @@ class _Context:
         return self._core
 
     @property
+    def unless_lowered(self) -> str:
+        """``unless_text`` lower-cased like the phrases' literals (same length: ``exact``)."""
+        text = self.unless_text
+        return text if text.isascii() else text.lower()
+
+    @property
     def unless_text(self) -> str:
         """The reply with the boilerplate formulas blanked out (what ``unless`` looks at)."""
         if self._unless_text is None:
             self._unless_text = self.text
-            if self.boilerplate is not None:
+            phrases = self.plan.boilerplate if self.plan.reply_index is not None and self.exact else None
+            if phrases is not None:
+                spans = phrases.spans(self.text, self.lowered)
+                if spans:
+                    chars = list(self.text)
+                    for start, end in spans:
+                        chars[start:end] = _MASK * (end - start)
+                    self._unless_text = "".join(chars)
+            elif self.boilerplate is not None:
                 self._unless_text = self.boilerplate.sub(lambda m: _MASK * len(m.group()), self.text)
         return self._unless_text
 
     def candidates(self) -> int:
-        """The triggers worth evaluating, as a bit mask: those without literals and those whose
-        literals occur in the reply (one scan of the multi-pattern index)."""
+        """The triggers worth evaluating, as a bit mask: those whose literals occur in the reply
+        (one scan of the multi-pattern index) and those without literals, less the `whole`
+        triggers when the reply has a letter none of them allows, less the triggers whose buyer
+        condition cannot hold because the buyer's words lack its literals (one scan as well)."""
         plan = self.plan
         if plan.reply_index is None or not self.exact:
             return plan.everything
-        return plan.always | plan.reply_index.hits(self.lowered)
+        mask = plan.always | plan.reply_index.hits(self.lowered)
+        if plan.wholes and plan.whole_outside.search(self.text) is not None:
+            mask &= ~plan.wholes
+        scenario_decides = plan.by_scenario if self.scenario is not None else 0
+        for recent, gated in ((False, plan.on_message), (True, plan.on_recent)):
+            gated &= mask & ~scenario_decides
+            if gated:
+                hits = self.buyer_hits(recent)
+                if hits is not None:
+                    mask &= ~(gated & ~(hits >> plan.shift))
+        return mask
+
+    def buyer_hits(self, recent: bool) -> int | None:
+        """The buyer-side index's hits on the message (or the recent turns), cached; None when
+        there is no message or the prefilter cannot rule (letters like K that ignore-case equates)."""
+        key = recent and self.recent is not self.message
+        hits = self._hits.get(key, False)
+        if hits is False:
+            message = self.recent if key else self.message
+            if message is None or _CASE_SPECIAL.search(message) is not None:
+                hits = None
+            else:
+                hits = self.plan.when_index.hits(message if message.isascii() else message.lower())
+            self._hits[key] = hits
+        return hits
 
     def when_holds(self, when: When) -> bool:
         """``when`` for this reply's buyer side, with the buyer-side index as its prefilter."""
         message = self.recent if when.recent else self.message
         literal = None
         bit = self.plan.whens.get(id(when))
-        if (
-            bit is not None
-            and message is not None
-            and not (when.scenarios and self.scenario is not None)
-            and CASE_SPECIALS.isdisjoint(message)
-        ):
-            hits = self._hits.get(when.recent)
-            if hits is None:
-                lowered = message if message.isascii() else message.lower()
-                hits = self._hits[when.recent] = self.plan.when_index.hits(lowered)
-            literal = bool(hits >> bit & 1)
-        return when.holds(self.scenario, message, self.memo, literal)
+        if bit is not None and not (when.scenarios and self.scenario is not None):
+            hits = self.buyer_hits(when.recent)
+            if hits is not None:
+                literal = bool(hits >> bit & 1)
+        return when.holds(self.scenario, message, self.memo, literal, self.plan.reply_index is not None)
 
     def length(self, key: str) -> int | None:
         """``reply_length``, ``message_length``, ``reply_chars`` or ``message_chars`` (None: no message)."""
@@ -652,7 +837,7 @@ class _Context:
 
 
 def _mask_buyer_quotes(text: str, buyer_text: str, cues: re.Pattern | None) -> str:
-    if not any(q in text for q in '“「『"‘'):
+    if _QUOTE_OPEN.search(text) is None:
         return text
     spans = []
     for m in _QUOTES.finditer(text):
@@ -677,25 +862,36 @@ def _alnum(text: str) -> str:
 def _trigger_spans(trigger: Trigger, ctx: _Context, indexed: bool) -> list[tuple[int, int]]:
     """The spans where ``trigger`` fires on the reply (empty when it does not fire); ``indexed``:
     the multi-pattern prefilter has already ruled on this trigger's literals."""
-    if trigger.first is not None and ctx.chars.isdisjoint(trigger.first):
+    if not indexed:  # the per-trigger prefilters (the index has ruled on the literals already)
+        if trigger.first is not None and ctx.chars.isdisjoint(trigger.first):
+            return []
+        if (
+            trigger.literals is not None
+            and ctx.exact
+            and not has_literal(ctx.lowered, trigger.literals, ctx.lowered_chars)
+        ):
+            return []
+    else:
+        if trigger.gate is not None and trigger.gate.search(ctx.text) is None:
+            return []
+        if trigger.digits > 2 and len(ctx.text) - len(_DIGIT.sub("", ctx.text)) < trigger.digits:
+            return []
+    if trigger.whole_outside is not None and trigger.whole_outside.search(ctx.text) is not None:
         return []
-    if (
-        not indexed
-        and trigger.literals is not None
-        and ctx.exact
-        and not has_literal(ctx.lowered, trigger.literals, ctx.lowered_chars)
-    ):
-        return []
+    for key, bound in trigger.lengths:  # before `when`: comparing two numbers is cheaper
+        if bound.min is not None:  # no count exceeds the raw length: skip counting short text
+            raw = ctx.original if key.startswith("reply") else ctx.message
+            if raw is None or len(raw) < bound.min:
+                return []
+        n = ctx.length(key)
+        if n is None or not bound.holds(n):
+            return []
     when = trigger.when
     if when is not None:
         holds = ctx.memo.get(id(when))
         if holds is None:
             holds = ctx.memo[id(when)] = ctx.when_holds(when)
         if not holds:
-            return []
-    for key, bound in trigger.lengths:
-        n = ctx.length(key)
-        if n is None or not bound.holds(n):
             return []
     text = ctx.text
     if trigger.whole is not None:
@@ -719,7 +915,11 @@ def _trigger_spans(trigger: Trigger, ctx: _Context, indexed: bool) -> list[tuple
     if trigger.unless is not None:
         found = ctx.memo.get(id(trigger.unless))
         if found is None:
-            found = ctx.memo[id(trigger.unless)] = trigger.unless.search(ctx.unless_text) is not None
+            if indexed and trigger.unless_phrases is not None:
+                found = trigger.unless_phrases.contains(ctx.unless_text, ctx.unless_lowered)
+            else:
+                found = trigger.unless.search(ctx.unless_text) is not None
+            ctx.memo[id(trigger.unless)] = found
         if found:
             return []
     if (
@@ -805,7 +1005,9 @@ def check(
         raise InputError(f"the reply must be text, not {type(reply).__name__}")
     if message is not None and not isinstance(message, str):
         message = str(message)
-    buyer = _BuyerSide.of(message, list(history or ()), scenario, rules)
+    buyer = _BuyerSide.of(
+        message, history if isinstance(history, list) else list(history or ()), scenario, rules
+    )
     ctx = _Context(reply, buyer, rules)
     violations = _evaluate(ctx, rules)
     fixed, fixes, unfixed = _fix(reply, buyer, ctx.text, rules, violations) if fix else (None, [], [])
@@ -1031,6 +1233,17 @@ class _Loader:
             self.problem(line, f"{what}: bad regex: {exc}")
             return None
 
+    def phrase_list(self, items: Any, line: int | None, what: str) -> PhraseList | None:
+        """The phrases of a list for ``PhraseList`` search (shared by identical lists)."""
+        words, regexes = self.expand(items, line, what)
+        key = ("phrases", tuple(words), tuple(regexes))
+        if key not in self.compiled:
+            try:
+                self.compiled[key] = PhraseList.build(sorted(set(words)), regexes)
+            except re.error:  # reported by compile() already
+                self.compiled[key] = None
+        return self.compiled[key]
+
     # ----------------------------------------------------------------- parts
 
     def unknown_keys(
@@ -1103,7 +1316,16 @@ class _Loader:
             recent = False
         except_ = self.compile(value.get("except"), line, f"{what} when.except", overlapping=True)
         literals = required_literals(message) if message is not None else None
-        when = When(frozenset(scenarios), message, except_, unknown, recent, by_first(literals))
+        when = When(
+            frozenset(scenarios),
+            message,
+            except_,
+            unknown,
+            recent,
+            by_first(literals),
+            self.phrase_list(value.get("message"), line, what) if message is not None else None,
+            self.phrase_list(value.get("except"), line, what) if except_ is not None else None,
+        )
         return self.whens.setdefault(when, when)
 
     def trigger(self, table: dict, index: int, what: str, trigger: int | None) -> Trigger | None:
@@ -1134,6 +1356,13 @@ class _Loader:
             when=self.when(table.get("when"), index, what, trigger),
             first=first_chars(find) if find is not None else None,
             whole_first=first_chars(whole) if whole is not None else None,
+            whole_alphabet=alphabet(whole) if whole is not None else None,
+            whole_outside=_outside(alphabet(whole)) if whole is not None else None,
+            unless_phrases=self.phrase_list(table.get("unless"), line_of("unless"), f"{what} unless")
+            if table.get("unless") is not None
+            else None,
+            gate=start_class(find) if find is not None and required_literals(find) is None else None,
+            digits=min_digits(find) if find is not None and required_literals(find) is None else 0,
             literals=by_first(required_literals(find)) if find is not None else None,
         )
         keys = ("message_length", "message_chars", "reply_length", "reply_chars")
@@ -1336,7 +1565,19 @@ class _Loader:
             self.problem(None, "no [[rule]] defined")
         seen: dict[str, int] = {}
         rules = [r for i, table in enumerate(raw_rules) if (r := self.rule(table, i, seen)) is not None]
-        ruleset = RuleSet(tuple(rules), quote_cues, self.path, context_empty, boilerplate)
+        phrases = (
+            self.data.get("boilerplate", {}).get("phrases")
+            if isinstance(self.data.get("boilerplate"), dict)
+            else None
+        )
+        ruleset = RuleSet(
+            tuple(rules),
+            quote_cues,
+            self.path,
+            context_empty,
+            boilerplate,
+            self.phrase_list(phrases, None, "[boilerplate] phrases") if boilerplate is not None else None,
+        )
         self.check_examples(ruleset)
         return ruleset
 
