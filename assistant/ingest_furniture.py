@@ -114,7 +114,7 @@ def _dated_metadata(text: str, f: Furniture, alone: bool) -> bool:
     return alone or bool(parts) or len(f.date.findall(text)) >= 2
 
 
-def edge_furniture_shape(text: str, f: Furniture) -> str | None:
+def edge_furniture_shape(text: str, f: Furniture, head: bool = True) -> str | None:
     """Furniture shapes that count only in a page's head and tail, before and after its prose.
 
     In the middle of a document the same shapes are content: a .docx table row (尺码 | 身高 | 体重),
@@ -123,6 +123,7 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
     Args:
         text: the cleaned line.
         f: the furniture patterns.
+        head: the line is in the page's head (False: in its tail).
 
     Returns:
         ``navigation``, ``metadata`` or ``end mark``; None for a line that is not furniture there.
@@ -142,7 +143,8 @@ def edge_furniture_shape(text: str, f: Furniture) -> str | None:
     body = _strip_label(text)
     if f.nav_separator.search(text) and _short_segments(body, f.nav_separator, segment_max, nav_min):
         return "navigation"  # 网站地图 | 联系我们 | 免责声明
-    if body != text and _short_segments(body, f.loose_separator, segment_max, nav_min):
+    if head and body != text and _short_segments(body, f.loose_separator, segment_max, nav_min):
+        # (at the tail the same shape is as often a summary: 三个关键词：耐心 细致 热情)
         return "navigation"  # 标签：售后 沟通 礼仪 / 分享到：微信 微博 QQ空间
     if body == text and _short_segments(text, f.loose_separator, segment_max, nav_min + 1):
         return "navigation"  # 回复 引用 举报 TOP
@@ -310,7 +312,7 @@ def _head_and_tail(
     # a line that names two of the document's own headings is its outline (流程：问候 | 询问 | …)
     titles = {_heading_title(kept[k][2], patterns) for k in headings}
     for k in edge:
-        shape = edge_furniture_shape(kept[k][2], f)
+        shape = edge_furniture_shape(kept[k][2], f, head=k < head_end)
         named = set(_segments(_strip_label(kept[k][2]), f.loose_separator)) & titles
         if shape is not None and len(named) < 2:
             drop[k] = shape

@@ -118,7 +118,9 @@ def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
     """Emphasised lines as ``**text**``; link lines dropped, with the short line that heads a run of them."""
     share = patterns.furniture.number("link_share", 0.7)
     header_max = int(patterns.furniture.number("link_header_max_chars", 12))
-    links = [line.words > 0 and line.link_words >= share * line.words for line in lines]
+    links = [
+        line.words > 0 and line.link_words >= share * (line.words - _label_words(line.text)) for line in lines
+    ]
     dropped: set[int] = {i for i, is_link in enumerate(links) if is_link}
     i = 0
     while i < len(lines):
@@ -150,6 +152,12 @@ def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
 
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+def _label_words(text: str) -> int:
+    """The words of a leading label (标签：, 上一篇：), which is not link text even on a line of links."""
+    label = re.match(r"([^\s：:]{1,6})[：:]", text)
+    return _words(label.group(1)) if label else 0
 
 
 # ----------------------------------------------------------------------------- Markdown

@@ -183,6 +183,38 @@ def _turns(lines: list[tuple[int, str]]) -> set[int]:
     }
 
 
+def _short_line_lists(lines: list[tuple[int, str]], patterns: IngestPatterns) -> set[int]:
+    """Runs of short lines between two headings of one kind (一、… 二、…), or after the last
+    heading to the end: the points of a slide (问候要热情 / 回复要及时 / 用语要礼貌), not titles, for
+    none of them heads any text. (Short lines before a heading of another kind are a title and its
+    subtitle over a numbered list.)"""
+
+    def kind(text: str) -> str | None:
+        md = _MD_HEADING.match(text)
+        if md:
+            return f"md{len(md.group(1))}"
+        if _EMPHASIS.match(text):
+            return "em"
+        numbered = patterns.marker.match(text)
+        if numbered:
+            return next(k for k, v in numbered.groupdict().items() if v is not None)
+        return None
+
+    kinds = [kind(text) for _, text in lines]
+    short = [kinds[i] is None and _is_plain_heading(text, patterns) for i, (_, text) in enumerate(lines)]
+    found: set[int] = set()
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and short[j]:
+            j += 1
+        before = kinds[i - 1] if i > 0 else None
+        if j - i >= 2 and before is not None and (j == len(lines) or kinds[j] == before):
+            found.update(range(i, j))
+        i = max(j, i + 1)
+    return found
+
+
 def _is_plain_heading(text: str, patterns: IngestPatterns) -> bool:
     limit = int(patterns.sections.get("plain_heading_max_chars", 24))
     body = text.rstrip("：:").strip()
@@ -321,8 +353,9 @@ def sections_from_lines(
     line_based = len(lines) > 20 or (len(lines) > 3 and max((len(t) for _, t in lines), default=0) < 2000)
     units: list[_Unit] = []
     turns = _turns(lines)
+    listed = _short_line_lists(lines, patterns) if line_based else set()
     for i, (number, text) in enumerate(lines):
-        units.extend(_split_line(number, text, patterns, line_based and i not in turns))
+        units.extend(_split_line(number, text, patterns, line_based and i not in turns and i not in listed))
     # The document's title: a first line that reads as a heading, or the first words of the text.
     doc_title = stem
     if units and units[0].kind is not None and units[0].standalone and len(units) > 1:

@@ -564,7 +564,7 @@ def test_navigation_tag_and_share_lines_are_furniture_only_in_the_head_and_tail_
         prose,
         *middle,
         prose,
-        "标签：客服 话术 细节",
+        "网站地图 | 联系我们 | 免责声明",
     ]
     lines.append("作者：小王 来源：本站原创")
     kept, skipped = drop_furniture(_numbered(lines))
@@ -575,6 +575,9 @@ def test_navigation_tag_and_share_lines_are_furniture_only_in_the_head_and_tail_
         (8, "furniture: navigation"),
         (9, "furniture: metadata"),
     ]
+    # at the tail, a label over a few words is as often the document's summary as its tags
+    kept, _ = drop_furniture(_numbered([prose, "三个关键词：耐心 细致 热情"]))
+    assert len(kept) == 2
 
 
 def test_related_articles_go_with_their_heading_and_a_running_header_goes_everywhere():
