@@ -119,7 +119,8 @@ def _render(lines: list[_Line], patterns: IngestPatterns) -> SourceDocument:
     share = patterns.furniture.number("link_share", 0.7)
     header_max = int(patterns.furniture.number("link_header_max_chars", 12))
     links = [
-        line.words > 0 and line.link_words >= share * (line.words - _label_words(line.text)) for line in lines
+        line.link_words > 0 and line.link_words >= share * (line.words - _label_words(line.text))
+        for line in lines
     ]
     dropped: set[int] = {i for i, is_link in enumerate(links) if is_link}
     i = 0

@@ -685,3 +685,14 @@ def test_a_dialog_under_a_counted_heading_is_not_a_comment_box():
     comments = ["评论（2）", "小王：模板很实用，谢谢分享！", "阿美：可以再加一句补偿方案。"]
     kept, skipped = drop_furniture(_numbered([prose, *comments]))
     assert [t for _, t in kept] == [prose] and {s.reason for s in skipped} == {"furniture: comments"}
+
+
+def test_a_label_line_without_links_is_not_a_link_line(tmp_path):
+    page = (
+        "<html><body><h2>议价</h2><p>对策：</p><p>先肯定商品的价值，再说明店铺的优惠活动。</p>"
+        '<p>标签：<a href="/1">议价</a> <a href="/2">话术</a> <a href="/3">技巧</a></p></body></html>'
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    [section] = ingest_file(path).sections
+    assert section.text == "对策：\n先肯定商品的价值，再说明店铺的优惠活动。"
