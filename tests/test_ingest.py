@@ -696,3 +696,94 @@ def test_a_label_line_without_links_is_not_a_link_line(tmp_path):
     path.write_text(page, encoding="utf-8")
     [section] = ingest_file(path).sections
     assert section.text == "对策：\n先肯定商品的价值，再说明店铺的优惠活动。"
+
+
+# ----------------------------------------------------------------------------- every scheme × encoding × format
+
+SCHEMES = {
+    "一、": ("一、{}", "二、{}"),
+    "（一）": ("（一）{}", "（二）{}"),
+    "1.": ("1. {}", "2. {}"),
+    "1、": ("1、{}", "2、{}"),
+    "第X章": ("第一章 {}", "第二章 {}"),
+    "第X节": ("第一节 {}", "第二节 {}"),
+    "①": ("①{}", "②{}"),
+}
+BODIES = (
+    "买家进店后十秒内主动问好，统一称呼买家为“亲”或“您”。",
+    "无论是否成交，都要感谢买家的光临，欢迎再来。",
+)
+
+
+def _matrix_lines(scheme: str) -> list[str]:
+    first, second = SCHEMES[scheme]
+    return ["客服礼仪", first.format("问候礼仪"), BODIES[0], second.format("道别礼仪"), BODIES[1]]
+
+
+def _write(lines: list[str], suffix: str, encoding: str, path: Path) -> Path:
+    if suffix == ".html":
+        charset = {"utf-8-sig": "utf-8", "utf-16": "utf-16"}.get(encoding, encoding)
+        body = "".join(f"<p>{line}</p>\n" for line in lines)
+        text = f'<html><head><meta charset="{charset}"></head><body>\n{body}</body></html>\n'
+    elif suffix == ".md":
+        text = "\n\n".join(lines) + "\n"
+    else:
+        text = "\n".join(lines) + "\n"
+    path = path.with_suffix(suffix)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+@pytest.mark.parametrize("scheme", list(SCHEMES))
+def test_every_numbering_scheme_in_every_encoding_and_text_format(scheme, encoding, suffix, tmp_path):
+    path = _write(_matrix_lines(scheme), suffix, encoding, tmp_path / "doc")
+    result = ingest_file(path, TAXONOMY)
+    assert result.ok, result.error
+    assert (result.title, [s.title for s in result.sections]) == ("客服礼仪", ["问候礼仪", "道别礼仪"])
+    assert [s.text for s in result.sections] == list(BODIES)
+
+
+@pytest.mark.parametrize("scheme", list(SCHEMES))
+def test_every_numbering_scheme_in_docx_and_pdf(scheme, tmp_path):
+    import docx
+
+    lines = _matrix_lines(scheme)
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    document.save(tmp_path / "doc.docx")
+    (tmp_path / "doc.pdf").write_bytes(fixture_script().pdf_bytes([lines]))
+    for name in ("doc.docx", "doc.pdf"):
+        result = ingest_file(tmp_path / name, TAXONOMY)
+        assert [s.title for s in result.sections] == ["问候礼仪", "道别礼仪"], name
+        assert [s.text for s in result.sections] == list(BODIES), name
+
+
+MARKUP = {
+    "h2": "<h2>{}</h2>",
+    "h3": "<h3>{}</h3>",
+    "h4": "<h4>{}</h4>",
+    "strong": "<p><strong>{}</strong></p>",
+    "b": "<div><b>{}</b></div>",
+    "bold style": '<p style="font-weight:700">{}</p>',
+    "strong and br": "<strong>{}</strong><br>",
+}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+@pytest.mark.parametrize("markup", list(MARKUP))
+def test_html_headings_and_emphasis_in_every_encoding(markup, encoding, tmp_path):
+    heading = MARKUP[markup]
+    body = "".join(
+        heading.format(title) + (f"{text}<br>" if markup == "strong and br" else f"<p>{text}</p>")
+        for title, text in zip(("问候礼仪", "道别礼仪"), BODIES, strict=True)
+    )
+    charset = {"utf-8-sig": "utf-8"}.get(encoding, encoding)
+    page = f'<html><head><meta charset="{charset}"></head><body><h1>客服礼仪</h1>{body}</body></html>'
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode(encoding))
+    result = ingest_file(path, TAXONOMY)
+    assert (result.title, [s.title for s in result.sections]) == ("客服礼仪", ["问候礼仪", "道别礼仪"])
+    assert [s.text for s in result.sections] == list(BODIES)
