@@ -617,6 +617,9 @@ class _Plan:
     wholes: int = 0
     whole_outside: re.Pattern | None = None
     boilerplate: PhraseList | None = None
+    # cheap tests on triggers the index cannot rule on: (trigger bit, least raw reply length,
+    # least raw message length, start-class gate, least digits)
+    screens: tuple[tuple[int, int, int, re.Pattern | None, int], ...] = ()
 
     @classmethod
     def of(cls, rules: RuleSet) -> _Plan:
@@ -681,7 +684,22 @@ class _Plan:
             wholes if reply_index is not None and letters else 0,
             _outside(frozenset(letters)) if letters else None,
             rules.boilerplate_phrases if rules.indexed else None,
+            tuple(
+                _screen(1 << key, t)
+                for key, (_, t) in enumerate(triggers)
+                if always >> key & 1 and _screen(1, t)
+            ),
         )
+
+
+def _screen(bit: int, trigger: Trigger) -> tuple[int, int, int, re.Pattern | None, int] | None:
+    """The cheap necessary conditions of a trigger without literals, or None when it has none:
+    no count exceeds the raw length of the text, so a shorter text fails a ``min`` at once."""
+    reply = max((b.min or 0 for k, b in trigger.lengths if k.startswith("reply")), default=0)
+    message = max((b.min or 0 for k, b in trigger.lengths if k.startswith("message")), default=0)
+    if not (reply or message or trigger.gate is not None or trigger.digits > 2):
+        return None
+    return bit, reply, message, trigger.gate, trigger.digits if trigger.digits > 2 else 0
 
 
 class _Context:
@@ -793,6 +811,14 @@ class _Context:
         mask = plan.always | plan.reply_index.hits(self.lowered)
         if plan.wholes and plan.whole_outside.search(self.text) is not None:
             mask &= ~plan.wholes
+        for bit, reply, message, gate, digits in plan.screens:
+            if (
+                len(self.original) < reply
+                or (message and (self.message is None or len(self.message) < message))
+                or (gate is not None and gate.search(self.text) is None)
+                or (digits and len(self.text) - len(_DIGIT.sub("", self.text)) < digits)
+            ):
+                mask &= ~bit
         scenario_decides = plan.by_scenario if self.scenario is not None else 0
         for recent, gated in ((False, plan.on_message), (True, plan.on_recent)):
             gated &= mask & ~scenario_decides
@@ -916,7 +942,10 @@ def _trigger_spans(trigger: Trigger, ctx: _Context, indexed: bool) -> list[tuple
         found = ctx.memo.get(id(trigger.unless))
         if found is None:
             if indexed and trigger.unless_phrases is not None:
-                found = trigger.unless_phrases.contains(ctx.unless_text, ctx.unless_lowered)
+                # blanking the boilerplate can only remove matches: look at the raw reply first
+                found = trigger.unless_phrases.contains(ctx.text, ctx.lowered) and (
+                    trigger.unless_phrases.contains(ctx.unless_text, ctx.unless_lowered)
+                )
             else:
                 found = trigger.unless.search(ctx.unless_text) is not None
             ctx.memo[id(trigger.unless)] = found
