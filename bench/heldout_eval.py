@@ -233,8 +233,8 @@ def main() -> None:
     for name, (_, rows) in sets.items():
         with (args.results / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for row in rows:
-                if name == "jddc2019":  # JDDC text may not be copied: keep the line reference and our reply
-                    row = {k: row[k] for k in ("id", "detected", "read_stage", "abstained", "ungrounded", "reply")}
+                if name == "jddc2019":  # JDDC text may not be copied (a reply may quote the buyer): references only
+                    row = {k: row[k] for k in ("id", "detected", "read_stage", "abstained", "ungrounded")}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     if args.judge_dir:
         judge_packets(args.judge_dir, sets)

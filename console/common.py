@@ -187,16 +187,60 @@ def reply_html(reply: str, violations: Any, guidance_titles: dict[str, str] | No
 
 def suggestion_html(rank: int, suggestion: Any, guidance_titles: dict[str, str] | None = None) -> str:
     """One suggestion card: the reply (violations highlighted), where it came from, the fixes applied."""
-    origin = (
-        "通用安全回复（没有足够相似的案例）"
-        if suggestion.fallback
-        else "来源案例 " + "、".join(suggestion.sources)
+    if getattr(suggestion, "holding", False):
+        origin = "稳住回复（没有可靠的建议，先请买家稍等，查清再答）"
+    elif suggestion.fallback:
+        origin = "通用安全回复（没有足够相似的案例）"
+    else:
+        origin = "来源案例 " + "、".join(suggestion.sources)
+    fill_ins = getattr(suggestion, "fill_ins", ())
+    ready = (
+        '<span style="color:#2e7d32">可直接发送</span>'
+        if getattr(suggestion, "ready", True)
+        else f'<span style="color:#b26a00">发送前请填写：{esc("、".join(fill_ins))}</span>'
+        if fill_ins
+        else '<span style="color:#c62828">需要修改后再发</span>'
+    )
+    changes = "".join(
+        f'<div style="color:#1565c0;font-size:0.85em">已改：{esc(c.was or "∅")} → {esc(c.now or "∅")}（{esc(c.why.split(" ")[0])}）</div>'
+        for c in getattr(suggestion, "changes", ())
     )
     fixes = "".join(f'<div style="color:#2e7d32">已自动修正：{esc(f)}</div>' for f in suggestion.fixes)
     return (
         f'<div style="font-size:1.05em;line-height:1.6">{reply_html(suggestion.reply, suggestion.violations, guidance_titles)}</div>'
-        f'<div style="color:#777;font-size:0.85em">推荐 {rank} · {esc(origin)} · 匹配度 {suggestion.score:.2f}</div>{fixes}'
+        f'<div style="color:#777;font-size:0.85em">推荐 {rank} · {esc(origin)} · 匹配度 {suggestion.score:.2f} · {ready}</div>{changes}{fixes}'
     )
+
+
+STAGE_NAMES = {
+    "browsing": "咨询中（未下单）",
+    "ordered": "已下单",
+    "paid": "已付款",
+    "shipped": "已发货",
+    "delivered": "已签收",
+    "after_sale": "售后中",
+}
+
+
+def context_html(context: Any) -> str:
+    """The conversation as the assistant read it: order stage, item, known facts, pending question."""
+    if context is None:
+        return ""
+    from assistant.facts import FILL_IN_LABELS
+
+    parts = [f"<b>订单进度</b> {esc(STAGE_NAMES.get(context.order_stage, context.order_stage))}"]
+    if context.item is not None:
+        parts.append(f"<b>商品</b> {esc(context.item.text)}")
+    facts = [
+        f"{esc(FILL_IN_LABELS.get(f.fact.kind, f.fact.kind))} {esc(f.fact.text)}（{'买家' if f.role == 'buyer' else '客服'}）"
+        for f in context.facts
+        if f.fact.kind not in ("order_event", "item", "stock")
+    ]
+    if facts:
+        parts.append("<b>已知</b> " + "；".join(dict.fromkeys(facts)))
+    if context.pending_question:
+        parts.append(f'<b style="color:#c62828">待回答</b> {esc(context.pending_question)}')
+    return '<div style="font-size:0.9em;color:#444;line-height:1.7">' + " · ".join(parts) + "</div>"
 
 
 # ----------------------------------------------------------------------------- charts

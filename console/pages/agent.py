@@ -1,5 +1,6 @@
 """回复助手 (agents): the buyer's message in; scenario, suggestions and guidance out; edit, check, copy, rate."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # console/, for `c
 import streamlit as st
 from common import (
     assistant,
+    context_html,
     guarded,
     label,
     md_escape,
@@ -75,8 +77,11 @@ cols[2].metric(
     delta_color="off",
     delta_arrow="off",
 )
-if result.note:
-    st.info(md_escape(result.note))
+if getattr(result, "escalate", False):
+    st.error("买家情绪激动或要投诉，请优先亲自处理；以下回复只先致歉、稳住，不替您承诺。")
+elif result.note:
+    st.info(md_escape(re.split(r"\s(?=[A-Za-z])", result.note)[0]))  # agents read the Chinese part
+st.html(context_html(getattr(result, "context", None)))
 
 
 def choose(rank: int) -> None:
