@@ -63,6 +63,8 @@ def furniture_shape(raw: str, text: str, f: Furniture) -> str | None:
         return "attachment"  # 附件：售后话术表.xlsx
     if f.footer.search(text) and not re.search("[。！？]", text):
         return "footer"  # © 2021 小店运营笔记 | 浙ICP备19012345号
+    if f.notice.search(text) and len(text) <= int(f.number("notice_max_chars", 60)):
+        return "footer"  # 本文版权归作者所有，未经授权禁止转载。
     if f.url.search(raw) and not _CLAUSE.search(f.url.sub("", raw)):
         return "address"  # 本文网址：http://… / www.example.com / 更多内容请访问 https://…
     if _CLAUSE.search(text):

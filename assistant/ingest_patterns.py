@@ -48,6 +48,7 @@ class Furniture:
     settings: dict[str, Any]
     date: re.Pattern  # a date or a time: 2023-04-12, 2022年3月5日, 10:20
     footer: re.Pattern  # a mark that only a site footer carries: ©, ICP备, 公网安备, Powered by
+    notice: re.Pattern  # a legal notice: 未经授权禁止转载, 版权归作者所有
     url: re.Pattern  # a web address or bare domain
     page_number: re.Pattern  # — 2 —, 第 1 页 共 5 页
     counter: re.Pattern  # one "label number" pair: 阅读 2356, 浏览：1024次
@@ -158,6 +159,7 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> IngestPatterns:
             settings={k: v for k, v in furniture.items() if not isinstance(v, str)},
             date=rx(furniture.get("date", never)),
             footer=rx(furniture.get("footer", never), re.IGNORECASE),
+            notice=rx(furniture.get("notice", never)),
             url=rx(furniture.get("url", never), re.IGNORECASE),
             page_number=rx(furniture.get("page_number", never)),
             counter=rx(furniture.get("counter", never)),

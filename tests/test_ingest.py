@@ -787,3 +787,28 @@ def test_html_headings_and_emphasis_in_every_encoding(markup, encoding, tmp_path
     result = ingest_file(path, TAXONOMY)
     assert (result.title, [s.title for s in result.sections]) == ("客服礼仪", ["问候礼仪", "道别礼仪"])
     assert [s.text for s in result.sections] == list(BODIES)
+
+
+def _patterns_without_the_word_list(tmp_path: Path):
+    """The shipped patterns with [boilerplate] lines and blocks (the words of sites seen before) emptied."""
+    from assistant.ingest_patterns import PATTERNS_FILE
+
+    text = PATTERNS_FILE.read_text(encoding="utf-8")
+    start = text.index("[boilerplate]\nlines = [")
+    end = text.index("# Text removed wherever it occurs inside a line")
+    path = tmp_path / "shapes_only.toml"
+    path.write_text(text[:start] + "[boilerplate]\nlines = []\n\n" + text[end:], encoding="utf-8")
+    patterns = load_patterns(path)
+    assert patterns.lines == () and patterns.blocks == ()
+    return patterns
+
+
+def test_the_documents_come_out_clean_by_shape_alone(tmp_path):
+    patterns = _patterns_without_the_word_list(tmp_path)
+    for path in DOCUMENT_FILES:
+        expected = expected_of(path)
+        result = ingest_file(path, TAXONOMY, patterns)
+        written = "\n".join([result.title, *(f"{s.title}\n{s.text}" for s in result.sections)])
+        assert [s.title for s in result.sections] == expected["sections"], path.name
+        assert [f for f in expected["furniture"] if f in written] == [], path.name
+        assert [k for k in expected["keep"] if k not in written] == [], path.name
