@@ -139,7 +139,8 @@ def choose_columns(
 
     Raises:
         FileFormatError: a named column does not exist; no column, or more than one, looks like
-            the replies; or a one-column table whose header is not a reply column's name.
+            the replies; more than one looks like the messages; or a one-column table whose header
+            is not a reply column's name.
     """
     names = list(dict.fromkeys(str(n) for n in names))  # a repeated name is refused by the caller
     shown = ", ".join(repr(n) for n in names) or "none"
@@ -168,7 +169,12 @@ def choose_columns(
         detected.append("reply")
     if message is None:
         found = _matches(names, known.message, {reply})
-        if len(found) == 1:
+        if len(found) > 1:
+            raise FileFormatError(
+                f"{where}: more than one column looks like the buyer messages among {shown}; "
+                f"name it with {options['message']}"
+            )
+        if found:
             message = found[0]
             detected.append("message")
     return Columns(reply, message, detected=tuple(detected))

@@ -159,6 +159,7 @@ def test_column_detection(names, expected):
         (["客服", "会话"], "f.csv: cannot find the reply column among '客服', '会话'; name it with --reply-col"),
         (["message", "reply_id", "reply_time", "agent_name"], "f.csv: cannot find the reply column among 'message', 'reply_id', 'reply_time', 'agent_name'; name it with --reply-col"),
         (["reply_text", "reply_content"], "f.csv: more than one column looks like the replies among 'reply_text', 'reply_content'; name it with --reply-col"),
+        (["question_text", "question_title", "reply"], "f.csv: more than one column looks like the buyer messages among 'question_text', 'question_title', 'reply'; name it with --message-col"),
         (["在的亲"], "f.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply-col"),
     ],
 )  # fmt: skip
