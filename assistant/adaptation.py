@@ -310,7 +310,8 @@ class Adapter:
         for text in state.texts:
             for _, cats in extractor.category_words(text):
                 found |= cats
-        if any(f.fact.kind in ("height", "weight", "foot_length") for f in state.facts):
+        # a person's height or foot length (not a weight: pets and parcels have one too)
+        if not found & {"pets"} and any(f.fact.kind in ("height", "foot_length") for f in state.facts):
             found |= {"apparel", "shoes", "baby"}
         return found
 

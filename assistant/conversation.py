@@ -22,9 +22,6 @@ _QUESTION = re.compile(
 _NUDGE = re.compile(r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时")
 
 
-_APOLOGY = re.compile(r"抱歉|对不起|不好意思")
-
-
 @dataclass(frozen=True)
 class StatedFact:
     """A fact with who stated it (``buyer``/``agent``) and in which turn (0 = the oldest)."""
@@ -131,9 +128,7 @@ def conversation_state(
     # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
     recent = [message, *[t.text for t in history if t.role == "buyer"][-1:]]
     anger = tuple(dict.fromkeys(w for text in recent for w in extractor.anger(text)))
-    # a chat where the agent already apologised is about a problem still open: keep apologising
-    if not anger and any(t.role == "agent" and _APOLOGY.search(t.text) for t in history[-4:]):
-        anger = ("(open problem)",)
+
     category = item.category if item else None
     if category is None and len(shop_categories) == 1:
         category = shop_categories[0]

@@ -40,6 +40,7 @@ FILL_IN_LABELS: dict[str, str] = {
     "order_id": "订单号",
     "tracking_no": "运单号",
     "shop_name": "店名",
+    "person": "对象",
 }
 # the order a purchase goes through; a conversation's stage is the furthest event reached
 ORDER_STAGES = ("browsing", "ordered", "paid", "shipped", "delivered", "after_sale")
@@ -94,6 +95,7 @@ class Vocabulary:
     colours: tuple[str, ...] = ()
     materials: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group, the words that name it)
     order_events: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
@@ -171,6 +173,11 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         colours=words("colours"),
         materials=words("materials"),
         places=words("places"),
+        people=tuple(
+            (str(group), tuple(str(w) for w in names))
+            for group, names in data.get("people", {}).items()
+            if isinstance(names, list)
+        ),
         order_events=tuple(events),
         holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
         stock=tuple(
@@ -264,10 +271,15 @@ _DURATION_UNITS = r"个?小时|个?钟头|天|个?工作日|个?自然日|周|�
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("gift", re.compile(r"(?:送|赠送|赠)(?:您|你)?(?:一|两|\d)(?:双|个|份|张|条|支|瓶|盒|包|件|只|副|套)([\w\u4e00-\u9fff]{1,8})")),
+    ("gift", re.compile(
+        r"(?:赠品是|赠品为|下单送|现在送|还送|加送)(?:您|你)?"
+        r"(?!上门|货|到|达|出|去|回|给|的|随|按|活动|统一|什么|不|是否|吗|哪)([\w\u4e00-\u9fff+＋]{1,10}?)(?=[，。！？!?,.~～ ]|$)"
+    )),
     ("order_id", re.compile(r"(?<![\dA-Za-z])\d{15,22}(?!\d)")),
     ("tracking_no", re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I)),
     ("tracking_no", re.compile(r"(?<=单号)[：: ]?\d{10,15}(?!\d)")),
     ("promotion", re.compile(rf"(?:每|满)({_NUM})\s*(?:元|块)?\s*(?:立?减|减|送|返)\s*({_NUM})\s*(?:元|块)?")),
+    ("promotion", re.compile(rf"(?<![\d.])({_NUM}|[两三四五])\s*(?:件|瓶|个|盒|双|包)\s*(?:立?减|减)\s*({_NUM})\s*(?:元|块)?")),
     ("coupon", re.compile(rf"({_NUM})\s*(?:元|块)?\s*(?:无门槛|店铺|新人|全店)?\s*(?:优惠)?券")),
     ("threshold", re.compile(rf"满\s*({_NUM})\s*(?:元|块)?(?=包邮|免邮|可用|才|就|即|可以|使用|减|打|送|$|[，。,.！!~～ ])")),
     ("discount", re.compile(rf"(?<![\d.])({_NUM})\s*折")),
@@ -307,7 +319,8 @@ def _value(kind: str, match: re.Match) -> str | None:
         number = chinese_number(groups[0]) if groups else None
         return _number(number) if number is not None else None
     if kind == "promotion":
-        return f"满{_number(float(groups[0]))}减{_number(float(groups[1]))}"
+        first = chinese_number(groups[0])
+        return f"满{_number(first)}减{_number(float(groups[1]))}" if first is not None else None
     if kind == "coupon":
         return f"{_number(float(groups[0]))}元券"
     if kind == "threshold":
@@ -424,6 +437,8 @@ class FactExtractor:
         self._colour_pattern = _alternation(colours)
         self._material_pattern = _alternation(vocabulary.materials)
         self._place_pattern = _alternation(vocabulary.places)
+        self._person_group = {w: group for group, names in vocabulary.people for w in names}
+        self._people_pattern = _alternation(self._person_group)
         self._courier_pattern = _alternation(vocabulary.couriers, ignore_case=True)
         item_words: dict[str, set[str]] = {}
         wording: dict[str, set[str]] = {}
@@ -478,11 +493,14 @@ class FactExtractor:
             ("colour", self._colour_pattern),
             ("material", self._material_pattern),
             ("place", self._place_pattern),
+            ("person", self._people_pattern),
         ):
             for match in _finditer(pattern, source):
                 value = match.group(0)
                 if kind == "courier":
                     value = _courier_name(value)
+                elif kind == "person":
+                    value = self._person_group.get(value, value)
                 add(kind, match.start(), match.end(), value)
         # any other 「X色」 names a colour (燕麦色, 雾霾蓝色) unless it is a word such as 颜色 or 掉色
         for match in re.finditer(r"[\u4e00-\u9fff]{1,2}色(?![差号系调泽彩])", source):

@@ -124,6 +124,9 @@ class Grounder:
             return "".join(
                 f.fact.text for f in state.facts if f.turn == newest and f.role == "buyer" and f.fact.kind in ("spec", "size", "colour")
             )
+        if slot == "topic":
+            # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
+            return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""
         if slot == "question":
             # optional: the buyer's question, quoted when short (the pending one when they chase it)
             asked = state.pending_question if state.nudge and state.pending_question else (state.texts[-1] if state.texts else "")
@@ -222,6 +225,10 @@ class Grounder:
         for stated in state.facts:
             if stated.role == "buyer" and stated.turn == newest and stated.fact.kind in ("size", "colour", "spec"):
                 current.setdefault(stated.fact.kind, []).append(stated.fact)
+        # a person the conversation never named (给先生买 for a buyer shopping for a boyfriend): wrong
+        strangers = [f.text for f in facts if f.kind == "person" and not allowed.allows(f)]
+        if strangers:
+            return GroundedReply(reply, rejected=f"提到对话里没有的人：{'、'.join(strangers)} names a person the chat never did")
         # replace ungrounded facts right to left so that earlier offsets stay valid
         per_kind: dict[str, int] = {}
         for fact in facts:

@@ -20,6 +20,7 @@ judges rate (conversation and suggestions only); ``--ratings DIR`` folds their r
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -170,30 +171,33 @@ def judge_packets(directory: Path, sets: dict[str, tuple[list[dict], list[dict]]
 
 
 def fold_ratings(directory: Path, rows_by_set: dict[str, list[dict]]) -> list[list[object]]:
-    """Per set: items rated, share of top suggestions rated ≥ 1 and = 2, and of shown (non-holding) ones."""
+    """Per set: items rated, share of top suggestions rated ≥ 1 and = 2, the same for shown
+    (non-holding) suggestions, and how many rated top suggestions this run still shows unchanged.
+
+    The ratings are of the suggestions stored with them (``top_sha1`` identifies the rated top one);
+    a rating is never moved onto a different reply."""
     table = []
     for name, rows in rows_by_set.items():
         path = directory / f"{name}.jsonl"
         if not path.exists():
             continue
-        ratings = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                data = json.loads(line)
-                ratings[data["id"]] = int(data["top"])
-        rated = [(r, ratings[r["id"]]) for r in rows if r["id"] in ratings]
-        if not rated:
+        ratings = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not ratings:
             continue
-        shown = [(r, v) for r, v in rated if not r["holding"]]
+        now = {r["id"]: hashlib.sha1(r["reply"].encode()).hexdigest()[:12] for r in rows if "reply" in r}
+        holding = {r["id"]: r["holding"] for r in rows if "holding" in r}
+        unchanged = sum(now.get(r["id"]) == r.get("top_sha1") for r in ratings)
+        shown = [r for r in ratings if not r.get("holding", holding.get(r["id"], False))]
         table.append(
             [
                 name,
-                len(rated),
-                sum(v >= 1 for _, v in rated) / len(rated),
-                sum(v == 2 for _, v in rated) / len(rated),
+                len(ratings),
+                sum(r["top"] >= 1 for r in ratings) / len(ratings),
+                sum(r["top"] == 2 for r in ratings) / len(ratings),
                 len(shown),
-                sum(v >= 1 for _, v in shown) / max(len(shown), 1),
-                sum(v == 2 for _, v in shown) / max(len(shown), 1),
+                sum(r["top"] >= 1 for r in shown) / max(len(shown), 1),
+                sum(r["top"] == 2 for r in shown) / max(len(shown), 1),
+                unchanged,
             ]
         )
     return table
@@ -234,7 +238,9 @@ def main() -> None:
         with (args.results / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for row in rows:
                 if name == "jddc2019":  # JDDC text may not be copied (a reply may quote the buyer): references only
-                    row = {k: row[k] for k in ("id", "detected", "read_stage", "abstained", "ungrounded")}
+                    sha = hashlib.sha1(row["reply"].encode()).hexdigest()[:12]
+                    row = {k: row[k] for k in ("id", "detected", "read_stage", "abstained", "holding", "ungrounded")}
+                    row["top_sha1"] = sha
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     if args.judge_dir:
         judge_packets(args.judge_dir, sets)
@@ -292,7 +298,9 @@ def main() -> None:
             "1 = small edit, 0 = wrong.",
             "",
             markdown_table(
-                ["set", "rated", "top ≥ 1", "top = 2", "shown (not holding)", "shown ≥ 1", "shown = 2"], ratings
+                ["set", "rated", "top ≥ 1", "top = 2", "shown (not holding)", "shown ≥ 1", "shown = 2",
+                 "rated top still shown"],
+                ratings,
             ),
         ]
     publish("heldout", "\n".join(lines), write=not args.no_write)
