@@ -15,7 +15,9 @@ Settings mirror ``assistant.config.Settings`` as traitlets of the ``Assistant`` 
     %config Assistant.data_dir = "/tmp/assistant-data"
 
 Line arguments get IPython's ``{var}`` / ``$var`` expansion; cell bodies are taken literally (they
-are data). ``-o NAME`` stores the result in the namespace as well. A bad argument raises
+are data). In ``%suggest``, ``%check``, ``%similar`` and ``%corpus search`` the options come first
+and the rest of the line is the text, exactly as typed: words starting with '-', quotes and
+repeated spaces stay (``--`` ends the options explicitly). ``-o NAME`` stores the result in the namespace as well. A bad argument raises
 ``UsageError`` (one line, no traceback); so does any error of the core (``AssistantError``).
 
 pandas, altair and the model load inside the magics, never when the extension loads.
@@ -55,6 +57,11 @@ SUGGEST_COLUMNS = (
     "sources",
     "violations",
     "fallback",
+    "ready",
+    "fill_ins",
+    "order_stage",
+    "abstained",
+    "escalate",
 )
 VIOLATION_COLUMNS = ("rule", "severity", "start", "end", "text", "message", "guidance")
 HIT_COLUMNS = (
@@ -587,6 +594,11 @@ def _suggest_frame(results: Sequence[Any], corpus: Any):
                     "sources": list(s.sources),
                     "violations": [v.rule for v in s.violations],
                     "fallback": s.fallback,
+                    "ready": s.ready,
+                    "fill_ins": list(s.fill_ins),
+                    "order_stage": result.context.order_stage if result.context else None,
+                    "abstained": result.abstained,
+                    "escalate": result.escalate,
                 }
             )
     frame = _frame_classes()["SuggestFrame"](rows, columns=list(SUGGEST_COLUMNS))
@@ -790,8 +802,10 @@ class AssistantMagics(Magics):
         """Suggest replies for buyer messages (推荐回复); returns a DataFrame.
 
         One row per suggestion with columns message, scenario, confidence, stage, buyer_type,
-        rank, reply, score, sources (case ids), violations (rule ids) and fallback. In a notebook
-        it shows the scenario badge, the replies with checklist violations highlighted and the
+        rank, reply, score, sources (case ids), violations (rule ids), fallback, ready (no open
+        fill-in, no error), fill_ins (the 【…】 the agent completes), order_stage (how far the order
+        got in this conversation), abstained (a holding reply instead of a guess) and escalate. In a
+        notebook it shows the scenario badge, the replies with checklist violations highlighted and the
         source cases; ``.results`` holds the ``SuggestResult`` records.
 
         Examples::
@@ -1013,26 +1027,45 @@ class AssistantMagics(Magics):
     @line_magic
     @_reported
     def audit(self, line: str):
-        """Audit the replies of a DataFrame with the etiquette checklist (质检); one row per input row.
+        """Audit the replies of a DataFrame with the etiquette checklist (质检); one row per reply.
 
-        The result keeps the input's index, with columns row (1-based), the --by column when
-        given, message, reply, passed, violations (rule ids) and n_violations. The summaries ride
-        along as attributes (and come back with ``-o NAME``, which stores the same frame):
+        The result is labelled like the input (its index labels, so ``.loc`` works), with columns
+        row (1-based), the --by column when given (its dtype kept), message, reply, passed,
+        violations (a tuple of rule ids) and n_violations. The summaries ride along as attributes
+        (and come back with ``-o NAME``, which stores the same frame):
 
         * ``.by_rule``: rule, severity, count (rows breaking it), rate (count / rows), example,
-          example_row, one row per checklist rule, most frequent first;
-        * ``.by_group`` (with ``--by COL``): COL, rows, passed, pass_rate, then one count column
-          per rule; None without ``--by``;
-        * ``.chart`` (with ``--plot``): the altair chart of the rates, also displayed.
+          example_row (the example's label in the input), one row per rule, most frequent first;
+        * ``.by_group`` (with ``--by COL``): COL (its dtype and order kept: numbers as numbers,
+          categories in their order, missing keys as NaN, last), rows, passed, pass_rate, then one
+          count column per rule; None without ``--by``;
+        * ``.long``: one row per violation (row, rule, severity, start, end, text, message),
+          labelled like the result;
+        * ``.report``: the ``AuditReport`` (``.report.frames()`` gives the same as DataFrames,
+          ``.report.columns`` the columns used);
+        * ``.chart`` (with ``--plot``): the altair chart, also displayed: the rate of each rule
+          and, with --by, the 20 groups with the most flagged replies (the rest folded into one
+          bar), sorted by rate.
 
-        Without --message/--reply the columns are found by their names (message, question,
-        买家消息 ... / reply, answer, 客服回复 ...).
+        The columns used are printed in one line. Without --message/--reply they are found by
+        name (message, question, 买家消息 ... / reply, answer, 客服回复 ...); a column named like
+        an id, an agent, a time, a user, a nickname or a session is never taken as text, and a
+        frame without one clear reply column is refused with its columns listed.
+
+        A frame with one conversation turn a row is audited like a chat log with ``--session
+        COL --role COL`` (and ``--turn COL`` to order the turns; the text column is found by name
+        or given with --reply): each run of agent turns is one reply, checked with the buyer
+        turns before it, so the numbers match ``assistant audit`` on the same chats.
+
+        ``--out FILE`` saves the CLI's report (.csv with a BOM, .xlsx, .html or .parquet; cells
+        that Excel would run as formulas are neutralised, violations written as text).
 
         Examples::
 
             %audit df
             rows = %audit chats --message question --reply answer --by agent --plot
             rows.by_rule
+            %audit turns --session session_id --turn turn --role sender --by session_id --out audit.xlsx
         """
         from .taxonomy import did_you_mean
 

@@ -444,3 +444,22 @@ def test_console_command_checks_its_options(env):
     result = CliRunner().invoke(cli, ["--config", str(env.data / "missing.toml"), "console"])
     assert result.exit_code == 1
     assert result.output.strip().endswith("settings file not found")
+
+
+def test_analytics_names_the_columns_and_folds_many_agents(env):
+    rows = "".join(
+        f"在吗,{'在' if i % 3 else '在的亲，请问有什么可以帮您？'},客服{i},10:{i % 60:02d}\n"
+        for i in range(1200)
+    )
+    at = upload(page("analytics"), "many.csv", ("message,reply,agent,time\n" + rows).encode())
+    at.button(key="audit_button").click().run()
+    assert not at.exception, at.exception
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert "列 columns: reply=reply (detected) · message=message (detected) · by=agent" in captions
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    # the chart's data is 20 agents and one bar for the other 1,180 (Arrow bytes: a few KB, where the
+    # 1,200 agents with their rule counts would take well over 50 KB)
+    assert [len(d.data.data) for d in charts[1].proto.datasets] and all(
+        len(d.data.data) < 8_000 for d in charts[1].proto.datasets
+    )

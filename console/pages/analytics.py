@@ -13,6 +13,7 @@ import streamlit as st
 from common import assistant, group_rate_chart, md_escape, reply_html, rule_rate_chart, show_error
 
 from assistant import audit
+from assistant.charts import group_rates
 from assistant.errors import AssistantError, FileFormatError, InputError
 from assistant.reports import write_report
 
@@ -154,7 +155,9 @@ if frames.by_group is not None:
     groups = frames.by_group.rename(columns={by: "group"}) if by else frames.by_group
     groups = groups.assign(violation_rate=1 - groups["pass_rate"])
     st.subheader(f"各{md_escape(by or '分组')}违规率")
-    st.altair_chart(group_rate_chart(groups, by), width="stretch")
+    # the 20 groups with the most flagged replies, the rest folded into one bar (as %audit --plot)
+    top = group_rates(groups, "group").rename(columns={"rate": "violation_rate"})
+    st.altair_chart(group_rate_chart(top, by), width="stretch")
     st.dataframe(groups, hide_index=True)
 
 st.subheader("问题最多的回复")
