@@ -510,3 +510,31 @@ def test_reports_are_excel_safe(tmp_path, rules):
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == "=1+1"]
     assert cells and cells[0].data_type == "s"  # the exact text, stored as text
     assert set(book.sheetnames) == {"rows", "by_rule"}
+
+
+def test_parquet_report_keeps_the_text_exactly(tmp_path, rules):
+    import pandas as pd
+
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame(
+        {"reply": ["=1+1", "-_-!! 不行", "您好"], "agent": ["a", None, "b"]},
+        index=pd.Index([7, 8, 9], name="id"),
+    )
+    report = audit_dataframe(frame, rules, by="agent")
+    back = pd.read_parquet(write_report(report, tmp_path / "r.parquet"))
+    assert list(back.columns) == [
+        "id",
+        "row",
+        "line",
+        "group",
+        "passed",
+        "rules",
+        "violations",
+        "details",
+        "message",
+        "reply",
+    ]
+    assert back["reply"].tolist() == ["=1+1", "-_-!! 不行", "您好"]  # data, not a spreadsheet: as audited
+    assert (
+        back["id"].tolist() == [7, 8, 9] and back["group"].tolist()[:1] == ["a"] and back["group"].isna()[1]
+    )
