@@ -97,7 +97,11 @@ def load_adaptation(
             for slot in SLOT_PATTERN.findall(reply):
                 if slot not in slots:
                     problems.append(
-                        Problem(where, _line_of(path, name.split(".")[-1]), f"slot {{{slot}}} has no value in shop.toml")
+                        Problem(
+                            where,
+                            _line_of(path, name.split(".")[-1]),
+                            f"slot {{{slot}}} has no value in shop.toml",
+                        )
                     )
     rules = AdaptationRules(
         greeting_openers=tuple(openers),
@@ -129,8 +133,6 @@ def _line_of(path: Path, needle: str) -> int | None:
     except OSError:
         pass
     return None
-
-
 
 
 # ----------------------------------------------------------------------------- fitting
@@ -180,6 +182,7 @@ def bigram_overlap(a: str, b: str) -> float:
     if not grams_a or not grams_b:
         return 1.0 if a == b else 0.0
     return len(grams_a & grams_b) / len(grams_a | grams_b)
+
 
 # ----------------------------------------------------------------------------- records
 
@@ -286,7 +289,9 @@ class Adapter:
         min_similarity: below this cosine similarity no case counts as similar enough.
     """
 
-    def __init__(self, rules: AdaptationRules, grounder: Grounder, intents: IntentLexicon, check, min_similarity: float):
+    def __init__(
+        self, rules: AdaptationRules, grounder: Grounder, intents: IntentLexicon, check, min_similarity: float
+    ):
         self.rules = rules
         self.grounder = grounder
         self.intents = intents
@@ -300,7 +305,11 @@ class Adapter:
         close = [h for h in hits if h.case.scenario != scenario and h.similarity >= self.min_similarity + 0.3]
         # a case that shares no word with the message must be clearly closer in meaning (gibberish and
         # short fillers sit near many short buyer messages)
-        return [h for h in same + close if h.lexical_rank is not None or h.similarity >= self.min_similarity + 0.15]
+        return [
+            h
+            for h in same + close
+            if h.lexical_rank is not None or h.similarity >= self.min_similarity + 0.15
+        ]
 
     def category_evidence(self, state: ConversationState) -> set[str]:
         """Categories the conversation's words point to (any word that fits them), and apparel,
@@ -333,7 +342,9 @@ class Adapter:
                     break
         return intent
 
-    def adapt(self, template: str, message: str, history: Sequence[Turn], scenario: str, state: ConversationState):
+    def adapt(
+        self, template: str, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ):
         """Fill, ground, fit and check one reply template.
 
         Returns:
@@ -408,7 +419,11 @@ class Adapter:
                 score *= 0.8
             if asked.objects:
                 score *= 1.15 if asked.objects & answered.objects else (0.9 if not answered.objects else 0.8)
-            if asked.question_types and answered.question_types and not (asked.question_types & answered.question_types):
+            if (
+                asked.question_types
+                and answered.question_types
+                and not (asked.question_types & answered.question_types)
+            ):
                 score *= 0.92
             if case.categories and not state.category:
                 score *= 0.9  # category wording for a buyer whose item is unknown
@@ -445,39 +460,86 @@ class Adapter:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:
                 reply, violations, fixes, fill_ins, changes = adapted
-                safe = Suggestion(reply, 0.0, (), scenario, violations, fixes, guidance_ids, True, template, fill_ins, changes)
+                safe = Suggestion(
+                    reply,
+                    0.0,
+                    (),
+                    scenario,
+                    violations,
+                    fixes,
+                    guidance_ids,
+                    True,
+                    template,
+                    fill_ins,
+                    changes,
+                )
                 if not safe.has_error:
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
-    def pending_first(self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str) -> Suggestion:
+    def pending_first(
+        self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str
+    ) -> Suggestion:
         """A suggestion that answers the buyer's earlier question, opened with an apology for the wait."""
-        if suggestion.holding or any(m in suggestion.reply[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers):
+        if suggestion.holding or any(
+            m in suggestion.reply[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers
+        ):
             return suggestion
         reply = self.rules.pending_prefix + suggestion.reply
         violations = tuple(self.check(reply, message, history, scenario).violations)
-        return Suggestion(**{**suggestion.__dict__, "reply": reply, "violations": violations, "fixes": (*suggestion.fixes, "先为久等致歉 apologised for the wait")})
+        return Suggestion(
+            **{
+                **suggestion.__dict__,
+                "reply": reply,
+                "violations": violations,
+                "fixes": (*suggestion.fixes, "先为久等致歉 apologised for the wait"),
+            }
+        )
 
     def holding_reply(
-        self, message: str, history: Sequence[Turn], scenario: str, state: ConversationState, guidance_ids: tuple[str, ...] = ()
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
     ) -> Suggestion:
         """A reply that holds the line in the shop's voice (an apology first for angry buyers)."""
-        template = (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
+        template = (
+            (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
+        )
         reply, fill_ins, changes = self.grounder.fill(template, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
         elif state.upset or scenario in self.rules.empathy_scenarios:
             reply = apology_first(reply, self.rules)
         violations = tuple(self.check(reply, message, history, scenario).violations)
-        return Suggestion(reply, 0.0, (), scenario, violations, (), guidance_ids, True, template, tuple(fill_ins), tuple(changes), holding=True)
+        return Suggestion(
+            reply,
+            0.0,
+            (),
+            scenario,
+            violations,
+            (),
+            guidance_ids,
+            True,
+            template,
+            tuple(fill_ins),
+            tuple(changes),
+            holding=True,
+        )
 
     def _distinct(self, ranked: Sequence[Suggestion], k: int) -> list[Suggestion]:
         """Keep suggestions that differ in substance; a near-copy adds its source to the kept one."""
         kept: list[Suggestion] = []
         for suggestion in ranked:
             twin = next(
-                (i for i, s in enumerate(kept) if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap),
+                (
+                    i
+                    for i, s in enumerate(kept)
+                    if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap
+                ),
                 None,
             )
             if twin is None:
@@ -497,7 +559,9 @@ def apology_first(reply: str, rules: AdaptationRules) -> str:
     return rules.escalation_prefix + reply
 
 
-def _abstain_reason(hits: Sequence[Any], rejected: Sequence[str], candidates: Sequence[Suggestion], min_score: float) -> str:
+def _abstain_reason(
+    hits: Sequence[Any], rejected: Sequence[str], candidates: Sequence[Suggestion], min_score: float
+) -> str:
     if not hits:
         return "没有相似的案例 no similar case"
     if candidates:

@@ -19,7 +19,9 @@ _QUESTION = re.compile(
     r"[?？]|吗|么|呢[。~～!！]?$|多少|几[天号点个件]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
-_NUDGE = re.compile(r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时")
+_NUDGE = re.compile(
+    r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ class ConversationState:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
         seen: list[str] = []
         for stated in reversed(self.facts):
-            if stated.fact.kind == kind and (role is None or stated.role == role) and stated.fact.value not in seen:
+            if (
+                stated.fact.kind == kind
+                and (role is None or stated.role == role)
+                and stated.fact.value not in seen
+            ):
                 seen.append(stated.fact.value)
         return seen
 

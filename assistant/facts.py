@@ -60,7 +60,19 @@ BUYER_KINDS = frozenset({"height", "weight", "foot_length"})
 
 _NUM = r"\d+(?:\.\d+)?"
 _CN = "零一二两三四五六七八九十百千半"
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 @dataclass(frozen=True)
@@ -112,18 +124,26 @@ class Vocabulary:
         return tuple(c.id for c in self.categories)
 
 
+def read_optional_toml(path: Path) -> tuple[dict | None, list[Problem]]:
+    """An optional corpus TOML file: ``({}, [])`` when it is missing, ``(None, [problem])`` when it
+    cannot be read (the problem names the file and, for bad TOML, the line)."""
+    where = str(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), []
+    except FileNotFoundError:
+        return {}, []
+    except OSError as exc:
+        return None, [Problem(where, None, f"cannot read file ({exc.strerror})")]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return None, [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
+
+
 def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
     """Read ``facts.toml``; a missing file gives an empty vocabulary (numbers and units still work)."""
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Vocabulary(), []
-    except OSError as exc:
-        return Vocabulary(), [Problem(where, None, f"cannot read file ({exc.strerror})")]
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return Vocabulary(), [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
-    problems: list[Problem] = []
+    data, problems = read_optional_toml(path)
+    if data is None:
+        return Vocabulary(), problems
 
     def words(table: str, key: str = "names") -> tuple[str, ...]:
         value = data.get(table, {}).get(key, [])
@@ -145,7 +165,11 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
     for stage, values in data.get("order_events", {}).items():
         if stage not in ORDER_STAGES:
             problems.append(
-                Problem(where, None, f"[order_events] unknown stage {stage!r}; use one of {', '.join(ORDER_STAGES)}")
+                Problem(
+                    where,
+                    None,
+                    f"[order_events] unknown stage {stage!r}; use one of {', '.join(ORDER_STAGES)}",
+                )
             )
             continue
         events.append((stage, patterns("order_events", stage, values)))
@@ -167,7 +191,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         if stage in ORDER_STAGES:
             scenario_stages[str(scenario)] = str(stage)
         else:
-            problems.append(Problem(where, None, f"[scenario_order_stage] {scenario}: unknown stage {stage!r}"))
+            problems.append(
+                Problem(where, None, f"[scenario_order_stage] {scenario}: unknown stage {stage!r}")
+            )
     vocabulary = Vocabulary(
         couriers=words("couriers"),
         colours=words("colours"),
@@ -232,15 +258,74 @@ def _number(value: float) -> str:
 
 
 # an order event after these words, or followed by 吗, has not happened (还没发货, 怎么申请退款)
-_NOT_HAPPENED_BEFORE = re.compile(r"(没|未|不|别|何时|什么时候|啥时候|多久|几天|能不能|能否|可以|可不可以|怎么|如何|要|想|会|才能|就能|后|前)$")
+_NOT_HAPPENED_BEFORE = re.compile(
+    r"(没|未|不|别|何时|什么时候|啥时候|多久|几天|能不能|能否|可以|可不可以|怎么|如何|要|想|会|才能|就能|后|前)$"
+)
 _ASKED_AFTER = re.compile(r"^(吗|么|没|嘛|不)")
 
 # words ending in 色 that are not colours
-_NOT_COLOURS = ("颜色", "特色", "出色", "角色", "脸色", "成色", "货色", "本色", "掉色", "褪色", "退色", "变色",
-    "串色", "染色", "肤色", "杂色", "配色", "同色", "单色", "多色", "纯色", "什么色", "啥色", "的色", "个色",
-    "景色", "气色", "音色", "夜色", "声色", "逊色", "失色", "润色", "物色", "好色", "血色", "神色", "款色", "花色",
-    "试色", "浅色", "深色", "亮色", "暗色", "底色", "原色", "撞色", "显色", "上色", "发色", "唇色",
-    "浮色", "固色", "无色", "有色", "彩色", "黑白色", "同款色", "正色", "偏色")
+_NOT_COLOURS = (
+    "颜色",
+    "特色",
+    "出色",
+    "角色",
+    "脸色",
+    "成色",
+    "货色",
+    "本色",
+    "掉色",
+    "褪色",
+    "退色",
+    "变色",
+    "串色",
+    "染色",
+    "肤色",
+    "杂色",
+    "配色",
+    "同色",
+    "单色",
+    "多色",
+    "纯色",
+    "什么色",
+    "啥色",
+    "的色",
+    "个色",
+    "景色",
+    "气色",
+    "音色",
+    "夜色",
+    "声色",
+    "逊色",
+    "失色",
+    "润色",
+    "物色",
+    "好色",
+    "血色",
+    "神色",
+    "款色",
+    "花色",
+    "试色",
+    "浅色",
+    "深色",
+    "亮色",
+    "暗色",
+    "底色",
+    "原色",
+    "撞色",
+    "显色",
+    "上色",
+    "发色",
+    "唇色",
+    "浮色",
+    "固色",
+    "无色",
+    "有色",
+    "彩色",
+    "黑白色",
+    "同款色",
+    "正色",
+    "偏色",
+)
 # characters that stand before a colour word without being part of it
 _COLOUR_LEAD = set("的是搭和或跟与配选挑要拿买换发个这那件双条款也都")
 
@@ -260,28 +345,78 @@ def _normalised(text: str) -> str:
 # ----------------------------------------------------------------------------- extraction
 
 _UNITS = {
-    "cm": "cm", "厘米": "cm", "公分": "cm", "mm": "mm", "毫米": "mm", "l": "L", "升": "L",
-    "ml": "ml", "毫升": "ml", "g": "g", "克": "g", "kg": "kg", "千克": "kg", "公斤": "kg",
-    "斤": "斤", "寸": "寸", "英寸": "英寸", "米": "m", "m": "m", "人份": "人份", "w": "W", "瓦": "W",
-    "mah": "mAh", "毫安": "mAh", "gb": "GB", "tb": "TB", "片": "片", "粒": "粒", "抽": "抽", "只装": "只装",
+    "cm": "cm",
+    "厘米": "cm",
+    "公分": "cm",
+    "mm": "mm",
+    "毫米": "mm",
+    "l": "L",
+    "升": "L",
+    "ml": "ml",
+    "毫升": "ml",
+    "g": "g",
+    "克": "g",
+    "kg": "kg",
+    "千克": "kg",
+    "公斤": "kg",
+    "斤": "斤",
+    "寸": "寸",
+    "英寸": "英寸",
+    "米": "m",
+    "m": "m",
+    "人份": "人份",
+    "w": "W",
+    "瓦": "W",
+    "mah": "mAh",
+    "毫安": "mAh",
+    "gb": "GB",
+    "tb": "TB",
+    "片": "片",
+    "粒": "粒",
+    "抽": "抽",
+    "只装": "只装",
 }
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _LETTER_SIZES = r"XXXXL|XXXL|XXL|XL|XS|[2-6]XL|S|M|L|均码|加大码|大码|小码"
 _DURATION_UNITS = r"个?小时|个?钟头|天|个?工作日|个?自然日|周|个?星期|个?月|分钟|秒"
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("gift", re.compile(r"(?:送|赠送|赠)(?:您|你)?(?:一|两|\d)(?:双|个|份|张|条|支|瓶|盒|包|件|只|副|套)([\w\u4e00-\u9fff]{1,8})")),
-    ("gift", re.compile(
-        r"(?:赠品是|赠品为|下单送|现在送|还送|加送)(?:您|你)?"
-        r"(?!上门|货|到|达|出|去|回|给|的|随|按|活动|统一|什么|不|是否|吗|哪)([\w\u4e00-\u9fff+＋]{1,10}?)(?=[，。！？!?,.~～ ]|$)"
-    )),
+    (
+        "gift",
+        re.compile(
+            r"(?:送|赠送|赠)(?:您|你)?(?:一|两|\d)(?:双|个|份|张|条|支|瓶|盒|包|件|只|副|套)([\w\u4e00-\u9fff]{1,8})"
+        ),
+    ),
+    (
+        "gift",
+        re.compile(
+            r"(?:赠品是|赠品为|下单送|现在送|还送|加送)(?:您|你)?"
+            r"(?!上门|货|到|达|出|去|回|给|的|随|按|活动|统一|什么|不|是否|吗|哪)([\w\u4e00-\u9fff+＋]{1,10}?)(?=[，。！？!?,.~～ ]|$)"
+        ),
+    ),
     ("order_id", re.compile(r"(?<![\dA-Za-z])\d{15,22}(?!\d)")),
-    ("tracking_no", re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I)),
+    (
+        "tracking_no",
+        re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I),
+    ),
     ("tracking_no", re.compile(r"(?<=单号)[：: ]?\d{10,15}(?!\d)")),
-    ("promotion", re.compile(rf"(?:每|满)({_NUM})\s*(?:元|块)?\s*(?:立?减|减|送|返)\s*({_NUM})\s*(?:元|块)?")),
-    ("promotion", re.compile(rf"(?<![\d.])({_NUM}|[两三四五])\s*(?:件|瓶|个|盒|双|包)\s*(?:立?减|减)\s*({_NUM})\s*(?:元|块)?")),
+    (
+        "promotion",
+        re.compile(rf"(?:每|满)({_NUM})\s*(?:元|块)?\s*(?:立?减|减|送|返)\s*({_NUM})\s*(?:元|块)?"),
+    ),
+    (
+        "promotion",
+        re.compile(
+            rf"(?<![\d.])({_NUM}|[两三四五])\s*(?:件|瓶|个|盒|双|包)\s*(?:立?减|减)\s*({_NUM})\s*(?:元|块)?"
+        ),
+    ),
     ("coupon", re.compile(rf"({_NUM})\s*(?:元|块)?\s*(?:无门槛|店铺|新人|全店)?\s*(?:优惠)?券")),
-    ("threshold", re.compile(rf"满\s*({_NUM})\s*(?:元|块)?(?=包邮|免邮|可用|才|就|即|可以|使用|减|打|送|$|[，。,.！!~～ ])")),
+    (
+        "threshold",
+        re.compile(
+            rf"满\s*({_NUM})\s*(?:元|块)?(?=包邮|免邮|可用|才|就|即|可以|使用|减|打|送|$|[，。,.！!~～ ])"
+        ),
+    ),
     ("discount", re.compile(rf"(?<![\d.])({_NUM})\s*折")),
     ("money", re.compile(rf"(?:¥|￥|RMB|rmb)\s*({_NUM})|(?<![\d.])({_NUM})\s*(?:元|块钱|块|rmb|RMB)(?!券)")),
     ("money", re.compile(r"([" + _CN + r"]+)\s*(?:块钱|元)(?!券)")),
@@ -294,19 +429,38 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("weight", re.compile(rf"(?<![\d.])({_NUM}|[{_CN}]+)\s*(斤|kg|KG|Kg|公斤|千克)(?!装)")),
     ("foot_length", re.compile(rf"脚长?\s*({_NUM})\s*(?:cm|CM|厘米|公分|mm)?")),
     ("foot_length", re.compile(rf"({_NUM})\s*(?:cm|CM|厘米|公分)\s*的?脚")),
-    ("date", re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(?<!\d)(\d{1,2})\s*号(?=前|后|之前|以前|左右|发|到|之内|内|那天)")),
-    ("date", re.compile(
-        r"今天|今日|明天|明日|后天|大后天|昨天|前天|本周[一二三四五六日末]?|下周[一二三四五六日]?"
-        r"|这周[一二三四五六日末]?|周[一二三四五六日末]|星期[一二三四五六日天]|月底|月初|月中|双十一|双11|双十二|618|年前|年后|节后"
-    )),
-    ("duration", re.compile(
-        rf"(?<![\d.第周])({_NUM}|[{_CN}]+)\s*(?:(?:到|-|~|～|至)\s*({_NUM}|[{_CN}]+)\s*)?({_DURATION_UNITS})"
-    )),
-    ("time", re.compile(r"(上午|下午|晚上|中午|早上|凌晨|傍晚)?\s*(\d{1,2})\s*(?:点|:|：)\s*(\d{2}|半)?(?!\d)")),
+    (
+        "date",
+        re.compile(
+            r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(?<!\d)(\d{1,2})\s*号(?=前|后|之前|以前|左右|发|到|之内|内|那天)"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"今天|今日|明天|明日|后天|大后天|昨天|前天|本周[一二三四五六日末]?|下周[一二三四五六日]?"
+            r"|这周[一二三四五六日末]?|周[一二三四五六日末]|星期[一二三四五六日天]|月底|月初|月中|双十一|双11|双十二|618|年前|年后|节后"
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            rf"(?<![\d.第周])({_NUM}|[{_CN}]+)\s*(?:(?:到|-|~|～|至)\s*({_NUM}|[{_CN}]+)\s*)?({_DURATION_UNITS})"
+        ),
+    ),
+    (
+        "time",
+        re.compile(r"(上午|下午|晚上|中午|早上|凌晨|傍晚)?\s*(\d{1,2})\s*(?:点|:|：)\s*(\d{2}|半)?(?!\d)"),
+    ),
     ("spec", re.compile(rf"(?<![\d.A-Za-z])({_NUM})\s*({_UNIT_RE})(?![A-Za-z])", re.I)),
     ("size", re.compile(rf"(?<![A-Za-z\d.])({_LETTER_SIZES})(?![A-Za-z])\s*(?:码|号)?")),
     ("size", re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s*(?:码|号)")),
-    ("quantity", re.compile(r"(?<![\d.])(\d+|[两三四五六七八九十])\s*(件|个|双|条|包|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)")),
+    (
+        "quantity",
+        re.compile(
+            r"(?<![\d.])(\d+|[两三四五六七八九十])\s*(件|个|双|条|包|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)"
+        ),
+    ),
     ("shop_name", re.compile(r"([\u4e00-\u9fffA-Za-z]{2,10})(?:旗舰店|专营店|专卖店|官方店)")),
 ]
 
@@ -386,7 +540,9 @@ def _value(kind: str, match: re.Match) -> str | None:
     if kind == "gift":
         return groups[0]
     if kind == "shop_name":
-        return text if groups[0] not in ("我们", "我家", "本", "咱们", "你们", "您们", "他们", "这家") else None
+        return (
+            text if groups[0] not in ("我们", "我家", "本", "咱们", "你们", "您们", "他们", "这家") else None
+        )
     return text
 
 
@@ -403,13 +559,20 @@ class ItemRef:
 
 
 # characters that end an item phrase on the left (这个牛仔外套 → 牛仔外套)
-_ITEM_STOP = set("这那个款件的了我你您他她它买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台，。！？!?,. ~～")
+_ITEM_STOP = set(
+    "这那个款件的了我你您他她它买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台，。！？!?,. ~～"
+)
 
 
 def _phrase_start(source: str, start: int, limit: int = 6) -> int:
     """Where the item phrase ending at an item word begins (这个牛仔外套 → 牛仔外套)."""
     begin = start
-    while begin > 0 and start - begin < limit and source[begin - 1] not in _ITEM_STOP and not source[begin - 1].isspace():
+    while (
+        begin > 0
+        and start - begin < limit
+        and source[begin - 1] not in _ITEM_STOP
+        and not source[begin - 1].isspace()
+    ):
         begin -= 1
     return begin
 
@@ -486,7 +649,9 @@ class FactExtractor:
             for match in pattern.finditer(source):
                 add(kind, match.start(), match.end(), _value(kind, match))
         # a bare 3-digit height before a weight: 我165 110斤
-        for match in re.finditer(r"(?<![\d.])(1[4-9]\d)(?=\s*[,，/ ]?\s*\d{2,3}\s*(?:斤|kg|KG|公斤))", source):
+        for match in re.finditer(
+            r"(?<![\d.])(1[4-9]\d)(?=\s*[,，/ ]?\s*\d{2,3}\s*(?:斤|kg|KG|公斤))", source
+        ):
             add("height", match.start(), match.end(), match.group(1))
         for kind, pattern in (
             ("courier", self._courier_pattern),
@@ -521,7 +686,15 @@ class FactExtractor:
                         _ASKED_AFTER.match(source[match.end() : match.end() + 2])
                     ):
                         continue  # 还没发货 / 什么时候到 / 怎么申请退款 / 发货了吗: not an event
-                    facts.append(Fact("order_event", stage, text[match.start() : match.end()], match.start(), match.end()))
+                    facts.append(
+                        Fact(
+                            "order_event",
+                            stage,
+                            text[match.start() : match.end()],
+                            match.start(),
+                            match.end(),
+                        )
+                    )
         facts.sort(key=lambda f: (f.start, f.end))
         return facts
 
@@ -566,7 +739,10 @@ class FactExtractor:
         """Words in ``text`` that only fit some categories: (word, the categories it fits)."""
         source = _normalised(text)
         found = []
-        for pattern, table in ((self._item_pattern, self._item_categories), (self._wording_pattern, self._wording_categories)):
+        for pattern, table in (
+            (self._item_pattern, self._item_categories),
+            (self._wording_pattern, self._wording_categories),
+        ):
             for match in _finditer(pattern, source):
                 found.append((match.group(0), frozenset(table.get(match.group(0), ()))))
         for match in _finditer(self._product_pattern, source):

@@ -122,14 +122,20 @@ class Grounder:
             # optional: the size, colour or spec the buyer's newest message names ("" when none)
             newest = max((f.turn for f in state.facts), default=-1)
             return "".join(
-                f.fact.text for f in state.facts if f.turn == newest and f.role == "buyer" and f.fact.kind in ("spec", "size", "colour")
+                f.fact.text
+                for f in state.facts
+                if f.turn == newest and f.role == "buyer" and f.fact.kind in ("spec", "size", "colour")
             )
         if slot == "topic":
             # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
             return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""
         if slot == "question":
             # optional: the buyer's question, quoted when short (the pending one when they chase it)
-            asked = state.pending_question if state.nudge and state.pending_question else (state.texts[-1] if state.texts else "")
+            asked = (
+                state.pending_question
+                if state.nudge and state.pending_question
+                else (state.texts[-1] if state.texts else "")
+            )
             asked = re.sub(r"[\s?？!！。，,~～]+$", "", asked.strip())
             return f"您问的“{asked}”" if 2 <= len(asked) <= 16 and "“" not in asked else ""
         if slot == "product" and scenario == "recommendation":
@@ -162,7 +168,9 @@ class Grounder:
                     return stated.fact.text
         return None
 
-    def fill(self, template: str, state: ConversationState, scenario: str = "") -> tuple[str, list[str], list[Change]]:
+    def fill(
+        self, template: str, state: ConversationState, scenario: str = ""
+    ) -> tuple[str, list[str], list[Change]]:
         """Replace every ``{slot}``: shop slots from the profile, conversation slots from this
         conversation, else a visible fill-in. Returns the text, the fill-ins and the changes."""
         fill_ins: list[str] = []
@@ -184,8 +192,12 @@ class Grounder:
             # already named fills the slot of the same name (not {express_courier} or {couriers})
             if slot in SHOP_KINDS:
                 said = state.latest(slot, "agent")
-                if said is not None and said.fact.value not in {f.value for f in self.extractor.extract(value)}:
-                    changes.append(Change(value, said.fact.text, "对话中客服已说的 what the agent already said"))
+                if said is not None and said.fact.value not in {
+                    f.value for f in self.extractor.extract(value)
+                }:
+                    changes.append(
+                        Change(value, said.fact.text, "对话中客服已说的 what the agent already said")
+                    )
                     return said.fact.text
             return value
 
@@ -210,25 +222,38 @@ class Grounder:
             named = {f.value for f in facts if f.kind in family}
             buyer = {v for k in family for v in state.values(k, "buyer")}
             if said and named and not (named & (said | buyer)):
-                return GroundedReply(reply, rejected=f"与对话中已说的{FILL_IN_LABELS.get(kind, kind)}矛盾 contradicts the conversation's {kind}")
+                return GroundedReply(
+                    reply,
+                    rejected=f"与对话中已说的{FILL_IN_LABELS.get(kind, kind)}矛盾 contradicts the conversation's {kind}",
+                )
         rejected = self._unknown_stock(facts, state)
         if rejected:
             return GroundedReply(reply, rejected=rejected)
         reached = ORDER_STAGES.index(state.order_stage)
         for fact in facts:
-            if fact.kind == "order_event" and fact.value in ("paid", "shipped", "delivered") and re.search("已|了", fact.text):
-                if ORDER_STAGES.index(fact.value) > reached:
-                    return GroundedReply(reply, rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks")
+            claimed = fact.kind == "order_event" and fact.value in ("paid", "shipped", "delivered")
+            if claimed and re.search("已|了", fact.text) and ORDER_STAGES.index(fact.value) > reached:
+                return GroundedReply(
+                    reply,
+                    rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks",
+                )
         # what the buyer asks about now wins over what was said before (那L呢 after M码有吗)
         newest = len(state.facts) and max(f.turn for f in state.facts)
         current: dict[str, list[Fact]] = {}
         for stated in state.facts:
-            if stated.role == "buyer" and stated.turn == newest and stated.fact.kind in ("size", "colour", "spec"):
+            if (
+                stated.role == "buyer"
+                and stated.turn == newest
+                and stated.fact.kind in ("size", "colour", "spec")
+            ):
                 current.setdefault(stated.fact.kind, []).append(stated.fact)
         # a person the conversation never named (给先生买 for a buyer shopping for a boyfriend): wrong
         strangers = [f.text for f in facts if f.kind == "person" and not allowed.allows(f)]
         if strangers:
-            return GroundedReply(reply, rejected=f"提到对话里没有的人：{'、'.join(strangers)} names a person the chat never did")
+            return GroundedReply(
+                reply,
+                rejected=f"提到对话里没有的人：{'、'.join(strangers)} names a person the chat never did",
+            )
         # replace ungrounded facts right to left so that earlier offsets stay valid
         per_kind: dict[str, int] = {}
         for fact in facts:
@@ -236,7 +261,11 @@ class Grounder:
         for fact in sorted(facts, key=lambda f: -f.start):
             asked = current.get(fact.kind)
             if asked and fact.value not in {a.value for a in asked}:
-                now = asked[0].text if len(asked) == 1 and per_kind[fact.kind] == 1 else FILL_IN.format(FILL_IN_LABELS[fact.kind])
+                now = (
+                    asked[0].text
+                    if len(asked) == 1 and per_kind[fact.kind] == 1
+                    else FILL_IN.format(FILL_IN_LABELS[fact.kind])
+                )
                 reply = reply[: fact.start] + now + reply[fact.end :]
                 changes.append(Change(fact.text, now, "换成买家这次问的 what the buyer asks about now"))
                 continue
@@ -249,9 +278,18 @@ class Grounder:
             reply = reply[: fact.start] + replacement + reply[fact.end :]
             changes.append(Change(fact.text, replacement, why))
         # words of another category are wrong unless this conversation used them itself
-        foreign = [w for w in self.extractor.foreign_wording(reply, state.category) if not any(w in t for t in state.texts)]
+        foreign = [
+            w
+            for w in self.extractor.foreign_wording(reply, state.category)
+            if not any(w in t for t in state.texts)
+        ]
         if foreign:
-            return GroundedReply(reply, tuple(fill_ins), tuple(changes), rejected=f"用了其他品类的说法 wording of another category: {'、'.join(dict.fromkeys(foreign))}")
+            return GroundedReply(
+                reply,
+                tuple(fill_ins),
+                tuple(changes),
+                rejected=f"用了其他品类的说法 wording of another category: {'、'.join(dict.fromkeys(foreign))}",
+            )
         fill_ins = [m.group(1) for m in FILL_IN_PATTERN.finditer(reply)]
         return GroundedReply(reply, tuple(dict.fromkeys(fill_ins)), tuple(changes))
 
@@ -277,7 +315,10 @@ class Grounder:
         newest = max((f.turn for f in state.facts), default=0)
         earlier = {(f.fact.kind, f.fact.value) for f in state.facts if f.turn < newest}
         if any(
-            f.turn == newest and f.role == "buyer" and f.fact.kind in ("size", "colour", "spec") and (f.fact.kind, f.fact.value) not in earlier
+            f.turn == newest
+            and f.role == "buyer"
+            and f.fact.kind in ("size", "colour", "spec")
+            and (f.fact.kind, f.fact.value) not in earlier
             for f in state.facts
         ):
             known = set()
@@ -302,7 +343,9 @@ class Grounder:
             return self.shop.slots["courier"], "本店的快递 the shop's courier"
         if fact.kind == "shop_name" and self.shop.name:
             return self.shop.name, "本店店名 the shop's name"
-        return FILL_IN.format(FILL_IN_LABELS.get(fact.kind, "信息")), "来源案例的信息，请填写 a fact of another chat: fill in"
+        return FILL_IN.format(
+            FILL_IN_LABELS.get(fact.kind, "信息")
+        ), "来源案例的信息，请填写 a fact of another chat: fill in"
 
     def _retarget_items(self, reply: str, state: ConversationState) -> tuple[str, list[Change]]:
         """Other catalog products, and item words of the buyer's category that are not the buyer's
@@ -320,7 +363,9 @@ class Grounder:
         if state.item is not None:
             words = [w for w, cats in self.extractor.category_words(reply) if self.extractor.is_item_word(w)]
             distinct = {w for w in words if w not in state.item.text and w not in target}
-            same_category = all(not state.category or state.category in self.extractor.item_categories(w) for w in distinct)
+            same_category = all(
+                not state.category or state.category in self.extractor.item_categories(w) for w in distinct
+            )
             if len(distinct) == 1 and same_category:
                 word = distinct.pop()
                 reply = reply.replace(word, target)

@@ -7,12 +7,11 @@ one answers this question rather than a neighbouring one of the same scenario.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
-from .facts import _normalised
+from .facts import _normalised, read_optional_toml
 
 
 @dataclass(frozen=True)
@@ -61,16 +60,12 @@ class IntentLexicon:
 def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     """Read ``intents.toml``; a missing file gives an empty lexicon (no reranking on intent)."""
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return IntentLexicon(), []
-    except OSError as exc:
-        return IntentLexicon(), [Problem(where, None, f"cannot read file ({exc.strerror})")]
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return IntentLexicon(), [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
-    problems: list[Problem] = []
-    types = {k: tuple(str(w) for w in v) for k, v in data.get("question_types", {}).items() if isinstance(v, list)}
+    data, problems = read_optional_toml(path)
+    if data is None:
+        return IntentLexicon(), problems
+    types = {
+        k: tuple(str(w) for w in v) for k, v in data.get("question_types", {}).items() if isinstance(v, list)
+    }
     objects: dict[str, tuple[str, ...]] = {}
     excludes: dict[str, frozenset[str]] = {}
     not_from_stage: dict[str, str] = {}

@@ -94,7 +94,7 @@ def lint_corpus(corpus: Corpus, fallbacks: dict[str, str] | None = None) -> list
                     case_id,
                     "category",
                     ",".join(sorted(found)),
-                    f"用词只适合某些品类 wording assumes {', '.join(sorted(found))}: add \"categories\" or reword",
+                    f'用词只适合某些品类 wording assumes {", ".join(sorted(found))}: add "categories" or reword',
                 )
             )
 

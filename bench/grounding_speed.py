@@ -59,8 +59,12 @@ def main() -> None:
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="before-grounding-"))
     worktree = scratch / "tree"
-    subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.before], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(worktree), args.before],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     try:
         models = ROOT / "data"
         if models.is_dir():
@@ -73,8 +77,13 @@ def main() -> None:
     rows = []
     for label, result in ((f"before grounding ({args.before})", before), ("grounded (this tree)", now)):
         rows.append(
-            [label, f"{result['size']:,}", round(result["p50"], 1), round(result["p95"], 1),
-             round(result["parts"].get("adaptation + checklist", float("nan")), 2)]
+            [
+                label,
+                f"{result['size']:,}",
+                round(result["p50"], 1),
+                round(result["p95"], 1),
+                round(result["parts"].get("adaptation + checklist", float("nan")), 2),
+            ]
         )
     body = "\n".join(
         [

@@ -137,11 +137,15 @@ def jddc_sessions(limit: int, seed: int = 7) -> list[dict]:
     picked = []
     for conversation in conversations:
         turns = conversation.turns
-        positions = [i for i, t in enumerate(turns) if t.role == "buyer" and i >= 2 and len(t.text.strip()) >= 4]
+        positions = [
+            i for i, t in enumerate(turns) if t.role == "buyer" and i >= 2 and len(t.text.strip()) >= 4
+        ]
         if not positions:
             continue
         at = positions[len(positions) // 2]
-        history = [f"{'买家' if t.role == 'buyer' else '客服'}: {t.text}" for t in turns[:at][-8:] if t.text.strip()]
+        history = [
+            f"{'买家' if t.role == 'buyer' else '客服'}: {t.text}" for t in turns[:at][-8:] if t.text.strip()
+        ]
         picked.append(
             {
                 "id": f"jddc2019:{turns[at].line}",
@@ -205,7 +209,12 @@ def fold_ratings(directory: Path, rows_by_set: dict[str, list[dict]]) -> list[li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", type=Path, default=HELDOUT, help="folder of singles/conversations.jsonl (bench/devset to develop on)")
+    parser.add_argument(
+        "--sets",
+        type=Path,
+        default=HELDOUT,
+        help="folder of singles/conversations.jsonl (bench/devset to develop on)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="only the first N items of each set")
     parser.add_argument("--jddc", type=int, default=150, help="JDDC 2019 moments to sample (0: none)")
     parser.add_argument("--judge-dir", type=Path, help="write blind-judge packets here")
@@ -237,16 +246,31 @@ def main() -> None:
     for name, (_, rows) in sets.items():
         with (args.results / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for row in rows:
-                if name == "jddc2019":  # JDDC text may not be copied (a reply may quote the buyer): references only
+                if (
+                    name == "jddc2019"
+                ):  # JDDC text may not be copied (a reply may quote the buyer): references only
                     sha = hashlib.sha1(row["reply"].encode()).hexdigest()[:12]
-                    row = {k: row[k] for k in ("id", "detected", "read_stage", "abstained", "holding", "ungrounded")}
+                    row = {
+                        k: row[k]
+                        for k in ("id", "detected", "read_stage", "abstained", "holding", "ungrounded")
+                    }
                     row["top_sha1"] = sha
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     if args.judge_dir:
         judge_packets(args.judge_dir, sets)
 
-    header = ["set", "items", "expectations met", "ungrounded fact", "forbidden string", "order stage read",
-              "scenario", "abstained", "with fill-ins", "escalations flagged"]
+    header = [
+        "set",
+        "items",
+        "expectations met",
+        "ungrounded fact",
+        "forbidden string",
+        "order stage read",
+        "scenario",
+        "abstained",
+        "with fill-ins",
+        "escalations flagged",
+    ]
     summary = [summarise(name, rows) for name, (_, rows) in sets.items() if name != "jddc2019"]
     lines = [
         "## Grounded suggestions on held-out sets (issue 12)",
@@ -273,7 +297,10 @@ def main() -> None:
             f"{sum(r['abstained'] for r in rows) / len(rows):.3f}.",
         ]
     p50, p95 = percentiles(all_times)
-    lines += ["", f"Warm `suggest` over the held-out items (shipped corpus): p50 {p50:.1f} ms, p95 {p95:.1f} ms."]
+    lines += [
+        "",
+        f"Warm `suggest` over the held-out items (shipped corpus): p50 {p50:.1f} ms, p95 {p95:.1f} ms.",
+    ]
     by_category: dict[str, Counter] = defaultdict(Counter)
     for name in ("singles", "conversations"):
         for row in sets[name][1]:
@@ -298,8 +325,16 @@ def main() -> None:
             "1 = small edit, 0 = wrong.",
             "",
             markdown_table(
-                ["set", "rated", "top ≥ 1", "top = 2", "shown (not holding)", "shown ≥ 1", "shown = 2",
-                 "rated top still shown"],
+                [
+                    "set",
+                    "rated",
+                    "top ≥ 1",
+                    "top = 2",
+                    "shown (not holding)",
+                    "shown ≥ 1",
+                    "shown = 2",
+                    "rated top still shown",
+                ],
                 ratings,
             ),
         ]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from assistant.cli import cli
 from assistant.conversation import conversation_state
 from assistant.corpus import Turn, load_corpus
-from assistant.facts import FactExtractor, chinese_number, load_vocabulary
+from assistant.facts import FactExtractor, chinese_number
 from assistant.grounding import Grounder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,10 @@ def turns(*lines: str) -> list[Turn]:
         ("一米六五 一百斤", {("height", "165"), ("weight", "100斤")}),
         ("身高1.72m 体重140斤 平时穿XL", {("height", "172"), ("weight", "140斤"), ("size", "XL")}),
         ("满199减20，领5元无门槛券", {("promotion", "满199减20"), ("coupon", "5元券")}),
-        ("下午4点前付款当天发中通，2到4天到", {("time", "16:00"), ("courier", "中通"), ("duration", "2-4天")}),
+        (
+            "下午4点前付款当天发中通，2到4天到",
+            {("time", "16:00"), ("courier", "中通"), ("duration", "2-4天")},
+        ),
         ("12月3号前能到吗", {("date", "12月3号")}),
         ("28cm的锅 4.5L的电饭煲 500g", {("spec", "28cm"), ("spec", "4.5L"), ("spec", "500g")}),
         ("脚长24.5cm穿多大", {("foot_length", "24.5")}),
@@ -247,7 +250,10 @@ def test_nonsense_gets_a_holding_reply_and_the_reason(assistant):
 def test_json_carries_context_fill_ins_and_changes(assistant):
     data = assistant.suggest("我160 50kg穿什么码").to_dict()
     assert data["context"]["stage"] == "browsing"
-    assert {(f["kind"], f["value"]) for f in data["context"]["facts"]} >= {("height", "160"), ("weight", "100斤")}
+    assert {(f["kind"], f["value"]) for f in data["context"]["facts"]} >= {
+        ("height", "160"),
+        ("weight", "100斤"),
+    }
     assert {"abstained", "abstain_reason", "escalate"} <= set(data)
     top = data["suggestions"][0]
     assert {"fill_ins", "changes", "ready"} <= set(top)
@@ -257,7 +263,9 @@ def test_json_carries_context_fill_ins_and_changes(assistant):
 def test_cli_reads_conversations_as_jsonl(assistant, tmp_path):
     path = tmp_path / "conversations.jsonl"
     path.write_text(
-        json.dumps({"message": "那L呢", "history": ["买家: 卫衣M码有吗", "客服: M码有现货哦"]}, ensure_ascii=False)
+        json.dumps(
+            {"message": "那L呢", "history": ["买家: 卫衣M码有吗", "客服: M码有现货哦"]}, ensure_ascii=False
+        )
         + "\nnot json\n"
         + json.dumps({"message": "在吗"}, ensure_ascii=False)
         + "\n",
@@ -295,7 +303,9 @@ def test_lint_lists_facts_outside_slots(tmp_path, assistant):
         out.write(json.dumps(case, ensure_ascii=False) + "\n")
     from assistant.core import Assistant
 
-    findings = [f for f in Assistant(assistant.settings.replace(corpus_dir=copy)).lint() if f.case_id == "planted-001"]
+    findings = [
+        f for f in Assistant(assistant.settings.replace(corpus_dir=copy)).lint() if f.case_id == "planted-001"
+    ]
     texts = {f.text for f in findings}
     assert {"165cm", "110斤", "明天"} <= texts
     assert any(f.kind == "category" for f in findings)  # 面料 without "categories"
