@@ -134,7 +134,7 @@ def test_suggest_returns_one_row_per_suggestion(shell):
     assert isinstance(df, pd.DataFrame)
     assert list(df.columns) == [
         "message", "scenario", "confidence", "stage", "buyer_type", "rank", "reply", "score", "sources",
-        "violations", "fallback",
+        "violations", "fallback", "ready", "fill_ins", "order_stage", "abstained", "escalate",
     ]  # fmt: skip
     assert 1 <= len(df) <= 3  # suggestions that say the same thing are merged
     assert list(df["rank"]) == list(range(1, len(df) + 1))
