@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -589,17 +590,26 @@ def _jddc_turns() -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=7)
 
 
-def test_conversation_audit_gives_the_cli_numbers_on_the_jddc_sample(shell, settings_tmp):
+def test_conversation_audit_gives_the_cli_numbers_on_the_jddc_sample(shell, settings_tmp, tmp_path):
     from click.testing import CliRunner
 
     from assistant.cli import cli
 
     if not JDDC.is_file():
         pytest.skip(f"{JDDC} is missing")
+    # both read one snapshot of the corpus: its checklist may be edited while the tests run
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings_tmp.corpus_dir, corpus)
     shell.user_ns["turns"] = _jddc_turns()
-    rows = shell.run_line_magic("audit", "turns --session session --turn turn --role role --by session")
+    shell.run_line_magic("config", f"Assistant.corpus_dir = {str(corpus)!r}")
+    try:
+        rows = shell.run_line_magic("audit", "turns --session session --turn turn --role role --by session")
+    finally:
+        shell.run_line_magic("config", f"Assistant.corpus_dir = {str(settings_tmp.corpus_dir)!r}")
     result = CliRunner().invoke(
-        cli, ["--data-dir", str(settings_tmp.data_dir), "audit", str(JDDC), "--format", "jddc2019", "--json"]
+        cli,
+        ["--data-dir", str(settings_tmp.data_dir), "--corpus", str(corpus), "audit", str(JDDC)]
+        + ["--format", "jddc2019", "--json"],
     )
     assert result.exit_code == 0, result.output[-500:]
     records = [json.loads(line) for line in result.stdout.strip().split("\n")]
