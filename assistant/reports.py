@@ -22,6 +22,7 @@ from .errors import InputError
 
 REPORT_SUFFIXES = (".csv", ".xlsx", ".html", ".htm", ".parquet")
 EXPORT_COLUMNS = ("row", "line", "group", "passed", "rules", "violations", "details", "message", "reply")
+EXCEL_ROWS = 1_048_576  # rows in an Excel sheet, the header included
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -92,6 +93,11 @@ def write_report(
     if suffix == ".csv":
         data = _csv_bytes(report)
     elif suffix == ".xlsx":
+        if report.total >= EXCEL_ROWS:
+            raise InputError(
+                f"--out {path.name!r}: {report.total:,} rows do not fit in an Excel sheet "
+                f"({EXCEL_ROWS - 1:,} at most); save as .csv or .parquet"
+            )
         data = _xlsx_bytes(report)
     elif suffix == ".parquet":
         data = _parquet_bytes(report, path)
