@@ -169,7 +169,8 @@ class AuditReport:
 
     ``columns`` are the columns the rows were read from (None for chat logs and plain rows);
     ``group_dtype`` the pandas dtype of the ``by`` column (a DataFrame's, to give the groups back
-    in it); ``keyed`` is True when rows carry DataFrame labels (``AuditRow.key``).
+    in it); ``keyed`` is True when rows carry DataFrame labels (``AuditRow.key``); ``index_name``
+    the DataFrame index's name (a tuple of names for a MultiIndex).
     """
 
     rows: tuple[AuditRow, ...]
@@ -634,7 +635,7 @@ def audit_dataframe(
         columns=chosen,
         group_order=group_order,
         group_dtype=group_dtype,
-        index_name=frame.index.name,
+        index_name=frame.index.name if frame.index.nlevels == 1 else tuple(frame.index.names),
     )
 
 

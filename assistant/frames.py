@@ -13,11 +13,18 @@ from .audit import RULE_COLUMNS, VIOLATION_COLUMNS, AuditFrames, AuditReport
 
 
 def _index(report: AuditReport, labels: list[Any]):
+    if report.keyed:
+        return labels_index(labels, report.index_name)
+    return None
+
+
+def labels_index(labels: list[Any], name: Any):
+    """An index of DataFrame labels (a MultiIndex again when ``name`` is a tuple of level names)."""
     import pandas as pd
 
-    if report.keyed:
-        return pd.Index(labels, name=report.index_name, tupleize_cols=False)
-    return None
+    if isinstance(name, tuple):
+        return pd.MultiIndex.from_tuples(labels, names=list(name))
+    return pd.Index(labels, name=name, tupleize_cols=False)
 
 
 def group_values(report: AuditReport, values: list[Any]):
@@ -107,7 +114,7 @@ def violations_frame(report: AuditReport):
             columns["end"].append(v.end)
             columns["text"].append(v.text)
             columns["message"].append(v.message)
-    index = pd.Index(labels, name=report.index_name if report.keyed else "row", tupleize_cols=False)
+    index = labels_index(labels, report.index_name) if report.keyed else pd.Index(labels, name="row")
     frame = pd.DataFrame(
         {
             "row": pd.Series(columns["row"], dtype="int64", index=index),

@@ -642,10 +642,10 @@ def _audit_frame(frame: Any, args: argparse.Namespace, assistant: Any):
         where=args.frame,
         options=MAGIC_OPTIONS,
     )
-    from .frames import group_values, report_frames
+    from .frames import group_values, labels_index, report_frames
 
     checked = report.rows
-    index = pd.Index([r.key for r in checked], name=frame.index.name, tupleize_cols=False)
+    index = labels_index([r.key for r in checked], report.index_name)
     data: dict[str, Any] = {"row": pd.Series([r.row for r in checked], dtype="int64", index=index)}
     if by:
         data[by] = group_values(report, [r.group for r in checked]).set_axis(index)

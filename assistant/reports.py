@@ -49,7 +49,10 @@ def export_records(report: AuditReport) -> tuple[list[str], list[list[Any]]]:
     header = list(EXPORT_COLUMNS)
     keyed = report.keyed
     if keyed:
-        header.insert(0, "index" if report.index_name is None else str(report.index_name))
+        name = report.index_name
+        header.insert(
+            0, "index" if name is None else "/".join(map(str, name)) if isinstance(name, tuple) else str(name)
+        )
     records = []
     for r in report.rows:
         cells = [

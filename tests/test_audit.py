@@ -538,3 +538,14 @@ def test_parquet_report_keeps_the_text_exactly(tmp_path, rules):
     assert (
         back["id"].tolist() == [7, 8, 9] and back["group"].tolist()[:1] == ["a"] and back["group"].isna()[1]
     )
+
+
+def test_multiindex_labels_come_back(rules):
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([("店A", 1), ("店A", 2), ("店B", 1)], names=["shop", "ticket"])
+    frame = pd.DataFrame({"reply": ["在", "您好", "不行"]}, index=index)
+    frames = audit_dataframe(frame, rules).frames()
+    assert frames.rows.index.equals(index)
+    assert frames.violations.loc[("店B", 1), "rule"] == "refusal.blunt"
+    assert frames.by_rule.set_index("rule").loc["greeting.bare", "example_row"] == ("店A", 1)
