@@ -45,7 +45,8 @@ TABLE_FORMATS = ("csv", "jsonl", "xlsx")
 CHAT_FORMATS = ("jddc2018", "jddc2019")
 FORMATS = (*TABLE_FORMATS, *CHAT_FORMATS)
 HISTORY_TURNS = 6  # earlier turns passed to the checklist for each chat reply
-PROGRESS_MIN_ROWS = 5_000  # about a second of checking: below it a progress bar only flickers
+PROGRESS_MIN_ROWS = 1_000  # fewer rows take a fraction of a second
+PROGRESS_DELAY_S = 1.0  # a bar shows only once an audit has run this long
 _SUFFIXES = {
     ".csv": "csv", ".tsv": "csv", ".txt": None, ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -360,21 +361,20 @@ def _frame_verdicts(
 def progress_bar(items: Iterable[Any], total: int, desc: str = "质检 audit") -> Iterable[Any]:
     """``items`` with a progress bar that works where the user is looking: a widget in Jupyter
     (ipywidgets), a text bar on stderr in a kernel without widgets, a bar in a terminal, and
-    nothing when stderr is redirected to a file."""
+    nothing when stderr is redirected to a file. It appears only once the work has taken a
+    second (``PROGRESS_DELAY_S``), so quick audits stay quiet."""
     from tqdm import std
 
-    in_kernel = "ipykernel" in sys.modules and _kernel() is not None
-    if in_kernel:
+    options = {"total": total, "desc": desc, "unit": " replies", "delay": PROGRESS_DELAY_S}
+    if "ipykernel" in sys.modules and _kernel() is not None:
         try:
             import ipywidgets  # noqa: F401
             from tqdm.notebook import tqdm as bar
 
-            return bar(items, total=total, desc=desc, unit=" replies", leave=False)
+            return bar(items, leave=False, **options)
         except ImportError:  # a kernel without ipywidgets: a text bar, which Jupyter shows as output
-            return std.tqdm(
-                items, total=total, desc=desc, unit=" replies", file=sys.stderr, mininterval=1.0, ascii=True
-            )
-    return std.tqdm(items, total=total, desc=desc, unit=" replies", disable=None, leave=False)
+            return std.tqdm(items, file=sys.stderr, mininterval=1.0, ascii=True, **options)
+    return std.tqdm(items, disable=None, leave=False, **options)
 
 
 def _kernel() -> Any:
