@@ -37,7 +37,7 @@ from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("jddc2018", "jddc2019", "csv", "jsonl")
+FORMATS = ("jddc2018", "jddc2019", "csv", "xlsx", "jsonl")
 PATTERNS_FILE = Path(__file__).with_name("chat_patterns.toml")
 _SNIFF_BYTES = 65536
 
@@ -105,6 +105,7 @@ class ChatPatterns:
 
     buyer_roles: frozenset[str]
     agent_roles: frozenset[str]
+    system_roles: frozenset[str]
     columns: dict[str, tuple[str, ...]]
     placeholders: tuple[tuple[re.Pattern, str], ...]
     system: tuple[re.Pattern, ...]
@@ -136,6 +137,7 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> ChatPatterns:
     return ChatPatterns(
         buyer_roles=frozenset(str(r).lower() for r in roles.get("buyer", [])),
         agent_roles=frozenset(str(r).lower() for r in roles.get("agent", [])),
+        system_roles=frozenset(str(r).lower() for r in roles.get("system", [])),
         columns={k: tuple(str(c).lower() for c in v) for k, v in data.get("columns", {}).items()},
         placeholders=tuple((rx(p["pattern"]), p.get("replace", "")) for p in clean.get("placeholders", [])),
         system=tuple(rx(p) for p in clean.get("system", [])),
@@ -166,6 +168,8 @@ def detect_format(path: str | Path) -> str | None:
         One of ``FORMATS``, or None when the file does not look like any of them (or is unreadable).
     """
     path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return "xlsx"  # a zip archive: nothing to sniff as text
     if _jddc2018_sibling(path) is not None and path.suffix.lower() == ".txt":
         return "jddc2018"
     if _dev_sibling(path) is not None:
@@ -188,6 +192,8 @@ def detect_format(path: str | Path) -> str | None:
     if len(fields) >= 7 and fields[2].strip() in ("0", "1"):
         return "jddc2019"
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return "xlsx"
     if suffix in (".jsonl", ".ndjson", ".json") or first.lstrip().startswith("{"):
         return "jsonl"
     if suffix in (".csv", ".tsv"):
@@ -195,7 +201,9 @@ def detect_format(path: str | Path) -> str | None:
     return None
 
 
-def read_conversations(path: str | Path, fmt: str | None = None) -> Iterator[Conversation]:
+def read_conversations(
+    path: str | Path, fmt: str | None = None, columns: dict[str, str] | None = None
+) -> Iterator[Conversation]:
     """Read the conversations of a chat log, oldest turn first.
 
     Args:
@@ -203,6 +211,8 @@ def read_conversations(path: str | Path, fmt: str | None = None) -> Iterator[Con
             (the sibling is found beside it); for ``jddc2019`` a ``chat*.txt`` TSV or either file of
             the ``dev_question.txt``/``dev_answer.txt`` pair.
         fmt: one of ``FORMATS``; None detects it with ``detect_format``.
+        columns: for ``csv``/``xlsx``, which column holds the session, role and text
+            (``parse_columns``), when the header names are not recognised.
 
     Returns:
         An iterator of conversations (read lazily; errors surface while iterating).
@@ -222,7 +232,9 @@ def read_conversations(path: str | Path, fmt: str | None = None) -> Iterator[Con
         raise UnknownIdError(
             f"unknown chat format {fmt!r}{did_you_mean(fmt, FORMATS)} (one of {', '.join(FORMATS)})"
         )
-    readers = {"jddc2018": _read_jddc2018, "jddc2019": _read_jddc2019, "csv": _read_csv, "jsonl": _read_jsonl}
+    if fmt in ("csv", "xlsx"):
+        return _read_table(path, columns)
+    readers = {"jddc2018": _read_jddc2018, "jddc2019": _read_jddc2019, "jsonl": _read_jsonl}
     return readers[fmt](path)
 
 
@@ -433,6 +445,8 @@ def _role(value: Any, patterns: ChatPatterns, where: str) -> str:
         return "buyer"
     if key in patterns.agent_roles:
         return "agent"
+    if key in patterns.system_roles:
+        return "system"
     raise FileFormatError(f"{where}: unknown role {str(value)!r} (expected buyer/agent, 客户/客服 or 0/1)")
 
 
@@ -441,47 +455,136 @@ def _pick_column(names: list[str], wanted: tuple[str, ...]) -> str | None:
     return next((lowered[w] for w in wanted if w in lowered), None)
 
 
-def _read_csv(path: Path) -> Iterator[Conversation]:
-    text = _read_text(path)
+COLUMN_KEYS = ("session", "role", "text")
+
+
+def parse_columns(spec: str | None) -> dict[str, str]:
+    """``session=会话ID,role=角色,text=内容`` → ``{"session": "会话ID", ...}`` (the ``--columns`` option).
+
+    Raises:
+        InputError: a part is not ``key=COLUMN`` or the key is not one of ``COLUMN_KEYS``.
+    """
+    mapping: dict[str, str] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, column = part.partition("=")
+        key = key.strip().lower()
+        if not sep or not column.strip():
+            raise InputError(f"--columns {spec!r}: write KEY=COLUMN pairs such as role=发送方,text=消息")
+        if key not in COLUMN_KEYS:
+            raise InputError(
+                f"--columns: unknown key {key!r}{did_you_mean(key, COLUMN_KEYS)} (one of {', '.join(COLUMN_KEYS)})"
+            )
+        mapping[key] = column.strip()
+    return mapping
+
+
+def _delimiter(header: str, suffix: str) -> str:
+    # Decided on the header line alone: a sniffer over whole rows is misled by quoted fields that
+    # hold commas and line breaks (a reply written over several lines).
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        return "\t" if suffix == ".tsv" else ","
+    return best
+
+
+def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    text = _read_text(path).lstrip("\ufeff")
     if not text.strip():
         raise FileFormatError(f"{path}: empty file")
-    patterns = load_patterns()
+    header_line = next((line for line in text.split("\n") if line.strip()), "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line, path.suffix.lower()))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    names = list(reader.fieldnames or [])
-    columns = {key: _pick_column(names, patterns.columns.get(key, ())) for key in ("session", "role", "text")}
-    missing = [key for key in ("role", "text") if columns[key] is None]
+        names = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise FileFormatError(f"{path}:1: bad CSV header ({exc})") from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        previous_end = reader.line_num
+        try:
+            for row in reader:
+                # a quoted field may span lines: the row starts on the line after the previous row
+                number = previous_end + 1
+                previous_end = reader.line_num
+                yield number, row
+        except csv.Error as exc:
+            raise FileFormatError(f"{path}:{reader.line_num}: bad CSV ({exc})") from None
+
+    return names, rows()
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise FileFormatError(f"{path}: file not found") from None
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise FileFormatError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+    sheet = book.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if header is None:
+        raise FileFormatError(f"{path}: empty workbook")
+    names = ["" if v is None else str(v) for v in header]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        # ``line`` is the spreadsheet row number, as a trainer sees it in Excel
+        for number, row in enumerate(values, start=2):
+            yield number, ["" if v is None else str(v) for v in row]
+        book.close()
+
+    return names, rows()
+
+
+def _read_table(path: Path, columns: dict[str, str] | None = None) -> Iterator[Conversation]:
+    """Conversations of a table of turns (CSV/TSV or the first sheet of an XLSX), one turn a row.
+
+    Rows are grouped by the session column when there is one (exports sorted by time interleave
+    sessions); without one, the whole file is one conversation. Rows whose role is a system role
+    (``[roles] system``) are dropped.
+    """
+    names, rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    patterns = load_patterns()
+    names = [n.strip().lstrip("\ufeff") for n in names]
+    picked = {key: _pick_column(names, patterns.columns.get(key, ())) for key in COLUMN_KEYS}
+    for key, name in (columns or {}).items():
+        if name not in names:
+            raise FileFormatError(
+                f"{path}:1: --columns {key}={name}: no such column (found {', '.join(names)})"
+            )
+        picked[key] = name
+    missing = [key for key in ("role", "text") if picked[key] is None]
     if missing:
         expected = "; ".join(f"{key}: {'/'.join(patterns.columns.get(key, ())[:6])}" for key in missing)
+        mapping = ",".join(f"{key}=COL" for key in missing)
         raise FileFormatError(
-            f"{path}:1: missing column(s) {', '.join(missing)} (found {', '.join(names)}; expected {expected})"
+            f"{path}:1: missing column(s) {', '.join(missing)} (found {', '.join(names)}; "
+            f"expected {expected}); map them with --columns {mapping}"
         )
+    index = {key: names.index(name) for key, name in picked.items() if name is not None}
+
+    def cell(row: list[str], key: str) -> str:
+        i = index.get(key)
+        return row[i].strip() if i is not None and i < len(row) and row[i] is not None else ""
+
     default_session = path.stem
-    session, turns = None, []
-    previous_end = 1
-    try:
-        for row in reader:
-            number = previous_end + 1
-            previous_end = reader.line_num
-            value = (row.get(columns["text"]) or "").strip()
-            role_value = row.get(columns["role"])
-            if not value and not (role_value or "").strip():
-                continue
-            sid = (row.get(columns["session"]) or "").strip() if columns["session"] else default_session
-            role = _role(role_value, patterns, f"{path}:{number}")
-            if sid != session and turns:
-                yield Conversation(session or default_session, tuple(turns), str(path))
-                turns = []
-            session = sid
-            if value:
-                turns.append(ChatTurn(role, value, number, sid, str(path)))
-    except csv.Error as exc:
-        raise FileFormatError(f"{path}:{reader.line_num}: bad CSV ({exc})") from None
-    if turns:
-        yield Conversation(session or default_session, tuple(turns), str(path))
+    sessions: dict[str, list[ChatTurn]] = {}
+    for number, row in rows:
+        value, role_value = cell(row, "text"), cell(row, "role")
+        if not value and not role_value:
+            continue
+        role = _role(role_value, patterns, f"{path}:{number}")
+        if role == "system" or not value:
+            continue
+        sid = cell(row, "session") if "session" in index else default_session
+        sid = sid or default_session
+        sessions.setdefault(sid, []).append(ChatTurn(role, value, number, sid, str(path)))
+    for sid, turns in sessions.items():
+        yield Conversation(sid, tuple(turns), str(path))
 
 
 def _field(record: dict, names: tuple[str, ...]) -> Any:
@@ -494,7 +597,9 @@ def _read_jsonl(path: Path) -> Iterator[Conversation]:
     session_names = patterns.columns.get("session", ("session",))
     role_names = patterns.columns.get("role", ("role",))
     text_names = patterns.columns.get("text", ("text",))
-    session, turns = None, []
+    # per-turn lines are grouped by session (a log sorted by time interleaves sessions)
+    sessions: dict[str, list[ChatTurn]] = {}
+    session: str | None = None
     for number, line in enumerate(_lines(_read_text(path)), start=1):
         if not line.strip():
             continue
@@ -507,9 +612,6 @@ def _read_jsonl(path: Path) -> Iterator[Conversation]:
             raise FileFormatError(f"{where}: each line must be a JSON object")
         sid = str(_field(record, session_names) or f"{path.stem}:{number}")
         if "turns" in record:
-            if turns:
-                yield Conversation(session or "", tuple(turns), str(path))
-                turns, session = [], None
             raw_turns = record["turns"]
             if not isinstance(raw_turns, list):
                 raise FileFormatError(f"{where}: 'turns' must be a list of {{role, text}} objects")
@@ -520,16 +622,9 @@ def _read_jsonl(path: Path) -> Iterator[Conversation]:
                 role_value, text = _field(turn, role_names), _field(turn, text_names)
                 if role_value is None or not isinstance(text, str):
                     raise FileFormatError(f"{where}: turn {i} needs a 'role' and a 'text' string")
-                if text.strip():
-                    conversation.append(
-                        ChatTurn(
-                            _role(role_value, patterns, f"{where}: turn {i}"),
-                            text.strip(),
-                            number,
-                            sid,
-                            str(path),
-                        )
-                    )
+                role = _role(role_value, patterns, f"{where}: turn {i}")
+                if text.strip() and role != "system":
+                    conversation.append(ChatTurn(role, text.strip(), number, sid, str(path)))
             yield Conversation(sid, tuple(conversation), str(path))
             continue
         role_value, text = _field(record, role_names), _field(record, text_names)
@@ -539,14 +634,12 @@ def _read_jsonl(path: Path) -> Iterator[Conversation]:
             )
         if _field(record, session_names) is None:
             sid = session or path.stem
-        if sid != session and turns:
-            yield Conversation(session or "", tuple(turns), str(path))
-            turns = []
         session = sid
-        if text.strip():
-            turns.append(ChatTurn(_role(role_value, patterns, where), text.strip(), number, sid, str(path)))
-    if turns:
-        yield Conversation(session or "", tuple(turns), str(path))
+        role = _role(role_value, patterns, where)
+        if text.strip() and role != "system":
+            sessions.setdefault(sid, []).append(ChatTurn(role, text.strip(), number, sid, str(path)))
+    for sid, turns in sessions.items():
+        yield Conversation(sid, tuple(turns), str(path))
 
 
 # ----------------------------------------------------------------------------- cleaning
@@ -661,7 +754,11 @@ def pair_turns(
     blocks: list[tuple[str, list[tuple[ChatTurn, str, str]]]] = []
     for turn in conversation.turns:
         if _is_system(turn.text, patterns):
-            kind, text = "system", ""
+            # a system card ([系统消息], 自动回复, an order card) is nobody talking: it neither joins
+            # a reply nor splits the turns around it
+            if turn.role == "agent":
+                skipped["system"] += 1
+            continue
         else:
             text = clean_chat_text(turn.text, patterns)
             if not text:
@@ -984,6 +1081,7 @@ def import_chats(
     dry_run: bool = False,
     tags: Iterable[str] = (),
     labeller_name: str = "",
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
     """Turn a chat log into ``candidate`` cases in ``corpus_dir/cases/<out>``.
 
@@ -998,6 +1096,8 @@ def import_chats(
         dry_run: count and label, write nothing.
         tags: extra tags for every case (the format is always added).
         labeller_name: recorded in the result for the summary.
+        columns: for CSV/XLSX logs, the session/role/text columns when their names are not
+            recognised (``parse_columns``).
 
     Returns:
         The ``ImportResult`` (counts, the records, the file).
@@ -1021,7 +1121,7 @@ def import_chats(
     taxonomy = load_taxonomy(corpus_dir / "taxonomy.toml")
     patterns = load_patterns()
 
-    conversations = read_conversations(path, fmt)
+    conversations = read_conversations(path, fmt, columns)
     skipped: Counter = Counter()
     pairs: list[ChatPair] = []
     count = replies = 0

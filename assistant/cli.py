@@ -484,8 +484,13 @@ def ingest(state: CliState, files: tuple[str, ...], out_dir: str, show_skipped: 
 @click.option(
     "--format",
     "fmt",
-    metavar="jddc2018|jddc2019|csv|jsonl",
+    metavar="jddc2018|jddc2019|csv|xlsx|jsonl",
     help="Log format (default: detected from the file).",
+)
+@click.option(
+    "--columns",
+    metavar="KEY=COL,...",
+    help="CSV/XLSX columns when their names are not recognised: session=COL,role=COL,text=COL.",
 )
 @click.option(
     "--out",
@@ -509,6 +514,7 @@ def import_chats(
     state: CliState,
     file: str,
     fmt: str | None,
+    columns: str | None,
     out_name: str | None,
     limit: int | None,
     labels: str,
@@ -525,9 +531,10 @@ def import_chats(
     Example:
         assistant import-chats ../shared/data/external/jddc2019-sample/chat_0.1per.txt --limit 200
     """
-    from .chats import SKIP_REASONS, make_labeller
+    from .chats import SKIP_REASONS, make_labeller, parse_columns
     from .chats import import_chats as run_import
 
+    mapping = parse_columns(columns)
     settings = state.settings()
     labeller, name = make_labeller(settings, labels)
     if name == "keywords" and labels == "auto":
@@ -545,6 +552,7 @@ def import_chats(
         dry_run=dry_run,
         tags=("关键词标注",) if name == "keywords" else (),
         labeller_name=name,
+        columns=mapping,
     )
     if as_json:
         echo_json(result.to_dict())
@@ -616,44 +624,125 @@ def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
     return [(line, []) for line in text.split("\n")[: -1 if text.endswith("\n") else None]]
 
 
-def _render_suggestions(result) -> None:
+class _ServerGone(Exception):
+    """The API stopped answering mid-run (the caller goes on in-process)."""
+
+
+class _Suggester:
+    """``suggest --json`` objects from a running ``assistant serve`` whose settings match these
+    (a quick /health probe), else from the core in this process."""
+
+    # a local server answers /health in about a millisecond; when none listens the probe costs
+    # this at most, against the ~10 s of loading the model in-process
+    PROBE_TIMEOUT_S = 0.2
+    SUGGEST_TIMEOUT_S = 60.0
+
+    def __init__(self, state: CliState, use_server: bool = True):
+        self.state = state
+        self._assistant = None
+        self.url = self._probe() if use_server else None
+
+    def _probe(self) -> str | None:
+        import urllib.request
+
+        settings = self.state.settings()
+        url = settings.api_url.rstrip("/")
+        if not url:
+            return None
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=self.PROBE_TIMEOUT_S) as response:
+                health = json.loads(response.read())
+        except (OSError, ValueError):  # nothing listens, too slow, or not our API
+            return None
+        same = isinstance(health, dict) and health.get("ready") and health.get("settings") == settings.fingerprint()
+        return url if same else None
+
+    def one(self, message: str, history: list, k: int | None) -> dict:
+        if self.url is not None:
+            try:
+                return self._post(message, history, k)
+            except _ServerGone:
+                self.url = None
+        if self._assistant is None:
+            self._assistant = self.state.assistant()
+        return self._assistant.suggest(message, history=history, k=k).to_dict()
+
+    def many(self, conversations: list, k: int | None):
+        """As ``Assistant.suggest_many``, one dict (or ``InputError``) per item, in order."""
+        from .errors import InputError
+
+        for item in conversations:
+            if isinstance(item, Exception):
+                yield item if isinstance(item, InputError) else InputError(str(item))
+                continue
+            message, history = (item, None) if isinstance(item, str) else item
+            try:
+                yield self.one(message, list(history or ()), k)
+            except InputError as exc:
+                yield exc
+
+    def _post(self, message: str, history: list, k: int | None) -> dict:
+        import urllib.error
+        import urllib.request
+
+        from .errors import InputError
+
+        body = json.dumps({"message": message, "history": history, "k": k}, ensure_ascii=False).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.url}/suggest", data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.SUGGEST_TIMEOUT_S) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code == 400:  # the core refused the input: the same one-line error as in-process
+                raise InputError(json.loads(exc.read())["error"]) from None
+            raise _ServerGone from None
+        except (OSError, ValueError):
+            raise _ServerGone from None
+
+
+def _render_suggestions(data: dict) -> None:
+    """Print a ``suggest --json`` object for people. It renders the JSON, not the records, so that an
+    answer from a running API (``assistant serve``) prints exactly as one computed in-process."""
     from rich.console import Console
     from rich.markup import escape
 
+    from .grounding import Change
+
     console = Console(highlight=False, soft_wrap=True)
-    d = result.detection
-    buyer = f" · 买家类型 {d.buyer_type}" if d.buyer_type else ""
+    buyer = f" · 买家类型 {data['buyer_type']}" if data["buyer_type"] else ""
     console.print(
-        f"[bold]场景[/bold] {escape(d.scenario)} ({d.scenario_confidence:.0%}) · 阶段 {escape(d.stage)}{escape(buyer)}"
+        f"[bold]场景[/bold] {escape(data['scenario'])} ({data['scenario_confidence']:.0%}) · 阶段 {escape(data['stage'])}{escape(buyer)}"
     )
-    if result.note:
-        console.print(f"[yellow]{escape(result.note)}[/yellow]")
-    context = result.context
-    if context is not None:
-        known = "、".join(f"{f.fact.text}" for f in context.facts if f.fact.kind != "order_event")
-        item = f" · 商品 {context.item.text}" if context.item else ""
-        console.print(f"[dim]订单阶段 {escape(context.order_stage)}{escape(item)}" + (f" · 已知 {escape(known)}" if known else "") + "[/dim]")
-        if context.pending_question:
-            console.print(f"[dim]待回答 pending: {escape(context.pending_question)}[/dim]")
-    if result.abstained and result.abstain_reason:
-        console.print(f"[yellow]不建议直接回复 abstained: {escape(result.abstain_reason)}[/yellow]")
-    for rank, s in enumerate(result.suggestions, start=1):
-        console.print(f"\n[bold cyan]{rank}.[/bold cyan] {escape(s.reply)}")
-        origin = "稳住回复 holding" if s.holding else ("通用安全回复 fallback" if s.fallback else "来源 " + ", ".join(s.sources))
-        ready = "可直接发送" if s.ready else "需补充或修改"
-        console.print(f"   [dim]{escape(origin)} · 场景 {escape(s.scenario)} · score {s.score:.2f} · {ready}[/dim]")
-        if s.fill_ins:
-            console.print(f"   [magenta]待填写 fill in: {escape('、'.join(s.fill_ins))}[/magenta]")
-        for change in s.changes:
-            console.print(f"   [blue]已改 {escape(str(change))}[/blue]")
-        for fix in s.fixes:
+    if data["note"]:
+        console.print(f"[yellow]{escape(data['note'])}[/yellow]")
+    context = data["context"]
+    if context is not None:  # its facts leave out order events already
+        known = "、".join(f["text"] for f in context["facts"])
+        item = f" · 商品 {context['item']['text']}" if context["item"] else ""
+        console.print(f"[dim]订单阶段 {escape(context['stage'])}{escape(item)}" + (f" · 已知 {escape(known)}" if known else "") + "[/dim]")
+        if context["pending_question"]:
+            console.print(f"[dim]待回答 pending: {escape(context['pending_question'])}[/dim]")
+    if data["abstained"] and data["abstain_reason"]:
+        console.print(f"[yellow]不建议直接回复 abstained: {escape(data['abstain_reason'])}[/yellow]")
+    for rank, s in enumerate(data["suggestions"], start=1):
+        console.print(f"\n[bold cyan]{rank}.[/bold cyan] {escape(s['reply'])}")
+        origin = "稳住回复 holding" if s["holding"] else ("通用安全回复 fallback" if s["fallback"] else "来源 " + ", ".join(s["sources"]))
+        ready = "可直接发送" if s["ready"] else "需补充或修改"
+        console.print(f"   [dim]{escape(origin)} · 场景 {escape(s['scenario'])} · score {s['score']:.2f} · {ready}[/dim]")
+        if s["fill_ins"]:
+            console.print(f"   [magenta]待填写 fill in: {escape('、'.join(s['fill_ins']))}[/magenta]")
+        for change in s["changes"]:
+            console.print(f"   [blue]已改 {escape(str(Change(**change)))}[/blue]")
+        for fix in s["fixes"]:
             console.print(f"   [green]已修正 {escape(fix)}[/green]")
-        for v in s.violations:
-            console.print(f"   [red]{escape(v.severity)} {escape(v.rule)}[/red]: {escape(v.message)}")
-    if result.guidance:
+        for v in s["violations"]:
+            console.print(f"   [red]{escape(v['severity'])} {escape(v['rule'])}[/red]: {escape(v['message'])}")
+    if data["guidance"]:
         console.print("\n[bold]相关指导 guidance[/bold]")
-        for g in result.guidance:
-            console.print(f"  · {escape(g.title)} [dim]({escape(g.id)})[/dim]")
+        for g in data["guidance"]:
+            console.print(f"  · {escape(g['title'])} [dim]({escape(g['id'])})[/dim]")
 
 
 @cli.command()
@@ -670,13 +759,18 @@ def _render_suggestions(result) -> None:
     '({"message": ..., "history": ["买家: ...", "客服: ..."]} per line).',
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per message with --file).")
+@click.option(
+    "--no-server", is_flag=True, help="Answer in this process even when `assistant serve` is running."
+)
 @click.pass_obj
 @handle_errors
-def suggest(state: CliState, message, history, k, file_, as_json) -> None:
+def suggest(state: CliState, message, history, k, file_, as_json, no_server) -> None:
     """Suggest replies for a buyer message (推荐回复).
 
     Prints the detected scenario, stage and buyer type, the suggestions with their source cases
-    and checklist results, and the guidance that applies.
+    and checklist results, and the guidance that applies. When `assistant serve` is running at
+    the setting api_url with the same settings, it answers (in milliseconds, the model already
+    loaded); the output is the same either way.
 
     \b
     Examples:
@@ -689,11 +783,11 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
 
     if (message is None) == (file_ is None):
         raise InputError("give a MESSAGE or --file FILE (one of them)")
-    assistant = state.assistant()
+    suggester = _Suggester(state, use_server=not no_server)
     if file_ is None:
-        result = assistant.suggest(message, history=list(history), k=k)
+        result = suggester.one(message, list(history), k)
         if as_json:
-            echo_json(result.to_dict())
+            echo_json(result)
         else:
             _render_suggestions(result)
         return
@@ -704,7 +798,7 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
     failed = 0
     for number, result in enumerate(
         tqdm(
-            assistant.suggest_many(conversations, k=k),
+            suggester.many(conversations, k),
             total=len(messages),
             disable=len(messages) < 50,
             file=sys.stderr,
@@ -722,9 +816,9 @@ def suggest(state: CliState, message, history, k, file_, as_json) -> None:
                 click.echo(item["error"], err=True)
             continue
         if as_json:
-            echo_json(result.to_dict())
+            echo_json(result)
         else:
-            click.echo(f"\n[{number}] {result.message}")
+            click.echo(f"\n[{number}] {result['message']}")
             _render_suggestions(result)
     if failed:
         click.echo(f"{failed} of {len(messages)} message(s) could not be answered", err=True)
@@ -1038,6 +1132,62 @@ def console(state: CliState, port: int, headless: bool) -> None:
     ]
     click.echo(f"控制台 console: http://localhost:{port}", err=True)
     sys.exit(subprocess.call(command, env=env))
+
+
+@cli.command()
+@click.option("--host", help="Interface to listen on (default: the host of the setting api_url, 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port to listen on (default: the port of api_url, 8765)."
+)
+@click.option(
+    "--allow-origin",
+    "origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A web page origin allowed to call the API from the browser (CORS), e.g. a workbench "
+    "plugin's https://... page (repeatable). A browser extension with host permissions needs none.",
+)
+@click.pass_obj
+@handle_errors
+def serve(state: CliState, host: str | None, port: int | None, origins: tuple[str, ...]) -> None:
+    """Serve the local HTTP JSON API (本地接口): suggest, check, audit, health; docs at /docs.
+
+    The model and index load before the port opens, so every answer is warm. Endpoints: GET
+    /health; POST /suggest {"message", "history", "k"}; POST /check {"reply", "message"};
+    POST /audit [{"message", "reply"}, ...]. The JSON is that of `suggest --json`, `check --json`
+    and `audit --json`; errors are {"error": "..."}. `assistant suggest` uses it when it runs.
+
+    \b
+    Example:
+        assistant serve --port 8765
+        curl -s localhost:8765/suggest -H 'Content-Type: application/json' -d '{"message": "包邮吗"}'
+    """
+    from urllib.parse import urlsplit
+
+    import uvicorn
+
+    from .api import LOOPBACK_HOSTS, create_app
+
+    settings = state.settings()
+    configured = urlsplit(settings.api_url or "http://127.0.0.1:8765")
+    host = host or configured.hostname or "127.0.0.1"
+    port = port or configured.port or 8765
+    loopback = host in LOOPBACK_HOSTS
+    if not loopback:
+        click.echo(f"注意 Warning: listening on {host}; the API has no authentication", err=True)
+    shown = f"[{host}]" if ":" in host else host
+
+    def ready() -> None:
+        click.echo(f"本地接口已就绪 API ready: http://{shown}:{port} (docs: http://{shown}:{port}/docs)", err=True)
+
+    click.echo("正在加载模型和索引 loading the model and index ...", err=True)
+    app = create_app(
+        state.assistant(),
+        allow_origins=origins,
+        allowed_hosts=LOOPBACK_HOSTS if loopback else None,
+        on_ready=ready,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 # ----------------------------------------------------------------------------- global options anywhere

@@ -312,7 +312,7 @@ def test_braces_in_chat_text_are_not_slots(corpus, tmp_path):
         (
             "chats_missing_column.csv",
             "csv",
-            "{path}:1: missing column(s) text (found session, speaker, words; expected text: text/content/message/msg/utterance/body)",
+            "{path}:1: missing column(s) text (found session, speaker, words; expected text: text/content/message/msg/utterance/body); map them with --columns text=COL",
         ),
         (
             "chats_bad_role.csv",
@@ -347,12 +347,12 @@ def test_binary_and_unknown_files(corpus, tmp_path):
     result = run(corpus, str(notes))
     assert (
         result.stderr
-        == f"错误 Error: {notes}: cannot tell the chat format; pass --format (jddc2018|jddc2019|csv|jsonl)\n"
+        == f"错误 Error: {notes}: cannot tell the chat format; pass --format (jddc2018|jddc2019|csv|xlsx|jsonl)\n"
     )
     result = run(corpus, str(notes), "--format", "jddc2020")
     assert (
         result.stderr
-        == "错误 Error: unknown chat format 'jddc2020' (did you mean 'jddc2019'?) (one of jddc2018, jddc2019, csv, jsonl)\n"
+        == "错误 Error: unknown chat format 'jddc2020' (did you mean 'jddc2019'?) (one of jddc2018, jddc2019, csv, xlsx, jsonl)\n"
     )
 
 
@@ -383,7 +383,7 @@ def test_bad_options(corpus):
 
 def test_read_conversations_raises_named_errors():
     with pytest.raises(UnknownIdError):
-        read_conversations(DATA / "chats_sample.csv", "xlsx")
+        read_conversations(DATA / "chats_sample.csv", "xls")
     with pytest.raises(FileFormatError, match=r"chats_bad\.jsonl:3: bad JSON"):
         list(read_conversations(DATA / "chats_bad.jsonl", "jsonl"))
 
