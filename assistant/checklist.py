@@ -519,25 +519,42 @@ def _turn_parts(turn: Any) -> tuple[str, str]:
 
 class _BuyerSide:
     """The folded buyer message, recent buyer turns, agent history and scenario: the same for a
-    reply and for every fixed version of it, so folded once. (A plain class with slots: it is made
-    for every reply checked, and a frozen dataclass costs more to build than the rest of a check.)"""
+    reply and for every fixed version of it, so folded once, and the history only when a rule asks
+    (most replies need neither the agent's earlier turns nor the buyer's quotable words). A plain
+    class with slots: it is made for every reply checked."""
 
-    __slots__ = ("message", "scenario", "agent_history", "buyer_text", "recent")
+    __slots__ = ("message", "scenario", "recent", "_turns", "_agent_history", "_buyer_text")
 
     def __init__(
         self,
         message: str | None,
         scenario: str | None,
-        agent_history: str | None,
-        buyer_text: str,
+        turns: list[tuple[str, str]] | None = None,
         recent: str | None = None,
     ):
         self.message = message
         self.scenario = scenario
-        self.agent_history = agent_history
-        self.buyer_text = buyer_text
         # the message with the buyer's other recent turns (``when.recent``)
         self.recent = recent
+        self._turns = turns or []
+        self._agent_history: str | None | bool = False
+        self._buyer_text: str | None = None
+
+    @property
+    def agent_history(self) -> str | None:
+        """The agent's earlier turns, folded and joined (None without any)."""
+        if self._agent_history is False:
+            agent = [fold(text) for role, text in self._turns if role == "agent"]
+            self._agent_history = "\n".join(agent) if agent else None
+        return self._agent_history
+
+    @property
+    def buyer_text(self) -> str:
+        """The buyer's message and earlier turns, folded (to recognise quoted buyer words)."""
+        if self._buyer_text is None:
+            buyer = [fold(text) for role, text in self._turns if role != "agent"]
+            self._buyer_text = "\n".join([self.message or "", *buyer])
+        return self._buyer_text
 
     @classmethod
     def of(
@@ -545,19 +562,10 @@ class _BuyerSide:
     ) -> _BuyerSide:
         folded_message = fold(message) if message else None
         if not history:
-            return cls(folded_message, scenario or None, None, folded_message or "", folded_message)
+            return cls(folded_message, scenario or None, None, folded_message)
         turns = [_turn_parts(turn) for turn in history]
-        buyer_turns: list[str] = []
-        agent_turns: list[str] = []
-        for role, text in turns:
-            (agent_turns if role == "agent" else buyer_turns).append(fold(text))
-        agent_history = "\n".join(agent_turns) if agent_turns else None
         return cls(
-            folded_message,
-            scenario or None,
-            agent_history,
-            "\n".join([folded_message or "", *buyer_turns]),
-            _recent(folded_message, turns, rules.context_empty) if turns else folded_message,
+            folded_message, scenario or None, turns, _recent(folded_message, turns, rules.context_empty)
         )
 
 
@@ -711,7 +719,7 @@ class _Context:
         "message",
         "recent",
         "scenario",
-        "agent_history",
+        "buyer",
         "_chars",
         "exact",
         "memo",
@@ -730,8 +738,8 @@ class _Context:
         self.message = buyer.message
         self.recent = buyer.recent
         self.scenario = buyer.scenario
-        self.agent_history = buyer.agent_history
-        self.text = _mask_buyer_quotes(fold(reply), buyer.buyer_text, rules.quote_cues)
+        self.buyer = buyer
+        self.text = _mask_buyer_quotes(fold(reply), buyer, rules.quote_cues)
         self._chars: frozenset[str] | None = None
         # letters that ignore-case regexes equate with ASCII ones (K ſ İ ı) defeat the literal prefilter
         self.exact = _CASE_SPECIAL.search(self.text) is None
@@ -862,9 +870,10 @@ class _Context:
         return self._lengths[key]
 
 
-def _mask_buyer_quotes(text: str, buyer_text: str, cues: re.Pattern | None) -> str:
+def _mask_buyer_quotes(text: str, buyer: _BuyerSide, cues: re.Pattern | None) -> str:
     if _QUOTE_OPEN.search(text) is None:
         return text
+    buyer_text = buyer.buyer_text
     spans = []
     for m in _QUOTES.finditer(text):
         inner = m.group()[1:-1]
@@ -953,8 +962,8 @@ def _trigger_spans(trigger: Trigger, ctx: _Context, indexed: bool) -> list[tuple
             return []
     if (
         trigger.unless_history is not None
-        and ctx.agent_history is not None
-        and trigger.unless_history.search(ctx.agent_history)
+        and ctx.buyer.agent_history is not None
+        and trigger.unless_history.search(ctx.buyer.agent_history)
     ):
         return []
     return spans

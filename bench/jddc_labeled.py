@@ -15,9 +15,12 @@ JDDC 2018 the line of ``trainAnswers.txt``, aligned with ``trainQuestions.txt``)
 before it as the message and earlier turns as history (``assistant.audit.load_rows``).
 
 ``split`` is ``tune`` (may be read while changing the rules) or ``holdout`` (reported, never used to
-tune). ``source`` says how the item was drawn: ``random`` (uniform, fixed seed) or ``cue:<name>``
+tune). ``source`` says how the item was drawn: ``random`` (uniform, fixed seed), ``cue:<name>``
 (enrichment: replies or buyer messages with words that suggest a rule, so every rule has positives;
-the cues are simple regexes written here, independent of the checklist).
+the cues are simple regexes written here, independent of the checklist; ``sample()`` reproduces
+these 753), ``cue:extra`` (8 replies found by searching for rare rules' words), or ``cue:batch2`` /
+``cue:batch3`` (140 replies drawn later, all in the tune half: half that the issue-14 rules flagged
+as answering a complaint, half to buyer messages with negative cues the rules left alone).
 """
 
 from __future__ import annotations

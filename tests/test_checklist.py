@@ -728,3 +728,211 @@ def test_every_rule_and_key_is_documented_for_trainers(rules):
         assert f"| `{rule.id}` |" in doc, rule.id
     for key in (*RULE_KEYS, *WHEN_KEYS, *FIX_KEYS):
         assert f"`{key}" in doc or f"{key} =" in doc or f"[[rule.{key}]]" in doc, key
+
+
+# ----------------------------------------------------------------------------- issue 14: real replies
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REAL_LABELED = Path(__file__).resolve().parent / "data" / "jddc_labeled.jsonl"
+BENCH = PROJECT_ROOT / "bench"
+
+
+def _real_items(split: str | None = None):
+    """The real labeled replies resolved against ../shared; skips when ../shared lacks JDDC."""
+    if not (SHARED / "data" / "external" / "jddc2019-sample" / "chat_0.1per.txt").exists():
+        pytest.skip("../shared/data/external (JDDC) is not here")
+    import sys
+
+    sys.path.insert(0, str(BENCH))
+    from jddc_labeled import load_items
+
+    return load_items(REAL_LABELED, SHARED, split)
+
+
+def _scores(rules, items) -> tuple[float, float, dict[str, float]]:
+    tp: dict[str, int] = {}
+    fp: dict[str, int] = {}
+    fn: dict[str, int] = {}
+    for item in items:
+        row = item.row
+        got = set(check(row.reply, row.message, list(row.history), rules=rules, fix=False).rules)
+        for rule in got & item.expected:
+            tp[rule] = tp.get(rule, 0) + 1
+        for rule in got - item.expected:
+            fp[rule] = fp.get(rule, 0) + 1
+        for rule in item.expected - got:
+            fn[rule] = fn.get(rule, 0) + 1
+    t, f, n = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    per_rule = {r: tp.get(r, 0) / (tp.get(r, 0) + fp.get(r, 0)) for r in set(tp) | set(fp)}
+    return t / (t + f), t / (t + n), per_rule
+
+
+def test_the_real_labeled_file_stores_references_and_labels_only():
+    lines = [
+        json.loads(line) for line in REAL_LABELED.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    assert len(lines) >= 600
+    assert {frozenset(d) for d in lines} == {
+        frozenset({"file", "line", "split", "expected", "source", "note"})
+    }
+    assert {d["split"] for d in lines} == {"tune", "holdout"}
+    assert len({(d["file"], d["line"]) for d in lines}) == len(lines)
+    assert all(len(d["note"]) <= 100 for d in lines)  # a short note, never a copied reply
+
+
+def test_the_real_labeled_references_resolve_and_quote_no_reply():
+    items = _real_items()
+    assert len(items) >= 600
+    notes = REAL_LABELED.read_text(encoding="utf-8")
+    long_replies = [item.row.reply for item in items if len(item.row.reply) >= 24]
+    assert not [reply for reply in long_replies if reply in notes]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14's goal is not met yet: held-out micro precision 0.830, recall 0.830; the complaint "
+    "rules (0.77 / 0.61 precision) do not generalise from cue words (docs/benchmarks.md)",
+)
+def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
+    """Micro precision ≥ 0.95 and recall ≥ 0.92 on the held-out half, no rule below 0.85 precision
+    (the tune half was read while the rules were written; this half's errors were not). Strict: when
+    the goal is met this test fails until the marker is removed."""
+    precision, recall, per_rule = _scores(rules, _real_items("holdout"))
+    assert precision >= 0.95, precision
+    assert recall >= 0.92, recall
+    assert not {r: p for r, p in per_rule.items() if p < 0.85}
+
+
+def test_the_checklist_on_real_replies_does_not_regress(rules):
+    """The scores measured when issue 14's work stopped (held-out 0.830 / 0.830, tune 0.946 / 0.946):
+    a change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
+    precision, recall, _ = _scores(rules, _real_items("holdout"))
+    assert precision >= 0.82 and recall >= 0.82, (precision, recall)
+    precision, recall, _ = _scores(rules, _real_items("tune"))
+    assert precision >= 0.94 and recall >= 0.94, (precision, recall)
+
+
+def test_the_hand_made_labeled_set_stays_perfect(rules):
+    rows = [json.loads(line) for line in LABELED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    wrong = [
+        (row["reply"], sorted(row["expected"]), sorted(got))
+        for row in rows
+        if (got := fired(rules, row["reply"], row.get("message"), row.get("scenario")))
+        != set(row["expected"])
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        ("电话也不接，还这么多事", "您提供下订单号"),
+        ("能否提供一下快递单号 快递找不到了", "这款吗"),
+        ("显示已收货完成!!!", "您看下物流信息"),
+        ("这次配送好难!平常自营的上午就到了", "请您放心，我会跟进的"),
+        ("帮朋友买的，天天问好几趟!", "您耐心等待哦"),
+        ("如果再不处理的话，我就要申请退货了", "好的，亲"),
+        ("还没开始检测?? 昨天应该就收到了", "这边为您留言催促"),
+    ],
+)
+def test_complaints_are_recognised_by_meaning(rules, message, reply):
+    assert "complaint.no_apology" in fired(rules, reply, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "这个怎么用",  # how-to
+        "价格保护在哪申请 我怎么找不到",
+        "有色差吗",  # yes/no
+        "换新保是只要坏了就可以换新是吗?",
+        "快递到哪了",  # tracking checks
+        "我的订单取消了怎么没有退款呢",
+        "帮我改一下收货地址",  # plain requests
+        "还没有发货的要推掉",
+        "京东从不让人失望",
+        "我看评价说是翻新机 次品",
+    ],
+)
+def test_neutral_questions_and_requests_are_no_complaint(rules, message):
+    assert not fired(rules, "好的，马上帮您看", message) & {"complaint.no_apology", "complaint.no_action"}
+
+
+def test_a_complaint_in_the_buyers_earlier_turn_still_counts(rules):
+    # jddc2018 style: the buyer's turns since the agent last wrote
+    history = [
+        ("buyer", "我申请退款，怎么还没有退呢?"),
+        ("agent", "稍等"),
+        ("buyer", "什么时候能核实完啊，都两天了"),
+    ]
+    assert "complaint.no_apology" in fired(rules, "货到付款是现金还是刷卡？", "你好", history=history)
+    # the agent asked for the order number: the reply after it answers the complaint before it
+    history = [("buyer", "物品没收到啊，怎么就签收了"), ("agent", "麻烦您提供一下订单号")]
+    assert "complaint.no_apology" in fired(rules, "这个订单吗", "[订单x]", history=history)
+    # but not when the buyer has moved on to a new question of their own
+    assert not fired(rules, "这个订单吗", "发票怎么开", history=history) & {"complaint.no_apology"}
+
+
+def test_next_steps_in_the_forms_agents_write(rules):
+    message = "降价了，我买贵了，太坑了"
+    assert "complaint.no_action" not in fired(rules, "抱歉亲，差价我们会补给您", message)
+    assert "complaint.no_action" not in fired(rules, "非常抱歉，我帮您取消订单", message)
+    assert "complaint.no_action" in fired(rules, "非常抱歉", message)
+
+
+def test_a_refusal_with_a_reason_or_alternative_after_it_is_not_blunt(rules):
+    assert "refusal.blunt" not in fired(rules, "不可以的，因为已经出库了", "能改地址吗")
+    assert "refusal.blunt" not in fired(rules, "不能改地址了，您可以收到后拒收，我们重新发", "能改地址吗")
+    # a stock formula's 可以 is no alternative, nor a 可以 asking the buyer
+    assert "refusal.blunt" in fired(rules, "这个不可以的，请问还有其他可以帮到您的吗？", "能改地址吗")
+    assert "refusal.blunt" in fired(rules, "您看可以吗 不可以", "能改地址吗")
+    assert "refusal.blunt" in fired(rules, "亲这个是无法更换其他的颜色的呢", "能换个颜色吗")
+
+
+def test_one_refusal_is_one_violation(rules):
+    result = check("这个不可以改的", "能改地址吗", rules=rules)
+    spans = [(v.start, v.end) for v in result.violations if v.rule == "refusal.blunt"]
+    assert spans == [(2, 5)]  # 不可 and 不可以 from two triggers, joined
+
+
+def test_length_disproportion_is_not_about_order_cards(rules):
+    card = "[数字x] 谢谢 咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"
+    assert "length.disproportion" not in fired(rules, "好的", card)
+    assert "length.disproportion" in fired(rules, "嗯", "反正就是增值税发票就行 现在提供给你这边吗?")
+
+
+def test_the_console_misses_are_flagged(rules):
+    assert "tone.impatient" in fired(rules, "嫌贵别买", "能便宜点吗")
+    assert {"tone.blame", "pronoun.ni"} <= fired(rules, "你的问题你出啊", "退货运费谁出")
+    assert "greeting.bare" in fired(rules, "在的呐 亲爱的", "在吗")
+
+
+def test_no_one_click_fix_when_the_fixed_reply_would_still_fail(rules):
+    result = check("急什么，催也没用，等着吧", "都三天了还没发货！", rules=rules)
+    assert not result.passed and result.fixed is None and result.fixes == ()
+    assert "complaint.no_apology" in result.unfixed  # an apology in front would leave it rude
+    assert result.to_dict()["unfixed"] == list(result.unfixed)
+    ok = check("拍照发过来", "收到就是坏的！", rules=rules)
+    assert ok.fixed == "非常抱歉给您带来不便，拍照发过来" and ok.unfixed == ()
+
+
+def test_the_multi_pattern_prefilter_changes_no_verdict(rules):
+    """The Aho-Corasick prefilter and the phrase-by-phrase search decide exactly as checking
+    every trigger with its own prefilters does, spans included."""
+    import dataclasses
+
+    plain = dataclasses.replace(rules, indexed=False)
+    rows = [json.loads(line) for line in LABELED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [(row["reply"], row.get("message"), ()) for row in rows]
+    cases += [
+        ("你好，这款全网最好！！", None, ()),
+        ("在的呐 亲爱的", "在吗", ()),
+        ("快递员电话13812345678，您联系他", "联系不上快递", ()),
+        ("ＫＫ码没有了", "ｋ码有吗", ()),  # the Kelvin sign: ignore-case letters skip the prefilter
+        ("好的", "你好", (("buyer", "都三天了还没到"),)),
+    ]
+    for reply, message, history in cases:
+        a = check(reply, message, list(history), rules=rules, fix=False).violations
+        b = check(reply, message, list(history), rules=plain, fix=False).violations
+        assert [(v.rule, v.start, v.end) for v in a] == [(v.rule, v.start, v.end) for v in b], reply
