@@ -1056,7 +1056,7 @@ def _escape_slots(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _notes(pair: ChatPair) -> str:
+def _notes(pair: ChatPair, changes: tuple[tuple[str, str], ...] = ()) -> str:
     notes = []
     if pair.merged:
         shown = ", ".join(pair.merged[:5]) + (" …" if len(pair.merged) > 5 else "")
@@ -1067,6 +1067,9 @@ def _notes(pair: ChatPair) -> str:
         notes.append(
             "原文有脱敏占位符，数字已换成 N，其余已删去，请核对 placeholders were cleaned; check the wording"
         )
+    if changes:
+        shown = "，".join(f"{was}→{now}" for was, now in changes[:6])
+        notes.append(f"事实已换成槽位或待填 facts became slots or fill-ins: {shown}")
     return "；".join(notes)
 
 
@@ -1146,6 +1149,14 @@ def import_chats(
     kept = merge_near_duplicates(pairs, patterns)
     merged = len(pairs) - len(kept)
 
+    from .candidates import Templater
+    from .checklist import check
+    from .corpus import load_corpus
+
+    # the shop profile, catalog, fact words and checklist of this corpus judge and template replies
+    shop_corpus = load_corpus(corpus_dir, strict=False)
+    templater = Templater(shop_corpus)
+    rules = shop_corpus.rules if shop_corpus.rules.ids else None
     existing: set[str] = set()
     for case_file in case_files(corpus_dir):
         existing.update(case.id for case, _ in read_case_file(case_file) if case is not None)
@@ -1156,19 +1167,29 @@ def import_chats(
             skipped["already_imported"] += 1
             continue
         scenario, stage, buyer_type = _label(label, pair, taxonomy)
+        templated = templater.template(_escape_slots(pair.reply), pair.buyer, pair.context)
         record = {
             "id": case_id,
             "buyer": _escape_slots(pair.buyer),
             "context": [{"role": t.role, "text": _escape_slots(t.text)} for t in pair.context],
-            "reply": _escape_slots(pair.reply),
+            "reply": templated.reply,
             "scenario": scenario,
             "stage": stage,
             "buyer_type": buyer_type,
             "tags": ["导入", fmt, *tags, *(["占位符"] if pair.placeholders else [])],
             "source": pair.source,
             "status": "candidate",
+            "occurrences": 1 + len(pair.merged),
         }
-        notes = _notes(pair)
+        if templated.categories:
+            record["categories"] = list(templated.categories)
+        if rules is not None:
+            # the verdict on the reply as the agent wrote it: a rude reply stays marked once templated
+            verdict = check(
+                pair.reply, pair.buyer, list(pair.context), rules=rules, scenario=scenario, fix=False
+            )
+            record["violations"] = list(verdict.rules)
+        notes = _notes(pair, templated.changes)
         if notes:
             record["notes"] = notes
         existing.add(case_id)

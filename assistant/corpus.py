@@ -41,6 +41,8 @@ CASE_FIELDS = (
     "source",
     "status",
     "notes",
+    "violations",
+    "occurrences",
 )
 REQUIRED_CASE_FIELDS = ("id", "buyer", "reply", "scenario", "stage")
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
@@ -111,6 +113,10 @@ class Case:
     source: str = ""
     status: str = "approved"
     notes: str = ""
+    # imported candidates: the checklist's rule ids broken by the reply as the agent wrote it
+    # (None: never checked), and how often the same reply (near-duplicates included) occurred
+    violations: tuple[str, ...] | None = None
+    occurrences: int | None = None
     path: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -130,6 +136,10 @@ class Case:
         data.update(source=self.source, status=self.status)
         if self.notes:
             data["notes"] = self.notes
+        if self.violations is not None:
+            data["violations"] = list(self.violations)
+        if self.occurrences is not None:
+            data["occurrences"] = self.occurrences
         return data
 
     def to_json(self) -> str:
@@ -495,6 +505,18 @@ def parse_case(
     for key in ("source", "notes"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             problem(f"{key!r} must be a string")
+    violations = data.get("violations")
+    if violations is not None and (
+        not isinstance(violations, list) or not all(isinstance(v, str) and v for v in violations)
+    ):
+        problem("'violations' must be a list of checklist rule ids such as [\"tone.command\"]")
+        violations = None
+    occurrences = data.get("occurrences")
+    if occurrences is not None and (
+        isinstance(occurrences, bool) or not isinstance(occurrences, int) or occurrences < 1
+    ):
+        problem(f"'occurrences' must be a whole number of at least 1, not {occurrences!r}")
+        occurrences = None
     if problems:
         return None, problems
     case = Case(
@@ -510,6 +532,8 @@ def parse_case(
         source=data.get("source") or "",
         status=status,
         notes=data.get("notes") or "",
+        violations=None if violations is None else tuple(violations),
+        occurrences=occurrences,
         path=path,
         line=line,
     )

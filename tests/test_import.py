@@ -2,6 +2,7 @@
 interleaved sessions, system lines, placeholders, masked numbers, multi-line quoted fields; the
 checklist verdict, occurrences and slots on every candidate; review by policy and by value."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -154,3 +155,76 @@ def test_import_keeps_sources_and_never_puts_system_text_in_a_reply(corpus):
     assert by_source["11"].buyer == "这件T恤白色M码还有货吗"
     assert by_source["17"].buyer == "我电话，地址写错了帮我改一下"
     assert "占位符" in by_source["17"].tags
+
+
+# ----------------------------------------------------------------------------- verdicts, occurrences, slots
+
+
+def write_jsonl(path: Path, conversations: list[list[tuple[str, str]]]) -> Path:
+    lines = [
+        json.dumps(
+            {"session": f"s{i}", "turns": [{"role": r, "text": t} for r, t in turns]}, ensure_ascii=False
+        )
+        for i, turns in enumerate(conversations, start=1)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_every_candidate_carries_its_checklist_verdict(corpus):
+    result = import_chats(QIANNIU, None, corpus, stub_label)
+    by_source = {c.source.rsplit(":", 1)[1]: c for c in result.candidates}
+    assert by_source["14"].reply == "你自己看详情"
+    assert set(by_source["14"].violations) >= {"tone.command"}  # the rude reply is marked
+    assert by_source["11"].violations == ()  # checked and clean
+    stored = [json.loads(line) for line in Path(result.file).read_text(encoding="utf-8").splitlines()]
+    assert all(isinstance(r["violations"], list) and r["occurrences"] >= 1 for r in stored)
+
+
+def test_near_duplicate_replies_count_as_occurrences(corpus, tmp_path):
+    log = write_jsonl(
+        tmp_path / "dups.jsonl",
+        [
+            [("buyer", "什么时候发货"), ("agent", "亲，付款后48小时内发货哦，请您耐心等待")],
+            [("buyer", "啥时候发"), ("agent", "亲，付款后48小时内发货的哦，请您耐心等待哈")],
+            [("buyer", "今天能发吗"), ("agent", "亲，付款后48小时内发货哦，请您耐心等待~")],
+            [("buyer", "能开发票吗"), ("agent", "可以的亲，确认收货后开电子发票")],
+        ],
+    )
+    result = import_chats(log, "jsonl", corpus, stub_label)
+    assert [c.occurrences for c in result.candidates] == [3, 1]
+    assert result.candidates[0].reply == "亲，付款后{dispatch_time}发货哦，请您耐心等待"
+
+
+def test_facts_of_one_buyer_become_slots_or_fill_ins(corpus, tmp_path):
+    log = write_jsonl(
+        tmp_path / "facts.jsonl",
+        [
+            [
+                ("buyer", "我身高165cm，5月3日前能到吗"),
+                ("agent", "亲，165cm建议拿L码，5月3日前可以到，默认发中通快递"),
+            ],
+            [("buyer", "我付了89元怎么还没退"), ("agent", "亲，89元已经原路退回了，明天到账")],
+        ],
+    )
+    result = import_chats(log, "jsonl", corpus, stub_label)
+    size, refund = result.candidates
+    # the buyer's values become conversation slots, the shop's courier its shop slot, and the size
+    # advised for that buyer's height a fill-in
+    assert size.reply == "亲，{height}建议拿【尺码/规格】，{date}前可以到，默认发{courier}"
+    assert refund.reply == "亲，{amount}已经原路退回了，【日期】到账"
+    assert "165cm→{height}" in size.notes
+
+
+def test_corpus_lint_passes_on_approved_imports(corpus):
+    import_chats(QIANNIU, None, corpus, stub_label)
+    import_chats(DATA / "import_dongdong.csv", None, corpus, stub_label)
+    import_chats(DATA / "import_doudian.csv", None, corpus, stub_label)
+    for path in (corpus / "cases").glob("*.jsonl"):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        path.write_text(
+            "".join(json.dumps({**r, "status": "approved"}, ensure_ascii=False) + "\n" for r in rows), "utf-8"
+        )
+    result = CliRunner().invoke(cli, ["--corpus", str(corpus), "corpus", "lint"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("OK")
