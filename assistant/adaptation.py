@@ -409,8 +409,9 @@ class Adapter:
                 rejected.append(why)
                 continue
             reply, violations, fixes, fill_ins, changes = adapted
-            if state.escalated and fill_ins:
-                rejected.append("escalation needs facts")  # promise nothing the assistant cannot know
+            if state.escalated and (fill_ins or case.scenario not in self.rules.empathy_scenarios):
+                # an escalating buyer gets a complaint reply that needs no unknown fact, or the holding one
+                rejected.append("escalation")
                 continue
             # cosine similarity says "close in meaning", the fused rank adds "shares the buyer's words"
             relevance = 0.5 * hit.similarity + 0.5 * hit.score / top_fused
@@ -456,6 +457,12 @@ class Adapter:
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
         template = self.rules.fallback.get(scenario)
+        # a safe reply that asks the buyer back (您最关心的是…呢？) only fits a vague message; a buyer
+        # who asked something specific gets the holding reply instead of being asked again
+        probing = bool(template) and re.search(r"[？?]|呢", template) is not None
+        specific = bool(asked.objects) or len(message.strip()) > 8 or bool(history)
+        if probing and specific and scenario != "greeting":
+            template = None
         if template and not state.escalated and detection.scenario_confidence >= 0.5:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:

@@ -560,7 +560,7 @@ class ItemRef:
 
 # characters that end an item phrase on the left (这个牛仔外套 → 牛仔外套)
 _ITEM_STOP = set(
-    "这那个款件的了我你您他她它买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台，。！？!?,. ~～"
+    "这那个款件的了我你您他她它们什么啥哪些买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台，。！？!?,. ~～"
 )
 
 
@@ -614,7 +614,12 @@ class FactExtractor:
         self._item_pattern = _alternation(item_words)
         self._wording_categories = wording
         self._wording_pattern = _alternation(wording)
-        self._escalation_pattern = _alternation(vocabulary.escalation)
+        plain = [
+            w for w in vocabulary.escalation if not (len(w) > 2 and w.startswith("/") and w.endswith("/"))
+        ]
+        regexes = [w[1:-1] for w in vocabulary.escalation if w not in plain]
+        alternatives = [re.escape(w) for w in sorted(plain, key=len, reverse=True)] + regexes
+        self._escalation_pattern = re.compile("|".join(alternatives)) if alternatives else None
         self._anger_pattern = _alternation(vocabulary.anger)
         self._category_of_product = {
             p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog
@@ -638,14 +643,15 @@ class FactExtractor:
             taken.append((start, end))
             facts.append(Fact(kind, value, text[start:end], start, end))
 
-        for kind, pattern in _PATTERNS[:1]:  # gifts first: 送您一双袜子 names a gift, not an item
+        for kind, pattern in _PATTERNS[:2]:  # gifts first: 送您一双袜子 names a gift, not an item
             for match in pattern.finditer(source):
-                add(kind, match.start(), match.end(), _value(kind, match))
+                # the gift itself, not the words that announce it (送一双 / 赠品是)
+                add(kind, match.start(1), match.end(1), _value(kind, match))
         for match in _finditer(self._product_pattern, source):
             start = _phrase_start(source, match.start())
             if self._names_product(source[start : match.end()], match.group(0)):
                 add("item", match.start(), match.end(), self._product_of_name.get(match.group(0).lower()))
-        for kind, pattern in _PATTERNS[1:]:
+        for kind, pattern in _PATTERNS[2:]:
             for match in pattern.finditer(source):
                 add(kind, match.start(), match.end(), _value(kind, match))
         # a bare 3-digit height before a weight: 我165 110斤
@@ -730,7 +736,13 @@ class FactExtractor:
         if not extra:
             return True
         product = self._products.get(self._product_of_name.get(name.lower(), ""))
-        return product is not None and any(extra + name in n or extra in n for n in product.names)
+        if product is None:
+            return False
+        # 28cm不粘锅 / 白色T恤: a size or colour of the product stands before its name
+        variant = extra.strip().rstrip("的").lower()
+        if variant and any(variant == v.lower() for v in (*product.sizes, *product.colours)):
+            return True
+        return any(extra + name in n or extra in n for n in product.names)
 
     def product(self, product_id: str | None):
         return self._products.get(product_id) if product_id else None
@@ -824,5 +836,8 @@ class FactSet:
     def allows(self, fact: Fact) -> bool:
         """True when ``fact`` is one of these values, or is written in one of these texts."""
         if fact.value in self.values.get(fact.kind, ()):
+            return True
+        # 满99元 is the shop's 99元 threshold
+        if fact.kind == "threshold" and fact.value.removeprefix("满") in self.values.get("money", ()):
             return True
         return bool(fact.text.strip()) and any(fact.text in t for t in self.texts)

@@ -96,6 +96,7 @@ def evaluate(assistant, items: list[dict], k: int = 3) -> tuple[list[dict], list
                 "ready": top.ready,
                 "reply": top.reply,
                 "suggestions": [s.reply for s in result.suggestions],
+                "scores": [round(s.score, 4) for s in result.suggestions],
                 "sources": list(top.sources),
             }
         )
