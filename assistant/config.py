@@ -62,6 +62,8 @@ class Settings:
     max_message_chars: int = 2000
     lock_timeout_s: float = 30.0
     log_level: str = "WARNING"
+    # where `assistant serve` listens and where `assistant suggest` looks for it ("" : never look)
+    api_url: str = "http://127.0.0.1:8765"
 
     @property
     def resolved_index_dir(self) -> Path:
@@ -77,6 +79,15 @@ class Settings:
 
     def to_dict(self) -> dict:
         return {f.name: (str(v) if isinstance(v := getattr(self, f.name), Path) else v) for f in fields(self)}
+
+    def fingerprint(self) -> str:
+        """A short hash of every setting that shapes an answer (not ``api_url`` or ``log_level``):
+        ``assistant suggest`` uses a running API only when its settings have the same fingerprint."""
+        import hashlib
+        import json
+
+        shaping = {k: v for k, v in self.to_dict().items() if k not in ("api_url", "log_level")}
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
     @classmethod
     def load(cls, config_path: str | Path | None = None, **overrides: Any) -> Settings:
