@@ -57,6 +57,13 @@ What reading the flagged replies showed (about 150 read, across every rule that 
 - `repeat.greeting` is inflated in JDDC 2019: a line there often joins several messages of one turn
   with spaces, each opening with 您好. `length.disproportion` counts 是的 / 可以 answers to 20+
   character questions, as the spec defines it.
+
+Issue 14 (a hand-judged sample of these replies, `tests/data/jddc_labeled.jsonl`, scored in
+`bench/checklist_quality.py`): complaints are now recognised by meaning over the buyer's turns since
+the agent last wrote (and before an order number the agent asked for), so the complaint rules fire
+several times as often as before; next steps count in the forms agents write (差价我们会补给您, 帮您取消,
+订单号), stock formulas (请问还有其他可以帮到您的吗) no longer count as an alternative or a next step,
+无法 refusals are seen, and `length.disproportion` no longer fires on order cards.
 """
 
 
