@@ -936,3 +936,18 @@ def test_the_multi_pattern_prefilter_changes_no_verdict(rules):
         a = check(reply, message, list(history), rules=rules, fix=False).violations
         b = check(reply, message, list(history), rules=plain, fix=False).violations
         assert [(v.rule, v.start, v.end) for v in a] == [(v.rule, v.start, v.end) for v in b], reply
+
+
+def test_without_pyahocorasick_the_checklist_falls_back_to_per_trigger_prefilters(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ahocorasick", None)  # `import ahocorasick` now fails
+    plain = load_checklist(RULES_FILE)
+    assert plain.plan.reply_index is None and plain.plan.when_index is None
+    rows = [json.loads(line) for line in LABELED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    wrong = [
+        row["reply"]
+        for row in rows
+        if fired(plain, row["reply"], row.get("message"), row.get("scenario")) != set(row["expected"])
+    ]
+    assert wrong == []
