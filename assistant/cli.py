@@ -946,18 +946,39 @@ def case() -> None:
 @case.command("list")
 @click.option("--status", type=click.Choice(["approved", "candidate", "rejected"]), help="Only this status.")
 @click.option("--scenario", help="Only this scenario.")
+@click.option(
+    "--order",
+    type=click.Choice(["file", "value"]),
+    default="file",
+    show_default=True,
+    help="value: the review queue of candidates, frequent, clean and thinly covered scenarios first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @click.pass_obj
 @handle_errors
-def case_list(state: CliState, status, scenario, as_json) -> None:
+def case_list(state: CliState, status, scenario, order, as_json) -> None:
     """List cases, e.g. the candidates waiting for approval.
 
     \b
     Example:
-        assistant case list --status candidate
+        assistant case list --status candidate --order value
     """
     from .corpus import load_corpus
 
+    if order == "value":
+        for item in state.assistant().review_queue():
+            if scenario and item.case.scenario != scenario:
+                continue
+            if as_json:
+                echo_json(item.to_dict())
+                continue
+            mark = "✓" if item.facts.passed else ("✗ " + item.blocked if item.blocked else "!")
+            rules = ",".join(sorted(item.facts.violations)) or "-"
+            click.echo(
+                f"{item.case.id}\t{item.value:.2f}\t×{item.facts.occurrences}\t{mark}\t{rules}\t"
+                f"{item.case.scenario}\t{item.case.buyer}\t→ {item.case.reply}"
+            )
+        return
     for c in load_corpus(state.settings().corpus_dir).cases:
         if (status and c.status != status) or (scenario and c.scenario != scenario):
             continue
@@ -1010,17 +1031,47 @@ def _set_status(state: CliState, case_ids: tuple[str, ...], status: str) -> None
 
 
 @case.command("approve")
-@click.argument("case_ids", nargs=-1, required=True)
+@click.argument("case_ids", nargs=-1)
+@click.option(
+    "--where",
+    "policy",
+    metavar="POLICY",
+    help='Approve every candidate this policy matches, e.g. "passed and occurrences>=3" '
+    "(fields: passed, occurrences, scenario, source, violations).",
+)
+@click.option("--dry-run", is_flag=True, help="With --where: list what would be approved; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --where: print the result as JSON.")
 @click.pass_obj
 @handle_errors
-def case_approve(state: CliState, case_ids) -> None:
+def case_approve(state: CliState, case_ids, policy, dry_run, as_json) -> None:
     """Approve candidate cases so that they are retrieved (run `assistant build` after).
+
+    With --where, a policy approves many at once; rejected candidates and candidates with an
+    error-level checklist violation are never approved by a policy.
 
     \b
     Example:
         assistant case approve inbox-0001 inbox-0002
+        assistant case approve --where "passed and occurrences>=3" --dry-run
     """
-    _set_status(state, case_ids, "approved")
+    from .errors import InputError
+
+    if bool(case_ids) == bool(policy):
+        raise InputError("give case ids or --where POLICY (one of them)")
+    if not policy:
+        _set_status(state, case_ids, "approved")
+        return
+    result = state.assistant().approve_where(policy, dry_run=dry_run)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    for item in result.approved:
+        click.echo(f"{item.case.id}\t×{item.facts.occurrences}\t{item.case.scenario}\t→ {item.case.reply}")
+    verb = "would approve" if dry_run else "approved"
+    click.echo(
+        f"{verb} {len(result.approved)} of {result.candidates} candidates"
+        + (f"; {result.matched_blocked} matched but have an error violation (left for review)" if result.matched_blocked else "")
+    )
 
 
 @case.command("reject")

@@ -608,6 +608,39 @@ class Assistant:
         templates.update(holding=rules.holding, escalation_reply=rules.escalation_reply)
         return lint_corpus(corpus, {k: v for k, v in templates.items() if v})
 
+    # ------------------------------------------------------------------ review at scale (review.py)
+
+    def review_queue(self) -> list:
+        """The candidate cases ordered by value for review (``review.ReviewItem``, most valuable first):
+        frequent, clean replies of thinly covered scenarios first. Read fresh from the corpus files."""
+        from .checklist import check
+        from .review import review_items
+
+        corpus = load_corpus(self.settings.corpus_dir, strict=False)
+        known = {rule.id: rule.severity for rule in corpus.rules.rules}
+
+        def verdict(case: Case) -> tuple[str, ...]:
+            return check(case.reply, case.buyer, list(case.context), rules=corpus.rules, fix=False).rules
+
+        return review_items(corpus.cases, known.get, verdict)
+
+    def approve_where(self, policy: str, *, dry_run: bool = False):
+        """Approve every candidate a policy matches (``review.Approval``); see ``review`` for the language.
+
+        Rejected cases and candidates with an ``error`` violation are never approved.
+
+        Raises:
+            PolicyError: the policy cannot be parsed.
+        """
+        from .review import Approval, parse_policy, select
+
+        parsed = parse_policy(policy)
+        items = self.review_queue()
+        chosen, blocked = select(items, parsed)
+        if chosen and not dry_run:
+            self.store.set_status_many([item.case.id for item in chosen], "approved")
+        return Approval(policy, tuple(chosen), blocked, len(items), dry_run)
+
     def corpus_file(self, relative: str) -> str:
         """The text of an editable corpus file (``guidance/x.md``, ``checklist.toml``, ``shop.toml`` ...)."""
         from .files import read_text_file

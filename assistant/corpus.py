@@ -886,6 +886,48 @@ class CaseStore:
             raise UnknownIdError(f"unknown status {status!r}{did_you_mean(status, STATUSES)}")
         return self.update(case_id, status=status)
 
+    def set_status_many(self, case_ids: list[str], status: str) -> list[Case]:
+        """Set the status of many cases under one lock, writing each changed file once.
+
+        Raises:
+            UnknownIdError: a status or an id is unknown (nothing is written then).
+        """
+        if status not in STATUSES:
+            raise UnknownIdError(f"unknown status {status!r}{did_you_mean(status, STATUSES)}")
+        wanted = set(case_ids)
+        taxonomy, shop = self._taxonomy_and_shop()
+        changed: list[Case] = []
+        with locked(self.lock_path, self.lock_timeout_s):
+            writes: list[tuple[Path, list[str]]] = []
+            for path in case_files(self.directory):
+                lines = _read_lines(path)
+                touched = False
+                for index, line in enumerate(lines):
+                    stripped = line.strip()
+                    if not stripped or stripped.startswith("//") or not wanted:
+                        continue
+                    try:
+                        data = json.loads(stripped)
+                    except json.JSONDecodeError:
+                        continue
+                    if not isinstance(data, dict) or data.get("id") not in wanted:
+                        continue
+                    wanted.discard(data["id"])
+                    case, problems = parse_case({**data, "status": status}, str(path), index + 1, taxonomy, shop)
+                    if problems or case is None:
+                        raise CorpusError(problems)
+                    lines[index] = case.to_json()
+                    changed.append(case)
+                    touched = True
+                if touched:
+                    writes.append((path, lines))
+            if wanted:
+                missing = sorted(wanted)[0]
+                raise UnknownIdError(f"no case with id {missing!r}")
+            for path, lines in writes:
+                atomic_write_text(path, "\n".join(lines) + "\n")
+        return changed
+
     def _locate(self, case_id: str) -> tuple[Path, int, list[str], dict]:
         unreadable = None
         for path in case_files(self.directory):

@@ -228,3 +228,104 @@ def test_corpus_lint_passes_on_approved_imports(corpus):
     result = CliRunner().invoke(cli, ["--corpus", str(corpus), "corpus", "lint"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("OK")
+
+
+# ----------------------------------------------------------------------------- review at scale
+
+
+def cli_in(corpus: Path, *args: str):
+    return CliRunner().invoke(cli, ["--corpus", str(corpus), *args])
+
+
+@pytest.fixture
+def queue(corpus, tmp_path) -> Path:
+    """A corpus whose candidates differ in occurrences, verdict and status."""
+    turns = [[("buyer", "什么时候发货"), ("agent", "亲，付款后48小时内发货哦，请您耐心等待")]] * 3
+    turns += [[("buyer", "有S码吗"), ("agent", "你自己看详情")]] * 3  # rude, yet frequent
+    turns += [[("buyer", "能开发票吗"), ("agent", "可以的亲，确认收货后开电子发票")]]
+    turns += [[("buyer", "包邮吗"), ("agent", "亲，满99元包邮哦，偏远地区除外")]] * 2
+    import_chats(write_jsonl(tmp_path / "log.jsonl", turns), "jsonl", corpus, stub_label)
+    return corpus
+
+
+def test_policy_approves_only_clean_frequent_candidates(queue):
+    dry = cli_in(queue, "case", "approve", "--where", "passed and occurrences>=3", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.splitlines()[-1] == "would approve 1 of 4 candidates"
+    assert dry.stdout.startswith("imp-log-1\t×3\tshipping_time")
+    listed = cli_in(queue, "case", "list", "--status", "approved")
+    assert listed.stdout == ""  # a dry run changes nothing
+    done = cli_in(queue, "case", "approve", "--where", "passed and occurrences>=3")
+    assert done.stdout.splitlines()[-1] == "approved 1 of 4 candidates"
+    approved = cli_in(queue, "case", "list", "--status", "approved").stdout.splitlines()
+    assert [line.split("\t")[0] for line in approved] == ["imp-log-1"]
+
+
+def test_policy_never_approves_rejected_or_error_candidates(queue):
+    from assistant.core import Assistant
+
+    assistant = Assistant.load(corpus_dir=str(queue))
+    items = {item.case.id: item for item in assistant.review_queue()}
+    rude = items["imp-log-4"]
+    assert not rude.facts.passed and "tone.command" in rude.facts.violations
+    cli_in(queue, "case", "reject", "imp-log-7")
+    result = assistant.approve_where("occurrences >= 1")  # a careless policy
+    assert "imp-log-7" not in {i.case.id for i in result.approved}
+    assert "imp-log-4" in {i.case.id for i in result.approved}  # warnings only: a policy may take it
+    # an error-level violation (or a rule the checklist no longer has) blocks every policy
+    from assistant.review import parse_policy, review_items, select
+
+    levels = {"tone.command": "error"}
+    items = review_items([rude.case], levels.get, lambda case: ())
+    assert items[0].blocked.startswith("error: ") and "tone.command" in items[0].blocked
+    chosen, held = select(items, parse_policy("occurrences>=1"))
+    assert (chosen, held) == ([], 1)
+
+
+def test_review_queue_orders_by_value(queue):
+    result = cli_in(queue, "case", "list", "--status", "candidate", "--order", "value")
+    assert result.exit_code == 0, result.output
+    ids = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    # frequent and clean first, then clean but rarer, the rude reply last though it occurs 3 times
+    assert ids == ["imp-log-1", "imp-log-8", "imp-log-7", "imp-log-4"]
+    rows = [
+        json.loads(line)
+        for line in cli_in(queue, "case", "list", "--order", "value", "--json").stdout.splitlines()
+    ]
+    assert rows[0]["occurrences"] == 3 and rows[0]["passed"] is True
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (
+            "passed and occurences>=3",
+            "unknown field 'occurences' at column 12 (did you mean 'occurrences'?) "
+            "(fields: passed, occurrences, scenario, source, violations)",
+        ),
+        ("occurrences >= stock", "occurrences compares with a number, not 'stock' at column 16"),
+        ("__import__('os')", "expected 'in' after a value, found '(' at column 11"),
+        ("passed and", "expected a value, found the end"),
+    ],
+)
+def test_bad_policies_are_one_line_errors(queue, policy, message):
+    result = cli_in(queue, "case", "approve", "--where", policy)
+    assert result.exit_code == 1
+    assert result.stderr == f"错误 Error: --where {policy!r}: {message}\n"
+
+
+def test_policy_language():
+    from assistant.review import Facts, parse_policy
+
+    facts = Facts(True, 3, "stock", "shop.csv:3", frozenset({"tone.command"}))
+    truth = {
+        "passed and occurrences>=3": True,
+        "occurrences > 3": False,
+        "not tone.command in violations": False,
+        "scenario in (stock, size_advice)": True,
+        'source ~ "shop.csv"': True,
+        "violations == 0": False,
+        "(passed or occurrences < 2) and scenario = stock": True,
+        "passed == false or scenario != stock": False,
+    }
+    assert {p: parse_policy(p).matches(facts) for p in truth} == truth
