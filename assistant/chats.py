@@ -1023,6 +1023,16 @@ class ImportResult:
     labeller: str = ""
     dry_run: bool = False
 
+    @property
+    def flagged(self) -> int:
+        """Candidates whose reply broke a checklist rule."""
+        return sum(1 for c in self.candidates if c.violations)
+
+    @property
+    def frequent(self) -> int:
+        """Candidates whose reply (or a near-duplicate) occurred 3 times or more."""
+        return sum(1 for c in self.candidates if (c.occurrences or 1) >= 3)
+
     def to_dict(self) -> dict:
         return {
             "path": self.path,
@@ -1032,6 +1042,8 @@ class ImportResult:
             "candidates": len(self.candidates),
             "skipped": dict(self.skipped),
             "merged": self.merged,
+            "with_violations": self.flagged,
+            "occurring_3_plus": self.frequent,
             "file": self.file,
             "written": self.written,
             "labeller": self.labeller,

@@ -567,6 +567,10 @@ def import_chats(
         click.echo(
             "  跳过 skipped: " + " · ".join(f"{SKIP_REASONS[k]} {n}" for k, n in result.skipped.items())
         )
+    if result.candidates:
+        click.echo(
+            f"  质检 with checklist violations: {result.flagged} · 出现≥3次 occurring 3+ times: {result.frequent}"
+        )
     if dry_run:
         click.echo(f"dry run: nothing written (would write to {result.file})")
     else:

@@ -329,3 +329,12 @@ def test_policy_language():
         "passed == false or scenario != stock": False,
     }
     assert {p: parse_policy(p).matches(facts) for p in truth} == truth
+
+
+def test_import_summary_counts_flagged_and_frequent_candidates(corpus):
+    result = cli_in(corpus, "import-chats", str(QIANNIU), "--labels", "keywords", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["candidates"], summary["with_violations"], summary["occurring_3_plus"]) == (5, 1, 0)
+    again = cli_in(corpus, "import-chats", str(DATA / "import_doudian.csv"), "--labels", "keywords")
+    assert "  质检 with checklist violations: 0 · 出现≥3次 occurring 3+ times: 0" in again.stdout.splitlines()
