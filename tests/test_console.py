@@ -463,3 +463,25 @@ def test_analytics_names_the_columns_and_folds_many_agents(env):
     assert [len(d.data.data) for d in charts[1].proto.datasets] and all(
         len(d.data.data) < 8_000 for d in charts[1].proto.datasets
     )
+
+
+def test_trainer_approves_by_policy_with_a_preview(env):
+    clean = candidate(env, buyer="能便宜点吗 买两件", reply="亲，两件可以用{coupon}哦，很划算的")
+    env.store.update(clean, occurrences=4, violations=[])
+    rude = candidate(env, buyer="还能便宜吗", reply="你自己看详情")
+    env.store.update(rude, occurrences=5, violations=["tone.command"])
+    at = page("trainer")
+    captions = [c.replace("\\", "") for c in texts(at, "caption")]
+    assert any(f"{clean} · " in c and "出现 4 次" in c and "质检通过" in c for c in captions), captions
+    at.text_input(key="policy").input("passed and occurrences>=3")
+    at.button(key="policy_preview").click().run()
+    assert not at.exception
+    assert load_corpus(env.corpus).case(clean).status == "candidate"  # a preview changes nothing
+    assert any(t.startswith("将通过 ") for t in texts(at, "info"))
+    at.text_input(key="policy").input("passed and occurrences>=3")
+    at.button(key="policy_approve").click().run()
+    corpus = load_corpus(env.corpus)
+    assert corpus.case(clean).status == "approved" and corpus.case(rude).status == "candidate"
+    at.text_input(key="policy").input("passed and occurences>=3")
+    at.button(key="policy_approve").click().run()
+    assert any("unknown field" in t and "occurences" in t for t in texts(at, "error")), texts(at, "error")

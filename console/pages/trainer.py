@@ -159,19 +159,57 @@ with cases_tab:
         )
 
 with inbox_tab:
-    candidates = [x for x in corpus.cases if x.status == "candidate"]
-    st.caption(f"{len(candidates)} 条候选案例待审核（来自客服反馈和聊天导入）")
+    # the review queue: frequent, clean replies of thinly covered scenarios first (Assistant.review_queue)
+    items = a.review_queue()
+    queue = {item.case.id: item for item in items}
+    candidates = [item.case for item in items]
+    st.caption(
+        f"{len(candidates)} 条候选案例待审核（来自客服反馈和聊天导入），出现多、无违规、覆盖少的场景在前"
+    )
+    with st.form("policy_form"):
+        st.text_input(
+            "按规则批量通过（被驳回的和有严重违规的不会通过）",
+            placeholder="passed and occurrences>=3",
+            key="policy",
+        )
+        c = st.columns([1, 1, 4])
+        preview = c[0].form_submit_button("预览", key="policy_preview")
+        c[1].form_submit_button(
+            "按规则通过",
+            key="policy_approve",
+            on_click=guarded(
+                lambda: a.approve_where(st.session_state.get("policy") or ""),
+                lambda r: f"已按规则通过 {len(r.approved)} 条{LATER}",
+            ),
+        )
+    if preview and st.session_state.get("policy"):
+        try:
+            result = a.approve_where(st.session_state.policy, dry_run=True)
+        except AssistantError as exc:
+            show_error(exc)
+        else:
+            held = (
+                f"，另有 {result.matched_blocked} 条有严重违规，留待人工审核"
+                if result.matched_blocked
+                else ""
+            )
+            st.info(f"将通过 {len(result.approved)} / {result.candidates} 条候选{held}")
     pages = max(1, -(-len(candidates) // PAGE_SIZE))
     page = st.number_input("页", 1, pages, 1, key="inbox_page") if pages > 1 else 1
     for x in candidates[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        item = queue[x.id]
         with st.container(border=True):
             for turn in x.context:
                 st.text(f"{'买家' if turn.role == 'buyer' else '客服'}：{turn.text}")
             st.text(f"买家：{x.buyer}")
             st.text(f"回复：{x.reply}")
             who = label(tax, "buyer_type", x.buyer_type) if x.buyer_type else "（无）"
+            verdict = "质检通过" if item.facts.passed else "违规 " + ", ".join(sorted(item.facts.violations))
             st.caption(
-                md_escape(f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source}")
+                md_escape(
+                    f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source}"
+                    f" · 出现 {item.facts.occurrences} 次 · {verdict}"
+                )
             )
             b = st.columns([1, 1, 6])
             b[0].button(
