@@ -1235,6 +1235,7 @@ def serve(state: CliState, host: str | None, port: int | None, origins: tuple[st
     def ready() -> None:
         click.echo(f"本地接口已就绪 API ready: http://{shown}:{port} (docs: http://{shown}:{port}/docs)", err=True)
 
+    _check_port_free(host, port)  # before the model loads, not 15 s later
     click.echo("正在加载模型和索引 loading the model and index ...", err=True)
     app = create_app(
         state.assistant(),
@@ -1243,6 +1244,20 @@ def serve(state: CliState, host: str | None, port: int | None, origins: tuple[st
         on_ready=ready,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    from .errors import InputError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InputError(f"端口不可用 cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 # ----------------------------------------------------------------------------- global options anywhere

@@ -319,3 +319,21 @@ def test_cli_suggest_stays_in_process_when_no_matching_server_answers(server, se
     assert _Suggester(CliState(None, {"data_dir": data_dir})).url is None
     monkeypatch.setenv("ASSISTANT_API_URL", "")
     assert _Suggester(CliState(None, {"data_dir": data_dir})).url is None
+
+
+def test_serve_refuses_a_busy_port_before_loading_anything(settings_tmp, monkeypatch):
+    def no_core(*_args, **_kwargs):
+        raise AssertionError("loaded the assistant for a port it cannot use")
+
+    monkeypatch.setattr(CliState, "assistant", no_core)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["--data-dir", str(settings_tmp.data_dir), "serve", "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert (
+        result.stderr == f"错误 Error: 端口不可用 cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
