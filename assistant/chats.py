@@ -17,6 +17,7 @@ names, and the temporary keyword labeller live in ``chat_patterns.toml`` beside 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -1158,9 +1159,6 @@ def import_chats(
         pairs.extend(pair_turns(conversation, patterns, skipped, last_only=fmt == "jddc2018"))
         if limit is not None and count >= limit:
             break
-    kept = merge_near_duplicates(pairs, patterns)
-    merged = len(pairs) - len(kept)
-
     from .candidates import Templater
     from .checklist import check
     from .corpus import load_corpus
@@ -1169,6 +1167,14 @@ def import_chats(
     shop_corpus = load_corpus(corpus_dir, strict=False)
     templater = Templater(shop_corpus)
     rules = shop_corpus.rules if shop_corpus.rules.ids else None
+    # near-duplicates are clustered on the templates: replies that differ only in one buyer's
+    # values (预计3天到 / 预计5天到) are the same reply and count as occurrences of it
+    templated_of = {p.source: templater.template(_escape_slots(p.reply), p.buyer, p.context) for p in pairs}
+    original_of = {p.source: p.reply for p in pairs}
+    kept = merge_near_duplicates(
+        [dataclasses.replace(p, reply=templated_of[p.source].reply) for p in pairs], patterns
+    )
+    merged = len(pairs) - len(kept)
     existing: set[str] = set()
     for case_file in case_files(corpus_dir):
         existing.update(case.id for case, _ in read_case_file(case_file) if case is not None)
@@ -1179,7 +1185,7 @@ def import_chats(
             skipped["already_imported"] += 1
             continue
         scenario, stage, buyer_type = _label(label, pair, taxonomy)
-        templated = templater.template(_escape_slots(pair.reply), pair.buyer, pair.context)
+        templated = templated_of[pair.source]
         record = {
             "id": case_id,
             "buyer": _escape_slots(pair.buyer),
@@ -1198,7 +1204,12 @@ def import_chats(
         if rules is not None:
             # the verdict on the reply as the agent wrote it: a rude reply stays marked once templated
             verdict = check(
-                pair.reply, pair.buyer, list(pair.context), rules=rules, scenario=scenario, fix=False
+                original_of[pair.source],
+                pair.buyer,
+                list(pair.context),
+                rules=rules,
+                scenario=scenario,
+                fix=False,
             )
             record["violations"] = list(verdict.rules)
         notes = _notes(pair, templated.changes)

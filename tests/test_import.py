@@ -338,3 +338,12 @@ def test_import_summary_counts_flagged_and_frequent_candidates(corpus):
     assert (summary["candidates"], summary["with_violations"], summary["occurring_3_plus"]) == (5, 1, 0)
     again = cli_in(corpus, "import-chats", str(DATA / "import_doudian.csv"), "--labels", "keywords")
     assert "  质检 with checklist violations: 0 · 出现≥3次 occurring 3+ times: 0" in again.stdout.splitlines()
+
+
+def test_replies_that_differ_only_in_a_buyers_values_are_one_reply(corpus, tmp_path):
+    log = write_jsonl(
+        tmp_path / "refunds.jsonl",
+        [[("buyer", f"我付了{n}元怎么还没退"), ("agent", f"亲，{n}元已经原路退回了")] for n in (89, 120, 45)],
+    )
+    [case] = import_chats(log, "jsonl", corpus, stub_label).candidates
+    assert (case.reply, case.occurrences) == ("亲，{amount}已经原路退回了", 3)
