@@ -24,9 +24,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .core import Assistant
 from .errors import AssistantError, FileFormatError, InputError, UnknownIdError
@@ -40,7 +41,7 @@ CLIENT_ERRORS = (InputError, UnknownIdError, FileFormatError)
 MAX_AUDIT_ROWS = 10_000
 # Host headers accepted when serving on loopback: a web page that rebinds its own domain to
 # 127.0.0.1 (DNS rebinding) is refused, since its requests carry its domain as Host.
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # The message used to warm the model, tokenizer and caches before the port opens.
 WARM_UP_MESSAGE = "亲 在吗 这个有M码吗"
 
@@ -157,7 +158,7 @@ def create_app(
         lifespan=lifespan,
     )
     if allowed_hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+        app.add_middleware(HostCheck, hosts=tuple(allowed_hosts))
     if allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -207,6 +208,34 @@ def create_app(
         return UTF8JSONResponse([row.to_dict() for row in report.rows])
 
     return app
+
+
+class HostCheck:
+    """Refuse requests whose ``Host`` header names another host, with the API's one-line JSON error
+    (Starlette's TrustedHostMiddleware answers in plain text and cannot read ``[::1]:8765``)."""
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]):
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] in ("http", "websocket")
+            and host_name(Headers(scope=scope).get("host", "")) not in self.hosts
+        ):
+            response = UTF8JSONResponse(
+                {"error": "主机名不被接受 this API answers only to 127.0.0.1 or localhost"}, 400
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def host_name(host: str) -> str:
+    """The name in a ``Host`` header, without its port (``[::1]:8765`` → ``::1``)."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _warm_up(assistant: Assistant) -> None:

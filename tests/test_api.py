@@ -197,7 +197,12 @@ def test_loopback_hosts_and_allowed_origins(assistant):
     with TestClient(app, base_url="http://127.0.0.1:8765") as local:
         assert local.get("/health").status_code == 200
         # a page that rebound its own domain to 127.0.0.1 sends its domain as Host
-        assert local.get("/health", headers={"Host": "evil.example"}).status_code == 400
+        assert local.get("/health", headers={"Host": "localhost:8765"}).status_code == 200
+        assert local.get("/health", headers={"Host": "[::1]:8765"}).status_code == 200
+        refused = local.get("/health", headers={"Host": "evil.example"})
+        assert refused.status_code == 400
+        assert refused.json() == {"error": "主机名不被接受 this API answers only to 127.0.0.1 or localhost"}
+        assert local.get("/health", headers={"Host": "127.0.0.1.evil.example:8765"}).status_code == 400
         preflight = local.options(
             "/suggest",
             headers={"Origin": "https://workbench.example", "Access-Control-Request-Method": "POST"},
