@@ -235,7 +235,9 @@ def read_conversations(
         )
     if fmt in ("csv", "xlsx"):
         return _read_table(path, columns)
-    readers = {"jddc2018": _read_jddc2018, "jddc2019": _read_jddc2019, "jsonl": _read_jsonl}
+    if fmt == "jsonl":
+        return _read_jsonl(path, columns)
+    readers = {"jddc2018": _read_jddc2018, "jddc2019": _read_jddc2019}
     return readers[fmt](path)
 
 
@@ -593,11 +595,12 @@ def _field(record: dict, names: tuple[str, ...]) -> Any:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-def _read_jsonl(path: Path) -> Iterator[Conversation]:
+def _read_jsonl(path: Path, columns: dict[str, str] | None = None) -> Iterator[Conversation]:
     patterns = load_patterns()
-    session_names = patterns.columns.get("session", ("session",))
-    role_names = patterns.columns.get("role", ("role",))
-    text_names = patterns.columns.get("text", ("text",))
+    mapped = {key: (name.lower(),) for key, name in (columns or {}).items()}
+    session_names = mapped.get("session", ()) + patterns.columns.get("session", ("session",))
+    role_names = mapped.get("role", ()) + patterns.columns.get("role", ("role",))
+    text_names = mapped.get("text", ()) + patterns.columns.get("text", ("text",))
     # per-turn lines are grouped by session (a log sorted by time interleaves sessions)
     sessions: dict[str, list[ChatTurn]] = {}
     session: str | None = None
@@ -630,8 +633,12 @@ def _read_jsonl(path: Path) -> Iterator[Conversation]:
             continue
         role_value, text = _field(record, role_names), _field(record, text_names)
         if role_value is None or not isinstance(text, str):
+            missing = ",".join(
+                f"{key}=KEY" for key, value in (("role", role_value), ("text", text)) if value is None
+            )
             raise FileFormatError(
-                f'{where}: expected {{"session", "role", "text"}} or {{"session", "turns": [...]}}'
+                f'{where}: expected {{"session", "role", "text"}} or {{"session", "turns": [...]}} '
+                f"(found {', '.join(map(str, record))}); map them with --columns {missing or 'text=KEY'}"
             )
         if _field(record, session_names) is None:
             sid = session or path.stem

@@ -490,7 +490,7 @@ def ingest(state: CliState, files: tuple[str, ...], out_dir: str, show_skipped: 
 @click.option(
     "--columns",
     metavar="KEY=COL,...",
-    help="CSV/XLSX columns when their names are not recognised: session=COL,role=COL,text=COL.",
+    help="CSV/XLSX columns (JSONL keys) when their names are not recognised: session=COL,role=COL,text=COL.",
 )
 @click.option(
     "--out",

@@ -347,3 +347,28 @@ def test_replies_that_differ_only_in_a_buyers_values_are_one_reply(corpus, tmp_p
     )
     [case] = import_chats(log, "jsonl", corpus, stub_label).candidates
     assert (case.reply, case.occurrences) == ("亲，{amount}已经原路退回了", 3)
+
+
+def test_unknown_jsonl_keys_name_the_option(corpus, tmp_path):
+    log = tmp_path / "odd.jsonl"
+    rows = [
+        {"cid": "x", "who": "买家", "said": "在吗"},
+        {"cid": "x", "who": "客服", "said": "在的亲，请问有什么需要"},
+    ]
+    log.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(FileFormatError) as err:
+        list(read_conversations(log))
+    assert str(err.value) == (
+        f'{log}:1: expected {{"session", "role", "text"}} or {{"session", "turns": [...]}} '
+        "(found cid, who, said); map them with --columns role=KEY,text=KEY"
+    )
+    got = list(read_conversations(log, None, {"session": "cid", "role": "who", "text": "said"}))
+    assert [(c.session, [t.role for t in c.turns]) for c in got] == [("x", ["buyer", "agent"])]
+
+
+def test_case_approve_needs_ids_or_a_policy(queue):
+    result = cli_in(queue, "case", "approve")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "错误 Error: give case ids or --where POLICY (one of them)\n",
+    )
