@@ -1072,10 +1072,9 @@ def case_approve(state: CliState, case_ids, policy, dry_run, as_json) -> None:
     for item in result.approved:
         click.echo(f"{item.case.id}\t×{item.facts.occurrences}\t{item.case.scenario}\t→ {item.case.reply}")
     verb = "would approve" if dry_run else "approved"
-    click.echo(
-        f"{verb} {len(result.approved)} of {result.candidates} candidates"
-        + (f"; {result.matched_blocked} matched but have an error violation (left for review)" if result.matched_blocked else "")
-    )
+    held = result.matched_blocked
+    left = f"; {held} matched but have an error violation (left for review)" if held else ""
+    click.echo(f"{verb} {len(result.approved)} of {result.candidates} candidates{left}")
 
 
 @case.command("reject")
