@@ -372,3 +372,19 @@ def test_case_approve_needs_ids_or_a_policy(queue):
         1,
         "错误 Error: give case ids or --where POLICY (one of them)\n",
     )
+
+
+def test_auto_replies_are_dropped_but_a_buyer_asking_about_them_is_not(corpus, tmp_path):
+    log = write_jsonl(
+        tmp_path / "auto.jsonl",
+        [
+            [
+                ("buyer", "自动回复功能怎么关"),
+                ("agent", "【自动回复】您好，客服小美正在赶来"),
+                ("agent", "[机器人]猜您想问：如何退货"),
+                ("agent", "亲，这个在设置里关掉就可以了哦"),
+            ]
+        ],
+    )
+    [case] = import_chats(log, "jsonl", corpus, stub_label).candidates
+    assert (case.buyer, case.reply) == ("自动回复功能怎么关", "亲，这个在设置里关掉就可以了哦")
