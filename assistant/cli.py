@@ -1050,8 +1050,8 @@ def _set_status(state: CliState, case_ids: tuple[str, ...], status: str) -> None
 def case_approve(state: CliState, case_ids, policy, dry_run, as_json) -> None:
     """Approve candidate cases so that they are retrieved (run `assistant build` after).
 
-    With --where, a policy approves many at once; rejected candidates and candidates with an
-    error-level checklist violation are never approved by a policy.
+    With --where, a policy approves many at once; rejected candidates and candidates that fail the
+    checklist (a warn or error violation, e.g. a rude reply) are never approved by a policy.
 
     \b
     Example:
@@ -1073,7 +1073,7 @@ def case_approve(state: CliState, case_ids, policy, dry_run, as_json) -> None:
         click.echo(f"{item.case.id}\t×{item.facts.occurrences}\t{item.case.scenario}\t→ {item.case.reply}")
     verb = "would approve" if dry_run else "approved"
     held = result.matched_blocked
-    left = f"; {held} matched but have an error violation (left for review)" if held else ""
+    left = f"; {held} matched but fail the checklist (left for review)" if held else ""
     click.echo(f"{verb} {len(result.approved)} of {result.candidates} candidates{left}")
 
 

@@ -627,7 +627,8 @@ class Assistant:
     def approve_where(self, policy: str, *, dry_run: bool = False):
         """Approve every candidate a policy matches (``review.Approval``); see ``review`` for the language.
 
-        Rejected cases and candidates with an ``error`` violation are never approved.
+        Rejected cases and candidates that fail the checklist (a ``warn`` or ``error`` violation) are
+        never approved by a policy.
 
         Raises:
             PolicyError: the policy cannot be parsed.

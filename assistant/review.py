@@ -12,8 +12,9 @@ Operators: ``== = != < <= > >=``, ``~`` (contains), ``in`` (``x in violations`` 
 ``scenario in (a, b)``), ``and``, ``or``, ``not``, parentheses. Values are numbers, quoted strings or
 bare words (``stock``, ``tone.command``).
 
-Whatever the policy says, only ``candidate`` cases are approved, and never one with a violation of
-severity ``error`` (or of a rule the checklist no longer knows).
+Whatever the policy says, only ``candidate`` cases are approved, and never one that fails the
+checklist: a violation of severity ``warn`` or ``error`` (a rude 你自己看详情 is a ``warn``), or of
+a rule the checklist no longer knows. A trainer approves those one by one, after reading them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from .errors import InputError
 from .taxonomy import did_you_mean
 
 FIELDS = ("passed", "occurrences", "scenario", "source", "violations")
-_BLOCKING = frozenset({"warn", "error"})
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<num>\d+(?:\.\d+)?)(?![\w.])
@@ -246,7 +246,7 @@ class ReviewItem:
 
     case: Case
     facts: Facts
-    blocked: str  # why no policy may approve it ("" when one may)
+    blocked: str  # why no policy may approve it, e.g. "warn: tone.command" ("" when one may)
     value: float
     approved_in_scenario: int
 
@@ -288,12 +288,17 @@ def review_items(
         rules = case.violations if case.violations is not None else tuple(verdict(case))
         levels = {rule: severity(rule) for rule in rules}
         errors = sorted(rule for rule, level in levels.items() if level in (None, "error"))
-        passed = not any(level in _BLOCKING or level is None for level in levels.values())
+        warnings = sorted(rule for rule, level in levels.items() if level == "warn")
+        passed = not errors and not warnings
         facts = Facts(passed, case.occurrences or 1, case.scenario, case.source, frozenset(rules))
         clean = 1.0 if passed else (0.0 if errors else 0.3)
         have = approved[case.scenario]
         value = math.log2(1 + facts.occurrences) * clean * (1 + 1 / math.sqrt(1 + have))
-        blocked = f"error: {', '.join(errors)}" if errors else ""
+        blocked = "; ".join(
+            f"{level}: {', '.join(rules)}"
+            for level, rules in (("error", errors), ("warn", warnings))
+            if rules
+        )
         items.append(ReviewItem(case, facts, blocked, value, have))
     items.sort(key=lambda item: (-item.value, -item.facts.occurrences, item.case.id))
     return items
@@ -305,7 +310,7 @@ class Approval:
 
     policy: str
     approved: tuple[ReviewItem, ...]
-    matched_blocked: int  # matched the policy but have an error violation: left for a person
+    matched_blocked: int  # matched the policy but fail the checklist: left for a person
     candidates: int
     dry_run: bool
 
@@ -320,7 +325,7 @@ class Approval:
 
 
 def select(items: Sequence[ReviewItem], policy: Policy) -> tuple[list[ReviewItem], int]:
-    """The items a policy approves, and how many more it matched that are blocked by an error."""
+    """The items a policy approves, and how many more it matched that fail the checklist."""
     chosen, blocked = [], 0
     for item in items:
         if not policy.matches(item.facts):

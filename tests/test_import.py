@@ -261,25 +261,31 @@ def test_policy_approves_only_clean_frequent_candidates(queue):
     assert [line.split("\t")[0] for line in approved] == ["imp-log-1"]
 
 
-def test_policy_never_approves_rejected_or_error_candidates(queue):
+def test_policy_never_approves_rejected_or_rude_candidates(queue):
     from assistant.core import Assistant
+    from assistant.review import parse_policy, review_items, select
 
     assistant = Assistant.load(corpus_dir=str(queue))
     items = {item.case.id: item for item in assistant.review_queue()}
     rude = items["imp-log-4"]
     assert not rude.facts.passed and "tone.command" in rude.facts.violations
+    assert rude.blocked == "warn: pronoun.ni, tone.command"
     cli_in(queue, "case", "reject", "imp-log-7")
-    result = assistant.approve_where("occurrences >= 1")  # a careless policy
-    assert "imp-log-7" not in {i.case.id for i in result.approved}
-    assert "imp-log-4" in {i.case.id for i in result.approved}  # warnings only: a policy may take it
-    # an error-level violation (or a rule the checklist no longer has) blocks every policy
-    from assistant.review import parse_policy, review_items, select
-
+    dry = cli_in(queue, "case", "approve", "--where", "occurrences >= 1", "--dry-run")  # a careless policy
+    assert (
+        dry.stdout.splitlines()[-1]
+        == "would approve 2 of 3 candidates; 1 matched but fail the checklist (left for review)"
+    )
+    result = assistant.approve_where("occurrences >= 1")
+    assert sorted(i.case.id for i in result.approved) == ["imp-log-1", "imp-log-8"]
+    assert result.matched_blocked == 1
+    corpus_cases = {c.id: c.status for c in Assistant(assistant.settings).corpus.cases}
+    assert (corpus_cases["imp-log-4"], corpus_cases["imp-log-7"]) == ("candidate", "rejected")
+    # an error-level violation, or a rule the checklist no longer has, blocks every policy too
     levels = {"tone.command": "error"}
-    items = review_items([rude.case], levels.get, lambda case: ())
-    assert items[0].blocked.startswith("error: ") and "tone.command" in items[0].blocked
-    chosen, held = select(items, parse_policy("occurrences>=1"))
-    assert (chosen, held) == ([], 1)
+    blocked = review_items([rude.case], levels.get, lambda case: ())
+    assert blocked[0].blocked == "error: pronoun.ni, tone.command"  # pronoun.ni: unknown to this checklist
+    assert select(blocked, parse_policy("occurrences>=1")) == ([], 1)
 
 
 def test_review_queue_orders_by_value(queue):

@@ -168,7 +168,7 @@ with inbox_tab:
     )
     with st.form("policy_form"):
         st.text_input(
-            "按规则批量通过（被驳回的和有严重违规的不会通过）",
+            "按规则批量通过（被驳回的和质检不通过的不会通过）",
             placeholder="passed and occurrences>=3",
             key="policy",
         )
@@ -189,7 +189,7 @@ with inbox_tab:
             show_error(exc)
         else:
             held = (
-                f"，另有 {result.matched_blocked} 条有严重违规，留待人工审核"
+                f"，另有 {result.matched_blocked} 条质检不通过，留待人工审核"
                 if result.matched_blocked
                 else ""
             )
