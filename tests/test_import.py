@@ -394,3 +394,22 @@ def test_auto_replies_are_dropped_but_a_buyer_asking_about_them_is_not(corpus, t
     )
     [case] = import_chats(log, "jsonl", corpus, stub_label).candidates
     assert (case.buyer, case.reply) == ("自动回复功能怎么关", "亲，这个在设置里关掉就可以了哦")
+
+
+def test_status_of_many_cases_changes_all_or_nothing(queue):
+    from assistant.corpus import CaseStore, load_corpus
+    from assistant.errors import UnknownIdError
+
+    store = CaseStore(queue)
+    with pytest.raises(UnknownIdError, match="no case with id 'imp-log-99'"):
+        store.set_status_many(["imp-log-1", "imp-log-99"], "approved")
+    assert load_corpus(queue).case("imp-log-1").status == "candidate"
+    changed = store.set_status_many(["imp-log-1", "imp-log-8"], "approved")
+    assert [c.id for c in changed] == ["imp-log-1", "imp-log-8"]
+    statuses = {c.id: c.status for c in load_corpus(queue).cases}
+    assert statuses == {
+        "imp-log-1": "approved",
+        "imp-log-4": "candidate",
+        "imp-log-7": "candidate",
+        "imp-log-8": "approved",
+    }
