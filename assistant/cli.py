@@ -673,17 +673,9 @@ class _Suggester:
 
     def many(self, conversations: list, k: int | None):
         """As ``Assistant.suggest_many``, one dict (or ``InputError``) per item, in order."""
-        from .errors import InputError
+        from .core import answer_each
 
-        for item in conversations:
-            if isinstance(item, Exception):
-                yield item if isinstance(item, InputError) else InputError(str(item))
-                continue
-            message, history = (item, None) if isinstance(item, str) else item
-            try:
-                yield self.one(message, list(history or ()), k)
-            except InputError as exc:
-                yield exc
+        return answer_each(conversations, lambda message, history: self.one(message, history or [], k))
 
     def _post(self, message: str, history: list, k: int | None) -> dict:
         import urllib.error

@@ -522,15 +522,7 @@ class Assistant:
     ) -> Iterator[SuggestResult | InputError]:
         """``suggest`` for each message (or ``(message, history)`` pair) in order; a bad one yields
         its ``InputError`` instead (an exception given as an item is passed through)."""
-        for item in conversations:
-            if isinstance(item, Exception):
-                yield item if isinstance(item, InputError) else InputError(str(item))
-                continue
-            message, history = (item, None) if isinstance(item, str) else item
-            try:
-                yield self.suggest(message, history=history or None, k=k)
-            except InputError as exc:
-                yield exc
+        return answer_each(conversations, lambda message, history: self.suggest(message, history=history, k=k))
 
     def check(
         self,
@@ -775,6 +767,23 @@ class Assistant:
         # a literal brace in an agent's reply must not read as a slot
         data["reply"] = data["reply"].replace("{", "{{").replace("}", "}}")
         return self.store.add(data)
+
+
+def answer_each(
+    conversations: Iterable[str | tuple[str, Sequence] | Exception], answer: Callable[[str, list | None], Any]
+) -> Iterator[Any]:
+    """``answer(message, history)`` for each message (or ``(message, history)`` pair) in order; a bad
+    one yields its ``InputError`` instead, and an exception given as an item is passed through (the
+    CLI's in-process and server-backed paths share this)."""
+    for item in conversations:
+        if isinstance(item, Exception):
+            yield item if isinstance(item, InputError) else InputError(str(item))
+            continue
+        message, history = (item, None) if isinstance(item, str) else item
+        try:
+            yield answer(message, list(history) if history else None)
+        except InputError as exc:
+            yield exc
 
 
 @dataclass
