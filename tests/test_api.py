@@ -266,6 +266,7 @@ def server(settings_tmp):
         process.stdout.close()
 
 
+@pytest.mark.slow
 def test_a_real_server_answers_over_loopback(server, assistant):
     url, health = server
     # the port opens only once the model and index are loaded
@@ -278,6 +279,7 @@ def test_a_real_server_answers_over_loopback(server, assistant):
     assert json.loads(refused.value.read()) == {"error": "买家消息为空 the buyer message is empty"}
 
 
+@pytest.mark.slow
 def test_cli_suggest_answers_through_the_server(server, settings_tmp, monkeypatch, tmp_path):
     url, _ = server
     monkeypatch.setenv("ASSISTANT_API_URL", url)

@@ -31,6 +31,9 @@ HOSTILE = (
 sys.path.insert(0, str(PROJECT_ROOT / "console"))
 from common import md_escape  # noqa: E402  (console/ is not a package; the pages add it the same way)
 
+# slow: runs in the full test command (CI), not in the quick default run
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, settings_tmp):

@@ -216,6 +216,7 @@ def test_facts_of_one_buyer_become_slots_or_fill_ins(corpus, tmp_path):
     assert "165cm→{height}" in size.notes
 
 
+@pytest.mark.slow
 def test_corpus_lint_passes_on_approved_imports(corpus):
     import_chats(QIANNIU, None, corpus, stub_label)
     import_chats(DATA / "import_dongdong.csv", None, corpus, stub_label)
@@ -248,6 +249,7 @@ def queue(corpus, tmp_path) -> Path:
     return corpus
 
 
+@pytest.mark.slow
 def test_policy_approves_only_clean_frequent_candidates(queue):
     dry = cli_in(queue, "case", "approve", "--where", "passed and occurrences>=3", "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -261,6 +263,7 @@ def test_policy_approves_only_clean_frequent_candidates(queue):
     assert [line.split("\t")[0] for line in approved] == ["imp-log-1"]
 
 
+@pytest.mark.slow
 def test_policy_never_approves_rejected_or_rude_candidates(queue):
     from assistant.core import Assistant
     from assistant.review import parse_policy, review_items, select

@@ -512,6 +512,7 @@ def small_corpus(tmp_path) -> Path:
     return corpus_dir
 
 
+@pytest.mark.slow
 def test_build_command(settings_tmp, tmp_path, small_corpus):
     common = [
         "--corpus",

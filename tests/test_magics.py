@@ -476,6 +476,7 @@ def _leaks(notebook) -> set[str]:
     return {w for text in _output_texts(notebook) for w in _windows(text) if w in jddc and w not in ours}
 
 
+@pytest.mark.slow
 def test_tour_notebook_executes(tmp_path, shell, settings_tmp, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
@@ -538,6 +539,7 @@ def test_options_before_the_text_still_parse(shell):
     assert usage_error(shell, "check", "--colour red 不行") == "unrecognized arguments: --colour"
 
 
+@pytest.mark.slow
 def test_check_sees_every_jddc_reply_exactly(shell):
     if not JDDC.is_file():
         pytest.skip(f"{JDDC} is missing")
@@ -590,6 +592,7 @@ def _jddc_turns() -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=7)
 
 
+@pytest.mark.slow
 def test_conversation_audit_gives_the_cli_numbers_on_the_jddc_sample(shell, settings_tmp, tmp_path):
     from click.testing import CliRunner
 

@@ -38,6 +38,9 @@ from assistant.errors import (
 )
 from assistant.index import MANIFEST, CaseIndex
 
+# slow: runs in the full test command (CI), not in the quick default run
+pytestmark = pytest.mark.slow
+
 SCENARIOS = ("greeting", "refund", "invoice", "stock")
 WORKERS, WRITES = 8, 200
 
