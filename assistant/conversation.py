@@ -69,6 +69,11 @@ class ConversationState:
                 seen.append(stated.fact.value)
         return seen
 
+    def asked_now(self, kinds: tuple[str, ...]) -> list[StatedFact]:
+        """The buyer's facts of these kinds in the newest message (what they ask about now: 那L呢)."""
+        newest = len(self.texts) - 1
+        return [s for s in self.facts if s.turn == newest and s.role == "buyer" and s.fact.kind in kinds]
+
     def at_least(self, stage: str | None) -> ConversationState:
         """This state with the order stage raised to ``stage`` (implied by the detected scenario)."""
         if stage not in ORDER_STAGES or ORDER_STAGES.index(stage) <= ORDER_STAGES.index(self.order_stage):

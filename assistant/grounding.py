@@ -120,12 +120,7 @@ class Grounder:
         product = self.extractor.product(state.item.product_id) if state.item else None
         if slot == "asked":
             # optional: the size, colour or spec the buyer's newest message names ("" when none)
-            newest = max((f.turn for f in state.facts), default=-1)
-            return "".join(
-                f.fact.text
-                for f in state.facts
-                if f.turn == newest and f.role == "buyer" and f.fact.kind in ("spec", "size", "colour")
-            )
+            return "".join(f.fact.text for f in state.asked_now(("spec", "size", "colour")))
         if slot == "topic":
             # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
             return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""
@@ -160,12 +155,9 @@ class Grounder:
     def _wanted(self, state: ConversationState, kinds: tuple[str, ...]) -> str | None:
         """The size or colour the buyer wants now: the one after 换成/改成/要 in their newest turn
         (我想换成白色的 刚下单选错了黑色 → 白色)."""
-        newest = max((f.turn for f in state.facts), default=-1)
-        for stated in state.facts:
-            if stated.turn == newest and stated.role == "buyer" and stated.fact.kind in kinds:
-                before = state_text_before(state, stated)
-                if re.search(r"(换成|改成|换|改|要|拿|选)\s*$", before):
-                    return stated.fact.text
+        for stated in state.asked_now(kinds):
+            if re.search(r"(换成|改成|换|改|要|拿|选)\s*$", state_text_before(state, stated)):
+                return stated.fact.text
         return None
 
     def fill(
@@ -238,15 +230,9 @@ class Grounder:
                     rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks",
                 )
         # what the buyer asks about now wins over what was said before (那L呢 after M码有吗)
-        newest = len(state.facts) and max(f.turn for f in state.facts)
         current: dict[str, list[Fact]] = {}
-        for stated in state.facts:
-            if (
-                stated.role == "buyer"
-                and stated.turn == newest
-                and stated.fact.kind in ("size", "colour", "spec")
-            ):
-                current.setdefault(stated.fact.kind, []).append(stated.fact)
+        for stated in state.asked_now(("size", "colour", "spec")):
+            current.setdefault(stated.fact.kind, []).append(stated.fact)
         # a person the conversation never named (给先生买 for a buyer shopping for a boyfriend): wrong
         strangers = [f.text for f in facts if f.kind == "person" and not allowed.allows(f)]
         if strangers:
@@ -277,12 +263,7 @@ class Grounder:
                 fill_ins.append(replacement[1:-1])
             reply = reply[: fact.start] + replacement + reply[fact.end :]
             changes.append(Change(fact.text, replacement, why))
-        # words of another category are wrong unless this conversation used them itself
-        foreign = [
-            w
-            for w in self.extractor.foreign_wording(reply, state.category)
-            if not any(w in t for t in state.texts)
-        ]
+        foreign = self.foreign_wording(reply, state)
         if foreign:
             return GroundedReply(
                 reply,
@@ -292,6 +273,26 @@ class Grounder:
             )
         fill_ins = [m.group(1) for m in FILL_IN_PATTERN.finditer(reply)]
         return GroundedReply(reply, tuple(dict.fromkeys(fill_ins)), tuple(changes))
+
+    def foreign_wording(self, reply: str, state: ConversationState) -> list[str]:
+        """Words of another category than the buyer's item, unless this conversation used them itself."""
+        return [
+            w
+            for w in self.extractor.foreign_wording(reply, state.category)
+            if not any(w in t for t in state.texts)
+        ]
+
+    def ungrounded(self, reply: str, state: ConversationState) -> list[str]:
+        """Audit of a finished reply: each fact neither this conversation, the shop nor the buyer's
+        catalog entry supplied (``kind:text``), and each word of another category (``category:word``).
+        Items, stock claims and order events are judged by ``ground`` itself, not listed here."""
+        allowed = self.allowed(state)
+        found = [
+            f"{fact.kind}:{fact.text}"
+            for fact in self.extractor.extract(reply)
+            if fact.kind not in ("order_event", "item", "stock") and not allowed.allows(fact)
+        ]
+        return found + [f"category:{word}" for word in self.foreign_wording(reply, state)]
 
     def _shop_offers(self, reply: str) -> list[Fact]:
         """The shop's own gift, coupon and promotion texts in a reply, as facts of that kind (the
@@ -312,15 +313,9 @@ class Grounder:
         product = self.extractor.product(state.item.product_id) if state.item else None
         known = set(state.values("stock", "agent"))
         # the agent's 有现货 covered what was asked then, not a new size or colour asked now (那L呢)
-        newest = max((f.turn for f in state.facts), default=0)
-        earlier = {(f.fact.kind, f.fact.value) for f in state.facts if f.turn < newest}
-        if any(
-            f.turn == newest
-            and f.role == "buyer"
-            and f.fact.kind in ("size", "colour", "spec")
-            and (f.fact.kind, f.fact.value) not in earlier
-            for f in state.facts
-        ):
+        asked = state.asked_now(("size", "colour", "spec"))
+        earlier = {(f.fact.kind, f.fact.value) for f in state.facts if f.turn < len(state.texts) - 1}
+        if any((f.fact.kind, f.fact.value) not in earlier for f in asked):
             known = set()
         if product is not None:
             known.add("sold_out" if product.stock == "sold_out" else "in_stock")

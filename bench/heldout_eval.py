@@ -42,21 +42,7 @@ def load(name: str, directory: Path = HELDOUT) -> list[dict]:
 
 def ungrounded(assistant, result, suggestion) -> list[str]:
     """Facts of a shown reply that neither this conversation, the shop nor the catalog supplied."""
-    engine = assistant.engine
-    allowed = engine.adapter.grounder.allowed(result.context)
-    found = []
-    for fact in engine.extractor.extract(suggestion.reply):
-        if fact.kind in ("order_event", "item", "stock"):
-            continue
-        if not allowed.allows(fact):
-            found.append(f"{fact.kind}:{fact.text}")
-    foreign = [
-        w
-        for w in engine.extractor.foreign_wording(suggestion.reply, result.context.category)
-        if not any(w in t for t in result.context.texts)  # the buyer's own words, quoted back
-    ]
-    found.extend(f"category:{w}" for w in foreign)
-    return found
+    return assistant.engine.adapter.grounder.ungrounded(suggestion.reply, result.context)
 
 
 def expectations(item: dict, suggestion) -> list[str]:

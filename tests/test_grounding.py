@@ -167,13 +167,8 @@ def test_an_order_event_the_conversation_lacks_is_rejected(extractor, grounder):
 
 
 def shown_facts(assistant, result):
-    allowed = assistant.engine.adapter.grounder.allowed(result.context)
-    return [
-        f
-        for s in result.suggestions
-        for f in assistant.engine.extractor.extract(s.reply)
-        if f.kind not in ("order_event", "item", "stock") and not allowed.allows(f)
-    ]
+    grounder = assistant.engine.adapter.grounder
+    return [fact for s in result.suggestions for fact in grounder.ungrounded(s.reply, result.context)]
 
 
 @pytest.mark.parametrize(
