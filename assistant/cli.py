@@ -906,7 +906,7 @@ def detect(state: CliState, message, history, as_json) -> None:
     "--file",
     "file_",
     type=click.Path(dir_okay=False),
-    help="Labeled messages (JSONL; default tests/data/eval_messages.jsonl).",
+    help="Labeled messages (JSONL; default CORPUS/eval_messages.jsonl).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -924,7 +924,7 @@ def evaluate(state: CliState, file_, as_json) -> None:
     from .evaluation import default_eval_file, load_labeled
     from .evaluation import evaluate as run_eval
 
-    report = run_eval(state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file()))
+    report = run_eval(state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file(state.settings())))
     if as_json:
         echo_json(report.to_dict())
     else:

