@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .conversation import ConversationState
-from .corpus import Turn
+from .records import Turn
 from .errors import Problem
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
@@ -47,12 +47,23 @@ class AdaptationRules:
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
     min_score: float = 0.45
     fill_in_penalty: float = 0.9
+    # the holding reply that names a calm buyer's question (``{quote}``), and how the quote is cut
+    question_reply: str = ""
+    question_format: str = "您问的“{}”，"
+    quote_max_chars: int = 18
+    quote_openers: re.Pattern | None = None
+    quote_endings: re.Pattern | None = None
+    quote_fillers: re.Pattern | None = None
+    quote_question: re.Pattern | None = None
 
 
 def load_adaptation(
-    path: Path, scenario_ids: Sequence[str] = (), slots: dict | None = None
+    path: Path, scenario_ids: Sequence[str] = (), slots: dict | None = None, required: Sequence[str] | None = None
 ) -> tuple[AdaptationRules, list[Problem]]:
-    """Read ``adaptation.toml``; returns the rules and every problem (``file:line: message``)."""
+    """Read ``adaptation.toml``; returns the rules and every problem (``file:line: message``).
+
+    ``required``: the scenarios that must have a ``[fallback]`` reply (default: all of
+    ``scenario_ids``); a shop's own scenarios may go without (the holding reply stands in)."""
     problems: list[Problem] = []
     where = str(path)
     try:
@@ -89,13 +100,20 @@ def load_adaptation(
                 problems.append(
                     Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [fallback]")
                 )
-        for scenario in scenario_ids:
+        for scenario in scenario_ids if required is None else required:
             if scenario not in fallback:
                 problems.append(Problem(where, None, f"[fallback] has no reply for scenario {scenario!r}"))
+    quote_patterns: dict[str, re.Pattern | None] = {}
+    for key in ("quote_openers", "quote_endings", "quote_fillers", "quote_question"):
+        try:
+            quote_patterns[key] = re.compile(holding[key]) if holding.get(key) else None
+        except re.error as exc:
+            quote_patterns[key] = None
+            problems.append(Problem(where, _line_of(path, key), f"bad pattern in [holding] {key}: {exc}"))
     if slots is not None:
         for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
             for slot in SLOT_PATTERN.findall(reply):
-                if slot not in slots:
+                if slot not in slots and not (name == "holding.question_reply" and slot == "quote"):
                     problems.append(
                         Problem(
                             where,
@@ -121,6 +139,10 @@ def load_adaptation(
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
+        question_reply=str(holding.get("question_reply", "")),
+        question_format=str(holding.get("question_format", AdaptationRules.question_format)),
+        quote_max_chars=int(holding.get("quote_max_chars", AdaptationRules.quote_max_chars)),
+        **quote_patterns,
     )
     return rules, problems
 
@@ -173,6 +195,35 @@ def length_fit(message: str, reply: str, rules: AdaptationRules) -> float:
     if m >= rules.long_message_chars and r < rules.long_message_reply_chars:
         return 0.8
     return 1.0
+
+
+def quote_question(text: str, rules: AdaptationRules) -> str:
+    """The buyer's question, short enough to name in a reply (``您问的“涂层会不会掉，有没有毒”，``):
+    its clauses that ask something, quoted in the buyer's words with openers and particles cut.
+    Empty when the message asks nothing or the quote would be longer than ``quote_max_chars``."""
+    if not rules.question_reply or rules.quote_question is None:
+        return ""
+    clauses = []
+    for clause in re.split(r"[\s，,。!！?？~～…、;；:：]+", text):
+        clause = re.sub(r"[^\w%.+\-/]", "", clause)  # no emoji, brackets or quotes inside the quote
+        is_question = bool(rules.quote_question.search(clause))
+        for pattern in (rules.quote_openers, rules.quote_endings):
+            if pattern is not None:
+                clause = pattern.sub("", clause)
+        if len(clause) < 2 or (rules.quote_fillers is not None and rules.quote_fillers.search(clause)):
+            continue
+        clauses.append((clause, is_question))
+    # the questions, with the statements that carry a value (我们猫4kg 选哪个规格); a message that asks
+    # nothing is not quoted (您说的“就500g的，拍了” reads as if the agent doubted it)
+    if not any(q for _, q in clauses):
+        return ""
+    chosen = [c for c, q in clauses if q or re.search(r"\d", c)]
+    while len(chosen) > 1 and len("，".join(chosen)) > rules.quote_max_chars:
+        chosen = chosen[:-1]
+    quote = "，".join(chosen)
+    if not quote or len(quote) > rules.quote_max_chars:
+        return ""
+    return rules.question_format.format(quote)
 
 
 def bigram_overlap(a: str, b: str) -> float:
@@ -516,6 +567,11 @@ class Adapter:
         template = (
             (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
         )
+        # a calm buyer's question (or the one they chase) is named, so they see it was understood
+        asked = state.pending_question if state.nudge and state.pending_question else message
+        quote = "" if state.escalated or state.anger else quote_question(asked, self.rules)
+        if quote:
+            template = self.rules.question_reply.replace("{quote}", quote.replace("{", "").replace("}", ""))
         reply, fill_ins, changes = self.grounder.fill(template, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply

@@ -1670,9 +1670,12 @@ class _Loader:
 def _scenario_ids(path: Path) -> tuple[str, ...]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return tuple(s["id"] for s in data.get("scenario", []) if isinstance(s, dict) and "id" in s)
+        builtin = tuple(s["id"] for s in data.get("scenario", []) if isinstance(s, dict) and "id" in s)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return ()
+    from .taxonomy import shop_scenarios  # a shop's own scenarios (shop.toml) are valid in rules too
+
+    return builtin + tuple(s.id for s in shop_scenarios(path.parent / "shop.toml", (), dict(data.get("stages", {})), []))
 
 
 _TOML_LINE = re.compile(r"line (\d+)")

@@ -212,6 +212,43 @@ def corpus_stats(state: CliState, as_json: bool) -> None:
         console.print(table)
 
 
+@corpus.command("guidance-usage")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Buyer messages, one a line (default: the buyer messages of the approved cases).",
+)
+@click.option("--all", "show_all", is_flag=True, help="List every section, not only those never shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per section.")
+@click.pass_obj
+@handle_errors
+def corpus_guidance_usage(state: CliState, file: str | None, show_all: bool, as_json: bool) -> None:
+    """Which guidance sections are shown with suggestions, and which never are (指导使用情况).
+
+    Runs detection and guidance over the messages and counts, per section, the messages that showed
+    it. A section never shown needs a clearer 'scenarios:' line or wording closer to what buyers ask.
+
+    \b
+    Example:
+        assistant corpus guidance-usage
+        assistant corpus guidance-usage --file buyer-messages.txt --all --json
+    """
+    messages = None
+    if file:
+        messages = [line.strip() for line in Path(file).read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    usage = state.assistant().guidance_usage(messages)
+    never = [u for u in usage if u.never_shown]
+    for item in usage if show_all else never:
+        if as_json:
+            echo_json(item.to_dict())
+        else:
+            mark = "从未显示 never shown" if item.never_shown else f"显示 shown {item.shown}"
+            click.echo(f"{item.path}:{item.line}: {item.id} ({item.title}) · {', '.join(item.scenarios)} · {mark}")
+    total = usage[0].messages if usage else 0
+    click.echo(f"{len(never)} of {len(usage)} guidance section(s) never shown over {total} message(s)", err=True)
+
+
 # ----------------------------------------------------------------------------- check, audit
 
 
@@ -436,30 +473,42 @@ def _render_audit(report) -> None:
 @click.option(
     "--out",
     "out_dir",
-    required=True,
+    default=None,
     type=click.Path(file_okay=False),
-    help="Directory for the guidance Markdown (one FILE.md per input).",
+    help="Directory for the guidance Markdown, one FILE.md per input (default: CORPUS/guidance/imported, "
+    "where it is loaded).",
 )
 @click.option("--show-skipped", is_flag=True, help="List every skipped line (boilerplate, duplicates).")
 @click.pass_obj
 @handle_errors
-def ingest(state: CliState, files: tuple[str, ...], out_dir: str, show_skipped: bool) -> None:
+def ingest(state: CliState, files: tuple[str, ...], out_dir: str | None, show_skipped: bool) -> None:
     """Turn training documents (.txt .md .html .docx .pdf) into guidance Markdown.
 
     Detects the encoding, converts Traditional to Simplified, drops site boilerplate and inline
     pinyin, splits the text into titled sections and writes OUT/<name>.md with the source line of
-    each section. A file that cannot be read is reported and skipped (exit 1 at the end).
+    each section. The corpus loads every .md under CORPUS/guidance (subfolders too), so the default
+    OUT is shown with suggestions after `assistant build`; elsewhere it is only a draft (said so).
+    A file that cannot be read is reported and skipped (exit 1 at the end).
 
     \b
     Example:
-        assistant ingest training/*.docx --out corpus/guidance/imported
+        assistant ingest training/*.docx                 # -> CORPUS/guidance/imported/
+        assistant ingest training/*.docx --out /tmp/draft   # a draft to read first
     """
     from collections import Counter
 
     from .ingest import ingest_files
     from .taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(Path(state.settings().corpus_dir) / "taxonomy.toml")
+    corpus_dir = Path(state.settings().corpus_dir)
+    guidance_dir = (corpus_dir / "guidance").resolve()
+    out_dir = out_dir or str(guidance_dir / "imported")
+    if guidance_dir != Path(out_dir).resolve() and guidance_dir not in Path(out_dir).resolve().parents:
+        click.echo(
+            f"注意 Note: {out_dir} is outside {guidance_dir}: these sections are not loaded until moved there",
+            err=True,
+        )
+    taxonomy = load_taxonomy(corpus_dir / "taxonomy.toml")
     failed = 0
     for result in ingest_files(files, out_dir, taxonomy):
         if not result.ok:
@@ -536,7 +585,7 @@ def import_chats(
 
     mapping = parse_columns(columns)
     settings = state.settings()
-    labeller, name = make_labeller(settings, labels)
+    labeller, name = make_labeller(settings, labels, lambda: state.assistant().detect)
     if name == "keywords" and labels == "auto":
         click.echo(
             "提示 Note: the detector is not available; labelling with the temporary keyword heuristic",

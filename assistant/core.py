@@ -105,7 +105,8 @@ class Assistant:
     def corpus(self) -> Corpus:
         """The corpus (validated; raises ``CorpusError`` listing every problem)."""
         if self._corpus is None:
-            self._corpus = load_corpus(self.settings.corpus_dir)
+            # a bad case line is skipped with a warning here; `corpus validate` stays strict
+            self._corpus = load_corpus(self.settings.corpus_dir, skip_bad_cases=True)
         return self._corpus
 
     @property
@@ -157,20 +158,28 @@ class Assistant:
 
     # ------------------------------------------------------------------ index lifecycle
 
-    def build(self, full: bool = False, progress: bool | Callable[[int, int], None] = True) -> SyncReport:
+    def build(
+        self,
+        full: bool = False,
+        progress: bool | Callable[[int, int], None] = True,
+        phases: Callable[[str, int, int], None] | None = None,
+    ) -> SyncReport:
         """Bring the index up to date with the corpus (incrementally unless ``full``).
 
         Args:
             full: re-embed every case instead of only the new and changed ones.
             progress: a terminal progress bar (``True``/``False``), or a callable ``progress(done, total)``
                 called as the cases are embedded (the console's progress bar).
+            phases: ``phases(name, done, total)`` for each phase of the build as it goes: ``encoding``
+                (cases embedded), ``index`` (FAISS written), ``bm25``, ``detector`` (its training
+                messages embedded, then trained) and ``guidance`` (the console's per-phase progress).
 
         Returns:
             What changed. The detector and the BM25 index are refreshed too.
         """
         with self._lock:
             self._corpus = None  # always build from the corpus as it is on disk now
-            report, engine = self._build(full=full, progress=progress)
+            report, engine = self._build(full=full, progress=progress, phases=phases)
             self._engine = engine
             return report
 
@@ -225,7 +234,12 @@ class Assistant:
             return self._build(full=dense.index_type != self.settings.index_type, progress=False)[1]
         return self._engine_for(corpus, dense)
 
-    def _build(self, full: bool, progress: bool | Callable[[int, int], None]) -> tuple[SyncReport, _Engine]:
+    def _build(
+        self,
+        full: bool,
+        progress: bool | Callable[[int, int], None],
+        phases: Callable[[str, int, int], None] | None = None,
+    ) -> tuple[SyncReport, _Engine]:
         from .index import CaseIndex, index_lock
         from .retrieval import case_text
 
@@ -240,8 +254,18 @@ class Assistant:
             dense = CaseIndex.create_or_open(
                 index_dir, model_id=self.model_id, dimension=dimension, settings=self.settings, fresh=full
             )
+            if phases is not None:
+                step = progress if callable(progress) else None
+
+                def progress(done: int, total: int) -> None:
+                    phases("encoding", done, total)
+                    if step is not None:
+                        step(done, total)
+
             sync = dense.sync(items, self._build_encoder(progress), corpus_hash=corpus.content_hash)
-            engine = self._engine_for(corpus, dense, rebuild_derived=True)
+            if phases is not None:
+                phases("index", 1, 1)
+            engine = self._engine_for(corpus, dense, rebuild_derived=True, phases=phases)
         # the whole build's time, not just the sync's
         report = dataclasses.replace(sync, seconds=time.perf_counter() - started)
         logger.info("%s", report)
@@ -275,7 +299,13 @@ class Assistant:
 
         return encode
 
-    def _engine_for(self, corpus: Corpus, dense: Any, rebuild_derived: bool = False) -> _Engine:
+    def _engine_for(
+        self,
+        corpus: Corpus,
+        dense: Any,
+        rebuild_derived: bool = False,
+        phases: Callable[[str, int, int], None] | None = None,
+    ) -> _Engine:
         from .adaptation import Adapter, load_adaptation
         from .detection import Detector
         from .facts import FactExtractor
@@ -286,8 +316,12 @@ class Assistant:
         fingerprint = f"{corpus.content_hash}:{self.model_id}"
         lexical = None if rebuild_derived else _load_lexical(index_dir / LEXICAL_DIR, fingerprint)
         if lexical is None:
+            if phases is not None:
+                phases("bm25", 0, 1)
             lexical = LexicalIndex.build(corpus.cases)
             _save_lexical(lexical, index_dir / LEXICAL_DIR, fingerprint)
+            if phases is not None:
+                phases("bm25", 1, 1)
         detector = (
             None
             if rebuild_derived
@@ -295,8 +329,15 @@ class Assistant:
         )
         if detector is None:
             training = _training_sample(corpus.approved)
-            vectors = self.encode([c.buyer for c in training])
+            if phases is None:
+                vectors = self.encode([c.buyer for c in training])
+            else:  # in chunks, so that the phase's progress moves
+                vectors = self._build_encoder(lambda done, total: phases("detector", done, total + 1))(
+                    [c.buyer for c in training]
+                )
             detector = Detector.train(training, vectors, corpus.taxonomy, fingerprint=fingerprint)
+            if phases is not None:
+                phases("detector", 1, 1)
             detector.save(index_dir / DETECTOR_FILE)
         retriever = Retriever(
             corpus.cases,
@@ -316,9 +357,13 @@ class Assistant:
             lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
             self.settings.min_similarity,
         )
+        if phases is not None:
+            phases("guidance", 0, 1)
         guidance_vectors = (
             self.encode([f"{g.title} {g.text}" for g in corpus.guidance]) if corpus.guidance else None
         )
+        if phases is not None:
+            phases("guidance", 1, 1)
         return _Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors)
 
     # ------------------------------------------------------------------ answering
@@ -459,7 +504,7 @@ class Assistant:
             position = max(i for i, t in enumerate(turns) if t.role == "buyer" and t.text.strip() == state.pending_question)
             answer_message, answer_turns = state.pending_question, turns[:position]
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
-        guidance = self._guidance(detection, message_vector)
+        guidance = self._guidance(detection, message_vector, message=message)
         asked = engine.adapter.asked(answer_message, answer_turns, state)
         outcome = engine.adapter.suggest(
             answer_message,
@@ -504,18 +549,43 @@ class Assistant:
         categories = self.corpus.shop.info.get("categories", ())
         return conversation_state(message, turns, self.engine.extractor, tuple(categories) if isinstance(categories, list) else ())
 
-    def _guidance(self, detection: Any, message_vector: np.ndarray, limit: int = 4) -> tuple:
+    def _guidance(self, detection: Any, message_vector: np.ndarray, limit: int = 4, message: str = "") -> tuple:
         """The guidance for the detected scenario, closest to the message first, plus one section
-        for the buyer type when it is known."""
+        for the buyer type when it is known, plus the general sections (``scenarios: all``) that are
+        close to the message (in meaning, or sharing its words): those have no scenario to be found by."""
+        from .guidance import close_general_sections
+
         engine = self.engine
-        sections = engine.corpus.guidance_for(detection.scenario, detection.buyer_type)
+        corpus = engine.corpus
+        sections = corpus.guidance_for(detection.scenario, detection.buyer_type)
         typed = [g for g in sections if detection.buyer_type in g.buyer_types][:1]
         scenario_sections = [g for g in sections if g not in typed]
+        position = {g.id: i for i, g in enumerate(corpus.guidance)}
         if engine.guidance_vectors is not None and scenario_sections:
             query = message_vector
-            position = {g.id: i for i, g in enumerate(engine.corpus.guidance)}
             scenario_sections.sort(key=lambda g: -float(engine.guidance_vectors[position[g.id]] @ query))
-        return tuple(scenario_sections[: limit - len(typed)] + typed)
+        general = close_general_sections(
+            corpus.guidance, engine.guidance_vectors, message_vector, message, exclude={g.id for g in sections}
+        )[:1]
+        room = limit - len(typed) - len(general)
+        return tuple(scenario_sections[:room] + general + typed)
+
+    def guidance_usage(self, messages: Sequence[str] | None = None) -> list:
+        """How often each guidance section is shown with suggestions (``guidance.SectionUsage``,
+        never-shown sections first), over ``messages`` or, by default, the buyer messages of the
+        approved cases (the questions this shop's buyers ask). Only detection and guidance run."""
+        from .guidance import usage_report
+
+        engine = self.engine
+        corpus = engine.corpus
+        texts = [self._message(m) for m in messages] if messages is not None else [c.buyer for c in corpus.approved]
+        shown: list[tuple[str, ...]] = []
+        if texts:
+            vectors = self.encode(texts)
+            for text, vector in zip(texts, vectors, strict=True):
+                detection = engine.detector.detect(text, (), vector=vector)
+                shown.append(tuple(g.id for g in self._guidance(detection, vector, message=text)))
+        return usage_report(corpus.guidance, shown)
 
     def suggest_many(
         self, conversations: Iterable[str | tuple[str, Sequence] | Exception], k: int | None = None
@@ -746,7 +816,11 @@ class Assistant:
     def save_candidate(
         self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = ""
     ) -> Case:
-        """Save an agent's (edited) reply as a candidate case for trainers to approve."""
+        """Save an agent's (edited) reply as a candidate case for trainers to approve.
+
+        Idempotent: the same buyer message and reply saved again returns the case saved first.
+        """
+        from .corpus import case_files, read_case_file
         from .text import valid_text
 
         message = self._message(message)
@@ -766,6 +840,71 @@ class Assistant:
         }
         # a literal brace in an agent's reply must not read as a slot
         data["reply"] = data["reply"].replace("{", "{{").replace("}", "}}")
+        for path in case_files(self.settings.corpus_dir):
+            for case, _ in read_case_file(path):
+                if case is not None and case.buyer == message and case.reply.strip() == reply.strip():
+                    return case
+        return self.store.add(data)
+
+    def check_draft(
+        self,
+        reply: str,
+        message: str | None = None,
+        history: Iterable[Turn | str] | None = None,
+        *,
+        scenario: str | None = None,
+    ):
+        """An agent's draft as it stands (``drafts.DraftCheck``): the checklist, the open fill-ins
+        (【身高】 …) and its length against ``max_message_chars``; ``ready`` when it can go out as is."""
+        from .drafts import draft_check
+
+        return draft_check(reply, self.check(reply, message, history, scenario=scenario), self.settings.max_message_chars)
+
+    def _gate(self, case: Case, override: str) -> None:
+        """Refuse a case whose reply fails the checklist (a ``warn`` or ``error``) unless ``override``
+        gives a reason; the reason is kept in the case's notes."""
+        from .checklist import check
+        from .errors import ApprovalBlockedError
+
+        result = check(case.reply, case.buyer, list(case.context), rules=self.corpus.rules, scenario=case.scenario, fix=False)
+        if not result.passed and not override.strip():
+            raise ApprovalBlockedError(
+                f"{case.id}: 回复没通过质检（{', '.join(result.rules)}），不能直接通过；写明理由可强制通过 "
+                "the reply fails the checklist: give a reason to override"
+            )
+
+    def approve_case(self, case_id: str, *, override: str = "") -> Case:
+        """Approve one case after the checklist and the corpus validation.
+
+        Raises:
+            ApprovalBlockedError: the reply fails the checklist and no ``override`` reason was given.
+            UnknownIdError / CorpusError: no such case, or the approved case would be invalid.
+        """
+        corpus = load_corpus(self.settings.corpus_dir, strict=False)
+        case = corpus.case(case_id)
+        self._gate(case, override)
+        changes: dict[str, Any] = {"status": "approved"}
+        if override.strip():
+            changes["notes"] = f"{case.notes} 强制通过：{override.strip()}".strip()
+        return self.store.update(case_id, **changes)
+
+    def add_case(self, data: dict, *, override: str = "") -> Case:
+        """Add a trainer's case (``data`` as in the JSONL format) after the corpus validation and,
+        for an approved case, the checklist; the scenario must be given, never defaulted.
+
+        Raises:
+            InputError: no scenario.
+            ApprovalBlockedError: an approved case whose reply fails the checklist, without ``override``.
+            CorpusError: the case is invalid (unknown slot, label ...); nothing is saved.
+        """
+        if not data.get("scenario"):
+            raise InputError("请选择场景 choose the case's scenario")
+        if data.get("status", "approved") == "approved":
+            context = parse_history([f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}" for t in data.get("context", [])])
+            probe = Case(data.get("id") or "新案例", data.get("buyer", ""), data.get("reply", ""), data["scenario"], data.get("stage") or "", context=context)
+            self._gate(probe, override)
+            if override.strip():
+                data = {**data, "notes": f"{data.get('notes', '')} 强制通过：{override.strip()}".strip()}
         return self.store.add(data)
 
 

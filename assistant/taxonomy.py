@@ -1,4 +1,6 @@
-"""Scenario, stage and buyer-type labels, read from ``corpus/taxonomy.toml``.
+"""Scenario, stage and buyer-type labels, read from ``corpus/taxonomy.toml``, plus the scenarios a
+shop defines itself in its profile (``shop.toml``, ``[scenarios.<id>]`` tables: warranty,
+installation …), which everything downstream treats like the built-in ones.
 
 The ids are a contract (``../shared/spec/taxonomy.md``); the code never lists them itself.
 """
@@ -6,6 +8,7 @@ The ids are a contract (``../shared/spec/taxonomy.md``); the code never lists th
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,8 @@ class Scenario:
     stage: str
     zh: str
     description: str
+    # False for a scenario the shop defined in ``shop.toml`` (the 26 of the spec are built in)
+    builtin: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,16 @@ class Taxonomy:
     @property
     def scenario_ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.scenarios)
+
+    @property
+    def builtin_scenario_ids(self) -> tuple[str, ...]:
+        """The spec's scenarios (every corpus has them; a shop's own ones come on top)."""
+        return tuple(s.id for s in self.scenarios if s.builtin)
+
+    @property
+    def shop_scenario_ids(self) -> tuple[str, ...]:
+        """The scenarios this shop defined in ``shop.toml`` ``[scenarios.<id>]``."""
+        return tuple(s.id for s in self.scenarios if not s.builtin)
 
     @property
     def buyer_type_ids(self) -> tuple[str, ...]:
@@ -85,8 +100,13 @@ def did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" (did you mean {match!r}?)" if match else ""
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
-    """Read ``taxonomy.toml``.
+def load_taxonomy(path: Path, problems: list[Problem] | None = None) -> Taxonomy:
+    """Read ``taxonomy.toml`` and the shop's own scenarios from ``shop.toml`` beside it.
+
+    Args:
+        path: the taxonomy file.
+        problems: where to report a bad shop scenario (it is left out either way); an unreadable
+            ``shop.toml`` is reported by the shop profile's loader, not here.
 
     Raises:
         CorpusError: the file is missing, not TOML, or an entry lacks a field.
@@ -115,7 +135,69 @@ def load_taxonomy(path: Path) -> Taxonomy:
         raise CorpusError(
             [Problem(str(path), None, f"scenario {bad[0].id!r} has unknown stage {bad[0].stage!r}")]
         )
-    return Taxonomy(scenarios, buyer_types, stages)
+    own = shop_scenarios(path.parent / "shop.toml", scenarios, stages, problems if problems is not None else [])
+    return Taxonomy(scenarios + own, buyer_types, stages)
+
+
+_SCENARIO_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def shop_scenarios(
+    path: Path, builtin: tuple[Scenario, ...], stages: dict[str, str], problems: list[Problem]
+) -> tuple[Scenario, ...]:
+    """The ``[scenarios.<id>]`` tables of a shop profile (``stage``, ``zh``, ``description``).
+
+    A bad entry is reported in ``problems`` and left out; a missing or unreadable profile gives none.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
+    table = data.get("scenarios", {})
+    where = str(path)
+    if not isinstance(table, dict):
+        problems.append(Problem(where, _line_of(text, "[scenarios"), "[scenarios] must hold [scenarios.<id>] tables"))
+        return ()
+    taken = {s.id for s in builtin}
+    found: list[Scenario] = []
+    for sid, entry in table.items():
+        line = _line_of(text, f"[scenarios.{sid}]")
+        if not isinstance(entry, dict):
+            problems.append(Problem(where, line, f"[scenarios.{sid}] must be a table with stage and zh"))
+            continue
+        if not _SCENARIO_ID.match(sid):
+            problems.append(Problem(where, line, f"scenario id {sid!r} may only hold a-z, 0-9 and '_' (2 to 40)"))
+            continue
+        if sid in taken:
+            problems.append(Problem(where, line, f"scenario {sid!r} is built in; give the shop's own one another id"))
+            continue
+        stage = entry.get("stage")
+        if stage not in stages:
+            problems.append(
+                Problem(where, line, f"scenario {sid!r}: stage {stage!r} is not one of {', '.join(stages)}{did_you_mean(str(stage), tuple(stages))}")
+            )
+            continue
+        zh = entry.get("zh")
+        if not isinstance(zh, str) or not zh.strip():
+            problems.append(Problem(where, line, f"scenario {sid!r} needs its Chinese name: zh = \"...\""))
+            continue
+        unknown = sorted(set(entry) - {"stage", "zh", "description"})
+        if unknown:
+            problems.append(
+                Problem(where, line, f"scenario {sid!r}: unknown key {unknown[0]!r} (use stage, zh, description)")
+            )
+            continue
+        found.append(Scenario(sid, stage, zh.strip(), str(entry.get("description", "")), builtin=False))
+        taken.add(sid)
+    return tuple(found)
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip().replace(" ", "").startswith(needle.replace(" ", "")):
+            return number
+    return None
 
 
 def _toml_line(exc: Exception) -> int | None:
