@@ -85,3 +85,7 @@ class ChecklistError(AssistantError):
 
 class StoreError(AssistantError):
     """Feedback or a corpus edit could not be saved (lock timeout, disk full, read-only)."""
+
+
+class ApprovalBlockedError(AssistantError):
+    """A case whose reply fails the checklist was approved or added without an override reason."""
