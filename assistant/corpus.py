@@ -26,11 +26,13 @@ from .storage import atomic_write_text, locked
 from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
 from .facts import Vocabulary, load_vocabulary
 from .intent import IntentLexicon, load_intents
+from .packs import pack_problems, serves, shop_packs
 from .text import slots_in
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("approved", "candidate", "rejected")
+# disabled: kept in its file but never served (a starter pack the shop switched off)
+STATUSES = ("approved", "candidate", "rejected", "disabled")
 ROLES = ("buyer", "agent")
 CASE_FIELDS = (
     "id",
@@ -261,6 +263,10 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
                     problems.append(
                         Problem(case.path, case.line, f"unknown category {category!r}{did_you_mean(category, known)} (facts.toml [categories])")
                     )
+    problems.extend(pack_problems(directory / "shop.toml", shop, cases, vocabulary.category_ids))
+    # starter cases of packs the shop did not choose are not part of its corpus (packs.py)
+    chosen = shop_packs(shop)
+    cases = [c for c in cases if serves(c, chosen)]
     corpus = Corpus(
         directory, taxonomy, tuple(cases), tuple(guidance), shop, tuple(catalog), rules, vocabulary, intents
     )
