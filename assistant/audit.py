@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from .checklist import RuleSet, Violation, check
 from .columns import CLI_OPTIONS, Columns, choose_columns, load_column_names, norm
 from .errors import FileFormatError, InputError
+from .frames import ROW_COLUMNS, RULE_COLUMNS, VIOLATION_COLUMNS, AuditFrames  # noqa: F401  (re-exported)
 from .taxonomy import did_you_mean
 
 logger = logging.getLogger(__name__)
@@ -206,32 +207,6 @@ class AuditReport:
         from .frames import report_frames
 
         return report_frames(self)
-
-
-ROW_COLUMNS = ("row", "line", "group", "passed", "rules", "violations", "message", "reply")
-RULE_COLUMNS = ("rule", "severity", "count", "rate", "example", "example_row")
-VIOLATION_COLUMNS = ("row", "group", "rule", "severity", "start", "end", "text", "message")
-
-
-@dataclass(frozen=True)
-class AuditFrames:
-    """An audit as DataFrames.
-
-    - ``rows`` (wide form): one row per audited reply, columns ``ROW_COLUMNS``; indexed by the
-      DataFrame's own labels when the audit read a DataFrame (``.loc`` works on them).
-    - ``by_rule``: one row per checklist rule, most frequent first: rule, severity, count, rate,
-      example and example_row (the example's label in ``rows``: a DataFrame label, or the 1-based
-      row number for files).
-    - ``by_group`` (None without ``by``): the ``by`` column (its dtype kept; categories in their
-      order, missing keys as NaN, last), rows, passed, pass_rate, then one count column per rule.
-    - ``violations`` (long form): one row per violation, indexed like ``rows``: row, group, rule,
-      severity, start, end (character offsets, end exclusive), text (the span) and message.
-    """
-
-    rows: Any
-    by_rule: Any
-    by_group: Any = None
-    violations: Any = None
 
 
 # ----------------------------------------------------------------------------- auditing
@@ -662,7 +637,7 @@ def _choose_text_column(
                 f"{where}: no column {text_col!r} ({options['reply']}){did_you_mean(text_col, columns)}"
             )
         return Columns(text_col)
-    from .chats import load_patterns
+    from .chat_read import load_patterns
     from .columns import never_text
 
     wanted = [*load_patterns().columns.get("text", ()), *load_column_names().reply]
@@ -713,7 +688,7 @@ def _turn_rows(
     """Audit rows from a table of turns (one turn a row): the turns of each session in ``order``
     (numbers compared as numbers, so turn 10 comes after turn 9 even when read from a file as text),
     sessions in the order they first appear; then ``_conversation_rows``."""
-    from .chats import load_patterns
+    from .chat_read import load_patterns
 
     patterns = load_patterns()
     known: dict[Any, str] = {}
@@ -813,7 +788,7 @@ def detect_format(path: str | Path) -> str | None:
     fmt = _SUFFIXES.get(path.suffix.lower())
     if fmt is not None:
         return fmt
-    from .chats import detect_format as detect_chat
+    from .chat_read import detect_format as detect_chat
 
     found = detect_chat(path)
     return found if found in FORMATS else None
@@ -970,7 +945,7 @@ def _is_turn_log(names: Sequence[str], reply_col: str | None) -> bool:
 
     if reply_col is not None or looks_like_reply(names):
         return False
-    from .chats import load_patterns
+    from .chat_read import load_patterns
 
     columns = load_patterns().columns
     lowered = {norm(n) for n in names}
@@ -1083,21 +1058,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
 
 def _chat_rows(path: Path, fmt: str, by: str | None) -> list[AuditInput]:
     """One row per agent reply of a chat log (see ``_conversation_rows``)."""
-    from .chats import read_conversations
+    from .chat_read import read_conversations
 
     if by not in (None, "session"):
         raise FileFormatError(f"{path}: a chat log can only be grouped by 'session', not {by!r}")
     conversations = ((c.session if by == "session" else None, c.turns) for c in read_conversations(path, fmt))
     return _conversation_rows(conversations, fmt)
-
-
-# ----------------------------------------------------------------------------- reports
-
-
-def __getattr__(name: str) -> Any:
-    # the report writers live in reports.py; older callers import them from here
-    if name in ("write_report", "report_html"):
-        from . import reports
-
-        return getattr(reports, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

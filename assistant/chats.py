@@ -20,7 +20,7 @@ import logging
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -318,13 +318,18 @@ class TemporaryKeywordLabeller:
         return scenario, stage, None
 
 
-def make_labeller(settings: Any, mode: str = "auto") -> tuple[Labeller, str]:
+def make_labeller(
+    settings: Any, mode: str = "auto", load_detector: Callable[[], Labeller] | None = None
+) -> tuple[Labeller, str]:
     """The labeller for imported chats.
 
     Args:
-        settings: the ``Settings`` (for the corpus and the detector).
+        settings: the ``Settings`` (for the corpus's taxonomy).
         mode: ``detector`` (the assistant's detector, error if unavailable), ``keywords`` (the
             temporary keyword heuristic) or ``auto`` (the detector when available, else keywords).
+        load_detector: gives the assistant's ``detect`` (the caller passes it in, e.g.
+            ``lambda: Assistant.load(settings).detect``: this module sits below the core); None
+            means no detector is available.
 
     Returns:
         ``(labeller, name)`` where name is ``detector`` or ``keywords``.
@@ -333,9 +338,9 @@ def make_labeller(settings: Any, mode: str = "auto") -> tuple[Labeller, str]:
         raise InputError(f"unknown labeller {mode!r}{did_you_mean(mode, ('auto', 'detector', 'keywords'))}")
     if mode != "keywords":
         try:
-            from .core import Assistant
-
-            detect = Assistant.load(settings).detect
+            if load_detector is None:
+                raise AttributeError("no detector was passed in")
+            detect = load_detector()
             detect("你好", [])  # loads the model now, so a missing one falls back here, not mid-import
         except (ImportError, AttributeError, AssistantError) as exc:
             if mode == "detector":
@@ -460,6 +465,7 @@ def import_chats(
     tags: Iterable[str] = (),
     labeller_name: str = "",
     columns: dict[str, str] | None = None,
+    sessions: Collection[str] | None = None,
 ) -> ImportResult:
     """Turn a chat log into ``candidate`` cases in ``corpus_dir/cases/<out>``.
 
@@ -476,6 +482,7 @@ def import_chats(
         labeller_name: recorded in the result for the summary.
         columns: for CSV/XLSX logs, the session/role/text columns when their names are not
             recognised (``parse_columns``).
+        sessions: import only the conversations with these session ids (a replay's training part).
 
     Returns:
         The ``ImportResult`` (counts, the records, the file).
@@ -508,6 +515,8 @@ def import_chats(
     for conversation in tqdm(
         conversations, desc=f"reading {path.name}", unit=" chats", disable=None, leave=False
     ):
+        if sessions is not None and conversation.session not in sessions:
+            continue
         count += 1
         turns = conversation.turns
         if fmt == "jddc2018":

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .corpus import Turn
+from .records import Turn
 from .facts import ORDER_STAGES, Fact, FactExtractor, ItemRef
 
 # a buyer turn that asks something (a question waiting for an answer)
@@ -56,6 +56,7 @@ class ConversationState:
     nudge: bool = False
     anger: tuple[str, ...] = ()
     texts: tuple[str, ...] = ()  # every turn's text, oldest first, the newest message last
+    roles: tuple[str, ...] = ()  # who said each of ``texts`` (buyer/agent)
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -79,6 +80,10 @@ class ConversationState:
         if stage not in ORDER_STAGES or ORDER_STAGES.index(stage) <= ORDER_STAGES.index(self.order_stage):
             return self
         return dataclasses.replace(self, order_stage=stage)
+
+    def said_by(self, role: str) -> list[str]:
+        """The texts of one side's turns, oldest first."""
+        return [t for t, r in zip(self.texts, self.roles, strict=False) if r == role]
 
     def latest(self, kind: str, role: str | None = None) -> StatedFact | None:
         for stated in reversed(self.facts):
@@ -153,4 +158,5 @@ def conversation_state(
         nudge=nudge,
         anger=anger,
         texts=tuple(t.text for t in turns),
+        roles=tuple(t.role for t in turns),
     )

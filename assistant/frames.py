@@ -7,9 +7,36 @@ last), as ``DataFrame.groupby(..., dropna=False)`` would give them.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .audit import RULE_COLUMNS, VIOLATION_COLUMNS, AuditFrames, AuditReport
+if TYPE_CHECKING:  # the audit engine imports this module (AuditReport.frames())
+    from .audit import AuditReport
+
+ROW_COLUMNS = ("row", "line", "group", "passed", "rules", "violations", "message", "reply")
+RULE_COLUMNS = ("rule", "severity", "count", "rate", "example", "example_row")
+VIOLATION_COLUMNS = ("row", "group", "rule", "severity", "start", "end", "text", "message")
+
+
+@dataclass(frozen=True)
+class AuditFrames:
+    """An audit as DataFrames.
+
+    - ``rows`` (wide form): one row per audited reply, columns ``ROW_COLUMNS``; indexed by the
+      DataFrame's own labels when the audit read a DataFrame (``.loc`` works on them).
+    - ``by_rule``: one row per checklist rule, most frequent first: rule, severity, count, rate,
+      example and example_row (the example's label in ``rows``: a DataFrame label, or the 1-based
+      row number for files).
+    - ``by_group`` (None without ``by``): the ``by`` column (its dtype kept; categories in their
+      order, missing keys as NaN, last), rows, passed, pass_rate, then one count column per rule.
+    - ``violations`` (long form): one row per violation, indexed like ``rows``: row, group, rule,
+      severity, start, end (character offsets, end exclusive), text (the span) and message.
+    """
+
+    rows: Any
+    by_rule: Any
+    by_group: Any = None
+    violations: Any = None
 
 
 def _index(report: AuditReport, labels: list[Any]):

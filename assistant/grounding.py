@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .conversation import ConversationState
-from .corpus import Product, ShopProfile
+from .records import Product, ShopProfile
 from .facts import (
     BUYER_KINDS,
     FILL_IN_LABELS,
@@ -167,9 +167,14 @@ class Grounder:
         conversation, else a visible fill-in. Returns the text, the fill-ins and the changes."""
         fill_ins: list[str] = []
         changes: list[Change] = []
+        own_dispatch = self.own_dispatch(state)
 
         def replace(match: re.Match) -> str:
             slot = match.group(1)
+            if own_dispatch and slot in self.extractor.vocabulary.dispatch_slots:
+                label = self.extractor.vocabulary.dispatch_label
+                fill_ins.append(label)
+                return FILL_IN.format(label)
             if slot in self.shop.conversation_slots:
                 value = self.slot_value(slot, state, scenario)
                 if value is None:
@@ -196,6 +201,17 @@ class Grounder:
         text = SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
         return text, fill_ins, changes
 
+    def own_dispatch(self, state: ConversationState) -> bool:
+        """True when the shop's usual dispatch time does not fit this chat (made-to-order or
+        pre-sale goods, or the agent promised another time; repeating the shop's own is fine)."""
+        usual = self._usual_dispatch()
+        agent = [t for t in state.said_by("agent") if not (usual and usual in t)]
+        return self.extractor.own_dispatch(state.texts, agent)
+
+    def _usual_dispatch(self) -> str:
+        """The shop's dispatch time without its 内 (48小时内 → 48小时), as it appears in replies."""
+        return re.sub(r"(以内|之内|内)$", "", self.shop.slots.get("dispatch_time", ""))
+
     # ------------------------------------------------------------------ grounding
 
     def ground(
@@ -203,7 +219,19 @@ class Grounder:
     ) -> GroundedReply:
         """Fill ``template`` and make every fact in it grounded, or reject it."""
         allowed = allowed if allowed is not None else self.allowed(state)
+        own_dispatch = self.own_dispatch(state)
+        rejects = self.extractor.vocabulary.dispatch_reject_slots
+        if own_dispatch and any(slot in rejects for slot in SLOT_PATTERN.findall(template)):
+            return GroundedReply(
+                template, rejected="定制/预售或客服已说发货时间 the shop's same-day rule does not fit this chat"
+            )
         reply, fill_ins, changes = self.fill(template, state, scenario)
+        usual = self._usual_dispatch()
+        if usual and usual in reply and own_dispatch:
+            # a case that wrote the shop's dispatch time out: it does not fit made-to-order goods either
+            label = FILL_IN.format(self.extractor.vocabulary.dispatch_label)
+            reply = re.sub(re.escape(usual) + "(以内|之内|内)?", label, reply)
+            changes.append(Change(usual, label, "定制/预售或客服已说发货时间 the shop's dispatch time does not fit"))
         reply, item_changes = self._retarget_items(reply, state)
         changes.extend(item_changes)
         facts = self.extractor.extract(reply) + self._shop_offers(reply)

@@ -19,13 +19,12 @@ from assistant.audit import (
     audit_rows,
     load_rows,
     pick_columns,
-    report_html,
-    write_report,
 )
 from assistant.checklist import load_checklist
 from assistant.cli import cli
 from assistant.config import PROJECT_ROOT
 from assistant.errors import FileFormatError, InputError, UnknownIdError
+from assistant.reports import report_html, write_report
 
 DATA = Path(__file__).resolve().parent / "data"
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
