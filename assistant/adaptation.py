@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .conversation import ConversationState
-from .records import Turn
 from .errors import Problem
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
+from .records import Turn
 from .text import SLOT_PATTERN
 
 

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .records import Turn
 from .facts import ORDER_STAGES, Fact, FactExtractor, ItemRef
+from .records import Turn
 
 # a buyer turn that asks something (a question waiting for an answer)
 _QUESTION = re.compile(

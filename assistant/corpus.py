@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorpusError, CorpusNotFoundError, Problem, UnknownIdError
-from .records import Case, GuidanceSection, Product, ShopProfile, Turn  # re-exported: the records lived here
-from .storage import atomic_write_text, locked
-from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
 from .facts import Vocabulary, load_vocabulary
 from .intent import IntentLexicon, load_intents
 from .packs import pack_problems, serves, shop_packs
+from .records import Case, GuidanceSection, Product, ShopProfile, Turn  # re-exported: the records lived here
+from .storage import atomic_write_text, locked
+from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
 from .text import slots_in
 
 logger = logging.getLogger(__name__)

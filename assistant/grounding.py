@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .conversation import ConversationState
-from .records import Product, ShopProfile
 from .facts import (
     BUYER_KINDS,
     FILL_IN_LABELS,
@@ -27,6 +26,7 @@ from .facts import (
     FactExtractor,
     FactSet,
 )
+from .records import Product, ShopProfile
 from .text import SLOT_PATTERN
 
 FILL_IN = "【{}】"
