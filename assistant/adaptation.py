@@ -58,7 +58,10 @@ class AdaptationRules:
 
 
 def load_adaptation(
-    path: Path, scenario_ids: Sequence[str] = (), slots: dict | None = None, required: Sequence[str] | None = None
+    path: Path,
+    scenario_ids: Sequence[str] = (),
+    slots: dict | None = None,
+    required: Sequence[str] | None = None,
 ) -> tuple[AdaptationRules, list[Problem]]:
     """Read ``adaptation.toml``; returns the rules and every problem (``file:line: message``).
 
@@ -378,7 +381,10 @@ class Adapter:
     def case_intent(self, case: Any) -> Intent:
         found = self._case_intents.get(case.id)
         if found is None:
-            found = self._case_intents[case.id] = self.intents.parse(case.buyer)
+            asked, replied = self.intents.parse(case.buyer), self.intents.parse(case.reply)
+            # a reply about a neighbouring object (目前在补货 for 什么时候发货) answers that object too
+            found = Intent(asked.question_types, asked.objects | (replied.objects & self.intents.in_reply))
+            self._case_intents[case.id] = found
         return found
 
     def asked(self, message: str, history: Sequence[Turn], state: ConversationState) -> Intent:

@@ -115,6 +115,12 @@ class Vocabulary:
     anger: tuple[str, ...] = ()
     categories: tuple[Category, ...] = ()
     scenario_stages: dict[str, str] = field(default_factory=dict)
+    # the shop's dispatch time does not fit made-to-order goods or a chat whose agent promised another
+    made_to_order: tuple[str, ...] = ()
+    agent_dispatch: tuple[re.Pattern, ...] = ()
+    dispatch_slots: tuple[str, ...] = ()
+    dispatch_reject_slots: tuple[str, ...] = ()
+    dispatch_label: str = "发货时间"
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -215,6 +221,17 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         anger=words("anger", "words") if "anger" in data else (),
         categories=tuple(categories),
         scenario_stages=scenario_stages,
+        made_to_order=words("dispatch_exceptions", "made_to_order") if "dispatch_exceptions" in data else (),
+        agent_dispatch=patterns(
+            "dispatch_exceptions",
+            "agent_dispatch",
+            data.get("dispatch_exceptions", {}).get("agent_dispatch", []),
+        ),
+        dispatch_slots=words("dispatch_exceptions", "slots") if "dispatch_exceptions" in data else (),
+        dispatch_reject_slots=words("dispatch_exceptions", "reject_slots")
+        if "dispatch_exceptions" in data
+        else (),
+        dispatch_label=str(data.get("dispatch_exceptions", {}).get("label", "发货时间")),
     )
     return vocabulary, problems
 
@@ -790,6 +807,14 @@ class FactExtractor:
     def anger(self, text: str) -> list[str]:
         """Anger cues in ``text`` (怎么回事, 人呢, ！！ …): the reply opens with an apology."""
         return [m.group(0) for m in _finditer(self._anger_pattern, _normalised(text))]
+
+    def own_dispatch(self, texts: Sequence[str], agent_texts: Sequence[str]) -> bool:
+        """True when the shop's usual dispatch time does not fit this chat: the goods are made to
+        order or pre-sale (定制/预售 in any turn), or the agent already promised a dispatch time."""
+        vocabulary = self.vocabulary
+        return any(w in t for t in texts for w in vocabulary.made_to_order) or any(
+            p.search(t) for t in agent_texts for p in vocabulary.agent_dispatch
+        )
 
     def is_holding(self, text: str) -> bool:
         """True when an agent's turn only holds the line (好的 / 稍等 / 在的) without answering."""

@@ -223,7 +223,8 @@ class Grounder:
         rejects = self.extractor.vocabulary.dispatch_reject_slots
         if own_dispatch and any(slot in rejects for slot in SLOT_PATTERN.findall(template)):
             return GroundedReply(
-                template, rejected="定制/预售或客服已说发货时间 the shop's same-day rule does not fit this chat"
+                template,
+                rejected="定制/预售或客服已说发货时间 the shop's same-day rule does not fit this chat",
             )
         reply, fill_ins, changes = self.fill(template, state, scenario)
         usual = self._usual_dispatch()
@@ -231,7 +232,9 @@ class Grounder:
             # a case that wrote the shop's dispatch time out: it does not fit made-to-order goods either
             label = FILL_IN.format(self.extractor.vocabulary.dispatch_label)
             reply = re.sub(re.escape(usual) + "(以内|之内|内)?", label, reply)
-            changes.append(Change(usual, label, "定制/预售或客服已说发货时间 the shop's dispatch time does not fit"))
+            changes.append(
+                Change(usual, label, "定制/预售或客服已说发货时间 the shop's dispatch time does not fit")
+            )
         reply, item_changes = self._retarget_items(reply, state)
         changes.extend(item_changes)
         facts = self.extractor.extract(reply) + self._shop_offers(reply)

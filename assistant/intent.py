@@ -34,6 +34,8 @@ class IntentLexicon:
     excludes: dict[str, frozenset[str]] = field(default_factory=dict)
     # objects that no longer apply once the order reached a stage (dispatch once shipped)
     not_from_stage: dict[str, str] = field(default_factory=dict)
+    # objects a case's reply answers when it names them, whatever its buyer asked (目前在补货)
+    in_reply: frozenset[str] = frozenset()
 
     def parse(self, text: str) -> Intent:
         source = _normalised(text)
@@ -69,16 +71,19 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     objects: dict[str, tuple[str, ...]] = {}
     excludes: dict[str, frozenset[str]] = {}
     not_from_stage: dict[str, str] = {}
+    in_reply: set[str] = set()
     for name, table in data.get("objects", {}).items():
         if not isinstance(table, dict) or not isinstance(table.get("words"), list):
             problems.append(Problem(where, None, f"[objects.{name}] needs words = [...]"))
             continue
         objects[name] = tuple(str(w) for w in table["words"] if w)
         excludes[name] = frozenset(str(x) for x in table.get("excludes", []))
+        if table.get("in_reply"):
+            in_reply.add(name)
         if table.get("not_from_stage"):
             not_from_stage[name] = str(table["not_from_stage"])
     for name, excluded in excludes.items():
         for other in excluded:
             if other not in objects:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
-    return IntentLexicon(types, objects, excludes, not_from_stage), problems
+    return IntentLexicon(types, objects, excludes, not_from_stage, frozenset(in_reply)), problems
