@@ -626,6 +626,112 @@ def import_chats(
         click.echo(f"写入 wrote {result.written} candidate cases to {result.file}")
 
 
+# ----------------------------------------------------------------------------- replay
+
+
+@cli.command()
+@click.argument("log", type=click.Path())
+@click.option("--holdout", type=float, default=0.2, show_default=True, help="Share of sessions held out and replayed.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the session split.")
+@click.option(
+    "--corpus-mode",
+    "modes",
+    default="history",
+    show_default=True,
+    metavar="MODE[,MODE]",
+    help="Corpora to judge: history (the other sessions, imported and approved by --policy), both "
+    "(history added to a copy of the current corpus), current, starter (the shipped corpus).",
+)
+@click.option(
+    "--policy", default="passed", show_default=True, help="Approval policy for the imported candidates."
+)
+@click.option("--format", "fmt", metavar="jddc2018|jddc2019|csv|xlsx|jsonl", help="Log format (default: detected).")
+@click.option("--columns", metavar="KEY=COL,...", help="Session/role/text columns when not recognised.")
+@click.option("--limit", type=int, help="Read at most N conversations.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Also save the report: .html, .json, or .csv (one row per turn)."
+)
+@click.pass_obj
+@handle_errors
+def replay(state: CliState, log, holdout, seed, modes, policy, fmt, columns, limit, as_json, out) -> None:
+    """Replay past chats through the suggester, as if live, and measure the corpus on them.
+
+    Holds out a seeded share of LOG's sessions, builds the corpus from the others (import and
+    approval by --policy, in a scratch copy: your corpus is never changed) or uses the current or
+    starter corpus, and asks for suggestions at every agent reply of the held-out sessions with the
+    true history so far. Reports coverage (turns with a shown suggestion), abstentions, hit rates
+    (a shown suggestion of the same intent whose cosine similarity to the real reply reaches the
+    threshold), the share of shown suggestions with an ungrounded fact, and the agents' checklist
+    violations the top suggestion would have avoided, per corpus version and per scenario.
+
+    \b
+    Example:
+        assistant replay qianniu-export.csv --corpus-mode starter,history,both --out replay.html
+    """
+    from .chats import parse_columns
+    from .replay import check_replay_out, write_replay_report
+
+    if out is not None:
+        check_replay_out(out)
+    report = state.assistant().replay(
+        log,
+        fmt=fmt,
+        columns=parse_columns(columns),
+        holdout=holdout,
+        seed=seed,
+        modes=[m.strip() for m in modes.split(",") if m.strip()],
+        policy=policy,
+        limit=limit,
+    )
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        _render_replay(report)
+    if out is not None:
+        click.echo(f"已保存报告 report saved: {write_replay_report(report, out)}", err=True)
+
+
+def _render_replay(report) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"{escape(report.log)}: {report.sessions:,} 个会话 sessions, 留出 held out {report.heldout_sessions:,} "
+        f"(seed {report.seed}); policy {escape(report.policy)}"
+    )
+    for c in report.corpora:
+        made = f", imported {c.imported:,}, approved {c.approved:,}" if c.imported else ""
+        leaked = f", [bold]{c.leaked:,} from held-out sessions[/bold]" if c.leaked else ""
+        console.print(f"  {c.mode} {c.corpus_hash}: {c.cases:,} approved cases{made}{leaked}")
+    for title, rows, by_scenario in (
+        ("总体 overall", report.summary(), False),
+        ("分场景 by scenario", report.by_scenario(), True),
+    ):
+        table = Table(title=title, title_justify="left")
+        for name in ["corpus", *(["scenario"] if by_scenario else []), "turns", "coverage", "abstained"]:
+            table.add_column(name, justify="left" if name in ("corpus", "scenario") else "right")
+        for t in report.thresholds:
+            table.add_column(f"hit@{t:g}", justify="right")
+        for name in ("ungrounded", "agent viol.", "avoided"):
+            table.add_column(name, justify="right")
+        for r in rows:
+            table.add_row(
+                r.corpus,
+                *([r.scenario] if by_scenario else []),
+                f"{r.turns:,}",
+                f"{r.coverage:.1%}",
+                f"{r.abstained:,}",
+                *(f"{r.hit_rate(t):.1%}" for t in report.thresholds),
+                f"{r.ungrounded_share:.1%}",
+                f"{r.agent_violations:,}",
+                f"{r.avoided:,}",
+            )
+        console.print(table)
+
+
 # ----------------------------------------------------------------------------- suggest, similar, detect
 
 
@@ -988,9 +1094,29 @@ def case() -> None:
     """Add, approve, reject and delete corpus cases (trainers)."""
 
 
+def _case_filter_options(command: Callable) -> Callable:
+    """The options that select cases: --id, --source, --pack, --scenario, --status (repeatable)."""
+    for name, dest, help_text in reversed(
+        [
+            ("id", "ids", "Only this case id."),
+            ("source", "sources", "Only cases of this source (starter, cli, import, console …)."),
+            ("pack", "packs", "Only cases of this starter pack (core, apparel, shoes, food, beauty, kitchen …)."),
+            ("scenario", "scenarios", "Only this scenario."),
+            ("status", "statuses", "Only this status (approved, candidate, rejected, disabled)."),
+        ]
+    ):
+        command = click.option(f"--{name}", dest, multiple=True, help=help_text + " Repeatable.")(command)
+    return command
+
+
+def _case_filter(ids=(), sources=(), packs=(), scenarios=(), statuses=()):
+    from .selection import CaseFilter
+
+    return CaseFilter(tuple(ids), tuple(sources), tuple(packs), tuple(scenarios), tuple(statuses))
+
+
 @case.command("list")
-@click.option("--status", type=click.Choice(["approved", "candidate", "rejected"]), help="Only this status.")
-@click.option("--scenario", help="Only this scenario.")
+@_case_filter_options
 @click.option(
     "--order",
     type=click.Choice(["file", "value"]),
@@ -1001,18 +1127,25 @@ def case() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @click.pass_obj
 @handle_errors
-def case_list(state: CliState, status, scenario, order, as_json) -> None:
-    """List cases, e.g. the candidates waiting for approval.
+def case_list(state: CliState, ids, sources, packs, scenarios, statuses, order, as_json) -> None:
+    """List cases, e.g. the candidates waiting for approval, or the cases of a starter pack.
+
+    A line is ID, status, scenario, packs, buyer → reply; a case of a pack the shop did not choose
+    (shop.toml [shop] packs) shows "未选 not chosen". A filter value that names nothing known is an
+    error with the closest valid value.
 
     \b
     Example:
         assistant case list --status candidate --order value
+        assistant case list --source starter --pack apparel
     """
-    from .corpus import load_corpus
-
+    assistant = state.assistant()
+    selection = _case_filter(ids, sources, packs, scenarios, statuses)
+    listed = assistant.cases(selection)  # refuses unknown filter values before anything is printed
     if order == "value":
-        for item in state.assistant().review_queue():
-            if scenario and item.case.scenario != scenario:
+        wanted = {item.case.id for item in listed}
+        for item in assistant.review_queue():
+            if item.case.id not in wanted:
                 continue
             if as_json:
                 echo_json(item.to_dict())
@@ -1024,13 +1157,114 @@ def case_list(state: CliState, status, scenario, order, as_json) -> None:
                 f"{item.case.scenario}\t{item.case.buyer}\t→ {item.case.reply}"
             )
         return
-    for c in load_corpus(state.settings().corpus_dir).cases:
-        if (status and c.status != status) or (scenario and c.scenario != scenario):
-            continue
+    for item in listed:
+        c = item.case
         if as_json:
-            echo_json(c.to_dict())
+            echo_json(item.to_dict())
         else:
-            click.echo(f"{c.id}\t{c.status}\t{c.scenario}\t{c.buyer}\t→ {c.reply}")
+            packs_text = ",".join(item.packs) + ("" if item.chosen else " 未选 not chosen")
+            click.echo(f"{c.id}\t{c.status}\t{c.scenario}\t{packs_text}\t{c.buyer}\t→ {c.reply}")
+
+
+def _bulk(state: CliState, action: str, case_ids, selection_values: dict, dry_run: bool, yes: bool, as_json: bool):
+    selection = _case_filter(ids=(*case_ids, *selection_values.pop("ids")), **selection_values)
+    assistant = state.assistant()
+    if action == "remove":
+        preview = assistant.remove_cases(selection, dry_run=True)
+        if not dry_run and preview.changed and not yes:
+            click.confirm(
+                f"删除 remove {len(preview.changed)} case(s) matching {selection.describe()} from their files?",
+                abort=True,
+                err=True,
+            )
+        change = preview if dry_run else assistant.remove_cases(selection)
+    else:
+        change = assistant.switch_cases(selection, enable=action == "enable", dry_run=dry_run)
+    if as_json:
+        echo_json(change.to_dict())
+        return
+    click.echo(change.summary())
+    if change.changed and not dry_run:
+        click.echo("运行 run `assistant build` so that suggestions follow", err=True)
+
+
+@case.command("disable")
+@click.argument("case_ids", nargs=-1)
+@_case_filter_options
+@click.option("--dry-run", is_flag=True, help="Count what would be disabled; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@handle_errors
+def case_disable(state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json) -> None:
+    """Disable cases: kept in their files, never served (e.g. a starter pack the shop does not need).
+
+    Only approved cases are switched off; `case enable` switches them back on.
+
+    \b
+    Example:
+        assistant case disable --source starter --pack apparel
+    """
+    values = {"ids": ids, "sources": sources, "packs": packs, "scenarios": scenarios, "statuses": statuses}
+    _bulk(state, "disable", case_ids, values, dry_run, True, as_json)
+
+
+@case.command("enable")
+@click.argument("case_ids", nargs=-1)
+@_case_filter_options
+@click.option("--dry-run", is_flag=True, help="Count what would be enabled; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@handle_errors
+def case_enable(state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json) -> None:
+    """Enable disabled cases again (they are served after `assistant build`).
+
+    \b
+    Example:
+        assistant case enable --source starter --pack apparel
+    """
+    values = {"ids": ids, "sources": sources, "packs": packs, "scenarios": scenarios, "statuses": statuses}
+    _bulk(state, "enable", case_ids, values, dry_run, True, as_json)
+
+
+@case.command("remove")
+@click.argument("case_ids", nargs=-1)
+@_case_filter_options
+@click.option("--yes", is_flag=True, help="Do not ask before removing.")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@handle_errors
+def case_remove(
+    state: CliState, case_ids, ids, sources, packs, scenarios, statuses, yes, dry_run, as_json
+) -> None:
+    """Remove the cases a filter selects from their files; asks first (or --yes) and says how many.
+
+    `case disable` keeps them instead.
+
+    \b
+    Example:
+        assistant case remove --source starter --pack apparel --dry-run
+        assistant case remove --source starter --pack apparel --yes
+    """
+    values = {"ids": ids, "sources": sources, "packs": packs, "scenarios": scenarios, "statuses": statuses}
+    _bulk(state, "remove", case_ids, values, dry_run, yes, as_json)
+
+
+@case.command("relabel")
+@click.argument("case_id")
+@click.option("--scenario", required=True, help="The new scenario id.")
+@click.option("--stage", default=None, help="The stage (default: the scenario's own; needed for any-stage scenarios).")
+@click.pass_obj
+@handle_errors
+def case_relabel(state: CliState, case_id: str, scenario: str, stage: str | None) -> None:
+    """Move a case to another scenario (and stage); validated before it is saved.
+
+    \b
+    Example:
+        assistant case relabel shipping_time-0031 --scenario warranty
+    """
+    saved = state.assistant().relabel_case(case_id, scenario, stage)
+    click.echo(f"{saved.id}: {saved.scenario} · {saved.stage}")
 
 
 @case.command("add")

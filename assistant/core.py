@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from .adaptation import SuggestResult
     from .conversation import ConversationState
     from .index import SyncReport
+    from .selection import BulkChange, CaseFilter, ListedCase
 
 logger = logging.getLogger(__name__)
 
@@ -703,6 +704,55 @@ class Assistant:
         if chosen and not dry_run:
             self.store.set_status_many([item.case.id for item in chosen], "approved")
         return Approval(policy, tuple(chosen), blocked, len(items), dry_run)
+
+    def replay(self, log: str | Path, **options: Any):
+        """Replay the held-out sessions of a chat log through ``suggest``, as if live
+        (``replay.ReplayReport``); see ``replay.replay`` for the options. Scratch corpora are built in
+        a temporary directory: this assistant's corpus is never changed."""
+        from .replay import replay
+
+        return replay(self, log, **options)
+
+    # ------------------------------------------------------------------ cases by source and pack (selection.py)
+
+    def cases(self, selection: CaseFilter | None = None) -> list[ListedCase]:
+        """Every case the filter selects, read fresh from the files (packs the shop did not choose
+        included), with its packs and whether it is served.
+
+        Raises:
+            UnknownIdError: a filter value names nothing known (with the closest valid value).
+        """
+        from .selection import CaseFilter, list_cases
+
+        return list_cases(self.settings.corpus_dir, selection or CaseFilter())
+
+    def switch_cases(self, selection: CaseFilter, enable: bool, *, dry_run: bool = False) -> BulkChange:
+        """Disable the approved cases the filter selects (kept in their files, never served), or
+        enable the disabled ones again; used by suggestions after ``build``."""
+        from .selection import switch
+
+        change = switch(self.store, selection, "approved" if enable else "disabled", dry_run=dry_run)
+        if change.changed and not dry_run:
+            self.forget_corpus()
+        return change
+
+    def remove_cases(self, selection: CaseFilter, *, dry_run: bool = False) -> BulkChange:
+        """Delete the cases the filter selects from their files (``dry_run``: count them only)."""
+        from .selection import remove
+
+        change = remove(self.store, selection, dry_run=dry_run)
+        if change.changed and not dry_run:
+            self.forget_corpus()
+        return change
+
+    def relabel_case(self, case_id: str, scenario: str, stage: str | None = None) -> Case:
+        """Move a case to another scenario; the stage defaults to the scenario's own (required for a
+        scenario that fits any stage)."""
+        from .selection import relabel
+
+        case = relabel(self.store, case_id, scenario, stage)
+        self.forget_corpus()
+        return case
 
     def corpus_file(self, relative: str) -> str:
         """The text of an editable corpus file (``guidance/x.md``, ``checklist.toml``, ``shop.toml`` ...)."""

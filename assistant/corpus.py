@@ -785,6 +785,36 @@ class CaseStore:
             del lines[index]
             atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
 
+    def delete_many(self, case_ids: list[str]) -> int:
+        """Remove many cases under one lock, writing each changed file once; returns how many.
+
+        Raises:
+            UnknownIdError: an id is unknown (nothing is written then).
+        """
+        wanted = set(case_ids)
+        with locked(self.lock_path, self.lock_timeout_s):
+            writes: list[tuple[Path, list[str]]] = []
+            for path in case_files(self.directory):
+                lines = _read_lines(path)
+                kept = []
+                for line in lines:
+                    stripped = line.strip()
+                    try:
+                        data = json.loads(stripped) if stripped and not stripped.startswith("//") else None
+                    except json.JSONDecodeError:
+                        data = None
+                    if isinstance(data, dict) and data.get("id") in wanted:
+                        wanted.discard(data["id"])
+                        continue
+                    kept.append(line)
+                if len(kept) != len(lines):
+                    writes.append((path, kept))
+            if wanted:
+                raise UnknownIdError(f"no case with id {sorted(wanted)[0]!r}")
+            for path, kept in writes:
+                atomic_write_text(path, "\n".join(kept) + ("\n" if kept else ""))
+        return len(set(case_ids))
+
     def set_status(self, case_id: str, status: str) -> Case:
         """Approve, reject or send back a case (``approved`` | ``candidate`` | ``rejected``)."""
         if status not in STATUSES:
