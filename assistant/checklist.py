@@ -96,7 +96,7 @@ FIX_KEYS = (*FIX_KINDS, "after")
 LENGTH_KEYS = ("min", "max")
 EXAMPLE_KEYS = ("reply", "message", "scenario", "history")
 QUOTE_KEYS = ("cues",)
-CONTEXT_KEYS = ("empty",)
+CONTEXT_KEYS = ("empty", "hold")
 BOILERPLATE_KEYS = ("phrases",)
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _LIST_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -436,6 +436,8 @@ class RuleSet:
     # [boilerplate] phrases: stock formulas (请问还有其他可以帮到您的吗) that never count for `unless`
     boilerplate: re.Pattern | None = None
     boilerplate_phrases: PhraseList | None = field(default=None, compare=False)
+    # [context] hold: agent turns made only of these (请您稍等，正在为您查询) do not answer the buyer
+    context_hold: re.Pattern | None = None
     # use the multi-pattern prefilter (one scan per text); False checks each trigger's literals
     indexed: bool = field(default=True, compare=False)
 
@@ -565,24 +567,37 @@ class _BuyerSide:
             return cls(folded_message, scenario or None, None, folded_message)
         turns = [_turn_parts(turn) for turn in history]
         return cls(
-            folded_message, scenario or None, turns, _recent(folded_message, turns, rules.context_empty)
+            folded_message,
+            scenario or None,
+            turns,
+            _recent(folded_message, turns, rules.context_empty, rules.context_hold),
         )
 
 
 _RECENT_TURNS = 4  # at most this many earlier buyer turns join the message for ``when.recent``
 
 
-def _recent(message: str | None, turns: list[tuple[str, str]], empty: re.Pattern | None) -> str | None:
+def _recent(
+    message: str | None,
+    turns: list[tuple[str, str]],
+    empty: re.Pattern | None,
+    hold: re.Pattern | None = None,
+) -> str | None:
     # ``message`` is folded already, the turns are not
     """The buyer's words the reply answers: the message and the buyer turns since the agent last
-    wrote; when none of those carries words of its own (order cards, ids, 是的, 你好 as listed in
-    ``[context] empty``), also the buyer's turns before the agent's last reply (a complaint, then
-    the order number the agent asked for, then the reply)."""
+    wrote (an agent turn that only asks the buyer to hold on, ``[context] hold``, answers nothing:
+    the reply after it answers what came before it); when none of those carries words of its own
+    (order cards, ids, 是的, 你好 as listed in ``[context] empty``), also the buyer's turns before
+    the agent's last reply (a complaint, then the order number the agent asked for, then the reply)."""
     i = len(turns)
     trailing: list[str] = []
-    while i > 0 and turns[i - 1][0] != "agent" and len(trailing) < _RECENT_TURNS:
+    while i > 0 and len(trailing) < _RECENT_TURNS:
+        role, text = turns[i - 1]
+        if role == "agent" and (hold is None or not _is_empty(fold(text), hold)):
+            break
         i -= 1
-        trailing.insert(0, turns[i][1])
+        if role != "agent":
+            trailing.insert(0, text)
     parts = [*(fold(t) for t in trailing), message or ""]
     if empty is not None and i > 0 and all(_is_empty(p, empty) for p in parts):
         while i > 0 and turns[i - 1][0] == "agent":
@@ -1594,6 +1609,7 @@ class _Loader:
             if cues is not None:
                 quote_cues = re.compile(rf"(?:{cues.pattern})[的了过是]?[:：,，\s]*$", re.IGNORECASE)
         context_empty = self.section("context", CONTEXT_KEYS, "empty")
+        context_hold = self.section("context", CONTEXT_KEYS, "hold")
         boilerplate = self.section("boilerplate", BOILERPLATE_KEYS, "phrases")
         raw_rules = self.data.get("rule", [])
         if not isinstance(raw_rules, list):
@@ -1615,6 +1631,7 @@ class _Loader:
             context_empty,
             boilerplate,
             self.phrase_list(phrases, None, "[boilerplate] phrases") if boilerplate is not None else None,
+            context_hold=context_hold,
         )
         self.check_examples(ruleset)
         return ruleset

@@ -773,9 +773,11 @@ def test_the_real_labeled_file_stores_references_and_labels_only():
         json.loads(line) for line in REAL_LABELED.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     assert len(lines) >= 600
-    assert {frozenset(d) for d in lines} == {
-        frozenset({"file", "line", "split", "expected", "source", "note"})
-    }
+    keys = frozenset({"file", "line", "split", "expected", "source", "note"})
+    # a corrected label says why in one line ("reason"); held-out labels were never corrected
+    assert all(frozenset(d) in (keys, keys | {"reason"}) for d in lines)
+    assert all(len(d.get("reason", "")) <= 160 for d in lines)
+    assert not [d for d in lines if "reason" in d and d["split"] != "tune"]
     assert {d["split"] for d in lines} == {"tune", "holdout"}
     assert len({(d["file"], d["line"]) for d in lines}) == len(lines)
     assert all(len(d["note"]) <= 100 for d in lines)  # a short note, never a copied reply
