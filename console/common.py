@@ -8,12 +8,15 @@ Nothing user-written is ever passed to ``st.markdown`` as it is.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
 import re
 import threading
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -157,6 +160,95 @@ def guarded(action: Callable[..., Any], done: str | Callable[[Any], str]) -> Cal
     return callback
 
 
+# ----------------------------------------------------------------------------- names for people
+
+LABELS_FILE = Path(__file__).with_name("labels.toml")
+
+
+@functools.cache
+def labels() -> dict[str, dict[str, str]]:
+    """The console's names for rule ids, severities, stages and build phases (``labels.toml``)."""
+    with LABELS_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def rule_name(rule: str, message: str = "") -> str:
+    """A checklist rule's name in Chinese (the first clause of its message when ``labels.toml`` has none)."""
+    name = labels().get("rules", {}).get(rule)
+    if name:
+        return name
+    first = re.split(r"[：:，,。；;]", message, maxsplit=1)[0].strip()
+    return first or "质检规则"
+
+
+def severity_name(severity: str) -> str:
+    return labels().get("severity", {}).get(severity, severity)
+
+
+def draft_payload(draft: Any) -> dict[str, Any]:
+    """What the reply editor shows for one ``drafts.DraftCheck``: a level, a one-line summary, the
+    highlighted reply with each problem named in Chinese (escaped HTML), and the blockers."""
+    violations = draft.check.violations
+    blockers = draft.blockers()
+    if draft.ready:
+        level, summary = "ok", "质检通过，可以发送" if not violations else "质检通过（只有提示）"
+    else:
+        level = "error" if draft.errors or draft.too_long else "warn"
+        summary = "发送前请处理：" + "；".join(blockers)
+    items = "".join(
+        f'<li><b style="color:{"#b71c1c" if v.severity == "error" else "#8a4b00" if v.severity == "warn" else "#0d47a1"}">'
+        f"{esc(severity_name(v.severity))} · {esc(rule_name(v.rule, v.message))}</b>"
+        f"「{esc(v.text)}」{esc(v.message)}</li>"
+        for v in violations
+    )
+    html_body = ""
+    if violations:
+        html_body = f'<div class="checklist-reply">{_marked(draft.reply, violations)}</div><ul>{items}</ul>'
+    return {
+        "text": draft.reply,
+        "level": level,
+        "summary": summary,
+        "html": html_body,
+        "ready": draft.ready,
+        "blockers": blockers,
+    }
+
+
+def fix_text(fix: Any) -> str:
+    """A safe fix in Chinese: the rule's name, then what changed (no rule id)."""
+    text = str(fix)
+    rule = getattr(fix, "rule", "")
+    match = re.match(r"([a-z_]+\.[a-z_]+): (.*)", text, re.S)
+    if match:  # "pronoun.ni: 你 → 您" (the checklist's fixes as text)
+        rule, text = match.groups()
+    elif not rule:  # "去掉重复问候 dropped a second greeting": the Chinese part
+        return chinese_part(text)
+    return f"{rule_name(rule)}：{text}"
+
+
+def chinese_part(text: str) -> str:
+    """The Chinese half of a bilingual message (``中文 English`` → ``中文``)."""
+    return re.split(r"\s(?=[A-Za-z])", text, maxsplit=1)[0]
+
+
+def _marked(reply: str, violations: Any) -> str:
+    """The reply, escaped, with each violation's span highlighted (its Chinese rule name on hover)."""
+    colours = {"error": "#ffcdd2", "warn": "#ffe0b2", "info": "#bbdefb"}
+    starts = sorted((v.start, v.end, v) for v in violations if 0 <= v.start < v.end <= len(reply))
+    out, at = [], 0
+    for start, end, v in starts:
+        if start < at:
+            continue
+        out.append(esc(reply[at:start]))
+        out.append(
+            f'<mark style="background:{colours.get(v.severity, "#eee")}" '
+            f'title="{html.escape(rule_name(v.rule, v.message), quote=True)}">{esc(reply[start:end])}</mark>'
+        )
+        at = end
+    out.append(esc(reply[at:]))
+    return "".join(out)
+
+
 # ----------------------------------------------------------------------------- rendering
 
 
@@ -182,6 +274,14 @@ def reply_html(reply: str, violations: Any, guidance_titles: dict[str, str] | No
     """The reply with its checklist violations highlighted and listed (the checklist's escaped HTML)."""
     from assistant.checklist import render_html
 
+    if guidance_titles is None:  # agents' pages: rule names in Chinese, no ids
+        items = "".join(
+            f"<li><b>{esc(severity_name(v.severity))} · {esc(rule_name(v.rule, v.message))}</b>「{esc(v.text)}」{esc(v.message)}</li>"
+            for v in violations
+        )
+        return f'<div class="checklist"><div class="checklist-reply">{_marked(reply, violations)}</div>' + (
+            f"<ul>{items}</ul></div>" if items else "</div>"
+        )
     return render_html(reply, violations, details=bool(violations), guidance_titles=guidance_titles)
 
 
@@ -192,7 +292,7 @@ def suggestion_html(rank: int, suggestion: Any, guidance_titles: dict[str, str] 
     elif suggestion.fallback:
         origin = "通用安全回复（没有足够相似的案例）"
     else:
-        origin = "来源案例 " + "、".join(suggestion.sources)
+        origin = f"参考 {len(suggestion.sources)} 条已处理的案例"
     fill_ins = getattr(suggestion, "fill_ins", ())
     ready = (
         '<span style="color:#2e7d32">可直接发送</span>'
@@ -205,10 +305,11 @@ def suggestion_html(rank: int, suggestion: Any, guidance_titles: dict[str, str] 
         f'<div style="color:#1565c0;font-size:0.85em">已改：{esc(c.was or "∅")} → {esc(c.now or "∅")}（{esc(c.why.split(" ")[0])}）</div>'
         for c in getattr(suggestion, "changes", ())
     )
-    fixes = "".join(f'<div style="color:#2e7d32">已自动修正：{esc(f)}</div>' for f in suggestion.fixes)
+    fixes = "".join(f'<div style="color:#2e7d32;font-size:0.85em">已自动修正：{esc(fix_text(f))}</div>' for f in suggestion.fixes)
     return (
-        f'<div style="font-size:1.05em;line-height:1.6">{reply_html(suggestion.reply, suggestion.violations, guidance_titles)}</div>'
-        f'<div style="color:#777;font-size:0.85em">推荐 {rank} · {esc(origin)} · 匹配度 {suggestion.score:.2f} · {ready}</div>{changes}{fixes}'
+        f'<div style="font-size:1.05em;line-height:1.6">{reply_html(suggestion.reply, suggestion.violations)}</div>'
+        f'<div style="color:#777;font-size:0.85em">推荐 {rank} · <span title="{html.escape("、".join(suggestion.sources), quote=True)}">{esc(origin)}</span>'
+        f" · 匹配度 {suggestion.score:.0%} · {ready}</div>{changes}{fixes}"
     )
 
 
@@ -228,7 +329,8 @@ def context_html(context: Any) -> str:
         return ""
     from assistant.facts import FILL_IN_LABELS
 
-    parts = [f"<b>订单进度</b> {esc(STAGE_NAMES.get(context.order_stage, context.order_stage))}"]
+    stage = labels().get("stages", {}).get(context.order_stage, STAGE_NAMES.get(context.order_stage, "未知"))
+    parts = [f"<b>订单进度</b> {esc(stage)}"]
     if context.item is not None:
         parts.append(f"<b>商品</b> {esc(context.item.text)}")
     facts = [

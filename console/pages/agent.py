@@ -1,114 +1,212 @@
-"""回复助手 (agents): the buyer's message in; scenario, suggestions and guidance out; edit, check, copy, rate."""
+"""回复助手 (agents): the buyer's message (or a whole pasted chat) in; suggestions, the conversation as
+read, and one editor whose text, live check and copy always agree.
 
-import re
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # console/, for `common`, also when run alone
+Everything the agent has typed is kept per browser session (``console.state``): a reload, a page
+switch or a console restart brings back the message, the chat, the suggestions and the draft.
+Keys: Alt+1/2/3 use a suggestion, Alt+C copies the draft, Alt+N starts the next buyer.
+"""
 
 import streamlit as st
-from common import (
+
+from assistant.chat_paste import parse_pasted_chat
+from assistant.errors import AssistantError
+from console import state
+from console.common import (
     assistant,
+    chinese_part,
     context_html,
+    draft_payload,
+    esc,
+    fix_text,
     guarded,
     label,
     md_escape,
-    reply_html,
     show_error,
     show_flash,
     suggestion_html,
-    warm_up,
 )
+from console.draft_editor import draft_editor
 
-from assistant.errors import AssistantError
+ss = st.session_state
+KEPT = ("message", "history", "agent")  # widgets whose values the session file keeps
+NARROW = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+/* beside 千牛 (about 760 px): the two columns become one, suggestions first */
+@media (max-width: 900px) {
+  .st-key-workspace [data-testid="stHorizontalBlock"]:first-child { flex-direction: column; }
+  .st-key-workspace [data-testid="stHorizontalBlock"]:first-child > [data-testid="stColumn"] {
+    width: 100% !important; flex: 1 1 100% !important; }
+}
+</style>"""
 
 a = assistant()
-warm_up(a)  # the model and index load in the background while the agent types
-st.header("回复助手")
-st.sidebar.text_input("客服昵称（可选，记入反馈）", key="agent", max_chars=40)
+sid = state.session_id()
+limit = a.settings.max_message_chars
 
-with st.form("ask"):
-    st.text_area(
-        "买家消息", key="message", height=80, placeholder="粘贴买家刚发来的消息，例如：亲 这个T恤有M码吗"
+
+def remember() -> None:
+    """Write what the agent is working on to this browser session's file."""
+    work = ss.setdefault("_work", {})
+    for key in KEPT:
+        if key in ss:
+            work[key] = ss[key]
+    work.update(
+        draft=ss.get("draft", ""),
+        version=ss.get("version", 0),
+        chosen=ss.get("chosen", 0),
+        asked=ss.get("asked"),
     )
-    st.text_area("之前的对话（可选，每行以“买家:”或“客服:”开头）", key="history", height=80)
-    asked = st.form_submit_button("推荐回复", type="primary", key="ask_button")
+    state.save(a.settings.data_dir, sid, work)
 
-if asked:
-    if not st.session_state.message.strip():
-        st.warning("请先输入买家消息")
-        st.stop()
-    history = [line for line in st.session_state.history.split("\n") if line.strip()]
+
+# ------------------------------------------------------------------ restore (reload, page switch)
+if "_work" not in ss:
+    state.prune(a.settings.data_dir)
+    ss["_work"] = state.load(a.settings.data_dir, sid)
+work = ss["_work"]
+for key in KEPT:
+    if key not in ss:  # widgets forget their value on another page: bring it back
+        ss[key] = work.get(key, "")
+for key, default in (("draft", ""), ("version", 0), ("chosen", 0), ("asked", None)):
+    if key not in ss:
+        ss[key] = work.get(key, default)
+if ss.asked and "result" not in ss:  # a reload: answer the same conversation again (it is quick)
     try:
-        waiting = "正在生成推荐回复…" if a.ready else "第一次使用，正在加载模型和索引（十几秒），请稍等…"
-        with st.spinner(waiting):
-            result = a.suggest(st.session_state.message, history=history)
-    except AssistantError as exc:
-        show_error(exc)
-        st.stop()
-    st.session_state.result = result
-    st.session_state.chosen = 0
-    st.session_state.draft = result.suggestions[0].reply if result.suggestions else ""
+        ss.result = a.suggest(ss.asked["message"], history=ss.asked["history"])
+    except AssistantError:
+        ss.asked = None
 
-result = st.session_state.get("result")
+st.html(NARROW)
+st.sidebar.text_input("客服昵称（可选，记入反馈）", key="agent", max_chars=40, on_change=remember)
+
+
+# ------------------------------------------------------------------ asking
+def read_input() -> None:
+    """The form's callback: take the message, or the last buyer message of a pasted chat."""
+    message = ss.message.strip()
+    pasted = parse_pasted_chat(ss.history, agent_names=(ss.get("agent", ""),)) if ss.history.strip() else None
+    history = list(pasted.history_lines()) if pasted else []
+    if pasted and pasted.message:
+        if not message:
+            message = pasted.message
+            ss.message = message
+        elif pasted.message != message:
+            history.append(f"买家: {pasted.message}")
+    ss.pending = {"message": message, "history": history, "turns": pasted.turns if pasted else 0}
+    remember()
+
+
+def next_buyer() -> None:
+    for key in ("message", "history"):
+        ss[key] = ""
+    ss.pop("result", None)
+    ss.asked, ss.draft, ss.chosen = None, "", 0
+    ss.version += 1
+    remember()
+
+
+with st.container(key="workspace"):
+    left, right = st.columns([3, 2], gap="medium")
+
+with left:
+    with st.form("ask", border=False):
+        st.text_area(
+            "买家消息",
+            key="message",
+            height=68,
+            max_chars=limit,
+            placeholder="买家刚发来的消息，例如：亲 这个T恤有M码吗（也可以只在下面粘贴整段聊天）",
+        )
+        st.text_area(
+            "之前的对话，或整段聊天记录（从千牛/京麦/抖店复制，自动找出买家最新的消息）",
+            key="history",
+            height=68,
+            placeholder="买家: 在吗\n客服: 在的亲",
+        )
+        st.form_submit_button("推荐回复", type="primary", key="ask_button", on_click=read_input)
+    st.button("下一位买家", key="next_buyer", shortcut="Alt+N", on_click=next_buyer, type="tertiary")
+
+pending = ss.pop("pending", None)
+if pending is not None:
+    if not pending["message"]:
+        left.warning("请先输入买家消息（或粘贴以买家消息结尾的聊天记录）")
+        st.stop()
+    try:
+        waiting = "正在生成推荐回复…" if a.ready else "正在加载模型和索引，请稍等…"
+        with left, st.spinner(waiting):
+            result = a.suggest(pending["message"], history=pending["history"])
+    except AssistantError as exc:
+        with left:
+            show_error(exc)
+        st.stop()
+    ss.result, ss.chosen = result, 0
+    ss.asked = {"message": pending["message"], "history": pending["history"]}
+    ss.draft = result.suggestions[0].reply if result.suggestions else ""
+    ss.version += 1
+    if pending["turns"] > 1:
+        left.caption(f"已从聊天记录读出 {pending['turns']} 条消息，回答买家最新的一条")
+    remember()
+
+result = ss.get("result")
 if result is None:
-    st.caption("输入买家消息后点“推荐回复”（Ctrl+Enter 也可以）。")
+    left.caption("输入买家消息或粘贴聊天记录后点“推荐回复”（Ctrl+Enter 也可以）。快捷键：Alt+1/2/3 用推荐，Alt+C 复制，Alt+N 下一位。")
     st.stop()
 
 show_flash()
 taxonomy = a.corpus.taxonomy
-titles = {g.id: g.title for g in a.corpus.guidance}
 d = result.detection
-cols = st.columns(3)
-cols[0].metric(
-    "场景",
-    label(taxonomy, "scenario", d.scenario, short=True),
-    f"{d.scenario} · 置信度 {d.scenario_confidence:.0%}",
-    delta_color="off",
-    delta_arrow="off",
-)
-cols[1].metric(
-    "阶段", label(taxonomy, "stage", d.stage, short=True), d.stage, delta_color="off", delta_arrow="off"
-)
-cols[2].metric(
-    "买家类型",
-    label(taxonomy, "buyer_type", d.buyer_type, short=True),
-    d.buyer_type and f"{d.buyer_type} · 置信度 {d.buyer_type_confidence:.0%}",
-    delta_color="off",
-    delta_arrow="off",
-)
-if getattr(result, "escalate", False):
-    st.error("买家情绪激动或要投诉，请优先亲自处理；以下回复只先致歉、稳住，不替您承诺。")
-elif result.note:
-    st.info(md_escape(re.split(r"\s(?=[A-Za-z])", result.note)[0]))  # agents read the Chinese part
-st.html(context_html(getattr(result, "context", None)))
 
 
-def choose(rank: int) -> None:
-    st.session_state.chosen = rank
-    st.session_state.draft = result.suggestions[rank].reply
+# ------------------------------------------------------------------ suggestions
+def choose(rank: int, force: bool = False) -> None:
+    current = result.suggestions[ss.chosen].reply if ss.chosen < len(result.suggestions) else ""
+    if not force and ss.draft.strip() and ss.draft != current:
+        ss.confirm_pick = rank  # the agent edited the draft: ask before overwriting it
+        return
+    ss.pop("confirm_pick", None)
+    ss.chosen, ss.draft = rank, result.suggestions[rank].reply
+    ss.version += 1
+    remember()
 
 
 def rate(rank: int, rating: str):
     s = result.suggestions[rank]
     return a.record_feedback(
-        result.message,
-        s.reply,
-        rating,
-        sources=s.sources,
-        scenario=s.scenario,
-        agent=st.session_state.get("agent", ""),
+        result.message, s.reply, rating, sources=s.sources, scenario=s.scenario, agent=ss.get("agent", "")
     )
 
 
-left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("推荐回复")
+    stage = label(taxonomy, "stage", d.stage, short=True)
+    who = label(taxonomy, "buyer_type", d.buyer_type, short=True)
+    st.html(
+        '<div style="font-size:0.95em;line-height:1.7">'
+        f"<b>场景</b> {esc(label(taxonomy, 'scenario', d.scenario, short=True))}"
+        f"（{d.scenario_confidence:.0%}） · <b>阶段</b> {esc(stage)} · <b>买家类型</b> {esc(who)}</div>"
+    )
+    st.html(context_html(getattr(result, "context", None)))
+    if getattr(result, "escalate", False):
+        st.error("买家情绪激动或要投诉，请优先亲自处理；以下回复只先致歉、稳住，不替您承诺。")
+    elif result.note:
+        st.info(md_escape(chinese_part(result.note)))
+    if "confirm_pick" in ss:
+        rank = ss.confirm_pick
+        st.warning(f"您改过当前回复，换成推荐 {rank + 1} 会丢掉修改。")
+        b = st.columns([1, 1, 3])
+        b[0].button("换成推荐", key="confirm_pick_yes", on_click=choose, args=(rank, True))
+        b[1].button("保留我的修改", key="confirm_pick_no", on_click=lambda: ss.pop("confirm_pick", None))
     for rank, suggestion in enumerate(result.suggestions):
         with st.container(border=True):
-            st.html(suggestion_html(rank + 1, suggestion, titles))
+            st.html(suggestion_html(rank + 1, suggestion))
             with st.container(horizontal=True):
-                st.button("用这条", key=f"use_{rank}", icon=":material/edit:", on_click=choose, args=(rank,))
+                st.button(
+                    "用这条",
+                    key=f"use_{rank}",
+                    icon=":material/edit:",
+                    on_click=choose,
+                    args=(rank,),
+                    shortcut=f"Alt+{rank + 1}" if rank < 3 else None,
+                )
                 st.button(
                     "有用",
                     key=f"up_{rank}",
@@ -123,59 +221,75 @@ with left:
                     on_click=guarded(rate, "已记录：没用，谢谢反馈"),
                     args=(rank, "down"),
                 )
+
+
+# ------------------------------------------------------------------ the draft
+def edited() -> None:
+    """The browser sent the text in the editor (debounced while typing)."""
+    text = (ss.get("draft_editor") or {}).get("text")
+    if text is not None:
+        ss.draft = text
+        remember()
+
+
+def apply_fix(text: str) -> None:
+    ss.draft = text
+    ss.version += 1
+    remember()
+
+
+def save(text: str):
+    chosen = result.suggestions[ss.chosen] if ss.chosen < len(result.suggestions) else None
+    if chosen is not None and text.strip() != chosen.reply.strip():
+        a.record_feedback(
+            result.message, text, "edited", sources=chosen.sources, scenario=d.scenario, agent=ss.get("agent", "")
+        )
+    case = a.save_candidate(result.message, text, result.history, agent=ss.get("agent", ""))
+    saved = ss.setdefault("saved", [])
+    again = case.id in saved
+    saved.append(case.id)
+    return again
+
+
+with right:
+    st.markdown("**编辑回复**")
+    draft = ss.draft
+    check = None
+    if draft.strip():
+        try:
+            check = a.check_draft(draft, result.message, result.history, scenario=d.scenario)
+        except AssistantError as exc:
+            show_error(exc)
+    draft_editor(
+        draft,
+        ss.version,
+        draft_payload(check) if check is not None else None,
+        limit,
+        key="draft_editor",
+        on_change=edited,
+    )
+    if check is not None:
+        if check.check.fixed and check.check.fixed != draft:
+            st.button(
+                "一键修正",
+                key="fix",
+                help=md_escape("；".join(fix_text(f) for f in check.check.fixes)),
+                on_click=apply_fix,
+                args=(check.check.fixed,),
+            )
+        risky = not check.check.passed
+        if risky:
+            st.checkbox("这条回复有问题，仍要交给训练师", key="save_anyway")
+        st.button(
+            "保存为候选案例",
+            key="save_candidate",
+            disabled=risky and not ss.get("save_anyway"),
+            on_click=guarded(save, lambda again: "这条之前已保存过，不会重复保存" if again else "已保存为候选案例，等训练师审核"),
+            args=(draft,),
+            help="把这条（改过的）回复交给训练师审核，通过后会用于以后的推荐；同一条只保存一次",
+        )
     if result.guidance:
-        st.subheader("相关指导")
+        st.markdown("**相关指导**")
         for section in result.guidance:
             with st.expander(md_escape(section.title)):
                 st.text(section.text)
-
-with right:
-    st.subheader("编辑回复")
-    if "draft" not in st.session_state and result.suggestions:  # back from another page: widget state is gone
-        st.session_state.draft = result.suggestions[st.session_state.get("chosen", 0)].reply
-    st.text_area("回复（可修改，离开输入框后自动检查）", key="draft", height=130)
-    draft = st.session_state.draft
-    if not draft.strip():
-        st.stop()
-    try:
-        check = a.check(draft, result.message, result.history, scenario=d.scenario)
-    except AssistantError as exc:
-        show_error(exc)
-        st.stop()
-    if check.violations:
-        st.html(reply_html(draft, check.violations, titles))
-    if not check.passed:
-        st.warning(f"有 {len(check.violations)} 处需要注意，改好后再发")
-    else:
-        st.success("质检通过" if not check.violations else "质检通过（只有提示）")
-    if check.fixed and check.fixed != draft:
-        st.button(
-            "一键修正",
-            key="fix",
-            help=md_escape("；".join(str(f) for f in check.fixes)),
-            on_click=lambda text: st.session_state.update(draft=text),
-            args=(check.fixed,),
-        )
-    st.caption("复制：点下方框右上角的复制图标")
-    st.code(draft, language=None, wrap_lines=True)
-
-    def save(text: str):
-        chosen = result.suggestions[st.session_state.get("chosen", 0)] if result.suggestions else None
-        if chosen is not None and text.strip() != chosen.reply.strip():
-            a.record_feedback(
-                result.message,
-                text,
-                "edited",
-                sources=chosen.sources,
-                scenario=d.scenario,
-                agent=st.session_state.get("agent", ""),
-            )
-        return a.save_candidate(result.message, text, result.history, agent=st.session_state.get("agent", ""))
-
-    st.button(
-        "保存为候选案例",
-        key="save_candidate",
-        on_click=guarded(save, lambda case: f"已保存为候选案例 {case.id}，等训练师审核"),
-        args=(draft,),
-        help="把这条（改过的）回复交给训练师审核，通过后会用于以后的推荐",
-    )

@@ -2,15 +2,12 @@
 
 import hashlib
 import re
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # console/, for `common`, also when run alone
-
 import pandas as pd
 import streamlit as st
-from common import assistant, group_rate_chart, md_escape, reply_html, rule_rate_chart, show_error
+from console.common import assistant, group_rate_chart, md_escape, reply_html, rule_rate_chart, show_error
 
 from assistant import audit
 from assistant.charts import group_rates

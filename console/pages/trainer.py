@@ -1,14 +1,11 @@
 """语料训练 (trainers): browse and edit cases, review candidates, edit guidance and rules, rebuild, coverage."""
 
 import re
-import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # console/, for `common`, also when run alone
 
 import pandas as pd
 import streamlit as st
-from common import assistant, coverage_charts, guarded, label, md_escape, show_error, show_flash
+from console.common import assistant, coverage_charts, guarded, label, md_escape, show_error, show_flash
 
 from assistant.corpus import STATUSES, load_corpus
 from assistant.errors import AssistantError, CorpusError
