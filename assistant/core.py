@@ -241,7 +241,7 @@ class Assistant:
         progress: bool | Callable[[int, int], None],
         phases: Callable[[str, int, int], None] | None = None,
     ) -> tuple[SyncReport, _Engine]:
-        from .index import CaseIndex, index_lock
+        from .index import build_index, index_lock
         from .retrieval import case_text
 
         corpus = self.corpus
@@ -252,9 +252,6 @@ class Assistant:
         items = [(c.id, case_fingerprint(c), case_text(c)) for c in corpus.cases]
         with index_lock(index_dir, self.settings.lock_timeout_s):
             _remove_stale_temporaries(index_dir)
-            dense = CaseIndex.create_or_open(
-                index_dir, model_id=self.model_id, dimension=dimension, settings=self.settings, fresh=full
-            )
             if phases is not None:
                 step = progress if callable(progress) else None
 
@@ -263,7 +260,16 @@ class Assistant:
                     if step is not None:
                         step(done, total)
 
-            sync = dense.sync(items, self._build_encoder(progress), corpus_hash=corpus.content_hash)
+            dense, sync = build_index(
+                index_dir,
+                items,
+                self._build_encoder(progress),
+                model_id=self.model_id,
+                dimension=dimension,
+                settings=self.settings,
+                full=full,
+                corpus_hash=corpus.content_hash,
+            )
             if phases is not None:
                 phases("index", 1, 1)
             engine = self._engine_for(corpus, dense, rebuild_derived=True, phases=phases)
@@ -798,6 +804,45 @@ class Assistant:
         self._corpus = None
         self._engine = None
         return []
+
+    def guidance_section_source(self, section_id: str) -> tuple[str, str]:
+        """Where a guidance section is written and its Markdown (from its ``##`` heading to the next).
+
+        Returns:
+            ``(file, text)``: the file relative to the corpus (``guidance/x.md``) and the section's text.
+
+        Raises:
+            UnknownIdError: no such section (with the closest id).
+        """
+        relative, lines, start, end = self._guidance_span(section_id)
+        return relative, "".join(lines[start:end])
+
+    def save_guidance_section(self, section_id: str, text: str) -> list:
+        """Replace one guidance section's Markdown (heading included) and save its file, validated as
+        ``save_corpus_file`` does (nothing is written when the corpus would have a problem)."""
+        relative, lines, start, end = self._guidance_span(section_id)
+        body = text if text.endswith("\n") else text + "\n"
+        if end < len(lines) and not body.endswith("\n\n"):
+            body += "\n"  # keep a blank line before the next heading
+        return self.save_corpus_file(relative, "".join([*lines[:start], body, *lines[end:]]))
+
+    def _guidance_span(self, section_id: str) -> tuple[str, list[str], int, int]:
+        import re
+
+        from .errors import UnknownIdError
+        from .taxonomy import did_you_mean
+
+        corpus = load_corpus(self.settings.corpus_dir, strict=False)
+        found = {g.id: g for g in corpus.guidance}
+        if section_id not in found:
+            raise UnknownIdError(f"unknown guidance section {section_id!r}{did_you_mean(section_id, list(found))}")
+        section = found[section_id]
+        path = Path(section.path)
+        relative = path.resolve().relative_to(self.settings.corpus_dir.resolve()).as_posix()
+        lines = self.corpus_file(relative).splitlines(keepends=True)
+        start = section.line - 1
+        end = next((i for i in range(start + 1, len(lines)) if re.match(r"##\s", lines[i])), len(lines))
+        return relative, lines, start, end
 
     def _editable_path(self, relative: str) -> Path:
         root = self.settings.corpus_dir.resolve()
