@@ -50,11 +50,16 @@ class AdaptationRules:
     # the holding reply that names a calm buyer's question (``{quote}``), and how the quote is cut
     question_reply: str = ""
     question_format: str = "您问的“{}”，"
+    statement_reply: str = ""
+    statement_format: str = "您说的“{}”"
+    statement_not_in: tuple[str, ...] = ()
     quote_max_chars: int = 18
     quote_openers: re.Pattern | None = None
     quote_endings: re.Pattern | None = None
     quote_fillers: re.Pattern | None = None
     quote_question: re.Pattern | None = None
+    # replies that ask the buyer to say what the problem is (not shown once they said it)
+    restate: tuple[re.Pattern, ...] = ()
 
 
 def load_adaptation(
@@ -113,10 +118,19 @@ def load_adaptation(
         except re.error as exc:
             quote_patterns[key] = None
             problems.append(Problem(where, _line_of(path, key), f"bad pattern in [holding] {key}: {exc}"))
+    restate = []
+    for pattern in data.get("context", {}).get("restate", []):
+        try:
+            restate.append(re.compile(pattern))
+        except re.error as exc:
+            problems.append(
+                Problem(where, _line_of(path, pattern), f"bad restate pattern {pattern!r}: {exc}")
+            )
     if slots is not None:
         for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
             for slot in SLOT_PATTERN.findall(reply):
-                if slot not in slots and not (name == "holding.question_reply" and slot == "quote"):
+                quoting = name in ("holding.question_reply", "holding.statement_reply")
+                if slot not in slots and not (quoting and slot == "quote"):
                     problems.append(
                         Problem(
                             where,
@@ -144,8 +158,12 @@ def load_adaptation(
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
         question_reply=str(holding.get("question_reply", "")),
         question_format=str(holding.get("question_format", AdaptationRules.question_format)),
+        statement_reply=str(holding.get("statement_reply", "")),
+        statement_format=str(holding.get("statement_format", AdaptationRules.statement_format)),
+        statement_not_in=tuple(str(x) for x in holding.get("statement_not_in", [])),
         quote_max_chars=int(holding.get("quote_max_chars", AdaptationRules.quote_max_chars)),
         **quote_patterns,
+        restate=tuple(restate),
     )
     return rules, problems
 
@@ -216,8 +234,7 @@ def quote_question(text: str, rules: AdaptationRules) -> str:
         if len(clause) < 2 or (rules.quote_fillers is not None and rules.quote_fillers.search(clause)):
             continue
         clauses.append((clause, is_question))
-    # the questions, with the statements that carry a value (我们猫4kg 选哪个规格); a message that asks
-    # nothing is not quoted (您说的“就500g的，拍了” reads as if the agent doubted it)
+    # the questions, with the statements that carry a value (我们猫4kg 选哪个规格)
     if not any(q for _, q in clauses):
         return ""
     chosen = [c for c, q in clauses if q or re.search(r"\d", c)]
@@ -227,6 +244,36 @@ def quote_question(text: str, rules: AdaptationRules) -> str:
     if not quote or len(quote) > rules.quote_max_chars:
         return ""
     return rules.question_format.format(quote)
+
+
+def quote_statement(text: str, rules: AdaptationRules) -> str:
+    """A statement that gives a value (我左眼300右眼450 / 那我拍22码 灰色), quoted in the buyer's
+    words; empty when the message asks something, carries no number or is too long."""
+    if not rules.statement_reply or rules.quote_question is None or rules.quote_question.search(text):
+        return ""
+    clauses = []
+    for clause in re.split(r"[\s，,。!！~～…、;；:：]+", text):
+        clause = re.sub(r"[^\w%.+\-/#]", "", clause)
+        for pattern in (rules.quote_openers, rules.quote_endings):
+            if pattern is not None:
+                clause = pattern.sub("", clause)
+        if clause and not (rules.quote_fillers is not None and rules.quote_fillers.search(clause)):
+            clauses.append(clause)
+    quote = "，".join(clauses)
+    if not re.search(r"\d", quote) or len(quote) > rules.quote_max_chars:
+        return ""
+    return rules.statement_format.format(quote)
+
+
+def said_before(history: Sequence[Turn], rules: AdaptationRules) -> bool:
+    """True when an earlier buyer turn says something (a question or a problem), not only 在吗/人呢."""
+    for turn in history:
+        if turn.role != "buyer":
+            continue
+        text = rules.quote_fillers.sub("", turn.text.strip()) if rules.quote_fillers else turn.text
+        if len(re.sub(r"[\W_]+", "", text)) >= 4:
+            return True
+    return False
 
 
 def bigram_overlap(a: str, b: str) -> float:
@@ -449,6 +496,7 @@ class Adapter:
         rejected: list[str] = []
         top_fused = max((h.score for h in hits), default=0.0) or 1.0
         evidence = self.category_evidence(state)
+        told = said_before(history, self.rules)
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if case.categories and state.category and state.category not in case.categories:
@@ -456,6 +504,9 @@ class Adapter:
                 continue
             if case.categories and not state.category and not (evidence & set(case.categories)):
                 rejected.append("category")  # clothing wording for a buyer whose item may be anything
+                continue
+            if told and any(p.search(case.reply) for p in self.rules.restate):
+                rejected.append("restate")  # asks for the problem the buyer already described
                 continue
             answered = self.case_intent(case)
             if self.intents.conflicts(asked, answered, state.order_stage):
@@ -574,10 +625,19 @@ class Adapter:
             (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
         )
         # a calm buyer's question (or the one they chase) is named, so they see it was understood
-        asked = state.pending_question if state.nudge and state.pending_question else message
-        quote = "" if state.escalated or state.anger else quote_question(asked, self.rules)
+        # (a buyer chasing an answer is upset about the wait, not the question: it is named too)
+        chasing = bool(state.nudge and state.pending_question)
+        asked = state.pending_question if chasing else message
+        calm = not state.escalated and (chasing or not state.anger)
+        quote = quote_question(asked, self.rules) if calm else ""
+        noting = calm and not quote and not chasing and scenario not in self.rules.statement_not_in
+        statement = quote_statement(asked, self.rules) if noting else ""
         if quote:
             template = self.rules.question_reply.replace("{quote}", quote.replace("{", "").replace("}", ""))
+        elif statement:
+            template = self.rules.statement_reply.replace(
+                "{quote}", statement.replace("{", "").replace("}", "")
+            )
         reply, fill_ins, changes = self.grounder.fill(template, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply

@@ -163,6 +163,52 @@ def test_an_order_event_the_conversation_lacks_is_rejected(extractor, grounder):
     assert not grounder.ground("亲，您的包裹已经发货了", state).ok
 
 
+def test_the_shops_dispatch_time_does_not_fit_made_to_order_goods(extractor, grounder, corpus):
+    usual = corpus.shop.slots["dispatch_time"]
+    stock = conversation_state("什么时候发货", [], extractor)
+    assert usual in grounder.ground("亲，付款后{dispatch_time}发货", stock).reply
+    custom = conversation_state("定制的窗帘什么时候发货", [], extractor)
+    filled = grounder.ground("亲，付款后{dispatch_time}发货", custom)
+    assert usual not in filled.reply and filled.fill_ins == ("发货时间",)
+    written_out = grounder.ground("亲，付款后" + usual + "发货", custom)
+    assert usual.removesuffix("内") not in written_out.reply and "发货时间" in written_out.fill_ins
+    assert not grounder.ground("{cutoff_time}前付款当天发", custom).ok  # no same-day rule for custom goods
+    # the agent promised a time of their own: the shop's usual one would contradict it
+    promised = conversation_state(
+        "那后天能到吗", turns("买家: 今天拍什么时候发", "客服: 亲 明天上午发出"), extractor
+    )
+    assert usual not in grounder.ground("亲，{dispatch_time}发出", promised).reply
+    # the agent repeating the shop's own time is no exception
+    same = conversation_state(
+        "那什么时候到", turns("买家: 什么时候发", "客服: 亲 " + usual + "发货"), extractor
+    )
+    assert usual in grounder.ground("亲，{dispatch_time}发出", same).reply
+
+
+def test_a_holding_reply_names_the_buyers_question(corpus):
+    from assistant.adaptation import load_adaptation, quote_question, quote_statement
+
+    rules, problems = load_adaptation(ROOT / "corpus" / "adaptation.toml")
+    assert not problems
+    assert quote_question("那涂层会不会掉 有没有毒", rules) == "您问的“涂层会不会掉，有没有毒”，"
+    assert quote_question("在吗 我想问下这鞋会不会磨脚😊", rules) == "您问的“这鞋会不会磨脚”，"
+    assert quote_question("在吗", rules) == ""  # nothing asked
+    assert quote_question("那就500g的 拍了", rules) == ""  # a statement is not quoted as a question
+    many = quote_question("这件羽绒服充绒量多少 洗了会不会跑绒 能不能机洗", rules)
+    assert many == "您问的“这件羽绒服充绒量多少，洗了会不会跑绒”，"  # as many questions as fit
+    assert quote_question("这件羽绒服的充绒量和含绒量还有蓬松度分别是多少呀", rules) == ""  # too long
+    assert quote_statement("我左眼300右眼450", rules) == "您说的“我左眼300右眼450”"
+    assert quote_statement("好的 谢谢", rules) == ""  # no value to note
+
+
+def test_holding_replies_quote_calm_buyers_only(assistant):
+    calm = assistant.suggest("qwxz 那涂层会不会掉 有没有毒")
+    if calm.abstained:
+        assert "涂层会不会掉" in calm.suggestions[0].reply
+    angry = assistant.suggest("你们就是骗子！涂层会不会掉 我要投诉")
+    assert all("您问的" not in s.reply for s in angry.suggestions)
+
+
 # ----------------------------------------------------------------------------- suggest, end to end
 
 
@@ -224,6 +270,15 @@ def test_a_nudge_takes_up_the_pending_question_with_an_apology(assistant):
     assert result.context.pending_question == "这件T恤有白色M码吗"
     for suggestion in result.suggestions:
         assert any(m in suggestion.reply[:12] for m in ("抱歉", "久等", "不好意思"))
+
+
+def test_a_buyer_who_described_the_problem_is_not_asked_to_restate_it(assistant):
+    history = ["买家: 这鞋会不会磨脚", "客服: 稍等"]
+    result = assistant.suggest("半小时了 有人吗", history=history)
+    for suggestion in result.suggestions:
+        assert not re.search(r"说一下(遇到的)?(问题|情况)|有什么可以帮", suggestion.reply)
+        if suggestion.holding:
+            assert "磨脚" in suggestion.reply  # the question they chase is named
 
 
 def test_escalation_is_flagged_and_opens_with_an_apology(assistant):
