@@ -1,4 +1,6 @@
-"""The dense index of the corpus cases: FAISS on disk, beside a manifest, updated incrementally.
+"""The case index: the cases' vectors in FAISS beside a manifest, built along one path (``build_index``).
+
+The backends are in ``index_backends.py``, the manifest in ``index_manifest.py``.
 
 An index directory (``Settings.resolved_index_dir``) holds::
 
@@ -43,19 +45,41 @@ import functools
 import hashlib
 import json
 import logging
-import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .config import INDEX_TYPES
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, ModelError
+from .index_backends import (  # noqa: F401  (re-exported: the backends lived here)
+    BACKENDS,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    PQ_M,
+    PQ_NBITS,
+    AnnBackend,
+    FlatBackend,
+    HnswBackend,
+    IvfBackend,
+    IvfPqBackend,
+    _faiss,
+    backend_params,
+    create_backend,
+)
+from .index_manifest import (  # noqa: F401  (FORMAT, NORMALIZATION re-exported: the manifest lived here)
+    FORMAT,
+    MANIFEST,
+    NORMALIZATION,
+    REBUILD,
+    Manifest,
+    check_compatible,
+    read_manifest_file,
+)
 from .storage import atomic_write_bytes, atomic_write_text, locked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,15 +87,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
-MANIFEST = "manifest.json"
-NORMALIZATION = "l2, inner product = cosine"
-_INDEX_FILE = re.compile(r"^vectors-[0-9a-f]{16}\.faiss$")
-_REBUILD = "run `assistant build` to rebuild it"
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 64
-PQ_M = 64  # sub-quantisers: 8 dimensions each for 512-d vectors, 64 bytes per vector
-PQ_NBITS = 8
 
 
 # ----------------------------------------------------------------------------- records
@@ -114,341 +129,6 @@ class SyncReport:
             f"(+{self.added} added, -{self.removed} removed, {self.updated} updated, "
             f"{self.unchanged} unchanged) in {self.seconds:.1f}s"
         )
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The JSON beside the FAISS file: what it holds and how it was built.
-
-    ``ids`` maps case id to FAISS id; ``fingerprints`` maps case id to a digest of the case's
-    fingerprint and embedded text (a change there means re-embedding that case).
-    """
-
-    model: str
-    dimension: int
-    index_type: str
-    params: dict[str, Any]
-    corpus_hash: str
-    count: int
-    created: str
-    updated: str
-    index_file: str
-    index_bytes: int
-    index_sha256: str
-    next_id: int
-    ids: dict[str, int]
-    fingerprints: dict[str, str]
-    normalization: str = NORMALIZATION
-    format: int = FORMAT
-
-    def to_dict(self) -> dict:
-        data = dataclasses.asdict(self)
-        # the small fields first, so that the head of the file reads as a summary
-        order = [
-            "format",
-            "model",
-            "dimension",
-            "normalization",
-            "index_type",
-            "params",
-            "corpus_hash",
-            "count",
-            "created",
-            "updated",
-            "index_file",
-            "index_bytes",
-            "index_sha256",
-            "next_id",
-        ]
-        return {**{key: data[key] for key in order}, "ids": data["ids"], "fingerprints": data["fingerprints"]}
-
-    @classmethod
-    def from_dict(cls, data: Any, where: Path) -> Manifest:
-        """Validate and build; anything malformed is an ``IndexCorruptError`` naming ``where``."""
-        if not isinstance(data, dict):
-            raise IndexCorruptError(f"{where}: the manifest is not a JSON object; {_REBUILD}")
-        fmt = data.get("format")
-        if fmt != FORMAT:
-            raise IndexMismatchError(
-                f"{where}: the index has format {fmt!r}, this version reads format {FORMAT}; {_REBUILD}"
-            )
-        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
-        checks = {
-            "int": int,
-            "str": str,
-            "dict[str, int]": dict,
-            "dict[str, str]": dict,
-            "dict[str, Any]": dict,
-        }
-        values = {}
-        for name, kind in kinds.items():
-            if name not in data:
-                raise IndexCorruptError(f"{where}: the manifest lacks {name!r}; {_REBUILD}")
-            value = data[name]
-            expected = checks[str(kind)]
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise IndexCorruptError(
-                    f"{where}: the manifest's {name!r} is not a {expected.__name__}; {_REBUILD}"
-                )
-            values[name] = value
-        manifest = cls(**values)
-        problems = []
-        if manifest.index_type not in INDEX_TYPES:
-            problems.append(f"unknown index type {manifest.index_type!r}")
-        if not _INDEX_FILE.match(manifest.index_file):
-            problems.append(f"bad index file name {manifest.index_file!r}")
-        if set(manifest.ids) != set(manifest.fingerprints) or len(manifest.ids) != manifest.count:
-            problems.append("its id map, fingerprints and count disagree")
-        if len(set(manifest.ids.values())) != len(manifest.ids) or any(
-            not isinstance(v, int) or v < 0 or v >= manifest.next_id for v in manifest.ids.values()
-        ):
-            problems.append("its id map holds invalid ids")
-        if problems:
-            raise IndexCorruptError(f"{where}: the manifest is inconsistent ({problems[0]}); {_REBUILD}")
-        return manifest
-
-
-# ----------------------------------------------------------------------------- backends
-
-
-def _faiss() -> Any:
-    import faiss
-
-    return faiss
-
-
-class AnnBackend:
-    """A FAISS index kind (after txtai's ANN backends): build, append, delete, search, save, load.
-
-    Vectors are float32 rows with unit L2 norm; ids are int64. ``params`` holds the build settings
-    recorded in the manifest. Subclasses make the FAISS index (``_create``) and override what
-    their kind does differently.
-    """
-
-    kind: ClassVar[str] = ""
-
-    def __init__(self, dimension: int, params: dict[str, Any], index: Any = None):
-        self.dimension = dimension
-        self.params = dict(params)
-        self.index = index if index is not None else self._create(0)
-
-    # --- building
-
-    def _create(self, n: int) -> Any:
-        """A new, empty FAISS index sized for about ``n`` vectors."""
-        raise NotImplementedError
-
-    def build(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        """Replace the contents with ``vectors`` (training the index on them if it needs it)."""
-        self.index = self._create(len(vectors))
-        self.append(vectors, ids)
-
-    def append(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        """Add rows with their ids (ids must not be in the index yet)."""
-        if len(vectors):
-            self.index.add_with_ids(vectors, ids)
-
-    def delete(self, ids: np.ndarray) -> None:
-        """Remove the given ids (unknown ids are ignored)."""
-        if len(ids):
-            self.index.remove_ids(np.asarray(ids, dtype=np.int64))
-
-    # --- reading
-
-    def count(self) -> int:
-        return int(self.index.ntotal)
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` per query row: scores ``(n, k)`` float32 and ids ``(n, k)`` int64 (-1: none)."""
-        return self.index.search(queries, k)
-
-    def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
-        """The stored vectors of ``ids`` (decoded: approximate for compressed kinds)."""
-        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if len(ids) else self._empty()
-
-    def tune(self, params: dict[str, Any]) -> None:
-        """Apply search-time settings (``nprobe``, ``ef_search``) without rebuilding."""
-
-    # --- persistence
-
-    def save(self) -> bytes:
-        """The index serialised by FAISS."""
-        return _faiss().serialize_index(self.index).tobytes()
-
-    @classmethod
-    def load(cls, data: bytes, dimension: int, params: dict[str, Any]) -> AnnBackend:
-        """Rebuild a backend from :meth:`save`'s bytes (FAISS errors propagate)."""
-        index = _faiss().deserialize_index(np.frombuffer(data, dtype=np.uint8))
-        if index.d != dimension:
-            raise ValueError(f"the index holds {index.d}-d vectors, the manifest says {dimension}")
-        backend = cls(dimension, params, index)
-        backend.tune(params)
-        return backend
-
-    def _empty(self) -> np.ndarray:
-        return np.empty((0, self.dimension), dtype=np.float32)
-
-
-class FlatBackend(AnnBackend):
-    """Exact search: every vector is compared (``IndexFlatIP`` under ``IndexIDMap2``)."""
-
-    kind = "flat"
-
-    def _create(self, n: int) -> Any:
-        faiss = _faiss()
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
-
-
-class HnswBackend(AnnBackend):
-    """HNSW graph (``IndexHNSWFlat``, inner product) under ``IndexIDMap2``.
-
-    FAISS cannot remove vectors from an HNSW graph, so ``delete`` rebuilds the graph from the
-    vectors it stores (full-precision copies; nothing is re-encoded).
-    """
-
-    kind = "hnsw"
-
-    def _create(self, n: int) -> Any:
-        faiss = _faiss()
-        inner = faiss.IndexHNSWFlat(self.dimension, int(self.params.get("m", 32)), faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = int(self.params.get("ef_construction", HNSW_EF_CONSTRUCTION))
-        index = faiss.IndexIDMap2(inner)
-        self._set_ef(index)
-        return index
-
-    def _set_ef(self, index: Any) -> None:
-        _faiss().downcast_index(index.index).hnsw.efSearch = int(self.params.get("ef_search", HNSW_EF_SEARCH))
-
-    def tune(self, params: dict[str, Any]) -> None:
-        self.params.update({k: v for k, v in params.items() if k == "ef_search"})
-        self._set_ef(self.index)
-
-    def delete(self, ids: np.ndarray) -> None:
-        faiss = _faiss()
-        if not len(ids) or not self.count():
-            return
-        stored = faiss.vector_to_array(self.index.id_map).astype(np.int64)
-        keep = ~np.isin(stored, np.asarray(ids, dtype=np.int64))
-        if keep.all():
-            return
-        vectors = self.index.index.reconstruct_n(0, self.count())
-        self.build(np.ascontiguousarray(vectors[keep]), np.ascontiguousarray(stored[keep]))
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        inner = _faiss().downcast_index(self.index.index)
-        if inner.hnsw.efSearch < k:  # the graph walk must keep at least k candidates
-            inner.hnsw.efSearch = k
-        return self.index.search(queries, k)
-
-
-class IvfBackend(AnnBackend):
-    """Inverted lists over k-means cells: ``IndexIVFScalarQuantizer`` (8-bit) or ``IndexIVFPQ``.
-
-    Trained on the first vectors it receives (``nlist`` cells, 0: about 4*sqrt(n)); the trained
-    cell count and the number of training vectors are recorded in ``params``.
-    """
-
-    kind = "ivf-sq8"
-
-    def _nlist(self, n: int) -> int:
-        wanted = int(self.params.get("nlist_setting", 0)) or round(4 * math.sqrt(max(n, 1)))
-        # k-means wants ~39 points per cell; fewer cells on a small corpus
-        return max(1, min(wanted, n // 39 if n >= 39 else 1))
-
-    def _quantized(self, quantizer: Any, nlist: int) -> Any:
-        faiss = _faiss()
-        return faiss.IndexIVFScalarQuantizer(
-            quantizer, self.dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-
-    def _min_training(self) -> int:
-        return 1
-
-    def _create(self, n: int) -> Any:
-        faiss = _faiss()
-        nlist = self._nlist(n)
-        index = self._quantized(faiss.IndexFlatIP(self.dimension), nlist)
-        self.params["nlist"] = nlist
-        index.nprobe = int(self.params.get("nprobe", 16))
-        return index
-
-    def append(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        if not len(vectors):
-            return
-        if not self.index.is_trained:
-            self.index = self._create(len(vectors))
-            training = vectors
-            needed = max(self._min_training(), self.params["nlist"])
-            if len(training) < needed:  # tiny corpus: repeat the rows so that k-means can run
-                training = np.resize(training, (needed, self.dimension))
-            self.index.train(training)
-            self.params["trained_on"] = len(vectors)
-        self.index.add_with_ids(vectors, ids)
-        trained_on = int(self.params.get("trained_on", 0))
-        if trained_on and self.count() > 4 * trained_on:
-            logger.warning(
-                "the %s index has grown from %d to %d vectors since its cells were trained; "
-                "`assistant build --full` trains them again",
-                self.kind,
-                trained_on,
-                self.count(),
-            )
-
-    def tune(self, params: dict[str, Any]) -> None:
-        if "nprobe" in params:
-            self.params["nprobe"] = int(params["nprobe"])
-            self.index.nprobe = self.params["nprobe"]
-
-    def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
-        faiss = _faiss()
-        if self.index.direct_map.type == faiss.DirectMap.NoMap:
-            self.index.set_direct_map_type(faiss.DirectMap.Hashtable)
-        return super().reconstruct(ids)
-
-
-class IvfPqBackend(IvfBackend):
-    """``IndexIVFPQ``: 64 sub-quantisers of 8 bits, 64 bytes per vector (approximate scores)."""
-
-    kind = "ivf-pq"
-
-    def _quantized(self, quantizer: Any, nlist: int) -> Any:
-        faiss = _faiss()
-        m = int(self.params.get("pq_m", PQ_M))
-        if self.dimension % m:
-            m = math.gcd(self.dimension, m)
-            self.params["pq_m"] = m
-        nbits = int(self.params.get("pq_nbits", PQ_NBITS))
-        return faiss.IndexIVFPQ(quantizer, self.dimension, nlist, m, nbits, faiss.METRIC_INNER_PRODUCT)
-
-    def _min_training(self) -> int:
-        return 2 ** int(self.params.get("pq_nbits", PQ_NBITS))
-
-
-BACKENDS: dict[str, type[AnnBackend]] = {
-    cls.kind: cls for cls in (FlatBackend, HnswBackend, IvfBackend, IvfPqBackend)
-}
-
-
-def backend_params(settings: Settings) -> dict[str, Any]:
-    """The build settings of ``settings.index_type`` (recorded in the manifest)."""
-    kind = settings.index_type
-    if kind == "hnsw":
-        return {"m": settings.hnsw_m, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
-    if kind.startswith("ivf"):
-        params: dict[str, Any] = {"nlist_setting": settings.ivf_nlist, "nprobe": settings.ivf_nprobe}
-        if kind == "ivf-pq":
-            params.update(pq_m=PQ_M, pq_nbits=PQ_NBITS)
-        return params
-    return {}
-
-
-def create_backend(index_type: str, dimension: int, params: dict[str, Any] | None = None) -> AnnBackend:
-    """A new, empty backend of ``index_type`` (one of :data:`INDEX_TYPES`)."""
-    try:
-        cls = BACKENDS[index_type]
-    except KeyError:
-        raise InputError(f"unknown index type {index_type!r}; use one of {', '.join(INDEX_TYPES)}") from None
-    return cls(dimension, params or {})
 
 
 # ----------------------------------------------------------------------------- the case index
@@ -500,8 +180,8 @@ class CaseIndex:
         directory = Path(directory)
         manifest_path = directory / MANIFEST
         for attempt in (1, 2):
-            manifest = _read_manifest(manifest_path)
-            _check_compatible(manifest, manifest_path, model_id, dimension)
+            manifest = read_manifest_file(manifest_path)
+            check_compatible(manifest, manifest_path, model_id, dimension)
             try:
                 backend = _read_backend(directory, manifest)
                 break
@@ -510,12 +190,12 @@ class CaseIndex:
                 if attempt == 2:
                     raise IndexCorruptError(
                         f"{directory / manifest.index_file}: the index file named by the manifest is missing; "
-                        f"{_REBUILD}"
+                        f"{REBUILD}"
                     ) from None
         if backend.count() != manifest.count:
             raise IndexCorruptError(
                 f"{directory / manifest.index_file}: holds {backend.count()} vectors, the manifest says "
-                f"{manifest.count}; {_REBUILD}"
+                f"{manifest.count}; {REBUILD}"
             )
         if corpus_hash is not None and manifest.corpus_hash != corpus_hash:
             raise IndexMismatchError(
@@ -703,7 +383,7 @@ class CaseIndex:
         if self._backend.count() != len(self._manifest.ids):
             raise IndexCorruptError(
                 f"{self.directory}: refusing to save an index of {self._backend.count()} vectors for "
-                f"{len(self._manifest.ids)} cases; {_REBUILD}"
+                f"{len(self._manifest.ids)} cases; {REBUILD}"
             )
         data = self._backend.save()
         digest = hashlib.sha256(data).hexdigest()
@@ -748,10 +428,6 @@ class CaseIndex:
             for row_scores, row_ids in zip(scores, ids, strict=True)
         ]
 
-    def search_one(self, vector: np.ndarray, k: int) -> list[IndexHit]:
-        """:meth:`search` for one query vector ``(dimension,)``."""
-        return self.search(vector, k)[0]
-
     def vectors(self, case_ids: Sequence[str]) -> np.ndarray:
         """The stored vectors of ``case_ids``, ``(len(case_ids), dimension)`` float32.
 
@@ -782,34 +458,32 @@ def index_lock(directory: str | Path, timeout_s: float = 30.0) -> contextlib.Abs
     return locked(directory.parent / f".{directory.name}.lock", timeout_s)
 
 
-def sync_index(
-    settings: Settings,
+def build_index(
+    directory: str | Path,
     items: Sequence[tuple[str, str, str]],
     encode_batch: Callable[[list[str]], np.ndarray],
     *,
     model_id: str,
     dimension: int,
+    settings: Settings,
     full: bool = False,
     corpus_hash: str | None = None,
-) -> SyncReport:
-    """Bring the index in ``settings.resolved_index_dir`` up to date with ``items``, under its lock.
+) -> tuple[CaseIndex, SyncReport]:
+    """The one build path (``Assistant.build``, the benchmarks and the tests): open the index in
+    ``directory`` if it fits (else start a new one; ``full`` always does), make it hold exactly
+    ``items`` and save it. The caller holds :func:`index_lock` (the core keeps it while it also
+    rebuilds what derives from the index). See :meth:`CaseIndex.sync` for the arguments.
 
-    The whole ``assistant build``: opens the index if it fits (else starts a new one; ``full``
-    always does), syncs and saves. See :meth:`CaseIndex.sync` for the arguments.
+    Returns:
+        The index, ready to search, and what the sync changed.
     """
-    directory = settings.resolved_index_dir
-    started = time.perf_counter()
-    with index_lock(directory, settings.lock_timeout_s):
-        index = CaseIndex.create_or_open(
-            directory, model_id=model_id, dimension=dimension, settings=settings, fresh=full
-        )
-        report = index.sync(items, encode_batch, corpus_hash=corpus_hash)
-    return dataclasses.replace(report, seconds=time.perf_counter() - started)
+    index = CaseIndex.create_or_open(directory, model_id=model_id, dimension=dimension, settings=settings, fresh=full)
+    return index, index.sync(items, encode_batch, corpus_hash=corpus_hash)
 
 
 def read_manifest(directory: str | Path) -> Manifest:
     """The manifest of the index in ``directory`` (for status displays; nothing else is checked)."""
-    return _read_manifest(Path(directory) / MANIFEST)
+    return read_manifest_file(Path(directory) / MANIFEST)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -896,37 +570,6 @@ def _as_queries(vectors: np.ndarray, dimension: int) -> np.ndarray:
     return _normalized(np.ascontiguousarray(array))
 
 
-def _read_manifest(path: Path) -> Manifest:
-    if not path.is_file():
-        where = path.parent
-        raise IndexMissingError(
-            f"{where}: no index has been built here yet; run `assistant build` to build it"
-        )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not valid JSON (truncated?)"
-        raise IndexCorruptError(f"{path}: the manifest cannot be read ({reason}); {_REBUILD}") from None
-    return Manifest.from_dict(data, path)
-
-
-def _check_compatible(manifest: Manifest, where: Path, model_id: str, dimension: int | None) -> None:
-    if manifest.model != model_id:
-        raise IndexMismatchError(
-            f"{where.parent}: the index was built with model {manifest.model!r}, the model in use is "
-            f"{model_id!r}; {_REBUILD}"
-        )
-    if dimension is not None and manifest.dimension != dimension:
-        raise IndexMismatchError(
-            f"{where.parent}: the index holds {manifest.dimension}-d vectors, the model makes "
-            f"{dimension}-d ones; {_REBUILD}"
-        )
-    if manifest.normalization != NORMALIZATION:
-        raise IndexMismatchError(
-            f"{where.parent}: the index vectors are normalised as {manifest.normalization!r}; {_REBUILD}"
-        )
-
-
 def _read_backend(directory: Path, manifest: Manifest) -> AnnBackend:
     path = directory / manifest.index_file
     try:
@@ -934,19 +577,19 @@ def _read_backend(directory: Path, manifest: Manifest) -> AnnBackend:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise IndexCorruptError(f"{path}: the index cannot be read ({exc.strerror}); {_REBUILD}") from None
+        raise IndexCorruptError(f"{path}: the index cannot be read ({exc.strerror}); {REBUILD}") from None
     if len(data) != manifest.index_bytes:
         raise IndexCorruptError(
             f"{path}: the index file has {len(data)} bytes, the manifest says {manifest.index_bytes} "
-            f"(truncated?); {_REBUILD}"
+            f"(truncated?); {REBUILD}"
         )
     if hashlib.sha256(data).hexdigest() != manifest.index_sha256:
-        raise IndexCorruptError(f"{path}: the index file does not match its checksum (damaged); {_REBUILD}")
+        raise IndexCorruptError(f"{path}: the index file does not match its checksum (damaged); {REBUILD}")
     try:
         return BACKENDS[manifest.index_type].load(data, manifest.dimension, manifest.params)
     except (RuntimeError, ValueError) as exc:  # faiss reports unreadable data as RuntimeError
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise IndexCorruptError(f"{path}: FAISS cannot read the index ({first}); {_REBUILD}") from None
+        raise IndexCorruptError(f"{path}: FAISS cannot read the index ({first}); {REBUILD}") from None
 
 
 __all__ = [
@@ -958,8 +601,8 @@ __all__ = [
     "Manifest",
     "SyncReport",
     "backend_params",
+    "build_index",
     "create_backend",
     "index_lock",
     "read_manifest",
-    "sync_index",
 ]

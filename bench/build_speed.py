@@ -3,7 +3,7 @@
     python bench/build_speed.py [--cases 10000] [--types flat,hnsw] [--no-write]
 
 Generates ``--cases`` buyer messages (templates over products, sizes, colours, couriers, numbers)
-and times ``index.sync_index`` into a temporary directory: a full build (embedding + adding +
+and times ``index.build_index`` into a temporary directory: a full build (embedding + adding +
 saving), a no-op sync, an update where 1% of the cases changed and 1% are new, and opening the
 saved index. Embedding goes through ``embedding.encode_texts`` (the batch path). Prints a table
 and writes it to docs/benchmarks.md between ``<!-- bench:build_speed -->`` markers.
@@ -25,7 +25,7 @@ from common import machine, publish  # noqa: E402
 
 from assistant.config import INDEX_TYPES, Settings  # noqa: E402
 from assistant.embedding import encode_texts, encoder_info, load_encoder  # noqa: E402
-from assistant.index import CaseIndex, sync_index  # noqa: E402
+from assistant.index import CaseIndex, build_index, index_lock  # noqa: E402
 
 NAME = "build_speed"
 
@@ -111,9 +111,16 @@ def main() -> None:
 
             def sync(rows_, settings=settings, **kw):
                 embed_seconds.clear()
-                report = sync_index(
-                    settings, rows_, encode, model_id=info.model_id, dimension=info.dimension, **kw
-                )
+                with index_lock(settings.resolved_index_dir):
+                    _, report = build_index(
+                        settings.resolved_index_dir,
+                        rows_,
+                        encode,
+                        model_id=info.model_id,
+                        dimension=info.dimension,
+                        settings=settings,
+                        **kw,
+                    )
                 return report, sum(embed_seconds)
 
             print(f"{kind}: full build of {len(items):,} cases ...", file=sys.stderr)

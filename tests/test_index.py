@@ -28,7 +28,7 @@ from assistant.errors import (
     StoreError,
     UnknownIdError,
 )
-from assistant.index import CaseIndex, IndexHit, SyncReport, index_lock, read_manifest, sync_index
+from assistant.index import CaseIndex, IndexHit, SyncReport, build_index, index_lock, read_manifest
 
 DIM = 64
 MODEL = "fake-model"
@@ -66,10 +66,20 @@ def settings_for(settings_tmp, tmp_path: Path, index_type: str = "flat", **more)
     return settings_tmp.replace(index_dir=tmp_path / "index", index_type=index_type, **more)
 
 
-def build(settings, rows, encoder, **kwargs) -> SyncReport:
-    return sync_index(
-        settings, rows, encoder, model_id=MODEL, dimension=getattr(encoder, "dimension", DIM), **kwargs
-    )
+def build(settings, rows, encoder, *, model_id=MODEL, dimension=None, **kwargs) -> SyncReport:
+    """The build path the core takes (``build_index`` under the index lock)."""
+    directory = settings.resolved_index_dir
+    with index_lock(directory, settings.lock_timeout_s):
+        _, report = build_index(
+            directory,
+            rows,
+            encoder,
+            model_id=model_id,
+            dimension=dimension or getattr(encoder, "dimension", DIM),
+            settings=settings,
+            **kwargs,
+        )
+    return report
 
 
 def open_index(settings, **kwargs) -> CaseIndex:
@@ -91,7 +101,7 @@ def test_add_search_remove_save_load(settings_tmp, tmp_path, fake, index_type):
 
     index = open_index(settings)
     assert len(index) == 300 and index.index_type == index_type and "case-0007" in index
-    hits = index.search_one(fake.vector("买家消息 7"), 5)
+    hits = index.search(fake.vector("买家消息 7"), 5)[0]
     assert [type(h) for h in hits] == [IndexHit] * 5
     assert hits[0].case_id == "case-0007" and hits[0].score == pytest.approx(1.0, abs=0.05)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -106,8 +116,8 @@ def test_add_search_remove_save_load(settings_tmp, tmp_path, fake, index_type):
     assert len(index) == 201 and "case-0007" not in index
     found = {h.case_id for row in index.search(np.stack([fake.vector("买家消息 7")]), 201) for h in row}
     assert "case-0007" not in found
-    assert index.search_one(fake.vector("新的买家消息"), 1)[0].case_id == "case-new"
-    assert index.search_one(fake.vector("买家消息 100 改了"), 1)[0].case_id == "case-0100"
+    assert index.search(fake.vector("新的买家消息"), 1)[0][0].case_id == "case-new"
+    assert index.search(fake.vector("买家消息 100 改了"), 1)[0][0].case_id == "case-0100"
     assert index.vectors(["case-new"]).shape == (1, DIM)
 
 
@@ -189,7 +199,7 @@ def test_unnormalised_vectors_are_normalised(settings_tmp, tmp_path, fake):
     settings = settings_for(settings_tmp, tmp_path)
     build(settings, items(5), lambda texts: fake(texts) * 3.0)
     index = open_index(settings)
-    hit = index.search_one(fake.vector("买家消息 2") * 10, 1)[0]
+    hit = index.search(fake.vector("买家消息 2") * 10, 1)[0][0]
     assert hit.case_id == "case-0002" and hit.score == pytest.approx(1.0, abs=1e-5)
     np.testing.assert_allclose(
         np.linalg.norm(index.vectors(["case-0001", "case-0004"]), axis=1), 1.0, atol=1e-5
@@ -203,9 +213,9 @@ def test_search_edge_cases(settings_tmp, tmp_path, fake):
     assert len(index) == 0 and index.search(np.stack([fake.vector("x")] * 2), 5) == [[], []]
     build(settings, items(3), fake)
     index = open_index(settings)
-    assert len(index.search_one(fake.vector("x"), 10)) == 3  # k above the count
+    assert len(index.search(fake.vector("x"), 10)[0]) == 3  # k above the count
     with pytest.raises(InputError, match="k must be at least 1"):
-        index.search_one(fake.vector("x"), 0)
+        index.search(fake.vector("x"), 0)
     with pytest.raises(InputError, match=r"query vectors must have shape \(n, 64\)"):
         index.search(np.zeros((2, 5), np.float32), 3)
     with pytest.raises(
@@ -267,7 +277,7 @@ def test_index_for_another_model_or_dimension_is_refused(settings_tmp, tmp_path,
     with pytest.raises(IndexMismatchError, match="another version of the corpus"):
         open_index(settings, corpus_hash="0123456789abcdef")
     # building with the new model replaces the index
-    report = sync_index(settings, items(5), FakeEncoder(32), model_id="other-model", dimension=32)
+    report = build(settings, items(5), FakeEncoder(32), model_id="other-model", dimension=32)
     assert report.added == 5 and open_index(settings, model_id="other-model", dimension=32).dimension == 32
 
 
@@ -401,7 +411,7 @@ def test_a_crash_between_the_two_renames_keeps_the_old_pair(settings_tmp, tmp_pa
         build(settings, items(25), fake)
     monkeypatch.undo()
     index = open_index(settings)  # the old manifest still names the old, intact index file
-    assert len(index) == 10 and index.search_one(fake.vector("买家消息 9"), 1)[0].case_id == "case-0009"
+    assert len(index) == 10 and index.search(fake.vector("买家消息 9"), 1)[0][0].case_id == "case-0009"
 
 
 def test_writers_take_the_index_lock(settings_tmp, tmp_path, fake):
@@ -427,7 +437,7 @@ def test_hnsw_removal_rebuilds_the_graph_without_re_embedding(settings_tmp, tmp_
     assert report.removed == 50 and len(fake.calls) == calls  # removal only: nothing embedded
     index = open_index(settings)
     assert index.manifest.params["m"] == 8 and len(index) == 150
-    assert index.search_one(fake.vector("买家消息 120"), 1)[0].case_id == "case-0120"
+    assert index.search(fake.vector("买家消息 120"), 1)[0][0].case_id == "case-0120"
 
 
 def test_ivf_uses_nprobe_from_settings(settings_tmp, tmp_path, fake):
@@ -453,17 +463,11 @@ def test_real_model_finds_paraphrases(settings_tmp, tmp_path, encoder):
     ]
     info = encoder_info(encoder)
     settings = settings_for(settings_tmp, tmp_path)
-    sync_index(
-        settings,
-        rows,
-        batch_encoder(encoder, progress=False),
-        model_id=info.model_id,
-        dimension=info.dimension,
-    )
+    build(settings, rows, batch_encoder(encoder, progress=False), model_id=info.model_id, dimension=info.dimension)
     index = CaseIndex.open(settings.resolved_index_dir, model_id=info.model_id, dimension=info.dimension)
-    assert index.search_one(encode_query(encoder, "几号能发货呀"), 1)[0].case_id == "ship"
-    assert index.search_one(encode_query(encoder, "钱什么时候退给我"), 1)[0].case_id == "refund"
-    assert index.search_one(encode_query(encoder, "发票能开吗"), 1)[0].case_id == "invoice"
+    assert index.search(encode_query(encoder, "几号能发货呀"), 1)[0][0].case_id == "ship"
+    assert index.search(encode_query(encoder, "钱什么时候退给我"), 1)[0][0].case_id == "refund"
+    assert index.search(encode_query(encoder, "发票能开吗"), 1)[0][0].case_id == "invoice"
 
 
 def _run(*args: str) -> tuple[int, str]:

@@ -383,7 +383,7 @@ def _edit_manifest(index_dir: Path, **changes) -> None:
 def _other_dimension(index_dir: Path, assistant: Assistant) -> None:
     """An index for the same model id but 256-d vectors (what a model swapped under the same name leaves)."""
     from assistant.corpus import case_fingerprint
-    from assistant.index import sync_index
+    from assistant.index import build_index
     from assistant.retrieval import case_text
 
     corpus = assistant.corpus
@@ -392,12 +392,13 @@ def _other_dimension(index_dir: Path, assistant: Assistant) -> None:
     for path in index_dir.glob("vectors-*.faiss"):
         path.unlink()
     (index_dir / MANIFEST).unlink()
-    sync_index(
-        assistant.settings.replace(index_dir=index_dir),
+    build_index(
+        index_dir,
         items,
         lambda texts: rng.standard_normal((len(texts), 256)).astype(np.float32),
         model_id=assistant.model_id,
         dimension=256,
+        settings=assistant.settings,
         corpus_hash=corpus.content_hash,
     )
 
