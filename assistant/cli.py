@@ -29,7 +29,16 @@ class CliState:
         self.overrides = overrides
 
     def settings(self, **more: Any) -> Settings:
-        return Settings.load(self.config, **{**self.overrides, **more})
+        settings = Settings.load(self.config, **{**self.overrides, **more})
+        if settings.uses_starter and not getattr(self, "_told_starter", False):
+            # never silently: say which corpus answers when no project folder is here or above
+            self._told_starter = True
+            click.echo(
+                f"提示 Note: no corpus/ or assistant.toml here or above; using the shipped starter corpus "
+                f"({settings.corpus_dir}); `assistant init DIR` creates your shop's own",
+                err=True,
+            )
+        return settings
 
     def assistant(self, **more: Any):
         from .core import Assistant
@@ -114,6 +123,48 @@ def cli(ctx: click.Context, config, corpus_dir, data_dir, index_dir, model, verb
     )
 
 
+# ----------------------------------------------------------------------------- a new shop
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    required=True,
+    help="A category pack to start with (apparel, shoes, food, beauty, kitchen, home_appliances, "
+    "electronics …); repeatable. The category-neutral core always comes.",
+)
+@click.option("--shop-name", required=True, help="The shop's name (店铺名), the {shop} slot.")
+@click.option("--platform", default="tmall", show_default=True, help="tmall, taobao, jd, douyin …")
+@click.option("--json", "as_json", is_flag=True, help="Print what was created as JSON.")
+@handle_errors
+def init(directory: str, categories: tuple[str, ...], shop_name: str, platform: str, as_json: bool) -> None:
+    """Create a new shop's project folder (新店初始化): settings, the starter core and the chosen
+    category packs, a shop profile to fill in, an empty catalog, and NEXT_STEPS.md.
+
+    Every shop value in corpus/shop.toml starts as a visible fill-in such as 【默认快递】, marked
+    待填写; `assistant corpus validate` lists those still to fill. Run the other commands inside
+    DIRECTORY: they read its assistant.toml and corpus/.
+
+    \b
+    Example:
+        assistant init my-shop --category kitchen --shop-name "好厨艺旗舰店"
+    """
+    from .shop_init import init_shop
+
+    result = init_shop(directory, categories, shop_name, platform=platform)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    per_pack = ", ".join(f"{pack} {n}" for pack, n in result.per_pack.items())
+    click.echo(f"已创建 created {result.directory}: {result.cases} starter cases ({per_pack})")
+    click.echo(f"{len(result.to_fill)} shop value(s) still to fill in {result.corpus_dir / 'shop.toml'}")
+    click.echo("")
+    click.echo(result.next_steps.rstrip())
+
+
 # ----------------------------------------------------------------------------- corpus
 
 
@@ -144,9 +195,15 @@ def corpus_validate(state: CliState) -> None:
         click.echo(f"{len(problems)} problem(s) in {settings.corpus_dir}", err=True)
         sys.exit(1)
     stats = load_corpus(settings.corpus_dir).stats()
+    from .shop_init import still_to_fill
+
+    to_fill = still_to_fill(settings.corpus_dir)  # notes, not problems: the corpus works meanwhile
+    for note in to_fill:
+        click.echo(str(note))
     click.echo(
         f"OK: {stats['cases']} cases ({stats['approved']} approved, {stats['candidates']} candidates), "
         f"{stats['guidance_sections']} guidance sections, {stats['rules']} rules"
+        + (f"; {len(to_fill)} shop value(s) still to fill (待填写)" if to_fill else "")
     )
 
 
@@ -631,7 +688,9 @@ def import_chats(
 
 @cli.command()
 @click.argument("log", type=click.Path())
-@click.option("--holdout", type=float, default=0.2, show_default=True, help="Share of sessions held out and replayed.")
+@click.option(
+    "--holdout", type=float, default=0.2, show_default=True, help="Share of sessions held out and replayed."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the session split.")
 @click.option(
     "--corpus-mode",
@@ -645,12 +704,16 @@ def import_chats(
 @click.option(
     "--policy", default="passed", show_default=True, help="Approval policy for the imported candidates."
 )
-@click.option("--format", "fmt", metavar="jddc2018|jddc2019|csv|xlsx|jsonl", help="Log format (default: detected).")
+@click.option(
+    "--format", "fmt", metavar="jddc2018|jddc2019|csv|xlsx|jsonl", help="Log format (default: detected)."
+)
 @click.option("--columns", metavar="KEY=COL,...", help="Session/role/text columns when not recognised.")
 @click.option("--limit", type=int, help="Read at most N conversations.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option(
-    "--out", type=click.Path(dir_okay=False), help="Also save the report: .html, .json, or .csv (one row per turn)."
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Also save the report: .html, .json, or .csv (one row per turn).",
 )
 @click.pass_obj
 @handle_errors

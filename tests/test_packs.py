@@ -1,0 +1,292 @@
+"""Starter packs, cases by source and pack (list, disable, enable, remove, relabel), `assistant init`
+and where the corpus is found (issue 17 items 1, 2 and 6; issue 16's paths)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.config import PROJECT_ROOT, Settings, find_project, starter_corpus_dir
+from assistant.corpus import load_corpus, validate_corpus
+from assistant.errors import CorpusNotFoundError, UnknownIdError
+from assistant.packs import case_packs
+from assistant.selection import CaseFilter, list_cases
+from assistant.shop_init import still_to_fill
+
+SHIPPED = PROJECT_ROOT / "corpus"
+# a small corpus: core greetings, apparel/shoes size advice, multi-category usage questions
+CASE_FILES = ("greeting.jsonl", "size_advice.jsonl", "multiturn-usage_question.jsonl")
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    target = tmp_path / "shop" / "corpus"
+    target.mkdir(parents=True)
+    for path in SHIPPED.glob("*.toml"):
+        shutil.copy(path, target / path.name)
+    shutil.copy(SHIPPED / "catalog.csv", target / "catalog.csv")
+    shutil.copytree(SHIPPED / "guidance", target / "guidance")
+    (target / "cases").mkdir()
+    for name in CASE_FILES:
+        shutil.copy(SHIPPED / "cases" / name, target / "cases" / name)
+    return target
+
+
+def run(corpus: Path, *args: str, input: str | None = None):
+    return CliRunner().invoke(cli, ["--corpus", str(corpus), *args], input=input)
+
+
+def choose_packs(corpus: Path, packs: list[str]) -> None:
+    shop = corpus / "shop.toml"
+    text = shop.read_text(encoding="utf-8")
+    shop.write_text(text.replace("[shop]\n", f"[shop]\npacks = {json.dumps(packs)}\n", 1), encoding="utf-8")
+
+
+def ids_of(corpus: Path, **selection) -> set[str]:
+    return {item.case.id for item in list_cases(corpus, CaseFilter(**selection))}
+
+
+# ----------------------------------------------------------------------------- packs
+
+
+def test_a_case_pack_is_its_categories_else_core():
+    cases = [item.case for item in list_cases(SHIPPED)]
+    packs = {p for c in cases for p in case_packs(c)}
+    assert {"core", "apparel", "shoes", "food", "beauty", "kitchen", "electronics"} <= packs
+    untagged = next(c for c in cases if not c.categories)
+    assert case_packs(untagged) == ("core",)
+    both = next(c for c in cases if c.categories == ("apparel", "baby"))
+    assert case_packs(both) == ("apparel", "baby")
+    assert all(c.source == "starter" for c in cases)
+
+
+def test_shop_packs_leave_other_starter_packs_out_but_keep_the_shops_own_cases(corpus):
+    everything = load_corpus(corpus)
+    assert any("apparel" in case_packs(c) for c in everything.cases)
+    own = {"id": "own-1", "buyer": "这件衣服起球吗", "reply": "亲，不起球的", "scenario": "quality_question",
+           "stage": "pre_sale", "categories": ["apparel"], "source": "cli"}
+    with (corpus / "cases" / "own.jsonl").open("w", encoding="utf-8") as f:
+        f.write(json.dumps(own, ensure_ascii=False) + "\n")
+    choose_packs(corpus, ["kitchen"])
+    kitchen = load_corpus(corpus)
+    packs = {p for c in kitchen.cases if c.source == "starter" for p in case_packs(c)}
+    assert packs <= {"core", "kitchen"} and "kitchen" in packs
+    assert "own-1" in {c.id for c in kitchen.cases}  # the shop's own case always serves
+    assert len(kitchen.cases) < len(everything.cases)
+    # listing still shows the packs the shop did not choose, marked so
+    listed = {i.case.id: i for i in list_cases(corpus, CaseFilter(packs=("apparel",), sources=("starter",)))}
+    assert listed and not any(i.chosen or i.served for i in listed.values())
+
+
+def test_an_unknown_pack_in_the_shop_profile_is_named_with_a_close_match(corpus):
+    choose_packs(corpus, ["kitchn"])
+    problems = validate_corpus(corpus)
+    assert [p.message for p in problems if "pack" in p.message] == [
+        "unknown pack 'kitchn' (did you mean 'kitchen'?); packs: core, " + ", ".join(
+            c.id for c in load_corpus(SHIPPED).facts.categories
+        )
+    ]
+    assert problems[0].path.endswith("shop.toml") and problems[0].line == 10
+
+
+# ----------------------------------------------------------------------------- case list / disable / enable / remove
+
+
+def test_case_list_by_source_and_pack(corpus):
+    result = run(corpus, "case", "list", "--source", "starter", "--pack", "shoes")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines and all(line.split("\t")[3] == "shoes" for line in lines)
+    assert {line.split("\t")[0] for line in lines} == ids_of(corpus, sources=("starter",), packs=("shoes",))
+    as_json = run(corpus, "case", "list", "--pack", "core", "--json")
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert rows and all(r["packs"] == ["core"] and r["served"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pack", "aparel"], "unknown pack 'aparel' (did you mean 'apparel'?)"),
+        (["--scenario", "size_advise"], "unknown scenario 'size_advise' (did you mean 'size_advice'?)"),
+        (["--source", "startr"], "no case has source 'startr' (did you mean 'starter'?); sources: starter"),
+        (["--id", "greting-001"], "no case with id 'greting-001' (did you mean 'greeting-001'?)"),
+        (["--status", "approve"], "unknown status 'approve' (did you mean 'approved'?)"),
+    ],
+)
+def test_a_filter_that_names_nothing_says_so_with_a_close_match(corpus, args, message):
+    result = run(corpus, "case", "list", *args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"错误 Error: {message}")
+
+
+def test_disable_keeps_cases_but_never_serves_them_and_enable_brings_them_back(corpus):
+    apparel = ids_of(corpus, sources=("starter",), packs=("apparel",))
+    result = run(corpus, "case", "disable", "--source", "starter", "--pack", "apparel")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"停用 disabled {len(apparel)} of {len(apparel)} case(s) matching --source starter --pack apparel\n"
+    )
+    loaded = load_corpus(corpus)
+    assert apparel <= {c.id for c in loaded.cases}  # kept in the files
+    assert not apparel & {c.id for c in loaded.approved}  # never served
+    assert ids_of(corpus, statuses=("disabled",)) == apparel
+    again = run(corpus, "case", "disable", "--pack", "apparel", "--json")
+    assert json.loads(again.stdout)["changed"] == 0
+    back = run(corpus, "case", "enable", "--pack", "apparel", "--source", "starter")
+    assert back.stdout.startswith(f"启用 enabled {len(apparel)} of {len(apparel)} ")
+    assert not ids_of(corpus, statuses=("disabled",))
+
+
+def test_remove_asks_or_needs_yes_and_says_how_many(corpus):
+    shoes = ids_of(corpus, packs=("shoes",))
+    before = len(list_cases(corpus))
+    refused = run(corpus, "case", "remove", "--pack", "shoes", input="n\n")
+    assert refused.exit_code == 1
+    assert f"remove {len(shoes)} case(s) matching --pack shoes from their files?" in refused.stderr
+    assert len(list_cases(corpus)) == before
+    dry = run(corpus, "case", "remove", "--pack", "shoes", "--dry-run")
+    assert dry.stdout.startswith(f"将 would be 删除 removed {len(shoes)} of {len(shoes)}")
+    done = run(corpus, "case", "remove", "--pack", "shoes", "--yes")
+    assert done.exit_code == 0, done.output
+    assert done.stdout == f"删除 removed {len(shoes)} of {len(shoes)} case(s) matching --pack shoes\n"
+    assert len(list_cases(corpus)) == before - len(shoes)
+    assert not ids_of(corpus, packs=("shoes",))
+    nothing = run(corpus, "case", "remove", "--yes")
+    assert nothing.exit_code == 1 and "give case ids or a filter" in nothing.stderr
+
+
+def test_relabel_moves_a_case_and_checks_scenario_and_stage(corpus):
+    result = run(corpus, "case", "relabel", "greeting-001", "--scenario", "stock")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "greeting-001: stock · pre_sale\n"
+    case = list_cases(corpus, CaseFilter(ids=("greeting-001",)))[0].case
+    assert (case.scenario, case.stage) == ("stock", "pre_sale")
+    typo = run(corpus, "case", "relabel", "greeting-001", "--scenario", "stok")
+    assert typo.stderr == "错误 Error: unknown scenario 'stok' (did you mean 'stock'?)\n"
+    any_stage = run(corpus, "case", "relabel", "greeting-001", "--scenario", "farewell")
+    assert "fits any stage: give --stage" in any_stage.stderr
+    wrong = run(corpus, "case", "relabel", "greeting-001", "--scenario", "refund", "--stage", "pre_sale")
+    assert wrong.stderr == "错误 Error: scenario 'refund' belongs to stage 'after_sale', not 'pre_sale'\n"
+    missing = run(corpus, "case", "relabel", "greting-001", "--scenario", "stock")
+    assert "no case with id 'greting-001' (did you mean 'greeting-001'?)" in missing.stderr
+
+
+# ----------------------------------------------------------------------------- assistant init
+
+
+@pytest.fixture(scope="module")
+def kitchen_shop(tmp_path_factory):
+    """A kitchen shop made by the real CLI once (read-only for the tests that share it)."""
+    target = tmp_path_factory.mktemp("init") / "kitchen-shop"
+    result = CliRunner().invoke(
+        cli, ["init", str(target), "--category", "kitchen", "--shop-name", "好厨艺旗舰店"]
+    )
+    assert result.exit_code == 0, result.output
+    return target, result
+
+
+def test_init_creates_a_shop_with_the_core_and_its_packs(kitchen_shop):
+    target, result = kitchen_shop
+    corpus = load_corpus(target / "corpus")  # valid as created
+    packs = {p for c in corpus.cases for p in case_packs(c)}
+    assert packs == {"core", "kitchen"}
+    assert all(c.source == "starter" for c in corpus.cases)
+    assert corpus.shop.name == "好厨艺旗舰店" and corpus.shop.slots["shop"] == "好厨艺旗舰店"
+    assert corpus.shop.info["packs"] == ["kitchen"]
+    assert corpus.shop.slots["courier"] == "【默认快递】"  # a visible fill-in until the shop writes its own
+    assert corpus.catalog == ()
+    assert (target / "corpus" / "catalog.csv").read_text(encoding="utf-8").startswith("id,name,aliases,category")
+    assert "stock" in (target / "corpus" / "catalog.md").read_text(encoding="utf-8")
+    steps = (target / "NEXT_STEPS.md").read_text(encoding="utf-8")
+    for step in ("import-chats", "case approve", "assistant build", "replay"):
+        assert step in steps and step in result.stdout
+    assert result.stdout.startswith(f"已创建 created {target.resolve()}: {len(corpus.cases)} starter cases (core ")
+    # every slot of the profile is explained in a comment
+    slots = [ln for ln in (target / "corpus" / "shop.toml").read_text(encoding="utf-8").splitlines() if "= \"【" in ln]
+    assert slots and all("# 待填写 still to fill" in ln for ln in slots)
+
+
+def test_validate_lists_the_shop_values_still_to_fill(kitchen_shop, tmp_path):
+    corpus_dir = kitchen_shop[0] / "corpus"
+    notes = still_to_fill(corpus_dir)
+    result = CliRunner().invoke(cli, ["corpus", "validate", "--corpus", str(corpus_dir)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:-1] == [str(n) for n in notes]
+    assert any("courier (【默认快递】)" in line for line in lines)
+    assert any("policy return_days (a number)" in line for line in lines)
+    assert lines[-1].endswith(f"; {len(notes)} shop value(s) still to fill (待填写)")
+    # filling a value takes it off the list
+    text = (corpus_dir / "shop.toml").read_text(encoding="utf-8")
+    (tmp_path / "shop.toml").write_text(text.replace('courier = "【默认快递】"', 'courier = "中通快递"'), encoding="utf-8")
+    assert len(still_to_fill(tmp_path)) == len(notes) - 1
+
+
+def test_init_refuses_a_used_folder_and_unknown_categories(tmp_path):
+    (tmp_path / "s" / "corpus").mkdir(parents=True)
+    again = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--category", "food", "--shop-name", "x"])
+    assert again.exit_code == 1
+    assert again.stderr == f"错误 Error: {(tmp_path / 's' / 'corpus').resolve()}: already there; choose a new folder (nothing was changed)\n"
+    assert list((tmp_path / "s").iterdir()) == [tmp_path / "s" / "corpus"]
+    typo = CliRunner().invoke(cli, ["init", str(tmp_path / "t"), "--category", "kitchn", "--shop-name", "x"])
+    assert typo.exit_code == 1 and "unknown category 'kitchn' (did you mean 'kitchen'?)" in typo.stderr
+    assert not (tmp_path / "t").exists()
+
+
+# ----------------------------------------------------------------------------- where the corpus is
+
+
+def test_a_copied_project_reads_its_own_corpus_from_any_subfolder(kitchen_shop, tmp_path, monkeypatch):
+    shutil.copytree(kitchen_shop[0], tmp_path / "copy")
+    (tmp_path / "copy" / "notes").mkdir()
+    monkeypatch.chdir(tmp_path / "copy" / "notes")
+    for name in ("ASSISTANT_CONFIG", "ASSISTANT_CORPUS_DIR", "ASSISTANT_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.load()
+    assert find_project() == (tmp_path / "copy").resolve()
+    assert settings.corpus_dir == (tmp_path / "copy" / "corpus").resolve()
+    assert settings.data_dir == (tmp_path / "copy" / "data").resolve()
+    assert not settings.uses_starter
+
+
+def test_outside_any_project_the_starter_answers_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for name in ("ASSISTANT_CONFIG", "ASSISTANT_CORPUS_DIR", "ASSISTANT_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.load()
+    assert settings.uses_starter and settings.corpus_dir == starter_corpus_dir().resolve()
+    assert settings.data_dir == (tmp_path / "xdg" / "shop-reply-assistant").resolve()
+    result = CliRunner().invoke(cli, ["corpus", "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] > 0
+    assert "using the shipped starter corpus" in result.stderr
+
+
+def test_a_project_whose_corpus_is_missing_names_the_folder(tmp_path, monkeypatch):
+    (tmp_path / "assistant.toml").write_text('data_dir = "data"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in ("ASSISTANT_CONFIG", "ASSISTANT_CORPUS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.load()
+    assert settings.corpus_dir == (tmp_path / "corpus").resolve()  # never another folder
+    with pytest.raises(CorpusNotFoundError, match=f"{tmp_path.resolve() / 'corpus'}: corpus directory not found"):
+        load_corpus(settings.corpus_dir)
+
+
+def test_fallback_and_holding_replies_are_category_neutral():
+    from assistant.core import Assistant
+
+    findings = Assistant(Settings().replace(corpus_dir=str(SHIPPED))).lint()
+    assert [f for f in findings if f.path.endswith("adaptation.toml") and f.kind == "category"] == []
+
+
+def test_selection_refuses_unknown_values_in_the_core(corpus):
+    with pytest.raises(UnknownIdError, match="did you mean 'kitchen'"):
+        list_cases(corpus, CaseFilter(packs=("kitchn",)))
