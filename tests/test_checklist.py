@@ -919,6 +919,84 @@ def test_no_one_click_fix_when_the_fixed_reply_would_still_fail(rules):
     assert ok.fixed == "非常抱歉给您带来不便，拍照发过来" and ok.unfixed == ()
 
 
+@pytest.mark.parametrize("message", ["都三天了还没发货！", None])
+def test_an_apology_in_front_of_rude_text_gets_no_fix_and_says_what_to_rewrite(rules, message):
+    # issue 14's console example: the apology is there already, the rest stays rude
+    result = check("非常抱歉给您带来不便，急什么，催也没用，等着吧", message, rules=rules)
+    assert not result.passed and result.fixed is None and result.fixes == ()
+    assert {"tone.impatient", "tone.command"} <= set(result.rules)
+    assert all(v.message for v in result.violations)  # each violation says what to rewrite
+
+
+@pytest.mark.parametrize("message", [None, "能便宜点吗", "嫌贵"])
+def test_xian_gui_bie_mai_fails_whatever_the_buyer_said(rules, message):
+    result = check("嫌贵别买", message, rules=rules)
+    assert not result.passed and "tone.impatient" in result.rules and result.fixed is None
+
+
+@pytest.mark.parametrize("message", [None, "退货运费谁出"])
+def test_ni_de_wen_ti_ni_chu_gets_more_than_the_pronoun(rules, message):
+    result = check("你的问题你出啊", message, rules=rules)
+    assert "tone.blame" in result.rules and set(result.rules) > {"pronoun.ni"}
+    # 您的问题您出啊 would still blame the buyer: no one-click fix, the pronoun fix is withheld
+    assert result.fixed is None and result.unfixed == ("pronoun.ni",)
+
+
+def test_a_safe_fix_is_offered_only_when_the_fixed_reply_passes(rules):
+    for reply, message in [("你看一下详情页", None), ("拍照发过来", "收到就是坏的！"), ("没有优惠！！！", "能便宜吗")]:
+        result = check(reply, message, rules=rules)
+        assert result.fixed is not None, reply
+        assert check(result.fixed, message, rules=rules).passed, result.fixed
+
+
+def test_a_hold_message_does_not_end_the_buyers_turn(rules):
+    # 咋的还没发货 → 请您稍等 → 好 → the reply still answers the complaint
+    history = [("buyer", "咋的还没发货呢?"), ("agent", "亲爱的，妹子马上为您核实情况，请您稍等哈")]
+    assert "complaint.no_apology" in fired(rules, "这个目前是缺货的状态哦 补货预计一周哈", "好", history=history)
+    # a real answer in between does end it: the buyer's 好 answers that
+    history = [("buyer", "咋的还没发货呢?"), ("agent", "非常抱歉，仓库缺货，预计周五发出")]
+    assert not fired(rules, "好的亲", "好", history=history) & {"complaint.no_apology", "complaint.no_action"}
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        ("我之前买的这个表 现在不走了是什么情况 ?", "马上核实情况，请您稍等哈"),
+        ("订单却显示已收货完成 请核实情况回复", "您是否有家人代收的呢"),
+        ("三件三天后仍然不发货，也无人接客服", "建议您耐心等待的呢"),
+        ("昨天下单时有货。显示现货呀", "这边会尽快为您操作配货"),
+        ("为何还没人给我打电话安空调啊?", "您已经安装好了是吗?"),
+        ("发的不是九代雅阁空气滤芯", "您可以在我的订单申请售后"),
+    ],
+)
+def test_problems_stated_as_facts_are_complaints(rules, message, reply):
+    assert "complaint.no_apology" in fired(rules, reply, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["能不能取消订单???", "这个商品昨晚刚买的，还没收到就降价了，差价怎么处理", "好久能处理", "那我就申请退货?"],
+)
+def test_questions_with_complaint_words_are_no_complaint(rules, message):
+    assert not fired(rules, "好的，马上帮您看", message) & {"complaint.no_apology", "complaint.no_action"}
+
+
+@pytest.mark.parametrize(
+    "reply", ["好的 / 我问下", "小妹为您看看，您稍等哦", "这边帮您预约哈", "辛苦您关机重启试一下哦"]
+)
+def test_more_next_steps_in_the_forms_agents_write(rules, reply):
+    assert "complaint.no_action" not in fired(rules, reply, "送货员电话关机，我的表坏了")
+
+
+def test_honest_answers_and_reasons_are_no_blunt_refusal(rules):
+    assert "refusal.blunt" not in fired(rules, "这个小妹没办法给您保证呢", "周五前能到吗")
+    assert "refusal.blunt" not in fired(rules, "跨区的话不可以修改的呢", "能改地址吗")
+    assert "refusal.blunt" not in fired(rules, "商品本身也是不支持无理由退货的呢", "能退吗")
+    assert "refusal.blunt" in fired(rules, "这个售后不支持取件呢", "能上门取件吗")
+    assert "refusal.blunt" in fired(rules, "亲爱的这边还不能价保的", "降价了怎么办")
+    assert "refusal.blunt" not in fired(rules, "如果还不行，您再联系我", "好的")
+
+
 def test_the_multi_pattern_prefilter_changes_no_verdict(rules):
     """The Aho-Corasick prefilter and the phrase-by-phrase search decide exactly as checking
     every trigger with its own prefilters does, spans included."""
