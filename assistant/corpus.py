@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import CorpusError, CorpusNotFoundError, Problem, UnknownIdError
 from .facts import Vocabulary, load_vocabulary
+from .files import toml_error_line, toml_line
 from .intent import IntentLexicon, load_intents
 from .packs import pack_problems, serves, shop_packs
 from .records import Case, GuidanceSection, Product, ShopProfile, Turn  # re-exported: the records lived here
@@ -572,7 +573,7 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
         problems.append(Problem(str(path), None, f"cannot read file ({exc.strerror})"))
         return empty
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), _toml_error_line(exc), f"not valid TOML: {exc}"))
+        problems.append(Problem(str(path), toml_error_line(exc), f"not valid TOML: {exc}"))
         return empty
     slots = data.get("slots", {})
     if not isinstance(slots, dict):
@@ -581,7 +582,7 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
     clean_slots = {}
     for name, value in slots.items():
         if not isinstance(value, str | int | float) or str(value).strip() == "":
-            problems.append(Problem(str(path), _toml_key_line(path, name), f"slot {name!r} has no value"))
+            problems.append(Problem(str(path), toml_line(path, name), f"slot {name!r} has no value"))
             continue
         clean_slots[name] = str(value)
     conversation = data.get("conversation_slots", {})
@@ -592,34 +593,57 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
     for name, label in conversation.items():
         if not isinstance(label, str) or not label.strip():
             problems.append(
-                Problem(str(path), _toml_key_line(path, name), f"conversation slot {name!r} has no label")
+                Problem(str(path), toml_line(path, name), f"conversation slot {name!r} has no label")
             )
             continue
         conversation_slots[name] = label.strip()
+    policy = data.get("policy", {})
+    if not isinstance(policy, dict):
+        problems.append(Problem(str(path), toml_line(path, "[policy]"), "[policy] must be a table of name = number"))
+        policy = {}
+    problems.extend(_policy_problems(path, policy, clean_slots))
     info = data.get("shop", {})
     return ShopProfile(
         name=str(info.get("name", clean_slots.get("shop", ""))),
         slots=clean_slots,
-        policy=dict(data.get("policy", {})),
+        policy=dict(policy),
         info=dict(info),
         conversation_slots=conversation_slots,
     )
 
 
-def _toml_error_line(exc: Exception) -> int | None:
-    """The line tomllib names in its message ("... (at line 22, column 61)")."""
-    found = re.search(r"at line (\d+)", str(exc))
-    return int(found.group(1)) if found else getattr(exc, "lineno", None)
+_POLICY_UNITS = {"_yuan": "元", "_days": "天", "_months": "个月"}
 
 
-def _toml_key_line(path: Path, key: str) -> int | None:
-    try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-            if re.match(rf"^\s*{re.escape(key)}\s*=", line):
-                return number
-    except OSError:
-        pass
-    return None
+def _policy_problems(path: Path, policy: dict, slots: dict[str, str]) -> list[Problem]:
+    """Each ``[policy]`` number must agree with the slot text of the same name (the key, or the key
+    without its unit: ``free_shipping_threshold_yuan`` ↔ ``free_shipping_threshold``): replies say
+    the slot text, so a number changed in one place only would be silently wrong in the other."""
+    from .facts import chinese_number
+
+    problems = []
+    for key, value in policy.items():
+        unit = next((u for u in _POLICY_UNITS if key.endswith(u)), "")
+        slot = key if key in slots else key[: -len(unit)] if unit and key[: -len(unit)] in slots else None
+        if slot is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(Problem(str(path), toml_line(path, key), f"policy {key} must be a number, not {value!r}"))
+            continue
+        text = slots[slot]
+        said = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
+        said |= {n for w in re.findall(r"[零一二两三四五六七八九十百千半]+", text) if (n := chinese_number(w)) is not None}
+        if unit == "_months" and "年" in text:
+            said |= {n * 12 for n in said}
+        if float(value) not in said:
+            problems.append(
+                Problem(
+                    str(path),
+                    toml_line(path, key),
+                    f"policy {key} = {value:g} but slot {slot} says {text!r}: make them agree",
+                )
+            )
+    return problems
 
 
 CATALOG_COLUMNS = ("id", "name", "aliases", "category", "sizes", "colours", "price", "stock")

@@ -141,6 +141,13 @@ class Grounder:
             return f"{product.price:g}元"
         if slot == "stock_status" and product is not None:
             return _STOCK_TEXT.get(product.stock)
+        if slot == "address":
+            # the whole address the buyer wrote (上海浦东张江路100号), not only its city
+            stated = state.latest("place", "buyer")
+            if stated is not None:
+                text = state.texts[stated.turn][stated.fact.start :]
+                whole = re.match(r"[\w\-#]{0,30}(号|室|栋|单元|村|镇|小区|路|街|道)", text)
+                return whole.group(0) if whole else stated.fact.text
         if slot in ("size", "colour"):
             wanted = self._wanted(state, _SLOT_KINDS[slot])
             if wanted is not None:
@@ -388,7 +395,8 @@ class Grounder:
             changes.append(Change(fact.text, target, "换成买家的商品 the buyer's item"))
         if state.item is not None:
             words = [w for w, cats in self.extractor.category_words(reply) if self.extractor.is_item_word(w)]
-            distinct = {w for w in words if w not in state.item.text and w not in target}
+            # a one-character item word (锅, 碗) is also part of other words (锅具, 锅底, 洗碗机)
+            distinct = {w for w in words if len(w) > 1 and w not in state.item.text and w not in target}
             same_category = all(
                 not state.category or state.category in self.extractor.item_categories(w) for w in distinct
             )
