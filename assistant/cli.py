@@ -1490,15 +1490,17 @@ def console(state: CliState, port: int, headless: bool) -> None:
     Example:
         assistant console --port 8501
     """
+    import importlib.util
     import os
     import subprocess
 
-    from .config import PROJECT_ROOT
     from .errors import InputError
 
-    serve = PROJECT_ROOT / "console" / "serve.py"
+    # the installed console package (the wheel ships it beside assistant), not a checkout path
+    spec = importlib.util.find_spec("console.serve")
+    serve = Path(spec.origin) if spec and spec.origin else Path("console") / "serve.py"
     if not serve.is_file():
-        raise InputError(f"{serve}: the console is not there (it ships with the source checkout)")
+        raise InputError(f"{serve}: the console is not installed (reinstall shop-reply-assistant)")
     state.settings()  # a bad option or settings file fails here, with its one-line message
     env = dict(os.environ)
     if state.config:

@@ -127,9 +127,7 @@ def list_cases(directory: str | Path, selection: CaseFilter = CaseFilter()) -> l
 
     problems: list[Problem] = []
     chosen = shop_packs(_load_shop(directory / "shop.toml", problems))
-    return [
-        ListedCase(c, case_packs(c), serves(c, chosen)) for c in cases if selection.accepts(c)
-    ]
+    return [ListedCase(c, case_packs(c), serves(c, chosen)) for c in cases if selection.accepts(c)]
 
 
 def check_filter(directory: Path, selection: CaseFilter, cases: Sequence[Case]) -> None:

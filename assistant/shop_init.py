@@ -27,7 +27,9 @@ CATALOG_NOTES_FILE = "catalog.md"
 # a slot value that is only a fill-in label: the shop has not written its own value yet
 _UNFILLED = re.compile(r"^\s*(?P<key>[A-Za-z_][\w]*)\s*=\s*\"【(?P<label>[^【】]{1,12})】\"")
 _POLICY_UNFILLED = re.compile(r"^\s*#\s*(?P<key>[A-Za-z_][\w]*)\s*=\s*(?P<example>\S+)\s*#\s*待填写")
-_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w]*)\s*=\s*(?P<value>\"[^\"]*\"|[^#\s]+)\s*(?:#\s*(?P<comment>.*))?$")
+_KEY_LINE = re.compile(
+    r"^(?P<key>[A-Za-z_][\w]*)\s*=\s*(?P<value>\"[^\"]*\"|[^#\s]+)\s*(?:#\s*(?P<comment>.*))?$"
+)
 _TABLE = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
 # values a new shop may keep as they are
 _KEEP = {"address_term"}
@@ -174,7 +176,9 @@ def _copy_cases(starter: Path, corpus_dir: Path, packs: tuple[str, ...]) -> tupl
     return total, counts
 
 
-def shop_profile(starter_text: str, shop_name: str, platform: str, categories: tuple[str, ...] | list[str]) -> str:
+def shop_profile(
+    starter_text: str, shop_name: str, platform: str, categories: tuple[str, ...] | list[str]
+) -> str:
     """The new shop's ``shop.toml``: the starter's profile with every shop value replaced by a visible
     fill-in 【label】 and marked 待填写 (still to fill); comments, conversation slots and the shop's
     own scenarios are kept."""
@@ -206,7 +210,7 @@ def shop_profile(starter_text: str, shop_name: str, platform: str, categories: t
                 out += [
                     f'name = "{shop_name}"',
                     f'platform = "{platform}"                   # tmall | taobao | jd | douyin …',
-                    '# 启用的入门语料包：core（通用）总在；其余是品类包 starter packs; core always comes',
+                    "# 启用的入门语料包：core（通用）总在；其余是品类包 starter packs; core always comes",
                     f"packs = [{', '.join(repr(c).replace(chr(39), chr(34)) for c in categories)}]",
                 ]
             continue
@@ -215,7 +219,9 @@ def shop_profile(starter_text: str, shop_name: str, platform: str, categories: t
             if key and key.group("key") in ("name", "platform", "packs"):
                 continue
             if key and key.group("key") == "service_hours":
-                out.append('service_hours = "【客服时间】"   # 待填写 still to fill: 客服在线时间 / service hours')
+                out.append(
+                    'service_hours = "【客服时间】"   # 待填写 still to fill: 客服在线时间 / service hours'
+                )
                 continue
             out.append(line)
         elif table == "slots":
@@ -223,7 +229,9 @@ def shop_profile(starter_text: str, shop_name: str, platform: str, categories: t
         elif table == "policy":
             key = _KEY_LINE.match(line.strip())
             if key and not line.lstrip().startswith("#"):
-                out.append(f"# {key.group('key')} = {key.group('value')}   # 待填写 still to fill (a number; example)")
+                out.append(
+                    f"# {key.group('key')} = {key.group('value')}   # 待填写 still to fill (a number; example)"
+                )
             else:
                 out.append(line)
         else:
@@ -266,11 +274,19 @@ def still_to_fill(corpus_dir: str | Path) -> list[Problem]:
     for number, line in enumerate(text.split("\n"), start=1):
         slot = _UNFILLED.match(line)
         if slot:
-            notes.append(Problem(str(path), number, f"待填写 still to fill: {slot.group('key')} (【{slot.group('label')}】)"))
+            notes.append(
+                Problem(
+                    str(path),
+                    number,
+                    f"待填写 still to fill: {slot.group('key')} (【{slot.group('label')}】)",
+                )
+            )
             continue
         policy = _POLICY_UNFILLED.match(line)
         if policy:
-            notes.append(Problem(str(path), number, f"待填写 still to fill: policy {policy.group('key')} (a number)"))
+            notes.append(
+                Problem(str(path), number, f"待填写 still to fill: policy {policy.group('key')} (a number)")
+            )
     return notes
 
 

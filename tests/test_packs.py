@@ -68,8 +68,15 @@ def test_a_case_pack_is_its_categories_else_core():
 def test_shop_packs_leave_other_starter_packs_out_but_keep_the_shops_own_cases(corpus):
     everything = load_corpus(corpus)
     assert any("apparel" in case_packs(c) for c in everything.cases)
-    own = {"id": "own-1", "buyer": "这件衣服起球吗", "reply": "亲，不起球的", "scenario": "quality_question",
-           "stage": "pre_sale", "categories": ["apparel"], "source": "cli"}
+    own = {
+        "id": "own-1",
+        "buyer": "这件衣服起球吗",
+        "reply": "亲，不起球的",
+        "scenario": "quality_question",
+        "stage": "pre_sale",
+        "categories": ["apparel"],
+        "source": "cli",
+    }
     with (corpus / "cases" / "own.jsonl").open("w", encoding="utf-8") as f:
         f.write(json.dumps(own, ensure_ascii=False) + "\n")
     choose_packs(corpus, ["kitchen"])
@@ -87,9 +94,8 @@ def test_an_unknown_pack_in_the_shop_profile_is_named_with_a_close_match(corpus)
     choose_packs(corpus, ["kitchn"])
     problems = validate_corpus(corpus)
     assert [p.message for p in problems if "pack" in p.message] == [
-        "unknown pack 'kitchn' (did you mean 'kitchen'?); packs: core, " + ", ".join(
-            c.id for c in load_corpus(SHIPPED).facts.categories
-        )
+        "unknown pack 'kitchn' (did you mean 'kitchen'?); packs: core, "
+        + ", ".join(c.id for c in load_corpus(SHIPPED).facts.categories)
     ]
     assert problems[0].path.endswith("shop.toml") and problems[0].line == 10
 
@@ -201,14 +207,22 @@ def test_init_creates_a_shop_with_the_core_and_its_packs(kitchen_shop):
     assert corpus.shop.info["packs"] == ["kitchen"]
     assert corpus.shop.slots["courier"] == "【默认快递】"  # a visible fill-in until the shop writes its own
     assert corpus.catalog == ()
-    assert (target / "corpus" / "catalog.csv").read_text(encoding="utf-8").startswith("id,name,aliases,category")
+    assert (
+        (target / "corpus" / "catalog.csv").read_text(encoding="utf-8").startswith("id,name,aliases,category")
+    )
     assert "stock" in (target / "corpus" / "catalog.md").read_text(encoding="utf-8")
     steps = (target / "NEXT_STEPS.md").read_text(encoding="utf-8")
     for step in ("import-chats", "case approve", "assistant build", "replay"):
         assert step in steps and step in result.stdout
-    assert result.stdout.startswith(f"已创建 created {target.resolve()}: {len(corpus.cases)} starter cases (core ")
+    assert result.stdout.startswith(
+        f"已创建 created {target.resolve()}: {len(corpus.cases)} starter cases (core "
+    )
     # every slot of the profile is explained in a comment
-    slots = [ln for ln in (target / "corpus" / "shop.toml").read_text(encoding="utf-8").splitlines() if "= \"【" in ln]
+    slots = [
+        ln
+        for ln in (target / "corpus" / "shop.toml").read_text(encoding="utf-8").splitlines()
+        if '= "【' in ln
+    ]
     assert slots and all("# 待填写 still to fill" in ln for ln in slots)
 
 
@@ -224,7 +238,9 @@ def test_validate_lists_the_shop_values_still_to_fill(kitchen_shop, tmp_path):
     assert lines[-1].endswith(f"; {len(notes)} shop value(s) still to fill (待填写)")
     # filling a value takes it off the list
     text = (corpus_dir / "shop.toml").read_text(encoding="utf-8")
-    (tmp_path / "shop.toml").write_text(text.replace('courier = "【默认快递】"', 'courier = "中通快递"'), encoding="utf-8")
+    (tmp_path / "shop.toml").write_text(
+        text.replace('courier = "【默认快递】"', 'courier = "中通快递"'), encoding="utf-8"
+    )
     assert len(still_to_fill(tmp_path)) == len(notes) - 1
 
 
@@ -232,7 +248,10 @@ def test_init_refuses_a_used_folder_and_unknown_categories(tmp_path):
     (tmp_path / "s" / "corpus").mkdir(parents=True)
     again = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--category", "food", "--shop-name", "x"])
     assert again.exit_code == 1
-    assert again.stderr == f"错误 Error: {(tmp_path / 's' / 'corpus').resolve()}: already there; choose a new folder (nothing was changed)\n"
+    assert (
+        again.stderr
+        == f"错误 Error: {(tmp_path / 's' / 'corpus').resolve()}: already there; choose a new folder (nothing was changed)\n"
+    )
     assert list((tmp_path / "s").iterdir()) == [tmp_path / "s" / "corpus"]
     typo = CliRunner().invoke(cli, ["init", str(tmp_path / "t"), "--category", "kitchn", "--shop-name", "x"])
     assert typo.exit_code == 1 and "unknown category 'kitchn' (did you mean 'kitchen'?)" in typo.stderr
@@ -276,7 +295,9 @@ def test_a_project_whose_corpus_is_missing_names_the_folder(tmp_path, monkeypatc
         monkeypatch.delenv(name, raising=False)
     settings = Settings.load()
     assert settings.corpus_dir == (tmp_path / "corpus").resolve()  # never another folder
-    with pytest.raises(CorpusNotFoundError, match=f"{tmp_path.resolve() / 'corpus'}: corpus directory not found"):
+    with pytest.raises(
+        CorpusNotFoundError, match=f"{tmp_path.resolve() / 'corpus'}: corpus directory not found"
+    ):
         load_corpus(settings.corpus_dir)
 
 
@@ -290,3 +311,40 @@ def test_fallback_and_holding_replies_are_category_neutral():
 def test_selection_refuses_unknown_values_in_the_core(corpus):
     with pytest.raises(UnknownIdError, match="did you mean 'kitchen'"):
         list_cases(corpus, CaseFilter(packs=("kitchn",)))
+
+
+# ----------------------------------------------------------------------------- the wheel (issue 16; .ci/wheel-check installs it)
+
+
+def test_the_wheel_ships_every_starter_file():
+    import tomllib
+    from fnmatch import fnmatch
+
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    assert config["package-dir"]["assistant.starter"] == "corpus"
+    assert {"assistant", "console", "console.pages", "assistant.starter"} <= set(config["packages"])
+    shipped = []
+    for package, patterns in config["package-data"].items():
+        if package.startswith("assistant.starter"):
+            folder = SHIPPED.joinpath(*package.split(".")[2:])
+            shipped += [
+                f for f in folder.iterdir() if f.is_file() and any(fnmatch(f.name, p) for p in patterns)
+            ]
+    wanted = [
+        f
+        for f in SHIPPED.rglob("*")
+        if f.is_file() and not f.name.startswith(".") and f.suffix in (".toml", ".csv", ".jsonl", ".md")
+    ]
+    assert sorted(wanted) == sorted(shipped)
+
+
+def test_no_runtime_path_assumes_the_source_checkout():
+    for path in sorted((PROJECT_ROOT / "assistant").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        uses = [
+            ln for ln in text.splitlines() if "PROJECT_ROOT" in ln and not ln.startswith("PROJECT_ROOT =")
+        ]
+        assert not uses, f"{path.name}: {uses}"
+        assert "tests/data" not in text and '"tests" / "data"' not in text, path.name
