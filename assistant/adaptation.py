@@ -20,6 +20,7 @@ from typing import Any
 
 from .conversation import ConversationState
 from .errors import Problem
+from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
 from .records import Turn
@@ -41,6 +42,8 @@ class AdaptationRules:
     long_message_reply_chars: int = 25
     max_overlap: float = 0.55
     fallback: dict[str, str] = field(default_factory=dict)
+    # scenarios whose safe reply may ask the buyer back even after a specific message
+    fallback_asks_back: tuple[str, ...] = ()
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
@@ -60,6 +63,8 @@ class AdaptationRules:
     quote_question: re.Pattern | None = None
     # replies that ask the buyer to say what the problem is (not shown once they said it)
     restate: tuple[re.Pattern, ...] = ()
+    # (what the buyer gave, replies that ask for it): not asked again once given
+    already_given: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
 
 
 def load_adaptation(
@@ -81,7 +86,7 @@ def load_adaptation(
     except OSError as exc:
         return AdaptationRules(), [Problem(where, None, f"cannot read file ({exc.strerror})")]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return AdaptationRules(), [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
+        return AdaptationRules(), [Problem(where, toml_error_line(exc), f"not valid TOML: {exc}")]
     greeting = data.get("greeting", {})
     empathy = data.get("empathy", {})
     length = data.get("length", {})
@@ -95,18 +100,18 @@ def load_adaptation(
             openers.append(re.compile(pattern))
         except re.error as exc:
             problems.append(
-                Problem(where, _line_of(path, pattern), f"bad greeting pattern {pattern!r}: {exc}")
+                Problem(where, toml_line(path, pattern), f"bad greeting pattern {pattern!r}: {exc}")
             )
     if scenario_ids:
         for scenario in empathy.get("scenarios", []):
             if scenario not in scenario_ids:
                 problems.append(
-                    Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [empathy]")
+                    Problem(where, toml_line(path, scenario), f"unknown scenario {scenario!r} in [empathy]")
                 )
         for scenario in fallback:
             if scenario not in scenario_ids:
                 problems.append(
-                    Problem(where, _line_of(path, scenario), f"unknown scenario {scenario!r} in [fallback]")
+                    Problem(where, toml_line(path, scenario), f"unknown scenario {scenario!r} in [fallback]")
                 )
         for scenario in scenario_ids if required is None else required:
             if scenario not in fallback:
@@ -117,15 +122,27 @@ def load_adaptation(
             quote_patterns[key] = re.compile(holding[key]) if holding.get(key) else None
         except re.error as exc:
             quote_patterns[key] = None
-            problems.append(Problem(where, _line_of(path, key), f"bad pattern in [holding] {key}: {exc}"))
+            problems.append(Problem(where, toml_line(path, key), f"bad pattern in [holding] {key}: {exc}"))
     restate = []
     for pattern in data.get("context", {}).get("restate", []):
         try:
             restate.append(re.compile(pattern))
         except re.error as exc:
             problems.append(
-                Problem(where, _line_of(path, pattern), f"bad restate pattern {pattern!r}: {exc}")
+                Problem(where, toml_line(path, pattern), f"bad restate pattern {pattern!r}: {exc}")
             )
+    already_given = []
+    for table in data.get("context", {}).get("already_given", []):
+        compiled: dict[str, list[re.Pattern]] = {"given": [], "asks": []}
+        for key in compiled:
+            for pattern in table.get(key, []):
+                try:
+                    compiled[key].append(re.compile(pattern))
+                except re.error as exc:
+                    problems.append(
+                        Problem(where, toml_line(path, pattern), f"bad {key} pattern {pattern!r}: {exc}")
+                    )
+        already_given.append((tuple(compiled["given"]), tuple(compiled["asks"])))
     if slots is not None:
         for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
             for slot in SLOT_PATTERN.findall(reply):
@@ -134,7 +151,7 @@ def load_adaptation(
                     problems.append(
                         Problem(
                             where,
-                            _line_of(path, name.split(".")[-1]),
+                            toml_line(path, name.split(".")[-1]),
                             f"slot {{{slot}}} has no value in shop.toml",
                         )
                     )
@@ -150,6 +167,7 @@ def load_adaptation(
         long_message_reply_chars=int(length.get("long_message_reply_chars", 25)),
         max_overlap=float(diversity.get("max_overlap", 0.55)),
         fallback=fallback,
+        fallback_asks_back=tuple(str(x) for x in data.get("fallback_asks_back", {}).get("scenarios", [])),
         holding=str(holding.get("reply", AdaptationRules.holding)),
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
@@ -164,18 +182,9 @@ def load_adaptation(
         quote_max_chars=int(holding.get("quote_max_chars", AdaptationRules.quote_max_chars)),
         **quote_patterns,
         restate=tuple(restate),
+        already_given=tuple(already_given),
     )
     return rules, problems
-
-
-def _line_of(path: Path, needle: str) -> int | None:
-    try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-            if needle in line:
-                return number
-    except OSError:
-        pass
-    return None
 
 
 # ----------------------------------------------------------------------------- fitting
@@ -238,6 +247,8 @@ def quote_question(text: str, rules: AdaptationRules) -> str:
     if not any(q for _, q in clauses):
         return ""
     chosen = [c for c, q in clauses if q or re.search(r"\d", c)]
+    if len("，".join(chosen)) > rules.quote_max_chars:
+        chosen = [c for c, q in clauses if q]  # the questions come before the values that go with them
     while len(chosen) > 1 and len("，".join(chosen)) > rules.quote_max_chars:
         chosen = chosen[:-1]
     quote = "，".join(chosen)
@@ -497,6 +508,13 @@ class Adapter:
         top_fused = max((h.score for h in hits), default=0.0) or 1.0
         evidence = self.category_evidence(state)
         told = said_before(history, self.rules)
+        buyer_said = [t.text for t in history if t.role == "buyer"] + [message]
+        # replies asking for what the buyer already gave (their address, photos, height, order number)
+        asks_again = [
+            asks
+            for given, asks in self.rules.already_given
+            if any(p.search(t) for t in buyer_said for p in given)
+        ]
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if case.categories and state.category and state.category not in case.categories:
@@ -507,6 +525,9 @@ class Adapter:
                 continue
             if told and any(p.search(case.reply) for p in self.rules.restate):
                 rejected.append("restate")  # asks for the problem the buyer already described
+                continue
+            if any(p.search(case.reply) for asks in asks_again for p in asks):
+                rejected.append("asks_again")
                 continue
             answered = self.case_intent(case)
             if self.intents.conflicts(asked, answered, state.order_stage):
@@ -569,8 +590,10 @@ class Adapter:
         # who asked something specific gets the holding reply instead of being asked again
         probing = bool(template) and re.search(r"[？?]|呢", template) is not None
         specific = bool(asked.objects) or len(message.strip()) > 8 or bool(history)
-        if probing and specific and scenario != "greeting":
+        if probing and specific and scenario != "greeting" and scenario not in self.rules.fallback_asks_back:
             template = None
+        if template and any(p.search(template) for asks in asks_again for p in asks):
+            template = None  # the safe reply would ask for what the buyer already gave
         if template and not state.escalated and detection.scenario_confidence >= 0.5:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:

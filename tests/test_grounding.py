@@ -194,8 +194,13 @@ def test_a_holding_reply_names_the_buyers_question(corpus):
     assert quote_question("在吗 我想问下这鞋会不会磨脚😊", rules) == "您问的“这鞋会不会磨脚”，"
     assert quote_question("在吗", rules) == ""  # nothing asked
     assert quote_question("那就500g的 拍了", rules) == ""  # a statement is not quoted as a question
-    many = quote_question("这件羽绒服充绒量多少 洗了会不会跑绒 能不能机洗", rules)
-    assert many == "您问的“这件羽绒服充绒量多少，洗了会不会跑绒”，"  # as many questions as fit
+    many = quote_question("这件羽绒服充绒量多少呀 洗了以后会不会跑绒 能不能机洗", rules)
+    assert many == "您问的“这件羽绒服充绒量多少，洗了以后会不会跑绒”，"  # as many questions as fit
+    # values go first when the quote is too long: the question stays
+    assert (
+        quote_question("地址写错了 改成杭州市西湖区文三路88号的那个小区 还来得及吗", rules)
+        == "您问的“还来得及吗”，"
+    )
     assert quote_question("这件羽绒服的充绒量和含绒量还有蓬松度分别是多少呀", rules) == ""  # too long
     assert quote_statement("我左眼300右眼450", rules) == "您说的“我左眼300右眼450”"
     assert quote_statement("好的 谢谢", rules) == ""  # no value to note
@@ -279,6 +284,17 @@ def test_a_buyer_who_described_the_problem_is_not_asked_to_restate_it(assistant)
         assert not re.search(r"说一下(遇到的)?(问题|情况)|有什么可以帮", suggestion.reply)
         if suggestion.holding:
             assert "磨脚" in suggestion.reply  # the question they chase is named
+
+
+def test_what_the_buyer_already_gave_is_not_asked_for_again(assistant):
+    result = assistant.suggest("地址改一下 改成上海浦东张江路100号")
+    for suggestion in result.suggestions:
+        assert not re.search(r"地址.{0,10}发(我|来)|发我.{0,8}地址", suggestion.reply)
+    photos = assistant.suggest(
+        "照片发了 烂了七八个", history=["买家: 收到的车厘子烂了好几个", "客服: 非常抱歉亲，麻烦拍照片"]
+    )
+    for suggestion in photos.suggestions:
+        assert not re.search(r"(拍|发).{0,6}(照片|图片)", suggestion.reply)
 
 
 def test_escalation_is_flagged_and_opens_with_an_apology(assistant):
