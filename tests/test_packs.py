@@ -57,7 +57,10 @@ def ids_of(corpus: Path, **selection) -> set[str]:
 def test_a_case_pack_is_its_categories_else_core():
     cases = [item.case for item in list_cases(SHIPPED)]
     packs = {p for c in cases for p in case_packs(c)}
-    assert {"core", "apparel", "shoes", "food", "beauty", "kitchen", "electronics"} <= packs
+    assert {"core", "apparel", "shoes", "food", "beauty", "kitchen", "home_appliances", "electronics"} <= packs
+    for pack in ("apparel", "shoes", "food", "beauty", "kitchen", "home_appliances", "electronics"):
+        mine = [c for c in cases if pack in case_packs(c)]
+        assert len(mine) >= 12 and len({c.scenario for c in mine}) >= 5, pack
     untagged = next(c for c in cases if not c.categories)
     assert case_packs(untagged) == ("core",)
     both = next(c for c in cases if c.categories == ("apparel", "baby"))
