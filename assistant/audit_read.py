@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from .columns import CLI_OPTIONS, Columns, choose_columns, load_column_names, norm
 from .errors import FileFormatError, InputError
+from .files import json_objects
 from .taxonomy import did_you_mean
 
 TABLE_FORMATS = ("csv", "jsonl", "xlsx")
@@ -455,15 +456,7 @@ def _read_jsonl_table(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
     text = _decode(path)
     names: dict[str, None] = {}
     records = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FileFormatError(f"{path}:{number}: bad JSON at column {exc.colno}: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise FileFormatError(f"{path}:{number}: each line must be a JSON object")
+    for number, record in json_objects(text, path):
         for key in record:
             names.setdefault(str(key))
         records.append(

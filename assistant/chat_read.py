@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FileFormatError, InputError, UnknownIdError
-from .files import compile_pattern, read_patterns_toml
+from .files import compile_pattern, json_objects, read_patterns_toml
 from .taxonomy import did_you_mean
 
 FORMATS = ("jddc2018", "jddc2019", "csv", "xlsx", "jsonl")
@@ -581,16 +580,8 @@ def _read_jsonl(path: Path, columns: dict[str, str] | None = None) -> Iterator[C
     # per-turn lines are grouped by session (a log sorted by time interleaves sessions)
     sessions: dict[str, list[ChatTurn]] = {}
     session: str | None = None
-    for number, line in enumerate(_lines(_read_text(path)), start=1):
-        if not line.strip():
-            continue
+    for number, record in json_objects(_read_text(path), path):
         where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FileFormatError(f"{where}: bad JSON at column {exc.colno}: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise FileFormatError(f"{where}: each line must be a JSON object")
         sid = str(_field(record, session_names) or f"{path.stem}:{number}")
         if "turns" in record:
             raw_turns = record["turns"]

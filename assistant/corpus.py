@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import CorpusError, CorpusNotFoundError, Problem, UnknownIdError
 from .facts import Vocabulary, load_vocabulary
-from .files import toml_error_line, toml_line
+from .files import json_lines, toml_error_line, toml_line
 from .intent import IntentLexicon, load_intents
 from .packs import pack_problems, serves, shop_packs
 from .records import Case, GuidanceSection, Product, ShopProfile, Turn  # re-exported: the records lived here
@@ -316,14 +316,9 @@ def read_case_file(path: Path, taxonomy: Taxonomy | None = None, shop: ShopProfi
         line = raw[: exc.start].count(b"\n") + 1
         yield None, [Problem(str(path), line, "not UTF-8 text; save the file as UTF-8")]
         return
-    for number, line in enumerate(text.split("\n"), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("//"):
-            continue
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            yield None, [Problem(str(path), number, f"bad JSON at column {exc.colno}: {exc.msg}")]
+    for number, data, error in json_lines(text, comments=True):
+        if error is not None:
+            yield None, [Problem(str(path), number, error)]
             continue
         yield parse_case(data, str(path), number, taxonomy, shop)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
+from .files import toml_error_line
 
 # kinds of fact, and what each becomes as a visible fill-in when no grounded value exists
 FILL_IN_LABELS: dict[str, str] = {
@@ -141,7 +142,7 @@ def read_optional_toml(path: Path) -> tuple[dict | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(where, None, f"cannot read file ({exc.strerror})")]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return None, [Problem(where, getattr(exc, "lineno", None), f"not valid TOML: {exc}")]
+        return None, [Problem(where, toml_error_line(exc), f"not valid TOML: {exc}")]
 
 
 def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:

@@ -1,4 +1,5 @@
-"""Reading user-supplied text files: encoding detection and clear refusals.
+"""Reading user-supplied text files: encoding detection and clear refusals; JSONL lines and TOML
+line numbers for ``file:line`` messages.
 
 The one place that turns unknown bytes into text, used by ingestion, chat import, audit, the CLI
 and the console's uploads.
@@ -7,9 +8,11 @@ and the console's uploads.
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +137,71 @@ def compile_pattern(pattern: str, path: str | Path, flags: int = 0) -> re.Patter
         return re.compile(pattern, flags)
     except re.error as exc:
         raise FileFormatError(f"{path}: bad regex {pattern!r}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- JSONL and TOML lines
+
+
+def json_lines(text: str, *, comments: bool = False) -> Iterator[tuple[int, Any, str | None]]:
+    """Every non-blank line of JSONL text, parsed: ``(line number, value, None)``, or
+    ``(line number, None, "bad JSON at column N: reason")`` for a line that is not JSON, so that a
+    caller can report it as ``path:line: ...`` and go on or stop. ``comments`` skips ``//`` lines.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or (comments and stripped.startswith("//")):
+            continue
+        try:  # the line as it is, so that a column counts from the start of the file's line
+            yield number, json.loads(line), None
+        except json.JSONDecodeError as exc:
+            yield number, None, f"bad JSON at column {exc.colno}: {exc.msg}"
+
+
+def json_objects(text: str, where: str | Path) -> Iterator[tuple[int, dict]]:
+    """The JSON objects of JSONL text, one a line, with their line numbers; strict.
+
+    Raises:
+        FileFormatError: ``where:line: bad JSON ...`` or ``where:line: each line must be a JSON object``.
+    """
+    for number, value, error in json_lines(text):
+        if error is not None:
+            raise FileFormatError(f"{where}:{number}: {error}")
+        if not isinstance(value, dict):
+            raise FileFormatError(f"{where}:{number}: each line must be a JSON object")
+        yield number, value
+
+
+def toml_error_line(exc: Exception) -> int | None:
+    """The line of a TOML syntax error: tomllib's ``lineno`` (Python 3.14+) or the "at line N" of
+    its message (earlier versions have no attribute)."""
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    found = re.search(r"at line (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def toml_line(path: str | Path, needle: str, text: str | None = None) -> int | None:
+    """The line of a TOML file where ``needle`` is, for ``file:line`` problems.
+
+    A table (``"[policy]"``, or a prefix such as ``"[scenarios"``) is found by its header; a key by
+    the line that assigns it (``key = ...``, quoted or not); failing that, the first line that
+    contains ``needle`` (a pattern inside a value). None when it is nowhere or the file is unreadable.
+
+    Args:
+        path: the TOML file.
+        needle: a table header, a key or any text.
+        text: the file's text when the caller has it already (not read again).
+    """
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    lines = text.split("\n")
+    if needle.startswith("["):
+        wanted = needle.replace(" ", "")
+        return next((n for n, line in enumerate(lines, 1) if line.replace(" ", "").startswith(wanted)), None)
+    key = re.compile(rf"^\s*[\"']?{re.escape(needle)}[\"']?\s*=")
+    found = next((n for n, line in enumerate(lines, 1) if key.match(line)), None)
+    return found or next((n for n, line in enumerate(lines, 1) if needle in line), None)

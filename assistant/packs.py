@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import Problem
+from .files import toml_line
 from .taxonomy import did_you_mean
 
 if TYPE_CHECKING:
@@ -64,7 +65,11 @@ def pack_problems(
     chosen = shop.info.get("packs")
     if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(p, str) for p in chosen)):
         problems.append(
-            Problem(str(shop_path), _line_of(shop_path, "packs"), '[shop] packs must be a list such as ["kitchen"]')
+            Problem(
+                str(shop_path),
+                toml_line(shop_path, "packs"),
+                '[shop] packs must be a list such as ["kitchen"]',
+            )
         )
     elif chosen is not None:
         for pack in chosen:
@@ -72,22 +77,14 @@ def pack_problems(
                 problems.append(
                     Problem(
                         str(shop_path),
-                        _line_of(shop_path, "packs"),
+                        toml_line(shop_path, "packs"),
                         f"unknown pack {pack!r}{did_you_mean(pack, known)}; packs: {', '.join(known)}",
                     )
                 )
     for case in cases:
         explicit = getattr(case, "pack", "") or ""
         if explicit and explicit not in known:
-            problems.append(Problem(case.path, case.line, f"unknown pack {explicit!r}{did_you_mean(explicit, known)}"))
+            problems.append(
+                Problem(case.path, case.line, f"unknown pack {explicit!r}{did_you_mean(explicit, known)}")
+            )
     return problems
-
-
-def _line_of(path: Path, key: str) -> int | None:
-    try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-            if line.strip().startswith(f"{key} ") or line.strip().startswith(f"{key}="):
-                return number
-    except (OSError, UnicodeDecodeError):
-        pass
-    return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError, Problem
+from .files import toml_error_line, toml_line
 
 ANY_STAGE = "any"
 
@@ -118,7 +119,7 @@ def load_taxonomy(path: Path, problems: list[Problem] | None = None) -> Taxonomy
     except OSError as exc:
         raise CorpusError([Problem(str(path), None, f"cannot read file ({exc.strerror})")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError([Problem(str(path), _toml_line(exc), f"not valid TOML: {exc}")]) from None
+        raise CorpusError([Problem(str(path), toml_error_line(exc), f"not valid TOML: {exc}")]) from None
     try:
         stages = dict(data["stages"])
         scenarios = tuple(
@@ -157,12 +158,12 @@ def shop_scenarios(
     table = data.get("scenarios", {})
     where = str(path)
     if not isinstance(table, dict):
-        problems.append(Problem(where, _line_of(text, "[scenarios"), "[scenarios] must hold [scenarios.<id>] tables"))
+        problems.append(Problem(where, toml_line(path, "[scenarios", text), "[scenarios] must hold [scenarios.<id>] tables"))
         return ()
     taken = {s.id for s in builtin}
     found: list[Scenario] = []
     for sid, entry in table.items():
-        line = _line_of(text, f"[scenarios.{sid}]")
+        line = toml_line(path, f"[scenarios.{sid}]", text)
         if not isinstance(entry, dict):
             problems.append(Problem(where, line, f"[scenarios.{sid}] must be a table with stage and zh"))
             continue
@@ -191,14 +192,3 @@ def shop_scenarios(
         found.append(Scenario(sid, stage, zh.strip(), str(entry.get("description", "")), builtin=False))
         taken.add(sid)
     return tuple(found)
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip().replace(" ", "").startswith(needle.replace(" ", "")):
-            return number
-    return None
-
-
-def _toml_line(exc: Exception) -> int | None:
-    return getattr(exc, "lineno", None)
