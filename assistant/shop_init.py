@@ -215,6 +215,8 @@ def shop_profile(
                 ]
             continue
         if table == "shop":
+            if line.lstrip().startswith("#"):
+                continue  # the starter's notes on its own [shop] table (packs are written above)
             key = _KEY_LINE.match(line.strip())
             if key and key.group("key") in ("name", "platform", "packs"):
                 continue
