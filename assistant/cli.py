@@ -756,6 +756,7 @@ def replay(state: CliState, log, holdout, seed, modes, policy, fmt, columns, lim
 
 
 def _render_replay(report) -> None:
+    from rich import box
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -765,34 +766,28 @@ def _render_replay(report) -> None:
         f"{escape(report.log)}: {report.sessions:,} 个会话 sessions, 留出 held out {report.heldout_sessions:,} "
         f"(seed {report.seed}); policy {escape(report.policy)}"
     )
-    for c in report.corpora:
+    for c, r in zip(report.corpora, report.summary(), strict=True):
         made = f", imported {c.imported:,}, approved {c.approved:,}" if c.imported else ""
         leaked = f", [bold]{c.leaked:,} from held-out sessions[/bold]" if c.leaked else ""
-        console.print(f"  {c.mode} {c.corpus_hash}: {c.cases:,} approved cases{made}{leaked}")
-    for title, rows, by_scenario in (
-        ("总体 overall", report.summary(), False),
-        ("分场景 by scenario", report.by_scenario(), True),
-    ):
-        table = Table(title=title, title_justify="left")
-        for name in ["corpus", *(["scenario"] if by_scenario else []), "turns", "coverage", "abstained"]:
-            table.add_column(name, justify="left" if name in ("corpus", "scenario") else "right")
-        for t in report.thresholds:
-            table.add_column(f"hit@{t:g}", justify="right")
-        for name in ("ungrounded", "agent viol.", "avoided"):
-            table.add_column(name, justify="right")
-        for r in rows:
-            table.add_row(
-                r.corpus,
-                *([r.scenario] if by_scenario else []),
-                f"{r.turns:,}",
-                f"{r.coverage:.1%}",
-                f"{r.abstained:,}",
-                *(f"{r.hit_rate(t):.1%}" for t in report.thresholds),
-                f"{r.ungrounded_share:.1%}",
-                f"{r.agent_violations:,}",
-                f"{r.avoided:,}",
-            )
-        console.print(table)
+        hits = " ".join(f"hit@{t:g} {r.hit_rate(t):.1%}" for t in report.thresholds)
+        console.print(
+            f"\n[bold]{c.mode}[/bold] {c.corpus_hash} ({c.cases:,} approved cases{made}{leaked})\n"
+            f"  {r.turns:,} turns · 覆盖 coverage {r.coverage:.1%} · 弃权 abstained {r.abstained:,} · {hits}\n"
+            f"  无据 ungrounded {r.ungrounded_share:.1%} of {r.suggestions:,} shown · "
+            f"客服违规可避免 agent violations avoided {r.avoided:,}/{r.agent_violations:,}"
+        )
+    table = Table(title="\n分场景 by scenario", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("scenario", "corpus", "turns", "coverage", *(f"hit@{t:g}" for t in report.thresholds)):
+        table.add_column(name, justify="left" if name in ("scenario", "corpus") else "right", no_wrap=True)
+    for r in sorted(report.by_scenario(), key=lambda r: r.scenario):
+        table.add_row(
+            r.scenario,
+            r.corpus,
+            f"{r.turns:,}",
+            f"{r.coverage:.0%}",
+            *(f"{r.hit_rate(t):.0%}" for t in report.thresholds),
+        )
+    console.print(table)
 
 
 # ----------------------------------------------------------------------------- suggest, similar, detect

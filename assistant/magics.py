@@ -1,4 +1,5 @@
-"""IPython magics for analysts: ``%suggest``, ``%check``, ``%similar``, ``%corpus`` and ``%audit``.
+"""IPython magics for analysts: ``%suggest``, ``%check``, ``%similar``, ``%corpus``, ``%audit`` and
+``%replay``.
 
 Load them with ``%load_ext assistant``. Every magic parses its line (or cell), calls one method of
 the core API (``assistant.core.Assistant``, ``assistant.audit``) and returns a pandas DataFrame, so
@@ -309,7 +310,7 @@ def _output_name(name: str | None) -> str | None:
 def __getattr__(name: str) -> Any:
     # The DataFrame subclasses need pandas, which must not load with the extension; they are made
     # on first use and live here under their names, so pickles of them load again.
-    if name in ("SuggestFrame", "CheckFrame", "AuditFrame"):
+    if name in ("SuggestFrame", "CheckFrame", "AuditFrame", "ReplayFrame"):
         return _frame_classes()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -367,7 +368,22 @@ def _frame_classes() -> dict[str, type]:
         _render_html = staticmethod(audit_html)
         _render_text = staticmethod(audit_text)
 
-    classes = {"SuggestFrame": SuggestFrame, "CheckFrame": CheckFrame, "AuditFrame": AuditFrame}
+    class ReplayFrame(_RichFrame):
+        """``%replay``: one row per corpus version; ``.by_scenario``, ``.turns`` (one row per replayed
+        reply), ``.corpora`` and ``.report`` (the ``ReplayReport``) ride along."""
+
+        _metadata = ["guidance_titles", "by_scenario", "turns", "corpora", "report"]
+        by_scenario: Any = None
+        turns: Any = None
+        corpora: Any = None
+        report: Any = None
+
+    classes = {
+        "SuggestFrame": SuggestFrame,
+        "CheckFrame": CheckFrame,
+        "AuditFrame": AuditFrame,
+        "ReplayFrame": ReplayFrame,
+    }
     for name, cls in classes.items():
         cls.__module__ = __name__
         cls.__qualname__ = name
@@ -922,3 +938,73 @@ class AssistantMagics(Magics):
         if not isinstance(value, pd.DataFrame):
             raise UsageError(f"%audit: {name!r} is a {type(value).__name__}, not a pandas DataFrame")
         return value
+
+    # ------------------------------------------------------------------ %replay
+
+    @magic_arguments()
+    @argument(
+        "--holdout", type=float, default=0.2, help="Share of sessions held out and replayed (default 0.2)."
+    )
+    @argument("--seed", type=int, default=0, help="Seed of the session split (default 0).")
+    @argument(
+        "--corpus-mode",
+        default="history",
+        metavar="MODE[,MODE]",
+        help="history, both, current and/or starter (default history).",
+    )
+    @argument(
+        "--policy", default="passed", help="Approval policy for the imported candidates (default passed)."
+    )
+    @argument("--format", default=None, metavar="FMT", help="Log format (default: detected).")
+    @argument("--limit", type=int, default=None, help="Read at most N conversations.")
+    @argument("--out", default=None, metavar="FILE", help="Also save the report: .html, .json or .csv.")
+    @argument("-o", "--output", metavar="NAME", help="Also store the DataFrame in this variable.")
+    @argument("log", nargs="?", default=None, help="The chat log file (or {var} holding its path).")
+    @line_magic
+    @_reported
+    def replay(self, line: str):
+        """Replay past chats through the suggester, as if live (回放评估); one row per corpus version.
+
+        Columns corpus, corpus_hash, scenario ("all"), turns, coverage, abstained, hit@<threshold>
+        (rates over all replayed turns), suggestions, ungrounded_share, agent_violations, avoided.
+        Along ride ``.by_scenario`` (the same per detected scenario), ``.turns`` (one row per replayed
+        agent reply: message, real reply, top suggestion, similarity ...), ``.corpora`` (how each
+        corpus was made) and ``.report`` (the ``ReplayReport``). See ``assistant replay --help``.
+
+        Examples::
+
+            %replay chats.csv
+            r = %replay {path} --corpus-mode starter,history,both --holdout 0.2
+            r.by_scenario
+        """
+        args = _parse(self.replay, line)
+        output = _output_name(args.output)
+        if not args.log:
+            raise UsageError("%replay: give a chat log, e.g. %replay chats.csv --corpus-mode history,current")
+        if args.out is not None:
+            from .replay import check_replay_out
+
+            check_replay_out(args.out)
+        report = self.assistant().replay(
+            args.log,
+            fmt=args.format,
+            holdout=args.holdout,
+            seed=args.seed,
+            modes=[m.strip() for m in args.corpus_mode.split(",") if m.strip()],
+            policy=args.policy,
+            limit=args.limit,
+        )
+        frames = report.frames()
+        result = _frame_classes()["ReplayFrame"](frames.summary)
+        result.by_scenario, result.turns, result.corpora, result.report = (
+            frames.by_scenario,
+            frames.turns,
+            frames.corpora,
+            report,
+        )
+        if args.out is not None:
+            from .replay import write_replay_report
+
+            print(f"已保存报告 report saved: {write_replay_report(report, args.out)}")
+        _store(self.shell, output, result)
+        return result
