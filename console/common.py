@@ -118,16 +118,18 @@ def show_error(exc: Exception) -> None:
         st.error(md_escape(f"错误 Error: {exc}"))
 
 
-def flash(kind: str, text: str, problems: list | None = None) -> None:
-    """Keep a message for the next run (used by button callbacks, which run before the page)."""
-    st.session_state[FLASH_KEY] = (kind, text, [str(p) for p in problems or ()])
+def flash(kind: str, text: str, problems: list | None = None, anchor: str | None = None) -> None:
+    """Keep a message for the next run (used by button callbacks, which run before the page);
+    ``anchor`` names the place on the page that shows it (``show_flash(anchor)``)."""
+    st.session_state[FLASH_KEY] = (kind, text, [str(p) for p in problems or ()], anchor)
 
 
-def show_flash() -> None:
-    """Show and forget the message left by a callback."""
-    kind, text, problems = st.session_state.pop(FLASH_KEY, (None, "", []))
-    if kind is None:
+def show_flash(anchor: str | None = None) -> None:
+    """Show and forget the message left by a callback for this place on the page."""
+    kind, text, problems, where = st.session_state.get(FLASH_KEY, (None, "", [], None))
+    if kind is None or where != anchor:
         return
+    del st.session_state[FLASH_KEY]
     getattr(st, kind)(md_escape(text))
     if kind == "success":  # also in the corner, for a button far down the page
         st.toast(md_escape(text))
@@ -139,8 +141,15 @@ def show_flash() -> None:
         )
 
 
-def guarded(action: Callable[..., Any], done: str | Callable[[Any], str]) -> Callable[..., None]:
-    """A button callback that runs ``action`` and flashes success, or the error it raised."""
+def guarded(
+    action: Callable[..., Any],
+    done: str | Callable[[Any], str],
+    anchor: str | None = None,
+    failed_anchor: str | None = None,
+) -> Callable[..., None]:
+    """A button callback that runs ``action`` and flashes success (at ``anchor``), or the error it
+    raised (at ``failed_anchor``, by default ``anchor``): the page stays where it was."""
+    failed = failed_anchor if failed_anchor is not None else anchor
 
     def callback(*args: Any, **kwargs: Any) -> None:
         try:
@@ -150,12 +159,13 @@ def guarded(action: Callable[..., Any], done: str | Callable[[Any], str]) -> Cal
                 "error",
                 f"有 {len(exc.problems)} 个问题，未保存 ({len(exc.problems)} problem(s), nothing saved)",
                 exc.problems,
+                failed,
             )
             return
         except AssistantError as exc:
-            flash("error", f"错误 Error: {exc}")
+            flash("error", f"错误 Error: {exc}", anchor=failed)
             return
-        flash("success", done(result) if callable(done) else done)
+        flash("success", done(result) if callable(done) else done, anchor=anchor)
 
     return callback
 
@@ -348,55 +358,86 @@ def context_html(context: Any) -> str:
 # ----------------------------------------------------------------------------- charts
 
 UNLABELLED = "（未标注）"
+ANY_CATEGORY = "（通用）"
+COVERAGE_LEVELS = ("空白", "薄弱", "充足")
+COVERAGE_COLOURS = ("#e45756", "#f2b447", "#4c78a8")
 
 
-def coverage_charts(corpus: Any, thin: int) -> tuple[Any, Any]:
-    """Approved cases per scenario (thin ones in red, a dashed line at ``thin``) and per scenario x buyer type."""
+def coverage_level(count: int, thin: int) -> str:
+    """``空白`` (no case), ``薄弱`` (fewer than ``thin``) or ``充足``."""
+    return "空白" if count == 0 else "薄弱" if count < thin else "充足"
+
+
+def coverage_cells(corpus: Any, by: str, thin: int) -> Any:
+    """Approved cases per scenario x buyer type (``by="buyer_type"``) or x product category
+    (``by="category"``; a case for any category counts as 通用), each cell with its level."""
+    import pandas as pd
+
+    tax = corpus.taxonomy
+    if by == "buyer_type":
+        columns = [*tax.buyer_type_ids, UNLABELLED]
+        names = {v: label(tax, "buyer_type", v, short=True) for v in tax.buyer_type_ids} | {UNLABELLED: UNLABELLED}
+        pairs = [(c.scenario, c.buyer_type or UNLABELLED) for c in corpus.approved]
+    else:
+        categories = getattr(getattr(corpus, "facts", None), "categories", ()) or ()
+        columns = [*(c.id for c in categories), ANY_CATEGORY]
+        names = {c.id: c.name or c.id for c in categories} | {ANY_CATEGORY: ANY_CATEGORY}
+        pairs = [(c.scenario, k) for c in corpus.approved for k in (c.categories or (ANY_CATEGORY,))]
+    counts = pd.Series(1, index=pd.MultiIndex.from_tuples(pairs, names=["scenario", "column"])) if pairs else None
+    grid = pd.MultiIndex.from_product([tax.scenario_ids, columns], names=["scenario", "column"])
+    cells = (
+        counts.groupby(level=[0, 1]).sum().reindex(grid, fill_value=0).rename("案例数").reset_index()
+        if counts is not None
+        else pd.DataFrame({"scenario": grid.get_level_values(0), "column": grid.get_level_values(1), "案例数": 0})
+    )
+    cells["场景"] = [label(tax, "scenario", v, short=True) for v in cells["scenario"]]
+    cells["列"] = [names.get(v, v) for v in cells["column"]]
+    cells["状态"] = [coverage_level(int(n), thin) for n in cells["案例数"]]
+    return cells
+
+
+def coverage_charts(corpus: Any, thin: int) -> tuple[Any, Any, Any]:
+    """Approved cases per scenario (a dashed line at ``thin``), and heat maps of scenario x buyer
+    type and scenario x category in which empty cells are red and thin ones amber."""
     import altair as alt
     import pandas as pd
 
     tax = corpus.taxonomy
-    counts = (
-        pd.DataFrame(
-            [(c.scenario, c.buyer_type or UNLABELLED) for c in corpus.approved],
-            columns=["scenario", "buyer_type"],
-        )
-        .value_counts()
-        .rename("cases")
+    per = {sid: 0 for sid in tax.scenario_ids}
+    for c in corpus.approved:
+        per[c.scenario] = per.get(c.scenario, 0) + 1
+    totals = pd.DataFrame(
+        [(label(tax, "scenario", s, short=True), n, coverage_level(n, thin)) for s, n in per.items()],
+        columns=["场景", "案例数", "状态"],
     )
-    grid = pd.MultiIndex.from_product(
-        [tax.scenario_ids, [*tax.buyer_type_ids, UNLABELLED]], names=["scenario", "buyer_type"]
+    colour = alt.Color(
+        "状态:N", title="覆盖", scale=alt.Scale(domain=list(COVERAGE_LEVELS), range=list(COVERAGE_COLOURS))
     )
-    cells = counts.reindex(grid, fill_value=0).reset_index()
-    cells["场景"] = [label(tax, "scenario", v) for v in cells["scenario"]]
-    cells["买家类型"] = [
-        label(tax, "buyer_type", v, short=True) if v != UNLABELLED else v for v in cells["buyer_type"]
-    ]
-    totals = cells.groupby("场景", sort=False)["cases"].sum().reset_index()
-    totals["薄弱"] = totals["cases"] < thin
     bars = (
         alt.Chart(totals)
         .mark_bar()
         .encode(
-            x=alt.X("cases:Q", title="案例数"),
+            x=alt.X("案例数:Q", title="案例数"),
             y=alt.Y("场景:N", sort=None, title=None),
-            color=alt.Color("薄弱:N", scale=alt.Scale(domain=[False, True], range=["#4c78a8", "#e45756"])),
-            tooltip=["场景", "cases"],
+            color=colour,
+            tooltip=["场景", "案例数", "状态"],
         )
     )
     line = alt.Chart(pd.DataFrame({"x": [thin]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    base = alt.Chart(cells).encode(
-        x=alt.X("买家类型:N", sort=None, title=None), y=alt.Y("场景:N", sort=None, title=None)
-    )
-    heat = base.mark_rect().encode(
-        color=alt.Color("cases:Q", title="案例数", scale=alt.Scale(scheme="blues")),
-        tooltip=["场景", "买家类型", "cases"],
-    )
-    middle = max(1, int(cells["cases"].max())) / 2
-    numbers = base.mark_text(fontSize=10).encode(
-        text="cases:Q", color=alt.condition(alt.datum.cases > middle, alt.value("white"), alt.value("#333"))
-    )
-    return bars + line, heat + numbers
+
+    def heat(by: str, title: str) -> Any:
+        cells = coverage_cells(corpus, by, thin)
+        base = alt.Chart(cells).encode(
+            x=alt.X("列:N", sort=None, title=title, axis=alt.Axis(labelAngle=-40)),
+            y=alt.Y("场景:N", sort=None, title=None),
+        )
+        rects = base.mark_rect(stroke="white").encode(color=colour, tooltip=["场景", "列", "案例数", "状态"])
+        numbers = base.mark_text(fontSize=10).encode(
+            text="案例数:Q", color=alt.condition(alt.datum.状态 == "充足", alt.value("white"), alt.value("#222"))
+        )
+        return rects + numbers
+
+    return bars + line, heat("buyer_type", "买家类型"), heat("category", "商品品类")
 
 
 def rule_rate_chart(by_rule: Any) -> Any:

@@ -6,9 +6,9 @@ server process would start with none: whatever a test sees after it came from di
 """
 
 import io
+import json
 import re
 import shutil
-import sys
 from types import SimpleNamespace
 
 import pytest
@@ -28,8 +28,7 @@ HOSTILE = (
     '<img src=x onerror="alert(1)"><script>alert(2)</script> **粗体** [链接](http://x.test) :red[红] $x$'
 )
 
-sys.path.insert(0, str(PROJECT_ROOT / "console"))
-from common import md_escape  # noqa: E402  (console/ is not a package; the pages add it the same way)
+from console.common import md_escape  # noqa: E402
 
 # slow: runs in the full test command (CI), not in the quick default run
 pytestmark = pytest.mark.slow
@@ -123,92 +122,171 @@ def current() -> Assistant:
     return Assistant.load(Settings.load())
 
 
+def editor(at: AppTest) -> dict:
+    """What the page sent the reply editor: the text, its version and the check of that text."""
+    (component,) = at.get("bidi_component")
+    return json.loads(component.proto.json)
+
+
+def edit(at: AppTest, text: str) -> AppTest:
+    """What the editor does when the agent types (its debounced state change)."""
+    at.session_state["draft"] = text
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def agent_html(at: AppTest) -> str:
+    return " ".join(texts(at, "html")) + json.dumps(editor(at), ensure_ascii=False)
+
+
 def test_agent_page_waits_for_a_message(env):
     at = page("agent")
     assert at.text_area(key="message").label == "买家消息"
-    assert not at.metric and not at.html
+    assert at.text_area(key="message").proto.max_chars == current().settings.max_message_chars
+    assert not at.get("bidi_component")
     ask(at, "   ")
-    assert "请先输入买家消息" in texts(at, "warning")
-    assert not at.metric
+    assert any(w.startswith("请先输入买家消息") for w in texts(at, "warning"))
+    assert not at.get("bidi_component")
 
 
-def test_agent_page_suggests_with_detection_sources_and_guidance(env):
+def test_agent_page_suggests_with_detection_facts_and_guidance(env):
     message, history = "这件T恤有M码吗", "买家: 在吗\n客服: 在的亲，请问有什么可以帮您？"
     at = ask(page("agent"), message, history)
     expected = current().suggest(message, history=history.split("\n"))
     taxonomy = current().corpus.taxonomy
-    assert [m.label for m in at.metric] == ["场景", "阶段", "买家类型"]
-    assert at.metric[0].value == taxonomy.scenario(expected.detection.scenario).zh
-    assert at.metric[0].delta.startswith(f"{expected.detection.scenario} · 置信度")
-    assert at.metric[1].value == taxonomy.stages[expected.detection.stage]
+    html = " ".join(texts(at, "html"))
+    assert taxonomy.scenario(expected.detection.scenario).zh in html and "订单进度" in html
     cards = [h for h in texts(at, "html") if "推荐 " in h]
     assert len(cards) == len(expected.suggestions) >= 1
     for card, suggestion in zip(cards, expected.suggestions, strict=True):
-        assert all(source in card for source in suggestion.sources)
-    assert at.text_area(key="draft").value == expected.suggestions[0].reply
+        assert all(source in card for source in suggestion.sources)  # on hover only
+    data = editor(at)
+    assert data["text"] == expected.suggestions[0].reply == data["check"]["text"]
+    assert data["limit"] == current().settings.max_message_chars
     assert [e.label for e in at.expander] == [md_escape(g.title) for g in expected.guidance]
-    assert at.code[0].value == expected.suggestions[0].reply  # the copy box
     assert current().ready
+
+
+def test_agent_wording_has_no_rule_ids_or_paths(env):
+    at = ask(page("agent"), "在吗")
+    edit(at, "你好，晕，这个最便宜的，加我微信聊")
+    data = editor(at)["check"]
+    assert data["level"] == "error" and not data["ready"] and data["blockers"]
+    assert "口头禅或网络用语" in data["html"] and "引导到平台外" in data["html"]
+    shown = agent_html(at).replace(str(env.corpus), "")
+    for rule in current().corpus.rules.rules:
+        assert f">{rule.id}" not in shown and f" {rule.id} " not in shown, rule.id
+    assert "/corpus" not in shown and "Error" not in " ".join(texts(at, "error"))
 
 
 def test_choosing_editing_and_fixing_a_reply(env):
     at = ask(page("agent"), "在吗")
     result = current().suggest("在吗")
+    version = editor(at)["version"]
     if len(result.suggestions) > 1:
         at.button(key="use_1").click().run()
-        assert at.text_area(key="draft").value == result.suggestions[1].reply
-    # a fix is offered only where the fixed reply passes: 你 → 您 is safe, the rest must be rewritten
+        assert editor(at)["text"] == result.suggestions[1].reply and editor(at)["version"] == version + 1
+    # the live check is always of the text the editor holds
     rude = "你好，晕，这个最便宜的，加我微信聊"
-    at.text_area(key="draft").input(rude).run()
-    assert not at.exception
+    edit(at, rude)
     check = current().check(rude, "在吗", scenario=result.detection.scenario)
-    highlighted = [h for h in texts(at, "html") if "checklist-reply" in h and "<mark" in h and "晕" in h]
-    assert highlighted and not check.passed and check.fixed is None
-    assert any("需要注意" in w for w in texts(at, "warning"))
+    assert editor(at)["check"]["text"] == rude and not check.passed and check.fixed is None
+    assert "<mark" in editor(at)["check"]["html"] and "晕" in editor(at)["check"]["html"]
+    assert not at.button(key="save_candidate").value and at.button(key="save_candidate").disabled
     bad = "你好，请问你要什么颜色"
-    at.text_area(key="draft").input(bad).run()
+    edit(at, bad)
     check = current().check(bad, "在吗", scenario=result.detection.scenario)
     assert check.fixed and check.fixed != bad
     at.button(key="fix").click().run()
     assert not at.exception
-    assert at.text_area(key="draft").value == check.fixed
-    assert at.code[0].value == check.fixed
+    assert editor(at)["text"] == check.fixed == editor(at)["check"]["text"]
+    assert editor(at)["check"]["ready"]
+
+
+def test_picking_a_suggestion_over_an_edited_draft_asks_first(env):
+    at = ask(page("agent"), "快递到哪了，怎么还没到")
+    if len(current().suggest("快递到哪了，怎么还没到").suggestions) < 2:
+        pytest.skip("one suggestion only")
+    edit(at, "亲，我这就帮您查一下物流。")
+    at.button(key="use_1").click().run()
+    assert editor(at)["text"] == "亲，我这就帮您查一下物流。"  # not overwritten
+    assert any("丢掉修改" in w for w in texts(at, "warning"))
+    at.button(key="confirm_pick_no").click().run()
+    assert editor(at)["text"] == "亲，我这就帮您查一下物流。"
+    at.button(key="use_1").click().run()
+    at.button(key="confirm_pick_yes").click().run()
+    assert editor(at)["text"] == current().suggest("快递到哪了，怎么还没到").suggestions[1].reply
+
+
+def test_a_pasted_chat_block_gives_the_history_and_last_buyer_message(env):
+    block = (
+        "tb_lily2023 2024-05-01 10:23:45\n在吗\n"
+        "旗舰店:小王 2024-05-01 10:24:01\n在的亲，请问有什么可以帮您？\n"
+        "--- 以上为历史消息 ---\n"
+        "tb_lily2023 2024-05-01 10:25:10\n这个T恤白色M码还有吗\n[图片]\n今天拍能发吗\n"
+    )
+    at = ask(page("agent"), "", block)
+    assert at.text_area(key="message").value == "这个T恤白色M码还有吗，今天拍能发吗"
+    result = at.session_state["result"]
+    assert [(t.role, t.text) for t in result.history] == [("buyer", "在吗"), ("agent", "在的亲，请问有什么可以帮您？")]
+    assert any("3 条消息" in c for c in texts(at, "caption"))
+
+
+def test_the_work_survives_a_reload_and_a_restart(env):
+    at = ask(page("agent"), "这件T恤有M码吗", "买家: 在吗")
+    at.sidebar.text_input(key="agent").input("小王").run()
+    edit(at, "亲，M码有现货的哦，今天拍今天发。")
+    sid = at.session_state["_sid"]
+    restart()
+    again = AppTest.from_file(str(PAGES / "agent.py"), default_timeout=TIMEOUT)
+    again.query_params["s"] = sid
+    again.run()
+    assert not again.exception, again.exception
+    assert again.text_area(key="message").value == "这件T恤有M码吗"
+    assert again.text_area(key="history").value == "买家: 在吗"
+    assert again.sidebar.text_input(key="agent").value == "小王"
+    assert editor(again)["text"] == "亲，M码有现货的哦，今天拍今天发。"
+    fresh = page("agent")  # another browser session starts empty
+    assert fresh.text_area(key="message").value == "" and not fresh.get("bidi_component")
 
 
 def test_user_text_is_rendered_escaped(env):
     at = ask(page("agent"), HOSTILE, "买家: " + HOSTILE)
-    at.text_area(key="draft").input("你好 " + HOSTILE).run()
-    assert not at.exception
+    edit(at, "你好 " + HOSTILE)
     assert_escaped(at)
     assert any("&lt;script&gt;" in h for h in texts(at, "html"))
-    assert at.code[0].value == "你好 " + HOSTILE  # shown literally in the copy box
+    check = editor(at)["check"]
+    assert "<script" not in check["html"] and "<img" not in check["html"]
+    assert editor(at)["text"] == "你好 " + HOSTILE  # the editor holds it literally
 
 
 def test_feedback_and_candidates_persist_across_restarts(env):
     at = ask(page("agent"), "快递到哪了，怎么还没到")
-    reply = at.text_area(key="draft").value
+    reply = editor(at)["text"]
     at.button(key="up_0").click().run()
     assert not at.exception and any("已记录" in s for s in texts(at, "success"))
     edited = reply + "我这就帮您催一下快递。"
-    at.text_area(key="draft").input(edited).run()
+    edit(at, edited)
     at.button(key="save_candidate").click().run()
     assert not at.exception
-    saved = [s.replace("\\", "") for s in texts(at, "success") if "候选案例" in s]
-    assert saved, texts(at, "success")
-    case_id = saved[0].split("候选案例 ")[1].split("，")[0]
+    assert any("已保存为候选案例" in s for s in texts(at, "success")), texts(at, "success")
+    at.button(key="save_candidate").click().run()  # saving again changes nothing
+    assert any("之前已保存过" in s for s in texts(at, "success")), texts(at, "success")
+    saved = [c for c in load_corpus(env.corpus).cases if c.reply == edited]
+    assert len(saved) == 1 and saved[0].status == "candidate"
+    case_id = saved[0].id
 
     restart()
     feedback = current().feedback()
     assert [(f.rating, f.reply) for f in feedback[-2:]] == [("up", reply), ("edited", edited)]
-    assert load_corpus(env.corpus).case(case_id).status == "candidate"
-    at = page("trainer")
+    at = trainer("候选审核")
     assert any(edited in t for t in texts(at, "text"))
     at.button(key=f"approve_{case_id}").click().run()
     assert not at.exception
 
     restart()
     assert load_corpus(env.corpus).case(case_id).status == "approved"
-    assert len(current().feedback()) == len(feedback)
 
 
 # ----------------------------------------------------------------------------- analytics
@@ -315,45 +393,84 @@ def test_analytics_escapes_uploaded_text(env):
 # ----------------------------------------------------------------------------- trainer
 
 
-def test_trainer_page_shows_cases_inbox_files_and_coverage(env):
+def trainer(section: str = "案例") -> AppTest:
     at = page("trainer")
+    if section != "案例":
+        at.segmented_control(key="trainer_section").set_value(section).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def test_trainer_page_shows_cases_and_coverage(env):
+    at = trainer()
     corpus = load_corpus(env.corpus)
     assert f"{len(corpus.cases)} / {len(corpus.cases)} 条案例" in texts(at, "caption")
-    assert len(at.get("vega_lite_chart")) == 2
-    assert at.button(key="rebuild") and at.button(key="save_file")
     at.text_input(key="case_query").input("发票").run()
     shown = [c for c in texts(at, "caption") if "条案例" in c][0]
     assert 0 < int(shown.split(" / ")[0]) < len(corpus.cases)
+    at.segmented_control(key="trainer_section").set_value("索引与覆盖").run()
+    assert at.button(key="rebuild")
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # scenarios, scenario x buyer type, scenario x category
+    spec = json.dumps([json.loads(c.proto.spec) for c in charts], ensure_ascii=False)
+    assert "空白" in spec and "薄弱" in spec and "false" not in spec.lower().split('"domain"')[-1][:40]
 
 
-def test_approving_a_candidate_persists_across_restarts(env):
+def test_trainer_stays_on_its_section_after_an_action(env):
     approve, reject = candidate(env), candidate(env, buyer="能再送个赠品吗")
-    at = page("trainer")
+    at = trainer("候选审核")
     assert any("待审核" in c for c in texts(at, "caption"))
     at.button(key=f"approve_{approve}").click().run()
     assert not at.exception
+    assert at.segmented_control(key="trainer_section").value == "候选审核"
     assert any(f"已通过 {approve}" in s.replace("\\", "") for s in texts(at, "success"))
     at.button(key=f"reject_{reject}").click().run()
+    assert at.segmented_control(key="trainer_section").value == "候选审核"
     restart()
-    at = page("trainer")
+    at = trainer("候选审核")
     keys = {b.key for b in at.button}
     assert f"approve_{approve}" not in keys and f"approve_{reject}" not in keys
     corpus = load_corpus(env.corpus)
     assert corpus.case(approve).status == "approved" and corpus.case(reject).status == "rejected"
 
 
-def test_adding_a_case_is_validated_and_escaped(env):
+def test_approving_a_rude_case_needs_an_override_with_a_reason(env):
+    rude = candidate(env, buyer="有S码吗", reply="你自己看详情页！！")
+    at = trainer("候选审核")
+    captions = [c.replace("\\", "") for c in texts(at, "caption")]
+    assert any(rude in c and "命令语气" in c for c in captions), captions
+    at.button(key=f"approve_{rude}").click().run()
+    assert not at.exception
+    assert load_corpus(env.corpus).case(rude).status == "candidate"
+    errors = " ".join(texts(at, "error")).replace("\\", "")
+    assert "强制通过" in errors and rude in errors
+    assert at.segmented_control(key="trainer_section").value == "候选审核"
+    at.text_input(key=f"override_{rude}").input("引用买家原话，训练用")
+    at.button(key=f"approve_{rude}").click().run()
+    case = load_corpus(env.corpus).case(rude)
+    assert case.status == "approved" and "引用买家原话" in case.notes
+
+
+def test_adding_a_case_needs_a_scenario_and_passes_the_checklist(env):
     before = len(load_corpus(env.corpus).cases)
-    at = page("trainer")
+    at = trainer()
+    assert at.selectbox(key="add_scenario").value is None  # never defaulted
     at.text_area(key="add_buyer").input("在吗")
-    at.text_area(key="add_reply").input("在的{no_such_slot}")
+    at.text_area(key="add_reply").input("在的亲，请问有什么可以帮您？")
+    at.selectbox(key="add_status").set_value("approved")
     at.button(key="add_case_button").click().run()
     assert not at.exception
+    assert "请选择场景" in " ".join(texts(at, "error"))
+    at.selectbox(key="add_scenario").set_value("greeting")
+    at.text_area(key="add_reply").input("在的{no_such_slot}")
+    at.button(key="add_case_button").click().run()
     errors = " ".join(texts(at, "error")).replace("\\", "")
     assert "no_such_slot" in errors and "nothing saved" in errors
+    at.text_area(key="add_reply").input("你自己看详情页！！")
+    at.button(key="add_case_button").click().run()
+    assert "强制通过" in " ".join(texts(at, "error"))
     assert len(load_corpus(env.corpus).cases) == before
     at.text_area(key="add_reply").input("在的亲 " + HOSTILE)
-    at.selectbox(key="add_status").set_value("approved")
     at.button(key="add_case_button").click().run()
     assert not at.exception and texts(at, "success")
     corpus = load_corpus(env.corpus)
@@ -364,7 +481,7 @@ def test_adding_a_case_is_validated_and_escaped(env):
 
 def test_editing_and_deleting_a_case(env):
     case_id = candidate(env, buyer="可以少十块吗")
-    at = page("trainer")
+    at = trainer()
     at.selectbox(key="edit_id").set_value(case_id).run()
     at.text_area(key=f"edit_{case_id}_reply").input("亲，这已经是最低价了，给您送一张{coupon}。")
     at.button(key="save_case").click().run()
@@ -377,32 +494,41 @@ def test_editing_and_deleting_a_case(env):
     assert case_id not in {c.id for c in load_corpus(env.corpus).cases}
 
 
-def test_guidance_edits_are_validated_before_saving(env):
+def test_guidance_is_edited_one_section_at_a_time(env):
     path = env.corpus / "guidance" / "wording.md"
     original = path.read_text(encoding="utf-8")
-    at = page("trainer")
-    at.selectbox(key="file_name").set_value("guidance/wording.md").run()
-    at.text_area(key="file_text_guidance/wording.md").input(
-        original + "\n## 没有id的小节\nscenarios: all\n\n正文\n"
-    )
-    at.button(key="save_file").click().run()
+    section = next(g for g in load_corpus(env.corpus).guidance if g.path.endswith("wording.md"))
+    at = trainer("指导与规则")
+    at.selectbox(key="guidance_id").set_value(section.id).run()
+    key = f"guidance_text_{section.id}"
+    text = at.text_area(key=key).value
+    assert text.startswith("## ") and section.id in text.split("\n")[0] and text.count("\n## ") == 0
+    at.text_area(key=key).input(text.replace(f"{{#{section.id}}}", ""))
+    at.button(key="save_section").click().run()
     assert not at.exception
     errors = " ".join(texts(at, "error")).replace("\\", "")
     assert "wording.md:" in errors and "needs an id" in errors
+    assert at.segmented_control(key="trainer_section").value == "指导与规则"
     assert path.read_text(encoding="utf-8") == original  # nothing written
-    broken = at.text_area(key="file_text_guidance/wording.md").value
-    at.selectbox(key="file_name").set_value("checklist.toml").run()
-    at.selectbox(key="file_name").set_value("guidance/wording.md").run()
-    assert at.text_area(key="file_text_guidance/wording.md").value == broken  # the unsaved edit survived
-    assert "有未保存的修改" in texts(at, "caption")
-    fixed = original + "\n## 新的小节 {#console-test-section}\nscenarios: all\n\n说话客气一点。\n"
-    at.text_area(key="file_text_guidance/wording.md").input(fixed)
-    at.button(key="save_file").click().run()
+    at.text_area(key=key).input(text.rstrip("\n") + "\n\n说话客气一点。\n")
+    at.button(key="save_section").click().run()
     assert not texts(at, "error")
-    assert path.read_text(encoding="utf-8") == fixed
-    at.text_area(key="file_text_guidance/wording.md").input("随便写点")
+    saved = path.read_text(encoding="utf-8")
+    assert "说话客气一点。" in saved and saved.replace("\n说话客气一点。\n", "", 1) .count("## ") == original.count("## ")
+
+
+def test_whole_rule_files_are_validated_before_saving(env):
+    path = env.corpus / "shop.toml"
+    original = path.read_text(encoding="utf-8")
+    at = trainer("指导与规则")
+    at.radio(key="files_kind").set_value("规则与店铺文件").run()
+    at.selectbox(key="file_name").set_value("shop.toml").run()
+    at.text_area(key="file_text_shop.toml").input(original + "\n[[[broken\n")
+    at.button(key="save_file").click().run()
+    assert not at.exception and texts(at, "error")
+    assert path.read_text(encoding="utf-8") == original
     at.button(key="revert_file").click().run()
-    assert at.text_area(key="file_text_guidance/wording.md").value == fixed
+    assert at.text_area(key="file_text_shop.toml").value == original
 
 
 def test_rebuilding_the_index_shows_progress_and_uses_new_cases(env):
@@ -418,10 +544,24 @@ def test_rebuilding_the_index_shows_progress_and_uses_new_cases(env):
             "tags": [],
         }
     )
-    at = page("trainer")
-    at.button(key="rebuild").click().run()
+    phases = []
+    original = Assistant.build
+
+    def spy(self, *args, **kwargs):
+        report = kwargs.get("phases")
+        kwargs["phases"] = lambda name, done, total: (phases.append(name), report(name, done, total))
+        return original(self, *args, **kwargs)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Assistant, "build", spy)
+    try:
+        at = trainer("索引与覆盖")
+        at.button(key="rebuild").click().run()
+    finally:
+        patch.undo()
     assert not at.exception
     assert at.get("progress")[0].value == 100
+    assert {"encoding", "index", "bm25", "detector"} <= set(phases)
     updated = [s.replace("\\", "") for s in texts(at, "success") if "索引已更新" in s]
     assert updated and re.search(r"\(\+[1-9]\d* added", updated[0]), updated
     assert current().similar(buyer, k=1)[0].case.id == case.id  # the new case is retrieved
@@ -473,7 +613,7 @@ def test_trainer_approves_by_policy_with_a_preview(env):
     env.store.update(clean, occurrences=4, violations=[])
     rude = candidate(env, buyer="还能便宜吗", reply="你自己看详情")
     env.store.update(rude, occurrences=5, violations=["tone.command"])
-    at = page("trainer")
+    at = trainer("候选审核")
     captions = [c.replace("\\", "") for c in texts(at, "caption")]
     assert any(f"{clean} · " in c and "出现 4 次" in c and "质检通过" in c for c in captions), captions
     at.text_input(key="policy").input("passed and occurrences>=3")

@@ -195,6 +195,7 @@ with left:
         b = st.columns([1, 1, 3])
         b[0].button("换成推荐", key="confirm_pick_yes", on_click=choose, args=(rank, True))
         b[1].button("保留我的修改", key="confirm_pick_no", on_click=lambda: ss.pop("confirm_pick", None))
+    show_flash("rate")
     for rank, suggestion in enumerate(result.suggestions):
         with st.container(border=True):
             st.html(suggestion_html(rank + 1, suggestion))
@@ -211,14 +212,14 @@ with left:
                     "有用",
                     key=f"up_{rank}",
                     icon=":material/thumb_up:",
-                    on_click=guarded(rate, "已记录：有用，谢谢反馈"),
+                    on_click=guarded(rate, "已记录：有用，谢谢反馈", anchor="rate"),
                     args=(rank, "up"),
                 )
                 st.button(
                     "没用",
                     key=f"down_{rank}",
                     icon=":material/thumb_down:",
-                    on_click=guarded(rate, "已记录：没用，谢谢反馈"),
+                    on_click=guarded(rate, "已记录：没用，谢谢反馈", anchor="rate"),
                     args=(rank, "down"),
                 )
 
@@ -238,15 +239,16 @@ def apply_fix(text: str) -> None:
     remember()
 
 
-def save(text: str):
-    chosen = result.suggestions[ss.chosen] if ss.chosen < len(result.suggestions) else None
-    if chosen is not None and text.strip() != chosen.reply.strip():
-        a.record_feedback(
-            result.message, text, "edited", sources=chosen.sources, scenario=d.scenario, agent=ss.get("agent", "")
-        )
+def save(text: str) -> bool:
+    """Save the draft as a candidate (once: the core returns the case saved before); True if it was."""
     case = a.save_candidate(result.message, text, result.history, agent=ss.get("agent", ""))
     saved = ss.setdefault("saved", [])
     again = case.id in saved
+    chosen = result.suggestions[ss.chosen] if ss.chosen < len(result.suggestions) else None
+    if not again and chosen is not None and text.strip() != chosen.reply.strip():
+        a.record_feedback(
+            result.message, text, "edited", sources=chosen.sources, scenario=d.scenario, agent=ss.get("agent", "")
+        )
     saved.append(case.id)
     return again
 
@@ -260,6 +262,8 @@ with right:
             check = a.check_draft(draft, result.message, result.history, scenario=d.scenario)
         except AssistantError as exc:
             show_error(exc)
+    if draft != ss["_work"].get("draft"):
+        remember()
     draft_editor(
         draft,
         ss.version,
@@ -284,10 +288,13 @@ with right:
             "保存为候选案例",
             key="save_candidate",
             disabled=risky and not ss.get("save_anyway"),
-            on_click=guarded(save, lambda again: "这条之前已保存过，不会重复保存" if again else "已保存为候选案例，等训练师审核"),
+            on_click=guarded(
+                save, lambda again: "这条之前已保存过，不会重复保存" if again else "已保存为候选案例，等训练师审核", anchor="draft"
+            ),
             args=(draft,),
             help="把这条（改过的）回复交给训练师审核，通过后会用于以后的推荐；同一条只保存一次",
         )
+        show_flash("draft")
     if result.guidance:
         st.markdown("**相关指导**")
         for section in result.guidance:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 from console.common import assistant, group_rate_chart, md_escape, reply_html, rule_rate_chart, show_error
+from console.replay_view import replay_section
 
 from assistant import audit
 from assistant.charts import group_rates
@@ -75,6 +76,9 @@ def audit_upload(name: str, data: bytes, message: str | None, reply: str | None,
 
 a = assistant()
 st.header("质检分析")
+if st.toggle("回放评估：用过去的对话检验语料 replay past chats", key="replay_mode"):
+    replay_section(a)
+    st.stop()
 upload = st.file_uploader(
     "上传聊天记录（CSV / XLSX / JSONL 表格：一行一条客服回复，带买家消息列更准；或京东 JDDC 对话日志）",
     type=["csv", "tsv", "xlsx", "jsonl", "txt"],
