@@ -386,10 +386,10 @@ def _full_history_patterns():
 
 
 def starter_corpus_dir() -> Path:
-    """The shipped starter corpus (the ``corpus/`` of this checkout or installation)."""
-    from .config import _default_corpus_dir
+    """The shipped starter corpus (``config.starter_corpus_dir``: package data, or ``corpus/`` of a checkout)."""
+    from .config import starter_corpus_dir as shipped
 
-    return _default_corpus_dir()
+    return shipped()
 
 
 def _copy_corpus(source: Path, target: Path, with_cases: bool) -> None:
