@@ -315,7 +315,10 @@ def suggestion_html(rank: int, suggestion: Any, guidance_titles: dict[str, str] 
         f'<div style="color:#1565c0;font-size:0.85em">已改：{esc(c.was or "∅")} → {esc(c.now or "∅")}（{esc(c.why.split(" ")[0])}）</div>'
         for c in getattr(suggestion, "changes", ())
     )
-    fixes = "".join(f'<div style="color:#2e7d32;font-size:0.85em">已自动修正：{esc(fix_text(f))}</div>' for f in suggestion.fixes)
+    fixes = "".join(
+        f'<div style="color:#2e7d32;font-size:0.85em">已自动修正：{esc(fix_text(f))}</div>'
+        for f in suggestion.fixes
+    )
     return (
         f'<div style="font-size:1.05em;line-height:1.6">{reply_html(suggestion.reply, suggestion.violations)}</div>'
         f'<div style="color:#777;font-size:0.85em">推荐 {rank} · <span title="{html.escape("、".join(suggestion.sources), quote=True)}">{esc(origin)}</span>'
@@ -376,19 +379,25 @@ def coverage_cells(corpus: Any, by: str, thin: int) -> Any:
     tax = corpus.taxonomy
     if by == "buyer_type":
         columns = [*tax.buyer_type_ids, UNLABELLED]
-        names = {v: label(tax, "buyer_type", v, short=True) for v in tax.buyer_type_ids} | {UNLABELLED: UNLABELLED}
+        names = {v: label(tax, "buyer_type", v, short=True) for v in tax.buyer_type_ids} | {
+            UNLABELLED: UNLABELLED
+        }
         pairs = [(c.scenario, c.buyer_type or UNLABELLED) for c in corpus.approved]
     else:
         categories = getattr(getattr(corpus, "facts", None), "categories", ()) or ()
         columns = [*(c.id for c in categories), ANY_CATEGORY]
         names = {c.id: c.name or c.id for c in categories} | {ANY_CATEGORY: ANY_CATEGORY}
         pairs = [(c.scenario, k) for c in corpus.approved for k in (c.categories or (ANY_CATEGORY,))]
-    counts = pd.Series(1, index=pd.MultiIndex.from_tuples(pairs, names=["scenario", "column"])) if pairs else None
+    counts = (
+        pd.Series(1, index=pd.MultiIndex.from_tuples(pairs, names=["scenario", "column"])) if pairs else None
+    )
     grid = pd.MultiIndex.from_product([tax.scenario_ids, columns], names=["scenario", "column"])
     cells = (
         counts.groupby(level=[0, 1]).sum().reindex(grid, fill_value=0).rename("案例数").reset_index()
         if counts is not None
-        else pd.DataFrame({"scenario": grid.get_level_values(0), "column": grid.get_level_values(1), "案例数": 0})
+        else pd.DataFrame(
+            {"scenario": grid.get_level_values(0), "column": grid.get_level_values(1), "案例数": 0}
+        )
     )
     cells["场景"] = [label(tax, "scenario", v, short=True) for v in cells["scenario"]]
     cells["列"] = [names.get(v, v) for v in cells["column"]]
@@ -433,7 +442,8 @@ def coverage_charts(corpus: Any, thin: int) -> tuple[Any, Any, Any]:
         )
         rects = base.mark_rect(stroke="white").encode(color=colour, tooltip=["场景", "列", "案例数", "状态"])
         numbers = base.mark_text(fontSize=10).encode(
-            text="案例数:Q", color=alt.condition(alt.datum.状态 == "充足", alt.value("white"), alt.value("#222"))
+            text="案例数:Q",
+            color=alt.condition(alt.datum.状态 == "充足", alt.value("white"), alt.value("#222")),
         )
         return rects + numbers
 
@@ -441,21 +451,30 @@ def coverage_charts(corpus: Any, thin: int) -> tuple[Any, Any, Any]:
 
 
 def rule_rate_chart(by_rule: Any) -> Any:
-    """Violation rate per checklist rule, coloured by severity (the audit's per-rule frame)."""
+    """Violation rate per checklist rule (its Chinese name, the id in the tooltip), coloured by
+    severity: the audit's per-rule frame with ``规则`` and ``级别`` columns added."""
     import altair as alt
 
+    levels = [severity_name(s) for s in ("error", "warn", "info")]
     return (
         alt.Chart(by_rule)
         .mark_bar()
         .encode(
             x=alt.X("rate:Q", title="违规率", axis=alt.Axis(format="%")),
-            y=alt.Y("rule:N", sort="-x", title=None),
+            y=alt.Y("规则:N", sort="-x", title=None),
             color=alt.Color(
-                "severity:N",
+                "级别:N",
                 title="级别",
-                scale=alt.Scale(domain=["error", "warn", "info"], range=["#e45756", "#f58518", "#4c78a8"]),
+                scale=alt.Scale(domain=levels, range=["#e45756", "#f58518", "#4c78a8"]),
             ),
-            tooltip=["rule", "severity", "count", alt.Tooltip("rate:Q", format=".1%"), "example"],
+            tooltip=[
+                "规则",
+                alt.Tooltip("rule:N", title="规则 id"),
+                "级别",
+                alt.Tooltip("count:Q", title="次数"),
+                alt.Tooltip("rate:Q", title="违规率", format=".1%"),
+                alt.Tooltip("example:N", title="例子"),
+            ],
         )
     )
 
@@ -470,6 +489,10 @@ def group_rate_chart(groups: Any, title: str | None) -> Any:
         .encode(
             x=alt.X("violation_rate:Q", title="有问题的回复占比", axis=alt.Axis(format="%")),
             y=alt.Y("group:N", sort="-x", title=title),
-            tooltip=["group", "rows", alt.Tooltip("violation_rate:Q", format=".1%")],
+            tooltip=[
+                alt.Tooltip("group:N", title=title or "分组"),
+                alt.Tooltip("rows:Q", title="回复数"),
+                alt.Tooltip("violation_rate:Q", title="有问题占比", format=".1%"),
+            ],
         )
     )

@@ -51,13 +51,17 @@ def warm_in_background(started: float, port: int) -> None:
         print(f"控制台未能加载模型 console could not load the assistant: {exc}", flush=True)
         return
     warm(assistant)
-    print(f"控制台已就绪 console ready: model and index loaded in {time.monotonic() - started:.1f}s", flush=True)
+    print(
+        f"控制台已就绪 console ready: model and index loaded in {time.monotonic() - started:.1f}s", flush=True
+    )
 
 
 if __name__ == "__main__":
     started = time.monotonic()
     port = _port(sys.argv[1:])
-    threading.Thread(target=warm_in_background, args=(started, port), name="assistant-warm-up", daemon=True).start()
+    threading.Thread(
+        target=warm_in_background, args=(started, port), name="assistant-warm-up", daemon=True
+    ).start()
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 

@@ -229,7 +229,10 @@ def test_a_pasted_chat_block_gives_the_history_and_last_buyer_message(env):
     at = ask(page("agent"), "", block)
     assert at.text_area(key="message").value == "这个T恤白色M码还有吗，今天拍能发吗"
     result = at.session_state["result"]
-    assert [(t.role, t.text) for t in result.history] == [("buyer", "在吗"), ("agent", "在的亲，请问有什么可以帮您？")]
+    assert [(t.role, t.text) for t in result.history] == [
+        ("buyer", "在吗"),
+        ("agent", "在的亲，请问有什么可以帮您？"),
+    ]
     assert any("3 条消息" in c for c in texts(at, "caption"))
 
 
@@ -371,15 +374,67 @@ def test_analytics_reads_xlsx(env):
     assert {m.label: m.value for m in at.metric}["回复数"] == "4"
 
 
-def test_analytics_reports_a_bad_file_in_one_line(env):
+def cli_error(env, name: str, data: bytes) -> str:
+    """The one-line error ``assistant audit`` prints for this file, with the file named as uploaded."""
+    folder = env.data / "uploads"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(data)
+    result = CliRunner().invoke(cli, ["audit", str(folder / name)])
+    assert result.exit_code == 1, result.output
+    return result.output.strip().replace(str(folder / name), name)
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("empty.csv", b""),
+        ("blank.csv", b"\n\n"),
+        ("broken.xlsx", b"not a workbook"),
+        ("gbk.jsonl", "{坏".encode("gbk")),
+    ],
+)
+def test_analytics_gives_a_bad_file_the_cli_one_line_error(env, name, data):
+    at = upload(page("analytics"), name, data)
+    errors = [e.replace("\\", "") for e in texts(at, "error")]
+    assert errors == [cli_error(env, name, data)], errors
+    assert str(env.data) not in errors[0] and "Traceback" not in errors[0]
+    assert not at.metric
+
+
+def test_analytics_asks_for_the_reply_column_when_it_cannot_tell(env):
     at = upload(page("analytics"), "notes.csv", "标题,备注\n你好,随便\n".encode())
+    assert any("请在“客服回复列”里选择" in w for w in texts(at, "warning"))
+    assert at.selectbox(key="reply_col").value is None  # asked, never guessed
+    assert not at.metric and not [b for b in at.button if b.key == "audit_button"]
+    at.selectbox(key="reply_col").set_value("备注").run()
     at.button(key="audit_button").click().run()
     assert not at.exception
-    errors = " ".join(texts(at, "error")).replace("\\", "")
+    assert {m.label: m.value for m in at.metric}["回复数"] == "1"
+
+
+def test_analytics_one_column_and_header_only_files(env):
+    at = upload(page("analytics"), "replies.csv", "客服回复\n在\n亲，您好，请问有什么可以帮您？\n".encode())
+    at.button(key="audit_button").click().run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["回复数"] == "2"
+    at = upload(page("analytics"), "header.csv", "买家消息,客服回复\n".encode())
+    at.button(key="audit_button").click().run()
+    errors = [e.replace("\\", "") for e in texts(at, "error")]
+    assert len(errors) == 1 and "header.csv" in errors[0] and "没有可质检的回复" in errors[0]
+    assert not at.metric  # never a 100% pass rate for nothing
+
+
+def test_analytics_names_rules_in_chinese_and_agents_in_percent(env):
+    at = upload(page("analytics"), "chats.csv", CHATS.encode("utf-8"))
+    at.button(key="audit_button").click().run()
+    table = next(h for h in texts(at, "html") if "rule-table" in h)
     assert (
-        errors.split(": ")[1].startswith("notes.csv") and "reply column" in errors
-    )  # the upload's name, not a scratch path
-    assert not at.metric
+        'title="platform.off_site"' in table
+        and "引导到平台外" in table
+        and ">platform.off_site<" not in table
+    )
+    frame = at.dataframe[-1]
+    assert list(frame.value.columns[:4]) == ["客服昵称", "回复数", "通过率", "有问题占比"]
+    assert frame.proto.columns  # percent formats are configured
 
 
 def test_analytics_escapes_uploaded_text(env):
@@ -514,7 +569,9 @@ def test_guidance_is_edited_one_section_at_a_time(env):
     at.button(key="save_section").click().run()
     assert not texts(at, "error")
     saved = path.read_text(encoding="utf-8")
-    assert "说话客气一点。" in saved and saved.replace("\n说话客气一点。\n", "", 1) .count("## ") == original.count("## ")
+    assert "说话客气一点。" in saved and saved.replace("\n说话客气一点。\n", "", 1).count(
+        "## "
+    ) == original.count("## ")
 
 
 def test_whole_rule_files_are_validated_before_saving(env):

@@ -149,7 +149,9 @@ if pending is not None:
 
 result = ss.get("result")
 if result is None:
-    left.caption("输入买家消息或粘贴聊天记录后点“推荐回复”（Ctrl+Enter 也可以）。快捷键：Alt+1/2/3 用推荐，Alt+C 复制，Alt+N 下一位。")
+    left.caption(
+        "输入买家消息或粘贴聊天记录后点“推荐回复”（Ctrl+Enter 也可以）。快捷键：Alt+1/2/3 用推荐，Alt+C 复制，Alt+N 下一位。"
+    )
     st.stop()
 
 show_flash()
@@ -247,7 +249,12 @@ def save(text: str) -> bool:
     chosen = result.suggestions[ss.chosen] if ss.chosen < len(result.suggestions) else None
     if not again and chosen is not None and text.strip() != chosen.reply.strip():
         a.record_feedback(
-            result.message, text, "edited", sources=chosen.sources, scenario=d.scenario, agent=ss.get("agent", "")
+            result.message,
+            text,
+            "edited",
+            sources=chosen.sources,
+            scenario=d.scenario,
+            agent=ss.get("agent", ""),
         )
     saved.append(case.id)
     return again
@@ -289,7 +296,9 @@ with right:
             key="save_candidate",
             disabled=risky and not ss.get("save_anyway"),
             on_click=guarded(
-                save, lambda again: "这条之前已保存过，不会重复保存" if again else "已保存为候选案例，等训练师审核", anchor="draft"
+                save,
+                lambda again: "这条之前已保存过，不会重复保存" if again else "已保存为候选案例，等训练师审核",
+                anchor="draft",
             ),
             args=(draft,),
             help="把这条（改过的）回复交给训练师审核，通过后会用于以后的推荐；同一条只保存一次",

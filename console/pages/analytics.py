@@ -1,21 +1,39 @@
-"""质检分析 (analysts): upload a table of chats, audit every reply with the checklist, chart it, download it."""
+"""质检分析 (analysts): upload a table of chats, audit every reply with the checklist, chart it, download it.
+
+The upload is read by ``assistant.uploads`` exactly as ``assistant audit`` reads a file, so a bad
+file gets the CLI's one-line error (naming the upload). When the reply column cannot be detected
+the page asks for it instead of guessing. Rules are named in Chinese (the id on hover); per-agent
+tables have Chinese headings and percentages.
+"""
 
 import hashlib
+import html
 import re
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from console.common import assistant, group_rate_chart, md_escape, reply_html, rule_rate_chart, show_error
-from console.replay_view import replay_section
 
 from assistant import audit
 from assistant.charts import group_rates
-from assistant.errors import AssistantError, FileFormatError, InputError
+from assistant.errors import AssistantError
 from assistant.reports import write_report
+from assistant.uploads import preview_upload, read_upload
+from console.common import (
+    assistant,
+    esc,
+    group_rate_chart,
+    md_escape,
+    reply_html,
+    rule_name,
+    rule_rate_chart,
+    severity_name,
+    show_error,
+)
+from console.replay_view import replay_section
 
-AUTO, NONE = "（自动识别）", "（不分组）"
+AUTO, NONE, CHOOSE = "（自动识别）", "（不分组）", "（请选择）"
 # columns that name the agent of a reply, offered as the default grouping
 GROUP_HINTS = (
     "agent",
@@ -33,19 +51,13 @@ WORST = 10
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def preview(name: str, data: bytes) -> pd.DataFrame | None:
-    """The first rows of an uploaded table, read as the audit reads it, for choosing columns
-    (None for chat logs and unreadable files: the audit itself names the problem)."""
-    if Path(name).suffix.lower() not in (".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".json", ".ndjson"):
-        return None
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / ("upload" + Path(name).suffix.lower())
-        path.write_bytes(data)
-        try:
-            names, records = audit.read_table(path)
-        except AssistantError:
-            return None
-    return pd.DataFrame([record for _, record in records[:20]], columns=names)
+def preview(name: str, data: bytes):
+    """The first rows of an upload and the columns detected (``uploads.UploadPreview``), or the
+    one-line error of a file that cannot be read at all."""
+    try:
+        return preview_upload(name, data), None
+    except AssistantError as exc:
+        return None, exc
 
 
 def audit_upload(name: str, data: bytes, message: str | None, reply: str | None, by: str | None, rules):
@@ -54,24 +66,35 @@ def audit_upload(name: str, data: bytes, message: str | None, reply: str | None,
     Returns:
         The ``AuditReport`` and the bytes of its CSV and HTML reports.
     """
+    rows, columns = read_upload(name, data, message_col=message, reply_col=reply, by=by)
+    bar = st.progress(0.0, text=f"正在质检 {len(rows):,} 条回复…")
+    checked = []
+    for n, row in enumerate(audit.audit_rows(rows, rules), start=1):
+        checked.append(row)
+        if n % 1000 == 0 or n == len(rows):
+            bar.progress(n / len(rows), text=f"已质检 {n:,} / {len(rows):,} 条回复")
+    bar.empty()
+    report = audit.summarize(checked, rules, by=by, source=name, columns=columns)
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / (re.sub(r"[^\w.\-]", "_", Path(name).name) or "upload.csv")
-        path.write_bytes(data)
-        try:
-            rows, columns = audit.read_rows(path, message_col=message, reply_col=reply, by=by)
-        except (FileFormatError, InputError) as exc:  # name the upload, not the scratch copy
-            raise type(exc)(str(exc).replace(str(path), name)) from None
-        bar = st.progress(0.0, text=f"正在质检 {len(rows):,} 条回复…")
-        checked = []
-        for n, row in enumerate(audit.audit_rows(rows, rules), start=1):
-            checked.append(row)
-            if n % 1000 == 0 or n == len(rows):
-                bar.progress(n / len(rows), text=f"已质检 {n:,} / {len(rows):,} 条回复")
-        bar.empty()
-        report = audit.summarize(checked, rules, by=by, source=name, columns=columns)
         csv_bytes = write_report(report, Path(scratch) / "report.csv").read_bytes()
         html_bytes = write_report(report, Path(scratch) / "report.html").read_bytes()
     return report, csv_bytes, html_bytes
+
+
+def rule_table(by_rule: pd.DataFrame) -> str:
+    """Rules with violations as an HTML table: the Chinese name, its id on hover, the rate in %."""
+    rows = "".join(
+        f'<tr><td title="{html.escape(r.rule, quote=True)}">{esc(rule_name(r.rule))}</td>'
+        f"<td>{esc(severity_name(r.severity))}</td><td style='text-align:right'>{r.count:,}</td>"
+        f"<td style='text-align:right'>{r.rate:.1%}</td><td>{esc(r.example)}</td></tr>"
+        for r in by_rule.itertuples()
+    )
+    return (
+        '<table style="width:100%;border-collapse:collapse;font-size:0.9em" class="rule-table">'
+        "<thead><tr><th style='text-align:left'>规则</th><th style='text-align:left'>级别</th>"
+        "<th style='text-align:right'>次数</th><th style='text-align:right'>违规率</th>"
+        f"<th style='text-align:left'>例子</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 a = assistant()
@@ -89,19 +112,32 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
-table = preview(upload.name, data)
-columns = [str(c) for c in table.columns] if table is not None else []
+shown, unreadable = preview(upload.name, data)
+if unreadable is not None:
+    show_error(unreadable)
+    st.stop()
+columns = list(shown.names)
 message_col = reply_col = by = None
 if columns:
-    st.dataframe(table.head(5), hide_index=True)
+    st.dataframe(pd.DataFrame(list(shown.records[:5]), columns=columns), hide_index=True)
     c = st.columns(3)
-    reply_col = c[0].selectbox("客服回复列", [AUTO, *columns], key="reply_col")
+    if shown.columns is None:  # nothing looks like a reply: ask, never guess
+        st.warning(md_escape(f"没认出哪一列是客服回复，请在“客服回复列”里选择（{shown.problem}）"))
+        reply_col = c[0].selectbox(
+            "客服回复列（请选择）", columns, index=None, key="reply_col", placeholder=CHOOSE
+        )
+    else:
+        reply_col = c[0].selectbox("客服回复列", [AUTO, *columns], key="reply_col")
     message_col = c[1].selectbox("买家消息列", [AUTO, *columns], key="message_col")
     hinted = next(
         (i + 1 for i, col in enumerate(columns) if re.sub(r"[\s_\-]", "", col.lower()) in GROUP_HINTS), 0
     )
     by = c[2].selectbox("按哪一列分组（如客服）", [NONE, *columns], index=hinted, key="group_col")
-    reply_col, message_col, by = (None if v in (AUTO, NONE) else v for v in (reply_col, message_col, by))
+    reply_col, message_col, by = (
+        None if v in (AUTO, NONE, None) else v for v in (reply_col, message_col, by)
+    )
+    if shown.columns is None and reply_col is None:
+        st.stop()
 
 clicked = st.button("开始质检", key="audit_button", type="primary")
 try:
@@ -127,6 +163,7 @@ if done is None or done[0] != key:
             *audit_upload(upload.name, data, message_col, reply_col, by, rules),
         )
     except AssistantError as exc:
+        st.session_state.pop("audit", None)
         show_error(exc)
         st.stop()
 _, report, csv_bytes, html_bytes = done
@@ -145,21 +182,44 @@ st.subheader("各规则违规率")
 if by_rule.empty:
     st.success("没有发现违规")
 else:
-    st.altair_chart(rule_rate_chart(by_rule), width="stretch")
-    st.dataframe(
-        by_rule,
-        hide_index=True,
-        column_config={"rate": st.column_config.NumberColumn("rate", format="percent")},
+    named = by_rule.assign(
+        规则=[rule_name(r) for r in by_rule["rule"]], 级别=[severity_name(s) for s in by_rule["severity"]]
     )
+    st.altair_chart(rule_rate_chart(named), width="stretch")
+    st.html(rule_table(by_rule))
 
 if frames.by_group is not None:
+    group = by or "分组"
     groups = frames.by_group.rename(columns={by: "group"}) if by else frames.by_group
     groups = groups.assign(violation_rate=1 - groups["pass_rate"])
-    st.subheader(f"各{md_escape(by or '分组')}违规率")
+    st.subheader(f"各{md_escape(group)}违规率")
     # the 20 groups with the most flagged replies, the rest folded into one bar (as %audit --plot)
     top = group_rates(groups, "group").rename(columns={"rate": "violation_rate"})
     st.altair_chart(group_rate_chart(top, by), width="stretch")
-    st.dataframe(groups, hide_index=True)
+    rule_columns = [
+        c for c in groups.columns if c not in ("group", "rows", "passed", "pass_rate", "violation_rate")
+    ]
+    table = groups[["group", "rows", "pass_rate", "violation_rate", *rule_columns]].rename(
+        columns={
+            "group": group,
+            "rows": "回复数",
+            "pass_rate": "通过率",
+            "violation_rate": "有问题占比",
+            **{r: rule_name(r) for r in rule_columns},
+        }
+    )
+    table = table.loc[
+        :, [c for c in table.columns if c not in map(rule_name, rule_columns) or table[c].sum() > 0]
+    ]
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "通过率": st.column_config.NumberColumn("通过率", format="percent"),
+            "有问题占比": st.column_config.NumberColumn("有问题占比", format="percent"),
+            **{rule_name(r): st.column_config.NumberColumn(rule_name(r), help=r) for r in rule_columns},
+        },
+    )
 
 st.subheader("问题最多的回复")
 flagged_rows = (r for r in report.rows if r.violations)
@@ -168,7 +228,8 @@ worst = sorted(
 )[:WORST]
 for row in worst:
     who = f" · {row.group}" if row.group else ""
-    with st.expander(md_escape(f"第 {row.row} 行{who} · {len(row.violations)} 处：{'、'.join(row.rules)}")):
+    names = "、".join(dict.fromkeys(rule_name(v.rule, v.message) for v in row.violations))
+    with st.expander(md_escape(f"第 {row.row} 行{who} · {len(row.violations)} 处：{names}")):
         if row.message:
             st.text(f"买家：{row.message}")
         st.html(reply_html(row.reply, row.violations))

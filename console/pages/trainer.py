@@ -131,7 +131,11 @@ if section == "案例":
     c = st.columns([3, 2, 2, 2])
     query = c[0].text_input("搜索（买家消息、回复、id）", key="case_query")
     scenarios = c[1].multiselect(
-        "场景", tax.scenario_ids, key="case_scenarios", placeholder="全部", format_func=lambda v: label(tax, "scenario", v)
+        "场景",
+        tax.scenario_ids,
+        key="case_scenarios",
+        placeholder="全部",
+        format_func=lambda v: label(tax, "scenario", v),
     )
     types = c[2].multiselect(
         "买家类型",
@@ -140,7 +144,9 @@ if section == "案例":
         placeholder="全部",
         format_func=lambda v: label(tax, "buyer_type", v),
     )
-    statuses = c[3].multiselect("状态", STATUSES, key="case_statuses", placeholder="全部", format_func=status_name)
+    statuses = c[3].multiselect(
+        "状态", STATUSES, key="case_statuses", placeholder="全部", format_func=status_name
+    )
     needle = fold(query.strip())
     shown = [
         case
@@ -215,10 +221,14 @@ elif section == "候选审核":
     items = a.review_queue()
     queue = {item.case.id: item for item in items}
     candidates = [item.case for item in items]
-    st.caption(f"{len(candidates)} 条候选案例待审核（来自客服反馈和聊天导入），出现多、无违规、覆盖少的场景在前")
+    st.caption(
+        f"{len(candidates)} 条候选案例待审核（来自客服反馈和聊天导入），出现多、无违规、覆盖少的场景在前"
+    )
     with st.form("policy_form"):
         st.text_input(
-            "按规则批量通过（被驳回的和质检不通过的不会通过）", placeholder="passed and occurrences>=3", key="policy"
+            "按规则批量通过（被驳回的和质检不通过的不会通过）",
+            placeholder="passed and occurrences>=3",
+            key="policy",
         )
         c = st.columns([1, 1, 4])
         preview = c[0].form_submit_button("预览", key="policy_preview")
@@ -238,7 +248,11 @@ elif section == "候选审核":
         except AssistantError as exc:
             show_error(exc)
         else:
-            held = f"，另有 {result.matched_blocked} 条质检不通过，留待人工审核" if result.matched_blocked else ""
+            held = (
+                f"，另有 {result.matched_blocked} 条质检不通过，留待人工审核"
+                if result.matched_blocked
+                else ""
+            )
             st.info(f"将通过 {len(result.approved)} / {result.candidates} 条候选{held}")
     show_flash("inbox")  # the result of an action on a candidate that has left the queue
     pages = max(1, -(-len(candidates) // PAGE_SIZE))
@@ -286,7 +300,9 @@ elif section == "候选审核":
             b[1].button(
                 "驳回",
                 key=f"reject_{x.id}",
-                on_click=guarded(store.set_status, f"已驳回 {x.id}{LATER}", anchor="inbox", failed_anchor=x.id),
+                on_click=guarded(
+                    store.set_status, f"已驳回 {x.id}{LATER}", anchor="inbox", failed_anchor=x.id
+                ),
                 args=(x.id, "rejected"),
             )
             show_flash(x.id)
@@ -325,8 +341,14 @@ elif section == "指导与规则":
                 drafts.pop(section_id, None)
                 ss.pop(text_key, None)
 
-            st.caption(md_escape(f"文件 {a.guidance_section_source(section_id)[0]}；第一行是标题和 id，第二行是适用场景"))
-            st.text_area("小节", key=text_key, height=320, label_visibility="collapsed", on_change=keep_section)
+            st.caption(
+                md_escape(
+                    f"文件 {a.guidance_section_source(section_id)[0]}；第一行是标题和 id，第二行是适用场景"
+                )
+            )
+            st.text_area(
+                "小节", key=text_key, height=320, label_visibility="collapsed", on_change=keep_section
+            )
             if section_id in drafts:
                 st.caption("有未保存的修改")
             b = st.columns([1, 1, 4])
@@ -365,12 +387,17 @@ elif section == "指导与规则":
                 drafts.pop(name, None)
                 ss.pop(text_key, None)
 
-            st.text_area(md_escape(name), key=text_key, height=420, label_visibility="collapsed", on_change=keep)
+            st.text_area(
+                md_escape(name), key=text_key, height=420, label_visibility="collapsed", on_change=keep
+            )
             if name in drafts:
                 st.caption("有未保存的修改")
             b = st.columns([1, 1, 4])
             b[0].button(
-                "校验并保存", key="save_file", type="primary", on_click=guarded(save, f"已保存 {name}", anchor="file")
+                "校验并保存",
+                key="save_file",
+                type="primary",
+                on_click=guarded(save, f"已保存 {name}", anchor="file"),
             )
             b[1].button("放弃修改", key="revert_file", on_click=revert)
             show_flash("file")
@@ -406,7 +433,9 @@ else:
     stats = corpus.stats()
     weak = [sid for sid, n in stats["scenarios"].items() if n < thin]
     if weak:
-        st.warning(md_escape("案例偏少的场景：" + "、".join(label(tax, "scenario", s, short=True) for s in weak)))
+        st.warning(
+            md_escape("案例偏少的场景：" + "、".join(label(tax, "scenario", s, short=True) for s in weak))
+        )
     bars, by_type, by_category = coverage_charts(corpus, thin)
     st.caption("红色：没有案例；黄色：少于上面的条数；蓝色：充足。")
     st.altair_chart(bars, width="stretch")
