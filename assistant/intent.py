@@ -36,6 +36,8 @@ class IntentLexicon:
     not_from_stage: dict[str, str] = field(default_factory=dict)
     # objects a case's reply answers when it names them, whatever its buyer asked (目前在补货)
     in_reply: frozenset[str] = frozenset()
+    # how a holding reply names what the buyer asks about (退款的情况)
+    topics: dict[str, str] = field(default_factory=dict)
 
     def parse(self, text: str) -> Intent:
         source = _normalised(text)
@@ -72,12 +74,15 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     excludes: dict[str, frozenset[str]] = {}
     not_from_stage: dict[str, str] = {}
     in_reply: set[str] = set()
+    topics: dict[str, str] = {}
     for name, table in data.get("objects", {}).items():
         if not isinstance(table, dict) or not isinstance(table.get("words"), list):
             problems.append(Problem(where, None, f"[objects.{name}] needs words = [...]"))
             continue
         objects[name] = tuple(str(w) for w in table["words"] if w)
         excludes[name] = frozenset(str(x) for x in table.get("excludes", []))
+        if table.get("topic"):
+            topics[name] = str(table["topic"])
         if table.get("in_reply"):
             in_reply.add(name)
         if table.get("not_from_stage"):
@@ -86,4 +91,4 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         for other in excluded:
             if other not in objects:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
-    return IntentLexicon(types, objects, excludes, not_from_stage, frozenset(in_reply)), problems
+    return IntentLexicon(types, objects, excludes, not_from_stage, frozenset(in_reply), topics), problems

@@ -185,33 +185,14 @@ def test_the_shops_dispatch_time_does_not_fit_made_to_order_goods(extractor, gro
     assert usual in grounder.ground("亲，{dispatch_time}发出", same).reply
 
 
-def test_a_holding_reply_names_the_buyers_question(corpus):
-    from assistant.adaptation import load_adaptation, quote_question, quote_statement
-
-    rules, problems = load_adaptation(ROOT / "corpus" / "adaptation.toml")
-    assert not problems
-    assert quote_question("那涂层会不会掉 有没有毒", rules) == "您问的“涂层会不会掉，有没有毒”，"
-    assert quote_question("在吗 我想问下这鞋会不会磨脚😊", rules) == "您问的“这鞋会不会磨脚”，"
-    assert quote_question("在吗", rules) == ""  # nothing asked
-    assert quote_question("那就500g的 拍了", rules) == ""  # a statement is not quoted as a question
-    many = quote_question("这件羽绒服充绒量多少呀 洗了以后会不会跑绒 能不能机洗", rules)
-    assert many == "您问的“这件羽绒服充绒量多少，洗了以后会不会跑绒”，"  # as many questions as fit
-    # values go first when the quote is too long: the question stays
-    assert (
-        quote_question("地址写错了 改成杭州市西湖区文三路88号的那个小区 还来得及吗", rules)
-        == "您问的“还来得及吗”，"
-    )
-    assert quote_question("这件羽绒服的充绒量和含绒量还有蓬松度分别是多少呀", rules) == ""  # too long
-    assert quote_statement("我左眼300右眼450", rules) == "您说的“我左眼300右眼450”"
-    assert quote_statement("好的 谢谢", rules) == ""  # no value to note
-
-
-def test_holding_replies_quote_calm_buyers_only(assistant):
-    calm = assistant.suggest("qwxz 那涂层会不会掉 有没有毒")
-    if calm.abstained:
-        assert "涂层会不会掉" in calm.suggestions[0].reply
-    angry = assistant.suggest("你们就是骗子！涂层会不会掉 我要投诉")
-    assert all("您问的" not in s.reply for s in angry.suggestions)
+def test_a_holding_reply_names_what_is_asked_without_echoing_the_buyer(assistant):
+    angry = assistant.suggest("你们就是骗子！又发错了 我要投诉")
+    assert angry.escalate and angry.intent.objects == {"wrong_item"}
+    for suggestion in angry.suggestions:
+        assert "“" not in suggestion.reply  # never the buyer's words echoed in quotes
+        assert not re.search(r"说一下(具体)?(情况|问题)", suggestion.reply)  # they said what is wrong
+        if suggestion.holding:
+            assert "发错的情况" in suggestion.reply
 
 
 # ----------------------------------------------------------------------------- suggest, end to end
@@ -282,8 +263,6 @@ def test_a_buyer_who_described_the_problem_is_not_asked_to_restate_it(assistant)
     result = assistant.suggest("半小时了 有人吗", history=history)
     for suggestion in result.suggestions:
         assert not re.search(r"说一下(遇到的)?(问题|情况)|有什么可以帮", suggestion.reply)
-        if suggestion.holding:
-            assert "磨脚" in suggestion.reply  # the question they chase is named
 
 
 def test_what_the_buyer_already_gave_is_not_asked_for_again(assistant):
