@@ -7,6 +7,7 @@ missing or no longer matches the corpus or model is brought up to date with a cl
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -74,6 +75,7 @@ class Assistant:
         self._encoder = None
         self._engine: _Engine | None = None
         self._lock = threading.RLock()
+        self._primed: dict[str, np.ndarray] | None = None  # query vectors encoded ahead (``primed``)
 
     # ------------------------------------------------------------------ construction
 
@@ -151,6 +153,9 @@ class Assistant:
         return encode_query(self.encoder, text, threads=self.settings.encode_threads_single)
 
     def _vectors_for(self, texts: Sequence[str]) -> np.ndarray:
+        primed = self._primed
+        if primed is not None and all(t in primed for t in texts):
+            return np.stack([primed[t] for t in texts])
         if len(texts) == 1:
             return self.encode_one(texts[0]).reshape(1, -1)
         from .embedding import encode_query_batch
@@ -463,9 +468,7 @@ class Assistant:
         """Detection and retrieval share the encoding: one batch for the message, its context and
         the earlier buyer turns."""
         engine = self.engine
-        context = history_text(turns, self.settings.history_turns)
-        buyer_turns = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
-        texts = [message, *([context] if context else []), *buyer_turns]
+        context, texts = self._query_texts(message, turns)
         vectors = self._vectors_for(texts)
         message_vector = vectors[0]
         query_vector = engine.retriever.blend(message_vector, vectors[1]) if context else message_vector
@@ -482,6 +485,31 @@ class Assistant:
             history_vectors=history_vectors,
         )
         return detection, hits, message_vector
+
+    def _query_texts(self, message: str, turns: tuple[Turn, ...]) -> tuple[str, list[str]]:
+        """``(context, texts)``: the texts ``_detect`` encodes for a message: the message, its
+        context (when there is history) and up to three earlier buyer turns."""
+        context = history_text(turns, self.settings.history_turns)
+        buyer_turns = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
+        return context, [message, *([context] if context else []), *buyer_turns]
+
+    @contextlib.contextmanager
+    def primed(self, conversations: Iterable[tuple[str, Iterable[Turn | str] | None]]) -> Iterator[None]:
+        """Within the block, ``suggest`` on these ``(message, history)`` pairs reads its query
+        vectors from one batch encoding (both cores, large batches) instead of encoding each message
+        alone; the vectors are the same to float precision. Used by replay; bad pairs are skipped."""
+        texts: set[str] = set()
+        for message, history in conversations:
+            try:
+                texts.update(self._query_texts(self._message(message), self._history(history))[1])
+            except InputError:
+                continue
+        ordered = sorted(texts)
+        self._primed = dict(zip(ordered, self.encode(ordered), strict=True)) if ordered else None
+        try:
+            yield
+        finally:
+            self._primed = None
 
     def suggest(
         self, message: str, history: Iterable[Turn | str] | None = None, k: int | None = None

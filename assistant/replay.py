@@ -644,18 +644,20 @@ def _replay_with(
     corpus_hash = engine.corpus.content_hash
     raw: list[tuple[str, Any, Any]] = []
     refused = 0
-    for done, (session, pair) in enumerate(
-        tqdm(pairs, desc=f"replay {mode}", unit=" turns", disable=None, leave=False)
-    ):
-        if progress is not None and done % 50 == 0:
-            progress(mode, done, len(pairs))
-        try:
-            result = assistant.suggest(pair.buyer, list(pair.context))
-        except InputError as exc:
-            refused += 1
-            raw.append((session, pair, exc))
-            continue
-        raw.append((session, pair, result))
+    # every held-out message, its context and earlier buyer turns encoded in one batch first
+    with assistant.primed([(pair.buyer, list(pair.context)) for _, pair in pairs]):
+        for done, (session, pair) in enumerate(
+            tqdm(pairs, desc=f"replay {mode}", unit=" turns", disable=None, leave=False)
+        ):
+            if progress is not None and done % 50 == 0:
+                progress(mode, done, len(pairs))
+            try:
+                result = assistant.suggest(pair.buyer, list(pair.context))
+            except InputError as exc:
+                refused += 1
+                raw.append((session, pair, exc))
+                continue
+            raw.append((session, pair, result))
     if progress is not None:
         progress(mode, len(pairs), len(pairs))
 
