@@ -10,8 +10,6 @@ output.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from typing import Any, NamedTuple
 from .columns import CLI_OPTIONS, Columns, choose_columns, load_column_names, norm
 from .errors import FileFormatError, InputError
 from .files import json_objects
+from .tables import csv_rows, xlsx_rows
 from .taxonomy import did_you_mean
 
 TABLE_FORMATS = ("csv", "jsonl", "xlsx")
@@ -419,36 +418,19 @@ def _decode(path: Path) -> str:
 
 
 def _read_csv_table(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
-    text = _decode(path)
-    if not text.strip():
-        raise FileFormatError(f"{path}: empty file")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
-    reader = csv.reader(io.StringIO(text), dialect=dialect)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise FileFormatError(f"{path}:1: not a CSV table ({exc})") from None
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    if len(names) < 1 or not any(names):
+    header, delimiter, rows = csv_rows(_decode(path), path)
+    names = [h.strip() for h in header]
+    if not any(names):
         raise FileFormatError(f"{path}:1: the first line must name the columns")
     records = []
-    try:
-        previous_end = reader.line_num
-        for cells in reader:
-            line = previous_end + 1
-            previous_end = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > len(names):
-                raise FileFormatError(
-                    f"{path}:{line}: {len(cells)} cells but the header names {len(names)} columns (quote cells that contain '{dialect.delimiter}')"
-                )
-            records.append((line, dict(zip(names, cells, strict=False))))
-    except csv.Error as exc:
-        raise FileFormatError(f"{path}:{reader.line_num}: bad CSV ({exc})") from None
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(names):
+            raise FileFormatError(
+                f"{path}:{line}: {len(cells)} cells but the header names {len(names)} columns (quote cells that contain '{delimiter}')"
+            )
+        records.append((line, dict(zip(names, cells, strict=False))))
     return names, records
 
 
@@ -476,30 +458,12 @@ def _read_jsonl_table(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise FileFormatError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__})") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None or not any(c is not None and str(c).strip() for c in header):
-            raise FileFormatError(f"{path}:1: the first row of the first sheet must name the columns")
-        names = ["" if c is None else str(c).strip() for c in header]
-        records = []
-        for number, cells in enumerate(rows, start=2):
-            if not any(c is not None and str(c).strip() for c in cells):
-                continue
-            records.append(
-                (number, {n: "" if c is None else str(c) for n, c in zip(names, cells, strict=False) if n})
-            )
-    finally:
-        book.close()
+    names, rows = xlsx_rows(path)
+    records = [
+        (number, {n: c for n, c in zip(names, cells, strict=False) if n})
+        for number, cells in rows
+        if any(c.strip() for c in cells)
+    ]
     return names, records
 
 

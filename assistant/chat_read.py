@@ -10,9 +10,7 @@ and masked numbers. ``chats`` turns what is read into candidate cases; ``audit``
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -22,6 +20,7 @@ from typing import Any
 
 from .errors import FileFormatError, InputError, UnknownIdError
 from .files import compile_pattern, json_objects, read_patterns_toml
+from .tables import csv_rows, xlsx_rows
 from .taxonomy import did_you_mean
 
 FORMATS = ("jddc2018", "jddc2019", "csv", "xlsx", "jsonl")
@@ -459,64 +458,14 @@ def parse_columns(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def _delimiter(header: str, suffix: str) -> str:
-    # Decided on the header line alone: a sniffer over whole rows is misled by quoted fields that
-    # hold commas and line breaks (a reply written over several lines).
-    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    if counts[best] == 0:
-        return "\t" if suffix == ".tsv" else ","
-    return best
-
-
 def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    text = _read_text(path).lstrip("\ufeff")
-    if not text.strip():
-        raise FileFormatError(f"{path}: empty file")
-    header_line = next((line for line in text.split("\n") if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line, path.suffix.lower()))
-    try:
-        names = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise FileFormatError(f"{path}:1: bad CSV header ({exc})") from None
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        previous_end = reader.line_num
-        try:
-            for row in reader:
-                # a quoted field may span lines: the row starts on the line after the previous row
-                number = previous_end + 1
-                previous_end = reader.line_num
-                yield number, row
-        except csv.Error as exc:
-            raise FileFormatError(f"{path}:{reader.line_num}: bad CSV ({exc})") from None
-
-    return names, rows()
+    names, _, rows = csv_rows(_read_text(path), path)
+    return names, rows
 
 
 def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    try:
-        import openpyxl
-
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: file not found") from None
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise FileFormatError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = next(values, None)
-    if header is None:
-        raise FileFormatError(f"{path}: empty workbook")
-    names = ["" if v is None else str(v) for v in header]
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        # ``line`` is the spreadsheet row number, as a trainer sees it in Excel
-        for number, row in enumerate(values, start=2):
-            yield number, ["" if v is None else str(v) for v in row]
-        book.close()
-
-    return names, rows()
+    names, rows = xlsx_rows(path)
+    return names, iter(rows)
 
 
 def _read_table(path: Path, columns: dict[str, str] | None = None) -> Iterator[Conversation]:
