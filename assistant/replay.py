@@ -704,7 +704,9 @@ def _replay_with(
             for s in result.suggestions
         )
         scenario = result.detection.scenario
-        verdict = assistant.check(pair.reply, pair.buyer, list(pair.context), scenario=scenario)
+        # judged as `assistant audit` judges the log (no detected scenario), so every corpus
+        # version counts the same violations of the real agents
+        verdict = assistant.check(pair.reply, pair.buyer, list(pair.context))
         top = result.suggestions[0] if result.suggestions else None
         turns.append(
             ReplayTurn(
