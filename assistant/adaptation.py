@@ -56,6 +56,11 @@ class AdaptationRules:
     fillers: re.Pattern | None = None
     # (what the buyer gave, replies that ask for it): not asked again once given
     already_given: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
+    # a buyer saying a promised time passed is not told the policy (these slots) again
+    overdue: tuple[re.Pattern, ...] = ()
+    overdue_slots: tuple[str, ...] = ()
+    # slots that offer the express courier for a surcharge (not once the agent said it is the default)
+    express_slots: tuple[str, ...] = ()
 
 
 def load_adaptation(
@@ -132,6 +137,14 @@ def load_adaptation(
                         Problem(where, toml_line(path, pattern), f"bad {key} pattern {pattern!r}: {exc}")
                     )
         already_given.append((tuple(compiled["given"]), tuple(compiled["asks"])))
+    overdue = []
+    for pattern in data.get("context", {}).get("overdue", {}).get("patterns", []):
+        try:
+            overdue.append(re.compile(pattern))
+        except re.error as exc:
+            problems.append(
+                Problem(where, toml_line(path, pattern), f"bad overdue pattern {pattern!r}: {exc}")
+            )
     if slots is not None:
         for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
             for slot in SLOT_PATTERN.findall(reply):
@@ -165,6 +178,9 @@ def load_adaptation(
         restate=tuple(restate),
         fillers=fillers,
         already_given=tuple(already_given),
+        overdue=tuple(overdue),
+        overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
+        express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
     )
     return rules, problems
 
@@ -449,6 +465,14 @@ class Adapter:
             for given, asks in self.rules.already_given
             if any(p.search(t) for t in buyer_said for p in given)
         ]
+        # slots whose shop fact does not fit this chat (the policy restated to a buyer it failed; the
+        # express courier sold to a buyer the agent told it is the default)
+        unfit: set[str] = set()
+        if any(p.search(message) for p in self.rules.overdue):
+            unfit |= set(self.rules.overdue_slots)
+        express = self.grounder.shop.slots.get("express_courier", "")
+        if express and any(express in v for v in state.values("courier", "agent")):
+            unfit |= set(self.rules.express_slots)
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if case.categories and state.category and state.category not in case.categories:
@@ -459,6 +483,9 @@ class Adapter:
                 continue
             if told and any(p.search(case.reply) for p in self.rules.restate):
                 rejected.append("restate")  # asks for the problem the buyer already described
+                continue
+            if unfit & set(SLOT_PATTERN.findall(case.reply)):
+                rejected.append("unfit")
                 continue
             if any(p.search(case.reply) for asks in asks_again for p in asks):
                 rejected.append("asks_again")
@@ -526,8 +553,11 @@ class Adapter:
         specific = bool(asked.objects) or len(message.strip()) > 8 or bool(history) or state.nudge
         if probing and specific and scenario != "greeting" and scenario not in self.rules.fallback_asks_back:
             template = None
-        if template and any(p.search(template) for asks in asks_again for p in asks):
-            template = None  # the safe reply would ask for what the buyer already gave
+        if template and (
+            any(p.search(template) for asks in asks_again for p in asks)
+            or unfit & set(SLOT_PATTERN.findall(template))
+        ):
+            template = None  # the safe reply would ask for what the buyer gave, or state an unfit fact
         if template and not state.escalated and detection.scenario_confidence >= 0.5:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:

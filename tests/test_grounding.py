@@ -276,6 +276,21 @@ def test_what_the_buyer_already_gave_is_not_asked_for_again(assistant):
         assert not re.search(r"(拍|发).{0,6}(照片|图片)", suggestion.reply)
 
 
+def test_shop_facts_that_do_not_fit_the_chat_are_not_restated(assistant, corpus):
+    dispatch = corpus.shop.slots["dispatch_time"]
+    overdue = assistant.suggest(
+        "已经过了48小时了 还是没发", history=["买家: 付款了 什么时候发", "客服: 亲 48小时内发货，发申通"]
+    )
+    for suggestion in overdue.suggestions:  # the buyer knows the policy: it failed them
+        assert dispatch not in suggestion.reply
+    express = corpus.shop.slots["express_courier"]
+    said = assistant.suggest(
+        "到乡镇吗 我在农村", history=["买家: 发什么快递", f"客服: 亲 水果都是{express}哦"]
+    )
+    for suggestion in said.suggestions:  # no surcharge for the courier the agent called the default
+        assert corpus.shop.slots["express_surcharge"] not in suggestion.reply
+
+
 def test_escalation_is_flagged_and_opens_with_an_apology(assistant):
     result = assistant.suggest("你们就是骗子！东西是坏的还不给退 我要投诉 给差评")
     assert result.escalate and "亲自" in result.note
