@@ -140,6 +140,9 @@ def init_shop(
         'data_dir = "data"\n',
         encoding="utf-8",
     )
+    gitignore = target / ".gitignore"
+    if not gitignore.exists():  # the index, models and feedback are rebuilt, not versioned
+        gitignore.write_text("data/\n", encoding="utf-8")
     load_corpus(corpus_dir)  # the new corpus must be valid as created (raises CorpusError if not)
     to_fill = tuple(still_to_fill(corpus_dir))
     steps = next_steps(target, shop_name, packs, len(to_fill))

@@ -57,7 +57,16 @@ def ids_of(corpus: Path, **selection) -> set[str]:
 def test_a_case_pack_is_its_categories_else_core():
     cases = [item.case for item in list_cases(SHIPPED)]
     packs = {p for c in cases for p in case_packs(c)}
-    assert {"core", "apparel", "shoes", "food", "beauty", "kitchen", "home_appliances", "electronics"} <= packs
+    assert {
+        "core",
+        "apparel",
+        "shoes",
+        "food",
+        "beauty",
+        "kitchen",
+        "home_appliances",
+        "electronics",
+    } <= packs
     for pack in ("apparel", "shoes", "food", "beauty", "kitchen", "home_appliances", "electronics"):
         mine = [c for c in cases if pack in case_packs(c)]
         assert len(mine) >= 12 and len({c.scenario for c in mine}) >= 5, pack
@@ -214,6 +223,8 @@ def test_init_creates_a_shop_with_the_core_and_its_packs(kitchen_shop):
         (target / "corpus" / "catalog.csv").read_text(encoding="utf-8").startswith("id,name,aliases,category")
     )
     assert "stock" in (target / "corpus" / "catalog.md").read_text(encoding="utf-8")
+    assert (target / "assistant.toml").read_text(encoding="utf-8").count('corpus_dir = "corpus"') == 1
+    assert (target / ".gitignore").read_text(encoding="utf-8") == "data/\n"
     steps = (target / "NEXT_STEPS.md").read_text(encoding="utf-8")
     for step in ("import-chats", "case approve", "assistant build", "replay"):
         assert step in steps and step in result.stdout
@@ -351,3 +362,31 @@ def test_no_runtime_path_assumes_the_source_checkout():
         ]
         assert not uses, f"{path.name}: {uses}"
         assert "tests/data" not in text and '"tests" / "data"' not in text, path.name
+
+
+@pytest.mark.slow
+def test_a_new_kitchen_shop_answers_from_its_own_packs(kitchen_shop, tmp_path, assistant, encoder):
+    """init -> fill a value -> build -> suggest: sources only from core and kitchen, the shop's value used."""
+    from assistant.core import Assistant
+
+    shipped = assistant  # the session's assistant over the shipped corpus, its index built
+    shop = tmp_path / "shop"
+    shutil.copytree(kitchen_shop[0], shop)
+    profile = shop / "corpus" / "shop.toml"
+    text = profile.read_text(encoding="utf-8").replace('warranty = "【保修】"', 'warranty = "整机保修两年"')
+    profile.write_text(text, encoding="utf-8")
+    # start from the session's index of the shipped corpus: only the difference is embedded
+    shutil.copytree(shipped.settings.resolved_index_dir, shop / "data" / "index")
+    new_shop = Assistant(Settings().replace(corpus_dir=str(shop / "corpus"), data_dir=str(shop / "data")))
+    new_shop._encoder = encoder
+    report = new_shop.build(progress=False)
+    assert report.count == len(new_shop.corpus.cases) and report.removed > 0
+    by_id = {c.id: c for c in new_shop.corpus.cases}
+    shown = []
+    for message in ("这个锅电磁炉能用吗", "电水壶坏了保修吗", "菜刀拆开了还能退吗", "在吗"):
+        for suggestion in new_shop.suggest(message).suggestions:
+            shown.append(suggestion.reply)
+            for source in suggestion.sources:
+                assert set(case_packs(by_id[source])) <= {"core", "kitchen"}, (message, source)
+    assert any("整机保修两年" in reply for reply in shown), shown
+    assert not any(word in reply for reply in shown for word in ("面料", "吊牌", "身高体重"))
