@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import json
 import logging
@@ -25,7 +24,15 @@ from .facts import Vocabulary, load_vocabulary
 from .files import json_lines, toml_error_line, toml_line
 from .intent import IntentLexicon, load_intents
 from .packs import pack_problems, serves, shop_packs
-from .records import Case, GuidanceSection, Product, ShopProfile, Turn  # re-exported: the records lived here
+from .records import (  # re-exported: the records lived here
+    Case,
+    GuidanceSection,
+    Product,
+    ShopProfile,
+    Turn,
+    case_fingerprint,
+    fingerprints_hash,
+)
 from .storage import atomic_write_text, locked
 from .taxonomy import Taxonomy, did_you_mean, load_taxonomy
 from .text import slots_in
@@ -45,6 +52,7 @@ CASE_FIELDS = (
     "buyer_type",
     "tags",
     "categories",
+    "pack",
     "source",
     "status",
     "notes",
@@ -137,10 +145,7 @@ class Corpus:
     @property
     def content_hash(self) -> str:
         """A hash of everything the index depends on (the cases' embedded text and labels)."""
-        digest = hashlib.sha256()
-        for case in sorted(self.cases, key=lambda c: c.id):
-            digest.update(case_fingerprint(case).encode("utf-8"))
-        return digest.hexdigest()[:16]
+        return fingerprints_hash((c.id, case_fingerprint(c)) for c in self.cases)
 
     def stats(self) -> dict:
         """Counts for ``assistant corpus stats --json``."""
@@ -158,23 +163,6 @@ class Corpus:
             "scenarios": {sid: scenarios.get(sid, 0) for sid in self.taxonomy.scenario_ids},
             "buyer_types": {bid: buyer_types.get(bid, 0) for bid in self.taxonomy.buyer_type_ids},
         }
-
-
-def case_fingerprint(case: Case) -> str:
-    """The parts of a case that decide its vectors and filters; changes here mean re-embedding."""
-    context = "\u241e".join(f"{t.role}:{t.text}" for t in case.context)
-    return "\u241f".join(
-        [
-            case.id,
-            case.buyer,
-            context,
-            case.scenario,
-            case.stage,
-            case.status,
-            "|".join(case.tags),
-            "|".join(case.categories),
-        ]
-    )
 
 
 # ----------------------------------------------------------------------------- loading
@@ -372,6 +360,10 @@ def parse_case(
     if not isinstance(categories, list) or not all(isinstance(t, str) and t for t in categories):
         problem("'categories' must be a list of category ids such as [\"apparel\", \"shoes\"]")
         categories = []
+    pack = data.get("pack") or ""
+    if not isinstance(pack, str):
+        problem("'pack' must be a starter pack id such as \"core\" or \"kitchen\"")
+        pack = ""
     buyer_type = data.get("buyer_type") or None
     if taxonomy is not None:
         if data["scenario"] not in taxonomy.scenario_ids:
@@ -423,6 +415,7 @@ def parse_case(
         context=tuple(context),
         tags=tuple(tags),
         categories=tuple(categories),
+        pack=pack,
         source=data.get("source") or "",
         status=status,
         notes=data.get("notes") or "",

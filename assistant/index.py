@@ -80,6 +80,7 @@ from .index_manifest import (  # noqa: F401  (FORMAT, NORMALIZATION re-exported:
     check_compatible,
     read_manifest_file,
 )
+from .records import fingerprints_hash
 from .storage import atomic_write_bytes, atomic_write_text, locked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -335,7 +336,7 @@ class CaseIndex:
         updated = [cid for cid, (digest, _) in wanted.items() if cid in old and old[cid] != digest]
         added = [cid for cid in wanted if cid not in old]
         unchanged = len(wanted) - len(added) - len(updated)
-        corpus_hash = corpus_hash if corpus_hash is not None else _corpus_hash(items)
+        corpus_hash = corpus_hash if corpus_hash is not None else fingerprints_hash((i[0], i[1]) for i in items)
 
         to_embed = updated + added
         vectors = _checked(
@@ -518,14 +519,6 @@ def _now() -> str:
 
 def _digest(fingerprint: str, text: str) -> str:
     return hashlib.sha256(f"{fingerprint}\x00{text}".encode()).hexdigest()[:20]
-
-
-def _corpus_hash(items: Sequence[tuple[str, str, str]]) -> str:
-    # the same recipe as Corpus.content_hash: fingerprints in case-id order
-    digest = hashlib.sha256()
-    for _, fingerprint, _ in sorted(items, key=lambda item: item[0]):
-        digest.update(fingerprint.encode("utf-8"))
-    return digest.hexdigest()[:16]
 
 
 def _wanted(items: Sequence[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:

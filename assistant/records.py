@@ -1,10 +1,13 @@
-"""The records several modules share: a conversation turn, a handled case, a guidance section, a
-catalog product and the shop profile. Plain frozen dataclasses; this module imports nothing of ours,
-so every layer may import it (README.md, ## Architecture)."""
+"""The records several modules share: a conversation turn, a handled case (with its fingerprint and
+the corpus hash over them), a guidance section, a catalog product and the shop profile. Plain frozen
+dataclasses; this module imports nothing of ours, so every layer may import it (README.md,
+## Architecture)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,8 @@ class Case:
     # (None: never checked), and how often the same reply (near-duplicates included) occurred
     violations: tuple[str, ...] | None = None
     occurrences: int | None = None
+    # the starter pack, only where its categories do not say it (packs.case_packs derives it)
+    pack: str = ""
     path: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -57,6 +62,8 @@ class Case:
         data["tags"] = list(self.tags)
         if self.categories:
             data["categories"] = list(self.categories)
+        if self.pack:
+            data["pack"] = self.pack
         data.update(source=self.source, status=self.status)
         if self.notes:
             data["notes"] = self.notes
@@ -138,3 +145,29 @@ class ShopProfile:
     def knows(self, slot: str) -> bool:
         """True when ``{slot}`` can be filled (a shop fact or a conversation slot)."""
         return slot in self.slots or slot in self.conversation_slots
+
+
+def case_fingerprint(case: Case) -> str:
+    """The parts of a case that decide its vectors and filters; changes here mean re-embedding."""
+    context = "\u241e".join(f"{t.role}:{t.text}" for t in case.context)
+    return "\u241f".join(
+        [
+            case.id,
+            case.buyer,
+            context,
+            case.scenario,
+            case.stage,
+            case.status,
+            "|".join(case.tags),
+            "|".join(case.categories),
+        ]
+    )
+
+
+def fingerprints_hash(fingerprints: Iterable[tuple[str, str]]) -> str:
+    """The corpus hash an index records: ``(case id, fingerprint)`` pairs hashed in case-id order
+    (``Corpus.content_hash``; the index computes the same when it is not given one)."""
+    digest = hashlib.sha256()
+    for _, fingerprint in sorted(fingerprints):
+        digest.update(fingerprint.encode("utf-8"))
+    return digest.hexdigest()[:16]
