@@ -29,9 +29,8 @@ STARTER_SOURCE = "starter"
 
 def case_packs(case: Case) -> tuple[str, ...]:
     """The packs of a case: its ``pack``, else its ``categories``, else ``("core",)``."""
-    explicit = getattr(case, "pack", "") or ""
-    if explicit:
-        return (explicit,)
+    if case.pack:
+        return (case.pack,)
     return case.categories or (CORE_PACK,)
 
 
@@ -82,7 +81,7 @@ def pack_problems(
                     )
                 )
     for case in cases:
-        explicit = getattr(case, "pack", "") or ""
+        explicit = case.pack
         if explicit and explicit not in known:
             problems.append(
                 Problem(case.path, case.line, f"unknown pack {explicit!r}{did_you_mean(explicit, known)}")

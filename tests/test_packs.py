@@ -77,6 +77,22 @@ def test_a_case_pack_is_its_categories_else_core():
     assert all(c.source == "starter" for c in cases)
 
 
+def test_an_explicit_pack_wins_over_categories_and_is_checked(corpus):
+    path = corpus / "cases" / "greeting.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    lines[0] = json.dumps({**first, "pack": "kitchen"}, ensure_ascii=False)
+    lines[1] = json.dumps({**json.loads(lines[1]), "pack": "kichen"}, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ids_of(corpus, packs=("kitchen",)) >= {first["id"]}
+    listed = list_cases(corpus, CaseFilter(ids=(first["id"],)))[0]
+    assert listed.packs == ("kitchen",) and listed.to_dict()["pack"] == "kitchen"
+    problems = [p for p in validate_corpus(corpus) if "pack" in p.message]
+    assert [(Path(p.path).name, p.line, p.message) for p in problems] == [
+        ("greeting.jsonl", 2, "unknown pack 'kichen' (did you mean 'kitchen'?)")
+    ]
+
+
 def test_shop_packs_leave_other_starter_packs_out_but_keep_the_shops_own_cases(corpus):
     everything = load_corpus(corpus)
     assert any("apparel" in case_packs(c) for c in everything.cases)
