@@ -1492,8 +1492,11 @@ def console(state: CliState, port: int, headless: bool) -> None:
     from .errors import InputError
 
     # the installed console package (the wheel ships it beside assistant), not a checkout path
-    spec = importlib.util.find_spec("console.serve")
-    serve = Path(spec.origin) if spec and spec.origin else Path("console") / "serve.py"
+    try:
+        spec = importlib.util.find_spec("console.serve")
+    except ModuleNotFoundError:  # an editable install made before console/ was packaged: the checkout's
+        spec = None
+    serve = Path(spec.origin) if spec and spec.origin else Path(__file__).resolve().parents[1] / "console" / "serve.py"
     if not serve.is_file():
         raise InputError(f"{serve}: the console is not installed (reinstall shop-reply-assistant)")
     state.settings()  # a bad option or settings file fails here, with its one-line message
