@@ -146,8 +146,15 @@ def jddc_sessions(limit: int, seed: int = 7) -> list[dict]:
     return picked
 
 
-def judge_packets(directory: Path, sets: dict[str, tuple[list[dict], list[dict]]]) -> None:
-    """What blind judges see: the conversation and the suggestions, nothing else."""
+def judge_packets(
+    directory: Path,
+    sets: dict[str, tuple[list[dict], list[dict]]],
+    references_only: frozenset[str] = frozenset(),
+) -> None:
+    """What blind judges see: the conversation and the suggestions (up to three, best first), nothing
+    else; ``top_sha1`` ties a rating to the rated top suggestion. Sets in ``references_only`` (JDDC,
+    whose text may not be copied into the repository) get the line reference and the hash only: the
+    packets are written again outside the repository with ``--judge-dir``."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, (items, rows) in sets.items():
         with (directory / f"{name}.jsonl").open("w", encoding="utf-8") as out:
@@ -157,7 +164,14 @@ def judge_packets(directory: Path, sets: dict[str, tuple[list[dict], list[dict]]
                     "history": item.get("history") or [],
                     "message": item["message"],
                     "suggestions": row["suggestions"],
+                    "holding": row["holding"],
+                    "top_sha1": hashlib.sha1(row["reply"].encode()).hexdigest()[:12],
                 }
+                if name in references_only:
+                    packet = {k: packet[k] for k in ("id", "holding", "top_sha1")} | {
+                        "ref": item.get("ref"),
+                        "suggestions": len(row["suggestions"]),
+                    }
                 out.write(json.dumps(packet, ensure_ascii=False) + "\n")
 
 
@@ -243,6 +257,8 @@ def main() -> None:
                     }
                     row["top_sha1"] = sha
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    # the top-3 suggestions of every item, in the shape the judge rounds use, beside the results
+    judge_packets(args.results / "judge", sets, references_only=frozenset({"jddc2019"}))
     if args.judge_dir:
         judge_packets(args.judge_dir, sets)
 
