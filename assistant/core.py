@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .config import Settings
+from .config import Settings, k_problem
 from .corpus import Case, CaseStore, Corpus, Turn, case_fingerprint, load_corpus, parse_history
 from .errors import AssistantError, IndexStateError, InputError
 from .retrieval import history_text
@@ -527,8 +527,8 @@ class Assistant:
         message = self._message(message)
         turns = self._history(history)
         k = self.settings.k if k is None else k
-        if k < 1 or k > 50:
-            raise InputError(f"k must be between 1 and 50, not {k}")
+        if problem := k_problem(k):
+            raise InputError(f"k {problem}")
         engine = self.engine
         state = self.conversation(message, turns)
         detection, hits, message_vector = self._detect(message, turns)

@@ -41,6 +41,7 @@ from IPython.utils.process import arg_split
 from traitlets import Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
+from .config import k_problem
 from .errors import AssistantError
 from .magics_display import (  # the renderings of the frames below
     audit_html,
@@ -123,8 +124,8 @@ class Assistant(Configurable):
     @validate("k")
     def _valid_k(self, proposal: dict) -> int | None:
         value = proposal["value"]
-        if value is not None and not 1 <= value <= 50:
-            raise TraitError(f"Assistant.k must be between 1 and 50, not {value}")
+        if value is not None and (problem := k_problem(value)):
+            raise TraitError(f"Assistant.k {problem}")
         return value
 
     def settings(self):
@@ -159,8 +160,8 @@ def _k_value(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 1 <= value <= 50:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 50, not {value}")
+    if problem := k_problem(value):
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 

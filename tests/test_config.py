@@ -33,7 +33,7 @@ def test_index_dir_defaults_inside_the_data_dir(tmp_path):
         ("kk = 3", "unknown setting 'kk'"),
         ('index_type = "annoy"', "index_type: 'annoy' is not one of flat, hnsw, ivf-sq8, ivf-pq"),
         ('k = "many"', "setting k: 'many' is not a valid int"),
-        ("k = 0", "setting k: 0 must be between 1 and 50"),
+        ("k = 0", "setting k: must be between 1 and 50, not 0"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, content, message):
