@@ -23,7 +23,7 @@ from .errors import CorpusError, CorpusNotFoundError, Problem, UnknownIdError
 from .facts import Vocabulary, load_vocabulary
 from .files import json_lines, toml_error_line, toml_line
 from .intent import IntentLexicon, load_intents
-from .packs import pack_problems, serves, shop_packs
+from .packs import case_packs, pack_problems, serves, shop_packs
 from .records import (  # re-exported: the records lived here
     Case,
     GuidanceSection,
@@ -157,6 +157,9 @@ class Corpus:
             "approved": len(approved),
             "candidates": sum(1 for c in self.cases if c.status == "candidate"),
             "rejected": sum(1 for c in self.cases if c.status == "rejected"),
+            "disabled": sum(1 for c in self.cases if c.status == "disabled"),
+            # approved cases per starter pack of this shop's corpus (packs.py; a case may be in two)
+            "packs": dict(Counter(p for c in approved for p in case_packs(c)).most_common()),
             "guidance_sections": len(self.guidance),
             "rules": len(getattr(self.rules, "rules", ()) or ()),
             "products": len(self.catalog),

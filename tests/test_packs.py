@@ -170,6 +170,8 @@ def test_disable_keeps_cases_but_never_serves_them_and_enable_brings_them_back(c
     loaded = load_corpus(corpus)
     assert apparel <= {c.id for c in loaded.cases}  # kept in the files
     assert not apparel & {c.id for c in loaded.approved}  # never served
+    stats = loaded.stats()
+    assert stats["disabled"] == len(apparel) and "apparel" not in stats["packs"] and stats["packs"]["core"] > 0
     assert ids_of(corpus, statuses=("disabled",)) == apparel
     again = run(corpus, "case", "disable", "--pack", "apparel", "--json")
     assert json.loads(again.stdout)["changed"] == 0
