@@ -3,8 +3,8 @@
 Each of ``bench/shops/<category>/`` (kitchen, food, beauty, electronics, home) was written without
 reading the starter cases or packs: a shop profile (with the shop's own scenarios), a 10-item
 catalog, 20 of the shop's own approved cases and 30 buyer questions with expectations. For every
-shop the bench builds a corpus (the shipped taxonomy, rules, guidance and starter cases, the shop's
-profile, catalog and own cases), asks the 30 questions and reports:
+shop the bench creates its corpus with ``assistant init`` (the starter core and the category's pack),
+puts in the shop's profile, catalog and own cases, asks the 30 questions and reports:
 
 - scenario accuracy (detected vs expected label, the shop's own scenarios included);
 - expectations met: the top suggestion holds every ``must`` fact (one of each group) and no shown
@@ -60,9 +60,13 @@ class CachingAssistant(Assistant):
 
 
 def make_shop_corpus(shop: Path, target: Path) -> Path:
-    """The shipped corpus with this shop's profile, catalog and own cases (as a trainer would after
-    editing the profile and catalog, importing and approving their chats)."""
-    shutil.copytree(STARTER, target, ignore=shutil.ignore_patterns(".*"))
+    """What ``assistant init`` creates for the shop's category (the starter core and its pack), with
+    this shop's profile, catalog and own cases (as a trainer would after editing the profile and
+    catalog, importing and approving their chats). Returns the corpus directory."""
+    from assistant.shop_init import init_shop
+
+    profile = tomllib.loads((shop / "shop.toml").read_text(encoding="utf-8"))
+    target = init_shop(target, profile["shop"]["categories"], profile["shop"]["name"]).corpus_dir
     shutil.copy(shop / "shop.toml", target / "shop.toml")
     shutil.copy(shop / "catalog.csv", target / "catalog.csv")
     shutil.copy(shop / "cases.jsonl", target / "cases" / f"own-{shop.name}.jsonl")
@@ -104,7 +108,7 @@ def leaks(text: str, question: dict, shop_text: str, foreign: list[tuple[str, st
 
 def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | None) -> dict:
     shop = SHOPS_DIR / name
-    corpus = make_shop_corpus(shop, work / name / "corpus")
+    corpus = make_shop_corpus(shop, work / name / "project")
     index_dir = work / name / "index"
     if base_index is not None and base_index.exists():
         shutil.copytree(base_index, index_dir)  # the starter's vectors: only the shop's cases are new
@@ -206,7 +210,8 @@ def main(argv: list[str] | None = None) -> None:
             "",
             "Five shop set-ups written without reading the starter cases or packs (`bench/shops/<category>/`:",
             "profile with the shop's own scenarios, 10-item catalog, 20 own approved cases, 30 buyer questions",
-            "with expectations), each served on the shipped starter plus its own cases. Leaks: another",
+            "with expectations), each set up with `assistant init` (starter core + its category pack) plus its",
+            "profile, catalog and own cases. Leaks: another",
             "category's items or wording, or a fact of the starter shop, in any shown suggestion.",
             "",
             table,
