@@ -121,6 +121,10 @@ def test_escalation_words(extractor):
     state = conversation_state("你们就是骗子 我要投诉到平台", [], extractor)
     assert state.escalated and {"骗子", "投诉"} <= set(state.escalation)
     assert not conversation_state("请问这个怎么用", [], extractor).upset
+    assert extractor.escalation("再不退我找平台了") and extractor.escalation("你们卖假货吧")
+    # a neighbour who may complain, or a review already given that the buyer wants to change, is no threat
+    assert not extractor.escalation("跑步机噪音大吗 楼下会投诉吗")
+    assert not extractor.escalation("我给了差评 其实是快递问题 能改成好评吗")
 
 
 # ----------------------------------------------------------------------------- grounding
