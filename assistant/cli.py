@@ -154,6 +154,8 @@ def init(directory: str, categories: tuple[str, ...], shop_name: str, platform: 
     """
     from .shop_init import init_shop
 
+    # --category kitchen,food works like --category kitchen --category food
+    categories = tuple(c.strip() for value in categories for c in value.split(",") if c.strip())
     result = init_shop(directory, categories, shop_name, platform=platform)
     if as_json:
         echo_json(result.to_dict())

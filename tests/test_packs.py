@@ -171,7 +171,9 @@ def test_disable_keeps_cases_but_never_serves_them_and_enable_brings_them_back(c
     assert apparel <= {c.id for c in loaded.cases}  # kept in the files
     assert not apparel & {c.id for c in loaded.approved}  # never served
     stats = loaded.stats()
-    assert stats["disabled"] == len(apparel) and "apparel" not in stats["packs"] and stats["packs"]["core"] > 0
+    assert (
+        stats["disabled"] == len(apparel) and "apparel" not in stats["packs"] and stats["packs"]["core"] > 0
+    )
     assert ids_of(corpus, statuses=("disabled",)) == apparel
     again = run(corpus, "case", "disable", "--pack", "apparel", "--json")
     assert json.loads(again.stdout)["changed"] == 0
@@ -302,7 +304,9 @@ def test_init_refuses_a_used_folder_and_unknown_categories(tmp_path):
         == f"错误 Error: {(tmp_path / 's' / 'corpus').resolve()}: already there; choose a new folder (nothing was changed)\n"
     )
     assert list((tmp_path / "s").iterdir()) == [tmp_path / "s" / "corpus"]
-    typo = CliRunner().invoke(cli, ["init", str(tmp_path / "t"), "--category", "kitchn", "--shop-name", "x"])
+    typo = CliRunner().invoke(
+        cli, ["init", str(tmp_path / "t"), "--category", "food,kitchn", "--shop-name", "x"]
+    )
     assert typo.exit_code == 1 and "unknown category 'kitchn' (did you mean 'kitchen'?)" in typo.stderr
     assert not (tmp_path / "t").exists()
 
