@@ -444,14 +444,6 @@ def _example(reply: str, v: Violation, width: int = 14) -> str:
     return ("…" if left else "") + text + ("…" if right < len(reply) else "")
 
 
-def pick_columns(
-    names: Sequence[str], message_col: str | None, reply_col: str | None, where: str
-) -> tuple[str | None, str]:
-    """``(message column or None, reply column)`` among ``names`` (see ``columns.choose_columns``)."""
-    chosen = choose_columns(names, message=message_col, reply=reply_col, where=where)
-    return chosen.message, chosen.reply
-
-
 # ----------------------------------------------------------------------------- DataFrames
 
 

@@ -24,16 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .corpus import GuidanceSection
-from .errors import FileFormatError
+from .errors import FileFormatError, StoreError
 from .ingest_furniture import drop_furniture
 from .ingest_patterns import PATTERNS_FILE, TONE_LETTERS, IngestPatterns, SkippedLine, load_patterns
-from .ingest_read import SUFFIXES, read_document, read_source
+from .ingest_read import read_document, read_source
 from .ingest_structure import id_prefix, sections_from_lines
 from .taxonomy import Taxonomy
 
 __all__ = [
     "PATTERNS_FILE",
-    "SUFFIXES",
     "IngestPatterns",
     "IngestResult",
     "SkippedLine",
@@ -355,6 +354,8 @@ def ingest_files(
             try:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 atomic_write_text(target, result.to_markdown())
+            except StoreError as exc:  # the write itself says which file and why, in one line
+                result = IngestResult(result.path, error=str(exc))
             except OSError as exc:
                 result = IngestResult(result.path, error=f"{target}: cannot write ({exc.strerror or exc})")
             else:

@@ -21,7 +21,6 @@ from .errors import FileFormatError
 from .files import decode_text, read_bytes
 from .ingest_patterns import IngestPatterns, SkippedLine, load_patterns
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 LINKS = "furniture: links"  # the reason recorded for a dropped line of links
 
 _WORD = re.compile(r"\w")

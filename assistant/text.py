@@ -82,8 +82,3 @@ def tokens(text: str) -> list[str]:
 def slots_in(text: str) -> list[str]:
     """Names of the ``{slots}`` in a reply template (``{{`` and ``}}`` are literal braces)."""
     return SLOT_PATTERN.findall(text)
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"

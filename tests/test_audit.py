@@ -18,10 +18,10 @@ from assistant.audit import (
     audit_dataframe,
     audit_rows,
     load_rows,
-    pick_columns,
 )
 from assistant.checklist import load_checklist
 from assistant.cli import cli
+from assistant.columns import choose_columns
 from assistant.config import PROJECT_ROOT
 from assistant.errors import FileFormatError, InputError, UnknownIdError
 from assistant.reports import report_html, write_report
@@ -146,7 +146,8 @@ def test_audit_dataframe_with_groups(rules):
     ],
 )
 def test_column_detection(names, expected):
-    assert pick_columns(names, None, None, "f.csv") == expected
+    chosen = choose_columns(names, where="f.csv")
+    assert (chosen.message, chosen.reply) == expected
 
 
 @pytest.mark.parametrize(
@@ -164,7 +165,7 @@ def test_column_detection(names, expected):
 )  # fmt: skip
 def test_column_choice_refuses_rather_than_guesses(names, error):
     with pytest.raises(FileFormatError) as info:
-        pick_columns(names, None, None, "f.csv")
+        choose_columns(names, where="f.csv")
     assert str(info.value) == error
 
 
@@ -181,7 +182,7 @@ def test_column_choice_names_the_option_of_each_face():
 
 def test_column_detection_suggests_a_close_header():
     with pytest.raises(FileFormatError) as info:
-        pick_columns(["msg", "replies"], None, None, "f.csv")
+        choose_columns(["msg", "replies"], where="f.csv")
     assert str(info.value) == (
         "f.csv: cannot find the reply column among 'msg', 'replies'; name it with --reply-col "
         "(did you mean --reply-col 'replies'?)"

@@ -14,7 +14,7 @@ from assistant.cli import cli
 from assistant.config import PROJECT_ROOT
 from assistant.corpus import parse_guidance
 from assistant.files import decode_text
-from assistant.ingest import SUFFIXES, clean_line, ingest_file, load_patterns, remove_pinyin
+from assistant.ingest import clean_line, ingest_file, ingest_files, load_patterns, remove_pinyin
 from assistant.ingest_furniture import drop_furniture, furniture_shape
 from assistant.ingest_structure import sections_from_lines
 from assistant.taxonomy import load_taxonomy
@@ -410,7 +410,7 @@ def test_broken_pdf_and_docx_are_one_line_errors(tmp_path):
 # ----------------------------------------------------------------------------- documents of any shape
 
 DOCUMENTS = DATA / "ingest"
-DOCUMENT_FILES = sorted(p for p in DOCUMENTS.iterdir() if p.suffix in SUFFIXES)
+DOCUMENT_FILES = sorted(p for p in DOCUMENTS.iterdir() if p.suffix in (".txt", ".md", ".html", ".docx", ".pdf"))
 
 
 def expected_of(path: Path) -> dict:
@@ -812,3 +812,21 @@ def test_the_documents_come_out_clean_by_shape_alone(tmp_path):
         assert [s.title for s in result.sections] == expected["sections"], path.name
         assert [f for f in expected["furniture"] if f in written] == [], path.name
         assert [k for k in expected["keep"] if k not in written] == [], path.name
+
+
+def test_ingest_files_keeps_going_when_one_file_cannot_be_written(tmp_path):
+    # the write of one guidance file fails (its target is a folder): that document gets an error
+    # naming the file, and the batch goes on with the next one, as the docstring promises
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = "退换货须知\n\n签收后七天内可以申请退换，请保持商品完好、吊牌齐全。\n\n运费由买家承担，质量问题除外。\n"
+    (docs / "blocked.txt").write_text(text, encoding="utf-8")
+    (docs / "fine.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "guidance"
+    (out / "blocked.md").mkdir(parents=True)
+    results = ingest_files([docs / "blocked.txt", docs / "fine.txt"], out)
+    assert [r.ok for r in results] == [False, True]
+    assert results[0].error.startswith(f"{out / 'blocked.md'}: could not be saved (")
+    assert "\n" not in results[0].error
+    assert results[1].out == str(out / "fine.md")
+    assert "## 退换货须知 {#fine-001}" in (out / "fine.md").read_text(encoding="utf-8")
