@@ -184,9 +184,9 @@ class Assistant:
             What changed. The detector and the BM25 index are refreshed too.
         """
         with self._lock:
-            self._corpus = None  # always build from the corpus as it is on disk now
-            report, engine = self._build(full=full, progress=progress, phases=phases)
-            self._engine = engine
+            # always from the corpus as it is on disk now, built beside the engine in use
+            report, engine = self._build(self._fresh_corpus(), full=full, progress=progress, phases=phases)
+            self._swap(engine)
             return report
 
     @property
@@ -202,46 +202,60 @@ class Assistant:
         self._corpus = None
 
     def reload(self) -> None:
-        """Re-read the corpus from disk and update the index (after trainers' edits)."""
+        """Re-read the corpus from disk and update the index (after trainers' edits).
+
+        The new engine is built beside the one in use and swapped in when it is ready: suggestions
+        keep answering from the current engine meanwhile and never wait for the rebuild.
+        """
         with self._lock:
-            self._corpus = None
-            self._engine = None
-            _ = self.engine
+            self._swap(self._open_engine(self._fresh_corpus()))
 
     @property
     def engine(self) -> _Engine:
         """Retrieval, detection and adaptation, ready to answer (built or updated on first use)."""
-        if self._engine is None:
+        engine = self._engine
+        if engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = self._open_engine()
-        return self._engine
+                    self._swap(self._open_engine(self.corpus))
+                engine = self._engine
+        return engine
+
+    def _fresh_corpus(self) -> Corpus:
+        # a bad case line is skipped with a warning here; `corpus validate` stays strict
+        return load_corpus(self.settings.corpus_dir, skip_bad_cases=True)
+
+    def _swap(self, engine: _Engine) -> None:
+        # one assignment replaces the engine: a suggestion running now finishes on the engine it
+        # started with, the next one gets the new engine (and the corpus it was built from)
+        self._engine = engine
+        self._corpus = engine.corpus
 
     def _index_dir(self) -> Path:
         return self.settings.resolved_index_dir
 
-    def _open_engine(self) -> _Engine:
+    def _open_engine(self, corpus: Corpus) -> _Engine:
         from .index import CaseIndex
 
-        corpus = self.corpus
         _require_training_data(corpus)
         index_dir = self._index_dir()
         try:
             dense = CaseIndex.open(index_dir, model_id=self.model_id, dimension=self._dimension())
         except IndexStateError as exc:
             logger.warning("%s — rebuilding the index", exc)
-            return self._build(full=True, progress=False)[1]
+            return self._build(corpus, full=True, progress=False)[1]
         if dense.corpus_hash != corpus.content_hash or dense.index_type != self.settings.index_type:
             logger.warning(
                 "索引与语料不一致 the index at %s does not match the corpus (%s): updating it",
                 index_dir,
                 "index type changed" if dense.index_type != self.settings.index_type else "cases changed",
             )
-            return self._build(full=dense.index_type != self.settings.index_type, progress=False)[1]
+            return self._build(corpus, full=dense.index_type != self.settings.index_type, progress=False)[1]
         return self._engine_for(corpus, dense)
 
     def _build(
         self,
+        corpus: Corpus,
         full: bool,
         progress: bool | Callable[[int, int], None],
         phases: Callable[[str, int, int], None] | None = None,
@@ -249,7 +263,6 @@ class Assistant:
         from .index import build_index, index_lock
         from .retrieval import case_text
 
-        corpus = self.corpus
         _require_training_data(corpus)
         started = time.perf_counter()
         index_dir = self._index_dir()
@@ -829,8 +842,10 @@ class Assistant:
             if problems:
                 raise CorpusError(problems)
             atomic_write_text(path, text)
-        self._corpus = None
-        self._engine = None
+        if self._engine is None:
+            self._corpus = None  # nothing is serving yet: read on next use
+        else:
+            self.reload()  # live when this returns; agents keep the engine in use until the swap
         return []
 
     def guidance_section_source(self, section_id: str) -> tuple[str, str]:
