@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -136,7 +137,9 @@ def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | N
             own_total += 1
             own_right += correct
         must_ok = all(any(alt in top for alt in group) for group in q.get("must", []))
-        must_not_hit = [t for t in q.get("must_not", []) if any(t in s for s in shown)]
+        # a reply may quote the buyer's question (您问的“蒸锅还有货吗”): that is not a claim of its own
+        said = [re.sub(r"“([^”]*)”", lambda m: "" if m.group(1) in q["message"] else m.group(0), s) for s in shown]
+        must_not_hit = [t for t in q.get("must_not", []) if any(t in s for s in said)]
         met += must_ok and not must_not_hit
         found = sorted({item for s in shown for item in leaks(s, q, shop_text, foreign, starter)})
         if found:
