@@ -189,7 +189,12 @@ def fold_ratings(directory: Path, rows_by_set: dict[str, list[dict]]) -> list[li
         ratings = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         if not ratings:
             continue
-        now = {r["id"]: hashlib.sha1(r["reply"].encode()).hexdigest()[:12] for r in rows if "reply" in r}
+        # JDDC rows keep only the top reply's hash (the text may quote the buyer and is not stored)
+        now = {
+            r["id"]: r.get("top_sha1") or hashlib.sha1(r["reply"].encode()).hexdigest()[:12]
+            for r in rows
+            if "reply" in r or "top_sha1" in r
+        }
         holding = {r["id"]: r["holding"] for r in rows if "holding" in r}
         unchanged = sum(now.get(r["id"]) == r.get("top_sha1") for r in ratings)
         shown = [r for r in ratings if not r.get("holding", holding.get(r["id"], False))]
