@@ -23,7 +23,7 @@ import functools
 import html
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -438,6 +438,8 @@ class RuleSet:
     boilerplate_phrases: PhraseList | None = field(default=None, compare=False)
     # [context] hold: agent turns made only of these (请您稍等，正在为您查询) do not answer the buyer
     context_hold: re.Pattern | None = None
+    # whether an agent turn is such a hold (cached per text; built on load)
+    is_hold: Callable[[str], bool] | None = field(default=None, compare=False)
     # use the multi-pattern prefilter (one scan per text); False checks each trigger's literals
     indexed: bool = field(default=True, compare=False)
 
@@ -510,11 +512,13 @@ def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
 def _turn_parts(turn: Any) -> tuple[str, str]:
     """``(role, text)`` of a history item: a Turn/ChatTurn, a dict, a (role, text) pair or a string
     (a plain string counts as a buyer turn)."""
+    if type(turn) is tuple and len(turn) == 2 and type(turn[0]) is str and type(turn[1]) is str:
+        return turn  # the audit's own shape, made for every earlier turn of every reply: no copies
     if isinstance(turn, str):
         return "buyer", turn
     if isinstance(turn, dict):
         return str(turn.get("role", "buyer")), str(turn.get("text", ""))
-    if isinstance(turn, tuple | list) and len(turn) == 2:
+    if isinstance(turn, (tuple, list)) and len(turn) == 2:
         return str(turn[0]), str(turn[1])
     return str(getattr(turn, "role", "buyer")), str(getattr(turn, "text", ""))
 
@@ -570,7 +574,7 @@ class _BuyerSide:
             folded_message,
             scenario or None,
             turns,
-            _recent(folded_message, turns, rules.context_empty, rules.context_hold),
+            _recent(folded_message, turns, rules.context_empty, rules.is_hold),
         )
 
 
@@ -581,7 +585,7 @@ def _recent(
     message: str | None,
     turns: list[tuple[str, str]],
     empty: re.Pattern | None,
-    hold: re.Pattern | None = None,
+    is_hold: Callable[[str], bool] | None = None,
 ) -> str | None:
     # ``message`` is folded already, the turns are not
     """The buyer's words the reply answers: the message and the buyer turns since the agent last
@@ -593,13 +597,15 @@ def _recent(
     trailing: list[str] = []
     while i > 0 and len(trailing) < _RECENT_TURNS:
         role, text = turns[i - 1]
-        if role == "agent" and (hold is None or not _is_empty(fold(text), hold)):
+        if role != "agent":
+            trailing.append(text)
+        elif is_hold is None or not is_hold(text):
             break
         i -= 1
-        if role != "agent":
-            trailing.insert(0, text)
+    trailing.reverse()
     parts = [*(fold(t) for t in trailing), message or ""]
-    if empty is not None and i > 0 and all(_is_empty(p, empty) for p in parts):
+    # newest first: the message is the part most likely to carry words, which settles it at once
+    if empty is not None and i > 0 and all(_is_empty(p, empty) for p in reversed(parts)):
         while i > 0 and turns[i - 1][0] == "agent":
             i -= 1
         earlier: list[str] = []
@@ -613,6 +619,26 @@ def _recent(
 
 def _is_empty(text: str, empty: re.Pattern) -> bool:
     return not text.strip() or content_length(empty.sub("", text)) == 0
+
+
+_HOLD_MAX = 60  # characters: a turn longer than this says more than 请您稍等 (and is not searched)
+
+
+def _hold_test(hold: re.Pattern) -> Callable[[str], bool]:
+    """Whether an agent turn (not folded) only asks the buyer to hold on, cached per text (the
+    agents' canned hold formulas recur across a chat log; a pattern is no cache key, hashing one
+    hashes its compiled code)."""
+    outside = _outside(alphabet(hold))
+
+    @functools.lru_cache(maxsize=4096)
+    def is_hold(text: str) -> bool:
+        # screened on the raw turn (folding costs more): a letter outside the holds' alphabet, a
+        # full-width or Traditional one included, makes it no hold
+        if len(text) > _HOLD_MAX or (outside is not None and outside.search(text) is not None):
+            return False
+        return _is_empty(fold(text), hold)
+
+    return is_hold
 
 
 @dataclass(frozen=True)
@@ -1632,6 +1658,7 @@ class _Loader:
             boilerplate,
             self.phrase_list(phrases, None, "[boilerplate] phrases") if boilerplate is not None else None,
             context_hold=context_hold,
+            is_hold=_hold_test(context_hold) if context_hold is not None else None,
         )
         self.check_examples(ruleset)
         return ruleset
