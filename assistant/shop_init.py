@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import starter_corpus_dir
-from .corpus import CATALOG_COLUMNS, case_files, load_corpus, parse_case
+from .corpus import CATALOG_COLUMNS, case_files, load_corpus, parse_case, read_case_file
 from .errors import InputError, Problem, UnknownIdError
 from .facts import load_vocabulary
 from .packs import CORE_PACK, case_packs, known_packs
@@ -121,14 +121,37 @@ def init_shop(
             )
     packs = tuple(dict.fromkeys([CORE_PACK, *categories]))
     corpus_dir = target / "corpus"
+    created = [corpus_dir, target / "assistant.toml", target / ".gitignore"]
+    created = [path for path in created if not path.exists()] if target.exists() else [target]
+    try:
+        _write_project(target, starter, packs, shop_name, platform)
+    except BaseException:
+        for path in created:  # a failed init leaves nothing half made behind
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    total, counts = _count_cases(corpus_dir, packs)
+    to_fill = tuple(still_to_fill(corpus_dir))
+    steps = next_steps(target, shop_name, packs, len(to_fill))
+    (target / NEXT_STEPS_FILE).write_text(steps, encoding="utf-8")
+    return InitResult(target, corpus_dir, packs, total, counts, to_fill, steps)
+
+
+def _write_project(
+    target: Path, starter: Path, packs: tuple[str, ...], shop_name: str, platform: str
+) -> None:
+    """Write the project folder's files (see ``init_shop``); the corpus must load without problems."""
+    corpus_dir = target / "corpus"
     corpus_dir.mkdir(parents=True)
     for path in sorted(starter.glob("*.toml")):
         if path.name != "shop.toml":
             shutil.copy2(path, corpus_dir / path.name)
     shutil.copytree(starter / "guidance", corpus_dir / "guidance", ignore=shutil.ignore_patterns(".*"))
-    total, counts = _copy_cases(starter, corpus_dir, packs)
+    _copy_cases(starter, corpus_dir, packs)
     (corpus_dir / "shop.toml").write_text(
-        shop_profile((starter / "shop.toml").read_text(encoding="utf-8"), shop_name, platform, categories),
+        shop_profile((starter / "shop.toml").read_text(encoding="utf-8"), shop_name, platform, packs[1:]),
         encoding="utf-8",
     )
     (corpus_dir / "catalog.csv").write_text(",".join(CATALOG_COLUMNS) + "\n", encoding="utf-8")
@@ -144,17 +167,24 @@ def init_shop(
     if not gitignore.exists():  # the index, models and feedback are rebuilt, not versioned
         gitignore.write_text("data/\n", encoding="utf-8")
     load_corpus(corpus_dir)  # the new corpus must be valid as created (raises CorpusError if not)
-    to_fill = tuple(still_to_fill(corpus_dir))
-    steps = next_steps(target, shop_name, packs, len(to_fill))
-    (target / NEXT_STEPS_FILE).write_text(steps, encoding="utf-8")
-    return InitResult(target, corpus_dir, packs, total, counts, to_fill, steps)
 
 
-def _copy_cases(starter: Path, corpus_dir: Path, packs: tuple[str, ...]) -> tuple[int, dict[str, int]]:
-    """Copy the approved starter cases of the chosen packs line by line (files keep their names);
-    returns how many, in all and per pack."""
+def _count_cases(corpus_dir: Path, packs: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """How many cases the new corpus holds, in all and per pack (a case of two packs counts in both)."""
     counts = dict.fromkeys(packs, 0)
     total = 0
+    for path in case_files(corpus_dir):
+        for case, _ in read_case_file(path):
+            if case is not None:
+                total += 1
+                for pack in case_packs(case):
+                    if pack in counts:
+                        counts[pack] += 1
+    return total, counts
+
+
+def _copy_cases(starter: Path, corpus_dir: Path, packs: tuple[str, ...]) -> None:
+    """Copy the approved starter cases of the chosen packs line by line (files keep their names)."""
     (corpus_dir / "cases").mkdir()
     for path in case_files(starter):
         kept: list[str] = []
@@ -166,17 +196,10 @@ def _copy_cases(starter: Path, corpus_dir: Path, packs: tuple[str, ...]) -> tupl
                 case, _ = parse_case(json.loads(stripped), str(path), number)
             except json.JSONDecodeError:
                 continue
-            if case is None or case.status != "approved":
-                continue
-            mine = [p for p in case_packs(case) if p in packs]
-            if mine:
+            if case is not None and case.status == "approved" and any(p in packs for p in case_packs(case)):
                 kept.append(stripped)
-                total += 1
-                for pack in mine:
-                    counts[pack] += 1
         if kept:
             (corpus_dir / "cases" / path.name).write_text("\n".join(kept) + "\n", encoding="utf-8")
-    return total, counts
 
 
 def shop_profile(

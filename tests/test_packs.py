@@ -311,6 +311,30 @@ def test_init_refuses_a_used_folder_and_unknown_categories(tmp_path):
     assert not (tmp_path / "t").exists()
 
 
+def test_a_failed_init_leaves_nothing_behind(corpus, tmp_path):
+    from assistant.errors import CorpusError
+    from assistant.shop_init import init_shop
+
+    bad = {
+        "id": "bad-1",
+        "buyer": "在吗",
+        "reply": "在的，{nonexistent}",
+        "scenario": "greeting",
+        "stage": "pre_sale",
+    }
+    with (corpus / "cases" / "greeting.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({**bad, "source": "starter"}, ensure_ascii=False) + "\n")
+    with pytest.raises(CorpusError) as failed:
+        init_shop(tmp_path / "new", ["kitchen"], "小店", starter=corpus)
+    assert any("{nonexistent}" in p.message for p in failed.value.problems)
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "chats.csv").write_text("x\n", encoding="utf-8")
+    with pytest.raises(CorpusError):
+        init_shop(tmp_path / "kept", ["kitchen"], "小店", starter=corpus)
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["chats.csv"]  # the folder's own files stay
+
+
 # ----------------------------------------------------------------------------- where the corpus is
 
 
