@@ -453,3 +453,34 @@ def test_a_new_kitchen_shop_answers_from_its_own_packs(kitchen_shop, tmp_path, a
                 assert set(case_packs(by_id[source])) <= {"core", "kitchen"}, (message, source)
     assert any("整机保修两年" in reply for reply in shown), shown
     assert not any(word in reply for reply in shown for word in ("面料", "吊牌", "身高体重"))
+
+
+@pytest.mark.slow
+def test_the_trainer_page_switches_a_starter_pack_off_and_on(corpus, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.core import Assistant
+
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(corpus.parent / "data"))
+    st.cache_resource.clear()
+    Assistant.clear_cache()
+    try:
+        at = AppTest.from_file(str(PROJECT_ROOT / "console" / "pages" / "trainer.py"), default_timeout=120)
+        at.run()
+        assert not at.exception, at.exception
+        shoes = ids_of(corpus, sources=("starter",), packs=("shoes",))
+        at.multiselect(key="starter_packs").set_value(["shoes"])
+        at.run()
+        at.button(key="packs_disable").click()
+        at.run()
+        assert not at.exception, at.exception
+        assert ids_of(corpus, statuses=("disabled",)) == shoes
+        assert any(f"停用 disabled {len(shoes)} of {len(shoes)}" in m.value for m in at.success)
+        at.button(key="packs_enable").click()
+        at.run()
+        assert not ids_of(corpus, statuses=("disabled",))
+    finally:
+        st.cache_resource.clear()
+        Assistant.clear_cache()

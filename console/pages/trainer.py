@@ -214,6 +214,40 @@ if section == "案例":
                 on_click=guarded(add, lambda new: f"已添加 {new.id}{LATER}", anchor="add"),
             )
         show_flash("add")
+    with st.expander("入门语料包（按品类停用或启用）"):
+        # the starter cases per pack (Assistant.cases / switch_cases, as `assistant case disable`):
+        # a category the shop does not sell is switched off, kept in its file, never served
+        from collections import Counter
+
+        from assistant.selection import CaseFilter
+
+        starter = a.cases(CaseFilter(sources=("starter",)))
+        in_pack = Counter(p for x in starter for p in x.packs)
+        serving = Counter(p for x in starter if x.served for p in x.packs)
+        st.dataframe(
+            pd.DataFrame(
+                [(p, n, serving[p]) for p, n in in_pack.most_common()], columns=["语料包", "案例", "在用"]
+            ),
+            hide_index=True,
+        )
+        chosen_packs = st.multiselect("语料包", list(in_pack), key="starter_packs", placeholder="选择语料包")
+        packs_filter = CaseFilter(sources=("starter",), packs=tuple(chosen_packs))
+        c = st.columns(2)
+        for column, enable, text, key in (
+            (c[0], False, "停用", "packs_disable"),
+            (c[1], True, "启用", "packs_enable"),
+        ):
+            column.button(
+                text,
+                key=key,
+                disabled=not chosen_packs,
+                on_click=guarded(
+                    lambda enable=enable: a.switch_cases(packs_filter, enable=enable),
+                    lambda change: change.summary() + LATER,
+                    anchor="packs",
+                ),
+            )
+        show_flash("packs")
 
 # ------------------------------------------------------------------ candidates
 elif section == "候选审核":
