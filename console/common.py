@@ -73,7 +73,11 @@ def warm(a: Assistant) -> None:
     try:
         _ = a.engine
         if a.corpus.approved:
-            a.suggest(a.corpus.approved[0].buyer)
+            case = a.corpus.approved[0]
+            a.suggest(case.buyer)
+            a.check_draft(case.reply, case.buyer)
+        import assistant.chat_paste  # noqa: F401  (what the agent page imports on its first run)
+        import console.draft_editor  # noqa: F401
     except AssistantError as exc:
         logger.warning("warming up the assistant failed: %s", exc)
     except Exception:

@@ -1,14 +1,14 @@
-"""Serve the console and warm the assistant meanwhile (what ``assistant console`` runs).
+"""Serve the console once the assistant is warm (what ``assistant console`` runs).
 
-``python console/serve.py [streamlit options]`` is ``streamlit run console/app.py [options]`` with two
-additions: the model, the index and the detector load in a background thread as soon as the server
-listens (from process start, not from the first visit), and a line ``控制台已就绪 console ready`` is printed once
-they have, so that the agent's first suggestion answers at once. The pages find the same
-``Assistant`` (``Assistant.load`` caches it per settings).
+``python console/serve.py [streamlit options]`` is ``streamlit run console/app.py [options]`` with one
+addition: the model, the index and the detector are loaded (and one message answered) before the
+server starts, and ``控制台已就绪 console ready`` is printed when it has. So when the page opens it
+is interactive at once and the agent's first suggestion answers as fast as the next ones: nothing
+loads on a visit, and the load does not compete with the first page for the CPU. The pages find the
+same ``Assistant`` (``Assistant.load`` caches it per settings).
 """
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,33 +18,14 @@ if _ROOT not in sys.path:
     sys.path.insert(1, _ROOT)
 
 
-def _wait_for_port(port: int, timeout_s: float = 10.0) -> None:
-    """Wait until the server listens (the model load would otherwise slow its start on small machines)."""
-    import socket
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-
-
-def _port(argv: list[str]) -> int:
-    for i, arg in enumerate(argv):
-        if arg == "--server.port" and i + 1 < len(argv):
-            return int(argv[i + 1])
-        if arg.startswith("--server.port="):
-            return int(arg.split("=", 1)[1])
-    return 8501
-
-
-def warm_in_background(started: float, port: int) -> None:
-    _wait_for_port(port)
+def load_assistant() -> None:
+    """Load and warm the assistant of the current settings; a problem is printed, and the page
+    shows it again (cleanly) when the agent asks."""
     from assistant import Assistant, Settings
     from console.common import warm
 
+    started = time.monotonic()
+    print("正在加载模型和索引 loading the model and index…", flush=True)
     try:
         assistant = Assistant.load(Settings.load())
     except Exception as exc:  # bad settings: the page shows the error
@@ -57,11 +38,7 @@ def warm_in_background(started: float, port: int) -> None:
 
 
 if __name__ == "__main__":
-    started = time.monotonic()
-    port = _port(sys.argv[1:])
-    threading.Thread(
-        target=warm_in_background, args=(started, port), name="assistant-warm-up", daemon=True
-    ).start()
+    load_assistant()
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 

@@ -289,6 +289,9 @@ elif section == "候选审核":
             )
             st.info(f"将通过 {len(result.approved)} / {result.candidates} 条候选{held}")
     show_flash("inbox")  # the result of an action on a candidate that has left the queue
+    needle = fold(st.text_input("筛选候选（买家消息、回复、id）", key="inbox_query").strip())
+    if needle:
+        candidates = [x for x in candidates if needle in fold(f"{x.id} {x.buyer} {x.reply}")]
     pages = max(1, -(-len(candidates) // PAGE_SIZE))
     page = st.number_input("页", 1, pages, 1, key="inbox_page") if pages > 1 else 1
     for x in candidates[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:

@@ -1,0 +1,61 @@
+"""Uploaded tables are read exactly as ``assistant audit`` reads files (one-line errors naming the
+upload), and an agent's draft is judged ready only when it passes, has no fill-in and fits."""
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.checklist import check
+from assistant.cli import cli
+from assistant.config import PROJECT_ROOT
+from assistant.corpus import load_corpus
+from assistant.drafts import draft_check
+from assistant.errors import FileFormatError
+from assistant.uploads import preview_upload, read_upload
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [("empty.csv", b""), ("notes.csv", "标题,备注\n你好,随便\n".encode()), ("bad.xlsx", b"not a workbook")],
+)
+def test_a_bad_upload_fails_with_the_cli_message_naming_the_upload(tmp_path, name, data):
+    (tmp_path / name).write_bytes(data)
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path / name)])
+    assert result.exit_code == 1
+    with pytest.raises(FileFormatError) as caught:
+        read_upload(name, data, options={"message": "--message-col", "reply": "--reply-col"})
+    assert f"错误 Error: {caught.value}" == result.output.strip().replace(str(tmp_path / name), name)
+    assert str(tmp_path) not in str(caught.value)
+
+
+def test_a_header_only_upload_is_an_error_not_a_pass():
+    with pytest.raises(FileFormatError, match="header.csv: 没有可质检的回复"):
+        read_upload("header.csv", "买家消息,客服回复\n".encode())
+
+
+def test_preview_detects_columns_or_says_why_not():
+    found = preview_upload("chats.csv", "买家消息,客服回复\n在吗,在的亲\n".encode())
+    assert found.columns.reply == "客服回复" and found.columns.message == "买家消息" and not found.problem
+    unknown = preview_upload("notes.csv", "标题,备注\n你好,随便\n".encode())
+    assert unknown.columns is None and "notes.csv" in unknown.problem and "客服回复列" in unknown.problem
+    assert unknown.names == ("标题", "备注") and unknown.records == ({"标题": "你好", "备注": "随便"},)
+    rows, columns = read_upload("replies.csv", "客服回复\n在\n亲，您好\n".encode())
+    assert len(rows) == 2 and columns.reply == "客服回复"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_corpus(PROJECT_ROOT / "corpus", strict=False).rules
+
+
+def test_a_draft_is_ready_only_when_it_passes_has_no_fill_in_and_fits(rules):
+    def judge(reply: str, limit: int = 2000):
+        return draft_check(reply, check(reply, "我穿什么码", [], rules=rules), limit)
+
+    assert judge("亲，M码有现货的哦").ready
+    open_fill_in = judge("亲，按您【身高】建议拿M码哦")
+    assert not open_fill_in.ready and open_fill_in.fill_ins == ("身高",)
+    assert open_fill_in.blockers() == ["待填写：身高"]
+    rude = judge("你自己看详情页！！")
+    assert not rude.ready and rude.warnings == 3 and rude.blockers() == ["3 处需要修改"]
+    long = judge("亲，M码有现货的哦", limit=5)
+    assert long.too_long and not long.ready and long.to_dict()["blockers"] == ["超过 5 字"]
