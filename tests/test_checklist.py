@@ -793,8 +793,8 @@ def test_the_real_labeled_references_resolve_and_quote_no_reply():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 14's goal is not met yet: held-out micro precision 0.830, recall 0.830; the complaint "
-    "rules (0.77 / 0.61 precision) do not generalise from cue words (docs/benchmarks.md)",
+    reason="issue 14's goal is not met yet: held-out micro precision 0.836, recall 0.821; the complaint "
+    "rules (0.79 / 0.61 precision, 0.64 / 0.69 recall) do not generalise from cue words (docs/benchmarks.md)",
 )
 def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
     """Micro precision ≥ 0.95 and recall ≥ 0.92 on the held-out half, no rule below 0.85 precision
@@ -807,12 +807,13 @@ def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
 
 
 def test_the_checklist_on_real_replies_does_not_regress(rules):
-    """The scores measured when issue 14's work stopped (held-out 0.830 / 0.830, tune 0.946 / 0.946):
-    a change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
+    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.890 / 0.962,
+    its 878 replies including 357 fresh ones labeled blind): a change to the rules may not lower them
+    (before issue 14 the held-out recall was 0.643)."""
     precision, recall, _ = _scores(rules, _real_items("holdout"))
-    assert precision >= 0.82 and recall >= 0.82, (precision, recall)
+    assert precision >= 0.83 and recall >= 0.82, (precision, recall)
     precision, recall, _ = _scores(rules, _real_items("tune"))
-    assert precision >= 0.94 and recall >= 0.94, (precision, recall)
+    assert precision >= 0.88 and recall >= 0.95, (precision, recall)
 
 
 def test_the_hand_made_labeled_set_stays_perfect(rules):
@@ -943,7 +944,11 @@ def test_ni_de_wen_ti_ni_chu_gets_more_than_the_pronoun(rules, message):
 
 
 def test_a_safe_fix_is_offered_only_when_the_fixed_reply_passes(rules):
-    for reply, message in [("你看一下详情页", None), ("拍照发过来", "收到就是坏的！"), ("没有优惠！！！", "能便宜吗")]:
+    for reply, message in [
+        ("你看一下详情页", None),
+        ("拍照发过来", "收到就是坏的！"),
+        ("没有优惠！！！", "能便宜吗"),
+    ]:
         result = check(reply, message, rules=rules)
         assert result.fixed is not None, reply
         assert check(result.fixed, message, rules=rules).passed, result.fixed
@@ -952,7 +957,9 @@ def test_a_safe_fix_is_offered_only_when_the_fixed_reply_passes(rules):
 def test_a_hold_message_does_not_end_the_buyers_turn(rules):
     # 咋的还没发货 → 请您稍等 → 好 → the reply still answers the complaint
     history = [("buyer", "咋的还没发货呢?"), ("agent", "亲爱的，妹子马上为您核实情况，请您稍等哈")]
-    assert "complaint.no_apology" in fired(rules, "这个目前是缺货的状态哦 补货预计一周哈", "好", history=history)
+    assert "complaint.no_apology" in fired(
+        rules, "这个目前是缺货的状态哦 补货预计一周哈", "好", history=history
+    )
     # a real answer in between does end it: the buyer's 好 answers that
     history = [("buyer", "咋的还没发货呢?"), ("agent", "非常抱歉，仓库缺货，预计周五发出")]
     assert not fired(rules, "好的亲", "好", history=history) & {"complaint.no_apology", "complaint.no_action"}
@@ -975,7 +982,12 @@ def test_problems_stated_as_facts_are_complaints(rules, message, reply):
 
 @pytest.mark.parametrize(
     "message",
-    ["能不能取消订单???", "这个商品昨晚刚买的，还没收到就降价了，差价怎么处理", "好久能处理", "那我就申请退货?"],
+    [
+        "能不能取消订单???",
+        "这个商品昨晚刚买的，还没收到就降价了，差价怎么处理",
+        "好久能处理",
+        "那我就申请退货?",
+    ],
 )
 def test_questions_with_complaint_words_are_no_complaint(rules, message):
     assert not fired(rules, "好的，马上帮您看", message) & {"complaint.no_apology", "complaint.no_action"}
