@@ -28,9 +28,20 @@ from .retrieval import history_text
 from .storage import append_line, atomic_write_text, locked
 
 if TYPE_CHECKING:  # faiss loads with the index, not with the package
+    from sentence_transformers import SentenceTransformer
+
     from .adaptation import SuggestResult
+    from .audit import AuditReport
+    from .checklist import CheckResult
     from .conversation import ConversationState
+    from .detection import Detection
+    from .drafts import DraftCheck
+    from .guidance import SectionUsage
     from .index import SyncReport
+    from .lint import LintFinding
+    from .replay import ReplayReport
+    from .retrieval import Hit
+    from .review import Approval, ReviewItem
     from .selection import BulkChange, CaseFilter, ListedCase
 
 logger = logging.getLogger(__name__)
@@ -113,7 +124,7 @@ class Assistant:
         return self._corpus
 
     @property
-    def encoder(self):
+    def encoder(self) -> SentenceTransformer:
         """The ``SentenceTransformer`` in use."""
         if self._encoder is None:
             from .embedding import load_encoder
@@ -448,7 +459,7 @@ class Assistant:
         tags: Sequence[str] = (),
         status: Sequence[str] = ("approved",),
         mode: str = "hybrid",
-    ) -> list:
+    ) -> list[Hit]:
         """Handled cases similar to a buyer message (``retrieval.Hit`` records, best first)."""
         from .retrieval import MODES, Filters
 
@@ -471,7 +482,7 @@ class Assistant:
             if s not in taxonomy.concrete_stages:
                 raise InputError(f"unknown stage {s!r}{did_you_mean(s, taxonomy.concrete_stages)}")
 
-    def detect(self, message: str, history: Iterable[Turn | str] | None = None):
+    def detect(self, message: str, history: Iterable[Turn | str] | None = None) -> Detection:
         """Scenario, stage and buyer type of a buyer message (``detection.Detection``)."""
         message = self._message(message)
         turns = self._history(history)
@@ -618,7 +629,7 @@ class Assistant:
         room = limit - len(typed) - len(general)
         return tuple(scenario_sections[:room] + general + typed)
 
-    def guidance_usage(self, messages: Sequence[str] | None = None) -> list:
+    def guidance_usage(self, messages: Sequence[str] | None = None) -> list[SectionUsage]:
         """How often each guidance section is shown with suggestions (``guidance.SectionUsage``,
         never-shown sections first), over ``messages`` or, by default, the buyer messages of the
         approved cases (the questions this shop's buyers ask). Only detection and guidance run."""
@@ -649,7 +660,7 @@ class Assistant:
         history: Iterable[Turn | str] | None = None,
         *,
         scenario: str | None = None,
-    ):
+    ) -> CheckResult:
         """Run the etiquette checklist over a reply (``checklist.CheckResult``)."""
         from .checklist import check
 
@@ -668,7 +679,7 @@ class Assistant:
         by: str | None = None,
         progress: bool = False,
         **frame_options: Any,
-    ):
+    ) -> AuditReport:
         """Audit past replies with the checklist (``audit.AuditReport``); no model or index is loaded.
 
         Args:
@@ -697,7 +708,7 @@ class Assistant:
         reply_col: str | None = None,
         by: str | None = None,
         progress: bool = False,
-    ):
+    ) -> AuditReport:
         """Read a CSV/JSONL/XLSX table or a chat log and audit it (``audit.AuditReport``)."""
         from . import audit as audit_module
 
@@ -706,7 +717,7 @@ class Assistant:
 
     # ------------------------------------------------------------------ trainer edits
 
-    def lint(self) -> list:
+    def lint(self) -> list[LintFinding]:
         """Facts in the corpus's replies that are neither slots nor shop/catalog facts, and category
         wording in cases without ``categories`` (``lint.LintFinding`` records)."""
         from .adaptation import load_adaptation
@@ -720,7 +731,7 @@ class Assistant:
 
     # ------------------------------------------------------------------ review at scale (review.py)
 
-    def review_queue(self) -> list:
+    def review_queue(self) -> list[ReviewItem]:
         """The candidate cases ordered by value for review (``review.ReviewItem``, most valuable first):
         frequent, clean replies of thinly covered scenarios first. Read fresh from the corpus files."""
         from .checklist import check
@@ -734,7 +745,7 @@ class Assistant:
 
         return review_items(corpus.cases, known.get, verdict)
 
-    def approve_where(self, policy: str, *, dry_run: bool = False):
+    def approve_where(self, policy: str, *, dry_run: bool = False) -> Approval:
         """Approve every candidate a policy matches (``review.Approval``); see ``review`` for the language.
 
         Rejected cases and candidates that fail the checklist (a ``warn`` or ``error`` violation) are
@@ -752,7 +763,7 @@ class Assistant:
             self.store.set_status_many([item.case.id for item in chosen], "approved")
         return Approval(policy, tuple(chosen), blocked, len(items), dry_run)
 
-    def replay(self, log: str | Path, **options: Any):
+    def replay(self, log: str | Path, **options: Any) -> ReplayReport:
         """Replay the held-out sessions of a chat log through ``suggest``, as if live
         (``replay.ReplayReport``); see ``replay.replay`` for the options. Scratch corpora are built in
         a temporary directory: this assistant's corpus is never changed."""
@@ -991,7 +1002,7 @@ class Assistant:
         history: Iterable[Turn | str] | None = None,
         *,
         scenario: str | None = None,
-    ):
+    ) -> DraftCheck:
         """An agent's draft as it stands (``drafts.DraftCheck``): the checklist, the open fill-ins
         (【身高】 …) and its length against ``max_message_chars``; ``ready`` when it can go out as is."""
         from .drafts import draft_check
