@@ -112,6 +112,10 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
+if st.session_state.get("_columns_of") != upload.file_id:  # a new file: its own column choices
+    for key in ("reply_col", "message_col", "group_col"):
+        st.session_state.pop(key, None)
+    st.session_state["_columns_of"] = upload.file_id
 shown, unreadable = preview(upload.name, data)
 if unreadable is not None:
     show_error(unreadable)

@@ -181,11 +181,14 @@ if section == "案例":
         st.caption(md_escape(verdict(case)))
         with st.form(f"edit_{chosen}"):
             case_inputs(f"edit_{chosen}", case)
+            st.text_input("回复没通过质检而仍要设为已通过的理由", key=f"edit_{chosen}_override")
             st.form_submit_button(
                 "保存修改",
                 key="save_case",
                 on_click=guarded(
-                    lambda: store.update(chosen, **case_data(f"edit_{chosen}")),
+                    lambda: a.update_case(
+                        chosen, override=ss.get(f"edit_{chosen}_override", ""), **case_data(f"edit_{chosen}")
+                    ),
                     f"已保存 {chosen}{LATER}",
                     anchor="edit",
                 ),
