@@ -1037,6 +1037,21 @@ class Assistant:
             changes["notes"] = f"{case.notes} 强制通过：{override.strip()}".strip()
         return self.store.update(case_id, **changes)
 
+    def update_case(self, case_id: str, *, override: str = "", **changes: Any) -> Case:
+        """Change a case's fields (``CaseStore.update``); an approved result passes the checklist
+        first, as ``approve_case`` does (``override`` gives the reason to keep a failing reply).
+
+        Raises:
+            ApprovalBlockedError: the case would be approved with a reply that fails the checklist.
+        """
+        case = load_corpus(self.settings.corpus_dir, strict=False).case(case_id)
+        if changes.get("status", case.status) == "approved":
+            fields = {k: v for k, v in changes.items() if k in ("buyer", "reply", "scenario")}
+            self._gate(dataclasses.replace(case, **fields), override)
+            if override.strip():
+                changes["notes"] = f"{case.notes} 强制通过：{override.strip()}".strip()
+        return self.store.update(case_id, **changes)
+
     def add_case(self, data: dict, *, override: str = "") -> Case:
         """Add a trainer's case (``data`` as in the JSONL format) after the corpus validation and,
         for an approved case, the checklist; the scenario must be given, never defaulted.
