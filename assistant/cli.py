@@ -778,6 +778,11 @@ def _render_replay(report) -> None:
             f"  无据 ungrounded {r.ungrounded_share:.1%} of {r.suggestions:,} shown · "
             f"客服违规可避免 agent violations avoided {r.avoided:,}/{r.agent_violations:,}"
         )
+    if report.earlier:
+        console.print("\n此前在同一批留出会话上 earlier runs on the same held-out sessions:")
+        for e in report.earlier[-10:]:
+            hits = " ".join(f"hit@{t} {v:.1%}" for t, v in e.get("hit_rate", {}).items())
+            console.print(f"  {e.get('when', '')} {e.get('corpus', '')} {e.get('corpus_hash', '')} · {hits}")
     table = Table(title="\n分场景 by scenario", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for name in ("scenario", "corpus", "turns", "coverage", *(f"hit@{t:g}" for t in report.thresholds)):
         table.add_column(name, justify="left" if name in ("scenario", "corpus") else "right", no_wrap=True)

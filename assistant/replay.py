@@ -328,6 +328,21 @@ class ReplayReport:
             + "</li>"
             for c in self.corpora
         )
+        earlier = ""
+        if self.earlier:
+            rows = "".join(
+                f"<tr><td>{e(str(x.get('when', '')))}</td><td>{e(str(x.get('corpus', '')))}</td>"
+                f"<td>{e(str(x.get('corpus_hash', '')))}</td><td>{e(str(x.get('turns', '')))}</td>"
+                f"<td>{e(str(x.get('coverage', '')))}</td>"
+                + "".join(f"<td>{e(str(v))}</td>" for v in dict(x.get("hit_rate", {})).values())
+                + "</tr>"
+                for x in self.earlier
+            )
+            head = "".join(f"<th>hit@{t:g}</th>" for t in self.thresholds)
+            earlier = (
+                "<h2>此前的回放 Earlier runs on the same held-out sessions</h2><table><tr><th>when</th>"
+                f"<th>corpus</th><th>hash</th><th>turns</th><th>coverage</th>{head}</tr>{rows}</table>"
+            )
         return f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>回放报告 replay report</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin:1em 0}}
@@ -341,6 +356,7 @@ with cosine similarity ≥ the threshold).</p>
 <ul>{versions}</ul>
 <h2>总体 Overall</h2>
 {rows_html(self.summary(), False)}
+{earlier}
 <h2>分场景 By scenario</h2>
 {rows_html(self.by_scenario(), True)}
 <h2>未命中示例 Misses (first 50)</h2>
@@ -405,12 +421,11 @@ def _scratch_assistant(base: Assistant, corpus_dir: Path, index_dir: Path) -> As
     return scratch
 
 
-def _require_cases(assistant: Assistant, mode: str, policy: str) -> None:
-    corpus = assistant.corpus
-    scenarios = {c.scenario for c in corpus.approved}
+def _require_cases(approved: Sequence[Any], mode: str, policy: str) -> None:
+    scenarios = {c.scenario for c in approved}
     if len(scenarios) < 2:
         raise InputError(
-            f"replay: the {mode} corpus has {len(corpus.approved)} approved case(s) in {len(scenarios)} "
+            f"replay: the {mode} corpus has {len(approved)} approved case(s) in {len(scenarios)} "
             f"scenario(s) after the policy {policy!r}; it needs two scenarios at least "
             "(loosen --policy, lower --holdout or use --corpus-mode both)"
         )
@@ -434,6 +449,7 @@ def replay(
     heldout: Collection[str] | None = None,
     labels: str = "auto",
     progress: Callable[[str, int, int], None] | None = None,
+    record: bool = True,
 ) -> ReplayReport:
     """Replay the held-out sessions of a chat log through the suggester, as if live.
 
@@ -456,6 +472,9 @@ def replay(
         labels: the labeller of imported candidates: ``auto`` (the current corpus's detector when
             it has one, else keywords), ``detector`` or ``keywords``.
         progress: ``progress(stage, done, total)``, called as turns are replayed (the console).
+        record: append the summary to ``DATA_DIR/replay-history.jsonl`` and return the earlier
+            summaries of the same held-out sessions (``ReplayReport.earlier``): how each corpus
+            version did on the same turns.
 
     Returns:
         The ``ReplayReport``.
@@ -545,7 +564,7 @@ def replay(
             )
             turns.extend(mode_turns)
             refused = max(refused, mode_refused)
-    return ReplayReport(
+    report = ReplayReport(
         log=str(log),
         format=fmt,
         sessions=len(set(sessions)),
@@ -559,6 +578,11 @@ def replay(
         turns=tuple(turns),
         refused=refused,
     )
+    if record:
+        report = _record(
+            report, assistant.settings.data_dir / HISTORY_FILE, held, assistant.settings.lock_timeout_s
+        )
+    return report
 
 
 def _prepare(
@@ -604,8 +628,12 @@ def _prepare(
         count = imported[1]
     target = _scratch_assistant(base, corpus_dir, folder / "index")
     approval = target.approve_where(policy)
-    target.forget_corpus()
-    _require_cases(target, mode, policy)
+    # checked before the build (which would refuse with a less helpful message), without reloading
+    # the corpus: the approved cases are this approval's plus, for both, the current corpus's
+    approved = [item.case for item in approval.approved] + list(
+        base.corpus.approved if mode == "both" else ()
+    )
+    _require_cases(approved, mode, policy)
     target.build(progress=False)
     return target, count, len(approval.approved), import_file
 
@@ -727,6 +755,49 @@ def _replay_with(
             )
         )
     return turns, refused
+
+
+# ----------------------------------------------------------------------------- history of runs
+
+
+def _record(report: ReplayReport, path: Path, held: set[str], timeout_s: float) -> ReplayReport:
+    """Append this run's summary rows to the history file; return the report with the earlier rows
+    of the same held-out sessions (the same log, split and thresholds), oldest first."""
+    import hashlib
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from .storage import append_line, locked
+
+    digest = hashlib.sha256("\n".join(sorted(held)).encode("utf-8"))
+    digest.update(f"{Path(report.log).name}|{report.thresholds}".encode())
+    key = digest.hexdigest()[:16]
+    earlier: list[dict] = []
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(path.with_suffix(".lock"), timeout_s):
+            if path.exists():
+                for raw in path.read_bytes().split(b"\n"):
+                    try:
+                        entry = json.loads(raw.decode("utf-8"))
+                    except (UnicodeDecodeError, json.JSONDecodeError):
+                        continue  # a torn last line
+                    if isinstance(entry, dict) and entry.get("key") == key:
+                        earlier.append(entry)
+            for row in report.summary():
+                entry = {
+                    "key": key,
+                    "when": when,
+                    "log": report.log,
+                    "policy": report.policy,
+                    **row.to_dict(),
+                }
+                append_line(path, json.dumps(entry, ensure_ascii=False))
+    except (OSError, AssistantError) as exc:  # the report stands without its history
+        logging.getLogger(__name__).warning("replay history not kept: %s", exc)
+    return dataclasses.replace(report, earlier=tuple(earlier))
 
 
 # ----------------------------------------------------------------------------- saving

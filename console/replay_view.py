@@ -3,6 +3,7 @@ suggester (``Assistant.replay``), see coverage, hit rates and grounding per corp
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from pathlib import Path
@@ -38,6 +39,7 @@ def run_replay(a: Any, name: str, data: bytes, holdout: float, modes: list[str],
         path.write_bytes(data)
         try:
             report = a.replay(path, holdout=holdout, modes=modes, policy=policy, progress=progress)
+            report = dataclasses.replace(report, log=name)  # the upload's name, not the scratch copy's
         except AssistantError as exc:  # name the upload, not the scratch copy
             raise type(exc)(str(exc).replace(str(path), name)) from None
         finally:
@@ -118,6 +120,11 @@ def show_report(report: Any) -> None:
     frames = report.frames()
     st.subheader("总体 Overall")
     st.dataframe(frames.summary, hide_index=True)
+    if report.earlier:
+        import pandas as pd
+
+        st.subheader("此前的回放 Earlier runs on the same sessions")
+        st.dataframe(pd.json_normalize(list(report.earlier)), hide_index=True)
     st.subheader("分场景 By scenario")
     st.dataframe(frames.by_scenario, hide_index=True)
     st.subheader("逐轮 Turns")

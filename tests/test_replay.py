@@ -80,8 +80,12 @@ def test_the_rude_agents_violations_are_counted_and_avoided(report):
     if rude.shown:  # a shown top suggestion never repeats the rude wording
         assert set(rude.avoided) == set(rude.agent_violations)
     row = report.summary()[1]
-    assert row.agent_violations == len(rude.agent_violations)
-    assert row.avoided == sum(len(t.avoided) for t in current.values())
+    replayed = [t for t in report.turns if t.corpus == "current"]
+    assert row.agent_violations == sum(len(t.agent_violations) for t in replayed) >= 2
+    assert row.avoided == sum(len(t.avoided) for t in replayed)
+    # the real replies are judged once, as `assistant audit` judges them: the same for every corpus
+    history = [t for t in report.turns if t.corpus == "history"]
+    assert [t.agent_violations for t in history] == [t.agent_violations for t in replayed]
 
 
 def test_per_scenario_rows_add_up_to_the_summary(report):
@@ -148,6 +152,7 @@ def test_cli_text_report_names_the_corpus_version(assistant):
         (["--holdout", "1", "--corpus-mode", "history"], "leaves no session to build a corpus from"),
         (["--policy", "passed and"], "policy"),
         (["--out", "report.pdf"], "a replay report ends in .html, .json or .csv"),
+        (["--policy", "occurrences>=99"], "it needs two scenarios at least (loosen --policy"),
     ],
 )
 def test_bad_options_are_one_line_errors(assistant, args, message):
@@ -208,3 +213,39 @@ def test_the_users_corpus_is_never_written(assistant):
 def test_assistant_errors_are_named(assistant):
     with pytest.raises(AssistantError, match="none of the held-out sessions"):
         assistant.replay(LOG, modes=("current",), heldout={"nobody"})
+
+
+@pytest.mark.slow
+def test_analytics_page_replays_an_upload(assistant, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.config import PROJECT_ROOT
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(assistant.settings.data_dir))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "console" / "pages" / "analytics.py"), default_timeout=300)
+    at.run()
+    at.toggle(key="replay_mode").set_value(True).run()
+    assert not at.exception, at.exception
+    at.file_uploader(key="replay_log").upload("chats.jsonl", LOG.read_bytes(), "application/json").run()
+    at.multiselect(key="replay_modes").set_value(["current"])
+    at.slider(key="replay_holdout").set_value(0.5)
+    at.button(key="replay_button").click().run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["覆盖 coverage"].endswith("%") and metrics["无据事实 ungrounded"] == "0.0%"
+    assert len(at.dataframe) == 3
+    st.cache_resource.clear()
+
+
+def test_earlier_runs_on_the_same_held_out_sessions_come_back(assistant):
+    held = {"track-2", "size-1"}
+    first = assistant.replay(LOG, modes=("current",), heldout=held)
+    second = assistant.replay(LOG, modes=("current",), heldout=held)
+    assert first.earlier == ()
+    (earlier,) = second.earlier
+    assert earlier["corpus_hash"] == assistant.corpus.content_hash
+    assert earlier["hit_rate"] == first.summary()[0].to_dict()["hit_rate"]
+    assert assistant.replay(LOG, modes=("current",), heldout={"track-2"}).earlier == ()
+    assert "此前的回放" in second.to_html()
