@@ -728,7 +728,9 @@ def replay(state: CliState, log, holdout, seed, modes, policy, fmt, columns, lim
     true history so far. Reports coverage (turns with a shown suggestion), abstentions, hit rates
     (a shown suggestion of the same intent whose cosine similarity to the real reply reaches the
     threshold), the share of shown suggestions with an ungrounded fact, and the agents' checklist
-    violations the top suggestion would have avoided, per corpus version and per scenario.
+    violations the top suggestion would have avoided, per corpus version and per scenario. Each
+    run is kept in DATA_DIR/replay-history.jsonl and earlier runs on the same held-out sessions
+    are listed, so a corpus change is judged on the same turns.
 
     \b
     Example:
