@@ -124,6 +124,13 @@ def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | N
     foreign, starter = leak_vocabulary(category)
     questions = [json.loads(line) for line in (shop / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     right = met = leaked = 0
+    # the shop's own training document (ingested as `scenarios: all` sections): how often one shows
+    own_guidance = {
+        line[line.index("{#") + 2 : line.index("}")]
+        for line in ((shop / "guidance.md").read_text(encoding="utf-8").splitlines() if (shop / "guidance.md").exists() else [])
+        if line.startswith("## ") and "{#" in line
+    }
+    guided = 0
     own_right = own_total = 0
     leak_examples: list[str] = []
     own_scenarios = set(profile.get("scenarios", {}))
@@ -141,6 +148,7 @@ def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | N
         said = [re.sub(r"“([^”]*)”", lambda m: "" if m.group(1) in q["message"] else m.group(0), s) for s in shown]
         must_not_hit = [t for t in q.get("must_not", []) if any(t in s for s in said)]
         met += must_ok and not must_not_hit
+        guided += bool(own_guidance & {g.id for g in result.guidance})
         found = sorted({item for s in shown for item in leaks(s, q, shop_text, foreign, starter)})
         if found:
             leaked += 1
@@ -170,6 +178,7 @@ def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | N
         "expectations_met": met / len(questions),
         "leaking_questions": leaked,
         "leak_examples": leak_examples,
+        "own_guidance": f"{guided}/{len(questions)}" if own_guidance else "–",
         "build_s": build_s,
         "cases": len(assistant.corpus.approved),
     }
@@ -194,9 +203,27 @@ def main(argv: list[str] | None = None) -> None:
     if dump is not None:
         args.dump.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump), encoding="utf-8")
     table = markdown_table(
-        ["shop", "approved cases", "questions", "scenario accuracy", "own scenarios right", "expectations met", "questions with a leak"],
         [
-            [r["shop"], r["cases"], r["questions"], r["scenario_accuracy"], r["own_scenarios"], r["expectations_met"], r["leaking_questions"]]
+            "shop",
+            "approved cases",
+            "questions",
+            "scenario accuracy",
+            "own scenarios right",
+            "expectations met",
+            "questions with a leak",
+            "own guidance shown",
+        ],
+        [
+            [
+                r["shop"],
+                r["cases"],
+                r["questions"],
+                r["scenario_accuracy"],
+                r["own_scenarios"],
+                r["expectations_met"],
+                r["leaking_questions"],
+                r["own_guidance"],
+            ]
             for r in rows
         ],
     )
@@ -215,7 +242,9 @@ def main(argv: list[str] | None = None) -> None:
             "profile with the shop's own scenarios, 10-item catalog, 20 own approved cases, 30 buyer questions",
             "with expectations), each set up with `assistant init` (starter core + its category pack) plus its",
             "profile, catalog and own cases. Leaks: another",
-            "category's items or wording, or a fact of the starter shop, in any shown suggestion.",
+            "category's items or wording, or a fact of the starter shop, in any shown suggestion. Own guidance",
+            "shown: questions that showed a section of the shop's ingested training document (kitchen and",
+            "electronics; all its sections are `scenarios: all`, so they show only when close to the message).",
             "",
             table,
             "",

@@ -167,7 +167,8 @@ def test_detection_learns_a_shop_scenario_from_a_few_own_cases(tmp_path, setting
     assert assistant.detect("什么时候发货").scenario == "shipping_time"
     result = run_cli(corpus, data, "similar", "保修多久", "--scenario", "warranty", "--json")
     assert result.exit_code == 0, result.output
-    assert {json.loads(line)["scenario"] for line in result.output.splitlines()} == {"warranty"}
+    hits = json.loads(result.stdout)
+    assert hits and {hit["scenario"] for hit in hits} == {"warranty"}
 
 
 # ----------------------------------------------------------------------------- guidance that shows up
