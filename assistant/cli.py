@@ -1338,29 +1338,28 @@ def case_relabel(state: CliState, case_id: str, scenario: str, stage: str | None
 @click.option("--buyer", required=True, help="The buyer message.")
 @click.option("--reply", required=True, help="The good reply (may use {slots}).")
 @click.option("--scenario", required=True, help="Scenario id.")
+@click.option(
+    "--stage", default=None, help="Stage id (default: the scenario's own; needed when it fits any stage)."
+)
 @click.option("--buyer-type", default=None, help="Buyer type id.")
 @click.option(
     "--status", type=click.Choice(["approved", "candidate"]), default="candidate", show_default=True
 )
 @click.pass_obj
 @handle_errors
-def case_add(state: CliState, buyer, reply, scenario, buyer_type, status) -> None:
-    """Add a case (validated before it is saved).
+def case_add(state: CliState, buyer, reply, scenario, stage, buyer_type, status) -> None:
+    """Add a case (validated before it is saved; an approved one passes the checklist first).
 
     \b
     Example:
         assistant case add --buyer "能开发票吗" --reply "可以的亲，{invoice_time}开好" --scenario invoice
     """
-    from .corpus import load_corpus
-
-    corpus = load_corpus(state.settings().corpus_dir, strict=False)
-    stage = corpus.taxonomy.stage_of(scenario) if scenario in corpus.taxonomy.scenario_ids else "pre_sale"
-    saved = state.assistant().store.add(
+    saved = state.assistant().add_case(
         {
             "buyer": buyer,
             "reply": reply,
             "scenario": scenario,
-            "stage": "pre_sale" if stage == "any" else stage,
+            "stage": stage,
             "buyer_type": buyer_type,
             "status": status,
             "source": "cli",

@@ -1054,15 +1054,20 @@ class Assistant:
 
     def add_case(self, data: dict, *, override: str = "") -> Case:
         """Add a trainer's case (``data`` as in the JSONL format) after the corpus validation and,
-        for an approved case, the checklist; the scenario must be given, never defaulted.
+        for an approved case, the checklist; the scenario must be given, never defaulted, and the
+        stage defaults to the scenario's own (``Taxonomy.stage_for``).
 
         Raises:
-            InputError: no scenario.
+            InputError: no scenario; a scenario that fits any stage without a stage, or a stage
+                that does not fit the scenario.
             ApprovalBlockedError: an approved case whose reply fails the checklist, without ``override``.
             CorpusError: the case is invalid (unknown slot, label ...); nothing is saved.
         """
         if not data.get("scenario"):
             raise InputError("请选择场景 choose the case's scenario")
+        # the stage follows the scenario (taxonomy.stage_for: the one rule, as relabel uses it)
+        taxonomy = load_corpus(self.settings.corpus_dir, strict=False).taxonomy
+        data = {**data, "stage": taxonomy.stage_for(data["scenario"], data.get("stage") or None)}
         if data.get("status", "approved") == "approved":
             context = parse_history([f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}" for t in data.get("context", [])])
             probe = Case(data.get("id") or "新案例", data.get("buyer", ""), data.get("reply", ""), data["scenario"], data.get("stage") or "", context=context)

@@ -201,19 +201,7 @@ def relabel(store: CaseStore, case_id: str, scenario: str, stage: str | None = N
         UnknownIdError: the case or the scenario is unknown (with the closest valid id).
         InputError: the scenario fits any stage and none was given, or the stage does not fit it.
     """
-    taxonomy = load_taxonomy(store.directory / "taxonomy.toml")
-    if scenario not in taxonomy.scenario_ids:
-        raise UnknownIdError(f"unknown scenario {scenario!r}{did_you_mean(scenario, taxonomy.scenario_ids)}")
-    expected = taxonomy.stage_of(scenario)
-    stages = taxonomy.concrete_stages
-    if stage is not None and stage not in stages:
-        raise UnknownIdError(f"unknown stage {stage!r}{did_you_mean(stage, stages)}")
-    if stage is None:
-        if expected == "any":
-            raise InputError(f"scenario {scenario!r} fits any stage: give --stage ({' | '.join(stages)})")
-        stage = expected
-    elif expected != "any" and stage != expected:
-        raise InputError(f"scenario {scenario!r} belongs to stage {expected!r}, not {stage!r}")
+    stage = load_taxonomy(store.directory / "taxonomy.toml").stage_for(scenario, stage)
     return store.update(case_id, scenario=scenario, stage=stage)
 
 

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError, Problem
+from .errors import CorpusError, InputError, Problem, UnknownIdError
 from .files import toml_error_line, toml_line
 
 ANY_STAGE = "any"
@@ -87,6 +87,28 @@ class Taxonomy:
     def stage_of(self, scenario_id: str) -> str:
         """The scenario's stage; ``any`` for scenarios that take the stage from the conversation."""
         return self.scenario(scenario_id).stage
+
+    def stage_for(self, scenario_id: str, stage: str | None = None) -> str:
+        """The stage a case of ``scenario_id`` is filed under: ``stage`` when given (it must fit the
+        scenario), else the scenario's own. The one rule for adding and relabelling cases in every face.
+
+        Raises:
+            UnknownIdError: the scenario or the stage is unknown (with the closest valid id).
+            InputError: the scenario fits any stage and none was given, or ``stage`` does not fit it.
+        """
+        if scenario_id not in self.scenario_ids:
+            raise UnknownIdError(f"unknown scenario {scenario_id!r}{did_you_mean(scenario_id, self.scenario_ids)}")
+        expected = self.stage_of(scenario_id)
+        stages = self.concrete_stages
+        if stage is not None and stage not in stages:
+            raise UnknownIdError(f"unknown stage {stage!r}{did_you_mean(stage, stages)}")
+        if stage is None:
+            if expected == ANY_STAGE:
+                raise InputError(f"scenario {scenario_id!r} fits any stage: give --stage ({' | '.join(stages)})")
+            return expected
+        if expected != ANY_STAGE and stage != expected:
+            raise InputError(f"scenario {scenario_id!r} belongs to stage {expected!r}, not {stage!r}")
+        return stage
 
 
 def closest(name: str, choices: tuple[str, ...] | list[str]) -> str | None:

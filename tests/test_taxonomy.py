@@ -34,3 +34,35 @@ def test_did_you_mean_suggests_the_closest_id():
     assert closest("refnud", ids) == "refund"
     assert did_you_mean("reveiw", ids) == " (did you mean 'review'?)"
     assert did_you_mean("zzzzzz", ids) == ""
+
+
+def test_the_stage_of_a_new_case_follows_its_scenario_in_every_face(tmp_path):
+    import shutil
+
+    import pytest
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from assistant.corpus import load_corpus
+    from assistant.errors import InputError, UnknownIdError
+
+    taxonomy = load_taxonomy(PROJECT_ROOT / "corpus" / "taxonomy.toml")
+    assert taxonomy.stage_for("invoice") == taxonomy.stage_of("invoice") != "any"
+    assert taxonomy.stage_for("farewell", "after_sale") == "after_sale"
+    with pytest.raises(InputError, match=r"^scenario 'farewell' fits any stage: give --stage \("):
+        taxonomy.stage_for("farewell")  # never silently pre_sale
+    with pytest.raises(InputError, match=r"^scenario 'refund' belongs to stage 'after_sale', not 'pre_sale'$"):
+        taxonomy.stage_for("refund", "pre_sale")
+    with pytest.raises(UnknownIdError, match="did you mean 'invoice'"):
+        taxonomy.stage_for("invoise")
+
+    # the CLI adds through the core, which applies the same rule
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".*", "cases"))
+    (corpus / "cases").mkdir()
+    base = ["--corpus", str(corpus), "--data-dir", str(tmp_path / "data"), "case", "add", "--buyer", "谢谢"]
+    refused = CliRunner().invoke(cli, [*base, "--reply", "不客气亲", "--scenario", "farewell"])
+    assert refused.exit_code == 1 and "fits any stage: give --stage" in refused.output
+    added = CliRunner().invoke(cli, [*base, "--reply", "不客气亲", "--scenario", "farewell", "--stage", "after_sale"])
+    assert added.exit_code == 0, added.output
+    assert [(c.scenario, c.stage) for c in load_corpus(corpus, strict=False).cases] == [("farewell", "after_sale")]
