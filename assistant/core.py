@@ -666,6 +666,8 @@ class Assistant:
 
         reply = self._reply(reply)
         turns = self._history(history)
+        if scenario is not None:
+            self._check_labels([scenario], [])
         return check(reply, message, list(turns), rules=self.corpus.rules, scenario=scenario)
 
     # ------------------------------------------------------------------ audit

@@ -37,6 +37,8 @@ def test_filters_restrict_scenario_stage_and_status(assistant):
     assert assistant.similar("在吗", k=5, status=["candidate"]) == []  # the shipped corpus has none
     with pytest.raises(InputError, match="unknown scenario 'refnd' \\(did you mean 'refund'\\?\\)"):
         assistant.similar("在吗", scenarios=["refnd"])
+    with pytest.raises(InputError, match="unknown scenario 'refnd' \\(did you mean 'refund'\\?\\)"):
+        assistant.check("在的亲", scenario="refnd")  # the core checks its own input, not each face
 
 
 @pytest.mark.parametrize(
