@@ -484,3 +484,16 @@ def test_the_trainer_page_switches_a_starter_pack_off_and_on(corpus, monkeypatch
     finally:
         st.cache_resource.clear()
         Assistant.clear_cache()
+
+
+def test_pack_cases_use_no_other_category_wording_for_their_own_buyers():
+    """A pack case whose reply holds another category's word is never shown to its own category's
+    buyers (grounding refuses it), so the pack files must not hold one."""
+    from assistant.facts import FactExtractor
+
+    vocabulary, _ = load_vocabulary(SHIPPED / "facts.toml")
+    extractor = FactExtractor(vocabulary, ())
+    cases = [item.case for item in list_cases(SHIPPED) if Path(item.case.path).name.startswith("pack-")]
+    assert len(cases) >= 90
+    foreign = {c.id: extractor.foreign_wording(c.reply, c.categories[0]) for c in cases}
+    assert {k: v for k, v in foreign.items() if v} == {}
