@@ -37,7 +37,11 @@ class PastedChat:
         return [f"{'买家' if t.role == 'buyer' else '客服'}: {t.text}" for t in self.history]
 
     def to_dict(self) -> dict:
-        return {"message": self.message, "history": [t.to_dict() for t in self.history], "speakers": list(self.speakers)}
+        return {
+            "message": self.message,
+            "history": [t.to_dict() for t in self.history],
+            "speakers": list(self.speakers),
+        }
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import html
 import json
 import logging
 import re
-import threading
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -82,21 +81,6 @@ def warm(a: Assistant) -> None:
         logger.warning("warming up the assistant failed: %s", exc)
     except Exception:
         logger.exception("warming up the assistant failed")
-
-
-@st.cache_resource(show_spinner=False)
-def _warm_up(key: str, _assistant: Assistant) -> threading.Thread:
-    thread = threading.Thread(target=warm, args=(_assistant,), name="assistant-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def warm_up(a: Assistant) -> None:
-    """Load the model, index and detector in the background, once per process.
-
-    The page stays usable meanwhile; the first ``suggest`` waits for the load to finish.
-    """
-    _warm_up(json.dumps(a.settings.to_dict(), sort_keys=True), a)
 
 
 # ----------------------------------------------------------------------------- messages

@@ -1,11 +1,16 @@
-"""End to end: ``assistant console`` serves the app, headless Chromium asks for suggestions.
+"""End to end: ``assistant console`` serves the app, headless Chromium works a shift in it.
 
-Saves ``docs/console.png`` (shown in the README). Needs the Debian ``chromium`` package at
-/usr/bin/chromium and fails, never skips, without it (``.ci/run`` installs it). The browser is
-never downloaded.
+One console (a copy of the shipped corpus with one rude candidate, a fresh data dir) serves every
+test of this module. The tests do what agents and trainers do: open ``/agent`` directly, paste a
+message, edit the draft and copy it at once, reload, approve a rude candidate, upload bad files.
+They save the screenshots the README shows (``docs/console*.png``) and print the start-up timings
+(``bench/console_startup.py`` reports them in docs/benchmarks.md; wall-clock times are printed,
+never asserted). Needs the Debian ``chromium`` package at /usr/bin/chromium and fails, never
+skips, without it (``.ci/run`` installs it). The browser is never downloaded.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,12 +18,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from assistant.config import PROJECT_ROOT
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,9 +36,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = PROJECT_ROOT / "docs" / "console.png"
+DOCS = PROJECT_ROOT / "docs"
 MESSAGE = "这件T恤有M码吗？今天下单什么时候能发货"
 HISTORY = "买家: 在吗\n客服: 在的亲，欢迎光临，请问有什么可以帮您？"
+RUDE_BUYER, RUDE_REPLY = "有S码吗 浏览器测试", "你自己看详情页！！"
+READY_LINE = "console ready"
+TIMINGS: dict[str, float] = {}
 
 
 def free_port() -> int:
@@ -41,61 +50,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 120) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(
-                f"the console exited with code {process.returncode}:\n{process.stdout.read()}"
-            )
+            raise AssertionError(f"the console exited with code {process.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read() == b"ok":
                     return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.1)
     raise AssertionError(f"the console did not answer at {url} within {timeout_s}s")
 
 
-@pytest.fixture
-def console(tmp_path, settings_tmp):
-    """`assistant console` on a free port: the shipped corpus, a fresh data dir (the session's converted model)."""
-    from assistant.embedding import ensure_usem3_model
-
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "models").symlink_to(
-        ensure_usem3_model(settings_tmp.models_dir).parent, target_is_directory=True
-    )
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "assistant",
-        "--corpus",
-        str(PROJECT_ROOT / "corpus"),
-        "--data-dir",
-        str(tmp_path / "data"),
-        "console",
-        "--port",
-        str(port),
-        "--headless",
-    ]
-    started = time.monotonic()
-    # its own session, so that the CLI and the streamlit process it starts stop together
-    process = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url, started
-    finally:
-        stop_group(process)
+def wait_ready(log: Path, process: subprocess.Popen, timeout_s: float = 300) -> None:
+    """Until the console says the model and index are loaded."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if READY_LINE in log.read_text(encoding="utf-8", errors="replace"):
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"the console exited:\n{log.read_text()}")
+        time.sleep(0.1)
+    raise AssertionError(f"the console never reported ready:\n{log.read_text()}")
 
 
 def stop_group(process: subprocess.Popen, timeout_s: float = 20) -> None:
@@ -114,40 +92,260 @@ def stop_group(process: subprocess.Popen, timeout_s: float = 20) -> None:
     process.wait()
 
 
-@pytest.mark.slow
-def test_agent_page_suggests_in_chromium(console):
+@pytest.fixture(scope="module")
+def console(tmp_path_factory, settings_tmp):
+    """`assistant console` on a free port over a corpus copy with one rude candidate."""
     assert CHROMIUM.is_file(), (
         f"{CHROMIUM} is missing: install the Debian package (apt-get install -y chromium)"
     )
+    from assistant.corpus import CaseStore
+    from assistant.embedding import ensure_usem3_model
+
+    base = tmp_path_factory.mktemp("browser")
+    corpus = base / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".*"))
+    rude = CaseStore(corpus).add(
+        {
+            "buyer": RUDE_BUYER,
+            "reply": RUDE_REPLY,
+            "scenario": "stock",
+            "stage": "pre_sale",
+            "status": "candidate",
+            "tags": [],
+        }
+    )
+    (base / "data").mkdir()
+    (base / "data" / "models").symlink_to(
+        ensure_usem3_model(settings_tmp.models_dir).parent, target_is_directory=True
+    )
+    # the index is built before the timed start: the timings are of a console over a built index
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_DATA_DIR": str(base / "data")}
+    subprocess.run([sys.executable, "-m", "assistant", "build"], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = base / "console.log"
+    command = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "--corpus",
+        str(corpus),
+        "--data-dir",
+        str(base / "data"),
+        "console",
+        "--port",
+        str(port),
+        "--headless",
+    ]
+    started = time.monotonic()
+    # its own session, so that the CLI and the streamlit process it starts stop together
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            command, cwd=base, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log)
+        answered = time.monotonic()
+        assert READY_LINE in log.read_text(encoding="utf-8")  # loaded before it serves
+        TIMINGS["start to ready (model, index, server)"] = answered - started
+        yield SimpleNamespace(
+            url=url, started=answered, log=log, process=process, corpus=corpus, rude=rude.id
+        )
+    finally:
+        stop_group(process)
+        if TIMINGS:
+            print("\nconsole timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in TIMINGS.items()))
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
-    url, started = console
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1500})
-            page.goto(url, wait_until="domcontentloaded")
-            message = page.get_by_label("买家消息")
-            message.wait_for(timeout=60_000)
-            interactive = time.monotonic() - started
-            message.fill(MESSAGE)
-            page.get_by_label("之前的对话").fill(HISTORY)
-            page.get_by_role("button", name="推荐回复").click()
-            page.get_by_text("来源案例").first.wait_for(timeout=180_000)
-            answered = time.monotonic() - started
-            page.get_by_text("复制：").wait_for(timeout=60_000)
-            page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
-            cards = page.get_by_text("来源案例")
-            assert cards.count() >= 1
-            # Streamlit may still be re-rendering the metrics: wait for the label to be visible
-            page.get_by_text("场景", exact=True).first.wait_for(state="visible", timeout=30_000)
-            draft = page.get_by_label("回复（可修改").input_value()
-            assert draft.strip()
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            yield chromium
         finally:
-            browser.close()
-    assert SCREENSHOT.stat().st_size > 20_000
-    print(
-        f"\nconsole: form interactive {interactive:.1f}s, first suggestions {answered:.1f}s after `assistant console`"
+            chromium.close()
+
+
+def new_page(browser, width: int = 1440, height: int = 1000):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, permissions=["clipboard-read", "clipboard-write"]
     )
+    page = context.new_page()
+    page.dialogs = []
+
+    def answer(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    return page
+
+
+def settled(page) -> None:
+    """Until Streamlit has finished the current run."""
+    page.wait_for_timeout(150)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def ask(page, message: str, history: str = "") -> None:
+    page.get_by_label("买家消息").fill(message)
+    page.get_by_label("之前的对话").fill(history)
+    page.get_by_role("button", name="推荐回复").click()
+    page.get_by_text("推荐 1").first.wait_for(timeout=120_000)
+    settled(page)
+
+
+def assert_no_dialog(page) -> None:
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_role("dialog").count() == 0
+
+
+def test_agent_opens_directly_and_answers_at_once(console, browser):
+    page = new_page(browser)
+    opened = time.monotonic()
+    page.goto(f"{console.url}/agent", wait_until="domcontentloaded")
+    page.get_by_label("买家消息").wait_for(timeout=60_000)
+    TIMINGS["page interactive (open to message box)"] = time.monotonic() - opened
+    settled(page)
+    assert_no_dialog(page)
+    assert "/agent" in page.url
+    clicked = time.monotonic()
+    ask(page, MESSAGE, HISTORY)
+    TIMINGS["first suggestion (click to cards)"] = time.monotonic() - clicked
+    assert page.locator(".draft-box").input_value().strip()
+    assert page.get_by_text("订单进度").count() >= 1
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "console.png"), full_page=True)
+    page.screenshot(path=str(DOCS / "console-agent-1440.png"), full_page=True)
+    narrow = new_page(browser, width=760, height=900)
+    narrow.goto(page.url, wait_until="domcontentloaded")  # the same browser session (?s=...)
+    narrow.get_by_text("推荐 1").first.wait_for(timeout=60_000)
+    settled(narrow)
+    first = narrow.get_by_text("推荐 1").first.bounding_box()
+    assert first is not None and first["y"] < 900, first  # the first suggestion above the fold
+    narrow.screenshot(path=str(DOCS / "console-agent-760.png"), full_page=False)
+    for name in ("console-agent-1440.png", "console-agent-760.png"):
+        assert (DOCS / name).stat().st_size > 20_000
+
+
+def test_live_check_follows_typing_and_copy_copies_the_edited_text(console, browser):
+    page = new_page(browser)
+    page.goto(f"{console.url}/agent", wait_until="domcontentloaded")
+    ask(page, "在吗")
+    box = page.locator(".draft-box")
+    status = page.locator(".draft-status")
+    box.fill("")
+    box.press_sequentially("亲，在的，请问有什么可以帮您？", delay=20)
+    page.get_by_text("质检通过，可以发送").wait_for(timeout=30_000)
+    box.press_sequentially("你自己看详情页！！", delay=20)
+    page.get_by_text("发送前请处理").wait_for(timeout=30_000)  # the check followed the typing
+    assert "命令语气" in page.locator(".draft-check").inner_text()
+    # edit and copy at once: the copy waits for the check of exactly this text, asks, then copies it
+    box.fill("亲，在的，您可以看一下详情页的尺码表！！")
+    page.locator(".draft-copy").click()
+    page.wait_for_function("window.__draftCopied !== undefined", timeout=30_000)
+    copied = page.evaluate("window.__draftCopied")
+    assert copied == "亲，在的，您可以看一下详情页的尺码表！！"
+    assert page.evaluate("navigator.clipboard.readText()") == copied
+    assert page.dialogs and "仍要复制" in page.dialogs[-1]  # a reply that is not ready asks first
+    assert "已复制" in status.inner_text()
+    # a clean draft copies without asking
+    box.fill("亲，在的，请问有什么可以帮您？")
+    page.keyboard.press("Alt+C")
+    page.wait_for_function("window.__draftCopied === '亲，在的，请问有什么可以帮您？'", timeout=30_000)
+    assert len(page.dialogs) == 1
+
+
+def test_reload_and_page_switches_keep_the_work(console, browser):
+    page = new_page(browser)
+    page.goto(f"{console.url}/agent", wait_until="domcontentloaded")
+    ask(page, MESSAGE)
+    box = page.locator(".draft-box")
+    box.fill("亲，M码有现货，今天下单今天发哦。")
+    page.get_by_text("质检通过").first.wait_for(timeout=30_000)
+    settled(page)
+    page.reload(wait_until="domcontentloaded")
+    page.locator(".draft-box").wait_for(timeout=60_000)
+    settled(page)
+    assert page.locator(".draft-box").input_value() == "亲，M码有现货，今天下单今天发哦。"
+    assert page.get_by_label("买家消息").input_value() == MESSAGE
+    page.get_by_role("link", name="语料训练").click()
+    page.get_by_text("条案例").first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="回复助手").click()
+    page.locator(".draft-box").wait_for(timeout=60_000)
+    settled(page)
+    assert page.locator(".draft-box").input_value() == "亲，M码有现货，今天下单今天发哦。"
+    assert page.get_by_label("买家消息").input_value() == MESSAGE
+
+
+def test_a_rude_candidate_is_refused_without_an_override_and_the_tab_stays(console, browser):
+    page = new_page(browser)
+    page.goto(f"{console.url}/trainer", wait_until="domcontentloaded")
+    page.get_by_text("条案例").first.wait_for(timeout=60_000)
+    assert_no_dialog(page)
+    page.get_by_text("候选审核", exact=True).click()
+    page.get_by_label("筛选候选").fill(RUDE_BUYER)
+    page.get_by_label("筛选候选").press("Enter")
+    settled(page)
+    page.screenshot(path=str(DOCS / "console-trainer-inbox.png"), full_page=True)
+    page.get_by_role("button", name="通过", exact=True).first.click()
+    page.get_by_text("不能直接通过").first.wait_for(timeout=30_000)
+    settled(page)
+    assert page.get_by_label("筛选候选").is_visible()  # still on the inbox
+    from assistant.corpus import load_corpus
+
+    assert load_corpus(console.corpus).case(console.rude).status == "candidate"
+    page.get_by_label("强制通过的理由").fill("测试：引用买家原话")
+    page.get_by_label("强制通过的理由").press("Enter")
+    settled(page)
+    page.get_by_role("button", name="通过", exact=True).first.click()
+    page.get_by_text(f"已通过 {console.rude}").first.wait_for(timeout=30_000)
+    assert page.get_by_label("筛选候选").is_visible()
+    assert load_corpus(console.corpus).case(console.rude).status == "approved"
+
+
+def test_bad_files_get_one_line_errors_and_a_good_one_a_report(console, browser, tmp_path):
+    page = new_page(browser)
+    page.goto(f"{console.url}/analytics", wait_until="domcontentloaded")
+    page.get_by_text("上传聊天记录").first.wait_for(timeout=60_000)
+    assert_no_dialog(page)
+    files = {
+        "empty.csv": b"",
+        "header.csv": "买家消息,客服回复\n".encode(),
+        "notes.csv": "标题,备注\n你好,随便\n".encode(),
+    }
+    expected = {
+        "empty.csv": "empty file",
+        "header.csv": "没有可质检的回复",
+        "notes.csv": "请在“客服回复列”里选择",
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.locator('input[type="file"]').set_input_files(str(path))
+        settled(page)
+        if name == "header.csv":
+            page.get_by_role("button", name="开始质检").click()
+        page.get_by_text(expected[name]).first.wait_for(timeout=30_000)
+        settled(page)
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert expected[name] in body, body
+        assert "Traceback" not in body and str(console.corpus.parent) not in body
+    good = tmp_path / "chats.csv"
+    good.write_text(
+        "买家消息,客服回复,客服昵称\n在吗,在,小王\n有M码吗,有的亲，M码有货哦，今天下单今天发,小李\n"
+        "便宜点,这是全网最便宜的了，加我微信给你优惠,小王\n好的,嗯,小李\n",
+        encoding="utf-8",
+    )
+    page.locator('input[type="file"]').set_input_files(str(good))
+    settled(page)
+    page.get_by_role("button", name="开始质检").click()
+    page.get_by_text("问题最多的回复").wait_for(timeout=60_000)  # after the charts (loaded lazily)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+    settled(page)
+    page.screenshot(path=str(DOCS / "console-analytics.png"), full_page=True)
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "引导到平台外" in body and "platform.off_site" not in body, body

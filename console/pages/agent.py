@@ -33,9 +33,8 @@ NARROW = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 /* beside 千牛 (about 760 px): the two columns become one, suggestions first */
 @media (max-width: 900px) {
-  .st-key-workspace [data-testid="stHorizontalBlock"]:first-child { flex-direction: column; }
-  .st-key-workspace [data-testid="stHorizontalBlock"]:first-child > [data-testid="stColumn"] {
-    width: 100% !important; flex: 1 1 100% !important; }
+  .st-key-workspace [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) { flex-direction: column; }
+  .st-key-workspace [data-testid="stColumn"] { width: 100% !important; flex: 1 1 100% !important; }
 }
 </style>"""
 

@@ -314,7 +314,7 @@ elif section == "候选审核":
                 )
             st.caption(
                 md_escape(
-                    f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source}"
+                    f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source or '手工添加'}"
                     f" · 出现 {item.facts.occurrences} 次 · {found}"
                 )
             )
