@@ -122,7 +122,7 @@ def main() -> None:
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
-    rows = [["start to ready (model, index loaded; server answers)", 1, ready_s * 1000, ready_s * 1000]]
+    rows = [["start to ready (model, index loaded; server answers)", 1, round(ready_s * 1000), round(ready_s * 1000)]]
     names = {
         "interactive": "page interactive (open /agent to message box)",
         "first": "first suggestion (click to cards)",
@@ -131,7 +131,7 @@ def main() -> None:
     }
     for key, label in names.items():
         p50, p95 = percentiles(times[key])
-        rows.append([label, len(times[key]), p50, p95])
+        rows.append([label, len(times[key]), round(p50), round(p95)])
     body = (
         "## Console start-up and agent waits (bench/console_startup.py)\n\n"
         f"{machine()}; headless Chromium, the shipped corpus.\n\n"
