@@ -20,7 +20,7 @@ import gc
 import logging
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -324,6 +324,7 @@ def audit(
     source: str = "",
     progress: bool = False,
     columns: Columns | None = None,
+    on_row: Callable[[AuditRow], None] | None = None,
 ) -> AuditReport:
     """Check every row and summarise per rule (and per group when rows carry a group).
 
@@ -334,15 +335,25 @@ def audit(
         source: where the rows came from (a file name), for the report.
         progress: show a progress bar (``progress_bar``) when there are enough rows to wait for.
         columns: the columns the rows were read from, kept on the report.
+        on_row: called with each ``AuditRow`` as soon as it is checked, in order (the CLI's
+            ``--json`` prints them as they come).
 
     Returns:
         The ``AuditReport``.
     """
     items = rows if isinstance(rows, Sequence) else list(rows)
     checked = audit_rows(items, rules)
+    if on_row is not None:
+        checked = _passed_to(on_row, checked)
     if progress and len(items) >= PROGRESS_MIN_ROWS:
         checked = progress_bar(checked, len(items))
     return summarize(_collect(checked), rules, by=by, source=source, columns=columns)
+
+
+def _passed_to(callback: Callable[[AuditRow], None], checked: Iterable[AuditRow]) -> Iterator[AuditRow]:
+    for row in checked:
+        callback(row)
+        yield row
 
 
 def _collect(checked: Iterable[AuditRow]) -> tuple[AuditRow, ...]:

@@ -448,14 +448,12 @@ def audit(
     Example:
         assistant audit chats.csv --reply-col 客服回复 --by agent --out report.html
     """
-    from .audit import audit as run_audit
-    from .audit import audit_rows, read_rows, summarize
     from .reports import check_report_path, write_report
 
-    rules, titles, _ = _checklist(state)
     if out is not None:
         check_report_path(out)
-    rows, columns = read_rows(
+    assistant = state.assistant()
+    report = assistant.audit_file(
         file,
         fmt,
         message_col=message_col,
@@ -464,19 +462,15 @@ def audit(
         session_col=session_col,
         turn_col=turn_col,
         role_col=role_col,
+        progress=not as_json,
+        # on stderr: --json keeps stdout for the records, printed as they are checked
+        on_columns=lambda columns: click.echo(columns.describe(), err=True),
+        on_row=(lambda row: click.echo(json.dumps(row.to_dict(), ensure_ascii=False))) if as_json else None,
     )
-    if columns is not None:  # on stderr: --json keeps stdout for the records
-        click.echo(columns.describe(), err=True)
-    if as_json:
-        checked = []
-        for row in audit_rows(rows, rules):
-            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
-            checked.append(row)
-        report = summarize(checked, rules, by=by, source=str(file), columns=columns)
-    else:
-        report = run_audit(rows, rules, by=by, source=str(file), progress=True, columns=columns)
+    if not as_json:
         _render_audit(report)
     if out is not None:
+        titles = {s.id: s.title for s in assistant.corpus.guidance}
         path = write_report(report, out, titles)
         click.echo(f"已保存报告 report saved: {path}", err=True)
 

@@ -31,8 +31,9 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from sentence_transformers import SentenceTransformer
 
     from .adaptation import SuggestResult
-    from .audit import AuditReport
+    from .audit import AuditReport, AuditRow
     from .checklist import CheckResult
+    from .columns import Columns
     from .conversation import ConversationState
     from .detection import Detection
     from .drafts import DraftCheck
@@ -709,13 +710,44 @@ class Assistant:
         message_col: str | None = None,
         reply_col: str | None = None,
         by: str | None = None,
+        session_col: str | None = None,
+        turn_col: str | None = None,
+        role_col: str | None = None,
         progress: bool = False,
+        on_columns: Callable[[Columns], None] | None = None,
+        on_row: Callable[[AuditRow], None] | None = None,
     ) -> AuditReport:
-        """Read a CSV/JSONL/XLSX table or a chat log and audit it (``audit.AuditReport``)."""
+        """Read a CSV/JSONL/XLSX table, a table of turns or a chat log and audit it
+        (``audit.AuditReport``); the one audit pipeline of ``assistant audit``.
+
+        Args:
+            path, fmt, message_col, reply_col, by, session_col, turn_col, role_col: as for
+                ``audit_read.read_rows``.
+            progress: show a progress bar on large files.
+            on_columns: called with the columns chosen, once the file is read and before any row
+                is checked (the CLI shows them on stderr).
+            on_row: called with each ``AuditRow`` as soon as it is checked, in order.
+
+        Raises:
+            FileFormatError / InputError / UnknownIdError: the file cannot be read as asked.
+        """
         from . import audit as audit_module
 
-        rows = audit_module.load_rows(path, fmt, message_col=message_col, reply_col=reply_col, by=by)
-        return audit_module.audit(rows, self.corpus.rules, by=by, source=str(path), progress=progress)
+        rows, columns = audit_module.read_rows(
+            path,
+            fmt,
+            message_col=message_col,
+            reply_col=reply_col,
+            by=by,
+            session_col=session_col,
+            turn_col=turn_col,
+            role_col=role_col,
+        )
+        if columns is not None and on_columns is not None:
+            on_columns(columns)
+        return audit_module.audit(
+            rows, self.corpus.rules, by=by, source=str(path), progress=progress, columns=columns, on_row=on_row
+        )
 
     # ------------------------------------------------------------------ trainer edits
 
