@@ -61,6 +61,12 @@ class AdaptationRules:
     overdue_slots: tuple[str, ...] = ()
     # slots that offer the express courier for a surcharge (not once the agent said it is the default)
     express_slots: tuple[str, ...] = ()
+    # (order stages, slots): a reply using these slots does not fit a chat at these stages (the
+    # dispatch policy to a buyer whose parcel is on its way)
+    stage_unfit: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    # name -> (message patterns, [policy] key, met reply, below reply): a buyer's amount compared with
+    # the shop's threshold, answered yes or no
+    threshold_answers: tuple[tuple[tuple[re.Pattern, ...], str, str, str], ...] = ()
 
 
 def load_adaptation(
@@ -126,7 +132,13 @@ def load_adaptation(
                 Problem(where, toml_line(path, pattern), f"bad restate pattern {pattern!r}: {exc}")
             )
     already_given = []
-    for table in data.get("context", {}).get("already_given", []):
+    # [[context.contradicts]] (what the buyer said, replies that contradict it) works like
+    # [[context.already_given]] (what the buyer gave, replies that ask for it): such replies are not shown
+    context = data.get("context", {})
+    tables = [*context.get("already_given", [])] + [
+        {"given": t.get("said", []), "asks": t.get("replies", [])} for t in context.get("contradicts", [])
+    ]
+    for table in tables:
         compiled: dict[str, list[re.Pattern]] = {"given": [], "asks": []}
         for key in compiled:
             for pattern in table.get(key, []):
@@ -145,6 +157,26 @@ def load_adaptation(
             problems.append(
                 Problem(where, toml_line(path, pattern), f"bad overdue pattern {pattern!r}: {exc}")
             )
+    stage_unfit = tuple(
+        (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
+        for t in context.get("stage_unfit", [])
+    )
+    threshold_answers = []
+    for name, table in data.get("threshold_answers", {}).items():
+        asks = []
+        for pattern in table.get("ask", []):
+            try:
+                asks.append(re.compile(pattern))
+            except re.error as exc:
+                problems.append(
+                    Problem(where, toml_line(path, pattern), f"bad ask pattern {pattern!r}: {exc}")
+                )
+        if not (table.get("policy") and table.get("met") and table.get("below")):
+            problems.append(
+                Problem(where, toml_line(path, name), f"[threshold_answers.{name}] needs policy, met, below")
+            )
+            continue
+        threshold_answers.append((tuple(asks), str(table["policy"]), str(table["met"]), str(table["below"])))
     if slots is not None:
         for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
             for slot in SLOT_PATTERN.findall(reply):
@@ -181,6 +213,8 @@ def load_adaptation(
         overdue=tuple(overdue),
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
+        stage_unfit=stage_unfit,
+        threshold_answers=tuple(threshold_answers),
     )
     return rules, problems
 
@@ -473,6 +507,9 @@ class Adapter:
         express = self.grounder.shop.slots.get("express_courier", "")
         if express and any(express in v for v in state.values("courier", "agent")):
             unfit |= set(self.rules.express_slots)
+        for stages, stage_slots in self.rules.stage_unfit:
+            if state.order_stage in stages:
+                unfit |= stage_slots
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if case.categories and state.category and state.category not in case.categories:
@@ -540,6 +577,9 @@ class Adapter:
                     changes=changes,
                 )
             )
+        computed = self.threshold_answer(message, history, scenario, state, guidance_ids)
+        if computed is not None:
+            candidates.append(computed)
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen:
@@ -579,6 +619,38 @@ class Adapter:
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
+
+    def threshold_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """Yes or no to "does my amount reach your threshold" (85块包邮吗): the buyer's one amount in
+        this message compared with the shop's ``[policy]`` number; ranked first, since it is exact."""
+        policy = getattr(self.grounder.shop, "policy", None) or {}
+        for asks, key, met, below in self.rules.threshold_answers:
+            if not any(p.search(message) for p in asks) or key not in policy:
+                continue
+            amounts = {s.fact.value for s in state.asked_now(("money",))}
+            if len(amounts) != 1:
+                continue
+            amount = amounts.pop()
+            try:
+                reached = float(amount) >= float(policy[key])
+            except ValueError:
+                continue
+            template = (met if reached else below).replace("{amount}", amount)
+            adapted, _ = self.adapt(template, message, history, scenario, state)
+            if adapted is None or adapted[3]:
+                continue
+            reply, violations, fixes, fill_ins, changes = adapted
+            return Suggestion(
+                reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+            )
+        return None
 
     def pending_first(
         self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str

@@ -125,6 +125,9 @@ def test_escalation_words(extractor):
     # a neighbour who may complain, or a review already given that the buyer wants to change, is no threat
     assert not extractor.escalation("跑步机噪音大吗 楼下会投诉吗")
     assert not extractor.escalation("我给了差评 其实是快递问题 能改成好评吗")
+    # a buyer chasing a silent agent is upset (the reply opens with an apology); a calm one is not
+    assert conversation_state("看到没 回句话啊", turns("买家: 这个有货吗"), extractor).upset
+    assert not conversation_state("要不要冷藏啊 收到以后", [], extractor).upset
 
 
 # ----------------------------------------------------------------------------- grounding
@@ -278,6 +281,12 @@ def test_what_the_buyer_already_gave_is_not_asked_for_again(assistant):
     )
     for suggestion in photos.suggestions:
         assert not re.search(r"(拍|发).{0,6}(照片|图片)", suggestion.reply)
+    phone = assistant.suggest(
+        "我要改电话 13800001111", history=["买家: 我已经付款了 地址是南京", "客服: 收到亲"]
+    )
+    size = assistant.suggest("拍错了 要改成L码 还没发吧")
+    for suggestion in phone.suggestions + size.suggestions:  # neither is asked for a new address
+        assert not re.search(r"收货信息|新的?地址", suggestion.reply)
 
 
 def test_shop_facts_that_do_not_fit_the_chat_are_not_restated(assistant, corpus):
@@ -293,6 +302,57 @@ def test_shop_facts_that_do_not_fit_the_chat_are_not_restated(assistant, corpus)
     )
     for suggestion in said.suggestions:  # no surcharge for the courier the agent called the default
         assert corpus.shop.slots["express_surcharge"] not in suggestion.reply
+
+
+def test_the_dispatch_policy_is_not_told_once_the_parcel_is_on_its_way(assistant, corpus):
+    dispatch = corpus.shop.slots["dispatch_time"]
+    shipped = assistant.suggest("那大概几天能到", history=["买家: 发货了吗", "客服: 亲 已经发出了，顺丰快递"])
+    assert shipped.context.order_stage == "shipped"
+    for suggestion in shipped.suggestions:
+        assert dispatch not in suggestion.reply
+    # before shipping the policy is the answer
+    before = assistant.suggest("今天拍什么时候发货")
+    assert any(dispatch in s.reply for s in before.suggestions)
+
+
+def test_what_the_buyer_said_is_not_contradicted(assistant):
+    opened = assistant.suggest("我已经拆封用了一次，还能退吗", history=["买家: 这个面霜不适合我"])
+    for suggestion in opened.suggestions:  # no "if unopened" terms for a buyer who opened it
+        assert not re.search(r"(没|未)(拆封|拆开|开封|使用)", suggestion.reply)
+    iron = assistant.suggest("铸铁锅用完怎么保养")
+    for suggestion in iron.suggestions:  # a cast-iron pan has no non-stick coating
+        assert not re.search(r"涂层|不粘", suggestion.reply)
+
+
+def test_made_goods_wording_is_not_shown_for_food_pets_or_appliances(assistant):
+    for message in ("这个猫粮太贵了吧", "猫砂怎么这么贵", "破壁机怎么这么贵"):
+        for suggestion in assistant.suggest(message).suggestions:
+            assert "做工" not in suggestion.reply and "用料" not in suggestion.reply, message
+    # the buyer's own word is theirs to hear back
+    assert assistant.engine.adapter.grounder.extractor.foreign_wording("做工很好", "pets") == ["做工"]
+
+
+def test_an_amount_is_compared_with_the_free_shipping_threshold(assistant, corpus):
+    threshold = corpus.shop.policy["free_shipping_threshold_yuan"]
+    below = assistant.suggest(f"我买了{threshold - 14}块的能包邮吗").suggestions[0]
+    assert f"{threshold - 14}元" in below.reply and "还没到" in below.reply and not below.holding
+    met = assistant.suggest(f"一共凑了{threshold + 21}元 包邮吗").suggestions[0]
+    assert f"{threshold + 21}元" in met.reply and "可以包邮" in met.reply
+    # no amount, no computed answer
+    assert all(s.sources or s.holding or s.fallback for s in assistant.suggest("包邮吗").suggestions)
+
+
+def test_cancel_invoice_and_repair_are_request_types(assistant):
+    lexicon = assistant.engine.adapter.intents
+    assert "cancel" in lexicon.parse("帮我取消订单吧").objects
+    assert "invoice" in lexicon.parse("能开发票吗 公司抬头").objects
+    assert "invoice" not in lexicon.parse("要专票 抬头税号发你了").objects
+    assert "repair" in lexicon.parse("耳机坏了 去哪里维修").objects
+    # a cancel request is answered about cancelling, not with dispatch times
+    result = assistant.suggest("帮我取消订单吧 不想要了")
+    assert "取消" in result.suggestions[0].reply
+    dispatch = assistant.engine.adapter.grounder.shop.slots["dispatch_time"]
+    assert all(dispatch not in s.reply for s in result.suggestions)
 
 
 def test_escalation_is_flagged_and_opens_with_an_apology(assistant):
