@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from assistant.config import PROJECT_ROOT
 from assistant.taxonomy import closest, did_you_mean, load_taxonomy
 
@@ -36,14 +38,7 @@ def test_did_you_mean_suggests_the_closest_id():
     assert did_you_mean("zzzzzz", ids) == ""
 
 
-def test_the_stage_of_a_new_case_follows_its_scenario_in_every_face(tmp_path):
-    import shutil
-
-    import pytest
-    from click.testing import CliRunner
-
-    from assistant.cli import cli
-    from assistant.corpus import load_corpus
+def test_the_stage_of_a_new_case_follows_its_scenario():
     from assistant.errors import InputError, UnknownIdError
 
     taxonomy = load_taxonomy(PROJECT_ROOT / "corpus" / "taxonomy.toml")
@@ -56,7 +51,16 @@ def test_the_stage_of_a_new_case_follows_its_scenario_in_every_face(tmp_path):
     with pytest.raises(UnknownIdError, match="did you mean 'invoice'"):
         taxonomy.stage_for("invoise")
 
-    # the CLI adds through the core, which applies the same rule
+
+@pytest.mark.slow  # two CLI runs that load the corpus (about 7 s on two busy cores)
+def test_cli_case_add_applies_the_stage_rule_through_the_core(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from assistant.corpus import load_corpus
+
     corpus = tmp_path / "corpus"
     shutil.copytree(PROJECT_ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".*", "cases"))
     (corpus / "cases").mkdir()
