@@ -627,7 +627,11 @@ def _prepare(
         shutil.copy2(imported[0], corpus_dir / "cases" / "replay-history.jsonl")
         count = imported[1]
     target = _scratch_assistant(base, corpus_dir, folder / "index")
-    approval = target.approve_where(policy)
+    scoped = policy
+    if mode == "both" and '"' not in str(log):
+        # only the imported candidates: the shop's own inbox in the copy stays as it is
+        scoped = f'({policy}) and source ~ "{log}:"'
+    approval = target.approve_where(scoped)
     # checked before the build (which would refuse with a less helpful message), without reloading
     # the corpus: the approved cases are this approval's plus, for both, the current corpus's
     approved = [item.case for item in approval.approved] + list(

@@ -249,3 +249,15 @@ def test_earlier_runs_on_the_same_held_out_sessions_come_back(assistant):
     assert earlier["hit_rate"] == first.summary()[0].to_dict()["hit_rate"]
     assert assistant.replay(LOG, modes=("current",), heldout={"track-2"}).earlier == ()
     assert "此前的回放" in second.to_html()
+
+
+@pytest.mark.slow
+def test_both_adds_the_approved_history_to_a_copy_of_the_current_corpus(assistant):
+    report = assistant.replay(LOG, modes=("both",), heldout=TWINS_OUT)
+    (both,) = report.corpora
+    # the policy approves the imported candidates only; the shop's own approved cases all stay
+    assert both.approved == both.imported >= 3
+    assert both.cases == len(assistant.corpus.approved) + both.approved
+    assert both.corpus_hash != assistant.corpus.content_hash
+    twins = {t.session: t for t in report.turns}
+    assert twins["invoice-2"].hit(0.8)
