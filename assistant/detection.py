@@ -172,15 +172,22 @@ class Detector:
 
     @classmethod
     def train(
-        cls, cases: Sequence[Case], vectors: np.ndarray, taxonomy: Taxonomy, *, fingerprint: str = ""
+        cls,
+        cases: Sequence[Case],
+        vectors: np.ndarray,
+        taxonomy: Taxonomy,
+        *,
+        fingerprint: str = "",
+        buyer_types: bool = True,
     ) -> Detector:
         """Fit the classifiers on approved cases.
 
         Args:
             cases: the approved cases.
             vectors: their buyer-message vectors (rows aligned with ``cases``), L2-normalised.
-            taxonomy: the labels.
+            taxonomy: the labels (the shop's own scenarios included: they are learnt like the others).
             fingerprint: identifies the corpus and model the detector was trained for.
+            buyer_types: also fit the buyer-type classifier (evaluations of scenarios alone skip it).
         """
         if len(cases) == 0:
             raise ValueError("no approved cases to learn scenarios from")
@@ -190,7 +197,7 @@ class Detector:
         buyer_texts = [_buyer_text(c.buyer, c.context) for c in cases]
         buyer_labels = [c.buyer_type or NO_TYPE for c in cases]
         buyer_model = None
-        if len(set(buyer_labels)) > 1:
+        if buyer_types and len(set(buyer_labels)) > 1:
             buyer_model = _TextModel.fit(buyer_texts, vectors, buyer_labels, c=4.0, dense_weight=0.5)
         return cls(taxonomy, scenario_model, buyer_model, fingerprint=fingerprint)
 

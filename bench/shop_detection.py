@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> None:
             rng = np.random.default_rng(seed)
             drawn = [pool[i] for i in sorted(rng.choice(len(pool), n, replace=False))] if n else []
             training = [*base, *drawn]
-            detector = Detector.train(training, np.stack([vectors[c.buyer] for c in training]), taxonomy)
+            training_vectors = np.stack([vectors[c.buyer] for c in training])
+            detector = Detector.train(training, training_vectors, taxonomy, buyer_types=False)
             got = [
                 max(detector.scenario_probabilities(q["message"], v).items(), key=lambda kv: kv[1])[0]
                 for q, v in zip(questions, test_vectors, strict=True)
