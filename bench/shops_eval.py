@@ -107,6 +107,11 @@ def leaks(text: str, question: dict, shop_text: str, foreign: list[tuple[str, st
     return found
 
 
+def _unquoted(reply: str, message: str) -> str:
+    """The reply without its quotes of the buyer's own words (“...”)."""
+    return re.sub(r"“([^”]*)”", lambda m: "" if m.group(1) in message else m.group(0), reply)
+
+
 def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | None) -> dict:
     shop = SHOPS_DIR / name
     corpus = make_shop_corpus(shop, work / name / "project")
@@ -145,7 +150,7 @@ def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | N
             own_right += correct
         must_ok = all(any(alt in top for alt in group) for group in q.get("must", []))
         # a reply may quote the buyer's question (您问的“蒸锅还有货吗”): that is not a claim of its own
-        said = [re.sub(r"“([^”]*)”", lambda m: "" if m.group(1) in q["message"] else m.group(0), s) for s in shown]
+        said = [_unquoted(s, q["message"]) for s in shown]
         must_not_hit = [t for t in q.get("must_not", []) if any(t in s for s in said)]
         met += must_ok and not must_not_hit
         guided += bool(own_guidance & {g.id for g in result.guidance})
