@@ -803,19 +803,15 @@ def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
     A JSONL line that cannot be read becomes an ``InputError`` naming its ``file:line``.
     """
     from .errors import InputError
-    from .files import read_text_file
+    from .files import json_lines, read_text_file
 
     file = Path(path)
     text = read_text_file(file)
     if file.suffix.lower() in (".jsonl", ".ndjson"):
         items: list[tuple[str, list] | Exception] = []
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                items.append(InputError(f"{file}:{number}: bad JSON at column {exc.colno}: {exc.msg}"))
+        for number, data, error in json_lines(text):
+            if error is not None:
+                items.append(InputError(f"{file}:{number}: {error}"))
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 items.append(InputError(f'{file}:{number}: each line needs {{"message": "...", "history": [...]}}'))

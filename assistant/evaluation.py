@@ -6,7 +6,6 @@ handle the same scenario as the message? It is reported for each retrieval mode 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 from .config import Settings
 from .corpus import Turn
 from .errors import FileFormatError
-from .files import read_text_file
+from .files import json_lines, read_text_file
 from .retrieval import MODES
 
 
@@ -84,11 +83,10 @@ def default_eval_file(settings: Settings | None = None) -> Path:
 def load_labeled(path: Path) -> list[LabeledMessage]:
     """Read a labeled JSONL set (``id, message, history?, scenario, stage, buyer_type``)."""
     items = []
-    for number, line in enumerate(read_text_file(path).split("\n"), start=1):
-        if not line.strip():
-            continue
+    for number, data, error in json_lines(read_text_file(path)):
         try:
-            data = json.loads(line)
+            if error is not None:
+                raise ValueError(error)
             history = tuple(Turn(t["role"], t["text"]) for t in data.get("history") or [])
             items.append(
                 LabeledMessage(
@@ -100,7 +98,7 @@ def load_labeled(path: Path) -> list[LabeledMessage]:
                     data.get("buyer_type"),
                 )
             )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise FileFormatError(f"{path}:{number}: not a labeled message ({exc})") from None
     if not items:
         raise FileFormatError(f"{path}: no labeled messages")
