@@ -287,6 +287,12 @@ def test_what_the_buyer_already_gave_is_not_asked_for_again(assistant):
     size = assistant.suggest("拍错了 要改成L码 还没发吧")
     for suggestion in phone.suggestions + size.suggestions:  # neither is asked for a new address
         assert not re.search(r"收货信息|新的?地址", suggestion.reply)
+    foot = assistant.suggest("脚长24.5cm 脚背有点高 穿多大", history=["买家: 这款板鞋偏大吗"])
+    for suggestion in foot.suggestions:  # the foot length is given
+        assert not re.search(r"(量|测|说|告诉|发).{0,6}脚长", suggestion.reply)
+    picture = assistant.suggest("图片发你了 你看看", history=["买家: 鞋底开胶了", "客服: 亲 麻烦拍个照片"])
+    for suggestion in picture.suggestions:
+        assert not re.search(r"(拍|发|提供).{0,6}(照片|图片|视频)", suggestion.reply)
 
 
 def test_shop_facts_that_do_not_fit_the_chat_are_not_restated(assistant, corpus):
