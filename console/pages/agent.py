@@ -259,7 +259,10 @@ def save(text: str) -> bool:
     return again
 
 
-with right:
+@st.fragment
+def draft_panel() -> None:
+    """The editor and what acts on the draft: typing reruns only this part of the page (a faster
+    live check); a picked suggestion or a new message reruns all of it."""
     st.markdown("**编辑回复**")
     draft = ss.draft
     check = None
@@ -303,6 +306,10 @@ with right:
             help="把这条（改过的）回复交给训练师审核，通过后会用于以后的推荐；同一条只保存一次",
         )
         show_flash("draft")
+
+
+with right:
+    draft_panel()
     if result.guidance:
         st.markdown("**相关指导**")
         for section in result.guidance:
