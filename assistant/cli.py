@@ -311,14 +311,6 @@ def corpus_guidance_usage(state: CliState, file: str | None, show_all: bool, as_
 # ----------------------------------------------------------------------------- check, audit
 
 
-def _checklist(state: CliState):
-    """The corpus's checklist rules, guidance titles and taxonomy (no model, no index)."""
-    from .corpus import load_corpus
-
-    corpus = load_corpus(state.settings().corpus_dir)
-    return corpus.rules, {s.id: s.title for s in corpus.guidance}, corpus.taxonomy
-
-
 @cli.command()
 @click.argument("reply")
 @click.option("-m", "--message", help="The buyer message the reply answers.")
@@ -354,22 +346,11 @@ def check(
     Example:
         assistant check "你看一下详情页！！" --message "这件有M码吗"
     """
-    from .checklist import check as run_check
     from .checklist import render_rich
-    from .corpus import parse_history
-    from .errors import InputError, UnknownIdError
-    from .taxonomy import did_you_mean
 
-    if not reply.strip():
-        raise InputError("回复为空 the reply is empty")
-    limit = state.settings().max_message_chars * 10
-    if len(reply) > limit or len(message or "") > limit:
-        raise InputError(f"回复或消息太长 the reply or message is longer than {limit:,} characters")
-    rules, titles, taxonomy = _checklist(state)
-    if scenario is not None and scenario not in taxonomy.scenario_ids:
-        raise UnknownIdError(f"unknown scenario {scenario!r}{did_you_mean(scenario, taxonomy.scenario_ids)}")
-    turns = parse_history(list(history))
-    result = run_check(reply, message or None, list(turns), rules=rules, scenario=scenario)
+    assistant = state.assistant()  # the checklist only: no model, no index
+    result = assistant.check(reply, message or None, list(history), scenario=scenario)
+    titles = {s.id: s.title for s in assistant.corpus.guidance}
     if as_json:
         echo_json(result.to_dict())
         return
@@ -779,8 +760,13 @@ def _render_replay(report) -> None:
         for e in report.earlier[-10:]:
             hits = " ".join(f"hit@{t} {v:.1%}" for t, v in e.get("hit_rate", {}).items())
             console.print(f"  {e.get('when', '')} {e.get('corpus', '')} {e.get('corpus_hash', '')} · {hits}")
-    table = Table(title="\n分场景 by scenario", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("scenario", "corpus", "turns", "coverage", *(f"hit@{t:g}" for t in report.thresholds)):
+    table = Table(
+        title="\n分场景 by scenario (hit rate @ similarity threshold)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in ("scenario", "corpus", "turns", "coverage", *(f"@{t:g}" for t in report.thresholds)):
         table.add_column(name, justify="left" if name in ("scenario", "corpus") else "right", no_wrap=True)
     for r in sorted(report.by_scenario(), key=lambda r: r.scenario):
         table.add_row(

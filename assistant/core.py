@@ -424,8 +424,9 @@ class Assistant:
         """An agent's reply, checked for size (returned as given, so checklist spans point into it)."""
         if not isinstance(reply, str) or not reply.strip():
             raise InputError("回复为空 the reply is empty")
-        if len(reply) > self.settings.max_message_chars * 10:
-            raise InputError(f"回复太长 the reply has {len(reply):,} characters")
+        limit = self.settings.max_message_chars * 10
+        if len(reply) > limit:
+            raise InputError(f"回复或消息太长 the reply or message is longer than {limit:,} characters")
         return reply
 
     def _history(self, history: Iterable[Turn | str] | None) -> tuple[Turn, ...]:
@@ -666,6 +667,9 @@ class Assistant:
         from .checklist import check
 
         reply = self._reply(reply)
+        limit = self.settings.max_message_chars * 10  # the buyer message it answers, as generous as the reply
+        if message is not None and len(message) > limit:
+            raise InputError(f"回复或消息太长 the reply or message is longer than {limit:,} characters")
         turns = self._history(history)
         if scenario is not None:
             self._check_labels([scenario], [])
