@@ -93,5 +93,7 @@ def preview_upload(name: str, data: bytes, limit: int = 20) -> UploadPreview:
         try:
             columns = choose_columns(names, where=name, options=CONSOLE_OPTIONS)
         except AssistantError as exc:
+            if len(names) < 2:  # one column and not a reply: nothing to choose from
+                raise
             return UploadPreview(tuple(names), tuple(r for _, r in records[:limit]), None, str(exc))
     return UploadPreview(tuple(names), tuple(r for _, r in records[:limit]), columns)

@@ -166,18 +166,18 @@ ROWS = [
     Row("magic", "%check text starting with '-' and quotes", ("check", '-_-!!  "好的"  --亲', None), Answer(lambda html: "-_-" in html and "&quot;好的&quot;  --亲" in html)),
     Row("magic", "%audit empty, numeric and HTML cells", ("audit", "mixed", None), Answer(lambda html: _escaped(html))),
     # ------------------------------------------------------------------ console
-    Row("console", "agent: whitespace message", {"page": "agent", "message": " \n\t"}, Answer(lambda at: "请先输入买家消息" in [w.value for w in at.warning])),
-    Row("console", "agent: 1 MB message", {"page": "agent", "message": MB}, Error("错误 Error: 买家消息太长 the message has 1,048,576 characters; the limit is 2,000 (max_message_chars)")),
+    Row("console", "agent: whitespace message", {"page": "agent", "message": " \n\t"}, Answer(lambda at: any(w.value.startswith("请先输入买家消息") for w in at.warning))),
+    Row("console", "agent: 1 MB message", {"page": "agent", "message": MB}, Answer(lambda at: len(at.text_area(key="message").value) <= 2000 and not at.get("bidi_component"))),
     Row("console", "agent: HTML, script and markdown", {"page": "agent", "message": HOSTILE, "history": "买家: " + HOSTILE}, Answer(lambda at: at.html)),
     Row("console", "agent: emoji", {"page": "agent", "message": "😀 有M码吗 👍🏻"}, Answer(lambda at: at.html)),
-    Row("console", "agent: history turn too long", {"page": "agent", "message": "在吗", "history": LONG_TURN}, Error("错误 Error: 之前的对话太长 history turn 1 has 3,000 characters; the limit is 2,000 (max_message_chars)")),
+    Row("console", "agent: history turn too long", {"page": "agent", "message": "在吗", "history": LONG_TURN}, Error("之前的对话太长")),  # agents read the Chinese half
     Row("console", "analytics: GBK CSV", {"page": "analytics", "upload": ("chats.csv", CHATS.encode("gbk"))}, Answer(lambda at: {m.label: m.value for m in at.metric}["回复数"] == "2")),
-    Row("console", "analytics: no reply column", {"page": "analytics", "upload": ("notes.csv", "标题,备注\n你好,随便\n".encode())}, Error("错误 Error: notes.csv: cannot find the reply column among '标题', '备注'; name it with --reply-col")),
+    Row("console", "analytics: no reply column", {"page": "analytics", "upload": ("notes.csv", "标题,备注\n你好,随便\n".encode())}, Answer(lambda at: any("请在“客服回复列”里选择" in w.value for w in at.warning) and not at.metric)),
     Row("console", "analytics: UTF-8 with one bad byte", {"page": "analytics", "upload": ("x.csv", "message,reply\n在吗,在的\n".encode() + b"\xc3\x28,ok\n")}, Error("错误 Error: x.csv:3: not valid UTF-8 (byte 0xc3) in a file that is otherwise UTF-8; fix that line or save the file as UTF-8 again")),
     Row("console", "analytics: binary upload", {"page": "analytics", "upload": ("x.csv", bytes(range(256)) * 8)}, Error("错误 Error: x.csv: a binary file, not a text table")),
-    Row("console", "analytics: one-column CSV", {"page": "analytics", "upload": ("replies.csv", "在的亲\n好的亲\n".encode())}, Error("错误 Error: replies.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply-col")),
+    Row("console", "analytics: one-column CSV", {"page": "analytics", "upload": ("replies.csv", "在的亲\n好的亲\n".encode())}, Error("错误 Error: replies.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with “客服回复列”")),
     Row("console", "analytics: empty file", {"page": "analytics", "upload": ("empty.csv", b"")}, Error("错误 Error: empty.csv: empty file")),
-    Row("console", "analytics: agent and time are not replies", {"page": "analytics", "upload": ("x.csv", "message,agent,time\n在吗,小王,10:00\n".encode())}, Error("错误 Error: x.csv: cannot find the reply column among 'message', 'agent', 'time'; name it with --reply-col")),
+    Row("console", "analytics: agent and time are not replies", {"page": "analytics", "upload": ("x.csv", "message,agent,time\n在吗,小王,10:00\n".encode())}, Answer(lambda at: any("请在“客服回复列”里选择" in w.value for w in at.warning) and not at.metric)),
     Row("console", "analytics: markup in replies and agents", {"page": "analytics", "upload": ("m.csv", MARKUP_CHATS.encode())}, Answer(lambda at: at.metric)),
 ]  # fmt: skip
 
@@ -287,7 +287,8 @@ def _console(row: Row) -> None:
         name, data = given["upload"]
         at.file_uploader(key="chats").upload(name, data, "text/csv")
         at.run()
-        at.button(key="audit_button").click()
+        if any(b.key == "audit_button" for b in at.button):  # absent when the file cannot be read
+            at.button(key="audit_button").click()
     at.run()
     assert not at.exception, at.exception
     errors = [e.replace("\\", "") for e in _texts(at, "error")]

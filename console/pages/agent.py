@@ -9,7 +9,7 @@ Keys: Alt+1/2/3 use a suggestion, Alt+C copies the draft, Alt+N starts the next 
 import streamlit as st
 
 from assistant.chat_paste import parse_pasted_chat
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, CorpusError
 from console import state
 from console.common import (
     assistant,
@@ -79,6 +79,15 @@ st.html(NARROW)
 st.sidebar.text_input("客服昵称（可选，记入反馈）", key="agent", max_chars=40, on_change=remember)
 
 
+def agent_error(exc: AssistantError) -> None:
+    """An error in the agents' words: the Chinese half of the message (a corpus problem in full:
+    trainers fix those)."""
+    if isinstance(exc, CorpusError):
+        show_error(exc)
+    else:
+        st.error(md_escape(chinese_part(str(exc))))
+
+
 # ------------------------------------------------------------------ asking
 def read_input() -> None:
     """The form's callback: take the message, or the last buyer message of a pasted chat."""
@@ -136,7 +145,7 @@ if pending is not None:
             result = a.suggest(pending["message"], history=pending["history"])
     except AssistantError as exc:
         with left:
-            show_error(exc)
+            agent_error(exc)
         st.stop()
     ss.result, ss.chosen = result, 0
     ss.asked = {"message": pending["message"], "history": pending["history"]}
@@ -270,7 +279,7 @@ def draft_panel() -> None:
         try:
             check = a.check_draft(draft, result.message, result.history, scenario=d.scenario)
         except AssistantError as exc:
-            show_error(exc)
+            agent_error(exc)
     if draft != ss["_work"].get("draft"):
         remember()
     draft_editor(
