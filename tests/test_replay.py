@@ -261,3 +261,15 @@ def test_both_adds_the_approved_history_to_a_copy_of_the_current_corpus(assistan
     assert both.corpus_hash != assistant.corpus.content_hash
     twins = {t.session: t for t in report.turns}
     assert twins["invoice-2"].hit(0.8)
+
+
+def test_reports_save_as_csv_and_json(report, tmp_path):
+    from assistant.replay import write_replay_report
+
+    csv_path = write_replay_report(report, tmp_path / "turns.csv")
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese text
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("corpus,session,source") and len(lines) == 1 + len(report.turns)
+    data = json.loads(write_replay_report(report, tmp_path / "replay.json").read_text(encoding="utf-8"))
+    assert len(data["turns"]) == len(report.turns) and data["summary"][0]["corpus"] == "history"
