@@ -187,16 +187,15 @@ def corpus_validate(state: CliState) -> None:
     Example:
         assistant corpus validate --corpus corpus/
     """
-    from .corpus import load_corpus, validate_corpus
-
     settings = state.settings()
-    problems = validate_corpus(settings.corpus_dir)
+    assistant = state.assistant()
+    problems = assistant.validate()
     for problem in problems:
         click.echo(str(problem))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {settings.corpus_dir}", err=True)
         sys.exit(1)
-    stats = load_corpus(settings.corpus_dir).stats()
+    stats = assistant.stats()
     from .shop_init import still_to_fill
 
     to_fill = still_to_fill(settings.corpus_dir)  # notes, not problems: the corpus works meanwhile
@@ -248,9 +247,7 @@ def corpus_stats(state: CliState, as_json: bool) -> None:
     Example:
         assistant corpus stats --json
     """
-    from .corpus import load_corpus
-
-    stats = load_corpus(state.settings().corpus_dir).stats()
+    stats = state.assistant().stats()
     if as_json:
         echo_json(stats)
         return

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from .conversation import ConversationState
     from .detection import Detection
     from .drafts import DraftCheck
+    from .errors import Problem
     from .guidance import SectionUsage
     from .index import SyncReport
     from .lint import LintFinding
@@ -754,6 +755,16 @@ class Assistant:
         )
 
     # ------------------------------------------------------------------ trainer edits
+
+    def validate(self) -> list[Problem]:
+        """Every problem in the corpus files as they are on disk (empty when valid); loads no model."""
+        from .corpus import validate_corpus
+
+        return validate_corpus(self.settings.corpus_dir)
+
+    def stats(self) -> dict:
+        """Counts of the corpus on disk, for ``assistant corpus stats`` (raises ``CorpusError`` when invalid)."""
+        return load_corpus(self.settings.corpus_dir).stats()
 
     def lint(self) -> list[LintFinding]:
         """Facts in the corpus's replies that are neither slots nor shop/catalog facts, and category
