@@ -3,7 +3,8 @@
 One console (a copy of the shipped corpus with one rude candidate, a fresh data dir) serves every
 test of this module. The tests do what agents and trainers do: open ``/agent`` directly, paste a
 message, edit the draft and copy it at once, reload, approve a rude candidate, upload bad files.
-They save the screenshots the README shows (``docs/console*.png``) and print the start-up timings
+They take the screenshots the README shows (into a temporary folder; ``ASSISTANT_SCREENSHOT_DIR=docs``
+refreshes ``docs/console*.png``, so a test run never leaves tracked files changed) and print the start-up timings
 (``bench/console_startup.py`` reports them in docs/benchmarks.md; wall-clock times are printed,
 never asserted). Needs the Debian ``chromium`` package at /usr/bin/chromium and fails, never
 skips, without it (``.ci/run`` installs it). The browser is never downloaded.
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -36,7 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DOCS = PROJECT_ROOT / "docs"
+# screenshots land in docs/ only on request: a plain test run must not rewrite tracked images
+DOCS = Path(os.environ.get("ASSISTANT_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="console-shots-"))
 MESSAGE = "这件T恤有M码吗？今天下单什么时候能发货"
 HISTORY = "买家: 在吗\n客服: 在的亲，欢迎光临，请问有什么可以帮您？"
 RUDE_BUYER, RUDE_REPLY = "有S码吗 浏览器测试", "你自己看详情页！！"
