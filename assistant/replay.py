@@ -628,9 +628,12 @@ def _prepare(
         count = imported[1]
     target = _scratch_assistant(base, corpus_dir, folder / "index")
     scoped = policy
-    if mode == "both" and '"' not in str(log):
-        # only the imported candidates: the shop's own inbox in the copy stays as it is
-        scoped = f'({policy}) and source ~ "{log}:"'
+    if mode == "both":
+        # only the candidates imported from the log (a paired format's replies come from its
+        # sibling file): the shop's own inbox in the copy stays as it is
+        files = _source_files(corpus_dir / "cases" / "replay-history.jsonl")
+        if files and not any('"' in f for f in files):
+            scoped = f"({policy}) and (" + " or ".join(f'source ~ "{f}:"' for f in sorted(files)) + ")"
     approval = target.approve_where(scoped)
     # checked before the build (which would refuse with a less helpful message), without reloading
     # the corpus: the approved cases are this approval's plus, for both, the current corpus's
@@ -640,6 +643,19 @@ def _prepare(
     _require_cases(approved, mode, policy)
     target.build(progress=False)
     return target, count, len(approval.approved), import_file
+
+
+def _source_files(case_file: Path) -> set[str]:
+    """The files (``path`` of ``path:line``) the cases of an imported case file come from."""
+    import json
+
+    if not case_file.exists():
+        return set()
+    files = set()
+    for line in case_file.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            files.add(str(json.loads(line).get("source", "")).rpartition(":")[0])
+    return files - {""}
 
 
 def _labeller(base: Assistant, labels: str):
