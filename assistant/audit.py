@@ -583,5 +583,3 @@ def _group_order(series: Any) -> list[Any]:
         return values.sort_values(kind="stable").tolist()
     except TypeError:  # mixed types
         return sorted(values.tolist(), key=str)
-
-

@@ -55,7 +55,9 @@ def group_rates(by_group: Any, by: str, top: int = TOP_GROUPS):
     return kept.sort_values(["rate", "rows"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
-def rate_chart(by_rule: Any, by_group: Any = None, by: str | None = None, *, title: str = "", top: int = TOP_GROUPS):
+def rate_chart(
+    by_rule: Any, by_group: Any = None, by: str | None = None, *, title: str = "", top: int = TOP_GROUPS
+):
     """The violation rate of each rule that fired (bars coloured by severity, highest first) and,
     with ``by_group``, the violation rate of the top groups (``group_rates``) below it.
 
@@ -86,7 +88,9 @@ def rate_chart(by_rule: Any, by_group: Any = None, by: str | None = None, *, tit
     if by_group is None or by is None:
         return rule_chart
     groups = group_rates(by_group, by, top)
-    shown = f"top {min(top, len(by_group))} of {len(by_group):,}" if len(by_group) > top else f"{len(by_group)}"
+    shown = (
+        f"top {min(top, len(by_group))} of {len(by_group):,}" if len(by_group) > top else f"{len(by_group)}"
+    )
     group_chart = (
         alt.Chart(groups)
         .mark_bar(color="#5c6bc0")

@@ -1719,7 +1719,9 @@ def _scenario_ids(path: Path) -> tuple[str, ...]:
         return ()
     from .taxonomy import shop_scenarios  # a shop's own scenarios (shop.toml) are valid in rules too
 
-    return builtin + tuple(s.id for s in shop_scenarios(path.parent / "shop.toml", (), dict(data.get("stages", {})), []))
+    return builtin + tuple(
+        s.id for s in shop_scenarios(path.parent / "shop.toml", (), dict(data.get("stages", {})), [])
+    )
 
 
 _TOML_LINE = re.compile(r"line (\d+)")

@@ -292,7 +292,9 @@ def corpus_guidance_usage(state: CliState, file: str | None, show_all: bool, as_
     """
     messages = None
     if file:
-        messages = [line.strip() for line in Path(file).read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+        messages = [
+            line.strip() for line in Path(file).read_text(encoding="utf-8-sig").splitlines() if line.strip()
+        ]
     usage = state.assistant().guidance_usage(messages)
     never = [u for u in usage if u.never_shown]
     for item in usage if show_all else never:
@@ -300,9 +302,13 @@ def corpus_guidance_usage(state: CliState, file: str | None, show_all: bool, as_
             echo_json(item.to_dict())
         else:
             mark = "从未显示 never shown" if item.never_shown else f"显示 shown {item.shown}"
-            click.echo(f"{item.path}:{item.line}: {item.id} ({item.title}) · {', '.join(item.scenarios)} · {mark}")
+            click.echo(
+                f"{item.path}:{item.line}: {item.id} ({item.title}) · {', '.join(item.scenarios)} · {mark}"
+            )
     total = usage[0].messages if usage else 0
-    click.echo(f"{len(never)} of {len(usage)} guidance section(s) never shown over {total} message(s)", err=True)
+    click.echo(
+        f"{len(never)} of {len(usage)} guidance section(s) never shown over {total} message(s)", err=True
+    )
 
 
 # ----------------------------------------------------------------------------- check, audit
@@ -381,7 +387,10 @@ def check(
     "--turn", "turn_col", metavar="COL", help="A table of turns: the column that orders each session's turns."
 )
 @click.option(
-    "--role", "role_col", metavar="COL", help="A table of turns: who wrote the turn (buyer/agent, 买家/客服, 0/1)."
+    "--role",
+    "role_col",
+    metavar="COL",
+    help="A table of turns: who wrote the turn (buyer/agent, 买家/客服, 0/1).",
 )
 @click.option(
     "--format",
@@ -797,13 +806,22 @@ def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
                 items.append(InputError(f"{file}:{number}: {error}"))
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-                items.append(InputError(f'{file}:{number}: each line needs {{"message": "...", "history": [...]}}'))
+                items.append(
+                    InputError(f'{file}:{number}: each line needs {{"message": "...", "history": [...]}}')
+                )
                 continue
             history = data.get("history") or []
             if not isinstance(history, list):
-                items.append(InputError(f"{file}:{number}: 'history' must be a list of '买家: ...'/'客服: ...' turns"))
+                items.append(
+                    InputError(f"{file}:{number}: 'history' must be a list of '买家: ...'/'客服: ...' turns")
+                )
                 continue
-            turns = [f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}" if isinstance(t, dict) else t for t in history]
+            turns = [
+                f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}"
+                if isinstance(t, dict)
+                else t
+                for t in history
+            ]
             items.append((data["message"], turns))
         return items
     if file.suffix.lower() == ".csv":
@@ -853,7 +871,11 @@ class _Suggester:
                 health = json.loads(response.read())
         except (OSError, ValueError):  # nothing listens, too slow, or not our API
             return None
-        same = isinstance(health, dict) and health.get("ready") and health.get("settings") == settings.fingerprint()
+        same = (
+            isinstance(health, dict)
+            and health.get("ready")
+            and health.get("settings") == settings.fingerprint()
+        )
         return url if same else None
 
     def one(self, message: str, history: list, k: int | None) -> dict:
@@ -878,7 +900,9 @@ class _Suggester:
 
         from .errors import InputError
 
-        body = json.dumps({"message": message, "history": history, "k": k}, ensure_ascii=False).encode("utf-8")
+        body = json.dumps({"message": message, "history": history, "k": k}, ensure_ascii=False).encode(
+            "utf-8"
+        )
         request = urllib.request.Request(
             f"{self.url}/suggest", data=body, headers={"Content-Type": "application/json"}
         )
@@ -912,16 +936,26 @@ def _render_suggestions(data: dict) -> None:
     if context is not None:  # its facts leave out order events already
         known = "、".join(f["text"] for f in context["facts"])
         item = f" · 商品 {context['item']['text']}" if context["item"] else ""
-        console.print(f"[dim]订单阶段 {escape(context['stage'])}{escape(item)}" + (f" · 已知 {escape(known)}" if known else "") + "[/dim]")
+        console.print(
+            f"[dim]订单阶段 {escape(context['stage'])}{escape(item)}"
+            + (f" · 已知 {escape(known)}" if known else "")
+            + "[/dim]"
+        )
         if context["pending_question"]:
             console.print(f"[dim]待回答 pending: {escape(context['pending_question'])}[/dim]")
     if data["abstained"] and data["abstain_reason"]:
         console.print(f"[yellow]不建议直接回复 abstained: {escape(data['abstain_reason'])}[/yellow]")
     for rank, s in enumerate(data["suggestions"], start=1):
         console.print(f"\n[bold cyan]{rank}.[/bold cyan] {escape(s['reply'])}")
-        origin = "稳住回复 holding" if s["holding"] else ("通用安全回复 fallback" if s["fallback"] else "来源 " + ", ".join(s["sources"]))
+        origin = (
+            "稳住回复 holding"
+            if s["holding"]
+            else ("通用安全回复 fallback" if s["fallback"] else "来源 " + ", ".join(s["sources"]))
+        )
         ready = "可直接发送" if s["ready"] else "需补充或修改"
-        console.print(f"   [dim]{escape(origin)} · 场景 {escape(s['scenario'])} · score {s['score']:.2f} · {ready}[/dim]")
+        console.print(
+            f"   [dim]{escape(origin)} · 场景 {escape(s['scenario'])} · score {s['score']:.2f} · {ready}[/dim]"
+        )
         if s["fill_ins"]:
             console.print(f"   [magenta]待填写 fill in: {escape('、'.join(s['fill_ins']))}[/magenta]")
         for change in s["changes"]:
@@ -929,7 +963,9 @@ def _render_suggestions(data: dict) -> None:
         for fix in s["fixes"]:
             console.print(f"   [green]已修正 {escape(fix)}[/green]")
         for v in s["violations"]:
-            console.print(f"   [red]{escape(v['severity'])} {escape(v['rule'])}[/red]: {escape(v['message'])}")
+            console.print(
+                f"   [red]{escape(v['severity'])} {escape(v['rule'])}[/red]: {escape(v['message'])}"
+            )
     if data["guidance"]:
         console.print("\n[bold]相关指导 guidance[/bold]")
         for g in data["guidance"]:
@@ -1119,7 +1155,9 @@ def evaluate(state: CliState, file_, as_json) -> None:
     from .evaluation import default_eval_file, load_labeled
     from .evaluation import evaluate as run_eval
 
-    report = run_eval(state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file(state.settings())))
+    report = run_eval(
+        state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file(state.settings()))
+    )
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -1140,7 +1178,11 @@ def _case_filter_options(command: Callable) -> Callable:
         [
             ("id", "ids", "Only this case id."),
             ("source", "sources", "Only cases of this source (starter, cli, import, console …)."),
-            ("pack", "packs", "Only cases of this starter pack (core, apparel, shoes, food, beauty, kitchen …)."),
+            (
+                "pack",
+                "packs",
+                "Only cases of this starter pack (core, apparel, shoes, food, beauty, kitchen …).",
+            ),
             ("scenario", "scenarios", "Only this scenario."),
             ("status", "statuses", "Only this status (approved, candidate, rejected, disabled)."),
         ]
@@ -1206,7 +1248,9 @@ def case_list(state: CliState, ids, sources, packs, scenarios, statuses, order, 
             click.echo(f"{c.id}\t{c.status}\t{c.scenario}\t{packs_text}\t{c.buyer}\t→ {c.reply}")
 
 
-def _bulk(state: CliState, action: str, case_ids, selection_values: dict, dry_run: bool, yes: bool, as_json: bool):
+def _bulk(
+    state: CliState, action: str, case_ids, selection_values: dict, dry_run: bool, yes: bool, as_json: bool
+):
     selection = _case_filter(ids=(*case_ids, *selection_values.pop("ids")), **selection_values)
     assistant = state.assistant()
     if action == "remove":
@@ -1235,7 +1279,9 @@ def _bulk(state: CliState, action: str, case_ids, selection_values: dict, dry_ru
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @handle_errors
-def case_disable(state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json) -> None:
+def case_disable(
+    state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json
+) -> None:
     """Disable cases: kept in their files, never served (e.g. a starter pack the shop does not need).
 
     Only approved cases are switched off; `case enable` switches them back on.
@@ -1255,7 +1301,9 @@ def case_disable(state: CliState, case_ids, ids, sources, packs, scenarios, stat
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 @handle_errors
-def case_enable(state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json) -> None:
+def case_enable(
+    state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json
+) -> None:
     """Enable disabled cases again (they are served after `assistant build`).
 
     \b
@@ -1293,7 +1341,9 @@ def case_remove(
 @case.command("relabel")
 @click.argument("case_id")
 @click.option("--scenario", required=True, help="The new scenario id.")
-@click.option("--stage", default=None, help="The stage (default: the scenario's own; needed for any-stage scenarios).")
+@click.option(
+    "--stage", default=None, help="The stage (default: the scenario's own; needed for any-stage scenarios)."
+)
 @click.pass_obj
 @handle_errors
 def case_relabel(state: CliState, case_id: str, scenario: str, stage: str | None) -> None:
@@ -1477,7 +1527,11 @@ def console(state: CliState, port: int, headless: bool) -> None:
         spec = importlib.util.find_spec("console.serve")
     except ModuleNotFoundError:  # an editable install made before console/ was packaged: the checkout's
         spec = None
-    serve = Path(spec.origin) if spec and spec.origin else Path(__file__).resolve().parents[1] / "console" / "serve.py"
+    serve = (
+        Path(spec.origin)
+        if spec and spec.origin
+        else Path(__file__).resolve().parents[1] / "console" / "serve.py"
+    )
     if not serve.is_file():
         raise InputError(f"{serve}: the console is not installed (reinstall shop-reply-assistant)")
     state.settings()  # a bad option or settings file fails here, with its one-line message
@@ -1551,7 +1605,9 @@ def serve(state: CliState, host: str | None, port: int | None, origins: tuple[st
     shown = f"[{host}]" if ":" in host else host
 
     def ready() -> None:
-        click.echo(f"本地接口已就绪 API ready: http://{shown}:{port} (docs: http://{shown}:{port}/docs)", err=True)
+        click.echo(
+            f"本地接口已就绪 API ready: http://{shown}:{port} (docs: http://{shown}:{port}/docs)", err=True
+        )
 
     _check_port_free(host, port)  # before the model loads, not 15 s later
     click.echo("正在加载模型和索引 loading the model and index ...", err=True)

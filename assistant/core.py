@@ -563,7 +563,11 @@ class Assistant:
         answer_message, answer_turns, answer_detection = message, turns, detection
         if state.nudge and state.pending_question:
             # the buyer chases an unanswered question: answer that question, apologising for the wait
-            position = max(i for i, t in enumerate(turns) if t.role == "buyer" and t.text.strip() == state.pending_question)
+            position = max(
+                i
+                for i, t in enumerate(turns)
+                if t.role == "buyer" and t.text.strip() == state.pending_question
+            )
             answer_message, answer_turns = state.pending_question, turns[:position]
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
         guidance = self._guidance(detection, message_vector, message=message)
@@ -580,14 +584,19 @@ class Assistant:
         )
         suggestions = outcome.suggestions
         if answer_message is not message:
-            suggestions = [engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions]
+            suggestions = [
+                engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions
+            ]
         note = ""
         if outcome.abstained:
             note = "暂无可靠的建议回复，先稳住买家，查清后再答复 no reliable suggestion: hold the line, then answer"
         elif outcome.fallback:
             note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario"
         if state.escalated:
-            note = ("买家情绪激动或要投诉，请优先亲自处理 angry or escalating buyer: handle it personally. " + note).strip()
+            note = (
+                "买家情绪激动或要投诉，请优先亲自处理 angry or escalating buyer: handle it personally. "
+                + note
+            ).strip()
         return SuggestResult(
             message,
             turns,
@@ -609,9 +618,13 @@ class Assistant:
 
         turns = history if isinstance(history, tuple) else self._history(history)
         categories = self.corpus.shop.info.get("categories", ())
-        return conversation_state(message, turns, self.engine.extractor, tuple(categories) if isinstance(categories, list) else ())
+        return conversation_state(
+            message, turns, self.engine.extractor, tuple(categories) if isinstance(categories, list) else ()
+        )
 
-    def _guidance(self, detection: Any, message_vector: np.ndarray, limit: int = 4, message: str = "") -> tuple:
+    def _guidance(
+        self, detection: Any, message_vector: np.ndarray, limit: int = 4, message: str = ""
+    ) -> tuple:
         """The guidance for the detected scenario, closest to the message first, plus one section
         for the buyer type when it is known, plus the general sections (``scenarios: all``) that are
         close to the message (in meaning, or sharing its words): those have no scenario to be found by."""
@@ -627,7 +640,11 @@ class Assistant:
             query = message_vector
             scenario_sections.sort(key=lambda g: -float(engine.guidance_vectors[position[g.id]] @ query))
         general = close_general_sections(
-            corpus.guidance, engine.guidance_vectors, message_vector, message, exclude={g.id for g in sections}
+            corpus.guidance,
+            engine.guidance_vectors,
+            message_vector,
+            message,
+            exclude={g.id for g in sections},
         )[:1]
         room = limit - len(typed) - len(general)
         return tuple(scenario_sections[:room] + general + typed)
@@ -640,7 +657,11 @@ class Assistant:
 
         engine = self.engine
         corpus = engine.corpus
-        texts = [self._message(m) for m in messages] if messages is not None else [c.buyer for c in corpus.approved]
+        texts = (
+            [self._message(m) for m in messages]
+            if messages is not None
+            else [c.buyer for c in corpus.approved]
+        )
         shown: list[tuple[str, ...]] = []
         if texts:
             vectors = self.encode(texts)
@@ -654,7 +675,9 @@ class Assistant:
     ) -> Iterator[SuggestResult | InputError]:
         """``suggest`` for each message (or ``(message, history)`` pair) in order; a bad one yields
         its ``InputError`` instead (an exception given as an item is passed through)."""
-        return answer_each(conversations, lambda message, history: self.suggest(message, history=history, k=k))
+        return answer_each(
+            conversations, lambda message, history: self.suggest(message, history=history, k=k)
+        )
 
     def check(
         self,
@@ -703,7 +726,13 @@ class Assistant:
         rules = self.corpus.rules
         if hasattr(data, "columns"):
             return audit_module.audit_dataframe(
-                data, rules, message_col=message_col, reply_col=reply_col, by=by, progress=progress, **frame_options
+                data,
+                rules,
+                message_col=message_col,
+                reply_col=reply_col,
+                by=by,
+                progress=progress,
+                **frame_options,
             )
         return audit_module.audit(data, rules, by=by, progress=progress)
 
@@ -751,7 +780,13 @@ class Assistant:
         if columns is not None and on_columns is not None:
             on_columns(columns)
         return audit_module.audit(
-            rows, self.corpus.rules, by=by, source=str(path), progress=progress, columns=columns, on_row=on_row
+            rows,
+            self.corpus.rules,
+            by=by,
+            source=str(path),
+            progress=progress,
+            columns=columns,
+            on_row=on_row,
         )
 
     # ------------------------------------------------------------------ trainer edits
@@ -938,7 +973,9 @@ class Assistant:
         corpus = load_corpus(self.settings.corpus_dir, strict=False)
         found = {g.id: g for g in corpus.guidance}
         if section_id not in found:
-            raise UnknownIdError(f"unknown guidance section {section_id!r}{did_you_mean(section_id, list(found))}")
+            raise UnknownIdError(
+                f"unknown guidance section {section_id!r}{did_you_mean(section_id, list(found))}"
+            )
         section = found[section_id]
         path = Path(section.path)
         relative = path.resolve().relative_to(self.settings.corpus_dir.resolve()).as_posix()
@@ -1056,7 +1093,9 @@ class Assistant:
         (【身高】 …) and its length against ``max_message_chars``; ``ready`` when it can go out as is."""
         from .drafts import draft_check
 
-        return draft_check(reply, self.check(reply, message, history, scenario=scenario), self.settings.max_message_chars)
+        return draft_check(
+            reply, self.check(reply, message, history, scenario=scenario), self.settings.max_message_chars
+        )
 
     def _gate(self, case: Case, override: str) -> None:
         """Refuse a case whose reply fails the checklist (a ``warn`` or ``error``) unless ``override``
@@ -1064,7 +1103,14 @@ class Assistant:
         from .checklist import check
         from .errors import ApprovalBlockedError
 
-        result = check(case.reply, case.buyer, list(case.context), rules=self.corpus.rules, scenario=case.scenario, fix=False)
+        result = check(
+            case.reply,
+            case.buyer,
+            list(case.context),
+            rules=self.corpus.rules,
+            scenario=case.scenario,
+            fix=False,
+        )
         if not result.passed and not override.strip():
             raise ApprovalBlockedError(
                 f"{case.id}: 回复没通过质检（{', '.join(result.rules)}），不能直接通过；写明理由可强制通过 "
@@ -1118,8 +1164,20 @@ class Assistant:
         taxonomy = load_corpus(self.settings.corpus_dir, strict=False).taxonomy
         data = {**data, "stage": taxonomy.stage_for(data["scenario"], data.get("stage") or None)}
         if data.get("status", "approved") == "approved":
-            context = parse_history([f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}" for t in data.get("context", [])])
-            probe = Case(data.get("id") or "新案例", data.get("buyer", ""), data.get("reply", ""), data["scenario"], data.get("stage") or "", context=context)
+            context = parse_history(
+                [
+                    f"{'买家' if t.get('role') == 'buyer' else '客服'}: {t.get('text', '')}"
+                    for t in data.get("context", [])
+                ]
+            )
+            probe = Case(
+                data.get("id") or "新案例",
+                data.get("buyer", ""),
+                data.get("reply", ""),
+                data["scenario"],
+                data.get("stage") or "",
+                context=context,
+            )
             self._gate(probe, override)
             if override.strip():
                 data = {**data, "notes": f"{data.get('notes', '')} 强制通过：{override.strip()}".strip()}

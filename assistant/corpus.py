@@ -194,7 +194,9 @@ def load_corpus(directory: str | Path, *, strict: bool = True, skip_bad_cases: b
         cases_dir = corpus.directory / "cases"
         bad_lines = [p for p in problems if p.line and Path(p.path).parent == cases_dir]
         for problem in bad_lines:
-            logger.warning("跳过有问题的案例 skipping a bad case line: %s (run `assistant corpus validate`)", problem)
+            logger.warning(
+                "跳过有问题的案例 skipping a bad case line: %s (run `assistant corpus validate`)", problem
+            )
         problems = [p for p in problems if p not in bad_lines]
     if problems and strict:
         raise CorpusError(problems)
@@ -227,7 +229,9 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
     guidance_problems: list[Problem] = []
     guidance = _load_guidance(directory / "guidance", taxonomy if shop_ok else None, guidance_problems)
     problems.extend(guidance_problems)
-    cases = _load_cases(directory / "cases", taxonomy if shop_ok else None, shop if shop_ok else None, problems)
+    cases = _load_cases(
+        directory / "cases", taxonomy if shop_ok else None, shop if shop_ok else None, problems
+    )
     from .checklist import load_rules  # the checklist pulls in its matchers only when a corpus loads
 
     # a guidance file that cannot be read must not make every rule that cites it an error too
@@ -253,7 +257,11 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
             for category in case.categories:
                 if category not in known:
                     problems.append(
-                        Problem(case.path, case.line, f"unknown category {category!r}{did_you_mean(category, known)} (facts.toml [categories])")
+                        Problem(
+                            case.path,
+                            case.line,
+                            f"unknown category {category!r}{did_you_mean(category, known)} (facts.toml [categories])",
+                        )
                     )
     problems.extend(pack_problems(directory / "shop.toml", shop, cases, vocabulary.category_ids))
     # starter cases of packs the shop did not choose are not part of its corpus (packs.py)
@@ -361,11 +369,11 @@ def parse_case(
         tags = []
     categories = data.get("categories") or []
     if not isinstance(categories, list) or not all(isinstance(t, str) and t for t in categories):
-        problem("'categories' must be a list of category ids such as [\"apparel\", \"shoes\"]")
+        problem('\'categories\' must be a list of category ids such as ["apparel", "shoes"]')
         categories = []
     pack = data.get("pack") or ""
     if not isinstance(pack, str):
-        problem("'pack' must be a starter pack id such as \"core\" or \"kitchen\"")
+        problem('\'pack\' must be a starter pack id such as "core" or "kitchen"')
         pack = ""
     buyer_type = data.get("buyer_type") or None
     if taxonomy is not None:
@@ -590,7 +598,9 @@ def _load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
         conversation_slots[name] = label.strip()
     policy = data.get("policy", {})
     if not isinstance(policy, dict):
-        problems.append(Problem(str(path), toml_line(path, "[policy]"), "[policy] must be a table of name = number"))
+        problems.append(
+            Problem(str(path), toml_line(path, "[policy]"), "[policy] must be a table of name = number")
+        )
         policy = {}
     problems.extend(_policy_problems(path, policy, clean_slots))
     info = data.get("shop", {})
@@ -619,11 +629,17 @@ def _policy_problems(path: Path, policy: dict, slots: dict[str, str]) -> list[Pr
         if slot is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(str(path), toml_line(path, key), f"policy {key} must be a number, not {value!r}"))
+            problems.append(
+                Problem(str(path), toml_line(path, key), f"policy {key} must be a number, not {value!r}")
+            )
             continue
         text = slots[slot]
         said = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
-        said |= {n for w in re.findall(r"[零一二两三四五六七八九十百千半]+", text) if (n := chinese_number(w)) is not None}
+        said |= {
+            n
+            for w in re.findall(r"[零一二两三四五六七八九十百千半]+", text)
+            if (n := chinese_number(w)) is not None
+        }
         if unit == "_months" and "年" in text:
             said |= {n * 12 for n in said}
         if float(value) not in said:
@@ -863,7 +879,9 @@ class CaseStore:
                     if not isinstance(data, dict) or data.get("id") not in wanted:
                         continue
                     wanted.discard(data["id"])
-                    case, problems = parse_case({**data, "status": status}, str(path), index + 1, taxonomy, shop)
+                    case, problems = parse_case(
+                        {**data, "status": status}, str(path), index + 1, taxonomy, shop
+                    )
                     if problems or case is None:
                         raise CorpusError(problems)
                     lines[index] = case.to_json()

@@ -440,7 +440,10 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"([" + _CN + r"]+)\s*(?:块钱|元)(?!券)")),
     ("height", re.compile(rf"(?:身高|个子|高)\s*({_NUM})\s*(?:cm|CM|厘米|公分|m|米)?")),
     # not a bed, a width or a length (1.8米的床, 宽150cm, 150x200cm被子): those are specs
-    ("height", re.compile(r"(?<![\d.xX×*宽长])(1[4-9]\d|2[01]\d)\s*(?:cm|CM|厘米|公分)(?![\s的]*[床宽长xX×*])")),
+    (
+        "height",
+        re.compile(r"(?<![\d.xX×*宽长])(1[4-9]\d|2[01]\d)\s*(?:cm|CM|厘米|公分)(?![\s的]*[床宽长xX×*])"),
+    ),
     ("height", re.compile(r"(?<![\d.宽长])(1\.[4-9]\d?)\s*(?:m|米)(?![a-zA-Z\d])(?![\s的]*[床宽长])")),
     ("height", re.compile(r"(?<![\d.])1\s*米\s*([4-9])\s*([0-9])?(?![\d.])")),
     ("height", re.compile(r"一米([四五六七八九])([一二三四五六七八九])?")),

@@ -25,7 +25,9 @@ MIN_SIMILARITY = 0.35
 # Share of the message's character bigrams found in the section (ignoring the commonest chat bigrams)
 MIN_SHARED_WORDS = 0.5
 MIN_BIGRAMS = 2
-_CHAT_BIGRAMS = frozenset({"这个", "一下", "可以", "什么", "怎么", "是不", "不是", "有没", "没有", "你们", "我们", "吗亲"})
+_CHAT_BIGRAMS = frozenset(
+    {"这个", "一下", "可以", "什么", "怎么", "是不", "不是", "有没", "没有", "你们", "我们", "吗亲"}
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def usage_report(sections: Sequence[GuidanceSection], shown: Sequence[Sequence[s
     """
     counts = Counter(section_id for ids in shown for section_id in set(ids))
     usage = [
-        SectionUsage(s.id, s.title, s.path, s.line, s.scenarios, counts.get(s.id, 0), len(shown)) for s in sections
+        SectionUsage(s.id, s.title, s.path, s.line, s.scenarios, counts.get(s.id, 0), len(shown))
+        for s in sections
     ]
     usage.sort(key=lambda u: (u.shown, u.path, u.line))
     return usage

@@ -89,7 +89,6 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 
-
 # ----------------------------------------------------------------------------- records
 
 
@@ -336,7 +335,9 @@ class CaseIndex:
         updated = [cid for cid, (digest, _) in wanted.items() if cid in old and old[cid] != digest]
         added = [cid for cid in wanted if cid not in old]
         unchanged = len(wanted) - len(added) - len(updated)
-        corpus_hash = corpus_hash if corpus_hash is not None else fingerprints_hash((i[0], i[1]) for i in items)
+        corpus_hash = (
+            corpus_hash if corpus_hash is not None else fingerprints_hash((i[0], i[1]) for i in items)
+        )
 
         to_embed = updated + added
         vectors = _checked(
@@ -478,7 +479,9 @@ def build_index(
     Returns:
         The index, ready to search, and what the sync changed.
     """
-    index = CaseIndex.create_or_open(directory, model_id=model_id, dimension=dimension, settings=settings, fresh=full)
+    index = CaseIndex.create_or_open(
+        directory, model_id=model_id, dimension=dimension, settings=settings, fresh=full
+    )
     return index, index.sync(items, encode_batch, corpus_hash=corpus_hash)
 
 

@@ -87,7 +87,9 @@ def xlsx_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]
         if header is None or not any(c is not None and str(c).strip() for c in header):
             raise FileFormatError(f"{path}:1: the first row of the first sheet must name the columns")
         names = ["" if c is None else str(c).strip() for c in header]
-        rows = [(number, ["" if c is None else str(c) for c in row]) for number, row in enumerate(values, start=2)]
+        rows = [
+            (number, ["" if c is None else str(c) for c in row]) for number, row in enumerate(values, start=2)
+        ]
     finally:
         book.close()
     return names, rows

@@ -97,14 +97,18 @@ class Taxonomy:
             InputError: the scenario fits any stage and none was given, or ``stage`` does not fit it.
         """
         if scenario_id not in self.scenario_ids:
-            raise UnknownIdError(f"unknown scenario {scenario_id!r}{did_you_mean(scenario_id, self.scenario_ids)}")
+            raise UnknownIdError(
+                f"unknown scenario {scenario_id!r}{did_you_mean(scenario_id, self.scenario_ids)}"
+            )
         expected = self.stage_of(scenario_id)
         stages = self.concrete_stages
         if stage is not None and stage not in stages:
             raise UnknownIdError(f"unknown stage {stage!r}{did_you_mean(stage, stages)}")
         if stage is None:
             if expected == ANY_STAGE:
-                raise InputError(f"scenario {scenario_id!r} fits any stage: give --stage ({' | '.join(stages)})")
+                raise InputError(
+                    f"scenario {scenario_id!r} fits any stage: give --stage ({' | '.join(stages)})"
+                )
             return expected
         if expected != ANY_STAGE and stage != expected:
             raise InputError(f"scenario {scenario_id!r} belongs to stage {expected!r}, not {stage!r}")
@@ -158,7 +162,9 @@ def load_taxonomy(path: Path, problems: list[Problem] | None = None) -> Taxonomy
         raise CorpusError(
             [Problem(str(path), None, f"scenario {bad[0].id!r} has unknown stage {bad[0].stage!r}")]
         )
-    own = shop_scenarios(path.parent / "shop.toml", scenarios, stages, problems if problems is not None else [])
+    own = shop_scenarios(
+        path.parent / "shop.toml", scenarios, stages, problems if problems is not None else []
+    )
     return Taxonomy(scenarios + own, buyer_types, stages)
 
 
@@ -180,7 +186,11 @@ def shop_scenarios(
     table = data.get("scenarios", {})
     where = str(path)
     if not isinstance(table, dict):
-        problems.append(Problem(where, toml_line(path, "[scenarios", text), "[scenarios] must hold [scenarios.<id>] tables"))
+        problems.append(
+            Problem(
+                where, toml_line(path, "[scenarios", text), "[scenarios] must hold [scenarios.<id>] tables"
+            )
+        )
         return ()
     taken = {s.id for s in builtin}
     found: list[Scenario] = []
@@ -190,25 +200,35 @@ def shop_scenarios(
             problems.append(Problem(where, line, f"[scenarios.{sid}] must be a table with stage and zh"))
             continue
         if not _SCENARIO_ID.match(sid):
-            problems.append(Problem(where, line, f"scenario id {sid!r} may only hold a-z, 0-9 and '_' (2 to 40)"))
+            problems.append(
+                Problem(where, line, f"scenario id {sid!r} may only hold a-z, 0-9 and '_' (2 to 40)")
+            )
             continue
         if sid in taken:
-            problems.append(Problem(where, line, f"scenario {sid!r} is built in; give the shop's own one another id"))
+            problems.append(
+                Problem(where, line, f"scenario {sid!r} is built in; give the shop's own one another id")
+            )
             continue
         stage = entry.get("stage")
         if stage not in stages:
             problems.append(
-                Problem(where, line, f"scenario {sid!r}: stage {stage!r} is not one of {', '.join(stages)}{did_you_mean(str(stage), tuple(stages))}")
+                Problem(
+                    where,
+                    line,
+                    f"scenario {sid!r}: stage {stage!r} is not one of {', '.join(stages)}{did_you_mean(str(stage), tuple(stages))}",
+                )
             )
             continue
         zh = entry.get("zh")
         if not isinstance(zh, str) or not zh.strip():
-            problems.append(Problem(where, line, f"scenario {sid!r} needs its Chinese name: zh = \"...\""))
+            problems.append(Problem(where, line, f'scenario {sid!r} needs its Chinese name: zh = "..."'))
             continue
         unknown = sorted(set(entry) - {"stage", "zh", "description"})
         if unknown:
             problems.append(
-                Problem(where, line, f"scenario {sid!r}: unknown key {unknown[0]!r} (use stage, zh, description)")
+                Problem(
+                    where, line, f"scenario {sid!r}: unknown key {unknown[0]!r} (use stage, zh, description)"
+                )
             )
             continue
         found.append(Scenario(sid, stage, zh.strip(), str(entry.get("description", "")), builtin=False))

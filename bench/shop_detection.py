@@ -97,7 +97,13 @@ def main(argv: list[str] | None = None) -> None:
             rows.append([label, len(base), n, total, own])
             print(f"{label} + {n}: {total:.3f} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     table = markdown_table(
-        ["starter", "starter cases", "own cases", "scenario accuracy (30 questions)", f"own scenario ({len(own_rows)} questions)"],
+        [
+            "starter",
+            "starter cases",
+            "own cases",
+            "scenario accuracy (30 questions)",
+            f"own scenario ({len(own_rows)} questions)",
+        ],
         rows,
     )
     body = "\n".join(

@@ -81,7 +81,9 @@ def leak_vocabulary(category: str) -> tuple[list[tuple[str, str]], list[str]]:
     """(word, category) pairs of other categories' items and wording, and the starter shop's facts."""
     facts = tomllib.loads((STARTER / "facts.toml").read_text(encoding="utf-8"))
     categories = facts.get("categories", {})
-    own = set(categories.get(category, {}).get("items", [])) | set(categories.get(category, {}).get("wording", []))
+    own = set(categories.get(category, {}).get("items", [])) | set(
+        categories.get(category, {}).get("wording", [])
+    )
     foreign = sorted(
         {
             (word, other)
@@ -99,11 +101,17 @@ def leak_vocabulary(category: str) -> tuple[list[tuple[str, str]], list[str]]:
     return foreign, sorted({v for v in values if len(v) >= 2})
 
 
-def leaks(text: str, question: dict, shop_text: str, foreign: list[tuple[str, str]], starter: list[str]) -> list[str]:
+def leaks(
+    text: str, question: dict, shop_text: str, foreign: list[tuple[str, str]], starter: list[str]
+) -> list[str]:
     """What in a shown suggestion belongs to another category or to the starter shop."""
     asked = " ".join([question["message"], *question.get("history", [])])
     found = [f"{word}({cat})" for word, cat in foreign if word in text and word not in asked]
-    found += [f"starter:{value}" for value in starter if value in text and value not in shop_text and value not in asked]
+    found += [
+        f"starter:{value}"
+        for value in starter
+        if value in text and value not in shop_text and value not in asked
+    ]
     return found
 
 
@@ -125,14 +133,24 @@ def evaluate_shop(name: str, work: Path, base_index: Path | None, dump: list | N
     build_s = time.perf_counter() - started
     profile = tomllib.loads((shop / "shop.toml").read_text(encoding="utf-8"))
     category = profile["shop"]["categories"][0]
-    shop_text = (shop / "shop.toml").read_text(encoding="utf-8") + (shop / "catalog.csv").read_text(encoding="utf-8")
+    shop_text = (shop / "shop.toml").read_text(encoding="utf-8") + (shop / "catalog.csv").read_text(
+        encoding="utf-8"
+    )
     foreign, starter = leak_vocabulary(category)
-    questions = [json.loads(line) for line in (shop / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)
+        for line in (shop / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     right = met = leaked = 0
     # the shop's own training document (ingested as `scenarios: all` sections): how often one shows
     own_guidance = {
         line[line.index("{#") + 2 : line.index("}")]
-        for line in ((shop / "guidance.md").read_text(encoding="utf-8").splitlines() if (shop / "guidance.md").exists() else [])
+        for line in (
+            (shop / "guidance.md").read_text(encoding="utf-8").splitlines()
+            if (shop / "guidance.md").exists()
+            else []
+        )
         if line.startswith("## ") and "{#" in line
     }
     guided = 0
@@ -206,7 +224,9 @@ def main(argv: list[str] | None = None) -> None:
         rows = [evaluate_shop(name, work, work / "starter-index", dump) for name in shops]
     total_s = time.perf_counter() - started
     if dump is not None:
-        args.dump.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump), encoding="utf-8")
+        args.dump.write_text(
+            "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump), encoding="utf-8"
+        )
     table = markdown_table(
         [
             "shop",

@@ -119,7 +119,10 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> tuple[list[Ed
             for alias in node.names:
                 # ``from . import core`` imports the module core; ``from .core import X`` imports core
                 sub = f"{dotted}.{alias.name}" if dotted else alias.name
-                add(resolve(sub) if (sub in modules or f"{sub}.__init__" in modules) else resolve(dotted), node.lineno)
+                add(
+                    resolve(sub) if (sub in modules or f"{sub}.__init__" in modules) else resolve(dotted),
+                    node.lineno,
+                )
     return edges, faces
 
 
@@ -172,7 +175,10 @@ def test_every_module_is_placed_in_the_module_map():
                 f"imports allow), or to a higher one if it belongs there"
             )
     stale = sorted(m for m in placed if m not in modules and not any(k.startswith(f"{m}.") for k in modules))
-    missing += [f"README.md ## Architecture lists `{m}`, which is not a module of assistant/: remove it" for m in stale]
+    missing += [
+        f"README.md ## Architecture lists `{m}`, which is not a module of assistant/: remove it"
+        for m in stale
+    ]
     assert not missing, "\n".join(missing)
 
 
@@ -192,7 +198,10 @@ def test_layers_only_look_down():
                     f"(layer {target.rank} {target.name}), which is above it: pass the dependency in, or move "
                     f"the shared record to `records`"
                 )
-    upward += [f"{e.where}: `{e.source}` imports `{e.target}`, a face or the tests: never from the package" for e in faces]
+    upward += [
+        f"{e.where}: `{e.source}` imports `{e.target}`, a face or the tests: never from the package"
+        for e in faces
+    ]
     assert not upward, "\n".join(upward)
 
 
@@ -235,7 +244,12 @@ def find_cycles(graph: dict[str, list[Edge]]) -> list[list[Edge]]:
     # every import inside a component keeps it together: name them all, the author breaks one
     cycles = []
     for component in components:
-        inside = {(e.source, e.target, e.line): e for m in sorted(component) for e in graph[m] if e.target in component}
+        inside = {
+            (e.source, e.target, e.line): e
+            for m in sorted(component)
+            for e in graph[m]
+            if e.target in component
+        }
         cycles.append(list(inside.values()))
     return cycles
 

@@ -64,7 +64,9 @@ def test_a_trainer_save_swaps_in_a_new_engine_while_agents_keep_answering(served
 
     monkeypatch.setattr(served, "_open_engine", held_open)
     saved: list = []
-    trainer = threading.Thread(target=lambda: saved.append(served.save_corpus_file(GUIDANCE, text.replace(OLD_TITLE, NEW_TITLE))))
+    trainer = threading.Thread(
+        target=lambda: saved.append(served.save_corpus_file(GUIDANCE, text.replace(OLD_TITLE, NEW_TITLE)))
+    )
     trainer.start()
     assert building.wait(DEADLOCK_S)
 

@@ -463,7 +463,13 @@ def test_real_model_finds_paraphrases(settings_tmp, tmp_path, encoder):
     ]
     info = encoder_info(encoder)
     settings = settings_for(settings_tmp, tmp_path)
-    build(settings, rows, batch_encoder(encoder, progress=False), model_id=info.model_id, dimension=info.dimension)
+    build(
+        settings,
+        rows,
+        batch_encoder(encoder, progress=False),
+        model_id=info.model_id,
+        dimension=info.dimension,
+    )
     index = CaseIndex.open(settings.resolved_index_dir, model_id=info.model_id, dimension=info.dimension)
     assert index.search(encode_query(encoder, "几号能发货呀"), 1)[0][0].case_id == "ship"
     assert index.search(encode_query(encoder, "钱什么时候退给我"), 1)[0][0].case_id == "refund"

@@ -415,7 +415,9 @@ def test_broken_pdf_and_docx_are_one_line_errors(tmp_path):
 # ----------------------------------------------------------------------------- documents of any shape
 
 DOCUMENTS = DATA / "ingest"
-DOCUMENT_FILES = sorted(p for p in DOCUMENTS.iterdir() if p.suffix in (".txt", ".md", ".html", ".docx", ".pdf"))
+DOCUMENT_FILES = sorted(
+    p for p in DOCUMENTS.iterdir() if p.suffix in (".txt", ".md", ".html", ".docx", ".pdf")
+)
 
 
 def expected_of(path: Path) -> dict:

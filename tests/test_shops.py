@@ -38,7 +38,9 @@ def make_corpus(target: Path, per_scenario: int = 6) -> Path:
     lines = []
     for scenario in SCENARIOS:
         source = PROJECT_ROOT / "corpus" / "cases" / f"{scenario}.jsonl"
-        lines += [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()][:per_scenario]
+        lines += [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()][
+            :per_scenario
+        ]
     (target / "cases" / "starter.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
 
@@ -52,10 +54,23 @@ def run_cli(corpus: Path, data: Path, *args: str):
 def add_warranty(corpus: Path, cases: int = 0) -> None:
     with (corpus / "shop.toml").open("a", encoding="utf-8") as handle:
         handle.write(WARRANTY)
-    messages = ["这个锅保修多久", "电饭煲坏了在保修期内吗", "保修要寄回去吗", "过了保修期还能修吗", "保修需要发票吗", "水壶不加热了能保修吗"]
+    messages = [
+        "这个锅保修多久",
+        "电饭煲坏了在保修期内吗",
+        "保修要寄回去吗",
+        "过了保修期还能修吗",
+        "保修需要发票吗",
+        "水壶不加热了能保修吗",
+    ]
     with (corpus / "cases" / "own.jsonl").open("w", encoding="utf-8") as handle:
         for n, message in enumerate(messages[:cases], start=1):
-            record = {"id": f"own-{n}", "buyer": message, "reply": "亲，{warranty}。", "scenario": "warranty", "stage": "after_sale"}
+            record = {
+                "id": f"own-{n}",
+                "buyer": message,
+                "reply": "亲，{warranty}。",
+                "scenario": "warranty",
+                "stage": "after_sale",
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -84,14 +99,19 @@ def test_one_missing_quote_in_the_shop_profile_is_one_problem(tmp_path):
 def test_a_bad_case_line_is_skipped_while_serving_but_not_in_validate(tmp_path, caplog):
     corpus = make_corpus(tmp_path / "corpus")
     bad = corpus / "cases" / "own.jsonl"
-    bad.write_text('{"id": "own-1", "buyer": "在吗", "reply": "在的亲" "scenario": "greeting"}\n', encoding="utf-8")
+    bad.write_text(
+        '{"id": "own-1", "buyer": "在吗", "reply": "在的亲" "scenario": "greeting"}\n', encoding="utf-8"
+    )
     with pytest.raises(CorpusError, match=rf"{bad}:1: bad JSON"):
         load_corpus(corpus)
     with caplog.at_level(logging.WARNING, logger="assistant.corpus"):
         served = load_corpus(corpus, skip_bad_cases=True)
     assert len(served.cases) == len(SCENARIOS) * 6
     assert f"{bad}:1: bad JSON" in caplog.text
-    assert Assistant(Settings.load(None, corpus_dir=corpus, data_dir=tmp_path / "data")).corpus.cases == served.cases
+    assert (
+        Assistant(Settings.load(None, corpus_dir=corpus, data_dir=tmp_path / "data")).corpus.cases
+        == served.cases
+    )
     result = run_cli(corpus, tmp_path / "data", "corpus", "validate")
     assert result.exit_code == 1 and f"{bad}:1: bad JSON" in result.output
     # every other problem still stops serving
@@ -104,7 +124,9 @@ def test_policy_numbers_must_agree_with_the_slots(tmp_path):
     corpus = make_corpus(tmp_path / "corpus")
     shop = corpus / "shop.toml"
     assert validate_corpus(corpus) == []
-    text = shop.read_text(encoding="utf-8").replace("free_shipping_threshold_yuan = 99", "free_shipping_threshold_yuan = 59")
+    text = shop.read_text(encoding="utf-8").replace(
+        "free_shipping_threshold_yuan = 99", "free_shipping_threshold_yuan = 59"
+    )
     shop.write_text(text, encoding="utf-8")
     line = text.split("\n").index("free_shipping_threshold_yuan = 59") + 1
     assert [str(p) for p in validate_corpus(corpus)] == [
@@ -119,7 +141,8 @@ def test_a_shop_scenario_is_a_label_like_the_built_in_ones(tmp_path):
     corpus = make_corpus(tmp_path / "corpus")
     add_warranty(corpus, cases=3)
     (corpus / "guidance" / "warranty.md").write_text(
-        "## 保修问题先看订单 {#warranty-first}\nscenarios: warranty\n\n先确认购买日期，再说保修期。\n", encoding="utf-8"
+        "## 保修问题先看订单 {#warranty-first}\nscenarios: warranty\n\n先确认购买日期，再说保修期。\n",
+        encoding="utf-8",
     )
     loaded = load_corpus(corpus)
     taxonomy = loaded.taxonomy
@@ -131,17 +154,42 @@ def test_a_shop_scenario_is_a_label_like_the_built_in_ones(tmp_path):
     assert [s.id for s in loaded.guidance_for("warranty")] == ["warranty-first"]
     # a case of the shop's scenario in the wrong stage is told so, like a built-in one
     with (corpus / "cases" / "own.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"id": "own-9", "buyer": "保修吗", "reply": "保的亲", "scenario": "warranty", "stage": "pre_sale"}) + "\n")
-    assert any("scenario 'warranty' belongs to stage 'after_sale'" in p.message for p in validate_corpus(corpus))
+        handle.write(
+            json.dumps(
+                {
+                    "id": "own-9",
+                    "buyer": "保修吗",
+                    "reply": "保的亲",
+                    "scenario": "warranty",
+                    "stage": "pre_sale",
+                }
+            )
+            + "\n"
+        )
+    assert any(
+        "scenario 'warranty' belongs to stage 'after_sale'" in p.message for p in validate_corpus(corpus)
+    )
 
 
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ('[scenarios.warranty]\nstage = "after_sales"\nzh = "保修"\n', "scenario 'warranty': stage 'after_sales' is not one of pre_sale, in_sale, after_sale, any (did you mean 'after_sale'?)"),
-        ('[scenarios.refund]\nstage = "after_sale"\nzh = "退款"\n', "scenario 'refund' is built in; give the shop's own one another id"),
-        ('[scenarios.warranty]\nstage = "after_sale"\n', 'scenario \'warranty\' needs its Chinese name: zh = "..."'),
-        ('[scenarios.Warranty-1]\nstage = "after_sale"\nzh = "保修"\n', "scenario id 'Warranty-1' may only hold a-z, 0-9 and '_' (2 to 40)"),
+        (
+            '[scenarios.warranty]\nstage = "after_sales"\nzh = "保修"\n',
+            "scenario 'warranty': stage 'after_sales' is not one of pre_sale, in_sale, after_sale, any (did you mean 'after_sale'?)",
+        ),
+        (
+            '[scenarios.refund]\nstage = "after_sale"\nzh = "退款"\n',
+            "scenario 'refund' is built in; give the shop's own one another id",
+        ),
+        (
+            '[scenarios.warranty]\nstage = "after_sale"\n',
+            "scenario 'warranty' needs its Chinese name: zh = \"...\"",
+        ),
+        (
+            '[scenarios.Warranty-1]\nstage = "after_sale"\nzh = "保修"\n',
+            "scenario id 'Warranty-1' may only hold a-z, 0-9 and '_' (2 to 40)",
+        ),
     ],
 )
 def test_a_bad_shop_scenario_is_one_clear_problem(tmp_path, entry, message):
@@ -174,7 +222,9 @@ def test_detection_learns_a_shop_scenario_from_a_few_own_cases(tmp_path, setting
 # ----------------------------------------------------------------------------- guidance that shows up
 
 
-def _section(section_id: str, title: str, text: str, scenarios: tuple[str, ...] = ("all",)) -> GuidanceSection:
+def _section(
+    section_id: str, title: str, text: str, scenarios: tuple[str, ...] = ("all",)
+) -> GuidanceSection:
     return GuidanceSection(section_id, title, text, scenarios, path="g.md", line=1)
 
 
@@ -187,7 +237,9 @@ def test_a_general_section_is_offered_when_close_to_the_message():
     vectors = np.eye(3, dtype=np.float32)
     far = np.array([0.0, 0.1, 0.0], dtype=np.float32)
     # by its words: the message shares most of its bigrams with the section
-    assert [s.id for s in close_general_sections(sections, vectors, far, "保修期内能免费维修吗")] == ["warranty-rules"]
+    assert [s.id for s in close_general_sections(sections, vectors, far, "保修期内能免费维修吗")] == [
+        "warranty-rules"
+    ]
     # by meaning: the message vector is close to the section's
     near = np.array([0.0, 0.9, 0.0], dtype=np.float32)
     assert [s.id for s in close_general_sections(sections, vectors, near, "在吗")] == ["tone"]
@@ -199,14 +251,27 @@ def test_a_general_section_is_offered_when_close_to_the_message():
 def test_usage_report_puts_never_shown_sections_first():
     sections = [_section("a", "A", "x"), _section("b", "B", "y"), _section("c", "C", "z")]
     usage = usage_report(sections, [("a", "b"), ("a",), ()])
-    assert [(u.id, u.shown, u.never_shown) for u in usage] == [("c", 0, True), ("b", 1, False), ("a", 2, False)]
-    assert usage[0].to_dict() == {"id": "c", "title": "C", "where": "g.md:1", "scenarios": ["all"], "shown": 0, "messages": 3}
+    assert [(u.id, u.shown, u.never_shown) for u in usage] == [
+        ("c", 0, True),
+        ("b", 1, False),
+        ("a", 2, False),
+    ]
+    assert usage[0].to_dict() == {
+        "id": "c",
+        "title": "C",
+        "where": "g.md:1",
+        "scenarios": ["all"],
+        "shown": 0,
+        "messages": 3,
+    }
 
 
 def test_guidance_in_subfolders_is_loaded_and_ingest_writes_there(tmp_path):
     corpus = make_corpus(tmp_path / "corpus")
     document = tmp_path / "培训资料.txt"
-    document.write_text("保修说明\n\n锅具涂层保修两年，小家电整机保修一年，保修期内非人为损坏免费维修。\n", encoding="utf-8")
+    document.write_text(
+        "保修说明\n\n锅具涂层保修两年，小家电整机保修一年，保修期内非人为损坏免费维修。\n", encoding="utf-8"
+    )
     result = run_cli(corpus, tmp_path / "data", "ingest", str(document))
     assert result.exit_code == 0, result.output
     written = corpus / "guidance" / "imported" / "培训资料.md"
@@ -261,8 +326,13 @@ def test_the_five_shop_set_ups_are_valid_corpora(tmp_path):
         assert validate_corpus(corpus) == [], shop
         loaded = load_corpus(corpus)
         assert len(loaded.catalog) == 10 and sum(c.source == f"shop:{shop}" for c in loaded.cases) == 20
-        questions = [json.loads(line) for line in (SHOPS / shop / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-        assert len(questions) == 30 and {q["scenario"] for q in questions} <= set(loaded.taxonomy.scenario_ids)
+        questions = [
+            json.loads(line)
+            for line in (SHOPS / shop / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        assert len(questions) == 30 and {q["scenario"] for q in questions} <= set(
+            loaded.taxonomy.scenario_ids
+        )
 
 
 # ----------------------------------------------------------------------------- a new shop, end to end
@@ -310,7 +380,9 @@ def test_a_kitchen_shop_from_init_to_suggest(tmp_path, settings_tmp, encoder):
     assert len(candidates) == len(buyers)
     for case in candidates:  # the importer cannot know the shop's own scenario: the trainer moves them
         if "保修" in case["buyer"]:
-            assert run_cli(corpus, data, "case", "relabel", case["id"], "--scenario", "warranty").exit_code == 0
+            assert (
+                run_cli(corpus, data, "case", "relabel", case["id"], "--scenario", "warranty").exit_code == 0
+            )
     result = run_cli(corpus, data, "case", "approve", *[c["id"] for c in candidates])
     assert result.exit_code == 0, result.output
     Assistant.clear_cache()

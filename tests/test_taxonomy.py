@@ -46,7 +46,9 @@ def test_the_stage_of_a_new_case_follows_its_scenario():
     assert taxonomy.stage_for("farewell", "after_sale") == "after_sale"
     with pytest.raises(InputError, match=r"^scenario 'farewell' fits any stage: give --stage \("):
         taxonomy.stage_for("farewell")  # never silently pre_sale
-    with pytest.raises(InputError, match=r"^scenario 'refund' belongs to stage 'after_sale', not 'pre_sale'$"):
+    with pytest.raises(
+        InputError, match=r"^scenario 'refund' belongs to stage 'after_sale', not 'pre_sale'$"
+    ):
         taxonomy.stage_for("refund", "pre_sale")
     with pytest.raises(UnknownIdError, match="did you mean 'invoice'"):
         taxonomy.stage_for("invoise")
@@ -67,6 +69,10 @@ def test_cli_case_add_applies_the_stage_rule_through_the_core(tmp_path):
     base = ["--corpus", str(corpus), "--data-dir", str(tmp_path / "data"), "case", "add", "--buyer", "谢谢"]
     refused = CliRunner().invoke(cli, [*base, "--reply", "不客气亲", "--scenario", "farewell"])
     assert refused.exit_code == 1 and "fits any stage: give --stage" in refused.output
-    added = CliRunner().invoke(cli, [*base, "--reply", "不客气亲", "--scenario", "farewell", "--stage", "after_sale"])
+    added = CliRunner().invoke(
+        cli, [*base, "--reply", "不客气亲", "--scenario", "farewell", "--stage", "after_sale"]
+    )
     assert added.exit_code == 0, added.output
-    assert [(c.scenario, c.stage) for c in load_corpus(corpus, strict=False).cases] == [("farewell", "after_sale")]
+    assert [(c.scenario, c.stage) for c in load_corpus(corpus, strict=False).cases] == [
+        ("farewell", "after_sale")
+    ]
