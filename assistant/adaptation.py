@@ -69,6 +69,19 @@ class AdaptationRules:
     threshold_answers: tuple[tuple[tuple[re.Pattern, ...], str, str, str], ...] = ()
 
 
+def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
+    """Compile a trainer's list of patterns; a bad one is a problem on its own line, the rest still work."""
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            problems.append(
+                Problem(str(path), toml_line(path, pattern), f"bad {kind} pattern {pattern!r}: {exc}")
+            )
+    return compiled
+
+
 def load_adaptation(
     path: Path,
     scenario_ids: Sequence[str] = (),
@@ -96,14 +109,7 @@ def load_adaptation(
     fallback = {k: str(v) for k, v in data.get("fallback", {}).items()}
     holding = data.get("holding", {})
     grounding = data.get("grounding", {})
-    openers = []
-    for pattern in greeting.get("openers", []):
-        try:
-            openers.append(re.compile(pattern))
-        except re.error as exc:
-            problems.append(
-                Problem(where, toml_line(path, pattern), f"bad greeting pattern {pattern!r}: {exc}")
-            )
+    openers = _patterns(greeting.get("openers", []), "greeting", path, problems)
     if scenario_ids:
         for scenario in empathy.get("scenarios", []):
             if scenario not in scenario_ids:
@@ -123,14 +129,7 @@ def load_adaptation(
         fillers = re.compile(data.get("context", {}).get("fillers", "^$"))
     except re.error as exc:
         problems.append(Problem(where, toml_line(path, "fillers"), f"bad fillers pattern: {exc}"))
-    restate = []
-    for pattern in data.get("context", {}).get("restate", []):
-        try:
-            restate.append(re.compile(pattern))
-        except re.error as exc:
-            problems.append(
-                Problem(where, toml_line(path, pattern), f"bad restate pattern {pattern!r}: {exc}")
-            )
+    restate = _patterns(data.get("context", {}).get("restate", []), "restate", path, problems)
     already_given = []
     # [[context.contradicts]] (what the buyer said, replies that contradict it) works like
     # [[context.already_given]] (what the buyer gave, replies that ask for it): such replies are not shown
@@ -139,38 +138,16 @@ def load_adaptation(
         {"given": t.get("said", []), "asks": t.get("replies", [])} for t in context.get("contradicts", [])
     ]
     for table in tables:
-        compiled: dict[str, list[re.Pattern]] = {"given": [], "asks": []}
-        for key in compiled:
-            for pattern in table.get(key, []):
-                try:
-                    compiled[key].append(re.compile(pattern))
-                except re.error as exc:
-                    problems.append(
-                        Problem(where, toml_line(path, pattern), f"bad {key} pattern {pattern!r}: {exc}")
-                    )
+        compiled = {key: _patterns(table.get(key, []), key, path, problems) for key in ("given", "asks")}
         already_given.append((tuple(compiled["given"]), tuple(compiled["asks"])))
-    overdue = []
-    for pattern in data.get("context", {}).get("overdue", {}).get("patterns", []):
-        try:
-            overdue.append(re.compile(pattern))
-        except re.error as exc:
-            problems.append(
-                Problem(where, toml_line(path, pattern), f"bad overdue pattern {pattern!r}: {exc}")
-            )
+    overdue = _patterns(context.get("overdue", {}).get("patterns", []), "overdue", path, problems)
     stage_unfit = tuple(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
     )
     threshold_answers = []
     for name, table in data.get("threshold_answers", {}).items():
-        asks = []
-        for pattern in table.get("ask", []):
-            try:
-                asks.append(re.compile(pattern))
-            except re.error as exc:
-                problems.append(
-                    Problem(where, toml_line(path, pattern), f"bad ask pattern {pattern!r}: {exc}")
-                )
+        asks = _patterns(table.get("ask", []), "ask", path, problems)
         if not (table.get("policy") and table.get("met") and table.get("below")):
             problems.append(
                 Problem(where, toml_line(path, name), f"[threshold_answers.{name}] needs policy, met, below")
