@@ -367,7 +367,6 @@ def test_audit_other_column_names_and_expansion(team):
         ("suggest", "-o 1x 在吗", "-o '1x': not a valid Python variable name"),
         ("suggest", "--colour red 在吗", "unrecognized arguments: --colour"),
         ("check", "", "%check: give a reply to check, e.g. %check 亲，这款保证不掉色"),
-        ("check", "--scenario refnd 不行", "%check: unknown scenario 'refnd' (did you mean 'refund'?)"),
         ("similar", "", "%similar: give a buyer message, e.g. %similar 亲 这个T恤有M码吗"),
         ("similar", "--scenario refnd 退款", "unknown scenario 'refnd' (did you mean 'refund'?)"),
         ("corpus", "", "%corpus: give a subcommand: stats, scenarios, search"),
@@ -382,6 +381,20 @@ def test_audit_other_column_names_and_expansion(team):
 )
 def test_bad_arguments_are_one_line_usage_errors(shell, magic, line, message):
     assert usage_error(shell, magic, line) == message
+
+
+def test_check_passes_the_scenario_to_the_core_and_shows_the_cli_error(shell, settings_tmp):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    options = ["--corpus", str(settings_tmp.corpus_dir), "--data-dir", str(settings_tmp.data_dir)]
+    result = CliRunner().invoke(cli, [*options, "check", "不行", "--scenario", "refnd"])
+    assert result.exit_code == 1, result.output
+    message = "unknown scenario 'refnd' (did you mean 'refund'?)"
+    assert result.output.strip() == f"错误 Error: {message}"
+    assert usage_error(shell, "check", "--scenario refnd 不行") == message  # the core's, word for word
+    assert shell.run_line_magic("check", "--scenario refund 不行").result.reply == "不行"
 
 
 def test_similar_mode_must_be_known(shell):
