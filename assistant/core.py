@@ -53,6 +53,8 @@ DETECTOR_FILE = "detector.pkl"
 LEXICAL_DIR = "lexical"
 # the detector learns from at most this many approved cases (a sample of very large corpora)
 MAX_TRAINING_CASES = 20000
+# the corpus files besides guidance that a trainer edits whole (the console's rule and shop editor)
+EDITABLE_FILES = ("checklist.toml", "shop.toml", "adaptation.toml", "catalog.csv")
 
 
 @dataclass(frozen=True)
@@ -789,6 +791,46 @@ class Assistant:
             on_row=on_row,
         )
 
+    def audit_upload(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        message_col: str | None = None,
+        reply_col: str | None = None,
+        by: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> AuditReport:
+        """``audit_file`` for a table or chat log uploaded as bytes (the console's analytics page).
+
+        Read as ``assistant audit`` reads a file (``uploads.read_upload``): a bad file gets the
+        CLI's one-line error naming ``name`` and the console's column choosers, and a file with a
+        header only is an error, never a 100% pass rate.
+
+        Args:
+            name: the upload's file name (its extension picks the format).
+            data: the file's bytes.
+            message_col, reply_col, by: as for ``audit_file``.
+            on_progress: called with ``(checked, total)`` every 1,000 rows and after the last one.
+
+        Raises:
+            FileFormatError / InputError: the upload cannot be read as asked.
+        """
+        from . import audit as audit_module
+        from .uploads import read_upload
+
+        rows, columns = read_upload(name, data, message_col=message_col, reply_col=reply_col, by=by)
+        on_row = None
+        if on_progress is not None:
+            total, checked = len(rows), iter(range(1, len(rows) + 1))
+
+            def on_row(_row: AuditRow) -> None:
+                done = next(checked)
+                if done % 1000 == 0 or done == total:
+                    on_progress(done, total)
+
+        return audit_module.audit(rows, self.corpus.rules, by=by, source=name, columns=columns, on_row=on_row)
+
     # ------------------------------------------------------------------ trainer edits
 
     def validate(self) -> list[Problem]:
@@ -895,6 +937,23 @@ class Assistant:
         case = relabel(self.store, case_id, scenario, stage)
         self.forget_corpus()
         return case
+
+    def editable_corpus(self) -> tuple[Corpus, list[Problem]]:
+        """The corpus as it is on disk now, for a trainer: its valid parts and every problem found
+        (empty when valid), so the console stays usable while the trainer fixes one."""
+        from .errors import CorpusError
+
+        try:
+            return load_corpus(self.settings.corpus_dir), []
+        except CorpusError as exc:
+            return load_corpus(self.settings.corpus_dir, strict=False), list(exc.problems)
+
+    def editable_files(self) -> list[str]:
+        """The files a trainer may edit whole, relative to the corpus: every guidance file (in
+        subfolders too, as guidance is loaded), then the rule, shop, adaptation and catalog files."""
+        root = self.settings.corpus_dir
+        guidance = sorted(p.relative_to(root).as_posix() for p in (root / "guidance").rglob("*.md"))
+        return guidance + [name for name in EDITABLE_FILES if (root / name).is_file()]
 
     def corpus_file(self, relative: str) -> str:
         """The text of an editable corpus file (``guidance/x.md``, ``checklist.toml``, ``shop.toml`` ...)."""
@@ -1136,10 +1195,21 @@ class Assistant:
         """Change a case's fields (``CaseStore.update``); an approved result passes the checklist
         first, as ``approve_case`` does (``override`` gives the reason to keep a failing reply).
 
+        A change of scenario or stage is filed as ``add_case`` files it (``Taxonomy.stage_for``:
+        an empty stage is the scenario's own).
+
         Raises:
             ApprovalBlockedError: the case would be approved with a reply that fails the checklist.
+            InputError / UnknownIdError: the scenario or stage is unknown or they do not fit.
         """
-        case = load_corpus(self.settings.corpus_dir, strict=False).case(case_id)
+        corpus = load_corpus(self.settings.corpus_dir, strict=False)
+        case = corpus.case(case_id)
+        if "scenario" in changes or "stage" in changes:
+            if not changes.get("scenario", case.scenario):
+                raise InputError("请选择场景 choose the case's scenario")
+            changes["stage"] = corpus.taxonomy.stage_for(
+                changes.get("scenario", case.scenario), changes.get("stage") or None
+            )
         if changes.get("status", case.status) == "approved":
             fields = {k: v for k, v in changes.items() if k in ("buyer", "reply", "scenario")}
             self._gate(dataclasses.replace(case, **fields), override)

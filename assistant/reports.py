@@ -92,20 +92,7 @@ def write_report(
     from .storage import atomic_write_bytes
 
     path = check_report_path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        data = _csv_bytes(report)
-    elif suffix == ".xlsx":
-        if report.total >= EXCEL_ROWS:
-            raise InputError(
-                f"--out {path.name!r}: {report.total:,} rows do not fit in an Excel sheet "
-                f"({EXCEL_ROWS - 1:,} at most); save as .csv or .parquet"
-            )
-        data = _xlsx_bytes(report)
-    elif suffix == ".parquet":
-        data = _parquet_bytes(report, path)
-    else:
-        data = report_html(report, guidance_titles).encode("utf-8")
+    data = report_bytes(report, path.name, guidance_titles)
     try:
         atomic_write_bytes(path, data)
         umask = os.umask(0)
@@ -114,6 +101,29 @@ def write_report(
     except OSError as exc:
         raise StoreError(f"{path}: cannot write the report ({exc.strerror})") from None
     return path
+
+
+def report_bytes(report: AuditReport, name: str, guidance_titles: dict[str, str] | None = None) -> bytes:
+    """The bytes of a report in the format ``name``'s extension names (as ``write_report`` saves
+    it); the console offers them for download without a file on the server.
+
+    Raises:
+        InputError: another extension, an XLSX too long for a sheet, or Parquet without pyarrow.
+    """
+    path = check_report_path(name)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_bytes(report)
+    if suffix == ".xlsx":
+        if report.total >= EXCEL_ROWS:
+            raise InputError(
+                f"--out {path.name!r}: {report.total:,} rows do not fit in an Excel sheet "
+                f"({EXCEL_ROWS - 1:,} at most); save as .csv or .parquet"
+            )
+        return _xlsx_bytes(report)
+    if suffix == ".parquet":
+        return _parquet_bytes(report, path)
+    return report_html(report, guidance_titles).encode("utf-8")
 
 
 def _csv_bytes(report: AuditReport) -> bytes:

@@ -3,8 +3,10 @@
 A browser upload is bytes and a name. ``read_upload`` writes it to a scratch file named like the
 upload and calls the audit's own reader (``audit_read.read_rows``), so every bad file (empty, one
 column, no reply-like column, not a table, wrong encoding) fails with the CLI's one-line message,
-naming the upload instead of a server path. ``preview_upload`` reads the first rows and says which
-columns would be used, or why none could be chosen, so the page can ask for the mapping.
+naming the upload instead of a server path; the error names the CLI's options too (the line is the
+CLI's, word for word) and ``console_hint`` says, in Chinese, which of the page's boxes does the same.
+``preview_upload`` reads the first rows and says which columns would be used, or why none could be
+chosen, so the page can ask for the mapping.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .columns import CLI_OPTIONS
 from .errors import AssistantError
 
-# the console names its column choosers, where the CLI names its options
-CONSOLE_OPTIONS = {"message": "“买家消息列”", "reply": "“客服回复列”"}
+# the console's column choosers, which do what the CLI's options do
+CONSOLE_BOXES = {
+    "--reply-col": "在“客服回复列”里选择客服回复所在的列",
+    "--message-col": "在“买家消息列”里选择买家消息所在的列",
+    "--by": "在“按哪一列分组”里选择分组的列",
+}
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".json", ".ndjson")
 
 
@@ -56,7 +63,7 @@ def read_upload(
     message_col: str | None = None,
     reply_col: str | None = None,
     by: str | None = None,
-    options: dict[str, str] = CONSOLE_OPTIONS,
+    options: dict[str, str] = CLI_OPTIONS,
 ) -> tuple[list, Any]:
     """Read an uploaded table or chat log into audit rows, as ``assistant audit`` reads a file.
 
@@ -91,9 +98,16 @@ def preview_upload(name: str, data: bytes, limit: int = 20) -> UploadPreview:
     with _scratch(name, data) as path:
         names, records = read_table(path)
         try:
-            columns = choose_columns(names, where=name, options=CONSOLE_OPTIONS)
+            columns = choose_columns(names, where=name)
         except AssistantError as exc:
-            if len(names) < 2:  # one column and not a reply: nothing to choose from
+            if not names:
                 raise
             return UploadPreview(tuple(names), tuple(r for _, r in records[:limit]), None, str(exc))
     return UploadPreview(tuple(names), tuple(r for _, r in records[:limit]), columns)
+
+
+def console_hint(message: str) -> str:
+    """What the console's analyst does instead of the CLI options an error names (Chinese, one
+    line; empty when it names none): ``name it with --reply-col`` → choose in “客服回复列”."""
+    found = [hint for option, hint in CONSOLE_BOXES.items() if re.search(rf"{option}(?![\w-])", message)]
+    return "在页面上：" + "；".join(found) if found else ""

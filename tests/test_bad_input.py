@@ -172,12 +172,12 @@ ROWS = [
     Row("console", "agent: emoji", {"page": "agent", "message": "😀 有M码吗 👍🏻"}, Answer(lambda at: at.html)),
     Row("console", "agent: history turn too long", {"page": "agent", "message": "在吗", "history": LONG_TURN}, Error("之前的对话太长")),  # agents read the Chinese half
     Row("console", "analytics: GBK CSV", {"page": "analytics", "upload": ("chats.csv", CHATS.encode("gbk"))}, Answer(lambda at: {m.label: m.value for m in at.metric}["回复数"] == "2")),
-    Row("console", "analytics: no reply column", {"page": "analytics", "upload": ("notes.csv", "标题,备注\n你好,随便\n".encode())}, Answer(lambda at: any("请在“客服回复列”里选择" in w.value for w in at.warning) and not at.metric)),
+    Row("console", "analytics: no reply column", {"page": "analytics", "upload": ("notes.csv", "标题,备注\n你好,随便\n".encode())}, Error("错误 Error: notes.csv: cannot find the reply column among '标题', '备注'; name it with --reply-col")),  # then the box to use
     Row("console", "analytics: UTF-8 with one bad byte", {"page": "analytics", "upload": ("x.csv", "message,reply\n在吗,在的\n".encode() + b"\xc3\x28,ok\n")}, Error("错误 Error: x.csv:3: not valid UTF-8 (byte 0xc3) in a file that is otherwise UTF-8; fix that line or save the file as UTF-8 again")),
     Row("console", "analytics: binary upload", {"page": "analytics", "upload": ("x.csv", bytes(range(256)) * 8)}, Error("错误 Error: x.csv: a binary file, not a text table")),
-    Row("console", "analytics: one-column CSV", {"page": "analytics", "upload": ("replies.csv", "在的亲\n好的亲\n".encode())}, Error("错误 Error: replies.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with “客服回复列”")),
+    Row("console", "analytics: one-column CSV", {"page": "analytics", "upload": ("replies.csv", "在的亲\n好的亲\n".encode())}, Error("错误 Error: replies.csv: one column only ('在的亲'); a table needs named columns (e.g. message,reply), or name the reply column with --reply-col")),
     Row("console", "analytics: empty file", {"page": "analytics", "upload": ("empty.csv", b"")}, Error("错误 Error: empty.csv: empty file")),
-    Row("console", "analytics: agent and time are not replies", {"page": "analytics", "upload": ("x.csv", "message,agent,time\n在吗,小王,10:00\n".encode())}, Answer(lambda at: any("请在“客服回复列”里选择" in w.value for w in at.warning) and not at.metric)),
+    Row("console", "analytics: agent and time are not replies", {"page": "analytics", "upload": ("x.csv", "message,agent,time\n在吗,小王,10:00\n".encode())}, Error("错误 Error: x.csv: cannot find the reply column among 'message', 'agent', 'time'; name it with --reply-col")),
     Row("console", "analytics: markup in replies and agents", {"page": "analytics", "upload": ("m.csv", MARKUP_CHATS.encode())}, Answer(lambda at: at.metric)),
 ]  # fmt: skip
 

@@ -10,7 +10,7 @@ from assistant.config import PROJECT_ROOT
 from assistant.corpus import load_corpus
 from assistant.drafts import draft_check
 from assistant.errors import FileFormatError
-from assistant.uploads import preview_upload, read_upload
+from assistant.uploads import console_hint, preview_upload, read_upload
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ def test_a_bad_upload_fails_with_the_cli_message_naming_the_upload(tmp_path, nam
     result = CliRunner().invoke(cli, ["audit", str(tmp_path / name)])
     assert result.exit_code == 1
     with pytest.raises(FileFormatError) as caught:
-        read_upload(name, data, options={"message": "--message-col", "reply": "--reply-col"})
+        read_upload(name, data)
     assert f"错误 Error: {caught.value}" == result.output.strip().replace(str(tmp_path / name), name)
     assert str(tmp_path) not in str(caught.value)
 
@@ -36,10 +36,22 @@ def test_preview_detects_columns_or_says_why_not():
     found = preview_upload("chats.csv", "买家消息,客服回复\n在吗,在的亲\n".encode())
     assert found.columns.reply == "客服回复" and found.columns.message == "买家消息" and not found.problem
     unknown = preview_upload("notes.csv", "标题,备注\n你好,随便\n".encode())
-    assert unknown.columns is None and "notes.csv" in unknown.problem and "客服回复列" in unknown.problem
+    assert unknown.columns is None and unknown.problem == (
+        "notes.csv: cannot find the reply column among '标题', '备注'; name it with --reply-col"
+    )
+    assert console_hint(unknown.problem) == "在页面上：在“客服回复列”里选择客服回复所在的列"
     assert unknown.names == ("标题", "备注") and unknown.records == ({"标题": "你好", "备注": "随便"},)
     rows, columns = read_upload("replies.csv", "客服回复\n在\n亲，您好\n".encode())
     assert len(rows) == 2 and columns.reply == "客服回复"
+    one = preview_upload("notes.csv", "标题\n你好\n".encode())  # one column, not a reply: ask for it
+    assert one.columns is None and one.names == ("标题",) and "--reply-col" in one.problem
+
+
+def test_the_console_hint_names_the_box_for_each_option_an_error_names():
+    assert console_hint("x.csv: no column 'y' (--by)") == "在页面上：在“按哪一列分组”里选择分组的列"
+    both = console_hint("--message-col/--reply-col do not apply to jddc2019 logs")
+    assert "“客服回复列”" in both and "“买家消息列”" in both
+    assert console_hint("x.csv: file not found") == ""
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +71,23 @@ def test_a_draft_is_ready_only_when_it_passes_has_no_fill_in_and_fits(rules):
     assert not rude.ready and rude.warnings == 3 and rude.blockers() == ["3 处需要修改"]
     long = judge("亲，M码有现货的哦", limit=5)
     assert long.too_long and not long.ready and long.to_dict()["blockers"] == ["超过 5 字"]
+
+
+def test_the_core_audits_an_upload_as_the_cli_audits_the_file(tmp_path, settings_tmp):
+    from assistant import Assistant
+
+    core = Assistant(settings_tmp)
+    data = "".join(
+        f"在吗,{'在' if i % 3 else '在的亲，请问有什么可以帮您？'},客服{i % 4}\n" for i in range(2100)
+    ).encode()
+    data = "买家消息,客服回复,客服昵称\n".encode() + data
+    progress = []
+    report = core.audit_upload("chats.csv", data, by="客服昵称", on_progress=lambda *n: progress.append(n))
+    assert progress == [(1000, 2100), (2000, 2100), (2100, 2100)]
+    (tmp_path / "chats.csv").write_bytes(data)
+    expected = core.audit_file(tmp_path / "chats.csv", by="客服昵称")
+    assert report.source == "chats.csv" and report.total == expected.total == 2100
+    assert [r.to_dict() for r in report.rows] == [r.to_dict() for r in expected.rows]
+    assert report.frames().by_group.equals(expected.frames().by_group)
+    with pytest.raises(FileFormatError, match="^header.csv: 没有可质检的回复"):
+        core.audit_upload("header.csv", "买家消息,客服回复\n".encode())

@@ -1,25 +1,23 @@
 """质检分析 (analysts): upload a table of chats, audit every reply with the checklist, chart it, download it.
 
-The upload is read by ``assistant.uploads`` exactly as ``assistant audit`` reads a file, so a bad
-file gets the CLI's one-line error (naming the upload). When the reply column cannot be detected
-the page asks for it instead of guessing. Rules are named in Chinese (the id on hover); per-agent
-tables have Chinese headings and percentages.
+The audit is one call to the core (``Assistant.audit_upload``), which reads the upload exactly as
+``assistant audit`` reads a file: a bad file gets the CLI's one-line error (naming the upload),
+followed by the page's own way to do what the CLI option named in it does (``uploads.console_hint``).
+When the reply column cannot be detected the page asks for it instead of guessing. Rules are named
+in Chinese (the id on hover); per-agent tables have Chinese headings and percentages.
 """
 
-import hashlib
 import html
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from assistant import audit
 from assistant.charts import group_rates
-from assistant.errors import AssistantError
-from assistant.reports import write_report
-from assistant.uploads import preview_upload, read_upload
+from assistant.errors import AssistantError, FileFormatError
+from assistant.reports import report_bytes
+from assistant.uploads import console_hint, preview_upload
 from console.common import (
     assistant,
     esc,
@@ -60,25 +58,30 @@ def preview(name: str, data: bytes):
         return None, exc
 
 
-def audit_upload(name: str, data: bytes, message: str | None, reply: str | None, by: str | None, rules):
-    """Audit an upload with the checklist (a progress bar per 1,000 replies).
+def show_upload_error(exc: AssistantError) -> None:
+    """The CLI's one-line error, then which box of this page does what the CLI option it names does."""
+    show_error(exc)
+    hint = console_hint(str(exc))
+    if hint:
+        st.info(md_escape(hint))
+
+
+def audit_upload(name: str, data: bytes, message: str | None, reply: str | None, by: str | None):
+    """Audit an upload through the core, with a progress bar.
 
     Returns:
         The ``AuditReport`` and the bytes of its CSV and HTML reports.
     """
-    rows, columns = read_upload(name, data, message_col=message, reply_col=reply, by=by)
-    bar = st.progress(0.0, text=f"正在质检 {len(rows):,} 条回复…")
-    checked = []
-    for n, row in enumerate(audit.audit_rows(rows, rules), start=1):
-        checked.append(row)
-        if n % 1000 == 0 or n == len(rows):
-            bar.progress(n / len(rows), text=f"已质检 {n:,} / {len(rows):,} 条回复")
-    bar.empty()
-    report = audit.summarize(checked, rules, by=by, source=name, columns=columns)
-    with tempfile.TemporaryDirectory() as scratch:
-        csv_bytes = write_report(report, Path(scratch) / "report.csv").read_bytes()
-        html_bytes = write_report(report, Path(scratch) / "report.html").read_bytes()
-    return report, csv_bytes, html_bytes
+    bar = st.progress(0.0, text="正在质检…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"已质检 {done:,} / {total:,} 条回复")
+
+    try:
+        report = a.audit_upload(name, data, message_col=message, reply_col=reply, by=by, on_progress=progress)
+    finally:
+        bar.empty()
+    return report, report_bytes(report, "report.csv"), report_bytes(report, "report.html")
 
 
 def rule_table(by_rule: pd.DataFrame) -> str:
@@ -118,7 +121,7 @@ if st.session_state.get("_columns_of") != upload.file_id:  # a new file: its own
     st.session_state["_columns_of"] = upload.file_id
 shown, unreadable = preview(upload.name, data)
 if unreadable is not None:
-    show_error(unreadable)
+    show_upload_error(unreadable)
     st.stop()
 columns = list(shown.names)
 message_col = reply_col = by = None
@@ -126,7 +129,7 @@ if columns:
     st.dataframe(pd.DataFrame(list(shown.records[:5]), columns=columns), hide_index=True)
     c = st.columns(3)
     if shown.columns is None:  # nothing looks like a reply: ask, never guess
-        st.warning(md_escape(f"没认出哪一列是客服回复，请在“客服回复列”里选择（{shown.problem}）"))
+        show_upload_error(FileFormatError(shown.problem))
         reply_col = c[0].selectbox(
             "客服回复列（请选择）", columns, index=None, key="reply_col", placeholder=CHOOSE
         )
@@ -145,30 +148,21 @@ if columns:
 
 clicked = st.button("开始质检", key="audit_button", type="primary")
 try:
-    rules = a.corpus.rules
-    key = (
-        upload.file_id,
-        message_col,
-        reply_col,
-        by,
-        hashlib.sha256(a.corpus_file("checklist.toml").encode()).hexdigest(),
-    )
+    rules = a.corpus.rules  # the checklist in use: after a trainer's edit, the file is audited again
 except AssistantError as exc:
     show_error(exc)
     st.stop()
+key = (upload.file_id, message_col, reply_col, by, rules)
 done = st.session_state.get("audit")
 if done is None or done[0] != key:
     # once a file is audited, a change of columns or rules audits it again without asking
     if not clicked and (done is None or done[0][0] != upload.file_id):
         st.stop()
     try:
-        st.session_state.audit = done = (
-            key,
-            *audit_upload(upload.name, data, message_col, reply_col, by, rules),
-        )
+        st.session_state.audit = done = (key, *audit_upload(upload.name, data, message_col, reply_col, by))
     except AssistantError as exc:
         st.session_state.pop("audit", None)
-        show_error(exc)
+        show_upload_error(exc)
         st.stop()
 _, report, csv_bytes, html_bytes = done
 
