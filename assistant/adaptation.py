@@ -20,11 +20,15 @@ from typing import Any
 
 from .conversation import ConversationState
 from .errors import Problem
+from .facts import BUYER_KINDS
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
 from .records import Turn
 from .text import SLOT_PATTERN
+
+# the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
+HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,14 @@ class AdaptationRules:
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
+    # how a holding reply names the buyer's values when no object names the question
+    values_topic: str = "{values}{item}的情况"
+    measures_topic: str = "{values}适合的规格"
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
     min_score: float = 0.45
     fill_in_penalty: float = 0.9
+    # a reply that answers only some parts of a question of several (会起球吗 缩水吗 → only 缩水)
+    partial_answer_penalty: float = 0.85
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
     # words of a buyer turn that say nothing (在吗 / 人呢)
     restate: tuple[re.Pattern, ...] = ()
@@ -155,7 +164,10 @@ def load_adaptation(
             continue
         threshold_answers.append((tuple(asks), str(table["policy"]), str(table["met"]), str(table["below"])))
     if slots is not None:
-        for name, reply in [*fallback.items(), *(("holding." + k, str(v)) for k, v in holding.items())]:
+        for name, reply in [
+            *fallback.items(),
+            *(("holding." + k, str(v)) for k, v in holding.items() if not k.endswith("_topic")),
+        ]:
             for slot in SLOT_PATTERN.findall(reply):
                 if slot not in slots:
                     problems.append(
@@ -181,9 +193,14 @@ def load_adaptation(
         holding=str(holding.get("reply", AdaptationRules.holding)),
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
+        values_topic=str(holding.get("values_topic", AdaptationRules.values_topic)),
+        measures_topic=str(holding.get("measures_topic", AdaptationRules.measures_topic)),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
+        partial_answer_penalty=float(
+            grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
+        ),
         restate=tuple(restate),
         fillers=fillers,
         already_given=tuple(already_given),
@@ -467,6 +484,8 @@ class Adapter:
         rejected: list[str] = []
         top_fused = max((h.score for h in hits), default=0.0) or 1.0
         evidence = self.category_evidence(state)
+        # the parts of a question of several (会起球吗 洗了会缩水吗): the buyer's own words
+        parts = self.intents.parts(message)
         # the buyer said what the problem is: earlier, or now with a named object (又发错了 / 退款)
         told = said_before(history, self.rules) or bool(asked.objects)
         buyer_said = [t.text for t in history if t.role == "buyer"] + [message]
@@ -533,6 +552,8 @@ class Adapter:
             if case.categories and not state.category:
                 score *= 0.9  # category wording for a buyer whose item is unknown
             score *= self.rules.fill_in_penalty ** len(fill_ins)
+            if len(parts) >= 2 and not parts <= self.intents.parts(case.buyer + case.reply):
+                score *= self.rules.partial_answer_penalty
             # a reply written for a conversation (or a buyer type) may refer to what this buyer never said
             if case.context and not history:
                 score *= 0.85
@@ -664,10 +685,11 @@ class Adapter:
         # echoed back (the judges found quoted echoes robotic)
         chasing = bool(state.nudge and state.pending_question)
         # (only what this message names: a topic inherited from an earlier turn may be stale)
-        asked = self.intents.parse(state.pending_question if chasing else message)
-        topics = {self.intents.topics[o] for o in asked.objects if o in self.intents.topics}
-        if len(topics) == 1:
-            template = template.replace("{topic}", topics.pop())
+        topic = self.intents.topic(state.pending_question if chasing else message)
+        if not topic and not chasing:
+            topic = self.facts_topic(state)
+        if topic:
+            template = template.replace("{topic}", topic)
         reply, fill_ins, changes = self.grounder.fill(template, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
@@ -688,6 +710,19 @@ class Adapter:
             tuple(changes),
             holding=True,
         )
+
+    def facts_topic(self, state: ConversationState) -> str:
+        """What a holding reply checks when the buyer names values but no known object (那30cm的呢 /
+        我家柯基25斤): the values themselves, with the item (30cm锅的情况), so the buyer sees their
+        numbers were read; "" when the newest message names none."""
+        stated = state.asked_now(HOLDING_FACT_KINDS)
+        values = "、".join(list(dict.fromkeys(s.fact.text for s in stated))[:2])
+        if not values:
+            return ""
+        if any(s.fact.kind in BUYER_KINDS for s in stated):
+            return self.rules.measures_topic.replace("{values}", values)
+        item = state.item.text if state.item and len(state.item.text) <= 6 else ""
+        return self.rules.values_topic.replace("{values}", values).replace("{item}", item)
 
     def _distinct(self, ranked: Sequence[Suggestion], k: int) -> list[Suggestion]:
         """Keep suggestions that differ in substance; a near-copy adds its source to the kept one."""

@@ -45,6 +45,58 @@ class IntentLexicon:
         objects = frozenset(o for o, words in self.objects.items() if any(w in source for w in words))
         return Intent(types, objects)
 
+    def parts(self, text: str) -> frozenset[str]:
+        """The parts ``text`` asks about: an object, or for a product property (a topic with
+        ``{word}``: 起球, 缩水) each of the buyer's words, none inside a longer one."""
+        source = _normalised(text)
+        found: set[str] = set()
+        for name, words in self.objects.items():
+            hits = sorted((w for w in words if w in source), key=len, reverse=True)
+            if not hits:
+                continue
+            if "{word}" not in self.topics.get(name, ""):
+                found.add(name)
+                continue
+            for i, word in enumerate(hits):
+                if not any(word in longer for longer in hits[:i]):
+                    found.add(word)
+        return frozenset(found)
+
+    def topic(self, text: str, limit: int = 2) -> str:
+        """How a holding reply names what ``text`` asks about (退款的情况, 起球和掉毛的情况), or "".
+
+        A topic with ``{word}`` names the buyer's own matched words (a product property: 噪音, 续航);
+        a two-part question names both parts, so the buyer sees that neither is dropped."""
+        source = _normalised(text)
+        # a word inside a longer word of another object does not count (拍错了 is not 错了)
+        spans = [(source.find(w), len(w)) for words in self.objects.values() for w in words if w in source]
+
+        def inside(at: int, word: str) -> bool:
+            return any(s <= at and at + len(word) <= s + n and n > len(word) for s, n in spans)
+
+        found: list[tuple[int, str]] = []
+        for name, words in self.objects.items():
+            topic = self.topics.get(name)
+            if not topic:
+                continue
+            hits = sorted((source.find(w), w) for w in words if w in source and not inside(source.find(w), w))
+            if not hits:
+                continue
+            if "{word}" in topic:
+                # the longest matches first, none inside another (掉毛 and 毛 → 掉毛)
+                kept: list[tuple[int, str]] = []
+                for at, word in sorted(hits, key=lambda h: -len(h[1])):
+                    if not any(k <= at < k + len(w) for k, w in kept):
+                        kept.append((at, word))
+                kept.sort()
+                topic = topic.replace("{word}", "和".join(w for _, w in kept[:limit]))
+            found.append((hits[0][0], topic))
+        named: list[str] = []
+        for _, topic in sorted(found):
+            if topic not in named:
+                named.append(topic)
+        return "和".join(named) if len(named) <= limit else ""
+
     def conflicts(self, asked: Intent, answered: Intent, stage: str | None = None) -> frozenset[str]:
         """Objects of ``answered`` that the buyer's question excludes (a neighbouring question), or
         that no longer apply at the conversation's order ``stage``."""

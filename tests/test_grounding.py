@@ -202,6 +202,18 @@ def test_a_holding_reply_names_what_is_asked_without_echoing_the_buyer(assistant
             assert "发错的情况" in suggestion.reply
 
 
+def test_a_holding_reply_names_the_property_or_the_values_asked_about(assistant):
+    noise = assistant.suggest("这个吸尘器噪音大吗 晚上用会吵到邻居吗")
+    top = noise.suggestions[0]
+    assert top.holding and "噪音的问题" in top.reply
+    values = assistant.suggest(
+        "我家狗狗30斤", history=["买家: 这个狗窝有大号吗", "客服: 亲 有的 L号适合25斤以内"]
+    )
+    top = values.suggestions[0]
+    assert top.holding and "30斤" in top.reply and "25斤" not in top.reply
+    assert shown_facts(assistant, values) == []
+
+
 # ----------------------------------------------------------------------------- suggest, end to end
 
 

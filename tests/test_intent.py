@@ -1,0 +1,50 @@
+"""What a buyer asks (intents.toml): question types, objects, and how a holding reply names them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.intent import Intent, load_intents
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    found, problems = load_intents(ROOT / "corpus" / "intents.toml")
+    assert problems == []
+    return found
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("会起球吗 掉不掉毛", "起球和掉毛的问题"),  # a two-part question: both parts named
+        ("噪音大吗 楼下会投诉吗", "噪音的问题"),
+        ("那续航多久 我通勤要2小时", "续航的问题"),
+        ("我要退款 这个不想要了", "退款的情况和取消订单的事"),
+        ("都三天了物流不动 退款也没到", "物流的情况和退款的情况"),
+        ("你好", ""),
+    ],
+)
+def test_a_holding_topic_names_each_part_of_the_question(lexicon, message, topic):
+    assert lexicon.topic(message) == topic
+
+
+def test_a_word_inside_a_longer_word_is_not_its_own_topic(lexicon):
+    assert "锈" not in lexicon.topic("不锈钢锅第一次用要怎么处理")  # stainless steel, not rust
+    assert "发错" not in lexicon.topic("拍错了 要改成L码")  # the buyer's own mistake
+    assert "发错" not in lexicon.topic("地址写错了 改一下")
+
+
+def test_more_parts_than_the_limit_name_none(lexicon):
+    assert lexicon.topic("会起球吗 噪音大吗 续航多久") == ""
+
+
+def test_neighbouring_kitchen_care_questions_exclude_each_other(lexicon):
+    asked = lexicon.parse("这个锅能放洗碗机吗")
+    assert "dishwasher" in asked.objects
+    assert lexicon.conflicts(asked, Intent(objects=frozenset({"seasoning"}))) == {"seasoning"}
+    assert lexicon.conflicts(asked, Intent(objects=frozenset({"dishwasher"}))) == frozenset()
