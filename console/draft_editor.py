@@ -132,10 +132,25 @@ export default function (component) {
       }
     };
     document.addEventListener("keydown", me.keys);
+    // Alt+1..9 picks a suggestion. The page's shortcuts ignore keys typed into a text box, so from
+    // inside the draft the pick is sent together with the text typed so far (one message: the page
+    // sees the edit and asks before replacing it). Outside the box the text went on blur.
+    me.flushKeys = (event) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey || !/^Digit[1-9]$/.test(event.code)) return;
+      if (!event.composedPath().includes(box)) { send(); return; }
+      event.preventDefault(); event.stopImmediatePropagation();
+      clearTimeout(me.timer); me.timer = null; me.sent = box.value;
+      setTriggerValue("pick", { rank: Number(event.code.slice(5)) - 1, text: box.value });
+    };
+    window.addEventListener("keydown", me.flushKeys, true);
   }
   render();
   if (me.copyWaiting && checked()) { me.copyWaiting = false; copyNow(); }
-  return () => { document.removeEventListener("keydown", me.keys); me.bound = false; };
+  return () => {
+    document.removeEventListener("keydown", me.keys);
+    window.removeEventListener("keydown", me.flushKeys, true);
+    me.bound = false;
+  };
 }
 """
 
@@ -143,7 +158,13 @@ _editor = st.components.v2.component("shop_assistant.draft_editor", html=HTML, c
 
 
 def draft_editor(
-    text: str, version: int, check: dict[str, Any] | None, limit: int, key: str, on_change: Callable[[], None]
+    text: str,
+    version: int,
+    check: dict[str, Any] | None,
+    limit: int,
+    key: str,
+    on_change: Callable[[], None],
+    on_pick: Callable[[], None],
 ) -> Any:
     """Mount the editor.
 
@@ -155,6 +176,8 @@ def draft_editor(
         limit: the length shown as the limit.
         key: the widget key (its state, ``{"text": ...}``, is in ``st.session_state[key]``).
         on_change: called when the browser sends new text.
+        on_pick: called when Alt+1..9 is pressed inside the box; ``st.session_state[key]["pick"]`` is
+            ``{"rank": 0-based, "text": the text in the box}`` during the call.
 
     Returns:
         The component's result (``.text``: the last text the browser sent, or None).
@@ -165,4 +188,5 @@ def draft_editor(
         default={"text": None},
         on_text_change=on_change,
         on_copied_change=lambda: None,
+        on_pick_change=on_pick,
     )

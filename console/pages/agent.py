@@ -168,7 +168,33 @@ d = result.detection
 
 
 # ------------------------------------------------------------------ suggestions
+def take_editor_text() -> None:
+    """Bring the text the browser last sent into ``ss.draft``, once: a pick (Alt+1) may arrive in the
+    same rerun as the agent's last keystrokes, and its callback may run before the editor's."""
+    text = (ss.get("draft_editor") or {}).get("text")
+    if text is not None and text != ss.get("_editor_seen"):
+        ss._editor_seen = ss.draft = text
+        remember()
+
+
 def choose(rank: int, force: bool = False) -> None:
+    take_editor_text()
+    pick(rank, force)
+
+
+def picked_in_editor() -> None:
+    """Alt+1..9 pressed inside the draft: the text typed so far comes with the key."""
+    picked = (ss.get("draft_editor") or {}).get("pick")
+    if not picked or not 0 <= picked["rank"] < len(result.suggestions):
+        return
+    take_editor_text()
+    ss.draft = picked["text"]
+    remember()
+    pick(picked["rank"])
+    ss._rerun_app = True  # the pick changes the cards' part of the page, outside this fragment
+
+
+def pick(rank: int, force: bool = False) -> None:
     current = result.suggestions[ss.chosen].reply if ss.chosen < len(result.suggestions) else ""
     if not force and ss.draft.strip() and ss.draft != current:
         ss.confirm_pick = rank  # the agent edited the draft: ask before overwriting it
@@ -237,10 +263,7 @@ with left:
 # ------------------------------------------------------------------ the draft
 def edited() -> None:
     """The browser sent the text in the editor (debounced while typing)."""
-    text = (ss.get("draft_editor") or {}).get("text")
-    if text is not None:
-        ss.draft = text
-        remember()
+    take_editor_text()
 
 
 def apply_fix(text: str) -> None:
@@ -272,6 +295,8 @@ def save(text: str) -> bool:
 def draft_panel() -> None:
     """The editor and what acts on the draft: typing reruns only this part of the page (a faster
     live check); a picked suggestion or a new message reruns all of it."""
+    if ss.pop("_rerun_app", False):
+        st.rerun()
     st.markdown("**编辑回复**")
     draft = ss.draft
     check = None
@@ -289,6 +314,7 @@ def draft_panel() -> None:
         limit,
         key="draft_editor",
         on_change=edited,
+        on_pick=picked_in_editor,
     )
     if check is not None:
         if check.check.fixed and check.check.fixed != draft:
