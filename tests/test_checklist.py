@@ -807,13 +807,13 @@ def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
 
 
 def test_the_checklist_on_real_replies_does_not_regress(rules):
-    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.890 / 0.962,
-    its 878 replies including 357 fresh ones labeled blind): a change to the rules may not lower them
-    (before issue 14 the held-out recall was 0.643)."""
+    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.906 / 0.928,
+    its 968 replies including 447 fresh ones labeled blind, the harder `cue:batch7` among them): a
+    change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
     precision, recall, _ = _scores(rules, _real_items("holdout"))
     assert precision >= 0.83 and recall >= 0.82, (precision, recall)
     precision, recall, _ = _scores(rules, _real_items("tune"))
-    assert precision >= 0.88 and recall >= 0.95, (precision, recall)
+    assert precision >= 0.90 and recall >= 0.92, (precision, recall)
 
 
 def test_the_hand_made_labeled_set_stays_perfect(rules):
@@ -1043,3 +1043,35 @@ def test_without_pyahocorasick_the_checklist_falls_back_to_per_trigger_prefilter
         if fired(plain, row["reply"], row.get("message"), row.get("scenario")) != set(row["expected"])
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("还没收到", [("agent", "麻烦您把收到的验证码提供一下")]),  # answers the agent's question
+        ("还没有", [("buyer", "已经签收了吗")]),
+        ("我看订单还没发货", []),  # a status, no stress
+        ("昨天拍的 今天还没发货", []),
+    ],
+)
+def test_a_bare_status_is_no_complaint(rules, message, history):
+    assert not fired(rules, "好的，马上帮您看", message, history=history) & {
+        "complaint.no_apology",
+        "complaint.no_action",
+    }
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "下午我看已经退款。  但是钱还没到卡里",  # a contrast
+        "还没发货呢，都四号了",  # a date
+        "[数字x]天了还没退完",  # a duration
+        "到现在还没派送呢",
+        "咋的还没发货呢?",
+        "怎么还没到啊",
+        "还没收到货啊!",  # the buyer's tone
+    ],
+)
+def test_a_stressed_status_is_a_complaint(rules, message):
+    assert "complaint.no_apology" in fired(rules, "好的，马上帮您看", message)
