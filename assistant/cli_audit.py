@@ -6,12 +6,20 @@ replies), ``import-chats`` (a chat log to candidate cases), ``replay`` (past cha
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .cli_output import render_audit, render_replay
 from .cli_state import CliState, echo_json, handle_errors
+
+if TYPE_CHECKING:
+    from .core import Assistant
+
+
+def _guidance_titles(assistant: Assistant) -> dict[str, str]:
+    """Guidance section id → title, for naming the guidance behind each rule in the output."""
+    return {s.id: s.title for s in assistant.corpus.guidance}
 
 
 @click.command()
@@ -53,7 +61,7 @@ def check(
 
     assistant = state.assistant()  # the checklist only: no model, no index
     result = assistant.check(reply, message or None, list(history), scenario=scenario)
-    titles = {s.id: s.title for s in assistant.corpus.guidance}
+    titles = _guidance_titles(assistant)
     if as_json:
         echo_json(result.to_dict())
         return
@@ -157,7 +165,7 @@ def audit(
     if not as_json:
         render_audit(report)
     if out is not None:
-        titles = {s.id: s.title for s in assistant.corpus.guidance}
+        titles = _guidance_titles(assistant)
         path = write_report(report, out, titles)
         click.echo(f"已保存报告 report saved: {path}", err=True)
 
@@ -214,29 +222,17 @@ def import_chats(
     Example:
         assistant import-chats ../shared/data/external/jddc2019-sample/chat_0.1per.txt --limit 200
     """
-    from .chats import SKIP_REASONS, make_labeller, parse_columns
-    from .chats import import_chats as run_import
+    from .chats import SKIP_REASONS, parse_columns
 
-    mapping = parse_columns(columns)
-    settings = state.settings()
-    labeller, name = make_labeller(settings, labels, lambda: state.assistant().detect)
+    result = state.assistant().import_chats(
+        file, fmt, labels=labels, columns=parse_columns(columns), out=out_name, limit=limit, dry_run=dry_run
+    )
+    name = result.labeller
     if name == "keywords" and labels == "auto":
         click.echo(
             "提示 Note: the detector is not available; labelling with the temporary keyword heuristic",
             err=True,
         )
-    result = run_import(
-        file,
-        fmt,
-        settings.corpus_dir,
-        labeller,
-        out=out_name,
-        limit=limit,
-        dry_run=dry_run,
-        tags=("关键词标注",) if name == "keywords" else (),
-        labeller_name=name,
-        columns=mapping,
-    )
     if as_json:
         echo_json(result.to_dict())
         return
@@ -351,12 +347,7 @@ def evaluate(state: CliState, file_, as_json) -> None:
     Example:
         assistant eval
     """
-    from .evaluation import default_eval_file, load_labeled
-    from .evaluation import evaluate as run_eval
-
-    report = run_eval(
-        state.assistant(), load_labeled(Path(file_) if file_ else default_eval_file(state.settings()))
-    )
+    report = state.assistant().evaluate(file_)
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -74,18 +74,15 @@ def corpus_validate(state: CliState) -> None:
     Example:
         assistant corpus validate --corpus corpus/
     """
-    settings = state.settings()
     assistant = state.assistant()
     problems = assistant.validate()
     for problem in problems:
         click.echo(str(problem))
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {settings.corpus_dir}", err=True)
+        click.echo(f"{len(problems)} problem(s) in {assistant.settings.corpus_dir}", err=True)
         sys.exit(1)
     stats = assistant.stats()
-    from .shop_init import still_to_fill
-
-    to_fill = still_to_fill(settings.corpus_dir)  # notes, not problems: the corpus works meanwhile
+    to_fill = assistant.still_to_fill()  # notes, not problems: the corpus works meanwhile
     for note in to_fill:
         click.echo(str(note))
     click.echo(
@@ -213,20 +210,8 @@ def ingest(state: CliState, files: tuple[str, ...], out_dir: str | None, show_sk
     """
     from collections import Counter
 
-    from .ingest import ingest_files
-    from .taxonomy import load_taxonomy
-
-    corpus_dir = Path(state.settings().corpus_dir)
-    guidance_dir = (corpus_dir / "guidance").resolve()
-    out_dir = out_dir or str(guidance_dir / "imported")
-    if guidance_dir != Path(out_dir).resolve() and guidance_dir not in Path(out_dir).resolve().parents:
-        click.echo(
-            f"注意 Note: {out_dir} is outside {guidance_dir}: these sections are not loaded until moved there",
-            err=True,
-        )
-    taxonomy = load_taxonomy(corpus_dir / "taxonomy.toml")
     failed = 0
-    for result in ingest_files(files, out_dir, taxonomy):
+    for result in state.assistant().ingest(files, out_dir, on_note=lambda note: click.echo(note, err=True)):
         if not result.ok:
             failed += 1
             click.echo(f"错误 Error: {result.error}", err=True)
@@ -325,40 +310,61 @@ def case_list(state: CliState, ids, sources, packs, scenarios, statuses, order, 
             click.echo(f"{c.id}\t{c.status}\t{c.scenario}\t{packs_text}\t{c.buyer}\t→ {c.reply}")
 
 
-def _bulk(
-    state: CliState, action: str, case_ids, selection_values: dict, dry_run: bool, yes: bool, as_json: bool
-):
-    selection = _case_filter(ids=(*case_ids, *selection_values.pop("ids")), **selection_values)
-    assistant = state.assistant()
+def _bulk_command(action: str, verb: str, doc: str) -> click.Command:
+    """The ``case disable``/``enable``/``remove`` command: case ids and the filter options select the
+    cases, one core call changes them (``Assistant.switch_cases`` or ``remove_cases``), and the
+    result prints as one summary line or JSON; ``remove`` asks first unless ``--yes``."""
+
+    def command(
+        state: CliState,
+        case_ids: tuple[str, ...],
+        ids: tuple[str, ...],
+        sources: tuple[str, ...],
+        packs: tuple[str, ...],
+        scenarios: tuple[str, ...],
+        statuses: tuple[str, ...],
+        dry_run: bool,
+        as_json: bool,
+        yes: bool = True,
+    ) -> None:
+        selection = _case_filter((*case_ids, *ids), sources, packs, scenarios, statuses)
+        assistant = state.assistant()
+        if action == "remove":
+            preview = assistant.remove_cases(selection, dry_run=True)
+            if not dry_run and preview.changed and not yes:
+                click.confirm(
+                    f"删除 remove {len(preview.changed)} case(s) matching {selection.describe()} from their files?",
+                    abort=True,
+                    err=True,
+                )
+            change = preview if dry_run else assistant.remove_cases(selection)
+        else:
+            change = assistant.switch_cases(selection, enable=action == "enable", dry_run=dry_run)
+        if as_json:
+            echo_json(change.to_dict())
+            return
+        click.echo(change.summary())
+        if change.changed and not dry_run:
+            click.echo("运行 run `assistant build` so that suggestions follow", err=True)
+
+    command.__doc__ = doc
+    command.__name__ = f"case_{action}"
+    # the decorators of a hand-written command, innermost first (so --help lists them top-down)
+    wrapped: Callable = click.pass_obj(handle_errors(command))
+    wrapped = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(wrapped)
+    wrapped = click.option("--dry-run", is_flag=True, help=f"Count what would be {verb}; change nothing.")(
+        wrapped
+    )
     if action == "remove":
-        preview = assistant.remove_cases(selection, dry_run=True)
-        if not dry_run and preview.changed and not yes:
-            click.confirm(
-                f"删除 remove {len(preview.changed)} case(s) matching {selection.describe()} from their files?",
-                abort=True,
-                err=True,
-            )
-        change = preview if dry_run else assistant.remove_cases(selection)
-    else:
-        change = assistant.switch_cases(selection, enable=action == "enable", dry_run=dry_run)
-    if as_json:
-        echo_json(change.to_dict())
-        return
-    click.echo(change.summary())
-    if change.changed and not dry_run:
-        click.echo("运行 run `assistant build` so that suggestions follow", err=True)
+        wrapped = click.option("--yes", is_flag=True, help="Do not ask before removing.")(wrapped)
+    wrapped = _case_filter_options(wrapped)
+    wrapped = click.argument("case_ids", nargs=-1)(wrapped)
+    return case.command(action)(wrapped)
 
 
-@case.command("disable")
-@click.argument("case_ids", nargs=-1)
-@_case_filter_options
-@click.option("--dry-run", is_flag=True, help="Count what would be disabled; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-@handle_errors
-def case_disable(
-    state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json
-) -> None:
+case_disable = _bulk_command(
+    "disable",
+    "disabled",
     """Disable cases: kept in their files, never served (e.g. a starter pack the shop does not need).
 
     Only approved cases are switched off; `case enable` switches them back on.
@@ -366,42 +372,21 @@ def case_disable(
     \b
     Example:
         assistant case disable --source starter --pack apparel
-    """
-    values = {"ids": ids, "sources": sources, "packs": packs, "scenarios": scenarios, "statuses": statuses}
-    _bulk(state, "disable", case_ids, values, dry_run, True, as_json)
-
-
-@case.command("enable")
-@click.argument("case_ids", nargs=-1)
-@_case_filter_options
-@click.option("--dry-run", is_flag=True, help="Count what would be enabled; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-@handle_errors
-def case_enable(
-    state: CliState, case_ids, ids, sources, packs, scenarios, statuses, dry_run, as_json
-) -> None:
+    """,
+)
+case_enable = _bulk_command(
+    "enable",
+    "enabled",
     """Enable disabled cases again (they are served after `assistant build`).
 
     \b
     Example:
         assistant case enable --source starter --pack apparel
-    """
-    values = {"ids": ids, "sources": sources, "packs": packs, "scenarios": scenarios, "statuses": statuses}
-    _bulk(state, "enable", case_ids, values, dry_run, True, as_json)
-
-
-@case.command("remove")
-@click.argument("case_ids", nargs=-1)
-@_case_filter_options
-@click.option("--yes", is_flag=True, help="Do not ask before removing.")
-@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-@handle_errors
-def case_remove(
-    state: CliState, case_ids, ids, sources, packs, scenarios, statuses, yes, dry_run, as_json
-) -> None:
+    """,
+)
+case_remove = _bulk_command(
+    "remove",
+    "removed",
     """Remove the cases a filter selects from their files; asks first (or --yes) and says how many.
 
     `case disable` keeps them instead.
@@ -410,9 +395,8 @@ def case_remove(
     Example:
         assistant case remove --source starter --pack apparel --dry-run
         assistant case remove --source starter --pack apparel --yes
-    """
-    values = {"ids": ids, "sources": sources, "packs": packs, "scenarios": scenarios, "statuses": statuses}
-    _bulk(state, "remove", case_ids, values, dry_run, yes, as_json)
+    """,
+)
 
 
 @case.command("relabel")
@@ -469,9 +453,7 @@ def case_add(state: CliState, buyer, reply, scenario, stage, buyer_type, status)
 
 
 def _set_status(state: CliState, case_ids: tuple[str, ...], status: str) -> None:
-    store = state.assistant().store
-    for case_id in case_ids:
-        saved = store.set_status(case_id, status)
+    for saved in state.assistant().set_case_status(case_ids, status):
         click.echo(f"{saved.id}: {saved.status}")
 
 
@@ -543,9 +525,8 @@ def case_delete(state: CliState, case_ids) -> None:
     Example:
         assistant case delete inbox-0004
     """
-    store = state.assistant().store
+    state.assistant().delete_cases(case_ids)
     for case_id in case_ids:
-        store.delete(case_id)
         click.echo(f"deleted {case_id}")
 
 

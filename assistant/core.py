@@ -32,14 +32,17 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
 
     from .adaptation import SuggestResult
     from .audit import AuditReport, AuditRow
+    from .chats import ImportResult
     from .checklist import CheckResult
     from .columns import Columns
     from .conversation import ConversationState
     from .detection import Detection
     from .drafts import DraftCheck
     from .errors import Problem
+    from .evaluation import EvalReport
     from .guidance import SectionUsage
     from .index import SyncReport
+    from .ingest import IngestResult
     from .lint import LintFinding
     from .replay import ReplayReport
     from .retrieval import Hit
@@ -854,6 +857,105 @@ class Assistant:
         templates = {f"fallback.{k}": v for k, v in rules.fallback.items()}
         templates.update(holding=rules.holding, escalation_reply=rules.escalation_reply)
         return lint_corpus(corpus, {k: v for k, v in templates.items() if v})
+
+    def still_to_fill(self) -> list[Problem]:
+        """The shop values in ``shop.toml`` still marked 待填写 (notes, not problems: the corpus works
+        meanwhile), for ``assistant corpus validate``."""
+        from .shop_init import still_to_fill
+
+        return still_to_fill(self.settings.corpus_dir)
+
+    def set_case_status(self, case_ids: Sequence[str], status: str) -> list[Case]:
+        """Set each case's status, in order (``CaseStore.set_status``; no checklist gate, unlike
+        ``approve_case``); returns the saved cases.
+
+        Raises:
+            UnknownIdError: an unknown status or case id (the cases before it are saved).
+        """
+        saved = [self.store.set_status(case_id, status) for case_id in case_ids]
+        self.forget_corpus()
+        return saved
+
+    def delete_cases(self, case_ids: Sequence[str]) -> None:
+        """Delete each case from its file, in order (``CaseStore.delete``).
+
+        Raises:
+            UnknownIdError: an unknown case id (the cases before it are deleted).
+        """
+        for case_id in case_ids:
+            self.store.delete(case_id)
+        self.forget_corpus()
+
+    def ingest(
+        self,
+        files: Sequence[str | Path],
+        out_dir: str | Path | None = None,
+        *,
+        on_note: Callable[[str], None] | None = None,
+    ) -> list[IngestResult]:
+        """Turn training documents into guidance Markdown, one ``OUT/<name>.md`` per document
+        (``ingest.IngestResult`` each, in order); a file that cannot be used gets an ``error`` and the
+        others go on.
+
+        Args:
+            files: the documents (.txt .md .html .docx .pdf).
+            out_dir: where the Markdown goes (default ``CORPUS/guidance/imported``, which the corpus loads).
+            on_note: called first with a one-line note when ``out_dir`` is outside the corpus's
+                guidance (its sections are not loaded until moved there).
+        """
+        from .ingest import ingest_files
+        from .taxonomy import load_taxonomy
+
+        corpus_dir = Path(self.settings.corpus_dir)
+        guidance_dir = (corpus_dir / "guidance").resolve()
+        out = str(out_dir) if out_dir else str(guidance_dir / "imported")
+        inside = guidance_dir == Path(out).resolve() or guidance_dir in Path(out).resolve().parents
+        if not inside and on_note is not None:
+            on_note(
+                f"注意 Note: {out} is outside {guidance_dir}: these sections are not loaded until moved there"
+            )
+        return ingest_files(files, out, load_taxonomy(corpus_dir / "taxonomy.toml"))
+
+    def import_chats(
+        self,
+        log: str | Path,
+        fmt: str | None = None,
+        *,
+        labels: str = "auto",
+        columns: dict[str, str] | None = None,
+        out: str | None = None,
+        limit: int | None = None,
+        dry_run: bool = False,
+    ) -> ImportResult:
+        """Turn a chat log into candidate cases in ``CORPUS/cases/`` (``chats.ImportResult``; its
+        ``labeller`` says who labelled them). See ``chats.import_chats`` for the options.
+
+        Args:
+            labels: ``detector`` (this assistant's), ``keywords`` (the temporary keyword heuristic,
+                whose cases are tagged 关键词标注) or ``auto`` (the detector when it loads, else keywords).
+        """
+        from .chats import import_chats, make_labeller
+
+        labeller, name = make_labeller(self.settings, labels, lambda: self.detect)
+        return import_chats(
+            log,
+            fmt,
+            self.settings.corpus_dir,
+            labeller,
+            out=out,
+            limit=limit,
+            dry_run=dry_run,
+            tags=("关键词标注",) if name == "keywords" else (),
+            labeller_name=name,
+            columns=columns,
+        )
+
+    def evaluate(self, file: str | Path | None = None) -> EvalReport:
+        """Detection accuracy and retrieval relevance on a labeled message set (``evaluation.EvalReport``;
+        default ``CORPUS/eval_messages.jsonl``)."""
+        from .evaluation import default_eval_file, evaluate, load_labeled
+
+        return evaluate(self, load_labeled(Path(file) if file else default_eval_file(self.settings)))
 
     # ------------------------------------------------------------------ review at scale (review.py)
 
