@@ -285,12 +285,8 @@ def case_list(state: CliState, ids, sources, packs, scenarios, statuses, order, 
     """
     assistant = state.assistant()
     selection = _case_filter(ids, sources, packs, scenarios, statuses)
-    listed = assistant.cases(selection)  # refuses unknown filter values before anything is printed
     if order == "value":
-        wanted = {item.case.id for item in listed}
-        for item in assistant.review_queue():
-            if item.case.id not in wanted:
-                continue
+        for item in assistant.review_queue(selection):
             if as_json:
                 echo_json(item.to_dict())
                 continue
@@ -301,7 +297,8 @@ def case_list(state: CliState, ids, sources, packs, scenarios, statuses, order, 
                 f"{item.case.scenario}\t{item.case.buyer}\t→ {item.case.reply}"
             )
         return
-    for item in listed:
+    # refuses unknown filter values before anything is printed
+    for item in assistant.cases(selection):
         c = item.case
         if as_json:
             echo_json(item.to_dict())

@@ -959,9 +959,14 @@ class Assistant:
 
     # ------------------------------------------------------------------ review at scale (review.py)
 
-    def review_queue(self) -> list[ReviewItem]:
+    def review_queue(self, selection: CaseFilter | None = None) -> list[ReviewItem]:
         """The candidate cases ordered by value for review (``review.ReviewItem``, most valuable first):
-        frequent, clean replies of thinly covered scenarios first. Read fresh from the corpus files."""
+        frequent, clean replies of thinly covered scenarios first. Read fresh from the corpus files;
+        with ``selection``, only the cases it selects (``cases``; an unknown filter value raises
+        ``UnknownIdError`` before anything is scored)."""
+        if selection is not None:
+            wanted = {item.case.id for item in self.cases(selection)}
+            return [item for item in self.review_queue() if item.case.id in wanted]
         from .checklist import check
         from .review import review_items
 

@@ -131,3 +131,23 @@ def test_remove_asks_first_and_a_no_changes_nothing(corpus_copy):
     )
     assert result.exit_code == 1 and "删除 remove" in result.output and "Aborted" in result.output
     assert {p.name: p.read_bytes() for p in (corpus_copy / "cases").glob("*.jsonl")} == before
+
+
+def test_the_review_queue_follows_the_case_filter(corpus_copy):
+    for buyer, reply, scenario in (
+        ("能开发票吗", "可以的亲", "invoice"),
+        ("包邮吗", "亲 满额包邮哦", "free_shipping"),
+    ):
+        assert (
+            run(
+                corpus_copy, "case", "add", "--buyer", buyer, "--reply", reply, "--scenario", scenario
+            ).exit_code
+            == 0
+        )
+    listed = run(corpus_copy, "case", "list", "--order", "value", "--scenario", "invoice", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert rows and {row["scenario"] for row in rows} == {"invoice"}
+    assert "能开发票吗" in {row["buyer"] for row in rows}
+    typo = run(corpus_copy, "case", "list", "--order", "value", "--scenario", "invoce")
+    assert typo.exit_code == 1 and "did you mean 'invoice'" in typo.output
