@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # before any ASCII punctuation that can start them.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:^=\"'])")
 FLASH_KEY = "_flash"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def md_escape(text: Any) -> str:
@@ -90,20 +91,39 @@ MAX_PROBLEMS = 20
 
 
 def show_error(exc: Exception) -> None:
-    """An ``AssistantError`` as ``st.error``; a ``CorpusError`` lists its problems (file:line)."""
+    """An ``AssistantError`` as ``st.error``, the CLI's line word for word (the analytics page, where
+    a file gets the same error as ``assistant audit``); a ``CorpusError`` lists its problems."""
     if isinstance(exc, CorpusError):
-        problems = exc.problems
-        st.error(md_escape(f"语料有 {len(problems)} 个问题 (the corpus has {len(problems)} problem(s))"))
-        for problem in problems[:MAX_PROBLEMS]:
-            st.error(md_escape(str(problem)))
-        if len(problems) > MAX_PROBLEMS:
-            st.error(
-                md_escape(
-                    f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)"
-                )
-            )
+        show_problems(f"语料有 {len(exc.problems)} 个问题", exc.problems)
     else:
         st.error(md_escape(f"错误 Error: {exc}"))
+
+
+def show_error_zh(exc: Exception) -> None:
+    """An error for agents and trainers, in Chinese only (``error_zh``); a ``CorpusError`` lists
+    its problems (``file:line: message``, which the trainer fixes)."""
+    if isinstance(exc, CorpusError):
+        show_problems(f"语料有 {len(exc.problems)} 个问题", exc.problems)
+    else:
+        st.error(md_escape(error_zh(exc)))
+
+
+def error_zh(exc: Exception) -> str:
+    """``错误：`` and the Chinese half of the core's bilingual message (the whole message when it
+    has no Chinese half: an id or a pattern the trainer typed)."""
+    text = str(exc)
+    named = labels().get("rules", {})  # rule ids in the core's words become their Chinese names
+    zh = chinese_part(re.sub(r"[a-z_]+\.[a-z_]+", lambda m: named.get(m.group(), m.group()), text))
+    return "错误：" + (zh if _CJK.search(zh) else text)
+
+
+def show_problems(headline: str, problems: Any) -> None:
+    """A headline, then up to ``MAX_PROBLEMS`` problems one per line (``file:line: message``)."""
+    st.error(md_escape(headline))
+    for problem in list(problems)[:MAX_PROBLEMS]:
+        st.error(md_escape(str(problem)))
+    if len(problems) > MAX_PROBLEMS:
+        st.error(md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个"))
 
 
 def flash(kind: str, text: str, problems: list | None = None, anchor: str | None = None) -> None:
@@ -118,15 +138,12 @@ def show_flash(anchor: str | None = None) -> None:
     if kind is None or where != anchor:
         return
     del st.session_state[FLASH_KEY]
+    if problems:
+        show_problems(text, problems)
+        return
     getattr(st, kind)(md_escape(text))
     if kind == "success":  # also in the corner, for a button far down the page
         st.toast(md_escape(text))
-    for problem in problems[:MAX_PROBLEMS]:
-        st.error(md_escape(problem))
-    if len(problems) > MAX_PROBLEMS:
-        st.error(
-            md_escape(f"…还有 {len(problems) - MAX_PROBLEMS} 个 (and {len(problems) - MAX_PROBLEMS} more)")
-        )
 
 
 def guarded(
@@ -143,15 +160,10 @@ def guarded(
         try:
             result = action(*args, **kwargs)
         except CorpusError as exc:
-            flash(
-                "error",
-                f"有 {len(exc.problems)} 个问题，未保存 ({len(exc.problems)} problem(s), nothing saved)",
-                exc.problems,
-                failed,
-            )
+            flash("error", f"有 {len(exc.problems)} 个问题，未保存", exc.problems, failed)
             return
         except AssistantError as exc:
-            flash("error", f"错误 Error: {exc}", anchor=failed)
+            flash("error", error_zh(exc), anchor=failed)
             return
         flash("success", done(result) if callable(done) else done, anchor=anchor)
 

@@ -402,8 +402,11 @@ def test_analytics_gives_a_bad_file_the_cli_one_line_error(env, name, data):
 
 
 def test_analytics_asks_for_the_reply_column_when_it_cannot_tell(env):
-    at = upload(page("analytics"), "notes.csv", "标题,备注\n你好,随便\n".encode())
-    assert any("请在“客服回复列”里选择" in w for w in texts(at, "warning"))
+    data = "标题,备注\n你好,随便\n".encode()
+    at = upload(page("analytics"), "notes.csv", data)
+    # the CLI's line word for word, then the page's own way to do what --reply-col does, in Chinese
+    assert [e.replace("\\", "") for e in texts(at, "error")] == [cli_error(env, "notes.csv", data)]
+    assert texts(at, "info") == ["在页面上：在“客服回复列”里选择客服回复所在的列"]
     assert at.selectbox(key="reply_col").value is None  # asked, never guessed
     assert not at.metric and not [b for b in at.button if b.key == "audit_button"]
     at.selectbox(key="reply_col").set_value("备注").run()
@@ -414,6 +417,13 @@ def test_analytics_asks_for_the_reply_column_when_it_cannot_tell(env):
 
 def test_analytics_one_column_and_header_only_files(env):
     at = upload(page("analytics"), "replies.csv", "客服回复\n在\n亲，您好，请问有什么可以帮您？\n".encode())
+    at.button(key="audit_button").click().run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["回复数"] == "2"
+    data = "备注\n在\n亲，您好\n".encode()  # one column that does not look like replies: ask for it
+    at = upload(page("analytics"), "notes.csv", data)
+    assert [e.replace("\\", "") for e in texts(at, "error")] == [cli_error(env, "notes.csv", data)]
+    assert "“客服回复列”" in " ".join(texts(at, "info")) and not at.metric
+    at.selectbox(key="reply_col").set_value("备注").run()
     at.button(key="audit_button").click().run()
     assert not at.exception and {m.label: m.value for m in at.metric}["回复数"] == "2"
     at = upload(page("analytics"), "header.csv", "买家消息,客服回复\n".encode())
@@ -494,11 +504,16 @@ def test_approving_a_rude_case_needs_an_override_with_a_reason(env):
     at = trainer("候选审核")
     captions = [c.replace("\\", "") for c in texts(at, "caption")]
     assert any(rude in c and "命令语气" in c for c in captions), captions
+    assert not any("tone.command" in c for c in captions)  # the rule id only on hover
+    assert any("tone.command" in c.proto.help for c in at.caption if rude in c.value.replace("\\", ""))
     at.button(key=f"approve_{rude}").click().run()
     assert not at.exception
     assert load_corpus(env.corpus).case(rude).status == "candidate"
     errors = " ".join(texts(at, "error")).replace("\\", "")
-    assert "强制通过" in errors and rude in errors
+    assert "强制通过" in errors and rude in errors and "命令语气" in errors
+    assert (
+        "tone.command" not in errors and "Error" not in errors and "the reply" not in errors
+    )  # Chinese only
     assert at.segmented_control(key="trainer_section").value == "候选审核"
     at.text_input(key=f"override_{rude}").input("引用买家原话，训练用")
     at.button(key=f"approve_{rude}").click().run()
@@ -520,7 +535,7 @@ def test_adding_a_case_needs_a_scenario_and_passes_the_checklist(env):
     at.text_area(key="add_reply").input("在的{no_such_slot}")
     at.button(key="add_case_button").click().run()
     errors = " ".join(texts(at, "error")).replace("\\", "")
-    assert "no_such_slot" in errors and "nothing saved" in errors
+    assert "no_such_slot" in errors and "个问题，未保存" in errors
     at.text_area(key="add_reply").input("你自己看详情页！！")
     at.button(key="add_case_button").click().run()
     assert "强制通过" in " ".join(texts(at, "error"))
@@ -574,6 +589,66 @@ def test_guidance_is_edited_one_section_at_a_time(env):
     ) == original.count("## ")
 
 
+IMPORTED = (
+    "# 退货须知（培训文档导入）\n\n"
+    "## 退货运费怎么说 {#imported-return-postage}\n"
+    "scenarios: return_exchange, refund\n\n"
+    "- 七天无理由退货的运费由买家承担，质量问题由店铺承担。\n"
+)
+
+
+def test_guidance_in_subfolders_is_listed_edited_and_its_usage_shown(env):
+    folder = env.corpus / "guidance" / "imported"
+    folder.mkdir(exist_ok=True)
+    path = folder / "returns.md"
+    path.write_text(IMPORTED, encoding="utf-8")
+    try:
+        at = trainer("指导与规则")
+        assert "退货运费怎么说 · guidance/imported/returns.md" in at.selectbox(key="guidance_id").options
+        at.selectbox(key="guidance_id").set_value("imported-return-postage").run()
+        caption = next(c for c in at.caption if "适用场景" in c.value)
+        assert "guidance/imported/returns.md" in caption.value.replace("\\", "")
+        assert "退换货" in caption.value or "退款" in caption.value
+        assert str(env.corpus) not in caption.value and caption.proto.help  # the id on hover only
+        key = "guidance_text_imported-return-postage"
+        at.text_area(key=key).input(at.text_area(key=key).value.rstrip("\n") + "\n- 运费险理赔直接到账。\n")
+        at.button(key="save_section").click().run()
+        assert not at.exception and not texts(at, "error")
+        assert path.read_text(encoding="utf-8").endswith("- 运费险理赔直接到账。\n")
+
+        at.radio(key="files_kind").set_value("规则与店铺文件").run()
+        files = at.selectbox(key="file_name").options
+        assert "guidance/imported/returns.md" in files and "guidance/wording.md" in files
+        at.selectbox(key="file_name").set_value("guidance/imported/returns.md").run()
+        saved = path.read_text(encoding="utf-8")
+        assert at.text_area(key="file_text_guidance/imported/returns.md").value == saved
+
+        at.radio(key="files_kind").set_value("指导使用情况").run()
+        at.button(key="guidance_usage_button").click().run()
+        assert not at.exception, at.exception
+        corpus = load_corpus(env.corpus)
+        table = at.dataframe[0].value
+        assert list(table.columns) == ["小节", "文件", "适用场景", "相关质检规则", "显示次数", "状态"]
+        assert len(table) == len(corpus.guidance)
+        row = table[table["小节"] == "退货运费怎么说"].iloc[0]
+        assert row["文件"] == "guidance/imported/returns.md" and "退款" in row["适用场景"]
+        greeting = table[
+            table["小节"] == next(g.title for g in corpus.guidance if g.id == "etiquette-greeting")
+        ]
+        assert (
+            "只回了“在”" in greeting.iloc[0]["相关质检规则"]
+        )  # greeting.bare points to it, named in Chinese
+        assert "greeting.bare" not in " ".join(table["相关质检规则"])
+        never = int((table["状态"] == "从未显示").sum())
+        assert (table["显示次数"] == 0).sum() == never
+        assert texts(at, "info") == [
+            f"{len(table)} 个小节里有 {never} 个从未显示（统计了 {len(corpus.approved):,} 条买家消息）"
+        ]
+    finally:
+        path.unlink()
+        current().forget_corpus()
+
+
 def test_whole_rule_files_are_validated_before_saving(env):
     path = env.corpus / "shop.toml"
     original = path.read_text(encoding="utf-8")
@@ -620,7 +695,7 @@ def test_rebuilding_the_index_shows_progress_and_uses_new_cases(env):
     assert at.get("progress")[0].value == 100
     assert {"encoding", "index", "bm25", "detector"} <= set(phases)
     updated = [s.replace("\\", "") for s in texts(at, "success") if "索引已更新" in s]
-    assert updated and re.search(r"\(\+[1-9]\d* added", updated[0]), updated
+    assert updated and re.search(r"新增 [1-9]\d*、", updated[0]), updated
     assert current().similar(buyer, k=1)[0].case.id == case.id  # the new case is retrieved
 
 
@@ -652,8 +727,19 @@ def test_analytics_names_the_columns_and_folds_many_agents(env):
         for i in range(1200)
     )
     at = upload(page("analytics"), "many.csv", ("message,reply,agent,time\n" + rows).encode())
-    at.button(key="audit_button").click().run()
+    calls, progress = [], []
+    original = Assistant.audit_upload
+
+    def spy(self, name, data, **options):  # the page's audit is one call to the core, with progress
+        calls.append((name, options["by"]))
+        report = options.pop("on_progress")
+        return original(self, name, data, **options, on_progress=lambda *n: (progress.append(n), report(*n)))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Assistant, "audit_upload", spy)
+        at.button(key="audit_button").click().run()
     assert not at.exception, at.exception
+    assert calls == [("many.csv", "agent")] and progress == [(1000, 1200), (1200, 1200)]
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert "列 columns: reply=reply (detected) · message=message (detected) · by=agent" in captions
     charts = at.get("vega_lite_chart")

@@ -4,17 +4,24 @@ empty or thin.
 
 The section is a control held in session state (not ``st.tabs``), so after any button the page stays
 where it was; each action's result is shown beside the action. Approving or adding a case goes
-through ``Assistant.approve_case`` / ``add_case``: the checklist and the corpus validation run, and a
-reply that fails the checklist needs an override with a reason.
+through ``Assistant.approve_case`` / ``add_case`` / ``update_case``: the checklist and the corpus
+validation run, the stage follows the scenario as the core decides it, and a reply that fails the
+checklist needs an override with a reason. Guidance files in subfolders are listed and edited like
+the others, and the usage view shows which sections are shown with suggestions
+(``Assistant.guidance_usage``), for which scenarios, and which rules point to them. Everything a
+trainer reads is Chinese; rule ids appear only on hover.
 """
 
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from assistant.corpus import STATUSES, load_corpus
-from assistant.errors import AssistantError, CorpusError
+from assistant.corpus import STATUSES
+from assistant.errors import AssistantError
 from assistant.text import fold
 from console import state
 from console.common import (
@@ -25,8 +32,9 @@ from console.common import (
     labels,
     md_escape,
     rule_name,
-    show_error,
+    show_error_zh,
     show_flash,
+    show_problems,
 )
 
 STATUS_ZH = {"approved": "已通过", "candidate": "待审核", "rejected": "已驳回", "disabled": "已停用"}
@@ -37,7 +45,8 @@ def status_name(status: str) -> str:
 
 
 SECTIONS = ("案例", "候选审核", "指导与规则", "索引与覆盖")
-EDITABLE = ("checklist.toml", "shop.toml", "adaptation.toml", "catalog.csv")
+FILE_KINDS = ("指导（按小节）", "规则与店铺文件", "指导使用情况")
+ACTIONS = {"disable": "停用", "enable": "启用", "remove": "删除"}
 PAGE_SIZE = 10
 LATER = "（重建索引后用于推荐）"
 
@@ -45,14 +54,13 @@ ss = st.session_state
 a = assistant()
 state.session_id()
 st.header("语料训练")
-try:
-    corpus = load_corpus(a.settings.corpus_dir)
-except CorpusError as exc:  # stay usable on the valid parts, so the trainer can fix the problem here
-    show_error(exc)
-    corpus = load_corpus(a.settings.corpus_dir, strict=False)
+try:  # the valid parts and the problems: the page stays usable so the trainer can fix them here
+    corpus, problems = a.editable_corpus()
 except AssistantError as exc:
-    show_error(exc)
+    show_error_zh(exc)
     st.stop()
+if problems:
+    show_problems(f"语料有 {len(problems)} 个问题", problems)
 tax = corpus.taxonomy
 store = a.store
 
@@ -63,13 +71,138 @@ section = section or ss.get("_trainer_section", SECTIONS[0])  # a click on the s
 ss._trainer_section = section
 
 
-def verdict(case) -> str:
-    """The checklist's verdict on a case's reply, rule names in Chinese."""
+def verdict(case) -> tuple[str, str | None]:
+    """The checklist's verdict on a case's reply, rule names in Chinese, and their ids (for hover)."""
     result = a.check(case.reply, case.buyer, list(case.context), scenario=case.scenario)
     if result.passed:
-        return "质检通过"
+        return "质检通过", None
     names = {v.rule: rule_name(v.rule, v.message) for v in result.violations}
-    return "质检不通过：" + "、".join(f"{n}（{r}）" for r, n in names.items())
+    return "质检不通过：" + "、".join(names.values()), "规则 " + "、".join(names)
+
+
+def sync_text(report) -> str:
+    """A rebuild's result in Chinese (``index.SyncReport``)."""
+    return (
+        f"索引已更新：共 {report.count:,} 条案例（新增 {report.added}、更新 {report.updated}、"
+        f"删除 {report.removed}），用时 {report.seconds:.1f} 秒"
+    )
+
+
+def change_text(change) -> str:
+    """A bulk switch of starter cases in Chinese (``selection.BulkChange``)."""
+    left = change.matched - len(change.changed)
+    already = f"（{left} 条本来就是）" if left else ""
+    return f"已{ACTIONS[change.action]} {len(change.changed)} / {change.matched} 条案例{already}{LATER}"
+
+
+def text_editor(
+    kind: str, name: str, text_key: str, load: Callable[[], str], save: Callable[[str], Any]
+) -> None:
+    """One editor for a guidance section (``kind="section"``) or a whole file (``"file"``).
+
+    The text is loaded once (``load``); unsaved edits are kept apart from the widget (per ``kind``
+    and ``name``), so they survive switching sections, files or pages; 校验并保存 runs ``save``,
+    which validates the whole corpus first (nothing is written when there is a problem).
+    """
+    drafts = ss.setdefault(f"{kind}_drafts", {})
+    if text_key not in ss:
+        try:
+            ss[text_key] = drafts[name] if name in drafts else load()
+        except AssistantError as exc:
+            show_error_zh(exc)
+            st.stop()
+
+    def keep() -> None:
+        drafts[name] = ss[text_key]
+
+    def save_text() -> None:
+        save(ss[text_key])
+        drafts.pop(name, None)
+
+    def revert() -> None:
+        drafts.pop(name, None)
+        ss.pop(text_key, None)
+
+    st.text_area(
+        md_escape(name),
+        key=text_key,
+        height=320 if kind == "section" else 420,
+        label_visibility="collapsed",
+        on_change=keep,
+    )
+    if name in drafts:
+        st.caption("有未保存的修改")
+    b = st.columns([1, 1, 4])
+    b[0].button(
+        "校验并保存",
+        key=f"save_{kind}",
+        type="primary",
+        on_click=guarded(save_text, f"已保存 {name}", anchor=kind),
+    )
+    b[1].button("放弃修改", key=f"revert_{kind}", on_click=revert)
+    show_flash(kind)
+
+
+def relative(path: str) -> str:
+    """A corpus file as the trainer knows it (``guidance/imported/x.md``), never a server path."""
+    try:
+        return Path(path).resolve().relative_to(a.settings.corpus_dir.resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def rules_by_section() -> dict[str, list[str]]:
+    """The checklist rules whose explanation is each guidance section."""
+    found: dict[str, list[str]] = {}
+    for rule in corpus.rules.rules:
+        if rule.guidance:
+            found.setdefault(rule.guidance, []).append(rule.id)
+    return found
+
+
+def scenario_names(scenarios) -> str:
+    return (
+        "全部场景"
+        if "all" in scenarios
+        else "、".join(label(tax, "scenario", s, short=True) for s in scenarios)
+    )
+
+
+def guidance_usage() -> None:
+    """Which guidance sections are shown with suggestions (over the approved cases' buyer messages),
+    for which scenarios, and which checklist rules point to them; never-shown sections first."""
+    st.caption(
+        "用已通过案例的买家消息统计每个指导小节随推荐显示的次数。从未显示的小节需要更清楚的适用场景，或更贴近买家说法的措辞。"
+    )
+    if st.button("统计使用情况", key="guidance_usage_button", type="primary"):
+        try:
+            with st.spinner("正在统计（要识别每条买家消息）…"):
+                ss.guidance_usage = a.guidance_usage()
+        except AssistantError as exc:
+            show_error_zh(exc)
+            return
+    usage = ss.get("guidance_usage")
+    if usage is None:
+        return
+    rules = rules_by_section()
+    never = sum(u.never_shown for u in usage)
+    total = usage[0].messages if usage else 0
+    st.info(f"{len(usage)} 个小节里有 {never} 个从未显示（统计了 {total:,} 条买家消息）")
+    table = pd.DataFrame(
+        [
+            (
+                u.title,
+                relative(u.path),
+                scenario_names(u.scenarios),
+                "、".join(rule_name(r) for r in rules.get(u.id, ())),
+                u.shown,
+                "从未显示" if u.never_shown else "有显示",
+            )
+            for u in usage
+        ],
+        columns=["小节", "文件", "适用场景", "相关质检规则", "显示次数", "状态"],
+    )
+    st.dataframe(table, hide_index=True)
 
 
 def case_inputs(prefix: str, case=None) -> None:
@@ -112,14 +245,11 @@ def case_inputs(prefix: str, case=None) -> None:
 
 
 def case_data(prefix: str) -> dict:
-    scenario, stage = ss[f"{prefix}_scenario"], ss[f"{prefix}_stage"]
-    if scenario and not stage and tax.stage_of(scenario) in tax.concrete_stages:
-        stage = tax.stage_of(scenario)
     return {
         "buyer": ss[f"{prefix}_buyer"],
         "reply": ss[f"{prefix}_reply"],
-        "scenario": scenario or "",
-        "stage": stage,  # empty when the scenario takes its stage from the chat: the store asks for one
+        "scenario": ss[f"{prefix}_scenario"] or "",
+        "stage": ss[f"{prefix}_stage"],  # empty: the scenario's own, as the core files it (stage_for)
         "buyer_type": ss[f"{prefix}_buyer_type"] or None,
         "status": ss[f"{prefix}_status"],
         "tags": [t for t in re.split(r"[,，\s]+", ss[f"{prefix}_tags"]) if t],
@@ -178,7 +308,8 @@ if section == "案例":
     )
     if chosen:
         case = corpus.case(chosen)
-        st.caption(md_escape(verdict(case)))
+        found, ids = verdict(case)
+        st.caption(md_escape(found), help=ids)
         with st.form(f"edit_{chosen}"):
             case_inputs(f"edit_{chosen}", case)
             st.text_input("回复没通过质检而仍要设为已通过的理由", key=f"edit_{chosen}_override")
@@ -246,7 +377,7 @@ if section == "案例":
                 disabled=not chosen_packs,
                 on_click=guarded(
                     lambda enable=enable: a.switch_cases(packs_filter, enable=enable),
-                    lambda change: change.summary() + LATER,
+                    change_text,
                     anchor="packs",
                 ),
             )
@@ -283,7 +414,7 @@ elif section == "候选审核":
         try:
             result = a.approve_where(ss.policy, dry_run=True)
         except AssistantError as exc:
-            show_error(exc)
+            show_error_zh(exc)
         else:
             held = (
                 f"，另有 {result.matched_blocked} 条质检不通过，留待人工审核"
@@ -304,19 +435,19 @@ elif section == "候选审核":
                 st.text(f"{'买家' if turn.role == 'buyer' else '客服'}：{turn.text}")
             st.text(f"买家：{x.buyer}")
             st.text(f"回复：{x.reply}")
-            who = label(tax, "buyer_type", x.buyer_type) if x.buyer_type else "（无）"
+            who = label(tax, "buyer_type", x.buyer_type, short=True) if x.buyer_type else "（无）"
             passed = item.facts.passed
-            if passed:
-                found = "质检通过"
-            else:
-                found = "质检不通过：" + "、".join(
-                    f"{rule_name(r)}（{r}）" for r in sorted(item.facts.violations)
-                )
+            found = (
+                "质检通过"
+                if passed
+                else "质检不通过：" + "、".join(map(rule_name, sorted(item.facts.violations)))
+            )
             st.caption(
                 md_escape(
-                    f"{x.id} · {label(tax, 'scenario', x.scenario)} · 买家类型 {who} · 来源 {x.source or '手工添加'}"
+                    f"{x.id} · {label(tax, 'scenario', x.scenario, short=True)} · 买家类型 {who} · 来源 {x.source or '手工添加'}"
                     f" · 出现 {item.facts.occurrences} 次 · {found}"
-                )
+                ),
+                help=None if passed else "规则 " + "、".join(sorted(item.facts.violations)),
             )
             if not passed:
                 st.text_input(
@@ -349,98 +480,47 @@ elif section == "候选审核":
 
 # ------------------------------------------------------------------ guidance and rules
 elif section == "指导与规则":
-    kind = st.radio("编辑", ("指导（按小节）", "规则与店铺文件"), key="files_kind", horizontal=True)
-    if kind == "指导（按小节）":
-        by_id = {g.id: g for g in corpus.guidance}
+    kind = st.radio("编辑", FILE_KINDS, key="files_kind", horizontal=True)
+    if kind == FILE_KINDS[0]:
+        by_id = {g.id: g for g in corpus.guidance}  # every file's sections, subfolders included
         section_id = st.selectbox(
             "指导小节",
             list(by_id),
             index=None,
             key="guidance_id",
             placeholder="选择要修改的小节",
-            format_func=lambda g: f"{by_id[g].title}（{g}）",
+            format_func=lambda g: f"{by_id[g].title} · {relative(by_id[g].path)}",
         )
         if section_id:
-            drafts = ss.setdefault("section_drafts", {})
-            text_key = f"guidance_text_{section_id}"
-            if text_key not in ss:
-                try:
-                    ss[text_key] = drafts.get(section_id) or a.guidance_section_source(section_id)[1]
-                except AssistantError as exc:
-                    show_error(exc)
-                    st.stop()
-
-            def keep_section() -> None:
-                drafts[section_id] = ss[text_key]
-
-            def save_section():
-                a.save_guidance_section(section_id, ss[text_key])
-                drafts.pop(section_id, None)
-
-            def revert_section() -> None:
-                drafts.pop(section_id, None)
-                ss.pop(text_key, None)
-
+            chosen = by_id[section_id]
+            pointing = "、".join(rule_name(r) for r in rules_by_section().get(section_id, ()))
             st.caption(
                 md_escape(
-                    f"文件 {a.guidance_section_source(section_id)[0]}；第一行是标题和 id，第二行是适用场景"
-                )
+                    f"文件 {relative(chosen.path)} · 适用场景 {scenario_names(chosen.scenarios)}"
+                    + (f" · 相关质检规则 {pointing}" if pointing else "")
+                    + "；第一行是标题和 id，第二行是适用场景"
+                ),
+                help=f"小节 id {section_id}",
             )
-            st.text_area(
-                "小节", key=text_key, height=320, label_visibility="collapsed", on_change=keep_section
+            text_editor(
+                "section",
+                section_id,
+                f"guidance_text_{section_id}",
+                lambda: a.guidance_section_source(section_id)[1],
+                lambda text: a.save_guidance_section(section_id, text),
             )
-            if section_id in drafts:
-                st.caption("有未保存的修改")
-            b = st.columns([1, 1, 4])
-            b[0].button(
-                "校验并保存",
-                key="save_section",
-                type="primary",
-                on_click=guarded(save_section, f"已保存小节 {section_id}", anchor="section"),
-            )
-            b[1].button("放弃修改", key="revert_section", on_click=revert_section)
-            show_flash("section")
-    else:
-        directory = a.settings.corpus_dir
-        files = [f"guidance/{p.name}" for p in sorted((directory / "guidance").glob("*.md"))]
-        files += [name for name in EDITABLE if (directory / name).is_file()]
-        name = st.selectbox("文件", files, key="file_name")
+    elif kind == FILE_KINDS[1]:
+        name = st.selectbox("文件", a.editable_files(), key="file_name")
         if name:
-            # unsaved edits live outside the widget, so they survive switching files or pages
-            drafts = ss.setdefault("file_drafts", {})
-            text_key = f"file_text_{name}"
-            if text_key not in ss:
-                try:
-                    ss[text_key] = drafts[name] if name in drafts else a.corpus_file(name)
-                except AssistantError as exc:
-                    show_error(exc)
-                    st.stop()
-
-            def keep() -> None:
-                drafts[name] = ss[text_key]
-
-            def save() -> None:
-                a.save_corpus_file(name, ss[text_key])
-                drafts.pop(name, None)
-
-            def revert() -> None:
-                drafts.pop(name, None)
-                ss.pop(text_key, None)
-
-            st.text_area(
-                md_escape(name), key=text_key, height=420, label_visibility="collapsed", on_change=keep
+            text_editor(
+                "file",
+                name,
+                f"file_text_{name}",
+                lambda: a.corpus_file(name),
+                lambda text: a.save_corpus_file(name, text),
             )
-            if name in drafts:
-                st.caption("有未保存的修改")
-            b = st.columns([1, 1, 4])
-            b[0].button(
-                "校验并保存",
-                key="save_file",
-                type="primary",
-                on_click=guarded(save, f"已保存 {name}", anchor="file"),
-            )
-            b[1].button("放弃修改", key="revert_file", on_click=revert)
-            show_flash("file")
+    else:
+        guidance_usage()
 
 # ------------------------------------------------------------------ index and coverage
 else:
@@ -463,10 +543,10 @@ else:
             a.forget_corpus()  # build from the cases on disk now; agents keep the old index meanwhile
             report = a.build(full=full, progress=False, phases=phase)
         except AssistantError as exc:
-            show_error(exc)
+            show_error_zh(exc)
         else:
             bar.progress(1.0, text="完成")
-            st.success(md_escape(f"索引已更新：{report}"))
+            st.success(md_escape(sync_text(report)))
 
     st.subheader("覆盖情况（已通过的案例）")
     thin = st.slider("少于几条算薄弱", 1, 30, 5, key="thin")
