@@ -42,11 +42,11 @@ def init(directory: str, categories: tuple[str, ...], shop_name: str, platform: 
     Example:
         assistant init my-shop --category kitchen --shop-name "好厨艺旗舰店"
     """
-    from .shop_init import init_shop
+    from .core import Assistant
 
     # --category kitchen,food works like --category kitchen --category food
     categories = tuple(c.strip() for value in categories for c in value.split(",") if c.strip())
-    result = init_shop(directory, categories, shop_name, platform=platform)
+    result = Assistant.init_shop(directory, categories, shop_name, platform=platform)
     if as_json:
         echo_json(result.to_dict())
         return

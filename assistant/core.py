@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from .retrieval import Hit
     from .review import Approval, ReviewItem
     from .selection import BulkChange, CaseFilter, ListedCase
+    from .shop_init import InitResult
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,21 @@ class Assistant:
             if found is None:
                 found = cls._cache[settings] = cls(settings)
             return found
+
+    @staticmethod
+    def init_shop(
+        directory: str | Path, categories: Sequence[str], shop_name: str, *, platform: str = "tmall"
+    ) -> InitResult:
+        """Create a new shop's project folder (``shop_init.init_shop``): settings, the starter core
+        and the chosen category packs, a shop profile to fill in, an empty catalog, NEXT_STEPS.md.
+
+        Raises:
+            InputError: the folder already holds a corpus or settings, or the shop name is empty.
+            UnknownIdError: a category is not a pack (with the closest one).
+        """
+        from .shop_init import init_shop
+
+        return init_shop(directory, tuple(categories), shop_name, platform=platform)
 
     @classmethod
     def clear_cache(cls) -> None:
