@@ -105,6 +105,9 @@ def _accept_global_options(group: click.Group) -> None:
 
 _accept_global_options(cli)
 
+# the names tests and other code import from here
+__all__ = ["CliState", "_Suggester", "cli", "echo_json", "handle_errors", "main"]
+
 
 # ----------------------------------------------------------------------------- entry point
 
@@ -116,6 +119,3 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-# the names tests and other code import from here
-__all__ = ["CliState", "_Suggester", "cli", "echo_json", "handle_errors", "main"]
