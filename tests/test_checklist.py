@@ -807,13 +807,13 @@ def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
 
 
 def test_the_checklist_on_real_replies_does_not_regress(rules):
-    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.906 / 0.928,
+    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.926 / 0.933,
     its 968 replies including 447 fresh ones labeled blind, the harder `cue:batch7` among them): a
     change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
     precision, recall, _ = _scores(rules, _real_items("holdout"))
     assert precision >= 0.83 and recall >= 0.82, (precision, recall)
     precision, recall, _ = _scores(rules, _real_items("tune"))
-    assert precision >= 0.90 and recall >= 0.92, (precision, recall)
+    assert precision >= 0.92 and recall >= 0.93, (precision, recall)
 
 
 def test_the_hand_made_labeled_set_stays_perfect(rules):
@@ -1075,3 +1075,30 @@ def test_a_bare_status_is_no_complaint(rules, message, history):
 )
 def test_a_stressed_status_is_a_complaint(rules, message):
     assert "complaint.no_apology" in fired(rules, "好的，马上帮您看", message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "为啥现在还没收到呢",  # a why-question with words in between
+        "显示已签收，但是都没有接到电话收到快递",  # signed, then not received
+    ],
+)
+def test_more_problems_stated_as_facts_are_complaints(rules, message):
+    assert "complaint.no_apology" in fired(rules, "好的，马上帮您看", message)
+
+
+@pytest.mark.parametrize(
+    "reply", ["[姓名x]  妹纸帮您询问下", "您打商家电话可以和他们协商换人安装", "您可以联系站点重新派送"]
+)
+def test_a_way_forward_for_the_buyer_is_a_next_step(rules, reply):
+    assert "complaint.no_action" not in fired(rules, reply, "工人语气太差，还说给多少钱也不给装")
+
+
+def test_a_complaint_the_buyer_says_is_over_needs_no_apology(rules):
+    history = [("buyer", "上面那个货 没收到"), ("agent", "请您稍等一下，正在为您核实处理中哦~")]
+    over = "好了! 快递小哥给我打电话了，找到了。"
+    assert not fired(rules, "好的呢", over, history=history) & {"complaint.no_apology", "complaint.no_action"}
+    # a last line that still complains keeps it open
+    assert "complaint.no_apology" in fired(rules, "好的呢", "收到了，但是坏了", history=history)
+    assert "complaint.no_apology" in fired(rules, "好的呢", "快递员电话也打不通", history=history)
