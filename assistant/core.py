@@ -1020,6 +1020,16 @@ class Assistant:
 
         return replay(self, log, **options)
 
+    def replay_upload(self, name: str, data: bytes, **options: Any) -> ReplayReport:
+        """``replay`` for a chat log uploaded as bytes (the console): read under its own name in a
+        scratch folder (``uploads.scratch_copy``); errors and the report name the upload, never the
+        scratch copy."""
+        from .uploads import scratch_copy
+
+        with scratch_copy(name, data) as path:
+            report = self.replay(path, **options)
+        return dataclasses.replace(report, log=name)
+
     # ------------------------------------------------------------------ cases by source and pack (selection.py)
 
     def cases(self, selection: CaseFilter | None = None) -> list[ListedCase]:

@@ -46,7 +46,9 @@ class UploadPreview:
 
 
 @contextmanager
-def _scratch(name: str, data: bytes) -> Iterator[Path]:
+def scratch_copy(name: str, data: bytes) -> Iterator[Path]:
+    """The upload saved under its own (sanitised) name in a temporary folder, for the readers that
+    take a path; an ``AssistantError`` raised inside names the upload, never the scratch copy."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / (re.sub(r"[^\w.\-]", "_", Path(name).name) or "upload.csv")
         path.write_bytes(data)
@@ -77,7 +79,7 @@ def read_upload(
     from .audit_read import read_rows
     from .errors import FileFormatError
 
-    with _scratch(name, data) as path:
+    with scratch_copy(name, data) as path:
         rows, columns = read_rows(path, message_col=message_col, reply_col=reply_col, by=by, options=options)
     if not rows:  # a header only: nothing to audit is not a 100% pass
         raise FileFormatError(f"{name}: 没有可质检的回复 no replies to audit (a header only?)")
@@ -95,7 +97,7 @@ def preview_upload(name: str, data: bytes, limit: int = 20) -> UploadPreview:
 
     if Path(name).suffix.lower() not in TABLE_SUFFIXES:
         return UploadPreview((), ())
-    with _scratch(name, data) as path:
+    with scratch_copy(name, data) as path:
         names, records = read_table(path)
         try:
             columns = choose_columns(names, where=name)

@@ -234,7 +234,7 @@ def test_analytics_page_replays_an_upload(assistant, monkeypatch):
     at.button(key="replay_button").click().run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["覆盖 coverage"].endswith("%") and metrics["无据事实 ungrounded"] == "0.0%"
+    assert metrics["覆盖率"].endswith("%") and metrics["无据事实"] == "0.0%"
     assert len(at.dataframe) == 3
     st.cache_resource.clear()
 

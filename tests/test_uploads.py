@@ -91,3 +91,17 @@ def test_the_core_audits_an_upload_as_the_cli_audits_the_file(tmp_path, settings
     assert report.frames().by_group.equals(expected.frames().by_group)
     with pytest.raises(FileFormatError, match="^header.csv: 没有可质检的回复"):
         core.audit_upload("header.csv", "买家消息,客服回复\n".encode())
+
+
+def test_a_replayed_upload_names_the_upload_in_errors(tmp_path, settings_tmp):
+    from assistant import Assistant
+
+    data = "编号,时刻,谁,说了什么\n1,10:00,甲,在吗\n".encode()
+    (tmp_path / "export.csv").write_bytes(data)
+    result = CliRunner().invoke(cli, ["replay", str(tmp_path / "export.csv"), "--corpus-mode", "current"])
+    assert result.exit_code == 1
+    with pytest.raises(FileFormatError) as caught:
+        Assistant(settings_tmp).replay_upload("export.csv", data, modes=("current",))
+    assert f"错误 Error: {caught.value}" == result.stderr.strip().replace(
+        str(tmp_path / "export.csv"), "export.csv"
+    )

@@ -102,7 +102,7 @@ def rule_table(by_rule: pd.DataFrame) -> str:
 
 a = assistant()
 st.header("质检分析")
-if st.toggle("回放评估：用过去的对话检验语料 replay past chats", key="replay_mode"):
+if st.toggle("回放评估：用过去的对话检验语料", key="replay_mode"):
     replay_section(a)
     st.stop()
 upload = st.file_uploader(
