@@ -40,6 +40,10 @@ class AdaptationRules:
     empathy_markers: tuple[str, ...] = ()
     empathy_opening_chars: int = 20
     empathy_prefix: str = ""
+    # a calm buyer asking about these objects (能冷冻吗 / 会起球吗) is not apologised to, even when the
+    # message reads like a complaint scenario, unless it names a problem (坏了 / 起球了)
+    calm_objects: frozenset[str] = frozenset()
+    problem_words: tuple[str, ...] = ()
     short_message_chars: int = 8
     short_message_reply_chars: int = 80
     long_message_chars: int = 40
@@ -51,6 +55,11 @@ class AdaptationRules:
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
+    # an agent's promise of a replacement (给您补寄卡其色: groups verb and object), the buyer's words that
+    # come back to it (又是 / 补发的), and how a holding reply names it (补寄的卡其色)
+    promise: re.Pattern | None = None
+    follow_up: tuple[re.Pattern, ...] = ()
+    promise_topic: str = "{verb}的{object}"
     # how a holding reply names the buyer's values when no object names the question
     values_topic: str = "{values}{item}的情况"
     measures_topic: str = "{values}适合的规格"
@@ -59,6 +68,8 @@ class AdaptationRules:
     fill_in_penalty: float = 0.9
     # a reply that answers only some parts of a question of several (会起球吗 缩水吗 → only 缩水)
     partial_answer_penalty: float = 0.85
+    # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
+    promise_ignored_penalty: float = 0.6
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
     # words of a buyer turn that say nothing (在吗 / 人呢)
     restate: tuple[re.Pattern, ...] = ()
@@ -154,6 +165,11 @@ def load_adaptation(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
     )
+    promise = [
+        p
+        for p in _patterns([holding["promise"]] if holding.get("promise") else [], "promise", path, problems)
+        if {"verb", "object"} <= set(p.groupindex)
+    ]
     threshold_answers = []
     for name, table in data.get("threshold_answers", {}).items():
         asks = _patterns(table.get("ask", []), "ask", path, problems)
@@ -181,6 +197,8 @@ def load_adaptation(
         greeting_openers=tuple(openers),
         empathy_scenarios=tuple(empathy.get("scenarios", [])),
         empathy_markers=tuple(empathy.get("markers", [])),
+        calm_objects=frozenset(str(o) for o in empathy.get("calm_objects", [])),
+        problem_words=tuple(str(w) for w in empathy.get("problem_words", [])),
         empathy_opening_chars=int(empathy.get("opening_chars", 20)),
         empathy_prefix=str(empathy.get("prefix", "")),
         short_message_chars=int(length.get("short_message_chars", 8)),
@@ -194,10 +212,16 @@ def load_adaptation(
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
         values_topic=str(holding.get("values_topic", AdaptationRules.values_topic)),
+        promise=promise[0] if promise else None,
+        follow_up=tuple(_patterns(holding.get("follow_up", []), "follow_up", path, problems)),
+        promise_topic=str(holding.get("promise_topic", AdaptationRules.promise_topic)),
         measures_topic=str(holding.get("measures_topic", AdaptationRules.measures_topic)),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
+        promise_ignored_penalty=float(
+            grounding.get("promise_ignored_penalty", AdaptationRules.promise_ignored_penalty)
+        ),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
         ),
@@ -387,6 +411,7 @@ class Adapter:
         self.check = check
         self.min_similarity = min_similarity
         self._case_intents: dict[str, Intent] = {}
+        self._case_parts: dict[str, frozenset[str]] = {}
 
     def eligible(self, hits: Sequence[Any], scenario: str) -> list[Any]:
         """The hits worth adapting: similar enough, and about the detected scenario unless very close."""
@@ -422,6 +447,13 @@ class Adapter:
             self._case_intents[case.id] = found
         return found
 
+    def case_parts(self, case: Any) -> frozenset[str]:
+        """The parts a case's buyer turn and reply are about (objects, and property words)."""
+        found = self._case_parts.get(case.id)
+        if found is None:
+            found = self._case_parts[case.id] = self.intents.parts(case.buyer + case.reply)
+        return found
+
     def asked(self, message: str, history: Sequence[Turn], state: ConversationState) -> Intent:
         """What the buyer asks now; a short follow-up (那L呢) inherits the object of their last question."""
         intent = self.intents.parse(message)
@@ -453,7 +485,8 @@ class Adapter:
             if trimmed != reply:
                 reply = trimmed
                 fixes.append("去掉重复问候 dropped a second greeting")
-        with_empathy = empathy_first(reply, scenario, self.rules)
+        calm = self.calm_question(message, state)
+        with_empathy = reply if calm else empathy_first(reply, scenario, self.rules)
         if state.upset and with_empathy == reply:
             with_empathy = apology_first(reply, self.rules)
         if with_empathy != reply:
@@ -486,6 +519,10 @@ class Adapter:
         evidence = self.category_evidence(state)
         # the parts of a question of several (会起球吗 洗了会缩水吗): the buyer's own words
         parts = self.intents.parts(message)
+        words = frozenset(p for p in parts if p not in self.intents.objects)
+        # the buyer comes back to the agent's promise (又是黑色 after 给您补寄卡其色): a reply that does not
+        # take it up (asks for photos as if it were the first time) ranks below the holding reply
+        promise = self.promised(state.texts[-1] if state.texts else message, state)
         # the buyer said what the problem is: earlier, or now with a named object (又发错了 / 退款)
         told = said_before(history, self.rules) or bool(asked.objects)
         buyer_said = [t.text for t in history if t.role == "buyer"] + [message]
@@ -542,7 +579,11 @@ class Adapter:
             if case.scenario != scenario:
                 score *= 0.8
             if asked.objects:
-                score *= 1.15 if asked.objects & answered.objects else (0.9 if not answered.objects else 0.8)
+                case_parts = self.case_parts(case)
+                # a property asked by its own word (磨脚) is answered by a case naming that word, not by
+                # another word of the same object (透气)
+                matched = (words & case_parts) if words else (asked.objects & answered.objects)
+                score *= 1.15 if matched else (0.9 if not answered.objects and not case_parts else 0.8)
             if (
                 asked.question_types
                 and answered.question_types
@@ -552,8 +593,10 @@ class Adapter:
             if case.categories and not state.category:
                 score *= 0.9  # category wording for a buyer whose item is unknown
             score *= self.rules.fill_in_penalty ** len(fill_ins)
-            if len(parts) >= 2 and not parts <= self.intents.parts(case.buyer + case.reply):
+            if len(parts) >= 2 and not parts <= self.case_parts(case):
                 score *= self.rules.partial_answer_penalty
+            if promise and promise[1] not in reply:
+                score *= self.rules.promise_ignored_penalty
             # a reply written for a conversation (or a buyer type) may refer to what this buyer never said
             if case.context and not history:
                 score *= 0.85
@@ -685,7 +728,9 @@ class Adapter:
         # echoed back (the judges found quoted echoes robotic)
         chasing = bool(state.nudge and state.pending_question)
         # (only what this message names: a topic inherited from an earlier turn may be stale)
-        topic = self.intents.topic(state.pending_question if chasing else message)
+        topic = self.promised_topic(message, state) or self.intents.topic(
+            state.pending_question if chasing else message
+        )
         if not topic and not chasing:
             topic = self.facts_topic(state)
         if topic:
@@ -693,7 +738,9 @@ class Adapter:
         reply, fill_ins, changes = self.grounder.fill(template, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
-        elif state.upset or scenario in self.rules.empathy_scenarios:
+        elif state.upset or (
+            scenario in self.rules.empathy_scenarios and not self.calm_question(message, state)
+        ):
             reply = apology_first(reply, self.rules)
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(
@@ -710,6 +757,35 @@ class Adapter:
             tuple(changes),
             holding=True,
         )
+
+    def calm_question(self, message: str, state: ConversationState) -> bool:
+        """A calm buyer asking about the product (要不要冷藏 / 会起球吗), not reporting a problem."""
+        if state.upset or not self.rules.calm_objects:
+            return False
+        asked = self.intents.parse(message)
+        return (
+            bool(asked.question_types and asked.objects)
+            and asked.objects <= self.rules.calm_objects
+            and not any(w in message for w in self.rules.problem_words)
+        )
+
+    def promised(self, message: str, state: ConversationState) -> tuple[str, str] | None:
+        """The agent's own earlier promise of a replacement, ``(verb, object)`` (补寄, 卡其色), when the
+        buyer's message comes back to it (又是黑色 / 补发的又错了); else None."""
+        if self.rules.promise is None or not any(p.search(message) for p in self.rules.follow_up):
+            return None
+        for text in reversed(state.said_by("agent")):
+            found = self.rules.promise.search(text)
+            if found:
+                return found["verb"], found["object"]
+        return None
+
+    def promised_topic(self, message: str, state: ConversationState) -> str:
+        """How a holding reply names the promise the buyer comes back to (补寄的卡其色), or ""."""
+        promise = self.promised(message, state)
+        if promise is None:
+            return ""
+        return self.rules.promise_topic.replace("{verb}", promise[0]).replace("{object}", promise[1])
 
     def facts_topic(self, state: ConversationState) -> str:
         """What a holding reply checks when the buyer names values but no known object (那30cm的呢 /

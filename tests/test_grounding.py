@@ -214,6 +214,36 @@ def test_a_holding_reply_names_the_property_or_the_values_asked_about(assistant)
     assert shown_facts(assistant, values) == []
 
 
+def test_a_buyer_back_at_the_agents_promise_is_told_that_promise_is_checked(assistant):
+    history = ["买家: 我买的是原味 收到的是辣味", "客服: 非常抱歉亲，给您补发原味的"]
+    result = assistant.suggest("补发的又是辣味！！你们怎么回事", history=history)
+    top = result.suggestions[0]
+    assert top.reply.startswith(("非常抱歉", "抱歉", "实在抱歉"))
+    assert "原味" in top.reply  # what the agent promised, not a request to describe the problem again
+    assert not re.search(r"拍(一下|张)|照片", top.reply)
+
+
+def test_a_calm_question_about_the_product_gets_no_apology(assistant):
+    for message in ("这个腊肠要不要冷藏啊", "这个锅能放洗碗机吗"):
+        for suggestion in assistant.suggest(message).suggestions:
+            assert not any(m in suggestion.reply[:12] for m in ("抱歉", "对不起", "不好意思")), message
+    # a problem is still apologised for
+    broken = assistant.suggest("腊肠收到就发霉了 要不要冷藏啊").suggestions[0]
+    assert any(m in broken.reply[:12] for m in ("抱歉", "对不起", "不好意思"))
+
+
+def test_a_chased_property_question_is_not_answered_with_another_property(assistant):
+    result = assistant.suggest("半小时了 有人吗", history=["买家: 这双鞋会不会磨脚"])
+    top = result.suggestions[0]
+    assert "磨脚" in top.reply and "透气" not in top.reply
+
+
+def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
+    for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
+        top = assistant.suggest(message).suggestions[0]
+        assert not any(m in top.reply[:10] for m in ("抱歉", "不好意思", "没法", "不能")), top.reply
+
+
 # ----------------------------------------------------------------------------- suggest, end to end
 
 
