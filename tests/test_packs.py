@@ -480,7 +480,7 @@ def test_the_trainer_page_switches_a_starter_pack_off_and_on(corpus, monkeypatch
         at.run()
         assert not at.exception, at.exception
         assert ids_of(corpus, statuses=("disabled",)) == shoes
-        assert any(f"停用 disabled {len(shoes)} of {len(shoes)}" in m.value for m in at.success)
+        assert any(f"已停用 {len(shoes)} / {len(shoes)} 条案例" in m.value for m in at.success)
         at.button(key="packs_enable").click()
         at.run()
         assert not ids_of(corpus, statuses=("disabled",))

@@ -62,7 +62,6 @@ except AssistantError as exc:
 if problems:
     show_problems(f"语料有 {len(problems)} 个问题", problems)
 tax = corpus.taxonomy
-store = a.store
 
 if ss.get("trainer_section") not in SECTIONS:
     ss.trainer_section = SECTIONS[0]
@@ -330,8 +329,8 @@ if section == "案例":
             "删除",
             key="delete_case",
             disabled=not confirm,
-            on_click=guarded(store.delete, f"已删除 {chosen}{LATER}", anchor="edit"),
-            args=(chosen,),
+            on_click=guarded(a.delete_cases, f"已删除 {chosen}{LATER}", anchor="edit"),
+            args=([chosen],),
         )
     with st.expander("新增案例", expanded=ss.get("_add_open", False)):
         with st.form("add_case", clear_on_submit=False):
@@ -472,9 +471,9 @@ elif section == "候选审核":
                 "驳回",
                 key=f"reject_{x.id}",
                 on_click=guarded(
-                    store.set_status, f"已驳回 {x.id}{LATER}", anchor="inbox", failed_anchor=x.id
+                    a.set_case_status, f"已驳回 {x.id}{LATER}", anchor="inbox", failed_anchor=x.id
                 ),
-                args=(x.id, "rejected"),
+                args=([x.id], "rejected"),
             )
             show_flash(x.id)
 
