@@ -807,13 +807,13 @@ def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
 
 
 def test_the_checklist_on_real_replies_does_not_regress(rules):
-    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.926 / 0.933,
-    its 968 replies including 447 fresh ones labeled blind, the harder `cue:batch7` among them): a
+    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.918 / 0.931,
+    its 1,048 replies including 527 fresh ones labeled blind, the harder `cue:batch7` and `cue:batch8`): a
     change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
     precision, recall, _ = _scores(rules, _real_items("holdout"))
     assert precision >= 0.83 and recall >= 0.82, (precision, recall)
     precision, recall, _ = _scores(rules, _real_items("tune"))
-    assert precision >= 0.92 and recall >= 0.93, (precision, recall)
+    assert precision >= 0.91 and recall >= 0.93, (precision, recall)
 
 
 def test_the_hand_made_labeled_set_stays_perfect(rules):
@@ -1102,3 +1102,35 @@ def test_a_complaint_the_buyer_says_is_over_needs_no_apology(rules):
     # a last line that still complains keeps it open
     assert "complaint.no_apology" in fired(rules, "好的呢", "收到了，但是坏了", history=history)
     assert "complaint.no_apology" in fired(rules, "好的呢", "快递员电话也打不通", history=history)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "申请了退货一直未办理",  # 未 like 没
+        "什么意思?没有人给我打电话",  # nobody did it
+        "我提供好几次了 你这边到底怎么回事",  # said N times, 到底
+        "站点电话空号，位置导航也找不到",
+        "放腿上直接烧的 没有激活",
+        "我的订单取消，没有拦截成功吗?为什么还发到南宁了?",
+    ],
+)
+def test_complaints_of_batch8_are_recognised(rules, message):
+    assert "complaint.no_apology" in fired(rules, "好的，马上帮您看", message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "现在应该还没发货吧",  # a hedge
+        "因为现在也还没到[数字x]点，然后我手机摔坏了",  # a time not reached yet, the buyer's own accident
+        "很多人都说不发货了!",  # hearsay
+    ],
+)
+def test_hedges_times_and_hearsay_are_no_complaint(rules, message):
+    assert not fired(rules, "好的，马上帮您看", message) & {"complaint.no_apology", "complaint.no_action"}
+
+
+def test_a_hedged_explanation_is_a_reason_for_a_refusal(rules):
+    assert "refusal.blunt" not in fired(rules, "应该是商品不支持上门取件的哈", "为什么没有上门取件的选项呢?")
+    assert "refusal.blunt" in fired(rules, "不支持上门取件", "能上门取件吗")
