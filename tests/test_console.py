@@ -557,6 +557,13 @@ def test_editing_and_deleting_a_case(env):
     at.button(key="save_case").click().run()
     assert not at.exception
     assert load_corpus(env.corpus).case(case_id).reply == "亲，这已经是最低价了，给您送一张{coupon}。"
+    # another scenario takes its own stage, as the core files it (Taxonomy.stage_for), never the old one
+    assert at.selectbox(key=f"edit_{case_id}_stage").value == ""
+    at.selectbox(key=f"edit_{case_id}_scenario").set_value("refund")
+    at.button(key="save_case").click().run()
+    assert not at.exception and not texts(at, "error")
+    saved = load_corpus(env.corpus).case(case_id)
+    assert saved.scenario == "refund" and saved.stage == "after_sale"
     assert at.button(key="delete_case").disabled
     at.checkbox(key=f"confirm_delete_{case_id}").check().run()
     at.button(key="delete_case").click().run()

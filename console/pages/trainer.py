@@ -218,10 +218,12 @@ def case_inputs(prefix: str, case=None) -> None:
         format_func=lambda v: label(tax, "scenario", v),
     )
     stages = ("", *tax.concrete_stages)
+    # a case filed under its scenario's own stage shows 按场景自动, so a new scenario brings its own
+    own = case is not None and tax.stage_of(case.scenario) == case.stage
     c[1].selectbox(
         "阶段",
         stages,
-        index=stages.index(case.stage) if case and case.stage in stages else 0,
+        index=stages.index(case.stage) if case and not own and case.stage in stages else 0,
         key=f"{prefix}_stage",
         format_func=lambda v: label(tax, "stage", v) if v else "按场景自动",
     )
