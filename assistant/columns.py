@@ -35,6 +35,7 @@ class ColumnNames:
     message: tuple[str, ...]
     people: frozenset[str]
     endings: tuple[str, ...]
+    group: tuple[str, ...] = ()
 
 
 @functools.lru_cache(maxsize=2)
@@ -47,7 +48,15 @@ def load_column_names(path: str | Path = COLUMNS_FILE) -> ColumnNames:
         people=frozenset(norm(n) for n in data.get("people", [])),
         # longest first, so that 'nickname' is tried before 'name'
         endings=tuple(sorted((norm(n) for n in data.get("endings", [])), key=len, reverse=True)),
+        group=tuple(norm(n) for n in data.get("group", [])),
     )
+
+
+def group_column(names: Sequence[str], known: ColumnNames | None = None) -> str | None:
+    """The first column whose name says it holds the agent of each reply (客服昵称, agent ...), the
+    default grouping of an audit; None when no column does."""
+    known = known or load_column_names()
+    return next((name for name in names if norm(name) in known.group), None)
 
 
 def norm(name: object) -> str:

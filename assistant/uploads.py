@@ -36,13 +36,15 @@ class UploadPreview:
     """The first rows of an uploaded table and the columns the audit would use.
 
     ``columns`` is None and ``problem`` says why when they cannot be detected (the page then asks);
-    ``names`` is empty for chat logs, which have no columns to choose.
+    ``names`` is empty for chat logs, which have no columns to choose. ``group`` is the column that
+    names the agent of each reply, if one does (``columns.group_column``), the default grouping.
     """
 
     names: tuple[str, ...]
     records: tuple[dict, ...]
     columns: Any = None  # columns.Columns
     problem: str = ""
+    group: str | None = None
 
 
 @contextmanager
@@ -93,19 +95,20 @@ def preview_upload(name: str, data: bytes, limit: int = 20) -> UploadPreview:
         FileFormatError: the file cannot be read as a table (empty, not text ...), naming ``name``.
     """
     from .audit_read import read_table
-    from .columns import choose_columns
+    from .columns import choose_columns, group_column
 
     if Path(name).suffix.lower() not in TABLE_SUFFIXES:
         return UploadPreview((), ())
     with scratch_copy(name, data) as path:
         names, records = read_table(path)
+        first = tuple(r for _, r in records[:limit])
         try:
             columns = choose_columns(names, where=name)
         except AssistantError as exc:
             if not names:
                 raise
-            return UploadPreview(tuple(names), tuple(r for _, r in records[:limit]), None, str(exc))
-    return UploadPreview(tuple(names), tuple(r for _, r in records[:limit]), columns)
+            return UploadPreview(tuple(names), first, None, str(exc), group_column(names))
+    return UploadPreview(tuple(names), first, columns, group=group_column(names))
 
 
 def console_hint(message: str) -> str:

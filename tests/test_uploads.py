@@ -35,6 +35,11 @@ def test_a_header_only_upload_is_an_error_not_a_pass():
 def test_preview_detects_columns_or_says_why_not():
     found = preview_upload("chats.csv", "买家消息,客服回复\n在吗,在的亲\n".encode())
     assert found.columns.reply == "客服回复" and found.columns.message == "买家消息" and not found.problem
+    assert found.group is None
+    grouped = preview_upload(
+        "chats.csv", "买家消息,客服回复,时间,Agent_Name\n在吗,在的亲,10:00,小李\n".encode()
+    )
+    assert grouped.group == "Agent_Name"  # the default grouping, from table_columns.toml
     unknown = preview_upload("notes.csv", "标题,备注\n你好,随便\n".encode())
     assert unknown.columns is None and unknown.problem == (
         "notes.csv: cannot find the reply column among '标题', '备注'; name it with --reply-col"

@@ -8,7 +8,6 @@ in Chinese (the id on hover); per-agent tables have Chinese headings and percent
 """
 
 import html
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -32,19 +31,6 @@ from console.common import (
 from console.replay_view import replay_section
 
 AUTO, NONE, CHOOSE = "（自动识别）", "（不分组）", "（请选择）"
-# columns that name the agent of a reply, offered as the default grouping
-GROUP_HINTS = (
-    "agent",
-    "agentname",
-    "agentid",
-    "staff",
-    "客服昵称",
-    "客服名",
-    "客服姓名",
-    "客服id",
-    "坐席",
-    "员工",
-)
 WORST = 10
 
 
@@ -136,9 +122,7 @@ if columns:
     else:
         reply_col = c[0].selectbox("客服回复列", [AUTO, *columns], key="reply_col")
     message_col = c[1].selectbox("买家消息列", [AUTO, *columns], key="message_col")
-    hinted = next(
-        (i + 1 for i, col in enumerate(columns) if re.sub(r"[\s_\-]", "", col.lower()) in GROUP_HINTS), 0
-    )
+    hinted = columns.index(shown.group) + 1 if shown.group else 0  # the agent column (table_columns.toml)
     by = c[2].selectbox("按哪一列分组（如客服）", [NONE, *columns], index=hinted, key="group_col")
     reply_col, message_col, by = (
         None if v in (AUTO, NONE, None) else v for v in (reply_col, message_col, by)
