@@ -477,6 +477,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("spec", re.compile(rf"(?<![\d.A-Za-z])({_NUM})\s*({_UNIT_RE})(?![A-Za-z])", re.I)),
     ("size", re.compile(rf"(?<![A-Za-z\d.])({_LETTER_SIZES})(?![A-Za-z])\s*(?:码|号)?")),
     ("size", re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s*(?:码|号)")),
+    # newborn size (NB码; a bare NB is the shoe brand) and shade numbers (#02 / 色号316)
+    ("size", re.compile(r"(?<![A-Za-z])(NB)\s*码")),
+    ("size", re.compile(r"(?:色号\s*)?(#\s?\d{2,4}|(?<=色号)\d{2,4})(?!\d)")),
     (
         "quantity",
         re.compile(
@@ -555,7 +558,7 @@ def _value(kind: str, match: re.Match) -> str | None:
         unit = _UNITS.get(groups[1].lower(), groups[1])
         return f"{_number(float(groups[0]))}{unit}"
     if kind == "size":
-        return groups[0].upper()
+        return groups[0].upper().lstrip("#").strip()  # a shade is the same as #316 or 色号316
     if kind == "quantity":
         number = chinese_number(groups[0])
         return f"{_number(number)}{groups[1]}" if number is not None else None

@@ -33,6 +33,29 @@ FILL_IN = "【{}】"
 FILL_IN_PATTERN = re.compile(r"【([^【】]{1,12})】")
 NEUTRAL_ITEM = "这款"
 _STOCK_TEXT = {"in_stock": "有现货", "low_stock": "库存不多", "sold_out": "已售罄"}
+# conversation slots whose value comes from the buyer's catalog entry, not from what was said
+_CATALOG_SLOTS = frozenset({"price", "stock_status"})
+
+
+def _catalog_offers(product: Product, fact: Fact) -> bool:
+    """Whether the catalog entry lists this size or colour (a range such as 36-37 covers 36 and 37)."""
+    offered = product.sizes if fact.kind == "size" else product.colours
+    value = fact.value
+    for listed in offered:
+        if value == listed or (fact.kind == "colour" and (value in listed or listed in value)):
+            return True
+        low, dash, high = listed.partition("-")
+        if (
+            dash
+            and low.isdigit()
+            and high.isdigit()
+            and value.isdigit()
+            and int(low) <= int(value) <= int(high)
+        ):
+            return True
+    return False
+
+
 # conversation slots filled from the buyer's facts of one kind (the newest value wins)
 _SLOT_KINDS = {
     "height": ("height",),
@@ -119,8 +142,23 @@ class Grounder:
         """A conversation slot's value from this conversation (or the buyer's catalog item)."""
         product = self.extractor.product(state.item.product_id) if state.item else None
         if slot == "asked":
-            # optional: the size, colour or spec the buyer's newest message names ("" when none)
-            return "".join(f.fact.text for f in state.asked_now(("spec", "size", "colour")))
+            # optional: the size, colour or spec the buyer's newest message names ("" when none); a
+            # follow-up (那棕色呢 after 38码黑色有货吗) keeps the other kinds of the buyer's last ask (38码棕色)
+            kinds = ("spec", "size", "colour")
+            now = state.asked_now(kinds)
+            newest = state.texts[-1].strip() if state.texts else ""
+            if now and len(newest) <= 10 and (newest.startswith("那") or newest.rstrip("？?").endswith("呢")):
+                named = {s.fact.kind for s in now}
+                earlier = [s for s in state.facts if s.role == "buyer" and s.turn < len(state.texts) - 1]
+                kept = {}
+                for stated in earlier:
+                    if stated.fact.kind in kinds and stated.fact.kind not in named:
+                        kept[stated.fact.kind] = stated  # the latest of each kind
+                now = sorted(
+                    [*kept.values(), *now],
+                    key=lambda s: kinds.index(s.fact.kind) if s.fact.kind != "spec" else -1,
+                )
+            return "".join(s.fact.text for s in now)
         if slot == "topic":
             # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
             return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""
@@ -140,6 +178,13 @@ class Grounder:
         if slot == "price" and product is not None:
             return f"{product.price:g}元"
         if slot == "stock_status" and product is not None:
+            # the catalog's stock is the product's; a size or colour it does not list (45码 of shoes
+            # sold in 35-44) is not covered by it: the agent fills it in
+            asked = state.asked_now(("size", "colour")) or [
+                s for s in (state.latest("size", "buyer"), state.latest("colour", "buyer")) if s is not None
+            ]
+            if any(not _catalog_offers(product, s.fact) for s in asked):
+                return None
             return _STOCK_TEXT.get(product.stock)
         if slot == "address":
             # the whole address the buyer wrote (上海浦东张江路100号), not only its city
@@ -188,7 +233,9 @@ class Grounder:
                     label = self.shop.conversation_slots[slot]
                     fill_ins.append(label)
                     return FILL_IN.format(label)
-                if slot != "product" or value != NEUTRAL_ITEM:
+                if slot in _CATALOG_SLOTS:
+                    changes.append(Change(match.group(0), value, "商品目录 from the catalog"))
+                elif slot != "product" or value != NEUTRAL_ITEM:
                     changes.append(Change(match.group(0), value, "本次对话中的信息 from this conversation"))
                 return value
             value = self.shop.slots.get(slot, match.group(0))

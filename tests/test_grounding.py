@@ -59,6 +59,9 @@ def turns(*lines: str) -> list[Turn]:
         ("95折 两件 ¥59", {("discount", "9.5折"), ("quantity", "2件"), ("money", "59")}),
         ("送您一双袜子", {("gift", "袜子")}),
         ("要湖水色的 京东快递能发吗", {("colour", "湖水色"), ("courier", "京东")}),
+        ("NB码还有吗", {("size", "NB")}),
+        ("这个色号还有吗 #02", {("size", "02")}),
+        ("色号316会不会太暗", {("size", "316")}),
     ],
 )
 def test_facts_are_typed_and_normalised(extractor, text, expected):
@@ -68,7 +71,9 @@ def test_facts_are_typed_and_normalised(extractor, text, expected):
         assert text[fact.start : fact.end] == fact.text  # spans point into the original text
 
 
-@pytest.mark.parametrize("text", ["第一时间帮您处理", "麻烦您稍等一下", "颜色有点掉色吗", "您看一下详情页"])
+@pytest.mark.parametrize(
+    "text", ["第一时间帮您处理", "麻烦您稍等一下", "颜色有点掉色吗", "您看一下详情页", "NB的鞋子好穿吗"]
+)
 def test_ordinary_words_are_not_facts(extractor, text):
     assert [f for f in extractor.extract(text) if f.kind != "order_event"] == []
 
@@ -236,6 +241,19 @@ def test_a_chased_property_question_is_not_answered_with_another_property(assist
     result = assistant.suggest("半小时了 有人吗", history=["买家: 这双鞋会不会磨脚"])
     top = result.suggestions[0]
     assert "磨脚" in top.reply and "透气" not in top.reply
+
+
+def test_a_follow_up_keeps_what_the_buyer_asked_before(assistant):
+    history = ["买家: 39码白色有货吗", "客服: 亲 39码白色现货的"]
+    result = assistant.suggest("那灰色呢", history=history)
+    top = result.suggestions[0]
+    assert "灰色" in top.reply and "白色" not in top.reply
+    assert not re.search(r"(哪个|什么)颜色", top.reply)  # the buyer named it
+
+
+def test_a_note_on_the_order_is_confirmed_with_what_the_buyer_asked(assistant):
+    top = assistant.suggest("拍了 麻烦备注一下要黑色的").suggestions[0]
+    assert "备注" in top.reply and "黑色" in top.reply
 
 
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
@@ -486,3 +504,28 @@ def test_lint_lists_facts_outside_slots(tmp_path, assistant):
 def test_shipped_corpus_passes_lint():
     result = CliRunner().invoke(cli, ["corpus", "lint"])
     assert result.exit_code == 0, result.output
+
+
+def test_catalog_stock_covers_only_the_sizes_and_colours_the_catalog_lists(extractor, grounder):
+    # the running shoes are listed in 35-44: their stock says nothing about 45
+    beyond = grounder.ground("亲，{asked}的库存：{stock_status}", conversation_state("跑鞋45码还有吗", [], extractor))
+    assert "有现货" not in beyond.reply and "【" in beyond.reply
+    listed = grounder.ground("亲，{asked}的库存：{stock_status}", conversation_state("跑鞋42码还有吗", [], extractor))
+    assert "有现货" in listed.reply
+    change = next(c for c in listed.changes if c.now == "有现货")
+    assert change.why.startswith("商品目录")  # where it came from, not "this conversation"
+    # a range (36-37) covers its sizes; a colour the catalog lacks is not covered
+    assert "【" not in grounder.ground("{stock_status}", conversation_state("拖鞋37码有吗", [], extractor)).reply
+    assert "【" in grounder.ground("{stock_status}", conversation_state("T恤紫色有吗", [], extractor)).reply
+
+
+def test_an_angry_emoji_chases_and_is_about_the_last_message(extractor, assistant):
+    state = conversation_state("😡😡😡", turns("买家: 我的快递怎么三天没动了", "客服: 亲，我帮您查一下"), extractor)
+    assert state.nudge and state.upset
+    # a friendly emoji is not a chase
+    assert not conversation_state("👍", turns("买家: 快递到哪了", "客服: 明天到"), extractor).nudge
+    result = assistant.suggest("😡😡😡", history=["买家: 我的快递怎么三天没动了", "客服: 亲，我帮您查一下"])
+    assert result.detection.scenario != "farewell"
+    for suggestion in result.suggestions:
+        assert not re.search(r"再见|祝您生活愉快|下次", suggestion.reply), suggestion.reply
+        assert re.search(r"抱歉|不好意思|久等|着急", suggestion.reply), suggestion.reply
