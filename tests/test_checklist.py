@@ -807,13 +807,13 @@ def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
 
 
 def test_the_checklist_on_real_replies_does_not_regress(rules):
-    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.918 / 0.931,
-    its 1,048 replies including 527 fresh ones labeled blind, the harder `cue:batch7` and `cue:batch8`): a
+    """The scores measured when issue 14's work stopped (held-out 0.836 / 0.821; tune 0.913 / 0.926,
+    its 1,108 replies including 587 fresh ones labeled blind, the harder `cue:batch7` to `cue:batch9`): a
     change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
     precision, recall, _ = _scores(rules, _real_items("holdout"))
     assert precision >= 0.83 and recall >= 0.82, (precision, recall)
     precision, recall, _ = _scores(rules, _real_items("tune"))
-    assert precision >= 0.91 and recall >= 0.93, (precision, recall)
+    assert precision >= 0.91 and recall >= 0.92, (precision, recall)
 
 
 def test_the_hand_made_labeled_set_stays_perfect(rules):
@@ -1134,3 +1134,24 @@ def test_hedges_times_and_hearsay_are_no_complaint(rules, message):
 def test_a_hedged_explanation_is_a_reason_for_a_refusal(rules):
     assert "refusal.blunt" not in fired(rules, "应该是商品不支持上门取件的哈", "为什么没有上门取件的选项呢?")
     assert "refusal.blunt" in fired(rules, "不支持上门取件", "能上门取件吗")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "可是我下单要求开的是纸的啊 为啥变成电子发票了",  # what came instead of what was asked
+        "我给你说了那么半天，你现在还不知道是我哪个订单吗?",
+        "我收到短信，正在派送 打快递员电话，快递员不接",
+        "我的这个订单下午没有送达\n可是你们页面上显示送达了",
+    ],
+)
+def test_complaints_of_batch9_are_recognised(rules, message):
+    assert "complaint.no_apology" in fired(rules, "好的，马上帮您看", message)
+
+
+def test_shen_qing_and_dan_shi_bu_shi_are_no_request_or_question(rules):
+    # 申请 holds 请 and 但是不是 holds 是不是: neither asks anything, so 好的 is in proportion
+    assert "length.disproportion" not in fired(
+        rules, "好的", "有客服打电话过来了，但是不是我本人 我已经申请了"
+    )
+    assert "length.disproportion" in fired(rules, "好的", "有客服打电话过来了，请问是不是你们打的电话呢")
