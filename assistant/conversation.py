@@ -140,10 +140,12 @@ def conversation_state(
         elif turn.text.strip() and not extractor.is_holding(turn.text):
             pending = None
     # the newest message chases an answer (人呢 / 半小时了没人回): the suggestion takes up the pending question
-    nudge = bool(_NUDGE.search(message)) and bool(history)
     # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
     recent = [message, *[t.text for t in history if t.role == "buyer"][-1:]]
     anger = tuple(dict.fromkeys(w for text in recent for w in extractor.anger(text)))
+    # an angry message of emoji only (😡😡) says nothing new either: it chases too (😊 does not)
+    wordless_anger = not re.search(r"\w", message) and bool(extractor.anger(message))
+    nudge = bool(_NUDGE.search(message) or wordless_anger) and bool(history)
 
     category = item.category if item else None
     if category is None and len(shop_categories) == 1:

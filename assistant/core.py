@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -582,15 +583,19 @@ class Assistant:
         detection, hits, message_vector = self._detect(message, turns)
         state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
         answer_message, answer_turns, answer_detection = message, turns, detection
+        buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
+        position = None
         if state.nudge and state.pending_question:
             # the buyer chases an unanswered question: answer that question, apologising for the wait
-            position = max(
-                i
-                for i, t in enumerate(turns)
-                if t.role == "buyer" and t.text.strip() == state.pending_question
-            )
-            answer_message, answer_turns = state.pending_question, turns[:position]
+            position = max(i for i in buyer_turns if turns[i].text.strip() == state.pending_question)
+        elif state.nudge and buyer_turns and not re.search(r"\w", message):
+            # 😡😡 / ？？ with nothing pending is about the buyer's last message, not a scenario of its own
+            position = buyer_turns[-1]
+        if position is not None:
+            answer_message, answer_turns = turns[position].text.strip(), turns[:position]
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
+            if not re.search(r"\w", message):
+                detection = answer_detection  # 😡 has no scenario of its own ("farewell" misleads)
         guidance = self._guidance(detection, message_vector, message=message)
         asked = engine.adapter.asked(answer_message, answer_turns, state)
         outcome = engine.adapter.suggest(

@@ -508,19 +508,27 @@ def test_shipped_corpus_passes_lint():
 
 def test_catalog_stock_covers_only_the_sizes_and_colours_the_catalog_lists(extractor, grounder):
     # the running shoes are listed in 35-44: their stock says nothing about 45
-    beyond = grounder.ground("亲，{asked}的库存：{stock_status}", conversation_state("跑鞋45码还有吗", [], extractor))
+    beyond = grounder.ground(
+        "亲，{asked}的库存：{stock_status}", conversation_state("跑鞋45码还有吗", [], extractor)
+    )
     assert "有现货" not in beyond.reply and "【" in beyond.reply
-    listed = grounder.ground("亲，{asked}的库存：{stock_status}", conversation_state("跑鞋42码还有吗", [], extractor))
+    listed = grounder.ground(
+        "亲，{asked}的库存：{stock_status}", conversation_state("跑鞋42码还有吗", [], extractor)
+    )
     assert "有现货" in listed.reply
     change = next(c for c in listed.changes if c.now == "有现货")
     assert change.why.startswith("商品目录")  # where it came from, not "this conversation"
     # a range (36-37) covers its sizes; a colour the catalog lacks is not covered
-    assert "【" not in grounder.ground("{stock_status}", conversation_state("拖鞋37码有吗", [], extractor)).reply
+    assert (
+        "【" not in grounder.ground("{stock_status}", conversation_state("拖鞋37码有吗", [], extractor)).reply
+    )
     assert "【" in grounder.ground("{stock_status}", conversation_state("T恤紫色有吗", [], extractor)).reply
 
 
 def test_an_angry_emoji_chases_and_is_about_the_last_message(extractor, assistant):
-    state = conversation_state("😡😡😡", turns("买家: 我的快递怎么三天没动了", "客服: 亲，我帮您查一下"), extractor)
+    state = conversation_state(
+        "😡😡😡", turns("买家: 我的快递怎么三天没动了", "客服: 亲，我帮您查一下"), extractor
+    )
     assert state.nudge and state.upset
     # a friendly emoji is not a chase
     assert not conversation_state("👍", turns("买家: 快递到哪了", "客服: 明天到"), extractor).nudge
