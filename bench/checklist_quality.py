@@ -59,6 +59,32 @@ text they had not been tuned to, before it was merged or used:
   (another author): precision 0.78, recall 0.70 at first; 0.94 / 0.97 after generalising the cues.
 """
 
+# The third round of issue-14 work on the real replies (what was done, and each look at the held-out half).
+ROUND3 = """\
+A third round grew the tune half by three more fresh batches, each drawn like the held-out half (uniform
+replies, replies to buyer messages with complaint cues, replies with refusal, stock or bare-reply cues),
+labeled blind and scored before any change was made for it: `cue:batch7` (90 replies, with the rules
+as round two left them: 0.600 / 0.700), `cue:batch8` (80, after batch7's fixes: 0.458 / 0.550) and
+`cue:batch9` (60, after batch8's fixes: 0.833 / 0.526; 0.941 / 0.800 after its own). After each score, 7
+labels in all were aligned with the set's earlier conventions, each with its `reason` (a clarifying
+question, the courier's contact or a tracking card alone is no next step; an earlier apology counts;
+two characters to a question of 20 or more is disproportionate). The changes are general ones, in
+`corpus/checklist.toml`: a bare status (还没发货, 还没收到) counts as a complaint only when stressed (都 /
+一直 / 怎么 before it, a contrast such as 但是钱还没到, the buyer's tone after it, a duration or a date),
+and a hedge (现在应该还没发货吧), a time not yet reached, the buyer's own accident and hearsay do not; a
+buyer's last line saying the problem is over (收到了, 找到了) closes the complaint before it; problems
+stated as structures rather than words (signed or shown delivered but not received, across consecutive
+buyer turns; why-still questions with words in between; what came instead of what was asked; said or
+asked N times; nobody called); a way forward for the buyer (您可以联系 / 协商, 询问, 为您填写) is a next
+step; a hedged why (应该是…不支持) is a refusal's reason; 申请 holds no request and 但是不是 no question.
+The held-out half was scored once in this round, after all of it: the table below (its individual
+errors were not displayed, and no held-out label was changed; one run before any change, made to
+check that splitting the checklist module left every number as it was, reproduced the published
+0.836 / 0.821). Its totals were also checked, as pass
+or fail only, against the floors of `test_the_checklist_on_real_replies_does_not_regress` (0.83 /
+0.82) whenever the checklist tests ran; they passed each time. The fresh batches say what to expect on
+text the rules were not tuned on: the last, batch9, scored 0.833 / 0.526 before its fixes."""
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -265,8 +291,8 @@ def main() -> None:
             "/ 0.837) and `cue:batch6` (115, drawn like the held-out half: 60 uniform, 30 by the buyer "
             "complaint cue, 25 by reply cues: 0.683 / 0.683). The fixes they led to (an agent's hold message "
             "does not end the buyer's turn, problems stated as facts, next steps and honest answers as agents "
-            "write them) moved the held-out half to 0.836 / 0.821 at the second look; the numbers above are "
-            "the third and last look. 4 earlier tune labels were corrected, each with a one-line `reason` "
+            "write them) moved the held-out half to 0.836 / 0.821 at the second look and left it there at the "
+            "third and last look of that round. 4 earlier tune labels were corrected, each with a one-line `reason` "
             "(an earlier apology counts, as `unless_history` has it; 正在为您查询 is a next step; a delay "
             "complaint answered without apology); no held-out label was changed. What these batches show: "
             "complaint cues generalise poorly to text they were not written on, and whether a short status "
@@ -274,6 +300,7 @@ def main() -> None:
             "in the data (slang, blame, impatience, absolute claims, privacy: JD agents do not write them) "
             "have no recall here; the "
             "hand-made set above covers them.\n\n"
+            f"{ROUND3}\n\n"
             f"**Held-out half** ({summary_line(real['holdout'])}):\n\n{table(rules, real['holdout'])}\n\n"
             f"{verdict}\n\n"
             f"Tune half, for comparison ({summary_line(real['tune'])}):\n\n{table(rules, real['tune'])}\n\n"

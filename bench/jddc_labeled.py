@@ -20,7 +20,9 @@ tune). ``source`` says how the item was drawn: ``random`` (uniform, fixed seed),
 the cues are simple regexes written here, independent of the checklist; ``sample()`` reproduces
 these 753), ``cue:extra`` (8 replies found by searching for rare rules' words), or ``cue:batch2`` /
 ``cue:batch3`` (140 replies drawn later, all in the tune half: half that the issue-14 rules flagged
-as answering a complaint, half to buyer messages with negative cues the rules left alone).
+as answering a complaint, half to buyer messages with negative cues the rules left alone), and
+``cue:batch4`` to ``cue:batch9`` (later fresh tune batches, each labeled blind and scored before the
+rules changed for it; see docs/benchmarks.md).
 """
 
 from __future__ import annotations
