@@ -324,6 +324,8 @@ def read_rows(
     if by is not None and by not in names:
         raise FileFormatError(f"{path}: no column {by!r} (--by){did_you_mean(by, list(names))}")
     reply, message = chosen.reply, chosen.message
+    if not records:
+        raise FileFormatError(f"{path}: 没有可质检的回复 no replies below the header ({', '.join(names)})")
     rows = [
         AuditInput(
             number,

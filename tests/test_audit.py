@@ -549,3 +549,39 @@ def test_multiindex_labels_come_back(rules):
     assert frames.rows.index.equals(index)
     assert frames.violations.loc[("店B", 1), "rule"] == "refusal.blunt"
     assert frames.by_rule.set_index("rule").loc["greeting.bare", "example_row"] == ("店A", 1)
+
+
+def test_title_lines_above_an_exports_header_are_skipped(tmp_path):
+    """千牛-style exports put 导出时间/店铺 lines above the header; rows keep the numbers a trainer sees."""
+    from openpyxl import Workbook
+
+    from assistant.audit_read import read_rows
+
+    book = Workbook()
+    sheet = book.active
+    for row in (
+        ["导出时间: 2026-11-02"],
+        [],
+        ["买家消息", "客服回复内容", "时间"],
+        ["有S码吗", "你自己看详情页！！", "10:00"],
+    ):
+        sheet.append(row)
+    book.save(tmp_path / "qn.xlsx")
+    rows, columns = read_rows(tmp_path / "qn.xlsx")
+    assert (columns.reply, columns.message) == ("客服回复内容", "买家消息")
+    assert [(r.reply, r.line) for r in rows] == [("你自己看详情页！！", 4)]
+    (tmp_path / "qn.csv").write_bytes(
+        "店铺：某某旗舰店 导出时间 2026-11-02\n买家消息,客服回复\n在吗,在的亲\n".encode("gbk")
+    )
+    rows, columns = read_rows(tmp_path / "qn.csv")
+    assert columns.reply == "客服回复" and [(r.reply, r.line) for r in rows] == [("在的亲", 3)]
+    # a one-column file's own header is not a title: its replies stay replies
+    (tmp_path / "one.csv").write_text("客服回复\n亲，在的\n好的，马上发\n", encoding="utf-8")
+    assert [r.reply for r in read_rows(tmp_path / "one.csv")[0]] == ["亲，在的", "好的，马上发"]
+
+
+def test_a_header_without_rows_is_a_one_line_error_in_the_cli(tmp_path):
+    (tmp_path / "header.csv").write_text("message,reply\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(tmp_path / "header.csv")])
+    assert result.exit_code == 1
+    assert "没有可质检的回复" in result.output and "message, reply" in result.output
