@@ -68,6 +68,13 @@ class AdaptationRules:
     fill_in_penalty: float = 0.9
     # a reply that answers only some parts of a question of several (会起球吗 缩水吗 → only 缩水)
     partial_answer_penalty: float = 0.85
+    # a question of several parts answered by joining a second reply for the missing part: the
+    # second reply's opening dropped (亲，), the joining words, the longest joined reply, and how far
+    # below min_score (a factor) the second reply may score
+    part_opening: str = r"^((好的|可以的|有的|在的|是的|不好意思|抱歉|亲)[，,～~！!]?)+"
+    part_joiner: str = "另外，"
+    part_max_chars: int = 140
+    part_floor: float = 0.8
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
     promise_ignored_penalty: float = 0.6
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
@@ -219,6 +226,9 @@ def load_adaptation(
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
+        part_joiner=str(grounding.get("part_joiner", AdaptationRules.part_joiner)),
+        part_max_chars=int(grounding.get("part_max_chars", AdaptationRules.part_max_chars)),
+        part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
         promise_ignored_penalty=float(
             grounding.get("promise_ignored_penalty", AdaptationRules.promise_ignored_penalty)
         ),
@@ -518,8 +528,8 @@ class Adapter:
         top_fused = max((h.score for h in hits), default=0.0) or 1.0
         evidence = self.category_evidence(state)
         # the parts of a question of several (会起球吗 洗了会缩水吗): the buyer's own words
-        parts = self.intents.parts(message)
-        words = frozenset(p for p in parts if p not in self.intents.objects)
+        parts = self.intents.question_parts(message)
+        words = frozenset(p for p in self.intents.parts(message) if p not in self.intents.objects)
         # the buyer comes back to the agent's promise (又是黑色 after 给您补寄卡其色): a reply that does not
         # take it up (asks for photos as if it were the first time) ranks below the holding reply
         promise = self.promised(state.texts[-1] if state.texts else message, state)
@@ -623,6 +633,8 @@ class Adapter:
             candidates.append(computed)
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
+        if chosen and len(parts) >= 2:
+            chosen[0] = self.answer_every_part(chosen[0], candidates, parts, message, history, scenario)
         if chosen:
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
@@ -660,6 +672,52 @@ class Adapter:
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
+
+    def answer_every_part(
+        self,
+        top: Suggestion,
+        candidates: Sequence[Suggestion],
+        parts: frozenset[str],
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+    ) -> Suggestion:
+        """The top suggestion with the best other reply appended when the buyer asked several things
+        (什么时候发货 发什么快递) and the top one answers only some: both halves are grounded replies."""
+        covered = self.parts_of(top)
+        if parts <= covered:
+            return top
+        missing = parts - covered
+        for other in sorted(candidates, key=lambda s: -s.score):
+            if other is top or other.has_error or other.score < self.rules.min_score * self.rules.part_floor:
+                continue
+            if not (self.parts_of(other) & missing) or bigram_overlap(top.reply, other.reply) > 0.3:
+                continue
+            second = re.sub(self.rules.part_opening, "", other.reply)
+            reply = top.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
+            if len(reply) > self.rules.part_max_chars:
+                continue
+            violations = tuple(self.check(reply, message, history, scenario).violations)
+            joined = Suggestion(
+                **{
+                    **top.__dict__,
+                    "reply": reply,
+                    "sources": top.sources + other.sources,
+                    "violations": violations,
+                    "fill_ins": tuple(dict.fromkeys((*top.fill_ins, *other.fill_ins))),
+                    "changes": (*top.changes, *other.changes),
+                    "fixes": (*top.fixes, "两问都答 answered every part of the question"),
+                }
+            )
+            return top if joined.has_error else joined
+        return top
+
+    def parts_of(self, suggestion: Suggestion) -> frozenset[str]:
+        """The parts a suggestion answers: its source cases' and its own reply's."""
+        found = self.intents.parts(suggestion.reply)
+        for source in suggestion.sources:
+            found |= self._case_parts.get(source, frozenset())
+        return found
 
     def threshold_answer(
         self,

@@ -7,6 +7,7 @@ one answers this question rather than a neighbouring one of the same scenario.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,9 +50,15 @@ class IntentLexicon:
         """The parts ``text`` asks about: an object, or for a product property (a topic with
         ``{word}``: 起球, 缩水) each of the buyer's words, none inside a longer one."""
         source = _normalised(text)
+        # a word inside a longer word of another object does not count (多久到 in 多久到账)
+        matched = [w for words in self.objects.values() for w in words if w in source]
         found: set[str] = set()
         for name, words in self.objects.items():
-            hits = sorted((w for w in words if w in source), key=len, reverse=True)
+            hits = sorted(
+                (w for w in words if w in source and not any(w in m and w != m for m in matched)),
+                key=len,
+                reverse=True,
+            )
             if not hits:
                 continue
             if "{word}" not in self.topics.get(name, ""):
@@ -61,6 +68,21 @@ class IntentLexicon:
                 if not any(word in longer for longer in hits[:i]):
                     found.add(word)
         return frozenset(found)
+
+    def question_parts(self, text: str) -> frozenset[str]:
+        """The parts of a question of several (什么时候发货 发什么快递 / 会起球吗 掉不掉毛): the parts
+        of two clauses or more, or several property words in one; empty for one question, however
+        many objects it names (退款申请了 多久到账 is one question)."""
+        union: frozenset[str] = frozenset()
+        adding = 0  # clauses that ask something the earlier ones did not
+        several_words = False
+        for clause in re.split(r"[\s，,。？?！!；;、]+", text):
+            found = self.parts(clause) if clause else frozenset()
+            several_words |= len([p for p in found if p not in self.objects]) >= 2
+            if found - union:
+                adding += 1
+            union |= found
+        return union if len(union) >= 2 and (adding >= 2 or several_words) else frozenset()
 
     def topic(self, text: str, limit: int = 2) -> str:
         """How a holding reply names what ``text`` asks about (退款的情况, 起球和掉毛的情况), or "".

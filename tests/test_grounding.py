@@ -256,6 +256,12 @@ def test_a_note_on_the_order_is_confirmed_with_what_the_buyer_asked(assistant):
     assert "备注" in top.reply and "黑色" in top.reply
 
 
+def test_a_question_of_two_parts_gets_both_answered(assistant):
+    top = assistant.suggest("退款什么时候到 运费谁出").suggestions[0]
+    assert "到账" in top.reply and "运费" in top.reply
+    assert shown_facts(assistant, assistant.suggest("退款什么时候到 运费谁出")) == []
+
+
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
     for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
         top = assistant.suggest(message).suggestions[0]

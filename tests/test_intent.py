@@ -48,3 +48,17 @@ def test_neighbouring_kitchen_care_questions_exclude_each_other(lexicon):
     assert "dishwasher" in asked.objects
     assert lexicon.conflicts(asked, Intent(objects=frozenset({"seasoning"}))) == {"seasoning"}
     assert lexicon.conflicts(asked, Intent(objects=frozenset({"dishwasher"}))) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("今天拍什么时候发货 发什么快递", {"dispatch", "courier_choice"}),
+        ("会起球吗 掉不掉毛", {"起球", "掉毛"}),
+        ("会不会起球掉色", {"起球", "掉色"}),  # two property words in one clause
+        ("退款申请了 多久到账", set()),  # one question naming several objects
+        ("噪音大吗", set()),
+    ],
+)
+def test_a_question_of_several_parts_is_told_from_one_question(lexicon, message, parts):
+    assert lexicon.question_parts(message) == parts
