@@ -807,13 +807,13 @@ def test_the_checklist_meets_issue_14s_goal_on_held_out_real_replies(rules):
 
 
 def test_the_checklist_on_real_replies_does_not_regress(rules):
-    """The scores measured when issue 14's work stopped (held-out 0.844 / 0.821; tune 0.915 / 0.923,
-    its 1,158 replies including 637 fresh ones labeled blind, the harder `cue:batch7` to `cue:batch10`): a
+    """The scores measured when issue 14's work stopped (held-out 0.844 / 0.821; tune 0.910 / 0.920,
+    its 1,208 replies including 687 fresh ones labeled blind, the harder `cue:batch7` to `cue:batch11`): a
     change to the rules may not lower them (before issue 14 the held-out recall was 0.643)."""
     precision, recall, _ = _scores(rules, _real_items("holdout"))
     assert precision >= 0.83 and recall >= 0.82, (precision, recall)
     precision, recall, _ = _scores(rules, _real_items("tune"))
-    assert precision >= 0.91 and recall >= 0.92, (precision, recall)
+    assert precision >= 0.90 and recall >= 0.91, (precision, recall)
 
 
 def test_the_hand_made_labeled_set_stays_perfect(rules):
@@ -1175,3 +1175,18 @@ def test_complaints_of_batch10_are_recognised(rules, message):
 def test_a_hypothesis_across_a_comma_is_no_complaint(rules):
     message = "放超市，我没意见，就是问，万一打开，坏了，怎么办?"
     assert not fired(rules, "好的，马上帮您看", message) & {"complaint.no_apology", "complaint.no_action"}
+
+
+def test_the_agents_own_worry_is_no_empathy_but_a_patient_wait_is(rules):
+    complaint = "我[数字x]月[数字x]号下的单子不至于这么慢吧"
+    worry = [("agent", "我们也担心为您送到的时候您不在家，再运回去很麻烦的啦")]
+    assert "complaint.no_apology" in fired(rules, "需要预约的呢", complaint, history=worry)
+    assert "complaint.no_apology" not in fired(rules, "您别担心，我帮您催一下", complaint)
+    assert "complaint.no_apology" not in fired(rules, "辛苦耐心等待一下哈，配送的时候会联系您的", complaint)
+
+
+def test_already_done_yet_not_is_a_complaint_and_a_purpose_is_a_reason(rules):
+    message = "这个订单，我已经把东西送到配送站了 售后显示还没发出去"
+    assert "complaint.no_apology" in fired(rules, "请您稍等一下，正在为您核实处理中哦~", message)
+    reply = "为了客户账户与信息安全，我们是无法操作修改的，亲爱的"
+    assert "refusal.blunt" not in fired(rules, reply, "帮忙让我联系他")
