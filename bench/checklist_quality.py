@@ -61,29 +61,32 @@ text they had not been tuned to, before it was merged or used:
 
 # The third round of issue-14 work on the real replies (what was done, and each look at the held-out half).
 ROUND3 = """\
-A third round grew the tune half by three more fresh batches, each drawn like the held-out half (uniform
+A third round grew the tune half by five more fresh batches, each drawn like the held-out half (uniform
 replies, replies to buyer messages with complaint cues, replies with refusal, stock or bare-reply cues),
-labeled blind and scored before any change was made for it: `cue:batch7` (90 replies, with the rules
-as round two left them: 0.600 / 0.700), `cue:batch8` (80, after batch7's fixes: 0.458 / 0.550) and
-`cue:batch9` (60, after batch8's fixes: 0.833 / 0.526; 0.941 / 0.800 after its own). After each score, 7
-labels in all were aligned with the set's earlier conventions, each with its `reason` (a clarifying
-question, the courier's contact or a tracking card alone is no next step; an earlier apology counts;
-two characters to a question of 20 or more is disproportionate). The changes are general ones, in
-`corpus/checklist.toml`: a bare status (还没发货, 还没收到) counts as a complaint only when stressed (都 /
-一直 / 怎么 before it, a contrast such as 但是钱还没到, the buyer's tone after it, a duration or a date),
-and a hedge (现在应该还没发货吧), a time not yet reached, the buyer's own accident and hearsay do not; a
-buyer's last line saying the problem is over (收到了, 找到了) closes the complaint before it; problems
-stated as structures rather than words (signed or shown delivered but not received, across consecutive
-buyer turns; why-still questions with words in between; what came instead of what was asked; said or
-asked N times; nobody called); a way forward for the buyer (您可以联系 / 协商, 询问, 为您填写) is a next
-step; a hedged why (应该是…不支持) is a refusal's reason; 申请 holds no request and 但是不是 no question.
-The held-out half was scored once in this round, after all of it: the table below (its individual
-errors were not displayed, and no held-out label was changed; one run before any change, made to
-check that splitting the checklist module left every number as it was, reproduced the published
-0.836 / 0.821). Its totals were also checked, as pass
-or fail only, against the floors of `test_the_checklist_on_real_replies_does_not_regress` (0.83 /
-0.82) whenever the checklist tests ran; they passed each time. The fresh batches say what to expect on
-text the rules were not tuned on: the last, batch9, scored 0.833 / 0.526 before its fixes."""
+labeled blind and scored before any change was made for it, each with the rules as the batch before
+left them: `cue:batch7` (90 replies: 0.600 / 0.700), `cue:batch8` (80: 0.458 / 0.550), `cue:batch9`
+(60: 0.833 / 0.526), `cue:batch10` (50: 0.923 / 0.500) and `cue:batch11` (50: 0.545 / 0.667). After each
+score, 9 labels in all were aligned with the set's earlier conventions, each with its `reason` (a
+clarifying question, the courier's contact or a tracking card alone is no next step; an earlier apology
+counts, even one older than the turns shown while labeling; two characters to a question of 20 or more
+is disproportionate). The changes are general ones, in `corpus/checklist.toml`: a bare status (还没发货,
+还没收到) counts as a complaint only when stressed (都 / 一直 / 怎么 before it, a contrast such as
+但是钱还没到, already done yet not, the buyer's tone after it, a duration or a date), and a hedge
+(现在应该还没发货吧), a time not yet reached, the buyer's own accident, hearsay and a hypothesis ending in
+怎么办 do not; a buyer's last line saying the problem is over (收到了, 找到了) closes the complaint
+before it; problems stated as structures rather than words (signed or shown delivered but not
+received, across consecutive buyer turns; why-still questions with words in between; what came
+instead of what was asked; said or asked N times; nobody called; something done to the buyer, 被关闭;
+a function that fails, 连接不上; a rhetorical 不是预计…吗); a way forward for the buyer (您可以联系 /
+协商, 询问, 为您填写) is a next step; the agent's own 担心 is no empathy; a hedged why (应该是…不支持) or
+a purpose (为了…) is a refusal's reason; 申请 holds no request and 但是不是 no question. The held-out half
+was scored twice in this round (its individual errors were never displayed and no held-out label was
+changed): after batch9, 0.844 / 0.821; after batch11, the table below (no verdict changed). One more run before any change,
+made to check that splitting the checklist module left every number as it was, reproduced the
+published 0.836 / 0.821, and the checklist tests compare the held-out totals, as pass or fail only,
+with the floors of `test_the_checklist_on_real_replies_does_not_regress` (0.83 / 0.82); they passed
+each time. The fresh batches say what to expect on text the rules were not tuned on: complaints keep
+arriving in new wordings, so recall on fresh text stays near 0.5-0.7 before a batch's own fixes."""
 
 
 @dataclass(frozen=True)
