@@ -74,7 +74,7 @@ class AdaptationRules:
     part_opening: str = r"^((好的|可以的|有的|在的|是的|不好意思|抱歉|亲)[，,～~！!]?)+"
     part_joiner: str = "另外，"
     part_max_chars: int = 140
-    part_floor: float = 0.8
+    part_floor: float = 0.55
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
     promise_ignored_penalty: float = 0.6
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the

@@ -325,7 +325,9 @@ class Assistant:
             )
             if phases is not None:
                 phases("index", 1, 1)
-            engine = self._engine_for(corpus, dense, rebuild_derived=True, phases=phases)
+            # BM25 and the detector are keyed by the corpus hash: reused when nothing changed
+            # (a no-op build skips 25 s of detector training), rebuilt on a full build
+            engine = self._engine_for(corpus, dense, rebuild_derived=full, phases=phases)
         # the whole build's time, not just the sync's
         report = dataclasses.replace(sync, seconds=time.perf_counter() - started)
         logger.info("%s", report)
@@ -375,6 +377,8 @@ class Assistant:
         index_dir = self._index_dir()
         fingerprint = f"{corpus.content_hash}:{self.model_id}"
         lexical = None if rebuild_derived else _load_lexical(index_dir / LEXICAL_DIR, fingerprint)
+        if lexical is not None and phases is not None:
+            phases("bm25", 1, 1)
         if lexical is None:
             if phases is not None:
                 phases("bm25", 0, 1)
@@ -387,6 +391,8 @@ class Assistant:
             if rebuild_derived
             else Detector.load(index_dir / DETECTOR_FILE, corpus.taxonomy, fingerprint)
         )
+        if detector is not None and phases is not None:
+            phases("detector", 1, 1)
         if detector is None:
             training = _training_sample(corpus.approved)
             if phases is None:
@@ -535,6 +541,20 @@ class Assistant:
         )
         return detection, hits, message_vector
 
+    def _part_hits(self, message: str, turns: tuple[Turn, ...], hits: list) -> list:
+        """A question of several parts (什么时候发货 发什么快递): the hits of each part's clause are
+        added, so that a reply for every part can be found (issue 12)."""
+        engine = self.engine
+        seen = {h.case.id for h in hits}
+        extra = []
+        for clause in engine.adapter.intents.part_clauses(message):
+            vector = self._vectors_for([clause])[0]
+            for hit in engine.retriever.search(clause, turns, k=10, query_vector=vector):
+                if hit.case.id not in seen:
+                    seen.add(hit.case.id)
+                    extra.append(hit)
+        return [*hits, *extra]
+
     def _query_texts(self, message: str, turns: tuple[Turn, ...]) -> tuple[str, list[str]]:
         """``(context, texts)``: the texts ``_detect`` encodes for a message: the message, its
         context (when there is history) and up to three earlier buyer turns."""
@@ -597,6 +617,7 @@ class Assistant:
             if not re.search(r"\w", message):
                 detection = answer_detection  # 😡 has no scenario of its own ("farewell" misleads)
         guidance = self._guidance(detection, message_vector, message=message)
+        hits = self._part_hits(answer_message, answer_turns, hits)
         asked = engine.adapter.asked(answer_message, answer_turns, state)
         outcome = engine.adapter.suggest(
             answer_message,

@@ -69,6 +69,13 @@ class IntentLexicon:
                     found.add(word)
         return frozenset(found)
 
+    def part_clauses(self, text: str) -> list[str]:
+        """The clauses of a question of several parts that each ask one (empty for one question):
+        retrieval looks each up too, so every part has replies to answer it."""
+        if not self.question_parts(text):
+            return []
+        return [c for c in re.split(r"[\s，,。？?！!；;、]+", text) if c and self.parts(c)]
+
     def question_parts(self, text: str) -> frozenset[str]:
         """The parts of a question of several (什么时候发货 发什么快递 / 会起球吗 掉不掉毛): the parts
         of two clauses or more, or several property words in one; empty for one question, however

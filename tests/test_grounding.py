@@ -262,6 +262,12 @@ def test_a_question_of_two_parts_gets_both_answered(assistant):
     assert shown_facts(assistant, assistant.suggest("退款什么时候到 运费谁出")) == []
 
 
+def test_each_part_of_a_question_is_looked_up(assistant):
+    top = assistant.suggest("今天拍什么时候发货 发什么快递").suggestions[0]
+    assert "发货" in top.reply or "发出" in top.reply
+    assert "快递" in top.reply and len(top.sources) == 2
+
+
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
     for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
         top = assistant.suggest(message).suggestions[0]
