@@ -330,7 +330,9 @@ def main() -> None:
             "",
             "Blind judges (they saw only the conversation and the suggestions; rubric in",
             "`bench/heldout/RUBRIC.md`, per-item ratings in `bench/heldout/ratings/`): 2 = send as is,",
-            "1 = small edit, 0 = wrong.",
+            "1 = small edit, 0 = wrong. A rating is of the suggestions shown when it was made (earlier",
+            "rounds are kept in `ratings/round*/`); *rated top still shown* counts the rated top",
+            "suggestions this tree shows unchanged: the others changed since and are not rated again yet.",
             "",
             markdown_table(
                 [
