@@ -113,8 +113,11 @@ def error_zh(exc: Exception) -> str:
     has no Chinese half: an id or a pattern the trainer typed)."""
     text = str(exc)
     named = labels().get("rules", {})  # rule ids in the core's words become their Chinese names
-    zh = chinese_part(re.sub(r"[a-z_]+\.[a-z_]+", lambda m: named.get(m.group(), m.group()), text))
-    return "错误：" + (zh if _CJK.search(zh) else text)
+    if not _CJK.search(chinese_part(text)):  # English only (an id the trainer typed): as it is
+        return f"错误：{text}"
+    return "错误：" + chinese_part(
+        re.sub(r"[a-z_]+\.[a-z_]+", lambda m: named.get(m.group(), m.group()), text)
+    )
 
 
 def show_problems(headline: str, problems: Any) -> None:
@@ -237,8 +240,10 @@ def fix_text(fix: Any) -> str:
 
 
 def chinese_part(text: str) -> str:
-    """The Chinese half of a bilingual message (``中文 English`` → ``中文``)."""
-    return re.split(r"\s(?=[A-Za-z])", text, maxsplit=1)[0]
+    """The Chinese half of a bilingual message (``中文 English`` → ``中文``); a message with no
+    Chinese half (an English-only core message) stays whole rather than cut to its first word."""
+    head = re.split(r"\s(?=[A-Za-z])", text, maxsplit=1)[0]
+    return head if _CJK.search(head) else text
 
 
 def _marked(reply: str, violations: Any) -> str:

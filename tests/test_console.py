@@ -112,6 +112,19 @@ def test_md_escape_makes_markdown_inert():
     assert md_escape("两行\n文字") == "两行 文字"
 
 
+def test_errors_for_agents_and_trainers_are_chinese_only():
+    from console.common import chinese_part, error_zh
+
+    blocked = ValueError(
+        "c-1: 回复没通过质检（tone.command, platform.off_site），不能直接通过 the reply fails"
+    )
+    assert error_zh(blocked) == "错误：c-1: 回复没通过质检（命令语气, 引导到平台外），不能直接通过"
+    assert error_zh(ValueError("请选择场景 choose the case's scenario")) == "错误：请选择场景"
+    # a message with no Chinese half stays whole (never cut to its first word), ids as typed
+    assert error_zh(ValueError("unknown field 'occurences'")) == "错误：unknown field 'occurences'"
+    assert chinese_part("unknown rule tone.comand") == "unknown rule tone.comand"
+
+
 # ----------------------------------------------------------------------------- agent
 
 
