@@ -541,7 +541,7 @@ else:
             )
 
         try:
-            a.forget_corpus()  # build from the cases on disk now; agents keep the old index meanwhile
+            # one call: the core builds from the cases on disk now, beside the engine agents keep using
             report = a.build(full=full, progress=False, phases=phase)
         except AssistantError as exc:
             show_error_zh(exc)
