@@ -43,6 +43,9 @@ class AdaptationRules:
     # a calm buyer asking about these objects (能冷冻吗 / 会起球吗) is not apologised to, even when the
     # message reads like a complaint scenario, unless it names a problem (坏了 / 起球了)
     calm_objects: frozenset[str] = frozenset()
+    # the apology formula a reply to a calm buyer does not open with, and what replaces it
+    calm_apology: re.Pattern | None = None
+    calm_opening: str = "亲，"
     problem_words: tuple[str, ...] = ()
     short_message_chars: int = 8
     short_message_reply_chars: int = 80
@@ -205,6 +208,10 @@ def load_adaptation(
         empathy_scenarios=tuple(empathy.get("scenarios", [])),
         empathy_markers=tuple(empathy.get("markers", [])),
         calm_objects=frozenset(str(o) for o in empathy.get("calm_objects", [])),
+        calm_apology=next(iter(_patterns([empathy["calm_apology"]], "calm_apology", path, problems)), None)
+        if empathy.get("calm_apology")
+        else None,
+        calm_opening=str(empathy.get("calm_opening", AdaptationRules.calm_opening)),
         problem_words=tuple(str(w) for w in empathy.get("problem_words", [])),
         empathy_opening_chars=int(empathy.get("opening_chars", 20)),
         empathy_prefix=str(empathy.get("prefix", "")),
@@ -507,7 +514,24 @@ class Adapter:
             reply = result.fixed
             fixes.extend(str(f) for f in (getattr(result, "fixes", ()) or ["checklist safe fix"]))
             result = self.check(reply, message, history, scenario)
+        if self.rules.calm_apology is not None and not self.complaining(message, scenario, state):
+            # a calm buyer told a policy is not apologised to first (the judges' complaint); kept when
+            # dropping it would leave a blunt refusal
+            calm = self.rules.calm_apology.sub(self.rules.calm_opening, reply, count=1)
+            if calm != reply:
+                checked = self.check(calm, message, history, scenario)
+                if len(checked.violations) <= len(result.violations):
+                    reply, result = calm, checked
+                    fixes.append("平静的买家不先道歉 no apology to a calm buyer")
         return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
+
+    def complaining(self, message: str, scenario: str, state: ConversationState) -> bool:
+        """Whether the buyer complains or is upset: an apology first is then right."""
+        return (
+            state.upset
+            or scenario in self.rules.empathy_scenarios
+            or any(w in message for w in self.rules.problem_words)
+        )
 
     def suggest(
         self,

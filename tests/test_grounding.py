@@ -229,7 +229,7 @@ def test_a_buyer_back_at_the_agents_promise_is_told_that_promise_is_checked(assi
 
 
 def test_a_calm_question_about_the_product_gets_no_apology(assistant):
-    for message in ("这个腊肠要不要冷藏啊", "这个锅能放洗碗机吗"):
+    for message in ("这个腊肠要不要冷藏啊", "这个锅能放洗碗机吗", "支持货到付款吗", "能发京东快递吗"):
         for suggestion in assistant.suggest(message).suggestions:
             assert not any(m in suggestion.reply[:12] for m in ("抱歉", "对不起", "不好意思")), message
     # a problem is still apologised for
