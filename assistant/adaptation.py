@@ -86,6 +86,8 @@ class AdaptationRules:
     fillers: re.Pattern | None = None
     # (what the buyer gave, replies that ask for it): not asked again once given
     already_given: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
+    # replies that ask which item the buyer means (not shown once the conversation names the item)
+    asks_item: tuple[re.Pattern, ...] = ()
     # a buyer saying a promised time passed is not told the policy (these slots) again
     overdue: tuple[re.Pattern, ...] = ()
     overdue_slots: tuple[str, ...] = ()
@@ -171,6 +173,7 @@ def load_adaptation(
         compiled = {key: _patterns(table.get(key, []), key, path, problems) for key in ("given", "asks")}
         already_given.append((tuple(compiled["given"]), tuple(compiled["asks"])))
     overdue = _patterns(context.get("overdue", {}).get("patterns", []), "overdue", path, problems)
+    asks_item = _patterns(context.get("asks_item", []), "asks_item", path, problems)
     stage_unfit = tuple(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
@@ -245,6 +248,7 @@ def load_adaptation(
         restate=tuple(restate),
         fillers=fillers,
         already_given=tuple(already_given),
+        asks_item=tuple(asks_item),
         overdue=tuple(overdue),
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
@@ -591,7 +595,9 @@ class Adapter:
             if unfit & set(SLOT_PATTERN.findall(case.reply)):
                 rejected.append("unfit")
                 continue
-            if any(p.search(case.reply) for asks in asks_again for p in asks):
+            if any(p.search(case.reply) for asks in asks_again for p in asks) or (
+                state.item is not None and any(p.search(case.reply) for p in self.rules.asks_item)
+            ):
                 rejected.append("asks_again")
                 continue
             answered = self.case_intent(case)

@@ -268,6 +268,12 @@ def test_each_part_of_a_question_is_looked_up(assistant):
     assert "快递" in top.reply and len(top.sources) == 2
 
 
+def test_the_buyer_is_not_asked_which_item_once_the_chat_names_it(assistant):
+    history = ["买家: 这个铸铁锅收到了", "客服: 亲 第一次用记得先开锅哦"]
+    for suggestion in assistant.suggest("能放洗碗机吗", history=history).suggestions:
+        assert not re.search(r"(哪件|哪一?款)(宝贝|商品)|告诉我(是)?哪一?款", suggestion.reply)
+
+
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
     for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
         top = assistant.suggest(message).suggestions[0]
