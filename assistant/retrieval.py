@@ -109,6 +109,8 @@ class LexicalIndex:
     def build(cls, cases: Sequence[Case], show_progress: bool = False) -> LexicalIndex:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import, so every build printed its debug line
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         corpus_tokens = [tokens(case_text(c)) or ["\u2205"] for c in cases]
         retriever = bm25s.BM25()
         retriever.index(corpus_tokens, show_progress=show_progress)

@@ -102,3 +102,18 @@ def test_reload_keeps_the_engine_in_use_until_the_new_one_is_ready(served, monke
     served.reload()
     assert seen == [old_engine]
     assert served.engine is not old_engine
+
+
+def test_a_build_with_nothing_changed_reuses_the_detector_and_bm25(served):
+    """A no-op build skips retraining (25 s on the shipped corpus); a changed corpus or --full retrains."""
+    from assistant.core import DETECTOR_FILE
+
+    detector = served._index_dir() / DETECTOR_FILE
+    before = detector.stat().st_mtime_ns
+    phases = []
+    report = served.build(progress=False, phases=lambda name, done, total: phases.append(name))
+    assert (report.added, report.updated, report.removed) == (0, 0, 0)
+    assert detector.stat().st_mtime_ns == before
+    assert {"bm25", "detector"} <= set(phases)  # the console's phase bar still completes
+    served.build(full=True, progress=False)
+    assert detector.stat().st_mtime_ns != before
