@@ -151,3 +151,14 @@ def test_the_review_queue_follows_the_case_filter(corpus_copy):
     assert "能开发票吗" in {row["buyer"] for row in rows}
     typo = run(corpus_copy, "case", "list", "--order", "value", "--scenario", "invoce")
     assert typo.exit_code == 1 and "did you mean 'invoice'" in typo.output
+
+
+@pytest.mark.parametrize("name", ["buyer_msg", "buyer_message", "question", "买家问题", "customer_msg"])
+def test_audit_finds_the_message_field_of_a_jsonl_file_by_its_common_names(tmp_path, name):
+    path = tmp_path / "replies.jsonl"
+    rows = [{name: "在吗", "reply": "在"}, {name: "东西坏了", "reply": "请提供照片"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["audit", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert f"message={name} (detected)" in result.stderr
+    assert "message=none" not in result.stderr
