@@ -142,7 +142,7 @@ def _turn_rows(
     """Audit rows from a table of turns (one turn a row): the turns of each session in ``order``
     (numbers compared as numbers, so turn 10 comes after turn 9 even when read from a file as text),
     sessions in the order they first appear; then ``_conversation_rows``."""
-    from .chat_read import load_patterns
+    from .chat_read import UNKNOWN_ROLE_HINT, load_patterns, role_of
 
     patterns = load_patterns()
     known: dict[Any, str] = {}
@@ -158,18 +158,11 @@ def _turn_rows(
         for i in positions:
             role = known.get(roles[i])
             if role is None:
-                value = str(roles[i]).strip().lower()
-                role = (
-                    "buyer"
-                    if value in patterns.buyer_roles
-                    else "agent"
-                    if value in patterns.agent_roles
-                    else ""
-                )
-                if not role:
+                role = role_of(roles[i], patterns) or ""
+                if role not in ("buyer", "agent"):
                     at = f"{where}:{lines[i]}" if lines is not None else f"{where}: row {keys[i]!r}"
                     raise FileFormatError(
-                        f"{at}: unknown role {str(roles[i])!r} in {role_col!r} (expected buyer/agent, 客户/客服 or 0/1)"
+                        f"{at}: unknown role {str(roles[i])!r} in {role_col!r} ({UNKNOWN_ROLE_HINT})"
                     )
                 known[roles[i]] = role
             turns.append(

@@ -94,6 +94,7 @@ class ChatPatterns:
     dedup: dict[str, Any]
     agent_markers: re.Pattern
     labels: dict[str, Any]
+    agent_role_prefixes: tuple[str, ...] = ()  # 客服小美, 售后-阿强: an agent named after the role
 
 
 @functools.lru_cache(maxsize=4)
@@ -114,6 +115,7 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> ChatPatterns:
         buyer_roles=frozenset(str(r).lower() for r in roles.get("buyer", [])),
         agent_roles=frozenset(str(r).lower() for r in roles.get("agent", [])),
         system_roles=frozenset(str(r).lower() for r in roles.get("system", [])),
+        agent_role_prefixes=tuple(str(r).lower() for r in roles.get("agent_prefixes", [])),
         columns={k: tuple(str(c).lower() for c in v) for k, v in data.get("columns", {}).items()},
         placeholders=tuple((rx(p["pattern"]), p.get("replace", "")) for p in clean.get("placeholders", [])),
         system=tuple(rx(p) for p in clean.get("system", [])),
@@ -417,7 +419,16 @@ def _first_reference(text: str) -> str:
     return ""
 
 
-def _role(value: Any, patterns: ChatPatterns, where: str) -> str:
+UNKNOWN_ROLE_HINT = (
+    "expected buyer/agent, 客户/客服 or 0/1; add it to [roles] in assistant/chat_patterns.toml"
+)
+
+
+def role_of(value: Any, patterns: ChatPatterns | None = None) -> str | None:
+    """The role a role-column value names: ``"buyer"``, ``"agent"``, ``"system"``, or None when
+    ``[roles]`` of ``chat_patterns.toml`` does not know it. A value that starts like an agent's role
+    (``客服小美``, ``售后-阿强``, ``[roles] agent_prefixes``) is the agent's."""
+    patterns = patterns or load_patterns()
     key = str(value).strip().lower()
     if key in patterns.buyer_roles:
         return "buyer"
@@ -425,7 +436,16 @@ def _role(value: Any, patterns: ChatPatterns, where: str) -> str:
         return "agent"
     if key in patterns.system_roles:
         return "system"
-    raise FileFormatError(f"{where}: unknown role {str(value)!r} (expected buyer/agent, 客户/客服 or 0/1)")
+    if key and any(key.startswith(p) for p in patterns.agent_role_prefixes):
+        return "agent"
+    return None
+
+
+def _role(value: Any, patterns: ChatPatterns, where: str) -> str:
+    role = role_of(value, patterns)
+    if role is None:
+        raise FileFormatError(f"{where}: unknown role {str(value)!r} ({UNKNOWN_ROLE_HINT})")
+    return role
 
 
 def _pick_column(names: list[str], wanted: tuple[str, ...]) -> str | None:

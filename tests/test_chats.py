@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from assistant.audit_read import read_rows
 from assistant.chats import (
     ChatTurn,
     Conversation,
@@ -325,7 +326,7 @@ def test_braces_in_chat_text_are_not_slots(corpus, tmp_path):
         (
             "chats_bad_role.csv",
             "csv",
-            "{path}:3: unknown role 'robot' (expected buyer/agent, 客户/客服 or 0/1)",
+            "{path}:3: unknown role 'robot' (expected buyer/agent, 客户/客服 or 0/1; add it to [roles] in assistant/chat_patterns.toml)",
         ),
         ("chats_bad.jsonl", "jsonl", "{path}:3: bad JSON at column 43: Expecting value"),
         (
@@ -402,3 +403,30 @@ def test_gbk_csv_is_decoded(tmp_path):
     path.write_bytes(text.encode("gbk"))
     assert decode_text(path.read_bytes(), path) == text
     assert [c.session for c in read_conversations(path, "csv")] == ["s1", "s2", "s3"]
+
+
+SHOP_ROLES = (
+    "会话,角色,内容\ns1,顾客,在吗\ns1,{agent},在的亲\ns1,顾客,这件起球吗\ns1,{agent},不容易起球的哦\n"
+)
+
+
+@pytest.mark.parametrize("agent", ["店小二", "小二", "售前", "售后", "客服小美", "售后-阿强"])
+def test_shop_side_roles_are_the_agents_in_imports_and_audits(tmp_path, agent):
+    path = tmp_path / "chats.csv"
+    path.write_text(SHOP_ROLES.format(agent=agent), encoding="utf-8")
+    (conversation,) = read_conversations(path, "csv")
+    assert [t.role for t in conversation.turns] == ["buyer", "agent", "buyer", "agent"]
+    rows, columns = read_rows(path, session_col="会话", role_col="角色")
+    assert [(r.message, r.reply) for r in rows] == [("在吗", "在的亲"), ("这件起球吗", "不容易起球的哦")]
+
+
+def test_an_unknown_role_names_the_data_file_that_maps_it(tmp_path):
+    path = tmp_path / "chats.csv"
+    path.write_text(SHOP_ROLES.format(agent="阿花"), encoding="utf-8")
+    hint = "expected buyer/agent, 客户/客服 or 0/1; add it to [roles] in assistant/chat_patterns.toml"
+    with pytest.raises(FileFormatError) as info:
+        list(read_conversations(path, "csv"))
+    assert str(info.value) == f"{path}:3: unknown role '阿花' ({hint})"
+    with pytest.raises(FileFormatError) as info:
+        read_rows(path, session_col="会话", role_col="角色")
+    assert str(info.value) == f"{path}:3: unknown role '阿花' in '角色' ({hint})"
