@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +22,23 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from .config import Settings, k_problem
-from .corpus import Case, CaseStore, Corpus, Turn, case_fingerprint, load_corpus, parse_history
-from .errors import AssistantError, IndexStateError, InputError
+from .corpus import Case, CaseStore, Corpus, Turn, load_corpus, parse_history
+from .engine import (  # noqa: F401  (the old names of core, kept for tests and callers)
+    DETECTOR_FILE,
+    LEXICAL_DIR,
+    MAX_TRAINING_CASES,
+    STALE_AFTER_S,
+    EngineInputs,
+    build_engine,
+    open_engine,
+)
+from .engine import Engine as _Engine
+from .engine import load_lexical as _load_lexical  # noqa: F401
+from .engine import remove_stale_temporaries as _remove_stale_temporaries  # noqa: F401
+from .engine import require_training_data as _require_training_data  # noqa: F401
+from .engine import save_lexical as _save_lexical  # noqa: F401
+from .engine import training_sample as _training_sample  # noqa: F401
+from .errors import InputError
 from .retrieval import history_text
 from .storage import append_line, atomic_write_text, locked
 
@@ -54,10 +68,6 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
 logger = logging.getLogger(__name__)
 
 FEEDBACK_FILE = "feedback.jsonl"
-DETECTOR_FILE = "detector.pkl"
-LEXICAL_DIR = "lexical"
-# the detector learns from at most this many approved cases (a sample of very large corpora)
-MAX_TRAINING_CASES = 20000
 # the corpus files besides guidance that a trainer edits whole (the console's rule and shop editor)
 EDITABLE_FILES = ("checklist.toml", "shop.toml", "adaptation.toml", "catalog.csv")
 
@@ -269,24 +279,17 @@ class Assistant:
     def _index_dir(self) -> Path:
         return self.settings.resolved_index_dir
 
-    def _open_engine(self, corpus: Corpus) -> _Engine:
-        from .index import CaseIndex
+    def _engine_inputs(self) -> EngineInputs:
+        return EngineInputs(
+            self.settings,
+            self._dimension,
+            self.encode,
+            self._vectors_for,
+            lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
+        )
 
-        _require_training_data(corpus)
-        index_dir = self._index_dir()
-        try:
-            dense = CaseIndex.open(index_dir, model_id=self.model_id, dimension=self._dimension())
-        except IndexStateError as exc:
-            logger.warning("%s — rebuilding the index", exc)
-            return self._build(corpus, full=True, progress=False)[1]
-        if dense.corpus_hash != corpus.content_hash or dense.index_type != self.settings.index_type:
-            logger.warning(
-                "索引与语料不一致 the index at %s does not match the corpus (%s): updating it",
-                index_dir,
-                "index type changed" if dense.index_type != self.settings.index_type else "cases changed",
-            )
-            return self._build(corpus, full=dense.index_type != self.settings.index_type, progress=False)[1]
-        return self._engine_for(corpus, dense)
+    def _open_engine(self, corpus: Corpus) -> _Engine:
+        return open_engine(corpus, self._engine_inputs())
 
     def _build(
         self,
@@ -295,43 +298,7 @@ class Assistant:
         progress: bool | Callable[[int, int], None],
         phases: Callable[[str, int, int], None] | None = None,
     ) -> tuple[SyncReport, _Engine]:
-        from .index import build_index, index_lock
-        from .retrieval import case_text
-
-        _require_training_data(corpus)
-        started = time.perf_counter()
-        index_dir = self._index_dir()
-        dimension = self._dimension()
-        items = [(c.id, case_fingerprint(c), case_text(c)) for c in corpus.cases]
-        with index_lock(index_dir, self.settings.lock_timeout_s):
-            _remove_stale_temporaries(index_dir)
-            if phases is not None:
-                step = progress if callable(progress) else None
-
-                def progress(done: int, total: int) -> None:
-                    phases("encoding", done, total)
-                    if step is not None:
-                        step(done, total)
-
-            dense, sync = build_index(
-                index_dir,
-                items,
-                self._build_encoder(progress),
-                model_id=self.model_id,
-                dimension=dimension,
-                settings=self.settings,
-                full=full,
-                corpus_hash=corpus.content_hash,
-            )
-            if phases is not None:
-                phases("index", 1, 1)
-            # BM25 and the detector are keyed by the corpus hash: reused when nothing changed
-            # (a no-op build skips 25 s of detector training), rebuilt on a full build
-            engine = self._engine_for(corpus, dense, rebuild_derived=full, phases=phases)
-        # the whole build's time, not just the sync's
-        report = dataclasses.replace(sync, seconds=time.perf_counter() - started)
-        logger.info("%s", report)
-        return report, engine
+        return build_engine(corpus, self._engine_inputs(), full=full, progress=progress, phases=phases)
 
     def _dimension(self) -> int:
         """The size of the model's vectors (loads the model)."""
@@ -341,96 +308,6 @@ class Assistant:
             getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
         )
         return dimension_of()
-
-    def _build_encoder(
-        self, progress: bool | Callable[[int, int], None]
-    ) -> Callable[[Sequence[str]], np.ndarray]:
-        if not callable(progress):
-            return lambda texts: self.encode(texts, progress=bool(progress))
-
-        def encode(texts: Sequence[str]) -> np.ndarray:
-            # in chunks, so that a caller's progress bar moves about once a second
-            texts = list(texts)
-            step = max(self.settings.batch_size, 256)
-            progress(0, len(texts))
-            parts = []
-            for start in range(0, len(texts), step):
-                parts.append(self.encode(texts[start : start + step]))
-                progress(min(start + step, len(texts)), len(texts))
-            return np.concatenate(parts) if parts else self.encode(texts)
-
-        return encode
-
-    def _engine_for(
-        self,
-        corpus: Corpus,
-        dense: Any,
-        rebuild_derived: bool = False,
-        phases: Callable[[str, int, int], None] | None = None,
-    ) -> _Engine:
-        from .adaptation import Adapter, load_adaptation
-        from .detection import Detector
-        from .facts import FactExtractor
-        from .grounding import Grounder
-        from .retrieval import LexicalIndex, Retriever
-
-        index_dir = self._index_dir()
-        fingerprint = f"{corpus.content_hash}:{self.model_id}"
-        lexical = None if rebuild_derived else _load_lexical(index_dir / LEXICAL_DIR, fingerprint)
-        if lexical is not None and phases is not None:
-            phases("bm25", 1, 1)
-        if lexical is None:
-            if phases is not None:
-                phases("bm25", 0, 1)
-            lexical = LexicalIndex.build(corpus.cases)
-            _save_lexical(lexical, index_dir / LEXICAL_DIR, fingerprint)
-            if phases is not None:
-                phases("bm25", 1, 1)
-        detector = (
-            None
-            if rebuild_derived
-            else Detector.load(index_dir / DETECTOR_FILE, corpus.taxonomy, fingerprint)
-        )
-        if detector is not None and phases is not None:
-            phases("detector", 1, 1)
-        if detector is None:
-            training = _training_sample(corpus.approved)
-            if phases is None:
-                vectors = self.encode([c.buyer for c in training])
-            else:  # in chunks, so that the phase's progress moves
-                vectors = self._build_encoder(lambda done, total: phases("detector", done, total + 1))(
-                    [c.buyer for c in training]
-                )
-            detector = Detector.train(training, vectors, corpus.taxonomy, fingerprint=fingerprint)
-            if phases is not None:
-                phases("detector", 1, 1)
-            detector.save(index_dir / DETECTOR_FILE)
-        retriever = Retriever(
-            corpus.cases,
-            dense,
-            self._vectors_for,
-            lexical,
-            rrf_k=self.settings.rrf_k,
-            depth=self.settings.retrieval_depth,
-            history_turns=self.settings.history_turns,
-        )
-        rules, _ = load_adaptation(corpus.directory / "adaptation.toml")
-        extractor = FactExtractor(corpus.facts, corpus.catalog)
-        adapter = Adapter(
-            rules,
-            Grounder(corpus.shop, corpus.catalog, extractor),
-            corpus.intents,
-            lambda reply, message, history, scenario: self.check(reply, message, history, scenario=scenario),
-            self.settings.min_similarity,
-        )
-        if phases is not None:
-            phases("guidance", 0, 1)
-        guidance_vectors = (
-            self.encode([f"{g.title} {g.text}" for g in corpus.guidance]) if corpus.guidance else None
-        )
-        if phases is not None:
-            phases("guidance", 1, 1)
-        return _Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors)
 
     # ------------------------------------------------------------------ answering
 
@@ -1428,113 +1305,3 @@ def answer_each(
             yield answer(message, list(history) if history else None)
         except InputError as exc:
             yield exc
-
-
-@dataclass
-class _Engine:
-    corpus: Corpus
-    retriever: Any
-    detector: Any
-    adapter: Any
-    extractor: Any
-    guidance_vectors: np.ndarray | None = None
-
-
-def _require_training_data(corpus: Corpus) -> None:
-    """The detector learns scenarios from approved cases: it needs two scenarios at least."""
-    from .corpus import Problem
-    from .errors import CorpusError
-
-    scenarios = sorted({c.scenario for c in corpus.approved})
-    if len(scenarios) < 2:
-        found = f"found {len(scenarios)}: {', '.join(scenarios)}" if scenarios else "found none"
-        raise CorpusError(
-            [
-                Problem(
-                    str(corpus.directory / "cases"),
-                    None,
-                    f"suggestions need approved cases of at least 2 scenarios ({found}); approve more cases "
-                    "(assistant case approve ID), then run `assistant build`",
-                )
-            ]
-        )
-
-
-STALE_AFTER_S = 3600  # a temporary file this old belongs to a writer that died
-
-
-def _remove_stale_temporaries(index_dir: Path) -> None:
-    """Remove what writers killed half-way left behind (temporary files and BM25 folders); call
-    it holding the index lock. Recent ones may belong to a reader refreshing the detector."""
-    import shutil
-
-    if not index_dir.is_dir():
-        return
-    now = time.time()
-    for path in index_dir.glob(".*"):
-        if not (path.name.endswith(".tmp") or path.name.startswith(f".{LEXICAL_DIR}.")):
-            continue
-        try:
-            if now - path.stat().st_mtime < STALE_AFTER_S:
-                continue
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-            logger.info("%s: removed a temporary file a crashed writer left", path)
-        except OSError:
-            continue
-
-
-def _training_sample(cases: Sequence[Case]) -> list[Case]:
-    if len(cases) <= MAX_TRAINING_CASES:
-        return list(cases)
-    rng = np.random.default_rng(0)
-    picked = rng.choice(len(cases), MAX_TRAINING_CASES, replace=False)
-    return [cases[i] for i in sorted(picked)]
-
-
-def _load_lexical(directory: Path, fingerprint: str):
-    from .retrieval import LexicalIndex
-
-    meta = directory / "meta.json"
-    try:
-        data = json.loads(meta.read_text(encoding="utf-8"))
-        if data.get("fingerprint") != fingerprint:
-            return None
-        return LexicalIndex.load(directory, data["case_ids"])
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # damaged BM25 files are rebuilt, never fatal
-        logger.warning("%s: BM25 index unreadable (%s); rebuilding it", directory, exc)
-        return None
-
-
-def _save_lexical(lexical, directory: Path, fingerprint: str) -> None:
-    """Save the BM25 index whole into a fresh folder, then swap it in: bm25s writes several files
-    and numbers its vocabulary differently in each process, so a save cut short (or two processes
-    saving at once) must never leave one build's vocabulary beside another build's matrices."""
-    import shutil
-    import tempfile
-
-    fresh = None
-    try:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-        lexical.save(fresh)
-        atomic_write_text(
-            fresh / "meta.json", json.dumps({"fingerprint": fingerprint, "case_ids": lexical.case_ids})
-        )
-        old = fresh.with_name(fresh.name + ".old")
-        try:
-            directory.rename(old)
-        except FileNotFoundError:
-            old = None
-        fresh.rename(directory)
-        fresh = None
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except (
-        OSError,
-        AssistantError,
-    ) as exc:  # the index works from memory; saving only speeds up the next start
-        logger.warning("%s: could not save the BM25 index (%s)", directory, exc)
-        if fresh is not None:
-            shutil.rmtree(fresh, ignore_errors=True)
