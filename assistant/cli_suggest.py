@@ -15,11 +15,14 @@ from .cli_state import CliState, echo_json, handle_errors
 from .config import K_RANGE
 
 
-def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
+def _read_messages(path: str) -> list[tuple[int, tuple[str, list] | Exception]]:
     """Conversations from a text file (one message per line), a CSV with a ``message`` column, or
-    JSONL with one conversation per line (``{"message": ..., "history": ["买家: ...", "客服: ..."]}``).
+    JSONL with one conversation per line (``{"message": ..., "history": ["买家: ...", "客服: ..."]}``),
+    each with its line number in the file.
 
-    A JSONL line that cannot be read becomes an ``InputError`` naming its ``file:line``.
+    Blank lines are skipped (a file often ends with, or is spaced by, empty lines); the others keep
+    their own line numbers. A JSONL line that cannot be read becomes an ``InputError`` naming its
+    ``file:line``.
     """
     from .errors import InputError
     from .files import json_lines, read_text_file
@@ -27,20 +30,30 @@ def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
     file = Path(path)
     text = read_text_file(file)
     if file.suffix.lower() in (".jsonl", ".ndjson"):
-        items: list[tuple[str, list] | Exception] = []
+        items: list[tuple[int, tuple[str, list] | Exception]] = []
         for number, data, error in json_lines(text):
             if error is not None:
-                items.append(InputError(f"{file}:{number}: {error}"))
+                items.append((number, InputError(f"{file}:{number}: {error}")))
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 items.append(
-                    InputError(f'{file}:{number}: each line needs {{"message": "...", "history": [...]}}')
+                    (
+                        number,
+                        InputError(
+                            f'{file}:{number}: each line needs {{"message": "...", "history": [...]}}'
+                        ),
+                    )
                 )
                 continue
             history = data.get("history") or []
             if not isinstance(history, list):
                 items.append(
-                    InputError(f"{file}:{number}: 'history' must be a list of '买家: ...'/'客服: ...' turns")
+                    (
+                        number,
+                        InputError(
+                            f"{file}:{number}: 'history' must be a list of '买家: ...'/'客服: ...' turns"
+                        ),
+                    )
                 )
                 continue
             turns = [
@@ -49,7 +62,7 @@ def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
                 else t
                 for t in history
             ]
-            items.append((data["message"], turns))
+            items.append((number, (data["message"], turns)))
         return items
     if file.suffix.lower() == ".csv":
         import csv
@@ -64,8 +77,9 @@ def _read_messages(path: str) -> list[tuple[str, list] | Exception]:
             raise FileFormatError(
                 f"{file}:1: no 'message' column (columns: {', '.join(columns) or 'none'}){did_you_mean('message', columns)}"
             )
-        return [(row.get("message") or "", []) for row in reader]
-    return [(line, []) for line in text.split("\n")[: -1 if text.endswith("\n") else None]]
+        # line_num after reading a row is its last line (a quoted cell may span lines)
+        return [(reader.line_num, (row.get("message") or "", [])) for row in reader]
+    return [(n, (line, [])) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
 
 
 class _ServerGone(Exception):
@@ -190,25 +204,24 @@ def suggest(state: CliState, message, history, k, file_, as_json, no_server) -> 
         else:
             render_suggestions(result)
         return
-    conversations = _read_messages(file_)
+    numbered = _read_messages(file_)
+    conversations = [c for _, c in numbered]
     messages = [c[0] if isinstance(c, tuple) else "" for c in conversations]
     from tqdm import tqdm
 
     failed = 0
-    for number, result in enumerate(
-        tqdm(
-            suggester.many(conversations, k),
-            total=len(messages),
-            disable=len(messages) < 50,
-            file=sys.stderr,
-            desc="suggest",
-        ),
-        start=1,
-    ):
+    answers = tqdm(
+        suggester.many(conversations, k),
+        total=len(messages),
+        disable=len(messages) < 50,
+        file=sys.stderr,
+        desc="suggest",
+    )
+    for (number, _), message, result in zip(numbered, messages, answers, strict=True):
         if isinstance(result, InputError):
             failed += 1
             where = "" if str(result).startswith(f"{file_}:") else f"{file_}:{number}: "
-            item = {"message": messages[number - 1], "error": f"{where}{result}"}
+            item = {"message": message, "error": f"{where}{result}"}
             if as_json:
                 echo_json(item)
             else:
