@@ -71,6 +71,8 @@ class AdaptationRules:
     fill_in_penalty: float = 0.9
     # a reply that answers only some parts of a question of several (会起球吗 缩水吗 → only 缩水)
     partial_answer_penalty: float = 0.85
+    # a case written for a conversation about something else (its turns asked about the address)
+    context_mismatch_penalty: float = 0.85
     # a question of several parts answered by joining a second reply for the missing part: the
     # second reply's opening dropped (亲，), the joining words, the longest joined reply, and how far
     # below min_score (a factor) the second reply may score
@@ -88,6 +90,8 @@ class AdaptationRules:
     already_given: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
     # replies that ask which item the buyer means (not shown once the conversation names the item)
     asks_item: tuple[re.Pattern, ...] = ()
+    # (what the buyer must have said, replies that assume it): 感谢老顾客 only to a buyer who said so
+    needs_said: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
     # a buyer saying a promised time passed is not told the policy (these slots) again
     overdue: tuple[re.Pattern, ...] = ()
     overdue_slots: tuple[str, ...] = ()
@@ -174,6 +178,13 @@ def load_adaptation(
         already_given.append((tuple(compiled["given"]), tuple(compiled["asks"])))
     overdue = _patterns(context.get("overdue", {}).get("patterns", []), "overdue", path, problems)
     asks_item = _patterns(context.get("asks_item", []), "asks_item", path, problems)
+    needs_said = tuple(
+        (
+            tuple(_patterns(t.get("said", []), "said", path, problems)),
+            tuple(_patterns(t.get("replies", []), "replies", path, problems)),
+        )
+        for t in context.get("needs_said", [])
+    )
     stage_unfit = tuple(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
@@ -242,6 +253,9 @@ def load_adaptation(
         promise_ignored_penalty=float(
             grounding.get("promise_ignored_penalty", AdaptationRules.promise_ignored_penalty)
         ),
+        context_mismatch_penalty=float(
+            grounding.get("context_mismatch_penalty", AdaptationRules.context_mismatch_penalty)
+        ),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
         ),
@@ -249,6 +263,7 @@ def load_adaptation(
         fillers=fillers,
         already_given=tuple(already_given),
         asks_item=tuple(asks_item),
+        needs_said=needs_said,
         overdue=tuple(overdue),
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
@@ -468,6 +483,14 @@ class Adapter:
             self._case_intents[case.id] = found
         return found
 
+    def context_parts(self, case: Any) -> frozenset[str]:
+        """The parts a case's own earlier turns are about (地址改好了吗 → address)."""
+        key = "context:" + case.id
+        found = self._case_parts.get(key)
+        if found is None:
+            found = self._case_parts[key] = self.intents.parts(" ".join(t.text for t in case.context))
+        return found
+
     def case_parts(self, case: Any) -> frozenset[str]:
         """The parts a case's buyer turn and reply are about (objects, and property words)."""
         found = self._case_parts.get(case.id)
@@ -557,6 +580,8 @@ class Adapter:
         evidence = self.category_evidence(state)
         # the parts of a question of several (会起球吗 洗了会缩水吗): the buyer's own words
         parts = self.intents.question_parts(message)
+        # what this whole conversation is about, for cases written for another conversation's turns
+        chat_parts = self.intents.parts(" ".join(state.texts)) if history else frozenset()
         words = frozenset(p for p in self.intents.parts(message) if p not in self.intents.objects)
         # the buyer comes back to the agent's promise (又是黑色 after 给您补寄卡其色): a reply that does not
         # take it up (asks for photos as if it were the first time) ranks below the holding reply
@@ -594,6 +619,13 @@ class Adapter:
                 continue
             if unfit & set(SLOT_PATTERN.findall(case.reply)):
                 rejected.append("unfit")
+                continue
+            if any(
+                any(p.search(case.reply) for p in replies)
+                and not any(p.search(t) for t in buyer_said for p in said)
+                for said, replies in self.rules.needs_said
+            ):
+                rejected.append("unsaid")  # thanks a returning customer the buyer never said they were
                 continue
             if any(p.search(case.reply) for asks in asks_again for p in asks) or (
                 state.item is not None and any(p.search(case.reply) for p in self.rules.asks_item)
@@ -640,6 +672,8 @@ class Adapter:
             # a reply written for a conversation (or a buyer type) may refer to what this buyer never said
             if case.context and not history:
                 score *= 0.85
+            elif case.context and self.context_parts(case) and not (self.context_parts(case) & chat_parts):
+                score *= self.rules.context_mismatch_penalty  # its turns were about what this chat is not
             if case.buyer_type and case.buyer_type != detection.buyer_type:
                 score *= 0.85
             if any(getattr(v, "severity", "") == "error" for v in violations):

@@ -274,6 +274,23 @@ def test_the_buyer_is_not_asked_which_item_once_the_chat_names_it(assistant):
         assert not re.search(r"(哪件|哪一?款)(宝贝|商品)|告诉我(是)?哪一?款", suggestion.reply)
 
 
+def test_a_case_written_for_another_conversation_does_not_refer_back_to_it(assistant):
+    # farewell cases whose earlier turns were about an address change or a parcel on its way
+    history = ["买家: 收到了 很好吃！", "客服: 谢谢亲喜欢~"]
+    for suggestion in assistant.suggest("下次还来 拜拜", history=history).suggestions:
+        assert not re.search(r"地址|包裹发出|发货后", suggestion.reply), suggestion.reply
+
+
+def test_a_paid_order_is_read_from_plain_words(extractor):
+    paid = conversation_state(
+        "那啥时候到", turns("买家: 今天拍能发吗", "客服: 今天发", "买家: 好的 付了"), extractor
+    )
+    assert paid.order_stage == "paid"
+    waiting = conversation_state("？？回话啊", turns("买家: 下单一周了 还没发货"), extractor)
+    assert waiting.order_stage == "paid"
+    assert conversation_state("还没付呢 先问问", [], extractor).order_stage == "browsing"
+
+
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
     for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
         top = assistant.suggest(message).suggestions[0]
@@ -555,3 +572,13 @@ def test_an_angry_emoji_chases_and_is_about_the_last_message(extractor, assistan
     for suggestion in result.suggestions:
         assert not re.search(r"再见|祝您生活愉快|下次", suggestion.reply), suggestion.reply
         assert re.search(r"抱歉|不好意思|久等|着急", suggestion.reply), suggestion.reply
+
+
+def test_replies_that_assume_a_returning_customer_need_the_buyer_to_have_said_so(assistant):
+    loyal = re.compile(r"老顾客|一直(以来)?的?(支持|照顾)|欢迎(您)?回来")
+    for suggestion in assistant.suggest("亲 这个羽绒服会钻绒吗").suggestions:
+        assert not loyal.search(suggestion.reply), suggestion.reply
+    for suggestion in assistant.suggest("老顾客能不能给个折扣").suggestions:
+        assert not re.search(r"您(已经|已)?(是|享受|享有|有).{0,6}会员", suggestion.reply), suggestion.reply
+    said = assistant.suggest("我在你家买过好几件了 这个羽绒服会钻绒吗").suggestions
+    assert any(loyal.search(s.reply) for s in said)  # a buyer who said so may be thanked for it
