@@ -277,14 +277,24 @@ def _reported(magic: Callable) -> Callable:
 def _conversation(cell: str) -> list[tuple[int, str, tuple]]:
     """What a ``%%suggest`` cell asks for: ``(line number, message, history turns)`` items.
 
-    A cell whose lines carry 买家:/客服: prefixes is one conversation: its last buyer line is the
-    message, the lines before it are the history. Otherwise every non-blank line is a message.
+    A chat pasted from 千牛/京麦/抖店 (header lines ``昵称 2024-05-01 10:23:45``, read as the console
+    reads them, ``chat_paste.py``) and a cell whose lines carry 买家:/客服: prefixes are one
+    conversation: its last buyer message is the message, the turns before it are the history.
+    Otherwise every non-blank line is a message.
     """
+    from .chat_paste import parse_pasted_chat
     from .corpus import parse_history, parse_turn
 
     numbered = [(n, text) for n, text in enumerate(cell.split("\n"), start=1) if text.strip()]
     if not numbered:
         raise UsageError("%%suggest: the cell is empty; write one buyer message per line")
+    pasted = parse_pasted_chat(cell)
+    if pasted.speakers:  # header lines name who spoke: one conversation, not one message a line
+        if not pasted.message:
+            raise UsageError(
+                "%%suggest: the pasted chat ends with the shop's message; no buyer message to answer"
+            )
+        return [(numbered[-1][0], pasted.message, pasted.history)]
     if not any(parse_turn(text, "").role for _, text in numbered):
         return [(n, text.strip(), ()) for n, text in numbered]
     turns = parse_history([text for _, text in numbered])
@@ -643,6 +653,18 @@ class AssistantMagics(Magics):
             买家: 这个T恤有M码吗
             客服: 有的亲
             买家: 那L呢
+
+            %%suggest
+            顾客 2026-11-01 10:00:01
+            这件卫衣起球吗
+            小美 2026-11-01 10:00:30
+            亲，不容易起球的哦
+            顾客 2026-11-01 10:01:02
+            那会掉色吗
+
+        A cell with 买家:/客服: prefixes, or a chat pasted from 千牛/京麦/抖店 (name-and-time header
+        lines), is one conversation: one answer to the buyer's last message, the rest its history.
+        Otherwise each non-blank line is a message of its own.
         """
         args = _parse_text(self.suggest, line, self.shell, "message")
         output = _output_name(args.output)

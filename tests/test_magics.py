@@ -186,6 +186,21 @@ def test_suggest_cell_conversation(shell):
     assert set(df["scenario"]) == {"stock"}
 
 
+QIANNIU_CELL = (
+    "顾客 2026-11-01 10:00:01\n这件卫衣起球吗\n小美 2026-11-01 10:00:30\n亲，不容易起球的哦\n"
+    "顾客 2026-11-01 10:01:02\n那会掉色吗"
+)
+
+
+def test_suggest_cell_pasted_from_qianniu_answers_the_buyers_last_message(shell):
+    df = shell.run_cell_magic("suggest", "-k 1", QIANNIU_CELL)
+    assert list(df["message"]) == ["那会掉色吗"]  # one answer, not one per line
+    assert [(t.role, t.text) for t in df.results[0].history] == [
+        ("buyer", "这件卫衣起球吗"),
+        ("agent", "亲，不容易起球的哦"),
+    ]
+
+
 def test_suggest_renders_escaped_html_and_plain_text(shell):
     df = shell.run_line_magic("suggest", f"-k 1 {HOSTILE}")
     data = rendered(shell, df)
@@ -413,6 +428,11 @@ def test_core_errors_become_usage_errors(shell):
     [
         ("", "\n  \n", "%%suggest: the cell is empty; write one buyer message per line"),
         ("", "客服: 您好\n客服: 在的", "%%suggest: the conversation has no 买家: line to answer"),
+        (
+            "",
+            "小美 10:00\n在吗\n旗舰店:小王 10:01\n在的亲",
+            "%%suggest: the pasted chat ends with the shop's message; no buyer message to answer",
+        ),
         ("在吗", "能便宜点吗", "%%suggest: write the messages in the cell, not on the %%suggest line"),
         (
             "",
