@@ -168,7 +168,8 @@ class _Suggester:
     "--file",
     "file_",
     type=click.Path(dir_okay=False),
-    help="Text file (one message per line), CSV with a 'message' column, or JSONL conversations "
+    help="Text file (one message per line; blank lines skipped), CSV with a 'message' column, or "
+    "JSONL conversations "
     '({"message": ..., "history": ["买家: ...", "客服: ..."]} per line).',
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one line per message with --file).")
