@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from . import trainer_ops
 from .config import Settings, k_problem
 from .corpus import Case, CaseStore, Corpus, Turn, load_corpus, parse_history
 from .engine import (  # noqa: F401  (the old names of core, kept for tests and callers)
@@ -40,7 +39,7 @@ from .engine import save_lexical as _save_lexical  # noqa: F401
 from .engine import training_sample as _training_sample  # noqa: F401
 from .errors import InputError
 from .retrieval import history_text
-from .storage import append_line, atomic_write_text, locked
+from .trainer_ops import EDITABLE_FILES, FEEDBACK_FILE, Feedback  # noqa: F401  (the old names of core)
 
 if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from sentence_transformers import SentenceTransformer
@@ -66,26 +65,6 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from .shop_init import InitResult
 
 logger = logging.getLogger(__name__)
-
-FEEDBACK_FILE = "feedback.jsonl"
-# the corpus files besides guidance that a trainer edits whole (the console's rule and shop editor)
-EDITABLE_FILES = ("checklist.toml", "shop.toml", "adaptation.toml", "catalog.csv")
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """An agent's verdict on a suggestion."""
-
-    message: str
-    reply: str
-    rating: str  # "up" | "down" | "edited"
-    sources: tuple[str, ...] = ()
-    scenario: str | None = None
-    agent: str = ""
-    created: str = ""
-
-    def to_dict(self) -> dict:
-        return {**self.__dict__, "sources": list(self.sources)}
 
 
 class Assistant:
@@ -987,15 +966,11 @@ class Assistant:
     def editable_files(self) -> list[str]:
         """The files a trainer may edit whole, relative to the corpus: every guidance file (in
         subfolders too, as guidance is loaded), then the rule, shop, adaptation and catalog files."""
-        root = self.settings.corpus_dir
-        guidance = sorted(p.relative_to(root).as_posix() for p in (root / "guidance").rglob("*.md"))
-        return guidance + [name for name in EDITABLE_FILES if (root / name).is_file()]
+        return trainer_ops.editable_files(self.settings.corpus_dir)
 
     def corpus_file(self, relative: str) -> str:
         """The text of an editable corpus file (``guidance/x.md``, ``checklist.toml``, ``shop.toml`` ...)."""
-        from .files import read_text_file
-
-        return read_text_file(self._editable_path(relative))
+        return trainer_ops.read_corpus_file(self.settings.corpus_dir, relative)
 
     def save_corpus_file(self, relative: str, text: str) -> list:
         """Validate and save a trainer's edit of a guidance, checklist, shop or adaptation file.
@@ -1009,29 +984,7 @@ class Assistant:
         Raises:
             CorpusError: listing every problem the edit would introduce (nothing is written).
         """
-        import shutil
-        import tempfile
-
-        from .corpus import LOCK_NAME, validate_corpus
-        from .errors import CorpusError
-
-        path = self._editable_path(relative)
-        with locked(self.settings.corpus_dir / LOCK_NAME, self.settings.lock_timeout_s):
-            with tempfile.TemporaryDirectory() as scratch:
-                copy = Path(scratch) / "corpus"
-                shutil.copytree(self.settings.corpus_dir, copy, ignore=shutil.ignore_patterns(".*"))
-                target = copy / path.relative_to(self.settings.corpus_dir)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-                problems = validate_corpus(copy)
-                live = str(self.settings.corpus_dir)
-                problems = [
-                    type(p)(p.path.replace(str(copy), live), p.line, p.message.replace(str(copy), live))
-                    for p in problems
-                ]
-            if problems:
-                raise CorpusError(problems)
-            atomic_write_text(path, text)
+        trainer_ops.save_corpus_file(self.settings.corpus_dir, relative, text, self.settings.lock_timeout_s)
         if self._engine is None:
             self._corpus = None  # nothing is serving yet: read on next use
         else:
@@ -1047,47 +1000,14 @@ class Assistant:
         Raises:
             UnknownIdError: no such section (with the closest id).
         """
-        relative, lines, start, end = self._guidance_span(section_id)
+        relative, lines, start, end = trainer_ops.guidance_span(self.settings.corpus_dir, section_id)
         return relative, "".join(lines[start:end])
 
     def save_guidance_section(self, section_id: str, text: str) -> list:
         """Replace one guidance section's Markdown (heading included) and save its file, validated as
         ``save_corpus_file`` does (nothing is written when the corpus would have a problem)."""
-        relative, lines, start, end = self._guidance_span(section_id)
-        body = text if text.endswith("\n") else text + "\n"
-        if end < len(lines) and not body.endswith("\n\n"):
-            body += "\n"  # keep a blank line before the next heading
-        return self.save_corpus_file(relative, "".join([*lines[:start], body, *lines[end:]]))
-
-    def _guidance_span(self, section_id: str) -> tuple[str, list[str], int, int]:
-        import re
-
-        from .errors import UnknownIdError
-        from .taxonomy import did_you_mean
-
-        corpus = load_corpus(self.settings.corpus_dir, strict=False)
-        found = {g.id: g for g in corpus.guidance}
-        if section_id not in found:
-            raise UnknownIdError(
-                f"unknown guidance section {section_id!r}{did_you_mean(section_id, list(found))}"
-            )
-        section = found[section_id]
-        path = Path(section.path)
-        relative = path.resolve().relative_to(self.settings.corpus_dir.resolve()).as_posix()
-        lines = self.corpus_file(relative).splitlines(keepends=True)
-        start = section.line - 1
-        end = next((i for i in range(start + 1, len(lines)) if re.match(r"##\s", lines[i])), len(lines))
-        return relative, lines, start, end
-
-    def _editable_path(self, relative: str) -> Path:
-        root = self.settings.corpus_dir.resolve()
-        path = (root / relative).resolve()
-        allowed = path.suffix in (".md", ".toml", ".csv") and root in path.parents
-        if not allowed:
-            raise InputError(
-                f"{relative}: only guidance/*.md and the corpus .toml/.csv files can be edited here"
-            )
-        return path
+        relative, lines, start, end = trainer_ops.guidance_span(self.settings.corpus_dir, section_id)
+        return self.save_corpus_file(relative, trainer_ops.replace_section(lines, start, end, text))
 
     # ------------------------------------------------------------------ feedback
 
@@ -1122,26 +1042,12 @@ class Assistant:
             agent,
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        path = self.feedback_path
-        with locked(path.with_suffix(".lock"), self.settings.lock_timeout_s):
-            append_line(path, json.dumps(item.to_dict(), ensure_ascii=False))
+        trainer_ops.append_feedback(self.feedback_path, item, self.settings.lock_timeout_s)
         return item
 
     def feedback(self) -> list[Feedback]:
         """Every feedback entry, oldest first (a torn last line from a crash is skipped)."""
-        path = self.feedback_path
-        if not path.exists():
-            return []
-        items = []
-        for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
-            if not raw.strip():
-                continue
-            try:  # line by line: a torn write may have cut a character in two
-                data = json.loads(raw.decode("utf-8"))
-                items.append(Feedback(**{**data, "sources": tuple(data.get("sources", ()))}))
-            except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
-                logger.warning("%s:%d: skipping an unreadable feedback line", path, number)
-        return items
+        return trainer_ops.read_feedback(self.feedback_path)
 
     def save_candidate(
         self, message: str, reply: str, history: Iterable[Turn | str] | None = None, *, agent: str = ""
