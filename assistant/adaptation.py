@@ -706,7 +706,7 @@ class Adapter:
         template = self.rules.fallback.get(scenario)
         # a safe reply that asks the buyer back (您最关心的是…呢？) only fits a vague message; a buyer
         # who asked something specific gets the holding reply instead of being asked again
-        probing = bool(template) and re.search(r"[？?]|呢", template) is not None
+        probing = bool(template) and re.search(r"[？?]|呢|哪一?方面", template) is not None
         specific = bool(asked.objects) or len(message.strip()) > 8 or bool(history) or state.nudge
         if probing and specific and scenario != "greeting" and scenario not in self.rules.fallback_asks_back:
             template = None

@@ -291,6 +291,13 @@ def test_a_paid_order_is_read_from_plain_words(extractor):
     assert conversation_state("还没付呢 先问问", [], extractor).order_stage == "browsing"
 
 
+def test_a_specific_care_question_is_not_asked_back_which_aspect(assistant):
+    for message in ("会掉色吗 能机洗吗", "这个锅能放洗碗机吗"):
+        for suggestion in assistant.suggest(message).suggestions:
+            assert not re.search(r"哪一?方面", suggestion.reply), (message, suggestion.reply)
+    assert "机洗" in assistant.suggest("会掉色吗 能机洗吗").suggestions[0].reply
+
+
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
     for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
         top = assistant.suggest(message).suggestions[0]
