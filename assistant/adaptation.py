@@ -484,11 +484,13 @@ class Adapter:
         return found
 
     def context_parts(self, case: Any) -> frozenset[str]:
-        """The parts a case's own earlier turns are about (地址改好了吗 → address)."""
+        """The parts a case's own earlier turns are about that its reply refers back to (地址改好了吗 …
+        地址已经是新的啦 → address); a reply that refers to none fits any conversation."""
         key = "context:" + case.id
         found = self._case_parts.get(key)
         if found is None:
-            found = self._case_parts[key] = self.intents.parts(" ".join(t.text for t in case.context))
+            earlier = self.intents.parts(" ".join(t.text for t in case.context))
+            found = self._case_parts[key] = earlier & self.intents.parts(case.reply)
         return found
 
     def case_parts(self, case: Any) -> frozenset[str]:
@@ -704,6 +706,9 @@ class Adapter:
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
         template = self.rules.fallback.get(scenario)
+        if template and scenario == "greeting" and conversation_started(history):
+            # a buyer back in a conversation (还在吗) is not welcomed as a new visitor
+            template = drop_greeting(template, self.rules) or None
         # a safe reply that asks the buyer back (您最关心的是…呢？) only fits a vague message; a buyer
         # who asked something specific gets the holding reply instead of being asked again
         probing = bool(template) and re.search(r"[？?]|呢|哪一?方面", template) is not None
@@ -855,6 +860,8 @@ class Adapter:
         )
         if not topic and not chasing:
             topic = self.facts_topic(state)
+        if topic and self.grounder.ungrounded(topic, state):
+            topic = ""  # a topic names what was asked; it never brings in a fact (不粘涂层 for 涂层)
         if topic:
             template = template.replace("{topic}", topic)
         reply, fill_ins, changes = self.grounder.fill(template, state)

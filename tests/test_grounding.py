@@ -298,6 +298,30 @@ def test_a_specific_care_question_is_not_asked_back_which_aspect(assistant):
     assert "机洗" in assistant.suggest("会掉色吗 能机洗吗").suggestions[0].reply
 
 
+def test_a_holding_topic_never_brings_in_a_fact(assistant, extractor):
+    import dataclasses
+
+    adapter = assistant.engine.adapter
+    lexicon = adapter.intents
+    # a trainer's topic that names a material the buyer never said (不粘涂层 for 涂层)
+    adapter.intents = dataclasses.replace(lexicon, topics={**lexicon.topics, "nonstick": "不粘涂层的问题"})
+    try:
+        state = conversation_state(
+            "涂层会不会掉啊", turns("买家: 这个炒锅重吗", "客服: 亲 1.2公斤左右"), extractor
+        )
+        held = adapter.holding_reply("涂层会不会掉啊", turns("买家: 这个炒锅重吗"), "quality_question", state)
+    finally:
+        adapter.intents = lexicon
+    assert "不粘涂层" not in held.reply
+    assert adapter.grounder.ungrounded(held.reply, state) == []
+
+
+def test_a_buyer_back_in_the_chat_is_not_welcomed_as_a_new_visitor(assistant):
+    history = ["买家: 这个面霜油不油", "客服: 亲 质地偏清爽"]
+    for suggestion in assistant.suggest("回来了 还在吗", history=history).suggestions:
+        assert "欢迎光临" not in suggestion.reply, suggestion.reply
+
+
 def test_bargaining_leads_with_what_the_shop_can_offer(assistant):
     for message in ("能便宜点吗", "老板 少10块呗 我就拍了"):
         top = assistant.suggest(message).suggestions[0]
