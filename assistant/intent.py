@@ -39,6 +39,8 @@ class IntentLexicon:
     in_reply: frozenset[str] = frozenset()
     # how a holding reply names what the buyer asks about (退款的情况)
     topics: dict[str, str] = field(default_factory=dict)
+    # parts already found per text: each message, clause and case text is split once (hot path)
+    _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def parse(self, text: str) -> Intent:
         source = _normalised(text)
@@ -49,6 +51,11 @@ class IntentLexicon:
     def parts(self, text: str) -> frozenset[str]:
         """The parts ``text`` asks about: an object, or for a product property (a topic with
         ``{word}``: 起球, 缩水) each of the buyer's words, none inside a longer one."""
+        seen = self._parts_seen.get(text)
+        if seen is not None:
+            return seen
+        if len(self._parts_seen) > 50_000:
+            self._parts_seen.clear()
         source = _normalised(text)
         # a word inside a longer word of another object does not count (多久到 in 多久到账)
         matched = [w for words in self.objects.values() for w in words if w in source]
@@ -67,7 +74,8 @@ class IntentLexicon:
             for i, word in enumerate(hits):
                 if not any(word in longer for longer in hits[:i]):
                     found.add(word)
-        return frozenset(found)
+        self._parts_seen[text] = result = frozenset(found)
+        return result
 
     def part_clauses(self, text: str) -> list[str]:
         """The clauses of a question of several parts that each ask one (empty for one question):
