@@ -649,6 +649,7 @@ class FactExtractor:
         self._category_of_product = {
             p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog
         }
+        self._extracted: dict[str, tuple[Fact, ...]] = {}
 
     # ------------------------------------------------------------------ facts
 
@@ -656,6 +657,15 @@ class FactExtractor:
         """Every fact in ``text``, in order of position; overlapping matches keep the more specific kind."""
         if not text:
             return []
+        # the same texts come back on every suggestion (case replies, the history): found once
+        seen = self._extracted.get(text)
+        if seen is None:
+            if len(self._extracted) > 20_000:
+                self._extracted.clear()
+            seen = self._extracted[text] = tuple(self._extract(text))
+        return list(seen)
+
+    def _extract(self, text: str) -> list[Fact]:
         source = _normalised(text)
         taken: list[tuple[int, int]] = []
         facts: list[Fact] = []

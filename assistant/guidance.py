@@ -9,6 +9,7 @@ character bigrams). ``usage_report`` tells the trainer which sections never show
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,9 +58,12 @@ class SectionUsage:
         }
 
 
-def _bigrams(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _bigrams(text: str) -> frozenset[str]:
+    """The text's character bigrams without chat filler; cached, as every suggestion compares the
+    message with the same guidance sections."""
     folded = "".join(ch for ch in fold(text) if ch.isalnum())
-    return {folded[i : i + 2] for i in range(len(folded) - 1)} - _CHAT_BIGRAMS
+    return frozenset({folded[i : i + 2] for i in range(len(folded) - 1)} - _CHAT_BIGRAMS)
 
 
 def shared_words(message: str, section: GuidanceSection) -> float:

@@ -41,12 +41,19 @@ class IntentLexicon:
     topics: dict[str, str] = field(default_factory=dict)
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
 
     def parse(self, text: str) -> Intent:
+        seen = self._parsed_seen.get(text)
+        if seen is not None:
+            return seen
+        if len(self._parsed_seen) > 50_000:
+            self._parsed_seen.clear()
         source = _normalised(text)
         types = frozenset(t for t, words in self.question_types.items() if any(w in source for w in words))
         objects = frozenset(o for o, words in self.objects.items() if any(w in source for w in words))
-        return Intent(types, objects)
+        found = self._parsed_seen[text] = Intent(types, objects)
+        return found
 
     def parts(self, text: str) -> frozenset[str]:
         """The parts ``text`` asks about: an object, or for a product property (a topic with
