@@ -395,6 +395,16 @@ class Assistant:
             context_vector=query_vector if context else None,
             history_vectors=history_vectors,
         )
+        from .detection import complaint_first
+
+        vocabulary = engine.corpus.facts
+        detection = complaint_first(
+            detection,
+            engine.extractor.complaint(message),
+            vocabulary.complaint_scenario,
+            engine.detector.taxonomy.stage_of(vocabulary.complaint_scenario),
+            vocabulary.complaint_keeps,
+        )
         return detection, hits, message_vector
 
     def _part_hits(self, message: str, turns: tuple[Turn, ...], hits: list) -> list:

@@ -324,3 +324,33 @@ def _buyer_text(message: str, history: Sequence[Turn]) -> str:
     """All of the buyer's words in the conversation: the buyer type shows across turns."""
     earlier = [t.text for t in history if t.role == "buyer"]
     return " ".join([*earlier[-3:], message])
+
+
+def complaint_first(
+    detection: Detection, complaint_words: Sequence[str], scenario: str, stage: str, keeps: Sequence[str]
+) -> Detection:
+    """A message that reports damage, illness or fakes besides asking something (包装破了…另外发票
+    能开吗, 狗吃了拉肚子 怎么办) is a complaint first: the complaint outranks the question's scenario,
+    unless the detected scenario already handles a problem (``keeps``, from ``facts.toml [complaint]``).
+
+    Args:
+        detection: the classifier's detection.
+        complaint_words: complaint words found in the message (``FactExtractor.complaint``).
+        scenario: the complaint scenario to put first.
+        stage: that scenario's stage.
+        keeps: scenarios left as they are.
+
+    Returns:
+        The detection, with the complaint scenario first when a complaint word was found.
+    """
+    if not complaint_words or detection.scenario == scenario or detection.scenario in keeps:
+        return detection
+    others = tuple((s, p) for s, p in detection.alternatives if s != scenario)
+    return Detection(
+        scenario=scenario,
+        scenario_confidence=detection.scenario_confidence,
+        stage=stage,
+        buyer_type=detection.buyer_type,
+        buyer_type_confidence=detection.buyer_type_confidence,
+        alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
+    )

@@ -114,6 +114,10 @@ class Vocabulary:
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
     anger: tuple[str, ...] = ()
+    # a complaint in a message that also asks something is answered first (包装破了…另外发票能开吗)
+    complaint_words: tuple[str, ...] = ()
+    complaint_scenario: str = "quality_complaint"
+    complaint_keeps: tuple[str, ...] = ()
     categories: tuple[Category, ...] = ()
     scenario_stages: dict[str, str] = field(default_factory=dict)
     # the shop's dispatch time does not fit made-to-order goods or a chat whose agent promised another
@@ -220,6 +224,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         ),
         escalation=words("escalation", "words"),
         anger=words("anger", "words") if "anger" in data else (),
+        complaint_words=words("complaint", "words") if "complaint" in data else (),
+        complaint_scenario=str(data.get("complaint", {}).get("scenario", "quality_complaint")),
+        complaint_keeps=words("complaint", "keeps") if "complaint" in data else (),
         categories=tuple(categories),
         scenario_stages=scenario_stages,
         made_to_order=words("dispatch_exceptions", "made_to_order") if "dispatch_exceptions" in data else (),
@@ -646,6 +653,7 @@ class FactExtractor:
         alternatives = [re.escape(w) for w in sorted(plain, key=len, reverse=True)] + regexes
         self._escalation_pattern = re.compile("|".join(alternatives)) if alternatives else None
         self._anger_pattern = _alternation(vocabulary.anger)
+        self._complaint_pattern = _words_pattern(vocabulary.complaint_words)
         self._category_of_product = {
             p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog
         }
@@ -822,6 +830,10 @@ class FactExtractor:
         """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
         return [m.group(0) for m in _finditer(self._escalation_pattern, _normalised(text))]
 
+    def complaint(self, text: str) -> list[str]:
+        """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``."""
+        return [m.group(0) for m in _finditer(self._complaint_pattern, _normalised(text))]
+
     def anger(self, text: str) -> list[str]:
         """Anger cues in ``text`` (怎么回事, 人呢, ！！ …): the reply opens with an apology."""
         return [m.group(0) for m in _finditer(self._anger_pattern, _normalised(text))]
@@ -838,6 +850,15 @@ class FactExtractor:
         """True when an agent's turn only holds the line (好的 / 稍等 / 在的) without answering."""
         stripped = text.strip()
         return any(p.search(stripped) for p in self.vocabulary.holding)
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern | None:
+    """Plain words and ``/regex/`` entries as one pattern (the convention of ``[escalation]``)."""
+    words = list(words)
+    plain = [w for w in words if not (len(w) > 2 and w.startswith("/") and w.endswith("/"))]
+    regexes = [w[1:-1] for w in words if w not in plain]
+    alternatives = [re.escape(w) for w in sorted(plain, key=len, reverse=True)] + regexes
+    return re.compile("|".join(alternatives)) if alternatives else None
 
 
 def _alternation(words: Iterable[str], ignore_case: bool = False) -> re.Pattern | None:
