@@ -613,3 +613,41 @@ def test_replies_that_assume_a_returning_customer_need_the_buyer_to_have_said_so
         assert not re.search(r"您(已经|已)?(是|享受|享有|有).{0,6}会员", suggestion.reply), suggestion.reply
     said = assistant.suggest("我在你家买过好几件了 这个羽绒服会钻绒吗").suggestions
     assert any(loyal.search(s.reply) for s in said)  # a buyer who said so may be thanked for it
+
+
+APOLOGY = ("抱歉", "对不起", "不好意思")
+
+
+def test_a_complaint_in_a_two_part_message_comes_first(assistant, extractor):
+    result = assistant.suggest("收到的饼干盒子压扁了，里面碎了好几块，另外能开发票吗")
+    assert result.detection.scenario == "quality_complaint"
+    assert any(m in result.suggestions[0].reply[:16] for m in APOLOGY)
+    # a question about whether it may break is no complaint
+    assert extractor.complaint("这个杯子摔了会碎吗") == []
+    assert assistant.detect("能开发票吗 要电子的").scenario == "invoice"
+
+
+def test_health_and_fakes_escalate_as_complaints(assistant):
+    for message in ("宝宝用了你们的湿巾屁股起疹子了，怎么弄", "你们卖的是假货吧，我要投诉"):
+        result = assistant.suggest(message)
+        assert result.escalate, message
+        assert result.detection.scenario == "quality_complaint", message
+        for suggestion in result.suggestions:
+            assert any(m in suggestion.reply[:16] for m in APOLOGY), message
+            assert not suggestion.fill_ins
+
+
+def test_the_buyers_skin_type_and_season_and_item_wording_hold(assistant, extractor):
+    for suggestion in assistant.suggest("冬天干皮用哪款面霜好？200以内").suggestions:
+        assert not re.search(r"保暖|油皮|夏天", suggestion.reply), suggestion.reply
+    assert extractor.foreign_wording("保暖又实用", "beauty") == ["保暖"]
+    assert extractor.foreign_wording("保暖又实用", "apparel") == []
+
+
+def test_what_the_buyer_named_is_not_asked_again_or_stretched(assistant):
+    for suggestion in assistant.suggest("这口炒锅电磁炉上能用吗").suggestions:
+        assert not re.search(r"(哪种|什么)(灶|炉)", suggestion.reply), suggestion.reply
+    for suggestion in assistant.suggest("这双运动鞋偏大还是偏小 我一般穿41").suggestions:
+        assert not re.search(r"(选|拿|买)(大|小)一(档|码|号)", suggestion.reply), suggestion.reply
+    for suggestion in assistant.suggest("26cm的锅和32cm的哪个适合两个人用").suggestions:
+        assert "中间" not in suggestion.reply, suggestion.reply
