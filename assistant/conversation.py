@@ -22,6 +22,10 @@ _QUESTION = re.compile(
 _NUDGE = re.compile(
     r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
 )
+# a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
+_BARE_NUMBER = re.compile(
+    r"(?<![\d.])(\d{2,3})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|毛|[a-zA-Z]))"
+)
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,12 @@ def conversation_state(
     pending: str | None = None
     escalation: list[str] = []
     item: ItemRef | None = None
+    extracted = [extractor.extract(turn.text) for turn in turns]
+    sizes = {f.value for facts in extracted for f in facts if f.kind == "size" and f.value.isdigit()}
     for number, turn in enumerate(turns):
-        facts = extractor.extract(turn.text)
+        facts = extracted[number]
+        if turn.role == "buyer" and sizes:
+            facts = [*facts, *_bare_sizes(turn.text, facts, sizes)]
         stated.extend(StatedFact(f, turn.role, number) for f in facts)
         for fact in facts:
             if fact.kind == "order_event" and fact.value in ORDER_STAGES:
@@ -162,3 +170,19 @@ def conversation_state(
         texts=tuple(t.text for t in turns),
         roles=tuple(t.role for t in turns),
     )
+
+
+def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]:
+    """A buyer's bare number read as a size (那42的呢 after 41码没有了): only when the turn names no
+    size itself and the number is close to a numeric size this conversation already stated."""
+    if any(f.kind == "size" for f in facts):
+        return []
+    taken = [(f.start, f.end) for f in facts]
+    found = []
+    for match in _BARE_NUMBER.finditer(text):
+        value = match.group(1)
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        if any(len(value) == len(known) and abs(int(value) - int(known)) <= 10 for known in sizes):
+            found.append(Fact("size", value, value, match.start(), match.end()))
+    return found

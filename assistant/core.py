@@ -467,6 +467,15 @@ class Assistant:
         engine = self.engine
         state = self.conversation(message, turns)
         detection, hits, message_vector = self._detect(message, turns)
+        announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
+        if announced and announced in engine.detector.taxonomy.scenario_ids:
+            # 行吧 那我拍了 announces the order: the bargaining words around it do not make it a question
+            detection = dataclasses.replace(
+                detection,
+                scenario=announced,
+                scenario_confidence=max(detection.scenario_confidence, 0.5),
+                stage=engine.detector.taxonomy.stage_of(announced),
+            )
         state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
         answer_message, answer_turns, answer_detection = message, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]

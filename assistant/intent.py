@@ -39,6 +39,8 @@ class IntentLexicon:
     in_reply: frozenset[str] = frozenset()
     # how a holding reply names what the buyer asks about (退款的情况)
     topics: dict[str, str] = field(default_factory=dict)
+    # objects that, said without a question, are the buyer's scenario (那我拍了 announces an order)
+    scenarios: dict[str, str] = field(default_factory=dict)
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -141,6 +143,13 @@ class IntentLexicon:
                 named.append(topic)
         return "和".join(named) if len(named) <= limit else ""
 
+    def announced(self, asked: Intent) -> str | None:
+        """The scenario a message announces (行吧 那我拍了 → order_placed): it asks nothing and all it
+        names is one object that carries a ``scenario``; None otherwise."""
+        if asked.question_types or len(asked.objects) != 1:
+            return None
+        return self.scenarios.get(next(iter(asked.objects)))
+
     def conflicts(self, asked: Intent, answered: Intent, stage: str | None = None) -> frozenset[str]:
         """Objects of ``answered`` that the buyer's question excludes (a neighbouring question), or
         that no longer apply at the conversation's order ``stage``."""
@@ -171,6 +180,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     not_from_stage: dict[str, str] = {}
     in_reply: set[str] = set()
     topics: dict[str, str] = {}
+    scenarios: dict[str, str] = {}
     for name, table in data.get("objects", {}).items():
         if not isinstance(table, dict) or not isinstance(table.get("words"), list):
             problems.append(Problem(where, None, f"[objects.{name}] needs words = [...]"))
@@ -181,10 +191,13 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             topics[name] = str(table["topic"])
         if table.get("in_reply"):
             in_reply.add(name)
+        if table.get("scenario"):
+            scenarios[name] = str(table["scenario"])
         if table.get("not_from_stage"):
             not_from_stage[name] = str(table["not_from_stage"])
     for name, excluded in excludes.items():
         for other in excluded:
             if other not in objects:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
-    return IntentLexicon(types, objects, excludes, not_from_stage, frozenset(in_reply), topics), problems
+    lexicon = IntentLexicon(types, objects, excludes, not_from_stage, frozenset(in_reply), topics, scenarios)
+    return lexicon, problems
