@@ -11,6 +11,7 @@ Angry or escalating buyers get apology-first replies that need no unknown fact, 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Sequence
@@ -738,9 +739,44 @@ class Adapter:
                     changes,
                 )
                 if not safe.has_error:
+                    if getattr(detection, "moved_from", ""):
+                        safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
+
+    def then_the_question(
+        self,
+        first: Suggestion,
+        message: str,
+        history: Sequence[Turn],
+        detection: Any,
+        hits: Sequence[Any],
+        state: ConversationState,
+        asked: Intent,
+    ) -> Suggestion:
+        """The complaint's reply with the buyer's other question answered second (包装破了…另外发票
+        能开吗), when a grounded, on-intent reply of the question's own scenario exists."""
+        question = dataclasses.replace(detection, scenario=detection.moved_from, moved_from="")
+        outcome = self.suggest(message, history, question, hits, 1, state, first.guidance, asked)
+        if outcome.abstained or outcome.fallback or not outcome.suggestions:
+            return first
+        other = outcome.suggestions[0]
+        second = re.sub(self.rules.part_opening, "", other.reply)
+        reply = first.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
+        if len(reply) > self.rules.part_max_chars or other.fill_ins:
+            return first
+        joined = Suggestion(
+            **{
+                **first.__dict__,
+                "reply": reply,
+                "sources": first.sources + other.sources,
+                "violations": tuple(self.check(reply, message, history, detection.scenario).violations),
+                "changes": (*first.changes, *other.changes),
+                "fixes": (*first.fixes, "先处理问题，再答另一问 the complaint first, then the question"),
+            }
+        )
+        return first if joined.has_error else joined
 
     def answer_every_part(
         self,

@@ -46,6 +46,8 @@ class Detection:
     buyer_type: str | None
     buyer_type_confidence: float
     alternatives: tuple[tuple[str, float], ...] = ()  # the runners-up: (scenario, probability)
+    # the question's scenario when a complaint in the same message was put first (complaint_first)
+    moved_from: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -55,6 +57,7 @@ class Detection:
             "buyer_type": self.buyer_type,
             "buyer_type_confidence": round(self.buyer_type_confidence, 4),
             "alternatives": [{"scenario": s, "probability": round(p, 4)} for s, p in self.alternatives],
+            **({"moved_from": self.moved_from} if self.moved_from else {}),
         }
 
 
@@ -353,4 +356,5 @@ def complaint_first(
         buyer_type=detection.buyer_type,
         buyer_type_confidence=detection.buyer_type_confidence,
         alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
+        moved_from=detection.scenario,
     )

@@ -622,6 +622,11 @@ def test_a_complaint_in_a_two_part_message_comes_first(assistant, extractor):
     result = assistant.suggest("收到的饼干盒子压扁了，里面碎了好几块，另外能开发票吗")
     assert result.detection.scenario == "quality_complaint"
     assert any(m in result.suggestions[0].reply[:16] for m in APOLOGY)
+    # the complaint is handled first, the buyer's other question second
+    both = assistant.suggest("杯子收到就裂了，怎么处理？另外发票能开吗")
+    assert both.detection.moved_from == "invoice"
+    top = both.suggestions[0].reply
+    assert top.index("照片") < top.index("发票"), top
     # a question about whether it may break is no complaint
     assert extractor.complaint("这个杯子摔了会碎吗") == []
     assert assistant.detect("能开发票吗 要电子的").scenario == "invoice"
