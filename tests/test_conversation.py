@@ -85,3 +85,15 @@ def test_several_items_reply_still_fits_a_buyer_who_named_several(assistant):
     message = "卫衣灰色L 打底裤黑色均码 袜子白色 这三样都有货吗"
     replies = [s.reply for s in assistant.suggest(message).suggestions]
     assert any("几样" in r or "逐一" in r for r in replies)
+
+
+def test_chased_material_question_names_the_material(assistant):
+    result, reply = top(assistant, "人呢 我都等了20分钟", ["买家: 这个枕套是真蚕丝吗"])
+    assert result.context.pending_question == "这个枕套是真蚕丝吗"
+    assert "蚕丝" in reply and "20分钟" not in reply
+
+
+def test_scent_and_how_long_it_lasts_are_two_topics(assistant):
+    intents = assistant.engine.adapter.intents
+    assert intents.topic("这个香水是什么调的") == "香调的问题"
+    assert intents.topic("留香久吗") == "留香的问题"
