@@ -894,6 +894,11 @@ class Adapter:
         topic = self.promised_topic(message, state) or self.intents.topic(
             state.pending_question if chasing else message
         )
+        complaint = "" if chasing else self.grounder.extractor.complaint_clause(message)
+        if complaint:
+            # a complaint is held first: its own clause names the topic, not the buyer's other question
+            vocabulary = self.grounder.extractor.vocabulary
+            topic = self.intents.topic(complaint) or vocabulary.complaint_topic
         if not topic and not chasing:
             topic = self.facts_topic(state)
         if topic and self.grounder.ungrounded(topic, state):

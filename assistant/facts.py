@@ -118,6 +118,7 @@ class Vocabulary:
     complaint_words: tuple[str, ...] = ()
     complaint_scenario: str = "quality_complaint"
     complaint_keeps: tuple[str, ...] = ()
+    complaint_topic: str = ""
     categories: tuple[Category, ...] = ()
     scenario_stages: dict[str, str] = field(default_factory=dict)
     # the shop's dispatch time does not fit made-to-order goods or a chat whose agent promised another
@@ -227,6 +228,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         complaint_words=words("complaint", "words") if "complaint" in data else (),
         complaint_scenario=str(data.get("complaint", {}).get("scenario", "quality_complaint")),
         complaint_keeps=words("complaint", "keeps") if "complaint" in data else (),
+        complaint_topic=str(data.get("complaint", {}).get("topic", "")),
         categories=tuple(categories),
         scenario_stages=scenario_stages,
         made_to_order=words("dispatch_exceptions", "made_to_order") if "dispatch_exceptions" in data else (),
@@ -833,6 +835,13 @@ class FactExtractor:
     def complaint(self, text: str) -> list[str]:
         """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``."""
         return [m.group(0) for m in _finditer(self._complaint_pattern, _normalised(text))]
+
+    def complaint_clause(self, text: str) -> str:
+        """The clause of ``text`` that holds a complaint word, or ""."""
+        for clause in re.split(r"[，,。！!？?；;\s]+", text):
+            if self.complaint(clause):
+                return clause
+        return ""
 
     def anger(self, text: str) -> list[str]:
         """Anger cues in ``text`` (怎么回事, 人呢, ！！ …): the reply opens with an apology."""

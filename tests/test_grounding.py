@@ -627,6 +627,12 @@ def test_a_complaint_in_a_two_part_message_comes_first(assistant, extractor):
     assert both.detection.moved_from == "invoice"
     top = both.suggestions[0].reply
     assert top.index("照片") < top.index("发票"), top
+    # held, the complaint is what the holding reply names, not the other question
+    message = "刚收到的坚果袋子破了个口，这个怎么办？顺便问下能开发票吗"
+    holding = assistant.engine.adapter.holding_reply(
+        message, (), "quality_complaint", assistant.conversation(message)
+    )
+    assert "发票" not in holding.reply and "问题" in holding.reply, holding.reply
     # a question about whether it may break is no complaint
     assert extractor.complaint("这个杯子摔了会碎吗") == []
     assert assistant.detect("能开发票吗 要电子的").scenario == "invoice"
