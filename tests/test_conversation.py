@@ -97,3 +97,11 @@ def test_scent_and_how_long_it_lasts_are_two_topics(assistant):
     intents = assistant.engine.adapter.intents
     assert intents.topic("这个香水是什么调的") == "香调的问题"
     assert intents.topic("留香久吗") == "留香的问题"
+
+
+def test_asking_for_a_new_one_is_an_exchange(assistant):
+    intents = assistant.engine.adapter.intents
+    assert "exchange" in intents.parse("视频发了 直接换新吧").objects
+    assert "refund" in intents.conflicts(
+        intents.parse("直接换个新的吧"), Intent(objects=frozenset({"refund"}))
+    )
