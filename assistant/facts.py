@@ -606,6 +606,8 @@ def _phrase_start(source: str, start: int, limit: int = 6) -> int:
         and start - begin < limit
         and source[begin - 1] not in _ITEM_STOP
         and not source[begin - 1].isspace()
+        # 你们家猫粮 / 你家的 → 猫粮: the shop's 家, not part of the item (家用吸尘器 keeps it)
+        and not (source[begin - 1] == "家" and begin >= 2 and source[begin - 2] in "们你我他她咱俺")
     ):
         begin -= 1
     return begin

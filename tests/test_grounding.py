@@ -638,6 +638,11 @@ def test_a_complaint_in_a_two_part_message_comes_first(assistant, extractor):
     assert assistant.detect("能开发票吗 要电子的").scenario == "invoice"
 
 
+def test_the_shops_jia_is_not_part_of_the_item(assistant):
+    assert assistant.conversation("猫吃了你们家猫粮一直呕吐").item.text == "猫粮"
+    assert assistant.conversation("想买个家居收纳盒").item.text == "家居收纳盒"
+
+
 def test_health_and_fakes_escalate_as_complaints(assistant):
     for message in ("宝宝用了你们的湿巾屁股起疹子了，怎么弄", "你们卖的是假货吧，我要投诉"):
         result = assistant.suggest(message)
