@@ -41,6 +41,8 @@ class IntentLexicon:
     topics: dict[str, str] = field(default_factory=dict)
     # objects that, said without a question, are the buyer's scenario (那我拍了 announces an order)
     scenarios: dict[str, str] = field(default_factory=dict)
+    # words that, in the same message, mean an object's words say something else (那我拍了照片)
+    unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -53,7 +55,11 @@ class IntentLexicon:
             self._parsed_seen.clear()
         source = _normalised(text)
         types = frozenset(t for t, words in self.question_types.items() if any(w in source for w in words))
-        objects = frozenset(o for o, words in self.objects.items() if any(w in source for w in words))
+        objects = frozenset(
+            o
+            for o, words in self.objects.items()
+            if any(w in source for w in words) and not any(u in source for u in self.unless.get(o, ()))
+        )
         found = self._parsed_seen[text] = Intent(types, objects)
         return found
 
@@ -181,6 +187,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     in_reply: set[str] = set()
     topics: dict[str, str] = {}
     scenarios: dict[str, str] = {}
+    unless: dict[str, tuple[str, ...]] = {}
     for name, table in data.get("objects", {}).items():
         if not isinstance(table, dict) or not isinstance(table.get("words"), list):
             problems.append(Problem(where, None, f"[objects.{name}] needs words = [...]"))
@@ -193,11 +200,15 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             in_reply.add(name)
         if table.get("scenario"):
             scenarios[name] = str(table["scenario"])
+        if table.get("unless"):
+            unless[name] = tuple(str(w) for w in table["unless"] if w)
         if table.get("not_from_stage"):
             not_from_stage[name] = str(table["not_from_stage"])
     for name, excluded in excludes.items():
         for other in excluded:
             if other not in objects:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
-    lexicon = IntentLexicon(types, objects, excludes, not_from_stage, frozenset(in_reply), topics, scenarios)
+    lexicon = IntentLexicon(
+        types, objects, excludes, not_from_stage, frozenset(in_reply), topics, scenarios, unless
+    )
     return lexicon, problems

@@ -105,3 +105,9 @@ def test_asking_for_a_new_one_is_an_exchange(assistant):
     assert "refund" in intents.conflicts(
         intents.parse("直接换个新的吧"), Intent(objects=frozenset({"refund"}))
     )
+
+
+def test_taking_a_photo_is_not_an_order_announcement(assistant):
+    intents = assistant.engine.adapter.intents
+    for message in ("好的 我去拍个照", "那我拍了视频发你"):
+        assert intents.announced(intents.parse(message)) is None
