@@ -635,6 +635,8 @@ def test_a_complaint_in_a_two_part_message_comes_first(assistant, extractor):
     assert "发票" not in holding.reply and "问题" in holding.reply, holding.reply
     # a question about whether it may break is no complaint
     assert extractor.complaint("这个杯子摔了会碎吗") == []
+    assert extractor.complaint("狗狗吃多了会拉肚子吗") == extractor.escalation("狗狗吃多了会拉肚子吗") == []
+    assert extractor.complaint("快急坏了 什么时候发货") == []
     assert assistant.detect("能开发票吗 要电子的").scenario == "invoice"
 
 
