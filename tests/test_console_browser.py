@@ -394,7 +394,7 @@ def test_bad_files_get_one_line_errors_and_a_good_one_a_report(console, browser,
     expected = {
         "empty.csv": "empty file",
         "header.csv": "没有可质检的回复",
-        "notes.csv": "请在“客服回复列”里选择",
+        "notes.csv": "在“客服回复列”里选择",
     }
     for name, data in files.items():
         path = tmp_path / name
