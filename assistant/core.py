@@ -403,7 +403,8 @@ class Assistant:
             engine.extractor.complaint(message),
             vocabulary.complaint_scenario,
             engine.detector.taxonomy.stage_of(vocabulary.complaint_scenario),
-            vocabulary.complaint_keeps,
+            # a scenario the shop defined itself (warranty: 坏了保修吗) is its own handling of the problem
+            (*vocabulary.complaint_keeps, *engine.detector.taxonomy.shop_scenario_ids),
         )
         return detection, hits, message_vector
 

@@ -453,7 +453,8 @@ def test_a_new_kitchen_shop_answers_from_its_own_packs(kitchen_shop, tmp_path, a
         for suggestion in new_shop.suggest(message).suggestions:
             shown.append(suggestion.reply)
             for source in suggestion.sources:
-                assert set(case_packs(by_id[source])) <= {"core", "kitchen"}, (message, source)
+                # a case of several categories belongs to each of them (packs.serves): kitchen is enough
+                assert set(case_packs(by_id[source])) & {"core", "kitchen"}, (message, source)
     assert any("整机保修两年" in reply for reply in shown), shown
     assert not any(word in reply for reply in shown for word in ("面料", "吊牌", "身高体重"))
 
