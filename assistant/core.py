@@ -480,17 +480,18 @@ class Assistant:
         state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
         answer_message, answer_turns, answer_detection = message, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
+        wordless = not re.search(r"\w", message)  # 😡😡 / ？？: nothing but emoji and punctuation
         position = None
         if state.nudge and state.pending_question:
             # the buyer chases an unanswered question: answer that question, apologising for the wait
             position = max(i for i in buyer_turns if turns[i].text.strip() == state.pending_question)
-        elif state.nudge and buyer_turns and not re.search(r"\w", message):
+        elif state.nudge and buyer_turns and wordless:
             # 😡😡 / ？？ with nothing pending is about the buyer's last message, not a scenario of its own
             position = buyer_turns[-1]
         if position is not None:
             answer_message, answer_turns = turns[position].text.strip(), turns[:position]
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
-            if not re.search(r"\w", message):
+            if wordless:
                 detection = answer_detection  # 😡 has no scenario of its own ("farewell" misleads)
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)
