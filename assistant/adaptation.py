@@ -26,10 +26,13 @@ from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
 from .records import Turn
+from .sizing import chart_size, number
 from .text import SLOT_PATTERN
 
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
+# the agent's offers a follow-up may ask about (送几瓶 after 满99送一瓶250g小瓶装)
+REFERRED_KINDS = ("gift", "promotion", "coupon", "threshold")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ class AdaptationRules:
     # name -> (message patterns, [policy] key, met reply, below reply): a buyer's amount compared with
     # the shop's threshold, answered yes or no
     threshold_answers: tuple[tuple[tuple[re.Pattern, ...], str, str, str], ...] = ()
+    # [size_chart]: the replies that give the size read off the shop's chart (body, body_last, foot,
+    # foot_wide, foot_last), the buyer's words for a wide foot, and a later question for a size
+    size_replies: dict[str, str] = field(default_factory=dict)
+    size_wide: tuple[re.Pattern, ...] = ()
+    size_asks: tuple[re.Pattern, ...] = ()
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -270,6 +278,9 @@ def load_adaptation(
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
         stage_unfit=stage_unfit,
         threshold_answers=tuple(threshold_answers),
+        size_replies={k: str(v) for k, v in data.get("size_chart", {}).items() if k not in ("wide", "asks")},
+        size_wide=tuple(_patterns(data.get("size_chart", {}).get("wide", []), "wide", path, problems)),
+        size_asks=tuple(_patterns(data.get("size_chart", {}).get("asks", []), "asks", path, problems)),
     )
     return rules, problems
 
@@ -681,6 +692,8 @@ class Adapter:
                 score *= 0.85
             if any(getattr(v, "severity", "") == "error" for v in violations):
                 score *= 0.3  # an error violation must never be the top suggestion
+            if score >= self.rules.min_score:
+                score *= state.echo_factor(reply)  # restates this chat's own facts (the courier it named)
             candidates.append(
                 Suggestion(
                     reply=reply,
@@ -695,9 +708,12 @@ class Adapter:
                     changes=changes,
                 )
             )
-        computed = self.threshold_answer(message, history, scenario, state, guidance_ids)
-        if computed is not None:
-            candidates.append(computed)
+        for computed in (
+            self.threshold_answer(message, history, scenario, state, guidance_ids),
+            self.size_answer(message, history, scenario, state, guidance_ids),
+        ):
+            if computed is not None:
+                candidates.append(computed)
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen and len(parts) >= 2:
@@ -856,6 +872,61 @@ class Adapter:
             )
         return None
 
+    def size_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The size read off the shop's chart for the buyer's height and weight or foot length
+        (一米六五 120斤 穿啥码 → L), ranked first, since it is the shop's own table; None when the chart
+        does not cover them, or the buyer neither gives a measurement now nor asks for a size."""
+        replies = self.rules.size_replies
+        if scenario != "size_advice" or not replies:
+            return None
+        measures = ("height", "weight", "foot_length")
+        if not state.asked_now(measures) and not any(p.search(message) for p in self.rules.size_asks):
+            return None
+        chart = self.grounder.size_chart(state)
+        if not chart:
+            return None
+        given = {k: state.latest(k, "buyer") for k in measures}
+        value = {k: number(s.fact.value) if s is not None else None for k, s in given.items()}
+        index, kind = None, "body"
+        if value["foot_length"] is not None:
+            index, kind = chart_size(chart, foot=value["foot_length"]), "foot"
+        if index is None:
+            index, kind = chart_size(chart, height=value["height"], weight=value["weight"]), "body"
+        if index is None:
+            return None
+        bigger = chart[index + 1].size if index + 1 < len(chart) else ""
+        if kind == "foot" and bigger and any(p.search(message) for p in self.rules.size_wide):
+            key = "foot_wide"
+        else:
+            key = kind if bigger else kind + "_last"
+        template = replies.get(key)
+        if not template:
+            return None
+        said = []
+        for k in ("height", "weight"):
+            text = self.grounder.slot_value(k, state) if given[k] is not None else None
+            if text:
+                said.append(text + "cm" if k == "height" and text.isdigit() else text)
+        template = (
+            template.replace("{chart_size}", chart[index].size)
+            .replace("{chart_bigger}", bigger)
+            .replace("{measures}", "、".join(said))
+        )
+        adapted, _ = self.adapt(template, message, history, scenario, state)
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
+        return Suggestion(
+            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        )
+
     def pending_first(
         self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str
     ) -> Suggestion:
@@ -961,7 +1032,8 @@ class Adapter:
         """What a holding reply checks when the buyer names values but no known object (那30cm的呢 /
         我家柯基25斤): the values themselves, with the item (30cm锅的情况), so the buyer sees their
         numbers were read; "" when the newest message names none."""
-        stated = state.asked_now(HOLDING_FACT_KINDS)
+        # a follow-up naming no values of its own is about the agent's last ones (选哪个 after 6mm和8mm)
+        stated = state.asked_now(HOLDING_FACT_KINDS) or state.referred(HOLDING_FACT_KINDS + REFERRED_KINDS)
         values = "、".join(list(dict.fromkeys(s.fact.text for s in stated))[:2])
         if not values:
             return ""

@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import Problem
 from .files import toml_error_line, toml_line
 from .records import Product, ShopProfile
+from .sizing import ChartError, parse_chart
 
 
 def load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
@@ -58,6 +59,12 @@ def load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
         )
         policy = {}
     problems.extend(_policy_problems(path, policy, clean_slots))
+    size_charts = {}
+    for category, chart in (data.get("size_charts") or {}).items():
+        if _chart_problem(str(chart)):
+            problems.append(Problem(str(path), toml_line(path, category), _chart_problem(str(chart))))
+            continue
+        size_charts[category] = str(chart)
     info = data.get("shop", {})
     return ShopProfile(
         name=str(info.get("name", clean_slots.get("shop", ""))),
@@ -65,7 +72,17 @@ def load_shop(path: Path, problems: list[Problem]) -> ShopProfile:
         policy=dict(policy),
         info=dict(info),
         conversation_slots=conversation_slots,
+        size_charts=size_charts,
     )
+
+
+def _chart_problem(chart: str) -> str:
+    """Why a size chart line cannot be read ("" when it can)."""
+    try:
+        parse_chart(chart)
+    except ChartError as exc:
+        return str(exc)
+    return ""
 
 
 _POLICY_UNITS = {"_yuan": "元", "_days": "天", "_months": "个月"}
@@ -145,6 +162,19 @@ def load_catalog(path: Path, problems: list[Problem]) -> list[Product]:
         except (TypeError, ValueError):
             problems.append(Problem(str(path), line, f"price {row.get('price')!r} is not a number"))
             continue
+        chart = (row.get("size_chart") or "").strip()
+        if chart and _chart_problem(chart):
+            problems.append(Problem(str(path), line, _chart_problem(chart)))
+            chart = ""
+        details = []
+        for part in split(row.get("details")):
+            topic, equals, phrase = part.partition("=")
+            if not equals or not topic.strip() or not phrase.strip():
+                problems.append(
+                    Problem(str(path), line, f"detail {part!r} is not topic=phrase (材质=面料是100%棉)")
+                )
+                continue
+            details.append((topic.strip(), phrase.strip()))
         stock = (row.get("stock") or "").strip()
         if stock not in STOCK_STATES:
             problems.append(
@@ -161,6 +191,8 @@ def load_catalog(path: Path, problems: list[Problem]) -> list[Product]:
                 colours=split(row.get("colours")),
                 price=price,
                 stock=stock,
+                size_chart=chart,
+                details=tuple(details),
             )
         )
     return products

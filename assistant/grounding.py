@@ -27,6 +27,7 @@ from .facts import (
     FactSet,
 )
 from .records import Product, ShopProfile
+from .sizing import MEASURE_CHARTS, ChartRow, parse_chart
 from .text import SLOT_PATTERN
 
 FILL_IN = "【{}】"
@@ -134,7 +135,25 @@ class Grounder:
             allowed.add(self.extractor.extract(entry), entry)
             allowed.values.setdefault("size", set()).update(s.upper() for s in product.sizes)
             allowed.values.setdefault("item", set()).add(product.id)
+        chart = self.size_chart(state)
+        if chart:
+            # the sizes of the shop's chart for this item are shop facts (建议拿L read off it)
+            allowed.values.setdefault("size", set()).update(row.size.upper() for row in chart)
         return allowed
+
+    def size_chart(self, state: ConversationState) -> tuple[ChartRow, ...]:
+        """The shop's size chart for the buyer's item: the catalog entry's own, else the shop's chart of
+        the item's category (``[size_charts]``); with no item named, a buyer who gave a height and a
+        weight is sized by the clothing chart and one who gave a foot length by the shoe chart."""
+        product = self.extractor.product(state.item.product_id) if state.item else None
+        if product is not None and product.size_chart:
+            return parse_chart(product.size_chart)
+        category = (product.category if product is not None else None) or state.category
+        if category is None:
+            kinds = {s.fact.kind for s in state.facts if s.role == "buyer"}
+            category = next((c for needs, c in MEASURE_CHARTS if needs <= kinds), None)
+        chart = self.shop.size_charts.get(category or "", "")
+        return parse_chart(chart) if chart else ()
 
     # ------------------------------------------------------------------ filling
 

@@ -124,6 +124,10 @@ class Product:
     colours: tuple[str, ...]
     price: float
     stock: str
+    # optional columns: the product's size chart (``assistant.sizing``) and its key facts, each
+    # ``(topic, phrase)`` (材质 → 面料是100%棉), answered when a buyer asks about that topic
+    size_chart: str = ""
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -141,6 +145,8 @@ class ShopProfile:
     # slots filled from this conversation's facts (``height`` -> its fill-in label ``身高``); when the
     # conversation has no value the suggestion shows a visible fill-in such as 【身高】
     conversation_slots: dict[str, str] = field(default_factory=dict)
+    # the shop's size charts by product category (``[size_charts]``), for items without their own
+    size_charts: dict[str, str] = field(default_factory=dict)
 
     def knows(self, slot: str) -> bool:
         """True when ``{slot}`` can be filled (a shop fact or a conversation slot)."""

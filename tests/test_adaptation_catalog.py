@@ -1,0 +1,96 @@
+"""Answers from the shop's own catalog and profile (issue 12): a size read off the shop's size
+chart for the buyer's measurements, and a product's key facts (material, care, use) for a buyer
+who asks about them, instead of a holding reply or a fill-in."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.conversation import conversation_state
+from assistant.corpus import load_corpus
+from assistant.errors import CorpusError
+from assistant.facts import FactExtractor
+from assistant.grounding import Grounder
+from assistant.sizing import ChartError, chart_size, parse_chart
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(ROOT / "corpus")
+
+
+@pytest.fixture(scope="module")
+def grounder(corpus):
+    return Grounder(corpus.shop, corpus.catalog, FactExtractor(corpus.facts, corpus.catalog))
+
+
+def test_a_size_is_read_off_a_chart():
+    chart = parse_chart("S=150-160cm/80-100斤|M=160-165cm/100-115斤|L=165-170cm/115-130斤")
+    assert [row.size for row in chart] == ["S", "M", "L"]
+    # each measurement asks for the first size that reaches it; the larger one wins
+    assert chart[chart_size(chart, height=165, weight=120)].size == "L"
+    assert chart[chart_size(chart, height=165, weight=110)].size == "M"
+    assert chart[chart_size(chart, weight=45 * 2)].size == "S"
+    # outside the chart, or no measurement it covers: no size
+    assert chart_size(chart, height=190, weight=120) is None
+    assert chart_size(chart, foot=25) is None
+    assert chart_size(chart) is None
+    shoes = parse_chart("40=25cm|41=25.5cm|42=26cm")
+    assert shoes[chart_size(shoes, foot=25.5)].size == "41"
+    assert shoes[chart_size(shoes, foot=25.7)].size == "42"
+    assert parse_chart("M=40-50kg")[0].weight == (80, 100)  # kg are read as 斤
+
+
+@pytest.mark.parametrize("bad", ["S:155-160cm", "S=155-160", "S=tall"])
+def test_a_chart_that_cannot_be_read_is_refused(bad):
+    with pytest.raises(ChartError):
+        parse_chart(bad)
+
+
+def test_a_bad_chart_in_the_catalog_names_its_line(tmp_path):
+    shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    catalog = tmp_path / "corpus" / "catalog.csv"
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("size_chart")] = "S:tall"
+    lines[1] = ",".join(row)
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"catalog\.csv:2: size chart part 'S:tall'"):
+        load_corpus(tmp_path / "corpus")
+
+
+def test_the_chart_is_the_items_own_else_the_shops_for_its_category(corpus, grounder):
+    extractor = grounder.extractor
+    # a catalog product with its own chart (jeans sized by waist number)
+    jeans = conversation_state("牛仔裤 我165 110斤 穿几码", [], extractor)
+    assert [row.size for row in grounder.size_chart(jeans)][:2] == ["25", "26"]
+    # no item named: a height with a weight is a clothing question, a foot length a shoe one
+    body = conversation_state("一米六五 120斤 穿啥码", [], extractor)
+    assert grounder.size_chart(body) == parse_chart(corpus.shop.size_charts["apparel"])
+    foot = conversation_state("脚长26cm 穿多大", [], extractor)
+    assert grounder.size_chart(foot) == parse_chart(corpus.shop.size_charts["shoes"])
+    # a lone length is no body (那1.5米的呢 is a bed), and a pan has no size chart
+    assert grounder.size_chart(conversation_state("那1.5米的呢", [], extractor)) == ()
+    assert grounder.size_chart(conversation_state("这个炒锅有多大", [], extractor)) == ()
+    # the chart's sizes are the shop's facts for this buyer: 建议拿L is grounded
+    assert grounder.ungrounded("亲，这款建议拿L", body) == []
+
+
+def test_a_buyer_who_gives_measurements_is_told_the_size_of_the_chart(assistant):
+    top = assistant.suggest("一米六五 120斤 穿啥码啊").suggestions[0]
+    assert "L" in top.reply and "一米六五" in top.reply and not top.fill_ins and not top.holding
+    # the buyer's own choice of two is answered with one of them
+    pick = assistant.suggest("羽绒服M和L哪个适合165 110斤？").suggestions[0]
+    assert "建议拿M" in pick.reply and "羽绒服" in pick.reply
+    # a wide foot takes the next size up
+    shoe = assistant.suggest("脚长26cm 偏宽 跑鞋拍多大").suggestions[0]
+    assert "43" in shoe.reply and "26cm" in shoe.reply
+    # 多大码 asks for a size: it names none
+    asked = assistant.suggest("脚长25.5cm 宽脚 跑鞋穿多大码啊").suggestions[0]
+    assert "42码" in asked.reply and "大码" not in asked.reply.replace("42码", "")
