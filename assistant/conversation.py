@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .facts import ORDER_STAGES, Fact, FactExtractor, ItemRef
+from .facts import ORDER_STAGES, SHOP_KINDS, Fact, FactExtractor, ItemRef
 from .records import Turn
 
 # a buyer turn that asks something (a question waiting for an answer)
@@ -22,6 +22,11 @@ _QUESTION = re.compile(
 _NUDGE = re.compile(
     r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
 )
+# the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
+# offer, gift, size or amount it stated), besides every value of the buyer's newest message
+_AGENT_ECHO_KINDS = SHOP_KINDS | {"size", "spec", "money", "date", "time", "duration"}
+# how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
+ECHO_BONUS = 1.15
 # a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
 _BARE_NUMBER = re.compile(
     r"(?<![\d.])(\d{2,3})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|毛|[a-zA-Z]))"
@@ -61,6 +66,8 @@ class ConversationState:
     anger: tuple[str, ...] = ()
     texts: tuple[str, ...] = ()  # every turn's text, oldest first, the newest message last
     roles: tuple[str, ...] = ()  # who said each of ``texts`` (buyer/agent)
+    # the agent already apologised in this chat (非常抱歉亲，麻烦拍个视频): a problem is being handled
+    apologised: bool = False
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -78,6 +85,41 @@ class ConversationState:
         """The buyer's facts of these kinds in the newest message (what they ask about now: 那L呢)."""
         newest = len(self.texts) - 1
         return [s for s in self.facts if s.turn == newest and s.role == "buyer" and s.fact.kind in kinds]
+
+    def echo_texts(self) -> tuple[str, ...]:
+        """This chat's own facts a suggestion should restate: the values of the buyer's newest
+        message (and of the pending question they chase) and the agent's earlier courier, offers,
+        gifts, sizes and amounts, as written (中通, 满300减40, 80码, 299)."""
+        newest = len(self.texts) - 1
+        pending = {
+            i for i, t in enumerate(self.texts[:-1]) if self.nudge and t.strip() == self.pending_question
+        }
+        found: list[str] = []
+        for stated in self.facts:
+            kind = stated.fact.kind
+            if kind in ("order_event", "person", "item"):
+                continue
+            own = stated.role == "buyer" and (stated.turn == newest or stated.turn in pending)
+            if own or (stated.role == "agent" and kind in _AGENT_ECHO_KINDS):
+                text = stated.fact.text.strip()
+                if len(text) >= 2 and text not in found:
+                    found.append(text)
+        return tuple(found)
+
+    def echo_factor(self, reply: str) -> float:
+        """The ranking factor of a reply that restates this chat's own facts (a reply whose
+        {courier} slot bound to the courier the agent named outranks one that names none)."""
+        echoed = sum(1 for text in self.echo_texts() if text in reply)
+        return ECHO_BONUS ** min(echoed, 2)
+
+    def referred(self, kinds: tuple[str, ...]) -> list[StatedFact]:
+        """The agent's facts a follow-up is about (那明年春天还能穿吗 after 建议80码 / 选哪个 after 有6mm和
+        8mm两种): when the newest message names none of these kinds itself, those the agent's turn
+        right before it stated; else none."""
+        newest = len(self.texts) - 1
+        if newest < 1 or self.roles[newest - 1] != "agent" or self.asked_now(kinds):
+            return []
+        return [s for s in self.facts if s.turn == newest - 1 and s.fact.kind in kinds]
 
     def at_least(self, stage: str | None) -> ConversationState:
         """This state with the order stage raised to ``stage`` (implied by the detected scenario)."""
@@ -101,8 +143,10 @@ class ConversationState:
 
     @property
     def upset(self) -> bool:
-        """Angry, escalating or chasing an answer: every suggestion opens with an apology."""
-        return bool(self.escalation or self.anger or self.nudge)
+        """Angry, escalating, chasing an answer or following up on a problem the agent apologised
+        for: every suggestion opens with an apology (the tone of the chat does not drop back to calm
+        while the problem is open)."""
+        return bool(self.escalation or self.anger or self.nudge or self.apologised)
 
     def to_dict(self) -> dict:
         return {
@@ -117,9 +161,14 @@ class ConversationState:
 
 
 def conversation_state(
-    message: str, history: Sequence[Turn], extractor: FactExtractor, shop_categories: Sequence[str] = ()
+    message: str,
+    history: Sequence[Turn],
+    extractor: FactExtractor,
+    shop_categories: Sequence[str] = (),
+    apology_words: Sequence[str] = (),
 ) -> ConversationState:
-    """Read the conversation (earlier turns oldest first, then the buyer's newest message)."""
+    """Read the conversation (earlier turns oldest first, then the buyer's newest message);
+    ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml)."""
     turns = [*history, Turn("buyer", message)]
     stated: list[StatedFact] = []
     stage_index = 0
@@ -169,6 +218,7 @@ def conversation_state(
         anger=anger,
         texts=tuple(t.text for t in turns),
         roles=tuple(t.role for t in turns),
+        apologised=any(t.role == "agent" and any(w in t.text for w in apology_words) for t in history),
     )
 
 

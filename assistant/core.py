@@ -543,7 +543,11 @@ class Assistant:
         turns = history if isinstance(history, tuple) else self._history(history)
         categories = self.corpus.shop.info.get("categories", ())
         return conversation_state(
-            message, turns, self.engine.extractor, tuple(categories) if isinstance(categories, list) else ()
+            message,
+            turns,
+            self.engine.extractor,
+            tuple(categories) if isinstance(categories, list) else (),
+            self.engine.adapter.rules.empathy_markers,
         )
 
     def _guidance(
