@@ -74,6 +74,29 @@ def _is_system(line: str, patterns: _PastePatterns) -> bool:
     return any(r.search(line) for r in patterns.system) or any(r.search(line) for r in chat.system)
 
 
+def _blocks(
+    text: str, patterns: _PastePatterns, *, headers: bool
+) -> list[tuple[str | None, str | None, list[str]]]:
+    """The block's lines grouped by who spoke: ``(speaker, prefixed role, lines)``, in order."""
+    blocks: list[tuple[str | None, str | None, list[str]]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or _is_system(line, patterns):
+            continue
+        name = _header(line, patterns) if headers else None
+        if name is not None:
+            blocks.append((name, None, []))
+            continue
+        prefixed = parse_turn(line, "")
+        if prefixed.role:
+            blocks.append((None, prefixed.role, [prefixed.text]))
+        elif blocks:
+            blocks[-1][2].append(line)
+        else:
+            blocks.append((None, None, [line]))
+    return blocks
+
+
 def parse_pasted_chat(text: str, agent_names: tuple[str, ...] | list[str] = ()) -> PastedChat:
     """Read a pasted chat block into the last buyer message and the history before it.
 
@@ -88,22 +111,11 @@ def parse_pasted_chat(text: str, agent_names: tuple[str, ...] | list[str] = ()) 
     """
     patterns = _patterns()
     ours = {n.strip() for n in agent_names if n and n.strip()}
-    blocks: list[tuple[str | None, str | None, list[str]]] = []  # (speaker, prefixed role, lines)
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or _is_system(line, patterns):
-            continue
-        name = _header(line, patterns)
-        if name is not None:
-            blocks.append((name, None, []))
-            continue
-        prefixed = parse_turn(line, "")
-        if prefixed.role:
-            blocks.append((None, prefixed.role, [prefixed.text]))
-        elif blocks:
-            blocks[-1][2].append(line)
-        else:
-            blocks.append((None, None, [line]))
+    blocks = _blocks(text, patterns, headers=True)
+    if not any(name and lines for name, _, lines in blocks):
+        # No header has a message under it ("在吗 10:00", "发货了吗 明天14:00"): the lines only end
+        # in a time; they are what the buyer wrote, not a chat window's name lines.
+        blocks = _blocks(text, patterns, headers=False)
     speakers = list(dict.fromkeys(name for name, _, _ in blocks if name))
     shop = {n for n in speakers if n in ours or patterns.agent_name.search(n)}
     buyers = [n for n, _, _ in reversed(blocks) if n and n not in shop]

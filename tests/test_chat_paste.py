@@ -51,3 +51,13 @@ def test_prefixed_lines_and_plain_text():
 def test_a_block_that_ends_with_the_agent_has_no_message():
     chat = parse_pasted_chat("买家: 在吗\n客服: 在的亲")
     assert chat.message == "" and len(chat.history) == 2
+
+
+def test_messages_that_end_in_a_time_are_not_name_lines():
+    # a header line has a message under it; a buyer line that ends in a time is the buyer's text
+    assert parse_pasted_chat("在吗 10:00").message == "在吗 10:00"
+    chat = parse_pasted_chat("发货了吗 明天14:00\n能到吗 18:30")
+    assert chat.speakers == () and chat.message == "发货了吗 明天14:00，能到吗 18:30"
+    # one real header with a message under it keeps the whole block a pasted chat
+    chat = parse_pasted_chat("小明 10:23\n在吗 10:00 前能发吗")
+    assert chat.speakers == ("小明",) and chat.message == "在吗 10:00 前能发吗"

@@ -201,6 +201,11 @@ def test_suggest_cell_pasted_from_qianniu_answers_the_buyers_last_message(shell)
     ]
 
 
+def test_suggest_cell_lines_ending_in_a_time_are_messages_not_a_pasted_chat(shell):
+    df = shell.run_cell_magic("suggest", "-k 1", "在吗 10:00\n今天能发吗 14:00")
+    assert list(df["message"]) == ["在吗 10:00", "今天能发吗 14:00"]
+
+
 def test_suggest_renders_escaped_html_and_plain_text(shell):
     df = shell.run_line_magic("suggest", f"-k 1 {HOSTILE}")
     data = rendered(shell, df)
