@@ -21,8 +21,9 @@ the cues are simple regexes written here, independent of the checklist; ``sample
 these 753), ``cue:extra`` (8 replies found by searching for rare rules' words), or ``cue:batch2`` /
 ``cue:batch3`` (140 replies drawn later, all in the tune half: half that the issue-14 rules flagged
 as answering a complaint, half to buyer messages with negative cues the rules left alone), and
-``cue:batch4`` to ``cue:batch9`` (later fresh tune batches, each labeled blind and scored before the
-rules changed for it; see docs/benchmarks.md).
+``cue:batch4`` to ``cue:batch12`` (later fresh tune batches, each labeled blind and scored before the
+rules changed for it; see docs/benchmarks.md; ``cue:batch12``: 25 uniform, 15 to buyer complaint cues,
+10 by reply cues, seed 1412, labeled blind for bench/checklist_forward.py).
 """
 
 from __future__ import annotations
