@@ -972,6 +972,9 @@ class Adapter:
             topic = self.intents.topic(complaint) or vocabulary.complaint_topic
         if not topic and not chasing:
             topic = self.facts_topic(state)
+        if not topic and chasing:
+            # the chased question restated (您问的辅食机能蒸能打): every detail of it kept
+            topic = self.intents.subject(state.pending_question or "")
         if topic and self.grounder.ungrounded(topic, state):
             topic = ""  # a topic names what was asked; it never brings in a fact (不粘涂层 for 涂层)
         if topic:

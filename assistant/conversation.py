@@ -33,6 +33,11 @@ _BARE_NUMBER = re.compile(
 )
 
 
+def asks(text: str) -> bool:
+    """Whether a buyer's text asks something (a question waiting for an answer)."""
+    return bool(_QUESTION.search(text))
+
+
 @dataclass(frozen=True)
 class StatedFact:
     """A fact with who stated it (``buyer``/``agent``) and in which turn (0 = the oldest)."""

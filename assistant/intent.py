@@ -43,6 +43,11 @@ class IntentLexicon:
     scenarios: dict[str, str] = field(default_factory=dict)
     # words that, in the same message, mean an object's words say something else (那我拍了照片)
     unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # [subject]: how a chased question is restated (fillers and particles cut, then put into a topic)
+    subject_lead: re.Pattern | None = None
+    subject_tail: re.Pattern | None = None
+    subject_topic: str = ""
+    subject_chars: tuple[int, int] = (3, 16)
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -149,6 +154,24 @@ class IntentLexicon:
                 named.append(topic)
         return "和".join(named) if len(named) <= limit else ""
 
+    def subject(self, text: str) -> str:
+        """How a holding reply restates the question ``text`` asks (您问的辅食机能蒸能打), or "": its
+        first asking clause (else its first clause) without fillers and particles, when the
+        ``[subject]`` length limits allow."""
+        if not self.subject_topic:
+            return ""
+        from .conversation import asks
+
+        clauses = [c for c in re.split(r"[，,。！!？?；;\s]+", text) if c]
+        asking = [c for c in clauses if asks(c)]
+        words = (asking or clauses or [""])[0]
+        if self.subject_lead is not None:
+            words = self.subject_lead.sub("", words)
+        if self.subject_tail is not None:
+            words = self.subject_tail.sub("", words)
+        low, high = self.subject_chars
+        return self.subject_topic.replace("{words}", words) if low <= len(words) <= high else ""
+
     def announced(self, asked: Intent) -> str | None:
         """The scenario a message announces (行吧 那我拍了 → order_placed): it asks nothing and all it
         names is one object that carries a ``scenario``; None otherwise."""
@@ -208,7 +231,26 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         for other in excluded:
             if other not in objects:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
+    subject = data.get("subject", {}) if isinstance(data.get("subject"), dict) else {}
+    patterns: list[re.Pattern | None] = []
+    for key in ("lead", "tail"):
+        try:
+            patterns.append(re.compile(str(subject[key])) if subject.get(key) else None)
+        except re.error as error:
+            problems.append(Problem(where, None, f"[subject] {key}: {error}"))
+            patterns.append(None)
     lexicon = IntentLexicon(
-        types, objects, excludes, not_from_stage, frozenset(in_reply), topics, scenarios, unless
+        types,
+        objects,
+        excludes,
+        not_from_stage,
+        frozenset(in_reply),
+        topics,
+        scenarios,
+        unless,
+        subject_lead=patterns[0],
+        subject_tail=patterns[1],
+        subject_topic=str(subject.get("topic", "")),
+        subject_chars=(int(subject.get("min_chars", 3)), int(subject.get("max_chars", 16))),
     )
     return lexicon, problems

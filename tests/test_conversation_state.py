@@ -1,0 +1,51 @@
+"""Conversation state (issue 12): the agent's own earlier facts are restated, a follow-up is read
+against the agent's last turn, and a problem the agent apologised for keeps its apology."""
+
+from __future__ import annotations
+
+SORRY = ("抱歉", "不好意思", "对不起")
+
+
+def test_agent_courier_is_a_fact_to_restate(assistant):
+    state = assistant.conversation(
+        "物流两天没动了 怎么回事", ["买家: 我的水杯发货了吗", "客服: 亲 昨天发了 申通快递"]
+    )
+    assert "申通" in " ".join(state.echo_texts())
+    assert state.echo_factor("我马上联系申通核实包裹位置") > state.echo_factor("我马上联系快递核实包裹位置")
+    assert state.echo_factor("我马上联系快递核实包裹位置") == 1.0
+
+
+def test_buyer_values_now_are_restated_but_not_the_item(assistant):
+    state = assistant.conversation("那38码的呢", ["买家: 这双凉鞋37码有吗", "客服: 37码有的"])
+    texts = state.echo_texts()
+    assert any("38" in t for t in texts)
+    assert "凉鞋" not in texts  # the item is named by {product} anyway; it earns no rank
+
+
+def test_follow_up_without_values_refers_to_the_agent_last_values(assistant):
+    history = ["买家: 这个保温杯有几种容量", "客服: 亲 有350ml和500ml两种"]
+    state = assistant.conversation("上班带 选哪个好", history)
+    assert {s.fact.text for s in state.referred(("spec",))} == {"350ml", "500ml"}
+    # a follow-up naming its own value is about that value, not the agent's
+    assert assistant.conversation("那750ml的呢", history).referred(("spec",)) == []
+    # only the agent's turn right before counts
+    assert assistant.conversation("选哪个", [*history, "买家: 我想想"]).referred(("spec",)) == []
+
+
+def test_held_follow_up_names_the_agent_values(assistant):
+    history = ["买家: 这个保温杯有几种容量", "客服: 亲 有350ml和500ml两种"]
+    result = assistant.suggest("上班带 选哪个好", history=history)
+    top = result.suggestions[0]
+    if top.holding:
+        assert "350ml" in top.reply or "500ml" in top.reply
+
+
+def test_follow_up_on_a_problem_the_agent_apologised_for_opens_with_an_apology(assistant):
+    history = ["买家: 收到的台灯灯罩裂了一条缝", "客服: 非常抱歉亲，麻烦拍张照片给我"]
+    state = assistant.conversation("照片发了 给我退了吧", history)
+    assert state.apologised and state.upset
+    reply = assistant.suggest("照片发了 给我退了吧", history=history).suggestions[0].reply
+    assert any(w in reply[:20] for w in SORRY)
+    # a calm chat where the agent never apologised is not apologised to
+    calm = assistant.conversation("好的 那我拍了", ["买家: 这个台灯有货吗", "客服: 亲 有现货的"])
+    assert not calm.apologised and not calm.upset
