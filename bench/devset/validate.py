@@ -71,7 +71,7 @@ ids = set()
 scen = collections.Counter()
 cats = collections.Counter()
 esc = 0
-for fn, kind, n in [("conversations.jsonl", "c", 275), ("singles.jsonl", "s", 187)]:
+for fn, kind, n in [("conversations.jsonl", "c", 375), ("singles.jsonl", "s", 237)]:
     lines = (HERE / fn).read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()]
     if len(rows) != n:
