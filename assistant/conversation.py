@@ -25,6 +25,8 @@ _NUDGE = re.compile(
 # the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
 # offer, gift, size or amount it stated), besides every value of the buyer's newest message
 _AGENT_ECHO_KINDS = SHOP_KINDS | {"size", "spec", "money", "date", "time", "duration"}
+# days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
+_NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
 ECHO_BONUS = 1.15
 # a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
@@ -116,6 +118,13 @@ class ConversationState:
         {courier} slot bound to the courier the agent named outranks one that names none)."""
         echoed = sum(1 for text in self.echo_texts() if text in reply)
         return ECHO_BONUS ** min(echoed, 2)
+
+    def wanted_date(self) -> str | None:
+        """The day the buyer's newest message names as their deadline (周六 in 我周六要用 今天周三):
+        its first date that is not a day relative to now; None when it names none."""
+        newest = len(self.texts) - 1
+        dates = [s.fact.text for s in self.facts if s.turn == newest and s.fact.kind == "date"]
+        return next((d for d in dates if d not in _NOW_DAYS), None)
 
     def referred(self, kinds: tuple[str, ...]) -> list[StatedFact]:
         """The agent's facts a follow-up is about (那明年春天还能穿吗 after 建议80码 / 选哪个 after 有6mm和

@@ -212,6 +212,8 @@ class Grounder:
                 text = state.texts[stated.turn][stated.fact.start :]
                 whole = re.match(r"[\w\-#]{0,30}(号|室|栋|单元|村|镇|小区|路|街|道)", text)
                 return whole.group(0) if whole else stated.fact.text
+        if slot == "date":
+            return state.wanted_date()  # the day the buyer needs it by (我周六要用), else a fill-in
         if slot in ("size", "colour"):
             wanted = self._wanted(state, _SLOT_KINDS[slot])
             if wanted is not None:

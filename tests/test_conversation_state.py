@@ -49,3 +49,18 @@ def test_follow_up_on_a_problem_the_agent_apologised_for_opens_with_an_apology(a
     # a calm chat where the agent never apologised is not apologised to
     calm = assistant.conversation("好的 那我拍了", ["买家: 这个台灯有货吗", "客服: 亲 有现货的"])
     assert not calm.apologised and not calm.upset
+
+
+def test_deadline_is_the_day_the_buyer_needs_it_not_today(assistant):
+    state = assistant.conversation(
+        "我周六要带去野营 能赶上吗 今天周三", ["买家: 睡袋什么时候发", "客服: 亲 今天发 韵达"]
+    )
+    assert state.wanted_date() == "周六"
+    assert assistant.conversation("今天能发吗", []).wanted_date() is None
+
+
+def test_will_it_arrive_in_time_restates_the_agent_courier_and_the_buyer_day(assistant):
+    history = ["买家: 这个睡袋什么时候发", "客服: 亲 明天上午发出 圆通快递"]
+    reply = assistant.suggest("我下周六要去露营 来得及吗", history=history).suggestions[0].reply
+    assert "圆通" in reply and "周六" in reply
+    assert "中通" not in reply and "韵达" not in reply
