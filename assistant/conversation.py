@@ -25,6 +25,10 @@ _NUDGE = re.compile(
 # the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
 # offer, gift, size or amount it stated), besides every value of the buyer's newest message
 _AGENT_ECHO_KINDS = SHOP_KINDS | {"size", "spec", "money", "date", "time", "duration"}
+# a size said as a number after a verb of choosing or wearing (拍41 / 穿38 / 还是38 / 改成41的)
+_VERB_SIZE = re.compile(
+    r"(?:穿|拍|拿|选|买|换|改成|还是)\s*(\d{2})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|[a-zA-Z]))"
+)
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
 _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
@@ -190,6 +194,10 @@ def conversation_state(
     escalation: list[str] = []
     item: ItemRef | None = None
     extracted = [extractor.extract(turn.text) for turn in turns]
+    # a number after a size verb (建议拍41 / 平时穿38) is a size either side stated
+    extracted = [
+        [*facts, *_verb_sizes(turn.text, facts)] for turn, facts in zip(turns, extracted, strict=True)
+    ]
     sizes = {f.value for facts in extracted for f in facts if f.kind == "size" and f.value.isdigit()}
     for number, turn in enumerate(turns):
         facts = extracted[number]
@@ -234,6 +242,19 @@ def conversation_state(
         roles=tuple(t.role for t in turns),
         apologised=any(t.role == "agent" and any(w in t.text for w in apology_words) for t in history),
     )
+
+
+def _verb_sizes(text: str, facts: Sequence[Fact]) -> list[Fact]:
+    """Two-digit numbers a size verb names (建议拍41 / 平时穿38 / 要不还是38), when the turn names no
+    size of its own: how shoe and numeric sizes are said without 码."""
+    if any(f.kind == "size" for f in facts):
+        return []
+    taken = [(f.start, f.end) for f in facts]
+    return [
+        Fact("size", m.group(1), m.group(1), m.start(1), m.end(1))
+        for m in _VERB_SIZE.finditer(text)
+        if not any(s <= m.start(1) < e for s, e in taken)
+    ]
 
 
 def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]:

@@ -64,3 +64,12 @@ def test_will_it_arrive_in_time_restates_the_agent_courier_and_the_buyer_day(ass
     reply = assistant.suggest("我下周六要去露营 来得及吗", history=history).suggestions[0].reply
     assert "圆通" in reply and "周六" in reply
     assert "中通" not in reply and "韵达" not in reply
+
+
+def test_a_number_after_a_size_verb_is_a_size_either_side_stated(assistant):
+    history = ["买家: 脚长24cm 平时穿38", "客服: 亲 这双偏大 建议拍37"]
+    state = assistant.conversation("我脚宽 还是38吧", history)
+    assert state.values("size", "agent") == ["37"]
+    assert [s.fact.value for s in state.asked_now(("size",))] == ["38"]
+    # not an amount or a count
+    assert assistant.conversation("买了20件", []).asked_now(("size",)) == []
