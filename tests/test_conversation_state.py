@@ -73,3 +73,15 @@ def test_a_number_after_a_size_verb_is_a_size_either_side_stated(assistant):
     assert [s.fact.value for s in state.asked_now(("size",))] == ["38"]
     # not an amount or a count
     assert assistant.conversation("买了20件", []).asked_now(("size",)) == []
+
+
+def test_changing_the_size_before_dispatch_is_done_not_refused_or_an_address_change(assistant):
+    history = ["买家: 拍了这条牛仔裤 蓝色29", "客服: 好的亲 明早发货"]
+    result = assistant.suggest("不好意思 想改成30的 颜色不变 还没发吧", history=history)
+    reply = result.suggestions[0].reply
+    assert "30" in reply
+    assert "收货信息" not in reply and "发出后就改不了" not in reply
+    asked = assistant.engine.adapter.intents.parse("能改成M吗 颜色不变")
+    assert "change_spec" in asked.objects and "address" not in asked.objects
+    # an address change is still an address change
+    assert "change_spec" not in assistant.engine.adapter.intents.parse("地址改成杭州西湖区文三路").objects
