@@ -25,6 +25,7 @@ from .facts import BUYER_KINDS
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
+from .money import MoneyAnswers
 from .records import Turn
 from .sizing import chart_size, number
 from .text import SLOT_PATTERN
@@ -112,6 +113,16 @@ class AdaptationRules:
     size_replies: dict[str, str] = field(default_factory=dict)
     size_wide: tuple[re.Pattern, ...] = ()
     size_asks: tuple[re.Pattern, ...] = ()
+    # [catalog_details]: the reply that states the buyer's catalog item's own facts (its details
+    # column) for the topics asked, how several are joined, the scenarios it answers, and words of
+    # topics beyond intents.toml's objects (遮光 → blackout)
+    details_reply: str = ""
+    details_joiner: str = "；"
+    details_scenarios: tuple[str, ...] = ()
+    details_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    details_alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    details_word_topics: frozenset[str] = frozenset()
+    details_question: re.Pattern = re.compile(r"吗|么|多少|多久|怎么|哪|不$|没$")
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -281,6 +292,29 @@ def load_adaptation(
         size_replies={k: str(v) for k, v in data.get("size_chart", {}).items() if k not in ("wide", "asks")},
         size_wide=tuple(_patterns(data.get("size_chart", {}).get("wide", []), "wide", path, problems)),
         size_asks=tuple(_patterns(data.get("size_chart", {}).get("asks", []), "asks", path, problems)),
+        details_reply=str(data.get("catalog_details", {}).get("reply", "")),
+        details_joiner=str(data.get("catalog_details", {}).get("joiner", "；")),
+        details_scenarios=tuple(data.get("catalog_details", {}).get("scenarios", [])),
+        details_words={
+            str(k): tuple(str(w) for w in v)
+            for k, v in data.get("catalog_details", {}).get("words", {}).items()
+        },
+        details_word_topics=frozenset(data.get("catalog_details", {}).get("word_topics", [])),
+        details_question=next(
+            iter(
+                _patterns(
+                    [data.get("catalog_details", {}).get("question", r"吗|么|多少|多久|怎么|哪|不$|没$")],
+                    "question",
+                    path,
+                    problems,
+                )
+            ),
+            AdaptationRules.details_question,
+        ),
+        details_alternates={
+            str(k): tuple(str(t) for t in v)
+            for k, v in data.get("catalog_details", {}).get("alternates", {}).items()
+        },
     )
     return rules, problems
 
@@ -460,6 +494,8 @@ class Adapter:
         self.min_similarity = min_similarity
         self._case_intents: dict[str, Intent] = {}
         self._case_parts: dict[str, frozenset[str]] = {}
+        # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
+        self.money: MoneyAnswers | None = None
 
     def eligible(self, hits: Sequence[Any], scenario: str) -> list[Any]:
         """The hits worth adapting: similar enough, and about the detected scenario unless very close."""
@@ -708,15 +744,22 @@ class Adapter:
                     changes=changes,
                 )
             )
-        for computed in (
-            self.threshold_answer(message, history, scenario, state, guidance_ids),
-            self.size_answer(message, history, scenario, state, guidance_ids),
-        ):
-            if computed is not None:
-                candidates.append(computed)
+        # answers computed from the shop's own numbers, charts and catalog (every part they answer
+        # was asked): ranked first, and never joined with a second reply
+        computed = [
+            c
+            for c in (
+                self.threshold_answer(message, history, scenario, state, guidance_ids),
+                self.size_answer(message, history, scenario, state, guidance_ids),
+                self.details_answer(message, history, scenario, state, guidance_ids),
+                self.money_answer(message, history, scenario, state, guidance_ids),
+            )
+            if c is not None
+        ]
+        candidates.extend(computed)
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
-        if chosen and len(parts) >= 2:
+        if chosen and len(parts) >= 2 and chosen[0].reply not in {c.reply for c in computed}:
             chosen[0] = self.answer_every_part(chosen[0], candidates, parts, message, history, scenario)
         if chosen:
             return Outcome(chosen[:k])
@@ -872,6 +915,31 @@ class Adapter:
             )
         return None
 
+    def money_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The answer computed from this chat's amounts or the order change it asks for
+        (``money.py``), ranked first; None when none fits or it would need a fill-in."""
+        if self.money is None or state.escalated:
+            return None
+        product = self.grounder.extractor.product(state.item.product_id) if state.item else None
+        found = self.money.answer(message, scenario, state, product.price if product is not None else None)
+        if found is None:
+            return None
+        template, why = found
+        adapted, _ = self.adapt(template, message, history, scenario, state)
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
+        return Suggestion(
+            reply, 2.0, (), scenario, violations, (*fixes, why), guidance_ids, False, template, fill_ins, changes
+        )
+
     def size_answer(
         self,
         message: str,
@@ -923,6 +991,83 @@ class Adapter:
         if adapted is None or adapted[3]:
             return None
         reply, violations, fixes, fill_ins, changes = adapted
+        return Suggestion(
+            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        )
+
+    def detail_topics(self, message: str, item: str = "") -> list[str]:
+        """The product topics a message asks about: intents.toml's objects and ``[catalog_details]``
+        words, in the order the message names them; a word overlapping a longer word of another
+        topic does not count (机洗 in 放洗碗机洗)."""
+        # the item's own name asks nothing (羊毛衫 is no material question, 不粘锅 no coating one)
+        source = (message.replace(item, " " * len(item)) if item else message).upper()
+        spans = [
+            (source.find(w.upper()), len(w), topic)
+            for topic, words in [*self.intents.objects.items(), *self.rules.details_words.items()]
+            for w in words
+            if w.upper() in source
+        ]
+        found: dict[str, int] = {}
+        for at, size, topic in spans:
+            if any(s < at + size and at < s + n and n > size and t != topic for s, n, t in spans):
+                continue
+            found[topic] = min(found.get(topic, at), at)
+        return sorted(found, key=found.get)
+
+    def details_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The buyer's catalog item's own facts for what they ask (这个窗帘遮光率多少 → its blackout
+        detail), every part of the question answered, ranked first; None when the item is not a
+        catalog product, the buyer is upset, or the catalog lacks a fact they ask for."""
+        if not self.rules.details_reply or scenario not in self.rules.details_scenarios or state.upset:
+            return None
+        product = self.grounder.extractor.product(state.item.product_id) if state.item else None
+        if product is None or not product.details:
+            return None
+        details = dict(product.details)
+        # a topic some catalog entry answers is a product question; one this entry lacks is not answered
+        # (unless it has an alternate: 怎么洗 is answered by how the item is washed)
+        topics = {t for p in self.grounder.catalog for t, _ in p.details} | set(self.rules.details_words)
+        asked = [t for t in self.detail_topics(message, state.item.text) if t in topics]
+        # every question of the message names a topic (猫毛会缠滚刷吗 噪音大不: the first is no topic
+        # the catalog answers, so the catalog does not answer only the second)
+        for clause in re.split(r"[\s，,。？?！!；;]+", message):
+            if self.rules.details_question.search(clause) and not self.detail_topics(clause, state.item.text):
+                return None
+        answers = []
+        for topic in asked:
+            found = next(
+                (t for t in (topic, *self.rules.details_alternates.get(topic, ())) if t in details), None
+            )
+            if found is None:
+                return None
+            # a property asked by its own word (起球, 掉色) is answered only by a phrase naming that word
+            said = [w for w in self.intents.objects.get(topic, ()) if w in message]
+            if topic in self.rules.details_word_topics and not all(w in details[found] for w in said):
+                return None
+            if details[found] not in answers:
+                answers.append(details[found])
+        if not answers:
+            return None
+        # the catalog never contradicts what the agent already said (保质期9个月 vs the entry's)
+        extract = self.grounder.extractor.extract
+        for fact in (f for a in answers for f in extract(a)):
+            said_values = state.values(fact.kind, "agent")
+            if said_values and fact.value not in said_values:
+                return None
+        phrases = self.rules.details_joiner.join(answers)
+        template = self.rules.details_reply.replace("{details}", phrases)
+        adapted, _ = self.adapt(template, message, history, scenario, state)
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
+        changes = (*changes, Change("", phrases, "商品目录 from the catalog"))
         return Suggestion(
             reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
         )

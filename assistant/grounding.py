@@ -131,7 +131,10 @@ class Grounder:
         allowed.texts.extend(s.fact.text for s in state.facts)
         product = self.extractor.product(state.item.product_id) if state.item else None
         if product is not None:
-            entry = " ".join([*product.names, *product.sizes, *product.colours, f"{product.price:g}元"])
+            entry = " ".join(
+                [*product.names, *product.sizes, *product.colours, f"{product.price:g}元"]
+                + [phrase for _, phrase in product.details]
+            )
             allowed.add(self.extractor.extract(entry), entry)
             allowed.values.setdefault("size", set()).update(s.upper() for s in product.sizes)
             allowed.values.setdefault("item", set()).add(product.id)

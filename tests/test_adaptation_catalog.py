@@ -94,3 +94,54 @@ def test_a_buyer_who_gives_measurements_is_told_the_size_of_the_chart(assistant)
     # 多大码 asks for a size: it names none
     asked = assistant.suggest("脚长25.5cm 宽脚 跑鞋穿多大码啊").suggestions[0]
     assert "42码" in asked.reply and "大码" not in asked.reply.replace("42码", "")
+
+
+def test_a_buyer_asking_about_their_items_facts_is_answered_from_the_catalog(assistant):
+    blackout = assistant.suggest("这个窗帘遮光率多少").suggestions[0]
+    assert "95%" in blackout.reply and "窗帘" in blackout.reply and not blackout.holding
+    assert any(c.why.startswith("商品目录") for c in blackout.changes)  # the agent sees where it came from
+    # both parts of a two-part question, each from the catalog entry
+    both = assistant.suggest("这个收纳柜要自己安装吗 重不重").suggestions[0]
+    assert "安装" in both.reply and "8公斤" in both.reply
+    # the item's own name asks nothing: 羊毛衫 is a washing question here, not a material one
+    wool = assistant.suggest("羊毛衫能机洗吗 怕洗变形了").suggestions[0]
+    assert "手洗" in wool.reply and "变形" in wool.reply
+    # a word inside a longer one is not asked (机洗 in 放洗碗机洗), and nothing is appended
+    dishwasher = assistant.suggest("不粘锅能放洗碗机洗吗").suggestions[0]
+    assert "洗碗机" in dishwasher.reply and "另外" not in dishwasher.reply
+
+
+def test_the_catalog_does_not_answer_part_of_a_question_or_contradict_the_agent(assistant, corpus):
+    phrases = {phrase for product in corpus.catalog for _, phrase in product.details}
+
+    def from_catalog(result) -> bool:
+        return any(p in result.suggestions[0].reply for p in phrases)
+
+    # a question the entry has no fact for (猫毛缠滚刷) is not dropped for the one it has (噪音)
+    assert not from_catalog(assistant.suggest("猫毛会缠滚刷吗 扫地机噪音大不"))
+    # a property asked by its own word (掉毛) is answered only by a phrase naming it
+    assert not from_catalog(assistant.suggest("大衣会起球吗 掉不掉毛"))
+    # the agent's own figure wins: the entry's 20000mAh is not told to a buyer told 10000mAh
+    told = ["买家: 这个充电宝多大容量", "客服: 亲 这款是10000mAh的"]
+    assert not from_catalog(assistant.suggest("那能带上飞机吗", history=told))
+    agreed = ["买家: 这个充电宝多大容量", "客服: 亲 这款是20000mAh的"]
+    assert from_catalog(assistant.suggest("那能带上飞机吗", history=agreed))
+    # an upset buyer is not answered with product facts
+    assert not from_catalog(assistant.suggest("窗帘根本不遮光 遮光率多少 骗人的吧"))
+
+
+def test_every_detail_topic_of_the_catalog_is_one_a_buyer_can_ask(assistant, corpus):
+    adapter = assistant.engine.adapter
+    known = set(adapter.intents.objects) | set(adapter.rules.details_words)
+    unknown = {(p.id, t) for p in corpus.catalog for t, _ in p.details if t not in known}
+    assert not unknown, f"catalog detail topics no buyer words ask for: {sorted(unknown)}"
+
+
+def test_a_detail_that_is_not_topic_and_phrase_names_its_line(tmp_path):
+    shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
+    catalog = tmp_path / "corpus" / "catalog.csv"
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3] + "|没有主题的说明"
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"catalog\.csv:4: detail '没有主题的说明' is not topic=phrase"):
+        load_corpus(tmp_path / "corpus")
