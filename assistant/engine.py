@@ -185,6 +185,7 @@ def engine_for(
     from .detection import Detector
     from .facts import FactExtractor
     from .grounding import Grounder
+    from .money import MoneyAnswers, load_money
     from .retrieval import LexicalIndex, Retriever
 
     settings = inputs.settings
@@ -234,6 +235,9 @@ def engine_for(
         corpus.intents,
         inputs.check,
         settings.min_similarity,
+    )
+    adapter.money = MoneyAnswers(
+        load_money(corpus.directory / "money.toml"), extractor, corpus.shop.slots, corpus.shop.policy
     )
     if phases is not None:
         phases("guidance", 0, 1)

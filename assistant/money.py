@@ -1,0 +1,416 @@
+"""Money and order changes: the reply templates computed from this conversation's own amounts, the
+shop profile and the catalog price (``corpus/money.toml``).
+
+Each answer is a template whose ``<name>`` parts are filled here (an amount read off this chat, a
+sum written out so the agent can check it, the buyer's own words) and whose ``{slot}`` parts the
+grounder fills as in any reply. Nothing here invents an amount: when one is missing, no answer.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError
+from .facts import FactExtractor
+
+_NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
+# kinds whose numbers are no price (sizes, specs, quantities, dates ...): a money fact stays a price
+_NOT_PRICE_KINDS = frozenset(
+    {
+        "size",
+        "spec",
+        "quantity",
+        "duration",
+        "date",
+        "time",
+        "height",
+        "weight",
+        "foot_length",
+        "coupon",
+        "promotion",
+        "threshold",
+        "discount",
+        "order_id",
+        "tracking_no",
+    }
+)
+_CN_SMALL = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number of a text that reads as a price (89, 领券后330, 19元), and whether it is a cut (少20)."""
+
+    value: float
+    text: str
+    start: int
+    cut: str = ""  # the reduction word before it (少/减/优惠), when it is one
+
+    @property
+    def shown(self) -> str:
+        return fmt(self.value)
+
+
+@dataclass(frozen=True)
+class MoneyRules:
+    """The words and replies of ``money.toml``."""
+
+    tables: dict = field(default_factory=dict)
+
+    def words(self, table: str, key: str) -> tuple[str, ...]:
+        return tuple(self.tables.get(table, {}).get(key, ()))
+
+    def text(self, table: str, key: str) -> str:
+        return str(self.tables.get(table, {}).get(key, ""))
+
+    def patterns(self, table: str, key: str) -> tuple[re.Pattern, ...]:
+        return tuple(re.compile(p) for p in self.words(table, key))
+
+
+def load_money(path: Path) -> MoneyRules:
+    """Read ``money.toml``; a corpus without one computes nothing (no rules).
+
+    Raises:
+        CorpusError: the file is not valid TOML or holds a pattern that does not compile.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return MoneyRules()
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: not valid TOML: {exc}") from exc
+    rules = MoneyRules(data)
+    for table, key in (
+        ("bargain", "conditional_order"),
+        ("change", "new"),
+        ("change", "kept"),
+    ):
+        try:
+            rules.patterns(table, key)
+        except re.error as exc:
+            raise CorpusError(f"{path}: bad pattern in [{table}] {key}: {exc}") from exc
+    for table, key in (("arithmetic", "nth_unit"), ("arithmetic", "instalment")):
+        try:
+            re.compile(rules.text(table, key))
+        except re.error as exc:
+            raise CorpusError(f"{path}: bad pattern in [{table}] {key}: {exc}") from exc
+    return rules
+
+
+def fmt(value: float) -> str:
+    """An amount as a person writes it: 118, 297.5, 99.83."""
+    rounded = round(value, 2)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.2f}".rstrip("0").rstrip(".")
+
+
+class MoneyAnswers:
+    """The money and order-change answer of a message, as a template for the adapter to ground.
+
+    Args:
+        rules: ``money.toml``.
+        extractor: the fact layer (which numbers are sizes, quantities, places …).
+        slots: the shop profile's slot texts (its remote areas).
+        policy: the shop profile's numbers (its free-shipping threshold).
+    """
+
+    def __init__(self, rules: MoneyRules, extractor: FactExtractor, slots: dict, policy: dict):
+        self.rules = rules
+        self.extractor = extractor
+        self.slots = slots
+        self.policy = policy
+
+    # ------------------------------------------------------------------ reading amounts
+
+    def amounts(self, text: str) -> list[Amount]:
+        """The numbers of ``text`` that read as prices, in order (bare ones too: 450行不行, 亲 59)."""
+        blocked = [(f.start, f.end) for f in self.extractor.extract(text) if f.kind in _NOT_PRICE_KINDS]
+        after = self.rules.text("amounts", "not_price_after")
+        cuts = self.rules.words("amounts", "cut_words")
+        found = []
+        for match in _NUMBER.finditer(text):
+            start, end = match.span(1)
+            if any(s <= start < e for s, e in blocked):
+                continue
+            rest = text[end:].lstrip(" ")
+            if rest[:1] and rest[0] in after:
+                continue
+            if text[:start].rstrip(" ")[-1:] in ("x", "X", "×", "*", "第", "#"):
+                continue
+            before = text[max(0, start - 3) : start]
+            cut = next((w for w in cuts if before.rstrip(" 个").endswith(w)), "")
+            found.append(Amount(float(match.group(1)), match.group(1), start, cut))
+        return found
+
+    def prices(self, texts: Sequence[str]) -> list[Amount]:
+        """The prices of these texts (no reductions), the newest last."""
+        return [a for t in texts for a in self.amounts(t) if not a.cut]
+
+    def _turns(self, state, role: str) -> list[str]:
+        return [t for t, r in zip(state.texts[:-1], state.roles[:-1], strict=False) if r == role]
+
+    # ------------------------------------------------------------------ answers
+
+    def answer(
+        self, message: str, scenario: str, state, catalog_price: float | None
+    ) -> tuple[str, str] | None:
+        """``(template, what)`` for this message, or None when no money answer fits it."""
+        for method in (self.change, self.difference, self.instalment, self.total, self.bargain, self.remote):
+            found = method(message, scenario, state, catalog_price)
+            if found is not None:
+                return found
+        return None
+
+    def bargain(self, message: str, scenario: str, state, catalog_price: float | None):
+        """A counter-offer (450行不行 / 别家79 / 9折我马上拍): the price held politely, naming the
+        buyer's number and the agent's own last price, with the shop's coupon when none was offered."""
+        conditional = any(p.search(message) for p in self.rules.patterns("bargain", "conditional_order"))
+        if scenario not in self.rules.words("bargain", "scenarios"):
+            return None
+        if scenario not in ("bargaining", "price_objection") and not conditional:
+            return None
+        if not conditional and not any(w in message for w in self.rules.words("bargain", "asks")):
+            return None
+        discounts = [f for f in self.extractor.extract(message) if f.kind == "discount"]
+        offers = self.amounts(message)
+        agent_offers = {k for k in ("coupon", "promotion", "discount", "gift") if state.values(k, "agent")}
+        if discounts:
+            offer = "{product}" + discounts[-1].text.strip()
+            said = state.values("discount", "agent")
+            agent_price = (
+                next(
+                    (
+                        f.fact.text.strip()
+                        for f in reversed(state.facts)
+                        if f.role == "agent" and f.fact.kind == "discount"
+                    ),
+                    "",
+                )
+                if said
+                else ""
+            )
+            if agent_price == offer:
+                return None
+        elif offers:
+            agent = self.prices(self._turns(state, "agent"))
+            agent_price = agent[-1].shown if agent else ""
+            # the buyer's own number below the agent's price (not 369还是有点贵 restating it)
+            lower = [a for a in offers if a.cut or not agent or a.value < agent[-1].value]
+            if not lower:
+                if not agent_price:
+                    return None
+                template = (
+                    self.rules.text("bargain", "hold_reply")
+                    .replace("<price>", agent_price)
+                    .replace("<perk>", "" if agent_offers else self.rules.text("bargain", "perk"))
+                )
+                return (template, "还价 a counter-offer held politely") if template else None
+            last = lower[-1]
+            before = message[max(0, last.start - 4) : last.start]
+            rival = next((w for w in self.rules.words("bargain", "rival") if w in before), "")
+            form = "offer_cut" if last.cut else ("offer_rival" if rival else "offer_price")
+            offer = (
+                self.rules.text("bargain", form)
+                .replace("<n>", last.shown)
+                .replace("<cut>", last.cut)
+                .replace("<rival>", rival)
+            )
+        else:
+            return None
+        key = "price_reply" if agent_price else "plain_reply"
+        perk = "" if agent_offers else self.rules.text("bargain", "perk")
+        template = (
+            self.rules.text("bargain", key)
+            .replace("<offer>", offer)
+            .replace("<price>", agent_price)
+            .replace("<perk>", perk)
+        )
+        return (template, "还价 a counter-offer held politely") if template else None
+
+    def total(self, message: str, scenario: str, state, catalog_price: float | None):
+        """What a quantity costs (两张多少 / 我买3包是多少钱 一包119): quantity × the unit price this
+        chat or the catalog gives, with a promotion on the n-th unit the agent named applied."""
+        if scenario not in self.rules.words("arithmetic", "scenarios"):
+            return None
+        if not any(w in message for w in self.rules.words("arithmetic", "asks_total")):
+            return None
+        quantities = [f for f in self.extractor.extract(message) if f.kind == "quantity"]
+        wanted = [q for q in quantities if not q.text.startswith(("一", "1"))]
+        if len(wanted) != 1:
+            return None
+        lead = re.match(r"\d+", wanted[0].value)
+        count = int(lead.group(0)) if lead else None
+        if not count or count < 2 or count > 99:
+            return None
+        if any(state.values(k, "agent") for k in ("coupon", "promotion", "threshold", "discount")):
+            return None  # the agent's own offer changes the sum: the case replies restate it
+        unit_price = self._unit_price(message, state, catalog_price)
+        if unit_price is None:
+            return None
+        unit = fmt(unit_price)
+        n = int(count)
+        rates = [1.0] * n
+        promo = re.compile(self.rules.text("arithmetic", "nth_unit"))
+        for text in self._turns(state, "agent"):
+            for match in promo.finditer(text):
+                nth = match.group("n")
+                at = int(nth) if nth.isdigit() else _CN_SMALL[nth]
+                rate = match.group("rate")
+                if 1 <= at <= n:
+                    rates[at - 1] = 0.5 if rate == "半价" else float(rate[:-1]) / 10
+        full = sum(1 for r in rates if r == 1.0)
+        parts = [f"{unit}×{full}" if full > 1 else unit] if full else []
+        parts += [fmt(unit_price * r) for r in rates if r != 1.0]
+        total = sum(unit_price * r for r in rates)
+        formula = "+".join(parts)
+        shipping = ""
+        if any(w in message for w in self.rules.words("arithmetic", "asks_shipping")):
+            threshold = self.policy.get("free_shipping_threshold_yuan")
+            if threshold is None or state.values("threshold", "agent"):
+                return None  # the agent named its own threshold: the case replies restate it
+            key = "shipping_met" if total >= float(threshold) else "shipping_below"
+            shipping = self.rules.text("arithmetic", key).replace("<gap>", fmt(float(threshold) - total))
+        template = (
+            self.rules.text("arithmetic", "total_reply")
+            .replace("<quantity>", wanted[0].text.strip())
+            .replace("<formula>", formula)
+            .replace("<total>", fmt(total))
+            .replace("<shipping>", shipping)
+        )
+        return template, "按对话里的单价算 quantity × this chat's unit price"
+
+    def _unit_price(self, message: str, state, catalog_price: float | None) -> float | None:
+        """The unit price: one the buyer gives now (一包119), else the agent's last price, else the
+        catalog's price of the buyer's item."""
+        one = re.search(
+            r"(?:一|1|每)\s*(?:件|包|个|瓶|盒|双|条|张|罐|袋|套|只|支|台)\s*(?:是|要)?\s*(\d+(?:\.\d+)?)",
+            message,
+        )
+        if one:
+            return float(one.group(1))
+        said = self.prices(list(state.texts[:-1]))
+        if said:
+            return said[-1].value
+        return catalog_price
+
+    def instalment(self, message: str, scenario: str, state, catalog_price: float | None):
+        """Each instalment (6期一个月还多少 总价599): the total over the number of instalments."""
+        found = re.search(self.rules.text("arithmetic", "instalment"), message)
+        if found is None or not any(w in message for w in self.rules.words("arithmetic", "asks_instalment")):
+            return None
+        n = int(found.group("n"))
+        if not 2 <= n <= 36:
+            return None
+        own = [a for a in self.amounts(message) if not a.cut]
+        said = self.prices(self._turns(state, "agent") + self._turns(state, "buyer"))
+        total = own[-1].value if own else (said[-1].value if said else catalog_price)
+        if not total:
+            return None
+        template = (
+            self.rules.text("arithmetic", "instalment_reply")
+            .replace("<total>", fmt(total))
+            .replace("<n>", str(n))
+            .replace("<each>", fmt(total / n))
+        )
+        return template, "分期按总价算 instalments of this chat's total"
+
+    def difference(self, message: str, scenario: str, state, catalog_price: float | None):
+        """A price difference (能退差价吗 after 458 and 398): the two amounts, the difference and the
+        shop's price-protection rule; None unless the chat holds exactly two distinct prices."""
+        if not any(w in message for w in self.rules.words("arithmetic", "asks_difference")):
+            return None
+        values = []
+        for amount in self.prices(state.texts):
+            if amount.value not in values:
+                values.append(amount.value)
+        if len(values) < 2:
+            return None
+        high, low = max(values[-2:]), min(values[-2:])
+        template = (
+            self.rules.text("arithmetic", "difference_reply")
+            .replace("<high>", fmt(high))
+            .replace("<low>", fmt(low))
+            .replace("<diff>", fmt(high - low))
+        )
+        return template, "差价按对话里的两个价算 the difference of this chat's two prices"
+
+    def remote(self, message: str, scenario: str, state, catalog_price: float | None):
+        """Free shipping to a place the buyer names (我在西藏): the shop's excluded areas answered."""
+        if scenario not in self.rules.words("free_shipping", "scenarios"):
+            return None
+        places = [f.text for f in self.extractor.extract(message) if f.kind == "place"]
+        if not places:
+            return None
+        place = places[-1]
+        key = "remote_reply" if place in self.slots.get("remote_areas", "") else "other_reply"
+        template = self.rules.text("free_shipping", key).replace("<place>", place)
+        return (template, "偏远地区包邮 free shipping to the buyer's place") if template else None
+
+    def change(self, message: str, scenario: str, state, catalog_price: float | None):
+        """An order change before dispatch (能帮我改成M吗 颜色不变): possible before dispatch, echoing
+        what changes and what stays; an address or phone change echoes its new value."""
+        rules = self.rules
+        if scenario not in rules.words("change", "scenarios") or state.order_stage in rules.words(
+            "change", "too_late"
+        ):
+            return None
+        buyer = self._turns(state, "buyer")
+        texts = [message] + ([buyer[-1]] if buyer else [])
+        if not any(w in t for t in texts for w in rules.words("change", "asks")):
+            return None
+        new = ""
+        source = message
+        kept_spans = [m.span() for p in rules.patterns("change", "kept") for m in p.finditer(message)]
+        for text in texts:
+            for pattern in rules.patterns("change", "new"):
+                for match in pattern.finditer(text):
+                    value = match.group("new")
+                    inside = text is message and any(s <= match.start("new") < e for s, e in kept_spans)
+                    if value and not inside and not any(w in value for w in rules.words("change", "not_new")):
+                        new = value
+                        break
+                if new:
+                    break
+            if new:
+                source = text
+                break
+        if not new:
+            return None
+        field_name = next(
+            (v for k, v in rules.tables.get("change", {}).get("fields", {}).items() if k in source), ""
+        )
+        if re.fullmatch(r"1\d{10}", new):
+            new = new[:3] + "****" + new[-4:]  # a phone number is never written out in full (质检 privacy)
+        if field_name:
+            template = (
+                rules.text("change", "field_reply").replace("<field>", field_name).replace("<new>", new)
+            )
+            return template, "发货前改单 an order change before dispatch"
+        kept = self._kept(message, state)
+        template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
+        return template, "发货前改单 an order change before dispatch"
+
+    def _kept(self, message: str, state) -> str:
+        """What the buyer says stays (，香槟色不变 / ，M不变 / ，其他都不变), or nothing."""
+        rules = self.rules
+        kinds = rules.tables.get("change", {}).get("kept_kinds", {})
+        for pattern in rules.patterns("change", "kept"):
+            match = pattern.search(message)
+            if match is None:
+                continue
+            kept = match.group("kept")
+            if any(kept.endswith(w) or kept == w for w in rules.words("change", "others")):
+                return "，" + rules.text("change", "others_text")
+            kind = kinds.get(kept)
+            if kind:
+                values = [
+                    s.fact.text.strip()
+                    for s in reversed(state.facts)
+                    if s.fact.kind == kind and s.role == "buyer"
+                ]
+                return f"，{values[0]}不变" if values else ""
+            return f"，{kept}不变"
+        return ""
