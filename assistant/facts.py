@@ -657,7 +657,7 @@ class FactExtractor:
         regexes = [w[1:-1] for w in vocabulary.escalation if w not in plain]
         alternatives = [re.escape(w) for w in sorted(plain, key=len, reverse=True)] + regexes
         self._escalation_pattern = re.compile("|".join(alternatives)) if alternatives else None
-        self._anger_pattern = _alternation(vocabulary.anger)
+        self._anger_pattern = _words_pattern(vocabulary.anger)
         self._complaint_pattern = _words_pattern(vocabulary.complaint_words)
         self._category_of_product = {
             p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog

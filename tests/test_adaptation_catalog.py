@@ -145,3 +145,24 @@ def test_a_detail_that_is_not_topic_and_phrase_names_its_line(tmp_path):
     catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"catalog\.csv:4: detail '没有主题的说明' is not topic=phrase"):
         load_corpus(tmp_path / "corpus")
+
+
+@pytest.mark.parametrize(
+    ("text", "angry", "escalating"),
+    [
+        ("想退 没用过 包装拆了", False, False),  # never used, not "useless"
+        ("这东西真没用 退钱", True, False),
+        ("偶尔来客人五六个人呢", False, False),  # how many people, not "where is everyone"
+        ("人呢 怎么还不回", True, False),
+        ("一箱到底多少包啊", False, False),  # insists on a number
+        ("你们到底发不发货", True, False),
+        ("敏感肌能用不 我怕烂脸", False, False),  # a worry, not a reaction
+        ("用了两天烂脸了", False, True),
+        ("差评能改吗 想改成好评", False, False),  # taking a bad review back
+        ("再不发给你差评", False, True),
+    ],
+)
+def test_a_calm_buyer_is_not_read_as_angry_or_escalating(grounder, text, angry, escalating):
+    extractor = grounder.extractor
+    assert bool(extractor.anger(text)) is angry, extractor.anger(text)
+    assert bool(extractor.escalation(text)) is escalating, extractor.escalation(text)
