@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, Problem
 from .facts import FactExtractor
+from .files import toml_error_line, toml_line
 
 _NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
 # kinds whose numbers are no price (sizes, specs, quantities, dates ...): a money fact stays a price
@@ -81,24 +82,31 @@ def load_money(path: Path) -> MoneyRules:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return MoneyRules()
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise CorpusError([Problem(str(path), None, f"cannot read file ({exc.strerror})")]) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError([Problem(str(path), toml_error_line(exc), f"not valid TOML: {exc}")]) from exc
     rules = MoneyRules(data)
     for table, key in (
         ("bargain", "conditional_order"),
         ("change", "new"),
         ("change", "kept"),
     ):
-        try:
-            rules.patterns(table, key)
-        except re.error as exc:
-            raise CorpusError(f"{path}: bad pattern in [{table}] {key}: {exc}") from exc
+        for pattern in rules.words(table, key):
+            _compile(path, table, key, pattern)
     for table, key in (("arithmetic", "nth_unit"), ("arithmetic", "instalment")):
-        try:
-            re.compile(rules.text(table, key))
-        except re.error as exc:
-            raise CorpusError(f"{path}: bad pattern in [{table}] {key}: {exc}") from exc
+        _compile(path, table, key, rules.text(table, key))
     return rules
+
+
+def _compile(path: Path, table: str, key: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        line = toml_line(path, pattern) if pattern else None
+        raise CorpusError(
+            [Problem(str(path), line, f"bad pattern in [{table}] {key}: {pattern!r}: {exc}")]
+        ) from exc
 
 
 def fmt(value: float) -> str:
@@ -158,7 +166,16 @@ class MoneyAnswers:
         self, message: str, scenario: str, state, catalog_price: float | None
     ) -> tuple[str, str] | None:
         """``(template, what)`` for this message, or None when no money answer fits it."""
-        for method in (self.change, self.difference, self.instalment, self.total, self.bargain, self.remote):
+        methods = (
+            self.change,
+            self.difference,
+            self.instalment,
+            self.total,
+            self.bargain,
+            self.remote,
+            self.request,
+        )
+        for method in methods:
             found = method(message, scenario, state, catalog_price)
             if found is not None:
                 return found
@@ -414,3 +431,47 @@ class MoneyAnswers:
                 return f"，{values[0]}不变" if values else ""
             return f"，{kept}不变"
         return ""
+
+    def request(self, message: str, scenario: str, state, catalog_price: float | None):
+        """An order announced with a request (那我拍了 小样记得给我放): the request read back in the
+        buyer's own words; a check (减了20吗) is promised a look at the order."""
+        table = self.rules.tables.get("order_request", {})
+        if scenario not in table.get("scenarios", ()):
+            return None
+        announce = tuple(table.get("announce", ()))
+        if not any(w in message for w in announce) and state.order_stage not in table.get(
+            "ordered_stages", ()
+        ):
+            return None
+        fillers = set(table.get("fillers", ()))
+        asked, kind = [], ""
+        for clause in re.split(r"[\s，。,！!？?~～、]+", message):
+            rest = clause
+            for word in (*announce, *sorted(fillers, key=len, reverse=True)):
+                rest = rest.replace(word, "")
+            if not rest:
+                continue  # announces or agrees only
+            is_check = any(w in clause for w in table.get("checks", ()))
+            is_request = any(w in clause for w in table.get("requests", ()))
+            if not (is_check or is_request):
+                if asked:
+                    asked.append(clause)  # 就写生日快乐: the rest of the request
+                continue
+            kind = kind or ("check" if is_check else "request")
+            asked.append(clause)
+        if not asked:
+            return None
+        cut = []
+        for clause in asked:
+            for word in table.get("cut_before", ()):
+                clause = clause.removeprefix(word)
+            for word in table.get("cut_after", ()):
+                if not (kind == "check" and word == "吗"):  # 减了20吗 stays a question
+                    clause = clause.removesuffix(word)
+            if clause:
+                cut.append(clause)
+        text = "，".join(cut)
+        if len(text) < 4:  # 对不对 / 放吗: too little to read back
+            return None
+        template = str(table.get(f"{kind}_reply", "")).replace("<request>", text)
+        return (template, "读回买家拍下时的交代 the buyer's request read back") if template else None

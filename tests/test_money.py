@@ -1,0 +1,249 @@
+"""Money and order changes (``assistant/money.py``, ``corpus/money.toml``): answers computed from
+this conversation's amounts, counter-offers, excluded areas, order changes and order requests, and
+every number of them grounded in this chat or the shop profile once the grounder fills them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.conversation import conversation_state
+from assistant.corpus import Turn, load_corpus
+from assistant.facts import FactExtractor
+from assistant.grounding import Grounder
+from assistant.money import MoneyAnswers, MoneyRules, fmt, load_money
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(ROOT / "corpus")
+
+
+@pytest.fixture(scope="module")
+def extractor(corpus):
+    return FactExtractor(corpus.facts, corpus.catalog)
+
+
+@pytest.fixture(scope="module")
+def grounder(corpus, extractor):
+    return Grounder(corpus.shop, corpus.catalog, extractor)
+
+
+@pytest.fixture(scope="module")
+def money(corpus, extractor):
+    rules = load_money(ROOT / "corpus" / "money.toml")
+    return MoneyAnswers(rules, extractor, corpus.shop.slots, corpus.shop.policy)
+
+
+def turns(*lines: str) -> list[Turn]:
+    return [Turn("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
+
+
+def answer(money, grounder, extractor, message, scenario, *history, price=None):
+    """The money answer grounded as the adapter grounds it: (reply, fill-ins, ungrounded facts)."""
+    state = conversation_state(message, turns(*history), extractor)
+    found = money.answer(message, scenario, state, price)
+    if found is None:
+        return None
+    grounded = grounder.ground(found[0], state, scenario=scenario)
+    assert grounded.ok, grounded.rejected
+    return grounded.reply, grounded.fill_ins, grounder.ungrounded(grounded.reply, state)
+
+
+def test_amounts_skip_sizes_quantities_cuts_and_counts(money):
+    found = money.amounts("亲 五盒可以每盒给您优惠8块 领券后330 41码 6期 粉丝10万 45x45 约480")
+    assert [(a.shown, a.cut) for a in found] == [("8", "优惠"), ("330", ""), ("480", "")]
+    assert fmt(599 / 6) == "99.83" and fmt(297.5) == "297.5" and fmt(118.0) == "118"
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected", "absent"),
+    [
+        # quantity x the agent's unit price, with the shop's free-shipping threshold compared
+        ("两张多少 能包邮吗", ["买家: 6mm的 多少钱", "客服: 亲 59"], ["59×2=118", "可以包邮"], []),
+        # the buyer's own unit price and the agent's n-th-unit promotion
+        (
+            "那我买3包是多少钱 一包119",
+            ["买家: 纸尿裤现在有活动吗", "客服: 亲 买2包送1包湿巾 第3包半价"],
+            ["119×2+59.5=297.5"],
+            ["357"],
+        ),
+        ("两条多少 能包邮吗", ["客服: 亲 可以 29元一条"], ["29×2=58", "还差41"], ["可以包邮"]),
+    ],
+)
+def test_a_total_is_computed_from_this_chats_prices(
+    money, grounder, extractor, message, history, expected, absent
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "free_shipping", *history)
+    assert all(e in reply for e in expected), reply
+    assert not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
+def test_no_total_without_a_price_or_with_the_agents_own_offer(money, extractor):
+    state = conversation_state("两件多少钱", [], extractor)
+    assert money.total("两件多少钱", "promotion", state, None) is None
+    history = turns("买家: 399是吧", "客服: 是的亲 现在店铺有满399减40的券")
+    state = conversation_state("两件一共多少钱", history, extractor)
+    assert money.total("两件一共多少钱", "promotion", state, 399.0) is None
+
+
+def test_instalments_and_a_price_difference(money, grounder, extractor):
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "6期一个月还多少 总价599", "payment", "客服: 亲 支持花呗分期 3期免息"
+    )
+    assert "599分6期" in reply and "99.83" in reply and not fill_ins and not ungrounded
+    reply, fill_ins, ungrounded = answer(
+        money,
+        grounder,
+        extractor,
+        "能退差价吗",
+        "price_objection",
+        "买家: 618的时候多少钱",
+        "客服: 亲 618活动价是一盒398哦",
+        "买家: 我昨天买的 458",
+        "买家: 差了60",
+    )
+    assert "458和398差60" in reply and "补差价" in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected", "absent"),
+    [
+        ("能再便宜点吗 450行不行", ["客服: 亲 收到 做两倍褶的话约480"], ["450这个价", "480已经是"], []),
+        ("89？别家79 你便宜点呗", [], ["别家79"], ["89这个价"]),
+        ("跑鞋能便宜点不 学生党 199能不能出", [], ["199这个价", "5元无门槛券"], []),
+        # the agent's own offer in the chat: no other coupon is offered besides it
+        ("你们能不能也299 我直接拍", ["客服: 是的亲 现在满300减50 领券后330"], ["299", "330已经是"], ["5元"]),
+        ("369还是有点贵 350米行不行", ["客服: 亲 现在有满300减30的券 领了到手369哦"], ["369已经是"], []),
+        ("送小样不如直接便宜点 就少20呗", [], ["再少20"], []),
+    ],
+)
+def test_a_counter_offer_is_held_naming_the_buyers_number(
+    money, grounder, extractor, message, history, expected, absent
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "bargaining", *history)
+    assert all(e in reply for e in expected), reply
+    assert not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
+def test_a_conditional_order_is_bargaining_not_an_order(money, grounder, extractor):
+    reply, _, ungrounded = answer(
+        money, grounder, extractor, "9折嘛 9折我马上拍", "order_placed", "客服: 亲 两套可以给您打95折"
+    )
+    assert "9折确实给不了" in reply and "95折" in reply and not ungrounded
+    # a plain order announcement is no counter-offer
+    state = conversation_state("我拍的是199的 这个券咋用", [], extractor)
+    assert money.bargain("我拍的是199的 这个券咋用", "promotion", state, None) is None
+
+
+def test_free_shipping_to_an_excluded_area(money, grounder, extractor):
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "四件套满多少包邮 我在西藏", "free_shipping"
+    )
+    assert "西藏属于偏远地区" in reply and "10元" in reply and not fill_ins and not ungrounded
+    reply, _, ungrounded = answer(money, grounder, extractor, "那包邮吗 我在内蒙古", "free_shipping")
+    assert "内蒙古" in reply and "新疆、西藏、青海" in reply and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected", "absent"),
+    [
+        (
+            "能帮我改成M吗 颜色不变 还没发吧",
+            ["买家: 我拍了那个真丝睡衣 香槟色S码", "客服: 好的亲 已看到您的订单 48小时内发出哦"],
+            ["改成M", "香槟色不变"],
+            ["发出后就改不了"],
+        ),
+        (
+            "还是想要雾霾蓝 M不变 能改不",
+            ["买家: 拍了瑜伽裤 黑色M", "客服: 好的亲 明早发货"],
+            ["改成雾霾蓝", "M不变"],
+            [],
+        ),
+        (
+            "能改吗 颜色还是灰色",
+            ["买家: 四件套1米8的床 拍了", "客服: 好的亲 明天发货", "买家: 哎呀拍错了 是1米5的床"],
+            ["改成1米5", "灰色不变"],
+            [],
+        ),
+        (
+            "改成999 别的不变",
+            ["买家: 口红我拍了 色号是#316", "客服: 好的亲 明天发出"],
+            ["改成999", "其他都不变"],
+            [],
+        ),
+        ("我下单了3双 地址写错了 是朝阳区不是海淀区 快改", [], ["地址改成朝阳区"], ["海淀"]),
+        (
+            "我要改电话 13800001111",
+            ["买家: 我已经付款了 地址是南京", "客服: 收到亲"],
+            ["138****1111"],
+            ["13800001111"],
+        ),
+    ],
+)
+def test_an_order_change_before_dispatch_echoes_what_changes_and_stays(
+    money, grounder, extractor, message, history, expected, absent
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "change_address", *history)
+    assert all(e in reply for e in expected), reply
+    assert not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
+def test_no_change_once_shipped(money, extractor):
+    history = turns("买家: 下单的黑色", "客服: 亲 已经发货了哦")
+    state = conversation_state("想改成蓝色", history, extractor)
+    assert state.order_stage in ("shipped", "delivered")
+    assert money.change("想改成蓝色", "change_address", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected"),
+    [
+        (
+            "那我拍了 小样记得给我放哈 别漏了",
+            ["客服: 亲 买两瓶送同款15ml小样两个+化妆包"],
+            "“小样记得给我放，别漏了”",
+        ),
+        ("拍了 帮我备注送个猫薄荷", [], "“送个猫薄荷”"),
+        (
+            "还有能帮我写张卡片吗 就写生日快乐",
+            ["买家: 零食大礼包已付款 送我闺蜜的"],
+            "“写张卡片，就写生日快乐”",
+        ),
+        ("已经拍了 减了20吗 帮我看下", ["客服: 亲 一起拍减20"], "您问的“减了20吗”"),
+    ],
+)
+def test_an_order_with_a_request_reads_the_request_back(
+    money, grounder, extractor, message, history, expected
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "order_placed", *history)
+    assert expected in reply and "核对一下收货地址" not in reply
+    assert not fill_ins and not ungrounded
+
+
+def test_a_bare_order_announcement_gets_no_request_answer(money, extractor):
+    state = conversation_state("好的 拍了", [], extractor)
+    assert money.request("好的 拍了", "order_placed", state, None) is None
+
+
+def test_a_corpus_without_money_toml_computes_nothing(tmp_path, extractor):
+    rules = load_money(tmp_path / "money.toml")
+    assert rules == MoneyRules()
+    empty = MoneyAnswers(rules, extractor, {}, {})
+    state = conversation_state("两张多少", turns("客服: 亲 59"), extractor)
+    assert empty.answer("两张多少", "free_shipping", state, None) is None
+
+
+def test_a_bad_pattern_is_a_corpus_error(tmp_path):
+    from assistant.errors import CorpusError
+
+    path = tmp_path / "money.toml"
+    path.write_text('[change]\nnew = ["(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match="money.toml"):
+        load_money(path)
