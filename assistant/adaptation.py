@@ -96,7 +96,12 @@ class AdaptationRules:
     # replies that ask which item the buyer means (not shown once the conversation names the item)
     asks_item: tuple[re.Pattern, ...] = ()
     # (what the buyer must have said, replies that assume it): 感谢老顾客 only to a buyer who said so
-    needs_said: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
+    # (what must have been said, replies that assume it, whether the agent's turns count too, the
+    # scenarios it applies to (all when empty))
+    needs_said: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...], bool, frozenset[str]], ...] = ()
+    # (order stages, scenarios (all when empty), replies that do not fit a chat at these stages):
+    # 收到后… in a farewell to a buyer still browsing
+    stage_replies: tuple[tuple[frozenset[str], frozenset[str], tuple[re.Pattern, ...]], ...] = ()
     # a buyer saying a promised time passed is not told the policy (these slots) again
     overdue: tuple[re.Pattern, ...] = ()
     overdue_slots: tuple[str, ...] = ()
@@ -202,8 +207,18 @@ def load_adaptation(
         (
             tuple(_patterns(t.get("said", []), "said", path, problems)),
             tuple(_patterns(t.get("replies", []), "replies", path, problems)),
+            bool(t.get("anyone", False)),
+            frozenset(t.get("scenarios", [])),
         )
         for t in context.get("needs_said", [])
+    )
+    stage_replies = tuple(
+        (
+            frozenset(t.get("stages", [])),
+            frozenset(t.get("scenarios", [])),
+            tuple(_patterns(t.get("replies", []), "replies", path, problems)),
+        )
+        for t in context.get("stage_replies", [])
     )
     stage_unfit = tuple(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
@@ -284,6 +299,7 @@ def load_adaptation(
         already_given=tuple(already_given),
         asks_item=tuple(asks_item),
         needs_said=needs_said,
+        stage_replies=stage_replies,
         overdue=tuple(overdue),
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
@@ -639,6 +655,7 @@ class Adapter:
         # the buyer said what the problem is: earlier, or now with a named object (又发错了 / 退款)
         told = said_before(history, self.rules) or bool(asked.objects)
         buyer_said = [t.text for t in history if t.role == "buyer"] + [message]
+        chat_said = [t.text for t in history] + [message]
         # replies asking for what the buyer already gave (their address, photos, height, order number)
         asks_again = [
             asks
@@ -671,11 +688,22 @@ class Adapter:
                 rejected.append("unfit")
                 continue
             if any(
-                any(p.search(case.reply) for p in replies)
-                and not any(p.search(t) for t in buyer_said for p in said)
-                for said, replies in self.rules.needs_said
+                (not scenarios or scenario in scenarios)
+                and any(p.search(case.reply) for p in replies)
+                and not any(p.search(t) for t in (chat_said if anyone else buyer_said) for p in said)
+                for said, replies, anyone, scenarios in self.rules.needs_said
             ):
-                rejected.append("unsaid")  # thanks a returning customer the buyer never said they were
+                # thanks a returning customer the buyer never said they were; promises the reshipment
+                # nobody mentioned
+                rejected.append("unsaid")
+                continue
+            if any(
+                state.order_stage in stages
+                and (not scenarios or scenario in scenarios)
+                and any(p.search(case.reply) for p in replies)
+                for stages, scenarios, replies in self.rules.stage_replies
+            ):
+                rejected.append("stage")  # 收到后有问题找我 to a buyer still browsing
                 continue
             if any(p.search(case.reply) for asks in asks_again for p in asks) or (
                 state.item is not None and any(p.search(case.reply) for p in self.rules.asks_item)
@@ -761,6 +789,8 @@ class Adapter:
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen and len(parts) >= 2 and chosen[0].reply not in {c.reply for c in computed}:
             chosen[0] = self.answer_every_part(chosen[0], candidates, parts, message, history, scenario)
+        if chosen and self.money is not None and not chosen[0].fallback:
+            chosen[0] = self.ordered_first(chosen[0], message, history, scenario)
         if chosen:
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
@@ -800,6 +830,7 @@ class Adapter:
                 if not safe.has_error:
                     if getattr(detection, "moved_from", ""):
                         safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
+                    safe = self.ordered_first(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
@@ -937,8 +968,33 @@ class Adapter:
             return None
         reply, violations, fixes, fill_ins, changes = adapted
         return Suggestion(
-            reply, 2.0, (), scenario, violations, (*fixes, why), guidance_ids, False, template, fill_ins, changes
+            reply,
+            2.0,
+            (),
+            scenario,
+            violations,
+            (*fixes, why),
+            guidance_ids,
+            False,
+            template,
+            fill_ins,
+            changes,
         )
+
+    def ordered_first(self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str) -> Suggestion:
+        """The top suggestion with what the buyer just ordered read back first (拍了01 什么时候发 →
+        好的亲，01给您记下了～…), when it does not name it already (``money.toml``)."""
+        reply = self.money.ordered_first(top.reply, message, scenario) if self.money else top.reply
+        if reply == top.reply:
+            return top
+        checked = self.check(reply, message, history, scenario)
+        joined = dataclasses.replace(
+            top,
+            reply=reply,
+            violations=tuple(checked.violations),
+            fixes=(*top.fixes, "读回买家拍的 the order read back"),
+        )
+        return top if joined.has_error else joined
 
     def size_answer(
         self,
@@ -1114,12 +1170,19 @@ class Adapter:
         if complaint:
             # a complaint is held first: its own clause names the topic, not the buyer's other question
             vocabulary = self.grounder.extractor.vocabulary
-            topic = self.intents.topic(complaint) or vocabulary.complaint_topic
+            topic = self.intents.topic(complaint) or self.intents.thing(message) or vocabulary.complaint_topic
         if not topic and not chasing:
-            topic = self.facts_topic(state)
+            # a part or defect the buyer names (线头) before values, then the question restated
+            topic = (
+                self.intents.thing(message) or self.facts_topic(state) or self.intents.asked_topic(message)
+            )
+        elif topic and not chasing and not complaint:
+            # the part an object's topic is about, in the buyer's words (防尘盖少发的情况)
+            part = self.intents.thing(message, bare=True)
+            topic = part + topic if part and part not in topic else topic
         if not topic and chasing:
             # the chased question restated (您问的辅食机能蒸能打): every detail of it kept
-            topic = self.intents.subject(state.pending_question or "")
+            topic = self.intents.asked_topic(state.pending_question or "")
         if topic and self.grounder.ungrounded(topic, state):
             topic = ""  # a topic names what was asked; it never brings in a fact (不粘涂层 for 涂层)
         if topic:

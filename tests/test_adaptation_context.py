@@ -1,0 +1,51 @@
+"""Replies that fit what happened in this conversation (issue 12): a farewell's add-on follows the
+order stage and what was said (no 收到后… to a buyer still browsing, no invitation to order to one
+who paid, no 补发后… or 给您添麻烦了 where nothing went wrong, no 按这个方法护理 where no method was
+given)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+ASSUMES = {
+    "a purchase": r"收到|签收|还没到|订单|发出|查收|物流|包裹",
+    "no order yet": r"早点下单|可以下单|欢迎下单|拍下",
+    "a reshipment": r"补发后|补发的|补寄的|新的寄出",
+    "a problem": r"添麻烦|给您添了",
+    "instructions": r"这个方法|按这个",
+}
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "wrong"),
+    [
+        # browsing: asked a question, got the answer, leaves
+        (
+            ["买家: 这双防水吗", "客服: 亲 这款是防泼水的，小雨没问题"],
+            "好的明白了 谢谢",
+            ["a purchase", "a problem"],
+        ),
+        (["买家: 有没有全封闭的", "客服: 亲 有的 这款全封闭带抽屉"], "好的谢谢 我先看看", ["a purchase"]),
+        # paid: nothing went wrong
+        (["买家: 拍了 耳机白色", "客服: 好的亲 今天顺丰发出"], "👌 谢啦", ["no order yet", "a problem"]),
+        (["买家: 拍了两袋猫砂", "客服: 好的亲 今天中通发"], "好 辛苦啦 拜拜~", ["a reshipment", "a problem"]),
+        ([], "谢了 问题解决了", ["instructions", "a reshipment"]),
+    ],
+)
+def test_a_farewell_add_on_fits_the_stage_and_what_was_said(assistant, history, message, wrong):
+    result = assistant.suggest(message, history=history or None)
+    assert result.detection.scenario == "farewell"
+    for suggestion in result.suggestions:
+        for kind in wrong:
+            assert not re.search(ASSUMES[kind], suggestion.reply), (kind, suggestion.reply)
+
+
+def test_a_reshipment_offer_stays_and_a_reply_about_an_agreed_one_needs_it(assistant):
+    rules = assistant.engine.adapter.rules
+    reshipment = next(t for t in rules.needs_said if any(p.search("补发后我把单号发您") for p in t[1]))
+    said, replies, anyone, _ = reshipment
+    assert anyone  # the agent's own 给您补发 counts
+    assert not any(p.search("确认后马上为您补发新的") for p in replies)  # an offer assumes nothing
+    assert any(p.search("客服: 好的亲，给您补寄一双") for p in said)
