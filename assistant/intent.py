@@ -48,6 +48,9 @@ class IntentLexicon:
     subject_tail: re.Pattern | None = None
     subject_topic: str = ""
     subject_chars: tuple[int, int] = (3, 16)
+    # [things]: parts and defects a buyer names (线头, 防尘盖, 开胶) and how a holding reply names them
+    things: tuple[str, ...] = ()
+    thing_topic: str = ""
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -172,6 +175,26 @@ class IntentLexicon:
         low, high = self.subject_chars
         return self.subject_topic.replace("{words}", words) if low <= len(words) <= high else ""
 
+    def thing(self, text: str, limit: int = 2, bare: bool = False) -> str:
+        """How a holding reply names the part or defect ``text`` is about (线头的问题, 防尘盖的问题), in
+        the buyer's own words, the longest first and none inside another; "" when it names none.
+        ``bare``: the words alone (防尘盖), to name the part of an object's topic."""
+        if not self.thing_topic:
+            return ""
+        source = _normalised(text)
+        kept: list[tuple[int, str]] = []
+        for word in sorted((w for w in self.things if w in source), key=len, reverse=True):
+            at = source.find(word)
+            if not any(k <= at < k + len(w) or at <= k < at + len(word) for k, w in kept):
+                kept.append((at, word))
+        words = "和".join([w for _, w in sorted(kept)][:limit])
+        return words if bare or not words else self.thing_topic.replace("{word}", words)
+
+    def asked_topic(self, text: str) -> str:
+        """How a holding reply names what ``text`` asks when no object of ``[objects]`` does: the
+        part or defect it names (线头的问题), else the question restated (您问的能放锡纸)."""
+        return self.thing(text) or self.subject(text)
+
     def announced(self, asked: Intent) -> str | None:
         """The scenario a message announces (行吧 那我拍了 → order_placed): it asks nothing and all it
         names is one object that carries a ``scenario``; None otherwise."""
@@ -239,6 +262,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         except re.error as error:
             problems.append(Problem(where, None, f"[subject] {key}: {error}"))
             patterns.append(None)
+    things = data.get("things", {}) if isinstance(data.get("things"), dict) else {}
     lexicon = IntentLexicon(
         types,
         objects,
@@ -252,5 +276,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         subject_tail=patterns[1],
         subject_topic=str(subject.get("topic", "")),
         subject_chars=(int(subject.get("min_chars", 3)), int(subject.get("max_chars", 16))),
+        things=tuple(str(w) for w in things.get("words", []) if w),
+        thing_topic=str(things.get("topic", "")),
     )
     return lexicon, problems
