@@ -39,7 +39,12 @@ _NOT_PRICE_KINDS = frozenset(
         "tracking_no",
     }
 )
-_CN_SMALL = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+_CN_SMALL = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _count(text: str) -> int:
+    """A small count written either way (3 / 三 / 两)."""
+    return int(text) if text.isdigit() else _CN_SMALL.get(text, 0)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,8 @@ class MoneyAnswers:
             self.change,
             self.difference,
             self.instalment,
+            self.cart,
+            self.reach,
             self.total,
             self.bargain,
             self.remote,
@@ -250,11 +257,19 @@ class MoneyAnswers:
     def total(self, message: str, scenario: str, state, catalog_price: float | None):
         """What a quantity costs (两张多少 / 我买3包是多少钱 一包119): quantity × the unit price this
         chat or the catalog gives, with a promotion on the n-th unit the agent named applied."""
-        if scenario not in self.rules.words("arithmetic", "scenarios"):
-            return None
-        if not any(w in message for w in self.rules.words("arithmetic", "asks_total")):
-            return None
-        quantities = [f for f in self.extractor.extract(message) if f.kind == "quantity"]
+        asks = self.rules.words("arithmetic", "asks_total")
+        question = message
+        if any(w in message for w in asks):
+            if scenario not in self.rules.words("arithmetic", "scenarios"):
+                return None
+        else:
+            # 算一下呗 after the buyer's own 那三双到手多少: the question is their last one
+            buyer = self._turns(state, "buyer")
+            computes = any(w in message for w in self.rules.words("arithmetic", "asks_compute"))
+            if not (computes and buyer and any(w in buyer[-1] for w in asks)):
+                return None
+            question = buyer[-1]
+        quantities = [f for f in self.extractor.extract(question) if f.kind == "quantity"]
         wanted = [q for q in quantities if not q.text.startswith(("一", "1"))]
         if len(wanted) != 1:
             return None
@@ -262,9 +277,17 @@ class MoneyAnswers:
         count = int(lead.group(0)) if lead else None
         if not count or count < 2 or count > 99:
             return None
-        if any(state.values(k, "agent") for k in ("coupon", "promotion", "threshold", "discount")):
+        agent_text = " ".join(self._turns(state, "agent"))
+        cuts = {
+            _count(m.group("n")): float(m.group("m"))
+            for m in re.finditer(self.rules.text("arithmetic", "count_cut"), agent_text)
+        }
+        offers = (
+            ("coupon", "threshold", "discount") if cuts else ("coupon", "promotion", "threshold", "discount")
+        )
+        if any(state.values(k, "agent") for k in offers):
             return None  # the agent's own offer changes the sum: the case replies restate it
-        unit_price = self._unit_price(message, state, catalog_price)
+        unit_price = self._unit_price(question, state, catalog_price)
         if unit_price is None:
             return None
         unit = fmt(unit_price)
@@ -274,7 +297,7 @@ class MoneyAnswers:
         for text in self._turns(state, "agent"):
             for match in promo.finditer(text):
                 nth = match.group("n")
-                at = int(nth) if nth.isdigit() else _CN_SMALL[nth]
+                at = _count(nth)
                 rate = match.group("rate")
                 if 1 <= at <= n:
                     rates[at - 1] = 0.5 if rate == "半价" else float(rate[:-1]) / 10
@@ -283,6 +306,10 @@ class MoneyAnswers:
         parts += [fmt(unit_price * r) for r in rates if r != 1.0]
         total = sum(unit_price * r for r in rates)
         formula = "+".join(parts)
+        cut = max(((n, m) for n, m in cuts.items() if n <= count), default=None)
+        if cut is not None:  # 三双减10: the cut of the largest count bought
+            total -= cut[1]
+            formula += "-" + fmt(cut[1])
         shipping = ""
         if any(w in message for w in self.rules.words("arithmetic", "asks_shipping")):
             threshold = self.policy.get("free_shipping_threshold_yuan")
@@ -473,5 +500,100 @@ class MoneyAnswers:
         text = "，".join(cut)
         if len(text) < 4:  # 对不对 / 放吗: too little to read back
             return None
-        template = str(table.get(f"{kind}_reply", "")).replace("<request>", text)
+        buyer = [t for t, r in zip(state.texts, state.roles, strict=False) if r == "buyer"]
+        ordered = self.ordered(list(reversed(buyer)))
+        template = (
+            str(table.get(f"{kind}_reply", ""))
+            .replace("<request>", text)
+            .replace("<ordered>", f"{ordered}的订单" if ordered and ordered not in text else "")
+        )
         return (template, "读回买家拍下时的交代 the buyer's request read back") if template else None
+
+    def ordered(self, texts: Sequence[str]) -> str:
+        """What the buyer takes, as they named it with the order (拍了01 → 01, 拍两罐 → 两罐), from
+        the first of ``texts`` that names it; empty when none does."""
+        pattern = self.rules.text("order_request", "ordered")
+        if not pattern:
+            return ""
+        for text in texts:
+            match = re.search(pattern, text)
+            if match:
+                return match.group("ordered").strip()
+        return ""
+
+    def ordered_first(self, reply: str, message: str, scenario: str) -> str:
+        """``reply`` with what the buyer just ordered read back in front (好的亲，01的给您记下了～),
+        when the message names it and the reply does not; else ``reply`` unchanged."""
+        table = self.rules.tables.get("order_request", {})
+        if scenario not in table.get("ordered_scenarios", ()):
+            return reply
+        ordered = self.ordered([message])
+        if not ordered or ordered in reply:
+            return reply
+        rest = re.sub(str(table.get("ordered_opening", "^")), "", reply, count=1)
+        return str(table.get("ordered_prefix", "")).replace("<ordered>", ordered) + rest
+
+    def cart(self, message: str, scenario: str, state, catalog_price: float | None):
+        """Whether the items of this chat reach the free-shipping threshold (这双49 + 袜子10块 → 加了就
+        包邮了吧): their prices added up against the agent's threshold, else the shop's."""
+        table = self.rules.tables.get("cart", {})
+        if scenario not in table.get("scenarios", ()):
+            return None
+        if not any(w in message for w in table.get("asks", ())) or not any(
+            w in message for w in table.get("asks_shipping", ())
+        ):
+            return None
+        said = state.values("threshold", "agent")
+        threshold = (
+            said[0].removeprefix("满") if said else str(self.policy.get("free_shipping_threshold_yuan", ""))
+        )
+        if not threshold:
+            return None
+        prices: list[Amount] = []
+        for amount in self.prices(state.texts):
+            if amount.shown != threshold and amount.value not in [p.value for p in prices]:
+                prices.append(amount)
+        if len(prices) < 2:
+            return None
+        total = sum(p.value for p in prices)
+        key = "met" if total >= float(threshold) else "below"
+        template = (
+            str(table.get(key, ""))
+            .replace("<formula>", "+".join(p.shown for p in prices))
+            .replace("<total>", fmt(total))
+            .replace("<threshold>", threshold)
+            .replace("<gap>", fmt(float(threshold) - total))
+        )
+        return (template, "按对话里的价格凑单 this chat's prices added up") if template else None
+
+    def reach(self, message: str, scenario: str, state, catalog_price: float | None):
+        """The buyer's one amount against the threshold of the agent's own offer (店铺券满100减10, then
+        鼠标89 那用不了了啊): reached, or how much is missing."""
+        table = self.rules.tables.get("reach", {})
+        if scenario not in table.get("scenarios", ()) or not any(w in message for w in table.get("asks", ())):
+            return None
+        offer = next(
+            (
+                s.fact
+                for s in reversed(state.facts)
+                if s.role == "agent"
+                and s.fact.kind in ("promotion", "threshold")
+                and s.fact.value.startswith("满")
+            ),
+            None,
+        )
+        amounts = [a for a in self.amounts(message) if not a.cut]
+        if offer is None or len(amounts) != 1:
+            return None
+        threshold = re.match(r"满(\d+(?:\.\d+)?)", offer.value)
+        if threshold is None:
+            return None
+        limit, amount = float(threshold.group(1)), amounts[0].value
+        template = (
+            str(table.get("met" if amount >= limit else "below", ""))
+            .replace("<amount>", fmt(amount))
+            .replace("<threshold>", fmt(limit))
+            .replace("<offer>", offer.text.strip())
+            .replace("<gap>", fmt(limit - amount))
+        )
+        return (template, "对话里的门槛 the agent's own threshold compared") if template else None

@@ -247,3 +247,43 @@ def test_a_bad_pattern_is_a_corpus_error(tmp_path):
     path.write_text('[change]\nnew = ["(unclosed"]\n', encoding="utf-8")
     with pytest.raises(CorpusError, match="money.toml"):
         load_money(path)
+
+
+def test_the_items_of_this_chat_added_up_against_the_agents_threshold(money, grounder, extractor):
+    history = ("买家: 帆布鞋包邮吗", "客服: 亲 满59包邮哦 这双是49", "买家: 那我再加一双袜子 10块的")
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "加了就包邮了吧", "free_shipping", *history
+    )
+    assert "49+10=59" in reply and "满59了" in reply and "99" not in reply
+    assert not fill_ins and not ungrounded
+
+
+def test_a_count_cut_is_taken_off_the_sum_the_buyer_asked_for(money, grounder, extractor):
+    history = ("客服: 亲 两双减5 三双减10哦 单价29.9", "买家: 那三双到手多少")
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "算一下呗 我数学不好哈哈", "promotion", *history
+    )
+    assert "29.9×3-10=79.7" in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(("amount", "expected"), [("89", "还差11"), ("120", "120已经满100了")])
+def test_the_buyers_amount_against_the_agents_offer_threshold(money, grounder, extractor, amount, expected):
+    message = f"鼠标{amount} 那用不了了啊"
+    reply, _, ungrounded = answer(
+        money, grounder, extractor, message, "promotion", "客服: 亲 店铺券满100减10"
+    )
+    assert expected in reply and "满100减10" in reply and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "scenario", "expected"),
+    [
+        ("嗯那我拍了01 什么时候发", "shipping_time", "好的亲，01给您记下了～下单后48小时内发货"),
+        ("行 拍两罐 生产日期最新的给我", "order_placed", "好的亲，两罐给您记下了～下单后48小时内发货"),
+        ("那我拍了01 什么时候发", "size_advice", "亲，下单后48小时内发货"),  # not an order scenario
+        ("拍了01 什么时候发", "shipping_time", "01号下单后48小时内发货"),  # the reply names it already
+    ],
+)
+def test_what_the_buyer_orders_is_read_back_first(money, message, scenario, expected):
+    reply = "01号下单后48小时内发货" if expected.startswith("01号") else "亲，下单后48小时内发货"
+    assert money.ordered_first(reply, message, scenario) == expected
