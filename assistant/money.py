@@ -233,6 +233,15 @@ class MoneyAnswers:
                 )
                 return (template, "还价 a counter-offer held politely") if template else None
             last = lower[-1]
+            agreed = self._chat_total(state)
+            if agreed is not None and not last.cut and abs(agreed[1] - last.value) < 0.01:
+                # 再抹个零 800行不行 when this chat already adds up to 5×(168-8)=800: that is the price
+                template = self.rules.text("bargain", "agreed_reply").replace("<formula>", agreed[0])
+                return (
+                    (template.replace("<total>", fmt(agreed[1])), "还价等于对话里算出的价")
+                    if template
+                    else None
+                )
             before = message[max(0, last.start - 4) : last.start]
             rival = next((w for w in self.rules.words("bargain", "rival") if w in before), "")
             form = "offer_cut" if last.cut else ("offer_rival" if rival else "offer_price")
@@ -597,3 +606,18 @@ class MoneyAnswers:
             .replace("<gap>", fmt(limit - amount))
         )
         return (template, "对话里的门槛 the agent's own threshold compared") if template else None
+
+    def _chat_total(self, state) -> tuple[str, float] | None:
+        """What this chat already adds up to when the agent gave a cut per unit (买五盒 … 每盒优惠8块
+        on 168): ``("5×(168-8)", 800)``; None when the chat lacks the quantity, price or cut."""
+        agent = " ".join(self._turns(state, "agent"))
+        cut = re.search(self.rules.text("bargain", "per_unit_cut"), agent) if agent else None
+        counts = [v for v in state.values("quantity", "buyer") if re.match(r"\d+", v)]
+        prices = self.prices(self._turns(state, "buyer") + self._turns(state, "agent"))
+        if cut is None or not counts or not prices:
+            return None
+        count = int(re.match(r"\d+", counts[0]).group(0))
+        unit, off = prices[0].value, float(cut.group("m"))
+        if count < 2 or off >= unit:
+            return None
+        return f"{count}×({fmt(unit)}-{fmt(off)})", count * (unit - off)

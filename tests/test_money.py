@@ -287,3 +287,16 @@ def test_the_buyers_amount_against_the_agents_offer_threshold(money, grounder, e
 def test_what_the_buyer_orders_is_read_back_first(money, message, scenario, expected):
     reply = "01号下单后48小时内发货" if expected.startswith("01号") else "亲，下单后48小时内发货"
     assert money.ordered_first(reply, message, scenario) == expected
+
+
+def test_a_counter_offer_equal_to_what_the_chat_adds_up_to_is_agreed(money, grounder, extractor):
+    history = (
+        "买家: 坚果礼盒168的 能便宜点不 买五盒",
+        "客服: 亲 五盒可以每盒给您优惠8块",
+        "买家: 那算下来多少钱",
+    )
+    reply, _, ungrounded = answer(money, grounder, extractor, "再抹个零 800行不行", "bargaining", *history)
+    assert "5×(168-8)=800" in reply and "给不了" not in reply and not ungrounded
+    # a lower offer than that sum is still held
+    reply, _, _ = answer(money, grounder, extractor, "再抹个零 780行不行", "bargaining", *history)
+    assert "780这个价确实给不了" in reply
