@@ -123,6 +123,27 @@ class ConversationState:
         echoed = sum(1 for text in self.echo_texts() if text in reply)
         return ECHO_BONUS ** min(echoed, 2)
 
+    def courier(self) -> str | None:
+        """The courier this chat settled on, as a name (韵达, 京东): the agent's latest, else the
+        buyer's when the agent named none (猫罐头买了 顺丰 / 好的亲); None when nobody named one."""
+        said = self.latest("courier", "agent") or self.latest("courier", "buyer")
+        if said is None:
+            return None
+        return re.sub(r"(快递|物流|速运)$", "", said.fact.text.strip()) or said.fact.text.strip()
+
+    def with_courier(self, reply: str, generic: re.Pattern | None) -> str:
+        """``reply`` with this chat's courier named where it speaks of the courier generically
+        (联系快递查件 → 联系韵达快递查件, 快递员 → 韵达快递员): the first such phrase only."""
+        name = self.courier()
+        if not name or generic is None:
+            return reply
+        found = generic.search(reply)
+        if found is None:
+            return reply
+        phrase = found.group(0)
+        at = found.start() + min(phrase.find(w) for w in ("快递", "物流", "网点") if w in phrase)
+        return reply[:at] + name + reply[at:]
+
     def wanted_date(self) -> str | None:
         """The day the buyer's newest message names as their deadline (周六 in 我周六要用 今天周三):
         its first date that is not a day relative to now; None when it names none."""

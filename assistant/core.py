@@ -44,7 +44,7 @@ from .trainer_ops import EDITABLE_FILES, FEEDBACK_FILE, Feedback  # noqa: F401  
 if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from sentence_transformers import SentenceTransformer
 
-    from .adaptation import SuggestResult
+    from .adaptation import Suggestion, SuggestResult
     from .audit import AuditReport, AuditRow
     from .chats import ImportResult
     from .checklist import CheckResult
@@ -506,7 +506,7 @@ class Assistant:
             guidance_ids=tuple(g.id for g in guidance),
             asked=asked,
         )
-        suggestions = outcome.suggestions
+        suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         if answer_message is not message:
             suggestions = [
                 engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions
@@ -535,6 +535,19 @@ class Assistant:
             escalate=state.escalated,
             intent=asked,
         )
+
+    def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:
+        """A suggestion that speaks of the courier generically names the one this chat settled on."""
+        from .grounding import Change
+
+        extracted = self.engine.extractor.extract(suggestion.reply)
+        if suggestion.holding or any(f.kind == "courier" for f in extracted):
+            return suggestion
+        reply = state.with_courier(suggestion.reply, self.engine.adapter.intents.courier_generic)
+        if reply == suggestion.reply:
+            return suggestion
+        change = Change("快递", state.courier() or "", "对话中已说的快递 the courier this chat named")
+        return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
 
     def conversation(self, message: str, history: Iterable[Turn | str] | None = None) -> ConversationState:
         """What this conversation has established: facts by side, order stage, pending question, item."""

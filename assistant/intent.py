@@ -51,6 +51,9 @@ class IntentLexicon:
     # [things]: parts and defects a buyer names (线头, 防尘盖, 开胶) and how a holding reply names them
     things: tuple[str, ...] = ()
     thing_topic: str = ""
+    # [courier_named]: a reply's generic mention of the courier (联系快递 / 快递员) that takes this
+    # chat's courier; each match contains 快递, 物流 or 网点
+    courier_generic: re.Pattern | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -263,6 +266,12 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             problems.append(Problem(where, None, f"[subject] {key}: {error}"))
             patterns.append(None)
     things = data.get("things", {}) if isinstance(data.get("things"), dict) else {}
+    named = data.get("courier_named", {}) if isinstance(data.get("courier_named"), dict) else {}
+    courier_generic = None
+    try:
+        courier_generic = re.compile(str(named["generic"])) if named.get("generic") else None
+    except re.error as error:
+        problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
     lexicon = IntentLexicon(
         types,
         objects,
@@ -278,5 +287,6 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         subject_chars=(int(subject.get("min_chars", 3)), int(subject.get("max_chars", 16))),
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
+        courier_generic=courier_generic,
     )
     return lexicon, problems

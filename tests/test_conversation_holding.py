@@ -36,3 +36,24 @@ def test_a_holding_reply_names_the_missing_part_with_the_object(assistant):
     history = ["买家: 电动牙刷到了", "客服: 亲 用得习惯吗"]
     reply = _holding(assistant, "少了个刷头 能补一个吗", history)
     assert "刷头" in reply and "少发" in reply
+
+
+def test_a_generic_courier_takes_the_courier_this_chat_named(assistant):
+    generic = assistant.engine.adapter.intents.courier_generic
+    state = assistant.conversation("派送中两天了还没到", ["买家: 台灯发了吗", "客服: 亲 昨天发了 申通"])
+    assert state.courier() == "申通"
+    assert state.with_courier("我马上联系快递催一下", generic) == "我马上联系申通快递催一下"
+    assert state.with_courier("快递员会按顺序派件", generic) == "申通快递员会按顺序派件"
+    # where the reply points at the tracking page, nothing is inserted
+    assert state.with_courier("在订单详情里查看物流进度", generic) == "在订单详情里查看物流进度"
+    # the buyer's courier when the agent named none; no courier, no change
+    bought = assistant.conversation("单号发我", ["买家: 罐头拍了 发京东物流", "客服: 好的亲"])
+    assert bought.courier() == "京东"
+    none = assistant.conversation("物流不动了", ["买家: 台灯发了吗", "客服: 亲 发了"])
+    assert none.with_courier("我马上联系快递催一下", generic) == "我马上联系快递催一下"
+
+
+def test_a_suggestion_that_names_a_courier_is_left_as_it_is(assistant):
+    history = ["买家: 台灯发了吗", "客服: 亲 昨天发了 申通"]
+    for suggestion in assistant.suggest("物流两天没动了 是不是丢了", history=history).suggestions:
+        assert "中通" not in suggestion.reply and "韵达" not in suggestion.reply
