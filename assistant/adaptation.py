@@ -21,7 +21,7 @@ from typing import Any
 
 from .conversation import ConversationState
 from .errors import Problem
-from .facts import BUYER_KINDS
+from .facts import BUYER_KINDS, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
@@ -127,6 +127,11 @@ class AdaptationRules:
     details_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details_alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details_word_topics: frozenset[str] = frozenset()
+    # [catalog_recommendation]: the catalog's own item for a recommendation ({name}, {price}, {reason}),
+    # and the reply when the buyer named a budget it fits
+    recommend_reply: str = ""
+    recommend_budget_reply: str = ""
+    recommend_budget: tuple[re.Pattern, ...] = ()
     details_question: re.Pattern = re.compile(r"吗|么|多少|多久|怎么|哪|不$|没$")
 
 
@@ -315,6 +320,11 @@ def load_adaptation(
             str(k): tuple(str(w) for w in v)
             for k, v in data.get("catalog_details", {}).get("words", {}).items()
         },
+        recommend_reply=str(data.get("catalog_recommendation", {}).get("reply", "")),
+        recommend_budget_reply=str(data.get("catalog_recommendation", {}).get("within_budget", "")),
+        recommend_budget=tuple(
+            _patterns(data.get("catalog_recommendation", {}).get("budget", []), "budget", path, problems)
+        ),
         details_word_topics=frozenset(data.get("catalog_details", {}).get("word_topics", [])),
         details_question=next(
             iter(
@@ -781,6 +791,7 @@ class Adapter:
                 self.size_answer(message, history, scenario, state, guidance_ids),
                 self.details_answer(message, history, scenario, state, guidance_ids),
                 self.money_answer(message, history, scenario, state, guidance_ids),
+                self.recommend_answer(message, history, scenario, state, guidance_ids),
             )
             if c is not None
         ]
@@ -981,7 +992,9 @@ class Adapter:
             changes,
         )
 
-    def ordered_first(self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str) -> Suggestion:
+    def ordered_first(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
+    ) -> Suggestion:
         """The top suggestion with what the buyer just ordered read back first (拍了01 什么时候发 →
         好的亲，01给您记下了～…), when it does not name it already (``money.toml``)."""
         reply = self.money.ordered_first(top.reply, message, scenario) if self.money else top.reply
@@ -1124,6 +1137,48 @@ class Adapter:
             return None
         reply, violations, fixes, fill_ins, changes = adapted
         changes = (*changes, Change("", phrases, "商品目录 from the catalog"))
+        return Suggestion(
+            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        )
+
+    def recommend_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The shop's own product for a buyer who asks for a recommendation of a kind of item the
+        catalog sells (想买个破壁机 预算500内 → 家用破壁机, 459元), within the budget they named, with its
+        catalog detail ``recommend`` (else its first) as the reason; None when the catalog has no such item in budget."""
+        template = self.rules.recommend_reply
+        if scenario != "recommendation" or not template or state.upset or state.item is None:
+            return None
+        product = self.grounder.extractor.product(state.item.product_id)
+        if product is None or not product.details or product.stock == "sold_out":
+            return None
+        budgets = [number(s.fact.value) for s in state.asked_now(("money",))]
+        budgets += [
+            chinese_number(next(g for g in m.groups() if g))
+            for p in self.rules.recommend_budget
+            for m in p.finditer(message)
+        ]
+        budgets = [b for b in budgets if b is not None]
+        if budgets and product.price > max(budgets):
+            return None
+        if budgets:
+            template = self.rules.recommend_budget_reply or template
+        template = (
+            template.replace("{name}", product.name)
+            .replace("{price}", f"{product.price:g}元")
+            .replace("{reason}", dict(product.details).get("recommend", product.details[0][1]))
+        )
+        adapted, _ = self.adapt(template, message, history, scenario, state)
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
+        changes = (*changes, Change("", product.name, "商品目录 from the catalog"))
         return Suggestion(
             reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
         )

@@ -166,3 +166,14 @@ def test_a_calm_buyer_is_not_read_as_angry_or_escalating(grounder, text, angry, 
     extractor = grounder.extractor
     assert bool(extractor.anger(text)) is angry, extractor.anger(text)
     assert bool(extractor.escalation(text)) is escalating, extractor.escalation(text)
+
+
+def test_a_recommendation_is_the_shops_own_product_within_the_budget(assistant):
+    top = assistant.suggest("想买个破壁机 主要打豆浆 预算500内").suggestions[0]
+    assert "家用破壁机" in top.reply and "459元" in top.reply and not top.fill_ins
+    # a budget the product does not fit: no product of the catalog is pushed
+    over = assistant.suggest("油皮夏天用哪款面霜比较清爽？预算150").suggestions[0]
+    assert "169元" not in over.reply and "玻尿酸补水面霜" not in over.reply
+    # a kind of item the catalog does not sell gets no catalog product
+    other = assistant.suggest("学生党 3000左右 推荐个笔记本").suggestions[0]
+    assert "我们家的" not in other.reply
