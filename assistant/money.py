@@ -176,6 +176,7 @@ class MoneyAnswers:
             self.difference,
             self.instalment,
             self.cart,
+            self.refund_amount,
             self.reach,
             self.total,
             self.bargain,
@@ -621,3 +622,43 @@ class MoneyAnswers:
         if count < 2 or off >= unit:
             return None
         return f"{count}×({fmt(unit)}-{fmt(off)})", count * (unit - off)
+
+    def refund_amount(self, message: str, scenario: str, state, catalog_price: float | None):
+        """How much comes back (退了1盒 … 应该退我多少钱 一盒是89的): the units the buyer returns × the
+        unit price this chat gives; None without both."""
+        table = self.rules.tables.get("refund_amount", {})
+        if scenario not in table.get("scenarios", ()) or not any(w in message for w in table.get("asks", ())):
+            return None
+        returned = tuple(table.get("returned", ()))
+        # the quantity right after a return word (退了1盒, not the 3盒 bought before it)
+        counted = []
+        for stated in state.facts:
+            if stated.role != "buyer" or stated.fact.kind != "quantity":
+                continue
+            text = state.texts[stated.turn][: stated.fact.start]
+            gaps = [len(text) - text.rfind(w) - len(w) for w in returned if w in text]
+            if gaps and min(gaps) <= 2:
+                counted.append(stated.fact)
+        if not counted:
+            return None
+        fact = counted[-1]
+        lead = re.match(r"\d+", fact.value)
+        if lead is None:
+            return None
+        count, measure = int(lead.group(0)), fact.value[lead.end() :]
+        unit_price = self._unit_price(message, state, catalog_price)
+        if unit_price is None or not measure:
+            return None
+        template = (
+            str(table.get("reply", ""))
+            .replace("<quantity>", fact.text.strip())
+            .replace("<unit>", fmt(unit_price))
+            .replace("<measure>", measure)
+            .replace(
+                "<total>",
+                f"{fmt(unit_price)}×{count}={fmt(unit_price * count)}" if count > 1 else fmt(unit_price),
+            )
+        )
+        return (
+            (template, "退款按对话里的件数和单价算 units returned × this chat's price") if template else None
+        )

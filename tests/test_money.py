@@ -300,3 +300,26 @@ def test_a_counter_offer_equal_to_what_the_chat_adds_up_to_is_agreed(money, grou
     # a lower offer than that sum is still held
     reply, _, _ = answer(money, grounder, extractor, "再抹个零 780行不行", "bargaining", *history)
     assert "780这个价确实给不了" in reply
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "expected"),
+    [
+        (
+            ("买家: 我买了3盒面膜 退了1盒没拆的", "客服: 好的亲 已经同意退款了"),
+            "那应该退我多少钱 一盒是89的",
+            "1盒按89一盒算，退89",
+        ),
+        (("买家: 退了2盒 买了3盒", "客服: 好的亲"), "退多少 一盒是89", "2盒按89一盒算，退89×2=178"),
+    ],
+)
+def test_a_refund_is_the_units_returned_times_this_chats_price(
+    money, grounder, extractor, history, message, expected
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "refund", *history)
+    assert expected in reply and not fill_ins and not ungrounded
+
+
+def test_no_refund_amount_without_a_price(money, extractor):
+    state = conversation_state("退款退多少 啥时候到", turns("买家: 坏了7个 我拍了图的"), extractor)
+    assert money.refund_amount("退款退多少 啥时候到", "refund", state, None) is None
