@@ -74,6 +74,8 @@ class AdaptationRules:
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
     min_score: float = 0.45
     fill_in_penalty: float = 0.9
+    # fill-ins that are the answer itself (【库存情况】): such a reply gives way to the lookup reply
+    lookup_fill_ins: frozenset[str] = frozenset()
     # a reply that answers only some parts of a question of several (会起球吗 缩水吗 → only 缩水)
     partial_answer_penalty: float = 0.85
     # a case written for a conversation about something else (its turns asked about the address)
@@ -287,6 +289,7 @@ def load_adaptation(
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
+        lookup_fill_ins=frozenset(str(x) for x in grounding.get("lookup_fill_ins", [])),
         part_joiner=str(grounding.get("part_joiner", AdaptationRules.part_joiner)),
         part_max_chars=int(grounding.get("part_max_chars", AdaptationRules.part_max_chars)),
         part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
@@ -729,6 +732,11 @@ class Adapter:
                 rejected.append(why)
                 continue
             reply, violations, fixes, fill_ins, changes = adapted
+            if set(fill_ins) & self.rules.lookup_fill_ins:
+                # 库存：【库存情况】 leaves the answer to the agent: the scenario's own lookup reply
+                # (我马上帮您查一下库存) says so and can be sent as it is
+                rejected.append("lookup")
+                continue
             if state.escalated and (fill_ins or case.scenario not in self.rules.empathy_scenarios):
                 # an escalating buyer gets a complaint reply that needs no unknown fact, or the holding one
                 rejected.append("escalation")
