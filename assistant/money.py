@@ -197,10 +197,17 @@ class MoneyAnswers:
             return None
         if scenario not in ("bargaining", "price_objection") and not conditional:
             return None
-        if not conditional and not any(w in message for w in self.rules.words("bargain", "asks")):
+        offers = self.amounts(message)
+        # another shop's price (拼多多才199 / 别家一样的才299): an objection to hold, not only a haggle
+        rivals = [a for a in offers if not a.cut and self._rival(message, a)]
+        objection = scenario == "price_objection" and bool(rivals)
+        if (
+            not conditional
+            and not objection
+            and not any(w in message for w in self.rules.words("bargain", "asks"))
+        ):
             return None
         discounts = [f for f in self.extractor.extract(message) if f.kind == "discount"]
-        offers = self.amounts(message)
         agent_offers = {k for k in ("coupon", "promotion", "discount", "gift") if state.values(k, "agent")}
         if discounts:
             offer = "{product}" + discounts[-1].text.strip()
@@ -219,6 +226,18 @@ class MoneyAnswers:
             )
             if agent_price == offer:
                 return None
+        elif objection:
+            ours = [a for a in offers if not a.cut and not self._rival(message, a)]
+            agent = self.prices(self._turns(state, "agent"))
+            agent_price = ours[-1].shown if ours else (agent[-1].shown if agent else "")
+            last = rivals[-1]
+            if agent_price and last.value >= float(agent_price):
+                return None
+            offer = (
+                self.rules.text("bargain", "offer_rival")
+                .replace("<n>", last.shown)
+                .replace("<rival>", self._rival(message, last))
+            )
         elif offers:
             agent = self.prices(self._turns(state, "agent"))
             agent_price = agent[-1].shown if agent else ""
@@ -243,8 +262,7 @@ class MoneyAnswers:
                     if template
                     else None
                 )
-            before = message[max(0, last.start - 4) : last.start]
-            rival = next((w for w in self.rules.words("bargain", "rival") if w in before), "")
+            rival = self._rival(message, last)
             form = "offer_cut" if last.cut else ("offer_rival" if rival else "offer_price")
             offer = (
                 self.rules.text("bargain", form)
@@ -255,6 +273,8 @@ class MoneyAnswers:
         else:
             return None
         key = "price_reply" if agent_price else "plain_reply"
+        if objection and agent_price and self.rules.text("bargain", "objection_reply"):
+            key = "objection_reply"
         perk = "" if agent_offers else self.rules.text("bargain", "perk")
         template = (
             self.rules.text("bargain", key)
@@ -263,6 +283,12 @@ class MoneyAnswers:
             .replace("<perk>", perk)
         )
         return (template, "还价 a counter-offer held politely") if template else None
+
+    def _rival(self, message: str, amount: Amount) -> str:
+        """The word naming another shop right before ``amount`` in its own phrase (别家一样的才299 →
+        别家), or empty."""
+        phrase = re.split(r"[\s，。,！!？?、]", message[: amount.start])[-1]
+        return next((w for w in self.rules.words("bargain", "rival") if w in phrase), "")
 
     def total(self, message: str, scenario: str, state, catalog_price: float | None):
         """What a quantity costs (两张多少 / 我买3包是多少钱 一包119): quantity × the unit price this
@@ -497,6 +523,12 @@ class MoneyAnswers:
             kind = kind or ("check" if is_check else "request")
             asked.append(clause)
         if not asked:
+            # 行吧 拍了 7号的: the order and what was taken, acknowledged with the dispatch time
+            ordered = self.ordered([message])
+            plain = not re.search(str(table.get("question", "[？?]")), message)
+            if ordered and plain and any(w in message for w in announce):
+                template = str(table.get("ack_reply", "")).replace("<ordered>", ordered)
+                return (template, "读回买家拍的 the order read back") if template else None
             return None
         cut = []
         for clause in asked:

@@ -323,3 +323,22 @@ def test_a_refund_is_the_units_returned_times_this_chats_price(
 def test_no_refund_amount_without_a_price(money, extractor):
     state = conversation_state("退款退多少 啥时候到", turns("买家: 坏了7个 我拍了图的"), extractor)
     assert money.refund_amount("退款退多少 啥时候到", "refund", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("旗舰店才299 你们卖329？？", ["旗舰店299的价格", "我们这款是329", "您更在意哪方面"]),
+        ("空气炸锅299太贵了 拼多多才199", ["拼多多199的价格", "我们这款是299"]),
+    ],
+)
+def test_another_shops_price_is_an_objection_held_with_ours(money, grounder, extractor, message, expected):
+    reply, _, ungrounded = answer(money, grounder, extractor, message, "price_objection")
+    assert all(e in reply for e in expected) and not ungrounded
+
+
+def test_an_order_naming_what_was_taken_is_acknowledged(money, grounder, extractor):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, "行吧 拍了 7号的", "order_placed")
+    assert reply.startswith("好的亲，7号收到") and "48小时内" in reply and not fill_ins and not ungrounded
+    state = conversation_state("拍了 7号的 什么时候发", [], extractor)
+    assert money.request("拍了 7号的 什么时候发", "order_placed", state, None) is None
