@@ -121,11 +121,11 @@ class AdaptationRules:
     size_wide: tuple[re.Pattern, ...] = ()
     size_asks: tuple[re.Pattern, ...] = ()
     # [catalog_details]: the reply that states the buyer's catalog item's own facts (its details
-    # column) for the topics asked, how several are joined, the scenarios it answers, and words of
+    # column) for the topics asked, how several are joined, the scenarios it never answers, and words of
     # topics beyond intents.toml's objects (遮光 → blackout)
     details_reply: str = ""
     details_joiner: str = "；"
-    details_scenarios: tuple[str, ...] = ()
+    details_skip_scenarios: tuple[str, ...] = ()
     details_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details_alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details_word_topics: frozenset[str] = frozenset()
@@ -318,7 +318,7 @@ def load_adaptation(
         size_asks=tuple(_patterns(data.get("size_chart", {}).get("asks", []), "asks", path, problems)),
         details_reply=str(data.get("catalog_details", {}).get("reply", "")),
         details_joiner=str(data.get("catalog_details", {}).get("joiner", "；")),
-        details_scenarios=tuple(data.get("catalog_details", {}).get("scenarios", [])),
+        details_skip_scenarios=tuple(data.get("catalog_details", {}).get("skip_scenarios", [])),
         details_words={
             str(k): tuple(str(w) for w in v)
             for k, v in data.get("catalog_details", {}).get("words", {}).items()
@@ -1102,7 +1102,7 @@ class Adapter:
         """The buyer's catalog item's own facts for what they ask (这个窗帘遮光率多少 → its blackout
         detail), every part of the question answered, ranked first; None when the item is not a
         catalog product, the buyer is upset, or the catalog lacks a fact they ask for."""
-        if not self.rules.details_reply or scenario not in self.rules.details_scenarios or state.upset:
+        if not self.rules.details_reply or scenario in self.rules.details_skip_scenarios or state.upset:
             return None
         product = self.grounder.extractor.product(state.item.product_id) if state.item else None
         if product is None or not product.details:
