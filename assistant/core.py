@@ -477,7 +477,6 @@ class Assistant:
                 scenario_confidence=max(detection.scenario_confidence, 0.5),
                 stage=engine.detector.taxonomy.stage_of(announced),
             )
-        state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
         answer_message, answer_turns, answer_detection = message, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
         wordless = not re.search(r"\w", message)  # 😡😡 / ？？: nothing but emoji and punctuation
@@ -493,6 +492,10 @@ class Assistant:
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
             if wordless:
                 detection = answer_detection  # 😡 has no scenario of its own ("farewell" misleads)
+        # a scenario implies no stage for a chase (还没回我？ is no delay of an order; the chased 能机洗吗
+        # may come before buying) nor for a question about what might happen (要是不合适能退吗)
+        if position is None and not engine.adapter.intents.supposes(message):
+            state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)
         asked = engine.adapter.asked(answer_message, answer_turns, state)

@@ -47,6 +47,8 @@ class IntentLexicon:
     subject_lead: re.Pattern | None = None
     subject_tail: re.Pattern | None = None
     subject_topic: str = ""
+    subject_stated: str = ""
+    subject_skip: re.Pattern | None = None
     subject_chars: tuple[int, int] = (3, 16)
     # [things]: parts and defects a buyer names (线头, 防尘盖, 开胶) and how a holding reply names them
     things: tuple[str, ...] = ()
@@ -54,6 +56,8 @@ class IntentLexicon:
     # [courier_named]: a reply's generic mention of the courier (联系快递 / 快递员) that takes this
     # chat's courier; each match contains 快递, 物流 or 网点
     courier_generic: re.Pattern | None = None
+    # [hypothetical]: a message about what might happen (要是不合适能退吗) implies no order stage
+    hypothetical: tuple[str, ...] = ()
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -160,23 +164,31 @@ class IntentLexicon:
                 named.append(topic)
         return "和".join(named) if len(named) <= limit else ""
 
-    def subject(self, text: str) -> str:
+    def subject(self, text: str, asking_only: bool = False) -> str:
         """How a holding reply restates the question ``text`` asks (您问的辅食机能蒸能打), or "": its
         first asking clause (else its first clause) without fillers and particles, when the
-        ``[subject]`` length limits allow."""
+        ``[subject]`` length limits allow; ``asking_only``: a text that asks nothing is restated only
+        by its clause of values (``stated``: 您说的左眼300右眼450), else ""."""
         if not self.subject_topic:
             return ""
         from .conversation import asks
 
         clauses = [c for c in re.split(r"[，,。！!？?；;\s]+", text) if c]
+        if self.subject_skip is not None:
+            clauses = [c for c in clauses if not self.subject_skip.search(c)]
         asking = [c for c in clauses if asks(c)]
+        topic = self.subject_topic
+        if not asking and asking_only:
+            # a statement is restated only when it gives values (我左眼300右眼450), as what was said
+            clauses = [c for c in clauses if re.search(r"\d", c)] if self.subject_stated else []
+            topic = self.subject_stated
         words = (asking or clauses or [""])[0]
         if self.subject_lead is not None:
             words = self.subject_lead.sub("", words)
         if self.subject_tail is not None:
             words = self.subject_tail.sub("", words)
         low, high = self.subject_chars
-        return self.subject_topic.replace("{words}", words) if low <= len(words) <= high else ""
+        return topic.replace("{words}", words) if low <= len(words) <= high else ""
 
     def thing(self, text: str, limit: int = 2, bare: bool = False) -> str:
         """How a holding reply names the part or defect ``text`` is about (线头的问题, 防尘盖的问题), in
@@ -195,8 +207,18 @@ class IntentLexicon:
 
     def asked_topic(self, text: str) -> str:
         """How a holding reply names what ``text`` asks when no object of ``[objects]`` does: the
-        part or defect it names (线头的问题), else the question restated (您问的能放锡纸)."""
-        return self.thing(text) or self.subject(text)
+        part or defect it names (线头的问题), else its question restated (您问的能放锡纸); a statement
+        (什么破质量 退货！) is not restated as a question."""
+        return self.thing(text) or self.subject(text, asking_only=True)
+
+    def supposes(self, text: str) -> bool:
+        """Whether ``text`` asks about what might happen (要是不合适能退吗 / 收到后能换吗), not what did."""
+        source = _normalised(text)
+        # entries written /…/ are regular expressions (收到后能换吗, but not 收到后发现坏了)
+        return any(
+            re.search(w[1:-1], source) if len(w) > 2 and w[0] == w[-1] == "/" else w in source
+            for w in self.hypothetical
+        )
 
     def announced(self, asked: Intent) -> str | None:
         """The scenario a message announces (行吧 那我拍了 → order_placed): it asks nothing and all it
@@ -259,7 +281,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
                 problems.append(Problem(where, None, f"[objects.{name}] excludes unknown object {other!r}"))
     subject = data.get("subject", {}) if isinstance(data.get("subject"), dict) else {}
     patterns: list[re.Pattern | None] = []
-    for key in ("lead", "tail"):
+    for key in ("lead", "tail", "skip"):
         try:
             patterns.append(re.compile(str(subject[key])) if subject.get(key) else None)
         except re.error as error:
@@ -284,9 +306,14 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         subject_lead=patterns[0],
         subject_tail=patterns[1],
         subject_topic=str(subject.get("topic", "")),
+        subject_stated=str(subject.get("stated", "")),
+        subject_skip=patterns[2],
         subject_chars=(int(subject.get("min_chars", 3)), int(subject.get("max_chars", 16))),
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
         courier_generic=courier_generic,
+        hypothetical=tuple(
+            str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
+        ),
     )
     return lexicon, problems

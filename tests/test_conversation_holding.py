@@ -57,3 +57,25 @@ def test_a_suggestion_that_names_a_courier_is_left_as_it_is(assistant):
     history = ["买家: 台灯发了吗", "客服: 亲 昨天发了 申通"]
     for suggestion in assistant.suggest("物流两天没动了 是不是丢了", history=history).suggestions:
         assert "中通" not in suggestion.reply and "韵达" not in suggestion.reply
+
+
+def test_a_statement_is_restated_only_by_its_values(assistant):
+    intents = assistant.engine.adapter.intents
+    assert intents.asked_topic("什么破质量 退货") == ""
+    assert intents.asked_topic("我家客厅3米6宽") == "您说的我家客厅3米6宽"
+    assert intents.asked_topic("这个能放进烤箱吗") == "您问的能放进烤箱"
+
+
+def test_a_question_about_what_might_happen_implies_no_later_stage(assistant):
+    intents = assistant.engine.adapter.intents
+    assert intents.supposes("要是不合适能退换吗")
+    assert intents.supposes("收到后能换吗")
+    assert not intents.supposes("收到后发现坏了")
+    history = ["买家: 台灯拍了 白色", "客服: 好的亲 已付款的话今天发"]
+    result = assistant.suggest("万一灯不亮能退吗", history=history)
+    assert result.context.order_stage in ("ordered", "paid")
+
+
+def test_a_chase_implies_no_order_stage_of_its_own(assistant):
+    result = assistant.suggest("还没回我？", history=["买家: 这个凉席能机洗吗"])
+    assert result.context.order_stage == "browsing"
