@@ -49,3 +49,11 @@ def test_a_reshipment_offer_stays_and_a_reply_about_an_agreed_one_needs_it(assis
     assert anyone  # the agent's own 给您补发 counts
     assert not any(p.search("确认后马上为您补发新的") for p in replies)  # an offer assumes nothing
     assert any(p.search("客服: 好的亲，给您补寄一双") for p in said)
+
+
+def test_a_buyer_is_not_told_their_order_is_past_the_return_window_unless_the_chat_says_so(assistant):
+    for suggestion in assistant.suggest("拆封了还能退吗").suggestions:
+        assert not re.search(r"已经超过|已经过了", suggestion.reply), suggestion.reply
+    rules = assistant.engine.adapter.rules
+    window = next(t for t in rules.needs_said if any(p.search("您这单已经超过了") for p in t[1]))
+    assert any(p.search("买家: 都签收半个月了") for p in window[0])
