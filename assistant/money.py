@@ -182,6 +182,7 @@ class MoneyAnswers:
             self.bargain,
             self.remote,
             self.request,
+            self.gift,
         )
         for method in methods:
             found = method(message, scenario, state, catalog_price)
@@ -694,3 +695,28 @@ class MoneyAnswers:
         return (
             (template, "退款按对话里的件数和单价算 units returned × this chat's price") if template else None
         )
+
+    def gift(self, message: str, scenario: str, state, catalog_price: float | None):
+        """A gift asked for (三件套能送磨刀石吗 / 送不送 送我马上拍 / 有没有赠品): the shop profile's gift and
+        its condition; None once the agent offered something in this chat (its replies restate it)."""
+        table = self.rules.tables.get("gift", {})
+        if scenario not in table.get("scenarios", ()) or not any(w in message for w in table.get("asks", ())):
+            return None
+        if any(state.values(k, "agent") for k in ("gift", "coupon", "promotion", "discount")):
+            return None
+        if any(w in message for w in table.get("other_offers", ())):
+            return None
+        buyer = self._turns(state, "buyer")
+        asked = ""
+        for text in [message, *reversed(buyer[-1:])]:
+            for match in re.finditer(str(table.get("asked", "$^")), text):
+                value = match.group("asked")
+                if not any(w in match.group(0) or w in value for w in table.get("not_asked", ())):
+                    asked = value
+            if asked:
+                break
+        key = "named_reply" if asked else "plain_reply"
+        bought = re.search(r"买\s*(?:\d+|[两二三四五六七八九十])\s*[个罐瓶盒包件双条袋套支箱只台]", message)
+        buy = bought.group(0) + ("的话，" if key == "plain_reply" else "") if bought else "{product}"
+        template = str(table.get(key, "")).replace("<asked>", asked).replace("<buy>", buy)
+        return (template, "店铺的赠品 the shop's own gift") if template else None

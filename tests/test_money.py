@@ -342,3 +342,28 @@ def test_an_order_naming_what_was_taken_is_acknowledged(money, grounder, extract
     assert reply.startswith("好的亲，7号收到") and "48小时内" in reply and not fill_ins and not ungrounded
     state = conversation_state("拍了 7号的 什么时候发", [], extractor)
     assert money.request("拍了 7号的 什么时候发", "order_placed", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected"),
+    [
+        ("买两袋有没有送试吃装", (), "买两袋暂时没有送试吃装哦；店里现在的赠品是定制帆布收纳袋一个"),
+        ("那我买6罐 送什么", (), "买6罐的话，现在店里的赠品是定制帆布收纳袋一个"),
+        (
+            "不送我就不要了 别家都送",
+            ("客服: 亲 单刀89 三件套199", "买家: 三件套能送磨刀石吗"),
+            "暂时没有送磨刀石哦",
+        ),
+        ("那我先买 下个月用 有没有赠品", (), "现在店里的赠品是定制帆布收纳袋一个，实付满199元的订单送"),
+    ],
+)
+def test_a_gift_asked_for_gets_the_shops_own_gift(money, grounder, extractor, message, history, expected):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "bargaining", *history)
+    assert expected in reply and not fill_ins and not ungrounded
+
+
+def test_no_gift_answer_after_the_agents_offer_or_with_a_coupon_question(money, extractor):
+    state = conversation_state("送不送 送我马上拍", turns("客服: 亲 现在有满2000减100的券"), extractor)
+    assert money.gift("送不送 送我马上拍", "bargaining", state, None) is None
+    state = conversation_state("有优惠券吗 买二送一吗", [], extractor)
+    assert money.gift("有优惠券吗 买二送一吗", "promotion", state, None) is None
