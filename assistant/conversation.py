@@ -205,9 +205,12 @@ def conversation_state(
     extractor: FactExtractor,
     shop_categories: Sequence[str] = (),
     apology_words: Sequence[str] = (),
+    agent_dispatches: re.Pattern | None = None,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
-    ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml)."""
+    ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
+    ``agent_dispatches`` an agent turn that schedules the dispatch (今天顺丰发出): said after the
+    buyer ordered, the order is paid (a shop does not dispatch an unpaid order)."""
     turns = [*history, Turn("buyer", message)]
     stated: list[StatedFact] = []
     stage_index = 0
@@ -228,6 +231,13 @@ def conversation_state(
         for fact in facts:
             if fact.kind == "order_event" and fact.value in ORDER_STAGES:
                 stage_index = max(stage_index, ORDER_STAGES.index(fact.value))
+        if (
+            turn.role == "agent"
+            and agent_dispatches is not None
+            and stage_index == ORDER_STAGES.index("ordered")
+            and agent_dispatches.search(turn.text)
+        ):
+            stage_index = ORDER_STAGES.index("paid")
         if turn.role == "buyer":
             escalation.extend(w for w in extractor.escalation(turn.text) if w not in escalation)
             found = extractor.item(turn.text)

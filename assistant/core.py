@@ -564,6 +564,7 @@ class Assistant:
             self.engine.extractor,
             tuple(categories) if isinstance(categories, list) else (),
             self.engine.adapter.rules.empathy_markers,
+            self.engine.adapter.intents.agent_dispatches,
         )
 
     def _guidance(

@@ -58,6 +58,8 @@ class IntentLexicon:
     courier_generic: re.Pattern | None = None
     # [hypothetical]: a message about what might happen (要是不合适能退吗) implies no order stage
     hypothetical: tuple[str, ...] = ()
+    # [order_stage] agent_dispatches: an agent turn scheduling the dispatch of an order the buyer placed
+    agent_dispatches: re.Pattern | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -294,6 +296,13 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         courier_generic = re.compile(str(named["generic"])) if named.get("generic") else None
     except re.error as error:
         problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
+    staged = data.get("order_stage", {}) if isinstance(data.get("order_stage"), dict) else {}
+    agent_dispatches = None
+    try:
+        if staged.get("agent_dispatches"):
+            agent_dispatches = re.compile("|".join(f"(?:{p})" for p in staged["agent_dispatches"]))
+    except re.error as error:
+        problems.append(Problem(where, None, f"[order_stage] agent_dispatches: {error}"))
     lexicon = IntentLexicon(
         types,
         objects,
@@ -312,6 +321,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
         courier_generic=courier_generic,
+        agent_dispatches=agent_dispatches,
         hypothetical=tuple(
             str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
         ),

@@ -85,3 +85,13 @@ def test_changing_the_size_before_dispatch_is_done_not_refused_or_an_address_cha
     assert "change_spec" in asked.objects and "address" not in asked.objects
     # an address change is still an address change
     assert "change_spec" not in assistant.engine.adapter.intents.parse("地址改成杭州西湖区文三路").objects
+
+
+def test_an_order_the_agent_schedules_for_dispatch_is_paid(assistant):
+    state = assistant.conversation("好的 谢谢", ["买家: 拍了两盒茶叶", "客服: 好的亲 明天圆通发出"])
+    assert state.order_stage == "paid"
+    # an order announced but not yet scheduled stays ordered; a dispatch promise before any order
+    # (下午4点前拍当天发) says nothing of this buyer's payment
+    assert assistant.conversation("好的", ["买家: 拍了两盒茶叶", "客服: 好的亲"]).order_stage == "ordered"
+    before = assistant.conversation("好的", ["买家: 今天能发吗", "客服: 亲 下午4点前拍当天发"])
+    assert before.order_stage == "browsing"
