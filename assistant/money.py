@@ -254,6 +254,8 @@ class MoneyAnswers:
                 )
                 return (template, "还价 a counter-offer held politely") if template else None
             last = lower[-1]
+            if not last.cut and last.value < float(self.rules.tables.get("bargain", {}).get("min_offer", 0)):
+                return None  # 3 or 7 is no price offered
             agreed = self._chat_total(state)
             if agreed is not None and not last.cut and abs(agreed[1] - last.value) < 0.01:
                 # 再抹个零 800行不行 when this chat already adds up to 5×(168-8)=800: that is the price
@@ -364,18 +366,18 @@ class MoneyAnswers:
         return template, "按对话里的单价算 quantity × this chat's unit price"
 
     def _unit_price(self, message: str, state, catalog_price: float | None) -> float | None:
-        """The unit price: one the buyer gives now (一包119), else the agent's last price, else the
-        catalog's price of the buyer's item."""
+        """The unit price: one the buyer gives now (一包119), else the one price this chat names (two
+        different prices leave it open: None), else the catalog's price of the buyer's item."""
         one = re.search(
             r"(?:一|1|每)\s*(?:件|包|个|瓶|盒|双|条|张|罐|袋|套|只|支|台)\s*(?:是|要)?\s*(\d+(?:\.\d+)?)",
             message,
         )
         if one:
             return float(one.group(1))
-        said = self.prices(list(state.texts[:-1]))
-        if said:
-            return said[-1].value
-        return catalog_price
+        said = {a.value for a in self.prices(list(state.texts[:-1]))}
+        if len(said) > 1:
+            return None
+        return said.pop() if said else catalog_price
 
     def instalment(self, message: str, scenario: str, state, catalog_price: float | None):
         """Each instalment (6期一个月还多少 总价599): the total over the number of instalments."""
@@ -450,7 +452,7 @@ class MoneyAnswers:
                 for match in pattern.finditer(text):
                     value = match.group("new")
                     inside = text is message and any(s <= match.start("new") < e for s, e in kept_spans)
-                    if value and not inside and not any(w in value for w in rules.words("change", "not_new")):
+                    if value and not inside and self._value_like(value, text):
                         new = value
                         break
                 if new:
@@ -473,6 +475,18 @@ class MoneyAnswers:
         kept = self._kept(message, state)
         template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
         return template, "发货前改单 an order change before dispatch"
+
+    def _value_like(self, value: str, text: str) -> bool:
+        """Whether a new value read off ``text`` is a value (M / 雾霾蓝 / 朝阳区 / 1米5), not words
+        (是不是要重新拍 / 退款)."""
+        rules = self.rules
+        if any(w in value for w in rules.words("change", "not_new")):
+            return False
+        if any(k in text for k in rules.tables.get("change", {}).get("fields", {})):
+            return True
+        if re.search(r"[0-9A-Za-z#]", value) or value.endswith(rules.words("change", "value_endings")):
+            return True
+        return any(f.kind in ("colour", "size", "spec", "place") for f in self.extractor.extract(value))
 
     def _kept(self, message: str, state) -> str:
         """What the buyer says stays (，香槟色不变 / ，M不变 / ，其他都不变), or nothing."""

@@ -367,3 +367,22 @@ def test_no_gift_answer_after_the_agents_offer_or_with_a_coupon_question(money, 
     assert money.gift("送不送 送我马上拍", "bargaining", state, None) is None
     state = conversation_state("有优惠券吗 买二送一吗", [], extractor)
     assert money.gift("有优惠券吗 买二送一吗", "promotion", state, None) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["地址能改吗 是不是要重新拍", "能换吗 是质量问题", "我要改一下 要发顺丰吗", "想要退款 改不了吗"],
+)
+def test_words_are_no_new_value_for_an_order_change(money, extractor, message):
+    state = conversation_state(message, turns("买家: 拍了 付款了", "客服: 收到亲"), extractor)
+    assert money.change(message, "change_address", state, None) is None
+
+
+def test_a_total_needs_one_unit_price_and_an_offer_a_price(money, extractor):
+    history = turns("客服: 亲 这款89 那款129")
+    state = conversation_state("两件多少钱", history, extractor)
+    assert money.total("两件多少钱", "promotion", state, None) is None  # which of the two prices?
+    state = conversation_state("买了3次了 能便宜点吗", [], extractor)
+    assert money.bargain("买了3次了 能便宜点吗", "bargaining", state, None) is None
+    state = conversation_state("能便宜点吗 我都买过5回了", [], extractor)
+    assert money.bargain("能便宜点吗 我都买过5回了", "bargaining", state, None) is None
