@@ -206,11 +206,15 @@ def conversation_state(
     shop_categories: Sequence[str] = (),
     apology_words: Sequence[str] = (),
     agent_dispatches: re.Pattern | None = None,
+    buyer_received: re.Pattern | None = None,
+    agent_after_sale: re.Pattern | None = None,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
     ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
     ``agent_dispatches`` an agent turn that schedules the dispatch (今天顺丰发出): said after the
-    buyer ordered, the order is paid (a shop does not dispatch an unpaid order)."""
+    buyer ordered, the order is paid (a shop does not dispatch an unpaid order); ``buyer_received`` a
+    buyer's turn telling what the item did once in hand (delivered); ``agent_after_sale`` an agent's
+    turn promising a remedy for a delivered order (after-sale)."""
     turns = [*history, Turn("buyer", message)]
     stated: list[StatedFact] = []
     stage_index = 0
@@ -238,6 +242,16 @@ def conversation_state(
             and agent_dispatches.search(turn.text)
         ):
             stage_index = ORDER_STAGES.index("paid")
+        delivered = ORDER_STAGES.index("delivered")
+        if turn.role == "buyer" and buyer_received is not None and buyer_received.search(turn.text):
+            stage_index = max(stage_index, delivered)
+        elif (
+            turn.role == "agent"
+            and agent_after_sale is not None
+            and stage_index == delivered
+            and agent_after_sale.search(turn.text)
+        ):
+            stage_index = ORDER_STAGES.index("after_sale")
         if turn.role == "buyer":
             escalation.extend(w for w in extractor.escalation(turn.text) if w not in escalation)
             found = extractor.item(turn.text)

@@ -565,6 +565,8 @@ class Assistant:
             tuple(categories) if isinstance(categories, list) else (),
             self.engine.adapter.rules.empathy_markers,
             self.engine.adapter.intents.agent_dispatches,
+            self.engine.adapter.intents.buyer_received,
+            self.engine.adapter.intents.agent_after_sale,
         )
 
     def _guidance(

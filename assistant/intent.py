@@ -60,6 +60,10 @@ class IntentLexicon:
     hypothetical: tuple[str, ...] = ()
     # [order_stage] agent_dispatches: an agent turn scheduling the dispatch of an order the buyer placed
     agent_dispatches: re.Pattern | None = None
+    # [order_stage] buyer_received / agent_after_sale: a buyer's turn telling what the item did once in
+    # hand (delivered); an agent's turn promising a remedy for a delivered order (after-sale)
+    buyer_received: re.Pattern | None = None
+    agent_after_sale: re.Pattern | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -297,12 +301,14 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     except re.error as error:
         problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
     staged = data.get("order_stage", {}) if isinstance(data.get("order_stage"), dict) else {}
-    agent_dispatches = None
-    try:
-        if staged.get("agent_dispatches"):
-            agent_dispatches = re.compile("|".join(f"(?:{p})" for p in staged["agent_dispatches"]))
-    except re.error as error:
-        problems.append(Problem(where, None, f"[order_stage] agent_dispatches: {error}"))
+    stage_patterns: dict[str, re.Pattern | None] = {}
+    for key in ("agent_dispatches", "buyer_received", "agent_after_sale"):
+        stage_patterns[key] = None
+        try:
+            if staged.get(key):
+                stage_patterns[key] = re.compile("|".join(f"(?:{p})" for p in staged[key]))
+        except re.error as error:
+            problems.append(Problem(where, None, f"[order_stage] {key}: {error}"))
     lexicon = IntentLexicon(
         types,
         objects,
@@ -321,7 +327,9 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
         courier_generic=courier_generic,
-        agent_dispatches=agent_dispatches,
+        agent_dispatches=stage_patterns["agent_dispatches"],
+        buyer_received=stage_patterns["buyer_received"],
+        agent_after_sale=stage_patterns["agent_after_sale"],
         hypothetical=tuple(
             str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
         ),

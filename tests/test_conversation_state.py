@@ -95,3 +95,19 @@ def test_an_order_the_agent_schedules_for_dispatch_is_paid(assistant):
     assert assistant.conversation("好的", ["买家: 拍了两盒茶叶", "客服: 好的亲"]).order_stage == "ordered"
     before = assistant.conversation("好的", ["买家: 今天能发吗", "客服: 亲 下午4点前拍当天发"])
     assert before.order_stage == "browsing"
+
+
+def test_a_problem_with_the_item_in_hand_is_delivered_and_a_remedy_after_sale(assistant):
+    told = assistant.conversation("好的", ["买家: 收到碎了一个杯子"])
+    assert told.order_stage == "delivered"
+    used = assistant.conversation("怎么办", ["买家: 用了你们家洗面奶 脸上起红疹"])
+    assert used.order_stage == "delivered"
+    remedied = assistant.conversation(
+        "那补发的什么时候到", ["买家: 收到碎了一个杯子", "客服: 非常抱歉亲 马上给您补发一个"]
+    )
+    assert remedied.order_stage == "after_sale"
+    # not yet received, or asking about later, is no delivery
+    assert assistant.conversation("还没收到 碎了怎么办", []).order_stage != "delivered"
+    # a remedy promised before any delivery (补发 of a missing gift at checkout) is no after-sale
+    early = assistant.conversation("好的", ["买家: 赠品有吗", "客服: 亲 给您补发一个赠品"])
+    assert early.order_stage != "after_sale"
