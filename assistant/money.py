@@ -256,6 +256,15 @@ class MoneyAnswers:
             last = lower[-1]
             if not last.cut and last.value < float(self.rules.tables.get("bargain", {}).get("min_offer", 0)):
                 return None  # 3 or 7 is no price offered
+            # the buyer's own figure between the offer and the agent's price (满减完188 … 180整) is the
+            # price now: the agent's promotion already took the rest off
+            between = [
+                a
+                for a in offers
+                if not a.cut and a.value > last.value and (not agent or a.value < agent[-1].value)
+            ]
+            if between and (agent_offers or state.values("threshold", "agent")):
+                agent_price = between[-1].shown
             agreed = self._chat_total(state)
             if agreed is not None and not last.cut and abs(agreed[1] - last.value) < 0.01:
                 # 再抹个零 800行不行 when this chat already adds up to 5×(168-8)=800: that is the price
@@ -440,6 +449,11 @@ class MoneyAnswers:
             "change", "too_late"
         ):
             return None
+        if scenario not in rules.words("change", "any_stage") and state.order_stage not in (
+            "ordered",
+            "paid",
+        ):
+            return None
         buyer = self._turns(state, "buyer")
         texts = [message] + ([buyer[-1]] if buyer else [])
         if not any(w in t for t in texts for w in rules.words("change", "asks")):
@@ -547,8 +561,12 @@ class MoneyAnswers:
             return None
         cut = []
         for clause in asked:
-            for word in table.get("cut_before", ()):
-                clause = clause.removeprefix(word)
+            clause = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]+", "", clause)  # emoji
+            before = None
+            while before != clause:  # 帮我备注一下都要白色 → 都要白色
+                before = clause
+                for word in table.get("cut_before", ()):
+                    clause = clause.removeprefix(word)
             for word in table.get("cut_after", ()):
                 if not (kind == "check" and word == "吗"):  # 减了20吗 stays a question
                     clause = clause.removesuffix(word)
@@ -719,6 +737,8 @@ class MoneyAnswers:
         if any(state.values(k, "agent") for k in ("gift", "coupon", "promotion", "discount")):
             return None
         if any(w in message for w in table.get("other_offers", ())):
+            return None
+        if table.get("browsing_only") and state.order_stage != "browsing":
             return None
         buyer = self._turns(state, "buyer")
         asked = ""

@@ -386,3 +386,9 @@ def test_a_total_needs_one_unit_price_and_an_offer_a_price(money, extractor):
     assert money.bargain("买了3次了 能便宜点吗", "bargaining", state, None) is None
     state = conversation_state("能便宜点吗 我都买过5回了", [], extractor)
     assert money.bargain("能便宜点吗 我都买过5回了", "bargaining", state, None) is None
+
+
+@pytest.mark.parametrize("message", ["送人还好 自己喝太贵了", "你家比隔壁店贵多了 人家还送东西"])
+def test_giving_something_away_is_no_gift_question(money, extractor, message):
+    state = conversation_state(message, [], extractor)
+    assert money.gift(message, "price_objection", state, None) is None
