@@ -177,6 +177,7 @@ class MoneyAnswers:
             self.instalment,
             self.cart,
             self.refund_amount,
+            self.after_offer,
             self.reach,
             self.total,
             self.bargain,
@@ -754,3 +755,60 @@ class MoneyAnswers:
         buy = bought.group(0) + ("的话，" if key == "plain_reply" else "") if bought else "{product}"
         template = str(table.get(key, "")).replace("<asked>", asked).replace("<buy>", buy)
         return (template, "店铺的赠品 the shop's own gift") if template else None
+
+    def after_offer(self, message: str, scenario: str, state, catalog_price: float | None):
+        """The price after the offer under discussion (用券后多少 / 减完多少): this chat's price (× the
+        quantity asked) minus the agent's own offer, else the shop's promotion when reached, else the
+        shop's coupon; None without one price."""
+        table = self.rules.tables.get("after_offer", {})
+        if scenario not in table.get("scenarios", ()) or not any(w in message for w in table.get("asks", ())):
+            return None
+        unit = self._unit_price(message, state, catalog_price)
+        if unit is None:
+            return None
+        counts = [f for f in self.extractor.extract(message) if f.kind == "quantity"]
+        lead = re.match(r"\d+", counts[0].value) if len(counts) == 1 else None
+        count = int(lead.group(0)) if lead else 1
+        price = unit * count
+        # the agent's threshold offer (满100减10) first, then a coupon of theirs (10元券)
+        offers = [
+            s.fact for s in reversed(state.facts) if s.role == "agent" and re.search(r"\d", s.fact.value)
+        ]
+        said = next((f for f in offers if f.kind == "promotion"), None) or next(
+            (f for f in offers if f.kind == "coupon"), None
+        )
+        if said is not None:
+            found = re.match(r"满(\d+(?:\.\d+)?)减(\d+(?:\.\d+)?)", said.value) or re.match(
+                r"()(\d+(?:\.\d+)?)元券", said.value
+            )
+            if found is None:
+                return None
+            limit = float(found.group(1) or 0)
+            cut, offer = float(found.group(2)), said.text.strip()
+        else:
+            policy = self.policy
+            limit = float(policy.get("promotion_threshold_yuan", 0) or 0)
+            if policy.get("promotion_discount_yuan") and price >= limit:
+                cut, offer = float(policy["promotion_discount_yuan"]), "{promotion}"
+            elif policy.get("coupon_yuan"):
+                limit, cut, offer = 0.0, float(policy["coupon_yuan"]), "{coupon}"
+            else:
+                return None
+        shown = f"{fmt(unit)}×{count}" if count > 1 else fmt(unit)
+        if price < limit:
+            template = (
+                str(table.get("short", ""))
+                .replace("<price>", fmt(price) if count == 1 else f"{shown}={fmt(price)}")
+                .replace("<threshold>", fmt(limit))
+                .replace("<offer>", offer)
+                .replace("<gap>", fmt(limit - price))
+            )
+        else:
+            formula = f"{shown}-{fmt(cut)}" if count == 1 else f"{shown}-{fmt(cut)}"
+            template = (
+                str(table.get("reply", ""))
+                .replace("<formula>", formula)
+                .replace("<total>", fmt(price - cut))
+                .replace("<offer>", offer)
+            )
+        return (template, "用券后按对话里的价算 this chat's price after the offer") if template else None

@@ -392,3 +392,17 @@ def test_a_total_needs_one_unit_price_and_an_offer_a_price(money, extractor):
 def test_giving_something_away_is_no_gift_question(money, extractor, message):
     state = conversation_state(message, [], extractor)
     assert money.gift(message, "price_objection", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "expected"),
+    [
+        (("客服: 亲 129，店铺券满100减10",), "用券后多少", "129-10=119，用满100减10后到手119"),
+        (("客服: 亲 这款89，店铺券满100减10",), "用券后多少", "89还没到满100，满100减10暂时用不了哦，还差11"),
+        (("客服: 亲 这款89",), "用券后多少", "89-5=84，用5元无门槛券后到手84"),
+        (("客服: 亲 这款259",), "两件到手多少", "259×2-20=498，用全店满199减20后到手498"),
+    ],
+)
+def test_the_price_after_the_offer_under_discussion(money, grounder, extractor, history, message, expected):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
+    assert expected in reply and not fill_ins and not ungrounded
