@@ -415,6 +415,8 @@ class MoneyAnswers:
         shop's price-protection rule; None unless the chat holds exactly two distinct prices."""
         if not any(w in message for w in self.rules.words("arithmetic", "asks_difference")):
             return None
+        if scenario not in self.rules.words("arithmetic", "difference_scenarios"):
+            return None
         values = []
         for amount in self.prices(state.texts):
             if amount.value not in values:

@@ -406,3 +406,9 @@ def test_giving_something_away_is_no_gift_question(money, extractor, message):
 def test_the_price_after_the_offer_under_discussion(money, grounder, extractor, history, message, expected):
     reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
     assert expected in reply and not fill_ins and not ungrounded
+
+
+def test_no_price_difference_in_an_order_change(money, extractor):
+    history = turns("买家: 炒锅拍了28的", "客服: 好的亲，收到您的订单了。")
+    state = conversation_state("想改成32的 差价怎么补", history, extractor)
+    assert money.difference("想改成32的 差价怎么补", "change_address", state, None) is None
