@@ -131,7 +131,9 @@ class ConversationState:
             return None
         return re.sub(r"(快递|物流|速运)$", "", said.fact.text.strip()) or said.fact.text.strip()
 
-    def with_courier(self, reply: str, generic: re.Pattern | None) -> str:
+    def with_courier(
+        self, reply: str, generic: re.Pattern | None, before: Sequence[str] = ("快递", "物流", "网点")
+    ) -> str:
         """``reply`` with this chat's courier named where it speaks of the courier generically
         (联系快递查件 → 联系韵达快递查件, 快递员 → 韵达快递员): the first such phrase only."""
         name = self.courier()
@@ -141,7 +143,10 @@ class ConversationState:
         if found is None:
             return reply
         phrase = found.group(0)
-        at = found.start() + min(phrase.find(w) for w in ("快递", "物流", "网点") if w in phrase)
+        anchors = [phrase.find(w) for w in before if w in phrase]
+        if not anchors:
+            return reply
+        at = found.start() + min(anchors)
         return reply[:at] + name + reply[at:]
 
     def wanted_date(self) -> str | None:

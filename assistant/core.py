@@ -544,9 +544,10 @@ class Assistant:
         from .grounding import Change
 
         extracted = self.engine.extractor.extract(suggestion.reply)
-        if suggestion.holding or any(f.kind == "courier" for f in extracted):
+        if any(f.kind == "courier" for f in extracted):
             return suggestion
-        reply = state.with_courier(suggestion.reply, self.engine.adapter.intents.courier_generic)
+        intents = self.engine.adapter.intents
+        reply = state.with_courier(suggestion.reply, intents.courier_generic, intents.courier_before)
         if reply == suggestion.reply:
             return suggestion
         change = Change("快递", state.courier() or "", "对话中已说的快递 the courier this chat named")

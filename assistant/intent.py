@@ -56,6 +56,7 @@ class IntentLexicon:
     # [courier_named]: a reply's generic mention of the courier (联系快递 / 快递员) that takes this
     # chat's courier; each match contains 快递, 物流 or 网点
     courier_generic: re.Pattern | None = None
+    courier_before: tuple[str, ...] = ("快递", "物流", "网点")
     # [hypothetical]: a message about what might happen (要是不合适能退吗) implies no order stage
     hypothetical: tuple[str, ...] = ()
     # [order_stage] agent_dispatches: an agent turn scheduling the dispatch of an order the buyer placed
@@ -327,6 +328,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
         courier_generic=courier_generic,
+        courier_before=tuple(str(w) for w in named.get("before", ())) or ("快递", "物流", "网点"),
         agent_dispatches=stage_patterns["agent_dispatches"],
         buyer_received=stage_patterns["buyer_received"],
         agent_after_sale=stage_patterns["agent_after_sale"],

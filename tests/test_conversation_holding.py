@@ -44,8 +44,11 @@ def test_a_generic_courier_takes_the_courier_this_chat_named(assistant):
     assert state.courier() == "申通"
     assert state.with_courier("我马上联系快递催一下", generic) == "我马上联系申通快递催一下"
     assert state.with_courier("快递员会按顺序派件", generic) == "申通快递员会按顺序派件"
+    before = assistant.engine.adapter.intents.courier_before
+    assert state.with_courier("亲，单号在订单详情里", generic, before) == "亲，申通单号在订单详情里"
+    assert state.with_courier("我帮您查一下物流进度", generic, before) == "我帮您查一下申通物流进度"
     # where the reply points at the tracking page, nothing is inserted
-    assert state.with_courier("在订单详情里查看物流进度", generic) == "在订单详情里查看物流进度"
+    assert state.with_courier("在订单详情里查看物流", generic) == "在订单详情里查看物流"
     # the buyer's courier when the agent named none; no courier, no change
     bought = assistant.conversation("单号发我", ["买家: 罐头拍了 发京东物流", "客服: 好的亲"])
     assert bought.courier() == "京东"
