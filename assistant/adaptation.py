@@ -27,7 +27,7 @@ from .grounding import Change, Grounder
 from .intent import Intent, IntentLexicon
 from .money import MoneyAnswers
 from .records import Turn
-from .sizing import chart_size, number
+from .sizing import number
 from .text import SLOT_PATTERN
 
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
@@ -1038,12 +1038,7 @@ class Adapter:
         if not chart:
             return None
         given = {k: state.latest(k, "buyer") for k in measures}
-        value = {k: number(s.fact.value) if s is not None else None for k, s in given.items()}
-        index, kind = None, "body"
-        if value["foot_length"] is not None:
-            index, kind = chart_size(chart, foot=value["foot_length"]), "foot"
-        if index is None:
-            index, kind = chart_size(chart, height=value["height"], weight=value["weight"]), "body"
+        index, kind = self.grounder.chart_fit(state, chart)
         if index is None:
             return None
         bigger = chart[index + 1].size if index + 1 < len(chart) else ""
@@ -1240,8 +1235,11 @@ class Adapter:
                 self.intents.thing(message) or self.facts_topic(state) or self.intents.asked_topic(message)
             )
         elif topic and not chasing and not complaint:
-            # the part an object's topic is about, in the buyer's words (防尘盖少发的情况)
-            part = self.intents.thing(message, bare=True)
+            # the part an object's topic is about, in the buyer's words (防尘盖少发的情况), or the
+            # values the buyer names with it (那30cm的呢 会不会太重 → 30cm重量的问题)
+            part = self.intents.thing(message, bare=True) or "、".join(
+                list(dict.fromkeys(s.fact.text for s in state.asked_now(HOLDING_FACT_KINDS)))[:2]
+            )
             topic = part + topic if part and part not in topic else topic
         if not topic and chasing:
             # the chased question restated (您问的辅食机能蒸能打): every detail of it kept

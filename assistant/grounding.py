@@ -27,7 +27,7 @@ from .facts import (
     FactSet,
 )
 from .records import Product, ShopProfile
-from .sizing import MEASURE_CHARTS, ChartRow, parse_chart
+from .sizing import MEASURE_CHARTS, ChartRow, chart_size, number, parse_chart
 from .text import SLOT_PATTERN
 
 FILL_IN = "【{}】"
@@ -139,10 +139,29 @@ class Grounder:
             allowed.values.setdefault("size", set()).update(s.upper() for s in product.sizes)
             allowed.values.setdefault("item", set()).add(product.id)
         chart = self.size_chart(state)
-        if chart:
-            # the sizes of the shop's chart for this item are shop facts (建议拿L read off it)
-            allowed.values.setdefault("size", set()).update(row.size.upper() for row in chart)
+        index, kind = self.chart_fit(state, chart)
+        if index is not None:
+            # the size the shop's chart gives this buyer is a shop fact (建议拿L read off it), and for a
+            # foot the next one up (a wide foot); another size of the chart is not this buyer's
+            fitted = chart[index : index + (2 if kind == "foot" else 1)]
+            allowed.values.setdefault("size", set()).update(row.size.upper() for row in fitted)
         return allowed
+
+    def chart_fit(self, state: ConversationState, chart: Sequence[ChartRow]) -> tuple[int | None, str]:
+        """The index of the chart's size for the buyer's measurements and whether it was read by foot
+        length (``"foot"``) or by height and weight (``"body"``); ``(None, "")`` when it cannot be."""
+        if not chart:
+            return None, ""
+        value = {}
+        for kind in ("height", "weight", "foot_length"):
+            stated = state.latest(kind, "buyer")
+            value[kind] = number(stated.fact.value) if stated is not None else None
+        if value["foot_length"] is not None:
+            index = chart_size(tuple(chart), foot=value["foot_length"])
+            if index is not None:
+                return index, "foot"
+        index = chart_size(tuple(chart), height=value["height"], weight=value["weight"])
+        return (index, "body") if index is not None else (None, "")
 
     def size_chart(self, state: ConversationState) -> tuple[ChartRow, ...]:
         """The shop's size chart for the buyer's item: the catalog entry's own, else the shop's chart of

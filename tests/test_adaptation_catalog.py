@@ -78,8 +78,10 @@ def test_the_chart_is_the_items_own_else_the_shops_for_its_category(corpus, grou
     # a lone length is no body (那1.5米的呢 is a bed), and a pan has no size chart
     assert grounder.size_chart(conversation_state("那1.5米的呢", [], extractor)) == ()
     assert grounder.size_chart(conversation_state("这个炒锅有多大", [], extractor)) == ()
-    # the chart's sizes are the shop's facts for this buyer: 建议拿L is grounded
+    # the chart's size for this buyer is a shop fact: 建议拿L is grounded, another size of it is not
     assert grounder.ungrounded("亲，这款建议拿L", body) == []
+    assert grounder.ungrounded("亲，这款建议拿XL码", body) != []
+    assert grounder.chart_fit(body, grounder.size_chart(body)) == (2, "body")
 
 
 def test_a_buyer_who_gives_measurements_is_told_the_size_of_the_chart(assistant):
