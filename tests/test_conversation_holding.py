@@ -82,3 +82,9 @@ def test_a_question_about_what_might_happen_implies_no_later_stage(assistant):
 def test_a_chase_implies_no_order_stage_of_its_own(assistant):
     result = assistant.suggest("还没回我？", history=["买家: 这个凉席能机洗吗"])
     assert result.context.order_stage == "browsing"
+
+
+def test_a_holding_reply_keeps_the_values_asked_with_an_object(assistant):
+    history = ["买家: 这个炒锅有几个尺寸", "客服: 亲 有26cm和32cm"]
+    reply = _holding(assistant, "那32cm的呢 会不会太重", history)
+    assert "32cm" in reply and "重量" in reply
