@@ -60,6 +60,8 @@ class AdaptationRules:
     fallback: dict[str, str] = field(default_factory=dict)
     # scenarios whose safe reply may ask the buyer back even after a specific message
     fallback_asks_back: tuple[str, ...] = ()
+    # scenario -> the detector confidence a first message needs for the scenario's safe reply (0.5)
+    fallback_confidence: dict[str, float] = field(default_factory=dict)
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
@@ -277,6 +279,7 @@ def load_adaptation(
         long_message_reply_chars=int(length.get("long_message_reply_chars", 25)),
         max_overlap=float(diversity.get("max_overlap", 0.55)),
         fallback=fallback,
+        fallback_confidence={str(k): float(v) for k, v in data.get("fallback_confidence", {}).items()},
         fallback_asks_back=tuple(str(x) for x in data.get("fallback_asks_back", {}).get("scenarios", [])),
         holding=str(holding.get("reply", AdaptationRules.holding)),
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
@@ -829,7 +832,10 @@ class Adapter:
             or unfit & set(SLOT_PATTERN.findall(template))
         ):
             template = None  # the safe reply would ask for what the buyer gave, or state an unfit fact
-        if template and not state.escalated and detection.scenario_confidence >= 0.5:
+        # the detector must be fairly sure of the scenario before its safe reply stands in; a first
+        # message may have a scenario's own floor ([fallback_confidence]: a lone 加个好友吧 is no buyer)
+        floor = 0.5 if history else self.rules.fallback_confidence.get(scenario, 0.5)
+        if template and not state.escalated and detection.scenario_confidence >= floor:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:
                 reply, violations, fixes, fill_ins, changes = adapted

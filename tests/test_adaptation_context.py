@@ -57,3 +57,12 @@ def test_a_buyer_is_not_told_their_order_is_past_the_return_window_unless_the_ch
     rules = assistant.engine.adapter.rules
     window = next(t for t in rules.needs_said if any(p.search("您这单已经超过了") for p in t[1]))
     assert any(p.search("买家: 都签收半个月了") for p in window[0])
+
+
+def test_a_non_buyer_first_message_gets_the_polite_redirect_not_a_holding_reply(assistant):
+    for message in ("加个好友吧 美女 聊聊", "兄弟 回收二手手机吗 高价"):
+        result = assistant.suggest(message)
+        assert result.detection.scenario == "non_buyer" and result.detection.scenario_confidence < 0.5
+        top = result.suggestions[0]
+        assert not top.holding and "核实" not in top.reply, top.reply
+    assert assistant.engine.adapter.rules.fallback_confidence["non_buyer"] < 0.5
