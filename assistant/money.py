@@ -576,6 +576,9 @@ class MoneyAnswers:
             if clause:
                 cut.append(clause)
         text = "，".join(cut)
+        items = self._promised(state) if any(w in text for w in table.get("referents", ())) else []
+        if kind == "request" and len(items) >= 2 and table.get("referent_reply"):
+            kind = "referent"  # 两个都要放 → 小样和化妆棉都给您备注上了
         if len(text) < 4:  # 对不对 / 放吗: too little to read back
             return None
         buyer = [t for t, r in zip(state.texts, state.roles, strict=False) if r == "buyer"]
@@ -583,6 +586,7 @@ class MoneyAnswers:
         template = (
             str(table.get(f"{kind}_reply", ""))
             .replace("<request>", text)
+            .replace("<items>", "和".join(items))
             .replace("<ordered>", f"{ordered}的订单" if ordered and ordered not in text else "")
         )
         return (template, "读回买家拍下时的交代 the buyer's request read back") if template else None
@@ -814,3 +818,14 @@ class MoneyAnswers:
                 .replace("<offer>", offer)
             )
         return (template, "用券后按对话里的价算 this chat's price after the offer") if template else None
+
+    def _promised(self, state) -> list[str]:
+        """The items promised earlier in this chat (送个小样 / 化妆棉也给您备注上 / 再加包化妆棉), in order."""
+        found: list[str] = []
+        for text in state.texts[:-1]:
+            for pattern in self.rules.tables.get("order_request", {}).get("promised", ()):
+                for match in re.finditer(pattern, text):
+                    item = match.group("item")
+                    if item not in found:
+                        found.append(item)
+        return found

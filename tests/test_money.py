@@ -412,3 +412,16 @@ def test_no_price_difference_in_an_order_change(money, extractor):
     history = turns("买家: 炒锅拍了28的", "客服: 好的亲，收到您的订单了。")
     state = conversation_state("想改成32的 差价怎么补", history, extractor)
     assert money.difference("想改成32的 差价怎么补", "change_address", state, None) is None
+
+
+def test_a_request_pointing_back_names_the_items_promised_in_this_chat(money, grounder, extractor):
+    history = (
+        "买家: 眼霜能少点吗",
+        "客服: 亲 已经是活动价了 给您送个小样哦",
+        "买家: 那再加包化妆棉",
+        "客服: 可以的亲 化妆棉也给您备注上",
+    )
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "好的 那我拍了 两个都要放哈", "order_placed", *history
+    )
+    assert "小样和化妆棉都给您备注上了" in reply and not fill_ins and not ungrounded
