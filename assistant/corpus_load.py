@@ -172,6 +172,10 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
         required=taxonomy.builtin_scenario_ids,
     )
     problems.extend(adaptation_problems)
+    from .money import money_problems
+
+    slot_names = {**shop.slots, **shop.conversation_slots} if shop_ok else None
+    problems.extend(money_problems(directory / "money.toml", slot_names))
     vocabulary, vocabulary_problems = load_vocabulary(directory / "facts.toml")
     problems.extend(vocabulary_problems)
     intents, intent_problems = load_intents(directory / "intents.toml")

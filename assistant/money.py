@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import CorpusError, Problem
 from .facts import FactExtractor
 from .files import toml_error_line, toml_line
+from .text import SLOT_PATTERN
 
 _NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
 # kinds whose numbers are no price (sizes, specs, quantities, dates ...): a money fact stays a price
@@ -39,6 +40,24 @@ _NOT_PRICE_KINDS = frozenset(
         "tracking_no",
     }
 )
+# the patterns of money.toml: lists of them, and single ones (checked when the file loads)
+_PATTERN_LISTS = (
+    ("bargain", "conditional_order"),
+    ("change", "new"),
+    ("change", "kept"),
+    ("order_request", "promised"),
+)
+_PATTERNS = (
+    ("arithmetic", "nth_unit"),
+    ("arithmetic", "instalment"),
+    ("arithmetic", "count_cut"),
+    ("bargain", "per_unit_cut"),
+    ("order_request", "ordered"),
+    ("order_request", "question"),
+    ("order_request", "ordered_opening"),
+    ("gift", "asked"),
+)
+_NO_SLOTS = frozenset(key for _, key in (*_PATTERNS, *_PATTERN_LISTS))
 _CN_SMALL = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -92,16 +111,33 @@ def load_money(path: Path) -> MoneyRules:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError([Problem(str(path), toml_error_line(exc), f"not valid TOML: {exc}")]) from exc
     rules = MoneyRules(data)
-    for table, key in (
-        ("bargain", "conditional_order"),
-        ("change", "new"),
-        ("change", "kept"),
-    ):
+    for table, key in _PATTERN_LISTS:
         for pattern in rules.words(table, key):
             _compile(path, table, key, pattern)
-    for table, key in (("arithmetic", "nth_unit"), ("arithmetic", "instalment")):
+    for table, key in _PATTERNS:
         _compile(path, table, key, rules.text(table, key))
     return rules
+
+
+def money_problems(path: Path, slots: dict | None = None) -> list[Problem]:
+    """Every problem of ``money.toml`` for ``assistant corpus validate``: not TOML, a pattern that does
+    not compile, a reply ``{slot}`` with no value in ``shop.toml`` (``slots``: its slot names)."""
+    try:
+        rules = load_money(path)
+    except CorpusError as exc:
+        return list(exc.problems)
+    problems = []
+    for table in rules.tables.values():
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            if slots is None or not isinstance(value, str) or key in _NO_SLOTS:
+                continue
+            for slot in SLOT_PATTERN.findall(value):
+                if slot not in slots:
+                    line = toml_line(path, value[:30])
+                    problems.append(Problem(str(path), line, f"slot {{{slot}}} has no value in shop.toml"))
+    return problems
 
 
 def _compile(path: Path, table: str, key: str, pattern: str) -> None:

@@ -425,3 +425,21 @@ def test_a_request_pointing_back_names_the_items_promised_in_this_chat(money, gr
         money, grounder, extractor, "好的 那我拍了 两个都要放哈", "order_placed", *history
     )
     assert "小样和化妆棉都给您备注上了" in reply and not fill_ins and not ungrounded
+
+
+def test_money_toml_problems_name_the_file_and_line(tmp_path, corpus):
+    from assistant.money import money_problems
+
+    assert (
+        money_problems(
+            ROOT / "corpus" / "money.toml", {**corpus.shop.slots, **corpus.shop.conversation_slots}
+        )
+        == []
+    )
+    path = tmp_path / "money.toml"
+    path.write_text('[bargain]\nperk = "；可以领{cupon}，下单直接抵扣"\n', encoding="utf-8")
+    (problem,) = money_problems(path, {**corpus.shop.slots, **corpus.shop.conversation_slots})
+    assert str(problem) == f"{path}:2: slot {{cupon}} has no value in shop.toml"
+    path.write_text('[gift]\nasked = "送(?P<asked>"\n', encoding="utf-8")
+    (problem,) = money_problems(path)
+    assert str(problem).startswith(f"{path}:2: bad pattern in [gift] asked")
