@@ -330,6 +330,7 @@ class MoneyAnswers:
             .replace("<offer>", offer)
             .replace("<price>", agent_price)
             .replace("<perk>", perk)
+            .replace("<what>", self.rules.text("bargain", "what_discount" if discounts else "what_price"))
         )
         return (template, "还价 a counter-offer held politely") if template else None
 
@@ -364,7 +365,7 @@ class MoneyAnswers:
             return None
         agent_text = " ".join(self._turns(state, "agent"))
         cuts = {
-            _count(m.group("n")): float(m.group("m"))
+            _count(m.group("n")): (float(m.group("m")), m.group(0).strip())
             for m in re.finditer(self.rules.text("arithmetic", "count_cut"), agent_text)
         }
         offers = (
@@ -378,6 +379,7 @@ class MoneyAnswers:
         unit = fmt(unit_price)
         n = int(count)
         rates = [1.0] * n
+        applied: list[str] = []  # the agent's promotions the sum applies (第3包半价), named in the reply
         promo = re.compile(self.rules.text("arithmetic", "nth_unit"))
         for text in self._turns(state, "agent"):
             for match in promo.finditer(text):
@@ -386,6 +388,7 @@ class MoneyAnswers:
                 rate = match.group("rate")
                 if 1 <= at <= n:
                     rates[at - 1] = 0.5 if rate == "半价" else float(rate[:-1]) / 10
+                    applied.append(match.group(0).strip())
         full = sum(1 for r in rates if r == 1.0)
         parts = [f"{unit}×{full}" if full > 1 else unit] if full else []
         parts += [fmt(unit_price * r) for r in rates if r != 1.0]
@@ -393,8 +396,9 @@ class MoneyAnswers:
         formula = "+".join(parts)
         cut = max(((n, m) for n, m in cuts.items() if n <= count), default=None)
         if cut is not None:  # 三双减10: the cut of the largest count bought
-            total -= cut[1]
-            formula += "-" + fmt(cut[1])
+            total -= cut[1][0]
+            formula += "-" + fmt(cut[1][0])
+            applied.append(cut[1][1])
         shipping = ""
         if any(w in message for w in self.rules.words("arithmetic", "asks_shipping")):
             threshold = self.policy.get("free_shipping_threshold_yuan")
@@ -404,6 +408,12 @@ class MoneyAnswers:
             shipping = self.rules.text("arithmetic", key).replace("<gap>", fmt(float(threshold) - total))
         template = (
             self.rules.text("arithmetic", "total_reply")
+            .replace(
+                "<promo>",
+                self.rules.text("arithmetic", "promo").replace("<applied>", "、".join(applied))
+                if applied
+                else "",
+            )
             .replace("<quantity>", wanted[0].text.strip())
             .replace("<formula>", formula)
             .replace("<total>", fmt(total))
