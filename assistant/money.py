@@ -758,7 +758,7 @@ class MoneyAnswers:
             if gaps and min(gaps) <= 2:
                 counted.append(stated.fact)
         if not counted:
-            return None
+            return self._paid_back(state, table)
         fact = counted[-1]
         lead = re.match(r"\d+", fact.value)
         if lead is None:
@@ -875,3 +875,20 @@ class MoneyAnswers:
                     if item not in found:
                         found.append(item)
         return found
+
+    def _paid_back(self, state, table: dict):
+        """A refund of the whole order: what the buyer said they paid (我付了199), when they said one
+        amount right after a paying word; None otherwise."""
+        paid = tuple(table.get("paid", ()))
+        amounts: list[float] = []
+        for text, role in zip(state.texts, state.roles, strict=False):
+            if role != "buyer":
+                continue
+            for amount in self.amounts(text):
+                before = text[: amount.start].rstrip(" ")
+                if not amount.cut and any(before.endswith(w) for w in paid) and amount.value not in amounts:
+                    amounts.append(amount.value)
+        if len(amounts) != 1:
+            return None
+        template = str(table.get("paid_reply", "")).replace("<paid>", fmt(amounts[0]))
+        return (template, "退款按买家说的实付 what the buyer paid") if template else None

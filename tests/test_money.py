@@ -443,3 +443,9 @@ def test_money_toml_problems_name_the_file_and_line(tmp_path, corpus):
     path.write_text('[gift]\nasked = "送(?P<asked>"\n', encoding="utf-8")
     (problem,) = money_problems(path)
     assert str(problem).startswith(f"{path}:2: bad pattern in [gift] asked")
+
+
+def test_a_whole_order_refund_returns_what_the_buyer_paid(money, grounder, extractor):
+    history = ("买家: 我付了199 不想要了 申请退款了", "客服: 好的亲 已经同意了")
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, "退款退多少", "refund", *history)
+    assert "按您实付的199原路退回" in reply and not fill_ins and not ungrounded
