@@ -136,6 +136,7 @@ class AdaptationRules:
     recommend_reply: str = ""
     recommend_budget_reply: str = ""
     recommend_budget: tuple[re.Pattern, ...] = ()
+    recommend_asks: tuple[re.Pattern, ...] = ()
     details_question: re.Pattern = re.compile(r"吗|么|多少|多久|怎么|哪|不$|没$")
 
 
@@ -328,6 +329,9 @@ def load_adaptation(
         },
         recommend_reply=str(data.get("catalog_recommendation", {}).get("reply", "")),
         recommend_budget_reply=str(data.get("catalog_recommendation", {}).get("within_budget", "")),
+        recommend_asks=tuple(
+            _patterns(data.get("catalog_recommendation", {}).get("asks", []), "asks", path, problems)
+        ),
         recommend_budget=tuple(
             _patterns(data.get("catalog_recommendation", {}).get("budget", []), "budget", path, problems)
         ),
@@ -1106,8 +1110,12 @@ class Adapter:
         if not self.rules.details_reply or scenario in self.rules.details_skip_scenarios or state.upset:
             return None
         product = self.grounder.extractor.product(state.item.product_id) if state.item else None
-        if product is None or not product.details:
-            return None
+        if (
+            product is None
+            or not product.details
+            or (scenario == "recommendation" and self.asks_recommendation(message))
+        ):
+            return None  # (推荐个面霜 敏感肌: the shop's product is recommended, not described)
         details = dict(product.details)
         # a topic some catalog entry answers is a product question; one this entry lacks is not answered
         # (unless it has an alternate: 怎么洗 is answered by how the item is washed)
@@ -1140,7 +1148,10 @@ class Adapter:
             if said_values and fact.value not in said_values:
                 return None
         phrases = self.rules.details_joiner.join(answers)
-        template = self.rules.details_reply.replace("{details}", phrases)
+        # the buyer's own item, whatever the scenario (a recommendation's {product} is the agent's pick)
+        template = self.rules.details_reply.replace("{details}", phrases).replace(
+            "{product}", state.item.text
+        )
         adapted, _ = self.adapt(template, message, history, scenario, state)
         if adapted is None or adapted[3]:
             return None
@@ -1149,6 +1160,10 @@ class Adapter:
         return Suggestion(
             reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
         )
+
+    def asks_recommendation(self, message: str) -> bool:
+        """Whether the buyer asks for a recommendation (推荐 / 哪款好 / 想买个)."""
+        return any(p.search(message) for p in self.rules.recommend_asks)
 
     def recommend_answer(
         self,
@@ -1163,6 +1178,9 @@ class Adapter:
         catalog detail ``recommend`` (else its first) as the reason; None when the catalog has no such item in budget."""
         template = self.rules.recommend_reply
         if scenario != "recommendation" or not template or state.upset or state.item is None:
+            return None
+        # the buyer asks for one (推荐 / 哪款好 / 想买个), not about the item they have (这件是什么面料)
+        if not self.asks_recommendation(message):
             return None
         product = self.grounder.extractor.product(state.item.product_id)
         if product is None or not product.details or product.stock == "sold_out":
@@ -1252,6 +1270,8 @@ class Adapter:
             topic = self.intents.asked_topic(state.pending_question or "")
         if topic and self.grounder.ungrounded(topic, state):
             topic = ""  # a topic names what was asked; it never brings in a fact (不粘涂层 for 涂层)
+        if topic and self.check(topic, message, history, scenario).violations:
+            topic = ""  # the buyer's words restated must not break a rule (你们家卖最好的 in the shop's voice)
         if topic:
             template = template.replace("{topic}", topic)
         reply, fill_ins, changes = self.grounder.fill(template, state)

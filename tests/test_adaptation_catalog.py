@@ -176,6 +176,9 @@ def test_a_recommendation_is_the_shops_own_product_within_the_budget(assistant):
     # a budget the product does not fit: no product of the catalog is pushed
     over = assistant.suggest("油皮夏天用哪款面霜比较清爽？预算150").suggestions[0]
     assert "169元" not in over.reply and "玻尿酸补水面霜" not in over.reply
+    # a question about the item the buyer has is no request for a recommendation, whatever it is read as
+    own = assistant.suggest("这件外套是什么面料").suggestions[0]
+    assert "我们家的" not in own.reply and "面料" in own.reply and not own.fill_ins
     # a kind of item the catalog does not sell gets no catalog product
     other = assistant.suggest("学生党 3000左右 推荐个笔记本").suggestions[0]
     assert "我们家的" not in other.reply
