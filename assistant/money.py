@@ -1,5 +1,5 @@
-"""Money and order changes: the reply templates computed from this conversation's own amounts, the
-shop profile and the catalog price (``corpus/money.toml``).
+"""Money: the reply templates computed from this conversation's own amounts, the shop profile and
+the catalog price (``corpus/money.toml``); order changes and requests are ``orders.py``'s.
 
 Each answer is a template whose ``<name>`` parts are filled here (an amount read off this chat, a
 sum written out so the agent can check it, the buyer's own words) and whose ``{slot}`` parts the
@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import CorpusError, Problem
 from .facts import FactExtractor
 from .files import toml_error_line, toml_line
+from .orders import OrderAnswers, turns_of
 from .text import SLOT_PATTERN
 
 _NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
@@ -171,6 +172,7 @@ class MoneyAnswers:
         self.extractor = extractor
         self.slots = slots
         self.policy = policy
+        self.orders = OrderAnswers(rules, extractor)
 
     # ------------------------------------------------------------------ reading amounts
 
@@ -199,7 +201,11 @@ class MoneyAnswers:
         return [a for t in texts for a in self.amounts(t) if not a.cut]
 
     def _turns(self, state, role: str) -> list[str]:
-        return [t for t, r in zip(state.texts[:-1], state.roles[:-1], strict=False) if r == role]
+        return turns_of(state, role)
+
+    def ordered_first(self, reply: str, message: str, scenario: str) -> str:
+        """``reply`` with what the buyer just ordered read back first (``orders.py``)."""
+        return self.orders.ordered_first(reply, message, scenario)
 
     # ------------------------------------------------------------------ answers
 
@@ -208,7 +214,7 @@ class MoneyAnswers:
     ) -> tuple[str, str] | None:
         """``(template, what)`` for this message, or None when no money answer fits it."""
         methods = (
-            self.change,
+            self.orders.change,
             self.difference,
             self.instalment,
             self.cart,
@@ -218,7 +224,7 @@ class MoneyAnswers:
             self.total,
             self.bargain,
             self.remote,
-            self.request,
+            self.orders.request,
             self.gift,
         )
         for method in methods:
@@ -490,177 +496,6 @@ class MoneyAnswers:
         template = self.rules.text("free_shipping", key).replace("<place>", place)
         return (template, "偏远地区包邮 free shipping to the buyer's place") if template else None
 
-    def change(self, message: str, scenario: str, state, catalog_price: float | None):
-        """An order change before dispatch (能帮我改成M吗 颜色不变): possible before dispatch, echoing
-        what changes and what stays; an address or phone change echoes its new value."""
-        rules = self.rules
-        if scenario not in rules.words("change", "scenarios") or state.order_stage in rules.words(
-            "change", "too_late"
-        ):
-            return None
-        if scenario not in rules.words("change", "any_stage") and state.order_stage not in (
-            "ordered",
-            "paid",
-        ):
-            return None
-        buyer = self._turns(state, "buyer")
-        texts = [message] + ([buyer[-1]] if buyer else [])
-        if not any(w in t for t in texts for w in rules.words("change", "asks")):
-            return None
-        new = ""
-        source = message
-        kept_spans = [m.span() for p in rules.patterns("change", "kept") for m in p.finditer(message)]
-        for text in texts:
-            for pattern in rules.patterns("change", "new"):
-                for match in pattern.finditer(text):
-                    value = match.group("new")
-                    inside = text is message and any(s <= match.start("new") < e for s, e in kept_spans)
-                    if value and not inside and self._value_like(value, text):
-                        new = value
-                        break
-                if new:
-                    break
-            if new:
-                source = text
-                break
-        if not new:
-            return None
-        field_name = next(
-            (v for k, v in rules.tables.get("change", {}).get("fields", {}).items() if k in source), ""
-        )
-        if re.fullmatch(r"1\d{10}", new):
-            new = new[:3] + "****" + new[-4:]  # a phone number is never written out in full (质检 privacy)
-        if field_name:
-            template = (
-                rules.text("change", "field_reply").replace("<field>", field_name).replace("<new>", new)
-            )
-            return template, "发货前改单 an order change before dispatch"
-        kept = self._kept(message, state)
-        template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
-        return template, "发货前改单 an order change before dispatch"
-
-    def _value_like(self, value: str, text: str) -> bool:
-        """Whether a new value read off ``text`` is a value (M / 雾霾蓝 / 朝阳区 / 1米5), not words
-        (是不是要重新拍 / 退款)."""
-        rules = self.rules
-        if any(w in value for w in rules.words("change", "not_new")):
-            return False
-        if any(k in text for k in rules.tables.get("change", {}).get("fields", {})):
-            return True
-        if re.search(r"[0-9A-Za-z#]", value) or value.endswith(rules.words("change", "value_endings")):
-            return True
-        return any(f.kind in ("colour", "size", "spec", "place") for f in self.extractor.extract(value))
-
-    def _kept(self, message: str, state) -> str:
-        """What the buyer says stays (，香槟色不变 / ，M不变 / ，其他都不变), or nothing."""
-        rules = self.rules
-        kinds = rules.tables.get("change", {}).get("kept_kinds", {})
-        for pattern in rules.patterns("change", "kept"):
-            match = pattern.search(message)
-            if match is None:
-                continue
-            kept = match.group("kept")
-            if any(kept.endswith(w) or kept == w for w in rules.words("change", "others")):
-                return "，" + rules.text("change", "others_text")
-            kind = kinds.get(kept)
-            if kind:
-                values = [
-                    s.fact.text.strip()
-                    for s in reversed(state.facts)
-                    if s.fact.kind == kind and s.role == "buyer"
-                ]
-                return f"，{values[0]}不变" if values else ""
-            return f"，{kept}不变"
-        return ""
-
-    def request(self, message: str, scenario: str, state, catalog_price: float | None):
-        """An order announced with a request (那我拍了 小样记得给我放): the request read back in the
-        buyer's own words; a check (减了20吗) is promised a look at the order."""
-        table = self.rules.tables.get("order_request", {})
-        if scenario not in table.get("scenarios", ()):
-            return None
-        announce = tuple(table.get("announce", ()))
-        if not any(w in message for w in announce) and state.order_stage not in table.get(
-            "ordered_stages", ()
-        ):
-            return None
-        fillers = set(table.get("fillers", ()))
-        asked, kind = [], ""
-        for clause in re.split(r"[\s，。,！!？?~～、]+", message):
-            rest = clause
-            for word in (*announce, *sorted(fillers, key=len, reverse=True)):
-                rest = rest.replace(word, "")
-            if not rest:
-                continue  # announces or agrees only
-            is_check = any(w in clause for w in table.get("checks", ()))
-            is_request = any(w in clause for w in table.get("requests", ()))
-            if not (is_check or is_request):
-                if asked:
-                    asked.append(clause)  # 就写生日快乐: the rest of the request
-                continue
-            kind = kind or ("check" if is_check else "request")
-            asked.append(clause)
-        if not asked:
-            # 行吧 拍了 7号的: the order and what was taken, acknowledged with the dispatch time
-            ordered = self.ordered([message])
-            plain = not re.search(str(table.get("question", "[？?]")), message)
-            if ordered and plain and any(w in message for w in announce):
-                template = str(table.get("ack_reply", "")).replace("<ordered>", ordered)
-                return (template, "读回买家拍的 the order read back") if template else None
-            return None
-        cut = []
-        for clause in asked:
-            clause = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]+", "", clause)  # emoji
-            before = None
-            while before != clause:  # 帮我备注一下都要白色 → 都要白色
-                before = clause
-                for word in table.get("cut_before", ()):
-                    clause = clause.removeprefix(word)
-            for word in table.get("cut_after", ()):
-                if not (kind == "check" and word == "吗"):  # 减了20吗 stays a question
-                    clause = clause.removesuffix(word)
-            if clause:
-                cut.append(clause)
-        text = "，".join(cut)
-        items = self._promised(state) if any(w in text for w in table.get("referents", ())) else []
-        if kind == "request" and len(items) >= 2 and table.get("referent_reply"):
-            kind = "referent"  # 两个都要放 → 小样和化妆棉都给您备注上了
-        if len(text) < 4:  # 对不对 / 放吗: too little to read back
-            return None
-        buyer = [t for t, r in zip(state.texts, state.roles, strict=False) if r == "buyer"]
-        ordered = self.ordered(list(reversed(buyer)))
-        template = (
-            str(table.get(f"{kind}_reply", ""))
-            .replace("<request>", text)
-            .replace("<items>", "和".join(items))
-            .replace("<ordered>", f"{ordered}的订单" if ordered and ordered not in text else "")
-        )
-        return (template, "读回买家拍下时的交代 the buyer's request read back") if template else None
-
-    def ordered(self, texts: Sequence[str]) -> str:
-        """What the buyer takes, as they named it with the order (拍了01 → 01, 拍两罐 → 两罐), from
-        the first of ``texts`` that names it; empty when none does."""
-        pattern = self.rules.text("order_request", "ordered")
-        if not pattern:
-            return ""
-        for text in texts:
-            match = re.search(pattern, text)
-            if match:
-                return match.group("ordered").strip()
-        return ""
-
-    def ordered_first(self, reply: str, message: str, scenario: str) -> str:
-        """``reply`` with what the buyer just ordered read back in front (好的亲，01的给您记下了～),
-        when the message names it and the reply does not; else ``reply`` unchanged."""
-        table = self.rules.tables.get("order_request", {})
-        if scenario not in table.get("ordered_scenarios", ()):
-            return reply
-        ordered = self.ordered([message])
-        if not ordered or ordered in reply:
-            return reply
-        rest = re.sub(str(table.get("ordered_opening", "^")), "", reply, count=1)
-        return str(table.get("ordered_prefix", "")).replace("<ordered>", ordered) + rest
-
     def cart(self, message: str, scenario: str, state, catalog_price: float | None):
         """Whether the items of this chat reach the free-shipping threshold (这双49 + 袜子10块 → 加了就
         包邮了吧): their prices added up against the agent's threshold, else the shop's."""
@@ -864,17 +699,6 @@ class MoneyAnswers:
                 .replace("<offer>", offer)
             )
         return (template, "用券后按对话里的价算 this chat's price after the offer") if template else None
-
-    def _promised(self, state) -> list[str]:
-        """The items promised earlier in this chat (送个小样 / 化妆棉也给您备注上 / 再加包化妆棉), in order."""
-        found: list[str] = []
-        for text in state.texts[:-1]:
-            for pattern in self.rules.tables.get("order_request", {}).get("promised", ()):
-                for match in re.finditer(pattern, text):
-                    item = match.group("item")
-                    if item not in found:
-                        found.append(item)
-        return found
 
     def _paid_back(self, state, table: dict):
         """A refund of the whole order: what the buyer said they paid (我付了199), when they said one

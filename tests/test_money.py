@@ -199,7 +199,7 @@ def test_no_change_once_shipped(money, extractor):
     history = turns("买家: 下单的黑色", "客服: 亲 已经发货了哦")
     state = conversation_state("想改成蓝色", history, extractor)
     assert state.order_stage in ("shipped", "delivered")
-    assert money.change("想改成蓝色", "change_address", state, None) is None
+    assert money.orders.change("想改成蓝色", "change_address", state, None) is None
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_an_order_with_a_request_reads_the_request_back(
 
 def test_a_bare_order_announcement_gets_no_request_answer(money, extractor):
     state = conversation_state("好的 拍了", [], extractor)
-    assert money.request("好的 拍了", "order_placed", state, None) is None
+    assert money.orders.request("好的 拍了", "order_placed", state, None) is None
 
 
 def test_a_corpus_without_money_toml_computes_nothing(tmp_path, extractor):
@@ -341,7 +341,7 @@ def test_an_order_naming_what_was_taken_is_acknowledged(money, grounder, extract
     reply, fill_ins, ungrounded = answer(money, grounder, extractor, "行吧 拍了 7号的", "order_placed")
     assert reply.startswith("好的亲，7号收到") and "48小时内" in reply and not fill_ins and not ungrounded
     state = conversation_state("拍了 7号的 什么时候发", [], extractor)
-    assert money.request("拍了 7号的 什么时候发", "order_placed", state, None) is None
+    assert money.orders.request("拍了 7号的 什么时候发", "order_placed", state, None) is None
 
 
 @pytest.mark.parametrize(
@@ -375,7 +375,7 @@ def test_no_gift_answer_after_the_agents_offer_or_with_a_coupon_question(money, 
 )
 def test_words_are_no_new_value_for_an_order_change(money, extractor, message):
     state = conversation_state(message, turns("买家: 拍了 付款了", "客服: 收到亲"), extractor)
-    assert money.change(message, "change_address", state, None) is None
+    assert money.orders.change(message, "change_address", state, None) is None
 
 
 def test_a_total_needs_one_unit_price_and_an_offer_a_price(money, extractor):
