@@ -1270,8 +1270,8 @@ class Adapter:
             topic = self.intents.asked_topic(state.pending_question or "")
         if topic and self.grounder.ungrounded(topic, state):
             topic = ""  # a topic names what was asked; it never brings in a fact (不粘涂层 for 涂层)
-        if topic and self.check(topic, message, history, scenario).violations:
-            topic = ""  # the buyer's words restated must not break a rule (你们家卖最好的 in the shop's voice)
+        if topic and self._topic_breaks_rules(topic, message, history, scenario):
+            topic = ""  # the buyer's words restated break no rule (你们家卖最好的 in the shop's voice)
         if topic:
             template = template.replace("{topic}", topic)
         reply, fill_ins, changes = self.grounder.fill(template, state)
@@ -1296,6 +1296,15 @@ class Adapter:
             tuple(changes),
             holding=True,
         )
+
+    def _topic_breaks_rules(self, topic: str, message: str, history: Sequence[Turn], scenario: str) -> bool:
+        """Whether a holding reply's topic breaks a rule that a neutral topic does not (the buyer's
+        你们 or 最好的 restated in the shop's voice); rules about the whole reply do not count."""
+
+        def rules(text: str) -> set[str]:
+            return {v.rule for v in self.check(text, message, history, scenario).violations}
+
+        return bool(rules(topic) - rules(self.grounder.extractor.vocabulary.complaint_topic))
 
     def calm_question(self, message: str, state: ConversationState) -> bool:
         """A calm buyer asking about the product (要不要冷藏 / 会起球吗), not reporting a problem."""

@@ -88,3 +88,9 @@ def test_a_holding_reply_keeps_the_values_asked_with_an_object(assistant):
     history = ["买家: 这个炒锅有几个尺寸", "客服: 亲 有26cm和32cm"]
     reply = _holding(assistant, "那32cm的呢 会不会太重", history)
     assert "32cm" in reply and "重量" in reply
+
+
+def test_a_restated_question_never_breaks_a_rule_in_the_shop_voice(assistant):
+    top = assistant.suggest("你们家卖最好的是哪个").suggestions[0]
+    assert not top.has_error
+    assert "你们" not in top.reply and "最好" not in top.reply
