@@ -485,14 +485,21 @@ class MoneyAnswers:
         return template, "差价按对话里的两个价算 the difference of this chat's two prices"
 
     def remote(self, message: str, scenario: str, state, catalog_price: float | None):
-        """Free shipping to a place the buyer names (我在西藏): the shop's excluded areas answered."""
+        """Free shipping to a place the buyer names (我在西藏), now or earlier in this chat (我是新疆的 …
+        包邮吗): the shop's excluded areas answered."""
         if scenario not in self.rules.words("free_shipping", "scenarios"):
             return None
         places = [f.text for f in self.extractor.extract(message) if f.kind == "place"]
+        places = places or [s.fact.text for s in state.facts if s.role == "buyer" and s.fact.kind == "place"]
         if not places:
             return None
         place = places[-1]
-        key = "remote_reply" if place in self.slots.get("remote_areas", "") else "other_reply"
+        if place in self.slots.get("remote_areas", ""):
+            key = "remote_reply"
+        elif place in self.rules.words("free_shipping", "maybe_remote"):
+            key = "other_reply"
+        else:
+            return None
         template = self.rules.text("free_shipping", key).replace("<place>", place)
         return (template, "偏远地区包邮 free shipping to the buyer's place") if template else None
 

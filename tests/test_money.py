@@ -449,3 +449,21 @@ def test_a_whole_order_refund_returns_what_the_buyer_paid(money, grounder, extra
     history = ("买家: 我付了199 不想要了 申请退款了", "客服: 好的亲 已经同意了")
     reply, fill_ins, ungrounded = answer(money, grounder, extractor, "退款退多少", "refund", *history)
     assert "按您实付的199原路退回" in reply and not fill_ins and not ungrounded
+
+
+def test_the_buyers_place_said_earlier_counts_for_free_shipping(money, grounder, extractor):
+    reply, _, ungrounded = answer(
+        money,
+        grounder,
+        extractor,
+        "那包邮吗",
+        "free_shipping",
+        "买家: 我是新疆的 这个锅多少钱",
+        "客服: 亲 259",
+    )
+    assert "新疆属于偏远地区" in reply and not ungrounded
+
+
+def test_an_ordinary_place_is_left_to_the_free_shipping_replies(money, extractor):
+    state = conversation_state("寄杭州包邮吗", [], extractor)
+    assert money.remote("寄杭州包邮吗", "free_shipping", state, None) is None
