@@ -111,6 +111,8 @@ class AdaptationRules:
     overdue_slots: tuple[str, ...] = ()
     # slots that offer the express courier for a surcharge (not once the agent said it is the default)
     express_slots: tuple[str, ...] = ()
+    # slots that promise a dispatch: not used for an item the catalog lists as sold out
+    sold_out_slots: tuple[str, ...] = ()
     # (order stages, slots): a reply using these slots does not fit a chat at these stages (the
     # dispatch policy to a buyer whose parcel is on its way)
     stage_unfit: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
@@ -315,6 +317,7 @@ def load_adaptation(
         overdue=tuple(overdue),
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
+        sold_out_slots=tuple(data.get("context", {}).get("sold_out", {}).get("slots", [])),
         stage_unfit=stage_unfit,
         threshold_answers=tuple(threshold_answers),
         size_replies={k: str(v) for k, v in data.get("size_chart", {}).items() if k not in ("wide", "asks")},
@@ -693,6 +696,10 @@ class Adapter:
         for stages, stage_slots in self.rules.stage_unfit:
             if state.order_stage in stages:
                 unfit |= stage_slots
+        # a sold-out item is not promised a dispatch time (已售罄，不是预售的话付款后48小时内发出)
+        listed = self.grounder.extractor.product(state.item.product_id) if state.item else None
+        if listed is not None and listed.stock == "sold_out":
+            unfit |= set(self.rules.sold_out_slots)
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if case.categories and state.category and state.category not in case.categories:

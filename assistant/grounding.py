@@ -199,7 +199,9 @@ class Grounder:
                     [*kept.values(), *now],
                     key=lambda s: kinds.index(s.fact.kind) if s.fact.kind != "spec" else -1,
                 )
-            return "".join(s.fact.text for s in now)
+            asked = "".join(s.fact.text for s in now)
+            # (NB码纸尿裤: the buyer's item phrase already names it, 您问的NB码NB码纸尿裤 would repeat it)
+            return "" if state.item and asked and asked in state.item.text else asked
         if slot == "topic":
             # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
             return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""
@@ -242,6 +244,15 @@ class Grounder:
                 return wanted
         for kind in _SLOT_KINDS.get(slot, ()):
             stated = state.latest(kind, "buyer") or state.latest(kind)
+            if stated is not None and kind == "material" and _questioned(state, stated):
+                # 是真皮的吗 asks; it states nothing (这款的用料是真皮 would be a claim nobody made)
+                stated = state.latest(kind, "agent")
+            if (
+                stated is not None
+                and kind == "spec"
+                and re.search(r"体重\s*$", state_text_before(state, stated))
+            ):
+                continue  # 体重22斤 is a baby's weight, not a spec to take (建议拿22斤)
             if stated is not None:
                 # the value without its label: 脚长{foot_length} must not read 脚长脚长25.5cm
                 return re.sub(r"^(脚长|脚|身高|个子|高|体重)\s*", "", stated.fact.text) or stated.fact.text
@@ -495,6 +506,12 @@ class Grounder:
                 reply = reply.replace(word, target)
                 changes.append(Change(word, target, "换成买家的商品 the buyer's item"))
         return _tidy(reply), changes
+
+
+def _questioned(state: ConversationState, stated) -> bool:
+    """Whether the buyer names this value in a question about it (是真皮的吗 / 纯棉的不)."""
+    after = state.texts[stated.turn][stated.fact.end : stated.fact.end + 4]
+    return stated.role == "buyer" and re.match(r"^(的)?(吗|么|嘛|不|没|吧|？|\?)", after) is not None
 
 
 def state_text_before(state: ConversationState, stated) -> str:

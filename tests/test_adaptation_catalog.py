@@ -182,3 +182,24 @@ def test_a_recommendation_is_the_shops_own_product_within_the_budget(assistant):
     # a kind of item the catalog does not sell gets no catalog product
     other = assistant.suggest("学生党 3000左右 推荐个笔记本").suggestions[0]
     assert "我们家的" not in other.reply
+
+
+def test_a_value_the_buyer_asks_about_or_their_own_weight_fills_no_slot(grounder):
+    extractor = grounder.extractor
+    # 是真皮的吗 asks: the reply may not say 用料是真皮
+    asked = conversation_state("这是真皮的吗 会不会掉皮", [], extractor)
+    assert grounder.slot_value("material", asked) is None
+    told = conversation_state("这款是真皮的", [], extractor)
+    assert grounder.slot_value("material", told) == "真皮"
+    # a baby's 体重22斤 is not a size to take (建议拿22斤)
+    baby = conversation_state("宝宝一岁 身高80 体重22斤 连体衣穿多大", [], extractor)
+    assert grounder.slot_value("size", baby) != "22斤"
+    # the item phrase already names the size: 您问的NB码NB码纸尿裤 would repeat it
+    nb = conversation_state("NB码纸尿裤还有吗", [], extractor)
+    assert grounder.slot_value("asked", nb) == ""
+
+
+def test_a_sold_out_item_is_not_promised_a_dispatch_time(assistant, corpus):
+    sold_out = next(p for p in corpus.catalog if p.stock == "sold_out" and p.name == "遮光窗帘")
+    for suggestion in assistant.suggest(f"这款{sold_out.name}灰色现货吗").suggestions:
+        assert "48小时" not in suggestion.reply, suggestion.reply
