@@ -16,7 +16,7 @@ from .records import Turn
 
 # a buyer turn that asks something (a question waiting for an answer)
 _QUESTION = re.compile(
-    r"[?？]|吗|么|呢[。~～!！]?$|多少|几[天号点个件]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
+    r"[?？]|吗|么|呢[。~～!！]?$|对吧|是吧|对不对|多少|几[天号点个件]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(

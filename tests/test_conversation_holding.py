@@ -94,3 +94,13 @@ def test_a_restated_question_never_breaks_a_rule_in_the_shop_voice(assistant):
     top = assistant.suggest("你们家卖最好的是哪个").suggestions[0]
     assert not top.has_error
     assert "你们" not in top.reply and "最好" not in top.reply
+
+
+def test_a_question_asked_with_dui_ba_is_a_question_restated_without_it(assistant):
+    from assistant.conversation import asks
+
+    assert asks("那我选高的对吧")
+    intents = assistant.engine.adapter.intents
+    assert intents.subject("那我选大号的对吧") == "您问的我选大号的"
+    # a threat not to refund names the refund it is about
+    assert "退款" in intents.topic("不给退我就找平台介入")
