@@ -1051,6 +1051,8 @@ class Adapter:
         measures = ("height", "weight", "foot_length")
         if not state.asked_now(measures) and not any(p.search(message) for p in self.rules.size_asks):
             return None
+        if state.values("size", "agent"):
+            return None  # the agent already advised a size: the chart does not overrule them
         chart = self.grounder.size_chart(state)
         if not chart:
             return None

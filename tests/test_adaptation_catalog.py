@@ -203,3 +203,11 @@ def test_a_sold_out_item_is_not_promised_a_dispatch_time(assistant, corpus):
     sold_out = next(p for p in corpus.catalog if p.stock == "sold_out" and p.name == "遮光窗帘")
     for suggestion in assistant.suggest(f"这款{sold_out.name}灰色现货吗").suggestions:
         assert "48小时" not in suggestion.reply, suggestion.reply
+
+
+def test_the_chart_does_not_overrule_the_size_the_agent_advised(assistant):
+    history = ["买家: 卫衣我165 120斤穿什么码", "客服: 亲 建议拿M码哦 版型偏宽松"]
+    for suggestion in assistant.suggest("我170 140斤呢 穿什么码", history=history).suggestions:
+        assert "建议拿XL" not in suggestion.reply, suggestion.reply
+    fresh = assistant.suggest("卫衣我170 140斤呢 穿什么码").suggestions[0]
+    assert "建议拿XL" in fresh.reply
