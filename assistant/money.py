@@ -644,6 +644,8 @@ class MoneyAnswers:
                     asked = value
             if asked:
                 break
+        if not asked and not any(w in message for w in table.get("generic", ())):
+            return None  # usb线有赠送吧: whether a part comes with the item, not a gift question
         key = "named_reply" if asked else "plain_reply"
         bought = re.search(r"买\s*(?:\d+|[两二三四五六七八九十])\s*[个罐瓶盒包件双条袋套支箱只台]", message)
         buy = bought.group(0) + ("的话，" if key == "plain_reply" else "") if bought else "{product}"

@@ -129,6 +129,8 @@ class OrderAnswers:
             "ordered_stages", ()
         ):
             return None
+        if state.order_stage in self.rules.words("change", "too_late") or state.upset:
+            return None  # after dispatch, or a complaint: not a note for the warehouse
         fillers = set(table.get("fillers", ()))
         asked, kind = [], ""
         for clause in re.split(r"[\s，。,！!？?~～、]+", message):
@@ -139,6 +141,11 @@ class OrderAnswers:
                 continue  # announces or agrees only
             is_check = any(w in clause for w in table.get("checks", ()))
             is_request = any(w in clause for w in table.get("requests", ()))
+            # 帮我 alone is a note only with the order announced now; a status question is none
+            if is_request and not any(w in clause for w in table.get("notes", ())):
+                is_request = any(w in message for w in announce)
+            if is_request and not is_check and any(w in clause for w in table.get("not_requests", ())):
+                is_request = False
             if not (is_check or is_request):
                 if asked:
                     asked.append(clause)  # 就写生日快乐: the rest of the request

@@ -467,3 +467,28 @@ def test_the_buyers_place_said_earlier_counts_for_free_shipping(money, grounder,
 def test_an_ordinary_place_is_left_to_the_free_shipping_replies(money, extractor):
     state = conversation_state("寄杭州包邮吗", [], extractor)
     assert money.remote("寄杭州包邮吗", "free_shipping", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("好的 那订单你帮我取消了没有 我已经重新下单啦", ("买家: 银行卡", "客服: 好的")),
+        ("会按装就对了 你可以帮我问", ("买家: 我拍了 付款了", "客服: 需要联系厂家呢")),
+    ],
+)
+def test_a_status_question_or_a_bare_ask_is_no_order_note(money, extractor, message, history):
+    state = conversation_state(message, turns(*history), extractor)
+    assert money.orders.request(message, "order_placed", state, None) is None
+
+
+@pytest.mark.parametrize("message", ["喔 usb线有赠送吧", "双会籍送吗"])
+def test_whether_a_part_comes_with_the_item_is_no_gift_question(money, extractor, message):
+    state = conversation_state(message, [], extractor)
+    assert money.gift(message, "promotion", state, None) is None
+
+
+def test_no_order_note_after_dispatch(money, extractor):
+    history = turns("买家: 拍了 付款了", "客服: 亲 已经发货了哦")
+    state = conversation_state("帮我备注送个小样", history, extractor)
+    assert state.order_stage in ("shipped", "delivered")
+    assert money.orders.request("帮我备注送个小样", "order_placed", state, None) is None
