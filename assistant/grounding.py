@@ -199,7 +199,7 @@ class Grounder:
                     [*kept.values(), *now],
                     key=lambda s: kinds.index(s.fact.kind) if s.fact.kind != "spec" else -1,
                 )
-            asked = "".join(s.fact.text for s in now)
+            asked = "".join(dict.fromkeys(s.fact.text for s in now))  # (1L绿色, not 1L绿色绿色)
             # (NB码纸尿裤: the buyer's item phrase already names it, 您问的NB码NB码纸尿裤 would repeat it)
             return "" if state.item and asked and asked in state.item.text else asked
         if slot == "topic":
