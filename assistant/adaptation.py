@@ -136,6 +136,9 @@ class AdaptationRules:
     # [catalog_recommendation]: the catalog's own item for a recommendation ({name}, {price}, {reason}),
     # and the reply when the buyer named a budget it fits
     recommend_reply: str = ""
+    # [greeting_item]: the greeting for a first message that names the item it is about
+    greeting_item_reply: str = ""
+    greeting_item_words: tuple[str, ...] = ()
     recommend_budget_reply: str = ""
     recommend_budget: tuple[re.Pattern, ...] = ()
     recommend_asks: tuple[re.Pattern, ...] = ()
@@ -331,6 +334,8 @@ def load_adaptation(
             for k, v in data.get("catalog_details", {}).get("words", {}).items()
         },
         recommend_reply=str(data.get("catalog_recommendation", {}).get("reply", "")),
+        greeting_item_reply=str(data.get("greeting_item", {}).get("reply", "")),
+        greeting_item_words=tuple(str(w) for w in data.get("greeting_item", {}).get("words", [])),
         recommend_budget_reply=str(data.get("catalog_recommendation", {}).get("within_budget", "")),
         recommend_asks=tuple(
             _patterns(data.get("catalog_recommendation", {}).get("asks", []), "asks", path, problems)
@@ -814,6 +819,7 @@ class Adapter:
                 self.details_answer(message, history, scenario, state, guidance_ids),
                 self.money_answer(message, history, scenario, state, guidance_ids),
                 self.recommend_answer(message, history, scenario, state, guidance_ids),
+                self.greeting_item_answer(message, history, scenario, state, guidance_ids),
             )
             if c is not None
         ]
@@ -844,8 +850,9 @@ class Adapter:
         ):
             template = None  # the safe reply would ask for what the buyer gave, or state an unfit fact
         # the detector must be fairly sure of the scenario before its safe reply stands in; a first
-        # message may have a scenario's own floor ([fallback_confidence]: a lone 加个好友吧 is no buyer)
-        floor = 0.5 if history else self.rules.fallback_confidence.get(scenario, 0.5)
+        # message naming no item may have a scenario's own floor ([fallback_confidence]: a lone 加个好友吧
+        # is no buyer; 在吗 问一下这个电饭煲 is one)
+        floor = 0.5 if history or state.item else self.rules.fallback_confidence.get(scenario, 0.5)
         if template and not state.escalated and detection.scenario_confidence >= floor:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:
@@ -1166,6 +1173,42 @@ class Adapter:
             return None
         reply, violations, fixes, fill_ins, changes = adapted
         changes = (*changes, Change("", phrases, "商品目录 from the catalog"))
+        return Suggestion(
+            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        )
+
+    def greeting_item_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """A first greeting that names the item the buyer wants to ask about (在吗 问下砂锅) is greeted
+        with that item ([greeting_item] in adaptation.toml), not a welcome that ignores it."""
+        template = self.rules.greeting_item_reply
+        if not template or history or state.upset or state.item is None:
+            return None
+        # read as a greeting, or greeting words however the detector read it (在吗 问一下这个电饭煲)
+        if scenario != "greeting" and not any(w in message for w in self.rules.greeting_item_words):
+            return None
+        rest = message
+        for word in self.rules.greeting_item_words:
+            rest = rest.replace(word, " ")
+        if (
+            self.complaining(message, scenario, state)
+            or self.rules.details_question.search(rest)
+            or self.detail_topics(message, state.item.text)
+            or state.asked_now(("size", "colour", "spec"))
+        ):
+            return None  # a problem or a real question comes with it: the cases answer that
+        adapted, _ = self.adapt(
+            template.replace("{product}", state.item.text), message, history, scenario, state
+        )
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
         return Suggestion(
             reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
         )

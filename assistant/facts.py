@@ -593,9 +593,9 @@ class ItemRef:
         return {"text": self.text, "product_id": self.product_id, "category": self.category}
 
 
-# characters that end an item phrase on the left (这个牛仔外套 → 牛仔外套)
+# characters that end an item phrase on the left (这个牛仔外套 → 牛仔外套, 问下砂锅 → 砂锅)
 _ITEM_STOP = set(
-    "这那个款件的了我你您他她它们什么啥哪些买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台，。！？!?,. ~～"
+    "这那个款件的了我你您他她它们什么啥哪些买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台下，。！？!?,. ~～"
 )
 
 

@@ -66,3 +66,12 @@ def test_a_non_buyer_first_message_gets_the_polite_redirect_not_a_holding_reply(
         top = result.suggestions[0]
         assert not top.holding and "核实" not in top.reply, top.reply
     assert assistant.engine.adapter.rules.fallback_confidence["non_buyer"] < 0.5
+
+
+def test_a_greeting_that_names_an_item_takes_it_up(assistant):
+    for message, item in (("你好 在吗 问下砂锅", "砂锅"), ("在吗 问一下这个电饭煲", "电饭煲")):
+        top = assistant.suggest(message).suggestions[0]
+        assert item in top.reply and "下砂锅" not in top.reply and not top.holding, top.reply
+    # a problem or a question that comes with the greeting is not welcomed away
+    assert "想了解哪方面" not in assistant.suggest("你好 电饭煲坏了").suggestions[0].reply
+    assert "想了解哪方面" not in assistant.suggest("在吗 这个锅能用电磁炉吗").suggestions[0].reply
