@@ -20,7 +20,15 @@ logger = logging.getLogger("assistant.core")  # the messages keep the logger the
 
 FEEDBACK_FILE = "feedback.jsonl"
 # the corpus files besides guidance that a trainer edits whole (the console's rule and shop editor)
-EDITABLE_FILES = ("checklist.toml", "shop.toml", "adaptation.toml", "catalog.csv")
+EDITABLE_FILES = (
+    "checklist.toml",
+    "shop.toml",
+    "adaptation.toml",
+    "money.toml",
+    "intents.toml",
+    "facts.toml",
+    "catalog.csv",
+)
 
 
 @dataclass(frozen=True)

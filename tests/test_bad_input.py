@@ -390,3 +390,17 @@ def test_suggest_file_arguments_keep_their_lines(tmp_path, settings_tmp, assista
     assert "1 of 3 message(s) could not be answered" in result.stderr
     text = CliRunner().invoke(cli, args)  # the plain output numbers each answer by its line
     assert "\n[1] 在吗\n" in text.stdout and "\n[5] 有货吗\n" in text.stdout
+
+
+@pytest.mark.parametrize("name", ["money.toml", "intents.toml", "facts.toml"])
+def test_every_corpus_data_file_is_editable_and_a_broken_edit_is_refused(tmp_path, name):
+    from assistant.errors import CorpusError
+    from assistant.trainer_ops import editable_files, save_corpus_file
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    assert name in editable_files(corpus)
+    before = (corpus / name).read_text(encoding="utf-8")
+    with pytest.raises(CorpusError, match=f"{name}: not valid TOML"):
+        save_corpus_file(corpus, name, "x = [", lock_timeout_s=5)
+    assert (corpus / name).read_text(encoding="utf-8") == before  # nothing written
