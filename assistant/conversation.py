@@ -123,10 +123,25 @@ class ConversationState:
         echoed = sum(1 for text in self.echo_texts() if text in reply)
         return ECHO_BONUS ** min(echoed, 2)
 
+    def settled(self, kind: str) -> StatedFact | None:
+        """The value of a shop kind (courier, coupon, gift …) this chat settled on: the agent's latest,
+        unless the buyer then chose one the agent had offered (默认中通 顺丰要补8元 → 那就中通吧); a
+        courier the buyer stated (罐头买了 顺丰) when the agent named none, not one they only ask
+        about (能发顺丰吗 is no fact of this order)."""
+        agent = self.latest(kind, "agent")
+        buyer = self.latest(kind, "buyer")
+        if buyer is None:
+            return agent
+        if agent is None:
+            return buyer if kind == "courier" and not asks(self.texts[buyer.turn]) else None
+        offered = {s.fact.value for s in self.facts if s.role == "agent" and s.fact.kind == kind}
+        return buyer if buyer.turn > agent.turn and buyer.fact.value in offered else agent
+
     def courier(self) -> str | None:
-        """The courier this chat settled on, as a name (韵达, 京东): the agent's latest, else the
-        buyer's when the agent named none (猫罐头买了 顺丰 / 好的亲); None when nobody named one."""
-        said = self.latest("courier", "agent") or self.latest("courier", "buyer")
+        """The courier this chat settled on, as a name (韵达, 京东): the agent's latest, or the
+        buyer's pick among the agent's offers, else the buyer's when the agent named none (猫罐头买了
+        顺丰 / 好的亲); None when nobody named one."""
+        said = self.settled("courier") or self.latest("courier", "buyer")
         if said is None:
             return None
         return re.sub(r"(快递|物流|速运)$", "", said.fact.text.strip()) or said.fact.text.strip()
@@ -165,8 +180,12 @@ class ConversationState:
             return []
         return [s for s in self.facts if s.turn == newest - 1 and s.fact.kind in kinds]
 
-    def at_least(self, stage: str | None) -> ConversationState:
-        """This state with the order stage raised to ``stage`` (implied by the detected scenario)."""
+    def at_least(self, stage: str | None, unshipped: bool = False) -> ConversationState:
+        """This state with the order stage raised to ``stage`` (implied by the detected scenario).
+        ``unshipped``: the chat says the goods have not gone yet (还没发货吧 / 明天发), so a refund or
+        an exchange asked before dispatch raises an unshipped order to paid, not past delivery."""
+        if unshipped and stage in ("delivered", "after_sale") and self.order_stage not in ORDER_STAGES[3:]:
+            stage = "paid"
         if stage not in ORDER_STAGES or ORDER_STAGES.index(stage) <= ORDER_STAGES.index(self.order_stage):
             return self
         return dataclasses.replace(self, order_stage=stage)

@@ -495,7 +495,8 @@ class Assistant:
         # a scenario implies no stage for a chase (还没回我？ is no delay of an order; the chased 能机洗吗
         # may come before buying) nor for a question about what might happen (要是不合适能退吗)
         if position is None and not engine.adapter.intents.supposes(message):
-            state = state.at_least(engine.corpus.facts.scenario_stages.get(detection.scenario))
+            implied = engine.corpus.facts.scenario_stages.get(detection.scenario)
+            state = state.at_least(implied, unshipped=engine.adapter.intents.unshipped(state.texts))
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)
         asked = engine.adapter.asked(answer_message, answer_turns, state)

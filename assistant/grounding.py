@@ -296,7 +296,7 @@ class Grounder:
             # the conversation wins over the shop profile: the courier, coupon or gift the agent
             # already named fills the slot of the same name (not {express_courier} or {couriers})
             if slot in SHOP_KINDS:
-                said = state.latest(slot, "agent")
+                said = state.settled(slot)
                 if said is not None and said.fact.value not in {
                     f.value for f in self.extractor.extract(value)
                 }:
@@ -363,7 +363,9 @@ class Grounder:
         reached = ORDER_STAGES.index(state.order_stage)
         for fact in facts:
             claimed = fact.kind == "order_event" and fact.value in ("paid", "shipped", "delivered")
-            if claimed and re.search("已|了", fact.text) and ORDER_STAGES.index(fact.value) > reached:
+            # 如果已经发出了，我帮您拦截 supposes the event; it claims nothing
+            supposed = re.search(r"(如果|要是|万一|假如|若是)[^，。；！？]{0,4}$", reply[: fact.start])
+            if claimed and not supposed and re.search("已|了", fact.text) and ORDER_STAGES.index(fact.value) > reached:
                 return GroundedReply(
                     reply,
                     rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks",

@@ -8,6 +8,7 @@ one answers this question rather than a neighbouring one of the same scenario.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,8 @@ class IntentLexicon:
     # hand (delivered); an agent's turn promising a remedy for a delivered order (after-sale)
     buyer_received: re.Pattern | None = None
     agent_after_sale: re.Pattern | None = None
+    # [order_stage] not_shipped: a turn saying the goods have not gone yet (还没发货吧 / 明天发)
+    not_shipped: re.Pattern | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -218,6 +221,11 @@ class IntentLexicon:
         (什么破质量 退货！) is not restated as a question."""
         return self.thing(text) or self.subject(text, asking_only=True)
 
+    def unshipped(self, texts: Sequence[str]) -> bool:
+        """Whether the chat says the goods have not gone yet (还没发货吧 / 明天发 / 截单了)."""
+        found = self.not_shipped
+        return found is not None and any(found.search(_normalised(t)) for t in texts)
+
     def supposes(self, text: str) -> bool:
         """Whether ``text`` asks about what might happen (要是不合适能退吗 / 收到后能换吗), not what did."""
         source = _normalised(text)
@@ -303,7 +311,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
     staged = data.get("order_stage", {}) if isinstance(data.get("order_stage"), dict) else {}
     stage_patterns: dict[str, re.Pattern | None] = {}
-    for key in ("agent_dispatches", "buyer_received", "agent_after_sale"):
+    for key in ("agent_dispatches", "buyer_received", "agent_after_sale", "not_shipped"):
         stage_patterns[key] = None
         try:
             if staged.get(key):
@@ -332,6 +340,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         agent_dispatches=stage_patterns["agent_dispatches"],
         buyer_received=stage_patterns["buyer_received"],
         agent_after_sale=stage_patterns["agent_after_sale"],
+        not_shipped=stage_patterns["not_shipped"],
         hypothetical=tuple(
             str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
         ),

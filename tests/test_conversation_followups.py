@@ -1,0 +1,58 @@
+"""Follow-ups (issue 12): the reply carries the value the buyer asks about now (another person's size,
+the size to exchange to), the courier the chat settled on (the buyer's pick among the agent's offers),
+and the order stage the chat shows (a refund asked before dispatch is no after-sale request)."""
+
+from __future__ import annotations
+
+
+def test_the_courier_the_buyer_picked_from_the_agent_offer_is_settled(assistant):
+    history = ["买家: 台灯发什么快递", "客服: 亲 默认圆通 顺丰要补12元", "买家: 那就圆通吧 拍了"]
+    state = assistant.conversation("到武汉要几天", history)
+    assert state.latest("courier", "agent").fact.text.startswith("顺丰")
+    assert state.courier() == "圆通"
+    # a courier the agent never offered is no pick: the agent's own stands
+    other = assistant.conversation("好的", ["客服: 亲 今天发韵达", "买家: 能发申通吗"])
+    assert other.settled("courier").fact.text.startswith("韵达")
+    # the buyer's stated courier when the agent named none, not one they only ask about
+    assert assistant.conversation("几天到", ["买家: 拍了 发顺丰", "客服: 好的亲"]).settled("courier")
+    assert (
+        assistant.conversation("几天到", ["买家: 能发顺丰吗", "客服: 好的亲 我看下"]).settled("courier")
+        is None
+    )
+
+
+def test_a_transit_time_question_names_the_courier_the_buyer_picked(assistant):
+    history = ["买家: 台灯发什么快递", "客服: 亲 默认圆通 顺丰要补12元", "买家: 那就圆通吧 已付款"]
+    top = assistant.suggest("大概几天到武汉", history=history).suggestions[0].reply
+    assert "圆通" in top
+    assert "顺丰" not in top
+
+
+def test_another_person_size_is_carried_into_the_reply(assistant):
+    history = ["买家: 这双帆布鞋偏大吗 我平时36", "客服: 亲 偏大半码 平时36的建议拿35.5"]
+    top = assistant.suggest("那我儿子平时穿40的呢 也拿40?", history=history).suggestions[0].reply
+    assert "40" in top
+    assert "36" not in top and "35.5" not in top
+
+
+def test_the_size_to_exchange_to_is_named_in_the_exchange_steps(assistant):
+    history = ["买家: 运动鞋收到了 42有点紧", "客服: 亲 可以换43 没穿出去就行", "买家: 运费谁出"]
+    top = assistant.suggest("换43的要我自己寄回去吗", history=history).suggestions[0].reply
+    assert "43" in top
+    assert "寄" in top
+
+
+def test_the_chat_saying_the_goods_have_not_gone_keeps_a_refund_before_delivery(assistant):
+    intents = assistant.engine.adapter.intents
+    assert intents.unshipped(["亲 今天的已经截单了 明天发"])
+    assert intents.unshipped(["买错了 还没发货吧"])
+    assert not intents.unshipped(["要开发票 还没发票吗"])
+    assert not intents.unshipped(["收到了 没发现问题"])
+    history = ["买家: 台灯今天能发吗", "客服: 亲 今天截单了 明天发"]
+    result = assistant.suggest("不要了 怎么取消订单", history=history)
+    assert result.context.order_stage == "paid"
+    # a reply that supposes the event (如果已经发出了) claims nothing: the cancel steps stay
+    assert "取消" in result.suggestions[0].reply
+    # once the buyer has the item, a refund is after delivery whatever was said before
+    received = assistant.suggest("收到了 灯不亮 我要退款", history=history)
+    assert received.context.order_stage in ("delivered", "after_sale")
