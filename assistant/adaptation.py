@@ -538,6 +538,7 @@ class Adapter:
         self.min_similarity = min_similarity
         self._case_intents: dict[str, Intent] = {}
         self._case_parts: dict[str, frozenset[str]] = {}
+        self._detail_topics: set[str] | None = None  # the topics some catalog entry answers
         # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
         self.money: MoneyAnswers | None = None
 
@@ -1135,7 +1136,10 @@ class Adapter:
         details = dict(product.details)
         # a topic some catalog entry answers is a product question; one this entry lacks is not answered
         # (unless it has an alternate: 怎么洗 is answered by how the item is washed)
-        topics = {t for p in self.grounder.catalog for t, _ in p.details} | set(self.rules.details_words)
+        if self._detail_topics is None:
+            self._detail_topics = {t for p in self.grounder.catalog for t, _ in p.details}
+            self._detail_topics |= set(self.rules.details_words)
+        topics = self._detail_topics
         asked = [t for t in self.detail_topics(message, state.item.text) if t in topics]
         # every question of the message names a topic (猫毛会缠滚刷吗 噪音大不: the first is no topic
         # the catalog answers, so the catalog does not answer only the second)
