@@ -31,6 +31,8 @@ _VERB_SIZE = re.compile(
 )
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
 _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
+# a clause reporting what the buyer usually takes (我平时运动鞋穿41), not what they ask about now
+_USUAL = re.compile(r"平时|一般|平常|日常|以前|之前|本来|通常")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
 ECHO_BONUS = 1.15
 # a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
@@ -96,6 +98,24 @@ class ConversationState:
         """The buyer's facts of these kinds in the newest message (what they ask about now: 那L呢)."""
         newest = len(self.texts) - 1
         return [s for s in self.facts if s.turn == newest and s.role == "buyer" and s.fact.kind in kinds]
+
+    def asked_about(self, kinds: tuple[str, ...]) -> StatedFact | None:
+        """Of several values in the newest message, the one its question is about (42会不会大 我平时
+        穿41 → 42): the first in a clause that asks, when another only reports; None otherwise."""
+        now = self.asked_now(kinds)
+        if len(now) < 2:
+            return None
+        text = self.texts[-1]
+        clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,。；;！!？?\s]+[？?]?", text)]
+        asking = [s for s in now for a, b in clauses if a <= s.fact.start < b and asks(text[a:b])]
+        reported = [
+            s
+            for s in now
+            for a, b in clauses
+            if a <= s.fact.start < b and s not in asking and _USUAL.search(text[a:b])
+        ]
+        # only where the other values report what the buyer usually takes (要不还是38 proposes one)
+        return asking[0] if asking and len(asking) + len(reported) == len(now) else None
 
     def echo_texts(self) -> tuple[str, ...]:
         """This chat's own facts a suggestion should restate: the values of the buyer's newest
@@ -254,7 +274,8 @@ def conversation_state(
     for number, turn in enumerate(turns):
         facts = extracted[number]
         if turn.role == "buyer" and sizes:
-            facts = [*facts, *_bare_sizes(turn.text, facts, sizes)]
+            # in the order written: the newest size is the last one said (37会不会挤 要不还是38 → 38)
+            facts = sorted([*facts, *_bare_sizes(turn.text, facts, sizes)], key=lambda f: f.start)
         stated.extend(StatedFact(f, turn.role, number) for f in facts)
         for fact in facts:
             if fact.kind == "order_event" and fact.value in ORDER_STAGES:
@@ -328,8 +349,9 @@ def _verb_sizes(text: str, facts: Sequence[Fact]) -> list[Fact]:
 
 def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]:
     """A buyer's bare number read as a size (那42的呢 after 41码没有了): only when the turn names no
-    size itself and the number is close to a numeric size this conversation already stated."""
-    if any(f.kind == "size" for f in facts):
+    size itself (a bare number after a size verb, 平时穿41, is no label: 42会不会大 我平时穿41 asks
+    about 42) and the number is close to a numeric size this conversation already stated."""
+    if any(f.kind == "size" and not f.text.isdigit() for f in facts):
         return []
     taken = [(f.start, f.end) for f in facts]
     found = []

@@ -240,6 +240,8 @@ class Grounder:
             return state.wanted_date()  # the day the buyer needs it by (我周六要用), else a fill-in
         if slot in ("size", "colour"):
             wanted = self._wanted(state, _SLOT_KINDS[slot])
+            asked = state.asked_about(_SLOT_KINDS[slot])  # 42会不会大 我平时穿41 asks about 42
+            wanted = wanted if wanted is not None or asked is None else asked.fact.text
             if wanted is not None:
                 return wanted
         for kind in _SLOT_KINDS.get(slot, ()):

@@ -56,3 +56,15 @@ def test_the_chat_saying_the_goods_have_not_gone_keeps_a_refund_before_delivery(
     # once the buyer has the item, a refund is after delivery whatever was said before
     received = assistant.suggest("收到了 灯不亮 我要退款", history=history)
     assert received.context.order_stage in ("delivered", "after_sale")
+
+
+def test_the_size_asked_about_wins_over_the_size_the_buyer_usually_wears(assistant):
+    grounder = assistant.engine.adapter.grounder
+    history = ["买家: 脚长25cm 穿多大", "客服: 25cm建议拿40码哦"]
+    state = assistant.conversation("40会不会小 我平时板鞋穿39", history)
+    assert state.asked_about(("size", "spec")).fact.text == "40"
+    assert grounder.slot_value("size", state) == "40"
+    # a proposal (要不还是39) is what the buyer wants now: the last size said
+    proposed = assistant.conversation("40会不会挤 要不还是39", history)
+    assert proposed.asked_about(("size", "spec")) is None
+    assert grounder.slot_value("size", proposed) == "39"
