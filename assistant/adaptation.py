@@ -626,7 +626,9 @@ class Adapter:
                 fixes.append("去掉重复问候 dropped a second greeting")
         calm = self.calm_question(message, state)
         with_empathy = reply if calm else empathy_first(reply, scenario, self.rules)
-        if state.upset and with_empathy == reply:
+        # an upset buyer, or one reporting a defect in any scenario (左耳没声音 能换吗), hears an apology first
+        reported = not calm and bool(self.grounder.extractor.complaint(message))
+        if (state.upset or reported) and with_empathy == reply:
             with_empathy = apology_first(reply, self.rules)
         if with_empathy != reply:
             reply = with_empathy
@@ -896,7 +898,7 @@ class Adapter:
         if outcome.abstained or outcome.fallback or not outcome.suggestions:
             return first
         other = outcome.suggestions[0]
-        second = re.sub(self.rules.part_opening, "", other.reply)
+        second = re.sub(self.rules.part_opening, "", other.reply.removeprefix(self.rules.escalation_prefix))
         reply = first.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
         if len(reply) > self.rules.part_max_chars or other.fill_ins:
             return first
@@ -932,7 +934,9 @@ class Adapter:
                 continue
             if not (self.parts_of(other) & missing) or bigram_overlap(top.reply, other.reply) > 0.3:
                 continue
-            second = re.sub(self.rules.part_opening, "", other.reply)
+            second = re.sub(
+                self.rules.part_opening, "", other.reply.removeprefix(self.rules.escalation_prefix)
+            )
             reply = top.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
             if len(reply) > self.rules.part_max_chars:
                 continue

@@ -75,3 +75,15 @@ def test_a_greeting_that_names_an_item_takes_it_up(assistant):
     # a problem or a question that comes with the greeting is not welcomed away
     assert "想了解哪方面" not in assistant.suggest("你好 电饭煲坏了").suggestions[0].reply
     assert "想了解哪方面" not in assistant.suggest("在吗 这个锅能用电磁炉吗").suggestions[0].reply
+
+
+def test_a_buyer_reporting_a_defect_hears_an_apology_first_in_any_scenario(assistant):
+    top = assistant.suggest("收到的耳机左耳没声音 拆都拆了 能换吗").suggestions[0]
+    assert any(m in top.reply[:12] for m in ("抱歉", "对不起", "不好意思")), top.reply
+    # an instruction (别漏了) reports nothing; a joined second part does not apologise again
+    calm = assistant.suggest(
+        "那我拍了 小样记得给我放哈 别漏了", history=["买家: 买两瓶送小样吗", "客服: 亲 送的"]
+    )
+    assert not any(m in calm.suggestions[0].reply[:12] for m in ("抱歉", "对不起")), calm.suggestions[0].reply
+    joined = assistant.suggest("水壶用了两天底下漏了，能开电子发票吗？").suggestions[0]
+    assert joined.reply.count("抱歉") <= 1, joined.reply
