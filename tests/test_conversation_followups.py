@@ -68,3 +68,11 @@ def test_the_size_asked_about_wins_over_the_size_the_buyer_usually_wears(assista
     proposed = assistant.conversation("40会不会挤 要不还是39", history)
     assert proposed.asked_about(("size", "spec")) is None
     assert grounder.slot_value("size", proposed) == "39"
+
+
+def test_a_parcel_on_its_way_gets_no_late_dispatch_apology(assistant):
+    history = ["买家: 收纳盒拍了", "客服: 好的 今天发申通"]
+    result = assistant.suggest("物流两天没动了 是不是丢件了", history=history)
+    assert result.context.order_stage == "shipped"
+    for suggestion in result.suggestions:
+        assert "准确的发货时间" not in suggestion.reply and "没按说好的时间发出" not in suggestion.reply
