@@ -856,6 +856,13 @@ class Adapter:
         # message naming no item may have a scenario's own floor ([fallback_confidence]: a lone 加个好友吧
         # is no buyer; 在吗 问一下这个电饭煲 is one)
         floor = 0.5 if history or state.item else self.rules.fallback_confidence.get(scenario, 0.5)
+        vocabulary = self.grounder.extractor.vocabulary
+        if (
+            not history
+            and scenario == vocabulary.complaint_scenario
+            and self.grounder.extractor.complaint(message)
+        ):
+            floor = 0.0  # a first message naming the defect (盘子碎了两个): the complaint's safe reply fits
         if template and not state.escalated and detection.scenario_confidence >= floor:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:

@@ -87,3 +87,10 @@ def test_a_buyer_reporting_a_defect_hears_an_apology_first_in_any_scenario(assis
     assert not any(m in calm.suggestions[0].reply[:12] for m in ("抱歉", "对不起")), calm.suggestions[0].reply
     joined = assistant.suggest("水壶用了两天底下漏了，能开电子发票吗？").suggestions[0]
     assert joined.reply.count("抱歉") <= 1, joined.reply
+
+
+def test_a_first_message_naming_a_defect_gets_the_complaint_reply_not_a_holding_one(assistant):
+    result = assistant.suggest("盘子碎了两个 快递员摔的吧 咋办")
+    assert result.detection.scenario == "quality_complaint" and result.detection.scenario_confidence < 0.5
+    top = result.suggestions[0]
+    assert not top.holding and "照片" in top.reply and top.reply.startswith(("非常抱歉", "抱歉")), top.reply
