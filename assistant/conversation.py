@@ -31,6 +31,8 @@ _VERB_SIZE = re.compile(
 )
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
 _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
+# a turn about money, where a bare number is an amount (钱咋还没退 299呢)
+_MONEY_TALK = re.compile(r"钱|退款|付了|付款|实付|到账|退了|差价")
 # a clause reporting what the buyer usually takes (我平时运动鞋穿41), not what they ask about now
 _USUAL = re.compile(r"平时|一般|平常|日常|以前|之前|本来|通常")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
@@ -276,6 +278,8 @@ def conversation_state(
         if turn.role == "buyer" and sizes:
             # in the order written: the newest size is the last one said (37会不会挤 要不还是38 → 38)
             facts = sorted([*facts, *_bare_sizes(turn.text, facts, sizes)], key=lambda f: f.start)
+        if turn.role == "buyer":
+            facts = sorted([*facts, *_bare_amounts(turn.text, facts)], key=lambda f: f.start)
         stated.extend(StatedFact(f, turn.role, number) for f in facts)
         for fact in facts:
             if fact.kind == "order_event" and fact.value in ORDER_STAGES:
@@ -345,6 +349,19 @@ def _verb_sizes(text: str, facts: Sequence[Fact]) -> list[Fact]:
         for m in _VERB_SIZE.finditer(text)
         if not any(s <= m.start(1) < e for s, e in taken)
     ]
+
+
+def _bare_amounts(text: str, facts: Sequence[Fact]) -> list[Fact]:
+    """A buyer's bare number read as an amount (钱咋还没退 299呢 / 退款成功了 没看到钱 199): only in a
+    turn about money that names no amount itself, and not a number another fact took (3号, 42码)."""
+    if any(f.kind == "money" for f in facts) or not _MONEY_TALK.search(text):
+        return []
+    taken = [(f.start, f.end) for f in facts]
+    return [
+        Fact("money", m.group(1), m.group(1), m.start(1), m.end(1))
+        for m in _BARE_NUMBER.finditer(text)
+        if int(m.group(1)) >= 10 and not any(s <= m.start(1) < e for s, e in taken)
+    ][:1]
 
 
 def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]:

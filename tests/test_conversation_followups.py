@@ -76,3 +76,13 @@ def test_a_parcel_on_its_way_gets_no_late_dispatch_apology(assistant):
     assert result.context.order_stage == "shipped"
     for suggestion in result.suggestions:
         assert "准确的发货时间" not in suggestion.reply and "没按说好的时间发出" not in suggestion.reply
+
+
+def test_a_bare_amount_in_a_refund_chase_is_carried_into_the_reply(assistant):
+    history = ["买家: 退货申请了 台灯也寄回去了", "客服: 好的亲 仓库收到后会尽快处理"]
+    message = "仓库5号就签收了 今天都9号了 钱还没退 159呢"
+    state = assistant.conversation(message, history)
+    assert [s.fact.value for s in state.asked_now(("money",))] == ["159"]
+    assert "159" in assistant.suggest(message, history=history).suggestions[0].reply
+    # a number in a turn not about money is no amount (the day, the size and the count are other facts)
+    assert assistant.conversation("都5号了 还没发 42码的", []).asked_now(("money",)) == []
