@@ -367,7 +367,12 @@ class Grounder:
             claimed = fact.kind == "order_event" and fact.value in ("paid", "shipped", "delivered")
             # 如果已经发出了，我帮您拦截 supposes the event; it claims nothing
             supposed = re.search(r"(如果|要是|万一|假如|若是)[^，。；！？]{0,4}$", reply[: fact.start])
-            if claimed and not supposed and re.search("已|了", fact.text) and ORDER_STAGES.index(fact.value) > reached:
+            if (
+                claimed
+                and not supposed
+                and re.search("已|了", fact.text)
+                and ORDER_STAGES.index(fact.value) > reached
+            ):
                 return GroundedReply(
                     reply,
                     rejected=f"说订单{fact.text}，对话里没有 claims an order event ({fact.value}) the conversation lacks",
