@@ -202,10 +202,26 @@ class ConversationState:
             return []
         return [s for s in self.facts if s.turn == newest - 1 and s.fact.kind in kinds]
 
+    @property
+    def just_ordered(self) -> bool:
+        """Whether the order was placed or paid in the last turns (给我换M吧 我已经付款了 / 现在能换吗)
+        with nothing said of it since: a change asked now is asked before dispatch."""
+        events = [s for s in self.facts if s.fact.kind == "order_event" and s.fact.value in ORDER_STAGES]
+        if not events or events[-1].fact.value not in ("ordered", "paid"):
+            return False
+        last = events[-1]
+        # 付款了 / 拍了 / 下单了 said just before; not 新买的就坏 (how the buyer names the item they have)
+        return (
+            len(self.texts) - 3 <= last.turn < len(self.texts) - 1
+            and re.search(r"付|拍|下单|下了单", last.fact.text) is not None
+            and self.order_stage in ("ordered", "paid")
+        )
+
     def at_least(self, stage: str | None, unshipped: bool = False) -> ConversationState:
         """This state with the order stage raised to ``stage`` (implied by the detected scenario).
         ``unshipped``: the chat says the goods have not gone yet (还没发货吧 / 明天发), so a refund or
         an exchange asked before dispatch raises an unshipped order to paid, not past delivery."""
+        unshipped = unshipped or self.just_ordered
         if unshipped and stage in ("delivered", "after_sale") and self.order_stage not in ORDER_STAGES[3:]:
             stage = "paid"
         if stage not in ORDER_STAGES or ORDER_STAGES.index(stage) <= ORDER_STAGES.index(self.order_stage):

@@ -86,3 +86,14 @@ def test_a_bare_amount_in_a_refund_chase_is_carried_into_the_reply(assistant):
     assert "159" in assistant.suggest(message, history=history).suggestions[0].reply
     # a number in a turn not about money is no amount (the day, the size and the count are other facts)
     assert assistant.conversation("都5号了 还没发 42码的", []).asked_now(("money",)) == []
+
+
+def test_a_change_asked_right_after_paying_is_before_dispatch(assistant):
+    history = ["买家: 卫衣拍了L 165 90斤", "客服: 亲 90斤建议穿S哦 L偏大", "买家: 那给我换S吧 我已经付款了"]
+    result = assistant.suggest("现在能换吗", history=history)
+    assert result.context.order_stage == "paid"
+    top = result.suggestions[0].reply
+    assert "S" in top and "签收后" not in top
+    # the item the buyer has (新买的就坏) is no fresh order: the exchange is after delivery
+    broken = assistant.conversation("新买的就坏 直接换新", ["买家: 台灯不亮", "客服: 亲 长按开关10秒试下"])
+    assert not broken.just_ordered
