@@ -97,3 +97,10 @@ def test_a_change_asked_right_after_paying_is_before_dispatch(assistant):
     # the item the buyer has (新买的就坏) is no fresh order: the exchange is after delivery
     broken = assistant.conversation("新买的就坏 直接换新", ["买家: 台灯不亮", "客服: 亲 长按开关10秒试下"])
     assert not broken.just_ordered
+
+
+def test_a_deadline_after_the_agent_named_the_courier_keeps_both(assistant):
+    history = ["买家: 电煮锅能发顺丰吗", "客服: 亲 这款我们发韵达哦"]
+    top = assistant.suggest("那韵达几天到长沙 我周五要用", history=history).suggestions[0].reply
+    assert "韵达" in top and "周五" in top
+    assert "顺丰" not in top
