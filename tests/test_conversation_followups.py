@@ -104,3 +104,9 @@ def test_a_deadline_after_the_agent_named_the_courier_keeps_both(assistant):
     top = assistant.suggest("那韵达几天到长沙 我周五要用", history=history).suggestions[0].reply
     assert "韵达" in top and "周五" in top
     assert "顺丰" not in top
+
+
+def test_a_return_question_names_the_item_the_buyer_named(assistant):
+    history = ["买家: 这个护手霜是正品吗", "客服: 亲 专柜同款 支持验货"]
+    top = assistant.suggest("那我要是拆开了不喜欢还能退吗", history=history).suggestions[0].reply
+    assert "护手霜" in top
