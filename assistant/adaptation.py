@@ -52,6 +52,18 @@ class AdaptationRules:
     calm_apology: re.Pattern | None = None
     calm_opening: str = "亲，"
     problem_words: tuple[str, ...] = ()
+    # a calm buyer telling of a small problem (不影响用 / 跟你们说一声 / 不急) hears a light apology
+    light_words: tuple[str, ...] = ()
+    light_prefix: str = "不好意思，"
+    # the full apology formula a case reply may open with (非常抱歉给您带来…，), replaced by the light
+    # one for a calm buyer, or by a short acknowledgement for a follow-up on a problem apologised for
+    strong_apology: re.Pattern | None = None
+    ack_opening: str = "好的亲，"
+    # a question about what might happen (咬坏了能换吗 / 要是坏了怎么办) asks the policy: no complaint
+    supposed: tuple[re.Pattern, ...] = ()
+    supposed_scenario: str = ""
+    # what a reply to such a question does not ask for (拍张照片发我)
+    supposed_rejects: tuple[re.Pattern, ...] = ()
     short_message_chars: int = 8
     short_message_reply_chars: int = 80
     long_message_chars: int = 40
@@ -277,6 +289,19 @@ def load_adaptation(
         else None,
         calm_opening=str(empathy.get("calm_opening", AdaptationRules.calm_opening)),
         problem_words=tuple(str(w) for w in empathy.get("problem_words", [])),
+        light_words=tuple(str(w) for w in empathy.get("light_words", [])),
+        light_prefix=str(empathy.get("light_prefix", AdaptationRules.light_prefix)),
+        strong_apology=next(
+            iter(_patterns([empathy["strong_apology"]], "strong_apology", path, problems)), None
+        )
+        if empathy.get("strong_apology")
+        else None,
+        ack_opening=str(empathy.get("ack_opening", AdaptationRules.ack_opening)),
+        supposed=tuple(_patterns(list(empathy.get("supposed", [])), "supposed", path, problems)),
+        supposed_scenario=str(empathy.get("supposed_scenario", "")),
+        supposed_rejects=tuple(
+            _patterns(list(empathy.get("supposed_rejects", [])), "supposed_rejects", path, problems)
+        ),
         empathy_opening_chars=int(empathy.get("opening_chars", 20)),
         empathy_prefix=str(empathy.get("prefix", "")),
         short_message_chars=int(length.get("short_message_chars", 8)),
@@ -625,14 +650,20 @@ class Adapter:
                 reply = trimmed
                 fixes.append("去掉重复问候 dropped a second greeting")
         calm = self.calm_question(message, state)
-        with_empathy = reply if calm else empathy_first(reply, scenario, self.rules)
+        due = self.apology_due(message, state)
+        # a follow-up on a problem already apologised for, or a question about what might happen,
+        # gets no second apology; a calm buyer's small problem a light one
+        with_empathy = reply if calm or due in ("ack", "") else empathy_first(reply, scenario, self.rules)
         # an upset buyer, or one reporting a defect in any scenario (左耳没声音 能换吗), hears an apology first
-        reported = not calm and bool(self.grounder.extractor.complaint(message))
-        if (state.upset or reported) and with_empathy == reply:
+        if due == "full" and not calm and with_empathy == reply:
             with_empathy = apology_first(reply, self.rules)
         if with_empathy != reply:
             reply = with_empathy
             fixes.append("投诉先致歉 empathy first")
+        softened = self.soften(reply, due)
+        if softened != reply:
+            reply = softened
+            fixes.append("不重复道歉 no second full apology" if due == "ack" else "轻度致歉 a light apology")
         result = self.check(reply, message, history, scenario)
         if result.fixed and result.fixed != reply:
             reply = result.fixed
@@ -651,11 +682,60 @@ class Adapter:
 
     def complaining(self, message: str, scenario: str, state: ConversationState) -> bool:
         """Whether the buyer complains or is upset: an apology first is then right."""
+        due = self.apology_due(message, state)
+        if due in ("ack", "supposed"):
+            return False
         return (
-            state.upset
+            due == "full"
             or scenario in self.rules.empathy_scenarios
             or any(w in message for w in self.rules.problem_words)
         )
+
+    def supposes(self, message: str) -> bool:
+        """Whether the buyer asks about what might happen (要是坏了怎么办 / 咬坏了能换吗): the policy,
+        not a complaint."""
+        return self.intents.supposes(message) or any(p.search(message) for p in self.rules.supposed)
+
+    def apology_due(self, message: str, state: ConversationState) -> str:
+        """How the reply opens, from the buyer's newest message and the unanswered turns before it:
+        ``full`` (complaint, anger, a defect, a chase), ``light`` (a calm buyer's small problem:
+        不影响用 / 跟你们说一声), ``ack`` (a calm follow-up on a problem the agent apologised for),
+        ``supposed`` (a question about what might happen) or ``""`` (nothing to apologise for)."""
+        recent = [message]
+        for text, role in zip(reversed(state.texts[:-1]), reversed(state.roles[:-1]), strict=False):
+            if role != "buyer":
+                break
+            recent.append(text)
+        extractor = self.grounder.extractor
+        if state.anger or state.nudge or any(extractor.escalation(t) for t in recent):
+            return "full"
+        if self.supposes(message) and not any(extractor.complaint(t) for t in recent[1:]):
+            return "supposed"
+        if any(extractor.complaint(t) for t in recent):
+            if any(w in t for t in recent for w in self.rules.light_words):
+                return "light"
+            return "full"
+        if not state.apologised:
+            return ""
+        # the agent's last word asked for photos or a video (麻烦拍个视频): the problem is still open
+        # and the buyer did what was asked, so a light apology, not only an acknowledgement
+        agent = next(
+            (t for t, r in zip(reversed(state.texts), reversed(state.roles), strict=False) if r == "agent"),
+            "",
+        )
+        return "light" if any(p.search(agent) for p in self.rules.supposed_rejects) else "ack"
+
+    def soften(self, reply: str, due: str) -> str:
+        """The full apology a reply opens with, made light (不好意思) for a calm buyer's small problem,
+        a short acknowledgement (好的亲) for a follow-up already apologised for, and dropped for a
+        question about what might happen."""
+        pattern = self.rules.strong_apology
+        if pattern is None or due not in ("light", "ack", "supposed"):
+            return reply
+        opening = {"light": self.rules.light_prefix, "ack": self.rules.ack_opening}.get(
+            due, self.rules.calm_opening
+        )
+        return pattern.sub(opening, reply, count=1)
 
     def suggest(
         self,
@@ -685,6 +765,7 @@ class Adapter:
         promise = self.promised(state.texts[-1] if state.texts else message, state)
         # the buyer said what the problem is: earlier, or now with a named object (又发错了 / 退款)
         told = said_before(history, self.rules) or bool(asked.objects)
+        supposed = self.apology_due(message, state) == "supposed"
         buyer_said = [t.text for t in history if t.role == "buyer"] + [message]
         chat_said = [t.text for t in history] + [message]
         # replies asking for what the buyer already gave (their address, photos, height, order number)
@@ -715,6 +796,9 @@ class Adapter:
                 continue
             if case.categories and not state.category and not (evidence & set(case.categories)):
                 rejected.append("category")  # clothing wording for a buyer whose item may be anything
+                continue
+            if supposed and any(p.search(case.reply) for p in self.rules.supposed_rejects):
+                rejected.append("supposed")  # a photo asked of a buyer whose item is not broken
                 continue
             if told and any(p.search(case.reply) for p in self.rules.restate):
                 rejected.append("restate")  # asks for the problem the buyer already described
@@ -1342,12 +1426,17 @@ class Adapter:
         if topic:
             template = template.replace("{topic}", topic)
         reply, fill_ins, changes = self.grounder.fill(template, state)
+        due = self.apology_due(message, state)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
-        elif state.upset or (
-            scenario in self.rules.empathy_scenarios and not self.calm_question(message, state)
+        elif due == "full" or (
+            scenario in self.rules.empathy_scenarios
+            and due not in ("ack", "supposed")
+            and not self.calm_question(message, state)
         ):
             reply = apology_first(reply, self.rules)
+        elif due == "light":
+            reply = self.rules.light_prefix + reply
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(
             reply,
@@ -1375,7 +1464,7 @@ class Adapter:
 
     def calm_question(self, message: str, state: ConversationState) -> bool:
         """A calm buyer asking about the product (要不要冷藏 / 会起球吗), not reporting a problem."""
-        if state.upset or not self.rules.calm_objects:
+        if self.apology_due(message, state) == "full" or not self.rules.calm_objects:
             return False
         asked = self.intents.parse(message)
         return (

@@ -395,17 +395,24 @@ class Assistant:
             context_vector=query_vector if context else None,
             history_vectors=history_vectors,
         )
-        from .detection import complaint_first
+        from .detection import complaint_first, supposed_first
 
         vocabulary = engine.corpus.facts
+        # a question about what might happen (要是坏了怎么办) is no complaint (adaptation.toml)
+        supposed = engine.adapter.supposes(message)
         detection = complaint_first(
             detection,
-            engine.extractor.complaint(message),
+            [] if supposed else engine.extractor.complaint(message),
             vocabulary.complaint_scenario,
             engine.detector.taxonomy.stage_of(vocabulary.complaint_scenario),
             # a scenario the shop defined itself (warranty: 坏了保修吗) is its own handling of the problem
             (*vocabulary.complaint_keeps, *engine.detector.taxonomy.shop_scenario_ids),
         )
+        if supposed:
+            to = engine.adapter.rules.supposed_scenario
+            stage = engine.detector.taxonomy.stage_of(to) if to else ""
+            reported = bool(engine.extractor.complaint(message))
+            detection = supposed_first(detection, to, stage, vocabulary.complaint_scenario, reported)
         return detection, hits, message_vector
 
     def _part_hits(self, message: str, turns: tuple[Turn, ...], hits: list) -> list:

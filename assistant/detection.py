@@ -358,3 +358,27 @@ def complaint_first(
         alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
         moved_from=detection.scenario,
     )
+
+
+def supposed_first(
+    detection: Detection, scenario: str, stage: str, complaint_scenario: str, reported: bool = False
+) -> Detection:
+    """A question about what might happen (要是坏了怎么办 / 咬坏了能换吗) asks the policy: read as a
+    complaint, or naming a defect (``reported``), it is answered as ``scenario`` (adaptation.toml
+    ``supposed_scenario``) instead."""
+    if (
+        not scenario
+        or detection.scenario == scenario
+        or not (reported or detection.scenario == complaint_scenario)
+    ):
+        return detection
+    others = tuple((s, p) for s, p in detection.alternatives if s != scenario)
+    return Detection(
+        scenario=scenario,
+        scenario_confidence=detection.scenario_confidence,
+        stage=stage,
+        buyer_type=detection.buyer_type,
+        buyer_type_confidence=detection.buyer_type_confidence,
+        alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
+        moved_from=detection.scenario,
+    )
