@@ -947,6 +947,8 @@ class Adapter:
             and self.grounder.extractor.complaint(message)
         ):
             floor = 0.0  # a first message naming the defect (盘子碎了两个): the complaint's safe reply fits
+        if supposed and scenario == self.rules.supposed_scenario:
+            floor = 0.0  # 如果漏了呢 asks the policy: the return/exchange safe reply answers it
         if template and not state.escalated and detection.scenario_confidence >= floor:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if adapted is not None and not adapted[3]:

@@ -48,6 +48,7 @@ def test_a_question_about_what_might_happen_is_answered_with_the_policy(assistan
     result = assistant.suggest(message)
     assert result.detection.scenario != "quality_complaint"
     assert not result.escalate
+    assert not result.abstained and any(w in result.suggestions[0].reply for w in ("退", "换", "保修"))
     for reply in _replies(result):
         assert not any(w in reply for w in APOLOGY), reply
         assert not any(w in reply for w in ("照片", "图片", "视频")), reply
