@@ -110,3 +110,10 @@ def test_a_return_question_names_the_item_the_buyer_named(assistant):
     history = ["买家: 这个护手霜是正品吗", "客服: 亲 专柜同款 支持验货"]
     top = assistant.suggest("那我要是拆开了不喜欢还能退吗", history=history).suggestions[0].reply
     assert "护手霜" in top
+
+
+def test_a_personal_invoice_asked_after_the_order_is_the_plain_one(assistant):
+    history = ["买家: 买了三包挂面", "客服: 好的亲 已经安排发货"]
+    top = assistant.suggest("发票开一下 抬头个人的", history=history).suggestions[0].reply
+    assert "个人" in top
+    assert "专票" not in top and "专用发票" not in top
