@@ -117,3 +117,9 @@ def test_a_personal_invoice_asked_after_the_order_is_the_plain_one(assistant):
     top = assistant.suggest("发票开一下 抬头个人的", history=history).suggestions[0].reply
     assert "个人" in top
     assert "专票" not in top and "专用发票" not in top
+
+
+def test_a_trousers_follow_up_carries_the_size_the_buyer_asks_about(assistant):
+    history = ["买家: 女 165 55kg 瑜伽套装穿啥码", "客服: 亲 上衣建议M"]
+    top = assistant.suggest("那裤子也拿M吗 我大腿比较粗", history=history).suggestions[0].reply
+    assert "M" in top and "裤子" in top
