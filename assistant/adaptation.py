@@ -650,10 +650,11 @@ class Adapter:
                 reply = trimmed
                 fixes.append("去掉重复问候 dropped a second greeting")
         calm = self.calm_question(message, state)
-        due = self.apology_due(message, state)
+        due = self.apology_due(message, state, scenario)
         # a follow-up on a problem already apologised for, or a question about what might happen,
         # gets no second apology; a calm buyer's small problem a light one
-        with_empathy = reply if calm or due in ("ack", "") else empathy_first(reply, scenario, self.rules)
+        skip = calm or due in ("ack", "light", "supposed")
+        with_empathy = reply if skip else empathy_first(reply, scenario, self.rules)
         # an upset buyer, or one reporting a defect in any scenario (左耳没声音 能换吗), hears an apology first
         if due == "full" and not calm and with_empathy == reply:
             with_empathy = apology_first(reply, self.rules)
@@ -682,11 +683,11 @@ class Adapter:
 
     def complaining(self, message: str, scenario: str, state: ConversationState) -> bool:
         """Whether the buyer complains or is upset: an apology first is then right."""
-        due = self.apology_due(message, state)
+        due = self.apology_due(message, state, scenario)
         if due in ("ack", "supposed"):
             return False
         return (
-            due == "full"
+            due in ("full", "light")
             or scenario in self.rules.empathy_scenarios
             or any(w in message for w in self.rules.problem_words)
         )
@@ -696,11 +697,12 @@ class Adapter:
         not a complaint."""
         return self.intents.supposes(message) or any(p.search(message) for p in self.rules.supposed)
 
-    def apology_due(self, message: str, state: ConversationState) -> str:
+    def apology_due(self, message: str, state: ConversationState, scenario: str = "") -> str:
         """How the reply opens, from the buyer's newest message and the unanswered turns before it:
         ``full`` (complaint, anger, a defect, a chase), ``light`` (a calm buyer's small problem:
         不影响用 / 跟你们说一声), ``ack`` (a calm follow-up on a problem the agent apologised for),
-        ``supposed`` (a question about what might happen) or ``""`` (nothing to apologise for)."""
+        ``supposed`` (a question about what might happen) or ``""`` (nothing to apologise for; a
+        complaint scenario still opens with empathy)."""
         recent = [message]
         for text, role in zip(reversed(state.texts[:-1]), reversed(state.roles[:-1]), strict=False):
             if role != "buyer":
@@ -711,10 +713,13 @@ class Adapter:
             return "full"
         if self.supposes(message) and not any(extractor.complaint(t) for t in recent[1:]):
             return "supposed"
-        if any(extractor.complaint(t) for t in recent):
+        complained = any(extractor.complaint(t) for t in recent)
+        if complained or scenario in self.rules.empathy_scenarios:
+            # a problem told calmly (小划痕 不影响用 跟你们说一声 / 就一包漏了 其他还好)
             if any(w in t for t in recent for w in self.rules.light_words):
                 return "light"
-            return "full"
+            if complained:
+                return "full"
         if not state.apologised:
             return ""
         # the agent's last word asked for photos or a video (麻烦拍个视频): the problem is still open
@@ -735,7 +740,12 @@ class Adapter:
         opening = {"light": self.rules.light_prefix, "ack": self.rules.ack_opening}.get(
             due, self.rules.calm_opening
         )
-        return pattern.sub(opening, reply, count=1)
+        softened = pattern.sub(opening, reply, count=1)
+        if due == "light" and not any(
+            m in softened[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers
+        ):
+            softened = self.rules.light_prefix + softened
+        return softened
 
     def suggest(
         self,
@@ -1428,12 +1438,12 @@ class Adapter:
         if topic:
             template = template.replace("{topic}", topic)
         reply, fill_ins, changes = self.grounder.fill(template, state)
-        due = self.apology_due(message, state)
+        due = self.apology_due(message, state, scenario)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
         elif due == "full" or (
             scenario in self.rules.empathy_scenarios
-            and due not in ("ack", "supposed")
+            and due not in ("ack", "supposed", "light")
             and not self.calm_question(message, state)
         ):
             reply = apology_first(reply, self.rules)

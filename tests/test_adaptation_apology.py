@@ -34,7 +34,14 @@ def test_a_new_complaint_after_an_apology_is_apologised_for(assistant, message):
     assert any(w in top[:20] for w in APOLOGY), top
 
 
-@pytest.mark.parametrize("message", ["袋子有点破了 不影响用 跟你们说一声", "盒子压扁了一点 不急 就是说一下"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "袋子有点破了 不影响用 跟你们说一声",
+        "盒子压扁了一点 不急 就是说一下",
+        "有一包袋子漏气了 其他都好 给补一包就行",
+    ],
+)
 def test_a_calm_buyers_small_problem_gets_a_light_apology_and_the_remedy(assistant, message):
     result = assistant.suggest(message)
     top = result.suggestions[0].reply
