@@ -123,3 +123,12 @@ def test_a_trousers_follow_up_carries_the_size_the_buyer_asks_about(assistant):
     history = ["买家: 女 165 55kg 瑜伽套装穿啥码", "客服: 亲 上衣建议M"]
     top = assistant.suggest("那裤子也拿M吗 我大腿比较粗", history=history).suggestions[0].reply
     assert "M" in top and "裤子" in top
+
+
+def test_the_shop_pays_the_return_freight_only_where_the_chat_says_so(assistant):
+    wrong = ["买家: 拍的卡其色 收到是黑色的", "客服: 非常抱歉亲 给您换卡其色 运费我们出"]
+    top = assistant.suggest("寄回去运费要我先垫吗", history=wrong).suggestions[0].reply
+    assert "店铺承担" in top
+    no_reason = ["买家: 我要退货 已经申请了", "客服: 好的亲 已同意 请寄回并填写单号"]
+    for suggestion in assistant.suggest("寄回地址是哪 运费谁出", history=no_reason).suggestions:
+        assert "这次寄回的运费" not in suggestion.reply
