@@ -1,0 +1,119 @@
+"""Fresh rows at first sight (issue 12): a set written after the session's work began and kept from the
+engineers until the work was done, measured once at the session's start commit and once at its end.
+
+``bench/fresh/`` holds the rows (an independent writer who read only the taxonomy and the devset
+README), the per-item results of both runs (``results/start.jsonl``, ``results/end.jsonl``) and the
+blind judges' ratings (``ratings.jsonl``: start and end suggestions mixed in one shuffled pool under
+anonymous packet ids, so a judge could not tell which tree wrote a suggestion; suggestions both trees
+gave alike were rated once and count for both). This script runs the current tree over the rows too,
+so the table shows start, end and now side by side, and writes its section of docs/benchmarks.md.
+
+Usage: python bench/fresh_eval.py [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import heldout_eval  # noqa: E402
+from common import ROOT, machine, markdown_table, publish  # noqa: E402
+
+FRESH = ROOT / "bench" / "fresh"
+START_COMMIT = "6a58c5d"
+END_COMMIT = "ba86b09"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def judged(ratings: list[dict], version: str, set_name: str) -> list[object]:
+    """top >= 1, top = 2 and the shown (not holding) share of one tree's suggestions for one set."""
+    rows = [r for r in ratings if version in r["versions"] and r["set"] == set_name]
+    shown = [r for r in rows if not r["holding"]]
+    n, s = len(rows), max(1, len(shown))
+    return [
+        n,
+        sum(r["top"] >= 1 for r in rows) / n,
+        sum(r["top"] == 2 for r in rows) / n,
+        len(shown),
+        sum(r["top"] >= 1 for r in shown) / s,
+        sum(r["top"] == 2 for r in shown) / s,
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md")
+    args = parser.parse_args()
+    from assistant.config import Settings
+    from assistant.core import Assistant
+
+    assistant = Assistant.load(Settings.load())
+    runs = {tag: read_jsonl(FRESH / "results" / f"{tag}.jsonl") for tag in ("start", "end")}
+    now: list[dict] = []
+    for set_name in ("singles", "conversations"):
+        rows, _ = heldout_eval.evaluate(assistant, heldout_eval.load(set_name, FRESH))
+        now += [{**r, "set": set_name} for r in rows]
+    runs["now"] = now
+    trees = {"start": f"start `{START_COMMIT}`", "end": f"end `{END_COMMIT}`", "now": "this tree"}
+    table = []
+    for set_name in ("singles", "conversations"):
+        for tag in ("start", "end", "now"):
+            rows = [r for r in runs[tag] if r["set"] == set_name]
+            table.append([trees[tag], *heldout_eval.summarise(set_name, rows)])
+    ratings = read_jsonl(FRESH / "ratings.jsonl")
+    judge_table = [
+        [trees[version], set_name, *judged(ratings, version, set_name)]
+        for set_name in ("singles", "conversations")
+        for version in ("start", "end")
+    ]
+    lines = [
+        "## Fresh rows at first sight (`bench/fresh_eval.py`, issue 12)",
+        "",
+        f"`python bench/fresh_eval.py` · {machine()}",
+        "",
+        "180 rows (`bench/fresh/`: 120 conversations, 60 single messages, 10 categories, all 26",
+        "scenarios) written by an independent writer who read only the taxonomy and the devset README,",
+        "while the session's engineers worked, and kept from them until their work was done. Each tree",
+        "saw them once: the session's start commit and its end commit (stored results), and the current",
+        "tree (run now). From now on they are development data like `bench/devset/`.",
+        "",
+        markdown_table(
+            [
+                "tree",
+                "set",
+                "items",
+                "expectations met",
+                "ungrounded fact",
+                "forbidden string",
+                "order stage read",
+                "scenario",
+                "abstained",
+                "with fill-ins",
+                "escalations flagged",
+            ],
+            table,
+        ),
+        "",
+        "Blind judges (four new judges; rubric `bench/heldout/RUBRIC.md`): the start and end trees'",
+        "suggestions for every row were mixed in one shuffled pool under anonymous ids, so no judge",
+        "knew which tree wrote what; suggestions both trees gave alike were rated once and count for",
+        "both. Per-item ratings: `bench/fresh/ratings.jsonl`.",
+        "",
+        markdown_table(
+            ["tree", "set", "rated", "top ≥ 1", "top = 2", "shown (not holding)", "shown ≥ 1", "shown = 2"],
+            judge_table,
+        ),
+    ]
+    publish("fresh", "\n".join(lines), write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
