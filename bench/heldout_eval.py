@@ -89,6 +89,21 @@ def evaluate(assistant, items: list[dict], k: int = 3) -> tuple[list[dict], list
     return rows, times
 
 
+# the columns of one summarise() row
+SUMMARY_HEADER = [
+    "set",
+    "items",
+    "expectations met",
+    "ungrounded fact",
+    "forbidden string",
+    "order stage read",
+    "scenario",
+    "abstained",
+    "with fill-ins",
+    "escalations flagged",
+]
+
+
 def summarise(name: str, rows: list[dict]) -> list[object]:
     n = len(rows)
     met = sum(not r["misses"] for r in rows)
@@ -267,18 +282,7 @@ def main() -> None:
     if args.judge_dir:
         judge_packets(args.judge_dir, sets)
 
-    header = [
-        "set",
-        "items",
-        "expectations met",
-        "ungrounded fact",
-        "forbidden string",
-        "order stage read",
-        "scenario",
-        "abstained",
-        "with fill-ins",
-        "escalations flagged",
-    ]
+    header = SUMMARY_HEADER
     summary = [summarise(name, rows) for name, (_, rows) in sets.items() if name != "jddc2019"]
     lines = [
         "## Grounded suggestions on held-out sets (issue 12)",
