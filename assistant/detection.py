@@ -329,6 +329,21 @@ def _buyer_text(message: str, history: Sequence[Turn]) -> str:
     return " ".join([*earlier[-3:], message])
 
 
+def moved_to(detection: Detection, scenario: str, stage: str) -> Detection:
+    """The detection answered as ``scenario`` instead: the detected one becomes the first alternative
+    and ``moved_from`` says where it came from."""
+    others = tuple((s, p) for s, p in detection.alternatives if s != scenario)
+    return Detection(
+        scenario=scenario,
+        scenario_confidence=detection.scenario_confidence,
+        stage=stage,
+        buyer_type=detection.buyer_type,
+        buyer_type_confidence=detection.buyer_type_confidence,
+        alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
+        moved_from=detection.scenario,
+    )
+
+
 def complaint_first(
     detection: Detection, complaint_words: Sequence[str], scenario: str, stage: str, keeps: Sequence[str]
 ) -> Detection:
@@ -348,16 +363,7 @@ def complaint_first(
     """
     if not complaint_words or detection.scenario == scenario or detection.scenario in keeps:
         return detection
-    others = tuple((s, p) for s, p in detection.alternatives if s != scenario)
-    return Detection(
-        scenario=scenario,
-        scenario_confidence=detection.scenario_confidence,
-        stage=stage,
-        buyer_type=detection.buyer_type,
-        buyer_type_confidence=detection.buyer_type_confidence,
-        alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
-        moved_from=detection.scenario,
-    )
+    return moved_to(detection, scenario, stage)
 
 
 def supposed_first(
@@ -372,13 +378,4 @@ def supposed_first(
         or not (reported or detection.scenario == complaint_scenario)
     ):
         return detection
-    others = tuple((s, p) for s, p in detection.alternatives if s != scenario)
-    return Detection(
-        scenario=scenario,
-        scenario_confidence=detection.scenario_confidence,
-        stage=stage,
-        buyer_type=detection.buyer_type,
-        buyer_type_confidence=detection.buyer_type_confidence,
-        alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
-        moved_from=detection.scenario,
-    )
+    return moved_to(detection, scenario, stage)
