@@ -1079,12 +1079,26 @@ class Adapter:
         for asks, key, met, below in self.rules.threshold_answers:
             if not any(p.search(message) for p in asks) or key not in policy:
                 continue
-            amounts = {s.fact.value for s in state.asked_now(("money",))}
+            now = state.asked_now(("money",))
+            amounts = {s.fact.value for s in now}
             if len(amounts) != 1:
                 continue
+            if self.money is not None and not all(
+                self.money.is_total(state.texts[s.turn], s.fact.start) for s in now
+            ):
+                continue  # 运费6块 / 差7块 is no order amount: nothing is compared
             amount = amounts.pop()
+            # the threshold the agent stated in this chat (满59包邮) is the rule, not the profile's
+            said = next(
+                (
+                    found
+                    for slot in SLOT_PATTERN.findall(below)
+                    if (found := self.grounder.said_threshold(slot, state)) is not None
+                ),
+                None,
+            )
             try:
-                reached = float(amount) >= float(policy[key])
+                reached = float(amount) >= (said[1] if said else float(policy[key]))
             except ValueError:
                 continue
             template = (met if reached else below).replace("{amount}", amount)

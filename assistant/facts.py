@@ -127,6 +127,9 @@ class Vocabulary:
     dispatch_slots: tuple[str, ...] = ()
     dispatch_reject_slots: tuple[str, ...] = ()
     dispatch_label: str = "发货时间"
+    # a shop slot that an agent's threshold settles (满59包邮 → {free_shipping_threshold}), by the words
+    # right after the threshold that say which rule it is
+    said_thresholds: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -242,6 +245,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         if "dispatch_exceptions" in data
         else (),
         dispatch_label=str(data.get("dispatch_exceptions", {}).get("label", "发货时间")),
+        said_thresholds={
+            str(slot): tuple(str(w) for w in after) for slot, after in data.get("said_thresholds", {}).items()
+        },
     )
     return vocabulary, problems
 
@@ -915,5 +921,8 @@ class FactSet:
             return True
         # 满99元 is the shop's 99元 threshold
         if fact.kind == "threshold" and fact.value.removeprefix("满") in self.values.get("money", ()):
+            return True
+        # the agent's 满59包邮 grounds 包邮门槛是59元
+        if fact.kind == "money" and f"满{fact.value}" in self.values.get("threshold", ()):
             return True
         return bool(fact.text.strip()) and any(fact.text in t for t in self.texts)

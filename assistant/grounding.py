@@ -295,6 +295,11 @@ class Grounder:
                     changes.append(Change(match.group(0), value, "本次对话中的信息 from this conversation"))
                 return value
             value = self.shop.slots.get(slot, match.group(0))
+            said_rule = self.said_threshold(slot, state)
+            if said_rule is not None and said_rule[0] != value:
+                # the agent's 满59包邮 is this chat's rule, not the profile's 99元
+                changes.append(Change(value, said_rule[0], "对话中客服已说的 what the agent already said"))
+                return said_rule[0]
             # the conversation wins over the shop profile: the courier, coupon or gift the agent
             # already named fills the slot of the same name (not {express_courier} or {couriers})
             if slot in SHOP_KINDS:
@@ -310,6 +315,21 @@ class Grounder:
 
         text = SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
         return text, fill_ins, changes
+
+    def said_threshold(self, slot: str, state: ConversationState) -> tuple[str, float] | None:
+        """The threshold the agent stated in this chat for the shop rule ``slot`` (满59包邮 for
+        ``free_shipping_threshold``): ``("59元", 59.0)``, the latest; None when the agent named none."""
+        after = self.extractor.vocabulary.said_thresholds.get(slot)
+        if not after:
+            return None
+        for stated in reversed(state.facts):
+            if stated.role != "agent" or stated.fact.kind != "threshold":
+                continue
+            rest = state.texts[stated.turn][stated.fact.end :].lstrip(" 元块")
+            if rest.startswith(after):
+                amount = stated.fact.value.removeprefix("满")
+                return f"{amount}元", float(amount)
+        return None
 
     def own_dispatch(self, state: ConversationState) -> bool:
         """True when the shop's usual dispatch time does not fit this chat (made-to-order or

@@ -196,6 +196,12 @@ class MoneyAnswers:
             found.append(Amount(float(match.group(1)), match.group(1), start, cut))
         return found
 
+    def is_total(self, text: str, start: int) -> bool:
+        """False when the number at ``start`` of ``text`` is named as no order total (运费6块, 差7块,
+        再加一双19块的袜子): the words of ``not_total_before`` in its clause shortly before it."""
+        clause = re.split(r"[\s，。,！!？?；;]", text[:start])[-1][-6:]
+        return not any(w in clause for w in self.rules.words("amounts", "not_total_before"))
+
     def prices(self, texts: Sequence[str]) -> list[Amount]:
         """The prices of these texts (no reductions), the newest last."""
         return [a for t in texts for a in self.amounts(t) if not a.cut]
@@ -241,7 +247,8 @@ class MoneyAnswers:
             return None
         if scenario not in ("bargaining", "price_objection") and not conditional:
             return None
-        offers = self.amounts(message)
+        # an item added to the order (再加一双19块的袜子) or a freight is no price offered
+        offers = [a for a in self.amounts(message) if a.cut or self.is_total(message, a.start)]
         # another shop's price (拼多多才199 / 别家一样的才299): an objection to hold, not only a haggle
         rivals = [a for a in offers if not a.cut and self._rival(message, a)]
         objection = scenario == "price_objection" and bool(rivals)
@@ -559,9 +566,20 @@ class MoneyAnswers:
         if threshold is None:
             return None
         limit, amount = float(threshold.group(1)), amounts[0].value
+        shown = fmt(amount)
+        if not self.is_total(message, amounts[0].start):
+            # the order's amount must be stated as one: an item added (再加一双19块的袜子) counts only
+            # on top of the total the buyer stated just before (购物车现在268), else nothing is computed
+            clause = re.split(r"[\s，。,！!？?；;]", message[: amounts[0].start])[-1]
+            earlier = self._turns(state, "buyer")[-1:]
+            before = [a for t in earlier for a in self.amounts(t) if not a.cut and self.is_total(t, a.start)]
+            if not any(w in clause for w in table.get("added", ())) or len(before) != 1:
+                return None
+            shown = f"{before[0].shown}+{fmt(amount)}={fmt(before[0].value + amount)}"
+            amount += before[0].value
         template = (
             str(table.get("met" if amount >= limit else "below", ""))
-            .replace("<amount>", fmt(amount))
+            .replace("<amount>", shown)
             .replace("<threshold>", fmt(limit))
             .replace("<offer>", offer.text.strip())
             .replace("<gap>", fmt(limit - amount))

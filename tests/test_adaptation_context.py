@@ -94,3 +94,56 @@ def test_a_first_message_naming_a_defect_gets_the_complaint_reply_not_a_holding_
     assert result.detection.scenario == "quality_complaint" and result.detection.scenario_confidence < 0.5
     top = result.suggestions[0]
     assert not top.holding and "照片" in top.reply and top.reply.startswith(("非常抱歉", "抱歉")), top.reply
+
+
+def test_a_threshold_and_an_amount_come_from_this_chat(assistant):
+    """The agent's 满39包邮 is the rule the buyer's amount is compared with; a freight (运费6块) or an
+    item added (再加…15块的袜子) is no order total, but added to the total the buyer stated it is."""
+    history = ["买家: 运费多少", "客服: 亲 满39包邮哦"]
+    top = assistant.suggest("我买了45块 能包邮吗", history=history).suggestions[0]
+    assert "45" in top.reply and "39" in top.reply and "99" not in top.reply, top.reply
+    for suggestion in assistant.suggest("就买两支 运费6块 能包邮不", history=history).suggestions:
+        assert "6元还没到" not in suggestion.reply and "99" not in suggestion.reply, suggestion.reply
+    offer = ["买家: 有活动吗", "客服: 亲 店铺券满199减20 可以叠加"]
+    top = assistant.suggest(
+        "再加一双15块的袜子 够不够用券", history=[*offer, "买家: 我购物车现在180"]
+    ).suggestions[0]
+    assert "180+15=195" in top.reply and "还差4" in top.reply, top.reply
+    for suggestion in assistant.suggest("再加一双15块的袜子 够不够用券", history=offer).suggestions:
+        assert "还差184" not in suggestion.reply and "15还差" not in suggestion.reply, suggestion.reply
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        (["买家: 发货了没", "客服: 亲 前天已经中通发出啦"], "物流三天没动了 卡在中转站 怎么回事"),
+        (["买家: 发了吗", "客服: 亲 昨天韵达发出了"], "物流显示签收了 我没收到啊"),
+        (["买家: 什么时候发", "客服: 亲 今天发出 顺丰"], "单号怎么查不到 到底发了没"),
+    ],
+)
+def test_a_returned_parcel_is_not_supposed_for_a_tracking_question(assistant, history, message):
+    for suggestion in assistant.suggest(message, history=history).suggestions:
+        assert not re.search(r"退回原因|被退回|退回后|快递误操作", suggestion.reply), suggestion.reply
+    # once someone says it was sent back, the reply about a returned parcel may show
+    rules = assistant.engine.adapter.rules
+    returned = next(t for t in rules.needs_said if any(p.search("核实退回原因") for p in t[1]))
+    assert returned[2] and any(p.search("物流显示包裹被退回了") for p in returned[0])
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "unnamed"),
+    [
+        (["买家: 拍了 蓝色的"], "用信用卡付不了 一直提示风控 咋办", "花呗"),
+        (["买家: 拍了"], "付款一直失败 说银行卡限额 还能用啥付", "花呗"),
+        (["买家: 拍了"], "付款总是失败 怎么办", "信用卡"),
+    ],
+)
+def test_a_payment_reply_names_only_the_method_the_buyer_named(assistant, history, message, unnamed):
+    for suggestion in assistant.suggest(message, history=history).suggestions:
+        assert not re.search(unnamed + r"(付不了|用不了|额度|账户|付款的退款)", suggestion.reply), (
+            suggestion.reply
+        )
+    rules = assistant.engine.adapter.rules
+    huabei = next(t for t in rules.needs_said if any(p.search("花呗付不了一般是额度不够") for p in t[1]))
+    assert any(p.search("花呗付不了") for p in huabei[0])
+    assert not any(p.search("结算页选花呗就能付") for p in huabei[1])  # offering it as an option is fine

@@ -670,3 +670,17 @@ def test_what_the_buyer_named_is_not_asked_again_or_stretched(assistant):
         assert not re.search(r"(选|拿|买)(大|小)一(档|码|号)", suggestion.reply), suggestion.reply
     for suggestion in assistant.suggest("26cm的锅和32cm的哪个适合两个人用").suggestions:
         assert "中间" not in suggestion.reply, suggestion.reply
+
+
+def test_a_threshold_the_agent_stated_wins_over_the_shop_profile(extractor, grounder, corpus):
+    shop = corpus.shop.slots["free_shipping_threshold"]
+    assert shop != "49元"
+    said = conversation_state(
+        "差一点 能包邮吗", turns("买家: 运费多少", "客服: 亲 满49包邮哦 不满是8元"), extractor
+    )
+    filled = grounder.ground("亲，包邮门槛是{free_shipping_threshold}，我这边改不了", said)
+    assert filled.ok and "49元" in filled.reply and shop not in filled.reply, filled.reply
+    assert not filled.fill_ins and any(c.now == "49元" for c in filled.changes)
+    # a coupon's threshold (满199可用) is no free-shipping rule: the profile's stays
+    coupon = conversation_state("能包邮吗", turns("客服: 亲 店铺券满199可用"), extractor)
+    assert shop in grounder.ground("包邮门槛是{free_shipping_threshold}", coupon).reply
