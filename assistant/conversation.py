@@ -17,10 +17,11 @@ from .records import Turn
 # a buyer turn that asks something (a question waiting for an answer)
 _QUESTION = re.compile(
     r"[?？]|吗|么|呢[。~～!！]?$|对吧|是吧|对不对|多少|几[天号点个件]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
+    r"|(能|可以|会|有|是|行|要)[^，,。\s]{0,8}不[?？]?$"
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(
-    r"人呢|在吗|在不在|有人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
+    r"人呢|在吗|在不在|有人吗|有没有人|没人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
 )
 # the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
 # offer, gift, size or amount it stated), besides every value of the buyer's newest message
@@ -37,6 +38,8 @@ _MONEY_TALK = re.compile(r"钱|退款|付了|付款|实付|到账|退了|差价"
 _USUAL = re.compile(r"平时|一般|平常|日常|以前|之前|本来|通常")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
 ECHO_BONUS = 1.15
+# a spec said as digits and a unit (28cm / 500ml)
+_SPEC = re.compile(r"^(\d+)\s*([A-Za-z]+|厘米|毫米|寸|升|毫升)$")
 # a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
 _BARE_NUMBER = re.compile(
     r"(?<![\d.])(\d{2,3})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|毛|[a-zA-Z]))"
@@ -58,6 +61,16 @@ class StatedFact:
 
     def to_dict(self) -> dict:
         return {**self.fact.to_dict(), "by": self.role, "turn": self.turn}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How a buyer names the day they need the goods by (intents.toml ``[deadline]``)."""
+
+    by: re.Pattern | None = None  # after the date: 前 / 要用 / 生日 / 能到
+    in_time: re.Pattern | None = None  # the turn asks whether it arrives in time: 来得及吗
+    today: re.Pattern | None = None  # before the date: 今天 (今天周三 names today)
+    passed: re.Pattern | None = None  # the day has passed: 生日都过了
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class ConversationState:
     roles: tuple[str, ...] = ()  # who said each of ``texts`` (buyer/agent)
     # the agent already apologised in this chat (非常抱歉亲，麻烦拍个视频): a problem is being handled
     apologised: bool = False
+    deadline: Deadline | None = None  # how this corpus words a deadline (for ``wanted_date``)
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -97,9 +111,33 @@ class ConversationState:
         return seen
 
     def asked_now(self, kinds: tuple[str, ...]) -> list[StatedFact]:
-        """The buyer's facts of these kinds in the newest message (what they ask about now: 那L呢)."""
+        """The buyer's facts of these kinds in the newest message (what they ask about now: 那L呢); a
+        message that only chases (有没有人啊 等着下单呢) asks the pending question's (110码)."""
         newest = len(self.texts) - 1
-        return [s for s in self.facts if s.turn == newest and s.role == "buyer" and s.fact.kind in kinds]
+        found = [s for s in self.facts if s.turn == newest and s.role == "buyer" and s.fact.kind in kinds]
+        if found or not (self.nudge and self.pending_question):
+            return found
+        chased = max(
+            (
+                i
+                for i, t in enumerate(self.texts[:-1])
+                if self.roles[i] == "buyer" and t.strip() == self.pending_question
+            ),
+            default=None,
+        )
+        if chased is None:
+            return []
+        # only the values of its asking clause (110码 in 恐龙款的110码还有吗 孩子4岁100cm, not the height)
+        text = self.texts[chased]
+        spans = [m.span() for m in re.finditer(r"[^，,。！!？?；;\s]+", text) if asks(m.group(0))]
+        return [
+            s
+            for s in self.facts
+            if s.turn == chased
+            and s.role == "buyer"
+            and s.fact.kind in kinds
+            and any(a <= s.fact.start < b for a, b in spans)
+        ]
 
     def asked_about(self, kinds: tuple[str, ...]) -> StatedFact | None:
         """Of several values in the newest message, the one its question is about (42会不会大 我平时
@@ -186,12 +224,35 @@ class ConversationState:
         at = found.start() + min(anchors)
         return reply[:at] + name + reply[at:]
 
-    def wanted_date(self) -> str | None:
-        """The day the buyer's newest message names as their deadline (周六 in 我周六要用 今天周三):
-        its first date that is not a day relative to now; None when it names none."""
-        newest = len(self.texts) - 1
-        dates = [s.fact.text for s in self.facts if s.turn == newest and s.fact.kind == "date"]
-        return next((d for d in dates if d not in _NOW_DAYS), None)
+    def wanted_date(self, deadline: Deadline | None = None) -> str | None:
+        """The day the buyer needs the goods by (周六 in 我周六要用 今天周三, 周五 in 周五中午前能到吗),
+        from the newest message or the buyer's earlier turns, never the agent's (周五发出 is a dispatch
+        day): a date followed by a word of needing it by (``deadline.by``), or the only date of a turn
+        asking whether it arrives in time; never today (今天周五了); None when unsure or when the buyer
+        says the day has passed (生日都过了), so no reply names a day the buyer did not need."""
+        deadline = deadline or self.deadline
+        if deadline is None:
+            return None
+        for turn in range(len(self.texts) - 1, -1, -1):
+            if self.roles[turn] != "buyer":
+                continue
+            text = self.texts[turn]
+            if deadline.passed is not None and deadline.passed.search(text):
+                return None
+            dates = [
+                s.fact
+                for s in self.facts
+                if s.turn == turn
+                and s.fact.kind == "date"
+                and s.fact.text not in _NOW_DAYS
+                and not (deadline.today is not None and deadline.today.search(text[: s.fact.start]))
+            ]
+            marked = [d for d in dates if deadline.by is not None and deadline.by.search(text[d.end :])]
+            if marked:
+                return marked[0].text
+            if len(dates) == 1 and deadline.in_time is not None and deadline.in_time.search(text):
+                return dates[0].text
+        return None
 
     def referred(self, kinds: tuple[str, ...]) -> list[StatedFact]:
         """The agent's facts a follow-up is about (那明年春天还能穿吗 after 建议80码 / 选哪个 after 有6mm和
@@ -200,7 +261,15 @@ class ConversationState:
         newest = len(self.texts) - 1
         if newest < 1 or self.roles[newest - 1] != "agent" or self.asked_now(kinds):
             return []
-        return [s for s in self.facts if s.turn == newest - 1 and s.fact.kind in kinds]
+        # half of a range (10kg of 2-10kg用的) misstates what the agent said: it is not restated
+        text = self.texts[newest - 1]
+        return [
+            s
+            for s in self.facts
+            if s.turn == newest - 1
+            and s.fact.kind in kinds
+            and not re.search(r"\d\s*[-~～到至]\s*$", text[: s.fact.start])
+        ]
 
     @property
     def just_ordered(self) -> bool:
@@ -270,6 +339,7 @@ def conversation_state(
     agent_dispatches: re.Pattern | None = None,
     buyer_received: re.Pattern | None = None,
     agent_after_sale: re.Pattern | None = None,
+    deadline: Deadline | None = None,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
     ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
@@ -289,6 +359,7 @@ def conversation_state(
         [*facts, *_verb_sizes(turn.text, facts)] for turn, facts in zip(turns, extracted, strict=True)
     ]
     sizes = {f.value for facts in extracted for f in facts if f.kind == "size" and f.value.isdigit()}
+    specs: set[tuple[str, str]] = set()  # (28, cm) of every spec said so far
     for number, turn in enumerate(turns):
         facts = extracted[number]
         if turn.role == "buyer" and sizes:
@@ -296,6 +367,10 @@ def conversation_state(
             facts = sorted([*facts, *_bare_sizes(turn.text, facts, sizes)], key=lambda f: f.start)
         if turn.role == "buyer":
             facts = sorted([*facts, *_bare_amounts(turn.text, facts)], key=lambda f: f.start)
+            facts = sorted([*facts, *_bare_specs(turn.text, facts, specs)], key=lambda f: f.start)
+        specs.update(
+            (m.group(1), m.group(2)) for f in facts if f.kind == "spec" and (m := _SPEC.match(f.text))
+        )
         stated.extend(StatedFact(f, turn.role, number) for f in facts)
         for fact in facts:
             if fact.kind == "order_event" and fact.value in ORDER_STAGES:
@@ -351,6 +426,7 @@ def conversation_state(
         texts=tuple(t.text for t in turns),
         roles=tuple(t.role for t in turns),
         apologised=any(t.role == "agent" and any(w in t.text for w in apology_words) for t in history),
+        deadline=deadline,
     )
 
 
@@ -378,6 +454,22 @@ def _bare_amounts(text: str, facts: Sequence[Fact]) -> list[Fact]:
         for m in _BARE_NUMBER.finditer(text)
         if int(m.group(1)) >= 10 and not any(s <= m.start(1) < e for s, e in taken)
     ][:1]
+
+
+def _bare_specs(text: str, facts: Sequence[Fact], specs: set[tuple[str, str]]) -> list[Fact]:
+    """A buyer's bare number read as a spec in the unit already said (那32的呢 after 28cm现货 → 32cm):
+    only when the turn names no spec itself and one unit of that many digits was said before."""
+    if any(f.kind == "spec" for f in facts):
+        return []
+    taken = [(f.start, f.end) for f in facts]
+    for match in _BARE_NUMBER.finditer(text):
+        value = match.group(1)
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        units = {u for n, u in specs if len(n) == len(value)}
+        if len(units) == 1:
+            return [Fact("spec", value + units.pop(), value, match.start(), match.end())]
+    return []
 
 
 def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]:

@@ -576,6 +576,7 @@ class Assistant:
             self.engine.adapter.intents.agent_dispatches,
             self.engine.adapter.intents.buyer_received,
             self.engine.adapter.intents.agent_after_sale,
+            self.engine.adapter.intents.deadline,
         )
 
     def _guidance(

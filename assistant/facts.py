@@ -469,7 +469,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "date",
         re.compile(
-            r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(?<!\d)(\d{1,2})\s*号(?=前|后|之前|以前|左右|发|到|之内|内|那天)"
+            r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?|(?<!\d)(\d{1,2})\s*号(?=前|后|之前|以前|左右|发|到|之内|内|那天|要|得用|出发|出差|生日)"
         ),
     ),
     (
@@ -493,6 +493,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     # (多大码 asks for a size: its 大码 is no size)
     ("size", re.compile(rf"(?<![A-Za-z\d.多])({_LETTER_SIZES})(?![A-Za-z])\s*(?:码|号)?")),
     ("size", re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s*(?:码|号)")),
+    # children's sizes by height (110码 / 130码); only with 码 (3号 is a date)
+    ("size", re.compile(r"(?<![\d.])(1[0-7]\d)\s*码")),
     # newborn size (NB码; a bare NB is the shoe brand) and shade numbers (#02 / 色号316)
     ("size", re.compile(r"(?<![A-Za-z])(NB)\s*码")),
     ("size", re.compile(r"(?:色号\s*)?(#\s?\d{2,4}|(?<=色号)\d{2,4})(?!\d)")),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .conversation import Deadline
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
 
@@ -68,6 +69,8 @@ class IntentLexicon:
     agent_after_sale: re.Pattern | None = None
     # [order_stage] not_shipped: a turn saying the goods have not gone yet (还没发货吧 / 明天发)
     not_shipped: re.Pattern | None = None
+    # how a buyer names the day they need the goods by ([deadline]: 周五前 / 我周六要用 / 生日都过了)
+    deadline: Deadline | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
@@ -318,6 +321,15 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
                 stage_patterns[key] = re.compile("|".join(f"(?:{p})" for p in staged[key]))
         except re.error as error:
             problems.append(Problem(where, None, f"[order_stage] {key}: {error}"))
+    wanted = data.get("deadline", {}) if isinstance(data.get("deadline"), dict) else {}
+    deadline_patterns: dict[str, re.Pattern | None] = {}
+    for key in ("by", "in_time", "today", "passed"):
+        deadline_patterns[key] = None
+        try:
+            if wanted.get(key):
+                deadline_patterns[key] = re.compile(str(wanted[key]))
+        except re.error as error:
+            problems.append(Problem(where, None, f"[deadline] {key}: {error}"))
     lexicon = IntentLexicon(
         types,
         objects,
@@ -341,6 +353,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         buyer_received=stage_patterns["buyer_received"],
         agent_after_sale=stage_patterns["agent_after_sale"],
         not_shipped=stage_patterns["not_shipped"],
+        deadline=Deadline(**deadline_patterns),
         hypothetical=tuple(
             str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
         ),

@@ -104,3 +104,24 @@ def test_a_question_asked_with_dui_ba_is_a_question_restated_without_it(assistan
     assert intents.subject("那我选大号的对吧") == "您问的我选大号的"
     # a threat not to refund names the refund it is about
     assert "退款" in intents.topic("不给退我就找平台介入")
+
+
+def test_a_chase_is_not_restated_as_the_question(assistant):
+    history = ["买家: 恐龙款的110码还有吗 孩子4岁100cm", "买家: 在吗"]
+    top = assistant.suggest("有没有人啊 等着下单呢", history=history).suggestions[0]
+    assert "有没有人" not in top.reply and "等着下单" not in top.reply
+    assert "110码" in top.reply and "100cm" not in top.reply  # the chased question's value, not the height
+    assert assistant.engine.adapter.intents.subject("有没有人啊 等着下单呢", asking_only=True) == ""
+
+
+def test_a_holding_topic_is_never_a_value_the_agent_already_confirmed(assistant):
+    # 28cm is confirmed: the buyer asks about 32
+    reply = _holding(assistant, "那32的呢 家里5口人 怕小了", ["买家: 28cm的有吗", "客服: 有的亲 28cm现货"])
+    assert "28" not in reply and "32" in reply
+    # a question of its own (驱虫 together) is not about the agent's 2-10kg
+    history = ["买家: 这个狗能用吗 3公斤的泰迪", "客服: 亲 这款是2-10kg用的 可以的"]
+    reply = _holding(assistant, "体内外驱虫能一起用吗 多久驱一次", history)
+    assert "10kg" not in reply
+    # a question ending in 不 is the question restated, not the amounts stated before it
+    reply = _holding(assistant, "2盒178 还差21 那再加包15块的芒果干能用券不", ["买家: 我要2盒"])
+    assert "2盒178" not in reply

@@ -111,3 +111,36 @@ def test_a_problem_with_the_item_in_hand_is_delivered_and_a_remedy_after_sale(as
     # a remedy promised before any delivery (补发 of a missing gift at checkout) is no after-sale
     early = assistant.conversation("好的", ["买家: 赠品有吗", "客服: 亲 给您补发一个赠品"])
     assert early.order_stage != "after_sale"
+
+
+def test_deadline_is_the_day_needed_by_not_today_nor_the_agent_dispatch_day(assistant):
+    # today named first (今天周五了 / 今天周三下午拍的) is no deadline; the day marked 前 is
+    shipped = ["买家: 定做的啥时候发", "客服: 亲 定做款 周五发出 走韵达"]
+    assert assistant.conversation("今天周五了 发了没 下周一前能到成都吗", shipped).wanted_date() == "下周一"
+    state = assistant.conversation("今天周三下午拍的 周五中午前能到苏州不", ["买家: 行 刚付了"])
+    assert state.wanted_date() == "周五"
+    # the agent's dispatch day is never the buyer's deadline
+    assert assistant.conversation("发了吗", shipped).wanted_date() is None
+
+
+def test_deadline_from_an_earlier_buyer_turn_unless_it_has_passed(assistant):
+    history = ["买家: 现货吗 下周三我妈生日 要送她", "客服: 亲 现货的 付款后48小时发", "买家: 付了"]
+    assert assistant.conversation("什么时候能发", history).wanted_date() == "下周三"
+    assert assistant.conversation("一个礼拜了都没发 生日都过了！！", history).wanted_date() is None
+
+
+def test_no_reply_names_a_deadline_the_buyer_did_not_give(assistant):
+    history = ["买家: 定做的啥时候发", "客服: 亲 定做款 周五发出 走韵达"]
+    for reply in (
+        s.reply for s in assistant.suggest("今天周五了 发了没 下周一前能到成都吗", history).suggestions
+    ):
+        assert "周五前" not in reply and "周五之前" not in reply and "周五能不能" not in reply
+    # a day that has passed is not promised (能否在生日前送到)
+    history = ["买家: 现货吗 下周三我妈生日 要送她", "客服: 亲 现货的 付款后48小时发", "买家: 付了"]
+    result = assistant.suggest("说好现货 一个礼拜了都没发 生日都过了！！我要投诉你们", history)
+    assert not any("生日前" in s.reply for s in result.suggestions)
+    # unsure of the day (none named as needed by): no reply guesses one
+    for s in assistant.suggest(
+        "能快点发吗", ["买家: 什么时候发", "客服: 亲 明天上午发出 申通快递"]
+    ).suggestions:
+        assert "日期】" not in s.reply
