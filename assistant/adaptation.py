@@ -1065,6 +1065,45 @@ class Adapter:
             found |= self._case_parts.get(source, frozenset())
         return found
 
+    def exact_answer(
+        self,
+        template: str,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+        *,
+        fix: str = "",
+        catalog_fact: str = "",
+        source_template: str | None = None,
+    ) -> Suggestion | None:
+        """A reply worked out from this chat, the shop profile or the catalog (a sum, a size off the
+        chart, a catalog detail …), adapted and checked like any reply and ranked first, since it is
+        exact; None when it would need a fill-in. ``fix`` says what was computed; ``catalog_fact`` is
+        reported as taken from the catalog."""
+        adapted, _ = self.adapt(template, message, history, scenario, state)
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
+        if fix:
+            fixes = (*fixes, fix)
+        if catalog_fact:
+            changes = (*changes, Change("", catalog_fact, "商品目录 from the catalog"))
+        return Suggestion(
+            reply,
+            2.0,
+            (),
+            scenario,
+            violations,
+            fixes,
+            guidance_ids,
+            False,
+            source_template if source_template is not None else template,
+            fill_ins,
+            changes,
+        )
+
     def threshold_answer(
         self,
         message: str,
@@ -1102,13 +1141,9 @@ class Adapter:
             except ValueError:
                 continue
             template = (met if reached else below).replace("{amount}", amount)
-            adapted, _ = self.adapt(template, message, history, scenario, state)
-            if adapted is None or adapted[3]:
-                continue
-            reply, violations, fixes, fill_ins, changes = adapted
-            return Suggestion(
-                reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
-            )
+            answer = self.exact_answer(template, message, history, scenario, state, guidance_ids)
+            if answer is not None:
+                return answer
         return None
 
     def money_answer(
@@ -1128,23 +1163,7 @@ class Adapter:
         if found is None:
             return None
         template, why = found
-        adapted, _ = self.adapt(template, message, history, scenario, state)
-        if adapted is None or adapted[3]:
-            return None
-        reply, violations, fixes, fill_ins, changes = adapted
-        return Suggestion(
-            reply,
-            2.0,
-            (),
-            scenario,
-            violations,
-            (*fixes, why),
-            guidance_ids,
-            False,
-            template,
-            fill_ins,
-            changes,
-        )
+        return self.exact_answer(template, message, history, scenario, state, guidance_ids, fix=why)
 
     def ordered_first(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
@@ -1207,13 +1226,7 @@ class Adapter:
             .replace("{chart_bigger}", bigger)
             .replace("{measures}", "、".join(said))
         )
-        adapted, _ = self.adapt(template, message, history, scenario, state)
-        if adapted is None or adapted[3]:
-            return None
-        reply, violations, fixes, fill_ins, changes = adapted
-        return Suggestion(
-            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
-        )
+        return self.exact_answer(template, message, history, scenario, state, guidance_ids)
 
     def detail_topics(self, message: str, item: str = "") -> list[str]:
         """The product topics a message asks about: intents.toml's objects and ``[catalog_details]``
@@ -1293,13 +1306,8 @@ class Adapter:
         template = self.rules.details_reply.replace("{details}", phrases).replace(
             "{product}", state.item.text
         )
-        adapted, _ = self.adapt(template, message, history, scenario, state)
-        if adapted is None or adapted[3]:
-            return None
-        reply, violations, fixes, fill_ins, changes = adapted
-        changes = (*changes, Change("", phrases, "商品目录 from the catalog"))
-        return Suggestion(
-            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        return self.exact_answer(
+            template, message, history, scenario, state, guidance_ids, catalog_fact=phrases
         )
 
     def greeting_item_answer(
@@ -1328,14 +1336,14 @@ class Adapter:
             or state.asked_now(("size", "colour", "spec"))
         ):
             return None  # a problem or a real question comes with it: the cases answer that
-        adapted, _ = self.adapt(
-            template.replace("{product}", state.item.text), message, history, scenario, state
-        )
-        if adapted is None or adapted[3]:
-            return None
-        reply, violations, fixes, fill_ins, changes = adapted
-        return Suggestion(
-            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        return self.exact_answer(
+            template.replace("{product}", state.item.text),
+            message,
+            history,
+            scenario,
+            state,
+            guidance_ids,
+            source_template=template,
         )
 
     def asks_recommendation(self, message: str) -> bool:
@@ -1378,13 +1386,8 @@ class Adapter:
             .replace("{price}", f"{product.price:g}元")
             .replace("{reason}", dict(product.details).get("recommend", product.details[0][1]))
         )
-        adapted, _ = self.adapt(template, message, history, scenario, state)
-        if adapted is None or adapted[3]:
-            return None
-        reply, violations, fixes, fill_ins, changes = adapted
-        changes = (*changes, Change("", product.name, "商品目录 from the catalog"))
-        return Suggestion(
-            reply, 2.0, (), scenario, violations, fixes, guidance_ids, False, template, fill_ins, changes
+        return self.exact_answer(
+            template, message, history, scenario, state, guidance_ids, catalog_fact=product.name
         )
 
     def pending_first(
