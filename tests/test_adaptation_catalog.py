@@ -12,21 +12,14 @@ import pytest
 from assistant.conversation import conversation_state
 from assistant.corpus import load_corpus
 from assistant.errors import CorpusError
-from assistant.facts import FactExtractor
-from assistant.grounding import Grounder
 from assistant.sizing import ChartError, chart_size, parse_chart
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    return load_corpus(ROOT / "corpus")
-
-
-@pytest.fixture(scope="module")
-def grounder(corpus):
-    return Grounder(corpus.shop, corpus.catalog, FactExtractor(corpus.facts, corpus.catalog))
+def corpus(shipped_corpus):
+    return shipped_corpus
 
 
 def test_a_size_is_read_off_a_chart():

@@ -13,26 +13,15 @@ from click.testing import CliRunner
 
 from assistant.cli import cli
 from assistant.conversation import conversation_state
-from assistant.corpus import Turn, load_corpus
-from assistant.facts import FactExtractor, chinese_number
-from assistant.grounding import Grounder
+from assistant.corpus import Turn
+from assistant.facts import chinese_number
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    return load_corpus(ROOT / "corpus")
-
-
-@pytest.fixture(scope="module")
-def extractor(corpus):
-    return FactExtractor(corpus.facts, corpus.catalog)
-
-
-@pytest.fixture(scope="module")
-def grounder(corpus, extractor):
-    return Grounder(corpus.shop, corpus.catalog, extractor)
+def corpus(shipped_corpus):
+    return shipped_corpus
 
 
 def turns(*lines: str) -> list[Turn]:

@@ -9,27 +9,15 @@ from pathlib import Path
 import pytest
 
 from assistant.conversation import conversation_state
-from assistant.corpus import Turn, load_corpus
-from assistant.facts import FactExtractor
-from assistant.grounding import Grounder
+from assistant.corpus import Turn
 from assistant.money import MoneyAnswers, MoneyRules, fmt, load_money
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    return load_corpus(ROOT / "corpus")
-
-
-@pytest.fixture(scope="module")
-def extractor(corpus):
-    return FactExtractor(corpus.facts, corpus.catalog)
-
-
-@pytest.fixture(scope="module")
-def grounder(corpus, extractor):
-    return Grounder(corpus.shop, corpus.catalog, extractor)
+def corpus(shipped_corpus):
+    return shipped_corpus
 
 
 @pytest.fixture(scope="module")
