@@ -28,7 +28,7 @@ from .intent import Intent, IntentLexicon
 from .money import MoneyAnswers
 from .records import Turn
 from .sizing import number
-from .text import SLOT_PATTERN
+from .text import SLOT_PATTERN, Memo
 
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
@@ -564,6 +564,7 @@ class Adapter:
         self._case_intents: dict[str, Intent] = {}
         self._case_parts: dict[str, frozenset[str]] = {}
         self._detail_topics: set[str] | None = None  # the topics some catalog entry answers
+        self._apology_seen: Memo = Memo(20_000)  # apology_due is asked once per candidate reply
         # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
         self.money: MoneyAnswers | None = None
 
@@ -703,6 +704,13 @@ class Adapter:
         不影响用 / 跟你们说一声), ``ack`` (a calm follow-up on a problem the agent apologised for),
         ``supposed`` (a question about what might happen) or ``""`` (nothing to apologise for; a
         complaint scenario still opens with empathy)."""
+        key = (message, state.texts, state.roles, state.anger, state.nudge, state.apologised, scenario)
+        due = self._apology_seen.get(key)
+        if due is None:
+            due = self._apology_seen.keep(key, self._apology_due(message, state, scenario))
+        return due
+
+    def _apology_due(self, message: str, state: ConversationState, scenario: str) -> str:
         recent = [message]
         for text, role in zip(reversed(state.texts[:-1]), reversed(state.roles[:-1]), strict=False):
             if role != "buyer":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .files import toml_error_line
+from .text import Memo
 
 # kinds of fact, and what each becomes as a visible fill-in when no grounded value exists
 FILL_IN_LABELS: dict[str, str] = {
@@ -670,7 +671,7 @@ class FactExtractor:
         self._category_of_product = {
             p.id: (p.category if p.category in vocabulary.category_ids else None) for p in self.catalog
         }
-        self._extracted: dict[str, tuple[Fact, ...]] = {}
+        self._extracted: Memo = Memo(20_000)
 
     # ------------------------------------------------------------------ facts
 
@@ -681,9 +682,7 @@ class FactExtractor:
         # the same texts come back on every suggestion (case replies, the history): found once
         seen = self._extracted.get(text)
         if seen is None:
-            if len(self._extracted) > 20_000:
-                self._extracted.clear()
-            seen = self._extracted[text] = tuple(self._extract(text))
+            seen = self._extracted.keep(text, tuple(self._extract(text)))
         return list(seen)
 
     def _extract(self, text: str) -> list[Fact]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from .conversation import Deadline
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
+from .text import Memo
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,13 @@ class IntentLexicon:
     # how a buyer names the day they need the goods by ([deadline]: 周五前 / 我周六要用 / 生日都过了)
     deadline: Deadline | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
-    _parts_seen: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
-    _parsed_seen: dict[str, Intent] = field(default_factory=dict, compare=False, repr=False)
+    _parts_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
+    _parsed_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
 
     def parse(self, text: str) -> Intent:
         seen = self._parsed_seen.get(text)
         if seen is not None:
             return seen
-        if len(self._parsed_seen) > 50_000:
-            self._parsed_seen.clear()
         source = _normalised(text)
         types = frozenset(t for t, words in self.question_types.items() if any(w in source for w in words))
         objects = frozenset(
@@ -88,8 +87,7 @@ class IntentLexicon:
             for o, words in self.objects.items()
             if any(w in source for w in words) and not any(u in source for u in self.unless.get(o, ()))
         )
-        found = self._parsed_seen[text] = Intent(types, objects)
-        return found
+        return self._parsed_seen.keep(text, Intent(types, objects))
 
     def parts(self, text: str) -> frozenset[str]:
         """The parts ``text`` asks about: an object, or for a product property (a topic with
@@ -97,8 +95,6 @@ class IntentLexicon:
         seen = self._parts_seen.get(text)
         if seen is not None:
             return seen
-        if len(self._parts_seen) > 50_000:
-            self._parts_seen.clear()
         source = _normalised(text)
         # a word inside a longer word of another object does not count (多久到 in 多久到账)
         matched = [w for words in self.objects.values() for w in words if w in source]
@@ -117,8 +113,7 @@ class IntentLexicon:
             for i, word in enumerate(hits):
                 if not any(word in longer for longer in hits[:i]):
                     found.add(word)
-        self._parts_seen[text] = result = frozenset(found)
-        return result
+        return self._parts_seen.keep(text, frozenset(found))
 
     def part_clauses(self, text: str) -> list[str]:
         """The clauses of a question of several parts that each ask one (empty for one question):

@@ -31,6 +31,23 @@ def valid_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+class Memo(dict):
+    """A memo of what was computed per key, forgotten whole past ``limit`` entries: the same texts
+    come back on every suggestion (case replies, the history), so each is worked out once, and a
+    long-running server's memory stays bounded."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key, value):
+        """Remember ``value`` for ``key`` and return it."""
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
 def fold(text: str) -> str:
     """A matching form of ``text``: NFKC (full-width → half-width), lower case, Simplified."""
     return to_simplified(unicodedata.normalize("NFKC", text)).lower()
