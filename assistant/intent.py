@@ -256,6 +256,26 @@ class IntentLexicon:
         return frozenset(found - asked.objects)
 
 
+def _compiled_table(
+    data: dict, table: str, keys: tuple[str, ...], where: str, problems: list[Problem]
+) -> dict[str, re.Pattern | None]:
+    """The patterns of one intents.toml table by key: a list of alternatives is one pattern, a string
+    is compiled as it is; a key the table leaves out is None and a bad pattern is a problem."""
+    section = data.get(table, {}) if isinstance(data.get(table), dict) else {}
+    compiled: dict[str, re.Pattern | None] = {}
+    for key in keys:
+        compiled[key] = None
+        value = section.get(key)
+        try:
+            if value and isinstance(value, list):
+                compiled[key] = re.compile("|".join(f"(?:{p})" for p in value))
+            elif value:
+                compiled[key] = re.compile(str(value))
+        except re.error as error:
+            problems.append(Problem(where, None, f"[{table}] {key}: {error}"))
+    return compiled
+
+
 def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     """Read ``intents.toml``; a missing file gives an empty lexicon (no reranking on intent)."""
     where = str(path)
@@ -307,24 +327,16 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         courier_generic = re.compile(str(named["generic"])) if named.get("generic") else None
     except re.error as error:
         problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
-    staged = data.get("order_stage", {}) if isinstance(data.get("order_stage"), dict) else {}
-    stage_patterns: dict[str, re.Pattern | None] = {}
-    for key in ("agent_dispatches", "buyer_received", "agent_after_sale", "not_shipped"):
-        stage_patterns[key] = None
-        try:
-            if staged.get(key):
-                stage_patterns[key] = re.compile("|".join(f"(?:{p})" for p in staged[key]))
-        except re.error as error:
-            problems.append(Problem(where, None, f"[order_stage] {key}: {error}"))
-    wanted = data.get("deadline", {}) if isinstance(data.get("deadline"), dict) else {}
-    deadline_patterns: dict[str, re.Pattern | None] = {}
-    for key in ("by", "in_time", "today", "passed"):
-        deadline_patterns[key] = None
-        try:
-            if wanted.get(key):
-                deadline_patterns[key] = re.compile(str(wanted[key]))
-        except re.error as error:
-            problems.append(Problem(where, None, f"[deadline] {key}: {error}"))
+    stage_patterns = _compiled_table(
+        data,
+        "order_stage",
+        ("agent_dispatches", "buyer_received", "agent_after_sale", "not_shipped"),
+        where,
+        problems,
+    )
+    deadline_patterns = _compiled_table(
+        data, "deadline", ("by", "in_time", "today", "passed"), where, problems
+    )
     lexicon = IntentLexicon(
         types,
         objects,
