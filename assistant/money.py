@@ -46,6 +46,7 @@ _PATTERN_LISTS = (
     ("bargain", "conditional_order"),
     ("change", "new"),
     ("change", "kept"),
+    ("exchange", "new"),
     ("order_request", "promised"),
 )
 _PATTERNS = (
@@ -221,6 +222,7 @@ class MoneyAnswers:
         """``(template, what)`` for this message, or None when no money answer fits it."""
         methods = (
             self.orders.change,
+            self.orders.exchange,
             self.difference,
             self.instalment,
             self.cart,
@@ -358,7 +360,12 @@ class MoneyAnswers:
         chat or the catalog gives, with a promotion on the n-th unit the agent named applied."""
         asks = self.rules.words("arithmetic", "asks_total")
         question = message
-        if any(w in message for w in asks):
+        # the buyer's own sum to confirm (我买两件 那就是133.5对吧): the one amount of the message
+        claimed = [a for a in self.amounts(message) if not a.cut]
+        confirms = len(claimed) == 1 and any(
+            w in message for w in self.rules.words("arithmetic", "asks_confirm")
+        )
+        if any(w in message for w in asks) or confirms:
             if scenario not in self.rules.words("arithmetic", "scenarios"):
                 return None
         else:
@@ -386,7 +393,9 @@ class MoneyAnswers:
         )
         if any(state.values(k, "agent") for k in offers):
             return None  # the agent's own offer changes the sum: the case replies restate it
-        unit_price = self._unit_price(question, state, catalog_price)
+        unit_price = self._unit_price(
+            question, state, catalog_price, exclude=claimed[0].value if confirms else None
+        )
         if unit_price is None:
             return None
         unit = fmt(unit_price)
@@ -419,8 +428,12 @@ class MoneyAnswers:
                 return None  # the agent named its own threshold: the case replies restate it
             key = "shipping_met" if total >= float(threshold) else "shipping_below"
             shipping = self.rules.text("arithmetic", key).replace("<gap>", fmt(float(threshold) - total))
+        reply = "total_reply"
+        if confirms:
+            reply = "confirmed_reply" if abs(claimed[0].value - total) < 0.01 else "corrected_reply"
         template = (
-            self.rules.text("arithmetic", "total_reply")
+            self.rules.text("arithmetic", reply)
+            .replace("<claimed>", claimed[0].shown if claimed else "")
             .replace(
                 "<promo>",
                 self.rules.text("arithmetic", "promo").replace("<applied>", "、".join(applied))
@@ -434,16 +447,19 @@ class MoneyAnswers:
         )
         return template, "按对话里的单价算 quantity × this chat's unit price"
 
-    def _unit_price(self, message: str, state, catalog_price: float | None) -> float | None:
+    def _unit_price(
+        self, message: str, state, catalog_price: float | None, exclude: float | None = None
+    ) -> float | None:
         """The unit price: one the buyer gives now (一包119), else the one price this chat names (two
-        different prices leave it open: None), else the catalog's price of the buyer's item."""
+        different prices leave it open: None; ``exclude`` is the buyer's own sum, no price), else the
+        catalog's price of the buyer's item."""
         one = re.search(
             r"(?:一|1|每)\s*(?:件|包|个|瓶|盒|双|条|张|罐|袋|套|只|支|台)\s*(?:是|要)?\s*(\d+(?:\.\d+)?)",
             message,
         )
         if one:
             return float(one.group(1))
-        said = {a.value for a in self.prices(list(state.texts[:-1]))}
+        said = {a.value for a in self.prices(list(state.texts[:-1]))} - {exclude}
         if len(said) > 1:
             return None
         return said.pop() if said else catalog_price
@@ -549,31 +565,41 @@ class MoneyAnswers:
         table = self.rules.tables.get("reach", {})
         if scenario not in table.get("scenarios", ()) or not any(w in message for w in table.get("asks", ())):
             return None
+        offers = [
+            s.fact
+            for s in reversed(state.facts)
+            if s.role == "agent"
+            and s.fact.kind in ("promotion", "threshold")
+            and re.match(r"满\d+(?:\.\d+)?", s.fact.value)
+        ]
+        # the agent's newest offer, or the one whose threshold the buyer names (还差多少到满99)
+        named = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", message)}
         offer = next(
-            (
-                s.fact
-                for s in reversed(state.facts)
-                if s.role == "agent"
-                and s.fact.kind in ("promotion", "threshold")
-                and s.fact.value.startswith("满")
-            ),
-            None,
+            (f for f in offers if float(re.match(r"满(\d+(?:\.\d+)?)", f.value).group(1)) in named),
+            offers[0] if offers else None,
         )
-        amounts = [a for a in self.amounts(message) if not a.cut]
-        if offer is None or len(amounts) != 1:
+        if offer is None:
             return None
         threshold = re.match(r"满(\d+(?:\.\d+)?)", offer.value)
-        if threshold is None:
+        # the threshold the buyer names (3条是87 再加点啥能凑100) is no amount of theirs
+        amounts = [a for a in self.amounts(message) if not a.cut and a.value != float(threshold.group(1))]
+        limit = float(threshold.group(1))
+        totals = [a for a in amounts if self.is_total(message, a.start)]
+        added = [a for a in amounts if a not in totals and self._added(message, a, table)]
+        if len(totals) == 1 and added and len(totals) + len(added) == len(amounts):
+            # the total and the item added to it in one message (2盒178 那再加包15块的芒果干): summed
+            amount = totals[0].value + sum(a.value for a in added)
+            shown = "+".join(a.shown for a in (*totals, *added)) + f"={fmt(amount)}"
+        elif len(amounts) != 1:
             return None
-        limit, amount = float(threshold.group(1)), amounts[0].value
-        shown = fmt(amount)
-        if not self.is_total(message, amounts[0].start):
+        else:
+            amount, shown = amounts[0].value, amounts[0].shown
+        if len(amounts) == 1 and not totals:
             # the order's amount must be stated as one: an item added (再加一双19块的袜子) counts only
             # on top of the total the buyer stated just before (购物车现在268), else nothing is computed
-            clause = re.split(r"[\s，。,！!？?；;]", message[: amounts[0].start])[-1]
             earlier = self._turns(state, "buyer")[-1:]
             before = [a for t in earlier for a in self.amounts(t) if not a.cut and self.is_total(t, a.start)]
-            if not any(w in clause for w in table.get("added", ())) or len(before) != 1:
+            if not added or len(before) != 1:
                 return None
             shown = f"{before[0].shown}+{fmt(amount)}={fmt(before[0].value + amount)}"
             amount += before[0].value
@@ -585,6 +611,11 @@ class MoneyAnswers:
             .replace("<gap>", fmt(limit - amount))
         )
         return (template, "对话里的门槛 the agent's own threshold compared") if template else None
+
+    def _added(self, message: str, amount: Amount, table: dict) -> bool:
+        """Whether ``amount`` is an item added to the order (再加一双19块的袜子): an added word in its clause."""
+        clause = re.split(r"[\s，。,！!？?；;]", message[: amount.start])[-1]
+        return any(w in clause for w in table.get("added", ()))
 
     def _chat_total(self, state) -> tuple[str, float] | None:
         """What this chat already adds up to when the agent gave a cut per unit (买五盒 … 每盒优惠8块
@@ -617,6 +648,9 @@ class MoneyAnswers:
             gaps = [len(text) - text.rfind(w) - len(w) for w in returned if w in text]
             if gaps and min(gaps) <= 2:
                 counted.append(stated.fact)
+        freight = self._freight_back(message, state, table)
+        if freight is not None:
+            return freight
         if not counted:
             return self._paid_back(state, table)
         fact = counted[-1]
@@ -727,9 +761,30 @@ class MoneyAnswers:
             )
         return (template, "用券后按对话里的价算 this chat's price after the offer") if template else None
 
-    def _paid_back(self, state, table: dict):
-        """A refund of the whole order: what the buyer said they paid (我付了199), when they said one
-        amount right after a paying word; None otherwise."""
+    def _freight_back(self, message: str, state, table: dict):
+        """The return freight the buyer paid in advance (运费23 一共能退多少) refunded with the order,
+        when the agent said the shop bears it: added to what the buyer said they paid, else named
+        beside the goods; None without both."""
+        freight = [
+            a
+            for a in self.amounts(message)
+            if not a.cut
+            and any(w in message[max(0, a.start - 4) : a.start] for w in table.get("freight", ()))
+        ]
+        agent = " ".join(self._turns(state, "agent"))
+        if len(freight) != 1 or not any(w in agent for w in table.get("shop_pays", ())):
+            return None
+        paid = self._paid(state, table)
+        if len(paid) == 1:
+            total = f"{fmt(paid[0])}+{freight[0].shown}={fmt(paid[0] + freight[0].value)}"
+            template = str(table.get("freight_paid_reply", "")).replace("<total>", total)
+        else:
+            template = str(table.get("freight_reply", ""))
+        template = template.replace("<freight>", freight[0].shown)
+        return (template, "运费和货款一起退 the freight refunded with the order") if template else None
+
+    def _paid(self, state, table: dict) -> list[float]:
+        """The amounts the buyer said they paid (我付了199), each once."""
         paid = tuple(table.get("paid", ()))
         amounts: list[float] = []
         for text, role in zip(state.texts, state.roles, strict=False):
@@ -739,6 +794,12 @@ class MoneyAnswers:
                 before = text[: amount.start].rstrip(" ")
                 if not amount.cut and any(before.endswith(w) for w in paid) and amount.value not in amounts:
                     amounts.append(amount.value)
+        return amounts
+
+    def _paid_back(self, state, table: dict):
+        """A refund of the whole order: what the buyer said they paid (我付了199), when they said one
+        amount right after a paying word; None otherwise."""
+        amounts = self._paid(state, table)
         if len(amounts) != 1:
             return None
         template = str(table.get("paid_reply", "")).replace("<paid>", fmt(amounts[0]))

@@ -84,6 +84,34 @@ class OrderAnswers:
         template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
         return template, "发货前改单 an order change before dispatch"
 
+    def exchange(self, message: str, scenario: str, state, catalog_price: float | None):
+        """An exchange for a named size, colour or variant once the order arrived (想换L / 能换中号的吗
+        / 换小一码的 13的): the target named with the exchange path, and the return freight or the
+        condition when the buyer asks them (now or in their turn before)."""
+        table = self.rules.tables.get("exchange", {})
+        if scenario not in table.get("scenarios", ()) or state.order_stage not in table.get("stages", ()):
+            return None
+        if not any(w in message for w in table.get("asks", ())):
+            return None
+        new = ""
+        for pattern in self.rules.patterns("exchange", "new"):
+            match = pattern.search(message)
+            if match and not any(w in match.group(0) for w in table.get("not_new", ())):
+                new = match.group("new")
+                break
+        if not new:
+            return None
+        buyer = turns_of(state, "buyer")
+        texts = [message, *buyer[-1:]]
+        asked = {
+            key: any(w in t for t in texts for w in table.get("asks_" + key, ()))
+            for key in ("condition", "freight")
+        }
+        template = str(table.get("reply", "")).replace("<new>", new)
+        for key, wanted in asked.items():
+            template = template.replace(f"<{key}>", str(table.get(key, "")) if wanted else "")
+        return (template, "换货按买家要的规格 the exchange the buyer asked for") if template else None
+
     def _value_like(self, value: str, text: str) -> bool:
         """Whether a new value read off ``text`` is a value (M / 雾霾蓝 / 朝阳区 / 1米5), not words
         (是不是要重新拍 / 退款)."""

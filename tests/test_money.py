@@ -480,3 +480,105 @@ def test_no_order_note_after_dispatch(money, extractor):
     state = conversation_state("帮我备注送个小样", history, extractor)
     assert state.order_stage in ("shipped", "delivered")
     assert money.orders.request("帮我备注送个小样", "order_placed", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected", "absent"),
+    [
+        # a bare number after 换 is the target (a waist size), the freight asked is answered too
+        (
+            "那换31的吧 寄回运费我出还是你们出",
+            ["买家: 牛仔裤到了 30腰紧了点", "客服: 亲 不影响二次销售可以换的"],
+            ["备注换31", "发31的", "寄回运费"],
+            ["退款"],
+        ),
+        # a size named as a word, and a variant named by its ending (轴 / 色)
+        (
+            "收到了 太宽了 可以换小号的吗",
+            ["买家: 收纳箱买的大号", "客服: 亲 已签收了哈"],
+            ["换小号"],
+            ["寄回运费"],
+        ),
+        (
+            "声音有点大 想换个静音轴 用过两天了还能换不",
+            ["客服: 亲 键盘收到了吗", "买家: 收到了"],
+            ["换静音轴", "7天内不影响二次销售"],
+            [],
+        ),
+        # one size down, then the size itself
+        ("鞋收到了 偏大 要换小一码 36.5的", [], ["换36.5"], []),
+    ],
+)
+def test_an_exchange_names_the_size_or_variant_the_buyer_asked_for(
+    money, grounder, extractor, message, history, expected, absent
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "return_exchange", *history)
+    assert all(e in reply for e in expected), reply
+    assert not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["能换货吗", "想换成别的颜色", "能换大一码吗", "换个快递行吗"],
+)
+def test_no_exchange_answer_without_a_named_target(money, extractor, message):
+    history = turns("买家: 衣服到了", "客服: 亲 穿着合适吗")
+    state = conversation_state(message, history, extractor)
+    assert money.orders.exchange(message, "return_exchange", state, None) is None
+
+
+def test_no_exchange_answer_before_dispatch(money, extractor):
+    # a paid order not shipped yet is changed, not exchanged
+    history = turns("买家: 刚拍了件M的", "客服: 亲 收到 今天发")
+    state = conversation_state("想换L的", history, extractor)
+    assert money.orders.exchange("想换L的", "return_exchange", state, None) is None
+
+
+def test_a_wrong_pick_read_as_a_refund_is_an_order_change(money, grounder, extractor):
+    history = ("买家: 下单了一个灰色大号的", "客服: 亲 收到 下午发")
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "选错了 我要粉色的 要退了重新拍吗", "refund", *history
+    )
+    assert "改成粉色" in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("那我拿三盒 一共是165对吧", "对的亲，按第三盒半价算，三盒是66×2+33=165，您算得没错"),
+        ("那我拿三盒 一共是198对吧", "三盒是66×2+33=165，不是198哦"),
+    ],
+)
+def test_the_buyers_own_sum_is_confirmed_or_corrected(money, grounder, extractor, message, expected):
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, message, "bargaining", "客服: 亲 一盒66 第三盒半价哦"
+    )
+    assert expected in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # the threshold the buyer names is no amount of theirs
+        ("两双是76 还差多少到满99", "您这单76还差23"),
+        # the total and the item added to it in one message
+        ("现在购物车142 再加一个12块的杯刷 能用券不", "142+12=154还差6"),
+    ],
+)
+def test_what_is_missing_to_the_agents_threshold(money, grounder, extractor, message, expected):
+    history = ("客服: 亲 现在店铺满99减10 满160减20",)
+    reply, _, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
+    assert expected in reply and not ungrounded
+
+
+def test_the_return_freight_the_shop_bears_is_refunded_with_the_goods(money, grounder, extractor):
+    history = ("买家: 我付了158 发错颜色了 要退", "客服: 亲 抱歉 寄回的运费我们承担 退款时一起退")
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "已经寄回去了 快递费15 总共退我多少", "refund", *history
+    )
+    assert "运费15" in reply and "158+15=173" in reply and not fill_ins and not ungrounded
+    # without the agent saying the shop bears it, no freight is promised back
+    state = conversation_state("已经寄回去了 快递费15 总共退我多少", turns(history[0]), extractor)
+    found = money.refund_amount("已经寄回去了 快递费15 总共退我多少", "refund", state, None)
+    assert found is None or "运费15" not in found[0]
