@@ -1402,11 +1402,25 @@ class Adapter:
         self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str
     ) -> Suggestion:
         """A suggestion that answers the buyer's earlier question, opened with an apology for the wait."""
-        if suggestion.holding or any(
-            m in suggestion.reply[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers
-        ):
+        reply = suggestion.reply
+        opening = reply[: self.rules.empathy_opening_chars]
+        if any(m in opening for m in self.rules.empathy_markers):
+            # a light opening of the case (给您添麻烦了亲 / 不好意思) is no apology for the wait: it
+            # gives way to one; a full apology (非常抱歉给您带来…) or one for the wait stays
+            first, comma, rest = reply.partition("，")
+            strong = self.rules.strong_apology
+            if (
+                suggestion.holding
+                or "久等" in opening
+                or (strong is not None and strong.search(reply))
+                or not (comma and rest and len(first) <= 12)
+                or not any(m in first for m in self.rules.empathy_markers)
+            ):
+                return suggestion
+            reply = rest
+        elif suggestion.holding:
             return suggestion
-        reply = self.rules.pending_prefix + suggestion.reply
+        reply = self.rules.pending_prefix + reply
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(
             **{

@@ -16,8 +16,11 @@ from .records import Turn
 
 # a buyer turn that asks something (a question waiting for an answer)
 _QUESTION = re.compile(
-    r"[?？]|吗|么|呢[。~～!！]?$|对吧|是吧|对不对|多少|几[天号点个件]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
+    r"[?？]|吗|么|呢[。~～!！]?$|对吧|是吧|对不对|多少|多久|多长时间|几[天号点个件年]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
     r"|(能|可以|会|有|是|行|要)[^，,。\s]{0,8}不[?？]?$"
+    # A还是B offers two choices (寄回你们还是找售后点); 要不还是38 / 那就还是M proposes one, 还是不行
+    # / 还是有点大 / 还是凹的 report
+    r"|[^\s，,。要就那我还不]还是(?![不没很挺太有一那这])[^\s，,。]*[^\s，,。的了啊呀](?=[\s，,。]|$)"
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(
@@ -71,6 +74,47 @@ class Deadline:
     in_time: re.Pattern | None = None  # the turn asks whether it arrives in time: 来得及吗
     today: re.Pattern | None = None  # before the date: 今天 (今天周三 names today)
     passed: re.Pattern | None = None  # the day has passed: 生日都过了
+
+
+@dataclass(frozen=True)
+class SizeRules:
+    """How a buyer weighs the size the agent advised against another (intents.toml ``[size_choice]``)."""
+
+    bigger: re.Pattern | None = None  # a body trait that wants the bigger size: 脚背高 / 胯宽 / 脚胖
+    smaller: re.Pattern | None = None  # one that wants the smaller: 脚瘦 / 脚窄
+    too_big: re.Pattern | None = None  # a worry that the advised size is big: 会不会大
+
+
+@dataclass(frozen=True)
+class SizeChoice:
+    """The buyer's choice between the size the agent advised and another they name (要不要拿40 还是39就行):
+    ``way`` is ``bigger``/``smaller`` (the other size suits the ``reason`` the buyer gave) or ``keep``
+    (the advised size stands against the one they usually take); ``basis`` what the advice was read
+    off (the buyer's foot length ``foot``, height and weight ``body``, else ``none``)."""
+
+    advised: str
+    other: str
+    way: str
+    reason: str
+    basis: str
+    foot: str = ""
+
+
+# letter sizes smallest first (which of two sizes is the bigger)
+_LETTER_SIZES = ("XXS", "XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL", "5XL")
+_LETTER_ALIASES = {"XXL": "2XL", "XXXL": "3XL", "XXXXL": "4XL"}
+
+
+def size_rank(value: str) -> float | None:
+    """A size's place for comparing two sizes of one kind (38.5 < 39, M < L < 2XL); None when unknown."""
+    text = re.sub(r"码$", "", value.strip().upper())
+    text = _LETTER_ALIASES.get(text, text)
+    if text in _LETTER_SIZES:
+        return 1000.0 + _LETTER_SIZES.index(text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -253,6 +297,59 @@ class ConversationState:
             if len(dates) == 1 and deadline.in_time is not None and deadline.in_time.search(text):
                 return dates[0].text
         return None
+
+    def size_choice(self, rules: SizeRules | None) -> SizeChoice | None:
+        """The buyer weighing the size the agent just advised against another (脚背有点高 要不要拿40啊
+        还是39就行 after 建议39码 → 40 for 脚背有点高; 42会不会大 我平时穿41 after 建议42码 → 42 stands):
+        a bigger size with a trait wanting room (rules.bigger) in the buyer's turns since the advice, a
+        smaller one with a trait wanting it snug, or the advised size kept when the buyer only worries
+        it is big beside the size they usually take; None otherwise (no trait, no advice, one kind)."""
+        if rules is None or len(self.texts) < 2 or self.order_stage in ORDER_STAGES[4:]:
+            return None  # (a size that did not fit once delivered is an exchange, not advice)
+        newest = len(self.texts) - 1
+        advice = self.latest("size", "agent")
+        if advice is None or advice.turn < newest - 4:
+            return None
+        advised = advice.fact.value
+        others = [s for s in self.asked_now(("size",)) if s.fact.value.upper() != advised.upper()]
+        if not others or (low := size_rank(advised)) is None:
+            return None
+        other = others[0].fact.value
+        high = size_rank(other)
+        if high is None or (high >= 1000) != (low >= 1000) or high == low:
+            return None
+        buyer = [i for i in range(newest, advice.turn, -1) if self.roles[i] == "buyer"]
+
+        def traits(pattern: re.Pattern | None) -> str:
+            found: list[str] = []
+            for i in buyer:
+                for m in pattern.finditer(self.texts[i]) if pattern else ():
+                    # (胖脚 and 脚胖 say one trait)
+                    if not any(set(m.group(0)) == set(f) for f in found):
+                        found.append(re.sub(r"的话$", "", m.group(0)))
+            return "、".join(found[:2])
+
+        way, reason = ("bigger", traits(rules.bigger)) if high > low else ("smaller", traits(rules.smaller))
+        if not reason:
+            text = self.texts[newest]
+            usual = _USUAL.search(text[max(0, others[0].fact.start - 8) : others[0].fact.start])
+            worried = rules.too_big is not None and rules.too_big.search(text)
+            if high > low or not (usual and worried):
+                return None
+            way = "keep"
+        foot = self.latest("foot_length", "buyer")
+        body = self.latest("height", "buyer") or self.latest("weight", "buyer")
+        basis = "foot" if foot is not None else ("body" if body is not None else "none")
+        return SizeChoice(advised, other, way, reason, basis, foot.fact.value + "cm" if foot else "")
+
+    def weighing(self, choice: SizeChoice) -> ConversationState:
+        """This state with the advised size counted as asked now too (the buyer weighs both sizes), so
+        that a reply naming both keeps the advised one rather than taking it for a stale size."""
+        advice = self.latest("size", "agent")
+        newest = len(self.texts) - 1
+        if advice is None or any(s.turn == newest and s.fact.value == choice.advised for s in self.facts):
+            return self
+        return dataclasses.replace(self, facts=(*self.facts, StatedFact(advice.fact, "buyer", newest)))
 
     def referred(self, kinds: tuple[str, ...]) -> list[StatedFact]:
         """The agent's facts a follow-up is about (那明年春天还能穿吗 after 建议80码 / 选哪个 after 有6mm和

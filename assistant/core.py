@@ -518,6 +518,11 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        choice = None if position is not None else self._size_choice(message, turns, detection, state)
+        if choice is not None:
+            # the buyer weighs the advised size against another: both named, ranked first
+            suggestions = [choice, *(s for s in suggestions if s.reply != choice.reply and not s.holding)][:k]
+            outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
         if answer_message is not message:
             suggestions = [
                 engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions
@@ -545,6 +550,36 @@ class Assistant:
             abstain_reason=outcome.reason,
             escalate=state.escalated,
             intent=asked,
+        )
+
+    def _size_choice(
+        self, message: str, turns: tuple[Turn, ...], detection: Detection, state: ConversationState
+    ) -> Suggestion | None:
+        """The answer to a buyer weighing the size the agent advised against another (要不要拿40 还是
+        39就行): intents.toml ``[size_choice]`` worded with both sizes and the buyer's reason."""
+        intents = self.engine.adapter.intents
+        choice = state.size_choice(intents.size_choice)
+        if choice is None:
+            return None
+        replies = intents.size_replies
+        template = replies.get(f"{choice.way}_{state.category}") or replies.get(choice.way)
+        if not template:
+            return None
+        basis = replies.get(f"basis_{choice.basis}", "").replace("{foot}", choice.foot)
+        for slot, value in (
+            ("{reason}", choice.reason),
+            ("{advised}", choice.advised),
+            ("{other}", choice.other),
+            ("{basis}", basis),
+        ):
+            template = template.replace(slot, value)
+        return self.engine.adapter.exact_answer(
+            template,
+            message,
+            turns,
+            detection.scenario,
+            state.weighing(choice),
+            fix=f"两个尺码的取舍 the advised {choice.advised} against {choice.other}",
         )
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:

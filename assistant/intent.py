@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .conversation import Deadline
+from .conversation import Deadline, SizeRules
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
 from .text import Memo
@@ -72,6 +72,9 @@ class IntentLexicon:
     not_shipped: re.Pattern | None = None
     # how a buyer names the day they need the goods by ([deadline]: 周五前 / 我周六要用 / 生日都过了)
     deadline: Deadline | None = None
+    # [size_choice]: a buyer weighing the advised size against another, and the replies by way
+    size_choice: SizeRules | None = None
+    size_replies: dict[str, str] = field(default_factory=dict)
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
     _parsed_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
@@ -337,6 +340,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     deadline_patterns = _compiled_table(
         data, "deadline", ("by", "in_time", "today", "passed"), where, problems
     )
+    choice = _compiled_table(data, "size_choice", ("bigger", "smaller", "too_big"), where, problems)
+    replies = (data.get("size_choice") or {}).get("replies", {})
     lexicon = IntentLexicon(
         types,
         objects,
@@ -361,6 +366,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         agent_after_sale=stage_patterns["agent_after_sale"],
         not_shipped=stage_patterns["not_shipped"],
         deadline=Deadline(**deadline_patterns),
+        size_choice=SizeRules(**choice) if any(choice.values()) else None,
+        size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         hypothetical=tuple(
             str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
         ),

@@ -1,0 +1,29 @@
+"""Chases (issue 12): a buyer who chases an unanswered question (在吗？回个话啊 / 问三遍了没人理) gets
+that question answered, named and apologised for; asking it with 多久 or as a choice of two (寄回来
+还是送修) makes it a question waiting for an answer."""
+
+from __future__ import annotations
+
+from assistant.conversation import asks
+
+
+def test_how_long_and_a_choice_of_two_are_questions_a_proposal_is_not():
+    assert asks("电池保修多长时间")
+    assert asks("这个能用多久")
+    assert asks("坏了是寄回来还是送修理点")
+    assert asks("发圆通还是邮政")
+    # 要不还是40 / 那就还是L proposes; 还是不亮 / 还是歪的 reports
+    assert not asks("要不还是40")
+    assert not asks("那就还是L吧")
+    assert not asks("换了电池还是不亮")
+    assert not asks("装好了还是歪的")
+
+
+def test_a_chase_after_an_unanswered_warranty_question_answers_it_with_an_apology(assistant):
+    history = ["买家: 这款吹风机保修多长时间 坏了要寄回来还是就近修", "买家: ？？"]
+    result = assistant.suggest("在吗 有人回一下吗", history=history)
+    assert result.context.pending_question == history[0].removeprefix("买家: ")
+    top = result.suggestions[0].reply
+    assert "保修" in top
+    # an apology for the wait opens it, whatever light opening the case had
+    assert top.startswith("非常抱歉让您久等了")
