@@ -1266,3 +1266,40 @@ def test_a_refused_return_is_no_unanswered_phone(rules):
 def test_cancelled_yet_still_on_its_way_is_a_complaint_and_the_orders_stage_a_reason(rules):
     assert "complaint.no_apology" in fired(rules, "您的订单编号是多少", "订单我取消了 怎么还在配送")
     assert "refusal.blunt" not in fired(rules, "亲这个订单生成 没有办法修改地址的哦", "帮我改个地址")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我订单留的手机号打不通了，因为手机丢了",  # the buyer's own phone
+        "一定要备注好，因为快递联系不上我",
+        "我白天上班用不了手机，放门卫就行",
+        "外壳摔裂了，通过平台换一个多少钱",  # what a repair costs
+        "耳机坏了，怎么报修",
+        "不会是二手的吧😄 我就问问",  # a tag question
+        "我有几个快递地址填错了 下单时没注意",  # the buyer's own mistake
+        "退款 还未收到货 帮我拦截吧",  # not received yet, as the reason for a request
+        "页面说今天到的 还能到吗",  # the promised day has not passed
+        "我买的耳机价格怎么变成[数字x]了",  # a price question
+        "总不会要我重新下单吧?",
+    ],
+)
+def test_the_buyers_own_situation_and_questions_near_complaint_cues_are_no_complaint(rules, message):
+    assert not fired(rules, "请问是哪个订单呢", message) & {"complaint.no_apology", "complaint.no_action"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "快递员电话打不通，东西还没送来",
+        "其他的都到了 是不是漏发了",
+        "下单五天了 不至于这么慢吧",
+        "说好今天到的 还没到",
+    ],
+)
+def test_complaints_next_to_those_questions_are_still_complaints(rules, message):
+    assert "complaint.no_apology" in fired(rules, "请问是哪个订单呢", message)
+
+
+def test_not_promising_with_words_between_is_no_refusal(rules):
+    assert "refusal.blunt" not in fired(rules, "这个我们也没办法先跟您保证呢", "一般几天能到广州")
