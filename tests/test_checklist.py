@@ -1303,3 +1303,32 @@ def test_complaints_next_to_those_questions_are_still_complaints(rules, message)
 
 def test_not_promising_with_words_between_is_no_refusal(rules):
     assert "refusal.blunt" not in fired(rules, "这个我们也没办法先跟您保证呢", "一般几天能到广州")
+
+
+def test_a_review_in_hand_is_a_next_step(rules):
+    for reply in ("我这边帮您审核一下", "已经在审核了"):
+        assert "complaint.no_action" not in fired(rules, reply, "申请退款两天了一直没有反应"), reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "我们店里没有的..没办法给您搭配",  # a negative state before 没办法
+        "生鲜类不支持开专票哦",  # a kind of goods
+        "删除了就无法恢复了哦",  # a consequence, not a refusal
+    ],
+)
+def test_reasons_and_consequences_around_refusal_words(rules, reply):
+    assert "refusal.blunt" not in fired(rules, reply, "可以吗")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "你好麻烦查一下这个单为什么取消了，谢谢",  # 你好 + 麻烦, not 好麻烦
+        "鞋子降价了，能补吗? 我还没收到货",  # a price drop before delivery
+        "我换了手机号，收不到验证码，现在也登录不上了",  # the buyer's own new phone
+    ],
+)
+def test_greetings_price_drops_and_a_new_phone_are_no_complaint(rules, message):
+    assert not fired(rules, "请问是哪个订单呢", message) & {"complaint.no_apology", "complaint.no_action"}
