@@ -14,16 +14,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .conversation import ConversationState
+from .conversation import asks as asks_something
 from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
+from .holding import Clause, HoldingWording, asking_clauses, covers, load_wording
 from .intent import Intent, IntentLexicon
 from .money import MoneyAnswers
 from .records import Turn
@@ -83,8 +85,9 @@ class AdaptationRules:
     follow_up: tuple[re.Pattern, ...] = ()
     promise_topic: str = "{verb}的{object}"
     # how a holding reply names the buyer's values when no object names the question
-    values_topic: str = "{values}{item}的情况"
     measures_topic: str = "{values}适合的规格"
+    # [holding_wording]: the phrasings of holding replies and of the check clause of a partial answer
+    wording: HoldingWording = HoldingWording()
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
     min_score: float = 0.45
     fill_in_penalty: float = 0.9
@@ -145,6 +148,8 @@ class AdaptationRules:
     details_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details_alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     details_word_topics: frozenset[str] = frozenset()
+    # what after a topic word makes it the name of a variant, not a question (遮光款有货吗)
+    details_variant: tuple[str, ...] = ()
     # [catalog_recommendation]: the catalog's own item for a recommendation ({name}, {price}, {reason}),
     # and the reply when the buyer named a budget it fits
     recommend_reply: str = ""
@@ -155,6 +160,9 @@ class AdaptationRules:
     recommend_budget: tuple[re.Pattern, ...] = ()
     recommend_asks: tuple[re.Pattern, ...] = ()
     details_question: re.Pattern = re.compile(r"吗|么|多少|多久|怎么|哪|不$|没$")
+    # [subject]: how a reply that leaves out the buyer's item or order names it (item_scenarios, item,
+    # order, order_tail, tail_below), and the opening words it goes after (opening, compiled)
+    subject: dict[str, Any] = field(default_factory=dict)
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -315,11 +323,11 @@ def load_adaptation(
         holding=str(holding.get("reply", AdaptationRules.holding)),
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
-        values_topic=str(holding.get("values_topic", AdaptationRules.values_topic)),
         promise=promise[0] if promise else None,
         follow_up=tuple(_patterns(holding.get("follow_up", []), "follow_up", path, problems)),
         promise_topic=str(holding.get("promise_topic", AdaptationRules.promise_topic)),
         measures_topic=str(holding.get("measures_topic", AdaptationRules.measures_topic)),
+        wording=load_wording(data.get("holding_wording", {}), path, slots, problems),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
@@ -369,6 +377,7 @@ def load_adaptation(
             _patterns(data.get("catalog_recommendation", {}).get("budget", []), "budget", path, problems)
         ),
         details_word_topics=frozenset(data.get("catalog_details", {}).get("word_topics", [])),
+        details_variant=tuple(str(w) for w in data.get("catalog_details", {}).get("variant_after", [])),
         details_question=next(
             iter(
                 _patterns(
@@ -383,6 +392,13 @@ def load_adaptation(
         details_alternates={
             str(k): tuple(str(t) for t in v)
             for k, v in data.get("catalog_details", {}).get("alternates", {}).items()
+        },
+        subject={
+            **data.get("subject", {}),
+            "opening": next(
+                iter(_patterns([data.get("subject", {}).get("opening", "^")], "opening", path, problems)),
+                re.compile("^"),
+            ),
         },
     )
     return rules, problems
@@ -563,6 +579,7 @@ class Adapter:
         self.min_similarity = min_similarity
         self._case_intents: dict[str, Intent] = {}
         self._case_parts: dict[str, frozenset[str]] = {}
+        self._clauses_seen = Memo(20_000)  # the asking clauses of each message (hot path)
         self._detail_topics: set[str] | None = None  # the topics some catalog entry answers
         self._apology_seen: Memo = Memo(20_000)  # apology_due is asked once per candidate reply
         # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
@@ -929,13 +946,16 @@ class Adapter:
             if c is not None
         ]
         candidates.extend(computed)
-        chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k)
+        chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k, state.echo_factor)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen and len(parts) >= 2 and chosen[0].reply not in {c.reply for c in computed}:
             chosen[0] = self.answer_every_part(chosen[0], candidates, parts, message, history, scenario)
         if chosen and self.money is not None and not chosen[0].fallback:
             chosen[0] = self.ordered_first(chosen[0], message, history, scenario)
         if chosen:
+            chosen[0] = self.subject_named(chosen[0], message, history, scenario, state)
+        if chosen:
+            chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
@@ -1066,6 +1086,52 @@ class Adapter:
             return top if joined.has_error else joined
         return top
 
+    def check_the_rest(
+        self,
+        top: Suggestion,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+    ) -> Suggestion:
+        """The top suggestion to a message of several questions, with one clause naming those it does
+        not answer, which the agent checks (开锅… 另外能不能进洗碗机，我帮您确认一下再回复您): no part
+        is silently dropped. Left as it is when it answers every part, or seems to answer none (its
+        words may differ from the buyer's: nothing is claimed missing then)."""
+        wording = self.rules.wording
+        if top.holding or not wording.check:
+            return top
+        clauses = self.asking_clauses(message)
+        if len(clauses) < 2:
+            return top
+        answered = self.parts_of(top)
+        item = (state.item.text,) if state.item else ()  # naming the item answers nothing
+        missing = [
+            c
+            for c in clauses
+            if not covers(top.reply, c, wording.content_pairs, item)
+            and not (self.intents.parts(c.text) & answered)
+        ]
+        if not missing or len(missing) == len(clauses):
+            return top
+        named = [n for n in dict.fromkeys(c.question or self.intents.topic(c.text) for c in missing) if n]
+        if not named:
+            return top  # nothing can be named cleanly: better unsaid than a vague 其他问题
+        parts = wording.check_joiner.join(named[: wording.check_max_parts])
+        if len(named) > wording.check_max_parts:
+            parts += wording.check_joiner + wording.other_parts
+        reply = top.reply.rstrip("。～~！!；;，,") + "。"
+        reply += wording.pick(wording.check, message)[0].replace("{parts}", parts)
+        joined = Suggestion(
+            **{
+                **top.__dict__,
+                "reply": reply,
+                "violations": tuple(self.check(reply, message, history, scenario).violations),
+                "fixes": (*top.fixes, "未答的问题说明会核实 named the parts it checks"),
+            }
+        )
+        return top if joined.has_error else joined
+
     def parts_of(self, suggestion: Suggestion) -> frozenset[str]:
         """The parts a suggestion answers: its source cases' and its own reply's."""
         found = self.intents.parts(suggestion.reply)
@@ -1190,6 +1256,41 @@ class Adapter:
         )
         return top if joined.has_error else joined
 
+    def subject_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The top suggestion naming the buyer's subject it leaves out, after its opening words
+        (``[subject]``): the order they point to in their newest message (订单后四位8876 → 尾号8876的订单),
+        and in shipping and offer questions the item they name (我的窗帘到哪了 → 窗帘的话，)."""
+        table = self.rules.subject
+        if not table or top.holding or top.fallback or top.fill_ins:
+            return top
+        named = ""
+        order = next((s.fact for s in state.asked_now(("order_id",))), None)
+        if order is not None and order.value not in top.reply:
+            long_id = len(order.value) >= int(table.get("tail_below", 15))
+            named = str(table.get("order" if long_id else "order_tail", "")).replace("{order_id}", order.value)
+        elif (
+            state.item is not None
+            and scenario in table.get("item_scenarios", ())
+            and state.item.text in message
+            and state.item.text not in top.reply
+        ):
+            named = str(table.get("item", "")).replace("{product}", state.item.text)
+        if not named:
+            return top
+        opening = table["opening"].match(top.reply)
+        at = opening.end() if opening else 0
+        reply = top.reply[:at] + named + top.reply[at:]
+        checked = self.check(reply, message, history, scenario)
+        joined = dataclasses.replace(
+            top,
+            reply=reply,
+            violations=tuple(checked.violations),
+            fixes=(*top.fixes, "点明买家说的商品或订单 the buyer's item or order named"),
+        )
+        return top if joined.has_error else joined
+
     def size_answer(
         self,
         message: str,
@@ -1247,6 +1348,12 @@ class Adapter:
             for topic, words in [*self.intents.objects.items(), *self.rules.details_words.items()]
             for w in words
             if w.upper() in source
+        ]
+        # a topic word naming a variant (浅灰色的遮光款有货吗) asks nothing about the topic
+        spans = [
+            (at, size, topic)
+            for at, size, topic in spans
+            if not source.startswith(self.rules.details_variant, at + size) or not self.rules.details_variant
         ]
         found: dict[str, int] = {}
         for at, size, topic in spans:
@@ -1402,7 +1509,8 @@ class Adapter:
         self, suggestion: Suggestion, message: str, history: Sequence[Turn], scenario: str
     ) -> Suggestion:
         """A suggestion that answers the buyer's earlier question, opened with an apology for the wait."""
-        reply = suggestion.reply
+        # the generic apology an upset buyer's reply opens with gives way to one for the wait
+        reply = suggestion.reply.removeprefix(self.rules.escalation_prefix)
         opening = reply[: self.rules.empathy_opening_chars]
         if any(m in opening for m in self.rules.empathy_markers):
             # a light opening of the case (给您添麻烦了亲 / 不好意思) is no apology for the wait: it
@@ -1439,13 +1547,12 @@ class Adapter:
         state: ConversationState,
         guidance_ids: tuple[str, ...] = (),
     ) -> Suggestion:
-        """A reply that holds the line in the shop's voice (an apology first for angry buyers)."""
-        template = (
-            (self.rules.escalation_reply or self.rules.holding) if state.escalated else self.rules.holding
-        )
+        """A reply that holds the line in the shop's voice (an apology first for angry buyers); it
+        names what it checks only as a clean short phrase (``holding_wording``)."""
         # what the question is about, named naturally (退款的情况 / 发错的情况), not the buyer's words
-        # echoed back (the judges found quoted echoes robotic)
+        # echoed back (the judges found quoted echoes robotic and garbled)
         chasing = bool(state.nudge and state.pending_question)
+        wording = self.rules.wording
         # (only what this message names: a topic inherited from an earlier turn may be stale)
         topic = self.promised_topic(message, state) or self.intents.topic(
             state.pending_question if chasing else message
@@ -1456,27 +1563,52 @@ class Adapter:
             vocabulary = self.grounder.extractor.vocabulary
             topic = self.intents.topic(complaint) or self.intents.thing(message) or vocabulary.complaint_topic
         if not topic and not chasing:
-            # a part or defect the buyer names (线头) before values, then the question restated
-            topic = (
-                self.intents.thing(message) or self.facts_topic(state) or self.intents.asked_topic(message)
-            )
+            # a part or defect the buyer names (线头), else the measures or choice their values ask
+            topic = self.intents.thing(message) or self.facts_topic(message, state)
         elif topic and not chasing and not complaint:
             # the part an object's topic is about, in the buyer's words (防尘盖少发的情况), or the
             # values the buyer names with it (那30cm的呢 会不会太重 → 30cm重量的问题)
             part = self.intents.thing(message, bare=True) or "、".join(
                 list(dict.fromkeys(s.fact.text for s in state.asked_now(HOLDING_FACT_KINDS)))[:2]
             )
-            topic = part + topic if part and part not in topic else topic
+            if part and part not in topic and topic.endswith(wording.problem) and self.intents.thing(part):
+                # 真皮和开胶的问题, not 开胶真皮的问题
+                topic = topic.removesuffix(wording.problem) + "和" + part + wording.problem
+            elif part and part not in topic:
+                topic = part + topic  # 30cm重量的问题
         if not topic and chasing:
-            # the chased question restated (您问的辅食机能蒸能打): every detail of it kept
-            topic = self.intents.asked_topic(state.pending_question or "")
-        if topic and self.grounder.ungrounded(topic, state):
-            topic = ""  # a topic names what was asked; it never brings in a fact (不粘涂层 for 涂层)
-        if topic and self._topic_breaks_rules(topic, message, history, scenario):
-            topic = ""  # the buyer's words restated break no rule (你们家卖最好的 in the shop's voice)
-        if topic:
-            template = template.replace("{topic}", topic)
-        reply, fill_ins, changes = self.grounder.fill(template, state)
+            topic = self.intents.thing(state.pending_question or "")
+        question = values = ""
+        if not topic and not complaint:
+            # the buyer's question said as an indirect question (我帮您确认一下能不能进洗碗机), with the
+            # values it is asked with (床垫25厘米厚 → 25厘米的话，), else the sizes or specs a follow-up
+            # names (那32的呢 → 32的我帮您看一下; 偶尔来客人呢 after 3L → 3L的), else nothing
+            question = self.holding_question(state.pending_question if chasing else message)
+            stated = state.asked_now(HOLDING_FACT_KINDS) or state.referred(HOLDING_FACT_KINDS)
+            values = "、".join(
+                v
+                for v in list(dict.fromkeys(s.fact.text.strip() for s in stated))[:2]
+                if v and v not in question
+            )
+        # what is named names what was asked; it never brings in a fact (不粘涂层 for 涂层), nor breaks
+        # a rule a neutral topic does not (你们家卖最好的 in the shop's voice)
+        topic, question, values = (
+            ""
+            if said
+            and (
+                self.grounder.ungrounded(said, state)
+                or self._topic_breaks_rules(said, message, history, scenario)
+            )
+            else said
+            for said in (topic, question, values)
+        )
+        # the phrasing the message picks; another of its family where a slot's value would read as
+        # a fact nobody gave (确认一下色温 reads 一下色 as a colour)
+        for template in self.holding_templates(message, state, topic, question, values):
+            reply, fill_ins, changes = self.grounder.fill(template, state)
+            reply = reply.lstrip("，,")  # a shop without an address term
+            if not self.grounder.ungrounded(reply, state):
+                break
         due = self.apology_due(message, state, scenario)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
@@ -1542,22 +1674,93 @@ class Adapter:
             return ""
         return self.rules.promise_topic.replace("{verb}", promise[0]).replace("{object}", promise[1])
 
-    def facts_topic(self, state: ConversationState) -> str:
-        """What a holding reply checks when the buyer names values but no known object (那30cm的呢 /
-        我家柯基25斤): the values themselves, with the item (30cm锅的情况), so the buyer sees their
-        numbers were read; "" when the newest message names none."""
-        # a follow-up naming no values of its own is about the agent's last ones (选哪个 after 6mm和8mm)
-        stated = state.asked_now(HOLDING_FACT_KINDS) or state.referred(HOLDING_FACT_KINDS + REFERRED_KINDS)
-        values = "、".join(list(dict.fromkeys(s.fact.text for s in stated))[:2])
-        if not values:
-            return ""
-        if any(s.fact.kind in BUYER_KINDS for s in stated):
+    def facts_topic(self, message: str, state: ConversationState) -> str:
+        """What a holding reply checks when the buyer's values name it: the size for their measures
+        (160、50kg适合的规格 / 我家柯基25斤), the choice between two sizes or specs they weigh (XL和2XL
+        哪个更合适, also the agent's two just offered: 选哪个 after 6mm和8mm), the offer a follow-up asks
+        about (满300减40的活动); "" otherwise: a value alone (13kg的情况) names no question."""
+        wording = self.rules.wording
+        stated = state.asked_now(HOLDING_FACT_KINDS)
+        referred = [] if stated else state.referred(HOLDING_FACT_KINDS + REFERRED_KINDS)
+        measures = [
+            s
+            for s in stated
+            if s.fact.kind in BUYER_KINDS
+            or (wording.measures is not None and wording.measures.search(s.fact.text.strip()))
+        ]
+        if measures:
+            measures = stated  # with the other values they give (床1米5 床垫厚25公分)
+            values = "、".join(list(dict.fromkeys(s.fact.text.strip() for s in measures))[:2])
             return self.rules.measures_topic.replace("{values}", values)
-        item = state.item.text if state.item and len(state.item.text) <= 6 else ""
-        return self.rules.values_topic.replace("{values}", values).replace("{item}", item)
+        offers = [s for s in referred if s.fact.kind in REFERRED_KINDS]
+        if offers and wording.offer_topic:
+            values = "、".join(list(dict.fromkeys(s.fact.text.strip() for s in offers))[:2])
+            return wording.offer_topic.replace("{values}", values)
+        kinds: dict[str, list[str]] = {}
+        for s in stated or referred:
+            if s.fact.kind not in REFERRED_KINDS:
+                kinds.setdefault(s.fact.kind, [])
+                if s.fact.text.strip() not in kinds[s.fact.kind]:
+                    kinds[s.fact.kind].append(s.fact.text.strip())
+        choice = next((v for v in kinds.values() if len(v) >= 2), None)
+        if choice and wording.choice_topic and wording.choice.search(message):
+            return wording.choice_topic.replace("{values}", "和".join(choice[:2]))
+        return ""
 
-    def _distinct(self, ranked: Sequence[Suggestion], k: int) -> list[Suggestion]:
-        """Keep suggestions that differ in substance; a near-copy adds its source to the kept one."""
+    def holding_question(self, text: str) -> str:
+        """The asking clauses of ``text`` said as indirect questions (能不能进洗碗机、多久驱一次), up
+        to ``check_max_parts`` of them, or "" when none can be said cleanly."""
+        wording = self.rules.wording
+        clauses = [c.question for c in self.asking_clauses(text) if c.question]
+        return "、".join(clauses[: wording.check_max_parts])
+
+    def asking_clauses(self, text: str) -> list[Clause]:
+        """The clauses of a buyer message that ask something, with their indirect questions."""
+        found = self._clauses_seen.get(text)
+        if found is None:
+            found = self._clauses_seen.keep(
+                text,
+                asking_clauses(
+                    text,
+                    self.rules.wording,
+                    asks_something,
+                    self.intents.subject_lead,
+                    self.intents.subject_tail,
+                ),
+            )
+        return found
+
+    def holding_templates(
+        self, message: str, state: ConversationState, topic: str, question: str, values: str
+    ) -> list[str]:
+        """The holding reply's wordings for what it names, the message's pick first: an angry buyer's
+        escalation reply (naming only a clean topic), else the phrasings of the family that fits."""
+        wording = self.rules.wording
+        if state.escalated and self.rules.escalation_reply:
+            return [self.rules.escalation_reply.replace("{topic}", topic)]
+        context = wording.context.replace("{values}", values) if values else ""
+        if topic:
+            family, named = wording.topic, {"{topic}": topic}
+        elif question:
+            family, named = wording.question, {"{question}": question, "{context}": context}
+        elif values:
+            family, named = wording.values, {"{values}": values}
+        else:
+            family, named = wording.generic, {}
+        found = []
+        for template in wording.pick(family, message):
+            for slot, said in named.items():
+                template = template.replace(slot, said)
+            found.append(template)
+        # no [holding_wording]: the one holding reply of [holding]
+        return found or [self.rules.holding.replace("{topic}", topic)]
+
+    def _distinct(
+        self, ranked: Sequence[Suggestion], k: int, echo: Callable[[str], float] | None = None
+    ) -> list[Suggestion]:
+        """Keep suggestions that differ in substance; a near-copy adds its source to the kept one, and
+        its wording when it restates more of this chat's facts (``echo``: 您这笔168元的退款会原路退回
+        花呗 for 退款会原路退回花呗 after the agent confirmed 168元)."""
         kept: list[Suggestion] = []
         for suggestion in ranked:
             twin = next(
@@ -1573,6 +1776,10 @@ class Adapter:
                     kept.append(suggestion)
             else:
                 merged = kept[twin]
+                if echo is not None and echo(suggestion.reply) > echo(merged.reply) and not suggestion.has_error:
+                    wording = {**suggestion.__dict__, "score": merged.score}
+                    kept[twin] = Suggestion(**{**wording, "sources": suggestion.sources + merged.sources})
+                    continue
                 kept[twin] = Suggestion(**{**merged.__dict__, "sources": merged.sources + suggestion.sources})
         return kept
 

@@ -1,0 +1,209 @@
+"""How a holding reply is worded, and how a reply to a question of several parts says which parts
+it will check (``[holding_wording]`` in adaptation.toml).
+
+A holding reply names what it checks only as a clean short phrase: an object's topic (退款的情况),
+the buyer's measures (160、50kg适合的规格), or the buyer's question turned into an indirect question
+after the verb (我帮您确认一下能不能进洗碗机); never a clause quoted before the verb (您问的蒸完直接打泥
+要加多少水我马上…) and never a value alone (13kg的情况). Without one it is a plain holding line. Each
+kind has several phrasings, one chosen by the message, so the same line does not come back every time.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+from .files import toml_line
+from .text import SLOT_PATTERN
+
+# the placeholders this module fills itself, before the shop's slots are filled
+OWN_SLOTS = frozenset({"topic", "question", "values", "parts", "context"})
+_CLAUSES = re.compile(r"[\s，,。？?！!；;~～]+")
+# a yes/no question (能放洗碗机吗 / 能打肉不 / 有没有): its end, and questions that already ask
+# with a question word or an A-not-A (能不能 / 含不含)
+_YES_NO_END = re.compile(r"(吗|么|嘛|不|没|没有)[呀啊哈呢]?[?？!！。~～\s]*$")
+_ASKS_ALREADY = re.compile(
+    r"多少|多久|多[粗细大重长宽高厚远]|几|什么|啥|怎么|怎样|咋|哪|如何|为什么|谁|还是|(.)[不没]\1|有没有"
+)
+
+
+@dataclass(frozen=True)
+class HoldingWording:
+    """The phrasings of ``[holding_wording]``: one family per kind of topic, each a list."""
+
+    topic: tuple[str, ...] = ()
+    question: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    generic: tuple[str, ...] = ()
+    # a choice between two values the buyer weighs (XL还是2XL → XL和2XL哪个更合适), asked by `choice`
+    choice_topic: str = ""
+    choice: re.Pattern = re.compile(r"哪|还是|选|要不要")
+    # the agent's offer a follow-up asks about (送几瓶 after 满99送一瓶 → 满99、250g小瓶装的活动)
+    offer_topic: str = ""
+    # the values a question is asked with, before it when it does not name them (25厘米的话，)
+    context: str = ""
+    # a reply answering some parts of a question of several: the clause naming the others
+    check: tuple[str, ...] = ()
+    check_joiner: str = "，还有"
+    other_parts: str = "您问的其他问题"  # the parts named when none can be said cleanly
+    check_max_parts: int = 2
+    # a yes/no question becomes an indirect question by its first modal (能 → 能不能)
+    modals: tuple[tuple[str, str], ...] = ()
+    # the words of a clause that ask without naming anything (能不能 / 吗 / 怎么), for coverage
+    function_words: re.Pattern | None = None
+    # question cues beyond conversation.asks (磨多粗 / 水温几度)
+    asks: re.Pattern | None = None
+    # what a restated question does not start with, after the [subject] lead (这猫粮 → 猫粮)
+    lead: re.Pattern | None = None
+    question_chars: tuple[int, int] = (3, 14)
+    # (the buyer's word, the agent's): 我家 → 您家, 啥 → 什么 in a restated question
+    rewrites: tuple[tuple[str, str], ...] = ()
+    # a value the buyer names that is a measure (宝宝13kg / 猫12斤): the size it fits is asked
+    measures: re.Pattern | None = None
+    # a restated question naming the shop (你们) is not restated
+    refuse: re.Pattern | None = None
+    # clauses that read as questions but tell a worry or a fact (怕L穿不了几天 / 才买几天)
+    not_asking: re.Pattern | None = None
+    # how an object's topic about a property ends (真皮的问题): a part named with it joins by 和
+    problem: str = "的问题"
+    content_pairs: int = 2  # characters in a row a reply must share with a clause to cover it
+
+    def pick(self, family: Sequence[str], message: str) -> list[str]:
+        """The phrasings of ``family``, the one the message chooses first (the same message, the same
+        phrasing), then the others in order, should the first not fit."""
+        if not family:
+            return []
+        first = zlib.crc32(message.encode("utf-8")) % len(family)
+        return [family[first], *family[:first], *family[first + 1 :]]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One asking clause of a buyer message: its words, and the same as an indirect question."""
+
+    text: str
+    question: str
+    content: str = field(default="")
+
+
+def question_form(
+    clause: str, wording: HoldingWording, lead: re.Pattern | None, tail: re.Pattern | None
+) -> str:
+    """``clause`` as an indirect question an agent can say after 帮您确认一下 (能放洗碗机吗 →
+    能不能放洗碗机; 我家猫能吃吗 → 您家猫能不能吃), or "" when it cannot be said cleanly: too short or
+    long, a statement, an ellipsis (那32的呢), or words about the shop (你们)."""
+    words = clause.strip()
+    for pattern in (lead, wording.lead):
+        words = pattern.sub("", words) if pattern is not None else words
+    yes_no = bool(_YES_NO_END.search(words))
+    if tail is not None:
+        words = tail.sub("", words)
+    words = re.sub(r"(吗|么|嘛|没有|没)$", "", words)
+    if not words or (wording.refuse is not None and wording.refuse.search(words)):
+        return ""
+    for mine, yours in wording.rewrites:
+        words = words.replace(mine, yours)
+    if not _ASKS_ALREADY.search(words):
+        if not yes_no:
+            return ""
+        for modal, asked in wording.modals:
+            if modal in words:
+                words = words.replace(modal, asked, 1)
+                break
+        else:
+            words = "是不是" + words
+    low, high = wording.question_chars
+    return words if low <= len(words) <= high else ""
+
+
+def asking_clauses(
+    text: str,
+    wording: HoldingWording,
+    asks: Callable[[str], bool],
+    lead: re.Pattern | None,
+    tail: re.Pattern | None,
+) -> list[Clause]:
+    """The clauses of ``text`` that ask something, each with its indirect question ("" when it has
+    none) and its content words (what a reply must name to answer it)."""
+    found: list[Clause] = []
+    for clause in _CLAUSES.split(text):
+        if not clause or (wording.not_asking is not None and wording.not_asking.search(clause)):
+            continue
+        asking = asks(clause) or (wording.asks is not None and wording.asks.search(clause))
+        if not asking:
+            continue
+        content = clause
+        if wording.function_words is not None:
+            content = wording.function_words.sub(" ", content)
+        found.append(Clause(clause, question_form(clause, wording, lead, tail), content.strip()))
+    return found
+
+
+def covers(reply: str, clause: Clause, size: int = 2, ignore: Sequence[str] = ()) -> bool:
+    """Whether ``reply`` names what ``clause`` asks about: it shares ``size`` characters in a row of
+    the clause's content (谷物 / 洗碗机), the words of ``ignore`` (the item: 猫粮) left out. A clause
+    with no content (怎么办) counts as covered."""
+    content = clause.content
+    for word in ignore:
+        content = content.replace(word, " ") if word else content
+    chunks = [c for c in content.split() if len(c) >= size]
+    if not chunks:
+        return True
+    return any(c[i : i + size] in reply for c in chunks for i in range(len(c) - size + 1))
+
+
+def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Problem]) -> HoldingWording:
+    """Read ``[holding_wording]``; a bad pattern or an unknown slot is a problem on its own line."""
+    where = str(path)
+
+    def phrasings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        found = tuple(str(v) for v in (value if isinstance(value, list) else [value]) if v)
+        for reply in found:
+            for slot in SLOT_PATTERN.findall(reply):
+                if slot not in OWN_SLOTS and slots is not None and slot not in slots:
+                    problems.append(
+                        Problem(where, toml_line(path, key), f"slot {{{slot}}} has no value in shop.toml")
+                    )
+        return found
+
+    def pattern(key: str) -> re.Pattern | None:
+        value = data.get(key)
+        if not value:
+            return None
+        try:
+            return re.compile("|".join(f"(?:{v})" for v in value) if isinstance(value, list) else str(value))
+        except re.error as exc:
+            problems.append(Problem(where, toml_line(path, key), f"bad {key} pattern: {exc}"))
+            return None
+
+    chars = data.get("question_chars", [3, 14])
+    return HoldingWording(
+        topic=phrasings("topic"),
+        question=phrasings("question"),
+        values=phrasings("values"),
+        generic=phrasings("generic"),
+        check=phrasings("check"),
+        context=str(data.get("context", "")),
+        choice_topic=str(data.get("choice_topic", "")),
+        choice=pattern("choice") or HoldingWording.choice,
+        offer_topic=str(data.get("offer_topic", "")),
+        check_joiner=str(data.get("check_joiner", HoldingWording.check_joiner)),
+        other_parts=str(data.get("other_parts", HoldingWording.other_parts)),
+        check_max_parts=int(data.get("check_max_parts", HoldingWording.check_max_parts)),
+        modals=tuple((str(m[0]), str(m[1])) for m in data.get("modals", []) if len(m) == 2),
+        function_words=pattern("function_words"),
+        asks=pattern("asks"),
+        lead=pattern("lead"),
+        question_chars=(int(chars[0]), int(chars[1])),
+        rewrites=tuple((str(p[0]), str(p[1])) for p in data.get("rewrites", []) if len(p) == 2),
+        measures=pattern("measures"),
+        refuse=pattern("refuse"),
+        not_asking=pattern("not_asking"),
+        problem=str(data.get("problem", HoldingWording.problem)),
+        content_pairs=int(data.get("content_pairs", HoldingWording.content_pairs)),
+    )

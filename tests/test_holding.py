@@ -1,0 +1,136 @@
+"""Holding replies read like an agent (issue 12): what they check is named only as a clean short
+phrase (a topic, the buyer's measures, or their question said as an indirect question), never a
+quoted clause or a value alone; the phrasings vary by message. A reply to several questions that
+answers only some says which others it checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.adaptation import Suggestion, load_adaptation
+from assistant.holding import Clause, covers, question_form
+
+
+@pytest.fixture(scope="module")
+def adapter(assistant):
+    return assistant.engine.adapter
+
+
+def _holding(assistant, message: str, history: list[str], scenario: str = "usage_question") -> str:
+    state = assistant.conversation(message, history)
+    adapter = assistant.engine.adapter
+    return adapter.holding_reply(message, assistant._history(history), scenario, state).reply
+
+
+def _said(adapter, clause: str) -> str:
+    intents = adapter.intents
+    return question_form(clause, adapter.rules.wording, intents.subject_lead, intents.subject_tail)
+
+
+def test_a_yes_no_question_is_said_as_an_indirect_question(adapter):
+    assert _said(adapter, "这个能放微波炉吗") == "能不能放微波炉"
+    assert _said(adapter, "洗了会掉色不") == "洗了会不会掉色"
+    assert _said(adapter, "我家狗能吃吗") == "您家狗能不能吃"
+    # a question word or an A-not-A already asks: only the particles go (啥 said as 什么)
+    assert _said(adapter, "一次煮多久啊") == "一次煮多久"
+    assert _said(adapter, "配啥酱料") == "配什么酱料"
+    assert _said(adapter, "含不含糖") == "含不含糖"
+
+
+def test_what_cannot_be_said_cleanly_is_not_restated(adapter):
+    assert _said(adapter, "那40的呢") == ""  # an ellipsis names no question
+    assert _said(adapter, "我平时穿L") == ""  # a statement
+    assert _said(adapter, "你们家哪个最便宜") == ""  # about the shop, in the shop's voice
+    assert _said(adapter, "这款锅具和那款锅具相比较起来到底哪一个用起来更加顺手") == ""  # too long
+
+
+def test_a_holding_reply_never_quotes_the_buyer(assistant):
+    reply = _holding(assistant, "第一次用要煮多久 能直接泡着吃吗", ["买家: 汤圆收到了", "客服: 亲 收到就好"])
+    assert "您问的" not in reply and "您说的" not in reply
+    # both questions, each said after the verb (帮您确认一下…), not quoted before it
+    assert "能不能直接泡着吃" in reply and "煮多久" in reply
+    assert reply.index("一下") < reply.index("煮多久")
+
+
+def test_a_value_alone_is_never_the_topic(assistant):
+    reply = _holding(assistant, "孩子18kg 拿哪个码", [], "size_advice")
+    assert "18kg适合" in reply and "18kg的情况" not in reply
+    # two sizes weighed: the choice is named, not the sizes as a topic
+    reply = _holding(assistant, "M会不会小 要不要拿L", ["买家: 卫衣到了吗", "客服: 亲 明天到"], "size_advice")
+    assert "M和L哪个更合适" in reply
+
+
+def test_a_follow_up_naming_only_a_size_is_looked_at_not_made_a_topic(assistant):
+    reply = _holding(assistant, "那36的呢", ["买家: 35码的有吗", "客服: 有的亲 35码现货"], "stock")
+    assert "36的" in reply and "36的情况" not in reply and "35" not in reply
+
+
+def test_holding_phrasings_vary_by_message_and_stay_fixed_for_one(assistant):
+    messages = [
+        "这个能放微波炉吗",
+        "那个能机洗吗",
+        "罐子能密封吗",
+        "盖子能单独买吗",
+        "壶能烧开水吗",
+        "杯子能装热水吗",
+    ]
+    replies = [_holding(assistant, m, []) for m in messages]
+    assert len({r[:4] for r in replies}) >= 2
+    assert _holding(assistant, messages[0], []) == replies[0]
+
+
+def test_an_item_read_with_a_classifier_is_not_named(assistant):
+    reply = _holding(assistant, "想买口砂锅 能煲汤的 有推荐吗", [], "recommendation")
+    assert "口砂锅" not in reply
+
+
+def _top(reply: str) -> Suggestion:
+    return Suggestion(reply, 0.9, (), "usage_question")
+
+
+def test_a_reply_answering_one_of_two_questions_says_it_checks_the_other(adapter, assistant):
+    message = "砂锅第一次用要怎么处理 能放电磁炉上吗"
+    state = assistant.conversation(message, [])
+    top = _top("亲，砂锅第一次用先用淘米水煮一遍，晾干后再用就可以了。")
+    joined = adapter.check_the_rest(top, message, [], "usage_question", state)
+    assert joined.reply.startswith(top.reply.rstrip("。"))
+    assert "另外能不能放电磁炉上，" in joined.reply and ("确认" in joined.reply or "核实" in joined.reply)
+    assert joined.reply.count("另外") == 1
+
+
+def test_a_reply_answering_every_part_or_none_is_left_as_it_is(adapter, assistant):
+    message = "砂锅第一次用要怎么处理 能放电磁炉上吗"
+    state = assistant.conversation(message, [])
+    both = _top("亲，砂锅第一次用先用淘米水煮一遍；它是陶土的，不能放电磁炉，用燃气灶就好。")
+    assert adapter.check_the_rest(both, message, [], "usage_question", state) == both
+    # a reply whose words match neither part may answer in other words: nothing is claimed missing
+    neither = _top("亲，这款详情页有写使用说明，按说明来就好。")
+    assert adapter.check_the_rest(neither, message, [], "usage_question", state) == neither
+    # one question is one part: nothing to add
+    single = "能放电磁炉上吗"
+    assert adapter.check_the_rest(neither, single, [], "usage_question", state) == neither
+
+
+def test_coverage_ignores_the_item_and_question_words(adapter):
+    wording = adapter.rules.wording
+    clause = Clause("这猫粮含不含谷物", "含不含谷物", "猫粮 谷物")
+    assert not covers("亲，这款猫粮是鸡肉配方。", clause, 2, ("猫粮",))
+    assert covers("亲，这款猫粮不含谷物。", clause, 2, ("猫粮",))
+    assert wording.function_words is not None and wording.function_words.sub("", "有没有") == ""
+
+
+def test_the_wording_table_is_checked_when_loaded(tmp_path: Path):
+    path = tmp_path / "adaptation.toml"
+    path.write_text(
+        '[holding_wording]\ngeneric = ["{address_term}稍等", "{no_such_slot}稍等"]\nasks = \'(多[大\'\n',
+        encoding="utf-8",
+    )
+    rules, problems = load_adaptation(path, slots={"address_term": "亲"})
+    assert {p.line for p in problems} == {2, 3}
+    assert any("{no_such_slot}" in p.message for p in problems)
+    assert any("bad asks pattern" in p.message for p in problems)
+    assert (
+        rules.wording.generic == ("{address_term}稍等", "{no_such_slot}稍等") and rules.wording.asks is None
+    )
