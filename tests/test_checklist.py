@@ -1332,3 +1332,25 @@ def test_reasons_and_consequences_around_refusal_words(rules, reply):
 )
 def test_greetings_price_drops_and_a_new_phone_are_no_complaint(rules, message):
     assert not fired(rules, "请问是哪个订单呢", message) & {"complaint.no_apology", "complaint.no_action"}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "如果您无法及时取件呢",  # a condition
+        "不可能退回的",  # 不可能 is a statement
+        "不可以的哦 这边需要预约的呢",  # a step the buyer must take first
+        "正常情况下是不支持修改的，您看下订单页有没有修改按钮",  # a way to check
+        "大家电不支持自提呢",  # a kind of goods
+    ],
+)
+def test_conditions_statements_and_reasons_are_no_blunt_refusal(rules, reply):
+    assert "refusal.blunt" not in fired(rules, reply, "可以吗")
+
+
+def test_a_deduction_asked_about_is_no_complaint_and_a_return_address_is_a_step(rules):
+    assert not fired(rules, "您说的是哪一笔", "我不确定退货要被扣多少钱") & {
+        "complaint.no_apology",
+        "complaint.no_action",
+    }
+    assert "complaint.no_action" not in fired(rules, "抱歉，售后返件地址发您了", "充电宝一个口不能用了")
