@@ -7,6 +7,7 @@ returned with every suggestion (``context`` in ``--json``) and shown in the cons
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ _MONEY_TALK = re.compile(r"钱|退款|付了|付款|实付|到账|退了|差价"
 _USUAL = re.compile(r"平时|一般|平常|日常|以前|之前|本来|通常")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
 ECHO_BONUS = 1.15
+# how much more a reply naming the day the buyer needs the goods by is worth (it answers the deadline)
+DEADLINE_BONUS = 1.2
 # a spec said as digits and a unit (28cm / 500ml)
 _SPEC = re.compile(r"^(\d+)\s*([A-Za-z]+|厘米|毫米|寸|升|毫升)$")
 # a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
@@ -223,9 +226,16 @@ class ConversationState:
 
     def echo_factor(self, reply: str) -> float:
         """The ranking factor of a reply that restates this chat's own facts (a reply whose
-        {courier} slot bound to the courier the agent named outranks one that names none)."""
+        {courier} slot bound to the courier the agent named outranks one that names none), and more
+        for one naming the day the buyer needs the goods by (周六前能不能送到 to 周六前能到杭州不)."""
         echoed = sum(1 for text in self.echo_texts() if text in reply)
-        return ECHO_BONUS ** min(echoed, 2)
+        deadline = self._needed_by
+        return ECHO_BONUS ** min(echoed, 2) * (DEADLINE_BONUS if deadline and deadline in reply else 1.0)
+
+    @functools.cached_property
+    def _needed_by(self) -> str | None:
+        # (worked out once per message: echo_factor runs for every candidate reply)
+        return self.wanted_date()
 
     def settled(self, kind: str) -> StatedFact | None:
         """The value of a shop kind (courier, coupon, gift …) this chat settled on: the agent's latest,

@@ -484,6 +484,15 @@ class Assistant:
                 scenario_confidence=max(detection.scenario_confidence, 0.5),
                 stage=engine.detector.taxonomy.stage_of(announced),
             )
+        pair = intents.mismatched.search(message) if (intents := engine.adapter.intents).mismatched else None
+        if pair is not None and intents.mismatched_scenario in engine.detector.taxonomy.scenario_ids:
+            # 一只38一只39 is a complaint about this order, not a size question
+            detection = dataclasses.replace(
+                detection,
+                scenario=intents.mismatched_scenario,
+                scenario_confidence=max(detection.scenario_confidence, 0.5),
+                stage=engine.detector.taxonomy.stage_of(intents.mismatched_scenario),
+            )
         answer_message, answer_turns, answer_detection = message, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
         wordless = not re.search(r"\w", message)  # 😡😡 / ？？: nothing but emoji and punctuation
@@ -494,8 +503,13 @@ class Assistant:
         elif state.nudge and buyer_turns and wordless:
             # 😡😡 / ？？ with nothing pending is about the buyer's last message, not a scenario of its own
             position = buyer_turns[-1]
+        answer_state = state
         if position is not None:
             answer_message, answer_turns = turns[position].text.strip(), turns[:position]
+            if state.escalation and set(state.escalation) <= set(engine.extractor.escalation(message)):
+                # 再不回我就差评 threatens over the wait, not over the chased question: that question
+                # gets its answer (apologising for the wait), the agent is still told to step in
+                answer_state = dataclasses.replace(state, escalation=())
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
             if wordless:
                 detection = answer_detection  # 😡 has no scenario of its own ("farewell" misleads)
@@ -513,12 +527,14 @@ class Assistant:
             answer_detection,
             hits,
             k,
-            state,
+            answer_state if position is not None else state,
             guidance_ids=tuple(g.id for g in guidance),
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         choice = None if position is not None else self._size_choice(message, turns, detection, state)
+        if pair is not None and position is None:
+            choice = self._mismatched(pair, message, turns, detection, state)
         if choice is not None:
             # the buyer weighs the advised size against another: both named, ranked first
             suggestions = [choice, *(s for s in suggestions if s.reply != choice.reply and not s.holding)][:k]
@@ -580,6 +596,29 @@ class Assistant:
             detection.scenario,
             state.weighing(choice),
             fix=f"两个尺码的取舍 the advised {choice.advised} against {choice.other}",
+        )
+
+    def _mismatched(
+        self,
+        pair: re.Match,
+        message: str,
+        turns: tuple[Turn, ...],
+        detection: Detection,
+        state: ConversationState,
+    ) -> Suggestion | None:
+        """The answer to a pair sent with two sizes (一只38一只39): intents.toml ``[mismatched_pair]``."""
+        intents = self.engine.adapter.intents
+        valued = intents.mismatched_values is not None and intents.mismatched_values.search(pair.group(0))
+        template = intents.mismatched_replies[0 if valued else 1]
+        if not template:
+            return None
+        return self.engine.adapter.exact_answer(
+            template.replace("{pair}", pair.group(0).strip()),
+            message,
+            turns,
+            detection.scenario,
+            state,
+            fix="两只尺码不一致 a mismatched pair",
         )
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:

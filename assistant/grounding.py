@@ -255,6 +255,18 @@ class Grounder:
                 and re.search(r"体重\s*$", state_text_before(state, stated))
             ):
                 continue  # 体重22斤 is a baby's weight, not a spec to take (建议拿22斤)
+            if stated is not None and not re.search(r"\d", stated.fact.text):
+                # 一百六十八块钱 is restated as the same value said in digits (the agent's 168元)
+                stated = next(
+                    (
+                        s
+                        for s in reversed(state.facts)
+                        if s.fact.kind == kind
+                        and s.fact.value == stated.fact.value
+                        and re.search(r"\d", s.fact.text)
+                    ),
+                    stated,
+                )
             if stated is not None:
                 # the value without its label: 脚长{foot_length} must not read 脚长脚长25.5cm
                 return re.sub(r"^(脚长|脚|身高|个子|高|体重)\s*", "", stated.fact.text) or stated.fact.text

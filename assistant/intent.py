@@ -75,6 +75,11 @@ class IntentLexicon:
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
     size_choice: SizeRules | None = None
     size_replies: dict[str, str] = field(default_factory=dict)
+    # [mismatched_pair]: a pair sent with two sizes (一只38一只39), its scenario and replies
+    mismatched: re.Pattern | None = None
+    mismatched_values: re.Pattern | None = None
+    mismatched_scenario: str = ""
+    mismatched_replies: tuple[str, str] = ("", "")
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
     _parsed_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
@@ -342,6 +347,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     )
     choice = _compiled_table(data, "size_choice", ("bigger", "smaller", "too_big"), where, problems)
     replies = (data.get("size_choice") or {}).get("replies", {})
+    pair = _compiled_table(data, "mismatched_pair", ("words", "with_values"), where, problems)
+    pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
         objects,
@@ -368,6 +375,10 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         deadline=Deadline(**deadline_patterns),
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
+        mismatched=pair["words"],
+        mismatched_values=pair["with_values"],
+        mismatched_scenario=str(pair_table.get("scenario", "")),
+        mismatched_replies=(str(pair_table.get("reply", "")), str(pair_table.get("reply_plain", ""))),
         hypothetical=tuple(
             str(w) for w in (data.get("hypothetical") or {}).get("words", []) if isinstance(w, str) and w
         ),

@@ -27,3 +27,13 @@ def test_a_chase_after_an_unanswered_warranty_question_answers_it_with_an_apolog
     assert "保修" in top
     # an apology for the wait opens it, whatever light opening the case had
     assert top.startswith("非常抱歉让您久等了")
+
+
+def test_a_threat_over_the_wait_still_gets_the_chased_exchange_answered(assistant):
+    history = ["买家: 靴子偏小 能换大一码吗 换39", "买家: 在不在", "买家: ？"]
+    result = assistant.suggest("说了半天没人理 再不回我就给差评了", history=history)
+    top = result.suggestions[0]
+    assert not top.holding
+    assert "39" in top.reply and "换" in top.reply
+    assert top.reply.startswith("非常抱歉让您久等了")
+    assert result.escalate  # the agent is still told to step in

@@ -1,0 +1,54 @@
+"""What this chat already settled is carried (issue 12): the amount the agent confirmed, a cashback the
+agent promised, the day the buyer needs the goods by, and a pair sent with two sizes read as a complaint
+about this order."""
+
+from __future__ import annotations
+
+
+def test_a_cashback_the_agent_promised_is_named_when_the_buyer_claims_it(assistant):
+    history = ["买家: 枕头收到了 很软", "客服: 亲 带图评价后截图给我 返8元哦"]
+    top = assistant.suggest("评价发了 截图给你了 钱怎么给我", history=history).suggestions[0].reply
+    assert "8元" in top
+    assert "不做好评返现" not in top
+
+
+def test_an_amount_written_in_words_is_restated_in_the_agent_digits(assistant):
+    history = ["买家: 蛋糕化了 我要退款", "客服: 亲 非常抱歉 已经同意退款239元了 原路退回"]
+    message = "二百三十九块钱退哪去了 我花呗付的 账单没看到"
+    top = assistant.suggest(message, history=history).suggestions[0].reply
+    assert "239元" in top
+    assert "二百三十九" not in top
+
+
+def test_of_two_near_copies_the_one_restating_the_chat_is_shown(assistant):
+    adapter = assistant.engine.adapter
+    state = assistant.conversation("钱退哪了", ["客服: 亲 已经同意退款56元了"])
+    from assistant.adaptation import Suggestion
+
+    plain = Suggestion("退款会原路退回花呗，一般24小时内额度同步恢复。", 1.0, ("a",), "refund")
+    named = Suggestion("您这笔56元的退款会原路退回花呗，一般24小时内额度同步恢复。", 0.8, ("b",), "refund")
+    kept = adapter._distinct([plain, named], 3, state.echo_factor)
+    assert len(kept) == 1
+    assert kept[0].reply == named.reply and kept[0].score == 1.0
+    assert kept[0].sources == ("b", "a")
+    assert adapter._distinct([plain, named], 3)[0].reply == plain.reply
+
+
+def test_a_reply_naming_the_buyer_deadline_outranks_one_that_does_not(assistant):
+    history = ["买家: 下周二要带去出差 来得及吗", "客服: 亲 48小时内发出 发圆通"]
+    state = assistant.conversation("今天周五 下周二前能到西安吗", history)
+    assert state.wanted_date() == "下周二"
+    named = state.echo_factor("下周二前能不能送到我帮您盯着")
+    assert named > state.echo_factor("发出后一般2到4天能到，我帮您盯着")
+
+
+def test_a_pair_sent_with_two_sizes_is_a_complaint_about_the_order(assistant):
+    history = ["买家: 板鞋到了", "客服: 亲 穿着还合适吗"]
+    result = assistant.suggest("怎么回事 左脚40右脚41 你让我怎么穿", history=history)
+    assert result.detection.scenario == "quality_complaint"
+    top = result.suggestions[0].reply
+    assert "40" in top and "41" in top
+    assert "抱歉" in top
+    assert "建议" not in top  # no size advice
+    plain = assistant.suggest("两只鞋大小不一样 咋回事", history=history).suggestions[0].reply
+    assert "尺码不一致" in plain
