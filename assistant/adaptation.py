@@ -1109,7 +1109,7 @@ class Adapter:
         missing = [
             c
             for c in clauses
-            if not covers(top.reply, c, wording.content_pairs, item)
+            if not covers(top.reply, c, wording.content_pairs, item, wording.answered_by)
             and not (self.intents.parts(c.text) & answered)
         ]
         if not missing or len(missing) == len(clauses):
@@ -1120,8 +1120,9 @@ class Adapter:
         parts = wording.check_joiner.join(named[: wording.check_max_parts])
         if len(named) > wording.check_max_parts:
             parts += wording.check_joiner + wording.other_parts
-        reply = top.reply.rstrip("。～~！!；;，,") + "。"
-        reply += wording.pick(wording.check, message)[0].replace("{parts}", parts)
+        reply = top.reply.rstrip("。～~！!；;，,")
+        clause = wording.pick(wording.check, message)[0].replace("{parts}", parts)
+        reply += ("" if reply.endswith(("？", "?")) else "。") + clause
         joined = Suggestion(
             **{
                 **top.__dict__,
@@ -1263,8 +1264,8 @@ class Adapter:
         (``[subject]``): the order they point to in their newest message (订单后四位8876 → 尾号8876的订单),
         and in shipping and offer questions the item they name (我的窗帘到哪了 → 窗帘的话，)."""
         table = self.rules.subject
-        if not table or top.holding or top.fallback or top.fill_ins:
-            return top
+        if not table or top.holding or top.fallback or top.fill_ins or not top.sources:
+            return top  # (an answer computed from this chat names what it is about itself)
         named = ""
         order = next((s.fact for s in state.asked_now(("order_id",))), None)
         if order is not None and order.value not in top.reply:
@@ -1693,7 +1694,8 @@ class Adapter:
             values = "、".join(list(dict.fromkeys(s.fact.text.strip() for s in measures))[:2])
             return self.rules.measures_topic.replace("{values}", values)
         offers = [s for s in referred if s.fact.kind in REFERRED_KINDS]
-        if offers and wording.offer_topic:
+        asks_offer = wording.offer_asks is None or wording.offer_asks.search(message)
+        if offers and wording.offer_topic and asks_offer:
             values = "、".join(list(dict.fromkeys(s.fact.text.strip() for s in offers))[:2])
             return wording.offer_topic.replace("{values}", values)
         kinds: dict[str, list[str]] = {}
@@ -1726,6 +1728,7 @@ class Adapter:
                     asks_something,
                     self.intents.subject_lead,
                     self.intents.subject_tail,
+                    self.intents.subject_skip,
                 ),
             )
         return found

@@ -44,6 +44,9 @@ class HoldingWording:
     choice: re.Pattern = re.compile(r"哪|还是|选|要不要")
     # the agent's offer a follow-up asks about (送几瓶 after 满99送一瓶 → 满99、250g小瓶装的活动)
     offer_topic: str = ""
+    offer_asks: re.Pattern | None = None
+    # what may not come right before the modal (也是L吗 / 都要L吗): no clean indirect form
+    unmovable: re.Pattern | None = None
     # the values a question is asked with, before it when it does not name them (25厘米的话，)
     context: str = ""
     # a reply answering some parts of a question of several: the clause naming the others
@@ -71,6 +74,11 @@ class HoldingWording:
     # how an object's topic about a property ends (真皮的问题): a part named with it joins by 和
     problem: str = "的问题"
     content_pairs: int = 2  # characters in a row a reply must share with a clause to cover it
+    # (what a clause asks, what in a reply answers it) when the words differ: 什么时候到 is answered by
+    # 1到3个工作日, 能便宜点吗 by 单独改价这边做不了
+    answered_by: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
+    # a yes/no question about how much of a quality (添加剂多吗): said as 多不多
+    adjectives: str = ""
 
     def pick(self, family: Sequence[str], message: str) -> list[str]:
         """The phrasings of ``family``, the one the message chooses first (the same message, the same
@@ -105,17 +113,30 @@ def question_form(
     words = re.sub(r"(吗|么|嘛|没有|没)$", "", words)
     if not words or (wording.refuse is not None and wording.refuse.search(words)):
         return ""
+    if yes_no and "不是" in words:
+        return ""  # 不是才999吗 is said to object, not asked
     for mine, yours in wording.rewrites:
         words = words.replace(mine, yours)
     if not _ASKS_ALREADY.search(words):
         if not yes_no:
             return ""
+        if wording.adjectives and words[-1] in wording.adjectives and not words.endswith("不" + words[-1]):
+            return _sized(words + "不" + words[-1], wording)  # 添加剂多吗 → 添加剂多不多
         for modal, asked in wording.modals:
             if modal in words:
+                before = words[: words.index(modal)]
+                if wording.unmovable is not None and wording.unmovable.search(before):
+                    return ""
                 words = words.replace(modal, asked, 1)
                 break
         else:
+            if wording.unmovable is not None and wording.unmovable.search(words[:1]):
+                return ""
             words = "是不是" + words
+    return _sized(words, wording)
+
+
+def _sized(words: str, wording: HoldingWording) -> str:
     low, high = wording.question_chars
     return words if low <= len(words) <= high else ""
 
@@ -126,12 +147,13 @@ def asking_clauses(
     asks: Callable[[str], bool],
     lead: re.Pattern | None,
     tail: re.Pattern | None,
+    skip: re.Pattern | None = None,
 ) -> list[Clause]:
     """The clauses of ``text`` that ask something, each with its indirect question ("" when it has
     none) and its content words (what a reply must name to answer it)."""
     found: list[Clause] = []
     for clause in _CLAUSES.split(text):
-        if not clause or (wording.not_asking is not None and wording.not_asking.search(clause)):
+        if not clause or any(p is not None and p.search(clause) for p in (wording.not_asking, skip)):
             continue
         asking = asks(clause) or (wording.asks is not None and wording.asks.search(clause))
         if not asking:
@@ -143,10 +165,19 @@ def asking_clauses(
     return found
 
 
-def covers(reply: str, clause: Clause, size: int = 2, ignore: Sequence[str] = ()) -> bool:
+def covers(
+    reply: str,
+    clause: Clause,
+    size: int = 2,
+    ignore: Sequence[str] = (),
+    answered_by: Sequence[tuple[re.Pattern, re.Pattern]] = (),
+) -> bool:
     """Whether ``reply`` names what ``clause`` asks about: it shares ``size`` characters in a row of
-    the clause's content (谷物 / 洗碗机), the words of ``ignore`` (the item: 猫粮) left out. A clause
+    the clause's content (谷物 / 洗碗机), the words of ``ignore`` (the item: 猫粮) left out, or it
+    answers the kind of question the clause asks (``answered_by``: a time for 什么时候到). A clause
     with no content (怎么办) counts as covered."""
+    if any(asked.search(clause.text) and answer.search(reply) for asked, answer in answered_by):
+        return True
     content = clause.content
     for word in ignore:
         content = content.replace(word, " ") if word else content
@@ -154,6 +185,18 @@ def covers(reply: str, clause: Clause, size: int = 2, ignore: Sequence[str] = ()
     if not chunks:
         return True
     return any(c[i : i + size] in reply for c in chunks for i in range(len(c) - size + 1))
+
+
+def _compiles(pair: Sequence[str], path: Path, problems: list[Problem]) -> bool:
+    for pattern in pair:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            problems.append(
+                Problem(str(path), toml_line(path, "answered_by"), f"bad answered_by pattern: {exc}")
+            )
+            return False
+    return True
 
 
 def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Problem]) -> HoldingWording:
@@ -192,6 +235,8 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         choice_topic=str(data.get("choice_topic", "")),
         choice=pattern("choice") or HoldingWording.choice,
         offer_topic=str(data.get("offer_topic", "")),
+        offer_asks=pattern("offer_asks"),
+        unmovable=pattern("unmovable"),
         check_joiner=str(data.get("check_joiner", HoldingWording.check_joiner)),
         other_parts=str(data.get("other_parts", HoldingWording.other_parts)),
         check_max_parts=int(data.get("check_max_parts", HoldingWording.check_max_parts)),
@@ -206,4 +251,10 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         not_asking=pattern("not_asking"),
         problem=str(data.get("problem", HoldingWording.problem)),
         content_pairs=int(data.get("content_pairs", HoldingWording.content_pairs)),
+        answered_by=tuple(
+            (re.compile(str(pair[0])), re.compile(str(pair[1])))
+            for pair in data.get("answered_by", [])
+            if len(pair) == 2 and _compiles(pair, path, problems)
+        ),
+        adjectives=str(data.get("adjectives", "")),
     )
