@@ -103,6 +103,31 @@ JDDC labels at run time, and encoding buyer turns would bound the audit); the he
 scored in this round."""
 
 
+# The fifth round: precision on text the rules were not written on, checked batch by batch.
+ROUND5 = """A fifth round aimed at precision on text the rules were not written on. The rules' own forward chain
+over the fresh batches (each scored with the rules as committed before it, `bench/checklist_forward.py`)
+showed these alarms to be the ones most often wrong at first sight (right / all alarms over batches
+7-16: `complaint.no_action` 0.46, `refusal.blunt` 0.57, `complaint.no_apology` 0.67): next steps and reasons in
+forms the lists lacked, and buyer words near a complaint cue that are questions or the buyer's own
+situation. Four more batches were labeled blind before the rules were run on them: `cue:batch13` (50
+JDDC 2019 replies drawn like the held-out half; first sight 1.000 / 0.714, no false alarm on its 45
+clean replies) and three drawn where the weak rules fire, to measure their precision: `cue:batch14` (40:
+0.640 / 0.914), `cue:batch15` (38: 0.620 / 0.969) and `cue:batch16` (40, JDDC 2018: 0.589 / 0.846).
+After each score, general fixes in `corpus/checklist.toml` (a resolution stated, a cost taken off the
+buyer, a suggestion other than waiting, a review in hand and a return address as next steps; how to get
+a fault repaired or what it costs, a tag question, the buyer's own phone or mistake, a price that
+became an amount, a deduction asked about as no complaint; a condition, a consequence, 不可能, the
+order's stage, a kind of goods, a step the buyer must take first as no blunt refusal), each checked to
+lose no right alarm on the tune half. The forward check is sobering: the fixes made after batches 14
+and 15 changed no verdict on the batch after them (batch 15 and 16 score the same with the session's
+starting rules as with the rules of their day), so precision on unseen alarm-dense text stays near 0.6
+and each batch brings wordings of its own. The tune half's first 1,258 replies moved from 0.908 / 0.921
+to 0.932 / 0.921, all 1,426 from 0.839 / 0.914 to 0.904 / 0.919. One structural cause was measured and
+left to the owners of the chat readers: JDDC 2018 contexts do not say who spoke, and agent lines guessed
+to be the buyer's (亲收到之后…可以换货的哦) raise complaint alarms; JDDC 2018 replies score 0.883 precision
+on the tune half against 0.929 for JDDC 2019. The held-out half was not scored while these changes were made."""
+
+
 @dataclass(frozen=True)
 class Scores:
     """Micro and per-rule scores of the checklist on a labeled set."""
@@ -317,7 +342,7 @@ def main() -> None:
             "in the data (slang, blame, impatience, absolute claims, privacy: JD agents do not write them) "
             "have no recall here; the "
             "hand-made set above covers them.\n\n"
-            f"{ROUND3}\n\n{ROUND4}\n\n"
+            f"{ROUND3}\n\n{ROUND4}\n\n{ROUND5}\n\n"
             f"**Held-out half** ({summary_line(real['holdout'])}):\n\n{table(rules, real['holdout'])}\n\n"
             f"{verdict}\n\n"
             f"Tune half, for comparison ({summary_line(real['tune'])}):\n\n{table(rules, real['tune'])}\n\n"

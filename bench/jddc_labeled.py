@@ -23,7 +23,11 @@ these 753), ``cue:extra`` (8 replies found by searching for rare rules' words), 
 as answering a complaint, half to buyer messages with negative cues the rules left alone), and
 ``cue:batch4`` to ``cue:batch12`` (later fresh tune batches, each labeled blind and scored before the
 rules changed for it; see docs/benchmarks.md; ``cue:batch12``: 25 uniform, 15 to buyer complaint cues,
-10 by reply cues, seed 1412, labeled blind for bench/checklist_forward.py).
+10 by reply cues, seed 1412, labeled blind for bench/checklist_forward.py); ``cue:batch13`` (50 JDDC
+2019 replies from chats with no labeled reply: 25 uniform, 15 to buyer complaint cues, 10 by reply
+cues, seed 1413) and ``cue:batch14`` to ``cue:batch16`` (40, 38 and 40 replies drawn where the
+complaint, refusal, stock or length rules fire, seeds 1414-1416; 16 from JDDC 2018, at least 6 lines
+from any labeled line), each labeled blind before the rules' verdicts were shown.
 """
 
 from __future__ import annotations
