@@ -30,9 +30,10 @@ _NUDGE = re.compile(
 # the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
 # offer, gift, size or amount it stated), besides every value of the buyer's newest message
 _AGENT_ECHO_KINDS = SHOP_KINDS | {"size", "spec", "money", "date", "time", "duration"}
-# a size said as a number after a verb of choosing or wearing (拍41 / 穿38 / 还是38 / 改成41的)
+# a size said as a number after a verb of choosing or wearing (拍41 / 穿38 / 还是38 / 改成41的) or
+# right after a colour (黑色38的有吗)
 _VERB_SIZE = re.compile(
-    r"(?:穿|拍|拿|选|买|换|改成|还是)\s*(\d{2})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|[a-zA-Z]))"
+    r"(?:穿|拍|拿|选|买|换|改成|还是|色)\s*(\d{2})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|[a-zA-Z]))"
 )
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
 _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")

@@ -52,3 +52,12 @@ def test_a_pair_sent_with_two_sizes_is_a_complaint_about_the_order(assistant):
     assert "建议" not in top  # no size advice
     plain = assistant.suggest("两只鞋大小不一样 咋回事", history=history).suggestions[0].reply
     assert "尺码不一致" in plain
+
+
+def test_a_number_right_after_a_colour_is_a_size_kept_for_the_next_colour(assistant):
+    state = assistant.conversation("那白色的呢", ["买家: 灰色41的还有吗", "客服: 有的亲 灰色41有货"])
+    assert "41" in state.values("size", "buyer")
+    assert "41" in assistant.engine.adapter.grounder.slot_value("asked", state)
+    # a count or an amount after a colour is no size
+    other = assistant.conversation("红色2个多少钱", [])
+    assert not other.values("size")
