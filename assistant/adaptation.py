@@ -128,6 +128,8 @@ class AdaptationRules:
     express_slots: tuple[str, ...] = ()
     # slots that promise a dispatch: not used for an item the catalog lists as sold out
     sold_out_slots: tuple[str, ...] = ()
+    # replies that urge an order (放心下单 / 早点下单): not shown for an item the catalog lists as sold out
+    sold_out_replies: tuple[re.Pattern, ...] = ()
     # (order stages, slots): a reply using these slots does not fit a chat at these stages (the
     # dispatch policy to a buyer whose parcel is on its way)
     stage_unfit: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
@@ -354,6 +356,11 @@ def load_adaptation(
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
         sold_out_slots=tuple(data.get("context", {}).get("sold_out", {}).get("slots", [])),
+        sold_out_replies=tuple(
+            _patterns(
+                data.get("context", {}).get("sold_out", {}).get("replies", []), "replies", path, problems
+            )
+        ),
         stage_unfit=stage_unfit,
         threshold_answers=tuple(threshold_answers),
         size_replies={k: str(v) for k, v in data.get("size_chart", {}).items() if k not in ("wide", "asks")},
@@ -822,10 +829,14 @@ class Adapter:
                 unfit |= stage_slots
         # a sold-out item is not promised a dispatch time (已售罄，不是预售的话付款后48小时内发出)
         listed = self.grounder.extractor.product(state.item.product_id) if state.item else None
-        if listed is not None and listed.stock == "sold_out":
+        sold_out = listed is not None and listed.stock == "sold_out"
+        if sold_out:
             unfit |= set(self.rules.sold_out_slots)
         for hit in self.eligible(hits, scenario):
             case = hit.case
+            if sold_out and any(p.search(case.reply) for p in self.rules.sold_out_replies):
+                rejected.append("unfit")  # 已售罄，能拍的话可以放心下单
+                continue
             if case.categories and state.category and state.category not in case.categories:
                 rejected.append("category")
                 continue
@@ -1094,10 +1105,11 @@ class Adapter:
         scenario: str,
         state: ConversationState,
     ) -> Suggestion:
-        """The top suggestion to a message of several questions, with one clause naming those it does
-        not answer, which the agent checks (开锅… 另外能不能进洗碗机，我帮您确认一下再回复您): no part
-        is silently dropped. Left as it is when it answers every part, or seems to answer none (its
-        words may differ from the buyer's: nothing is claimed missing then)."""
+        """The top suggestion to a message of several questions, with one clause naming the parts it
+        does not answer, which the agent checks (开锅… 另外能不能进洗碗机，我帮您确认一下再回复您): no
+        part is silently dropped (a second grounded reply is joined before, by answer_every_part, where
+        one answers it). Left as it is when it answers every part, or seems to answer none (its words
+        may differ from the buyer's: nothing is claimed missing then)."""
         wording = self.rules.wording
         if top.holding or not wording.check:
             return top
@@ -1123,12 +1135,13 @@ class Adapter:
         reply = top.reply.rstrip("。～~！!；;，,")
         clause = wording.pick(wording.check, message)[0].replace("{parts}", parts)
         reply += ("" if reply.endswith(("？", "?")) else "。") + clause
+        fixes = (*top.fixes, "未答的问题说明会核实 named the parts it checks")
         joined = Suggestion(
             **{
                 **top.__dict__,
                 "reply": reply,
                 "violations": tuple(self.check(reply, message, history, scenario).violations),
-                "fixes": (*top.fixes, "未答的问题说明会核实 named the parts it checks"),
+                "fixes": fixes,
             }
         )
         return top if joined.has_error else joined
@@ -1270,7 +1283,9 @@ class Adapter:
         order = next((s.fact for s in state.asked_now(("order_id",))), None)
         if order is not None and order.value not in top.reply:
             long_id = len(order.value) >= int(table.get("tail_below", 15))
-            named = str(table.get("order" if long_id else "order_tail", "")).replace("{order_id}", order.value)
+            named = str(table.get("order" if long_id else "order_tail", "")).replace(
+                "{order_id}", order.value
+            )
         elif (
             state.item is not None
             and scenario in table.get("item_scenarios", ())

@@ -176,15 +176,28 @@ def covers(
     the clause's content (谷物 / 洗碗机), the words of ``ignore`` (the item: 猫粮) left out, or it
     answers the kind of question the clause asks (``answered_by``: a time for 什么时候到). A clause
     with no content (怎么办) counts as covered."""
-    if any(asked.search(clause.text) and answer.search(reply) for asked, answer in answered_by):
+    kinds = [answer for asked, answer in answered_by if asked.search(clause.text)]
+    if any(answer.search(reply) for answer in kinds):
         return True
     content = clause.content
     for word in ignore:
         content = content.replace(word, " ") if word else content
     chunks = [c for c in content.split() if len(c) >= size]
     if not chunks:
-        return True
-    return any(c[i : i + size] in reply for c in chunks for i in range(len(c) - size + 1))
+        return not kinds  # 买精华送啥 names nothing but the item: a reply naming no gift leaves it
+    return any(_named(chunk, reply, size) for chunk in chunks)
+
+
+def _named(chunk: str, reply: str, size: int) -> bool:
+    """Whether ``reply`` names ``chunk``: a short one (谷物, 铁铲子) by ``size`` characters of it; a
+    longer one (放消毒柜, 一天一消毒) by more than one such piece or a longer one, since a piece alone
+    (消毒) may belong to another part."""
+    pieces = {chunk[i : i + size] for i in range(len(chunk) - size + 1)}
+    found = [p for p in pieces if p in reply]
+    if len(chunk) <= size + 1:
+        return bool(found)
+    longer = any(chunk[i : i + size + 1] in reply for i in range(len(chunk) - size))
+    return len(found) >= 2 or longer
 
 
 def _compiles(pair: Sequence[str], path: Path, problems: list[Problem]) -> bool:

@@ -134,3 +134,19 @@ def test_the_wording_table_is_checked_when_loaded(tmp_path: Path):
     assert (
         rules.wording.generic == ("{address_term}稍等", "{no_such_slot}稍等") and rules.wording.asks is None
     )
+
+
+def test_a_part_is_answered_by_its_kind_of_answer_or_its_own_words(adapter):
+    wording = adapter.rules.wording
+    clauses = {
+        c.text: c for c in adapter.asking_clauses("退款啥时候到账 能放消毒柜不 双11有活动没 买面霜送啥")
+    }
+    assert set(clauses) == {"退款啥时候到账", "能放消毒柜不", "双11有活动没", "买面霜送啥"}
+    answered = "退款审核后1到3个工作日内原路到账，可以用蒸汽消毒器消毒，大促有满减活动。"
+    assert covers(answered, clauses["退款啥时候到账"], 2, (), wording.answered_by)  # a time, not 啥时候
+    assert covers(answered, clauses["双11有活动没"], 2, (), wording.answered_by)
+    # 消毒 alone belongs to another part: 消毒柜 is not answered
+    assert not covers(answered, clauses["能放消毒柜不"], 2, (), wording.answered_by)
+    # a gift question names nothing but the item: a reply naming no gift leaves it
+    assert not covers(answered, clauses["买面霜送啥"], 2, ("面霜",), wording.answered_by)
+    assert clauses["买面霜送啥"].question == "买面霜送什么"
