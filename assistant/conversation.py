@@ -87,6 +87,7 @@ class SizeRules:
     bigger: re.Pattern | None = None  # a body trait that wants the bigger size: 脚背高 / 胯宽 / 脚胖
     smaller: re.Pattern | None = None  # one that wants the smaller: 脚瘦 / 脚窄
     too_big: re.Pattern | None = None  # a worry that the advised size is big: 会不会大
+    advice: re.Pattern | None = None  # the agent's turn advises the size (建议 / 合适), not stock (有货)
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,8 @@ class ConversationState:
         advice = self.latest("size", "agent")
         if advice is None or advice.turn < newest - 4:
             return None
+        if rules.advice is not None and not rules.advice.search(self.texts[advice.turn]):
+            return None  # (M码有货 names a size in stock, not the size that fits)
         advised = advice.fact.value
         others = [s for s in self.asked_now(("size",)) if s.fact.value.upper() != advised.upper()]
         if not others or (low := size_rank(advised)) is None:

@@ -39,3 +39,9 @@ def test_no_trait_no_choice_answer(assistant):
         "脚背高 要不要换41", ["买家: 脚长25 拿多大", "客服: 亲 建议40码", "买家: 收到了 有点挤"]
     )
     assert delivered.size_choice(assistant.engine.adapter.intents.size_choice) is None
+
+
+def test_a_size_the_agent_only_said_is_in_stock_is_no_advice_to_weigh(assistant):
+    rules = assistant.engine.adapter.intents.size_choice
+    state = assistant.conversation("我肩膀宽 L有吗", ["买家: 这件外套M码有货吗", "客服: 亲 M码有货的"])
+    assert state.size_choice(rules) is None
