@@ -429,6 +429,14 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     ("order_id", re.compile(r"(?<![\dA-Za-z])\d{15,22}(?!\d)")),
+    # an order's tail (订单后四位8876 / 尾号8876), not a phone's (手机尾号1234): the digits alone
+    (
+        "order_id",
+        re.compile(
+            r"(?:(?<=后[四4六6]位)|(?<=后[四4六6]位[是为:：\s])|(?<=(?<!手机|电话)尾[号数])"
+            r"|(?<=(?<!手机|电话)尾[号数][是为:：\s]))\d{4,6}(?!\d)"
+        ),
+    ),
     (
         "tracking_no",
         re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I),

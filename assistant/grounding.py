@@ -58,6 +58,8 @@ def _catalog_offers(product: Product, fact: Fact) -> bool:
 
 
 # conversation slots filled from the buyer's facts of one kind (the newest value wins)
+# variant slots written side by side; when the chat fills one, the other is left out, not a fill-in
+_VARIANT_SLOTS = {"{colour}{size}": ("colour", "size"), "{size}{colour}": ("size", "colour")}
 _SLOT_KINDS = {
     "height": ("height",),
     "weight": ("weight",),
@@ -315,7 +317,9 @@ class Grounder:
             # the conversation wins over the shop profile: the courier, coupon or gift the agent
             # already named fills the slot of the same name (not {express_courier} or {couriers})
             if slot in SHOP_KINDS:
-                said = state.settled(slot)
+                # (a courier the shop uses that the buyer asks to switch to: 能换中通吗 → 中通)
+                usable = {f.value for f in self.extractor.extract(self.shop.slots.get("couriers", ""))}
+                said = state.settled(slot, usable if slot == "courier" else ())
                 if said is not None and said.fact.value not in {
                     f.value for f in self.extractor.extract(value)
                 }:
@@ -325,6 +329,13 @@ class Grounder:
                     return said.fact.text
             return value
 
+        # a variant named by one of two slots side by side ({colour}{size} for 原味的没了) needs no
+        # fill-in for the other: 这款原味暂时拍不了, not 这款原味【尺码/规格】
+        for pair, slots in _VARIANT_SLOTS.items():
+            if pair in template:
+                filled = [slot for slot in slots if self.slot_value(slot, state, scenario) is not None]
+                if len(filled) == 1:
+                    template = template.replace(pair, "{" + filled[0] + "}")
         text = SLOT_PATTERN.sub(replace, template).replace("{{", "{").replace("}}", "}")
         return text, fill_ins, changes
 

@@ -161,12 +161,16 @@ class OrderAnswers:
             return None  # after dispatch, or a complaint: not a note for the warehouse
         fillers = set(table.get("fillers", ()))
         asked, kind = [], ""
+        taken: list[str] = []  # what was taken, listed before the request (一双42灰色 一双37粉色)
         for clause in re.split(r"[\s，。,！!？?~～、]+", message):
             rest = clause
             for word in (*announce, *sorted(fillers, key=len, reverse=True)):
                 rest = rest.replace(word, "")
             if not rest:
                 continue  # announces or agrees only
+            if not asked and self._takes(clause):
+                taken.append(clause)
+                continue
             is_check = any(w in clause for w in table.get("checks", ()))
             is_request = any(w in clause for w in table.get("requests", ()))
             # 帮我 alone is a note only with the order announced now; a status question is none
@@ -180,6 +184,10 @@ class OrderAnswers:
                 continue
             kind = kind or ("check" if is_check else "request")
             asked.append(clause)
+        if len(taken) >= 2 and table.get("taken_reply"):
+            # 一双42灰色 一双37粉色 帮我看下别发错了: each item read back, the check promised
+            template = str(table.get("taken_reply", "")).replace("<taken>", "、".join(taken))
+            return template, "读回买家拍下的每一件 what was taken read back"
         if not asked:
             # 行吧 拍了 7号的: the order and what was taken, acknowledged with the dispatch time
             ordered = self.ordered([message])
@@ -216,6 +224,14 @@ class OrderAnswers:
             .replace("<ordered>", f"{ordered}的订单" if ordered and ordered not in text else "")
         )
         return (template, "读回买家拍下时的交代 the buyer's request read back") if template else None
+
+    def _takes(self, clause: str) -> bool:
+        """Whether a clause names one item taken: a count with its size or colour (一双42灰色)."""
+        counted = re.match(r"(?:\d+|[一两二三四五六七八九十])\s*[个件双条包盒瓶套支台只袋罐]", clause)
+        kinds = {f.kind for f in self.extractor.extract(clause)}
+        return counted is not None and bool(
+            kinds & {"size", "colour", "spec"} or re.search(r"\d", clause[1:])
+        )
 
     def ordered(self, texts: Sequence[str]) -> str:
         """What the buyer takes, as they named it with the order (拍了01 → 01, 拍两罐 → 两罐), from

@@ -204,3 +204,21 @@ def test_the_chart_does_not_overrule_the_size_the_agent_advised(assistant):
         assert "建议拿XL" not in suggestion.reply, suggestion.reply
     fresh = assistant.suggest("卫衣我170 140斤呢 穿什么码").suggestions[0]
     assert "建议拿XL" in fresh.reply
+
+
+def test_a_pans_first_use_and_spatula_are_answered_from_the_catalog(assistant):
+    pan = assistant.suggest("煎锅今天到了 第一次使用前要处理吗 能用铁铲子炒吗").suggestions[0]
+    assert "不需要开锅" in pan.reply and "铁铲容易刮伤涂层" in pan.reply and not pan.holding
+
+
+def test_a_topic_word_naming_a_variant_asks_nothing_about_the_topic(assistant):
+    # 遮光款 names which curtain; the buyer asks whether it is in stock, not its blackout rate
+    top = assistant.suggest("米白色的遮光款还有货吗").suggestions[0]
+    assert "遮光率" not in top.reply
+    assert "95%" in assistant.suggest("这个窗帘遮光效果怎么样").suggestions[0].reply
+
+
+def test_a_sold_out_item_is_not_urged_to_be_ordered(assistant):
+    for message in ("陶瓷餐具白瓷的现在有货吗", "窗帘米白色的有现货吗"):
+        reply = assistant.suggest(message).suggestions[0].reply
+        assert not any(w in reply for w in ("放心下单", "放心拍", "直接拍", "早点下单")), reply

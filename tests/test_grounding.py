@@ -136,6 +136,18 @@ def test_another_buyers_measurements_become_this_buyers(extractor, grounder):
     assert {(c.was, c.now) for c in grounded.changes} >= {("165cm", "160"), ("M码", "【尺码/规格】")}
 
 
+def test_a_variant_named_by_one_of_two_slots_needs_no_fill_in_for_the_other(extractor, grounder):
+    named = conversation_state("藏青色的还会补吗", [], extractor)
+    grounded = grounder.ground("亲，{product}{colour}{size}暂时拍不了，补货会通知您", named)
+    assert "这款藏青暂时拍不了" in grounded.reply and grounded.ok and not grounded.fill_ins
+    # neither named: the agent still fills the variant in
+    neither = conversation_state("还会补货吗", [], extractor)
+    assert grounder.ground("亲，{product}{colour}{size}暂时拍不了，补货会通知您", neither).fill_ins == (
+        "颜色",
+        "尺码/规格",
+    )
+
+
 def test_the_buyers_item_replaces_another_catalog_product(extractor, grounder):
     state = conversation_state("这个牛仔外套有黑色吗", [], extractor)
     grounded = grounder.ground("羊毛混纺大衣黑色很显瘦", state)

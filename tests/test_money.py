@@ -582,3 +582,11 @@ def test_the_return_freight_the_shop_bears_is_refunded_with_the_goods(money, gro
     state = conversation_state("已经寄回去了 快递费15 总共退我多少", turns(history[0]), extractor)
     found = money.refund_amount("已经寄回去了 快递费15 总共退我多少", "refund", state, None)
     assert found is None or "运费15" not in found[0]
+
+
+def test_the_items_listed_with_a_check_are_each_read_back(money, grounder, extractor):
+    history = ("买家: 两件一起拍有优惠吗", "客服: 亲 两件95折哦", "买家: 拍好了")
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "一件M白色 一件L黑色 帮我核对下别弄混了", "order_placed", *history
+    )
+    assert "一件M白色、一件L黑色都给您记下了" in reply and not fill_ins and not ungrounded

@@ -1,0 +1,36 @@
+"""The buyer's own subject in the top suggestion (issue 12): the exchange target they named, the
+order they point to and the item of a shipping or offer question are named in the reply, not left
+for the agent to add."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "named", "absent"),
+    [
+        ("尺码偏小 能换个XL吗", ["买家: 卫衣到了", "客服: 亲 穿着还合适吗"], "XL", "退款"),
+        ("收到了 颜色太艳了 想换藏青色", ["买家: 我买的大红色", "客服: 亲 好的"], "藏青色", "【"),
+    ],
+)
+def test_an_exchange_names_what_the_buyer_wants_instead(assistant, message, history, named, absent):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert top.reply.count(named) >= 1 and "换货" in top.reply, top.reply
+    assert absent not in top.reply and not top.fill_ins
+
+
+def test_the_order_tail_the_buyer_gives_is_named(assistant, extractor):
+    assert [f.value for f in extractor.extract("订单尾号是5520") if f.kind == "order_id"] == ["5520"]
+    assert not [f for f in extractor.extract("手机尾号5520") if f.kind == "order_id"]
+    top = assistant.suggest("退款申请三天了还没到账 订单后四位5520").suggestions[0]
+    assert "5520" in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "item"),
+    [("买的台灯物流两天没更新了 到哪了", "台灯"), ("纸尿裤买两包有优惠没", "纸尿裤")],
+)
+def test_the_item_of_a_shipping_or_offer_question_is_named(assistant, message, item):
+    top = assistant.suggest(message).suggestions[0]
+    assert item in top.reply, top.reply
