@@ -1019,6 +1019,7 @@ class Adapter:
                     if getattr(detection, "moved_from", ""):
                         safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
                     safe = self.ordered_first(safe, message, history, scenario)
+                    safe = self.subject_named(safe, message, history, scenario, state)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
@@ -1277,17 +1278,21 @@ class Adapter:
         (``[subject]``): the order they point to in their newest message (订单后四位8876 → 尾号8876的订单),
         and in shipping and offer questions the item they name (我的窗帘到哪了 → 窗帘的话，)."""
         table = self.rules.subject
-        if not table or top.holding or top.fallback or top.fill_ins or not top.sources:
+        if not table or top.holding or top.fill_ins or not (top.sources or top.fallback):
             return top  # (an answer computed from this chat names what it is about itself)
         named = ""
         order = next((s.fact for s in state.asked_now(("order_id",))), None)
+        tracking = next((s.fact for s in state.asked_now(("tracking_no",))), None)
         if order is not None and order.value not in top.reply:
             long_id = len(order.value) >= int(table.get("tail_below", 15))
             named = str(table.get("order" if long_id else "order_tail", "")).replace(
                 "{order_id}", order.value
             )
+        elif tracking is not None and tracking.text not in top.reply:
+            named = str(table.get("tracking", "")).replace("{tracking_no}", tracking.text)
         elif (
-            state.item is not None
+            not top.fallback  # (the shop's safe reply is worded for any item)
+            and state.item is not None
             and scenario in table.get("item_scenarios", ())
             and state.item.text in message
             and state.item.text not in top.reply
@@ -1725,11 +1730,17 @@ class Adapter:
         return ""
 
     def holding_question(self, text: str) -> str:
-        """The asking clauses of ``text`` said as indirect questions (能不能进洗碗机、多久驱一次), up
-        to ``check_max_parts`` of them, or "" when none can be said cleanly."""
+        """The asking clauses of ``text`` said as indirect questions (能不能进洗碗机、多久驱一次), as
+        many as ``question_total_chars`` allows, the rest named together (磨多粗、粉水比多少这几个
+        问题), or "" when none can be said cleanly."""
         wording = self.rules.wording
         clauses = [c.question for c in self.asking_clauses(text) if c.question]
-        return "、".join(clauses[: wording.check_max_parts])
+        named: list[str] = []
+        for question in clauses:
+            if named and len("、".join([*named, question])) > wording.question_total_chars:
+                return "、".join(named) + wording.more_parts
+            named.append(question)
+        return "、".join(named)
 
     def asking_clauses(self, text: str) -> list[Clause]:
         """The clauses of a buyer message that ask something, with their indirect questions."""

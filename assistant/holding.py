@@ -63,6 +63,9 @@ class HoldingWording:
     # what a restated question does not start with, after the [subject] lead (这猫粮 → 猫粮)
     lead: re.Pattern | None = None
     question_chars: tuple[int, int] = (3, 14)
+    # a holding reply names the questions of a message up to this length, the rest as `more_parts`
+    question_total_chars: int = 28
+    more_parts: str = "这几个问题"
     # (the buyer's word, the agent's): 我家 → 您家, 啥 → 什么 in a restated question
     rewrites: tuple[tuple[str, str], ...] = ()
     # a value the buyer names that is a measure (宝宝13kg / 猫12斤): the size it fits is asked
@@ -258,6 +261,8 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         asks=pattern("asks"),
         lead=pattern("lead"),
         question_chars=(int(chars[0]), int(chars[1])),
+        question_total_chars=int(data.get("question_total_chars", HoldingWording.question_total_chars)),
+        more_parts=str(data.get("more_parts", HoldingWording.more_parts)),
         rewrites=tuple((str(p[0]), str(p[1])) for p in data.get("rewrites", []) if len(p) == 2),
         measures=pattern("measures"),
         refuse=pattern("refuse"),
