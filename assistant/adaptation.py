@@ -1605,7 +1605,11 @@ class Adapter:
             # values it is asked with (床垫25厘米厚 → 25厘米的话，), else the sizes or specs a follow-up
             # names (那32的呢 → 32的我帮您看一下; 偶尔来客人呢 after 3L → 3L的), else nothing
             question = self.holding_question(state.pending_question if chasing else message)
-            stated = state.asked_now(HOLDING_FACT_KINDS) or state.referred(HOLDING_FACT_KINDS)
+            stated = state.asked_now(HOLDING_FACT_KINDS)
+            if not stated and not (wording.variant_named and wording.variant_named.search(message)):
+                # the agent's values a follow-up is about (那明年春天还能穿吗 after 80码), not when it
+                # names another variant of its own (那鸡肉的呢 after 85g)
+                stated = state.referred(HOLDING_FACT_KINDS)
             values = "、".join(
                 v
                 for v in list(dict.fromkeys(s.fact.text.strip() for s in stated))[:2]

@@ -45,6 +45,8 @@ class HoldingWording:
     # the agent's offer a follow-up asks about (送几瓶 after 满99送一瓶 → 满99、250g小瓶装的活动)
     offer_topic: str = ""
     offer_asks: re.Pattern | None = None
+    # a follow-up naming another variant of its own (那鸡肉的呢 / 15 Pro的呢): not the agent's values
+    variant_named: re.Pattern | None = None
     # what may not come right before the modal (也是L吗 / 都要L吗): no clean indirect form
     unmovable: re.Pattern | None = None
     # the values a question is asked with, before it when it does not name them (25厘米的话，)
@@ -252,6 +254,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         choice=pattern("choice") or HoldingWording.choice,
         offer_topic=str(data.get("offer_topic", "")),
         offer_asks=pattern("offer_asks"),
+        variant_named=pattern("variant_named"),
         unmovable=pattern("unmovable"),
         check_joiner=str(data.get("check_joiner", HoldingWording.check_joiner)),
         other_parts=str(data.get("other_parts", HoldingWording.other_parts)),
