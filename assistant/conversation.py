@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .facts import ORDER_STAGES, SHOP_KINDS, Fact, FactExtractor, ItemRef
@@ -35,6 +35,8 @@ _AGENT_ECHO_KINDS = SHOP_KINDS | {"size", "spec", "money", "date", "time", "dura
 _VERB_SIZE = re.compile(
     r"(?:穿|拍|拿|选|买|换|改成|还是|色)\s*(\d{2})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|[a-zA-Z]))"
 )
+# asking to switch to a value (能换中通吗 / 发圆通可以吗 / 改成韵达): the words right before it
+_SWITCH_TO = re.compile(r"(换|改|发|走|用)(成|个|一下)?\s*$")
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
 _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
 # a turn about money, where a bare number is an amount (钱咋还没退 299呢)
@@ -239,9 +241,10 @@ class ConversationState:
         # (worked out once per message: echo_factor runs for every candidate reply)
         return self.wanted_date()
 
-    def settled(self, kind: str) -> StatedFact | None:
+    def settled(self, kind: str, usable: Collection[str] = ()) -> StatedFact | None:
         """The value of a shop kind (courier, coupon, gift …) this chat settled on: the agent's latest,
-        unless the buyer then chose one the agent had offered (默认中通 顺丰要补8元 → 那就中通吧); a
+        unless the buyer then chose one the agent had offered (默认中通 顺丰要补8元 → 那就中通吧) or asks
+        to switch to one the shop uses (``usable``: 默认韵达 → 能换中通吗, the reply agrees to 中通); a
         courier the buyer stated (罐头买了 顺丰) when the agent named none, not one they only ask
         about (能发顺丰吗 is no fact of this order)."""
         agent = self.latest(kind, "agent")
@@ -251,7 +254,25 @@ class ConversationState:
         if agent is None:
             return buyer if kind == "courier" and not asks(self.texts[buyer.turn]) else None
         offered = {s.fact.value for s in self.facts if s.role == "agent" and s.fact.kind == kind}
+        requested = self.switch_request(kind, usable)
+        if requested is not None and requested.turn > agent.turn:
+            return requested
         return buyer if buyer.turn > agent.turn and buyer.fact.value in offered else agent
+
+    def switch_request(self, kind: str, usable: Collection[str]) -> StatedFact | None:
+        """The buyer's latest request to switch to a value the shop uses (能换中通吗 / 改成圆通), after
+        the agent last named one of this kind; None for a mere mention (我们这圆通不到)."""
+        agent = self.latest(kind, "agent")
+        requested = [
+            s
+            for s in self.facts
+            if s.role == "buyer"
+            and s.fact.kind == kind
+            and (agent is None or s.turn > agent.turn)
+            and s.fact.value in usable
+            and _SWITCH_TO.search(self.texts[s.turn][: s.fact.start])
+        ]
+        return requested[-1] if requested else None
 
     def courier(self) -> str | None:
         """The courier this chat settled on, as a name (韵达, 京东): the agent's latest, or the

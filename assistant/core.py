@@ -532,6 +532,10 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        if (refusal := engine.adapter.intents.courier_refusal) is not None and self._switching(state):
+            # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
+            agreeing = [s for s in suggestions if not refusal.search(s.reply)]
+            suggestions = agreeing or suggestions
         choice = None if position is not None else self._size_choice(message, turns, detection, state)
         if pair is not None and position is None:
             choice = self._mismatched(pair, message, turns, detection, state)
@@ -620,6 +624,15 @@ class Assistant:
             state,
             fix="两只尺码不一致 a mismatched pair",
         )
+
+    def _switching(self, state: ConversationState) -> bool:
+        """Whether the buyer's newest message asks to switch to a courier the shop uses (能换中通吗)."""
+        if not any(s.fact.kind == "courier" and s.turn == len(state.texts) - 1 for s in state.facts):
+            return False
+        couriers = self.corpus.shop.slots.get("couriers", "")
+        usable = {f.value for f in self.engine.extractor.extract(couriers)}
+        said = state.switch_request("courier", usable)
+        return said is not None and said.turn == len(state.texts) - 1
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:
         """A suggestion that speaks of the courier generically names the one this chat settled on."""

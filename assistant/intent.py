@@ -60,6 +60,7 @@ class IntentLexicon:
     # chat's courier; each match contains 快递, 物流 or 网点
     courier_generic: re.Pattern | None = None
     courier_before: tuple[str, ...] = ("快递", "物流", "网点")
+    courier_refusal: re.Pattern | None = None  # a reply refusing the courier asked for
     # [hypothetical]: a message about what might happen (要是不合适能退吗) implies no order stage
     hypothetical: tuple[str, ...] = ()
     # [order_stage] agent_dispatches: an agent turn scheduling the dispatch of an order the buyer placed
@@ -330,9 +331,10 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             patterns.append(None)
     things = data.get("things", {}) if isinstance(data.get("things"), dict) else {}
     named = data.get("courier_named", {}) if isinstance(data.get("courier_named"), dict) else {}
-    courier_generic = None
+    courier_generic = courier_refusal = None
     try:
         courier_generic = re.compile(str(named["generic"])) if named.get("generic") else None
+        courier_refusal = re.compile(str(named["refusal"])) if named.get("refusal") else None
     except re.error as error:
         problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
     stage_patterns = _compiled_table(
@@ -367,6 +369,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
         courier_generic=courier_generic,
+        courier_refusal=courier_refusal,
         courier_before=tuple(str(w) for w in named.get("before", ())) or ("快递", "物流", "网点"),
         agent_dispatches=stage_patterns["agent_dispatches"],
         buyer_received=stage_patterns["buyer_received"],

@@ -61,3 +61,18 @@ def test_a_number_right_after_a_colour_is_a_size_kept_for_the_next_colour(assist
     # a count or an amount after a colour is no size
     other = assistant.conversation("红色2个多少钱", [])
     assert not other.values("size")
+
+
+def test_a_switch_to_a_courier_the_shop_uses_is_agreed_to_not_refused(assistant):
+    history = ["买家: 台灯发什么快递", "客服: 亲 默认韵达"]
+    message = "能改成圆通吗 韵达不给送上楼"
+    state = assistant.conversation(message, history)
+    assert state.settled("courier").fact.value == "韵达"  # the shop's couriers not given: no switch
+    assert state.settled("courier", {"中通", "圆通", "韵达"}).fact.value == "圆通"
+    assert state.settled("courier", {"中通", "韵达"}).fact.value == "韵达"  # one the shop does not use
+    replies = [s.reply for s in assistant.suggest(message, history=history).suggestions]
+    assert "圆通" in replies[0]
+    assert not any("发不了" in r or "没有合作" in r for r in replies)
+    # a mere mention of the default (我们这圆通不到 能换别的吗) asks for no courier the shop uses
+    other = assistant.conversation("我们这圆通不到 能换别的吗", ["买家: 发啥快递", "客服: 亲 默认圆通"])
+    assert other.switch_request("courier", {"中通", "圆通", "韵达"}) is None
