@@ -442,6 +442,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I),
     ),
     ("tracking_no", re.compile(r"(?<=单号)[：: ]?\d{10,15}(?!\d)")),
+    # a courier's prefix with fewer digits, said as the 单号 (单号YT123456)
+    ("tracking_no", re.compile(r"(?<=单号)[：: ]?(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|YTO)\d{6,7}(?!\d)", re.I)),
     (
         "promotion",
         re.compile(rf"(?:每|满)({_NUM})\s*(?:元|块)?\s*(?:立?减|减|送|返)\s*({_NUM})\s*(?:元|块)?"),
@@ -507,6 +509,10 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     # newborn size (NB码; a bare NB is the shoe brand) and shade numbers (#02 / 色号316)
     ("size", re.compile(r"(?<![A-Za-z])(NB)\s*码")),
     ("size", re.compile(r"(?:色号\s*)?(#\s?\d{2,4}|(?<=色号)\d{2,4})(?!\d)")),
+    # a shade named before its word (01色号) and letter sizes typed in lower case (xl / xxl; never a
+    # lone s, m or l, which are units and words)
+    ("size", re.compile(r"(?<![\d.])(\d{2,4})(?=\s*色号)")),
+    ("size", re.compile(r"(?<![A-Za-z\d.])((?:xxxxl|xxxl|xxl|xl|xs|[2-6]xl))(?![A-Za-z])\s*(?:码|号)?")),
     (
         "quantity",
         re.compile(

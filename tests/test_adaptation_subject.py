@@ -34,3 +34,11 @@ def test_the_order_tail_the_buyer_gives_is_named(assistant, extractor):
 def test_the_item_of_a_shipping_or_offer_question_is_named(assistant, message, item):
     top = assistant.suggest(message).suggestions[0]
     assert item in top.reply, top.reply
+
+
+def test_a_tracking_number_the_buyer_gives_is_read_back(assistant, extractor):
+    assert [f.value for f in extractor.extract("单号SF8812345 三天没动") if f.kind == "tracking_no"] == [
+        "SF8812345"
+    ]
+    top = assistant.suggest("快递三天没更新了 单号SF8812345 帮我看看").suggestions[0]
+    assert "SF8812345" in top.reply, top.reply

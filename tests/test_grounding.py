@@ -136,6 +136,19 @@ def test_another_buyers_measurements_become_this_buyers(extractor, grounder):
     assert {(c.was, c.now) for c in grounded.changes} >= {("165cm", "160"), ("M码", "【尺码/规格】")}
 
 
+@pytest.mark.parametrize(
+    ("text", "sizes"),
+    [
+        ("卫衣有没有灰色的 xxl", ["XXL"]),
+        ("口红02色号还有吗", ["02"]),
+        ("绳子5m长 m码", []),
+        ("要xs码", ["XS"]),
+    ],
+)
+def test_lower_case_letter_sizes_and_shades_before_their_word_are_sizes(extractor, text, sizes):
+    assert [f.value for f in extractor.extract(text) if f.kind == "size"] == sizes
+
+
 def test_a_variant_named_by_one_of_two_slots_needs_no_fill_in_for_the_other(extractor, grounder):
     named = conversation_state("藏青色的还会补吗", [], extractor)
     grounded = grounder.ground("亲，{product}{colour}{size}暂时拍不了，补货会通知您", named)
