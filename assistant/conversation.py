@@ -107,6 +107,8 @@ class SizeChoice:
     foot: str = ""
 
 
+# a size a step from the advised one (要不要拿大一码 / 小半码), not one the item runs (偏小一码)
+_SIZE_STEP = re.compile(r"(?<!偏)(大|小)(一|半)码")
 # letter sizes smallest first (which of two sizes is the bigger)
 _LETTER_SIZES = ("XXS", "XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL", "5XL")
 _LETTER_ALIASES = {"XXL": "2XL", "XXXL": "3XL", "XXXXL": "4XL"}
@@ -347,9 +349,19 @@ class ConversationState:
             return None  # (M码有货 names a size in stock, not the size that fits)
         advised = advice.fact.value
         others = [s for s in self.asked_now(("size",)) if s.fact.value.upper() != advised.upper()]
-        if not others or (low := size_rank(advised)) is None:
+        if (low := size_rank(advised)) is None:
             return None
-        other = others[0].fact.value
+        step = _SIZE_STEP.search(self.texts[newest])
+        if others:
+            other = others[0].fact.value
+            start = others[0].fact.start
+        elif step is not None and low < 1000:
+            # 要不要拿大一码 after 建议39码: the size a step up (40) or down, numeric sizes only
+            change = (1.0 if step.group(2) == "一" else 0.5) * (1 if step.group(1) == "大" else -1)
+            other = f"{low + change:g}"
+            start = step.start()
+        else:
+            return None
         high = size_rank(other)
         if high is None or (high >= 1000) != (low >= 1000) or high == low:
             return None
@@ -367,7 +379,7 @@ class ConversationState:
         way, reason = ("bigger", traits(rules.bigger)) if high > low else ("smaller", traits(rules.smaller))
         if not reason:
             text = self.texts[newest]
-            usual = _USUAL.search(text[max(0, others[0].fact.start - 8) : others[0].fact.start])
+            usual = _USUAL.search(text[max(0, start - 8) : start])
             worried = rules.too_big is not None and rules.too_big.search(text)
             if high > low or not (usual and worried):
                 return None

@@ -45,3 +45,15 @@ def test_a_size_the_agent_only_said_is_in_stock_is_no_advice_to_weigh(assistant)
     rules = assistant.engine.adapter.intents.size_choice
     state = assistant.conversation("我肩膀宽 L有吗", ["买家: 这件外套M码有货吗", "客服: 亲 M码有货的"])
     assert state.size_choice(rules) is None
+
+
+def test_a_step_up_or_down_from_the_advised_size_is_named_as_a_size(assistant):
+    history = ["买家: 脚长25cm 这双跑鞋穿多大", "客服: 亲 建议拿40码哦"]
+    top = assistant.suggest("我脚背比较高 要不要拿大一码", history=history).suggestions[0].reply
+    assert "41" in top and "40" in top
+    narrow = ["买家: 脚长23.5 帆布鞋拿多大", "客服: 亲 建议37码"]
+    top = assistant.suggest("我脚偏瘦 要不要小半码", history=narrow).suggestions[0].reply
+    assert "36.5" in top and "37" in top
+    # how the item runs (偏小一码) is no step the buyer asks about
+    rules = assistant.engine.adapter.intents.size_choice
+    assert assistant.conversation("这款是不是偏小一码 我脚背高", history).size_choice(rules) is None
