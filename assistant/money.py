@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, Problem
-from .facts import FactExtractor
+from .facts import FactExtractor, chinese_number
 from .files import toml_error_line, toml_line
 from .orders import OrderAnswers, turns_of
 from .text import SLOT_PATTERN
 
 _NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
+# a price in Chinese numerals has hundreds or thousands (才一百五 / 两百块): 三天 or 一双 are no price
+_CN_PRICE = re.compile(
+    r"(?<![一二两三四五六七八九十百千])([一二两三四五六七八九]?[百千][零一二两三四五六七八九十百]*)"
+)
 # kinds whose numbers are no price (sizes, specs, quantities, dates ...): a money fact stays a price
 _NOT_PRICE_KINDS = frozenset(
     {
@@ -79,7 +83,8 @@ class Amount:
 
     @property
     def shown(self) -> str:
-        return fmt(self.value)
+        # a price the buyer said in Chinese numerals (一百五) is restated as they said it
+        return fmt(self.value) if self.text[:1].isdigit() else self.text
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,18 @@ class MoneyAnswers:
             before = text[max(0, start - 3) : start]
             cut = next((w for w in cuts if before.rstrip(" 个").endswith(w)), "")
             found.append(Amount(float(match.group(1)), match.group(1), start, cut))
-        return found
+        for match in _CN_PRICE.finditer(text):
+            value = chinese_number(match.group(1))
+            start = match.start(1)
+            if value is None or any(s <= start < e for s, e in blocked):
+                continue
+            rest = text[match.end(1) :].lstrip(" ")
+            if rest[:1] and (rest[0] in after or rest[0] in "多来万以左上"):
+                continue  # (一百多 / 两百来块 / 三百以内 are no price said)
+            before = text[max(0, start - 3) : start]
+            cut = next((w for w in cuts if before.rstrip(" 个").endswith(w)), "")
+            found.append(Amount(value, match.group(1), start, cut))
+        return sorted(found, key=lambda a: a.start)
 
     def is_total(self, text: str, start: int) -> bool:
         """False when the number at ``start`` of ``text`` is named as no order total (运费6块, 差7块,
@@ -659,8 +675,13 @@ class MoneyAnswers:
             return None
         count, measure = int(lead.group(0)), fact.value[lead.end() :]
         unit_price = self._unit_price(message, state, catalog_price)
-        if unit_price is None or not measure:
+        if not measure:
             return None
+        if unit_price is None:
+            # 坏了7个 … 退多少: no price in this chat, so the units are named and the amount left to
+            # the refund form
+            template = str(table.get("count_reply", "")).replace("<quantity>", fact.text.strip())
+            return (template, "退款按买家说的件数 the units returned") if template else None
         template = (
             str(table.get("reply", ""))
             .replace("<quantity>", fact.text.strip())

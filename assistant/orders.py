@@ -93,24 +93,39 @@ class OrderAnswers:
             return None
         if not any(w in message for w in table.get("asks", ())):
             return None
-        new = ""
-        for pattern in self.rules.patterns("exchange", "new"):
-            match = pattern.search(message)
-            if match and not any(w in match.group(0) for w in table.get("not_new", ())):
-                new = match.group("new")
-                break
+        buyer = turns_of(state, "buyer")
+        new = self._exchange_target(message, table)
+        if not new and buyer and any(w in message for w in table.get("asks_again", ())):
+            # 那怎么办 收到后能换吗 after 下单的黑色 想改成蓝色: the target of their turn before
+            new = self._exchange_target(buyer[-1], table) or self._change_target(buyer[-1])
         if not new:
             return None
-        buyer = turns_of(state, "buyer")
         texts = [message, *buyer[-1:]]
         asked = {
             key: any(w in t for t in texts for w in table.get("asks_" + key, ()))
             for key in ("condition", "freight")
         }
-        template = str(table.get("reply", "")).replace("<new>", new)
+        key = "shipped_reply" if state.order_stage == "shipped" else "reply"
+        template = str(table.get(key, "")).replace("<new>", new)
         for key, wanted in asked.items():
             template = template.replace(f"<{key}>", str(table.get(key, "")) if wanted else "")
         return (template, "换货按买家要的规格 the exchange the buyer asked for") if template else None
+
+    def _exchange_target(self, text: str, table: dict) -> str:
+        """The size, colour or variant an exchange asks for in ``text`` (想换L → L), or empty."""
+        for pattern in self.rules.patterns("exchange", "new"):
+            match = pattern.search(text)
+            if match and not any(w in match.group(0) for w in table.get("not_new", ())):
+                return match.group("new")
+        return ""
+
+    def _change_target(self, text: str) -> str:
+        """The new value an order change asked for in ``text`` (想改成蓝色 → 蓝色), or empty."""
+        for pattern in self.rules.patterns("change", "new"):
+            match = pattern.search(text)
+            if match and self._value_like(match.group("new"), text):
+                return match.group("new")
+        return ""
 
     def _value_like(self, value: str, text: str) -> bool:
         """Whether a new value read off ``text`` is a value (M / 雾霾蓝 / 朝阳区 / 1米5), not words

@@ -308,9 +308,13 @@ def test_a_refund_is_the_units_returned_times_this_chats_price(
     assert expected in reply and not fill_ins and not ungrounded
 
 
-def test_no_refund_amount_without_a_price(money, extractor):
-    state = conversation_state("退款退多少 啥时候到", turns("买家: 坏了7个 我拍了图的"), extractor)
-    assert money.refund_amount("退款退多少 啥时候到", "refund", state, None) is None
+def test_no_refund_amount_without_a_price(money, grounder, extractor):
+    # the units are named and the amount left to the refund form: nothing is computed
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "退款退多少 啥时候到", "refund", "买家: 坏了7个 我拍了图的"
+    )
+    assert "7个的钱给您退" in reply and "以退款单上显示的为准" in reply and "=" not in reply
+    assert not fill_ins and not ungrounded
 
 
 @pytest.mark.parametrize(
@@ -590,3 +594,31 @@ def test_the_items_listed_with_a_check_are_each_read_back(money, grounder, extra
         money, grounder, extractor, "一件M白色 一件L黑色 帮我核对下别弄混了", "order_placed", *history
     )
     assert "一件M白色、一件L黑色都给您记下了" in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("官方商城才459 你们这卖529", ["官方459的价格", "我们这款是529"]),
+        ("淘宝别家同款才两百三 你们凭啥贵", ["别家两百三的价格", "我们这款是329"]),
+    ],
+)
+def test_another_shops_price_in_chinese_numerals_or_the_official_one(
+    money, grounder, extractor, message, expected
+):
+    history = ("买家: 这个多少钱", "客服: 亲 329 现货")
+    history = history if "329" in "".join(expected) else ()
+    reply, _, ungrounded = answer(money, grounder, extractor, message, "price_objection", *history)
+    assert all(e in reply for e in expected), reply
+    assert not ungrounded
+    # approximate numbers are no price said
+    assert [a.shown for a in money.amounts("一百多 两百来块 三百以内 三天")] == []
+
+
+def test_an_exchange_asked_again_takes_the_target_of_the_turn_before(money, grounder, extractor):
+    history = ("买家: 拍的卡其色 能改成军绿色吗", "客服: 亲 不好意思 已经发出了")
+    reply, fill_ins, ungrounded = answer(
+        money, grounder, extractor, "唉 那到了以后能换吗", "return_exchange", *history
+    )
+    assert "收到后在订单里申请换货" in reply and "备注换军绿色" in reply
+    assert not fill_ins and not ungrounded
