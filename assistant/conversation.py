@@ -26,6 +26,9 @@ _QUESTION = re.compile(
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(
     r"人呢|在吗|在不在|有人吗|有没有人|没人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
+    # 客服呢 / 回个话啊 / 问你话呢 / 怎么不说话 / 是机器人吗 (not 扫地机器人吗) / hello?
+    r"|客服呢|回个?话|回复一?下|快回[复我]|问你话|理理我|不说话|说话啊|(?<!扫地)(?<!擦窗)机器人[吗啊呢？?]"
+    r"|^(?i:hello|hi|喂)[?？!！\s]*$"
 )
 # the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
 # offer, gift, size or amount it stated), besides every value of the buyer's newest message

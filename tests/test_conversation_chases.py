@@ -37,3 +37,13 @@ def test_a_threat_over_the_wait_still_gets_the_chased_exchange_answered(assistan
     assert "39" in top.reply and "换" in top.reply
     assert top.reply.startswith("非常抱歉让您久等了")
     assert result.escalate  # the agent is still told to step in
+
+
+def test_chases_worded_many_ways_are_chases_a_product_or_a_parcel_is_not(assistant):
+    history = ["买家: 这个饭盒能进微波炉吗"]
+    for chase in ["客服呢", "回个话啊", "问你话呢", "怎么不说话", "是机器人吗", "hello?", "快回复我"]:
+        state = assistant.conversation(chase, history)
+        assert state.nudge, chase
+        assert state.pending_question == "这个饭盒能进微波炉吗"
+    for other in ["扫地机器人吗", "这个扫地机器人吸力多大", "物流三天没动静了"]:
+        assert not assistant.conversation(other, history).nudge, other
