@@ -617,7 +617,8 @@ class Assistant:
         if not template:
             return None
         return self.engine.adapter.exact_answer(
-            template.replace("{pair}", pair.group(0).strip()),
+            # (一只37的 一只38 is restated 一只37一只38)
+            template.replace("{pair}", re.sub(r"[\s的，,、]", "", pair.group(0))),
             message,
             turns,
             detection.scenario,

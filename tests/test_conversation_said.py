@@ -51,7 +51,9 @@ def test_a_pair_sent_with_two_sizes_is_a_complaint_about_the_order(assistant):
     assert "抱歉" in top
     assert "建议" not in top  # no size advice
     plain = assistant.suggest("两只鞋大小不一样 咋回事", history=history).suggestions[0].reply
-    assert "尺码不一致" in plain
+    assert "左右不一致" in plain
+    colours = assistant.suggest("两只颜色不一样 一深一浅", history=history).suggestions[0].reply
+    assert "尺码" not in colours
 
 
 def test_a_number_right_after_a_colour_is_a_size_kept_for_the_next_colour(assistant):
