@@ -1293,7 +1293,13 @@ class Adapter:
         elif (
             not top.fallback  # (the shop's safe reply is worded for any item)
             and state.item is not None
-            and scenario in table.get("item_scenarios", ())
+            and (
+                scenario in table.get("item_scenarios", ())
+                or (
+                    scenario in table.get("item_word_scenarios", ())
+                    and any(w in message for w in table.get("item_words", ()))
+                )
+            )
             and state.item.text in message
             and state.item.text not in top.reply
         ):

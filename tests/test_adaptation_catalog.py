@@ -222,3 +222,8 @@ def test_a_sold_out_item_is_not_urged_to_be_ordered(assistant):
     for message in ("陶瓷餐具白瓷的现在有货吗", "窗帘米白色的有现货吗"):
         reply = assistant.suggest(message).suggestions[0].reply
         assert not any(w in reply for w in ("放心下单", "放心拍", "直接拍", "早点下单")), reply
+
+
+def test_asking_whether_there_is_a_kind_of_item_is_a_recommendation(assistant):
+    top = assistant.suggest("有没有保湿一点的面霜 两百以内").suggestions[0]
+    assert "可以看看我们家的" in top.reply and "预算内" in top.reply, top.reply

@@ -42,3 +42,28 @@ def test_a_tracking_number_the_buyer_gives_is_read_back(assistant, extractor):
     ]
     top = assistant.suggest("快递三天没更新了 单号SF8812345 帮我看看").suggestions[0]
     assert "SF8812345" in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message", "named"),
+    [
+        # a product question that asks about shipping names the item
+        ("quality_question", "牛肉干走什么快递 路上会不会化", True),
+        # a product question about the product itself does not
+        ("quality_question", "牛肉干甜不甜", False),
+        # a computed answer or a reply naming the item already is left as it is
+        ("promotion", "牛肉干买两包有优惠没", True),
+    ],
+)
+def test_the_item_is_named_after_the_opening_words(assistant, extractor, scenario, message, named):
+    from assistant.adaptation import Suggestion
+    from assistant.conversation import conversation_state
+
+    adapter = assistant.engine.adapter
+    state = conversation_state(message, [], extractor)
+    assert state.item is not None and state.item.text == "牛肉干"
+    top = Suggestion("有的亲，天热会放冰袋，收到请尽快冷藏。", 0.9, ("case-1",), scenario)
+    reply = adapter.subject_named(top, message, [], scenario, state).reply
+    assert (reply == "有的亲，牛肉干的话，天热会放冰袋，收到请尽快冷藏。") is named, reply
+    computed = Suggestion("亲，两包是29×2=58～", 2.0, (), scenario)
+    assert adapter.subject_named(computed, message, [], scenario, state) is computed
