@@ -93,6 +93,7 @@ class SizeRules:
     smaller: re.Pattern | None = None  # one that wants the smaller: 脚瘦 / 脚窄
     too_big: re.Pattern | None = None  # a worry that the advised size is big: 会不会大
     advice: re.Pattern | None = None  # the agent's turn advises the size (建议 / 合适), not stock (有货)
+    baby: re.Pattern | None = None  # the buyer sizes a baby (宝宝10个月): the baby wording, item or not
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class SizeChoice:
     way: str
     reason: str
     basis: str
-    foot: str = ""
+    measure: str = ""  # the buyer's foot length (25cm) or weight (18斤) the basis names
 
 
 # a size a step from the advised one (要不要拿大一码 / 小半码), not one the item runs (偏小一码)
@@ -376,7 +377,7 @@ class ConversationState:
                 for m in pattern.finditer(self.texts[i]) if pattern else ():
                     # (胖脚 and 脚胖 say one trait)
                     if not any(set(m.group(0)) == set(f) for f in found):
-                        found.append(re.sub(r"的话$", "", m.group(0)))
+                        found.append(re.sub(r"(的话|呢|啊|吧|嘛)+$", "", m.group(0)))
             return "、".join(found[:2])
 
         way, reason = ("bigger", traits(rules.bigger)) if high > low else ("smaller", traits(rules.smaller))
@@ -388,9 +389,18 @@ class ConversationState:
                 return None
             way = "keep"
         foot = self.latest("foot_length", "buyer")
-        body = self.latest("height", "buyer") or self.latest("weight", "buyer")
-        basis = "foot" if foot is not None else ("body" if body is not None else "none")
-        return SizeChoice(advised, other, way, reason, basis, foot.fact.value + "cm" if foot else "")
+        height, weight = self.latest("height", "buyer"), self.latest("weight", "buyer")
+        # what the advice was read off: the foot length, height and weight, the weight alone (a baby's
+        # 18斤), else what the buyer said
+        if foot is not None:
+            basis, measure = "foot", foot.fact.value + "cm"
+        elif height is not None:
+            basis, measure = "body", ""
+        elif weight is not None:
+            basis, measure = "weight", weight.fact.text.strip()
+        else:
+            basis, measure = "none", ""
+        return SizeChoice(advised, other, way, reason, basis, measure)
 
     def weighing(self, choice: SizeChoice) -> ConversationState:
         """This state with the advised size counted as asked now too (the buyer weighs both sizes), so

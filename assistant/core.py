@@ -582,10 +582,16 @@ class Assistant:
         if choice is None:
             return None
         replies = intents.size_replies
-        template = replies.get(f"{choice.way}_{state.category}") or replies.get(choice.way)
+        # (a foot length sizes shoes whatever the item word: 登山鞋, 学步鞋, 平时运动鞋; 宝宝10个月 a baby's)
+        baby = intents.size_choice.baby if intents.size_choice else None
+        category = "shoes" if choice.basis == "foot" else state.category
+        if category is None and baby is not None and any(baby.search(t) for t in state.said_by("buyer")):
+            category = "baby"
+        template = replies.get(f"{choice.way}_{category}") or replies.get(choice.way)
         if not template:
             return None
-        basis = replies.get(f"basis_{choice.basis}", "").replace("{foot}", choice.foot)
+        basis = replies.get(f"basis_{choice.basis}_{category}") or replies.get(f"basis_{choice.basis}", "")
+        basis = basis.replace("{measure}", choice.measure)
         for slot, value in (
             ("{reason}", choice.reason),
             ("{advised}", choice.advised),

@@ -347,7 +347,9 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     deadline_patterns = _compiled_table(
         data, "deadline", ("by", "in_time", "today", "passed"), where, problems
     )
-    choice = _compiled_table(data, "size_choice", ("bigger", "smaller", "too_big", "advice"), where, problems)
+    choice = _compiled_table(
+        data, "size_choice", ("bigger", "smaller", "too_big", "advice", "baby"), where, problems
+    )
     replies = (data.get("size_choice") or {}).get("replies", {})
     pair = _compiled_table(data, "mismatched_pair", ("words", "with_values"), where, problems)
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}

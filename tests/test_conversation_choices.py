@@ -57,3 +57,14 @@ def test_a_step_up_or_down_from_the_advised_size_is_named_as_a_size(assistant):
     # how the item runs (偏小一码) is no step the buyer asks about
     rules = assistant.engine.adapter.intents.size_choice
     assert assistant.conversation("这款是不是偏小一码 我脚背高", history).size_choice(rules) is None
+
+
+def test_a_baby_or_sportswear_choice_is_worded_for_its_kind(assistant):
+    baby = ["买家: 宝宝7个月 8公斤 爬爬服穿啥码", "客服: 亲 建议80码哦"]
+    top = assistant.suggest("他长得特别快 要不要直接拿90", history=baby).suggestions[0].reply
+    assert "90" in top and "80" in top
+    assert "宝宝" in top and "长得特别快" in top
+    ride = ["买家: 1米75 70kg 骑行裤拿啥码", "客服: 亲 建议L码 修身版的"]
+    top = assistant.suggest("我大腿比较粗 穿L会不会勒 要不要XL", history=ride).suggestions[0].reply
+    assert "XL" in top and "L" in top
+    assert "大腿比较粗" in top
