@@ -78,3 +78,9 @@ def test_a_switch_to_a_courier_the_shop_uses_is_agreed_to_not_refused(assistant)
     # a mere mention of the default (我们这圆通不到 能换别的吗) asks for no courier the shop uses
     other = assistant.conversation("我们这圆通不到 能换别的吗", ["买家: 发啥快递", "客服: 亲 默认圆通"])
     assert other.switch_request("courier", {"中通", "圆通", "韵达"}) is None
+
+
+def test_no_reply_supposes_a_trip_the_buyer_never_mentioned(assistant):
+    history = ["买家: 这个保温壶有现货吗", "客服: 亲 现货 48小时内发"]
+    replies = [s.reply for s in assistant.suggest("20号之前能到成都吗", history=history).suggestions]
+    assert replies and not any("出发" in r for r in replies)
