@@ -27,7 +27,10 @@ rules changed for it; see docs/benchmarks.md; ``cue:batch12``: 25 uniform, 15 to
 2019 replies from chats with no labeled reply: 25 uniform, 15 to buyer complaint cues, 10 by reply
 cues, seed 1413) and ``cue:batch14`` to ``cue:batch16`` (40, 38 and 40 replies drawn where the
 complaint, refusal, stock or length rules fire, seeds 1414-1416; 16 from JDDC 2018, at least 6 lines
-from any labeled line), each labeled blind before the rules' verdicts were shown.
+from any labeled line), each labeled blind before the rules' verdicts were shown; ``cue:batch17``
+(45 JDDC 2018 replies at least 6 lines from any labeled one, seed 1417: 25 where those rules fire,
+12 whose context has a buyer complaint cue, 8 uniform; the reply labeled is the agent's whole run of
+messages as read from the raw context, whoever the role guess says spoke), labeled blind likewise.
 """
 
 from __future__ import annotations
