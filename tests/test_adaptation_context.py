@@ -147,3 +147,21 @@ def test_a_payment_reply_names_only_the_method_the_buyer_named(assistant, histor
     huabei = next(t for t in rules.needs_said if any(p.search("花呗付不了一般是额度不够") for p in t[1]))
     assert any(p.search("花呗付不了") for p in huabei[0])
     assert not any(p.search("结算页选花呗就能付") for p in huabei[1])  # offering it as an option is fine
+
+
+@pytest.mark.parametrize(
+    ("message", "method"),
+    [("花呗一直用不了 说额度不够 还能怎么付", "花呗"), ("信用卡付款失败了 老提示风控", "信用卡")],
+)
+def test_a_payment_method_the_buyer_says_fails_is_not_offered_again(assistant, message, method):
+    for suggestion in assistant.suggest(message, history=["买家: 拍好了"]).suggestions:
+        assert not re.search(r"(选择?|添加|用|开通|绑定)[“]?" + method, suggestion.reply), suggestion.reply
+
+
+def test_a_security_check_is_explained_only_to_a_buyer_who_was_told_one(assistant):
+    told = assistant.suggest("信用卡付不了 一直跳风控 咋整", history=["买家: 拍好了"]).suggestions[0]
+    assert "风控" in told.reply, told.reply
+    for suggestion in assistant.suggest(
+        "付款老是失败 说银行卡额度不够", history=["买家: 拍好了"]
+    ).suggestions:
+        assert "风控" not in suggestion.reply, suggestion.reply
