@@ -92,9 +92,17 @@ class ChatPatterns:
     min_buyer_chars: int
     context_turns: int
     dedup: dict[str, Any]
-    agent_markers: re.Pattern
     labels: dict[str, Any]
     agent_role_prefixes: tuple[str, ...] = ()  # 客服小美, 售后-阿强: an agent named after the role
+    # how agents and buyers write ([jddc2018]): who spoke a turn of a log that does not say
+    agent_voice: tuple[re.Pattern, ...] = ()
+    buyer_voice: tuple[re.Pattern, ...] = ()
+    last_turn_voice: int = 3
+
+    def agent_voiced(self, text: str) -> bool:
+        """Whether a turn reads as the agent's: more of the agent's ways of writing are in it than
+        the buyer's (``[jddc2018] agent_voice`` / ``buyer_voice``, each counted once)."""
+        return _voice(self, text) > 0
 
 
 @functools.lru_cache(maxsize=4)
@@ -126,10 +134,10 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> ChatPatterns:
         min_buyer_chars=int(clean.get("min_buyer_chars", 1)),
         context_turns=int(clean.get("context_turns", 4)),
         dedup=dict(data.get("dedup", {})),
-        agent_markers=rx(
-            "|".join(re.escape(m) for m in data.get("jddc2018", {}).get("agent_markers", [])) or "(?!)"
-        ),
         labels=dict(data.get("labels", {})),
+        agent_voice=tuple(rx(p) for p in data.get("jddc2018", {}).get("agent_voice", [])),
+        buyer_voice=tuple(rx(p) for p in data.get("jddc2018", {}).get("buyer_voice", [])),
+        last_turn_voice=int(data.get("jddc2018", {}).get("last_turn_voice", 3)),
     )
 
 
@@ -278,29 +286,66 @@ def _read_jddc2018(path: Path) -> Iterator[Conversation]:
     # Segments the agents are known to have written: a context segment found here is an agent turn.
     known_agent = {_norm(seg) for line in answers for seg in line.split(",")}
     known_agent = {seg for seg in known_agent if len(seg) >= 5}
+    weighed: dict[str, int] = {}  # canned agent lines recur: each text is weighed once
     for number, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
         session = f"{questions_path.stem}:{number}"
         segments = [s.strip() for s in question.split(",") if s.strip()]
         turns: list[ChatTurn] = []
-        # the context ends with the buyer's turn: the last segment with words that is not a system card
-        spoken = [
-            i
-            for i, seg in enumerate(segments)
-            if not _is_system(seg, patterns) and clean_chat_text(seg, patterns)
-        ]
-        last_buyer = spoken[-1] if spoken else len(segments) - 1
-        for i, segment in enumerate(segments):
-            last = i >= last_buyer
-            agent = not last and (
-                _norm(segment) in known_agent or bool(patterns.agent_markers.search(segment))
-            )
-            role = "agent" if agent else "buyer"
+        roles = _context_roles(segments, patterns, known_agent, weighed)
+        for role, segment in zip(roles, segments, strict=True):
             turns.append(ChatTurn(role, segment, number, session, str(questions_path)))
         for segment in answer.split(","):
             if segment.strip():
                 turns.append(ChatTurn("agent", segment.strip(), number, session, str(answers_path)))
         if turns:
             yield Conversation(session, tuple(turns), str(path))
+
+
+def _context_roles(
+    segments: list[str], patterns: ChatPatterns, known_agent: set[str], weighed: dict[str, int]
+) -> list[str]:
+    """Who wrote each segment of a JDDC 2018 context, ``buyer`` or ``agent``.
+
+    A segment the answers file has (``known_agent``) or that reads as the agent's is the agent's.
+    The context ends with the buyer's turn, unless its last segment is the agent's: one the answers
+    file has that reads as the agent's (a hold: 马上核实情况，请您稍等哈), or one that reads so by
+    ``last_turn_voice`` patterns or more. Then the agent's run goes back as far as its lines read
+    as the agent's and the buyer's turn is the segment before it; after the agent's line an order
+    card, an id or a date is the buyer's answer to it, an emoji of the agent's continues it.
+    ``weighed`` caches ``_voice`` by text across the contexts of one file.
+    """
+
+    def voice(segment: str) -> int:
+        if segment not in weighed:
+            weighed[segment] = _voice(patterns, segment)
+        return weighed[segment]
+
+    def agent(segment: str) -> bool:
+        return _norm(segment) in known_agent or voice(segment) > 0
+
+    spoken = [
+        i
+        for i, seg in enumerate(segments)
+        if not _is_system(seg, patterns) and clean_chat_text(seg, patterns)
+    ]
+    ends = len(spoken) - 1
+    if ends > 0:
+        last = segments[spoken[ends]]
+        if voice(last) >= patterns.last_turn_voice or (_norm(last) in known_agent and voice(last) > 0):
+            ends -= 1
+            while ends > 0 and agent(segments[spoken[ends]]):
+                ends -= 1
+    last_buyer = spoken[ends] if spoken else len(segments) - 1
+    trailing = spoken[ends + 1 :]
+    roles = []
+    for i, segment in enumerate(segments):
+        if i < last_buyer:
+            roles.append("agent" if agent(segment) else "buyer")
+        elif i in trailing or (trailing and i > trailing[0] and voice(segment) > 0):
+            roles.append("agent")
+        else:
+            roles.append("buyer")
+    return roles
 
 
 def _is_question_name(name: str) -> bool:
@@ -625,6 +670,13 @@ def _is_system(text: str, patterns: ChatPatterns) -> bool:
 
 def _is_robot(text: str, patterns: ChatPatterns) -> bool:
     return any(regex.search(text) for regex in patterns.robot)
+
+
+def _voice(patterns: ChatPatterns, text: str) -> int:
+    """How many more of the agent's ways of writing than of the buyer's are in ``text``."""
+    return sum(1 for rx in patterns.agent_voice if rx.search(text)) - sum(
+        1 for rx in patterns.buyer_voice if rx.search(text)
+    )
 
 
 def _norm(text: str) -> str:

@@ -141,6 +141,10 @@ def pair_turns(
     for index, (role, items) in enumerate(blocks):
         if role != "agent" or (last_only and index != len(blocks) - 1):
             continue
+        if last_only:
+            # the answers file holds the reply: the agent's lines that end the context (a hold, a
+            # request for the order number) came before it and are not part of it
+            items = [item for item in items if item[0].path == items[-1][0].path]
         parts, first, placeholders = [], None, False
         for turn, text, kind in items:
             if kind != "ok":
