@@ -524,7 +524,15 @@ def test_an_exchange_names_the_size_or_variant_the_buyer_asked_for(
 
 @pytest.mark.parametrize(
     "message",
-    ["能换货吗", "想换成别的颜色", "能换大一码吗", "换个快递行吗"],
+    [
+        "能换货吗",
+        "想换成别的颜色",
+        "能换大一码吗",
+        "换个快递行吗",
+        "能换个颜色吗",
+        "换个口味行不",
+        "换这个色吧",
+    ],
 )
 def test_no_exchange_answer_without_a_named_target(money, extractor, message):
     history = turns("买家: 衣服到了", "客服: 亲 穿着合适吗")
