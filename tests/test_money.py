@@ -41,6 +41,15 @@ def answer(money, grounder, extractor, message, scenario, *history, price=None):
     return grounded.reply, grounded.fill_ins, grounder.ungrounded(grounded.reply, state)
 
 
+def assert_clean_answer(money, grounder, extractor, message, scenario, history, expected, absent):
+    """The money answer names every expected string and no absent one, with no fill-in and no
+    ungrounded fact."""
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, scenario, *history)
+    assert all(e in reply for e in expected), reply
+    assert not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
 def test_amounts_skip_sizes_quantities_cuts_and_counts(money):
     found = money.amounts("亲 五盒可以每盒给您优惠8块 领券后330 41码 6期 粉丝10万 45x45 约480")
     assert [(a.shown, a.cut) for a in found] == [("8", "优惠"), ("330", ""), ("480", "")]
@@ -65,10 +74,7 @@ def test_amounts_skip_sizes_quantities_cuts_and_counts(money):
 def test_a_total_is_computed_from_this_chats_prices(
     money, grounder, extractor, message, history, expected, absent
 ):
-    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "free_shipping", *history)
-    assert all(e in reply for e in expected), reply
-    assert not any(a in reply for a in absent), reply
-    assert not fill_ins and not ungrounded
+    assert_clean_answer(money, grounder, extractor, message, "free_shipping", history, expected, absent)
 
 
 def test_no_total_without_a_price_or_with_the_agents_own_offer(money, extractor):
@@ -113,10 +119,7 @@ def test_instalments_and_a_price_difference(money, grounder, extractor):
 def test_a_counter_offer_is_held_naming_the_buyers_number(
     money, grounder, extractor, message, history, expected, absent
 ):
-    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "bargaining", *history)
-    assert all(e in reply for e in expected), reply
-    assert not any(a in reply for a in absent), reply
-    assert not fill_ins and not ungrounded
+    assert_clean_answer(money, grounder, extractor, message, "bargaining", history, expected, absent)
 
 
 def test_a_conditional_order_is_bargaining_not_an_order(money, grounder, extractor):
@@ -177,10 +180,7 @@ def test_free_shipping_to_an_excluded_area(money, grounder, extractor):
 def test_an_order_change_before_dispatch_echoes_what_changes_and_stays(
     money, grounder, extractor, message, history, expected, absent
 ):
-    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "change_address", *history)
-    assert all(e in reply for e in expected), reply
-    assert not any(a in reply for a in absent), reply
-    assert not fill_ins and not ungrounded
+    assert_clean_answer(money, grounder, extractor, message, "change_address", history, expected, absent)
 
 
 def test_no_change_once_shipped(money, extractor):
@@ -516,10 +516,7 @@ def test_no_order_note_after_dispatch(money, extractor):
 def test_an_exchange_names_the_size_or_variant_the_buyer_asked_for(
     money, grounder, extractor, message, history, expected, absent
 ):
-    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "return_exchange", *history)
-    assert all(e in reply for e in expected), reply
-    assert not any(a in reply for a in absent), reply
-    assert not fill_ins and not ungrounded
+    assert_clean_answer(money, grounder, extractor, message, "return_exchange", history, expected, absent)
 
 
 @pytest.mark.parametrize(
