@@ -1083,19 +1083,17 @@ class Adapter:
             reply = top.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
             if len(reply) > self.rules.part_max_chars:
                 continue
-            violations = tuple(self.check(reply, message, history, scenario).violations)
-            joined = Suggestion(
-                **{
-                    **top.__dict__,
-                    "reply": reply,
-                    "sources": top.sources + other.sources,
-                    "violations": violations,
-                    "fill_ins": tuple(dict.fromkeys((*top.fill_ins, *other.fill_ins))),
-                    "changes": (*top.changes, *other.changes),
-                    "fixes": (*top.fixes, "两问都答 answered every part of the question"),
-                }
+            return self.rewritten(
+                top,
+                reply,
+                message,
+                history,
+                scenario,
+                "两问都答 answered every part of the question",
+                sources=top.sources + other.sources,
+                fill_ins=tuple(dict.fromkeys((*top.fill_ins, *other.fill_ins))),
+                changes=(*top.changes, *other.changes),
             )
-            return top if joined.has_error else joined
         return top
 
     def check_the_rest(
@@ -1136,14 +1134,28 @@ class Adapter:
         reply = top.reply.rstrip("。～~！!；;，,")
         clause = wording.pick(wording.check, message)[0].replace("{parts}", parts)
         reply += ("" if reply.endswith(("？", "?")) else "。") + clause
-        fixes = (*top.fixes, "未答的问题说明会核实 named the parts it checks")
-        joined = Suggestion(
-            **{
-                **top.__dict__,
-                "reply": reply,
-                "violations": tuple(self.check(reply, message, history, scenario).violations),
-                "fixes": fixes,
-            }
+        return self.rewritten(
+            top, reply, message, history, scenario, "未答的问题说明会核实 named the parts it checks"
+        )
+
+    def rewritten(
+        self,
+        top: Suggestion,
+        reply: str,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        fix: str,
+        **fields: Any,
+    ) -> Suggestion:
+        """``top`` with ``reply`` in its place, checked again, ``fix`` recorded and any other ``fields``
+        replaced; ``top`` itself when the new reply breaks an error rule."""
+        joined = dataclasses.replace(
+            top,
+            reply=reply,
+            violations=tuple(self.check(reply, message, history, scenario).violations),
+            fixes=(*top.fixes, fix),
+            **fields,
         )
         return top if joined.has_error else joined
 
@@ -1262,14 +1274,7 @@ class Adapter:
         reply = self.money.ordered_first(top.reply, message, scenario) if self.money else top.reply
         if reply == top.reply:
             return top
-        checked = self.check(reply, message, history, scenario)
-        joined = dataclasses.replace(
-            top,
-            reply=reply,
-            violations=tuple(checked.violations),
-            fixes=(*top.fixes, "读回买家拍的 the order read back"),
-        )
-        return top if joined.has_error else joined
+        return self.rewritten(top, reply, message, history, scenario, "读回买家拍的 the order read back")
 
     def subject_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
@@ -1309,14 +1314,9 @@ class Adapter:
         opening = table["opening"].match(top.reply)
         at = opening.end() if opening else 0
         reply = top.reply[:at] + named + top.reply[at:]
-        checked = self.check(reply, message, history, scenario)
-        joined = dataclasses.replace(
-            top,
-            reply=reply,
-            violations=tuple(checked.violations),
-            fixes=(*top.fixes, "点明买家说的商品或订单 the buyer's item or order named"),
+        return self.rewritten(
+            top, reply, message, history, scenario, "点明买家说的商品或订单 the buyer's item or order named"
         )
-        return top if joined.has_error else joined
 
     def size_answer(
         self,
@@ -1815,7 +1815,11 @@ class Adapter:
                     kept.append(suggestion)
             else:
                 merged = kept[twin]
-                if echo is not None and echo(suggestion.reply) > echo(merged.reply) and not suggestion.has_error:
+                if (
+                    echo is not None
+                    and echo(suggestion.reply) > echo(merged.reply)
+                    and not suggestion.has_error
+                ):
                     wording = {**suggestion.__dict__, "score": merged.score}
                     kept[twin] = Suggestion(**{**wording, "sources": suggestion.sources + merged.sources})
                     continue
