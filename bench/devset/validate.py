@@ -7,6 +7,8 @@ import re
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+# an agent turn that only holds (我帮您查一下 / 稍等) leaves the buyer's question pending
+HOLDING = re.compile(r"^客服: (亲 ?)?(我)?(帮您|给您)?(查|看|核实|问)一?下|^客服: (亲 ?)?稍等")
 SCEN = [
     "greeting",
     "stock",
@@ -71,7 +73,7 @@ ids = set()
 scen = collections.Counter()
 cats = collections.Counter()
 esc = 0
-for fn, kind, n in [("conversations.jsonl", "c", 375), ("singles.jsonl", "s", 237)]:
+for fn, kind, n in [("conversations.jsonl", "c", 675), ("singles.jsonl", "s", 297)]:
     lines = (HERE / fn).read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()]
     if len(rows) != n:
@@ -108,7 +110,8 @@ for fn, kind, n in [("conversations.jsonl", "c", 375), ("singles.jsonl", "s", 23
             if ("买家: " + pq) not in h:
                 err(i, "pending_question not verbatim in history")
             elif h[-1] != "买家: " + pq and not all(
-                t.startswith("买家: ") for t in h[h.index("买家: " + pq) :]
+                t.startswith("买家: ") or HOLDING.search(t) and len(t) < 20
+                for t in h[h.index("买家: " + pq) :]
             ):
                 err(i, "pending_question was answered")
         if not isinstance(r["needs_lookup"], bool) or not isinstance(r["escalate"], bool):
