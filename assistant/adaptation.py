@@ -760,7 +760,14 @@ class Adapter:
             (t for t, r in zip(reversed(state.texts), reversed(state.roles), strict=False) if r == "agent"),
             "",
         )
-        return "light" if any(p.search(agent) for p in self.rules.supposed_rejects) else "ack"
+        if any(p.search(agent) for p in self.rules.supposed_rejects):
+            return "light"
+        # the agent's last word apologised but promised no remedy yet (抱歉 先重启一下 / 抱歉 里面瓶子没事吧):
+        # the problem is still open, so the buyer's follow-up (重启了 还不行) hears a light apology too
+        remedy = self.intents.agent_after_sale
+        if any(m in agent for m in self.rules.empathy_markers) and not (remedy and remedy.search(agent)):
+            return "light"
+        return "ack"
 
     def soften(self, reply: str, due: str) -> str:
         """The full apology a reply opens with, made light (不好意思) for a calm buyer's small problem,
@@ -776,7 +783,7 @@ class Adapter:
         if due == "light" and not any(
             m in softened[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers
         ):
-            softened = self.rules.light_prefix + softened
+            softened = self.rules.light_prefix + softened.removeprefix("好的")  # not 不好意思，好的亲
         return softened
 
     def suggest(

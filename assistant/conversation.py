@@ -29,6 +29,8 @@ _NUDGE = re.compile(
     # 客服呢 / 回个话啊 / 问你话呢 / 怎么不说话 / 是机器人吗 (not 扫地机器人吗) / hello?
     r"|客服呢|回个?话|回复一?下|快回[复我]|问你话|理理我|不说话|说话啊|(?<!扫地)(?<!擦窗)机器人[吗啊呢？?]"
     r"|^(?i:hello|hi|喂)[?？!！\s]*$"
+    # 问三遍了 / 说了好几次了 / 第二次问了: the buyer asked before and got no answer
+    r"|(问|说|发)了?[两三四五六七八九十几好多]+[遍次回]|第[二三四五几]+[遍次]问"
 )
 # the agent's own earlier facts a reply should restate rather than replace (the courier it named, the
 # offer, gift, size or amount it stated), besides every value of the buyer's newest message

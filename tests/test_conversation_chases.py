@@ -47,3 +47,32 @@ def test_chases_worded_many_ways_are_chases_a_product_or_a_parcel_is_not(assista
         assert state.pending_question == "这个饭盒能进微波炉吗"
     for other in ["扫地机器人吗", "这个扫地机器人吸力多大", "物流三天没动静了"]:
         assert not assistant.conversation(other, history).nudge, other
+
+
+def test_asking_again_counts_as_a_chase(assistant):
+    # 说了两遍了 / 第三次问: the buyer asked before and nobody answered, whatever the wording
+    for message in ("那个杯子能进微波炉吗 我都说了两遍了", "第三次问了 这个杯子能进微波炉吗"):
+        result = assistant.suggest(message, history=["买家: 你们怎么半天才回", "客服: 亲 不好意思 刚才人多"])
+        assert result.context.nudge, message
+        top = result.suggestions[0].reply
+        assert any(w in top[:20] for w in ("抱歉", "不好意思", "对不起")), top
+    assert not assistant.conversation("这个杯子能进微波炉吗", ["买家: 你好"]).nudge
+
+
+def test_a_follow_up_on_a_problem_still_open_keeps_an_apology(assistant):
+    # the agent apologised and asked something (拍个图 / 先充个电 / 是哪个部位) without a remedy yet:
+    # the buyer's follow-up is still the open problem and hears at least a light apology
+    for history, message in (
+        (["买家: 台灯用了两天就不亮了", "客服: 亲 抱歉 先充满电试试"], "充了一晚上 还是不亮"),
+        (["买家: 毛衣收到袖子有个洞", "客服: 亲 真不好意思 洞大概多大"], "有指甲盖那么大 我都不好穿出去"),
+        (["买家: 杯子收到裂了一道", "客服: 亲 抱歉 麻烦拍个图"], "图发你了 你们怎么处理"),
+    ):
+        top = assistant.suggest(message, history=history).suggestions[0].reply
+        assert any(w in top[:20] for w in ("抱歉", "不好意思", "对不起")), (message, top)
+
+
+def test_a_follow_up_after_the_remedy_gets_no_second_apology(assistant):
+    # once the agent promised a remedy (给您补发), a calm follow-up is acknowledged, not apologised to
+    history = ["买家: 杯子收到裂了一道", "客服: 亲 非常抱歉 马上给您补发一个"]
+    top = assistant.suggest("好的 那大概几天能到", history=history).suggestions[0].reply
+    assert not any(w in top[:12] for w in ("抱歉", "不好意思", "对不起")), top
