@@ -144,3 +144,10 @@ def test_no_reply_names_a_deadline_the_buyer_did_not_give(assistant):
         "能快点发吗", ["买家: 什么时候发", "客服: 亲 明天上午发出 申通快递"]
     ).suggestions:
         assert "日期】" not in s.reply
+
+
+def test_a_price_after_offers_is_no_delivery(assistant):
+    # 到手价 / 领券到手 is the price the buyer pays, not the goods in hand: the chat is still before buying
+    for agent in ("客服: 亲 活动到手价59 还送杯垫", "客服: 亲 用券后到手79哦", "客服: 亲 这已经是到手价了"):
+        assert assistant.conversation("还是有点贵", ["买家: 这个台灯多少", agent]).order_stage == "browsing"
+    assert assistant.conversation("刚到手就裂了", ["买家: 台灯"]).order_stage == "delivered"
