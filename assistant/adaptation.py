@@ -402,6 +402,15 @@ def load_adaptation(
         },
         subject={
             **data.get("subject", {}),
+            "amounts": tuple(
+                {
+                    "scenarios": frozenset(str(x) for x in entry.get("scenarios", [])),
+                    "patterns": tuple(_patterns(entry.get("patterns", []), "amount", path, problems)),
+                    "named": str(entry.get("named", "")),
+                }
+                for entry in data.get("subject", {}).get("amounts", [])
+                if entry.get("named")
+            ),
             "opening": next(
                 iter(_patterns([data.get("subject", {}).get("opening", "^")], "opening", path, problems)),
                 re.compile("^"),
@@ -974,6 +983,7 @@ class Adapter:
             chosen[0] = self.subject_named(chosen[0], message, history, scenario, state)
         if chosen:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
+            chosen[0] = self.amount_named(chosen[0], message, history, scenario)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
@@ -1027,8 +1037,10 @@ class Adapter:
                         safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
                     safe = self.ordered_first(safe, message, history, scenario)
                     safe = self.subject_named(safe, message, history, scenario, state)
+                    safe = self.amount_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
+        holding = self.amount_named(holding, message, history, scenario)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
     def then_the_question(
@@ -1114,8 +1126,8 @@ class Adapter:
         """The top suggestion to a message of several questions, with one clause naming the parts it
         does not answer, which the agent checks (开锅… 另外能不能进洗碗机，我帮您确认一下再回复您): no
         part is silently dropped (a second grounded reply is joined before, by answer_every_part, where
-        one answers it). Left as it is when it answers every part, or seems to answer none (its words
-        may differ from the buyer's: nothing is claimed missing then)."""
+        one answers it). Left as it is when it answers every part; a retrieved reply that answers none
+        of them, in the buyer's words or by a known part, says it checks them all (``check_all``)."""
         wording = self.rules.wording
         if top.holding or not wording.check:
             return top
@@ -1130,7 +1142,11 @@ class Adapter:
             if not covers(top.reply, c, wording.content_pairs, item, wording.answered_by)
             and not (self.intents.parts(c.text) & answered)
         ]
-        if not missing or len(missing) == len(clauses):
+        if not missing:
+            return top
+        if len(missing) == len(clauses) and (not wording.check_all or answered or not top.sources):
+            # it may answer in other words: a part it is known to answer (抹一层薄油 for 猪油还是植物油),
+            # or an answer composed for the question (the catalog's 纯鸡胸肉 for 是纯肉吗)
             return top
         named = [n for n in dict.fromkeys(c.question or self.intents.topic(c.text) for c in missing) if n]
         if not named:
@@ -1139,7 +1155,8 @@ class Adapter:
         if len(named) > wording.check_max_parts:
             parts += wording.check_joiner + wording.other_parts
         reply = top.reply.rstrip("。～~！!；;，,")
-        clause = wording.pick(wording.check, message)[0].replace("{parts}", parts)
+        family = wording.check_all if len(missing) == len(clauses) else wording.check
+        clause = wording.pick(family, message)[0].replace("{parts}", parts)
         reply += ("" if reply.endswith(("？", "?")) else "。") + clause
         return self.rewritten(
             top, reply, message, history, scenario, "未答的问题说明会核实 named the parts it checks"
@@ -1324,6 +1341,35 @@ class Adapter:
         return self.rewritten(
             top, reply, message, history, scenario, "点明买家说的商品或订单 the buyer's item or order named"
         )
+
+    def amount_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
+    ) -> Suggestion:
+        """The top suggestion naming the amount the buyer's newest message is about when it leaves it
+        out (``[subject.amounts]``), after its opening words: the budget of a recommendation (预算500 →
+        预算500我记下了，) and the sum of a refund that has not come (599呢还没到 → 599元的退款我帮您盯着，)."""
+        table = self.rules.subject
+        for entry in table.get("amounts", ()):
+            if scenario not in entry["scenarios"]:
+                continue
+            found = [m for p in entry["patterns"] for m in p.finditer(message)]
+            if not found:
+                continue
+            # the last amount the buyer names is the one they ask about (只退了200 还有100呢 → 100)
+            last = max(found, key=lambda m: m.start())
+            amount = next((g for g in last.groups() if g), "")
+            if not amount or amount in top.reply:
+                return top
+            named = str(entry["named"]).replace("{amount}", amount).replace("{said}", last.group(0).strip())
+            opening = table["opening"].match(top.reply)
+            at = opening.end() if opening else 0
+            if not at and (clause := re.match(r"[^，,。；;？?]{1,8}[，,]", top.reply)):
+                at = clause.end()  # after a short first clause (亲稍等一下，) rather than before it
+            reply = top.reply[:at] + named + top.reply[at:]
+            return self.rewritten(
+                top, reply, message, history, scenario, "点明买家说的金额 the buyer's amount named"
+            )
+        return top
 
     def size_answer(
         self,

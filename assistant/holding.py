@@ -53,6 +53,8 @@ class HoldingWording:
     context: str = ""
     # a reply answering some parts of a question of several: the clause naming the others
     check: tuple[str, ...] = ()
+    # …and one answering none of them in the buyer's words: the clause naming them all (no 另外)
+    check_all: tuple[str, ...] = ()
     check_joiner: str = "，还有"
     other_parts: str = "您问的其他问题"  # the parts named when none can be said cleanly
     check_max_parts: int = 2
@@ -249,6 +251,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         values=phrasings("values"),
         generic=phrasings("generic"),
         check=phrasings("check"),
+        check_all=phrasings("check_all"),
         context=str(data.get("context", "")),
         choice_topic=str(data.get("choice_topic", "")),
         choice=pattern("choice") or HoldingWording.choice,

@@ -67,3 +67,47 @@ def test_the_item_is_named_after_the_opening_words(assistant, extractor, scenari
     assert (reply == "有的亲，牛肉干的话，天热会放冰袋，收到请尽快冷藏。") is named, reply
     computed = Suggestion("亲，两包是29×2=58～", 2.0, (), scenario)
     assert adapter.subject_named(computed, message, [], scenario, state) is computed
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message", "expected"),
+    [
+        # the budget of a recommendation, in the buyer's own words
+        ("recommendation", "想给我爸挑个剃须刀 预算两百 有啥推荐", "好的亲，预算两百的我帮您挑，我先看看。"),
+        ("recommendation", "学生党 台灯 150左右的 哪款好", "好的亲，150左右的我帮您挑，我先看看。"),
+        # the sum of a refund that has not come, the last one named, with no 元 the buyer did not write
+        ("refund", "退了一周了 只到了40 还有85呢", "好的亲，85这笔退款我帮您盯着，我先看看。"),
+        ("refund", "钱还没到账 126块", "好的亲，126这笔退款我帮您盯着，我先看看。"),
+    ],
+)
+def test_the_amount_the_buyer_names_is_named(assistant, scenario, message, expected):
+    from assistant.adaptation import Suggestion
+
+    adapter = assistant.engine.adapter
+    top = Suggestion("好的亲，我先看看。", 0.9, ("case-1",), scenario)
+    assert adapter.amount_named(top, message, [], scenario).reply == expected
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message", "reply"),
+    [
+        ("refund", "退款多久到 我买了3件", "好的亲，我先看看。"),  # no amount asked about
+        ("promotion", "预算两百 有什么活动", "好的亲，我先看看。"),  # not a recommendation
+        ("refund", "还差85呢", "好的亲，85的退款我先看看。"),  # named already
+    ],
+)
+def test_a_reply_is_left_alone_without_an_amount_to_name(assistant, scenario, message, reply):
+    from assistant.adaptation import Suggestion
+
+    adapter = assistant.engine.adapter
+    top = Suggestion(reply, 0.9, ("case-1",), scenario)
+    assert adapter.amount_named(top, message, [], scenario) is top
+
+
+def test_a_recommendation_or_a_late_refund_names_the_amount_end_to_end(assistant):
+    top = assistant.suggest("想给孩子买个书包 预算两百以内 推荐一下").suggestions[0]
+    assert "两百" in top.reply, top.reply
+    history = ["买家: 鞋子退回去了", "客服: 亲 仓库收到后3天内退款"]
+    for message in ("都五天了 钱还没到 368呢", "368块 啥时候能退回来"):
+        top = assistant.suggest(message, history=history).suggestions[0]
+        assert "368" in top.reply and "368元" not in top.reply, top.reply
