@@ -151,3 +151,18 @@ def test_a_price_after_offers_is_no_delivery(assistant):
     for agent in ("客服: 亲 活动到手价59 还送杯垫", "客服: 亲 用券后到手79哦", "客服: 亲 这已经是到手价了"):
         assert assistant.conversation("还是有点贵", ["买家: 这个台灯多少", agent]).order_stage == "browsing"
     assert assistant.conversation("刚到手就裂了", ["买家: 台灯"]).order_stage == "delivered"
+
+
+def test_the_parcel_is_named_by_the_courier_the_agent_gave(assistant):
+    intents = assistant.engine.adapter.intents
+    state = assistant.conversation(
+        "怎么三天了还是那个状态", ["买家: 台灯发了没", "客服: 亲 前天发的 韵达 单号尾号3302"]
+    )
+    for generic, named in (
+        ("刚揽收的包裹要到转运中心扫描后才会更新", "刚揽收的韵达包裹"),
+        ("我马上帮您查一下包裹现在的位置", "查一下韵达包裹现在的位置"),
+    ):
+        assert named in state.with_courier(generic, intents.courier_generic, intents.courier_before)
+    # a parcel that is not the one on its way (分开包裹发的) keeps its word
+    said = "您的订单是分开包裹发的"
+    assert state.with_courier(said, intents.courier_generic, intents.courier_before) == said
