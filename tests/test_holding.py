@@ -150,3 +150,17 @@ def test_a_part_is_answered_by_its_kind_of_answer_or_its_own_words(adapter):
     # a gift question names nothing but the item: a reply naming no gift leaves it
     assert not covers(answered, clauses["买面霜送啥"], 2, ("面霜",), wording.answered_by)
     assert clauses["买面霜送啥"].question == "买面霜送什么"
+
+
+def test_a_retrieved_reply_answering_no_part_says_it_checks_them_all(adapter, assistant):
+    message = "这款保温杯能装果汁吗 盖子能拆下来洗吗"
+    state = assistant.conversation(message, [])
+    retrieved = Suggestion("亲，这款杯子容量500ml，轻便好带。", 0.8, ("case-x",), "usage_question")
+    joined = adapter.check_the_rest(retrieved, message, [], "usage_question", state)
+    assert joined.reply.startswith("亲，这款杯子容量500ml，轻便好带。")
+    assert "能不能装果汁" in joined.reply and "盖子能不能拆下来洗" in joined.reply
+    assert "另外" not in joined.reply  # it answered nothing before, so nothing is 另外
+    assert "确认" in joined.reply or "核实" in joined.reply
+    # an answer composed for the question (no retrieved source) may answer in other words: left
+    composed = Suggestion(retrieved.reply, 2.0, (), "usage_question")
+    assert adapter.check_the_rest(composed, message, [], "usage_question", state) == composed
