@@ -407,6 +407,7 @@ def load_adaptation(
                     "scenarios": frozenset(str(x) for x in entry.get("scenarios", [])),
                     "patterns": tuple(_patterns(entry.get("patterns", []), "amount", path, problems)),
                     "named": str(entry.get("named", "")),
+                    "every": bool(entry.get("every", False)),
                 }
                 for entry in data.get("subject", {}).get("amounts", [])
                 if entry.get("named")
@@ -1346,21 +1347,39 @@ class Adapter:
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
     ) -> Suggestion:
         """The top suggestion naming the amount the buyer's newest message is about when it leaves it
-        out (``[subject.amounts]``), after its opening words: the budget of a recommendation (预算500 →
-        预算500我记下了，) and the sum of a refund that has not come (599呢还没到 → 599元的退款我帮您盯着，)."""
+        out (``[subject.amounts]``), after its opening words, in the buyer's own figures (no 元 they did
+        not write): the budget of a recommendation (预算500 → 预算500的我帮您挑，), the sum of a refund that
+        has not come (599呢还没到 → 599这笔退款我帮您盯着，), the measurements of a size question (胸围52
+        背长35 → 胸围52、背长35的话，)."""
         table = self.rules.subject
         for entry in table.get("amounts", ()):
             if scenario not in entry["scenarios"]:
                 continue
-            found = [m for p in entry["patterns"] for m in p.finditer(message)]
+            found = sorted(
+                (m for p in entry["patterns"] for m in p.finditer(message)),
+                key=lambda m: (m.start(), -m.end()),
+            )
             if not found:
                 continue
-            # the last amount the buyer names is the one they ask about (只退了200 还有100呢 → 100)
-            last = max(found, key=lambda m: m.start())
-            amount = next((g for g in last.groups() if g), "")
-            if not amount or amount in top.reply:
-                return top
-            named = str(entry["named"]).replace("{amount}", amount).replace("{said}", last.group(0).strip())
+            if entry["every"]:
+                # every value the buyer gives (胸围52 背长35), each once, those the reply leaves out
+                picked: list[re.Match] = []
+                for m in found:
+                    if not picked or m.start() >= picked[-1].end():
+                        picked.append(m)
+                picked = [m for m in picked if next((g for g in m.groups() if g), "") not in top.reply]
+                if not picked:
+                    return top
+                said = "、".join(m.group(0).strip() for m in picked)
+                amount = next((g for g in picked[0].groups() if g), "")
+            else:
+                # the last amount the buyer names is the one they ask about (只退了200 还有100呢 → 100)
+                last = max(found, key=lambda m: m.start())
+                amount = next((g for g in last.groups() if g), "")
+                said = last.group(0).strip()
+                if not amount or amount in top.reply:
+                    return top
+            named = str(entry["named"]).replace("{amount}", amount).replace("{said}", said)
             opening = table["opening"].match(top.reply)
             at = opening.end() if opening else 0
             if not at and (clause := re.match(r"[^，,。；;？?]{1,8}[，,]", top.reply)):
@@ -1651,6 +1670,8 @@ class Adapter:
             part = self.intents.thing(message, bare=True) or "、".join(
                 list(dict.fromkeys(s.fact.text for s in state.asked_now(HOLDING_FACT_KINDS)))[:2]
             )
+            if not part and topic.endswith(wording.problem):
+                part = self.asked_subject(message, topic)  # 无痕钉能挂多重的 → 无痕钉重量的问题
             if part and part not in topic and topic.endswith(wording.problem) and self.intents.thing(part):
                 # 真皮和开胶的问题, not 开胶真皮的问题
                 topic = topic.removesuffix(wording.problem) + "和" + part + wording.problem
@@ -1804,6 +1825,29 @@ class Adapter:
                 return "、".join(named) + wording.more_parts
             named.append(question)
         return "、".join(named)
+
+    def asked_subject(self, text: str, topic: str) -> str:
+        """The noun that the asking clause of ``text`` naming ``topic`` opens with (无痕钉 of 无痕钉能挂
+        多重的 / 脚踏左右 of 脚踏左右怎么分), or "": not another clause's (猫毛会缠滚刷吗 噪音大不), not a
+        word the topic already says (噪音大吗), no number and no word of the buyer's own (我的)."""
+        low, high = self.rules.wording.subject_chars
+        lead = self.intents.subject_lead
+        for clause in self.asking_clauses(text):
+            words = clause.content.split()
+            if not words or self.intents.topic(clause.text) != topic:
+                continue
+            subject, opening = words[0], clause.text.lstrip()
+            if lead is not None:
+                opening = lead.sub("", opening, count=1)
+            if (
+                low <= len(subject) <= high
+                and opening.startswith(subject)
+                and not any(ch.isdigit() or ch in "我你您" for ch in subject)
+                and not any(subject[i : i + 2] in topic for i in range(len(subject) - 1))
+            ):
+                return subject
+            return ""
+        return ""
 
     def asking_clauses(self, text: str) -> list[Clause]:
         """The clauses of a buyer message that ask something, with their indirect questions."""

@@ -67,6 +67,8 @@ class HoldingWording:
     # what a restated question does not start with, after the [subject] lead (这猫粮 → 猫粮)
     lead: re.Pattern | None = None
     question_chars: tuple[int, int] = (3, 14)
+    # the noun an asking clause opens with (无痕钉能挂多重), named before an aspect topic (无痕钉重量的问题)
+    subject_chars: tuple[int, int] = (2, 6)
     # a holding reply names the questions of a message up to this length, the rest as `more_parts`
     question_total_chars: int = 28
     more_parts: str = "这几个问题"
@@ -267,6 +269,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         asks=pattern("asks"),
         lead=pattern("lead"),
         question_chars=(int(chars[0]), int(chars[1])),
+        subject_chars=tuple(int(n) for n in data.get("subject_chars", [2, 6]))[:2],  # type: ignore[arg-type]
         question_total_chars=int(data.get("question_total_chars", HoldingWording.question_total_chars)),
         more_parts=str(data.get("more_parts", HoldingWording.more_parts)),
         rewrites=tuple((str(p[0]), str(p[1])) for p in data.get("rewrites", []) if len(p) == 2),

@@ -78,6 +78,11 @@ def test_the_item_is_named_after_the_opening_words(assistant, extractor, scenari
         # the sum of a refund that has not come, the last one named, with no 元 the buyer did not write
         ("refund", "退了一周了 只到了40 还有85呢", "好的亲，85这笔退款我帮您盯着，我先看看。"),
         ("refund", "钱还没到账 126块", "好的亲，126这笔退款我帮您盯着，我先看看。"),
+        # every measurement of a size question, each once
+        ("size_advice", "猫背心 胸围33cm 背长26 选哪个", "好的亲，胸围33cm、背长26我记下了，我先看看。"),
+        ("size_advice", "护腕 手腕围15 什么码", "好的亲，手腕围15我记下了，我先看看。"),
+        ("size_advice", "汤锅 20厘米的 两个人够吗", "好的亲，20厘米我记下了，我先看看。"),
+        ("size_advice", "文胸平时穿70A 这款选啥", "好的亲，70A我记下了，我先看看。"),
     ],
 )
 def test_the_amount_the_buyer_names_is_named(assistant, scenario, message, expected):
@@ -94,6 +99,8 @@ def test_the_amount_the_buyer_names_is_named(assistant, scenario, message, expec
         ("refund", "退款多久到 我买了3件", "好的亲，我先看看。"),  # no amount asked about
         ("promotion", "预算两百 有什么活动", "好的亲，我先看看。"),  # not a recommendation
         ("refund", "还差85呢", "好的亲，85的退款我先看看。"),  # named already
+        ("size_advice", "胸围33 背长26", "好的亲，胸围33、背长26按尺码表我先看看。"),
+        ("size_advice", "平时穿L 这款选啥", "好的亲，我先看看。"),  # a size, no measurement
     ],
 )
 def test_a_reply_is_left_alone_without_an_amount_to_name(assistant, scenario, message, reply):
