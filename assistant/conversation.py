@@ -562,6 +562,12 @@ def conversation_state(
                 pending = turn.text.strip()
         elif turn.text.strip() and not extractor.is_holding(turn.text):
             pending = None
+        elif pending is None and number and turns[number - 1].role == "buyer" and turn.text.strip():
+            # 挂面一直显示已揽收 三天了 → 我帮您查一下: the agent took the problem up and owes an answer
+            told = turns[number - 1].text.strip()
+            bare = _NUDGE.search(told) and len(_NUDGE.sub("", told).strip(" ?？!！。，,")) < 4
+            if not bare and len(re.sub(r"[\W_]+", "", told)) >= 4:  # (你好 → 亲 稍等 owes nothing)
+                pending = told
     # the newest message chases an answer (人呢 / 半小时了没人回): the suggestion takes up the pending question
     # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
     recent = [message, *[t.text for t in history if t.role == "buyer"][-1:]]

@@ -76,3 +76,15 @@ def test_a_follow_up_after_the_remedy_gets_no_second_apology(assistant):
     history = ["买家: 杯子收到裂了一道", "客服: 亲 非常抱歉 马上给您补发一个"]
     top = assistant.suggest("好的 那大概几天能到", history=history).suggestions[0].reply
     assert not any(w in top[:12] for w in ("抱歉", "不好意思", "对不起")), top
+
+
+def test_a_problem_the_agent_took_up_and_left_is_what_a_chase_is_about(assistant):
+    # 亲 我帮您看一下 takes the buyer's problem up without answering it: a bare chase afterwards is
+    # about that problem, not a new greeting
+    history = ["买家: 订的书架物流五天没更新了", "客服: 亲 我帮您看一下"]
+    state = assistant.conversation("有人吗？", history)
+    assert state.pending_question == "订的书架物流五天没更新了"
+    top = assistant.suggest("有人吗？", history=history).suggestions[0].reply
+    assert "有什么可以帮您" not in top and "欢迎光临" not in top
+    # a greeting the agent held is owed nothing
+    assert assistant.conversation("在吗", ["买家: 你好", "客服: 亲 稍等"]).pending_question is None
