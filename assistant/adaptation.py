@@ -32,6 +32,7 @@ from .records import Turn
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
 
+_RESEND = re.compile(r"补寄|补发|重新发|重发")  # an agent's promise of a replacement with no object
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
 # the agent's offers a follow-up may ask about (送几瓶 after 满99送一瓶250g小瓶装)
@@ -408,6 +409,7 @@ def load_adaptation(
                     "patterns": tuple(_patterns(entry.get("patterns", []), "amount", path, problems)),
                     "named": str(entry.get("named", "")),
                     "every": bool(entry.get("every", False)),
+                    "facts": frozenset(str(k) for k in entry.get("facts", [])),
                 }
                 for entry in data.get("subject", {}).get("amounts", [])
                 if entry.get("named")
@@ -1355,28 +1357,37 @@ class Adapter:
         for entry in table.get("amounts", ()):
             if scenario not in entry["scenarios"]:
                 continue
+            # (start, end, the buyer's words, the value a reply naming it contains)
             found = sorted(
-                (m for p in entry["patterns"] for m in p.finditer(message)),
-                key=lambda m: (m.start(), -m.end()),
+                [
+                    (m.start(), m.end(), m.group(0).strip(), next((g for g in m.groups() if g), m.group(0)))
+                    for p in entry["patterns"]
+                    for m in p.finditer(message)
+                ]
+                + [
+                    (f.start, f.end, f.text, f.text)
+                    for f in (self.grounder.extractor.extract(message) if entry["facts"] else ())
+                    if f.kind in entry["facts"]
+                ],
+                key=lambda m: (m[0], -m[1]),
             )
             if not found:
                 continue
             if entry["every"]:
                 # every value the buyer gives (胸围52 背长35), each once, those the reply leaves out
-                picked: list[re.Match] = []
+                picked: list[tuple[int, int, str, str]] = []
                 for m in found:
-                    if not picked or m.start() >= picked[-1].end():
+                    if not picked or m[0] >= picked[-1][1]:
                         picked.append(m)
-                picked = [m for m in picked if next((g for g in m.groups() if g), "") not in top.reply]
+                picked = [m for m in picked if m[3] not in top.reply]
                 if not picked:
                     return top
-                said = "、".join(m.group(0).strip() for m in picked)
-                amount = next((g for g in picked[0].groups() if g), "")
+                said = "、".join(m[2] for m in picked)
+                amount = picked[0][3]
             else:
                 # the last amount the buyer names is the one they ask about (只退了200 还有100呢 → 100)
-                last = max(found, key=lambda m: m.start())
-                amount = next((g for g in last.groups() if g), "")
-                said = last.group(0).strip()
+                last = max(found, key=lambda m: m[0])
+                said, amount = last[2], last[3]
                 if not amount or amount in top.reply:
                     return top
             named = str(entry["named"]).replace("{amount}", amount).replace("{said}", said)
@@ -1770,7 +1781,10 @@ class Adapter:
             found = self.rules.promise.search(text)
             if found:
                 return found["verb"], found["object"]
-        return None
+        # 少了两颗螺丝 → 亲 抱歉 给您补寄: the promise names no object, the buyer's missing part is it
+        verb = next((v for t in reversed(state.said_by("agent")) for v in _RESEND.findall(t)), "")
+        part = next((w for t in reversed(state.said_by("buyer")) if (w := self.intents.thing(t, bare=True))), "")
+        return (verb, part) if verb and part else None
 
     def promised_topic(self, message: str, state: ConversationState) -> str:
         """How a holding reply names the promise the buyer comes back to (补寄的卡其色), or ""."""
@@ -1828,25 +1842,25 @@ class Adapter:
 
     def asked_subject(self, text: str, topic: str) -> str:
         """The noun that the asking clause of ``text`` naming ``topic`` opens with (无痕钉 of 无痕钉能挂
-        多重的 / 脚踏左右 of 脚踏左右怎么分), or "": not another clause's (猫毛会缠滚刷吗 噪音大不), not a
-        word the topic already says (噪音大吗), no number and no word of the buyer's own (我的)."""
-        low, high = self.rules.wording.subject_chars
+        多重的 / 猫爬架 of 猫爬架怎么安装 视频有没), or "": not another clause's (猫毛会缠滚刷吗 噪音大不),
+        not what the topic already says (噪音大吗 / 承重多少), not a state or a choice (锅底粘了怎么办 /
+        铝合金还是碳纤维), no number and no word of the buyer's own (我的)."""
+        wording = self.rules.wording
+        low, high = wording.subject_chars
         lead = self.intents.subject_lead
-        for clause in self.asking_clauses(text):
+        clauses = [c for c in self.asking_clauses(text) if self.intents.topic(c.text) == topic]
+        for clause in clauses[:1]:
             words = clause.content.split()
-            if not words or self.intents.topic(clause.text) != topic:
-                continue
-            subject, opening = words[0], clause.text.lstrip()
-            if lead is not None:
-                opening = lead.sub("", opening, count=1)
+            opening = lead.sub("", clause.text.lstrip(), count=1) if lead is not None else clause.text.lstrip()
+            subject = words[0] if words else ""
+            rest = opening[len(subject) :]
             if (
                 low <= len(subject) <= high
                 and opening.startswith(subject)
-                and not any(ch.isdigit() or ch in "我你您" for ch in subject)
-                and not any(subject[i : i + 2] in topic for i in range(len(subject) - 1))
+                and not any(ch.isdigit() or ch in "我你您" or ch in topic for ch in subject)
+                and not (wording.subject_not_before and wording.subject_not_before.search(rest))
             ):
                 return subject
-            return ""
         return ""
 
     def asking_clauses(self, text: str) -> list[Clause]:

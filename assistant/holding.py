@@ -69,6 +69,8 @@ class HoldingWording:
     question_chars: tuple[int, int] = (3, 14)
     # the noun an asking clause opens with (无痕钉能挂多重), named before an aspect topic (无痕钉重量的问题)
     subject_chars: tuple[int, int] = (2, 6)
+    # …not when it is followed by these (锅底粘了怎么办 / 铝合金还是碳纤维: a state or a choice)
+    subject_not_before: re.Pattern | None = None
     # a holding reply names the questions of a message up to this length, the rest as `more_parts`
     question_total_chars: int = 28
     more_parts: str = "这几个问题"
@@ -269,6 +271,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         asks=pattern("asks"),
         lead=pattern("lead"),
         question_chars=(int(chars[0]), int(chars[1])),
+        subject_not_before=pattern("subject_not_before"),
         subject_chars=tuple(int(n) for n in data.get("subject_chars", [2, 6]))[:2],  # type: ignore[arg-type]
         question_total_chars=int(data.get("question_total_chars", HoldingWording.question_total_chars)),
         more_parts=str(data.get("more_parts", HoldingWording.more_parts)),

@@ -118,3 +118,14 @@ def test_a_recommendation_or_a_late_refund_names_the_amount_end_to_end(assistant
     for message in ("都五天了 钱还没到 368呢", "368块 啥时候能退回来"):
         top = assistant.suggest(message, history=history).suggestions[0]
         assert "368" in top.reply and "368元" not in top.reply, top.reply
+
+
+def test_the_place_of_a_shipping_time_question_is_named(assistant):
+    from assistant.adaptation import Suggestion
+
+    adapter = assistant.engine.adapter
+    top = Suggestion("亲，发出后一般2到4天送达。", 0.9, ("case-1",), "shipping_time")
+    reply = adapter.amount_named(top, "寄成都的话 周五前能到吗", [], "shipping_time").reply
+    assert reply == "亲，成都我记下了，发出后一般2到4天送达。", reply
+    named = Suggestion("亲，成都一般2天送达。", 0.9, ("case-1",), "shipping_time")
+    assert adapter.amount_named(named, "寄成都的话 周五前能到吗", [], "shipping_time") is named
