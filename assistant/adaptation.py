@@ -1783,7 +1783,9 @@ class Adapter:
                 return found["verb"], found["object"]
         # 少了两颗螺丝 → 亲 抱歉 给您补寄: the promise names no object, the buyer's missing part is it
         verb = next((v for t in reversed(state.said_by("agent")) for v in _RESEND.findall(t)), "")
-        part = next((w for t in reversed(state.said_by("buyer")) if (w := self.intents.thing(t, bare=True))), "")
+        part = next(
+            (w for t in reversed(state.said_by("buyer")) if (w := self.intents.thing(t, bare=True))), ""
+        )
         return (verb, part) if verb and part else None
 
     def promised_topic(self, message: str, state: ConversationState) -> str:

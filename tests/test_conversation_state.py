@@ -166,3 +166,13 @@ def test_the_parcel_is_named_by_the_courier_the_agent_gave(assistant):
     # a parcel that is not the one on its way (分开包裹发的) keeps its word
     said = "您的订单是分开包裹发的"
     assert state.with_courier(said, intents.courier_generic, intents.courier_before) == said
+
+
+def test_a_resend_promised_without_its_object_is_of_the_part_the_buyer_missed(assistant):
+    adapter = assistant.engine.adapter
+    history = ["买家: 办公椅到了 少了一个轮子", "客服: 亲 不好意思 马上给您补发"]
+    message = "补发的今天能寄出吗"
+    assert adapter.promised(message, assistant.conversation(message, history)) == ("补发", "轮子")
+    assert "轮子" in assistant.suggest(message, history=history).suggestions[0].reply
+    # no promise of a replacement: nothing promised
+    assert adapter.promised(message, assistant.conversation(message, history[:1])) is None
