@@ -1853,7 +1853,8 @@ class Adapter:
         clauses = [c for c in self.asking_clauses(text) if self.intents.topic(c.text) == topic]
         for clause in clauses[:1]:
             words = clause.content.split()
-            opening = lead.sub("", clause.text.lstrip(), count=1) if lead is not None else clause.text.lstrip()
+            opening = clause.text.lstrip()
+            opening = lead.sub("", opening, count=1) if lead is not None else opening
             subject = words[0] if words else ""
             rest = opening[len(subject) :]
             if (

@@ -164,3 +164,14 @@ def test_a_retrieved_reply_answering_no_part_says_it_checks_them_all(adapter, as
     # an answer composed for the question (no retrieved source) may answer in other words: left
     composed = Suggestion(retrieved.reply, 2.0, (), "usage_question")
     assert adapter.check_the_rest(composed, message, [], "usage_question", state) == composed
+
+
+def test_an_aspect_topic_names_the_thing_the_question_opens_with(assistant, adapter):
+    reply = _holding(assistant, "晾衣架能挂多重的", [], "quality_question")
+    assert "晾衣架重量的问题" in reply
+    assert adapter.asked_subject("这个收纳箱能承重多少", "重量的问题") == "收纳箱"
+    assert adapter.asked_subject("鞋柜怎么安装 要打孔吗", "安装的问题") == "鞋柜"
+    # not another clause's noun (the topic is the second clause's), not a word the topic says
+    assert adapter.asked_subject("狗毛会卡进去吗 声音大不", "噪音的问题") == ""
+    assert "狗毛" not in _holding(assistant, "狗毛会卡进去吗 声音大不", [], "quality_question")
+    assert adapter.asked_subject("声音大吗", "噪音的问题") == ""
