@@ -129,3 +129,17 @@ def test_the_place_of_a_shipping_time_question_is_named(assistant):
     assert reply == "亲，成都我记下了，发出后一般2到4天送达。", reply
     named = Suggestion("亲，成都一般2天送达。", 0.9, ("case-1",), "shipping_time")
     assert adapter.amount_named(named, "寄成都的话 周五前能到吗", [], "shipping_time") is named
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "colour"),
+    [
+        (["买家: 大衣有几个颜色", "客服: 亲 有驼色和黑色"], "驼色还有吗", "驼色"),
+        (["买家: 毛衣颜色哪个显白", "客服: 亲 奶白和浅灰都显白"], "要奶白 有现货不", "奶白"),
+    ],
+)
+def test_a_colour_the_buyer_named_is_not_asked_again(assistant, history, message, colour):
+    rules = assistant.engine.adapter.rules
+    assert any(p.search(colour) for given, _ in rules.already_given for p in given)
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert "哪个颜色" not in top.reply and "什么颜色" not in top.reply, top.reply
