@@ -83,6 +83,9 @@ def test_the_item_is_named_after_the_opening_words(assistant, extractor, scenari
         ("size_advice", "护腕 手腕围15 什么码", "好的亲，手腕围15我记下了，我先看看。"),
         ("size_advice", "汤锅 20厘米的 两个人够吗", "好的亲，20厘米我记下了，我先看看。"),
         ("size_advice", "文胸平时穿70A 这款选啥", "好的亲，70A我记下了，我先看看。"),
+        # the price a buyer finds too high
+        ("price_objection", "要329？这么贵 别家才两百多", "好的亲，329这个价，我先看看。"),
+        ("price_objection", "这个79块也太贵了吧", "好的亲，79这个价，我先看看。"),
     ],
 )
 def test_the_amount_the_buyer_names_is_named(assistant, scenario, message, expected):
