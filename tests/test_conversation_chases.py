@@ -88,3 +88,16 @@ def test_a_problem_the_agent_took_up_and_left_is_what_a_chase_is_about(assistant
     assert "有什么可以帮您" not in top and "欢迎光临" not in top
     # a greeting the agent held is owed nothing
     assert assistant.conversation("在吗", ["买家: 你好", "客服: 亲 稍等"]).pending_question is None
+
+
+def test_a_promise_said_before_and_broken_is_apologised_for(assistant):
+    # 前天就说今天到账 / 不是说48小时内发吗: the buyer holds the shop to its own earlier word
+    for history, message in (
+        (["买家: 退款到哪一步了", "客服: 亲 今天会到账"], "前天就说今天到账 我看了也没有"),
+        (["买家: 毛巾什么时候发", "客服: 亲 48小时内"], "不是说48小时内发吗 今天都第三天了"),
+    ):
+        said = assistant.conversation(message, history).anger
+        assert said and all("说" in w for w in said), said  # the promise, no other cue
+        top = assistant.suggest(message, history=history).suggestions[0].reply
+        assert any(w in top[:20] for w in ("抱歉", "不好意思", "对不起")), (message, top)
+    assert not assistant.conversation("那我拍了", ["买家: 台灯几号能到", "客服: 亲 后天就到"]).anger
