@@ -83,6 +83,9 @@ def test_the_item_is_named_after_the_opening_words(assistant, extractor, scenari
         ("size_advice", "护腕 手腕围15 什么码", "好的亲，手腕围15我记下了，我先看看。"),
         ("size_advice", "汤锅 20厘米的 两个人够吗", "好的亲，20厘米我记下了，我先看看。"),
         ("size_advice", "文胸平时穿70A 这款选啥", "好的亲，70A我记下了，我先看看。"),
+        # the quantity and spec of a free-shipping question or an order
+        ("free_shipping", "那要3L的 买两桶包邮不", "好的亲，3L、两桶我记下了，我先看看。"),
+        ("order_placed", "拖鞋42码 两双 已经拍了", "好的亲，42码、两双我记下了，我先看看。"),
         # the price a buyer finds too high
         ("price_objection", "要329？这么贵 别家才两百多", "好的亲，329这个价，我先看看。"),
         ("price_objection", "这个79块也太贵了吧", "好的亲，79这个价，我先看看。"),
