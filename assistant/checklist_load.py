@@ -21,6 +21,7 @@ from .prefilter import (
     by_first,
     first_chars,
     min_digits,
+    regex,
     required_literals,
     start_class,
 )
@@ -165,7 +166,7 @@ class _Loader:
             elif item.startswith("re:"):
                 pattern = item[3:].translate(_FOLD_REGEX)
                 try:
-                    compiled = re.compile(pattern)
+                    compiled = regex(pattern)
                 except re.error as exc:
                     self.problem(
                         self.where.key(None, "", needle=item) or line, f"{what}: bad regex {item!r}: {exc}"
@@ -199,7 +200,7 @@ class _Loader:
         if joined in self.compiled:
             return self.compiled[joined]
         try:
-            self.compiled[joined] = re.compile(joined, re.IGNORECASE)
+            self.compiled[joined] = regex(joined, re.IGNORECASE)
             return self.compiled[joined]
         except re.error as exc:  # a regex that compiles alone but not in company (e.g. global flags)
             self.problem(line, f"{what}: bad regex: {exc}")

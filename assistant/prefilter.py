@@ -11,8 +11,13 @@ Two kinds, both read from each trigger's regex when the rules load:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+
+# Compiled patterns and their literals, by source: every corpus load (each test, each trainer's save)
+# compiles the same few thousand checklist patterns again, more than the `re` module's own cache holds.
+regex = functools.lru_cache(maxsize=8192)(re.compile)
 
 
 def first_chars(pattern: re.Pattern) -> frozenset[str] | None:
@@ -104,7 +109,13 @@ def has_literal(text: str, literals: dict[str, tuple[str, ...]], chars: frozense
 
 
 def required_literals(pattern: re.Pattern, limit: int = 256) -> tuple[str, ...] | None:
-    """Literal strings one of which every match of ``pattern`` contains, read from its syntax tree
+    """See ``_required_literals`` (the same pattern gives the same literals: cached by its source)."""
+    return _required_literals(pattern.pattern, pattern.flags, limit)
+
+
+@functools.lru_cache(maxsize=8192)
+def _required_literals(source: str, flags: int, limit: int) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of ``source`` contains, read from its syntax tree
     (the idea of RE2's prefilter). Parts that match one of a few exact strings are multiplied out
     (``(转|打)(钱|款)`` → 转钱, 转款, 打钱, 打款, at most ``limit`` of them); a concatenation keeps
     its most selective part, an alternation the union of its branches. None when some match
@@ -113,7 +124,7 @@ def required_literals(pattern: re.Pattern, limit: int = 256) -> tuple[str, ...] 
     from re import _parser
 
     try:
-        tree = _parser.parse(pattern.pattern, pattern.flags)
+        tree = _parser.parse(source, flags)
     except Exception:  # noqa: BLE001 - an unknown construct only turns the prefilter off
         return None
     repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
@@ -189,7 +200,7 @@ def required_literals(pattern: re.Pattern, limit: int = 256) -> tuple[str, ...] 
     found = ex if ex is not None else match
     if not found or "" in found:
         return None
-    if pattern.flags & re.IGNORECASE:
+    if flags & re.IGNORECASE:
         if any(len(a) != len(a.lower()) for a in found):
             return None
         found = {a.lower() for a in found}
@@ -379,7 +390,7 @@ class PhraseList:
         self._regexes = regexes
         self._always = always
         # each regex as (?=(...)): one C-level scan finds its match at every start position
-        self._lookaheads = lookaheads or tuple(re.compile(f"(?=({p.pattern}))", p.flags) for p in regexes)
+        self._lookaheads = lookaheads or tuple(regex(f"(?=({p.pattern}))", p.flags) for p in regexes)
 
     @classmethod
     def build(
@@ -394,7 +405,7 @@ class PhraseList:
         compiled: list[re.Pattern] = []
         always = 0
         for source in regexes:
-            pattern = re.compile(source, flags)
+            pattern = regex(source, flags)
             bit = 1 << len(compiled)
             compiled.append(pattern)
             literals = required_literals(pattern)
