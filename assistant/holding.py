@@ -211,18 +211,6 @@ def _named(chunk: str, reply: str, size: int) -> bool:
     return len(found) >= 2 or longer
 
 
-def _compiles(pair: Sequence[str], path: Path, problems: list[Problem]) -> bool:
-    for pattern in pair:
-        try:
-            re.compile(str(pattern))
-        except re.error as exc:
-            problems.append(
-                Problem(str(path), toml_line(path, "answered_by"), f"bad answered_by pattern: {exc}")
-            )
-            return False
-    return True
-
-
 def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Problem]) -> HoldingWording:
     """Read ``[holding_wording]``; a bad pattern or an unknown slot is a problem on its own line."""
     where = str(path)
@@ -238,15 +226,26 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
                     )
         return found
 
-    def pattern(key: str) -> re.Pattern | None:
-        value = data.get(key)
-        if not value:
-            return None
+    def compiled(value: object, key: str) -> re.Pattern | None:
         try:
             return re.compile("|".join(f"(?:{v})" for v in value) if isinstance(value, list) else str(value))
         except re.error as exc:
             problems.append(Problem(where, toml_line(path, key), f"bad {key} pattern: {exc}"))
             return None
+
+    def pattern(key: str) -> re.Pattern | None:
+        value = data.get(key)
+        return compiled(value, key) if value else None
+
+    def answered_by() -> tuple[tuple[re.Pattern, re.Pattern], ...]:
+        pairs = []
+        for asked, answer in (pair for pair in data.get("answered_by", []) if len(pair) == 2):
+            # (one problem a pair: its answer is not compiled once its question fails)
+            if (first := compiled(asked, "answered_by")) is not None and (
+                second := compiled(answer, "answered_by")
+            ) is not None:
+                pairs.append((first, second))
+        return tuple(pairs)
 
     chars = data.get("question_chars", [3, 14])
     return HoldingWording(
@@ -281,10 +280,6 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         not_asking=pattern("not_asking"),
         problem=str(data.get("problem", HoldingWording.problem)),
         content_pairs=int(data.get("content_pairs", HoldingWording.content_pairs)),
-        answered_by=tuple(
-            (re.compile(str(pair[0])), re.compile(str(pair[1])))
-            for pair in data.get("answered_by", [])
-            if len(pair) == 2 and _compiles(pair, path, problems)
-        ),
+        answered_by=answered_by(),
         adjectives=str(data.get("adjectives", "")),
     )
