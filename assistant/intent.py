@@ -331,12 +331,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             patterns.append(None)
     things = data.get("things", {}) if isinstance(data.get("things"), dict) else {}
     named = data.get("courier_named", {}) if isinstance(data.get("courier_named"), dict) else {}
-    courier_generic = courier_refusal = None
-    try:
-        courier_generic = re.compile(str(named["generic"])) if named.get("generic") else None
-        courier_refusal = re.compile(str(named["refusal"])) if named.get("refusal") else None
-    except re.error as error:
-        problems.append(Problem(where, None, f"[courier_named] generic: {error}"))
+    courier_patterns = _compiled_table(data, "courier_named", ("generic", "refusal"), where, problems)
     stage_patterns = _compiled_table(
         data,
         "order_stage",
@@ -370,8 +365,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         subject_chars=(int(subject.get("min_chars", 3)), int(subject.get("max_chars", 16))),
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
-        courier_generic=courier_generic,
-        courier_refusal=courier_refusal,
+        courier_generic=courier_patterns["generic"],
+        courier_refusal=courier_patterns["refusal"],
         courier_before=tuple(str(w) for w in named.get("before", ())) or ("快递", "物流", "网点"),
         agent_dispatches=stage_patterns["agent_dispatches"],
         buyer_received=stage_patterns["buyer_received"],
