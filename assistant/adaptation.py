@@ -1063,21 +1063,25 @@ class Adapter:
         if outcome.abstained or outcome.fallback or not outcome.suggestions:
             return first
         other = outcome.suggestions[0]
-        second = re.sub(self.rules.part_opening, "", other.reply.removeprefix(self.rules.escalation_prefix))
-        reply = first.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
+        reply = self.joined_reply(first.reply, other.reply)
         if len(reply) > self.rules.part_max_chars or other.fill_ins:
             return first
-        joined = Suggestion(
-            **{
-                **first.__dict__,
-                "reply": reply,
-                "sources": first.sources + other.sources,
-                "violations": tuple(self.check(reply, message, history, detection.scenario).violations),
-                "changes": (*first.changes, *other.changes),
-                "fixes": (*first.fixes, "先处理问题，再答另一问 the complaint first, then the question"),
-            }
+        return self.rewritten(
+            first,
+            reply,
+            message,
+            history,
+            detection.scenario,
+            "先处理问题，再答另一问 the complaint first, then the question",
+            sources=first.sources + other.sources,
+            changes=(*first.changes, *other.changes),
         )
-        return first if joined.has_error else joined
+
+    def joined_reply(self, first: str, second: str) -> str:
+        """Two replies said as one: ``second`` without its opening words (好的亲 / the escalation
+        apology) after ``first`` and the part joiner (另外)."""
+        rest = re.sub(self.rules.part_opening, "", second.removeprefix(self.rules.escalation_prefix))
+        return first.rstrip("。～~！!") + "。" + self.rules.part_joiner + rest
 
     def answer_every_part(
         self,
@@ -1099,10 +1103,7 @@ class Adapter:
                 continue
             if not (self.parts_of(other) & missing) or bigram_overlap(top.reply, other.reply) > 0.3:
                 continue
-            second = re.sub(
-                self.rules.part_opening, "", other.reply.removeprefix(self.rules.escalation_prefix)
-            )
-            reply = top.reply.rstrip("。～~！!") + "。" + self.rules.part_joiner + second
+            reply = self.joined_reply(top.reply, other.reply)
             if len(reply) > self.rules.part_max_chars:
                 continue
             return self.rewritten(
@@ -1338,12 +1339,23 @@ class Adapter:
             named = str(table.get("item", "")).replace("{product}", state.item.text)
         if not named:
             return top
-        opening = table["opening"].match(top.reply)
-        at = opening.end() if opening else 0
-        reply = top.reply[:at] + named + top.reply[at:]
         return self.rewritten(
-            top, reply, message, history, scenario, "点明买家说的商品或订单 the buyer's item or order named"
+            top,
+            self.after_opening(top.reply, named),
+            message,
+            history,
+            scenario,
+            "点明买家说的商品或订单 the buyer's item or order named",
         )
+
+    def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:
+        """``reply`` with ``named`` put after its opening words (``[subject] opening``: 亲，/ 好的亲，);
+        with ``past_short_clause``, after a short first clause (亲稍等一下，) when it has none."""
+        opening = self.rules.subject["opening"].match(reply)
+        at = opening.end() if opening else 0
+        if not at and past_short_clause and (clause := re.match(r"[^，,。；;？?]{1,8}[，,]", reply)):
+            at = clause.end()
+        return reply[:at] + named + reply[at:]
 
     def amount_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
@@ -1391,11 +1403,7 @@ class Adapter:
                 if not amount or amount in top.reply:
                     return top
             named = str(entry["named"]).replace("{amount}", amount).replace("{said}", said)
-            opening = table["opening"].match(top.reply)
-            at = opening.end() if opening else 0
-            if not at and (clause := re.match(r"[^，,。；;？?]{1,8}[，,]", top.reply)):
-                at = clause.end()  # after a short first clause (亲稍等一下，) rather than before it
-            reply = top.reply[:at] + named + top.reply[at:]
+            reply = self.after_opening(top.reply, named, past_short_clause=True)
             return self.rewritten(
                 top, reply, message, history, scenario, "点明买家说的金额 the buyer's amount named"
             )
