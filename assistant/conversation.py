@@ -521,12 +521,13 @@ def conversation_state(
     specs: set[tuple[str, str]] = set()  # (28, cm) of every spec said so far
     for number, turn in enumerate(turns):
         facts = extracted[number]
-        if turn.role == "buyer" and sizes:
-            # in the order written: the newest size is the last one said (37会不会挤 要不还是38 → 38)
-            facts = sorted([*facts, *_bare_sizes(turn.text, facts, sizes)], key=lambda f: f.start)
         if turn.role == "buyer":
-            facts = sorted([*facts, *_bare_amounts(turn.text, facts)], key=lambda f: f.start)
-            facts = sorted([*facts, *_bare_specs(turn.text, facts, specs)], key=lambda f: f.start)
+            # bare numbers read as a size, an amount or a spec, each read with what was found before it
+            facts = [*facts, *_bare_sizes(turn.text, facts, sizes)] if sizes else list(facts)
+            facts += _bare_amounts(turn.text, facts)
+            facts += _bare_specs(turn.text, facts, specs)
+            # in the order written: the newest size is the last one said (37会不会挤 要不还是38 → 38)
+            facts = sorted(facts, key=lambda f: f.start)
         specs.update(
             (m.group(1), m.group(2)) for f in facts if f.kind == "spec" and (m := _SPEC.match(f.text))
         )
