@@ -72,6 +72,17 @@ def _count(text: str) -> int:
     return int(text) if text.isdigit() else _CN_SMALL.get(text, 0)
 
 
+def _cut_before(text: str, start: int, cuts: Sequence[str]) -> str:
+    """The reduction word right before the number at ``start`` (优惠8块 → 优惠), or ""."""
+    before = text[max(0, start - 3) : start]
+    return next((w for w in cuts if before.rstrip(" 个").endswith(w)), "")
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The words of ``text``'s clause before ``start`` (运费6块 → 运费)."""
+    return re.split(r"[\s，。,！!？?；;]", text[:start])[-1]
+
+
 @dataclass(frozen=True)
 class Amount:
     """A number of a text that reads as a price (89, 领券后330, 19元), and whether it is a cut (少20)."""
@@ -197,9 +208,7 @@ class MoneyAnswers:
                 continue
             if text[:start].rstrip(" ")[-1:] in ("x", "X", "×", "*", "第", "#"):
                 continue
-            before = text[max(0, start - 3) : start]
-            cut = next((w for w in cuts if before.rstrip(" 个").endswith(w)), "")
-            found.append(Amount(float(match.group(1)), match.group(1), start, cut))
+            found.append(Amount(float(match.group(1)), match.group(1), start, _cut_before(text, start, cuts)))
         for match in _CN_PRICE.finditer(text):
             value = chinese_number(match.group(1))
             start = match.start(1)
@@ -208,15 +217,13 @@ class MoneyAnswers:
             rest = text[match.end(1) :].lstrip(" ")
             if rest[:1] and (rest[0] in after or rest[0] in "多来万以左上"):
                 continue  # (一百多 / 两百来块 / 三百以内 are no price said)
-            before = text[max(0, start - 3) : start]
-            cut = next((w for w in cuts if before.rstrip(" 个").endswith(w)), "")
-            found.append(Amount(value, match.group(1), start, cut))
+            found.append(Amount(value, match.group(1), start, _cut_before(text, start, cuts)))
         return sorted(found, key=lambda a: a.start)
 
     def is_total(self, text: str, start: int) -> bool:
         """False when the number at ``start`` of ``text`` is named as no order total (运费6块, 差7块,
         再加一双19块的袜子): the words of ``not_total_before`` in its clause shortly before it."""
-        clause = re.split(r"[\s，。,！!？?；;]", text[:start])[-1][-6:]
+        clause = _clause_before(text, start)[-6:]
         return not any(w in clause for w in self.rules.words("amounts", "not_total_before"))
 
     def prices(self, texts: Sequence[str]) -> list[Amount]:
@@ -630,8 +637,7 @@ class MoneyAnswers:
 
     def _added(self, message: str, amount: Amount, table: dict) -> bool:
         """Whether ``amount`` is an item added to the order (再加一双19块的袜子): an added word in its clause."""
-        clause = re.split(r"[\s，。,！!？?；;]", message[: amount.start])[-1]
-        return any(w in clause for w in table.get("added", ()))
+        return any(w in _clause_before(message, amount.start) for w in table.get("added", ()))
 
     def _chat_total(self, state) -> tuple[str, float] | None:
         """What this chat already adds up to when the agent gave a cut per unit (买五盒 … 每盒优惠8块
