@@ -636,9 +636,7 @@ class Assistant:
         """Whether the buyer's newest message asks to switch to a courier the shop uses (能换中通吗)."""
         if not any(s.fact.kind == "courier" and s.turn == len(state.texts) - 1 for s in state.facts):
             return False
-        couriers = self.corpus.shop.slots.get("couriers", "")
-        usable = {f.value for f in self.engine.extractor.extract(couriers)}
-        said = state.switch_request("courier", usable)
+        said = state.switch_request("courier", self.engine.adapter.grounder.usable_couriers)
         return said is not None and said.turn == len(state.texts) - 1
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:

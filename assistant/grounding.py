@@ -123,6 +123,8 @@ class Grounder:
             self.shop_facts.add(extractor.extract(value), value)
         if shop.name:
             self.shop_facts.add(extractor.extract(shop.name), shop.name)
+        # the couriers the shop uses: a buyer may ask to switch to one (默认韵达 → 能换中通吗)
+        self.usable_couriers = frozenset(f.value for f in extractor.extract(shop.slots.get("couriers", "")))
 
     # ------------------------------------------------------------------ allowed facts
 
@@ -318,8 +320,7 @@ class Grounder:
             # already named fills the slot of the same name (not {express_courier} or {couriers})
             if slot in SHOP_KINDS:
                 # (a courier the shop uses that the buyer asks to switch to: 能换中通吗 → 中通)
-                usable = {f.value for f in self.extractor.extract(self.shop.slots.get("couriers", ""))}
-                said = state.settled(slot, usable if slot == "courier" else ())
+                said = state.settled(slot, self.usable_couriers if slot == "courier" else ())
                 if said is not None and said.fact.value not in {
                     f.value for f in self.extractor.extract(value)
                 }:
