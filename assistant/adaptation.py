@@ -25,8 +25,9 @@ from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
-from .holding import Clause, HoldingWording, asking_clauses, covers, load_wording
+from .holding import Clause, HoldingWording, asking_clauses, covers, load_wording, own_values
 from .intent import Intent, IntentLexicon
+from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
 from .records import Turn
 from .sizing import number
@@ -90,6 +91,10 @@ class AdaptationRules:
     # [holding_wording]: the phrasings of holding replies and of the check clause of a partial answer
     wording: HoldingWording = HoldingWording()
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
+    # a complaint word in a doubt before buying (都说你们是假货 / 会不会掉色), not a complaint
+    calm_doubt: re.Pattern | None = None
+    # …and the words of a problem or a chase that keep the apology all the same (断了 / 收到 / 问三遍了)
+    calm_unless: re.Pattern | None = None
     min_score: float = 0.45
     fill_in_penalty: float = 0.9
     # fill-ins that are the answer itself (【库存情况】): such a reply gives way to the lookup reply
@@ -166,6 +171,8 @@ class AdaptationRules:
     # [subject]: how a reply that leaves out the buyer's item or order names it (item_scenarios, item,
     # order, order_tail, tail_below), and the opening words it goes after (opening, compiled)
     subject: dict[str, Any] = field(default_factory=dict)
+    # [missing_item]: what a buyer says the parcel came without, and the reply that names it
+    missing: MissingRules = field(default_factory=MissingRules)
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -262,6 +269,10 @@ def load_adaptation(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
     )
+    calm_unless = _patterns(
+        [str(holding["calm_unless"])] if holding.get("calm_unless") else [], "calm_unless", path, problems
+    )
+    calm_doubt = _patterns([str(holding["calm_doubt"])] if holding.get("calm_doubt") else [], "calm_doubt", path, problems)
     promise = [
         p
         for p in _patterns([holding["promise"]] if holding.get("promise") else [], "promise", path, problems)
@@ -332,6 +343,8 @@ def load_adaptation(
         measures_topic=str(holding.get("measures_topic", AdaptationRules.measures_topic)),
         wording=load_wording(data.get("holding_wording", {}), path, slots, problems),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
+        calm_doubt=calm_doubt[0] if calm_doubt else None,
+        calm_unless=calm_unless[0] if calm_unless else None,
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
         lookup_fill_ins=frozenset(str(x) for x in grounding.get("lookup_fill_ins", [])),
@@ -401,6 +414,10 @@ def load_adaptation(
             str(k): tuple(str(t) for t in v)
             for k, v in data.get("catalog_details", {}).get("alternates", {}).items()
         },
+        missing=load_missing(
+            data.get("missing_item", {}),
+            lambda pattern, kind: next(iter(_patterns([pattern], kind, path, problems)), None),
+        ),
         subject={
             **data.get("subject", {}),
             "amounts": tuple(
@@ -972,6 +989,7 @@ class Adapter:
                 self.money_answer(message, history, scenario, state, guidance_ids),
                 self.recommend_answer(message, history, scenario, state, guidance_ids),
                 self.greeting_item_answer(message, history, scenario, state, guidance_ids),
+                self.missing_answer(message, history, scenario, state, guidance_ids),
             )
             if c is not None
         ]
@@ -984,6 +1002,7 @@ class Adapter:
             chosen[0] = self.ordered_first(chosen[0], message, history, scenario)
         if chosen:
             chosen[0] = self.subject_named(chosen[0], message, history, scenario, state)
+            chosen[0] = self.item_in_hesitation(chosen[0], message, history, scenario, state)
         if chosen:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
@@ -1040,6 +1059,7 @@ class Adapter:
                         safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
                     safe = self.ordered_first(safe, message, history, scenario)
                     safe = self.subject_named(safe, message, history, scenario, state)
+                    safe = self.item_in_hesitation(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
@@ -1348,6 +1368,25 @@ class Adapter:
             "点明买家说的商品或订单 the buyer's item or order named",
         )
 
+    def item_in_hesitation(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """A buyer who will think it over (我再想想 / 跟我妈商量下) hears the item under discussion named
+        (辣椒酱有任何问题随时来问我), not a reply that fits any item (``[subject] hesitation``: the
+        first of its (words, words with {product}) pairs the reply has)."""
+        table = self.rules.subject
+        if scenario not in table.get("hesitation_scenarios", ()) or top.holding or top.fill_ins:
+            return top
+        if state.item is None or not state.item.text or state.item.text in top.reply:
+            return top
+        for words, named in table.get("hesitation", ()):
+            if words in top.reply:
+                reply = top.reply.replace(words, named.replace("{product}", state.item.text), 1)
+                return self.rewritten(
+                    top, reply, message, history, scenario, "点明在考虑的商品 the item weighed named"
+                )
+        return top
+
     def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:
         """``reply`` with ``named`` put after its opening words (``[subject] opening``: 亲，/ 好的亲，);
         with ``past_short_clause``, after a short first clause (亲稍等一下，) when it has none."""
@@ -1543,6 +1582,37 @@ class Adapter:
             template, message, history, scenario, state, guidance_ids, catalog_fact=phrases
         )
 
+    def missing_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """A parcel that came without something (手柄套没看到 / 少了一袋 只有4袋): an apology naming what
+        is missing, in the buyer's words and counts, and an offer to send it ([missing_item])."""
+        rules = self.rules.missing
+        if not rules.replies:
+            return None
+        found = read_missing(
+            message,
+            [t.text for t in history if t.role == "buyer"],
+            state.order_stage in ("delivered", "after_sale"),
+            rules,
+        )
+        if found is None:
+            return None
+        return self.exact_answer(
+            missing_reply(found, rules),
+            message,
+            history,
+            scenario,
+            state,
+            guidance_ids,
+            fix="少发的东西 what the parcel came without",
+        )
+
     def greeting_item_answer(
         self,
         message: str,
@@ -1714,6 +1784,10 @@ class Adapter:
                 for v in list(dict.fromkeys(s.fact.text.strip() for s in stated))[:2]
                 if v and v not in question
             )
+            if not values and question:
+                # 阔腿裤会不会很拖地 我155 → 您155的话，… (the buyer's value carried with the question)
+                values = own_values(message, wording)
+                values = "" if values and values in question else values
         # what is named names what was asked; it never brings in a fact (不粘涂层 for 涂层), nor breaks
         # a rule a neutral topic does not (你们家卖最好的 in the shop's voice)
         topic, question, values = (
@@ -1736,6 +1810,8 @@ class Adapter:
         due = self.apology_due(message, state, scenario)
         if state.nudge and state.pending_question:
             reply = self.rules.pending_prefix + reply
+        elif self.calm_before_order(message, state):
+            pass  # 给您带来不好的体验 to a buyer who has bought nothing and is not upset now
         elif due == "full" or (
             scenario in self.rules.empathy_scenarios
             and due not in ("ack", "supposed", "light")
@@ -1768,6 +1844,32 @@ class Adapter:
             return {v.rule for v in self.check(text, message, history, scenario).violations}
 
         return bool(rules(topic) - rules(self.grounder.extractor.vocabulary.complaint_topic))
+
+    def calm_before_order(self, message: str, state: ConversationState) -> bool:
+        """A buyer who has not ordered (no order event in the chat) and is not upset in this message:
+        no anger or threat, no complaint but a doubt (都说是假货 是正品吗), so a holding reply opens
+        with no apology (judges: a needless apology to a calm pre-sale buyer)."""
+        if state.apologised or state.nudge or any(s.fact.kind == "order_event" for s in state.facts):
+            return False
+        extractor = self.grounder.extractor
+        said = state.said_by("buyer")[:-1]
+        problem = self.rules.calm_unless
+        if any(extractor.complaint(t) for t in said) or (
+            problem is not None and any(problem.search(t) for t in (*said, message))
+        ):
+            return False  # a problem told before (收到键盘有几个键不灵) or now (卡扣断了)
+        complaint = extractor.complaint(message)
+        doubt = self.rules.calm_doubt
+        # a threat beyond the complaint word itself (假货 is both; 投诉 / 12315 is a threat), and not
+        # a policy asked about (假一赔几)
+        threats = [
+            w
+            for w in extractor.escalation(message)
+            if w not in complaint and not (doubt is not None and doubt.search(w))
+        ]
+        if threats or any(w in message for w in state.anger):
+            return False
+        return not complaint or (doubt is not None and doubt.search(message) is not None)
 
     def calm_question(self, message: str, state: ConversationState) -> bool:
         """A calm buyer asking about the product (要不要冷藏 / 会起球吗), not reporting a problem."""
@@ -1897,7 +1999,7 @@ class Adapter:
         """The holding reply's wordings for what it names, the message's pick first: an angry buyer's
         escalation reply (naming only a clean topic), else the phrasings of the family that fits."""
         wording = self.rules.wording
-        if state.escalated and self.rules.escalation_reply:
+        if state.escalated and self.rules.escalation_reply and not self.calm_before_order(message, state):
             return [self.rules.escalation_reply.replace("{topic}", topic)]
         context = wording.context.replace("{values}", values) if values else ""
         if topic:

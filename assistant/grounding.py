@@ -550,7 +550,13 @@ class Grounder:
         if state.item is not None:
             words = [w for w, cats in self.extractor.category_words(reply) if self.extractor.is_item_word(w)]
             # a one-character item word (锅, 碗) is also part of other words (锅具, 锅底, 洗碗机)
-            distinct = {w for w in words if len(w) > 1 and w not in state.item.text and w not in target}
+            # (a word this chat said itself, 送湿巾一包 with 纸尿裤, is its own thing, not another item)
+            said = "".join(state.texts)
+            distinct = {
+                w
+                for w in words
+                if len(w) > 1 and w not in state.item.text and w not in target and w not in said
+            }
             same_category = all(
                 not state.category or state.category in self.extractor.item_categories(w) for w in distinct
             )

@@ -51,6 +51,8 @@ class HoldingWording:
     unmovable: re.Pattern | None = None
     # the values a question is asked with, before it when it does not name them (25厘米的话，)
     context: str = ""
+    # what the buyer says of themselves with no unit read as a fact (我155 / 猫7岁): {context}'s values
+    own_values: re.Pattern | None = None
     # a reply answering some parts of a question of several: the clause naming the others
     check: tuple[str, ...] = ()
     # …and one answering none of them in the buyer's words: the clause naming them all (no 另外)
@@ -145,6 +147,22 @@ def question_form(
                 return ""
             words = "是不是" + words
     return _sized(words, wording)
+
+
+def own_values(message: str, wording: HoldingWording) -> str:
+    """What the buyer says of themselves (我155 → 您155, 猫7岁), in the agent's words, for a holding
+    reply's {context}; "" when the message says none (``own_values``)."""
+    if wording.own_values is None:
+        return ""
+    found = wording.own_values.search(message)
+    if found is None:
+        return ""
+    groups = found.groupdict()
+    words = groups["who"] + groups["value"] if groups.get("who") and groups.get("value") else found.group(0)
+    words = re.sub(r"\s+", "", words)
+    for mine, yours in wording.rewrites:
+        words = words.replace(mine, yours)
+    return words
 
 
 def _sized(words: str, wording: HoldingWording) -> str:
@@ -256,6 +274,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         check=phrasings("check"),
         check_all=phrasings("check_all"),
         context=str(data.get("context", "")),
+        own_values=pattern("own_values"),
         choice_topic=str(data.get("choice_topic", "")),
         choice=pattern("choice") or HoldingWording.choice,
         offer_topic=str(data.get("offer_topic", "")),
