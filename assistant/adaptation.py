@@ -272,7 +272,9 @@ def load_adaptation(
     calm_unless = _patterns(
         [str(holding["calm_unless"])] if holding.get("calm_unless") else [], "calm_unless", path, problems
     )
-    calm_doubt = _patterns([str(holding["calm_doubt"])] if holding.get("calm_doubt") else [], "calm_doubt", path, problems)
+    calm_doubt = _patterns(
+        [str(holding["calm_doubt"])] if holding.get("calm_doubt") else [], "calm_doubt", path, problems
+    )
     promise = [
         p
         for p in _patterns([holding["promise"]] if holding.get("promise") else [], "promise", path, problems)

@@ -1,0 +1,100 @@
+"""How a suggestion reads once adapted (issue 12, judges' notes): a holding reply to a calm buyer
+who has bought nothing opens with no apology; it carries the value the buyer gave of themselves
+(我155); a buyer who will think it over hears the item weighed named; an order's request or check
+is said in the agent's voice, never the buyer's words quoted back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.conversation import conversation_state
+from assistant.money import MoneyAnswers, load_money
+
+APOLOGY = ("抱歉", "不好意思", "对不起")
+
+
+def _holding(assistant, message: str, history: list[str], scenario: str) -> str:
+    state = assistant.conversation(message, history)
+    adapter = assistant.engine.adapter
+    return adapter.holding_reply(message, assistant._history(history), scenario, state).reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "scenario"),
+    [
+        # a doubt before buying, read as a complaint: reassured, not apologised to
+        ("网上都说这牌子是假的 你们这个是正品吗", [], "quality_complaint"),
+        ("会不会洗几次就变形啊 便宜没好货吧", [], "quality_complaint"),
+        # a pre-sale question a complaint scenario was read for
+        ("宝宝八个月 用哪个尺寸的好", ["买家: 这个餐椅能调高度吗", "客服: 亲 能调三档"], "quality_complaint"),
+    ],
+)
+def test_a_calm_buyer_before_ordering_is_not_apologised_to(assistant, message, history, scenario):
+    reply = _holding(assistant, message, history, scenario)
+    assert not any(w in reply for w in APOLOGY), reply
+    assert "负责跟进" not in reply  # nor the complaint template
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "scenario"),
+    [
+        ("杯子收到就裂了 怎么弄", [], "quality_complaint"),  # a problem now
+        ("那现在怎么办", ["买家: 台灯用了两天就不亮了", "客服: 亲 麻烦拍个视频"], "quality_complaint"),
+        ("都说你们是假货 我要投诉", [], "quality_complaint"),  # a threat
+    ],
+)
+def test_a_buyer_with_a_problem_keeps_the_apology(assistant, message, history, scenario):
+    reply = _holding(assistant, message, history, scenario)
+    assert any(w in reply for w in APOLOGY), reply
+
+
+def test_a_holding_reply_carries_the_value_the_buyer_gives_of_themselves(assistant):
+    reply = _holding(assistant, "这条半身裙会不会太长 我才152", [], "size_advice")
+    assert "您152" in reply and "我" not in reply.replace("我帮您", "").replace("我马上", "").replace(
+        "我这就", ""
+    )
+    reply = _holding(assistant, "卧室12平 放多大的床合适", [], "recommendation")
+    assert "卧室12平的话" in reply
+
+
+def test_a_buyer_thinking_it_over_hears_the_item_named(assistant):
+    history = ["买家: 这款保温杯能装热牛奶吗", "客服: 亲 可以的"]
+    result = assistant.suggest("那我回去再考虑考虑", history=history)
+    top = result.suggestions[0].reply
+    assert "保温杯" in top, top
+    assert "商品保温杯" not in top
+
+
+@pytest.fixture(scope="module")
+def money(shipped_corpus, extractor):
+    rules = load_money(Path(__file__).resolve().parents[1] / "corpus" / "money.toml")
+    return MoneyAnswers(rules, extractor, shipped_corpus.shop.slots, shipped_corpus.shop.policy)
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "said", "not_said"),
+    [
+        ("付了 记得给我多放两双一次性筷子", [], "已经给您备注：多放两双一次性筷子", "给我"),
+        ("下单了 送人的 帮我备注别放发票", [], "别放发票", "“"),
+        ("刚拍了 帮我看下减了30吗", [], "看看是不是减了30", "帮我"),
+        ("拍了 帮我看看有没有送杯垫 地址你也看下对不对", [], "看看有没有送杯垫", "对不对"),
+    ],
+)
+def test_an_order_request_or_check_is_said_in_the_agents_voice(
+    money, extractor, message, history, said, not_said
+):
+    state = conversation_state(message, [], extractor)
+    found = money.orders.request(message, "order_placed", state, None)
+    assert found is not None
+    reply = found[0]
+    assert said in reply and not_said not in reply and "您问的" not in reply and "您交代的" not in reply, (
+        reply
+    )
+
+
+def test_a_check_that_only_asks_for_a_look_is_promised_the_look(money, extractor):
+    state = conversation_state("刚付款 你看下对不对", [], extractor)
+    found = money.orders.request("刚付款 你看下对不对", "order_placed", state, None)
+    assert found is None or ("核对一下订单，稍等" in found[0] and "看看" not in found[0])
