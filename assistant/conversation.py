@@ -17,7 +17,7 @@ from .records import Turn
 
 # a buyer turn that asks something (a question waiting for an answer)
 _QUESTION = re.compile(
-    r"[?？]|吗|么|呢[。~～!！]?$|对吧|是吧|对不对|多少|多久|多长时间|几[天号点个件年]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
+    r"[?？]|吗|么|呢[。~～!！]?$|谁[出付承担来管给]|多[大高宽远]|对吧|是吧|对不对|多少|多久|多长时间|几[天号点个件年]|什么|啥|怎么|怎样|如何|哪|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|可以.{0,6}[吗嘛]"
     r"|(能|可以|会|有|是|行|要)[^，,。\s]{0,8}不[?？]?$"
     # A还是B offers two choices (寄回你们还是找售后点); 要不还是38 / 那就还是M proposes one, 还是不行
     # / 还是有点大 / 还是凹的 report
@@ -150,6 +150,9 @@ class ConversationState:
     category: str | None = None
     escalation: tuple[str, ...] = ()
     nudge: bool = False
+    # the newest message only asks to go on (然后呢 / 好了没 / 给个准话): a nudge about the last question
+    follow_up: bool = False
+    last_question: int | None = None  # the index of the buyer's last earlier turn that asked something
     anger: tuple[str, ...] = ()
     texts: tuple[str, ...] = ()  # every turn's text, oldest first, the newest message last
     roles: tuple[str, ...] = ()  # who said each of ``texts`` (buyer/agent)
@@ -499,17 +502,27 @@ def conversation_state(
     buyer_received: re.Pattern | None = None,
     agent_after_sale: re.Pattern | None = None,
     deadline: Deadline | None = None,
+    follow_up: re.Pattern | None = None,
+    follow_up_rest: int = 3,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
     ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
     ``agent_dispatches`` an agent turn that schedules the dispatch (今天顺丰发出): said after the
     buyer ordered, the order is paid (a shop does not dispatch an unpaid order); ``buyer_received`` a
     buyer's turn telling what the item did once in hand (delivered); ``agent_after_sale`` an agent's
-    turn promising a remedy for a delivered order (after-sale)."""
+    turn promising a remedy for a delivered order (after-sale); ``follow_up`` a bare follow-up
+    (然后呢 / 好了没) with at most ``follow_up_rest`` other characters: a nudge that asks nothing new."""
+
+    def bare_follow_up(text: str) -> bool:
+        if follow_up is None or not follow_up.search(text):
+            return False
+        return len(re.sub(r"[\W_]+", "", follow_up.sub("", text))) <= follow_up_rest
+
     turns = [*history, Turn("buyer", message)]
     stated: list[StatedFact] = []
     stage_index = 0
     pending: str | None = None
+    last_question: int | None = None
     escalation: list[str] = []
     item: ItemRef | None = None
     extracted = [extractor.extract(turn.text) for turn in turns]
@@ -558,9 +571,12 @@ def conversation_state(
             if found is not None and (item is None or found.product_id or not item.product_id):
                 item = found if item is None or found.text != item.text or found.product_id else item
             # 在吗 我想问下这鞋会不会磨脚 asks something; a bare 在吗 / 人呢 does not
-            bare_nudge = _NUDGE.search(turn.text) and len(_NUDGE.sub("", turn.text).strip(" ?？!！。，,")) < 4
+            bare_nudge = (
+                _NUDGE.search(turn.text) and len(_NUDGE.sub("", turn.text).strip(" ?？!！。，,")) < 4
+            ) or bare_follow_up(turn.text)
             if number < len(turns) - 1 and _QUESTION.search(turn.text) and not bare_nudge:
                 pending = turn.text.strip()
+                last_question = number
         elif turn.text.strip() and not extractor.is_holding(turn.text):
             pending = None
         elif pending is None and number and turns[number - 1].role == "buyer" and turn.text.strip():
@@ -575,7 +591,8 @@ def conversation_state(
     anger = tuple(dict.fromkeys(w for text in recent for w in extractor.anger(text)))
     # an angry message of emoji only (😡😡) says nothing new either: it chases too (😊 does not)
     wordless_anger = not re.search(r"\w", message) and bool(extractor.anger(message))
-    nudge = bool(_NUDGE.search(message) or wordless_anger) and bool(history)
+    following = bare_follow_up(message) and bool(history)
+    nudge = bool(_NUDGE.search(message) or wordless_anger or following) and bool(history)
 
     category = item.category if item else None
     if category is None and len(shop_categories) == 1:
@@ -588,6 +605,8 @@ def conversation_state(
         category=category,
         escalation=tuple(escalation),
         nudge=nudge,
+        follow_up=following,
+        last_question=last_question,
         anger=anger,
         texts=tuple(t.text for t in turns),
         roles=tuple(t.role for t in turns),

@@ -503,6 +503,10 @@ class Assistant:
         elif state.nudge and buyer_turns and wordless:
             # 😡😡 / ？？ with nothing pending is about the buyer's last message, not a scenario of its own
             position = buyer_turns[-1]
+        elif state.follow_up and buyer_turns:
+            # 好了没 / 然后呢 with nothing pending goes back to the buyer's last question (付了 昨天 →
+            # 好了没 asks after the dispatch asked before), else to the buyer's last message
+            position = buyer_turns[-1] if state.last_question is None else state.last_question
         answer_state = state
         if position is not None:
             answer_message, answer_turns = turns[position].text.strip(), turns[:position]
@@ -510,13 +514,18 @@ class Assistant:
                 # 再不回我就差评 threatens over the wait, not over the chased question: that question
                 # gets its answer (apologising for the wait), the agent is still told to step in
                 answer_state = dataclasses.replace(state, escalation=())
+            if state.follow_up and not state.pending_question:
+                # 然后呢 after an answered question goes on with it: there is no wait to apologise for
+                answer_state = dataclasses.replace(answer_state, nudge=False)
             answer_detection, hits, _ = self._detect(answer_message, answer_turns)
-            if wordless:
-                detection = answer_detection  # 😡 has no scenario of its own ("farewell" misleads)
+            if wordless or state.follow_up:
+                detection = answer_detection  # 😡 / 然后呢 has no scenario of its own ("farewell" misleads)
         # a scenario implies no stage for a chase (还没回我？ is no delay of an order; the chased 能机洗吗
         # may come before buying) nor for a question about what might happen (要是不合适能退吗)
-        if position is None and not engine.adapter.intents.supposes(message):
-            implied = engine.corpus.facts.scenario_stages.get(detection.scenario)
+        # (然后呢 going on with an answered question is still in that question's situation)
+        going_on = position is not None and state.follow_up and not state.pending_question
+        if (position is None or going_on) and not engine.adapter.intents.supposes(answer_message):
+            implied = engine.corpus.facts.scenario_stages.get(answer_detection.scenario)
             state = state.at_least(implied, unshipped=engine.adapter.intents.unshipped(state.texts))
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)
@@ -543,7 +552,7 @@ class Assistant:
             # the buyer weighs the advised size against another: both named, ranked first
             suggestions = [choice, *(s for s in suggestions if s.reply != choice.reply and not s.holding)][:k]
             outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
-        if answer_message is not message:
+        if answer_message is not message and answer_state.nudge:
             suggestions = [
                 engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions
             ]
@@ -669,6 +678,8 @@ class Assistant:
             self.engine.adapter.intents.buyer_received,
             self.engine.adapter.intents.agent_after_sale,
             self.engine.adapter.intents.deadline,
+            self.engine.adapter.intents.follow_up,
+            self.engine.adapter.intents.follow_up_rest,
         )
 
     def _guidance(

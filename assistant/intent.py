@@ -73,6 +73,9 @@ class IntentLexicon:
     not_shipped: re.Pattern | None = None
     # how a buyer names the day they need the goods by ([deadline]: 周五前 / 我周六要用 / 生日都过了)
     deadline: Deadline | None = None
+    # [follow_up]: a bare follow-up (然后呢 / 好了没 / 给个准话) and how little else it may say
+    follow_up: re.Pattern | None = None
+    follow_up_rest: int = 3
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
     size_choice: SizeRules | None = None
     size_replies: dict[str, str] = field(default_factory=dict)
@@ -347,6 +350,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     )
     replies = (data.get("size_choice") or {}).get("replies", {})
     pair = _compiled_table(data, "mismatched_pair", ("words", "with_values"), where, problems)
+    follow_up = _compiled_table(data, "follow_up", ("words",), where, problems)["words"]
+    follow_table = data.get("follow_up") if isinstance(data.get("follow_up"), dict) else {}
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -373,6 +378,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         agent_after_sale=stage_patterns["agent_after_sale"],
         not_shipped=stage_patterns["not_shipped"],
         deadline=Deadline(**deadline_patterns),
+        follow_up=follow_up,
+        follow_up_rest=int(follow_table.get("max_rest", 3)),
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],

@@ -1,0 +1,46 @@
+"""Bare follow-ups (issue 12): 然后呢 / 好了没 / 查到了吗 / 给个准话 / 。。。 ask nothing new. Like 在吗
+they chase the buyer's question still open; with nothing open they go back to the buyer's last
+question, without an apology for a wait that did not happen. 谁承担 / 谁出 asks too."""
+
+from __future__ import annotations
+
+from assistant.conversation import asks
+
+
+def test_who_pays_is_a_question():
+    assert asks("换货的话来回运费谁承担")
+    assert asks("那我退了 邮费谁出")
+    assert asks("这双拿多大")
+    assert not asks("谁知道呢 算了")
+
+
+def test_a_bare_follow_up_chases_the_open_question(assistant):
+    history = ["买家: 羽绒服能机洗吗", "客服: 亲 建议手洗 水温30度以下", "买家: 那能烘干吗"]
+    for follow_up in ("查到了吗", "然后呢？", "。。。", "能不能给个准话"):
+        state = assistant.conversation(follow_up, history)
+        assert state.nudge and state.follow_up, follow_up
+        assert state.pending_question == "那能烘干吗"
+    result = assistant.suggest("查到了吗", history=history)
+    top = result.suggestions[0].reply
+    assert "烘" in top
+    assert top.startswith("非常抱歉让您久等了")
+
+
+def test_a_follow_up_that_says_more_is_no_bare_follow_up(assistant):
+    history = ["买家: 羽绒服能机洗吗", "客服: 亲 建议手洗 水温30度以下"]
+    assert not assistant.conversation("好了没 我急着穿 明天能到杭州吗", history).follow_up
+    # a follow-up turn is never the open question itself
+    state = assistant.conversation("在吗", [*history, "买家: 然后呢"])
+    assert state.pending_question is None
+
+
+def test_a_follow_up_with_nothing_open_goes_back_to_the_last_question(assistant):
+    history = ["买家: 这双跑鞋平时穿42 这双拿多大", "客服: 亲 建议拿42码", "买家: 我脚背比较高"]
+    result = assistant.suggest("那？", history=history)
+    assert result.context.follow_up and result.context.pending_question is None
+    assert result.context.last_question == 0
+    top = result.suggestions[0]
+    assert not top.holding
+    assert result.detection.scenario == "size_advice"
+    # nothing was left unanswered: no apology for a wait
+    assert "久等" not in top.reply and not top.reply.startswith("非常抱歉")
