@@ -131,6 +131,9 @@ class Vocabulary:
     # a shop slot that an agent's threshold settles (满59包邮 → {free_shipping_threshold}), by the words
     # right after the threshold that say which rule it is
     said_thresholds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # [variants]: the buyer's words for a variant that no size, colour or spec fact reads (1.5的 / 红轴 /
+    # 三件套 / 2段 / 15 pro max), restated where a reply names what the buyer asked for ({asked})
+    variants: tuple[re.Pattern, ...] = ()
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -222,6 +225,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         ),
         order_events=tuple(events),
         holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
+        variants=patterns("variants", "patterns", data.get("variants", {}).get("patterns", [])),
         stock=tuple(
             (status, patterns("stock", status, values))
             for status, values in data.get("stock", {}).items()
