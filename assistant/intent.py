@@ -7,6 +7,7 @@ one answers this question rather than a neighbouring one of the same scenario.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,23 @@ class Intent:
 
     def to_dict(self) -> dict:
         return {"question_types": sorted(self.question_types), "objects": sorted(self.objects)}
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A situation the chat carries into a message that does not name it (intents.toml ``[carried]``):
+    钱呢 / 今天能到吗 after a refund was promised asks after the refund, whatever the message reads as."""
+
+    scenario: str
+    history: re.Pattern  # one of the last ``turns`` earlier turns (either side) says the situation
+    message: re.Pattern  # the newest message asks after it (到了吗 / 还没看到 / 几天)
+    unless: re.Pattern | None = None  # the newest message names something else (快递 / 补发 / 寄)
+    turns: int = 3
+
+    def applies(self, message: str, history: Sequence[str]) -> bool:
+        if not self.message.search(message) or (self.unless is not None and self.unless.search(message)):
+            return False
+        return any(self.history.search(text) for text in history[-self.turns :])
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class IntentLexicon:
     # [follow_up]: a bare follow-up (然后呢 / 好了没 / 给个准话) and how little else it may say
     follow_up: re.Pattern | None = None
     follow_up_rest: int = 3
+    # [carried.*]: situations the chat carries into a message that does not name them (钱呢 after 退款)
+    carried: tuple[Carried, ...] = ()
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
     size_choice: SizeRules | None = None
     size_replies: dict[str, str] = field(default_factory=dict)
@@ -182,7 +202,7 @@ class IntentLexicon:
         for _, topic in sorted(found):
             if topic not in named:
                 named.append(topic)
-        return "和".join(named) if len(named) <= limit else ""
+        return _joined(named) if len(named) <= limit else ""
 
     def subject(self, text: str, asking_only: bool = False) -> str:
         """How a holding reply restates the question ``text`` asks (您问的辅食机能蒸能打), or "": its
@@ -352,6 +372,21 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     pair = _compiled_table(data, "mismatched_pair", ("words", "with_values"), where, problems)
     follow_up = _compiled_table(data, "follow_up", ("words",), where, problems)["words"]
     follow_table = data.get("follow_up") if isinstance(data.get("follow_up"), dict) else {}
+    carried: list[Carried] = []
+    for name, table in (data.get("carried") or {}).items():
+        found = _compiled_table(data["carried"], name, ("history", "message", "unless"), where, problems)
+        if not isinstance(table, dict) or not table.get("scenario") or not found["history"] or not found["message"]:
+            problems.append(Problem(where, None, f"[carried.{name}] needs scenario, history and message"))
+            continue
+        carried.append(
+            Carried(
+                str(table["scenario"]),
+                found["history"],
+                found["message"],
+                found["unless"],
+                int(table.get("turns", 3)),
+            )
+        )
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -380,6 +415,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         deadline=Deadline(**deadline_patterns),
         follow_up=follow_up,
         follow_up_rest=int(follow_table.get("max_rest", 3)),
+        carried=tuple(carried),
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],
@@ -391,3 +427,17 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         ),
     )
     return lexicon, problems
+
+
+def _joined(topics: list[str]) -> str:
+    """Topics said once: those ending alike share the ending (退款的情况, 价保的情况 → 退款和价保的情况;
+    正品和批号的问题, 变形的问题 → 正品、批号和变形的问题), else joined by 和."""
+    if len(topics) < 2:
+        return "".join(topics)
+    ending = os.path.commonprefix([t[::-1] for t in topics])[::-1]
+    ending = ending[ending.find("的") :] if "的" in ending else ""
+    stems = [t.removesuffix(ending) for t in topics] if ending else []
+    if not stems or not all(stems):
+        return "和".join(topics)
+    words = [w for stem in stems for w in stem.split("和") if w]
+    return "、".join(words[:-1]) + "和" + words[-1] + ending

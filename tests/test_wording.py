@@ -98,3 +98,22 @@ def test_a_check_that_only_asks_for_a_look_is_promised_the_look(money, extractor
     state = conversation_state("刚付款 你看下对不对", [], extractor)
     found = money.orders.request("刚付款 你看下对不对", "order_placed", state, None)
     assert found is None or ("核对一下订单，稍等" in found[0] and "看看" not in found[0])
+
+
+def test_a_shop_slot_never_repeats_the_words_before_it(grounder, extractor):
+    state = conversation_state("会员有优惠吗", [], extractor)
+    benefit = grounder.shop.slots["member_benefit"]  # 会员每单额外95折
+    reply, _, _ = grounder.fill("亲，会员有{member_benefit}，结算时自动生效。", state)
+    assert benefit[2:] in reply and "会员有会员" not in reply, reply
+    invoice = grounder.shop.slots["invoice_time"]  # 确认收货后3个工作日
+    reply, _, _ = grounder.fill("好的，确认收货后{invoice_time}内开好。", state)
+    assert reply.count(invoice[:5]) == 1, reply
+    # a value that does not repeat its lead-in is left whole
+    reply, _, _ = grounder.fill("普票{invoice_time}内开好。", state)
+    assert invoice in reply
+
+
+def test_topics_ending_alike_are_said_once(assistant):
+    intents = assistant.engine.adapter.intents
+    topic = intents.topic("退款什么时候到 价保怎么申请")
+    assert topic.count("的情况") <= 1 and topic.count("的问题") <= 1, topic
