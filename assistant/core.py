@@ -493,6 +493,17 @@ class Assistant:
                 scenario_confidence=max(detection.scenario_confidence, 0.5),
                 stage=engine.detector.taxonomy.stage_of(intents.mismatched_scenario),
             )
+        earlier = [t.text for t in turns]
+        for carried in intents.carried:
+            if carried.scenario != detection.scenario and carried.applies(message, earlier):
+                # 钱呢 / 今天能到吗 after 原路退回 asks after the refund, not after a parcel
+                detection = dataclasses.replace(
+                    detection,
+                    scenario=carried.scenario,
+                    scenario_confidence=max(detection.scenario_confidence, 0.5),
+                    stage=engine.detector.taxonomy.stage_of(carried.scenario),
+                )
+                break
         answer_message, answer_turns, answer_detection = message, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
         wordless = not re.search(r"\w", message)  # 😡😡 / ？？: nothing but emoji and punctuation

@@ -375,7 +375,12 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     carried: list[Carried] = []
     for name, table in (data.get("carried") or {}).items():
         found = _compiled_table(data["carried"], name, ("history", "message", "unless"), where, problems)
-        if not isinstance(table, dict) or not table.get("scenario") or not found["history"] or not found["message"]:
+        if (
+            not isinstance(table, dict)
+            or not table.get("scenario")
+            or not found["history"]
+            or not found["message"]
+        ):
             problems.append(Problem(where, None, f"[carried.{name}] needs scenario, history and message"))
             continue
         carried.append(

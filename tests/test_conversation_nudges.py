@@ -44,3 +44,14 @@ def test_a_follow_up_with_nothing_open_goes_back_to_the_last_question(assistant)
     assert result.detection.scenario == "size_advice"
     # nothing was left unanswered: no apology for a wait
     assert "久等" not in top.reply and not top.reply.startswith("非常抱歉")
+
+
+def test_after_a_promised_refund_a_bare_arrival_question_asks_after_the_refund(assistant):
+    history = ["买家: 耳机退款了 多久到账", "客服: 亲 审核通过后1-3个工作日原路退回", "买家: 好的"]
+    for message in ("这都第四天了 还没看到钱", "今天能到吗", "那大概几天"):
+        result = assistant.suggest(message, history=history)
+        assert result.detection.scenario == "refund", message
+        assert result.context.order_stage == "after_sale"
+        assert "快递" not in result.suggestions[0].reply
+    # a parcel named is a parcel: the return's courier, not the refund
+    assert assistant.suggest("寄回的快递今天能到吗", history=history).detection.scenario != "refund"
