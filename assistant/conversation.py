@@ -504,6 +504,8 @@ def conversation_state(
     deadline: Deadline | None = None,
     follow_up: re.Pattern | None = None,
     follow_up_rest: int = 3,
+    agent_shipped: re.Pattern | None = None,
+    buyer_waiting: re.Pattern | None = None,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
     ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
@@ -511,7 +513,9 @@ def conversation_state(
     buyer ordered, the order is paid (a shop does not dispatch an unpaid order); ``buyer_received`` a
     buyer's turn telling what the item did once in hand (delivered); ``agent_after_sale`` an agent's
     turn promising a remedy for a delivered order (after-sale); ``follow_up`` a bare follow-up
-    (然后呢 / 好了没) with at most ``follow_up_rest`` other characters: a nudge that asks nothing new."""
+    (然后呢 / 好了没) with at most ``follow_up_rest`` other characters: a nudge that asks nothing new;
+    ``agent_shipped`` an agent's turn saying the goods have gone (已发 德邦) and ``buyer_waiting`` a
+    buyer's turn waiting for a paid order to arrive (中通还没到 / 物流没信息): the order is shipped."""
 
     def bare_follow_up(text: str) -> bool:
         if follow_up is None or not follow_up.search(text):
@@ -555,6 +559,17 @@ def conversation_state(
             and agent_dispatches.search(turn.text)
         ):
             stage_index = ORDER_STAGES.index("paid")
+        shipped = ORDER_STAGES.index("shipped")
+        if stage_index < shipped and (
+            (turn.role == "agent" and agent_shipped is not None and agent_shipped.search(turn.text))
+            or (
+                turn.role == "buyer"
+                and stage_index == ORDER_STAGES.index("paid")
+                and buyer_waiting is not None
+                and buyer_waiting.search(turn.text)
+            )
+        ):
+            stage_index = shipped
         delivered = ORDER_STAGES.index("delivered")
         if turn.role == "buyer" and buyer_received is not None and buyer_received.search(turn.text):
             stage_index = max(stage_index, delivered)

@@ -691,6 +691,8 @@ class Assistant:
             self.engine.adapter.intents.deadline,
             self.engine.adapter.intents.follow_up,
             self.engine.adapter.intents.follow_up_rest,
+            agent_shipped=self.engine.adapter.intents.agent_shipped,
+            buyer_waiting=self.engine.adapter.intents.buyer_waiting,
         )
 
     def _guidance(

@@ -89,6 +89,10 @@ class IntentLexicon:
     agent_after_sale: re.Pattern | None = None
     # [order_stage] not_shipped: a turn saying the goods have not gone yet (还没发货吧 / 明天发)
     not_shipped: re.Pattern | None = None
+    # [order_stage] agent_shipped / buyer_waiting: the agent says the goods have gone (已发 德邦); the
+    # buyer of a paid order waits for it to arrive (中通还没到): the order is shipped
+    agent_shipped: re.Pattern | None = None
+    buyer_waiting: re.Pattern | None = None
     # how a buyer names the day they need the goods by ([deadline]: 周五前 / 我周六要用 / 生日都过了)
     deadline: Deadline | None = None
     # [follow_up]: a bare follow-up (然后呢 / 好了没 / 给个准话) and how little else it may say
@@ -358,7 +362,14 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     stage_patterns = _compiled_table(
         data,
         "order_stage",
-        ("agent_dispatches", "buyer_received", "agent_after_sale", "not_shipped"),
+        (
+            "agent_dispatches",
+            "buyer_received",
+            "agent_after_sale",
+            "not_shipped",
+            "agent_shipped",
+            "buyer_waiting",
+        ),
         where,
         problems,
     )
@@ -417,6 +428,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         buyer_received=stage_patterns["buyer_received"],
         agent_after_sale=stage_patterns["agent_after_sale"],
         not_shipped=stage_patterns["not_shipped"],
+        agent_shipped=stage_patterns["agent_shipped"],
+        buyer_waiting=stage_patterns["buyer_waiting"],
         deadline=Deadline(**deadline_patterns),
         follow_up=follow_up,
         follow_up_rest=int(follow_table.get("max_rest", 3)),

@@ -55,3 +55,20 @@ def test_after_a_promised_refund_a_bare_arrival_question_asks_after_the_refund(a
         assert "快递" not in result.suggestions[0].reply
     # a parcel named is a parcel: the return's courier, not the refund
     assert assistant.suggest("寄回的快递今天能到吗", history=history).detection.scenario != "refund"
+
+
+def test_a_paid_order_the_buyer_waits_for_or_the_agent_sent_is_shipped(assistant):
+    ordered = ["买家: 拍好了", "客服: 亲 明天发 韵达", "买家: 嗯嗯"]
+    assert assistant.conversation("x", ordered).order_stage == "paid"
+    # 明天发 韵达 scheduled it; four days on the buyer is still waiting for the parcel
+    for message in ("四天了韵达还没送到", "物流一直没更新 怎么回事"):
+        assert assistant.conversation(message, ordered).order_stage == "shipped", message
+    # still waiting for the dispatch is no shipped order
+    assert assistant.conversation("怎么还没发货", ordered).order_stage == "paid"
+    assert (
+        assistant.conversation("好的", ["买家: 付好了", "客服: 亲 已经发出了 圆通"]).order_stage == "shipped"
+    )
+    result = assistant.suggest(
+        "圆通到现在也没到 不是说三天吗", history=["买家: 付好了", "客服: 亲 今天发 圆通 三天左右到"]
+    )
+    assert result.context.order_stage == "shipped"
