@@ -269,6 +269,8 @@ class OrderAnswers:
                 found.append(clause)
             elif clause.endswith(("吗", "么")) and len(clause) >= 3:
                 found.append("是不是" + clause[:-1])
+            elif clause.endswith("没") and len(clause) >= 3:
+                found.append(clause + "有")  # 优惠券用上了没 → 看看优惠券用上了没有
         return found
 
     def _takes(self, clause: str) -> bool:

@@ -117,3 +117,16 @@ def test_topics_ending_alike_are_said_once(assistant):
     intents = assistant.engine.adapter.intents
     topic = intents.topic("退款什么时候到 价保怎么申请")
     assert topic.count("的情况") <= 1 and topic.count("的问题") <= 1, topic
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("下好单了 帮我看看优惠券用上了没", "看看优惠券用上了没有"),
+        ("付款了 你帮我查下是不是顺丰发", "看看是不是顺丰发"),
+    ],
+)
+def test_a_check_is_said_as_what_will_be_looked_at(money, extractor, message, said):
+    state = conversation_state(message, [], extractor)
+    found = money.orders.request(message, "order_placed", state, None)
+    assert found is not None and said in found[0] and "帮您帮您" not in found[0], found
