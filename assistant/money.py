@@ -586,7 +586,12 @@ class MoneyAnswers:
         """The buyer's one amount against the threshold of the agent's own offer (店铺券满100减10, then
         鼠标89 那用不了了啊): reached, or how much is missing."""
         table = self.rules.tables.get("reach", {})
-        if scenario not in table.get("scenarios", ()) or not any(w in message for w in table.get("asks", ())):
+        # (那差10块 还能用吗 / 差11块 买个磨刀石行吗: the gap the buyer names asks it too)
+        gap = re.compile(str(table["gap"])) if table.get("gap") else None
+        gapped = gap is not None and gap.search(message) is not None
+        if scenario not in table.get("scenarios", ()) or not (
+            gapped or any(w in message for w in table.get("asks", ()))
+        ):
             return None
         offers = [
             s.fact
@@ -607,6 +612,18 @@ class MoneyAnswers:
         # the threshold the buyer names (3条是87 再加点啥能凑100) is no amount of theirs
         amounts = [a for a in self.amounts(message) if not a.cut and a.value != float(threshold.group(1))]
         limit = float(threshold.group(1))
+        gaps = [a for a in self.amounts(message) if a.cut and gap is not None and gap.search(a.cut)]
+        if gapped and len(gaps) == 1 and gaps[0].value < limit:
+            # the buyer counts the gap themselves (满99减10 … 我买了89 → 那差10块 还能用吗): the threshold
+            # is named and what to add; the gap is no amount of the order
+            template = (
+                str(table.get("gap_reply", ""))
+                .replace("<gap>", gaps[0].shown)
+                .replace("<threshold>", fmt(limit))
+                .replace("<offer>", offer.text.strip())
+            )
+            why = "对话里的门槛 the agent's own threshold, the gap the buyer named"
+            return (template, why) if template else None
         totals = [a for a in amounts if self.is_total(message, a.start)]
         added = [a for a in amounts if a not in totals and self._added(message, a, table)]
         if len(totals) == 1 and added and len(totals) + len(added) == len(amounts):
