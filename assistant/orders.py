@@ -290,7 +290,7 @@ class OrderAnswers:
         for text in texts:
             match = re.search(pattern, text)
             if match:
-                return match.group("ordered").strip()
+                return re.sub(r"\s+", "", match.group("ordered"))  # (拍了M 灰色 → M灰色)
         return ""
 
     def ordered_first(self, reply: str, message: str, scenario: str) -> str:
