@@ -25,7 +25,7 @@ _QUESTION = re.compile(
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(
-    r"人呢|在吗|在不在|有人吗|有没有人|没人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
+    r"(?<![\d一二两三四五六七八九十几口个位客家])人呢|在吗|在不在|有人吗|有没有人|没人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
     # 客服呢 / 回个话啊 / 问你话呢 / 怎么不说话 / 是机器人吗 (not 扫地机器人吗) / hello?
     r"|客服呢|回个?话|回复一?下|快回[复我]|问你话|理理我|不说话|说话啊|(?<!扫地)(?<!擦窗)机器人[吗啊呢？?]"
     r"|^(?i:hello|hi|喂)[?？!！\s]*$"
@@ -96,6 +96,15 @@ class SizeRules:
     too_big: re.Pattern | None = None  # a worry that the advised size is big: 会不会大
     advice: re.Pattern | None = None  # the agent's turn advises the size (建议 / 合适), not stock (有货)
     baby: re.Pattern | None = None  # the buyer sizes a baby (宝宝10个月): the baby wording, item or not
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A new value dropped into the buyer's earlier question (intents.toml ``[substitution]``: 那8个呢
+    after 买5个便宜点): ``message`` reads the whole message and its ``value``; ``parts`` the kinds of value."""
+
+    message: re.Pattern
+    parts: tuple[re.Pattern, ...]
 
 
 @dataclass(frozen=True)
@@ -687,3 +696,69 @@ def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]
         if any(len(value) == len(known) and abs(int(value) - int(known)) <= 10 for known in sizes):
             found.append(Fact("size", value, value, match.start(), match.end()))
     return found
+
+
+def substituted(message: str, earlier: Sequence[str], rules: Substitution | None) -> str | None:
+    """The buyer's earlier question asked again with the new value the message drops in (那8个呢 after
+    买5个便宜点 → 买8个便宜点; 那1.8的呢 after 浅灰有1.5米的吗 → 浅灰有1.8米的吗), or None when the
+    message is no such value (那快递呢 / 钱呢) or the question has no value of its kind to put it in place
+    of (6期呢 after 支持分期吗). ``earlier`` is the buyer's earlier turns, oldest first: the latest of the
+    last two with a value of the same kind is the question."""
+    if rules is None or not earlier or "呢" not in message:
+        return None
+    match = rules.message.search(message.strip())
+    if match is None:
+        return None
+    value = match.group("value")
+    found = [(kind, m) for kind, part in enumerate(rules.parts) for m in part.finditer(value)]
+    if not found:
+        return None
+    for question in reversed([t.strip() for t in earlier[-2:] if t.strip()]):
+        swapped = question
+        for kind, new in found:
+            old = _counterpart(swapped, new, value, rules.parts[kind])
+            if old is not None:
+                end = old.end()
+                if new.group()[:1].isdigit() and value[new.end() : new.end() + 1] in ("", "的"):
+                    # 那1.8的呢 after 有1.5米的吗 → 有1.8的吗: the buyer's own words, not a unit guessed
+                    unit = re.match(r"[^\W\d_A-Za-z](?=的)", swapped[end:])
+                    end += unit.end() if unit else 0
+                swapped = swapped[: old.start()] + new.group() + swapped[end:]
+        if swapped != question:
+            return swapped
+    return None  # (6期呢 after 支持分期吗: no value to put it in place of; read as it is)
+
+
+def _counterpart(question: str, new: re.Match, value: str, part: re.Pattern) -> re.Match | None:
+    """The value of the question that ``new`` (of the same kind) stands in for: a number with the same
+    unit letters (4U → 3U), the same word after it (5个 → 8个) or the same shape (20000 → 10000, 1.5 →
+    1.8), a count with the same measure word, else the only value of the kind; None when not there."""
+    # (平时穿41 is what the buyer usually takes, not the value asked about)
+    candidates = [
+        m
+        for m in part.finditer(question)
+        if m.group() != new.group() and not _USUAL.search(question[max(0, m.start() - 4) : m.start()])
+    ]
+    if not candidates:
+        return None
+    if not new.group()[:1].isdigit():
+        after = value[new.end() : new.end() + 1]
+        same = [m for m in candidates if question[m.end() : m.end() + 1] == after] if after else []
+        return (same or candidates)[-1] if len(same or candidates) == 1 or same else None
+
+    def shape(text: str) -> tuple:
+        number = re.match(r"(\d+)(\.\d+)?([A-Za-z]*)", text)
+        return (len(number.group(1)), bool(number.group(2)), number.group(3).upper()) if number else ()
+
+    letters = shape(new.group())[2]
+    after = value[new.end() : new.end() + 1]
+    for m in reversed(candidates):
+        if letters and shape(m.group())[2] == letters:
+            return m
+        if after and after != "的" and question[m.end() : m.end() + 1] == after and not shape(m.group())[2]:
+            return m
+    if after in ("", "的"):
+        same = [m for m in candidates if shape(m.group()) == shape(new.group())]
+        if same:
+            return same[-1]
+    return None

@@ -474,7 +474,16 @@ class Assistant:
             raise InputError(f"k {problem}")
         engine = self.engine
         state = self.conversation(message, turns)
-        detection, hits, message_vector = self._detect(message, turns)
+        asked_as = message
+        if not state.nudge and not state.follow_up:
+            from .conversation import substituted
+
+            # 那8个呢 after 买5个便宜点 asks that question again with 8: it is answered as 买8个便宜点
+            buyer_said = [t.text for t in turns if t.role == "buyer"]
+            if swap := substituted(message, buyer_said, engine.adapter.intents.substitution):
+                asked_as = swap
+                state = self.conversation(swap, turns)
+        detection, hits, message_vector = self._detect(asked_as, turns)
         announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
         if announced and announced in engine.detector.taxonomy.scenario_ids:
             # 行吧 那我拍了 announces the order: the bargaining words around it do not make it a question
@@ -504,7 +513,7 @@ class Assistant:
                     stage=engine.detector.taxonomy.stage_of(carried.scenario),
                 )
                 break
-        answer_message, answer_turns, answer_detection = message, turns, detection
+        answer_message, answer_turns, answer_detection = asked_as, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
         wordless = not re.search(r"\w", message)  # 😡😡 / ？？: nothing but emoji and punctuation
         position = None

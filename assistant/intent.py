@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .conversation import Deadline, SizeRules
+from .conversation import Deadline, SizeRules, Substitution
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
 from .text import Memo
@@ -100,6 +100,8 @@ class IntentLexicon:
     follow_up_rest: int = 3
     # [carried.*]: situations the chat carries into a message that does not name them (钱呢 after 退款)
     carried: tuple[Carried, ...] = ()
+    # [substitution]: a new value dropped into the earlier question (那8个呢 / 20000的呢 / 那L呢)
+    substitution: Substitution | None = None
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
     size_choice: SizeRules | None = None
     size_replies: dict[str, str] = field(default_factory=dict)
@@ -403,6 +405,22 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
                 int(table.get("turns", 3)),
             )
         )
+    substitution = None
+    swap = data.get("substitution") if isinstance(data.get("substitution"), dict) else {}
+    if swap:
+        try:
+            substitution = Substitution(
+                re.compile(str(swap.get("message", ""))),
+                tuple(re.compile(str(p)) for p in swap.get("parts", ()) if p),
+            )
+        except re.error as error:
+            problems.append(Problem(where, None, f"[substitution]: {error}"))
+        else:
+            if "value" not in substitution.message.groupindex or not substitution.parts:
+                problems.append(
+                    Problem(where, None, "[substitution] needs a message with (?P<value>…) and parts")
+                )
+                substitution = None
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -434,6 +452,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         follow_up=follow_up,
         follow_up_rest=int(follow_table.get("max_rest", 3)),
         carried=tuple(carried),
+        substitution=substitution,
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],

@@ -1,0 +1,62 @@
+"""A new value dropped into the buyer's earlier question (issue 12): 那8个呢 after 买5个便宜点 asks
+that question again with 8 (intents.toml ``[substitution]``), and 5口人呢 / 偶尔来客人…呢 chase nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.conversation import substituted
+from assistant.intent import load_intents
+
+RULES = load_intents(Path(__file__).parents[1] / "corpus" / "intents.toml")[0].substitution
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "asked"),
+    [
+        (["收纳箱有大号吗", "买5个便宜点"], "那8个呢", "买8个便宜点"),
+        (["打底裤买两条有优惠吗"], "那三条呢", "打底裤买三条有优惠吗"),
+        (["这个四件套浅灰有1.5米的吗"], "那1.8的呢", "这个四件套浅灰有1.8的吗"),
+        (["这个羽毛球拍4U紫色还有吗"], "那3U紫色呢", "这个羽毛球拍3U紫色还有吗"),
+        (["这款板鞋白绿37有吗"], "那白蓝呢", "这款板鞋白蓝37有吗"),
+        (["20000毫安的能带上飞机吗"], "那10000的呢", "10000毫安的能带上飞机吗"),
+        (["M码会不会大"], "那L呢", "L码会不会大"),
+        # words of our own: a count with another measure word, a colour said with 色
+        (["洗碗块买2盒能便宜吗"], "那5盒呢", "洗碗块买5盒能便宜吗"),
+        (["卫衣黑色XL还有吗"], "那灰色的呢", "卫衣灰色XL还有吗"),
+    ],
+)
+def test_the_new_value_goes_into_the_earlier_question(earlier, message, asked):
+    assert substituted(message, earlier, RULES) == asked
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message"),
+    [
+        (["发啥快递"], "那快递呢"),  # no value: a thing asked after
+        (["退了吗"], "钱呢"),
+        (["在吗"], "人呢"),  # a chase
+        (["硬盘支持分期吗"], "6期呢"),  # nothing of its kind to stand in for
+        (["平时穿41 这款穿多大"], "那42的呢"),  # 41 is what the buyer usually takes
+        (["袜子送几双"], "说好的送袜子呢"),
+    ],
+)
+def test_no_new_value_leaves_the_message_as_it_is(earlier, message):
+    assert substituted(message, earlier, RULES) is None
+
+
+def test_a_count_of_people_is_no_chase(assistant):
+    history = ["买家: 蒸锅28和32cm哪个好", "客服: 亲 家里3-4人用28够了"]
+    assert not assistant.conversation("5口人呢", history).nudge
+    assert not assistant.conversation("偶尔来客人五六个人呢", history).nudge
+    assert assistant.conversation("人呢", history).nudge
+    assert assistant.conversation("客服人呢", history).nudge
+
+
+def test_the_swapped_question_is_answered_with_the_new_value(assistant):
+    history = ["买家: 这个四件套浅灰有1.5米的吗", "客服: 亲 浅灰1.5米有货哦"]
+    top = assistant.suggest("那1.8的呢", history=history).suggestions[0].reply
+    assert "1.8" in top and "浅灰" in top
+    assert "1.5" not in top
