@@ -1744,9 +1744,8 @@ class Adapter:
         chasing = bool(state.nudge and state.pending_question)
         wording = self.rules.wording
         # (only what this message names: a topic inherited from an earlier turn may be stale)
-        topic = self.promised_topic(message, state) or self.intents.topic(
-            state.pending_question if chasing else message
-        )
+        promised = self.promised_topic(message, state)
+        topic = promised or self.intents.topic(state.pending_question if chasing else message)
         complaint = "" if chasing else self.grounder.extractor.complaint_clause(message)
         if complaint:
             # a complaint is held first: its own clause names the topic, not the buyer's other question
@@ -1755,7 +1754,8 @@ class Adapter:
         if not topic and not chasing:
             # a part or defect the buyer names (线头), else the measures or choice their values ask
             topic = self.intents.thing(message) or self.facts_topic(message, state)
-        elif topic and not chasing and not complaint:
+        elif topic and not chasing and not complaint and not promised:
+            # (a promise is named as it was made: 补发的香辣, never 五香补发的香辣)
             # the part an object's topic is about, in the buyer's words (防尘盖少发的情况), or the
             # values the buyer names with it (那30cm的呢 会不会太重 → 30cm重量的问题)
             part = self.intents.thing(message, bare=True) or "、".join(
@@ -1770,6 +1770,15 @@ class Adapter:
                 topic = part + topic  # 30cm重量的问题
         if not topic and chasing:
             topic = self.intents.thing(state.pending_question or "")
+        held_topic = ""
+        if (
+            topic
+            and not chasing
+            and not complaint
+            and not promised
+            and self.topic_drops_a_question(message, topic)
+        ):
+            held_topic, topic = topic, ""  # each question asked, not one topic for two
         question = values = ""
         if not topic and not complaint:
             # the buyer's question said as an indirect question (我帮您确认一下能不能进洗碗机), with the
@@ -1802,6 +1811,8 @@ class Adapter:
             else said
             for said in (topic, question, values)
         )
+        if held_topic and not question:
+            topic, values = held_topic, ""  # the questions could not be said: the topic, as before
         # the phrasing the message picks; another of its family where a slot's value would read as
         # a fact nobody gave (确认一下色温 reads 一下色 as a colour)
         for template in self.holding_templates(message, state, topic, question, values):
@@ -1940,6 +1951,27 @@ class Adapter:
         if choice and wording.choice_topic and wording.choice.search(message):
             return wording.choice_topic.replace("{values}", "和".join(choice[:2]))
         return ""
+
+    def topic_drops_a_question(self, message: str, topic: str) -> bool:
+        """Whether ``topic`` (真皮的问题) names nothing of one question of a message that asks two or
+        more (这是真皮的吗 会不会掉皮), each of which can be said cleanly and all within
+        ``question_total_chars``: then the questions are named (是不是真皮的、会不会掉皮)."""
+        wording = self.rules.wording
+        clauses = self.asking_clauses(message)
+        if len(clauses) < 2 or not all(c.question for c in clauses):
+            return False
+        if len("、".join(c.question for c in clauses)) > wording.question_total_chars:
+            return False
+        size = wording.content_pairs
+
+        def named(clause: Clause) -> bool:  # any piece of it will do (防水 of 帐篷防水 in 防水的问题)
+            words = clause.content.split()
+            long = [w for w in words if len(w) >= size]
+            if not long:  # 洗了会缩吗: its one-character words
+                return not words or any(ch in topic for ch in "".join(words))
+            return any(w[i : i + size] in topic for w in long for i in range(len(w) - size + 1))
+
+        return not all(named(c) for c in clauses)
 
     def holding_question(self, text: str) -> str:
         """The asking clauses of ``text`` said as indirect questions (能不能进洗碗机、多久驱一次), as

@@ -130,3 +130,27 @@ def test_a_check_is_said_as_what_will_be_looked_at(money, extractor, message, sa
     state = conversation_state(message, [], extractor)
     found = money.orders.request(message, "order_placed", state, None)
     assert found is not None and said in found[0] and "帮您帮您" not in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("这款台灯是护眼的吗 会不会闪", ("护眼", "闪")),
+        ("会不会晃 承重多少", ("晃", "承重")),
+        ("还有 能放锡纸吗 炸鸡翅要多久", ("锡纸", "多久")),
+    ],
+)
+def test_a_holding_reply_drops_none_of_two_questions(assistant, message, named):
+    reply = _holding(assistant, message, [], "quality_question")
+    assert all(word in reply for word in named), reply
+
+
+def test_a_topic_naming_every_question_is_kept(assistant):
+    reply = _holding(assistant, "这个短袖是不是正品啊 会不会一洗就变形", [], "quality_question")
+    assert "变形" in reply and "正品" in reply, reply
+
+
+def test_a_promise_is_named_as_it_was_made(assistant):
+    history = ["买家: 我要的是香辣的 发成五香了", "客服: 亲 非常抱歉 马上给您补发香辣的"]
+    reply = _holding(assistant, "补发的到了 怎么又是五香的？？", history, "quality_complaint")
+    assert "补发的香辣" in reply and "五香补发" not in reply, reply
