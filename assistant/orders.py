@@ -50,8 +50,10 @@ class OrderAnswers:
             return None
         buyer = turns_of(state, "buyer")
         texts = [message] + ([buyer[-1]] if buyer else [])
-        if not any(w in t for t in texts for w in rules.words("change", "asks")):
-            return None
+        if not any(w in t for t in texts for w in rules.words("change", "asks")) and not (
+            scenario in rules.words("change", "any_stage") and self._contact(texts[:1])
+        ):
+            return None  # an address change says no 改 (门牌号错了 应该是12栋3单元501)
         new = ""
         source = message
         kept_spans = [m.span() for p in rules.patterns("change", "kept") for m in p.finditer(message)]
@@ -68,21 +70,65 @@ class OrderAnswers:
             if new:
                 source = text
                 break
+        # the message's own address or phone tail first; the turn before only when the message names
+        # no new value of its own (手机号也改 尾号8812 after 新地址 南京市…; not 改成L after an address)
+        contact = self._contact(texts[:1])
+        if contact is None and not (new and source is message):
+            contact = self._contact(texts[1:])
+        if contact is not None:
+            field_name, value = contact
+            template = rules.text("change", "field_reply").replace("<field>", field_name)
+            template = template.replace("<new>", value).replace("<kept>", self._kept(message, state))
+            return template, "发货前改单 an order change before dispatch"
         if not new:
             return None
+        # a field the buyer says stays (改成L码吧 地址不变) is not the one changed
+        unkept = (
+            source
+            if source is not message
+            else "".join(c for i, c in enumerate(message) if not any(s <= i < e for s, e in kept_spans))
+        )
         field_name = next(
-            (v for k, v in rules.tables.get("change", {}).get("fields", {}).items() if k in source), ""
+            (v for k, v in rules.tables.get("change", {}).get("fields", {}).items() if k in unkept), ""
         )
         if re.fullmatch(r"1\d{10}", new):
             new = new[:3] + "****" + new[-4:]  # a phone number is never written out in full (质检 privacy)
         if field_name:
             template = (
-                rules.text("change", "field_reply").replace("<field>", field_name).replace("<new>", new)
+                rules.text("change", "field_reply")
+                .replace("<field>", field_name)
+                .replace("<new>", new)
+                .replace("<kept>", "")
             )
             return template, "发货前改单 an order change before dispatch"
         kept = self._kept(message, state)
         template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
         return template, "发货前改单 an order change before dispatch"
+
+    def _contact(self, texts: Sequence[str]) -> tuple[str, str] | None:
+        """``(field, value)`` of a phone tail or an address given for the change in the message or
+        the buyer's turn before (尾号8812 → 电话尾号, 8812 / 改成我家 杭州西湖区文三路 → 地址, 杭州西湖区文三路),
+        or None: a clause is an address when it names a place or building word with another one, a
+        number, or 地址 said beside it."""
+        rules = self.rules
+        for text in texts:
+            if any(w in text for w in rules.words("change", "phone_words")):
+                for pattern in rules.patterns("change", "phone_tail"):
+                    match = pattern.search(text)
+                    if match:
+                        return "电话" + match.group("part"), match.group("new")
+            marks = rules.words("change", "address_marks")
+            after, before = (rules.patterns("change", k)[0] for k in ("address_after", "address_before"))
+            for clause in re.split(r"[\s，。,！!？?~～]+", text):
+                if any(w in clause for w in rules.words("change", "phone_words")):
+                    continue
+                value = before.sub("", after.sub("", clause))
+                found = [m for m in marks if m in value]
+                if len(value) < 3 or not found:
+                    continue
+                if len(found) >= 2 or re.search(r"\d", value) or "地址" in text:
+                    return "地址", value
+        return None
 
     def exchange(self, message: str, scenario: str, state, catalog_price: float | None):
         """An exchange for a named size, colour or variant once the order arrived (想换L / 能换中号的吗

@@ -4,6 +4,8 @@ for the agent to add."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -149,3 +151,24 @@ def test_a_colour_the_buyer_named_is_not_asked_again(assistant, history, message
     assert any(p.search(colour) for given, _ in rules.already_given for p in given)
     top = assistant.suggest(message, history=history).suggestions[0]
     assert "哪个颜色" not in top.reply and "什么颜色" not in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "named", "absent"),
+    [
+        # wordings of our own: an address with no 改, a phone tail, a place word before the address
+        ("门牌号写错了 应该是9栋2单元302", ["买家: 拍好了", "客服: 亲 明天发"], "9栋2单元302", "发我"),
+        ("号码填错了 尾号是4417", ["买家: 刚下单", "客服: 好的亲 今天发"], "尾号改成4417", "发我"),
+        ("寄到我公司吧 苏州市工业园区星湖街18号", ["买家: 拍了", "客服: 亲 收到"], "星湖街18号", "我公司"),
+        ("手机号最后一位是3不是8", ["买家: 已付款", "客服: 亲 今天发"], "最后一位改成3", "发我"),
+    ],
+)
+def test_an_address_or_phone_tail_given_for_a_change_is_read_back(assistant, message, history, named, absent):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert named in top.reply and absent not in top.reply, top.reply
+    assert not re.search(r"1\d{10}", top.reply)  # a phone number is never written out whole
+
+
+def test_a_field_the_buyer_keeps_is_not_the_one_changed(assistant):
+    top = assistant.suggest("改成XL吧 地址不变", history=["买家: 拍了L码", "客服: 亲 收到"]).suggestions[0]
+    assert "XL" in top.reply and "地址改成" not in top.reply, top.reply
