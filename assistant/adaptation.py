@@ -29,6 +29,7 @@ from .holding import Clause, HoldingWording, asking_clauses, covers, load_wordin
 from .intent import Intent, IntentLexicon
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
+from .received import Received, acknowledged, load_received
 from .records import Turn
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
@@ -173,6 +174,8 @@ class AdaptationRules:
     subject: dict[str, Any] = field(default_factory=dict)
     # [missing_item]: what a buyer says the parcel came without, and the reply that names it
     missing: MissingRules = field(default_factory=MissingRules)
+    # [[given_received]]: what the buyer already gave, acknowledged where a reply would ask for it
+    received: tuple[Received, ...] = ()
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -418,6 +421,10 @@ def load_adaptation(
         },
         missing=load_missing(
             data.get("missing_item", {}),
+            lambda pattern, kind: next(iter(_patterns([pattern], kind, path, problems)), None),
+        ),
+        received=load_received(
+            data.get("given_received", []),
             lambda pattern, kind: next(iter(_patterns([pattern], kind, path, problems)), None),
         ),
         subject={
@@ -1005,6 +1012,7 @@ class Adapter:
         if chosen:
             chosen[0] = self.subject_named(chosen[0], message, history, scenario, state)
             chosen[0] = self.item_in_hesitation(chosen[0], message, history, scenario, state)
+            chosen[0] = self.given_acknowledged(chosen[0], message, history, scenario)
         if chosen:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
@@ -1062,6 +1070,7 @@ class Adapter:
                     safe = self.ordered_first(safe, message, history, scenario)
                     safe = self.subject_named(safe, message, history, scenario, state)
                     safe = self.item_in_hesitation(safe, message, history, scenario, state)
+                    safe = self.given_acknowledged(safe, message, history, scenario)
                     safe = self.amount_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
@@ -1388,6 +1397,21 @@ class Adapter:
                     top, reply, message, history, scenario, "点明在考虑的商品 the item weighed named"
                 )
         return top
+
+    def given_acknowledged(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
+    ) -> Suggestion:
+        """The top suggestion saying as received what the buyer already gave where it would ask for
+        it again (麻烦您拍张照片发给我 after [图片] → 照片我这边收到了; ``[[given_received]]``)."""
+        if not self.rules.received or top.holding:
+            return top
+        turns = [(t.role, t.text) for t in history] + [("buyer", message)]
+        reply = acknowledged(top.reply, scenario, turns, self.rules.received)
+        if reply == top.reply:
+            return top
+        return self.rewritten(
+            top, reply, message, history, scenario, "不再索要买家已给的 what was given acknowledged"
+        )
 
     def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:
         """``reply`` with ``named`` put after its opening words (``[subject] opening``: 亲，/ 好的亲，);
@@ -1790,6 +1814,9 @@ class Adapter:
                 # the agent's values a follow-up is about (那明年春天还能穿吗 after 80码), not when it
                 # names another variant of its own (那鸡肉的呢 after 85g)
                 stated = state.referred(HOLDING_FACT_KINDS)
+            if not stated and not question:
+                # a count said alone (那8个呢 after 5个9折 / 买10双): 8个的我帮您看一下
+                stated = state.asked_now(("quantity",))
             values = "、".join(
                 v
                 for v in list(dict.fromkeys(s.fact.text.strip() for s in stated))[:2]

@@ -5,6 +5,7 @@ is said in the agent's voice, never the buyer's words quoted back."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,41 @@ def test_a_promise_is_named_as_it_was_made(assistant):
     history = ["买家: 我要的是香辣的 发成五香了", "客服: 亲 非常抱歉 马上给您补发香辣的"]
     reply = _holding(assistant, "补发的到了 怎么又是五香的？？", history, "quality_complaint")
     assert "补发的香辣" in reply and "五香补发" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("拍了 漏了一半", ["买家: 猫砂收到了 袋子破了洒一箱", "客服: 亲 抱歉 拍个照"]),
+        (
+            "这质量也太差了 一周就开胶 我要退",
+            ["买家: 靴子穿了一周开胶了", "客服: 亲 拍个照片看下", "买家: [图片]"],
+        ),
+        ("水杯漏水了 照片发你了 怎么处理", []),
+    ],
+)
+def test_a_photo_the_buyer_sent_is_not_asked_for_again(assistant, message, history):
+    for suggestion in assistant.suggest(message, history=history).suggestions[:1]:
+        assert not re.search(
+            r"(拍|发)[张个一下]*[^，。]{0,8}(照片|视频)[^，。]{0,4}(发给我|给我|发我)", suggestion.reply
+        ), suggestion.reply
+
+
+def test_a_photo_is_still_asked_of_a_buyer_who_sent_none(assistant):
+    reply = assistant.suggest("杯子收到就裂了 怎么弄").suggestions[0].reply
+    assert "收到了，" not in reply or "照片" not in reply, reply
+
+
+def test_a_corrected_detail_is_acknowledged_not_asked_for(assistant):
+    from assistant.received import acknowledged
+
+    kinds = assistant.engine.adapter.rules.received
+    turns = [("buyer", "已拍"), ("agent", "亲 订单收到啦"), ("buyer", "电话号码填错了 最后一位是7不是1")]
+    reply = acknowledged(
+        "好的亲，麻烦您把新的收货信息发我，趁还没发货我马上帮您修改。", "change_address", turns, kinds
+    )
+    assert reply == "好的亲，最后一位是7，我记下了，趁还没发货我马上帮您修改。", reply
+    # nothing given: the question stays
+    turns = [("buyer", "地址填错了")]
+    asked = "好的亲，麻烦您把新的收货信息发我，趁还没发货我马上帮您修改。"
+    assert acknowledged(asked, "change_address", turns, kinds) == asked
