@@ -53,8 +53,12 @@ ECHO_BONUS = 1.15
 # how much more a reply naming the day the buyer needs the goods by is worth (it answers the deadline)
 DEADLINE_BONUS = 1.2
 # a spec said as digits and a unit (28cm / 500ml)
-_SPEC = re.compile(r"^(\d+)\s*([A-Za-z]+|厘米|毫米|寸|升|毫升)$")
+_SPEC = re.compile(r"^(\d+)\s*([A-Za-z]+|厘米|毫米|寸|升|毫升|毫安)$")
 # a bare number a buyer may mean as a size (那42的呢), not an amount, a count or a time
+# a bare number a buyer may mean in a spec's unit (20000的呢 after 10000mAh可以上飞机), up to six digits
+_BARE_SPEC_NUMBER = re.compile(
+    r"(?<![\d.])(\d{2,6})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|毛|[a-zA-Z]))"
+)
 _BARE_NUMBER = re.compile(
     r"(?<![\d.])(\d{2,3})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|毛|[a-zA-Z]))"
 )
@@ -671,7 +675,7 @@ def _bare_specs(text: str, facts: Sequence[Fact], specs: set[tuple[str, str]]) -
     if any(f.kind == "spec" for f in facts):
         return []
     taken = [(f.start, f.end) for f in facts]
-    for match in _BARE_NUMBER.finditer(text):
+    for match in _BARE_SPEC_NUMBER.finditer(text):
         value = match.group(1)
         if any(s <= match.start() < e for s, e in taken):
             continue

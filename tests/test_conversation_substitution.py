@@ -60,3 +60,14 @@ def test_the_swapped_question_is_answered_with_the_new_value(assistant):
     top = assistant.suggest("那1.8的呢", history=history).suggestions[0].reply
     assert "1.8" in top and "浅灰" in top
     assert "1.5" not in top
+
+
+def test_a_bare_number_of_many_digits_is_read_in_the_spec_unit_said(assistant):
+    # 20000的呢 after 10000mAh可以上飞机: 20000mAh; 那10000的呢 after 20000毫安的: 10000毫安
+    state = assistant.conversation("20000的呢", ["买家: 充电宝能带上飞机吗", "客服: 亲 10000mAh可以上飞机"])
+    assert [s.fact.value for s in state.asked_now(("spec",))] == ["20000mAh"]
+    state = assistant.conversation("那10000的呢 哪个轻", ["买家: 20000毫安的能带上飞机吗", "客服: 亲 可以"])
+    assert [s.fact.value for s in state.asked_now(("spec",))] == ["10000毫安"]
+    # an amount or a count is no spec (退款299呢 / 买8个)
+    state = assistant.conversation("那2000个呢", ["买家: 10000mAh的有吗", "客服: 亲 有"])
+    assert not state.asked_now(("spec",))
