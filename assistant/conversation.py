@@ -308,15 +308,24 @@ class ConversationState:
         return re.sub(r"(快递|物流|速运)$", "", said.fact.text.strip()) or said.fact.text.strip()
 
     def with_courier(
-        self, reply: str, generic: re.Pattern | None, before: Sequence[str] = ("快递", "物流", "网点")
+        self,
+        reply: str,
+        generic: re.Pattern | None,
+        before: Sequence[str] = ("快递", "物流", "网点"),
+        dispatch: re.Pattern | None = None,
+        dispatch_named: str = "",
     ) -> str:
         """``reply`` with this chat's courier named where it speaks of the courier generically
-        (联系快递查件 → 联系韵达快递查件, 快递员 → 韵达快递员): the first such phrase only."""
+        (联系快递查件 → 联系韵达快递查件, 快递员 → 韵达快递员): the first such phrase only; else after
+        a promised dispatch (``dispatch``: 48小时内发出， → 48小时内发出，走德邦，)."""
         name = self.courier()
         if not name or generic is None:
             return reply
         found = generic.search(reply)
         if found is None:
+            if dispatch is not None and dispatch_named and (promised := dispatch.search(reply)):
+                named = dispatch_named.replace("{courier}", name)
+                return reply[: promised.start()] + named + reply[promised.end() :]
             return reply
         phrase = found.group(0)
         anchors = [phrase.find(w) for w in before if w in phrase]

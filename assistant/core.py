@@ -676,7 +676,13 @@ class Assistant:
         if any(f.kind == "courier" for f in extracted):
             return suggestion
         intents = self.engine.adapter.intents
-        reply = state.with_courier(suggestion.reply, intents.courier_generic, intents.courier_before)
+        reply = state.with_courier(
+            suggestion.reply,
+            intents.courier_generic,
+            intents.courier_before,
+            intents.courier_dispatch,
+            intents.courier_dispatch_named,
+        )
         if reply == suggestion.reply:
             return suggestion
         change = Change("快递", state.courier() or "", "对话中已说的快递 the courier this chat named")

@@ -78,6 +78,10 @@ class IntentLexicon:
     # chat's courier; each match contains 快递, 物流 or 网点
     courier_generic: re.Pattern | None = None
     courier_before: tuple[str, ...] = ("快递", "物流", "网点")
+    # [courier_named] dispatch / dispatch_named: a promised dispatch naming no courier (48小时内发出，)
+    # and how the chat's courier is said after it (发出，走德邦)
+    courier_dispatch: re.Pattern | None = None
+    courier_dispatch_named: str = ""
     courier_refusal: re.Pattern | None = None  # a reply refusing the courier asked for
     # [hypothetical]: a message about what might happen (要是不合适能退吗) implies no order stage
     hypothetical: tuple[str, ...] = ()
@@ -360,7 +364,9 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             patterns.append(None)
     things = data.get("things", {}) if isinstance(data.get("things"), dict) else {}
     named = data.get("courier_named", {}) if isinstance(data.get("courier_named"), dict) else {}
-    courier_patterns = _compiled_table(data, "courier_named", ("generic", "refusal"), where, problems)
+    courier_patterns = _compiled_table(
+        data, "courier_named", ("generic", "refusal", "dispatch"), where, problems
+    )
     stage_patterns = _compiled_table(
         data,
         "order_stage",
@@ -442,6 +448,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         courier_generic=courier_patterns["generic"],
         courier_refusal=courier_patterns["refusal"],
         courier_before=tuple(str(w) for w in named.get("before", ())) or ("快递", "物流", "网点"),
+        courier_dispatch=courier_patterns["dispatch"],
+        courier_dispatch_named=str(named.get("dispatch_named", "")),
         agent_dispatches=stage_patterns["agent_dispatches"],
         buyer_received=stage_patterns["buyer_received"],
         agent_after_sale=stage_patterns["agent_after_sale"],

@@ -71,3 +71,25 @@ def test_a_bare_number_of_many_digits_is_read_in_the_spec_unit_said(assistant):
     # an amount or a count is no spec (退款299呢 / 买8个)
     state = assistant.conversation("那2000个呢", ["买家: 10000mAh的有吗", "客服: 亲 有"])
     assert not state.asked_now(("spec",))
+
+
+def test_an_order_after_the_agent_named_the_courier_hears_it_named(assistant):
+    history = ["买家: 发什么快递", "客服: 亲 太重了 发德邦"]
+    top = assistant.suggest("好的 拍了", history=history).suggestions[0].reply
+    assert "德邦" in top
+    # no courier named in the chat: none is said
+    top = assistant.suggest("好的 拍了", history=["买家: 有货吗", "客服: 亲 有的"]).suggestions[0].reply
+    assert not any(c in top for c in ("德邦", "顺丰", "中通", "圆通", "韵达", "申通"))
+
+
+def test_a_promised_dispatch_names_the_courier_said_after_it(assistant):
+    state = assistant.conversation("好的 拍了", ["买家: 发什么快递", "客服: 亲 默认圆通"])
+    intents = assistant.engine.adapter.intents
+    reply = state.with_courier(
+        "好的亲，付款后48小时内发出，麻烦您核对一下地址。",
+        intents.courier_generic,
+        intents.courier_before,
+        intents.courier_dispatch,
+        intents.courier_dispatch_named,
+    )
+    assert reply == "好的亲，付款后48小时内发出，走圆通，麻烦您核对一下地址。"
