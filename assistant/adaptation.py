@@ -1774,7 +1774,12 @@ class Adapter:
         if complaint:
             # a complaint is held first: its own clause names the topic, not the buyer's other question
             vocabulary = self.grounder.extractor.vocabulary
-            topic = self.intents.topic(complaint) or self.intents.thing(message) or vocabulary.complaint_topic
+            topic = (
+                self.intents.topic(complaint)
+                or self.intents.thing(message)
+                or self.fault_topic(complaint, state)
+                or vocabulary.complaint_topic
+            )
         if not topic and not chasing:
             # a part or defect the buyer names (线头), else the measures or choice their values ask
             topic = self.intents.thing(message) or self.facts_topic(message, state)
@@ -1978,6 +1983,22 @@ class Adapter:
         if choice and wording.choice_topic and wording.choice.search(message):
             return wording.choice_topic.replace("{values}", "和".join(choice[:2]))
         return ""
+
+    def fault_topic(self, complaint: str, state: ConversationState) -> str:
+        """The fault a complaint clause names, with what broke in the buyer's words (``fault_topic``:
+        收到的饼干全碎了 → 饼干碎了的情况; 封口膜都破了 → 封口膜破了的情况), else the chat's item
+        (一套6个碎了俩 → 玻璃碗碎了的情况), or ""."""
+        wording = self.rules.wording
+        faults = self.grounder.extractor.complaint(complaint) if wording.fault_topic else []
+        if not faults or faults[0] not in complaint:
+            return ""
+        before = complaint[: complaint.index(faults[0])]
+        if wording.fault_lead is not None:
+            before = wording.fault_lead.sub("", before)
+        low, high = wording.subject_chars
+        if not (low <= len(before) <= high and not re.search(r"[\d我你您了]", before)):
+            before = state.item.text if state.item is not None and state.item.text else ""
+        return wording.fault_topic.replace("{item}", before).replace("{fault}", faults[0])
 
     def topic_drops_a_question(self, message: str, topic: str) -> bool:
         """Whether ``topic`` (真皮的问题) names nothing of one question of a message that asks two or

@@ -92,6 +92,11 @@ class HoldingWording:
     answered_by: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
     # a yes/no question about how much of a quality (添加剂多吗): said as 多不多
     adjectives: str = ""
+    # a complaint whose clause names no topic: the fault the buyer names, with their item
+    # ({item}{fault}的情况: 饼干碎了的情况 / 耳机没声音的情况), not a generic 商品的问题
+    fault_topic: str = ""
+    # the words before the fault that are not what broke (收到的 / 都): what is left names it (封口膜)
+    fault_lead: re.Pattern | None = None
 
     def pick(self, family: Sequence[str], message: str) -> list[str]:
         """The phrasings of ``family``, the one the message chooses first (the same message, the same
@@ -301,4 +306,6 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         content_pairs=int(data.get("content_pairs", HoldingWording.content_pairs)),
         answered_by=answered_by(),
         adjectives=str(data.get("adjectives", "")),
+        fault_topic=str(data.get("fault_topic", "")),
+        fault_lead=pattern("fault_lead"),
     )

@@ -193,3 +193,20 @@ def test_a_corrected_detail_is_acknowledged_not_asked_for(assistant):
     turns = [("buyer", "地址填错了")]
     asked = "好的亲，麻烦您把新的收货信息发我，趁还没发货我马上帮您修改。"
     assert acknowledged(asked, "change_address", turns, kinds) == asked
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "named"),
+    [
+        (
+            "封口膜都破了 你让孩子喝这个？赶紧给我换 不然12315",
+            ["买家: 奶粉罐收到是瘪的", "客服: 亲 不影响"],
+            "封口膜破了",
+        ),
+        ("一套6个碎了俩 补发还是退钱", ["买家: 玻璃碗收到碎了两个", "客服: 亲 拍下照片"], "碎了"),
+        ("过期了还卖？？我要举报", [], "过期"),
+    ],
+)
+def test_a_held_complaint_names_the_fault_the_buyer_named(assistant, message, history, named):
+    reply = _holding(assistant, message, history, "quality_complaint")
+    assert named in reply and "商品的问题" not in reply, reply
