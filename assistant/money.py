@@ -626,7 +626,20 @@ class MoneyAnswers:
             return (template, why) if template else None
         totals = [a for a in amounts if self.is_total(message, a.start)]
         added = [a for a in amounts if a not in totals and self._added(message, a, table)]
-        if len(totals) == 1 and added and len(totals) + len(added) == len(amounts):
+        each = [
+            a for a in amounts if _clause_before(message, a.start)[-3:].endswith(tuple(table.get("each", ())))
+        ]
+        if not amounts:
+            # 鞋是279的, then 那不够300啊 还能用吗: the one price of the buyer's turn before
+            earlier = [a for t in self._turns(state, "buyer")[-1:] for a in self.amounts(t) if not a.cut]
+            if len(earlier) != 1 or earlier[0].value == limit:
+                return None
+            amount, shown = earlier[0].value, earlier[0].shown
+        elif len(amounts) >= 2 and len(each) == len(amounts):
+            # 一件89一件99 能用不: the items' prices summed
+            amount = sum(a.value for a in amounts)
+            shown = "+".join(a.shown for a in amounts) + f"={fmt(amount)}"
+        elif len(totals) == 1 and added and len(totals) + len(added) == len(amounts):
             # the total and the item added to it in one message (2盒178 那再加包15块的芒果干): summed
             amount = totals[0].value + sum(a.value for a in added)
             shown = "+".join(a.shown for a in (*totals, *added)) + f"={fmt(amount)}"
@@ -644,7 +657,13 @@ class MoneyAnswers:
             shown = f"{before[0].shown}+{fmt(amount)}={fmt(before[0].value + amount)}"
             amount += before[0].value
         template = (
-            str(table.get("met" if amount >= limit else "below", ""))
+            str(
+                table.get(
+                    ("shipping_" if offer.kind == "threshold" else "")
+                    + ("met" if amount >= limit else "below"),
+                    "",
+                )
+            )
             .replace("<amount>", shown)
             .replace("<threshold>", fmt(limit))
             .replace("<offer>", offer.text.strip())
