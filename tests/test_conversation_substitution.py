@@ -93,3 +93,17 @@ def test_a_promised_dispatch_names_the_courier_said_after_it(assistant):
         intents.courier_dispatch_named,
     )
     assert reply == "好的亲，付款后48小时内发出，走圆通，麻烦您核对一下地址。"
+
+
+def test_a_broken_promise_of_delivery_is_a_delay_complaint_naming_the_courier(assistant):
+    history = ["买家: 几天能到", "客服: 亲 发圆通 一般三天到", "买家: 好 拍了"]
+    result = assistant.suggest("圆通到现在也没到 不是说三天吗", history=history)
+    assert result.detection.scenario == "delay_complaint"
+    top = result.suggestions[0].reply
+    assert "圆通" in top and any(w in top for w in ("抱歉", "不好意思", "对不起"))
+    # a promised refund or gift asked after is no delay of the parcel
+    promise = next(c for c in assistant.engine.adapter.intents.carried if c.scenario == "delay_complaint")
+    assert promise.applies("说好今天发的 怎么还没发", ["客服: 亲 今天下午就发"])
+    assert not promise.applies("不是说三天退款吗 钱还没到", ["客服: 三天内退款"])
+    assert not promise.applies("说好的送袜子呢 没收到", ["客服: 亲 今天发"])
+    assert not promise.applies("不是说三天到吗", ["客服: 亲 三天到"])  # asks, says nothing broken
