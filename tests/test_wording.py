@@ -210,3 +210,23 @@ def test_a_corrected_detail_is_acknowledged_not_asked_for(assistant):
 def test_a_held_complaint_names_the_fault_the_buyer_named(assistant, message, history, named):
     reply = _holding(assistant, message, history, "quality_complaint")
     assert named in reply and "商品的问题" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "item"),
+    [
+        ("我先看看吧 再比比", ["买家: 腊肠多少钱一斤", "客服: 亲 68一斤 广式的"], "腊肠"),
+        ("有点小贵 我再看看", ["买家: 这款智能喂食器多少钱", "客服: 亲 活动价329哦"], "智能喂食器"),
+        ("行吧我先看看", ["买家: 牙刷软毛吗", "客服: 亲 超细软毛"], "牙刷"),
+    ],
+)
+def test_a_buyer_thinking_it_over_hears_an_item_the_vocabulary_lacks(assistant, message, history, item):
+    top = assistant.suggest(message, history=history).suggestions[0].reply
+    assert item in top, top
+
+
+@pytest.mark.parametrize(
+    "text", ["行吧我先看看", "买给我妈的 她血糖有点高", "这条碎花的和纯色那条哪个显瘦", "钱先不付"]
+)
+def test_no_noun_is_made_of_words_that_are_not_one(assistant, text):
+    assert assistant.engine.adapter.buyer_noun([text]) == ""
