@@ -227,3 +227,14 @@ def test_a_sold_out_item_is_not_urged_to_be_ordered(assistant):
 def test_asking_whether_there_is_a_kind_of_item_is_a_recommendation(assistant):
     top = assistant.suggest("有没有保湿一点的面霜 两百以内").suggestions[0]
     assert "可以看看我们家的" in top.reply and "预算内" in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [("想给我姥姥买双冬天穿的棉拖 预算150 推荐一下", "150"), ("给我对象挑个生日礼物 有啥推荐的", "")],
+)
+def test_a_recommendation_the_catalog_cannot_fill_promises_a_pick_not_a_fill_in(assistant, message, said):
+    top = assistant.suggest(message).suggestions[0]
+    assert "【" not in top.reply and not top.fill_ins, top.reply
+    if top.holding:  # the promise to pick (a catalog item in budget would be named instead)
+        assert said in top.reply and "挑" in top.reply, top.reply
