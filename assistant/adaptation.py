@@ -1496,6 +1496,8 @@ class Adapter:
                 if not amount or amount in top.reply:
                     return top
             named = str(entry["named"]).replace("{amount}", amount).replace("{said}", said)
+            if named.endswith("的话，") and "的话，" in top.reply[:24]:
+                return top  # the item is named the same way already (纸尿裤的话，): never two 的话
             reply = self.after_opening(top.reply, named, past_short_clause=True)
             return self.rewritten(
                 top, reply, message, history, scenario, "点明买家说的金额 the buyer's amount named"

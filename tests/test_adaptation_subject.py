@@ -172,3 +172,16 @@ def test_an_address_or_phone_tail_given_for_a_change_is_read_back(assistant, mes
 def test_a_field_the_buyer_keeps_is_not_the_one_changed(assistant):
     top = assistant.suggest("改成XL吧 地址不变", history=["买家: 拍了L码", "客服: 亲 收到"]).suggestions[0]
     assert "XL" in top.reply and "地址改成" not in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "named"),
+    [
+        # wordings of our own: the quantity a better price or an offer is asked for
+        ("单位要订20盒 能优惠点不", [], "20盒"),
+        ("便宜点吧 我拿四瓶", ["买家: 这个精华多少钱", "客服: 亲 199一瓶"], "四瓶"),
+    ],
+)
+def test_the_quantity_a_discount_is_asked_for_is_named(assistant, message, history, named):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert named in top.reply and top.reply.count("的话，") <= 1, top.reply
