@@ -29,6 +29,8 @@ _NUDGE = re.compile(
     # 客服呢 / 回个话啊 / 问你话呢 / 怎么不说话 / 是机器人吗 (not 扫地机器人吗) / hello?
     r"|客服呢|回个?话|回复一?下|快回[复我]|问你话|理理我|不说话|说话啊|(?<!扫地)(?<!擦窗)机器人[吗啊呢？?]"
     r"|^(?i:hello|hi|喂)[?？!！\s]*$"
+    # 亲？ / 老板？ / 客服？ said alone calls the agent: it asks nothing of its own
+    r"|^(?:亲+|老板|掌柜的?|客服|店家|小姐姐|小哥哥)[?？]+[?？!！\s]*$"
     # 问三遍了 / 说了好几次了 / 第二次问了: the buyer asked before and got no answer
     r"|(问|说|发)了?[两三四五六七八九十几好多]+[遍次回]|第[二三四五几]+[遍次]问"
 )
@@ -558,6 +560,7 @@ def conversation_state(
     ]
     sizes = {f.value for facts in extracted for f in facts if f.kind == "size" and f.value.isdigit()}
     specs: set[tuple[str, str]] = set()  # (28, cm) of every spec said so far
+    scheduled = False  # an agent turn scheduled the dispatch (今天发 圆通)
     for number, turn in enumerate(turns):
         facts = extracted[number]
         if turn.role == "buyer":
@@ -574,19 +577,17 @@ def conversation_state(
         for fact in facts:
             if fact.kind == "order_event" and fact.value in ORDER_STAGES:
                 stage_index = max(stage_index, ORDER_STAGES.index(fact.value))
-        if (
-            turn.role == "agent"
-            and agent_dispatches is not None
-            and stage_index == ORDER_STAGES.index("ordered")
-            and agent_dispatches.search(turn.text)
-        ):
-            stage_index = ORDER_STAGES.index("paid")
+        if turn.role == "agent" and agent_dispatches is not None and agent_dispatches.search(turn.text):
+            scheduled = True
+            if stage_index == ORDER_STAGES.index("ordered"):
+                stage_index = ORDER_STAGES.index("paid")
         shipped = ORDER_STAGES.index("shipped")
         if stage_index < shipped and (
             (turn.role == "agent" and agent_shipped is not None and agent_shipped.search(turn.text))
             or (
                 turn.role == "buyer"
-                and stage_index == ORDER_STAGES.index("paid")
+                # (付好了 → 今天发 圆通 → 到现在也没到: the dispatch the agent scheduled has gone)
+                and (stage_index == ORDER_STAGES.index("paid") or scheduled)
                 and buyer_waiting is not None
                 and buyer_waiting.search(turn.text)
             )

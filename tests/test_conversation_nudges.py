@@ -72,3 +72,14 @@ def test_a_paid_order_the_buyer_waits_for_or_the_agent_sent_is_shipped(assistant
         "圆通到现在也没到 不是说三天吗", history=["买家: 付好了", "客服: 亲 今天发 圆通 三天左右到"]
     )
     assert result.context.order_stage == "shipped"
+
+
+def test_calling_the_agent_alone_is_no_question_to_answer(assistant):
+    # 亲？ / 老板？ after an unanswered question calls the agent: 人呢 chases the question before it
+    history = ["买家: 发什么快递", "买家: 亲？"]
+    state = assistant.conversation("人呢 回一下啊", history)
+    assert state.pending_question == "发什么快递"
+    top = assistant.suggest("人呢 回一下啊", history=history).suggestions[0].reply
+    assert "欢迎光临" not in top and "快递" in top
+    assert assistant.conversation("老板？？", ["买家: 这个能机洗吗"]).nudge
+    assert not assistant.conversation("亲 这个能机洗吗？", ["买家: 在吗"]).nudge
