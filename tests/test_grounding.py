@@ -650,7 +650,8 @@ def test_a_complaint_in_a_two_part_message_comes_first(assistant, extractor):
     holding = assistant.engine.adapter.holding_reply(
         message, (), "quality_complaint", assistant.conversation(message)
     )
-    assert "发票" not in holding.reply and "问题" in holding.reply, holding.reply
+    # (坚果破了的情况: the fault in the buyer's words, the WORDING engineer's holding; or 问题)
+    assert "发票" not in holding.reply and re.search(r"破|问题", holding.reply), holding.reply
     # a question about whether it may break is no complaint
     assert extractor.complaint("这个杯子摔了会碎吗") == []
     assert extractor.complaint("狗狗吃多了会拉肚子吗") == extractor.escalation("狗狗吃多了会拉肚子吗") == []
