@@ -1019,6 +1019,7 @@ class Adapter:
             chosen[0] = self.subject_named(chosen[0], message, history, scenario, state)
             chosen[0] = self.item_in_hesitation(chosen[0], message, history, scenario, state)
             chosen[0] = self.given_acknowledged(chosen[0], message, history, scenario)
+            chosen[0] = self.fault_in_photo_ask(chosen[0], message, history, scenario, state)
         if chosen:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
@@ -1078,6 +1079,7 @@ class Adapter:
                     safe = self.subject_named(safe, message, history, scenario, state)
                     safe = self.item_in_hesitation(safe, message, history, scenario, state)
                     safe = self.given_acknowledged(safe, message, history, scenario)
+                    safe = self.fault_in_photo_ask(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
@@ -1439,6 +1441,30 @@ class Adapter:
             return top
         return self.rewritten(
             top, reply, message, history, scenario, "不再索要买家已给的 what was given acknowledged"
+        )
+
+    def fault_in_photo_ask(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The top suggestion's ask for a photo naming the fault the buyer's message names
+        (``[holding_wording] photo_ask / photo_fault``: 收到的饼干全碎了 → 麻烦您把饼干碎了的情况拍张照片发给我),
+        not a stock apology that ignores what broke."""
+        wording = self.rules.wording
+        if top.holding or wording.photo_ask is None or not wording.photo_fault:
+            return top
+        found = wording.photo_ask.search(top.reply)
+        if found is None:
+            return top
+        complaint = self.grounder.extractor.complaint_clause(message)
+        if not complaint or (wording.photo_not is not None and wording.photo_not.search(complaint)):
+            return top
+        topic = self.fault_topic(complaint, state)
+        if not topic or topic in top.reply:
+            return top
+        named = wording.photo_fault.replace("{topic}", topic)
+        reply = top.reply[: found.start()] + named + top.reply[found.end() :]
+        return self.rewritten(
+            top, reply, message, history, scenario, "投诉点名故障 the fault named in the photo ask"
         )
 
     def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:

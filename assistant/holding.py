@@ -97,6 +97,11 @@ class HoldingWording:
     fault_topic: str = ""
     # the words before the fault that are not what broke (收到的 / 都): what is left names it (封口膜)
     fault_lead: re.Pattern | None = None
+    # a reply's ask for a photo of a complaint (麻烦您拍张照片发给我) and the same ask naming the fault
+    # ({topic}: 麻烦您把饼干碎了的情况拍张照片发给我), so the stock reply does not ignore what broke
+    photo_ask: re.Pattern | None = None
+    photo_fault: str = ""
+    photo_not: re.Pattern | None = None
 
     def pick(self, family: Sequence[str], message: str) -> list[str]:
         """The phrasings of ``family``, the one the message chooses first (the same message, the same
@@ -308,4 +313,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         adjectives=str(data.get("adjectives", "")),
         fault_topic=str(data.get("fault_topic", "")),
         fault_lead=pattern("fault_lead"),
+        photo_ask=pattern("photo_ask"),
+        photo_fault=str(data.get("photo_fault", "")),
+        photo_not=pattern("photo_not"),
     )

@@ -230,3 +230,23 @@ def test_a_buyer_thinking_it_over_hears_an_item_the_vocabulary_lacks(assistant, 
 )
 def test_no_noun_is_made_of_words_that_are_not_one(assistant, text):
     assert assistant.engine.adapter.buyer_noun([text]) == ""
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("收到的杯子裂了", "杯子裂了"),
+        ("酱油瓶漏了 箱子都湿了", "酱油瓶漏了"),
+        ("鸡蛋碎了好几个", "鸡蛋碎了"),
+        ("上次买的饼干碎了", "把饼干碎了"),
+    ],
+)
+def test_a_photo_asked_for_a_complaint_names_the_fault(assistant, message, named):
+    top = assistant.suggest(message).suggestions[0].reply
+    assert named in top and "麻烦您拍张照片" not in top, top
+
+
+def test_a_photo_the_buyer_says_they_sent_at_the_end_of_a_message_is_not_asked_again(assistant):
+    history = ["买家: 蜡烛收到 玻璃罐裂了", "客服: 亲 非常抱歉 拍个图看看"]
+    top = assistant.suggest("盒子也是压扁的 我拍了", history=history).suggestions[0].reply
+    assert not re.search(r"拍张照片|拍个照片", top), top
