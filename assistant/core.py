@@ -561,6 +561,8 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
+            suggestions[0] = self._promise_named(suggestions[0], owed, message, turns)
         if (refusal := engine.adapter.intents.courier_refusal) is not None and self._switching(state):
             # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
             agreeing = [s for s in suggestions if not refusal.search(s.reply)]
@@ -667,6 +669,20 @@ class Assistant:
             return False
         said = state.switch_request("courier", self.engine.adapter.grounder.usable_couriers)
         return said is not None and said.turn == len(state.texts) - 1
+
+    def _promise_named(
+        self, suggestion: Suggestion, owed: Any, message: str, turns: Sequence[Turn]
+    ) -> Suggestion:
+        """The top suggestion names the money the agent promised that the buyer asks after (补偿5元 →
+        5块钱什么时候给 → 说好的补偿5元我帮您盯着，), when it leaves the sum out."""
+        from .grounding import Change
+
+        found = owed.said(message, [t.text for t in turns if t.role == "agent"])
+        if found is None or found[0] in suggestion.reply:
+            return suggestion
+        reply = self.engine.adapter.after_opening(suggestion.reply, found[1], past_short_clause=True)
+        change = Change("金额", found[0], "客服答应过的金额 the sum the agent promised")
+        return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:
         """A suggestion that speaks of the courier generically names the one this chat settled on."""

@@ -48,6 +48,29 @@ class Carried:
 
 
 @dataclass(frozen=True)
+class PromisedAmount:
+    """Money the agent promised (补偿5元 / 好评返10元 / 退款12.9元) that the buyer asks after later (5块钱
+    什么时候给 / 啥时候到账 / 钱退哪了): the top reply names it (intents.toml ``[promised_amount]``)."""
+
+    agent: re.Pattern  # an agent turn promising it: (?P<what>…) the kind of money, (?P<amount>…) its sum
+    message: re.Pattern  # the newest message asks after money
+    named: str  # said after the reply's opening: {what} (as ``what`` names it), {amount}
+    what: dict[str, str] = field(default_factory=dict)
+    turns: int = 4
+
+    def said(self, message: str, agent_turns: Sequence[str]) -> tuple[str, str] | None:
+        """(the amount, the words naming it) for the newest promise asked after, else None."""
+        if not self.message.search(message):
+            return None
+        for text in reversed(agent_turns[-self.turns :]):
+            if found := self.agent.search(text):
+                what = self.what.get(found.group("what"), found.group("what"))
+                amount = found.group("amount")
+                return amount, self.named.replace("{what}", what).replace("{amount}", amount)
+        return None
+
+
+@dataclass(frozen=True)
 class IntentLexicon:
     """The words of ``intents.toml``."""
 
@@ -104,6 +127,8 @@ class IntentLexicon:
     follow_up_rest: int = 3
     # [carried.*]: situations the chat carries into a message that does not name them (钱呢 after 退款)
     carried: tuple[Carried, ...] = ()
+    # [promised_amount]: money the agent promised that the buyer asks after (5块钱什么时候给)
+    promised_amount: PromisedAmount | None = None
     # [substitution]: a new value dropped into the earlier question (那8个呢 / 20000的呢 / 那L呢)
     substitution: Substitution | None = None
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
@@ -427,6 +452,27 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
                     Problem(where, None, "[substitution] needs a message with (?P<value>…) and parts")
                 )
                 substitution = None
+    promised = None
+    owed = data.get("promised_amount") if isinstance(data.get("promised_amount"), dict) else {}
+    if owed:
+        try:
+            promised = PromisedAmount(
+                re.compile(str(owed.get("agent", ""))),
+                re.compile(str(owed.get("message", ""))),
+                str(owed.get("named", "")),
+                {str(k): str(v) for k, v in (owed.get("what") or {}).items()},
+                int(owed.get("turns", 4)),
+            )
+        except re.error as error:
+            problems.append(Problem(where, None, f"[promised_amount]: {error}"))
+        else:
+            if not {"what", "amount"} <= set(promised.agent.groupindex) or not promised.named:
+                problems.append(
+                    Problem(
+                        where, None, "[promised_amount] needs agent with (?P<what>…)(?P<amount>…) and named"
+                    )
+                )
+                promised = None
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -461,6 +507,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         follow_up_rest=int(follow_table.get("max_rest", 3)),
         carried=tuple(carried),
         substitution=substitution,
+        promised_amount=promised,
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],
