@@ -134,6 +134,9 @@ class Vocabulary:
     # [variants]: the buyer's words for a variant that no size, colour or spec fact reads (1.5的 / 红轴 /
     # 三件套 / 2段 / 15 pro max), restated where a reply names what the buyer asked for ({asked})
     variants: tuple[re.Pattern, ...] = ()
+    # [said_amounts]: a shop slot whose amount the agent already said in this chat (新疆补运费15元 →
+    # {remote_surcharge} is 15元), by patterns whose first group is the amount
+    said_amounts: dict[str, tuple[re.Pattern, ...]] = field(default_factory=dict)
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -252,6 +255,10 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         dispatch_label=str(data.get("dispatch_exceptions", {}).get("label", "发货时间")),
         said_thresholds={
             str(slot): tuple(str(w) for w in after) for slot, after in data.get("said_thresholds", {}).items()
+        },
+        said_amounts={
+            str(slot): patterns("said_amounts", str(slot), found)
+            for slot, found in data.get("said_amounts", {}).items()
         },
     )
     return vocabulary, problems

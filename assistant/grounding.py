@@ -317,6 +317,11 @@ class Grounder:
                 # the agent's 满59包邮 is this chat's rule, not the profile's 99元
                 changes.append(Change(value, said_rule[0], "对话中客服已说的 what the agent already said"))
                 return said_rule[0]
+            if said_amount := self.said_amount(slot, state):
+                # the agent's 新疆补运费15元 is this chat's surcharge, not the profile's 10元
+                if said_amount != value:
+                    changes.append(Change(value, said_amount, "对话中客服已说的 what the agent already said"))
+                return said_amount
             # the conversation wins over the shop profile: the courier, coupon or gift the agent
             # already named fills the slot of the same name (not {express_courier} or {couriers})
             if slot in SHOP_KINDS:
@@ -356,6 +361,18 @@ class Grounder:
             if rest.startswith(after):
                 amount = stated.fact.value.removeprefix("满")
                 return f"{amount}元", float(amount)
+        return None
+
+    def said_amount(self, slot: str, state: ConversationState) -> str | None:
+        """The amount the agent said in this chat for the shop slot ``slot`` (facts.toml
+        [said_amounts]: 新疆偏远地区需要补运费15元 → ``"15元"`` for ``remote_surcharge``), the latest."""
+        found = self.extractor.vocabulary.said_amounts.get(slot)
+        if not found:
+            return None
+        for turn in reversed(state.said_by("agent")):
+            for pattern in found:
+                if match := pattern.search(turn):
+                    return f"{match.group(1)}元"
         return None
 
     def own_dispatch(self, state: ConversationState) -> bool:

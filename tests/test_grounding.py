@@ -702,3 +702,17 @@ def test_a_threshold_the_agent_stated_wins_over_the_shop_profile(extractor, grou
     # a coupon's threshold (满199可用) is no free-shipping rule: the profile's stays
     coupon = conversation_state("能包邮吗", turns("客服: 亲 店铺券满199可用"), extractor)
     assert shop in grounder.ground("包邮门槛是{free_shipping_threshold}", coupon).reply
+
+
+def test_a_surcharge_the_agent_stated_wins_over_the_shop_profile(extractor, grounder, corpus):
+    shop = corpus.shop.slots["remote_surcharge"]
+    assert shop != "18元"
+    said = conversation_state(
+        "两件也要补吗", turns("买家: 寄西藏包邮吗", "客服: 亲 西藏偏远 需要补运费18元哦"), extractor
+    )
+    filled = grounder.ground("亲，西藏属于偏远地区，需要补{remote_surcharge}运费～", said)
+    assert filled.ok and "18元" in filled.reply and shop not in filled.reply, filled.reply
+    assert not filled.fill_ins and any(c.now == "18元" for c in filled.changes)
+    # an amount of another rule (满199减20) is no surcharge: the profile's stays
+    other = conversation_state("西藏要补吗", turns("客服: 亲 满199减20哦"), extractor)
+    assert shop in grounder.ground("需要补{remote_surcharge}运费", other).reply
