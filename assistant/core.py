@@ -563,6 +563,8 @@ class Assistant:
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             suggestions[0] = self._promise_named(suggestions[0], owed, message, turns)
+        if suggestions and (taken := engine.adapter.intents.variant_named) is not None:
+            suggestions[0] = self._variant_named(suggestions[0], taken, message, detection.scenario)
         if (refusal := engine.adapter.intents.courier_refusal) is not None and self._switching(state):
             # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
             agreeing = [s for s in suggestions if not refusal.search(s.reply)]
@@ -682,6 +684,18 @@ class Assistant:
             return suggestion
         reply = self.engine.adapter.after_opening(suggestion.reply, found[1], past_short_clause=True)
         change = Change("金额", found[0], "客服答应过的金额 the sum the agent promised")
+        return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
+
+    def _variant_named(self, suggestion: Suggestion, taken: Any, message: str, scenario: str) -> Suggestion:
+        """An order's top suggestion names the variant the buyer takes in the message (那我拍白茶 →
+        白茶我记下了，), when it leaves it out."""
+        from .grounding import Change
+
+        found = taken.said(message, scenario)
+        if found is None or found[0] in suggestion.reply:
+            return suggestion
+        reply = self.engine.adapter.after_opening(suggestion.reply, found[1], past_short_clause=True)
+        change = Change("", found[0], "买家要的款式 the variant the buyer takes")
         return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:

@@ -71,6 +71,22 @@ class PromisedAmount:
 
 
 @dataclass(frozen=True)
+class VariantNamed:
+    """The variant a buyer says they take in the message (那我拍白茶 / 确认下是AX3000的 / 我要拍的是2段),
+    named by a top reply of an order that leaves it out (intents.toml ``[variant_named]``)."""
+
+    message: re.Pattern  # (?P<variant>…) the variant taken
+    named: str  # said after the reply's opening: {variant}
+    scenarios: frozenset[str] = frozenset()
+
+    def said(self, message: str, scenario: str) -> tuple[str, str] | None:
+        """(the variant, the words naming it), else None."""
+        if scenario not in self.scenarios or not (found := self.message.search(message)):
+            return None
+        return found.group("variant"), self.named.replace("{variant}", found.group("variant"))
+
+
+@dataclass(frozen=True)
 class IntentLexicon:
     """The words of ``intents.toml``."""
 
@@ -129,6 +145,8 @@ class IntentLexicon:
     carried: tuple[Carried, ...] = ()
     # [promised_amount]: money the agent promised that the buyer asks after (5块钱什么时候给)
     promised_amount: PromisedAmount | None = None
+    # [variant_named]: the variant the buyer takes in the message (那我拍白茶), named by an order reply
+    variant_named: VariantNamed | None = None
     # [substitution]: a new value dropped into the earlier question (那8个呢 / 20000的呢 / 那L呢)
     substitution: Substitution | None = None
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
@@ -473,6 +491,23 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
                     )
                 )
                 promised = None
+    variant = None
+    taken = data.get("variant_named") if isinstance(data.get("variant_named"), dict) else {}
+    if taken:
+        try:
+            variant = VariantNamed(
+                re.compile(str(taken.get("message", ""))),
+                str(taken.get("named", "")),
+                frozenset(str(s) for s in taken.get("scenarios", ())),
+            )
+        except re.error as error:
+            problems.append(Problem(where, None, f"[variant_named]: {error}"))
+        else:
+            if "variant" not in variant.message.groupindex or not variant.named:
+                problems.append(
+                    Problem(where, None, "[variant_named] needs message with (?P<variant>…) and named")
+                )
+                variant = None
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -508,6 +543,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         carried=tuple(carried),
         substitution=substitution,
         promised_amount=promised,
+        variant_named=variant,
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],

@@ -36,3 +36,32 @@ def test_no_promise_no_sum(assistant):
     assert lexicon.said("什么时候到账", ["亲 这款立减20元"]) is None
     assert lexicon.said("这个好用吗", ["亲 给您补偿5元"]) is None
     assert lexicon.said("5块什么时候给", ["亲 给您补偿5元"])[0] == "5"
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "variant"),
+    [
+        (["买家: 这款音箱有几种颜色", "客服: 亲 有黑色和米白"], "那我拍米白 下单了", "米白"),
+        (
+            ["买家: 两个一起买便宜吗", "客服: 亲 两个立减20哦", "买家: 付好了"],
+            "帮我确认一下是X5的啊 别发错成X3",
+            "X5",
+        ),
+    ],
+)
+def test_variant_taken_is_read_back(assistant, history, message, variant):
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    assert variant in reply
+
+
+def test_no_variant_in_a_bare_order_or_a_question():
+    from pathlib import Path
+
+    from assistant.intent import load_intents
+
+    taken = load_intents(Path(__file__).parents[1] / "corpus" / "intents.toml")[0].variant_named
+    assert taken.said("好的 我拍了 发货吧", "order_placed") is None
+    assert taken.said("能改成黑色吗 拍错了", "order_placed") is None
+    assert taken.said("改成我家 杭州西湖区", "order_placed") is None
+    assert taken.said("那我拍白茶 下单了", "stock") is None
+    assert taken.said("那我拍白茶 下单了", "order_placed")[0] == "白茶"
