@@ -49,6 +49,8 @@ class HoldingWording:
     variant_named: re.Pattern | None = None
     # what may not come right before the modal (也是L吗 / 都要L吗): no clean indirect form
     unmovable: re.Pattern | None = None
+    # a change that may happen (起球 / 掉色 / 缩水) asked without a modal: 会不会起球, not 是不是起球
+    will_change: re.Pattern | None = None
     # the values a question is asked with, before it when it does not name them (25厘米的话，)
     context: str = ""
     # what the buyer says of themselves with no unit read as a fact (我155 / 猫7岁): {context}'s values
@@ -155,7 +157,11 @@ def question_form(
         else:
             if wording.unmovable is not None and wording.unmovable.search(words[:1]):
                 return ""
-            words = "是不是" + words
+            change = wording.will_change.search(words) if wording.will_change is not None else None
+            if change is not None:
+                words = words[: change.start()] + "会不会" + words[change.start() :]
+            else:
+                words = "是不是" + words
     return _sized(words, wording)
 
 
@@ -291,6 +297,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         offer_asks=pattern("offer_asks"),
         variant_named=pattern("variant_named"),
         unmovable=pattern("unmovable"),
+        will_change=pattern("will_change"),
         check_joiner=str(data.get("check_joiner", HoldingWording.check_joiner)),
         other_parts=str(data.get("other_parts", HoldingWording.other_parts)),
         check_max_parts=int(data.get("check_max_parts", HoldingWording.check_max_parts)),

@@ -256,3 +256,12 @@ def test_a_stock_lookup_names_what_it_checks_in_the_agent_s_voice(assistant):
     # (not 您问的2斤核桃我马上帮您查一下库存: the judges read a quoted ask as stiff)
     top = assistant.suggest("2斤装的核桃还有货吗").suggestions[0].reply
     assert "2斤核桃的库存" in top and "您问的" not in top, top
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [("起球吗 洗了会缩吗", "会不会起球"), ("掉毛吗 洗了会皱吗", "会不会掉毛")],
+)
+def test_a_change_asked_without_a_modal_is_held_as_whether_it_will_happen(assistant, message, said):
+    reply = _holding(assistant, message, ["买家: 这款是纯棉的吗", "客服: 亲 是的"], "quality_question")
+    assert said in reply and "是不是" not in reply, reply
