@@ -203,10 +203,25 @@ class Grounder:
                     [*kept.values(), *now],
                     key=lambda s: kinds.index(s.fact.kind) if s.fact.kind != "spec" else -1,
                 )
-            asked = "".join(dict.fromkeys(s.fact.text for s in now))  # (1L绿色, not 1L绿色绿色)
+            # (1L绿色, not 1L绿色绿色; 20cm蓝色珐琅锅, not 蓝色20cm蓝色珐琅锅: the item phrase names 蓝色)
+            item_text = state.item.text if state.item else ""
+            asked = "".join(
+                dict.fromkeys(s.fact.text for s in now if not (item_text and s.fact.text in item_text))
+            )
             asked += self._variants(newest, asked, state)
             # (NB码纸尿裤: the buyer's item phrase already names it, 您问的NB码NB码纸尿裤 would repeat it)
             return "" if state.item and asked and asked in state.item.text else asked
+        if slot == "asked_courier":
+            # optional: a courier the buyer asks for that the shop does not use (能发申通吗 → 申通这家)
+            newest = state.texts[-1] if state.texts else ""
+            # (顺丰 at a surcharge is the shop's too: 补12元也可以改发顺丰)
+            shop = self.usable_couriers | {
+                f.value for f in self.extractor.extract(self.shop.slots.get("express_courier", ""))
+            }
+            asked = sorted(
+                (f.start, f.value, f.text) for f in self.extractor.extract(newest) if f.kind == "courier"
+            )
+            return next((text for _, value, text in asked if value not in shop), "")
         if slot == "topic":
             # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
             return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""

@@ -265,3 +265,8 @@ def test_a_stock_lookup_names_what_it_checks_in_the_agent_s_voice(assistant):
 def test_a_change_asked_without_a_modal_is_held_as_whether_it_will_happen(assistant, message, said):
     reply = _holding(assistant, message, ["买家: 这款是纯棉的吗", "客服: 亲 是的"], "quality_question")
     assert said in reply and "是不是" not in reply, reply
+
+
+def test_a_stock_lookup_says_a_colour_its_item_phrase_names_once(assistant):
+    top = assistant.suggest("这款米色平底锅26cm的还有吗").suggestions[0].reply
+    assert "26cm米色平底锅" in top and top.count("米色") == 1, top
