@@ -113,6 +113,8 @@ class IntentLexicon:
     # [things]: parts and defects a buyer names (线头, 防尘盖, 开胶) and how a holding reply names them
     things: tuple[str, ...] = ()
     thing_topic: str = ""
+    # words that hold a thing word but are not it (把手机 is no 把手)
+    thing_not: tuple[str, ...] = ()
     # [courier_named]: a reply's generic mention of the courier (联系快递 / 快递员) that takes this
     # chat's courier; each match contains 快递, 物流 or 网点
     courier_generic: re.Pattern | None = None
@@ -290,6 +292,8 @@ class IntentLexicon:
         if not self.thing_topic:
             return ""
         source = _normalised(text)
+        for word in self.thing_not:
+            source = source.replace(word, "□" * len(word))
         kept: list[tuple[int, str]] = []
         for word in sorted((w for w in self.things if w in source), key=len, reverse=True):
             at = source.find(word)
@@ -526,6 +530,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         subject_chars=(int(subject.get("min_chars", 3)), int(subject.get("max_chars", 16))),
         things=tuple(str(w) for w in things.get("words", []) if w),
         thing_topic=str(things.get("topic", "")),
+        thing_not=tuple(str(w) for w in things.get("not_words", []) if w),
         courier_generic=courier_patterns["generic"],
         courier_refusal=courier_patterns["refusal"],
         courier_before=tuple(str(w) for w in named.get("before", ())) or ("快递", "物流", "网点"),

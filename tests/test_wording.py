@@ -270,3 +270,9 @@ def test_a_change_asked_without_a_modal_is_held_as_whether_it_will_happen(assist
 def test_a_stock_lookup_says_a_colour_its_item_phrase_names_once(assistant):
     top = assistant.suggest("这款米色平底锅26cm的还有吗").suggestions[0].reply
     assert "26cm米色平底锅" in top and top.count("米色") == 1, top
+
+
+@pytest.mark.parametrize("message", ["充电头是原装的吗 会不会把手机充坏", "这个数据线会不会把手机弄坏"])
+def test_a_verb_s_把_is_no_part_named_in_a_holding_reply(assistant, message):
+    reply = _holding(assistant, message, [], "quality_question")
+    assert "把手的" not in reply and "和把手" not in reply, reply
