@@ -716,3 +716,17 @@ def test_a_surcharge_the_agent_stated_wins_over_the_shop_profile(extractor, grou
     # an amount of another rule (满199减20) is no surcharge: the profile's stays
     other = conversation_state("西藏要补吗", turns("客服: 亲 满199减20哦"), extractor)
     assert shop in grounder.ground("需要补{remote_surcharge}运费", other).reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "named", "absent"),
+    [
+        # wordings of our own: the courier asked for that the shop does not use is named
+        ("能走申通吗 别家送不到我们这", [], "申通这家", ""),
+        # 顺丰 at a surcharge is the shop's own courier, never refused
+        ("能发顺丰吗", [], "顺丰", "顺丰这家"),
+    ],
+)
+def test_the_courier_asked_for_is_named_when_refused(assistant, message, history, named, absent):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert named in top.reply and not (absent and absent in top.reply), top.reply
