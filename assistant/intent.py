@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .conversation import Deadline, SizeRules, Substitution
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
 from .text import Memo
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -365,6 +368,31 @@ def _compiled_table(
     return compiled
 
 
+def _built_table(
+    data: dict,
+    key: str,
+    build: Callable[[dict], T],
+    complete: Callable[[T], bool],
+    needs: str,
+    where: str,
+    problems: list[Problem],
+) -> T | None:
+    """The record ``build`` makes of the ``[key]`` table, or None when the table is absent, a pattern
+    does not compile, or ``complete`` finds a part missing (each reported once, naming the table)."""
+    table = data.get(key) if isinstance(data.get(key), dict) else {}
+    if not table:
+        return None
+    try:
+        built = build(table)
+    except re.error as error:
+        problems.append(Problem(where, None, f"[{key}]: {error}"))
+        return None
+    if not complete(built):
+        problems.append(Problem(where, None, f"[{key}] {needs}"))
+        return None
+    return built
+
+
 def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     """Read ``intents.toml``; a missing file gives an empty lexicon (no reranking on intent)."""
     where = str(path)
@@ -458,60 +486,46 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
                 int(table.get("turns", 3)),
             )
         )
-    substitution = None
-    swap = data.get("substitution") if isinstance(data.get("substitution"), dict) else {}
-    if swap:
-        try:
-            substitution = Substitution(
-                re.compile(str(swap.get("message", ""))),
-                tuple(re.compile(str(p)) for p in swap.get("parts", ()) if p),
-            )
-        except re.error as error:
-            problems.append(Problem(where, None, f"[substitution]: {error}"))
-        else:
-            if "value" not in substitution.message.groupindex or not substitution.parts:
-                problems.append(
-                    Problem(where, None, "[substitution] needs a message with (?P<value>…) and parts")
-                )
-                substitution = None
-    promised = None
-    owed = data.get("promised_amount") if isinstance(data.get("promised_amount"), dict) else {}
-    if owed:
-        try:
-            promised = PromisedAmount(
-                re.compile(str(owed.get("agent", ""))),
-                re.compile(str(owed.get("message", ""))),
-                str(owed.get("named", "")),
-                {str(k): str(v) for k, v in (owed.get("what") or {}).items()},
-                int(owed.get("turns", 4)),
-            )
-        except re.error as error:
-            problems.append(Problem(where, None, f"[promised_amount]: {error}"))
-        else:
-            if not {"what", "amount"} <= set(promised.agent.groupindex) or not promised.named:
-                problems.append(
-                    Problem(
-                        where, None, "[promised_amount] needs agent with (?P<what>…)(?P<amount>…) and named"
-                    )
-                )
-                promised = None
-    variant = None
-    taken = data.get("variant_named") if isinstance(data.get("variant_named"), dict) else {}
-    if taken:
-        try:
-            variant = VariantNamed(
-                re.compile(str(taken.get("message", ""))),
-                str(taken.get("named", "")),
-                frozenset(str(s) for s in taken.get("scenarios", ())),
-            )
-        except re.error as error:
-            problems.append(Problem(where, None, f"[variant_named]: {error}"))
-        else:
-            if "variant" not in variant.message.groupindex or not variant.named:
-                problems.append(
-                    Problem(where, None, "[variant_named] needs message with (?P<variant>…) and named")
-                )
-                variant = None
+    substitution = _built_table(
+        data,
+        "substitution",
+        lambda swap: Substitution(
+            re.compile(str(swap.get("message", ""))),
+            tuple(re.compile(str(p)) for p in swap.get("parts", ()) if p),
+        ),
+        lambda built: "value" in built.message.groupindex and bool(built.parts),
+        "needs a message with (?P<value>…) and parts",
+        where,
+        problems,
+    )
+    promised = _built_table(
+        data,
+        "promised_amount",
+        lambda owed: PromisedAmount(
+            re.compile(str(owed.get("agent", ""))),
+            re.compile(str(owed.get("message", ""))),
+            str(owed.get("named", "")),
+            {str(k): str(v) for k, v in (owed.get("what") or {}).items()},
+            int(owed.get("turns", 4)),
+        ),
+        lambda built: {"what", "amount"} <= set(built.agent.groupindex) and bool(built.named),
+        "needs agent with (?P<what>…)(?P<amount>…) and named",
+        where,
+        problems,
+    )
+    variant = _built_table(
+        data,
+        "variant_named",
+        lambda taken: VariantNamed(
+            re.compile(str(taken.get("message", ""))),
+            str(taken.get("named", "")),
+            frozenset(str(s) for s in taken.get("scenarios", ())),
+        ),
+        lambda built: "variant" in built.message.groupindex and bool(built.named),
+        "needs message with (?P<variant>…) and named",
+        where,
+        problems,
+    )
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,

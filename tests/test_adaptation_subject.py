@@ -180,21 +180,11 @@ def test_a_field_the_buyer_keeps_is_not_the_one_changed(assistant):
         # wordings of our own: the quantity a better price or an offer is asked for
         ("单位要订20盒 能优惠点不", [], "20盒"),
         ("便宜点吧 我拿四瓶", ["买家: 这个精华多少钱", "客服: 亲 199一瓶"], "四瓶"),
-    ],
-)
-def test_the_quantity_a_discount_is_asked_for_is_named(assistant, message, history, named):
-    top = assistant.suggest(message, history=history).suggestions[0]
-    assert named in top.reply and top.reply.count("的话，") <= 1, top.reply
-
-
-@pytest.mark.parametrize(
-    ("message", "history", "named"),
-    [
-        # wordings of our own: the instalments a buyer asks to pay in
+        # and the instalments a buyer asks to pay in
         ("空调能分24期吗 免息不", [], "24期"),
         ("6期免息的话今天下单", ["买家: 这个冰箱能分期吗", "客服: 亲 支持花呗分期哦"], "6期免息"),
     ],
 )
-def test_the_instalments_asked_for_are_named(assistant, message, history, named):
+def test_the_quantity_or_the_instalments_asked_for_are_named(assistant, message, history, named):
     top = assistant.suggest(message, history=history).suggestions[0]
     assert named in top.reply and top.reply.count("的话，") <= 1, top.reply

@@ -62,3 +62,20 @@ def test_neighbouring_kitchen_care_questions_exclude_each_other(lexicon):
 )
 def test_a_question_of_several_parts_is_told_from_one_question(lexicon, message, parts):
     assert lexicon.question_parts(message) == parts
+
+
+def test_a_broken_or_incomplete_table_is_reported_by_name_and_left_out(tmp_path):
+    text = (ROOT / "corpus" / "intents.toml").read_text(encoding="utf-8")
+    for key in ("substitution", "variant_named", "promised_amount"):
+        assert f"\n[{key}]\n" in text
+        text = text.replace(f"\n[{key}]\n", f"\n[shipped_{key}]\n")  # a TOML table is defined once
+    # a pattern that does not compile, and tables missing the group or the wording they need
+    text += '\n[substitution]\nmessage = "那(?P<value>\\\\d+"\nparts = ["x"]\n'
+    text += '\n[variant_named]\nmessage = "拍(?P<variant>\\\\w+)"\nnamed = ""\n'
+    text += '\n[promised_amount]\nagent = "返(?P<amount>\\\\d+)元"\nmessage = "到账"\nnamed = "{amount}"\n'
+    path = tmp_path / "intents.toml"
+    path.write_text(text, encoding="utf-8")
+    found, problems = load_intents(path)
+    said = " ".join(p.message for p in problems)
+    assert "[substitution]:" in said and "[variant_named] needs" in said and "[promised_amount] needs" in said
+    assert found.substitution is None and found.variant_named is None and found.promised_amount is None
