@@ -34,7 +34,6 @@ from .records import Turn
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
 
-_RESEND = re.compile(r"补寄|补发|重新发|重发")  # an agent's promise of a replacement with no object
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
 # the agent's offers a follow-up may ask about (送几瓶 after 满99送一瓶250g小瓶装)
@@ -85,6 +84,8 @@ class AdaptationRules:
     # an agent's promise of a replacement (给您补寄卡其色: groups verb and object), the buyer's words that
     # come back to it (又是 / 补发的), and how a holding reply names it (补寄的卡其色)
     promise: re.Pattern | None = None
+    # …and the verbs of such a promise that names no object (亲 抱歉 给您补寄): the buyer's part is it
+    resend: re.Pattern | None = None
     follow_up: tuple[re.Pattern, ...] = ()
     promise_topic: str = "{verb}的{object}"
     # how a holding reply names the buyer's values when no object names the question
@@ -274,12 +275,11 @@ def load_adaptation(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
     )
-    calm_unless = _patterns(
-        [str(holding["calm_unless"])] if holding.get("calm_unless") else [], "calm_unless", path, problems
-    )
-    calm_doubt = _patterns(
-        [str(holding["calm_doubt"])] if holding.get("calm_doubt") else [], "calm_doubt", path, problems
-    )
+
+    def one_pattern(pattern: object, kind: str) -> re.Pattern | None:
+        """One pattern compiled, or None when it is absent (a bad one is a problem)."""
+        return next(iter(_patterns([str(pattern)], kind, path, problems)), None) if pattern else None
+
     promise = [
         p
         for p in _patterns([holding["promise"]] if holding.get("promise") else [], "promise", path, problems)
@@ -345,13 +345,14 @@ def load_adaptation(
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
         promise=promise[0] if promise else None,
+        resend=one_pattern(holding.get("resend"), "resend"),
         follow_up=tuple(_patterns(holding.get("follow_up", []), "follow_up", path, problems)),
         promise_topic=str(holding.get("promise_topic", AdaptationRules.promise_topic)),
         measures_topic=str(holding.get("measures_topic", AdaptationRules.measures_topic)),
         wording=load_wording(data.get("holding_wording", {}), path, slots, problems),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
-        calm_doubt=calm_doubt[0] if calm_doubt else None,
-        calm_unless=calm_unless[0] if calm_unless else None,
+        calm_doubt=one_pattern(holding.get("calm_doubt"), "calm_doubt"),
+        calm_unless=one_pattern(holding.get("calm_unless"), "calm_unless"),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
         fill_in_penalty=float(grounding.get("fill_in_penalty", AdaptationRules.fill_in_penalty)),
         lookup_fill_ins=frozenset(str(x) for x in grounding.get("lookup_fill_ins", [])),
@@ -425,14 +426,8 @@ def load_adaptation(
             str(k): tuple(str(t) for t in v)
             for k, v in data.get("catalog_details", {}).get("alternates", {}).items()
         },
-        missing=load_missing(
-            data.get("missing_item", {}),
-            lambda pattern, kind: next(iter(_patterns([pattern], kind, path, problems)), None),
-        ),
-        received=load_received(
-            data.get("given_received", []),
-            lambda pattern, kind: next(iter(_patterns([pattern], kind, path, problems)), None),
-        ),
+        missing=load_missing(data.get("missing_item", {}), one_pattern),
+        received=load_received(data.get("given_received", []), one_pattern),
         subject={
             **data.get("subject", {}),
             "amounts": tuple(
@@ -446,9 +441,11 @@ def load_adaptation(
                 for entry in data.get("subject", {}).get("amounts", [])
                 if entry.get("named")
             ),
-            "opening": next(
-                iter(_patterns([data.get("subject", {}).get("opening", "^")], "opening", path, problems)),
-                re.compile("^"),
+            "opening": one_pattern(data.get("subject", {}).get("opening", "^"), "opening") or re.compile("^"),
+            # compiled once here, not on every hesitation reply (a bad one is a problem, not a crash)
+            "hesitation_noun": one_pattern(data.get("subject", {}).get("hesitation_noun"), "hesitation_noun"),
+            "hesitation_noun_not": one_pattern(
+                data.get("subject", {}).get("hesitation_noun_not", "$^"), "hesitation_noun_not"
             ),
         },
     )
@@ -1016,10 +1013,7 @@ class Adapter:
         if chosen and self.money is not None and not chosen[0].fallback:
             chosen[0] = self.ordered_first(chosen[0], message, history, scenario)
         if chosen:
-            chosen[0] = self.subject_named(chosen[0], message, history, scenario, state)
-            chosen[0] = self.item_in_hesitation(chosen[0], message, history, scenario, state)
-            chosen[0] = self.given_acknowledged(chosen[0], message, history, scenario)
-            chosen[0] = self.fault_in_photo_ask(chosen[0], message, history, scenario, state)
+            chosen[0] = self.said_back(chosen[0], message, history, scenario, state)
         if chosen:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
@@ -1076,10 +1070,7 @@ class Adapter:
                     if getattr(detection, "moved_from", ""):
                         safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
                     safe = self.ordered_first(safe, message, history, scenario)
-                    safe = self.subject_named(safe, message, history, scenario, state)
-                    safe = self.item_in_hesitation(safe, message, history, scenario, state)
-                    safe = self.given_acknowledged(safe, message, history, scenario)
-                    safe = self.fault_in_photo_ask(safe, message, history, scenario, state)
+                    safe = self.said_back(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
@@ -1344,6 +1335,16 @@ class Adapter:
             return top
         return self.rewritten(top, reply, message, history, scenario, "读回买家拍的 the order read back")
 
+    def said_back(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The top suggestion (retrieved, or the scenario's safe reply) saying back what this chat gave:
+        the buyer's item or order, the item weighed, what the buyer already sent, the fault named."""
+        top = self.subject_named(top, message, history, scenario, state)
+        top = self.item_in_hesitation(top, message, history, scenario, state)
+        top = self.given_acknowledged(top, message, history, scenario)
+        return self.fault_in_photo_ask(top, message, history, scenario, state)
+
     def subject_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
     ) -> Suggestion:
@@ -1415,16 +1416,12 @@ class Adapter:
         """The noun the first of ``texts`` that opens with one opens with (``[subject] hesitation_noun``,
         not one matching ``hesitation_noun_not``: 牙刷软毛吗 → 牙刷, 这款智能喂食器多少钱 → 智能喂食器;
         not 行吧 / 买给), or ""."""
-        table = self.rules.subject
-        if not table.get("hesitation_noun"):
+        noun, refused = self.rules.subject["hesitation_noun"], self.rules.subject["hesitation_noun_not"]
+        if noun is None:
             return ""
-        noun, refused = (
-            re.compile(table["hesitation_noun"]),
-            re.compile(table.get("hesitation_noun_not", "$^")),
-        )
         for text in texts:
             found = noun.match(text)
-            if found is not None and not refused.search(found.group("noun")):
+            if found is not None and not (refused is not None and refused.search(found.group("noun"))):
                 return found.group("noun")
         return ""
 
@@ -2010,7 +2007,11 @@ class Adapter:
             if found:
                 return found["verb"], found["object"]
         # 少了两颗螺丝 → 亲 抱歉 给您补寄: the promise names no object, the buyer's missing part is it
-        verb = next((v for t in reversed(state.said_by("agent")) for v in _RESEND.findall(t)), "")
+        if self.rules.resend is None:
+            return None
+        verb = next(
+            (m.group(0) for t in reversed(state.said_by("agent")) for m in self.rules.resend.finditer(t)), ""
+        )
         part = next(
             (w for t in reversed(state.said_by("buyer")) if (w := self.intents.thing(t, bare=True))), ""
         )
