@@ -125,6 +125,10 @@ class Grounder:
             self.shop_facts.add(extractor.extract(shop.name), shop.name)
         # the couriers the shop uses: a buyer may ask to switch to one (默认韵达 → 能换中通吗)
         self.usable_couriers = frozenset(f.value for f in extractor.extract(shop.slots.get("couriers", "")))
+        # …and with the one at a surcharge (补12元也可以改发顺丰): none of them is refused by name
+        self.shop_couriers = self.usable_couriers | {
+            f.value for f in extractor.extract(shop.slots.get("express_courier", ""))
+        }
 
     # ------------------------------------------------------------------ allowed facts
 
@@ -214,14 +218,10 @@ class Grounder:
         if slot == "asked_courier":
             # optional: a courier the buyer asks for that the shop does not use (能发申通吗 → 申通这家)
             newest = state.texts[-1] if state.texts else ""
-            # (顺丰 at a surcharge is the shop's too: 补12元也可以改发顺丰)
-            shop = self.usable_couriers | {
-                f.value for f in self.extractor.extract(self.shop.slots.get("express_courier", ""))
-            }
             asked = sorted(
                 (f.start, f.value, f.text) for f in self.extractor.extract(newest) if f.kind == "courier"
             )
-            return next((text for _, value, text in asked if value not in shop), "")
+            return next((text for _, value, text in asked if value not in self.shop_couriers), "")
         if slot == "topic":
             # optional: what the question is about, named naturally (蚕丝被的情况), "" when unknown
             return f"{state.item.text}的情况" if state.item and len(state.item.text) <= 8 else ""
