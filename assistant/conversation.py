@@ -609,9 +609,7 @@ def conversation_state(
             if found is not None and (item is None or found.product_id or not item.product_id):
                 item = found if item is None or found.text != item.text or found.product_id else item
             # 在吗 我想问下这鞋会不会磨脚 asks something; a bare 在吗 / 人呢 does not
-            bare_nudge = (
-                _NUDGE.search(turn.text) and len(_NUDGE.sub("", turn.text).strip(" ?？!！。，,")) < 4
-            ) or bare_follow_up(turn.text)
+            bare_nudge = _bare_nudge(turn.text) or bare_follow_up(turn.text)
             if number < len(turns) - 1 and _QUESTION.search(turn.text) and not bare_nudge:
                 pending = turn.text.strip()
                 last_question = number
@@ -620,8 +618,9 @@ def conversation_state(
         elif pending is None and number and turns[number - 1].role == "buyer" and turn.text.strip():
             # 挂面一直显示已揽收 三天了 → 我帮您查一下: the agent took the problem up and owes an answer
             told = turns[number - 1].text.strip()
-            bare = _NUDGE.search(told) and len(_NUDGE.sub("", told).strip(" ?？!！。，,")) < 4
-            if not bare and len(re.sub(r"[\W_]+", "", told)) >= 4:  # (你好 → 亲 稍等 owes nothing)
+            if (
+                not _bare_nudge(told) and len(re.sub(r"[\W_]+", "", told)) >= 4
+            ):  # (你好 → 亲 稍等 owes nothing)
                 pending = told
     # the newest message chases an answer (人呢 / 半小时了没人回): the suggestion takes up the pending question
     # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
@@ -677,6 +676,12 @@ def _bare_amounts(text: str, facts: Sequence[Fact]) -> list[Fact]:
         for m in _BARE_NUMBER.finditer(text)
         if int(m.group(1)) >= 10 and not any(s <= m.start(1) < e for s, e in taken)
     ][:1]
+
+
+def _bare_nudge(text: str) -> bool:
+    """Whether ``text`` only chases (人呢 / 在吗 / ？？) with next to nothing else: 在吗 我想问下这鞋会不会
+    磨脚 asks something of its own."""
+    return bool(_NUDGE.search(text)) and len(_NUDGE.sub("", text).strip(" ?？!！。，,")) < 4
 
 
 def _bare_specs(text: str, facts: Sequence[Fact], specs: set[tuple[str, str]]) -> list[Fact]:
