@@ -562,9 +562,17 @@ class Assistant:
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
-            suggestions[0] = self._promise_named(suggestions[0], owed, message, turns)
+            # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，
+            promised = owed.said(message, [t.text for t in turns if t.role == "agent"])
+            suggestions[0] = self._named_first(
+                suggestions[0], promised, "金额", "客服答应过的金额 the sum the agent promised"
+            )
         if suggestions and (taken := engine.adapter.intents.variant_named) is not None:
-            suggestions[0] = self._variant_named(suggestions[0], taken, message, detection.scenario)
+            # 那我拍白茶 → 白茶我记下了，
+            variant = taken.said(message, detection.scenario)
+            suggestions[0] = self._named_first(
+                suggestions[0], variant, "", "买家要的款式 the variant the buyer takes"
+            )
         if (refusal := engine.adapter.intents.courier_refusal) is not None and self._switching(state):
             # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
             agreeing = [s for s in suggestions if not refusal.search(s.reply)]
@@ -672,30 +680,17 @@ class Assistant:
         said = state.switch_request("courier", self.engine.adapter.grounder.usable_couriers)
         return said is not None and said.turn == len(state.texts) - 1
 
-    def _promise_named(
-        self, suggestion: Suggestion, owed: Any, message: str, turns: Sequence[Turn]
+    def _named_first(
+        self, suggestion: Suggestion, found: tuple[str, str] | None, was: str, why: str
     ) -> Suggestion:
-        """The top suggestion names the money the agent promised that the buyer asks after (补偿5元 →
-        5块钱什么时候给 → 说好的补偿5元我帮您盯着，), when it leaves the sum out."""
+        """``suggestion`` with ``found`` (a value, the words naming it) said after its opening words,
+        when it leaves the value out: the money the agent promised, the variant the buyer takes."""
         from .grounding import Change
 
-        found = owed.said(message, [t.text for t in turns if t.role == "agent"])
         if found is None or found[0] in suggestion.reply:
             return suggestion
         reply = self.engine.adapter.after_opening(suggestion.reply, found[1], past_short_clause=True)
-        change = Change("金额", found[0], "客服答应过的金额 the sum the agent promised")
-        return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
-
-    def _variant_named(self, suggestion: Suggestion, taken: Any, message: str, scenario: str) -> Suggestion:
-        """An order's top suggestion names the variant the buyer takes in the message (那我拍白茶 →
-        白茶我记下了，), when it leaves it out."""
-        from .grounding import Change
-
-        found = taken.said(message, scenario)
-        if found is None or found[0] in suggestion.reply:
-            return suggestion
-        reply = self.engine.adapter.after_opening(suggestion.reply, found[1], past_short_clause=True)
-        change = Change("", found[0], "买家要的款式 the variant the buyer takes")
+        change = Change(was, found[0], why)
         return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:
