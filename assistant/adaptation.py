@@ -25,7 +25,7 @@ from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
-from .holding import Clause, HoldingWording, asking_clauses, covers, load_wording, own_values
+from .holding import Clause, HoldingWording, asking_clauses, covers, fault_said, load_wording, own_values
 from .intent import Intent, IntentLexicon
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
@@ -141,6 +141,10 @@ class AdaptationRules:
     # (order stages, slots): a reply using these slots does not fit a chat at these stages (the
     # dispatch policy to a buyer whose parcel is on its way)
     stage_unfit: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    # (role, fact kinds, patterns, slots): once that side stated a fact of one of these kinds (the
+    # agent's own gift or courier) or said one of these words (别的快递都不到), a reply using these shop
+    # slots does not fit: the conversation wins over the shop profile
+    said_unfit: tuple[tuple[str, frozenset[str], tuple[re.Pattern, ...], frozenset[str]], ...] = ()
     # name -> (message patterns, [policy] key, met reply, below reply): a buyer's amount compared with
     # the shop's threshold, answered yes or no
     threshold_answers: tuple[tuple[tuple[re.Pattern, ...], str, str, str], ...] = ()
@@ -275,6 +279,15 @@ def load_adaptation(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
     )
+    said_unfit = tuple(
+        (
+            str(t.get("role", "")),
+            frozenset(t.get("kinds", [])),
+            tuple(_patterns(t.get("said", []), "said", path, problems)),
+            frozenset(t.get("slots", [])),
+        )
+        for t in context.get("said_unfit", [])
+    )
 
     def one_pattern(pattern: object, kind: str) -> re.Pattern | None:
         """One pattern compiled, or None when it is absent (a bad one is a problem)."""
@@ -378,6 +391,7 @@ def load_adaptation(
         overdue_slots=tuple(data.get("context", {}).get("overdue", {}).get("slots", [])),
         express_slots=tuple(data.get("context", {}).get("express_said", {}).get("slots", [])),
         sold_out_slots=tuple(data.get("context", {}).get("sold_out", {}).get("slots", [])),
+        said_unfit=said_unfit,
         sold_out_replies=tuple(
             _patterns(
                 data.get("context", {}).get("sold_out", {}).get("replies", []), "replies", path, problems
@@ -747,6 +761,21 @@ class Adapter:
                     fixes.append("平静的买家不先道歉 no apology to a calm buyer")
         return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
 
+    def said_unfit(self, history: Sequence[Turn], message: str, state: ConversationState) -> set[str]:
+        """The shop slots this chat rules out ([[context.said_unfit]]): the agent's own gift makes the
+        shop's gift condition wrong; a buyer whom other couriers do not reach is offered none of them."""
+        unfit: set[str] = set()
+        for role, kinds, said, slots in self.rules.said_unfit:
+            if slots <= unfit:
+                continue
+            texts = [t.text for t in history if not role or t.role == role]
+            if role != "agent":
+                texts.append(message)
+            stated = any(s.fact.kind in kinds for s in state.facts if not role or s.role == role)
+            if (not kinds or stated) and (not said or any(p.search(t) for t in texts for p in said)):
+                unfit |= slots
+        return unfit
+
     def complaining(self, message: str, scenario: str, state: ConversationState) -> bool:
         """Whether the buyer complains or is upset: an apology first is then right."""
         due = self.apology_due(message, state, scenario)
@@ -875,6 +904,7 @@ class Adapter:
         for stages, stage_slots in self.rules.stage_unfit:
             if state.order_stage in stages:
                 unfit |= stage_slots
+        unfit |= self.said_unfit(history, message, state)
         # a sold-out item is not promised a dispatch time (已售罄，不是预售的话付款后48小时内发出)
         listed = self.grounder.extractor.product(state.item.product_id) if state.item else None
         sold_out = listed is not None and listed.stock == "sold_out"
@@ -1343,7 +1373,8 @@ class Adapter:
         top = self.subject_named(top, message, history, scenario, state)
         top = self.item_in_hesitation(top, message, history, scenario, state)
         top = self.given_acknowledged(top, message, history, scenario)
-        return self.fault_in_photo_ask(top, message, history, scenario, state)
+        top = self.fault_in_photo_ask(top, message, history, scenario, state)
+        return self.fault_named(top, message, history, scenario, state)
 
     def subject_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
@@ -1463,6 +1494,44 @@ class Adapter:
         return self.rewritten(
             top, reply, message, history, scenario, "投诉点名故障 the fault named in the photo ask"
         )
+
+    def fault_told(self, message: str, history: Sequence[Turn], state: ConversationState) -> tuple[str, str]:
+        """The fault the buyer told in this chat, in their words, and its fault word (``fault_said``)."""
+        item = state.item.text if state.item is not None and state.item.text else ""
+        turns = [*(t.text for t in history if t.role == "buyer"), message]
+        return fault_said(turns, self.rules.wording, item)
+
+    def fault_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """A complaint reply naming the fault the buyer told when it names nothing of it (照片我这边收到了，
+        → 照片我这边收到了，鞋底开胶的情况我记下了，; ``[holding_wording] fault_*``): in its photo ask, else
+        right after its acknowledgement or apology; never a fault nobody told."""
+        wording = self.rules.wording
+        if top.holding or not wording.fault_heard or scenario not in wording.fault_scenarios:
+            return top
+        words, fault = self.fault_told(message, history, state)
+        if not words:
+            return top
+        part = words[: words.index(fault)][-2:] if fault in words else ""
+        if fault in top.reply or (len(part) == 2 and part in top.reply):
+            return top
+        ask = wording.photo_ask.search(top.reply) if wording.photo_ask is not None else None
+        if ask is not None and wording.photo_fault and wording.fault_topic:
+            topic = wording.fault_topic.replace("{item}", "").replace("{fault}", words)
+            reply = (
+                top.reply[: ask.start()]
+                + wording.photo_fault.replace("{topic}", topic)
+                + top.reply[ask.end() :]
+            )
+        else:
+            at = wording.fault_after.search(top.reply) if wording.fault_after is not None else None
+            if at is None:
+                return top
+            reply = (
+                top.reply[: at.end()] + wording.fault_heard.replace("{fault}", words) + top.reply[at.end() :]
+            )
+        return self.rewritten(top, reply, message, history, scenario, "说回买家讲的故障 the fault told named")
 
     def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:
         """``reply`` with ``named`` put after its opening words (``[subject] opening``: 亲，/ 好的亲，);
@@ -1901,6 +1970,18 @@ class Adapter:
                 # 阔腿裤会不会很拖地 我155 → 您155的话，… (the buyer's value carried with the question)
                 values = own_values(message, wording)
                 values = "" if values and values in question else values
+        if not topic and not complaint and not chasing and wording.fault_topic:
+            # a fault told in this chat, held by name when the message asks nothing else (拍好了 怎么处理
+            # / [图片]) or tells it itself (晾了五天还是臭): 泵头坏了压不出来的情况
+            told, fault = self.fault_told(message, history, state)
+            handling = wording.fault_handling is not None and wording.fault_handling.search(message)
+            if (
+                told
+                and (scenario in wording.fault_scenarios or fault in message or handling)
+                and (not question or handling or fault in message)
+            ):
+                topic = wording.fault_topic.replace("{item}", "").replace("{fault}", told)
+                question = values = ""
         # what is named names what was asked; it never brings in a fact (不粘涂层 for 涂层), nor breaks
         # a rule a neutral topic does not (你们家卖最好的 in the shop's voice)
         topic, question, values = (

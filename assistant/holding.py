@@ -23,6 +23,7 @@ from .text import SLOT_PATTERN
 # the placeholders this module fills itself, before the shop's slots are filled
 OWN_SLOTS = frozenset({"topic", "question", "values", "parts", "context"})
 _CLAUSES = re.compile(r"[\s，,。？?！!；;~～]+")
+_CLAUSE_ASKED = re.compile(r"[^\s，,。？?！!；;~～]+[？?]?")
 # a yes/no question (能放洗碗机吗 / 能打肉不 / 有没有): its end, and questions that already ask
 # with a question word or an A-not-A (能不能 / 含不含)
 _YES_NO_END = re.compile(r"(吗|么|嘛|不|没|没有)[呀啊哈呢]?[?？!！。~～\s]*$")
@@ -104,6 +105,20 @@ class HoldingWording:
     photo_ask: re.Pattern | None = None
     photo_fault: str = ""
     photo_not: re.Pattern | None = None
+    # the fault a buyer told (鞋底开胶了 / 只有上衣没有裤子 / 少一包), said back by a complaint reply that
+    # names nothing of it (judges: a stock 照片收到了 that ignores what broke): ``fault_said``
+    fault_words: re.Pattern | None = None
+    fault_asks: re.Pattern | None = None  # a clause asking whether it is faulty (会不会掉色): no fault told
+    fault_drop: re.Pattern | None = None  # words of the buyer's clause not said back (收到 / 但是 / 好像)
+    # a fault of the outer box (外箱也凹了) is said only when no turn tells one of the goods (灯罩碎了)
+    fault_outer: re.Pattern | None = None
+    fault_chars: int = 14
+    fault_scenarios: tuple[str, ...] = ()
+    # the clause said after the reply's acknowledgement or apology ({fault}: the buyer's words)
+    fault_heard: str = ""
+    fault_after: re.Pattern | None = None
+    # a holding reply to a complaint asking how it is handled (怎么处理 / 怎么赔) names the fault
+    fault_handling: re.Pattern | None = None
 
     def pick(self, family: Sequence[str], message: str) -> list[str]:
         """The phrasings of ``family``, the one the message chooses first (the same message, the same
@@ -179,6 +194,37 @@ def own_values(message: str, wording: HoldingWording) -> str:
     for mine, yours in wording.rewrites:
         words = words.replace(mine, yours)
     return words
+
+
+def fault_said(buyer_turns: Sequence[str], wording: HoldingWording, item: str = "") -> tuple[str, str]:
+    """The fault the buyer told, newest turn first, in their own words (``fault_words``): the clause
+    naming it with a short noun clause right before it (腰果那罐 盖子都裂开了 → 腰果那罐盖子都裂开了), the
+    words of ``fault_drop`` left out, the chat's ``item`` put first when a short clause lacks it (少一包
+    → 螺蛳粉少一包); one of the goods before one of the outer box (``fault_outer``); ``(words, fault
+    word)``, or ``("", "")`` when no turn tells one cleanly."""
+    if wording.fault_words is None:
+        return "", ""
+    told: list[tuple[str, str]] = []
+    for text in reversed(buyer_turns):
+        # (each clause with its question mark: 少7个G也正常？ asks)
+        clauses = _CLAUSE_ASKED.findall(re.sub(r"\[[^\]]*\]", " ", text))  # ([图片] is no clause)
+        for at, clause in enumerate(clauses):
+            found = wording.fault_words.search(clause)
+            if found is None or (wording.fault_asks is not None and wording.fault_asks.search(clause)):
+                continue
+            words = clause
+            before = clauses[at - 1] if at else ""
+            if before and len(before) <= 6 and not re.search(r"[是的了到吗呢吧啊我你您在]", before):
+                words = before + words  # the part it is about (腰果那罐)
+            while wording.fault_drop is not None and (dropped := wording.fault_drop.sub("", words)) != words:
+                words = dropped  # (again: what a drop leaves at the start, 我的耳机 → 的耳机 → 耳机)
+            if item and item not in words and len(words) <= 8:
+                words = item + words
+            # (a bare 坏了 with no part or item names nothing)
+            told.append((words, found.group(0)) if 3 <= len(words) <= wording.fault_chars else ("", ""))
+    outer = wording.fault_outer
+    goods = [t for t in told if outer is None or not outer.search(t[0])]
+    return (goods or told or [("", "")])[0]
 
 
 def _sized(words: str, wording: HoldingWording) -> str:
@@ -323,4 +369,13 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         photo_ask=pattern("photo_ask"),
         photo_fault=str(data.get("photo_fault", "")),
         photo_not=pattern("photo_not"),
+        fault_words=pattern("fault_words"),
+        fault_asks=pattern("fault_asks"),
+        fault_drop=pattern("fault_drop"),
+        fault_outer=pattern("fault_outer"),
+        fault_chars=int(data.get("fault_chars", HoldingWording.fault_chars)),
+        fault_scenarios=tuple(str(s) for s in data.get("fault_scenarios", [])),
+        fault_heard=str(data.get("fault_heard", "")),
+        fault_after=pattern("fault_after"),
+        fault_handling=pattern("fault_handling"),
     )

@@ -276,3 +276,51 @@ def test_a_stock_lookup_says_a_colour_its_item_phrase_names_once(assistant):
 def test_a_verb_s_把_is_no_part_named_in_a_holding_reply(assistant, message):
     reply = _holding(assistant, message, [], "quality_question")
     assert "把手的" not in reply and "和把手" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "fault"),
+    [
+        # the photo arrives after the fault was told: said received, the fault named in their words
+        ("[图片] 就是这里", ["买家: 保温壶收到 壶盖裂开了", "客服: 亲 抱歉 麻烦拍个照片"], "壶盖裂开"),
+        # an outer box's dent told last is not the fault the goods have
+        ("[图片] 外包装也压扁了", ["买家: 台灯底座断了", "客服: 亲 抱歉 拍一下"], "底座断了"),
+        ("[图片] 箱子好好的 就是少两袋", ["买家: 挂面6袋装 收到了", "客服: 亲 拍下外箱哦"], "少两袋"),
+    ],
+)
+def test_a_complaint_reply_names_the_fault_the_buyer_told(assistant, message, history, fault):
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    assert fault in reply, reply
+
+
+def test_a_fault_is_told_only_in_the_buyers_words_and_never_from_a_question(assistant):
+    from assistant.holding import fault_said
+
+    wording = assistant.engine.adapter.rules.wording
+    assert fault_said(["刚收到的音箱 右边喇叭没声音"], wording)[0] == "右边喇叭没声音"
+    assert fault_said(["罐子 盖子都裂开了 撒了一地"], wording)[0] == "罐子盖子都裂开了"
+    # a question, a worry, an intensifier or a bare 坏了 tells no fault
+    for said in (
+        ["这个会不会掉色"],
+        ["杯子有没有异味"],
+        ["怕路上压坏了"],
+        ["热死了"],
+        ["坏了"],
+        ["少3个G也正常？"],
+    ):
+        assert fault_said(said, wording) == ("", ""), said
+
+
+def test_a_holding_reply_to_how_a_told_fault_is_handled_names_it(assistant):
+    reply = _holding(
+        assistant,
+        "视频发了 怎么处理",
+        ["买家: 加湿器收到 水箱漏水", "客服: 亲 抱歉 拍个视频"],
+        "quality_complaint",
+    )
+    assert "水箱漏水的情况" in reply, reply
+    # …not a question of its own about something else
+    reply = _holding(
+        assistant, "能开发票吗", ["买家: 加湿器收到 水箱漏水", "客服: 亲 抱歉 拍个视频"], "invoice"
+    )
+    assert "漏水" not in reply, reply
