@@ -530,6 +530,7 @@ def conversation_state(
     follow_up_rest: int = 3,
     agent_shipped: re.Pattern | None = None,
     buyer_waiting: re.Pattern | None = None,
+    complaint_worry: re.Pattern | None = None,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
     ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
@@ -539,7 +540,9 @@ def conversation_state(
     turn promising a remedy for a delivered order (after-sale); ``follow_up`` a bare follow-up
     (然后呢 / 好了没) with at most ``follow_up_rest`` other characters: a nudge that asks nothing new;
     ``agent_shipped`` an agent's turn saying the goods have gone (已发 德邦) and ``buyer_waiting`` a
-    buyer's turn waiting for a paid order to arrive (中通还没到 / 物流没信息): the order is shipped."""
+    buyer's turn waiting for a paid order to arrive (中通还没到 / 物流没信息): the order is shipped;
+    ``complaint_worry`` a buyer's worry about safety or authenticity (会不会有事 / 是正品吗): said after
+    a product complaint of the buyer's, it escalates."""
 
     def bare_follow_up(text: str) -> bool:
         if follow_up is None or not follow_up.search(text):
@@ -605,6 +608,12 @@ def conversation_state(
             stage_index = ORDER_STAGES.index("after_sale")
         if turn.role == "buyer":
             escalation.extend(w for w in extractor.escalation(turn.text) if w not in escalation)
+            if complaint_worry is not None and (worry := complaint_worry.search(turn.text)):
+                # 发霉了 → 给宝宝擦了 会不会有事: a fear of harm (or of a fake) after a complaint (the
+                # worry itself is none: 蜂蜜结晶了 是不是假的 complains of nothing)
+                told = (complaint_worry.sub("", t.text) for t in turns[: number + 1] if t.role == "buyer")
+                if any(extractor.complaint(t) for t in told) and worry.group(0) not in escalation:
+                    escalation.append(worry.group(0))
             found = extractor.item(turn.text)
             if found is not None and (item is None or found.product_id or not item.product_id):
                 item = found if item is None or found.text != item.text or found.product_id else item

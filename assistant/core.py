@@ -733,6 +733,7 @@ class Assistant:
             self.engine.adapter.intents.follow_up_rest,
             agent_shipped=self.engine.adapter.intents.agent_shipped,
             buyer_waiting=self.engine.adapter.intents.buyer_waiting,
+            complaint_worry=self.engine.adapter.intents.complaint_worry,
         )
 
     def _guidance(

@@ -146,6 +146,9 @@ class IntentLexicon:
     # [follow_up]: a bare follow-up (然后呢 / 好了没 / 给个准话) and how little else it may say
     follow_up: re.Pattern | None = None
     follow_up_rest: int = 3
+    # [complaint_worry]: a worry about safety or authenticity (会不会有事 / 是正品吗) that, after a
+    # product complaint, escalates
+    complaint_worry: re.Pattern | None = None
     # [carried.*]: situations the chat carries into a message that does not name them (钱呢 after 退款)
     carried: tuple[Carried, ...] = ()
     # [promised_amount]: money the agent promised that the buyer asks after (5块钱什么时候给)
@@ -465,6 +468,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     replies = (data.get("size_choice") or {}).get("replies", {})
     pair = _compiled_table(data, "mismatched_pair", ("words", "with_values"), where, problems)
     follow_up = _compiled_table(data, "follow_up", ("words",), where, problems)["words"]
+    complaint_worry = _compiled_table(data, "complaint_worry", ("words",), where, problems)["words"]
     follow_table = data.get("follow_up") if isinstance(data.get("follow_up"), dict) else {}
     carried: list[Carried] = []
     for name, table in (data.get("carried") or {}).items():
@@ -559,6 +563,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         deadline=Deadline(**deadline_patterns),
         follow_up=follow_up,
         follow_up_rest=int(follow_table.get("max_rest", 3)),
+        complaint_worry=complaint_worry,
         carried=tuple(carried),
         substitution=substitution,
         promised_amount=promised,

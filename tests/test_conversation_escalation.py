@@ -1,0 +1,64 @@
+"""Escalation in conversations (issue 12): harm done to a person or a pet, a demand for redress,
+contempt for the shop, and a fear of harm or of a fake after a product complaint flag the chat for a
+person; the same words asked as a question before anything went wrong do not."""
+
+from __future__ import annotations
+
+import pytest
+
+ESCALATING = [
+    # harm done (a pet, a child, the buyer's skin)
+    ("狗狗吃了两天一直拉稀", ["买家: 这款狗粮适合幼犬吗", "客服: 亲 全犬期都可以吃哦"]),
+    ("喂了一顿 小猫吃完就吐了", ["买家: 罐头收到了"]),
+    ("涂完脸上又红又痒的", ["买家: 精华收到了", "客服: 亲 有问题随时找我"]),
+    ("孩子坐上去椅子腿就断了 差点摔着", ["买家: 餐椅装好了"]),
+    ("人都送医院了", ["买家: 这批零食吃了肚子疼"]),
+    # a demand for redress or the police
+    ("这事你们今天必须给我个说法", ["买家: 收到的杯子是裂的", "客服: 亲 麻烦拍个照"]),
+    ("东西是在你们这买的 你们得负责", ["买家: 充电宝充着充着发烫"]),
+    ("快递说签收了我根本没拿到 我去报警", ["买家: 物流显示签收了"]),
+    # contempt for the shop
+    ("你们售后就这个效率？什么效率", ["买家: 说好昨天补寄", "客服: 亲 抱歉 今天安排"]),
+    ("这服务啥态度啊", ["买家: 问个事", "客服: 看详情"]),
+    ("光说加急 加急有个屁用", ["买家: 快递几天没动了", "客服: 亲 帮您加急了"]),
+    ("消息都不回是吧", ["买家: 退货寄回去三天了 钱呢"]),
+    # a fear of harm or of a fake after a product complaint
+    ("奶粉结块了 宝宝已经喝了一顿 会不会有事", ["买家: 奶粉罐子是瘪的 压坏了"]),
+    ("才用两天就开胶 你们卖的是正品吗", ["买家: 鞋子开胶了", "客服: 亲 抱歉 拍照看看"]),
+]
+
+CALM = [
+    # the same words asked before anything went wrong, or about something else
+    ("这个猫粮吃了会不会吐啊", ["买家: 猫粮有小包装吗", "客服: 亲 有500g的"]),
+    ("我皮肤容易泛红 能用吗", ["买家: 这个面霜敏感肌可以吗"]),
+    ("是正品吗", ["买家: 这款跑鞋还有42吗", "客服: 亲 有的"]),
+    ("不粘锅的涂层安全吗", ["买家: 锅能用电磁炉吗", "客服: 亲 可以的"]),
+    ("结晶了 是不是假的", ["买家: 蜂蜜收到了", "客服: 亲 有问题随时找我"]),
+    ("安装你们负责吗", ["买家: 书架拍了"]),
+    ("这个屁屁霜新生儿能用吗", ["买家: 宝宝红屁股用哪款"]),
+    ("要赔多少", ["买家: 我把租的相机摔了"]),
+]
+
+
+@pytest.mark.parametrize(("message", "history"), ESCALATING)
+def test_harm_redress_and_contempt_escalate(assistant, message, history):
+    assert assistant.conversation(message, history).escalated
+
+
+@pytest.mark.parametrize(("message", "history"), CALM)
+def test_the_same_words_asked_calmly_do_not_escalate(assistant, message, history):
+    assert not assistant.conversation(message, history).escalated
+
+
+def test_a_worry_escalates_only_after_a_complaint(assistant):
+    worry = "吃了不会有事吧"
+    assert not assistant.conversation(worry, ["买家: 这个肉干孕妇能吃吗"]).escalated
+    assert assistant.conversation(worry, ["买家: 肉干收到了 发霉了"]).escalated
+    # the complaint may come in the same message as the worry
+    assert assistant.conversation("肉干有一包发霉了 吃了不会有事吧", ["买家: 收到了"]).escalated
+
+
+def test_an_escalating_chat_tells_the_agent_to_step_in(assistant):
+    result = assistant.suggest("狗都吃进医院了 你们得负责", history=["买家: 狗粮吃了拉肚子"])
+    assert result.escalate
+    assert any(w in result.suggestions[0].reply for w in ("抱歉", "不好意思", "对不起"))
