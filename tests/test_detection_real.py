@@ -1,0 +1,64 @@
+"""Kinds found in real after-sale chats (issue 12), tested on wordings of our own, none from a dev set
+or from the real chats the kinds were found in:
+
+* damage the buyer caused (掉进马桶 / 不小心摔裂) is no quality problem: no free exchange or refund is
+  promised; an item that broke by itself or arrived broken is never called the buyer's doing;
+* a cancellation the agent offered, or of something that is no goods order (a reservation), is done
+  by the agent, not pushed back to the buyer as steps in the order page;
+* a buyer who reports having done what the agent said (提交了) is closing, not waiting for a lookup.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+BUYER_CAUSED = [
+    ("手机掉进马桶了 现在开不了机", ["买家: 你好", "客服: 亲，在的，请问有什么可以帮您？"]),
+    ("不小心把杯子摔裂了 能给我换一个吗", []),
+]
+NOT_BUYER_CAUSED = [
+    ("快递摔坏了 收到就是裂的", []),
+    (
+        "还是开不了机 刚买三天就坏了 给我换新的",
+        ["买家: 吹风机插上没反应", "客服: 亲，换个插座试一下呢？", "买家: 换了"],
+    ),
+    ("打开箱子 玻璃罩是碎的", []),
+]
+BLAME = ("人为损坏", "不属于质量问题", "不在免费保修", "付费维修")
+
+
+@pytest.mark.parametrize("message, history", BUYER_CAUSED)
+def test_damage_the_buyer_caused_gets_no_free_exchange(assistant, message, history):
+    top = assistant.suggest(message, history=history or None).suggestions[0]
+    assert "换货或退款" not in top.reply and "直接换新" not in top.reply, top.reply
+    assert any(word in top.reply for word in BLAME), top.reply
+
+
+@pytest.mark.parametrize("message, history", NOT_BUYER_CAUSED)
+def test_an_item_that_broke_by_itself_is_not_called_the_buyers_doing(assistant, message, history):
+    for suggestion in assistant.suggest(message, history=history or None).suggestions:
+        assert not any(word in suggestion.reply for word in BLAME), suggestion.reply
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        (
+            "要的 麻烦你帮我取消",
+            ["买家: 收货电话写错了 改得了吗", "客服: 亲，这单改不了电话，只能取消重拍，要我帮您取消吗？"],
+        ),
+        (
+            "那你把我的预约帮我取消了吧",
+            ["买家: 预约的那个商品我不想要了", "客服: 亲，预约的商品可以随时取消哦。"],
+        ),
+    ],
+)
+def test_a_cancellation_the_agent_does_is_not_pushed_back_to_the_buyer(assistant, message, history):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert "取消" in top.reply and "您在订单里点" not in top.reply, top.reply
+
+
+def test_a_buyer_who_did_what_the_agent_said_is_closing(assistant):
+    history = ["买家: 这个想返修", "客服: 亲，您在订单里点“申请售后”选返修，提交后会有同事联系您。"]
+    top = assistant.suggest("好的 我按你说的已经提交了", history=history).suggestions[0]
+    assert not top.holding and "稍等" not in top.reply, top.reply
