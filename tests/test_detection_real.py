@@ -62,3 +62,15 @@ def test_a_buyer_who_did_what_the_agent_said_is_closing(assistant):
     history = ["买家: 这个想返修", "客服: 亲，您在订单里点“申请售后”选返修，提交后会有同事联系您。"]
     top = assistant.suggest("好的 我按你说的已经提交了", history=history).suggestions[0]
     assert not top.holding and "稍等" not in top.reply, top.reply
+
+
+INVOICE_CHAT = ["买家: 能开专票吗", "客服: 可以的亲，订单完成后3个工作日内开具寄出。"]
+
+
+@pytest.mark.parametrize("message", ["大概一周能寄到我手上吗 是你们开还是平台开", "是要我自己去下载吗"])
+def test_a_question_after_an_invoice_asks_after_the_invoice(assistant, message):
+    assert assistant.suggest(message, history=INVOICE_CHAT).detection.scenario == "invoice"
+
+
+def test_a_question_about_the_goods_after_an_invoice_stays_about_the_goods(assistant):
+    assert assistant.suggest("东西几天能寄到我手上", history=INVOICE_CHAT).detection.scenario != "invoice"
