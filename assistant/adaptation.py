@@ -25,7 +25,16 @@ from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
-from .holding import Clause, HoldingWording, asking_clauses, covers, fault_said, load_wording, own_values
+from .holding import (
+    Clause,
+    HoldingWording,
+    asking_clauses,
+    covers,
+    fault_said,
+    load_wording,
+    own_values,
+    whole_value,
+)
 from .intent import Intent, IntentLexicon
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
@@ -1495,6 +1504,47 @@ class Adapter:
             top, reply, message, history, scenario, "投诉点名故障 the fault named in the photo ask"
         )
 
+    def whole(self, stated: Sequence[Any], state: ConversationState) -> list[str]:
+        """The texts of the values of ``stated`` as they stand whole in their turn (24磅, not 24; none
+        for 7个 of 7个G; ``value_cut_*``, ``value_units``)."""
+        texts, wording = state.texts, self.rules.wording
+        found = (
+            whole_value(texts[s.turn], s.fact.start, s.fact.end, wording)
+            if 0 <= s.turn < len(texts) and texts[s.turn][s.fact.start : s.fact.end] == s.fact.text
+            else s.fact.text
+            for s in stated
+        )
+        return [t for t in found if t]
+
+    def earlier_values(self, state: ConversationState, question: str, scenario: str) -> str:
+        """The specs, measures and stated conditions of the buyer's question just before a follow-up
+        (奶瓶240ml 怎么消毒 → 能用开水煮吗: 240ml; 防晒霜 干皮能用吗 → 夏天会不会油: 干皮), for the holding
+        reply's {context} (``[holding_wording] earlier_kinds / own_conditions``); "" when none."""
+        wording = self.rules.wording
+        newest = len(state.texts) - 1
+        turn = next(
+            (i for i in range(newest - 1, max(newest - 3, -1), -1) if state.roles[i] == "buyer"), None
+        )
+        if turn is None or not wording.earlier_kinds or scenario not in wording.earlier_scenarios:
+            return ""  # (a weight said of the goods is no context of 明天没到怎么办)
+        now = {s.fact.kind for s in state.facts if s.turn == newest and s.role == "buyer"}
+        earlier = [
+            s
+            for s in state.facts
+            if s.turn == turn
+            and s.role == "buyer"
+            and s.fact.kind in wording.earlier_kinds
+            and s.fact.kind not in now
+        ]
+        said = [t for t in self.whole(earlier, state) if t and not re.search(r"\s", t) and t not in question]
+        if wording.own_conditions is not None:
+            said += [
+                m.group(0)
+                for m in wording.own_conditions.finditer(state.texts[turn])
+                if m.group(0) not in question
+            ]
+        return "、".join(list(dict.fromkeys(said))[:2])
+
     def fault_told(self, message: str, history: Sequence[Turn], state: ConversationState) -> tuple[str, str]:
         """The fault the buyer told in this chat, in their words, and its fault word (``fault_said``)."""
         item = state.item.text if state.item is not None and state.item.text else ""
@@ -1927,7 +1977,7 @@ class Adapter:
             # the part an object's topic is about, in the buyer's words (防尘盖少发的情况), or the
             # values the buyer names with it (那30cm的呢 会不会太重 → 30cm重量的问题)
             part = self.intents.thing(message, bare=True) or "、".join(
-                list(dict.fromkeys(s.fact.text for s in state.asked_now(HOLDING_FACT_KINDS)))[:2]
+                list(dict.fromkeys(self.whole(state.asked_now(HOLDING_FACT_KINDS), state)))[:2]
             )
             if not part and topic.endswith(wording.problem):
                 part = self.asked_subject(message, topic)  # 无痕钉能挂多重的 → 无痕钉重量的问题
@@ -1963,13 +2013,15 @@ class Adapter:
                 stated = state.asked_now(("quantity",))
             values = "、".join(
                 v
-                for v in list(dict.fromkeys(s.fact.text.strip() for s in stated))[:2]
+                for v in list(dict.fromkeys(t.strip() for t in self.whole(stated, state)))[:2]
                 if v and v not in question
             )
             if not values and question:
                 # 阔腿裤会不会很拖地 我155 → 您155的话，… (the buyer's value carried with the question)
                 values = own_values(message, wording)
                 values = "" if values and values in question else values
+            if not values and question and not chasing:
+                values = self.earlier_values(state, question, scenario)
         if not topic and not complaint and not chasing and wording.fault_topic:
             # a fault told in this chat, held by name when the message asks nothing else (拍好了 怎么处理
             # / [图片]) or tells it itself (晾了五天还是臭): 泵头坏了压不出来的情况
@@ -2147,6 +2199,8 @@ class Adapter:
         faults = self.grounder.extractor.complaint(complaint) if wording.fault_topic else []
         if not faults or faults[0] not in complaint:
             return ""
+        if wording.fault_asks is not None and wording.fault_asks.search(complaint):
+            return ""  # 不会是假的吧 asks: no 不会是假的的情况
         before = complaint[: complaint.index(faults[0])]
         if wording.fault_lead is not None:
             before = wording.fault_lead.sub("", before)

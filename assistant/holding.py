@@ -85,6 +85,18 @@ class HoldingWording:
     measures: re.Pattern | None = None
     # a restated question naming the shop (你们) is not restated
     refuse: re.Pattern | None = None
+    # a request to the agent (通知我一下行吗 / 帮我下单行不行) is not restated as a question to check
+    request: re.Pattern | None = None
+    # a value the buyer's words go on past (24磅 read as 24, 7个G as 7个, 两个人 as 两个, 路88号 as 88号)
+    # is no clean value to name: the character after it (value_cut_after) or before it (value_cut_before)
+    value_cut_after: re.Pattern | None = None
+    value_cut_before: re.Pattern | None = None
+    value_units: re.Pattern | None = None  # a unit said with the number, read with it (24磅)
+    # a follow-up question holds the specs and measures of the buyer's question before it (奶瓶240ml
+    # 怎么消毒 → 能用开水煮吗: 240ml的话，) and the condition they said of themselves (干皮)
+    earlier_kinds: tuple[str, ...] = ()
+    earlier_scenarios: tuple[str, ...] = ()  # …in questions about the goods only
+    own_conditions: re.Pattern | None = None
     # clauses that read as questions but tell a worry or a fact (怕L穿不了几天 / 才买几天)
     not_asking: re.Pattern | None = None
     # how an object's topic about a property ends (真皮的问题): a part named with it joins by 和
@@ -145,6 +157,8 @@ def question_form(
     能不能放洗碗机; 我家猫能吃吗 → 您家猫能不能吃), or "" when it cannot be said cleanly: too short or
     long, a statement, an ellipsis (那32的呢), or words about the shop (你们)."""
     words = clause.strip()
+    if wording.request is not None and wording.request.search(words):
+        return ""
     for pattern in (lead, wording.lead):
         words = pattern.sub("", words) if pattern is not None else words
     yes_no = bool(_YES_NO_END.search(words))
@@ -177,7 +191,27 @@ def question_form(
                 words = words[: change.start()] + "会不会" + words[change.start() :]
             else:
                 words = "是不是" + words
+    if wording.modals and not re.sub("|".join(re.escape(a) for _, a in wording.modals), "", words):
+        return ""  # 可以吗 alone → 可不可以: it names nothing to check
     return _sized(words, wording)
+
+
+def whole_value(text: str, start: int, end: int, wording: HoldingWording) -> str:
+    """The number-bearing value at ``text[start:end]`` as it stands whole in the buyer's words: with a
+    unit the fact reader does not know (``value_units``: 24 of 24磅 → 24磅); "" when it is the first
+    piece of a longer one (7个G / 两个人) or the tail of an address (建国路88号); others as they are."""
+    value = text[start:end]
+    if not re.search(r"[\d一二两三四五六七八九十]", value):
+        return value  # (a colour or a letter size: 杏色S码 / 灰色40 are two values)
+    unit = wording.value_units.match(text, end) if wording.value_units is not None else None
+    if unit is not None:
+        return value + unit.group(0)
+    after, before = text[end : end + 1], text[max(start - 1, 0) : start]
+    if (after and wording.value_cut_after is not None and wording.value_cut_after.match(after)) or (
+        before and wording.value_cut_before is not None and wording.value_cut_before.match(before)
+    ):
+        return ""
+    return value
 
 
 def own_values(message: str, wording: HoldingWording) -> str:
@@ -359,6 +393,13 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         rewrites=tuple((str(p[0]), str(p[1])) for p in data.get("rewrites", []) if len(p) == 2),
         measures=pattern("measures"),
         refuse=pattern("refuse"),
+        request=pattern("request"),
+        value_cut_after=pattern("value_cut_after"),
+        value_cut_before=pattern("value_cut_before"),
+        value_units=pattern("value_units"),
+        earlier_kinds=tuple(str(k) for k in data.get("earlier_kinds", [])),
+        earlier_scenarios=tuple(str(k) for k in data.get("earlier_scenarios", [])),
+        own_conditions=pattern("own_conditions"),
         not_asking=pattern("not_asking"),
         problem=str(data.get("problem", HoldingWording.problem)),
         content_pairs=int(data.get("content_pairs", HoldingWording.content_pairs)),

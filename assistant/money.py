@@ -414,7 +414,8 @@ class MoneyAnswers:
         offers = (
             ("coupon", "threshold", "discount") if cuts else ("coupon", "promotion", "threshold", "discount")
         )
-        if any(state.values(k, "agent") for k in offers):
+        # (a multi-buy deal, 第3包半价 or 买2包送1包, is applied below or leaves the unit price as it is)
+        if any(v for k in offers for v in state.values(k, "agent") if k != "promotion" or v[0] in "满每"):
             return None  # the agent's own offer changes the sum: the case replies restate it
         unit_price = self._unit_price(
             question, state, catalog_price, exclude=claimed[0].value if confirms else None
@@ -764,6 +765,8 @@ class MoneyAnswers:
         key = "named_reply" if asked else "plain_reply"
         bought = re.search(r"买\s*(?:\d+|[两二三四五六七八九十])\s*[个罐瓶盒包件双条袋套支箱只台]", message)
         buy = bought.group(0) + ("的话，" if key == "plain_reply" else "") if bought else "{product}"
+        if buy == "{product}" and asked and state.item is not None and state.item.text in asked:
+            buy = ""  # the gift asked is the item read (再送个袜子呗): not 袜子暂时没有送袜子
         template = str(table.get(key, "")).replace("<asked>", asked).replace("<buy>", buy)
         return (template, "店铺的赠品 the shop's own gift") if template else None
 

@@ -324,3 +324,72 @@ def test_a_holding_reply_to_how_a_told_fault_is_handled_names_it(assistant):
         assistant, "能开发票吗", ["买家: 加湿器收到 水箱漏水", "客服: 亲 抱歉 拍个视频"], "invoice"
     )
     assert "漏水" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "scenario", "broken"),
+    [
+        # a request to the agent is not restated as a question to check
+        (
+            "那下个月到了提醒我一下行吗",
+            ["买家: 抹茶味还有吗", "客服: 亲 抹茶味断货了 下个月补"],
+            "stock",
+            "行不行",
+        ),
+        ("那到了通知我一下好吗", ["买家: 白色37还有吗", "客服: 亲 白色37断货了 下周补"], "stock", "通知您"),
+        ("那帮我下单行不行", ["买家: 就要这个", "客服: 亲 好的"], "order_placed", "行不行"),
+        # a number the buyer's words go on past is not named cut (9个 of 9个G / 三个 of 三个人)
+        (
+            "少9个G也正常？",
+            ["买家: U盘128G 实际只有119G", "客服: 亲 格式化后会少一部分容量"],
+            "quality_question",
+            "9个的",
+        ),
+        ("想买个锅 三个人用 推荐一个", [], "recommendation", "三个的"),
+        # the 这 of 这次 is not cut off (次还是老样子), nor is 还是老样子 asked
+        (
+            "这次还是老样子 黑色39 刚拍了",
+            ["买家: 我在这买过好几次了", "客服: 谢谢亲"],
+            "order_placed",
+            "还是老样子",
+        ),
+    ],
+)
+def test_a_holding_reply_does_not_echo_broken_words(assistant, message, history, scenario, broken):
+    reply = _holding(assistant, message, history, scenario)
+    assert broken not in reply, reply
+
+
+def test_a_modal_alone_is_no_question_to_check(assistant):
+    from assistant.holding import question_form
+
+    wording = assistant.engine.adapter.rules.wording
+    assert question_form("可以吗", wording, None, None) == ""  # not 核实一下可不可以
+    assert question_form("冷水泡可以吗", wording, None, None) == "冷水泡可不可以"
+
+
+def test_a_number_is_named_with_the_unit_the_buyer_said(assistant):
+    reply = _holding(assistant, "帮我穿26磅的线", ["买家: 球拍能穿线吗", "客服: 亲 可以的"], "usage_question")
+    assert "26磅" in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "value"),
+    [
+        ("能放进消毒柜吗", ["买家: 水杯350ml 怎么清洗", "客服: 亲 用软毛刷就行"], "350ml"),
+        ("S码会不会紧", ["买家: 胸背带 柯基12kg穿什么码", "客服: 亲 建议M码"], "12kg"),
+        ("冬天会不会干", ["买家: 这款面霜 油皮能用吗", "客服: 亲 可以的 很清爽"], "油皮"),
+    ],
+)
+def test_a_follow_up_is_held_with_the_values_of_the_question_before(assistant, message, history, value):
+    reply = _holding(assistant, message, history, "quality_question")
+    assert value in reply, reply
+
+
+def test_a_gift_the_buyer_asks_for_is_not_echoed_broken(assistant):
+    for message, history in (
+        ("可以多送点吗 我买三个", ["买家: 这个保温杯多少钱", "客服: 亲 89"]),
+        ("那再送个杯子呗", ["买家: 这个杯子多少钱", "客服: 亲 价格是统一的"]),
+    ):
+        reply = assistant.suggest(message, history=history).suggestions[0].reply
+        assert "送点吗" not in reply and "杯子暂时没有送杯子" not in reply, reply
