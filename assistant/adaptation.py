@@ -2004,7 +2004,13 @@ class Adapter:
             # names (那32的呢 → 32的我帮您看一下; 偶尔来客人呢 after 3L → 3L的), else nothing
             question = self.holding_question(state.pending_question if chasing else message)
             stated = state.asked_now(HOLDING_FACT_KINDS)
-            if not stated and not (wording.variant_named and wording.variant_named.search(message)):
+            # (the buyer's own values in this message, 被子是200*230的, before the agent's 1.8米床)
+            own = "" if stated else own_values(message, wording)
+            if (
+                not stated
+                and not own
+                and not (wording.variant_named and wording.variant_named.search(message))
+            ):
                 # the agent's values a follow-up is about (那明年春天还能穿吗 after 80码), not when it
                 # names another variant of its own (那鸡肉的呢 after 85g)
                 stated = state.referred(HOLDING_FACT_KINDS)
@@ -2016,9 +2022,9 @@ class Adapter:
                 for v in list(dict.fromkeys(t.strip() for t in self.whole(stated, state)))[:2]
                 if v and v not in question
             )
-            if not values and question:
+            if not values and (question or own):
                 # 阔腿裤会不会很拖地 我155 → 您155的话，… (the buyer's value carried with the question)
-                values = own_values(message, wording)
+                values = own or own_values(message, wording)
                 values = "" if values and values in question else values
             if not values and question and not chasing:
                 values = self.earlier_values(state, question, scenario)

@@ -425,7 +425,17 @@ _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True
 _LETTER_SIZES = r"XXXXL|XXXL|XXL|XL|XS|[2-6]XL|S|M|L|均码|加大码|大码|小码"
 _DURATION_UNITS = r"个?小时|个?钟头|天|个?工作日|个?自然日|周|个?星期|个?月|分钟|秒"
 
+_MEASURE = r"件|盒|瓶|条|个|双|包|份|支|袋|罐|套|只|片|箱"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
+    # a multi-buy deal the agent names (第二件半价 / 第2盒8折 / 买二送一 / 买五条送一条): before the gifts,
+    # so 送一条 is not read as a gift of 条
+    (
+        "promotion",
+        re.compile(
+            rf"第[二两三2-3](?:{_MEASURE})(?:半价|[0-9.]+折|[一二三四五六七八九]折|免费|{_NUM}元)"
+            rf"|(?<!没有)(?<!不是)买[一二两三四五六七八九十\d]+(?:{_MEASURE})?送[一二两三\d](?!\d)(?:{_MEASURE})?"
+        ),
+    ),
     (
         "gift",
         re.compile(
@@ -435,8 +445,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "gift",
         re.compile(
-            r"(?:赠品是|赠品为|下单送|现在送|还送|加送)(?:您|你)?"
-            r"(?!上门|货|到|达|出|去|回|给|的|随|按|活动|统一|什么|不|是否|吗|哪)([\w\u4e00-\u9fff+＋]{1,10}?)(?=[，。！？!?,.~～ ]|$)"
+            r"(?:赠品是|赠品为|下单送|现在送|还送|加送|已经送了|(?<![\u4e00-\u9fff])送了?(?![\d一二两三几半了得前女男朋老长爸妈家人礼个点些啥东]))(?:您|你)?(?:同款)?"
+            r"(?!上门|货|到|达|出|去|回|给|的|随|按|活动|统一|什么|不|是否|吗|哪|人|礼|我|他|她|过|错|件|完)"
+            r"([\w\u4e00-\u9fff+＋]{1,10}?)(?=了?[哦啊呀啦呢吧哈]|[，。！？!?,.~～ ]|$)"
         ),
     ),
     ("order_id", re.compile(r"(?<![\dA-Za-z])\d{15,22}(?!\d)")),
@@ -542,6 +553,8 @@ def _value(kind: str, match: re.Match) -> str | None:
         number = chinese_number(groups[0]) if groups else None
         return _number(number) if number is not None else None
     if kind == "promotion":
+        if not groups:
+            return text  # a multi-buy deal is its own words (第二件半价, 买二送一)
         first = chinese_number(groups[0])
         return f"满{_number(first)}减{_number(float(groups[1]))}" if first is not None else None
     if kind == "coupon":
@@ -607,7 +620,9 @@ def _value(kind: str, match: re.Match) -> str | None:
         number = chinese_number(groups[0])
         return f"{_number(number)}{groups[1]}" if number is not None else None
     if kind == "gift":
-        return groups[0]
+        # a question names the gift without its particle (还送挂钩吗 → 挂钩); 送一条是吗 / 送啥 name none
+        gift = re.sub(r"[吗嘛么呢呗吧不]+$", "", groups[0])
+        return None if not gift or re.search(r"^是|啥|什么|哪|不如|也行|的话", gift) else gift
     if kind == "shop_name":
         return (
             text if groups[0] not in ("我们", "我家", "本", "咱们", "你们", "您们", "他们", "这家") else None
@@ -723,15 +738,16 @@ class FactExtractor:
             taken.append((start, end))
             facts.append(Fact(kind, value, text[start:end], start, end))
 
-        for kind, pattern in _PATTERNS[:2]:  # gifts first: 送您一双袜子 names a gift, not an item
+        for kind, pattern in _PATTERNS[:3]:  # deals and gifts first: 送您一双袜子 names a gift, not an item
             for match in pattern.finditer(source):
                 # the gift itself, not the words that announce it (送一双 / 赠品是)
-                add(kind, match.start(1), match.end(1), _value(kind, match))
+                group = 1 if pattern.groups else 0
+                add(kind, match.start(group), match.end(group), _value(kind, match))
         for match in _finditer(self._product_pattern, source):
             start = _phrase_start(source, match.start())
             if self._names_product(source[start : match.end()], match.group(0)):
                 add("item", match.start(), match.end(), self._product_of_name.get(match.group(0).lower()))
-        for kind, pattern in _PATTERNS[2:]:
+        for kind, pattern in _PATTERNS[3:]:
             for match in pattern.finditer(source):
                 add(kind, match.start(), match.end(), _value(kind, match))
         # a bare 3-digit height before a weight: 我165 110斤

@@ -207,6 +207,22 @@ class Grounder:
                     [*kept.values(), *now],
                     key=lambda s: kinds.index(s.fact.kind) if s.fact.kind != "spec" else -1,
                 )
+            mistaken = [s for s in now if _mistaken(state, s)]
+            if mistaken:
+                # 拍成了41 想换42: 42, not 4142; 拍成40了 能改吗 after 白色39有吗: the 39 asked before
+                now = [s for s in now if s not in mistaken]
+                if not now:
+                    wrong = mistaken[-1]
+                    before = [
+                        s
+                        for s in state.facts
+                        if s.fact.kind == wrong.fact.kind
+                        and s.turn < wrong.turn
+                        and s.fact.value != wrong.fact.value
+                    ]
+                    if not before:
+                        return None
+                    now = before[-1:]
             # (1L绿色, not 1L绿色绿色; 20cm蓝色珐琅锅, not 蓝色20cm蓝色珐琅锅: the item phrase names 蓝色)
             item_text = state.item.text if state.item else ""
             asked = "".join(
@@ -218,6 +234,8 @@ class Grounder:
         if slot == "asked_courier":
             # optional: a courier the buyer asks for that the shop does not use (能发申通吗 → 申通这家)
             newest = state.texts[-1] if state.texts else ""
+            if state.nudge and state.pending_question:
+                newest = state.pending_question  # ？？ chases 能发京东吗: that courier
             asked = sorted(
                 (f.start, f.value, f.text) for f in self.extractor.extract(newest) if f.kind == "courier"
             )
@@ -266,6 +284,19 @@ class Grounder:
                 return wanted
         for kind in _SLOT_KINDS.get(slot, ()):
             stated = state.latest(kind, "buyer") or state.latest(kind)
+            if slot in ("size", "colour") and stated is not None and _mistaken(state, stated):
+                # 拍成40了 能改吗 after 白色39有吗: 40 is what the order has, not what to change it to;
+                # the value asked before (39), else a fill-in
+                stated = next(
+                    (
+                        s
+                        for s in reversed(state.facts)
+                        if s.fact.kind == kind and s.fact.value != stated.fact.value and s.turn < stated.turn
+                    ),
+                    None,
+                )
+                if stated is None:
+                    return None
             if stated is not None and kind == "material" and _questioned(state, stated):
                 # 是真皮的吗 asks; it states nothing (这款的用料是真皮 would be a claim nobody made)
                 stated = state.latest(kind, "agent")
@@ -459,7 +490,8 @@ class Grounder:
         # what the buyer asks about now wins over what was said before (那L呢 after M码有吗)
         current: dict[str, list[Fact]] = {}
         for stated in state.asked_now(("size", "colour", "spec")):
-            current.setdefault(stated.fact.kind, []).append(stated.fact)
+            if not _mistaken(state, stated):  # 拍成M了 能改吗: M is the value to change away from
+                current.setdefault(stated.fact.kind, []).append(stated.fact)
         # a person the conversation never named (给先生买 for a buyer shopping for a boyfriend): wrong
         strangers = [f.text for f in facts if f.kind == "person" and not allowed.allows(f)]
         if strangers:
@@ -612,6 +644,21 @@ class Grounder:
                 reply = reply.replace(word, target)
                 changes.append(Change(word, target, "换成买家的商品 the buyer's item"))
         return _tidy(reply), changes
+
+
+# the value an order was placed with by mistake (拍成40了 / 下成了黑色), in a turn asking to change it
+_MISTAKEN_BEFORE = re.compile(r"(拍成|拍错成|错拍成|下成|选成|买成|拍的是|拍了|拍的)了?\s*$")
+_CHANGE_ASKED = re.compile(r"改|换|拍错|选错|下错|买错")
+
+
+def _mistaken(state: ConversationState, stated) -> bool:
+    """True when ``stated`` is the buyer's mistaken value in a turn that asks to change it."""
+    text = state.texts[stated.turn]
+    return (
+        stated.role == "buyer"
+        and _CHANGE_ASKED.search(text) is not None
+        and _MISTAKEN_BEFORE.search(text[: stated.fact.start]) is not None
+    )
 
 
 def _questioned(state: ConversationState, stated) -> bool:
