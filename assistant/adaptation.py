@@ -2006,6 +2006,9 @@ class Adapter:
             stated = state.asked_now(HOLDING_FACT_KINDS)
             # (the buyer's own values in this message, 被子是200*230的, before the agent's 1.8米床)
             own = "" if stated else own_values(message, wording)
+            said = wording.own_values.search(message) if own and wording.own_values is not None else None
+            if not question and said is not None and said.groupdict().get("who"):
+                own = ""  # (您15的我帮您看一下: who the value is of needs a question to read right)
             if (
                 not stated
                 and not own

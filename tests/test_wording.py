@@ -393,3 +393,12 @@ def test_a_gift_the_buyer_asks_for_is_not_echoed_broken(assistant):
     ):
         reply = assistant.suggest(message, history=history).suggestions[0].reply
         assert "送点吗" not in reply and "杯子暂时没有送杯子" not in reply, reply
+
+
+def test_the_dimensions_the_buyer_gives_are_held_before_the_agents_values(assistant):
+    history = ["买家: 床单1.5米床用哪个", "客服: 亲 1.5米床选1.8m床单款 被套200*230"]
+    reply = _holding(assistant, "我被子是180*220的 能用吗", history, "size_advice")
+    assert "180*220的话" in reply and "1.8m" not in reply, reply
+    # …and a value of whom it is for needs a question to be read right (not 您15的我帮您看一下)
+    reply = _holding(assistant, "我15 pro", [], "stock")
+    assert "您15的" not in reply, reply
