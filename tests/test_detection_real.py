@@ -74,3 +74,14 @@ def test_a_question_after_an_invoice_asks_after_the_invoice(assistant, message):
 
 def test_a_question_about_the_goods_after_an_invoice_stays_about_the_goods(assistant):
     assert assistant.suggest("东西几天能寄到我手上", history=INVOICE_CHAT).detection.scenario != "invoice"
+
+
+def test_an_arrival_the_agent_promised_gets_no_same_day_cut_off(assistant):
+    history = ["买家: 我的耳机明天能到吗", "客服: 亲，查了一下，您这单明天就可以收到的。"]
+    for suggestion in assistant.suggest("上午到还是下午到 我下午不在家", history=history).suggestions:
+        assert "前付款" not in suggestion.reply and "以后付款" not in suggestion.reply, suggestion.reply
+
+
+def test_an_order_the_agent_says_left_the_warehouse_is_shipped(assistant):
+    history = ["买家: 帮我看下到哪了", "客服: 亲，您的订单在上海仓发货完成，正在送往您那边的站点。"]
+    assert assistant.suggest("一般几点能送到", history=history).context.order_stage == "shipped"
