@@ -26,7 +26,7 @@ _CLAUSES = re.compile(r"[\s，,。？?！!；;~～]+")
 _CLAUSE_ASKED = re.compile(r"[^\s，,。？?！!；;~～]+[？?]?")
 # a yes/no question (能放洗碗机吗 / 能打肉不 / 有没有): its end, and questions that already ask
 # with a question word or an A-not-A (能不能 / 含不含)
-_YES_NO_END = re.compile(r"(吗|么|嘛|不|没|没有)[呀啊哈呢]?[?？!！。~～\s]*$")
+_YES_NO_END = re.compile(r"(吗|(?<![什怎这那多])么|嘛|不|没|没有)[呀啊哈呢]?[?？!！。~～\s]*$")
 _ASKS_ALREADY = re.compile(
     r"多少|多久|多[粗细大重长宽高厚远]|几|什么|啥|怎么|怎样|咋|哪|如何|为什么|谁|还是|(.)[不没]\1|有没有"
 )
@@ -164,7 +164,7 @@ def question_form(
     yes_no = bool(_YES_NO_END.search(words))
     if tail is not None:
         words = tail.sub("", words)
-    words = re.sub(r"(吗|么|嘛|没有|没)$", "", words)
+    words = re.sub(r"(吗|(?<![什怎这那多])么|嘛|没有|没)$", "", words)  # (not the 么 of 什么)
     if not words or (wording.refuse is not None and wording.refuse.search(words)):
         return ""
     if yes_no and "不是" in words:

@@ -402,3 +402,11 @@ def test_the_dimensions_the_buyer_gives_are_held_before_the_agents_values(assist
     # …and a value of whom it is for needs a question to be read right (not 您15的我帮您看一下)
     reply = _holding(assistant, "我15 pro", [], "stock")
     assert "您15的" not in reply, reply
+
+
+def test_the_me_of_shenme_is_no_yes_no_ending(assistant):
+    from assistant.holding import question_form
+
+    wording = assistant.engine.adapter.rules.wording
+    assert question_form("该准备什么", wording, None, None) == "该准备什么"  # not 是不是该准备什
+    assert question_form("能用么", wording, None, None) == "能不能用"
