@@ -165,3 +165,21 @@ def test_a_security_check_is_explained_only_to_a_buyer_who_was_told_one(assistan
         "付款老是失败 说银行卡额度不够", history=["买家: 拍好了"]
     ).suggestions:
         assert "风控" not in suggestion.reply, suggestion.reply
+
+
+def test_a_neighbouring_topic_of_the_same_scenario_is_not_shown_against_the_chat(assistant):
+    # a coupon that will not show is no price drop: the price protection is not the answer
+    protection = assistant.corpus.shop.slots["price_protection"]
+    coupon = assistant.suggest("券在哪里领啊", history=["买家: 电热水壶能便宜点吗", "客服: 亲 今天有券 减15"])
+    assert all(protection not in s.reply for s in coupon.suggestions), coupon.suggestions[0].reply
+    # the far north is not advised for the damp southern cold
+    north = assistant.suggest(
+        "哈尔滨零下三十度选哪款", history=["买家: 这两款棉服哪个厚", "客服: 亲 A款充棉250g B款充棉300g"]
+    )
+    assert all("南方" not in s.reply for s in north.suggestions), north.suggestions[0].reply
+    # whether a shoe runs large is this shoe's fact: no size-up advice from another case
+    fit = assistant.suggest(
+        "他平时穿43 这款偏码吗", history=["买家: 给我老公买运动鞋", "客服: 亲 推荐这款跑鞋"]
+    )
+    for suggestion in fit.suggestions:
+        assert not re.search(r"(选|拿|买|拍|要)(大|小)一(档|码|号)", suggestion.reply), suggestion.reply
