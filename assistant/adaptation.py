@@ -102,6 +102,13 @@ class AdaptationRules:
     # [holding_wording]: the phrasings of holding replies and of the check clause of a partial answer
     wording: HoldingWording = HoldingWording()
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
+    # [escalation_named]: what an escalated buyer demands ((words, named, said): 我要退 → 您退货的诉求)
+    # and how the reply names it right after its apology, promising only the hand-over to a person
+    escalation_demands: tuple[tuple[re.Pattern, re.Pattern | None, str], ...] = ()
+    escalation_demand: str = ""
+    # …after the reply's apology clause (``after``), past an address term right behind it (``then``)
+    escalation_after: re.Pattern | None = None
+    escalation_then: re.Pattern | None = None
     # a complaint word in a doubt before buying (都说你们是假货 / 会不会掉色), not a complaint
     calm_doubt: re.Pattern | None = None
     # …and the words of a problem or a chase that keep the apology all the same (断了 / 收到 / 问三遍了)
@@ -373,6 +380,14 @@ def load_adaptation(
         measures_topic=str(holding.get("measures_topic", AdaptationRules.measures_topic)),
         wording=load_wording(data.get("holding_wording", {}), path, slots, problems),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
+        escalation_demands=tuple(
+            (pattern, one_pattern(d.get("named"), "escalation_named.named"), str(d.get("said", "")))
+            for d in data.get("escalation_named", {}).get("demands", [])
+            for pattern in _patterns([d.get("words", "")], "escalation_named.demands", path, problems)
+        ),
+        escalation_demand=str(data.get("escalation_named", {}).get("demand", "")),
+        escalation_after=one_pattern(data.get("escalation_named", {}).get("after"), "escalation_named.after"),
+        escalation_then=one_pattern(data.get("escalation_named", {}).get("then"), "escalation_named.then"),
         calm_doubt=one_pattern(holding.get("calm_doubt"), "calm_doubt"),
         calm_unless=one_pattern(holding.get("calm_unless"), "calm_unless"),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
@@ -1057,6 +1072,7 @@ class Adapter:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
             chosen[0] = self.pick_promised(chosen[0], message, history, scenario, state)
+            chosen[0] = self.escalation_named(chosen[0], message, history, scenario, state)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
@@ -1114,6 +1130,7 @@ class Adapter:
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         holding = self.amount_named(holding, message, history, scenario)
+        holding = self.escalation_named(holding, message, history, scenario, state)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
     def then_the_question(
@@ -1582,6 +1599,48 @@ class Adapter:
                 top.reply[: at.end()] + wording.fault_heard.replace("{fault}", words) + top.reply[at.end() :]
             )
         return self.rewritten(top, reply, message, history, scenario, "说回买家讲的故障 the fault told named")
+
+    def escalation_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """An escalated buyer's reply naming, right after its apology, the fault they told (this turn or
+        earlier, ``fault_told``) and what they demand (退/换/赔/补发/说法, ``[escalation_named]``) when it
+        names neither; the only promise it adds is the hand-over to a person (judges mark down a stock
+        apology to 鼓包 / 开胶 / 我要退)."""
+        if not state.escalated:
+            return top
+        named = ""
+        words, fault = self.fault_told(message, history, state)
+        part = words[: words.index(fault)][-2:] if words and fault in words else ""
+        if (
+            words
+            and self.rules.wording.fault_heard
+            and fault not in top.reply
+            and not (len(part) == 2 and part in top.reply)
+        ):
+            named = self.rules.wording.fault_heard.replace("{fault}", words)
+        rules = self.rules
+        if rules.escalation_demand:
+            for text in [message, *(t.text for t in reversed(history) if t.role == "buyer")]:
+                found = next((d for d in rules.escalation_demands if d[0].search(text)), None)
+                if found is not None:
+                    words_in, named_in, said = found
+                    if not words_in.search(top.reply) and not (named_in and named_in.search(top.reply)):
+                        named += rules.escalation_demand.replace("{demand}", said)
+                    break
+        if not named:
+            return top
+        at = rules.escalation_after.search(top.reply) if rules.escalation_after else None
+        if at is None:
+            reply = self.after_opening(top.reply, named)
+        else:
+            end = at.end()
+            then = rules.escalation_then.match(top.reply, end) if rules.escalation_then else None
+            end = then.end() if then is not None else end
+            reply = top.reply[:end] + named + top.reply[end:]
+        return self.rewritten(
+            top, reply, message, history, scenario, "说出买家的问题和诉求 the escalation named"
+        )
 
     def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:
         """``reply`` with ``named`` put after its opening words (``[subject] opening``: 亲，/ 好的亲，);

@@ -67,3 +67,30 @@ def test_an_escalating_chat_tells_the_agent_to_step_in(assistant):
     result = assistant.suggest("狗都吃进医院了 你们得负责", history=["买家: 狗粮吃了拉肚子"])
     assert result.escalate
     assert any(w in result.suggestions[0].reply for w in ("抱歉", "不好意思", "对不起"))
+
+
+# (message, history, the fault told, the demand named): the escalated buyer's problem and what they
+# ask for are named right after the apology, in their words
+NAMED = [
+    ("这么烂的东西还好意思卖 我要退货 不然投诉", ["买家: 保温杯收到就漏水"], "漏水", "退"),
+    ("你们必须给个说法", ["买家: 行李箱拉杆断了", "客服: 亲 麻烦拍个照片"], "断了", "说法"),
+    ("什么态度 给我换一个新的", ["买家: 吹风机用了一周就冒烟", "客服: 看说明书"], "冒烟", "换"),
+]
+
+
+@pytest.mark.parametrize(("message", "history", "fault", "demand"), NAMED)
+def test_an_escalated_reply_names_the_fault_and_the_demand(assistant, message, history, fault, demand):
+    result = assistant.suggest(message, history=history)
+    reply = result.suggestions[0].reply
+    assert result.escalate
+    assert fault in reply and demand in reply, reply
+    assert any(w in reply[:12] for w in ("抱歉", "不好意思", "对不起")), reply
+    # nothing promised but the hand-over: no refund done, no date
+    assert not any(w in reply for w in ("已退款", "已经退", "明天", "已为您办理")), reply
+
+
+def test_a_demand_waved_off_is_not_named(assistant):
+    history = ["买家: 台灯开关坏了", "客服: 看说明书"]
+    reply = assistant.suggest("不用退 也不用换 就是你们这态度太差了", history=history).suggestions[0].reply
+    assert "诉求" not in reply, reply
+    assert "开关坏了" in reply, reply
