@@ -42,12 +42,6 @@ _AGENT_ECHO_KINDS = SHOP_KINDS | {"size", "spec", "money", "date", "time", "dura
 _VERB_SIZE = re.compile(
     r"(?:穿|拍|拿|选|买|换|改成|还是|色)\s*(\d{2})(?![\d.]|\s*(?:元|块|件|天|斤|个|号|点|岁|%|米|公斤|小时|分|[a-zA-Z]))"
 )
-# a shoe or waist size asked after in stock (板鞋有43吗 / 有没有38的 / 41还有吗 / 27的有货没): a number from
-# 20 to 49 with no unit, right before or after 有
-_STOCK_SIZE = re.compile(
-    r"(?:有没有|有)\s*([2-4]\d)(?=\s*(?:码|的)?\s*(?:吗|么|嘛|没|不|呢|的吗|[?？]|$))"
-    r"|(?<![\d.])([2-4]\d)\s*(?:码|的)?\s*(?:还|现在)?有(?:吗|么|嘛|没|不|货|现货)"
-)
 # asking to switch to a value (能换中通吗 / 发圆通可以吗 / 改成韵达): the words right before it
 _SWITCH_TO = re.compile(r"(换|改|发|走|用)(成|个|一下)?\s*$")
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
@@ -668,20 +662,15 @@ def conversation_state(
 
 
 def _verb_sizes(text: str, facts: Sequence[Fact]) -> list[Fact]:
-    """Two-digit numbers a size verb names (建议拍41 / 平时穿38 / 要不还是38) or a stock question asks
-    after (有43吗 / 41还有吗), when the turn names no size of its own: how shoe and numeric sizes are
-    said without 码."""
+    """Two-digit numbers a size verb names (建议拍41 / 平时穿38 / 要不还是38), when the turn names no
+    size of its own: how shoe and numeric sizes are said without 码."""
     if any(f.kind == "size" for f in facts):
         return []
     taken = [(f.start, f.end) for f in facts]
-    found = [(m.group(1), m.start(1), m.end(1)) for m in _VERB_SIZE.finditer(text)]
-    found += [
-        (m.group(g), m.start(g), m.end(g)) for m in _STOCK_SIZE.finditer(text) for g in (1, 2) if m.group(g)
-    ]
     return [
-        Fact("size", value, value, start, end)
-        for value, start, end in sorted(set(found), key=lambda f: f[1])
-        if not any(s <= start < e for s, e in taken)
+        Fact("size", m.group(1), m.group(1), m.start(1), m.end(1))
+        for m in _VERB_SIZE.finditer(text)
+        if not any(s <= m.start(1) < e for s, e in taken)
     ]
 
 

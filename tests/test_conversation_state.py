@@ -176,15 +176,3 @@ def test_a_resend_promised_without_its_object_is_of_the_part_the_buyer_missed(as
     assert "轮子" in assistant.suggest(message, history=history).suggestions[0].reply
     # no promise of a replacement: nothing promised
     assert adapter.promised(message, assistant.conversation(message, history[:1])) is None
-
-
-def test_a_bare_number_asked_after_in_stock_is_a_size(assistant):
-    # 有43吗 / 39还有吗 say a shoe or waist size without 码; a count or a spec with its unit is none
-    for message, size in (("板鞋有43吗", "43"), ("39还有吗", "39"), ("牛仔裤有没有27的", "27")):
-        sizes = [s.fact.value for s in assistant.conversation(message, []).facts if s.fact.kind == "size"]
-        assert sizes == [size], message
-    for message in ("有20个吗", "有30L的吗", "有没有2023年的"):
-        assert not [s for s in assistant.conversation(message, []).facts if s.fact.kind == "size"], message
-    # a chase of the stock question names the size asked
-    top = assistant.suggest("人呢", history=["买家: 帆布鞋有41吗"]).suggestions[0].reply
-    assert "41" in top, top
