@@ -30,6 +30,7 @@ from .holding import (
     HoldingWording,
     asking_clauses,
     covers,
+    fault_in,
     fault_said,
     load_wording,
     own_values,
@@ -1578,14 +1579,11 @@ class Adapter:
         if top.holding or not wording.fault_heard or scenario not in wording.fault_scenarios:
             return top
         words, fault = self.fault_told(message, history, state)
-        if not words:
-            return top
-        part = words[: words.index(fault)][-2:] if fault in words else ""
-        if fault in top.reply or (len(part) == 2 and part in top.reply):
+        if not words or fault_in(top.reply, words, fault):
             return top
         ask = wording.photo_ask.search(top.reply) if wording.photo_ask is not None else None
         if ask is not None and wording.photo_fault and wording.fault_topic:
-            topic = wording.fault_topic.replace("{item}", "").replace("{fault}", words)
+            topic = wording.told_topic(words)
             reply = (
                 top.reply[: ask.start()]
                 + wording.photo_fault.replace("{topic}", topic)
@@ -1611,13 +1609,7 @@ class Adapter:
             return top
         named = ""
         words, fault = self.fault_told(message, history, state)
-        part = words[: words.index(fault)][-2:] if words and fault in words else ""
-        if (
-            words
-            and self.rules.wording.fault_heard
-            and fault not in top.reply
-            and not (len(part) == 2 and part in top.reply)
-        ):
+        if words and self.rules.wording.fault_heard and not fault_in(top.reply, words, fault):
             named = self.rules.wording.fault_heard.replace("{fault}", words)
         rules = self.rules
         if rules.escalation_demand:
@@ -2100,7 +2092,7 @@ class Adapter:
                 and (scenario in wording.fault_scenarios or fault in message or handling)
                 and (not question or handling or fault in message)
             ):
-                topic = wording.fault_topic.replace("{item}", "").replace("{fault}", told)
+                topic = wording.told_topic(told)
                 question = values = ""
         # what is named names what was asked; it never brings in a fact (不粘涂层 for 涂层), nor breaks
         # a rule a neutral topic does not (你们家卖最好的 in the shop's voice)

@@ -212,17 +212,10 @@ class Grounder:
                 # 拍成了41 想换42: 42, not 4142; 拍成40了 能改吗 after 白色39有吗: the 39 asked before
                 now = [s for s in now if s not in mistaken]
                 if not now:
-                    wrong = mistaken[-1]
-                    before = [
-                        s
-                        for s in state.facts
-                        if s.fact.kind == wrong.fact.kind
-                        and s.turn < wrong.turn
-                        and s.fact.value != wrong.fact.value
-                    ]
-                    if not before:
+                    meant = _meant_instead(state, mistaken[-1])
+                    if meant is None:
                         return None
-                    now = before[-1:]
+                    now = [meant]
             # (1L绿色, not 1L绿色绿色; 20cm蓝色珐琅锅, not 蓝色20cm蓝色珐琅锅: the item phrase names 蓝色)
             item_text = state.item.text if state.item else ""
             asked = "".join(
@@ -287,14 +280,7 @@ class Grounder:
             if slot in ("size", "colour") and stated is not None and _mistaken(state, stated):
                 # 拍成40了 能改吗 after 白色39有吗: 40 is what the order has, not what to change it to;
                 # the value asked before (39), else a fill-in
-                stated = next(
-                    (
-                        s
-                        for s in reversed(state.facts)
-                        if s.fact.kind == kind and s.fact.value != stated.fact.value and s.turn < stated.turn
-                    ),
-                    None,
-                )
+                stated = _meant_instead(state, stated)
                 if stated is None:
                     return None
             if stated is not None and kind == "material" and _questioned(state, stated):
@@ -658,6 +644,21 @@ def _mistaken(state: ConversationState, stated) -> bool:
         stated.role == "buyer"
         and _CHANGE_ASKED.search(text) is not None
         and _MISTAKEN_BEFORE.search(text[: stated.fact.start]) is not None
+    )
+
+
+def _meant_instead(state: ConversationState, mistaken):
+    """The value the buyer asked about before the mistaken one (白色39有吗 … 拍成40了 能改吗 → 39): the
+    latest earlier fact of its kind with another value, or None."""
+    return next(
+        (
+            s
+            for s in reversed(state.facts)
+            if s.fact.kind == mistaken.fact.kind
+            and s.turn < mistaken.turn
+            and s.fact.value != mistaken.fact.value
+        ),
+        None,
     )
 
 

@@ -132,6 +132,11 @@ class HoldingWording:
     # a holding reply to a complaint asking how it is handled (怎么处理 / 怎么赔) names the fault
     fault_handling: re.Pattern | None = None
 
+    def told_topic(self, words: str) -> str:
+        """The topic naming a fault the buyer told, in their words (``fault_topic`` with no item added:
+        泵头坏了压不出来的情况)."""
+        return self.fault_topic.replace("{item}", "").replace("{fault}", words)
+
     def pick(self, family: Sequence[str], message: str) -> list[str]:
         """The phrasings of ``family``, the one the message chooses first (the same message, the same
         phrasing), then the others in order, should the first not fit."""
@@ -259,6 +264,13 @@ def fault_said(buyer_turns: Sequence[str], wording: HoldingWording, item: str = 
     outer = wording.fault_outer
     goods = [t for t in told if outer is None or not outer.search(t[0])]
     return (goods or told or [("", "")])[0]
+
+
+def fault_in(reply: str, words: str, fault: str) -> bool:
+    """Whether ``reply`` already names the fault told in ``words`` (``fault_said``): its fault word, or
+    the two characters of what broke right before it (鞋底 of 鞋底开胶了)."""
+    part = words[: words.index(fault)][-2:] if fault in words else ""
+    return fault in reply or (len(part) == 2 and part in reply)
 
 
 def _sized(words: str, wording: HoldingWording) -> str:
