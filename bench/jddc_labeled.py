@@ -30,7 +30,12 @@ complaint, refusal, stock or length rules fire, seeds 1414-1416; 16 from JDDC 20
 from any labeled line), each labeled blind before the rules' verdicts were shown; ``cue:batch17``
 (45 JDDC 2018 replies at least 6 lines from any labeled one, seed 1417: 25 where those rules fire,
 12 whose context has a buyer complaint cue, 8 uniform; the reply labeled is the agent's whole run of
-messages as read from the raw context, whoever the role guess says spoke), labeled blind likewise.
+messages as read from the raw context, whoever the role guess says spoke), labeled blind likewise;
+``cue:batch18`` (80 JDDC 2019 replies drawn like the held-out half's JDDC 2019 part, seed 1418: 56
+uniform, 8 whose buyer turns (this message or the last two) have a complaint cue, the buyer cue
+widened by 还没 / 为什么 / 等了 / 不能用 / 退款 … because every reply to the narrow cue was labeled already,
+16 by reply cues; one reply per chat, from chats with no held-out reply, never a labeled line),
+labeled blind against the spec before the rules were run on it.
 """
 
 from __future__ import annotations
