@@ -1378,3 +1378,35 @@ def test_a_deduction_asked_about_is_no_complaint_and_a_return_address_is_a_step(
         "complaint.no_action",
     }
     assert "complaint.no_action" not in fired(rules, "抱歉，售后返件地址发您了", "充电宝一个口不能用了")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "本来应该可以上午送到的。",  # what should have happened
+        "你赶紧帮我催一下吧 昨天跟我说今天出结果",  # a promise recalled
+        "为什么我昨天拍的要等5号才可以到货",  # why must it wait until
+        "还有这个单子没有申请成功 退款",  # an operation that failed
+        "对 就收到两个小箱子",  # only part arrived, with a count
+        "开机有主板logo，进桌面就黑了",  # a machine that stops by itself
+        "我之前不是要退款吗\n怎么还给我寄",  # still sent to the buyer
+        "我在没发货之前修改了啊!",  # what the buyer did already, insisted on
+    ],
+)
+def test_complaints_told_as_structures_not_keywords(rules, message):
+    assert "complaint.no_apology" in fired(rules, "请问是哪个订单呢", message)
+
+
+def test_a_menu_label_is_no_complaint_and_steps_to_you_or_a_party_told_are_steps(rules):
+    assert not fired(rules, "请问是哪个订单呢", "咨询订单号:[订单x] 少件咨询") & {
+        "complaint.no_apology",
+        "complaint.no_action",
+    }
+    for reply in ("好的，我帮你联系一下", "抱歉，已经告知站点了"):
+        assert "complaint.no_action" not in fired(rules, reply, "预约了，两天都没来"), reply
+
+
+def test_a_statement_after_a_refusal_is_its_reason(rules):
+    assert "refusal.blunt" not in fired(rules, "不可以的呢 取件单是单独有师傅取件的呢", "可以吗")
+    for reply in ("是不可以的呢", "不可以的呢 这个是无法修改的"):
+        assert "refusal.blunt" in fired(rules, reply, "可以吗"), reply
