@@ -1410,3 +1410,17 @@ def test_a_statement_after_a_refusal_is_its_reason(rules):
     assert "refusal.blunt" not in fired(rules, "不可以的呢 取件单是单独有师傅取件的呢", "可以吗")
     for reply in ("是不可以的呢", "不可以的呢 这个是无法修改的"):
         assert "refusal.blunt" in fired(rules, reply, "可以吗"), reply
+
+
+def test_a_party_that_did_not_answer_and_a_refused_operation_are_complaints(rules):
+    for message in (
+        "我刚在商品页面联系卖家 也没回复",
+        "显示该笔订单当前无法取消",
+        "以前不都是有送货员的电话!",
+    ):
+        assert "complaint.no_apology" in fired(rules, "请问是哪个订单呢", message), message
+
+
+def test_what_the_agent_needs_to_act_and_another_way_that_works_are_steps(rules):
+    for reply in ("手机号码", "电子发票也是可以报销的哦"):
+        assert "complaint.no_action" not in fired(rules, reply, "没收到快递 怎么显示签收了"), reply
