@@ -94,3 +94,51 @@ def test_a_demand_waved_off_is_not_named(assistant):
     reply = assistant.suggest("不用退 也不用换 就是你们这态度太差了", history=history).suggestions[0].reply
     assert "诉求" not in reply, reply
     assert "开关坏了" in reply, reply
+
+
+# Escalations unseen writers word otherwise, read by meaning: a public or legal step, someone above
+# the agent, a threat on a condition, a demand with a deadline, contempt, sarcasm, a fake, harm.
+ESCALATING_BY_MEANING = [
+    ("再这么拖着 我就把聊天记录发到网上", ["买家: 退款申请一周了没人处理"]),
+    ("我已经联系了本地电视台", ["买家: 热水壶底座烧焦了"]),
+    ("我会走法律途径维权的", ["买家: 说好的赠品一直没给"]),
+    ("你们这样我只能去市场监管那里反映了", ["买家: 标签上的产地跟页面写的不一样"]),
+    ("你别跟我扯 让你们经理来跟我谈", ["买家: 桌子少了两颗螺丝", "客服: 亲 这边核实一下"]),
+    ("换个能做主的来", ["买家: 我要换货", "客服: 亲 这个要等仓库确认"]),
+    ("再不处理我就去找平台的人", ["买家: 靠垫拉链坏了 都说三天了"]),
+    ("明天之内给我个说法 别再拖", ["买家: 杯子收到就裂了"]),
+    ("真是垃圾 用两下就不转了", ["买家: 风扇收到了"]),
+    ("你们就是一群奸商", ["买家: 刚买就降了五十"]),
+    ("呵呵 又是让我等", ["买家: 补发的什么时候寄", "客服: 亲 请耐心等待"]),
+    ("破成这样 这也叫全新？", ["买家: 盒子打开就是旧的"]),
+    ("售后就这水平？", ["买家: 修了两次还是响"]),
+    ("一股塑料味 怕不是以次充好", ["买家: 水杯到了"]),
+    ("插上没一会儿就冒烟了", ["买家: 插线板收到了"]),
+    ("手被锅柄烫伤了 起了个泡", ["买家: 锅到了 今天第一次用"]),
+    ("喂完半小时 我家狗开始抽搐", ["买家: 新买的零食"]),
+]
+
+CALM_BY_MEANING = [
+    # the same words asked as a question, about a product, or about the buyer's own step
+    ("这个插座有漏电保护吗", ["买家: 插线板几米的"]),
+    ("锅柄会不会烫伤手", ["买家: 这个锅能用电磁炉吗"]),
+    ("有没有防烫伤的手套配", ["买家: 烤箱什么时候发"]),
+    ("能开发票给我们经理报销吗", ["买家: 拍了两台"]),
+    ("垃圾袋有大号的吗", ["买家: 垃圾桶拍了"]),
+    ("收到有点褶 这还能穿吗", ["买家: 衬衫到了"]),
+    ("再不合适就换一个码吧", ["买家: 换了还是有点紧"]),
+    ("今天再不发我就申请退款了", ["买家: 说好昨天发", "客服: 亲 抱歉 仓库在打包"]),
+    ("USB口是几个的", ["买家: 这个充电头"]),
+    ("这个多媒体音箱能连电视吗", ["买家: 音箱有白色吗"]),
+    ("是不是假的吧 怎么闻着有点酒精味", ["买家: 香水刚到"]),
+]
+
+
+@pytest.mark.parametrize(("message", "history"), ESCALATING_BY_MEANING)
+def test_escalation_worded_otherwise_is_read_by_meaning(assistant, message, history):
+    assert assistant.conversation(message, history).escalated
+
+
+@pytest.mark.parametrize(("message", "history"), CALM_BY_MEANING)
+def test_questions_products_and_own_steps_do_not_escalate(assistant, message, history):
+    assert not assistant.conversation(message, history).escalated
