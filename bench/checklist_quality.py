@@ -127,6 +127,25 @@ left to the owners of the chat readers: JDDC 2018 contexts do not say who spoke,
 to be the buyer's (亲收到之后…可以换货的哦) raise complaint alarms; JDDC 2018 replies score 0.883 precision
 on the tune half against 0.929 for JDDC 2019. The held-out half was not scored while these changes were made."""
 
+# The sixth round: one more batch drawn like the held-out half, and the forward chain over 7-18.
+ROUND6 = """A sixth round labeled one more fresh batch blind, `cue:batch18` (80 JDDC 2019 replies drawn like the
+held-out half's JDDC 2019 part: 56 uniform, 8 whose buyer turns carry a complaint cue, 16 by reply
+cues, from chats with no held-out reply). First sight 0.909 / 0.500 (as labeled blind 1.000 / 0.500; 2
+labels were then aligned with the set's conventions, each with its reason: a no to what the product or
+the buyer can do is an answer, not a refusal): precise, but `complaint.no_apology` found 1 of 9
+complaints. The forward chain over batches 7-18 (each with the rules committed before it) pools
+0.666 / 0.720 at first sight, and says which alarms are most often wrong there: `complaint.no_action`
+34/75 right, `refusal.blunt` 22/38, `complaint.no_apology` 94/137. General fixes (structures, not one
+batch's words): complaints told as what should have happened (本来应该…送到, a promise recalled with
+its time), why it must wait until, an operation that failed or that the system refuses, only part
+arrived with a count, a machine that goes black by itself, still sent to the buyer, what the buyer did
+already insisted on with !, a party contacted that did not answer, a rhetorical 不都是…!; a menu topic
+label (少件咨询) is no complaint; the agent's step addressed to 你 or 亲, telling a party (告知站点), what
+the agent needs to act asked for alone (手机号码) and another way that works as well are next steps; a
+statement after a refusal is its reason. Each was checked to lose no right alarm on the tune half
+(1,551 replies: 0.904 / 0.900 -> 0.917 / 0.915 with today's labels); today's rules on batches 7-18
+0.829 / 0.832 -> 0.854 / 0.860. The held-out half was not scored while these changes were made."""
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -342,7 +361,7 @@ def main() -> None:
             "in the data (slang, blame, impatience, absolute claims, privacy: JD agents do not write them) "
             "have no recall here; the "
             "hand-made set above covers them.\n\n"
-            f"{ROUND3}\n\n{ROUND4}\n\n{ROUND5}\n\n"
+            f"{ROUND3}\n\n{ROUND4}\n\n{ROUND5}\n\n{ROUND6}\n\n"
             f"**Held-out half** ({summary_line(real['holdout'])}):\n\n{table(rules, real['holdout'])}\n\n"
             f"{verdict}\n\n"
             f"Tune half, for comparison ({summary_line(real['tune'])}):\n\n{table(rules, real['tune'])}\n\n"
