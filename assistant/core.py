@@ -561,6 +561,19 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        if suggestions and suggestions[0].holding and engine.handover is not None:
+            # 13766665555 after 请提供正确的手机号: acknowledged, not looked up (handover.py)
+            said = engine.handover.acknowledged(
+                message,
+                [(t.role, t.text) for t in turns],
+                lambda reply: bool(engine.adapter.grounder.ungrounded(reply, state)),
+            )
+            if said is not None:
+                suggestions[0] = dataclasses.replace(
+                    suggestions[0],
+                    reply=said,
+                    fixes=(*suggestions[0].fixes, "买家给的信息已确认 the detail given acknowledged"),
+                )
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，
             promised = owed.said(message, [t.text for t in turns if t.role == "agent"])

@@ -50,6 +50,7 @@ class Engine:
     adapter: Any
     extractor: Any
     guidance_vectors: np.ndarray | None = None
+    handover: Any = None  # handover.Handover: details the buyer hands over, acknowledged
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,10 @@ def engine_for(
     )
     if phases is not None:
         phases("guidance", 1, 1)
-    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors)
+    from .handover import load_handover
+
+    handover, _ = load_handover(corpus.directory / "adaptation.toml")
+    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors, handover)
 
 
 def require_training_data(corpus: Corpus) -> None:
