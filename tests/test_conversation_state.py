@@ -3,6 +3,8 @@ against the agent's last turn, and a problem the agent apologised for keeps its 
 
 from __future__ import annotations
 
+import pytest
+
 SORRY = ("抱歉", "不好意思", "对不起")
 
 
@@ -176,3 +178,30 @@ def test_a_resend_promised_without_its_object_is_of_the_part_the_buyer_missed(as
     assert "轮子" in assistant.suggest(message, history=history).suggestions[0].reply
     # no promise of a replacement: nothing promised
     assert adapter.promised(message, assistant.conversation(message, history[:1])) is None
+
+
+# the parcel told arrived, a part told missing, praise of use: the item is in hand, whatever the
+# newest message is about (a closing, a usage question); the same words not telling it are not
+HAS_IT = [
+    ("好的 那我先放着", ["买家: 台灯到了 挺亮的", "客服: 谢谢亲"]),
+    ("什么时候能补", ["买家: 书架少了三颗螺丝"]),
+    ("下次还来你家", ["买家: 猫粮猫咪很爱吃 挺满意的", "客服: 亲 喜欢就好"]),
+    ("这个能用洗碗机洗吗", ["买家: 保温杯今天到啦", "客服: 亲 有问题随时找我"]),
+]
+HASNT_IT = [
+    ("好的谢谢", ["买家: 快到了吧", "客服: 亲 明天派送"]),
+    ("那什么时候到", ["买家: 物流显示到了杭州", "客服: 亲 在路上了"]),
+    ("能帮我查下吗", ["买家: 快递员说送到了 家里没人"]),
+    ("听说很好用 有优惠吗", ["买家: 这款吸尘器有货吗"]),
+    ("好 拍了", ["买家: 我拍少了一件 能再拍一件一起发吗"]),
+]
+
+
+@pytest.mark.parametrize(("message", "history"), HAS_IT)
+def test_an_item_told_in_hand_is_delivered(assistant, message, history):
+    assert assistant.conversation(message, history).order_stage in ("delivered", "after_sale")
+
+
+@pytest.mark.parametrize(("message", "history"), HASNT_IT)
+def test_an_item_not_told_in_hand_is_not_delivered(assistant, message, history):
+    assert assistant.conversation(message, history).order_stage not in ("delivered", "after_sale")
