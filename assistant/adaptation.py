@@ -40,12 +40,18 @@ from .intent import Intent, IntentLexicon
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
 from .received import Received, acknowledged, load_received
+from .recorded import Details, given_details, load_details
 from .records import Turn
+from .refund_time import RefundTime, load_refund_time, restated
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
 
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
+# a reply's clauses, for what its opening already names (纸尿裤的话，)
+_CLAUSE = re.compile(r"[，,；;。]")
+# …and an item named as the condition of the answer (粽子的话，), no condition of its own (没满的话)
+_ITEM_IF = re.compile(r"(?:^|[，,～~])(?P<item>[^，,；;。～~满没不是有要买拍\d]{1,6})的话[，,]")
 # the agent's offers a follow-up may ask about (送几瓶 after 满99送一瓶250g小瓶装)
 REFERRED_KINDS = ("gift", "promotion", "coupon", "threshold")
 
@@ -91,6 +97,8 @@ class AdaptationRules:
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
+    # the escalation reply's {topic} when nothing clean names it, and after a told fault it names (这件事)
+    escalation_no_topic: str = ""
     # an agent's promise of a replacement (给您补寄卡其色: groups verb and object), the buyer's words that
     # come back to it (又是 / 补发的), and how a holding reply names it (补寄的卡其色)
     promise: re.Pattern | None = None
@@ -110,6 +118,8 @@ class AdaptationRules:
     # …after the reply's apology clause (``after``), past an address term right behind it (``then``)
     escalation_after: re.Pattern | None = None
     escalation_then: re.Pattern | None = None
+    # …and the topic the reply names besides, said as escalation_no_topic once the told fault is named
+    escalation_topic: re.Pattern | None = None
     # a complaint word in a doubt before buying (都说你们是假货 / 会不会掉色), not a complaint
     calm_doubt: re.Pattern | None = None
     # …and the words of a problem or a chase that keep the apology all the same (断了 / 收到 / 问三遍了)
@@ -200,6 +210,10 @@ class AdaptationRules:
     missing: MissingRules = field(default_factory=MissingRules)
     # [[given_received]]: what the buyer already gave, acknowledged where a reply would ask for it
     received: tuple[Received, ...] = ()
+    # [[given_details]]: details the buyer sends for the agent to record (an invoice title, a new address)
+    details: tuple[Details, ...] = ()
+    # [refund_time]: the refund time the agent gave, restated to a buyer who chases it
+    refund_time: RefundTime = field(default_factory=RefundTime)
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -374,6 +388,7 @@ def load_adaptation(
         holding=str(holding.get("reply", AdaptationRules.holding)),
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
+        escalation_no_topic=str(holding.get("escalation_no_topic", "")),
         promise=promise[0] if promise else None,
         resend=one_pattern(holding.get("resend"), "resend"),
         follow_up=tuple(_patterns(holding.get("follow_up", []), "follow_up", path, problems)),
@@ -389,6 +404,7 @@ def load_adaptation(
         escalation_demand=str(data.get("escalation_named", {}).get("demand", "")),
         escalation_after=one_pattern(data.get("escalation_named", {}).get("after"), "escalation_named.after"),
         escalation_then=one_pattern(data.get("escalation_named", {}).get("then"), "escalation_named.then"),
+        escalation_topic=one_pattern(data.get("escalation_named", {}).get("topic"), "escalation_named.topic"),
         calm_doubt=one_pattern(holding.get("calm_doubt"), "calm_doubt"),
         calm_unless=one_pattern(holding.get("calm_unless"), "calm_unless"),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
@@ -467,6 +483,8 @@ def load_adaptation(
         },
         missing=load_missing(data.get("missing_item", {}), one_pattern),
         received=load_received(data.get("given_received", []), one_pattern),
+        details=load_details(data.get("given_details", []), one_pattern),
+        refund_time=load_refund_time(data.get("refund_time", {}), one_pattern),
         subject={
             **data.get("subject", {}),
             "amounts": tuple(
@@ -474,6 +492,7 @@ def load_adaptation(
                     "scenarios": frozenset(str(x) for x in entry.get("scenarios", [])),
                     "patterns": tuple(_patterns(entry.get("patterns", []), "amount", path, problems)),
                     "named": str(entry.get("named", "")),
+                    "named_holding": str(entry.get("named_holding", "")),
                     "every": bool(entry.get("every", False)),
                     "facts": frozenset(str(k) for k in entry.get("facts", [])),
                 }
@@ -1054,6 +1073,7 @@ class Adapter:
                 self.size_answer(message, history, scenario, state, guidance_ids),
                 self.details_answer(message, history, scenario, state, guidance_ids),
                 self.money_answer(message, history, scenario, state, guidance_ids),
+                self.refund_time_answer(message, history, scenario, state, guidance_ids),
                 self.recommend_answer(message, history, scenario, state, guidance_ids),
                 self.greeting_item_answer(message, history, scenario, state, guidance_ids),
                 self.missing_answer(message, history, scenario, state, guidance_ids),
@@ -1069,6 +1089,7 @@ class Adapter:
             chosen[0] = self.ordered_first(chosen[0], message, history, scenario)
         if chosen:
             chosen[0] = self.said_back(chosen[0], message, history, scenario, state)
+            chosen[0] = self.details_named(chosen[0], message, history, scenario, state)
         if chosen:
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
@@ -1127,10 +1148,14 @@ class Adapter:
                         safe = self.then_the_question(safe, message, history, detection, hits, state, asked)
                     safe = self.ordered_first(safe, message, history, scenario)
                     safe = self.said_back(safe, message, history, scenario, state)
+                    safe = self.details_named(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
-        holding = self.amount_named(holding, message, history, scenario)
+        confirmed = self.details_named(holding, message, history, scenario, state)
+        if not confirmed.holding:
+            return Outcome([confirmed], fallback=True, reason=reason)  # 个人 王芳 confirmed, not held
+        holding = self.amount_named(confirmed, message, history, scenario)
         holding = self.escalation_named(holding, message, history, scenario, state)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
@@ -1363,6 +1388,31 @@ class Adapter:
                 return answer
         return None
 
+    def refund_time_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The refund time the agent gave, restated to a buyer who chases it (``[refund_time]``:
+        现在第2天 还要等？ after 预计3-5个工作日到账 → 还在这个时间内), ranked first; None otherwise."""
+        if state.escalated or not history:
+            return None
+        template = restated(self.rules.refund_time, message, [(t.role, t.text) for t in history])
+        if template is None:
+            return None
+        return self.exact_answer(
+            template,
+            message,
+            history,
+            scenario,
+            state,
+            guidance_ids,
+            fix="客服说过的退款时间 the refund time the agent gave",
+        )
+
     def money_answer(
         self,
         message: str,
@@ -1522,6 +1572,58 @@ class Adapter:
             top, reply, message, history, scenario, "投诉点名故障 the fault named in the photo ask"
         )
 
+    def details_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The top suggestion saying back the details the buyer's newest message sends for the agent to
+        record (``[[given_details]]``: 抬头北京星河广告有限公司、邮箱xh@163.com，我记下了，); a message that
+        gives nothing else, or a holding reply, is answered with the kind's confirmation instead."""
+        if not self.rules.details or state.escalated:
+            return top
+        turns = [(t.role, t.text) for t in history] + [("buyer", message)]
+        found = given_details(self.rules.details, scenario, turns)
+        if found is None:
+            return top
+        kind, pairs, bare = found
+        left = [(label, value) for label, value in pairs if value not in top.reply]
+        if len(left) < len(pairs):
+            return top  # the reply already deals with them (把地址改成上海市浦东新区张江路88号)
+        if bare or top.holding:
+            buyer = " ".join(text for role, text in turns if role == "buyer")
+            said = "、".join(label + value for label, value in pairs)
+            template = next((t for when, t in kind.confirms if when is None or when.search(buyer)), "")
+            adapted, _ = (
+                self.adapt(template.replace("{fields}", said), message, history, scenario, state)
+                if template
+                else (None, "")
+            )
+            if adapted is not None and not adapted[3]:
+                reply, violations, fixes, _, changes = adapted
+                confirmed = Suggestion(
+                    reply,
+                    top.score,
+                    (),
+                    scenario,
+                    violations,
+                    (*fixes, "确认买家发来的信息 the details the buyer sent confirmed"),
+                    top.guidance,
+                    True,
+                    template,
+                    (),
+                    changes,
+                )
+                if not confirmed.has_error:
+                    return confirmed
+        named = kind.named.replace("{fields}", "、".join(label + value for label, value in left))
+        return self.rewritten(
+            top,
+            self.after_opening(top.reply, named, past_short_clause=True),
+            message,
+            history,
+            scenario,
+            "说回买家发来的信息 the details the buyer sent said back",
+        )
+
     def whole(self, stated: Sequence[Any], state: ConversationState) -> list[str]:
         """The texts of the values of ``stated`` as they stand whole in their turn (24磅, not 24; none
         for 7个 of 7个G; ``value_cut_*``, ``value_units``)."""
@@ -1612,27 +1714,41 @@ class Adapter:
         if words and self.rules.wording.fault_heard and not fault_in(top.reply, words, fault):
             named = self.rules.wording.fault_heard.replace("{fault}", words)
         rules = self.rules
+        # the told fault named, the reply's other topic goes (before the demand is looked for in it)
+        base = self.topic_once(top.reply) if named else top.reply
         if rules.escalation_demand:
             for text in [message, *(t.text for t in reversed(history) if t.role == "buyer")]:
                 found = next((d for d in rules.escalation_demands if d[0].search(text)), None)
                 if found is not None:
                     words_in, named_in, said = found
-                    if not words_in.search(top.reply) and not (named_in and named_in.search(top.reply)):
+                    if not words_in.search(base) and not (named_in and named_in.search(base)):
                         named += rules.escalation_demand.replace("{demand}", said)
                     break
         if not named:
             return top
-        at = rules.escalation_after.search(top.reply) if rules.escalation_after else None
+        at = rules.escalation_after.search(base) if rules.escalation_after else None
         if at is None:
-            reply = self.after_opening(top.reply, named)
+            reply = self.after_opening(base, named)
         else:
             end = at.end()
-            then = rules.escalation_then.match(top.reply, end) if rules.escalation_then else None
+            then = rules.escalation_then.match(base, end) if rules.escalation_then else None
             end = then.end() if then is not None else end
-            reply = top.reply[:end] + named + top.reply[end:]
+            reply = base[:end] + named + base[end:]
         return self.rewritten(
             top, reply, message, history, scenario, "说出买家的问题和诉求 the escalation named"
         )
+
+    def topic_once(self, reply: str) -> str:
+        """``reply`` with the topic it names said as ``escalation_no_topic``, for a told fault to be put
+        in (牛肉干有一包漏气了的情况我记下了，牛肉干拉肚子的情况我来负责跟进 → …，这件事我来负责跟进; judges:
+        "repetitive awkward phrasing"; ``[escalation_named] topic``)."""
+        rules = self.rules
+        if rules.escalation_topic is None or not rules.escalation_no_topic:
+            return reply
+        found = rules.escalation_topic.search(reply)
+        if found is None:
+            return reply
+        return reply[: found.start()] + rules.escalation_no_topic + reply[found.end() :]
 
     def after_opening(self, reply: str, named: str, past_short_clause: bool = False) -> str:
         """``reply`` with ``named`` put after its opening words (``[subject] opening``: 亲，/ 好的亲，);
@@ -1688,10 +1804,19 @@ class Adapter:
                 said, amount = last[2], last[3]
                 if not amount or amount in top.reply:
                     return top
-            named = str(entry["named"]).replace("{amount}", amount).replace("{said}", said)
-            if named.endswith("的话，") and "的话，" in top.reply[:24]:
-                return top  # the item is named the same way already (纸尿裤的话，): never two 的话
-            reply = self.after_opening(top.reply, named, past_short_clause=True)
+            named = str((top.holding and entry.get("named_holding")) or entry["named"])
+            named = named.replace("{amount}", amount).replace("{said}", said)
+            reply = ""
+            if named.endswith("的话，"):
+                # the item is named the same way already (粽子的话，): the value goes into that clause
+                # (粽子寄上海的话，), never two 的话 in a row
+                item = next((m for m in _ITEM_IF.finditer(top.reply) if m.start() < 24), None)
+                if item is None and any(c.endswith("的话") for c in _CLAUSE.split(top.reply, 2)[:2]):
+                    return top
+                if item is not None:
+                    at = item.end("item")
+                    reply = top.reply[:at] + named[: -len("的话，")] + top.reply[at:]
+            reply = reply or self.after_opening(top.reply, named, past_short_clause=True)
             return self.rewritten(
                 top, reply, message, history, scenario, "点明买家说的金额 the buyer's amount named"
             )
@@ -2351,7 +2476,7 @@ class Adapter:
         escalation reply (naming only a clean topic), else the phrasings of the family that fits."""
         wording = self.rules.wording
         if state.escalated and self.rules.escalation_reply and not self.calm_before_order(message, state):
-            return [self.rules.escalation_reply.replace("{topic}", topic)]
+            return [self.rules.escalation_reply.replace("{topic}", topic or self.rules.escalation_no_topic)]
         context = wording.context.replace("{values}", values) if values else ""
         if topic:
             family, named = wording.topic, {"{topic}": topic}

@@ -86,7 +86,9 @@ def test_the_item_is_named_after_the_opening_words(assistant, extractor, scenari
         ("size_advice", "汤锅 20厘米的 两个人够吗", "好的亲，20厘米我记下了，我先看看。"),
         ("size_advice", "文胸平时穿70A 这款选啥", "好的亲，70A我记下了，我先看看。"),
         # the quantity and spec of a free-shipping question or an order
-        ("free_shipping", "那要3L的 买两桶包邮不", "好的亲，3L、两桶我记下了，我先看看。"),
+        ("free_shipping", "那要3L的 买两桶包邮不", "好的亲，3L、两桶的话，我先看看。"),
+        # …not a number the buyer's words go on past (159包邮 / 四件套)
+        ("free_shipping", "买三盒包邮吗 四件套也要", "好的亲，三盒的话，我先看看。"),
         ("order_placed", "拖鞋42码 两双 已经拍了", "好的亲，42码、两双我记下了，我先看看。"),
         # the price a buyer finds too high
         ("price_objection", "要329？这么贵 别家才两百多", "好的亲，329这个价，我先看看。"),
@@ -134,7 +136,15 @@ def test_the_place_of_a_shipping_time_question_is_named(assistant):
     adapter = assistant.engine.adapter
     top = Suggestion("亲，发出后一般2到4天送达。", 0.9, ("case-1",), "shipping_time")
     reply = adapter.amount_named(top, "寄成都的话 周五前能到吗", [], "shipping_time").reply
-    assert reply == "亲，成都我记下了，发出后一般2到4天送达。", reply
+    assert reply == "亲，寄成都的话，发出后一般2到4天送达。", reply
+    # an item said as the answer's condition already takes the place into it, never two 的话 in a row
+    item = Suggestion("有的亲，台灯的话，发出后一般2到4天送达。", 0.9, ("case-1",), "shipping_time")
+    reply = adapter.amount_named(item, "几天能到成都", [], "shipping_time").reply
+    assert reply == "有的亲，台灯寄成都的话，发出后一般2到4天送达。", reply
+    # a holding reply checks rather than answers: the place is noted
+    held = Suggestion("亲稍等一下，物流的情况我马上帮您核实清楚。", 0.9, (), "shipping_time", holding=True)
+    reply = adapter.amount_named(held, "几天能到成都", [], "shipping_time").reply
+    assert reply == "亲稍等一下，成都我记下了，物流的情况我马上帮您核实清楚。", reply
     named = Suggestion("亲，成都一般2天送达。", 0.9, ("case-1",), "shipping_time")
     assert adapter.amount_named(named, "寄成都的话 周五前能到吗", [], "shipping_time") is named
 

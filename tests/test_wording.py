@@ -410,3 +410,23 @@ def test_the_me_of_shenme_is_no_yes_no_ending(assistant):
     wording = assistant.engine.adapter.rules.wording
     assert question_form("该准备什么", wording, None, None) == "该准备什么"  # not 是不是该准备什
     assert question_form("能用么", wording, None, None) == "能不能用"
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        # wordings of our own: a fault told before and a new grievance now, then a threat
+        ("你们这什么质量 差评等着", ["买家: 保温杯盖子裂了", "客服: 亲 是不是摔过"]),
+        ("你意思是我摔的？差评等着", ["买家: 保温杯盖子裂了", "客服: 亲 是不是摔过"]),
+        ("视频发了 这质量我要投诉 要退货", ["买家: 电热毯用了一晚就不热了", "客服: 亲 麻烦拍个视频"]),
+        # a suspicion with a threat, no fault told: the topic is named once
+        ("收到的奶粉批号对不上 你们卖假货吧 我要投诉", []),
+    ],
+)
+def test_an_escalated_holding_reply_names_the_problem_once(assistant, message, history):
+    """Judges mark down 您的问题我来负责跟进，X的问题我现在就为您核实处理 and a told fault followed by
+    another topic: the escalation reply names the buyer's problem once."""
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    assert "负责跟进" in reply, reply
+    assert len(re.findall(r"的(问题|情况)", reply)) <= 1, reply
+    assert "您的问题" not in reply, reply
