@@ -430,3 +430,23 @@ def test_an_escalated_holding_reply_names_the_problem_once(assistant, message, h
     assert "负责跟进" in reply, reply
     assert len(re.findall(r"的(问题|情况)", reply)) <= 1, reply
     assert "您的问题" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "new"),
+    [
+        # wordings of our own: a question's 不 and the 的是 of 我想要的是 are no part of the new value
+        ("能改成L不 我量了一下腰", "改成L，"),
+        ("不对 我想要的是燕麦色 能换吗 还没发吧", "改成燕麦色，"),
+        ("改成32码不 刚比了一下", "改成32码，"),
+    ],
+)
+def test_an_order_change_reads_back_the_clean_new_value(assistant, message, new):
+    history = ["买家: 拍了 卡其色 M码", "客服: 好的亲 已看到订单"]
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    assert new in reply, reply
+
+
+def test_a_stock_lookup_does_not_apologise_for_a_shortage_nobody_confirmed(assistant):
+    reply = assistant.suggest("风衣卡其色L码还有吗").suggestions[0].reply
+    assert "库存" in reply and not any(w in reply for w in APOLOGY), reply
