@@ -205,3 +205,16 @@ def test_an_item_told_in_hand_is_delivered(assistant, message, history):
 @pytest.mark.parametrize(("message", "history"), HASNT_IT)
 def test_an_item_not_told_in_hand_is_not_delivered(assistant, message, history):
     assert assistant.conversation(message, history).order_stage not in ("delivered", "after_sale")
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        ["买家: 台灯到了 挺亮的", "客服: 谢谢亲喜欢"],
+        ["买家: 收到了 试了下能用", "客服: 好的亲 有问题随时联系"],
+        ["买家: 补发的袜子收到了", "客服: 亲 给您添麻烦了"],
+    ],
+)
+def test_a_farewell_with_the_item_in_hand_is_not_told_what_to_do_once_it_arrives(assistant, history):
+    reply = assistant.suggest("好的 谢谢 拜拜", history=history).suggestions[0].reply
+    assert not any(w in reply for w in ("收到后", "签收", "收货", "还没到", "查收", "物流")), reply
