@@ -139,6 +139,8 @@ class AdaptationRules:
     part_joiner: str = "另外，"
     part_max_chars: int = 140
     part_floor: float = 0.55
+    # …never two halves that each promise a check (我马上联系韵达核实，2小时内回复您。另外，我马上帮您查一下)
+    part_promise: re.Pattern | None = None
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
     promise_ignored_penalty: float = 0.6
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
@@ -413,6 +415,7 @@ def load_adaptation(
         part_joiner=str(grounding.get("part_joiner", AdaptationRules.part_joiner)),
         part_max_chars=int(grounding.get("part_max_chars", AdaptationRules.part_max_chars)),
         part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
+        part_promise=one_pattern(grounding.get("part_promise"), "part_promise"),
         promise_ignored_penalty=float(
             grounding.get("promise_ignored_penalty", AdaptationRules.promise_ignored_penalty)
         ),
@@ -1177,7 +1180,7 @@ class Adapter:
             return first
         other = outcome.suggestions[0]
         reply = self.joined_reply(first.reply, other.reply)
-        if len(reply) > self.rules.part_max_chars or other.fill_ins:
+        if len(reply) > self.rules.part_max_chars or other.fill_ins or self.same_promise(first, other):
             return first
         return self.rewritten(
             first,
@@ -1189,6 +1192,12 @@ class Adapter:
             sources=first.sources + other.sources,
             changes=(*first.changes, *other.changes),
         )
+
+    def same_promise(self, first: Suggestion, second: Suggestion) -> bool:
+        """Whether both halves of a joined reply promise a check (``[grounding] part_promise``): judges
+        mark the second promise down as duplicated."""
+        promise = self.rules.part_promise
+        return promise is not None and bool(promise.search(first.reply) and promise.search(second.reply))
 
     def joined_reply(self, first: str, second: str) -> str:
         """Two replies said as one: ``second`` without its opening words (好的亲 / the escalation
@@ -1216,6 +1225,8 @@ class Adapter:
                 continue
             if not (self.parts_of(other) & missing) or bigram_overlap(top.reply, other.reply) > 0.3:
                 continue
+            if self.same_promise(top, other):
+                return top  # the check promised covers the rest (no second promise, nor a guess)
             reply = self.joined_reply(top.reply, other.reply)
             if len(reply) > self.rules.part_max_chars:
                 continue
