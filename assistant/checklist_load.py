@@ -33,6 +33,7 @@ TRIGGER_KEYS = (
     "except",
     "unless",
     "unless_history",
+    "unless_message",
     "min_count",
     "reply_length",
     "message_length",
@@ -320,6 +321,9 @@ class _Loader:
             unless=self.compile(table.get("unless"), line_of("unless"), f"{what} unless"),
             unless_history=self.compile(
                 table.get("unless_history"), line_of("unless_history"), f"{what} unless_history"
+            ),
+            unless_message=self.compile(
+                table.get("unless_message"), line_of("unless_message"), f"{what} unless_message"
             ),
             min_count=min_count,
             reply_length=self.length(table.get("reply_length"), index, "reply_length", what, trigger),

@@ -420,6 +420,12 @@ def _trigger_spans(trigger: Trigger, ctx: _Context, indexed: bool) -> list[tuple
         and trigger.unless_history.search(ctx.buyer.agent_history)
     ):
         return []
+    if (
+        trigger.unless_message is not None
+        and ctx.buyer.message is not None
+        and trigger.unless_message.search(ctx.buyer.message)
+    ):
+        return []
     return spans
 
 

@@ -197,6 +197,9 @@ class Trigger:
     except_: re.Pattern | None = None
     unless: re.Pattern | None = None
     unless_history: re.Pattern | None = None
+    # the buyer message (the last one) holds one of these: the reply answers a kind of question the
+    # trigger does not apply to (a no to what the product can do is an answer, not a refusal)
+    unless_message: re.Pattern | None = None
     min_count: int = 1
     reply_length: Length | None = None
     message_length: Length | None = None

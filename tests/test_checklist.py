@@ -1424,3 +1424,37 @@ def test_a_party_that_did_not_answer_and_a_refused_operation_are_complaints(rule
 def test_what_the_agent_needs_to_act_and_another_way_that_works_are_steps(rules):
     for reply in ("手机号码", "电子发票也是可以报销的哦"):
         assert "complaint.no_action" not in fired(rules, reply, "没收到快递 怎么显示签收了"), reply
+
+
+def test_a_no_to_what_the_product_can_do_is_an_answer_not_a_refusal(rules):
+    for message in ("请问这款剃须刀在充电的时候可以使用吗?", "那能调低亮度吗?", "用电信的卡可以吗"):
+        assert "refusal.blunt" not in fired(rules, "不可以的", message), message
+    assert "refusal.blunt" not in fired(rules, "不能自动带呢", "应该有开过吧 开票系统可以自动带出")
+    # a request worded as a question is still refused
+    for message in ("请问，正常情况，这样可以改地址吗", "能用优惠券吗", "能调货吗", "可以开纸质的发票不"):
+        assert "refusal.blunt" in fired(rules, "不可以的", message), message
+
+
+def test_unless_message_is_checked_on_the_buyer_message(tmp_path):
+    path = tmp_path / "checklist.toml"
+    path.write_text(
+        'version = 1\n[[rule]]\nid = "x.no"\nseverity = "warn"\nmessage = "m"\nguidance = "g"\n'
+        'find = ["不行"]\nunless_message = ["功能"]\n',
+        encoding="utf-8",
+    )
+    rules = load_checklist(path)
+    assert check("不行", "有这个功能吗", rules=rules).passed
+    assert not check("不行", "可以退吗", rules=rules).passed
+    assert not check("不行", rules=rules).passed
+
+
+def test_work_pushed_onto_the_buyer_unanswered_asks_and_a_call_that_failed_are_complaints(rules):
+    for message in (
+        "说是不在配送范围 让我自己去取",
+        "昨天另外一个没收到问过 问过两次了 目前还没收到回复",
+        "交易纠纷也申请了。可为啥就是不处理?",
+        "付款了不发货这算啥事?",
+        "我们和你联系电话没接通",
+    ):
+        assert "complaint.no_apology" in fired(rules, "请问是哪个订单呢", message), message
+    assert "complaint.no_action" not in fired(rules, "我帮你;联系", "让我自己去取")
