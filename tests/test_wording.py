@@ -450,3 +450,20 @@ def test_an_order_change_reads_back_the_clean_new_value(assistant, message, new)
 def test_a_stock_lookup_does_not_apologise_for_a_shortage_nobody_confirmed(assistant):
     reply = assistant.suggest("风衣卡其色L码还有吗").suggestions[0].reply
     assert "库存" in reply and not any(w in reply for w in APOLOGY), reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        # wordings of our own: a late parcel chased, the reply already promising a check
+        (
+            "都第五天了还没到 物流也不更新",
+            ["买家: 台灯什么时候到", "客服: 亲 已经发了 中通 一般2-3天", "买家: 好"],
+        ),
+        ("到哪了 我没收到啊", ["买家: 我的书包到哪了", "客服: 亲 显示已签收"]),
+    ],
+)
+def test_a_joined_reply_never_promises_the_check_twice(assistant, message, history):
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    assert len(re.findall(r"\d+\s*小时内|马上帮您查|马上联系|核实", reply)) <= 2, reply
+    assert "另外，" not in reply or not re.search(r"另外，.*(小时内|马上帮您查|核实)", reply), reply
