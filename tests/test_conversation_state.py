@@ -218,3 +218,28 @@ def test_an_item_not_told_in_hand_is_not_delivered(assistant, message, history):
 def test_a_farewell_with_the_item_in_hand_is_not_told_what_to_do_once_it_arrives(assistant, history):
     reply = assistant.suggest("好的 谢谢 拜拜", history=history).suggestions[0].reply
     assert not any(w in reply for w in ("收到后", "签收", "收货", "还没到", "查收", "物流")), reply
+
+
+# an order of another time, one only meant and a cart's sum weighed against a threshold are no order
+# in this chat; an order told is
+NOT_ORDERED = [
+    ("这次能便宜点吗", ["买家: 上次买的那款面霜还有吗", "客服: 亲 有的"]),
+    ("有没有优惠 我在你家买了好几回了", []),
+    ("价保多久", ["买家: 怕拍了就降价"]),
+    ("还差多少能用券", ["买家: 我拍了158的 差多少满减"]),
+]
+ORDERED = [
+    ("什么时候发", ["买家: 好的那我就拍了"]),
+    ("能发顺丰吗", ["买家: 刚拍了 38码"]),
+    ("我早就拍了 怎么还不发", []),
+]
+
+
+@pytest.mark.parametrize(("message", "history"), NOT_ORDERED)
+def test_an_order_of_another_time_or_only_meant_is_no_order(assistant, message, history):
+    assert assistant.conversation(message, history).order_stage == "browsing"
+
+
+@pytest.mark.parametrize(("message", "history"), ORDERED)
+def test_an_order_told_is_an_order(assistant, message, history):
+    assert assistant.conversation(message, history).order_stage != "browsing"
