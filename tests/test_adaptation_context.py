@@ -183,3 +183,17 @@ def test_a_neighbouring_topic_of_the_same_scenario_is_not_shown_against_the_chat
     )
     for suggestion in fit.suggestions:
         assert not re.search(r"(选|拿|买|拍|要)(大|小)一(档|码|号)", suggestion.reply), suggestion.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "floor"),
+    [
+        ("能搬到7楼吗 楼梯房", ["买家: 书柜什么时候送", "客服: 亲 预计周五送 送货前司机会电话联系您"], "7楼"),
+        ("我住九楼 你们给送上去不", ["买家: 沙发送货上门吗", "客服: 亲 物流送到楼下哦"], "九楼"),
+    ],
+)
+def test_a_freight_delivery_names_no_parcel_courier_and_keeps_the_floor(assistant, message, history, floor):
+    # the agent said a driver or freight line delivers: the shop's 中通快递 is not named for it
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert "中通" not in top.reply and "顺丰" not in top.reply, top.reply
+    assert floor in top.reply, top.reply
