@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ from .text import fold
 logger = logging.getLogger(__name__)
 
 NO_TYPE = "_none"
+# values written as such (a number, an order or tax code, a masked [电话x]) and what is no word at all
+_VALUE = re.compile(r"\[[^\[\]\s]{1,8}x\]|[A-Za-z0-9\-]*\d[A-Za-z0-9\-]*")
+_NOT_WORD = re.compile(r"[\W_]+")
 DEFAULT_STAGE = "pre_sale"
 FORMAT_VERSION = 1
 
@@ -163,8 +167,18 @@ class Detector:
         history_weight: float = 0.3,
         buyer_threshold: float = 0.45,
         fingerprint: str = "",
+        carry_below: float = 0.5,
+        carry_from: float = 0.5,
+        carry_skip: tuple[str, ...] = ("greeting",),
+        carry_own: float = 0.4,
     ):
         self.taxonomy = taxonomy
+        # a farewell or non-buyer reading below carry_below takes the scenario of the buyer's turn
+        # before when that turn's own reading reaches carry_from (_carried)
+        self.carry_below = carry_below
+        self.carry_from = carry_from
+        self.carry_skip = carry_skip  # (你好 before says nothing of what the chat is about)
+        self.carry_own = carry_own  # the message alone reads as that farewell: a closing, kept
         self.scenario_model = scenario_model
         self.buyer_model = buyer_model
         self.history_weight = history_weight
@@ -247,6 +261,9 @@ class Detector:
         """
         scores = self.scenario_probabilities(message, vector, context, context_vector)
         ranked = sorted(scores.items(), key=lambda item: -item[1])
+        carried = self._carried(ranked[0], message, vector, history, history_vectors)
+        if carried is not None:
+            ranked = [carried, *(r for r in ranked if r[0] != carried[0])]
         scenario, confidence = ranked[0]
         stage = self.taxonomy.stage_of(scenario)
         if stage == ANY_STAGE:
@@ -260,6 +277,49 @@ class Detector:
             buyer_type_confidence=buyer_confidence,
             alternatives=tuple((s, float(p)) for s, p in ranked[1:3]),
         )
+
+    def _carried(
+        self,
+        top: tuple[str, float],
+        message: str,
+        vector: np.ndarray,
+        history: Sequence[Turn],
+        history_vectors: np.ndarray | None,
+    ) -> tuple[str, float] | None:
+        """The scenario of the buyer's turn before, for a message that has none of its own: a bare
+        answer to the agent's question (8个月 / 13766665555 / 南京市鼓楼区…) or a push (这啥情况 /
+        快点 我等着用) reads as a weak farewell or non-buyer message, while the turn before it says
+        what the chat is about (美容仪坏了 保修吗). None when the message's own reading is sure, or the
+        turn before has no definite scenario either (nor one that only opens a chat: 你好). A message
+        whose own words read as that farewell (拿到了 不好意思 是邻居帮我收了) keeps it, unless it is
+        nothing but values (a number, a code, a masked [电话x])."""
+        scenario, confidence = top
+        if (
+            self.taxonomy.stage_of(scenario) != ANY_STAGE
+            or confidence >= self.carry_below
+            or history_vectors is None
+            or len(history_vectors) == 0
+        ):
+            return None
+        if _NOT_WORD.sub("", _VALUE.sub("", message)):
+            own = self.scenario_model.predict_proba([message], vector.reshape(1, -1))[0]
+            if own[self.scenario_model.classes.index(scenario)] >= self.carry_own:
+                return None
+        before = next((t.text for t in reversed(history) if t.role == "buyer" and t.text.strip()), None)
+        if before is None:
+            return None
+        proba = self.scenario_model.predict_proba([before], history_vectors[:1])[0]
+        best = int(np.argmax(proba))
+        label = self.scenario_model.classes[best]
+        if (
+            self.taxonomy.stage_of(label) == ANY_STAGE
+            or label in self.carry_skip
+            or proba[best] < self.carry_from
+        ):
+            return None
+        # the message's own confidence stays: a scenario read from the turn before is no licence for
+        # that scenario's safe first reply (麻烦您拍张照片 to 快点 after the agent promised a resend)
+        return label, confidence
 
     def _stage_from_history(self, history: Sequence[Turn], history_vectors: np.ndarray | None) -> str:
         buyer_turns = [t.text for t in reversed(history) if t.role == "buyer" and t.text.strip()]
