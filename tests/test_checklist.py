@@ -1458,3 +1458,10 @@ def test_work_pushed_onto_the_buyer_unanswered_asks_and_a_call_that_failed_are_c
     ):
         assert "complaint.no_apology" in fired(rules, "请问是哪个订单呢", message), message
     assert "complaint.no_action" not in fired(rules, "我帮你;联系", "让我自己去取")
+
+
+def test_a_party_that_could_not_find_it_an_answer_demanded_and_what_is_the_matter_are_complaints(rules):
+    for message in ("他们找不到", "?????不行我申请退款 回答我", "请问我这个空调的配送是怎么回事?"):
+        assert "complaint.no_apology" in fired(rules, "请问是哪个订单呢", message), message
+    # wanting to know, without a thing of the buyer's gone wrong, is a question
+    assert "complaint.no_apology" not in fired(rules, "请问是哪个订单呢", "我想知道这是怎么回事")
