@@ -85,3 +85,29 @@ def test_an_arrival_the_agent_promised_gets_no_same_day_cut_off(assistant):
 def test_an_order_the_agent_says_left_the_warehouse_is_shipped(assistant):
     history = ["买家: 帮我看下到哪了", "客服: 亲，您的订单在上海仓发货完成，正在送往您那边的站点。"]
     assert assistant.suggest("一般几点能送到", history=history).context.order_stage == "shipped"
+
+
+def _unsaid(rules, reply: str, chat: list[str], scenario: str) -> bool:
+    """Whether adaptation's [[context.needs_said]] keeps ``reply`` out of this chat."""
+    return any(
+        (not scenarios or scenario in scenarios)
+        and any(p.search(reply) for p in replies)
+        and not any(p.search(t) for t in chat for p in said)
+        for said, replies, anyone, scenarios in rules.needs_said
+    )
+
+
+def test_a_closing_after_an_exchange_is_not_told_of_a_reshipment():
+    # an exchange on its way is no reshipment: 补发的单号 needs a 补发 said in the chat
+    from assistant.adaptation import load_adaptation
+    from assistant.config import PROJECT_ROOT
+
+    rules, _ = load_adaptation(PROJECT_ROOT / "corpus" / "adaptation.toml")
+    reshipment = "再次抱歉给您添麻烦了，补发的单号出来后我马上发给您，感谢您的理解～"
+    exchange = [
+        "换货的新鞋今天就送到了 可旧的我还没打包好 能晚一天吗",
+        "可以的亲，您直接和快递员约到明天就行",
+    ]
+    resent = ["少发了一个杯垫", "抱歉亲，马上给您补发，今天寄出"]
+    assert _unsaid(rules, reshipment, exchange, "farewell")
+    assert not _unsaid(rules, reshipment, resent, "farewell")
