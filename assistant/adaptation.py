@@ -139,6 +139,13 @@ class AdaptationRules:
     part_joiner: str = "另外，"
     part_max_chars: int = 140
     part_floor: float = 0.55
+    # [waited]: a buyer who says how long they have waited (都5天了 / 三天了没动) hears an apology first
+    waited: re.Pattern | None = None
+    waited_not: re.Pattern | None = None
+    waited_chase: re.Pattern | None = None
+    waited_scenarios: frozenset[str] = frozenset()
+    waited_opening: re.Pattern | None = None
+    waited_prefix: str = ""
     # …never two halves that each promise a check (我马上联系韵达核实，2小时内回复您。另外，我马上帮您查一下)
     part_promise: re.Pattern | None = None
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
@@ -416,6 +423,12 @@ def load_adaptation(
         part_max_chars=int(grounding.get("part_max_chars", AdaptationRules.part_max_chars)),
         part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
         part_promise=one_pattern(grounding.get("part_promise"), "part_promise"),
+        waited=one_pattern(data.get("waited", {}).get("said"), "waited.said"),
+        waited_not=one_pattern(data.get("waited", {}).get("not_waited"), "waited.not_waited"),
+        waited_chase=one_pattern(data.get("waited", {}).get("chase"), "waited.chase"),
+        waited_scenarios=frozenset(str(x) for x in data.get("waited", {}).get("scenarios", [])),
+        waited_opening=one_pattern(data.get("waited", {}).get("opening"), "waited.opening"),
+        waited_prefix=str(data.get("waited", {}).get("prefix", "")),
         promise_ignored_penalty=float(
             grounding.get("promise_ignored_penalty", AdaptationRules.promise_ignored_penalty)
         ),
@@ -1098,6 +1111,7 @@ class Adapter:
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
             chosen[0] = self.pick_promised(chosen[0], message, history, scenario, state)
             chosen[0] = self.escalation_named(chosen[0], message, history, scenario, state)
+            chosen[0] = self.waited_named(chosen[0], message, history, scenario)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
@@ -1153,6 +1167,7 @@ class Adapter:
                     safe = self.said_back(safe, message, history, scenario, state)
                     safe = self.details_named(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
+                    safe = self.waited_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         confirmed = self.details_named(holding, message, history, scenario, state)
@@ -1160,6 +1175,7 @@ class Adapter:
             return Outcome([confirmed], fallback=True, reason=reason)  # 个人 王芳 confirmed, not held
         holding = self.amount_named(confirmed, message, history, scenario)
         holding = self.escalation_named(holding, message, history, scenario, state)
+        holding = self.waited_named(holding, message, history, scenario)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
     def then_the_question(
@@ -1191,6 +1207,27 @@ class Adapter:
             "先处理问题，再答另一问 the complaint first, then the question",
             sources=first.sources + other.sources,
             changes=(*first.changes, *other.changes),
+        )
+
+    def waited_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
+    ) -> Suggestion:
+        """A buyer who says how long they have waited (都5天了 / 三天了没动 / 第8天了) hears an apology first
+        when the reply opens with none (judges: "no apology for the delay"; ``[waited]``): its plain
+        opening words (好的亲，) give way to the prefix."""
+        rules = self.rules
+        if not rules.waited_prefix or rules.waited is None or not rules.waited.search(message):
+            return top
+        if rules.waited_not is not None and rules.waited_not.search(message):
+            return top
+        chased = rules.waited_chase is not None and rules.waited_chase.search(message)
+        if scenario not in rules.waited_scenarios and not chased:
+            return top
+        if any(marker in top.reply[: rules.empathy_opening_chars] for marker in rules.empathy_markers):
+            return top
+        rest = rules.waited_opening.sub("", top.reply, count=1) if rules.waited_opening else top.reply
+        return self.rewritten(
+            top, rules.waited_prefix + rest, message, history, scenario, "久等先致歉 an apology for the wait"
         )
 
     def same_promise(self, first: Suggestion, second: Suggestion) -> bool:

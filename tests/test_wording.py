@@ -467,3 +467,25 @@ def test_a_joined_reply_never_promises_the_check_twice(assistant, message, histo
     reply = assistant.suggest(message, history=history).suggestions[0].reply
     assert len(re.findall(r"\d+\s*小时内|马上帮您查|马上联系|核实", reply)) <= 2, reply
     assert "另外，" not in reply or not re.search(r"另外，.*(小时内|马上帮您查|核实)", reply), reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        # wordings of our own: the buyer says how long they have waited
+        ("快递到哪了 四天了没动", []),
+        ("都6天了", ["买家: 台灯什么时候发", "客服: 亲 48小时内发"]),
+        ("做好了吗 都第9天了", ["买家: 定制的门牌做好了吗", "客服: 亲 做好了告诉您"]),
+        ("圆通显示到县城两天了 就是不送 咋回事", ["买家: 发的什么快递", "客服: 亲 圆通"]),
+    ],
+)
+def test_a_buyer_who_waited_hears_an_apology_first(assistant, message, history):
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    assert any(w in reply[:20] for w in APOLOGY), reply
+    assert not reply[12:].startswith("亲，"), reply
+
+
+@pytest.mark.parametrize("message", ["收到3天了 能退吗", "7天无理由吗", "这个杯子几天能到"])
+def test_time_not_waited_gets_no_apology_for_a_wait(assistant, message):
+    reply = assistant.suggest(message).suggestions[0].reply
+    assert "久等" not in reply, reply
