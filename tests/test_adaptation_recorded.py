@@ -129,3 +129,15 @@ def test_a_refund_time_is_not_restated_where_it_does_not_fit(assistant):
     ):
         top = assistant.suggest(message, history=history).suggestions[0]
         assert "按刚才说的" not in top.reply and "说好的时间" not in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "said"),
+    [
+        ("24磅 我备注好了", ["买家: 网球拍能代穿线吗", "客服: 亲 可以 下单备注磅数就行"], "24磅"),
+        ("好 拍了 要藏青色", ["买家: 这件polo有几个颜色", "客服: 亲 有白色和藏青色"], "藏青"),
+    ],
+)
+def test_the_spec_of_an_order_just_placed_is_said_back(assistant, message, history, said):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert said in top.reply, top.reply
