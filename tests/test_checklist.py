@@ -1430,6 +1430,10 @@ def test_a_no_to_what_the_product_can_do_is_an_answer_not_a_refusal(rules):
     for message in ("请问这款剃须刀在充电的时候可以使用吗?", "那能调低亮度吗?", "用电信的卡可以吗"):
         assert "refusal.blunt" not in fired(rules, "不可以的", message), message
     assert "refusal.blunt" not in fired(rules, "不能自动带呢", "应该有开过吧 开票系统可以自动带出")
+    # the same asked as A-not-A
+    for message in ("这个能不能防水", "可不可以连接电脑"):
+        assert "refusal.blunt" not in fired(rules, "不能", message), message
+    assert "refusal.blunt" in fired(rules, "不能", "能不能改地址")
     # a request worded as a question is still refused
     for message in ("请问，正常情况，这样可以改地址吗", "能用优惠券吗", "能调货吗", "可以开纸质的发票不"):
         assert "refusal.blunt" in fired(rules, "不可以的", message), message
