@@ -197,3 +197,11 @@ def test_a_freight_delivery_names_no_parcel_courier_and_keeps_the_floor(assistan
     top = assistant.suggest(message, history=history).suggestions[0]
     assert "中通" not in top.reply and "顺丰" not in top.reply, top.reply
     assert floor in top.reply, top.reply
+
+
+def test_the_agents_own_multi_buy_gift_is_not_swapped_for_the_shops(assistant):
+    # the agent said what comes with two: the shop profile's gift (定制帆布收纳袋) is not named beside it
+    top = assistant.suggest(
+        "买四瓶送几支", history=["买家: 洗面奶有活动吗", "客服: 亲 买二送试用装一支"]
+    ).suggestions[0]
+    assert "收纳袋" not in top.reply and "满199" not in top.reply, top.reply
