@@ -30,3 +30,20 @@ def test_the_words_without_an_ask_for_a_photo_keep_their_reading(assistant):
     )
     title = ["买家: 能开发票吗", "客服: 亲 请把抬头发我"]
     assert assistant.suggest("发了", history=title).detection.scenario != "quality_complaint"
+
+
+# A video is said back as a video, a photo as a photo, and an ask worded 提供…照片 is an ask too
+# ([[given_received]] video / photo in adaptation.toml)
+RECEIVED = [
+    ("录好了 发你了", ["买家: 电动牙刷充不进电", "客服: 亲 抱歉 麻烦录段视频给我"], "视频"),
+    ("[视频]", ["买家: 加湿器一直漏水", "客服: 亲 麻烦拍个视频看看"], "视频"),
+    ("传了 看看吧", ["买家: 抱枕套缝线开了", "客服: 您好，请您提供一下开线位置的照片"], "照片"),
+]
+
+
+@pytest.mark.parametrize(("message", "history", "said"), RECEIVED)
+def test_what_was_sent_is_said_as_received(assistant, message, history, said):
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    other = "照片" if said == "视频" else "视频"
+    assert f"{said}我这边收到了" in reply and other not in reply, reply
+    assert "麻烦您拍" not in reply and "发给我" not in reply, reply
