@@ -747,6 +747,10 @@ class MoneyAnswers:
             return None
         if any(state.values(k, "agent") for k in ("gift", "coupon", "promotion", "discount")):
             return None
+        # the agent's own multi-buy gift (买二送旅行装一支) that the fact layer reads as no gift
+        agent = self._turns(state, "agent")
+        if any(re.search(str(p), t) for p in table.get("agent_offered", ()) for t in agent):
+            return None
         if any(w in message for w in table.get("other_offers", ())):
             return None
         if table.get("browsing_only") and state.order_stage != "browsing":

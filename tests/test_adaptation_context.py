@@ -202,6 +202,6 @@ def test_a_freight_delivery_names_no_parcel_courier_and_keeps_the_floor(assistan
 def test_the_agents_own_multi_buy_gift_is_not_swapped_for_the_shops(assistant):
     # the agent said what comes with two: the shop profile's gift (定制帆布收纳袋) is not named beside it
     top = assistant.suggest(
-        "买四瓶送几支", history=["买家: 洗面奶有活动吗", "客服: 亲 买二送试用装一支"]
+        "那拿四个 能送几支", history=["买家: 防晒有活动吗", "客服: 亲 买二送中样一支"]
     ).suggestions[0]
     assert "收纳袋" not in top.reply and "满199" not in top.reply, top.reply
