@@ -574,6 +574,14 @@ class Assistant:
                     reply=said,
                     fixes=(*suggestions[0].fixes, "买家给的信息已确认 the detail given acknowledged"),
                 )
+            elif (closing := engine.handover.closing(message, [(t.role, t.text) for t in turns])) is not None:
+                # 就这样吧 / 好像绑上了 不好意思 after the agent's answer: a short closing, no lookup
+                suggestions[0] = dataclasses.replace(
+                    suggestions[0],
+                    reply=closing,
+                    holding=False,
+                    fixes=(*suggestions[0].fixes, "买家收尾，简短道别 the buyer closes: a short closing"),
+                )
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，
             promised = owed.said(message, [t.text for t in turns if t.role == "agent"])

@@ -40,6 +40,15 @@ class Thing:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """One way a buyer closes after the agent's answer or promise (就这样吧 / 好像绑上了 不好意思)."""
+
+    says: tuple[re.Pattern, ...] = ()  # the buyer's message closing this way
+    unless: tuple[re.Pattern, ...] = ()  # …but not this (好了没 chases; 行吧 那我拍了 orders)
+    reply: str = ""
+
+
+@dataclass(frozen=True)
 class Handover:
     """The ``[handover]`` table."""
 
@@ -49,6 +58,24 @@ class Handover:
     reply: str = ""
     question: re.Pattern | None = None  # a message asking something is no hand-over
     agent_turns: int = 2
+    closings: tuple[Closing, ...] = ()
+    agent_asks: re.Pattern | None = None  # an agent turn asking the buyer something: no closing answers it
+
+    def closing(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The short closing for a buyer who closes right after the agent's turn, or None.
+
+        Only where the agent spoke last and asked nothing: 好的 after 您要哪个颜色？ answers a question."""
+        text = message.strip()
+        if not text or not history or history[-1][0] != "agent":
+            return None
+        if self.question is not None and self.question.search(text):
+            return None
+        if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
+            return None
+        for closing in self.closings:
+            if any(p.search(text) for p in closing.says) and not any(p.search(text) for p in closing.unless):
+                return closing.reply
+        return None
 
     def found(self, message: str, history: Sequence[tuple[str, str]]) -> tuple[str, str, str] | None:
         """``(name, value, reply)`` of the detail ``message`` hands over, or None.
@@ -157,6 +184,25 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
             )
         )
     question = compiled(data["question"], "question") if "question" in data else ()
+    # the closings live beside adaptation.toml in closings.toml (a file of their own)
+    closing_path = path.parent / "closings.toml"
+    try:
+        closing_data = tomllib.loads(closing_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        closing_data = {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(closing_path), 1, f"unreadable ({exc})"))
+        closing_data = {}
+    where, path = str(closing_path), closing_path
+    agent_asks = compiled(closing_data["agent_asks"], "agent_asks") if "agent_asks" in closing_data else ()
+    closings = tuple(
+        Closing(
+            says=compiled(table.get("says", []), "closing.says"),
+            unless=compiled(table.get("unless", []), "closing.unless"),
+            reply=str(table.get("reply", "")),
+        )
+        for table in closing_data.get("closing", [])
+    )
     return (
         Handover(
             things=tuple(things),
@@ -165,6 +211,8 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
             reply=str(data.get("reply", "")),
             question=question[0] if question else None,
             agent_turns=int(data.get("agent_turns", 2)),
+            closings=closings,
+            agent_asks=agent_asks[0] if agent_asks else None,
         ),
         problems,
     )

@@ -1,0 +1,66 @@
+"""A buyer who closes right after the agent's answer or promise (resigned to it, solved on their side,
+sorry for the trouble, pleased at news) gets a short closing where a holding reply stood (issue 12:
+real chats' "nothing to check" / "buyer resolved it; holding makes no sense"); a buyer who asks
+something, answers the agent's question or says it still fails does not. Wordings of our own, none
+from a dev set or from the real chats the kind was found in (corpus/closings.toml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.handover import load_handover
+
+
+@pytest.fixture(scope="module")
+def handover():
+    found, problems = load_handover(PROJECT_ROOT / "corpus" / "adaptation.toml")
+    assert problems == []
+    return found
+
+
+def turns(*lines: str) -> list[tuple[str, str]]:
+    return [("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
+
+
+@pytest.mark.parametrize(
+    "message, history, word",
+    [
+        ("要等一周啊 那好吧", turns("买家: 啥时候能补货", "客服: 亲，厂家说下周才能到仓。"), "添麻烦"),
+        ("好像登上了 打扰了", turns("买家: 账号一直登不上", "客服: 亲，您清一下缓存再试试。"), "弄好了就好"),
+        (
+            "搞了半天原来是我填错了 给你们添麻烦了",
+            turns("买家: 优惠码用不了", "客服: 亲，我看一下码的规则。"),
+            "不麻烦",
+        ),
+        ("哦 到杭州了呀", turns("买家: 我的件到哪了", "客服: 亲，昨晚已经到杭州转运中心了。"), "是呢"),
+    ],
+)
+def test_a_closing_after_the_agent_gets_a_short_closing(handover, message, history, word):
+    said = handover.closing(message, history)
+    assert said is not None and word in said, said
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        ("好吧 那什么时候能到", turns("买家: 怎么还没发", "客服: 亲，仓库这两天爆单了。")),  # asks
+        (
+            "行吧",
+            turns("买家: 能换个颜色吗", "客服: 亲，您要换成哪个颜色呢？"),
+        ),  # answers the agent's question
+        ("行吧 那我拍了", turns("买家: 能再便宜点吗", "客服: 亲，已经是最低价了。")),  # orders
+        ("清了缓存 还是不行", turns("买家: 账号登不上", "客服: 亲，您清一下缓存再试试。")),  # still failing
+        ("不好意思 帮我改下地址", turns("买家: 地址写错了", "客服: 亲，订单还没出库。")),  # a request
+        ("算了 就这样吧", turns("客服: 亲，厂家说下周才能到仓。", "买家: 好慢")),  # the buyer spoke last
+    ],
+)
+def test_no_closing_for_a_question_an_answer_or_a_request(handover, message, history):
+    assert handover.closing(message, history) is None
+
+
+def test_a_closing_replaces_the_holding_reply(assistant):
+    history = ["买家: 这个杯子啥时候补货", "客服: 亲，厂家说要半个月后才能到仓呢。"]
+    top = assistant.suggest("这么久啊 算了 就这样吧", history=history).suggestions[0]
+    assert not top.holding, top.reply
+    assert "查" not in top.reply and "稍等" not in top.reply, top.reply
