@@ -148,6 +148,7 @@ class AdaptationRules:
     waited_prefix: str = ""
     # …never two halves that each promise a check (我马上联系韵达核实，2小时内回复您。另外，我马上帮您查一下)
     part_promise: re.Pattern | None = None
+    part_repeat: int = 0
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
     promise_ignored_penalty: float = 0.6
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
@@ -423,6 +424,7 @@ def load_adaptation(
         part_max_chars=int(grounding.get("part_max_chars", AdaptationRules.part_max_chars)),
         part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
         part_promise=one_pattern(grounding.get("part_promise"), "part_promise"),
+        part_repeat=int(grounding.get("part_repeat", 0)),
         waited=one_pattern(data.get("waited", {}).get("said"), "waited.said"),
         waited_not=one_pattern(data.get("waited", {}).get("not_waited"), "waited.not_waited"),
         waited_chase=one_pattern(data.get("waited", {}).get("chase"), "waited.chase"),
@@ -1234,7 +1236,17 @@ class Adapter:
         """Whether both halves of a joined reply promise a check (``[grounding] part_promise``): judges
         mark the second promise down as duplicated."""
         promise = self.rules.part_promise
-        return promise is not None and bool(promise.search(first.reply) and promise.search(second.reply))
+        if promise is not None and promise.search(first.reply) and promise.search(second.reply):
+            return True
+        # a second half that says again what the first said (支持7天无理由退 twice) adds nothing
+        size = self.rules.part_repeat
+        if size <= 0:
+            return False
+        said = "".join(re.findall(r"[\u4e00-\u9fff\d]+", first.reply))
+        # (its opening words are not said when joined: 非常抱歉… opening both halves is no repeat)
+        rest = re.sub(self.rules.part_opening, "", second.reply.removeprefix(self.rules.escalation_prefix))
+        again = "".join(re.findall(r"[\u4e00-\u9fff\d]+", rest))
+        return any(again[i : i + size] in said for i in range(len(again) - size + 1))
 
     def joined_reply(self, first: str, second: str) -> str:
         """Two replies said as one: ``second`` without its opening words (好的亲 / the escalation

@@ -557,6 +557,10 @@ class Grounder:
         for pattern in self.extractor.vocabulary.variants:
             for match in pattern.finditer(text):
                 word = match.group(0).strip()
+                # (灰色40 asked already says the 40 of 灰色40的有吗: not 灰色4040的)
+                core = re.escape(word.removesuffix("的"))
+                if re.search(rf"(?<![\d.]){core}(?![\d.])", asked):
+                    continue
                 if word and word not in asked and not (state.item and word in state.item.text):
                     found.append((match.start(), word))
         words = [w for _, w in sorted(found)]

@@ -170,6 +170,8 @@ def question_form(
     if tail is not None:
         words = tail.sub("", words)
     words = re.sub(r"(吗|(?<![什怎这那多])么|嘛|没有|没)$", "", words)  # (not the 么 of 什么)
+    if yes_no:
+        words = re.sub(r"(?<=[^不])不$", "", words)  # 有人要不 asks 有人要: not 有人要不要不
     if not words or (wording.refuse is not None and wording.refuse.search(words)):
         return ""
     if yes_no and "不是" in words:

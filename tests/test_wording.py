@@ -489,3 +489,43 @@ def test_a_buyer_who_waited_hears_an_apology_first(assistant, message, history):
 def test_time_not_waited_gets_no_apology_for_a_wait(assistant, message):
     reply = assistant.suggest(message).suggestions[0].reply
     assert "久等" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "values"),
+    [
+        # wordings of our own: a follow-up naming a colour keeps the size asked before, said once
+        ("那灰色的呢", ["买家: 白色40的有吗", "客服: 有的亲 白色40现货"], ("灰色", "40")),
+        ("那黑色的呢", ["买家: 蓝色42的有吗", "客服: 有的亲 蓝色42现货"], ("黑色", "42")),
+    ],
+)
+def test_a_follow_up_echoes_each_value_once(assistant, message, history, values):
+    reply = assistant.suggest(message, history=history).suggestions[0].reply
+    for value in values:
+        assert reply.count(value) == 1, reply
+    assert not re.search(r"(?<!\d)(\d{2})\1(?!\d)", reply), reply
+
+
+def test_a_question_ending_in_bu_is_restated_once(assistant):
+    reply = _holding(assistant, "转让一个九成新的婴儿床 有人要不", [], "non_buyer")
+    assert "要不要不" not in reply and "有人要不要" in reply, reply
+
+
+def test_a_second_half_that_repeats_the_first_is_not_joined(assistant):
+    from assistant.adaptation import Suggestion
+
+    first = Suggestion(
+        reply="亲，店里支持7天无理由退换，您在订单里申请就可以。",
+        score=1.0,
+        sources=(),
+        scenario="return_policy",
+    )
+    again = Suggestion(
+        reply="您放心，收到不满意支持7天无理由退货。", score=1.0, sources=(), scenario="return_policy"
+    )
+    other = Suggestion(
+        reply="发的是中通快递，一般2到4天到。", score=1.0, sources=(), scenario="return_policy"
+    )
+    adapter = assistant.engine.adapter
+    assert adapter.same_promise(first, again)
+    assert not adapter.same_promise(first, other)
