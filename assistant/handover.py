@@ -46,6 +46,7 @@ class Closing:
     says: tuple[re.Pattern, ...] = ()  # the buyer's message closing this way
     unless: tuple[re.Pattern, ...] = ()  # …but not this (好了没 chases; 行吧 那我拍了 orders)
     reply: str = ""
+    request: bool = False  # a request to the agent (能不能后天送): acknowledged, even asked as a question
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,18 @@ class Handover:
 
         Only where the agent spoke last and asked nothing: 好的 after 您要哪个颜色？ answers a question."""
         text = message.strip()
-        if not text or not history or history[-1][0] != "agent":
+        if not text:
+            return None
+        for request in (c for c in self.closings if c.request):
+            if any(p.search(text) for p in request.says) and not any(p.search(text) for p in request.unless):
+                return request.reply
+        if not history or history[-1][0] != "agent":
             return None
         if self.question is not None and self.question.search(text):
             return None
         if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
             return None
-        for closing in self.closings:
+        for closing in (c for c in self.closings if not c.request):
             if any(p.search(text) for p in closing.says) and not any(p.search(text) for p in closing.unless):
                 return closing.reply
         return None
@@ -196,6 +202,14 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
     where, path = str(closing_path), closing_path
     agent_asks = compiled(closing_data["agent_asks"], "agent_asks") if "agent_asks" in closing_data else ()
     closings = tuple(
+        Closing(
+            says=compiled(table.get("says", []), "request.says"),
+            unless=compiled(table.get("unless", []), "request.unless"),
+            reply=str(table.get("reply", "")),
+            request=True,
+        )
+        for table in closing_data.get("request", [])
+    ) + tuple(
         Closing(
             says=compiled(table.get("says", []), "closing.says"),
             unless=compiled(table.get("unless", []), "closing.unless"),

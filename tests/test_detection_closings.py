@@ -59,6 +59,38 @@ def test_no_closing_for_a_question_an_answer_or_a_request(handover, message, his
     assert handover.closing(message, history) is None
 
 
+@pytest.mark.parametrize(
+    "message, history, word",
+    [
+        (
+            "能不能改成周六再送 周五家里没人",
+            turns("买家: 我的柜子啥时候到", "客服: 亲，预计周五送达。"),
+            "送货安排",
+        ),
+        ("两个箱子最好一起发 别分开", turns("买家: 我又加购了一个", "客服: 亲，好的。"), "送货安排"),
+        (
+            "能否让快递员到了先打个电话",
+            turns("买家: 白天家里没人", "客服: 亲，快递员一般会提前联系的。"),
+            "快递",
+        ),
+    ],
+)
+def test_a_request_to_the_agent_is_taken_on(handover, message, history, word):
+    said = handover.closing(message, history)
+    assert said is not None and word in said, said
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        ("明天几点能送到", turns("买家: 发货了吗", "客服: 亲，今天已经发出了。")),  # asks when
+        ("快递员电话多少", turns("买家: 到哪了", "客服: 亲，已经在派送中了。")),  # asks for a number
+    ],
+)
+def test_a_question_about_the_delivery_is_no_request(handover, message, history):
+    assert handover.closing(message, history) is None
+
+
 def test_a_closing_replaces_the_holding_reply(assistant):
     history = ["买家: 这个杯子啥时候补货", "客服: 亲，厂家说要半个月后才能到仓呢。"]
     top = assistant.suggest("这么久啊 算了 就这样吧", history=history).suggestions[0]
