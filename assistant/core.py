@@ -580,7 +580,10 @@ class Assistant:
                     suggestions[0],
                     reply=closing,
                     holding=False,
-                    fixes=(*suggestions[0].fixes, "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged"),
+                    fixes=(
+                        *suggestions[0].fixes,
+                        "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged",
+                    ),
                 )
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，
