@@ -101,3 +101,24 @@ def test_a_promise_said_before_and_broken_is_apologised_for(assistant):
         top = assistant.suggest(message, history=history).suggestions[0].reply
         assert any(w in top[:20] for w in ("抱歉", "不好意思", "对不起")), (message, top)
     assert not assistant.conversation("那我拍了", ["买家: 台灯几号能到", "客服: 亲 后天就到"]).anger
+
+
+def test_a_service_desk_stall_leaves_the_question_waiting_for_its_answer(assistant):
+    # 您好，请您稍等，正在为您查询 / 亲 在处理了 稍等 / 亲 抱歉 我们核实一下 answer nothing: a chase
+    # afterwards is about the buyer's question, not a new greeting (请问有什么可以帮您)
+    for stall in [
+        "您好，请您稍等，正在为您查询",
+        "您好，很高兴为您服务，请您稍等，正在为您查询",
+        "亲 在处理了 稍等",
+        "亲 抱歉 我们核实一下",
+        "亲 我联系快递核实一下",
+    ]:
+        history = ["买家: 餐边柜下单了 能改成胡桃色吗", f"客服: {stall}"]
+        state = assistant.conversation("还在吗", history)
+        assert state.nudge and state.pending_question == "餐边柜下单了 能改成胡桃色吗", stall
+        top = assistant.suggest("还在吗", history=history).suggestions[0].reply
+        assert "有什么可以帮您" not in top, (stall, top)
+    # an agent turn that answers, even opening with 您好 or an apology, answers
+    for answer in ["您好，胡桃色的可以改", "亲 很抱歉 帮您查到是韵达在中转站 已经催了"]:
+        history = ["买家: 餐边柜下单了 能改成胡桃色吗", f"客服: {answer}"]
+        assert assistant.conversation("还在吗", history).pending_question is None, answer
