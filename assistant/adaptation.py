@@ -40,7 +40,7 @@ from .intent import Intent, IntentLexicon
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
 from .received import Received, acknowledged, load_received
-from .recorded import Details, given_details, load_details
+from .recorded import Details, confirmation, given_details, load_details
 from .records import Turn
 from .refund_time import RefundTime, load_refund_time, restated
 from .sizing import number
@@ -1649,9 +1649,8 @@ class Adapter:
         if len(left) < len(pairs):
             return top  # the reply already deals with them (把地址改成上海市浦东新区张江路88号)
         if bare or top.holding:
-            buyer = " ".join(text for role, text in turns if role == "buyer")
             said = "、".join(label + value for label, value in pairs)
-            template = next((t for when, t in kind.confirms if when is None or when.search(buyer)), "")
+            template = confirmation(kind, turns)
             adapted, _ = (
                 self.adapt(template.replace("{fields}", said), message, history, scenario, state)
                 if template

@@ -34,6 +34,10 @@ class Details:
     # (chat pattern or None for any, reply): the first whose pattern the chat matches answers a
     # message that only gives the details
     confirms: tuple[tuple[re.Pattern | None, str], ...] = ()
+    # (agent pattern, reply): tried before ``confirms`` on the agent's turn that asked for them, so the
+    # confirmation follows what the agent asked for them for (a phone to pass to the courier is no
+    # order change)
+    purposes: tuple[tuple[re.Pattern, str], ...] = ()
 
 
 def load_details(tables: Sequence[dict[str, Any]], compile_one: Any) -> tuple[Details, ...]:
@@ -67,9 +71,27 @@ def load_details(tables: Sequence[dict[str, Any]], compile_one: Any) -> tuple[De
                     (compile_one(str(when), "confirms") if when else None, str(reply))
                     for when, reply in table.get("confirms", [])
                 ),
+                purposes=tuple(
+                    (pattern, str(reply))
+                    for when, reply in table.get("purposes", [])
+                    if (pattern := compile_one(str(when), "purposes")) is not None
+                ),
             )
         )
     return tuple(found)
+
+
+def confirmation(kind: Details, turns: Sequence[tuple[str, str]]) -> str:
+    """The reply confirming details of ``kind`` that the newest of ``turns`` gives: the first purpose
+    the agent's newest turn matches where that turn asked for them, else the first of ``confirms``
+    whose pattern the buyer's turns match; "" when none fits."""
+    last_agent = next((text for role, text in reversed(turns[:-1]) if role != "buyer"), "")
+    if kind.asked is not None and kind.asked.search(last_agent):
+        for when, reply in kind.purposes:
+            if when.search(last_agent):
+                return reply
+    buyer = " ".join(text for role, text in turns if role == "buyer")
+    return next((t for when, t in kind.confirms if when is None or when.search(buyer)), "")
 
 
 def _values(kind: Details, text: str) -> list[tuple[int, int, str, str]]:

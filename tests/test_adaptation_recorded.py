@@ -60,6 +60,41 @@ def test_a_new_address_is_said_back_and_a_phone_only_by_its_tail(assistant):
 
 
 @pytest.mark.parametrize(
+    ("message", "history", "said", "absent"),
+    [
+        # a phone asked for so the courier can reach the buyer: passed on, no order change
+        (
+            "15977771234",
+            ["买家: 快件在派送了一天都没到", "客服: 亲 把您的手机号发我 我让快递小哥直接联系您"],
+            ["1234", "快递"],
+            ["修改", "订单里"],
+        ),
+        # asked for to look the order up
+        (
+            "13566663333",
+            ["买家: 我的退款查不到", "客服: 亲 提供下您下单用的手机号 我帮您查一下"],
+            ["3333", "查一下"],
+            ["修改"],
+        ),
+        # asked for to change the order: said as a change
+        (
+            "18700005555",
+            ["买家: 台灯订单电话写错了", "客服: 好的亲 请发一下正确的手机号"],
+            ["5555", "修改"],
+            ["快递那边"],
+        ),
+    ],
+)
+def test_a_phone_is_confirmed_for_what_the_agent_asked_it_for(assistant, message, history, said, absent):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert not top.holding and message not in top.reply, top.reply
+    for value in said:
+        assert value in top.reply, top.reply
+    for value in absent:
+        assert value not in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
     ("message", "history"),
     [
         # a question about the invoice type sends nothing to record
