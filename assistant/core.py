@@ -561,6 +561,7 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        taken_on = ""  # the note for a holding top replaced by an acknowledgement or a closing
         if suggestions and suggestions[0].holding and engine.handover is not None:
             # 13766665555 after 请提供正确的手机号: acknowledged, not looked up (handover.py)
             said = engine.handover.acknowledged(
@@ -574,6 +575,7 @@ class Assistant:
                     reply=said,
                     fixes=(*suggestions[0].fixes, "买家给的信息已确认 the detail given acknowledged"),
                 )
+                taken_on = "买家给的信息已确认，核对后再答复 the detail given is acknowledged: check it, then answer"
             elif (closing := engine.handover.closing(message, [(t.role, t.text) for t in turns])) is not None:
                 # 就这样吧 / 好像绑上了 不好意思 after the agent's answer: a short closing, no lookup
                 suggestions[0] = dataclasses.replace(
@@ -585,6 +587,9 @@ class Assistant:
                         "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged",
                     ),
                 )
+                # a reply is shown now: the note says so, not "no reliable suggestion: hold the line"
+                taken_on = "买家收尾或提要求，已给出简短回应 the buyer closes or asks: a short reply is shown"
+                outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，
             promised = owed.said(message, [t.text for t in turns if t.role == "agent"])
@@ -613,7 +618,9 @@ class Assistant:
                 engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions
             ]
         note = ""
-        if outcome.abstained:
+        if taken_on and choice is None:
+            note = taken_on
+        elif outcome.abstained:
             note = "暂无可靠的建议回复，先稳住买家，查清后再答复 no reliable suggestion: hold the line, then answer"
         elif outcome.fallback:
             note = "没有足够相似的案例，以下是该场景的通用安全回复 no similar case; showing the safe reply for this scenario"

@@ -87,6 +87,32 @@ def test_an_order_the_agent_says_left_the_warehouse_is_shipped(assistant):
     assert assistant.suggest("一般几点能送到", history=history).context.order_stage == "shipped"
 
 
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "亲，我这边已经联系配送站尽快给您派送了。",
+        "亲，营业部预计后天帮您中转，可能会晚一两天。",
+        "亲，配送员今天上午已出发了，请您留意电话。",
+    ],
+)
+def test_an_order_the_delivery_station_works_on_is_shipped(assistant, agent):
+    history = ["买家: 我的床垫后天能送到吗", agent]
+    assert assistant.suggest("那还要等多久", history=history).context.order_stage == "shipped"
+
+
+def test_a_station_named_before_any_order_is_no_shipment(assistant):
+    history = ["买家: 你们这边送货上门吗", "客服: 亲，我们的站点覆盖全市，下单后送货上门。"]
+    assert assistant.suggest("那我先看看", history=history).context.order_stage == "browsing"
+
+
+def test_a_closing_shown_in_place_of_a_holding_reply_is_not_noted_as_holding(assistant):
+    history = ["买家: 小票上的积分怎么没到账", "客服: 亲，积分一般会延迟一天到账哦。"]
+    result = assistant.suggest("哦 原来是这样 那我明天再看看 打扰了", history=history)
+    top = result.suggestions[0]
+    assert not top.holding, top.reply
+    assert "hold the line" not in result.note and not result.abstained, result.note
+
+
 def _unsaid(rules, reply: str, chat: list[str], scenario: str) -> bool:
     """Whether adaptation's [[context.needs_said]] keeps ``reply`` out of this chat."""
     return any(
