@@ -149,6 +149,11 @@ class AdaptationRules:
     # …never two halves that each promise a check (我马上联系韵达核实，2小时内回复您。另外，我马上帮您查一下)
     part_promise: re.Pattern | None = None
     part_repeat: int = 0
+    # …nor a second half about another thing: (word pattern, chat pattern) of [[grounding.part_foreign]]
+    # (a word it says that neither the chat nor the first half says: 帆布 in a wool chat; a parcel in a
+    # refund-only chat), and (one half, the other) of part_contradicts (不会缩水 / 会有轻微回缩)
+    part_foreign: tuple[tuple[re.Pattern, re.Pattern | None], ...] = ()
+    part_contradicts: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
     promise_ignored_penalty: float = 0.6
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
@@ -425,6 +430,17 @@ def load_adaptation(
         part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
         part_promise=one_pattern(grounding.get("part_promise"), "part_promise"),
         part_repeat=int(grounding.get("part_repeat", 0)),
+        part_foreign=tuple(
+            (said, one_pattern(chat, "part_foreign") if chat else None)
+            for said_source, chat in grounding.get("part_foreign", [])
+            if (said := one_pattern(said_source, "part_foreign")) is not None
+        ),
+        part_contradicts=tuple(
+            (one, other)
+            for a, b in grounding.get("part_contradicts", [])
+            if (one := one_pattern(a, "part_contradicts")) is not None
+            and (other := one_pattern(b, "part_contradicts")) is not None
+        ),
         waited=one_pattern(data.get("waited", {}).get("said"), "waited.said"),
         waited_not=one_pattern(data.get("waited", {}).get("not_waited"), "waited.not_waited"),
         waited_chase=one_pattern(data.get("waited", {}).get("chase"), "waited.chase"),
@@ -1248,6 +1264,21 @@ class Adapter:
         again = "".join(re.findall(r"[\u4e00-\u9fff\d]+", rest))
         return any(again[i : i + size] in said for i in range(len(again) - size + 1))
 
+    def foreign_half(self, first: Suggestion, second: Suggestion, chat: str) -> bool:
+        """Whether a second half is about another thing than this chat (``part_foreign``: 帆布 in a wool
+        chat, a parcel at the station in a refund-only chat) or says the opposite of the first
+        (``part_contradicts``: 基本不会缩水 / 会有轻微回缩): judges mark such joins down as wrong."""
+        said = first.reply + " " + chat
+        for word, needed in self.rules.part_foreign:
+            for match in word.finditer(second.reply):
+                if (needed.search(said) is None) if needed is not None else (match.group(0) not in said):
+                    return True
+        return any(
+            (one.search(first.reply) and other.search(second.reply))
+            or (other.search(first.reply) and one.search(second.reply))
+            for one, other in self.rules.part_contradicts
+        )
+
     def joined_reply(self, first: str, second: str) -> str:
         """Two replies said as one: ``second`` without its opening words (好的亲 / the escalation
         apology) after ``first`` and the part joiner (另外)."""
@@ -1269,6 +1300,7 @@ class Adapter:
         if parts <= covered:
             return top
         missing = parts - covered
+        chat = " ".join([*(t.text for t in history), message])
         for other in sorted(candidates, key=lambda s: -s.score):
             if other is top or other.has_error or other.score < self.rules.min_score * self.rules.part_floor:
                 continue
@@ -1276,6 +1308,8 @@ class Adapter:
                 continue
             if self.same_promise(top, other):
                 return top  # the check promised covers the rest (no second promise, nor a guess)
+            if self.foreign_half(top, other, chat):
+                continue
             reply = self.joined_reply(top.reply, other.reply)
             if len(reply) > self.rules.part_max_chars:
                 continue

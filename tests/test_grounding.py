@@ -730,3 +730,41 @@ def test_a_surcharge_the_agent_stated_wins_over_the_shop_profile(extractor, grou
 def test_the_courier_asked_for_is_named_when_refused(assistant, message, history, named, absent):
     top = assistant.suggest(message, history=history).suggestions[0]
     assert named in top.reply and not (absent and absent in top.reply), top.reply
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "chat", "foreign"),
+    [
+        # a cloth the chat never named (a linen shirt's chat, a denim half)
+        (
+            "亚麻衬衫透气性很好，夏天穿不闷。",
+            "牛仔面料头几次洗会掉一点色。",
+            "这件亚麻衬衫透气吗 会掉色吗",
+            True,
+        ),
+        # a parcel on its way in a chat about a refund only
+        ("退款原路退回，一般1到3个工作日到账。", "快递员派送前会电话联系您。", "仅退款 钱什么时候回来", True),
+        # the opposite of the first half
+        (
+            "这款羽绒服正常水洗不会缩水。",
+            "第一次洗会有轻微回缩，平铺晾干就好。",
+            "羽绒服能水洗吗 缩不缩",
+            True,
+        ),
+        ("按洗标洗不起球。", "正常穿着会有少量起球，用去球器修一下。", "毛衣起球吗", True),
+        # the chat's own cloth, and a parcel the buyer asked about: joined
+        ("羊毛开衫建议手洗。", "羊毛的平铺晾干就不会变形。", "羊毛开衫怎么洗 会变形吗", False),
+        ("退款审核后原路退回。", "包裹在驿站的话快递员会再派送。", "包裹到驿站了吗 退款呢", False),
+    ],
+)
+def test_a_joined_half_about_another_thing_is_not_joined(assistant, first, second, chat, foreign):
+    adapter = assistant.engine.adapter
+    one = adapter_suggestion(first)
+    other = adapter_suggestion(second)
+    assert adapter.foreign_half(one, other, chat) is foreign
+
+
+def adapter_suggestion(reply: str):
+    from assistant.adaptation import Suggestion
+
+    return Suggestion(reply, 1.0, (), "quality_question")
