@@ -47,6 +47,10 @@ class Closing:
     unless: tuple[re.Pattern, ...] = ()  # …but not this (好了没 chases; 行吧 那我拍了 orders)
     reply: str = ""
     request: bool = False  # a request to the agent (能不能后天送): acknowledged, even asked as a question
+    # the buyer checking back what the agent just stated (就是说不一定有 / 目前只能这样吗): the agent's
+    # answer stands, even asked as a question; not after an agent's turn matching ``after_not`` (稍等 查询)
+    recheck: bool = False
+    after_not: tuple[re.Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,18 @@ class Handover:
                 return request.reply
         if not history or history[-1][0] != "agent":
             return None
-        if self.question is not None and self.question.search(text):
-            return None
         if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
             return None
-        for closing in (c for c in self.closings if not c.request):
+        for recheck in (c for c in self.closings if c.recheck):
+            if (
+                any(p.search(text) for p in recheck.says)
+                and not any(p.search(text) for p in recheck.unless)
+                and not any(p.search(history[-1][1]) for p in recheck.after_not)
+            ):
+                return recheck.reply
+        if self.question is not None and self.question.search(text):
+            return None
+        for closing in (c for c in self.closings if not (c.request or c.recheck)):
             if any(p.search(text) for p in closing.says) and not any(p.search(text) for p in closing.unless):
                 return closing.reply
         return None
@@ -201,21 +212,34 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
         closing_data = {}
     where, path = str(closing_path), closing_path
     agent_asks = compiled(closing_data["agent_asks"], "agent_asks") if "agent_asks" in closing_data else ()
-    closings = tuple(
-        Closing(
-            says=compiled(table.get("says", []), "request.says"),
-            unless=compiled(table.get("unless", []), "request.unless"),
-            reply=str(table.get("reply", "")),
-            request=True,
+    closings = (
+        tuple(
+            Closing(
+                says=compiled(table.get("says", []), "request.says"),
+                unless=compiled(table.get("unless", []), "request.unless"),
+                reply=str(table.get("reply", "")),
+                request=True,
+            )
+            for table in closing_data.get("request", [])
         )
-        for table in closing_data.get("request", [])
-    ) + tuple(
-        Closing(
-            says=compiled(table.get("says", []), "closing.says"),
-            unless=compiled(table.get("unless", []), "closing.unless"),
-            reply=str(table.get("reply", "")),
+        + tuple(
+            Closing(
+                says=compiled(table.get("says", []), "recheck.says"),
+                unless=compiled(table.get("unless", []), "recheck.unless"),
+                reply=str(table.get("reply", "")),
+                recheck=True,
+                after_not=compiled(table.get("after_not", []), "recheck.after_not"),
+            )
+            for table in closing_data.get("recheck", [])
         )
-        for table in closing_data.get("closing", [])
+        + tuple(
+            Closing(
+                says=compiled(table.get("says", []), "closing.says"),
+                unless=compiled(table.get("unless", []), "closing.unless"),
+                reply=str(table.get("reply", "")),
+            )
+            for table in closing_data.get("closing", [])
+        )
     )
     return (
         Handover(

@@ -96,3 +96,32 @@ def test_a_closing_replaces_the_holding_reply(assistant):
     top = assistant.suggest("这么久啊 算了 就这样吧", history=history).suggestions[0]
     assert not top.holding, top.reply
     assert "查" not in top.reply and "稍等" not in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        ("哦 就是说不一定能中", turns("买家: 买满能抽到音箱吗", "客服: 亲，满额可以参加抽奖，有机会抽到。")),
+        ("目前只能这样处理吗？", turns("买家: 发票能改抬头吗", "客服: 亲，只能先作废再重新开具哦。")),
+        ("噢 不是两周吗", turns("买家: 退款多久到账", "客服: 亲，原路退回一般三到七天。")),
+    ],
+)
+def test_a_buyer_checking_back_the_agents_answer_hears_it_stands(handover, message, history):
+    said = handover.closing(message, history)
+    assert said is not None and "刚才跟您说的" in said, said
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        ("不是说自带加热吗", turns("买家: 水杯不热", "客服: 亲，需要插电使用哦。")),  # a claim read elsewhere
+        (
+            "就是说不一定能中",
+            turns("买家: 能抽到音箱吗", "客服: 亲，请稍等，我帮您查询一下。"),
+        ),  # still looking
+        ("就是说不一定有吗", turns("客服: 亲，满额有机会抽到。", "买家: 嗯")),  # the buyer spoke last
+        ("目前只能这样吗 那怎么退", turns("买家: 能换吗", "客服: 亲，只能退货哦。")),  # asks further
+    ],
+)
+def test_no_check_back_reply_for_a_claim_a_lookup_or_a_new_question(handover, message, history):
+    assert handover.closing(message, history) is None
