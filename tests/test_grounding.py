@@ -768,3 +768,16 @@ def adapter_suggestion(reply: str):
     from assistant.adaptation import Suggestion
 
     return Suggestion(reply, 1.0, (), "quality_question")
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "unsaid"),
+    [
+        # a buyer who wants a return instead of the repair offered is not told they want an exchange
+        ("不想修 能直接退吗", ["买家: 耳机左边没声音了", "客服: 亲 在保修期内可以寄回维修"], "想换"),
+        ("修好了还会坏吧 我要退", ["买家: 吹风机不出热风了", "客服: 亲 一年内免费保修的哦"], "想换"),
+    ],
+)
+def test_a_wish_the_buyer_did_not_say_is_not_read_into_the_reply(assistant, message, history, unsaid):
+    top = assistant.suggest(message, history=history).suggestions[0]
+    assert unsaid not in top.reply, top.reply
