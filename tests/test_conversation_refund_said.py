@@ -17,7 +17,7 @@ def test_a_refund_threat_over_a_delay_gets_no_refund_progress(assistant):
     for message, history in chats:
         top = _tops(assistant, message, history)
         assert "退款进度" not in top and "加急审核" not in top and "目前的进度" not in top, (message, top)
-        assert "撤销申请" not in top and "取消后退款" not in top, (message, top)
+        assert "撤销申请" not in top and "取消后退款" not in top and "退款已经同意" not in top, (message, top)
 
 
 def test_a_refund_applied_for_still_gets_its_progress_looked_up(assistant):
