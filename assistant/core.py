@@ -575,7 +575,9 @@ class Assistant:
                     reply=said,
                     fixes=(*suggestions[0].fixes, "买家给的信息已确认 the detail given acknowledged"),
                 )
-                taken_on = "买家给的信息已确认，核对后再答复 the detail given is acknowledged: check it, then answer"
+                taken_on = (
+                    "买家给的信息已确认，核对后再答复 the detail given is acknowledged: check it, then answer"
+                )
             elif (closing := engine.handover.closing(message, [(t.role, t.text) for t in turns])) is not None:
                 # 就这样吧 / 好像绑上了 不好意思 after the agent's answer: a short closing, no lookup
                 suggestions[0] = dataclasses.replace(
