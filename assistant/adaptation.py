@@ -931,7 +931,8 @@ class Adapter:
         if due == "light" and not any(
             m in softened[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers
         ):
-            softened = self.rules.light_prefix + softened.removeprefix("好的")  # not 不好意思，好的亲
+            # not 不好意思，好的亲 / 不好意思，，
+            softened = self.rules.light_prefix + re.sub(r"^好的[，,～~！!]?", "", softened)
         return softened
 
     def suggest(

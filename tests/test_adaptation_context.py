@@ -205,3 +205,11 @@ def test_the_agents_own_multi_buy_gift_is_not_swapped_for_the_shops(assistant):
         "那拿四个 能送几支", history=["买家: 防晒有活动吗", "客服: 亲 买二送中样一支"]
     ).suggestions[0]
     assert "收纳袋" not in top.reply and "满199" not in top.reply, top.reply
+
+
+def test_a_light_apology_replaces_an_ok_opening_without_leaving_its_comma(assistant):
+    # 好的，您直接… made light for a calm buyer read 不好意思，，您直接… (a doubled comma)
+    adapter = assistant.engine.adapter
+    softened = adapter.soften("好的，您直接在订单里点申请退款就行。", "light")
+    assert softened.startswith(adapter.rules.light_prefix + "您直接")
+    assert "，，" not in softened
