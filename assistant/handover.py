@@ -212,34 +212,21 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
         closing_data = {}
     where, path = str(closing_path), closing_path
     agent_asks = compiled(closing_data["agent_asks"], "agent_asks") if "agent_asks" in closing_data else ()
+
+    def closings_of(kind: str, **flags: bool) -> tuple[Closing, ...]:
+        return tuple(
+            Closing(
+                says=compiled(table.get("says", []), f"{kind}.says"),
+                unless=compiled(table.get("unless", []), f"{kind}.unless"),
+                reply=str(table.get("reply", "")),
+                after_not=compiled(table.get("after_not", []), f"{kind}.after_not"),
+                **flags,
+            )
+            for table in closing_data.get(kind, [])
+        )
+
     closings = (
-        tuple(
-            Closing(
-                says=compiled(table.get("says", []), "request.says"),
-                unless=compiled(table.get("unless", []), "request.unless"),
-                reply=str(table.get("reply", "")),
-                request=True,
-            )
-            for table in closing_data.get("request", [])
-        )
-        + tuple(
-            Closing(
-                says=compiled(table.get("says", []), "recheck.says"),
-                unless=compiled(table.get("unless", []), "recheck.unless"),
-                reply=str(table.get("reply", "")),
-                recheck=True,
-                after_not=compiled(table.get("after_not", []), "recheck.after_not"),
-            )
-            for table in closing_data.get("recheck", [])
-        )
-        + tuple(
-            Closing(
-                says=compiled(table.get("says", []), "closing.says"),
-                unless=compiled(table.get("unless", []), "closing.unless"),
-                reply=str(table.get("reply", "")),
-            )
-            for table in closing_data.get("closing", [])
-        )
+        closings_of("request", request=True) + closings_of("recheck", recheck=True) + closings_of("closing")
     )
     return (
         Handover(

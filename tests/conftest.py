@@ -71,3 +71,14 @@ def grounder(shipped_corpus, extractor):
     from assistant.grounding import Grounder
 
     return Grounder(shipped_corpus.shop, shipped_corpus.catalog, extractor)
+
+
+@pytest.fixture(scope="session")
+def handover():
+    """The shipped hand-over and closing readings (corpus/adaptation.toml, corpus/closings.toml)."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.handover import load_handover
+
+    found, problems = load_handover(PROJECT_ROOT / "corpus" / "adaptation.toml")
+    assert problems == []
+    return found

@@ -7,16 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
-from assistant.handover import load_handover
-
-
-@pytest.fixture(scope="module")
-def handover():
-    found, problems = load_handover(PROJECT_ROOT / "corpus" / "adaptation.toml")
-    assert problems == []
-    return found
-
 
 def turns(*lines: str) -> list[tuple[str, str]]:
     return [("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
