@@ -43,6 +43,7 @@ FRESH_SETS = (
     FreshSet("fresh2", "1e289bb", "c66405c", "a fifth independent writer", "four new judges"),
     FreshSet("fresh3", "e093325", "de18fa2", "a tenth independent writer", "four new judges"),
     FreshSet("fresh4", "31a341c", "fe20362", "an eleventh independent writer", "four new judges"),
+    FreshSet("fresh5", "88e1f3e", "591425d", "a fourteenth independent writer", "four new judges"),
 )
 
 
