@@ -25,6 +25,7 @@ from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
+from .handover import Handover, load_handover
 from .holding import (
     Clause,
     HoldingWording,
@@ -229,6 +230,8 @@ class AdaptationRules:
     details: tuple[Details, ...] = ()
     # [refund_time]: the refund time the agent gave, restated to a buyer who chases it
     refund_time: RefundTime = field(default_factory=RefundTime)
+    # [handover] and closings.toml: details the buyer hands over acknowledged, closings answered
+    handover: Handover = field(default_factory=Handover)
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -367,6 +370,8 @@ def load_adaptation(
                             f"slot {{{slot}}} has no value in shop.toml",
                         )
                     )
+    handover, handover_problems = load_handover(path, data.get("handover", {}))
+    problems.extend(handover_problems)
     rules = AdaptationRules(
         greeting_openers=tuple(openers),
         empathy_scenarios=tuple(empathy.get("scenarios", [])),
@@ -519,6 +524,7 @@ def load_adaptation(
         received=load_received(data.get("given_received", []), one_pattern),
         details=load_details(data.get("given_details", []), one_pattern),
         refund_time=load_refund_time(data.get("refund_time", {}), one_pattern),
+        handover=handover,
         subject={
             **data.get("subject", {}),
             "amounts": tuple(

@@ -172,9 +172,6 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
         required=taxonomy.builtin_scenario_ids,
     )
     problems.extend(adaptation_problems)
-    from .handover import load_handover
-
-    problems.extend(load_handover(directory / "adaptation.toml")[1])
     from .money import money_problems
 
     slot_names = {**shop.slots, **shop.conversation_slots} if shop_ok else None

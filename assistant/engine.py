@@ -247,10 +247,7 @@ def engine_for(
     )
     if phases is not None:
         phases("guidance", 1, 1)
-    from .handover import load_handover
-
-    handover, _ = load_handover(corpus.directory / "adaptation.toml")
-    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors, handover)
+    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors, rules.handover)
 
 
 def require_training_data(corpus: Corpus) -> None:

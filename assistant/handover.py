@@ -162,14 +162,16 @@ class Handover:
         return None if unfounded(said) else said
 
 
-def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
-    """Read ``[handover]`` from adaptation.toml; returns it and every problem (``file:line: message``)."""
+def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[Problem]]:
+    """Read ``[handover]`` from adaptation.toml (``data``: that table, when the caller has parsed the
+    file already) and the closings beside it; returns it and every problem (``file:line: message``)."""
     problems: list[Problem] = []
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8")).get("handover", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return Handover(), problems  # load_adaptation reports an unreadable file
+    if data is None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")).get("handover", {})
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return Handover(), problems  # load_adaptation reports an unreadable file
 
     def compiled(patterns: object, key: str) -> tuple[re.Pattern, ...]:
         found = []
@@ -201,6 +203,7 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
             )
         )
     question = compiled(data["question"], "question") if "question" in data else ()
+    values = compiled(data.get("values", []), "values")  # before `where` turns to closings.toml
     # the closings live beside adaptation.toml in closings.toml (a file of their own)
     closing_path = path.parent / "closings.toml"
     try:
@@ -231,7 +234,7 @@ def load_handover(path: Path) -> tuple[Handover, list[Problem]]:
     return (
         Handover(
             things=tuple(things),
-            values=compiled(data.get("values", []), "values"),
+            values=values,
             rest=int(data.get("rest", 6)),
             reply=str(data.get("reply", "")),
             question=question[0] if question else None,

@@ -80,3 +80,24 @@ def test_a_masked_detail_is_acknowledged_without_its_placeholder(assistant):
     top = result.suggestions[0]
     assert "收到" in top.reply and "[组织机构x]" not in top.reply, top.reply
     assert assistant.engine.adapter.grounder.ungrounded(top.reply, result.context) == []
+
+
+def test_a_bad_handover_pattern_is_reported_at_its_line_of_adaptation_toml(tmp_path):
+    # load_adaptation reads [handover] with the rest of the file; a bad pattern names adaptation.toml
+    # and its line (not closings.toml, which is read beside it)
+    from assistant.adaptation import load_adaptation
+    from assistant.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "corpus" / "adaptation.toml").read_text(encoding="utf-8")
+    start = text.index("[handover]")
+    values_at = text.index("\nvalues", start)
+    broken = text[:values_at] + '\nvalues = ["(unclosed"]' + text[text.index("\n", values_at + 1) :]
+    (tmp_path / "adaptation.toml").write_text(broken, encoding="utf-8")
+    (tmp_path / "closings.toml").write_text(
+        (PROJECT_ROOT / "corpus" / "closings.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    _, problems = load_adaptation(tmp_path / "adaptation.toml")
+    bad = [p for p in problems if "[handover] values" in p.message]
+    assert len(bad) == 1
+    assert bad[0].path == str(tmp_path / "adaptation.toml")
+    assert bad[0].line == broken[: broken.index("(unclosed")].count("\n") + 1
