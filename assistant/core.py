@@ -563,10 +563,11 @@ class Assistant:
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         taken_on = ""  # the note for a holding top replaced by an acknowledgement or a closing
         if suggestions and suggestions[0].holding and engine.handover is not None:
+            spoken = [(t.role, t.text) for t in turns]
             # 13766665555 after 请提供正确的手机号: acknowledged, not looked up (handover.py)
             said = engine.handover.acknowledged(
                 message,
-                [(t.role, t.text) for t in turns],
+                spoken,
                 lambda reply: bool(engine.adapter.grounder.ungrounded(reply, state)),
             )
             if said is not None:
@@ -578,7 +579,7 @@ class Assistant:
                 taken_on = (
                     "买家给的信息已确认，核对后再答复 the detail given is acknowledged: check it, then answer"
                 )
-            elif (closing := engine.handover.closing(message, [(t.role, t.text) for t in turns])) is not None:
+            elif (closing := engine.handover.closing(message, spoken)) is not None:
                 # 就这样吧 / 好像绑上了 不好意思 after the agent's answer: a short closing, no lookup
                 suggestions[0] = dataclasses.replace(
                     suggestions[0],
