@@ -2218,6 +2218,41 @@ class Adapter:
             }
         )
 
+    def taken_on(
+        self, top: Suggestion, message: str, history: Sequence[Turn], state: ConversationState
+    ) -> tuple[Suggestion, str] | None:
+        """A holding top replaced where the buyer hands over a detail or closes, with the note for it.
+
+        13766665555 after 请提供正确的手机号 is acknowledged, not looked up (it stays a holding reply:
+        the agent checks it, then answers); 就这样吧 / 好像绑上了 不好意思 after the agent's answer gets
+        a short closing, no lookup (no longer holding: a reply is shown). None where neither applies."""
+        if not top.holding:
+            return None
+        handover = self.rules.handover
+        spoken = [(t.role, t.text) for t in history]
+        said = handover.acknowledged(
+            message, spoken, lambda reply: bool(self.grounder.ungrounded(reply, state))
+        )
+        if said is not None:
+            acknowledged_top = dataclasses.replace(
+                top, reply=said, fixes=(*top.fixes, "买家给的信息已确认 the detail given acknowledged")
+            )
+            return (
+                acknowledged_top,
+                "买家给的信息已确认，核对后再答复 the detail given is acknowledged: check it, then answer",
+            )
+        closing = handover.closing(message, spoken)
+        if closing is None:
+            return None
+        closed = dataclasses.replace(
+            top,
+            reply=closing,
+            holding=False,
+            fixes=(*top.fixes, "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged"),
+        )
+        # a reply is shown now: the note says so, not "no reliable suggestion: hold the line"
+        return closed, "买家收尾或提要求，已给出简短回应 the buyer closes or asks: a short reply is shown"
+
     def holding_reply(
         self,
         message: str,

@@ -562,36 +562,10 @@ class Assistant:
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         taken_on = ""  # the note for a holding top replaced by an acknowledgement or a closing
-        if suggestions and suggestions[0].holding and engine.handover is not None:
-            spoken = [(t.role, t.text) for t in turns]
-            # 13766665555 after 请提供正确的手机号: acknowledged, not looked up (handover.py)
-            said = engine.handover.acknowledged(
-                message,
-                spoken,
-                lambda reply: bool(engine.adapter.grounder.ungrounded(reply, state)),
-            )
-            if said is not None:
-                suggestions[0] = dataclasses.replace(
-                    suggestions[0],
-                    reply=said,
-                    fixes=(*suggestions[0].fixes, "买家给的信息已确认 the detail given acknowledged"),
-                )
-                taken_on = (
-                    "买家给的信息已确认，核对后再答复 the detail given is acknowledged: check it, then answer"
-                )
-            elif (closing := engine.handover.closing(message, spoken)) is not None:
-                # 就这样吧 / 好像绑上了 不好意思 after the agent's answer: a short closing, no lookup
-                suggestions[0] = dataclasses.replace(
-                    suggestions[0],
-                    reply=closing,
-                    holding=False,
-                    fixes=(
-                        *suggestions[0].fixes,
-                        "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged",
-                    ),
-                )
-                # a reply is shown now: the note says so, not "no reliable suggestion: hold the line"
-                taken_on = "买家收尾或提要求，已给出简短回应 the buyer closes or asks: a short reply is shown"
+        if suggestions and (replaced := engine.adapter.taken_on(suggestions[0], message, turns, state)):
+            suggestions[0], taken_on = replaced
+            if not suggestions[0].holding:
+                # a closing is shown in place of the holding reply: nothing was held back
                 outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，

@@ -50,7 +50,6 @@ class Engine:
     adapter: Any
     extractor: Any
     guidance_vectors: np.ndarray | None = None
-    handover: Any = None  # handover.Handover: details the buyer hands over, acknowledged
 
 
 @dataclass(frozen=True)
@@ -247,7 +246,7 @@ def engine_for(
     )
     if phases is not None:
         phases("guidance", 1, 1)
-    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors, rules.handover)
+    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors)
 
 
 def require_training_data(corpus: Corpus) -> None:
