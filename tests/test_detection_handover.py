@@ -6,10 +6,7 @@ Wordings of our own, none from a dev set or from the real chats the kind was fou
 from __future__ import annotations
 
 import pytest
-
-
-def turns(*lines: str) -> list[tuple[str, str]]:
-    return [("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
+from conftest import spoken
 
 
 @pytest.mark.parametrize(
@@ -17,32 +14,32 @@ def turns(*lines: str) -> list[tuple[str, str]]:
     [
         (
             "18600001111",
-            turns("买家: 收件电话要换", "客服: 麻烦留一个能联系到您的手机号"),
+            spoken("买家: 收件电话要换", "客服: 麻烦留一个能联系到您的手机号"),
             "号码",
             "18600001111",
         ),
-        ("[电话x]", turns("买家: 快递员打不通我", "客服: 您把新的号码告诉我一下哦"), "号码", ""),
-        ("白天没人接的话就打[电话x]", turns("买家: 今天送吗", "客服: 今天下午送达"), "号码", ""),
+        ("[电话x]", spoken("买家: 快递员打不通我", "客服: 您把新的号码告诉我一下哦"), "号码", ""),
+        ("白天没人接的话就打[电话x]", spoken("买家: 今天送吗", "客服: 今天下午送达"), "号码", ""),
         (
             "单位名称：[组织机构x]",
-            turns("买家: 发票要开单位的", "客服: 好的，发票信息您发我一下"),
+            spoken("买家: 发票要开单位的", "客服: 好的，发票信息您发我一下"),
             "单位名称",
             "",
         ),
-        ("税号 91110105MA01ABCD2X", turns("买家: 开个专票", "客服: 可以的"), "税号", "91110105MA01ABCD2X"),
+        ("税号 91110105MA01ABCD2X", spoken("买家: 开个专票", "客服: 可以的"), "税号", "91110105MA01ABCD2X"),
         (
             "3021887765412",
-            turns("买家: 少发了一个盖子", "客服: 抱歉亲，您发一下订单号"),
+            spoken("买家: 少发了一个盖子", "客服: 抱歉亲，您发一下订单号"),
             "订单号",
             "3021887765412",
         ),
         (
             "杭州市余杭区文一西路9号 王先生",
-            turns("买家: 地址能改吗", "客服: 可以改的，您把新地址发我"),
+            spoken("买家: 地址能改吗", "客服: 可以改的，您把新地址发我"),
             "新地址",
             "杭州市余杭区文一西路9号 王先生",
         ),
-        ("数量是[数字x]件", turns("买家: 少了几件", "客服: 这边帮您补寄"), "数量", ""),
+        ("数量是[数字x]件", spoken("买家: 少了几件", "客服: 这边帮您补寄"), "数量", ""),
     ],
 )
 def test_a_detail_handed_over_is_found(handover, message, history, thing, value):
@@ -54,11 +51,11 @@ def test_a_detail_handed_over_is_found(handover, message, history, thing, value)
     "message, history",
     [
         # a question is no hand-over, even with an order number in it
-        ("订单号:[订单x] 这单怎么还没发", turns("买家: 催一下发货", "客服: 麻烦提供下订单号")),
+        ("订单号:[订单x] 这单怎么还没发", spoken("买家: 催一下发货", "客服: 麻烦提供下订单号")),
         # a bare number nobody asked for
-        ("[数字x]", turns("买家: 这个能便宜吗", "客服: 已经是最低价了呢")),
+        ("[数字x]", spoken("买家: 这个能便宜吗", "客服: 已经是最低价了呢")),
         # a long message with a number is no bare answer to an ask
-        ("我上周买的那个18600001111号码办的卡一直没激活", turns("买家: 你好", "客服: 麻烦提供下手机号")),
+        ("我上周买的那个18600001111号码办的卡一直没激活", spoken("买家: 你好", "客服: 麻烦提供下手机号")),
         # nothing said by the agent yet
         ("18600001111", []),
     ],

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import turns
 
 from assistant.cli import cli
 from assistant.conversation import conversation_state
-from assistant.corpus import Turn
 from assistant.facts import chinese_number
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,10 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def corpus(shipped_corpus):
     return shipped_corpus
-
-
-def turns(*lines: str) -> list[Turn]:
-    return [Turn("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
 
 
 # ----------------------------------------------------------------------------- facts

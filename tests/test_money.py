@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import turns
 
 from assistant.conversation import conversation_state
-from assistant.corpus import Turn
 from assistant.money import MoneyAnswers, MoneyRules, fmt, load_money
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,10 +24,6 @@ def corpus(shipped_corpus):
 def money(corpus, extractor):
     rules = load_money(ROOT / "corpus" / "money.toml")
     return MoneyAnswers(rules, extractor, corpus.shop.slots, corpus.shop.policy)
-
-
-def turns(*lines: str) -> list[Turn]:
-    return [Turn("buyer" if line.startswith("买家") else "agent", line.split(": ", 1)[1]) for line in lines]
 
 
 def answer(money, grounder, extractor, message, scenario, *history, price=None):
