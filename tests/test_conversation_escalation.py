@@ -142,3 +142,60 @@ def test_escalation_worded_otherwise_is_read_by_meaning(assistant, message, hist
 @pytest.mark.parametrize(("message", "history"), CALM_BY_MEANING)
 def test_questions_products_and_own_steps_do_not_escalate(assistant, message, history):
     assert not assistant.conversation(message, history).escalated
+
+
+# Upset buyers in words no list names, by kind (sarcasm, contempt for the agent, disbelief at a
+# claim, deceit alleged, conscience, a loss, a review or an audience threatened, patience spent,
+# harm now), and the same words where nobody is upset: a product, a caution, a question.
+ESCALATING_UNLISTED = [
+    ("快递是不是送去火星了 一周了还没到", ["买家: 台灯发了吗", "客服: 亲 发了 中通"]),
+    ("你们是用脚打包的吗 盒子全扁了", ["买家: 蛋糕模具收到了"]),
+    ("等你们发货年都过完了 买了个寂寞", ["买家: 春联什么时候发"]),
+    ("问什么都说不知道 你们客服就是个摆设", ["买家: 这个灯泡几瓦", "客服: 亲 不太清楚"]),
+    ("你们客服没培训过吧 连保修几年都说不清", ["买家: 电钻保修多久"]),
+    ("翻来覆去就会这句话 找个能拍板的人来", ["买家: 灯不亮", "客服: 亲 请重启试试"]),
+    ("你们管这个叫实木？", ["买家: 桌腿里面是刨花板"]),
+    ("拿二手货当新的卖 太过分了", ["买家: 吹风机收到有使用痕迹"]),
+    ("你们自己发错了还要我出运费？做生意讲点良心", ["买家: 我要的蓝色 收到是绿色"]),
+    ("活动就是今天 这损失你们怎么算", ["买家: 横幅说好昨天到 还没到"]),
+    ("给你们打个1星 让后面的人避开", ["买家: 床单洗一次就起球"]),
+    ("我要在小区群里给你们好好宣传一下", ["买家: 门锁装上就坏了", "客服: 亲 是人为损坏哦"]),
+    ("我受够了 补发三次错三次", ["买家: 又发错了"]),
+    ("孩子喝了以后肚子痛了一晚上", ["买家: 果汁收到了"]),
+]
+
+CALM_UNLISTED = [
+    ("火星人的集成灶你们有卖吗", ["买家: 在吗"]),
+    ("这个钟是静音的吗", ["买家: 挂钟有白色吗"]),
+    ("这叫什么颜色？", ["买家: 裙子收到了 挺好看"]),
+    ("放客厅当摆设的 有小一点的吗", ["买家: 这个花瓶多高"]),
+    ("挤牙膏器要打孔吗", ["买家: 卫生间置物架有吗"]),
+    ("空气炸锅能烤红薯吗", ["买家: 6L的有货吗"]),
+    ("一星期能到吗", ["买家: 拍了 发的什么快递"]),
+    ("别忽悠我啊 真是纯棉的吗", ["买家: 这件T恤什么面料"]),
+    ("这饼普洱是哪年的", ["买家: 茶叶有礼盒吗"]),
+    ("宝宝咳嗽了 这个雾化器能用吗", ["买家: 雾化器几岁能用"]),
+    ("好评怎么写能返现", ["买家: 收到了 挺好"]),
+    ("大家都说这款好用 是真的吗", ["买家: 这个拖把好用吗"]),
+]
+
+
+@pytest.mark.parametrize(("message", "history"), ESCALATING_UNLISTED)
+def test_upset_in_unlisted_words_escalates(assistant, message, history):
+    assert assistant.conversation(message, history).escalated
+
+
+@pytest.mark.parametrize(("message", "history"), CALM_UNLISTED)
+def test_the_same_words_calmly_or_about_a_product_do_not_escalate(assistant, message, history):
+    assert not assistant.conversation(message, history).escalated, assistant.conversation(
+        message, history
+    ).escalation
+
+
+def test_sarcasm_asked_as_a_question_is_no_doubt_and_gets_an_apology(assistant):
+    # 是不是 in sarcasm (你们的日历是不是慢了一年) is no calm doubt (是不是正品): the holding reply apologises
+    result = assistant.suggest("说好三天发货 现在第六天了 你们的日历是不是慢了一年")
+    assert result.escalate
+    assert any(w in result.suggestions[0].reply[:12] for w in ("抱歉", "不好意思", "对不起")), (
+        result.suggestions[0].reply
+    )
