@@ -20,6 +20,7 @@ from .files import toml_line
 # a masked value of an anonymised chat ([电话x] / [订单x] / [组织机构x]): never said back
 _MASKED = re.compile(r"\[[^\[\]\s]{1,8}x\]")
 _PUNCTUATION = re.compile(r"[\W_]+")
+_PARTICLES = re.compile(r"^[吗么嘛呢吧啊呀哈不行好]+$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,29 @@ class Closing:
     # answer stands, even asked as a question; not after an agent's turn matching ``after_not`` (稍等 查询)
     recheck: bool = False
     after_not: tuple[re.Pattern, ...] = ()
+    # a reply naming what the buyer asks for ({said}: 我要26磅 能备注吗 → 26磅): the message less the
+    # matched request and ``said_lead``, at most ``said_chars`` long; else ``plain``
+    plain: str = ""
+    said_lead: re.Pattern | None = None
+    said_chars: int = 10
+
+    def said(self, text: str) -> str:
+        """``reply`` for ``text``, its {said} filled with what the buyer asks for, or ``plain`` where
+        nothing short and clean is left to name."""
+        if "{said}" not in self.reply:
+            return self.reply
+        rest = text
+        for pattern in self.says:
+            rest = pattern.sub(" ", rest)
+        # (the question words the request leaves behind: 能备注吗 → 吗)
+        parts = [p for p in _PUNCTUATION.split(rest) if p and not _PARTICLES.match(p)]
+        said = (
+            self.said_lead.sub("", parts[0]) if parts and self.said_lead is not None else "".join(parts[:1])
+        )
+        said = re.sub(r"[吗么嘛呢吧啊呀]+$", "", said)
+        if len(parts) != 1 or not said or len(said) > self.said_chars or _MASKED.search(text):
+            return self.plain
+        return self.reply.replace("{said}", said)
 
 
 @dataclass(frozen=True)
@@ -75,7 +99,7 @@ class Handover:
             return None
         for request in (c for c in self.closings if c.request):
             if any(p.search(text) for p in request.says) and not any(p.search(text) for p in request.unless):
-                return request.reply
+                return request.said(text) or None
         if not history or history[-1][0] != "agent":
             return None
         if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
@@ -223,6 +247,11 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 unless=compiled(table.get("unless", []), f"{kind}.unless"),
                 reply=str(table.get("reply", "")),
                 after_not=compiled(table.get("after_not", []), f"{kind}.after_not"),
+                plain=str(table.get("plain", "")),
+                said_lead=next(iter(compiled(table["said_lead"], f"{kind}.said_lead")), None)
+                if "said_lead" in table
+                else None,
+                said_chars=int(table.get("said_chars", 10)),
                 **flags,
             )
             for table in closing_data.get(kind, [])

@@ -38,7 +38,10 @@ def test_a_closing_after_the_agent_gets_a_short_closing(handover, message, histo
         ),  # answers the agent's question
         ("行吧 那我拍了", spoken("买家: 能再便宜点吗", "客服: 亲，已经是最低价了。")),  # orders
         ("清了缓存 还是不行", spoken("买家: 账号登不上", "客服: 亲，您清一下缓存再试试。")),  # still failing
-        ("不好意思 帮我改下地址", spoken("买家: 地址写错了", "客服: 亲，订单还没出库。")),  # a request
+        (
+            "不好意思 帮我改下发票抬头",
+            spoken("买家: 发票开错了", "客服: 亲，订单还没确认收货。"),
+        ),  # a request
         ("算了 就这样吧", spoken("客服: 亲，厂家说下周才能到仓。", "买家: 好慢")),  # the buyer spoke last
     ],
 )
@@ -115,3 +118,55 @@ def test_a_buyer_checking_back_the_agents_answer_hears_it_stands(handover, messa
 )
 def test_no_check_back_reply_for_a_claim_a_lookup_or_a_new_question(handover, message, history):
     assert handover.closing(message, history) is None
+
+
+@pytest.mark.parametrize(
+    "message, history, word",
+    [
+        # an address to change, the new one not given: it is asked for, not "let me check"
+        ("吸尘器刚拍的 收货地址得改一下", [], "新的收货地址"),
+        ("不好意思 帮我改下地址", spoken("买家: 地址写错了", "客服: 亲，订单还没出库。"), "新的收货地址"),
+        # a wish the agent can note: noted, nothing promised
+        ("面霜付好款了 尽快给我发货哈 等着用", [], "备注加急"),
+        # a remark: noted, naming what the buyer wants
+        (
+            "我要粗磨的 帮我备注一下",
+            spoken("买家: 咖啡豆能代磨吗", "客服: 亲，可以的。"),
+            "粗磨的给您备注上了",
+        ),
+        ("帮我备注一下", [], "您的要求给您备注上了"),
+    ],
+)
+def test_a_request_the_agent_can_simply_take_on_gets_the_safe_next_step(handover, message, history, word):
+    said = handover.closing(message, history)
+    assert said is not None and word in said, said
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        ("地址写错了 改成南京市鼓楼区中山路8号", []),  # the new address is given
+        ("地址写错了 是5号楼不是6号楼", []),  # …or what to change in it
+        ("已经发货了 还能改地址吗", []),  # shipped: a lookup
+        ("能加急吗 下周三要用", []),  # a deadline: whether it can be met needs a lookup
+        ("加急的话什么时候能到", []),  # asks when
+        ("手冲的 备注了", spoken("买家: 咖啡豆能代磨吗", "客服: 亲，请备注研磨粗细。")),  # noted already
+    ],
+)
+def test_no_safe_step_where_the_buyer_gives_it_or_a_lookup_is_needed(handover, message, history):
+    assert handover.closing(message, history) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["好的 谢谢 我先考虑一下", "嗯 回头再说吧", "那我再逛逛"],
+)
+def test_a_buyer_leaving_to_think_it_over_gets_a_short_goodbye(handover, message):
+    said = handover.closing(message, spoken("买家: 这个保温杯能保温多久", "客服: 亲，6到8小时哦。"))
+    assert said is not None and "慢慢看" in said, said
+
+
+def test_a_leaving_buyer_is_not_held_with_a_lookup(assistant):
+    history = ["买家: 这款拼图适合几岁", "客服: 亲，4岁以上哦。"]
+    top = assistant.suggest("好 谢谢 我再看看", history=history).suggestions[0]
+    assert not top.holding, top.reply
