@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conversation import ConversationState
+from .conversation import ConversationState, is_bare_nudge
 from .conversation import asks as asks_something
 from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
@@ -80,6 +80,9 @@ class AdaptationRules:
     # one for a calm buyer, or by a short acknowledgement for a follow-up on a problem apologised for
     strong_apology: re.Pattern | None = None
     ack_opening: str = "好的亲，"
+    # a reply's own acknowledgement opening (好的亲， / 亲，收到，) that gives way to an apology put
+    # before it: 非常抱歉给您带来不好的体验，好的亲，… opens twice
+    plain_opening: re.Pattern | None = None
     # a question about what might happen (咬坏了能换吗 / 要是坏了怎么办) asks the policy: no complaint
     supposed: tuple[re.Pattern, ...] = ()
     supposed_scenario: str = ""
@@ -121,6 +124,12 @@ class AdaptationRules:
     escalation_then: re.Pattern | None = None
     # …and the topic the reply names besides, said as escalation_no_topic once the told fault is named
     escalation_topic: re.Pattern | None = None
+    # …and a remedy the agent already offered in this chat (可以给您补偿10元或者退货) that the escalated
+    # buyer now takes (退 来回运费你们出): a reply of ``entitled_scenarios`` that needs no unknown fact
+    # answers it, instead of a hand-over that stalls a buyer whose entitlement is settled
+    escalation_offered: re.Pattern | None = None
+    escalation_takes: re.Pattern | None = None
+    escalation_entitled: tuple[str, ...] = ()
     # a complaint word in a doubt before buying (都说你们是假货 / 会不会掉色), not a complaint
     calm_doubt: re.Pattern | None = None
     # …and the words of a problem or a chase that keep the apology all the same (断了 / 收到 / 问三遍了)
@@ -133,6 +142,13 @@ class AdaptationRules:
     partial_answer_penalty: float = 0.85
     # a case written for a conversation about something else (its turns asked about the address)
     context_mismatch_penalty: float = 0.85
+    # a case whose buyer asked about another object than the one this buyer names (a remote-area
+    # surcharge for 补多少 after 能发顺丰吗), its reply naming none of this buyer's objects either
+    another_object_penalty: float = 0.8
+    # a case that names an object this chat excludes and never names (取消后退款 for a return)
+    neighbour_object_penalty: float = 0.7
+    # a case whose buyer asked about an object besides this buyer's, that this chat never named
+    extra_object_penalty: float = 0.9
     # a question of several parts answered by joining a second reply for the missing part: the
     # second reply's opening dropped (亲，), the joining words, the longest joined reply, and how far
     # below min_score (a factor) the second reply may score
@@ -390,6 +406,7 @@ def load_adaptation(
         if empathy.get("strong_apology")
         else None,
         ack_opening=str(empathy.get("ack_opening", AdaptationRules.ack_opening)),
+        plain_opening=one_pattern(empathy.get("plain_opening"), "plain_opening"),
         supposed=tuple(_patterns(list(empathy.get("supposed", [])), "supposed", path, problems)),
         supposed_scenario=str(empathy.get("supposed_scenario", "")),
         supposed_rejects=tuple(
@@ -425,6 +442,11 @@ def load_adaptation(
         escalation_after=one_pattern(data.get("escalation_named", {}).get("after"), "escalation_named.after"),
         escalation_then=one_pattern(data.get("escalation_named", {}).get("then"), "escalation_named.then"),
         escalation_topic=one_pattern(data.get("escalation_named", {}).get("topic"), "escalation_named.topic"),
+        escalation_offered=one_pattern(
+            data.get("escalation_named", {}).get("offered"), "escalation_named.offered"
+        ),
+        escalation_takes=one_pattern(data.get("escalation_named", {}).get("takes"), "escalation_named.takes"),
+        escalation_entitled=tuple(data.get("escalation_named", {}).get("entitled_scenarios", [])),
         calm_doubt=one_pattern(holding.get("calm_doubt"), "calm_doubt"),
         calm_unless=one_pattern(holding.get("calm_unless"), "calm_unless"),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
@@ -457,6 +479,15 @@ def load_adaptation(
         ),
         context_mismatch_penalty=float(
             grounding.get("context_mismatch_penalty", AdaptationRules.context_mismatch_penalty)
+        ),
+        another_object_penalty=float(
+            grounding.get("another_object_penalty", AdaptationRules.another_object_penalty)
+        ),
+        neighbour_object_penalty=float(
+            grounding.get("neighbour_object_penalty", AdaptationRules.neighbour_object_penalty)
+        ),
+        extra_object_penalty=float(
+            grounding.get("extra_object_penalty", AdaptationRules.extra_object_penalty)
         ),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
@@ -570,6 +601,16 @@ def drop_greeting(reply: str, rules: AdaptationRules) -> str:
     return text if len(text) >= 6 else reply
 
 
+def opened_with(prefix: str, reply: str, rules: AdaptationRules) -> str:
+    """``reply`` opened with ``prefix`` (an apology), its own acknowledgement opening (好的亲，/ 亲，收到，)
+    giving way: one opening formula, not two (非常抱歉给您带来不好的体验，好的亲，我马上帮您查一下)."""
+    if rules.plain_opening is not None:
+        rest = rules.plain_opening.sub("", reply, count=1)
+        if len(rest) >= 6:  # (a reply that is little more than its opening keeps it)
+            reply = rest
+    return prefix + reply
+
+
 def empathy_first(reply: str, scenario: str, rules: AdaptationRules) -> str:
     """For complaints, make sure the reply opens with empathy or an apology."""
     if scenario not in rules.empathy_scenarios or not rules.empathy_prefix:
@@ -577,7 +618,7 @@ def empathy_first(reply: str, scenario: str, rules: AdaptationRules) -> str:
     opening = reply[: rules.empathy_opening_chars]
     if any(marker in opening for marker in rules.empathy_markers):
         return reply
-    return rules.empathy_prefix + reply
+    return opened_with(rules.empathy_prefix, reply, rules)
 
 
 def length_fit(message: str, reply: str, rules: AdaptationRules) -> float:
@@ -765,6 +806,28 @@ class Adapter:
             self._case_intents[case.id] = found
         return found
 
+    def case_objects(self, case: Any) -> frozenset[str]:
+        """The objects of the situation a case was written for: its buyer's and its earlier turns'
+        (订单我取消了 … 钱退到哪了 is a cancelled order's refund). Not its reply's: a reply names
+        物流 or 地址 in passing, whatever it answers."""
+        key = "objects:" + case.id
+        found = self._case_parts.get(key)
+        if found is None:
+            texts = [case.buyer, *(t.text for t in case.context or ())]
+            found = self._case_parts[key] = frozenset().union(*(self.intents.parse(t).objects for t in texts))
+        return found
+
+    def neighbours(self, asked: Intent, chat_objects: frozenset[str], case: Any) -> frozenset[str]:
+        """The objects a case speaks of that this chat excludes and never names: a cancellation's
+        refund for a buyer who sent the goods back (退货 … 什么时候退钱), the delivery address for the
+        return address."""
+        named = asked.objects | chat_objects
+        spoken = self.case_objects(case)
+        # an object the case shares with this chat excludes nothing it speaks of besides (取消了吗 钱什么
+        # 时候退 is a cancellation's refund, for a chat about cancelling)
+        excluded = frozenset().union(*(self.intents.excludes.get(o, frozenset()) for o in named - spoken))
+        return (spoken & excluded) - named
+
     def context_parts(self, case: Any) -> frozenset[str]:
         """The parts a case's own earlier turns are about that its reply refers back to (地址改好了吗 …
         地址已经是新的啦 → address); a reply that refers to none fits any conversation."""
@@ -821,7 +884,7 @@ class Adapter:
         with_empathy = reply if skip else empathy_first(reply, scenario, self.rules)
         # an upset buyer, or one reporting a defect in any scenario (左耳没声音 能换吗), hears an apology first
         if due == "full" and not calm and with_empathy == reply:
-            with_empathy = apology_first(reply, self.rules)
+            with_empathy = apology_first(reply, self.rules, self.apology_for(message, state))
         if with_empathy != reply:
             reply = with_empathy
             fixes.append("投诉先致歉 empathy first")
@@ -888,14 +951,37 @@ class Adapter:
             due = self._apology_seen.keep(key, self._apology_due(message, state, scenario))
         return due
 
-    def _apology_due(self, message: str, state: ConversationState, scenario: str) -> str:
+    def _recent(self, message: str, state: ConversationState) -> list[str]:
+        """The buyer's newest message and their unanswered turns before it, newest first."""
         recent = [message]
         for text, role in zip(reversed(state.texts[:-1]), reversed(state.roles[:-1]), strict=False):
             if role != "buyer":
                 break
             recent.append(text)
+        return recent
+
+    def kept_waiting(self, message: str, state: ConversationState) -> bool:
+        """Whether a chasing buyer was kept waiting: 在吗 / 有人吗 right after the agent's answer (在吗
+        又来了 after 谢谢亲的支持) calls the agent again, nobody kept them waiting; after their own
+        unanswered turn, or after the agent only held the line (稍等 我查一下), they were."""
+        if not state.nudge or not is_bare_nudge(message) or len(state.roles) < 2:
+            return state.nudge
+        return state.roles[-2] == "buyer" or self.grounder.extractor.is_holding(state.texts[-2])
+
+    def apology_for(self, message: str, state: ConversationState) -> str:
+        """The apology a reply opens with when one is due: for the wait when the buyer only chases
+        (有人吗 / 在不在: no anger, threat or problem told), else the escalation prefix."""
+        if not state.nudge or state.anger or state.escalation:
+            return self.rules.escalation_prefix
         extractor = self.grounder.extractor
-        if state.anger or state.nudge or any(extractor.escalation(t) for t in recent):
+        if any(extractor.complaint(t) or extractor.escalation(t) for t in self._recent(message, state)):
+            return self.rules.escalation_prefix
+        return self.rules.pending_prefix
+
+    def _apology_due(self, message: str, state: ConversationState, scenario: str) -> str:
+        recent = self._recent(message, state)
+        extractor = self.grounder.extractor
+        if state.anger or self.kept_waiting(message, state) or any(extractor.escalation(t) for t in recent):
             return "full"
         if self.supposes(message) and not any(extractor.complaint(t) for t in recent[1:]):
             return "supposed"
@@ -964,6 +1050,12 @@ class Adapter:
         # what this whole conversation is about, for cases written for another conversation's turns
         chat_parts = self.intents.parts(" ".join(state.texts)) if history else frozenset()
         words = frozenset(p for p in self.intents.parts(message) if p not in self.intents.objects)
+        # the objects this chat named before (退货 / 寄回), against which a case may speak of a neighbour
+        chat_objects = (
+            frozenset().union(*(self.intents.parse(t.text).objects for t in history))
+            if history
+            else frozenset()
+        )
         # the buyer comes back to the agent's promise (又是黑色 after 给您补寄卡其色): a reply that does not
         # take it up (asks for photos as if it were the first time) ranks below the holding reply
         promise = self.promised(state.texts[-1] if state.texts else message, state)
@@ -1052,8 +1144,15 @@ class Adapter:
                 # (我马上帮您查一下库存) says so and can be sent as it is
                 rejected.append("lookup")
                 continue
-            if state.escalated and (fill_ins or case.scenario not in self.rules.empathy_scenarios):
-                # an escalating buyer gets a complaint reply that needs no unknown fact, or the holding one
+            if state.escalated and (
+                fill_ins
+                or (
+                    case.scenario not in self.rules.empathy_scenarios
+                    and not self.entitled(case, message, state)
+                )
+            ):
+                # an escalating buyer gets a complaint reply that needs no unknown fact (or one for the
+                # remedy the agent offered and the buyer takes), or the holding one
                 rejected.append("escalation")
                 continue
             # cosine similarity says "close in meaning", the fused rank adds "shares the buyer's words"
@@ -1066,7 +1165,18 @@ class Adapter:
                 # a property asked by its own word (磨脚) is answered by a case naming that word, not by
                 # another word of the same object (透气)
                 matched = (words & case_parts) if words else (asked.objects & answered.objects)
-                score *= 1.15 if matched else (0.9 if not answered.objects and not case_parts else 0.8)
+                if matched:
+                    score *= 1.15
+                elif not answered.objects and not case_parts:
+                    score *= 0.9
+                elif answered.objects and not (asked.objects & case_parts):
+                    score *= self.rules.another_object_penalty  # about another object, not this one
+                else:
+                    score *= 0.8
+            if self.neighbours(asked, chat_objects, case):
+                score *= self.rules.neighbour_object_penalty
+            elif asked.objects and answered.objects - asked.objects - chat_objects:
+                score *= self.rules.extra_object_penalty  # its buyer asked something more (会不会滑)
             if (
                 asked.question_types
                 and answered.question_types
@@ -1200,6 +1310,7 @@ class Adapter:
             return Outcome([confirmed], fallback=True, reason=reason)  # 个人 王芳 confirmed, not held
         holding = self.amount_named(confirmed, message, history, scenario)
         holding = self.escalation_named(holding, message, history, scenario, state)
+        holding = self.safety_first(holding, message, history, scenario)
         holding = self.waited_named(holding, message, history, scenario)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
@@ -1800,6 +1911,19 @@ class Adapter:
             )
         return self.rewritten(top, reply, message, history, scenario, "说回买家讲的故障 the fault told named")
 
+    def entitled(self, case: Any, message: str, state: ConversationState) -> bool:
+        """Whether an escalated buyer takes a remedy the agent already offered in this chat (可以给您
+        补偿10元或者退货 → 退 来回运费你们出) and ``case`` answers of that remedy
+        (``[escalation_named] offered / takes / entitled_scenarios``)."""
+        rules = self.rules
+        if rules.escalation_offered is None or rules.escalation_takes is None:
+            return False
+        return (
+            case.scenario in rules.escalation_entitled
+            and rules.escalation_takes.search(message) is not None
+            and any(rules.escalation_offered.search(t) for t in state.said_by("agent"))
+        )
+
     def escalation_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
     ) -> Suggestion:
@@ -1837,6 +1961,33 @@ class Adapter:
         return self.rewritten(
             top, reply, message, history, scenario, "说出买家的问题和诉求 the escalation named"
         )
+
+    def safety_first(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
+    ) -> Suggestion:
+        """A holding reply to a health or safety problem the buyer told (冒烟 / 猫吃了吐了 / 宝宝都咳嗽了)
+        saying the safe step right after its apology ([holding_wording] safety: stop using it, a
+        doctor or a vet, a photo); a reply with no apology (a worry before buying) is left as it is."""
+        rules = self.rules
+        step = rules.wording.safety_step(
+            [*(t.text for t in history if t.role == "buyer"), message],
+            [t.text for t in history if t.role == "agent"],
+        )
+        at = rules.escalation_after.search(top.reply) if rules.escalation_after and step else None
+        if at is None:
+            return top
+        end = at.end()
+        then = rules.escalation_then.match(top.reply, end) if rules.escalation_then else None
+        end = then.end() if then is not None else end
+        heard = rules.wording.fault_heard
+        if "{fault}" in heard:
+            # (after the told fault the reply says back: 台灯冒烟了的情况我记下了，请先…)
+            before, after = heard.split("{fault}", 1)
+            told = re.compile(re.escape(before) + r"[^，,。！!？?]{1,40}?" + re.escape(after))
+            said = told.match(top.reply, end)
+            end = said.end() if said is not None else end
+        reply = top.reply[:end] + step + top.reply[end:]
+        return self.rewritten(top, reply, message, history, scenario, "先说安全的处理 the safe step first")
 
     def topic_once(self, reply: str) -> str:
         """``reply`` with the topic it names said as ``escalation_no_topic``, for a told fault to be put
@@ -1898,6 +2049,12 @@ class Adapter:
                     return top
                 said = "、".join(m[2] for m in picked)
                 amount = picked[0][3]
+                if top.holding and (joined := self.values_joined(top.reply, said)):
+                    # the values said once: with those the holding reply names (25斤、胸围55适合的规格),
+                    # not in a clause of their own (胸围55我记下了，…25斤适合的规格)
+                    return self.rewritten(
+                        top, joined, message, history, scenario, "点明买家说的金额 the buyer's amount named"
+                    )
             else:
                 # the last amount the buyer names is the one they ask about (只退了200 还有100呢 → 100)
                 last = max(found, key=lambda m: m[0])
@@ -1921,6 +2078,22 @@ class Adapter:
                 top, reply, message, history, scenario, "点明买家说的金额 the buyer's amount named"
             )
         return top
+
+    def values_joined(self, reply: str, said: str) -> str:
+        """``reply`` with ``said`` joined to the values a holding reply already names, before the words
+        that follow them (``measures_topic`` 适合的规格, ``[holding_wording] context`` 的话，), or ""
+        when it names none that way."""
+        for template in (self.rules.measures_topic, self.rules.wording.context):
+            after = template.split("{values}", 1)[1] if "{values}" in template else ""
+            at = reply.find(after) if after else -1
+            # (values right before them: not a bare 的话 after the address term)
+            if at > 0 and reply[at - 1] not in "，,。！!？?亲":
+                start = max(reply.rfind("，", 0, at), reply.rfind(",", 0, at)) + 1
+                if template == self.rules.wording.context and start > 0 and at - start <= 12:
+                    # (the buyer's figures first: 大腿围48、10cm的话)
+                    return reply[:start] + said + "、" + reply[start:]
+                return reply[:at] + "、" + said + reply[at:]
+        return ""
 
     def size_answer(
         self,
@@ -2207,7 +2380,7 @@ class Adapter:
             reply = rest
         elif suggestion.holding:
             return suggestion
-        reply = self.rules.pending_prefix + reply
+        reply = opened_with(self.rules.pending_prefix, reply, self.rules)
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(
             **{
@@ -2377,7 +2550,7 @@ class Adapter:
                 break
         due = self.apology_due(message, state, scenario)
         if state.nudge and state.pending_question:
-            reply = self.rules.pending_prefix + reply
+            reply = opened_with(self.rules.pending_prefix, reply, self.rules)
         elif self.calm_before_order(message, state):
             pass  # 给您带来不好的体验 to a buyer who has bought nothing and is not upset now
         elif due == "full" or (
@@ -2385,9 +2558,9 @@ class Adapter:
             and due not in ("ack", "supposed", "light")
             and not self.calm_question(message, state)
         ):
-            reply = apology_first(reply, self.rules)
+            reply = apology_first(reply, self.rules, self.apology_for(message, state))
         elif due == "light":
-            reply = self.rules.light_prefix + reply
+            reply = opened_with(self.rules.light_prefix, reply, self.rules)
         violations = tuple(self.check(reply, message, history, scenario).violations)
         return Suggestion(
             reply,
@@ -2662,12 +2835,13 @@ class Adapter:
         return kept
 
 
-def apology_first(reply: str, rules: AdaptationRules) -> str:
-    """Open with an apology (angry or escalating buyers), unless the reply already does."""
+def apology_first(reply: str, rules: AdaptationRules, prefix: str = "") -> str:
+    """Open with an apology (angry or escalating buyers), unless the reply already does; ``prefix``:
+    another apology than the escalation one (for the wait)."""
     opening = reply[: rules.empathy_opening_chars]
     if any(marker in opening for marker in rules.empathy_markers):
         return reply
-    return rules.escalation_prefix + reply
+    return opened_with(prefix or rules.escalation_prefix, reply, rules)
 
 
 def _abstain_reason(

@@ -33,6 +33,19 @@ _ASKS_ALREADY = re.compile(
 
 
 @dataclass(frozen=True)
+class SafetyStep:
+    """One kind of health or safety problem a buyer tells (smoke, a pet or a child unwell after using
+    it): the safe step said before anything is checked (``[[holding_wording.safety]]``)."""
+
+    says: re.Pattern  # a buyer's clause telling it (冒烟了 / 猫吃了吐了 / 宝宝都咳嗽了)
+    chat: re.Pattern | None = None  # …in a chat about this (猫 / 宝宝): whose problem it is
+    stop: str = ""  # stop using it (请先停用，)…
+    stop_done: re.Pattern | None = None  # …unless the agent said so already (请立即断电)
+    care: str = ""  # see a doctor or a vet…
+    care_done: re.Pattern | None = None  # …unless someone is there already (现在在医院)
+
+
+@dataclass(frozen=True)
 class HoldingWording:
     """The phrasings of ``[holding_wording]``: one family per kind of topic, each a list."""
 
@@ -131,6 +144,36 @@ class HoldingWording:
     fault_after: re.Pattern | None = None
     # a holding reply to a complaint asking how it is handled (怎么处理 / 怎么赔) names the fault
     fault_handling: re.Pattern | None = None
+    # a health or safety problem told: the safe step first (stop using it, a doctor, a photo), after the
+    # reply's apology; the first step that matches; a clause that asks or worries tells nothing
+    safety: tuple[SafetyStep, ...] = ()
+    safety_not: re.Pattern | None = None
+    safety_photo: str = ""  # …and a photo asked for, unless one was sent or asked for (photo_sent)
+    photo_sent: re.Pattern | None = None
+
+    def safety_step(self, buyer_turns: Sequence[str], agent_turns: Sequence[str]) -> str:
+        """The safe step for a health or safety problem the buyer told in their last turns (newest
+        last), or "" when none is told: what to stop, whom to see, and a photo where none was sent."""
+        told = [
+            clause
+            for text in buyer_turns[-3:]
+            for clause in _CLAUSE_ASKED.findall(text)
+            if self.safety_not is None or not self.safety_not.search(clause)
+        ]
+        chat = " ".join([*buyer_turns, *agent_turns])
+        for step in self.safety:
+            if not any(step.says.search(c) for c in told):
+                continue
+            if step.chat is not None and not step.chat.search(chat):
+                continue
+            agents = " ".join(agent_turns)
+            said = "" if step.stop_done is not None and step.stop_done.search(agents) else step.stop
+            if not (step.care_done is not None and step.care_done.search(chat)):
+                said += step.care
+            if self.photo_sent is None or not self.photo_sent.search(chat):
+                said += self.safety_photo
+            return said
+        return ""
 
     def told_topic(self, words: str) -> str:
         """The topic naming a fault the buyer told, in their words (``fault_topic`` with no item added:
@@ -197,10 +240,38 @@ def question_form(
             if change is not None:
                 words = words[: change.start()] + "会不会" + words[change.start() :]
             else:
-                words = "是不是" + words
+                words = is_it(words)
     if wording.modals and not re.sub("|".join(re.escape(a) for _, a in wording.modals), "", words):
         return ""  # 可以吗 alone → 可不可以: it names nothing to check
     return _sized(words, wording)
+
+
+# the parts of speech a subject noun is read by (jieba): not a place or a name (泰国进口的 asks about 泰国)
+_NOUNS = frozenset({"n", "nz"})
+
+
+def is_it(words: str) -> str:
+    """A yes/no question with no modal asked as A-not-A when it ends in a one-character verb or
+    adjective (鞋跟磨损算 → 鞋跟磨损算不算), else with 是不是 after the noun it opens with (登山鞋防水 →
+    登山鞋是不是防水; not 是不是登山鞋防水), else before it all (是不是国行)."""
+    import jieba.posseg
+
+    from .text import _jieba
+
+    _jieba()  # (initialised once, quietly)
+    cut = [(w.word, w.flag) for w in jieba.posseg.cut(words)]
+    last, flag = cut[-1] if cut else ("", "")
+    if len(cut) > 1 and len(last) == 1 and flag in ("v", "a"):
+        return words + "不" + last  # 鞋跟磨损算 → 鞋跟磨损算不算
+    lead = 0
+    while lead < len(cut) and cut[lead][1] in _NOUNS:
+        lead += 1
+    if lead == len(cut):
+        lead -= 1  # (杯子保温: all read as nouns, the last one is what is asked)
+    rest = "".join(w for w, _ in cut[lead:])
+    if lead <= 0 or len(rest) < 2 or rest.startswith("的"):
+        return "是不是" + words
+    return "".join(w for w, _ in cut[:lead]) + "是不是" + rest
 
 
 def whole_value(text: str, start: int, end: int, wording: HoldingWording) -> str:
@@ -375,6 +446,28 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
                 pairs.append((first, second))
         return tuple(pairs)
 
+    def safety() -> tuple[SafetyStep, ...]:
+        steps = []
+        for entry in data.get("safety", []):
+            says = compiled(entry.get("says", ""), "safety.says")
+            if says is None:
+                continue
+            steps.append(
+                SafetyStep(
+                    says=says,
+                    chat=compiled(entry["chat"], "safety.chat") if entry.get("chat") else None,
+                    stop=str(entry.get("stop", "")),
+                    stop_done=compiled(entry["stop_done"], "safety.stop_done")
+                    if entry.get("stop_done")
+                    else None,
+                    care=str(entry.get("care", "")),
+                    care_done=compiled(entry["care_done"], "safety.care_done")
+                    if entry.get("care_done")
+                    else None,
+                )
+            )
+        return tuple(steps)
+
     chars = data.get("question_chars", [3, 14])
     return HoldingWording(
         topic=phrasings("topic"),
@@ -433,4 +526,8 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         fault_heard=str(data.get("fault_heard", "")),
         fault_after=pattern("fault_after"),
         fault_handling=pattern("fault_handling"),
+        safety=safety(),
+        safety_not=pattern("safety_not"),
+        safety_photo=str(data.get("safety_photo", "")),
+        photo_sent=pattern("photo_sent"),
     )

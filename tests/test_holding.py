@@ -5,6 +5,7 @@ answers only some says which others it checks."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,75 @@ def test_an_aspect_topic_names_the_thing_the_question_opens_with(assistant, adap
     assert adapter.asked_subject("狗毛会卡进去吗 声音大不", "噪音的问题") == ""
     assert "狗毛" not in _holding(assistant, "狗毛会卡进去吗 声音大不", [], "quality_question")
     assert adapter.asked_subject("声音大吗", "噪音的问题") == ""
+
+
+def test_a_yes_no_question_with_no_modal_is_asked_after_its_noun(adapter):
+    # 是不是 after the noun the question opens with, not before the whole clause (是不是雨衣防风)
+    assert _said(adapter, "雨衣防风吗") == "雨衣是不是防风"
+    # a one-character verb or adjective at the end is asked A-not-A
+    assert _said(adapter, "鞋垫单独卖吗") == "鞋垫单独卖不卖"
+    # nothing to move: 是不是 first, as before
+    assert _said(adapter, "是正品吗") == "是不是正品"
+
+
+def test_a_question_linked_to_the_last_turn_is_restated_without_the_link(adapter):
+    assert _said(adapter, "然后要晾干吗") == "要不要晾干"
+    assert _said(adapter, "对了怎么收纳") == "怎么收纳"
+    assert _said(adapter, "我这单是哪天发") == "哪天发"
+
+
+def test_the_buyers_values_are_said_once_in_a_holding_reply(adapter, assistant):
+    # a measure the holding reply names (30斤适合的规格) and one it leaves out (胸围60): one phrase,
+    # not a second "胸围60我记下了" clause
+    history = assistant._history(["买家: 狗狗背带怎么选码", "客服: 亲 狗狗多重 胸围多少呢"])
+    held = Suggestion(
+        "亲，请稍等，我这就帮您确认一下30斤适合的规格，确认好马上回复您。", 0.0, (), "size_advice"
+    )
+    held = dataclasses.replace(held, holding=True)
+    named = adapter.amount_named(held, "30斤 胸围60", history, "size_advice")
+    assert "30斤、胸围60适合的规格" in named.reply and "我记下了" not in named.reply, named.reply
+    # …and with the values the question is asked with (10cm的话，): the buyer's measure joins them
+    held = dataclasses.replace(held, reply="亲，稍等哈，10cm的话，我帮您问一下护膝选哪个码，很快回复您。")
+    named = adapter.amount_named(held, "腿围45 膝上10cm 护膝选哪个码", [], "size_advice")
+    assert "腿围45、10cm的话，" in named.reply and "我记下了" not in named.reply, named.reply
+    # a reply that is no holding reply keeps its own way of naming them
+    answer = Suggestion("亲，建议选L码哦。", 0.9, (), "size_advice")
+    assert "胸围60" in adapter.amount_named(answer, "30斤 胸围60", history, "size_advice").reply
+
+
+@pytest.mark.parametrize(
+    "message, history, steps, not_said",
+    [
+        # smoke: switch it off first; no photo was asked for yet
+        ("电暖器用了一晚上冒烟了 太吓人了 我要投诉", [], ["断电", "照片"], ["就医"]),
+        # a pet that ate it and is unwell: stop feeding, a vet; the agent asked for a photo already
+        (
+            "狗吃了以后一直吐 你们得负责",
+            ["买家: 狗零食收到了 有股怪味", "客服: 亲 非常抱歉 麻烦拍张照片看下"],
+            ["停喂", "宠物医院"],
+            ["照片发我", "孩子"],
+        ),
+        # a child with a rash: stop using it, a doctor; a photo was sent ([图片]); at the hospital already
+        (
+            "孩子用了起红疹 现在在医院 你们必须给个说法",
+            ["买家: 宝宝润肤霜 [图片]", "客服: 亲 非常抱歉"],
+            ["孩子停用"],
+            ["照片", "就医"],
+        ),
+    ],
+)
+def test_a_health_or_safety_problem_gets_the_safe_step_first(assistant, message, history, steps, not_said):
+    result = assistant.suggest(message, history=history)
+    top = result.suggestions[0]
+    assert top.holding, top.reply
+    for step in steps:
+        assert step in top.reply, top.reply
+    for word in not_said:
+        assert word not in top.reply, top.reply
+    # right after the apology, before the promise to follow it up
+    assert top.reply.index(steps[0]) < top.reply.index("跟进"), top.reply
+
+
+def test_a_worry_before_buying_gets_no_safety_step(assistant):
+    top = assistant.suggest("这款面霜孕妇能用吗 怕过敏", history=[]).suggestions[0]
+    assert "停止使用" not in top.reply and "就医" not in top.reply, top.reply
