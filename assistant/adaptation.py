@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conversation import ConversationState, is_bare_nudge
+from .conversation import ConversationState, chases
 from .conversation import asks as asks_something
 from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
@@ -83,6 +83,8 @@ class AdaptationRules:
     # a reply's own acknowledgement opening (好的亲， / 亲，收到，) that gives way to an apology put
     # before it: 非常抱歉给您带来不好的体验，好的亲，… opens twice
     plain_opening: re.Pattern | None = None
+    # a call for the agent (在吗 / 有人吗): after the agent's own answer no wait to apologise for
+    calls: re.Pattern | None = None
     # a question about what might happen (咬坏了能换吗 / 要是坏了怎么办) asks the policy: no complaint
     supposed: tuple[re.Pattern, ...] = ()
     supposed_scenario: str = ""
@@ -147,8 +149,6 @@ class AdaptationRules:
     another_object_penalty: float = 0.8
     # a case that names an object this chat excludes and never names (取消后退款 for a return)
     neighbour_object_penalty: float = 0.7
-    # a case whose buyer asked about an object besides this buyer's, that this chat never named
-    extra_object_penalty: float = 0.9
     # a question of several parts answered by joining a second reply for the missing part: the
     # second reply's opening dropped (亲，), the joining words, the longest joined reply, and how far
     # below min_score (a factor) the second reply may score
@@ -407,6 +407,7 @@ def load_adaptation(
         else None,
         ack_opening=str(empathy.get("ack_opening", AdaptationRules.ack_opening)),
         plain_opening=one_pattern(empathy.get("plain_opening"), "plain_opening"),
+        calls=one_pattern(empathy.get("calls"), "calls"),
         supposed=tuple(_patterns(list(empathy.get("supposed", [])), "supposed", path, problems)),
         supposed_scenario=str(empathy.get("supposed_scenario", "")),
         supposed_rejects=tuple(
@@ -485,9 +486,6 @@ def load_adaptation(
         ),
         neighbour_object_penalty=float(
             grounding.get("neighbour_object_penalty", AdaptationRules.neighbour_object_penalty)
-        ),
-        extra_object_penalty=float(
-            grounding.get("extra_object_penalty", AdaptationRules.extra_object_penalty)
         ),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
@@ -961,12 +959,16 @@ class Adapter:
         return recent
 
     def kept_waiting(self, message: str, state: ConversationState) -> bool:
-        """Whether a chasing buyer was kept waiting: 在吗 / 有人吗 right after the agent's answer (在吗
-        又来了 after 谢谢亲的支持) calls the agent again, nobody kept them waiting; after their own
-        unanswered turn, or after the agent only held the line (稍等 我查一下), they were."""
-        if not state.nudge or not is_bare_nudge(message) or len(state.roles) < 2:
+        """Whether a chasing buyer was kept waiting: a call (在吗 / 有人吗, ``[empathy] calls``) right after
+        the agent's answer (在吗 又来买了 after 感谢亲的支持) starts again, nobody kept them waiting;
+        after their own unanswered turn, after the agent only held the line (稍等 我查一下), or with
+        words of a wait (怎么不回 / 问了三遍), they were."""
+        calls = self.rules.calls
+        if not state.nudge or calls is None or not calls.search(message) or len(state.roles) < 2:
             return state.nudge
-        return state.roles[-2] == "buyer" or self.grounder.extractor.is_holding(state.texts[-2])
+        if state.roles[-2] == "buyer" or self.grounder.extractor.is_holding(state.texts[-2]):
+            return True
+        return chases(calls.sub("", message))
 
     def apology_for(self, message: str, state: ConversationState) -> str:
         """The apology a reply opens with when one is due: for the wait when the buyer only chases
@@ -1175,8 +1177,6 @@ class Adapter:
                     score *= 0.8
             if self.neighbours(asked, chat_objects, case):
                 score *= self.rules.neighbour_object_penalty
-            elif asked.objects and answered.objects - asked.objects - chat_objects:
-                score *= self.rules.extra_object_penalty  # its buyer asked something more (会不会滑)
             if (
                 asked.question_types
                 and answered.question_types
@@ -2443,6 +2443,8 @@ class Adapter:
         # (only what this message names: a topic inherited from an earlier turn may be stale)
         promised = self.promised_topic(message, state)
         topic = promised or self.intents.topic(state.pending_question if chasing else message)
+        # (今天能到吗 after 仓库收到退货后原路退回 asks about the refund, not the parcel)
+        topic = wording.arrival_of(topic, message, [t.text for t in history[-3:]])
         complaint = "" if chasing else self.grounder.extractor.complaint_clause(message)
         if complaint:
             # a complaint is held first: its own clause names the topic, not the buyer's other question
@@ -2749,7 +2751,8 @@ class Adapter:
             words = clause.content.split()
             opening = clause.text.lstrip()
             opening = lead.sub("", opening, count=1) if lead is not None else opening
-            subject = words[0] if words else ""
+            # (a verb left at its end is no part of it: 防伪码 of 防伪码在哪看)
+            subject = re.sub(r"[在是有能会要还]+$", "", words[0]) if words else ""
             rest = opening[len(subject) :]
             if (
                 low <= len(subject) <= high

@@ -71,7 +71,7 @@ class Closing:
         said = (
             self.said_lead.sub("", parts[0]) if parts and self.said_lead is not None else "".join(parts[:1])
         )
-        said = re.sub(r"[吗么嘛呢吧啊呀]+$", "", said)
+        said = re.sub(r"[的吗么嘛呢吧啊呀]+$", "", said)  # (黑色的吗 → 黑色)
         if len(parts) != 1 or not said or len(said) > self.said_chars or _MASKED.search(text):
             return self.plain
         return self.reply.replace("{said}", said)

@@ -151,6 +151,26 @@ class HoldingWording:
     safety_photo: str = ""  # …and a photo asked for, unless one was sent or asked for (photo_sent)
     photo_sent: re.Pattern | None = None
 
+    # an arrival asked (今天能到吗 / 还没到) right after turns about a refund is the refund's: the topic
+    # it would get (物流的情况) said as the other (退款的情况), unless the message names the parcel
+    arrival_topic: str = ""
+    arrival_after: re.Pattern | None = None
+    arrival_now: str = ""
+    arrival_unless: re.Pattern | None = None
+
+    def arrival_of(self, topic: str, message: str, recent: Sequence[str]) -> str:
+        """``topic`` said as what the chat's last turns (``recent``) speak of when it is the arrival
+        topic and they speak of a refund (仓库收到退货后原路退回 → 那今天能到吗: 退款的情况)."""
+        if (
+            not topic
+            or topic != self.arrival_topic
+            or self.arrival_after is None
+            or (self.arrival_unless is not None and self.arrival_unless.search(message))
+            or not any(self.arrival_after.search(t) for t in recent)
+        ):
+            return topic
+        return self.arrival_now or topic
+
     def safety_step(self, buyer_turns: Sequence[str], agent_turns: Sequence[str]) -> str:
         """The safe step for a health or safety problem the buyer told in their last turns (newest
         last), or "" when none is told: what to stop, whom to see, and a photo where none was sent."""
@@ -261,7 +281,13 @@ def is_it(words: str) -> str:
     _jieba()  # (initialised once, quietly)
     cut = [(w.word, w.flag) for w in jieba.posseg.cut(words)]
     last, flag = cut[-1] if cut else ("", "")
-    if len(cut) > 1 and len(last) == 1 and flag in ("v", "a"):
+    # (not after a one-character verb: 防滑 read as 防/滑 is no 防滑不滑; 6个也包 is 6个也包不包)
+    if (
+        len(cut) > 1
+        and len(last) == 1
+        and flag in ("v", "a")
+        and not (len(cut[-2][0]) == 1 and cut[-2][1] == "v")
+    ):
         return words + "不" + last  # 鞋跟磨损算 → 鞋跟磨损算不算
     lead = 0
     while lead < len(cut) and cut[lead][1] in _NOUNS:
@@ -527,6 +553,10 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         fault_after=pattern("fault_after"),
         fault_handling=pattern("fault_handling"),
         safety=safety(),
+        arrival_topic=str(data.get("arrival_topic", "")),
+        arrival_after=pattern("arrival_after"),
+        arrival_now=str(data.get("arrival_now", "")),
+        arrival_unless=pattern("arrival_unless"),
         safety_not=pattern("safety_not"),
         safety_photo=str(data.get("safety_photo", "")),
         photo_sent=pattern("photo_sent"),

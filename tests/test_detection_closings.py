@@ -132,9 +132,15 @@ def test_no_check_back_reply_for_a_claim_a_lookup_or_a_new_question(handover, me
         (
             "我要粗磨的 帮我备注一下",
             spoken("买家: 咖啡豆能代磨吗", "客服: 亲，可以的。"),
-            "粗磨的给您备注上了",
+            "粗磨给您备注上了",
         ),
         ("帮我备注一下", [], "您的要求给您备注上了"),
+        # a remark the buyer made, as asked: seen, naming it
+        (
+            "加厚款的 备注了",
+            spoken("买家: 能选厚度吗", "客服: 亲，可以的，拍的时候备注一下。"),
+            "加厚款的备注我看到了",
+        ),
     ],
 )
 def test_a_request_the_agent_can_simply_take_on_gets_the_safe_next_step(handover, message, history, word):
@@ -150,7 +156,6 @@ def test_a_request_the_agent_can_simply_take_on_gets_the_safe_next_step(handover
         ("已经发货了 还能改地址吗", []),  # shipped: a lookup
         ("能加急吗 下周三要用", []),  # a deadline: whether it can be met needs a lookup
         ("加急的话什么时候能到", []),  # asks when
-        ("手冲的 备注了", spoken("买家: 咖啡豆能代磨吗", "客服: 亲，请备注研磨粗细。")),  # noted already
     ],
 )
 def test_no_safe_step_where_the_buyer_gives_it_or_a_lookup_is_needed(handover, message, history):
@@ -159,7 +164,7 @@ def test_no_safe_step_where_the_buyer_gives_it_or_a_lookup_is_needed(handover, m
 
 @pytest.mark.parametrize(
     "message",
-    ["好的 谢谢 我先考虑一下", "嗯 回头再说吧", "那我再逛逛"],
+    ["好的 谢谢 我先考虑一下", "嗯 回头再说吧", "那我再逛逛", "先观望下"],
 )
 def test_a_buyer_leaving_to_think_it_over_gets_a_short_goodbye(handover, message):
     said = handover.closing(message, spoken("买家: 这个保温杯能保温多久", "客服: 亲，6到8小时哦。"))

@@ -250,3 +250,17 @@ def test_a_health_or_safety_problem_gets_the_safe_step_first(assistant, message,
 def test_a_worry_before_buying_gets_no_safety_step(assistant):
     top = assistant.suggest("这款面霜孕妇能用吗 怕过敏", history=[]).suggestions[0]
     assert "停止使用" not in top.reply and "就医" not in top.reply, top.reply
+
+
+def test_an_arrival_asked_after_a_refund_is_held_as_the_refund(assistant):
+    history = ["买家: 退货寄回去了", "客服: 亲 仓库签收后2个工作日内原路退回", "买家: 物流显示昨天签收了"]
+    reply = _holding(assistant, "那明天能到吗", history, "refund")
+    assert "退款的情况" in reply and "物流" not in reply, reply
+    # the parcel's own arrival stays the parcel's
+    reply = _holding(
+        assistant,
+        "那明天能到吗",
+        ["买家: 我的快递到哪了", "客服: 亲 已经到南京转运中心了"],
+        "logistics_tracking",
+    )
+    assert "退款" not in reply, reply
