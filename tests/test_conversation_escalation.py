@@ -162,6 +162,7 @@ ESCALATING_UNLISTED = [
     ("我要在小区群里给你们好好宣传一下", ["买家: 门锁装上就坏了", "客服: 亲 是人为损坏哦"]),
     ("我受够了 补发三次错三次", ["买家: 又发错了"]),
     ("孩子喝了以后肚子痛了一晚上", ["买家: 果汁收到了"]),
+    ("假一赔十 这钱我要定了", ["买家: 包装上的防伪码查不到"]),
 ]
 
 CALM_UNLISTED = [
@@ -177,6 +178,7 @@ CALM_UNLISTED = [
     ("宝宝咳嗽了 这个雾化器能用吗", ["买家: 雾化器几岁能用"]),
     ("好评怎么写能返现", ["买家: 收到了 挺好"]),
     ("大家都说这款好用 是真的吗", ["买家: 这个拖把好用吗"]),
+    ("假一赔几啊 上次在别家被坑过", ["买家: 这瓶香水是正品吗"]),
 ]
 
 
@@ -199,3 +201,19 @@ def test_sarcasm_asked_as_a_question_is_no_doubt_and_gets_an_apology(assistant):
     assert any(w in result.suggestions[0].reply[:12] for w in ("抱歉", "不好意思", "对不起")), (
         result.suggestions[0].reply
     )
+
+
+def test_a_remedy_the_agent_offered_and_the_angry_buyer_takes_is_answered_not_stalled(assistant):
+    # the agent already offered a return; the buyer, angry, takes it: the reply apologises and answers
+    # of the return (no hand-over that leaves the buyer waiting), promising nothing the chat lacks
+    told = ["买家: 台灯用了两天就不亮了", "客服: 亲 麻烦拍个视频", "买家: [视频]"]
+    offered = [*told, "客服: 亲 看到了 可以给您补偿8元或者退货"]
+    message = "退 运费你们出 不然我就找平台"
+    result = assistant.suggest(message, history=offered)
+    top = result.suggestions[0]
+    assert result.escalate
+    assert not top.holding and not top.fill_ins, top.reply
+    assert any(w in top.reply[:12] for w in ("抱歉", "不好意思", "对不起")), top.reply
+    assert "退" in top.reply, top.reply
+    # nothing offered yet: the same words get the hand-over
+    assert assistant.suggest(message, history=told).suggestions[0].holding
