@@ -8,6 +8,7 @@ adaptation.toml holds the patterns and wordings.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Callable, Sequence
@@ -52,18 +53,27 @@ class Closing:
     # answer stands, even asked as a question; not after an agent's turn matching ``after_not`` (稍等 查询)
     recheck: bool = False
     after_not: tuple[re.Pattern, ...] = ()
+    # the buyer confirming the agent's yes by repeating their own question (可以送上门吗 → 可以的 → 送上门是吗):
+    # ``agent`` is the agent's yes (its ``yes`` group goes into {yes}), ``says`` the tag question (its
+    # ``claim`` group, less ``lead``, must repeat the buyer's question just before)
+    agent: tuple[re.Pattern, ...] = ()
+    lead: re.Pattern | None = None
     # a reply naming what the buyer asks for ({said}: 我要26磅 能备注吗 → 26磅): the message less the
     # matched request and ``said_lead``, at most ``said_chars`` long; else ``plain``
     plain: str = ""
     said_lead: re.Pattern | None = None
     said_chars: int = 10
+    # a request only after the agent's last turn says this (可以帮您改 before 改成辣味的 谢谢)
+    after: tuple[re.Pattern, ...] = ()
+    # words of the message that are no part of {said} (谢谢 / 麻烦了)
+    said_drop: re.Pattern | None = None
 
     def said(self, text: str) -> str:
         """``reply`` for ``text``, its {said} filled with what the buyer asks for, or ``plain`` where
         nothing short and clean is left to name."""
         if "{said}" not in self.reply:
             return self.reply
-        rest = text
+        rest = self.said_drop.sub(" ", text) if self.said_drop is not None else text
         for pattern in self.says:
             rest = pattern.sub(" ", rest)
         # (the question words the request leaves behind: 能备注吗 → 吗)
@@ -89,6 +99,29 @@ class Handover:
     agent_turns: int = 2
     closings: tuple[Closing, ...] = ()
     agent_asks: re.Pattern | None = None  # an agent turn asking the buyer something: no closing answers it
+    confirms: tuple[Closing, ...] = ()  # [[confirm]]: a buyer repeating the question the agent said yes to
+
+    def confirmed(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The agent's yes said again where the buyer only checks it (可以送上门吗 → 稍等 可以的 → 送上门是吗
+        gets 是的亲，可以的哦), or None. The claim must repeat the buyer's own question word for word (every
+        two characters of it found there), so nothing the agent did not say yes to is confirmed."""
+        if len(history) < 2 or history[-1][0] != "agent" or history[-2][0] != "buyer":
+            return None
+        asked, answer, text = history[-2][1], history[-1][1], message.strip()
+        if _MASKED.search(text) or re.search(r"\d", text):
+            return None
+        for confirm in self.confirms:
+            said = next((m for p in confirm.says if (m := p.search(text))), None)
+            yes = next((m for p in confirm.agent if (m := p.search(answer))), None)
+            if said is None or yes is None or any(p.search(text) for p in confirm.unless):
+                continue
+            claim = _PUNCTUATION.sub("", said.group("claim"))
+            if confirm.lead is not None:
+                claim = confirm.lead.sub("", claim)
+            pairs = {claim[i : i + 2] for i in range(len(claim) - 1)}
+            if pairs and all(pair in asked for pair in pairs):
+                return confirm.reply.replace("{yes}", yes.group("yes"))
+        return None
 
     def closing(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
         """The short closing for a buyer who closes right after the agent's turn, or None.
@@ -97,7 +130,10 @@ class Handover:
         text = message.strip()
         if not text:
             return None
+        agent = next((t for role, t in reversed(history) if role == "agent"), "")
         for request in (c for c in self.closings if c.request):
+            if request.after and not any(p.search(agent) for p in request.after):
+                continue
             if any(p.search(text) for p in request.says) and not any(p.search(text) for p in request.unless):
                 return request.said(text) or None
         if not history or history[-1][0] != "agent":
@@ -252,6 +288,10 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 if "said_lead" in table
                 else None,
                 said_chars=int(table.get("said_chars", 10)),
+                after=compiled(table.get("after", []), f"{kind}.after"),
+                said_drop=next(iter(compiled(table["said_drop"], f"{kind}.said_drop")), None)
+                if "said_drop" in table
+                else None,
                 **flags,
             )
             for table in closing_data.get(kind, [])
@@ -259,6 +299,14 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
 
     closings = (
         closings_of("request", request=True) + closings_of("recheck", recheck=True) + closings_of("closing")
+    )
+    confirms = tuple(
+        dataclasses.replace(
+            closing,
+            agent=compiled(table.get("agent", []), "confirm.agent"),
+            lead=next(iter(compiled(table["lead"], "confirm.lead")), None) if "lead" in table else None,
+        )
+        for closing, table in zip(closings_of("confirm"), closing_data.get("confirm", []), strict=True)
     )
     return (
         Handover(
@@ -270,6 +318,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
             agent_turns=int(data.get("agent_turns", 2)),
             closings=closings,
             agent_asks=agent_asks[0] if agent_asks else None,
+            confirms=confirms,
         ),
         problems,
     )

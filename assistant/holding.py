@@ -272,7 +272,7 @@ _NOUNS = frozenset({"n", "nz"})
 
 def is_it(words: str) -> str:
     """A yes/no question with no modal asked as A-not-A when it ends in a one-character verb or
-    adjective (鞋跟磨损算 → 鞋跟磨损算不算), else with 是不是 after the noun it opens with (登山鞋防水 →
+    adjective or a two-character adjective (鞋跟磨损算 → 鞋跟磨损算不算, 穿73合适 → 穿73合不合适), else with 是不是 after the noun it opens with (登山鞋防水 →
     登山鞋是不是防水; not 是不是登山鞋防水), else before it all (是不是国行)."""
     import jieba.posseg
 
@@ -289,6 +289,8 @@ def is_it(words: str) -> str:
         and not (len(cut[-2][0]) == 1 and cut[-2][1] == "v")
     ):
         return words + "不" + last  # 鞋跟磨损算 → 鞋跟磨损算不算
+    if len(cut) > 1 and len(last) == 2 and flag in ("a", "an") and last[0] not in "很太不挺更最真":
+        return words[:-2] + last[0] + "不" + last  # 穿73合适 → 穿73合不合适
     lead = 0
     while lead < len(cut) and cut[lead][1] in _NOUNS:
         lead += 1

@@ -175,3 +175,37 @@ def test_a_leaving_buyer_is_not_held_with_a_lookup(assistant):
     history = ["买家: 这款拼图适合几岁", "客服: 亲，4岁以上哦。"]
     top = assistant.suggest("好 谢谢 我再看看", history=history).suggestions[0]
     assert not top.holding, top.reply
+
+
+@pytest.mark.parametrize(
+    "message, history, word",
+    [
+        # the change the agent offered, taken up: said back, not looked up
+        (
+            "改成原味的 谢谢",
+            spoken("买家: 薯片拍错口味了", "客服: 亲，还没发货的话可以帮您改哦。"),
+            "给您改成原味",
+        ),
+        # the address the agent asked for, sent: sorry for the wait, taken on
+        (
+            "我早就发了 怎么没人理",
+            spoken("买家: 收货地址填错了", "客服: 亲，麻烦您发一下新的地址。"),
+            "新地址",
+        ),
+    ],
+)
+def test_a_step_the_agent_offered_is_taken_when_the_buyer_takes_it_up(handover, message, history, word):
+    said = handover.closing(message, history)
+    assert said is not None and word in said, said
+
+
+@pytest.mark.parametrize(
+    "message, history",
+    [
+        ("改成原味的 谢谢", spoken("买家: 薯片拍错口味了", "客服: 亲，已经发出了哦。")),  # nothing offered
+        ("改成原味还是麻辣好", spoken("买家: 薯片拍错口味了", "客服: 亲，可以帮您改哦。")),  # asks
+        ("人呢", spoken("买家: 收货地址填错了", "客服: 亲，麻烦您发一下新的地址。")),  # nothing sent yet
+    ],
+)
+def test_no_step_taken_where_the_agent_offered_none_or_the_buyer_asks(handover, message, history):
+    assert handover.closing(message, history) is None

@@ -185,6 +185,7 @@ def test_a_yes_no_question_with_no_modal_is_asked_after_its_noun(adapter):
     assert _said(adapter, "雨衣防风吗") == "雨衣是不是防风"
     # a one-character verb or adjective at the end is asked A-not-A
     assert _said(adapter, "鞋垫单独卖吗") == "鞋垫单独卖不卖"
+    assert _said(adapter, "穿XL合适吗") == "穿XL合不合适"  # (a two-character adjective: 合不合适)
     # nothing to move: 是不是 first, as before
     assert _said(adapter, "是正品吗") == "是不是正品"
 
