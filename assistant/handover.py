@@ -67,12 +67,19 @@ class Closing:
     after: tuple[re.Pattern, ...] = ()
     # words of the message that are no part of {said} (谢谢 / 麻烦了)
     said_drop: re.Pattern | None = None
+    # where the message says what {said} is, its first group (内容：生日快乐 → 生日快乐)
+    said_from: re.Pattern | None = None
 
     def said(self, text: str) -> str:
         """``reply`` for ``text``, its {said} filled with what the buyer asks for, or ``plain`` where
         nothing short and clean is left to name."""
         if "{said}" not in self.reply:
             return self.reply
+        given = self.said_from.search(text) if self.said_from is not None else None
+        if self.said_from is not None:
+            said = given.group(1).strip() if given is not None else ""
+            ok = 0 < len(said) <= self.said_chars and not _MASKED.search(said)
+            return self.reply.replace("{said}", said) if ok else self.plain
         rest = self.said_drop.sub(" ", text) if self.said_drop is not None else text
         for pattern in self.says:
             rest = pattern.sub(" ", rest)
@@ -291,6 +298,9 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 after=compiled(table.get("after", []), f"{kind}.after"),
                 said_drop=next(iter(compiled(table["said_drop"], f"{kind}.said_drop")), None)
                 if "said_drop" in table
+                else None,
+                said_from=next(iter(compiled(table["said_from"], f"{kind}.said_from")), None)
+                if "said_from" in table
                 else None,
                 **flags,
             )

@@ -135,6 +135,9 @@ def test_no_check_back_reply_for_a_claim_a_lookup_or_a_new_question(handover, me
             "粗磨给您备注上了",
         ),
         ("帮我备注一下", [], "您的要求给您备注上了"),
+        # a card: its words noted, or asked for
+        ("麻烦放张贺卡 内容：爸爸节日快乐", [], "爸爸节日快乐"),
+        ("再附个小卡片", [], "要写的内容发我"),
         # a remark the buyer made, as asked: seen, naming it
         (
             "加厚款的 备注了",
@@ -156,6 +159,7 @@ def test_a_request_the_agent_can_simply_take_on_gets_the_safe_next_step(handover
         ("已经发货了 还能改地址吗", []),  # shipped: a lookup
         ("能加急吗 下周三要用", []),  # a deadline: whether it can be met needs a lookup
         ("加急的话什么时候能到", []),  # asks when
+        ("能放张贺卡吗", []),  # whether it can be done
     ],
 )
 def test_no_safe_step_where_the_buyer_gives_it_or_a_lookup_is_needed(handover, message, history):
@@ -164,11 +168,11 @@ def test_no_safe_step_where_the_buyer_gives_it_or_a_lookup_is_needed(handover, m
 
 @pytest.mark.parametrize(
     "message",
-    ["好的 谢谢 我先考虑一下", "嗯 回头再说吧", "那我再逛逛", "先观望下"],
+    ["好的 谢谢 我先考虑一下", "嗯 回头再说吧", "那我再逛逛", "先观望下", "我跟家里人商量一下 明天给你答复"],
 )
 def test_a_buyer_leaving_to_think_it_over_gets_a_short_goodbye(handover, message):
     said = handover.closing(message, spoken("买家: 这个保温杯能保温多久", "客服: 亲，6到8小时哦。"))
-    assert said is not None and "慢慢看" in said, said
+    assert said is not None and "慢慢考虑" in said, said
 
 
 def test_a_leaving_buyer_is_not_held_with_a_lookup(assistant):
