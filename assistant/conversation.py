@@ -50,6 +50,8 @@ _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
 _MONEY_TALK = re.compile(r"钱|退款|付了|付款|实付|到账|退了|差价")
 # a clause reporting what the buyer usually takes (我平时运动鞋穿41), not what they ask about now
 _USUAL = re.compile(r"平时|一般|平常|日常|以前|之前|本来|通常")
+# what may follow a value that stands alone (白色 / 白的 / 白款 / 白 有吗), not the start of a word (蓝牙)
+_STANDS_ALONE = re.compile(r"色|的|款|系|$|[\s\W\dA-Za-z]")
 # how much a reply that restates this chat's own facts outranks one that does not (per fact, at most two)
 ECHO_BONUS = 1.15
 # how much more a reply naming the day the buyer needs the goods by is worth (it answers the deadline)
@@ -687,6 +689,11 @@ def _bare_amounts(text: str, facts: Sequence[Fact]) -> list[Fact]:
     ][:1]
 
 
+def chases(text: str) -> bool:
+    """Whether ``text`` chases an answer or calls the agent (人呢 / 在吗 / 怎么不回 / ？？)."""
+    return bool(_NUDGE.search(text))
+
+
 def _bare_nudge(text: str) -> bool:
     """Whether ``text`` only chases (人呢 / 在吗 / ？？) with next to nothing else: 在吗 我想问下这鞋会不会
     磨脚 asks something of its own."""
@@ -770,6 +777,10 @@ def _counterpart(question: str, new: re.Match, value: str, part: re.Pattern) -> 
     if not candidates:
         return None
     if not new.group()[:1].isdigit():
+        if len(candidates) > 1:
+            # 蓝牙耳机 Pro2 白色: the 蓝 of 蓝牙 is no colour; one standing alone (白色 / 白的 / 白) is
+            alone = [m for m in candidates if _STANDS_ALONE.match(question, m.end())]
+            candidates = alone or candidates
         after = value[new.end() : new.end() + 1]
         same = [m for m in candidates if question[m.end() : m.end() + 1] == after] if after else []
         return (same or candidates)[-1] if len(same or candidates) == 1 or same else None

@@ -111,6 +111,9 @@ class Vocabulary:
     places: tuple[str, ...] = ()
     people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group, the words that name it)
     order_events: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
+    # [order_event_threats]: words that make what follows in their clause a threat, not an event
+    # (再不回我直接申请退款了: no refund was applied for)
+    event_threats: tuple[re.Pattern, ...] = ()
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
@@ -227,6 +230,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
             if isinstance(names, list)
         ),
         order_events=tuple(events),
+        event_threats=patterns(
+            "order_event_threats", "patterns", data.get("order_event_threats", {}).get("patterns", [])
+        ),
         holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
         variants=patterns("variants", "patterns", data.get("variants", {}).get("patterns", [])),
         stock=tuple(
@@ -307,6 +313,8 @@ _NOT_HAPPENED_BEFORE = re.compile(
     r"(没|未|不|别|何时|什么时候|啥时候|多久|几天|能不能|能否|可以|可不可以|怎么|如何|要|想|会|才能|就能|后|前)$"
 )
 _ASKED_AFTER = re.compile(r"^(吗|么|没|嘛|不)")
+# where a clause of a buyer's message starts (punctuation or the spaces of unpunctuated chat)
+_CLAUSE_START = re.compile(r"[，。！？,.!?；;\s]")
 
 # words ending in 色 that are not colours
 _NOT_COLOURS = (
@@ -647,6 +655,14 @@ _ITEM_STOP = set(
     "这那个款件的了我你您他她它们什么啥哪些买拍是有吗呢在亲和跟与给把被要想看问说还再就都也很太还到从对用个只双条把套瓶盒包台下，。！？!?,. ~～"
 )
 
+# 双 counts a pair only after a demonstrative or a number (这双 / 两双); else it begins the name (双面羊毛大衣 /
+# 双人床 / 双肩包), not 面羊毛大衣
+_COUNTED = re.compile(r"[这那哪每一二两三四五六七八九十几\d]")
+
+
+def _begins_name(source: str, at: int) -> bool:
+    return source[at] == "双" and not (at > 0 and _COUNTED.match(source[at - 1]))
+
 
 def _phrase_start(source: str, start: int, limit: int = 6) -> int:
     """Where the item phrase ending at an item word begins (这个牛仔外套 → 牛仔外套)."""
@@ -654,7 +670,7 @@ def _phrase_start(source: str, start: int, limit: int = 6) -> int:
     while (
         begin > 0
         and start - begin < limit
-        and source[begin - 1] not in _ITEM_STOP
+        and (source[begin - 1] not in _ITEM_STOP or _begins_name(source, begin - 1))
         and not source[begin - 1].isspace()
         # 你们家猫粮 / 你家的 → 猫粮: the shop's 家, not part of the item (家用吸尘器 keeps it)
         and not (source[begin - 1] == "家" and begin >= 2 and source[begin - 2] in "们你我他她咱俺")
@@ -788,6 +804,9 @@ class FactExtractor:
                         _ASKED_AFTER.match(source[match.end() : match.end() + 2])
                     ):
                         continue  # 还没发货 / 什么时候到 / 怎么申请退款 / 发货了吗: not an event
+                    clause = _CLAUSE_START.split(source[: match.start()])[-1]
+                    if any(t.search(clause) for t in self.vocabulary.event_threats):
+                        continue  # 再不回我直接申请退款了: threatened, not done
                     facts.append(
                         Fact(
                             "order_event",
