@@ -2399,10 +2399,16 @@ class Adapter:
         13766665555 after 请提供正确的手机号 is acknowledged, not looked up (it stays a holding reply:
         the agent checks it, then answers); 就这样吧 / 好像绑上了 不好意思 after the agent's answer gets
         a short closing, no lookup (no longer holding: a reply is shown). None where neither applies."""
-        if not top.holding:
-            return None
         handover = self.rules.handover
         spoken = [(t.role, t.text) for t in history]
+        if (yes := handover.confirmed(message, spoken)) is not None:
+            # 送上门是吗 right after the agent's 可以的 to 可以送上门吗: the agent's yes stands, whatever was retrieved
+            said_again = dataclasses.replace(
+                top, reply=yes, holding=False, fixes=(*top.fixes, "买家确认客服的答复 the buyer checks the agent's yes")
+            )
+            return said_again, "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again"
+        if not top.holding:
+            return None
         said = handover.acknowledged(
             message, spoken, lambda reply: bool(self.grounder.ungrounded(reply, state))
         )
