@@ -125,6 +125,7 @@ def test_no_check_back_reply_for_a_claim_a_lookup_or_a_new_question(handover, me
     [
         # an address to change, the new one not given: it is asked for, not "let me check"
         ("吸尘器刚拍的 收货地址得改一下", [], "新的收货地址"),
+        ("收货地址改一下 改成我单位的", [], "新的收货地址"),  # where to, not the address
         ("不好意思 帮我改下地址", spoken("买家: 地址写错了", "客服: 亲，订单还没出库。"), "新的收货地址"),
         # a wish the agent can note: noted, nothing promised
         ("面霜付好款了 尽快给我发货哈 等着用", [], "备注加急"),
@@ -155,6 +156,7 @@ def test_a_request_the_agent_can_simply_take_on_gets_the_safe_next_step(handover
     "message, history",
     [
         ("地址写错了 改成南京市鼓楼区中山路8号", []),  # the new address is given
+        ("地址改一下 改到南京鼓楼中山路8号", []),  # …with no 省/市/区 in it
         ("地址写错了 是5号楼不是6号楼", []),  # …or what to change in it
         ("已经发货了 还能改地址吗", []),  # shipped: a lookup
         ("能加急吗 下周三要用", []),  # a deadline: whether it can be met needs a lookup
