@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # faiss loads with the index, not with the package
     from .guidance import SectionUsage
     from .index import SyncReport
     from .ingest import IngestResult
+    from .intent import Restated
     from .lint import LintFinding
     from .replay import ReplayReport
     from .retrieval import Hit
@@ -476,12 +477,13 @@ class Assistant:
         state = self.conversation(message, turns)
         asked_as = message
         if not state.nudge and not state.follow_up:
-            from .conversation import substituted
+            from .conversation import asks, substituted
 
             # 那8个呢 after 买5个便宜点 asks that question again with 8: it is answered as 买8个便宜点
             buyer_said = [t.text for t in turns if t.role == "buyer"]
             if swap := substituted(message, buyer_said, engine.adapter.intents.substitution):
-                asked_as = swap
+                # 黑的呢 after 蓝牙耳机 Pro2 白色 (an item listed, no question word) still asks, as its 呢 did
+                asked_as = swap if asks(swap) else swap + "呢"
                 state = self.conversation(swap, turns)
         detection, hits, message_vector = self._detect(asked_as, turns)
         announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
@@ -579,6 +581,21 @@ class Assistant:
             suggestions[0] = self._named_first(
                 suggestions[0], variant, "", "买家要的款式 the variant the buyer takes"
             )
+        if suggestions and position is None and not state.escalated:
+            # 拍了 红M after 今天拍明天发 韵达 / 一根不包？ after 两根包邮: the agent's rule said back
+            agent_said = [t.text for t in turns if t.role == "agent"]
+            for rule in engine.adapter.intents.restated:
+                if (said := rule.said(message, detection.scenario, agent_said)) is not None:
+                    top = self._restated(suggestions[0], said, rule)
+                    if top is not suggestions[0] and top.reply == rule.reply.replace("{said}", said):
+                        # the agent's rule stands in for a holding or safe reply: nothing is held back
+                        outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
+                    # (nor is the shop's own rule shown below it: 满99元包邮 after 两根包邮)
+                    rest = [
+                        s for s in suggestions[1:] if said in s.reply or not rule.contradicted(s.reply, said)
+                    ]
+                    suggestions = [top, *rest]
+                    break
         if (refusal := engine.adapter.intents.courier_refusal) is not None and self._switching(state):
             # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
             agreeing = [s for s in suggestions if not refusal.search(s.reply)]
@@ -699,6 +716,41 @@ class Assistant:
             return suggestion
         reply = self.engine.adapter.after_opening(suggestion.reply, found[1], past_short_clause=True)
         change = Change(was, found[0], why)
+        return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
+
+    def _restated(self, suggestion: Suggestion, said: str, rule: Restated) -> Suggestion:
+        """``suggestion`` saying the agent's rule back in the agent's words (``said``, intents.toml
+        ``[[restated]]``): added to a reply that leaves it out (when the rule has a ``named``); in place
+        of a holding reply or one stating a rule of its own (付款后48小时内发出 after 明天发 韵达 / 满99元包邮 after 两根包邮)."""
+        from .grounding import Change
+
+        reply = suggestion.reply
+        couriers = [f.text for f in self.engine.extractor.extract(said) if f.kind == "courier"]
+        if said in reply or any(c in reply for c in couriers):
+            return suggestion
+        # a reply that already works with the rule's own numbers and names no threshold of its own
+        # (19.9×2=39.8，满39了 after 满39包邮: money.py's sums; not 99元包邮 after 单件就包邮 补10元)
+        figures = re.findall(r"\d+(?:\.\d+)?", said)
+        thresholds = re.findall(r"满\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*元?\s*包邮", reply)
+        if (
+            figures
+            and all(re.search(rf"(?<![\d.]){re.escape(f)}(?![\d.])", reply) for f in figures)
+            and all((a or b) in figures for a, b in thresholds)
+        ):
+            return suggestion
+        change = Change("", said, "客服在对话中说过的 what the agent said in this chat")
+        if suggestion.holding or rule.contradicted(reply, said):
+            return dataclasses.replace(
+                suggestion,
+                reply=rule.reply.replace("{said}", said),
+                holding=False,
+                fill_ins=(),
+                changes=(change,),
+            )
+        if not rule.named:
+            return suggestion
+        ending = "" if reply.rstrip()[-1:] in ("。", "！", "!", "～", "~") else "。"
+        reply = reply.rstrip() + ending + rule.named.replace("{said}", said)
         return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:

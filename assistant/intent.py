@@ -74,6 +74,46 @@ class PromisedAmount:
 
 
 @dataclass(frozen=True)
+class Restated:
+    """A rule the agent stated in this chat, said back in the agent's words by the reply of its kind
+    (intents.toml ``[[restated]]``): the dispatch (今天拍明天发 韵达 / 48小时内发货 默认圆通) when the buyer
+    then announces the order (拍了 红M), the free-shipping rule (两根包邮 / 满49包邮) when the buyer asks
+    about it again (一根不包？): a reply that leaves it out drops the agent's promise, one stating the
+    shop's own rule instead contradicts it."""
+
+    message: re.Pattern  # the newest message this applies to
+    clause: re.Pattern  # a clause of an agent turn stating the rule: its time, condition, courier
+    verb: re.Pattern  # one of those clauses must state the rule itself (发 / 发货 / 包邮)
+    skip: re.Pattern  # a clause that negates or asks (还没发货 / 今天能发吗) states no rule
+    particles: re.Pattern  # the talk around a clause (亲 / 哦), left out when it is said back
+    own: re.Pattern  # a reply stating a rule of its own kind (48小时内发出 / 满99元包邮: (…) its number)
+    named: str  # added to a reply that leaves the rule out: {said} ("": nothing added)
+    reply: str  # in place of a holding reply or one stating a rule of its own: {said}
+    scenarios: frozenset[str] = frozenset()
+    turns: int = 4
+
+    def contradicted(self, reply: str, said: str) -> bool:
+        """Whether ``reply`` states a rule of its own kind, not the agent's ``said``: an ``own`` match
+        whose number (its first group, when it has one) the agent's words do not have."""
+        for found in self.own.finditer(reply):
+            number = next((g for g in found.groups() if g), None)
+            if number is None or not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", said):
+                return True
+        return False
+
+    def said(self, message: str, scenario: str, agent_turns: Sequence[str]) -> str | None:
+        """The agent's newest clauses stating the rule, joined by ，, else None."""
+        if scenario not in self.scenarios or not self.message.search(message):
+            return None
+        for text in reversed(agent_turns[-self.turns :]):
+            clauses = [self.particles.sub("", c) for c in re.split(r"[\s，,。！!？?；;~～]+", text)]
+            kept = [c for c in clauses if c and self.clause.search(c) and not self.skip.search(c)]
+            if any(self.verb.search(c) for c in kept):
+                return "，".join(kept)
+        return None
+
+
+@dataclass(frozen=True)
 class VariantNamed:
     """The variant a buyer says they take in the message (那我拍白茶 / 确认下是AX3000的 / 我要拍的是2段),
     named by a top reply of an order that leaves it out (intents.toml ``[variant_named]``)."""
@@ -155,6 +195,8 @@ class IntentLexicon:
     promised_amount: PromisedAmount | None = None
     # [variant_named]: the variant the buyer takes in the message (那我拍白茶), named by an order reply
     variant_named: VariantNamed | None = None
+    # [[restated]]: a rule the agent stated (今天拍明天发 韵达 / 两根包邮), said back by the reply of its kind
+    restated: tuple[Restated, ...] = ()
     # [substitution]: a new value dropped into the earlier question (那8个呢 / 20000的呢 / 那L呢)
     substitution: Substitution | None = None
     # [size_choice]: a buyer weighing the advised size against another, and the replies by way
@@ -165,6 +207,9 @@ class IntentLexicon:
     mismatched_values: re.Pattern | None = None
     mismatched_scenario: str = ""
     mismatched_replies: tuple[str, str] = ("", "")
+    # objects that, named in the chat's earlier turns, exclude their neighbours as the message's own do
+    # (退货 … 什么时候退钱 is no cancellation's refund); others count in the message only
+    in_chat: frozenset[str] = frozenset()
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
     _parsed_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
@@ -409,6 +454,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
     excludes: dict[str, frozenset[str]] = {}
     not_from_stage: dict[str, str] = {}
     in_reply: set[str] = set()
+    in_chat: set[str] = set()
     topics: dict[str, str] = {}
     scenarios: dict[str, str] = {}
     unless: dict[str, tuple[str, ...]] = {}
@@ -422,6 +468,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             topics[name] = str(table["topic"])
         if table.get("in_reply"):
             in_reply.add(name)
+        if table.get("in_chat"):
+            in_chat.add(name)
         if table.get("scenario"):
             scenarios[name] = str(table["scenario"])
         if table.get("unless"):
@@ -530,6 +578,37 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         where,
         problems,
     )
+    restated = []
+    for number, table in enumerate(t for t in data.get("restated", ()) if isinstance(t, dict)):
+        built = _built_table(
+            {"restated": table},
+            "restated",
+            lambda said: Restated(
+                *(
+                    re.compile(str(said.get(k, "")))
+                    for k in ("message", "clause", "verb", "skip", "particles", "own")
+                ),
+                str(said.get("named", "")),
+                str(said.get("reply", "")),
+                frozenset(str(s) for s in said.get("scenarios", ())),
+                int(said.get("turns", 4)),
+            ),
+            lambda built: (
+                all(
+                    p.pattern
+                    for p in (built.message, built.clause, built.verb, built.skip, built.particles, built.own)
+                )
+                and (not built.named or "{said}" in built.named)
+                and "{said}" in built.reply
+                and bool(built.scenarios)
+            ),
+            f"#{number + 1} needs message, clause, verb, skip, particles, own, scenarios, "
+            "and a reply (and a named, if any) with {said}",
+            where,
+            problems,
+        )
+        if built is not None:
+            restated.append(built)
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -540,6 +619,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         topics,
         scenarios,
         unless,
+        in_chat=frozenset(in_chat),
         subject_lead=patterns[0],
         subject_tail=patterns[1],
         subject_topic=str(subject.get("topic", "")),
@@ -568,6 +648,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         substitution=substitution,
         promised_amount=promised,
         variant_named=variant,
+        restated=tuple(restated),
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],

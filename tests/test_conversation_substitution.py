@@ -26,6 +26,8 @@ RULES = load_intents(Path(__file__).parents[1] / "corpus" / "intents.toml")[0].s
         # words of our own: a count with another measure word, a colour said with 色
         (["洗碗块买2盒能便宜吗"], "那5盒呢", "洗碗块买5盒能便宜吗"),
         (["卫衣黑色XL还有吗"], "那灰色的呢", "卫衣灰色XL还有吗"),
+        # the 蓝 of 蓝牙 is no colour: the colour standing alone is the one asked again
+        (["蓝牙音箱 S1 白色"], "黑的呢", "蓝牙音箱 S1 黑色"),
     ],
 )
 def test_the_new_value_goes_into_the_earlier_question(earlier, message, asked):
@@ -60,6 +62,13 @@ def test_the_swapped_question_is_answered_with_the_new_value(assistant):
     top = assistant.suggest("那1.8的呢", history=history).suggestions[0].reply
     assert "1.8" in top and "浅灰" in top
     assert "1.5" not in top
+
+
+def test_another_colour_of_an_item_listed_is_not_answered_for_the_first(assistant):
+    # 黑的呢 after 蓝牙音箱 S1 白色 / 白色有现货: nothing said of white is said of black
+    history = ["买家: 蓝牙音箱 S1 白色", "客服: 亲 白色有现货哦"]
+    top = assistant.suggest("黑的呢", history=history).suggestions[0].reply
+    assert "黑" in top and "白色" not in top
 
 
 def test_a_bare_number_of_many_digits_is_read_in_the_spec_unit_said(assistant):
