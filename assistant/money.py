@@ -18,6 +18,7 @@ from .errors import CorpusError, Problem
 from .facts import FactExtractor, chinese_number
 from .files import toml_error_line, toml_line
 from .orders import OrderAnswers, turns_of
+from .sums import Sums
 from .text import SLOT_PATTERN
 
 _NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
@@ -52,6 +53,9 @@ _PATTERN_LISTS = (
     ("change", "kept"),
     ("exchange", "new"),
     ("order_request", "promised"),
+    ("sums", "unit_price"),
+    ("sums", "claimed"),
+    ("sums", "asks_gap"),
 )
 _PATTERNS = (
     ("arithmetic", "nth_unit"),
@@ -62,6 +66,14 @@ _PATTERNS = (
     ("order_request", "question"),
     ("order_request", "ordered_opening"),
     ("gift", "asked"),
+    ("sums", "flat_offer"),
+    ("sums", "cut_offer"),
+    ("sums", "shipping_offer"),
+    ("sums", "other_offer"),
+    ("sums", "stacked_coupon"),
+    ("sums", "per_unit_cut"),
+    ("sums", "count"),
+    ("sums", "agreed"),
 )
 _NO_SLOTS = frozenset(key for _, key in (*_PATTERNS, *_PATTERN_LISTS))
 _CN_SMALL = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -190,6 +202,9 @@ class MoneyAnswers:
         self.slots = slots
         self.policy = policy
         self.orders = OrderAnswers(rules, extractor)
+        self.sums = Sums(
+            rules.tables.get("sums", {}), self.amounts, fmt, rules.text("amounts", "not_price_after")
+        )
 
     # ------------------------------------------------------------------ reading amounts
 
@@ -250,6 +265,7 @@ class MoneyAnswers:
             self.instalment,
             self.cart,
             self.refund_amount,
+            self.order_sum,
             self.after_offer,
             self.reach,
             self.total,
@@ -263,6 +279,25 @@ class MoneyAnswers:
             if found is not None:
                 return found
         return None
+
+    def order_sum(self, message: str, scenario: str, state, catalog_price: float | None):
+        """The buyer's order summed against the agent's offers in this chat (``sums.py``)."""
+        pairs = list(zip(state.texts[:-1], state.roles[:-1], strict=False))
+        agreed = self.rules.text("sums", "agreed")
+        # an offer the buyer named and the agent said yes to (满200减20吗 → 是的) is the agent's too
+        confirmed = [
+            text
+            for (text, role), (reply, by) in zip(pairs, pairs[1:], strict=False)
+            if role == "buyer" and by == "agent" and agreed and re.match(agreed, reply)
+        ]
+        template = self.sums.answer(
+            message, scenario, self._turns(state, "buyer"), self._turns(state, "agent"), confirmed
+        )
+        return (
+            (template, "按对话里的价格和活动算 this chat's prices against the agent's offer")
+            if template
+            else None
+        )
 
     def bargain(self, message: str, scenario: str, state, catalog_price: float | None):
         """A counter-offer (450行不行 / 别家79 / 9折我马上拍): the price held politely, naming the

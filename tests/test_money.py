@@ -250,7 +250,7 @@ def test_a_count_cut_is_taken_off_the_sum_the_buyer_asked_for(money, grounder, e
     assert "按三双减10算，三双是29.9×3-10=79.7" in reply and not fill_ins and not ungrounded
 
 
-@pytest.mark.parametrize(("amount", "expected"), [("89", "还差11"), ("120", "120已经满100了")])
+@pytest.mark.parametrize(("amount", "expected"), [("89", "还差11"), ("120", "120，够满100减10了")])
 def test_the_buyers_amount_against_the_agents_offer_threshold(money, grounder, extractor, amount, expected):
     message = f"鼠标{amount} 那用不了了啊"
     reply, _, ungrounded = answer(
@@ -568,7 +568,10 @@ def test_the_buyers_own_sum_is_confirmed_or_corrected(money, grounder, extractor
         # the threshold the buyer names is no amount of theirs
         ("两双是76 还差多少到满99", "您这单76还差23"),
         # the total and the item added to it in one message
-        ("现在购物车142 再加一个12块的杯刷 能用券不", "142+12=154还差6"),
+        (
+            "现在购物车142 再加一个12块的杯刷 能用券不",
+            "142+12=154，够满99减10了，到手154-10=144；再凑6就到满160减20",
+        ),
     ],
 )
 def test_what_is_missing_to_the_agents_threshold(money, grounder, extractor, message, expected):
