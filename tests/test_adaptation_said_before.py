@@ -75,3 +75,19 @@ def test_a_call_back_asked_for_is_passed_on(handover):
     assert said is not None and "转告" in said, said
     # a call that did not come is chased, not asked for
     assert "转告" not in (handover.closing("怎么还没人联系我", history) or "")
+
+
+def test_a_buyer_who_sent_the_goods_back_is_not_told_how_to_apply(assistant):
+    given, _ = _table(assistant.engine.adapter.rules.already_given, "在订单里申请“退货退款”，审核后寄回")
+    assert any(p.search("我把台灯交给了快递员 怎么还没更新") for p in given)
+    assert any(p.search("衣服早就寄回去了") for p in given)
+    assert not any(p.search("要寄回吗") for p in given)
+
+
+def test_the_gift_in_a_return_needs_a_gift_in_the_chat(assistant):
+    said, replies, anyone, _ = _table(
+        assistant.engine.adapter.rules.needs_said, "赠品用过了也没关系，您留着就好"
+    )
+    assert anyone and any(p.search("只寄回商品本身就可以") for p in replies)
+    assert any(p.search("送的杯子也要退吗") for p in said)
+    assert not any(p.search("退回来的快递怎么又到我这了") for p in said)
