@@ -230,6 +230,7 @@ def question_form(
     for pattern in (lead, wording.lead):
         words = pattern.sub("", words) if pattern is not None else words
     yes_no = bool(_YES_NO_END.search(words))
+    done = bool(re.search(r"了[吗么嘛没]?[?？!！。~～\s]*$", words))  # (催了吗: whether it was done)
     if tail is not None:
         words = tail.sub("", words)
     words = re.sub(r"(吗|(?<![什怎这那多])么|嘛|没有|没)$", "", words)  # (not the 么 of 什么)
@@ -259,6 +260,8 @@ def question_form(
             change = wording.will_change.search(words) if wording.will_change is not None else None
             if change is not None:
                 words = words[: change.start()] + "会不会" + words[change.start() :]
+            elif len(words) < 2 or done:
+                return ""  # (催了吗 / 核实了吗 / 发吗: 是不是核实 asks whether the agent did it)
             else:
                 words = is_it(words)
     if wording.modals and not re.sub("|".join(re.escape(a) for _, a in wording.modals), "", words):

@@ -188,6 +188,10 @@ def test_a_yes_no_question_with_no_modal_is_asked_after_its_noun(adapter):
     assert _said(adapter, "穿XL合适吗") == "穿XL合不合适"  # (a two-character adjective: 合不合适)
     # nothing to move: 是不是 first, as before
     assert _said(adapter, "是正品吗") == "是不是正品"
+    # whether the agent did what they said (催了吗 / 核实了吗): not restated as 是不是催了
+    assert _said(adapter, "催了吗") == ""
+    assert _said(adapter, "核实了吗") == ""
+    assert _said(adapter, "防水吗") == "是不是防水"
 
 
 def test_a_question_linked_to_the_last_turn_is_restated_without_the_link(adapter):
