@@ -2404,9 +2404,15 @@ class Adapter:
         if (yes := handover.confirmed(message, spoken)) is not None:
             # 送上门是吗 right after the agent's 可以的 to 可以送上门吗: the agent's yes stands, whatever was retrieved
             said_again = dataclasses.replace(
-                top, reply=yes, holding=False, fixes=(*top.fixes, "买家确认客服的答复 the buyer checks the agent's yes")
+                top,
+                reply=yes,
+                holding=False,
+                fixes=(*top.fixes, "买家确认客服的答复 the buyer checks the agent's yes"),
             )
-            return said_again, "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again"
+            return (
+                said_again,
+                "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again",
+            )
         if not top.holding:
             return None
         said = handover.acknowledged(
