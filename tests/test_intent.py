@@ -50,6 +50,22 @@ def test_neighbouring_kitchen_care_questions_exclude_each_other(lexicon):
     assert lexicon.conflicts(asked, Intent(objects=frozenset({"dishwasher"}))) == frozenset()
 
 
+def test_neighbouring_objects_of_one_scenario_are_told_apart(lexicon):
+    # the return address is the shop's: no change of the buyer's own address
+    asked = lexicon.parse("寄回地址发我一下")
+    assert "return_address" in asked.objects and "address" not in asked.objects
+    assert lexicon.conflicts(asked, Intent(objects=frozenset({"address"}))) == {"address"}
+    # 下雨天会不会滑 asks about the grip, 下雨天能穿吗 about the rain
+    assert lexicon.parse("下雨天穿会不会滑").objects == {"slip"}
+    assert "rain" in lexicon.parse("下雨天能穿吗 会不会坏").objects
+    stretch = lexicon.parse("有啥办法能撑大一点")
+    assert lexicon.conflicts(stretch, lexicon.parse("鞋带老散开 怎么系")) == {"lacing"}
+    # a sent-back parcel's refund is no cancellation's, and a cancelled order is named as such
+    assert "return_goods" in lexicon.parse("退货寄回去三天了").objects
+    assert "cancel" in lexicon.excludes["return_goods"]
+    assert "cancel" in lexicon.parse("订单我取消了").objects
+
+
 @pytest.mark.parametrize(
     ("message", "parts"),
     [
