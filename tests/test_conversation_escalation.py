@@ -217,3 +217,18 @@ def test_a_remedy_the_agent_offered_and_the_angry_buyer_takes_is_answered_not_st
     assert "退" in top.reply, top.reply
     # nothing offered yet: the same words get the hand-over
     assert assistant.suggest(message, history=told).suggestions[0].holding
+
+
+def test_an_angry_buyer_is_not_closed_on(assistant):
+    # 行吧 opens a sarcastic complaint, not a goodbye: the reply apologises and holds, no closing line
+    history = [
+        "买家: 台灯拍了四天了还没发",
+        "客服: 亲 这款是预售 付款后7天内发",
+        "买家: 我是买来送人的",
+        "客服: 亲 理解的 会尽快安排",
+    ]
+    result = assistant.suggest("行吧 等你们发货黄花菜都凉了 送了个寂寞", history=history)
+    top = result.suggestions[0]
+    assert result.escalate
+    assert any(w in top.reply[:12] for w in ("抱歉", "不好意思", "对不起")), top.reply
+    assert "随时找我" not in top.reply, top.reply
