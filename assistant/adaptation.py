@@ -149,6 +149,8 @@ class AdaptationRules:
     another_object_penalty: float = 0.8
     # a case that names an object this chat excludes and never names (取消后退款 for a return)
     neighbour_object_penalty: float = 0.7
+    # …read in the chat's last this many turns (an object asked long ago excludes nothing now)
+    neighbour_turns: int = 4
     # a question of several parts answered by joining a second reply for the missing part: the
     # second reply's opening dropped (亲，), the joining words, the longest joined reply, and how far
     # below min_score (a factor) the second reply may score
@@ -487,6 +489,7 @@ def load_adaptation(
         neighbour_object_penalty=float(
             grounding.get("neighbour_object_penalty", AdaptationRules.neighbour_object_penalty)
         ),
+        neighbour_turns=int(grounding.get("neighbour_turns", AdaptationRules.neighbour_turns)),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
         ),
@@ -815,15 +818,18 @@ class Adapter:
             found = self._case_parts[key] = frozenset().union(*(self.intents.parse(t).objects for t in texts))
         return found
 
-    def neighbours(self, asked: Intent, chat_objects: frozenset[str], case: Any) -> frozenset[str]:
-        """The objects a case speaks of that this chat excludes and never names: a cancellation's
-        refund for a buyer who sent the goods back (退货 … 什么时候退钱), the delivery address for the
-        return address."""
+    def neighbours(
+        self, asked: Intent, chat_objects: frozenset[str], spoken: frozenset[str]
+    ) -> frozenset[str]:
+        """The objects a case (or a safe reply) speaks of, ``spoken``, that this chat excludes and never
+        names: a cancellation's refund for a buyer who sent the goods back (退货 … 什么时候退钱), the
+        delivery address for the return address."""
         named = asked.objects | chat_objects
-        spoken = self.case_objects(case)
-        # an object the case shares with this chat excludes nothing it speaks of besides (取消了吗 钱什么
-        # 时候退 is a cancellation's refund, for a chat about cancelling)
-        excluded = frozenset().union(*(self.intents.excludes.get(o, frozenset()) for o in named - spoken))
+        # the message's objects exclude, and of the chat's only those that set the situation (退货 does,
+        # 物流 said in passing does not); an object the case shares excludes nothing it speaks of besides
+        # (取消了吗 钱什么时候退 is a cancellation's refund, for a chat about cancelling)
+        excluding = (asked.objects | (chat_objects & self.intents.in_chat)) - spoken
+        excluded = frozenset().union(*(self.intents.excludes.get(o, frozenset()) for o in excluding))
         return (spoken & excluded) - named
 
     def context_parts(self, case: Any) -> frozenset[str]:
@@ -846,7 +852,8 @@ class Adapter:
     def asked(self, message: str, history: Sequence[Turn], state: ConversationState) -> Intent:
         """What the buyer asks now; a short follow-up (那L呢) inherits the object of their last question."""
         intent = self.intents.parse(message)
-        if not intent.objects and len(message.strip()) <= 10:
+        # a message naming its own part (内胆能单穿吗) asks about that part, not the earlier object
+        if not intent.objects and len(message.strip()) <= 10 and not self.intents.thing(message, bare=True):
             for turn in reversed(history):
                 if turn.role == "buyer":
                     earlier = self.intents.parse(turn.text)
@@ -1052,9 +1059,12 @@ class Adapter:
         # what this whole conversation is about, for cases written for another conversation's turns
         chat_parts = self.intents.parts(" ".join(state.texts)) if history else frozenset()
         words = frozenset(p for p in self.intents.parts(message) if p not in self.intents.objects)
-        # the objects this chat named before (退货 / 寄回), against which a case may speak of a neighbour
+        # the objects the chat's last turns named (退货 / 寄回), against which a case may speak of a neighbour
         chat_objects = (
-            frozenset().union(*(self.intents.parse(t.text).objects for t in history))
+            frozenset().union(
+                *(self.intents.parse(t.text).objects for t in history[-self.rules.neighbour_turns :])
+            )
+            & self.intents.in_chat
             if history
             else frozenset()
         )
@@ -1175,8 +1185,9 @@ class Adapter:
                     score *= self.rules.another_object_penalty  # about another object, not this one
                 else:
                     score *= 0.8
-            if self.neighbours(asked, chat_objects, case):
-                score *= self.rules.neighbour_object_penalty
+            spoken = self.case_objects(case)
+            if self.neighbours(asked, chat_objects, spoken):
+                score *= self.rules.neighbour_object_penalty  # about a neighbour (取消后退款 for a return)
             if (
                 asked.question_types
                 and answered.question_types
@@ -1280,7 +1291,12 @@ class Adapter:
             floor = 0.0  # 如果漏了呢 asks the policy: the return/exchange safe reply answers it
         if template and not state.escalated and detection.scenario_confidence >= floor:
             adapted, _ = self.adapt(template, message, history, scenario, state)
-            if adapted is not None and not adapted[3]:
+            if (
+                adapted is not None
+                and not adapted[3]
+                # not one that speaks of a neighbour (偏远地区 for what 顺丰 costs): hold instead
+                and not self.neighbours(asked, chat_objects, self.intents.parse(adapted[0]).objects)
+            ):
                 reply, violations, fixes, fill_ins, changes = adapted
                 safe = Suggestion(
                     reply,
@@ -2196,8 +2212,11 @@ class Adapter:
         asked = [t for t in self.detail_topics(message, state.item.text) if t in topics]
         # every question of the message names a topic (猫毛会缠滚刷吗 噪音大不: the first is no topic
         # the catalog answers, so the catalog does not answer only the second)
+        # (砧板什么材质 会发霉吗: 发霉 is a topic, but none a catalog entry answers)
         for clause in re.split(r"[\s，,。？?！!；;]+", message):
-            if self.rules.details_question.search(clause) and not self.detail_topics(clause, state.item.text):
+            if self.rules.details_question.search(clause) and not [
+                t for t in self.detail_topics(clause, state.item.text) if t in topics
+            ]:
                 return None
         answers = []
         for topic in asked:
