@@ -567,6 +567,7 @@ def load_adaptation(
                     "named_holding": str(entry.get("named_holding", "")),
                     "every": bool(entry.get("every", False)),
                     "facts": frozenset(str(k) for k in entry.get("facts", [])),
+                    "offered": one_pattern(entry.get("offered", ""), "offered"),
                 }
                 for entry in data.get("subject", {}).get("amounts", [])
                 if entry.get("named")
@@ -2077,6 +2078,13 @@ class Adapter:
                 said, amount = last[2], last[3]
                 if not amount or amount in top.reply:
                     return top
+                offered = entry.get("offered")
+                if offered is not None and any(
+                    t.role == "agent" and amount in t.text and offered.search(t.text) for t in history
+                ):
+                    # an amount the agent only offered (补偿30元可以吗), which the buyer may have turned
+                    # down, is no sum under way: naming it as such states a fact nobody gave
+                    return top
             named = str((top.holding and entry.get("named_holding")) or entry["named"])
             named = named.replace("{amount}", amount).replace("{said}", said)
             reply = ""
@@ -2475,7 +2483,9 @@ class Adapter:
         wording = self.rules.wording
         # (only what this message names: a topic inherited from an earlier turn may be stale)
         promised = self.promised_topic(message, state)
-        topic = promised or self.intents.topic(state.pending_question if chasing else message)
+        topic = promised or self.intents.topic(
+            state.pending_question if chasing else message, stage=state.order_stage
+        )
         # (今天能到吗 after 仓库收到退货后原路退回 asks about the refund, not the parcel)
         topic = wording.arrival_of(topic, message, [t.text for t in history[-3:]])
         complaint = "" if chasing else self.grounder.extractor.complaint_clause(message)

@@ -22,6 +22,9 @@ _QUESTION = re.compile(
     # A还是B offers two choices (寄回你们还是找售后点); 要不还是38 / 那就还是M proposes one, 还是不行
     # / 还是有点大 / 还是凹的 report
     r"|[^\s，,。要就那我还不]还是(?![不没很挺太有一那这])[^\s，,。]*[^\s，,。的了啊呀](?=[\s，,。]|$)"
+    # a tag question guesses and asks to be told (还没发货吧 / 应该到了吧 / 已经发了吧); 行吧 / 取消吧 / 算了吧
+    # propose or give in
+    r"|(?:还没|没有?|不会|应该|已经)[^\s，,。？?！!]{0,6}吧(?=[\s，,。~～]|$)"
 )
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(

@@ -117,6 +117,8 @@ class Vocabulary:
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
+    # [escalation] hearsay: leads (都说 / 有人说) that make an escalation word in their clause a worry
+    hearsay: tuple[re.Pattern, ...] = ()
     anger: tuple[str, ...] = ()
     # a complaint in a message that also asks something is answered first (包装破了…另外发票能开吗)
     complaint_words: tuple[str, ...] = ()
@@ -241,6 +243,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
             if status in ("in_stock", "sold_out")
         ),
         escalation=words("escalation", "words"),
+        hearsay=patterns("escalation", "hearsay", data.get("escalation", {}).get("hearsay", [])),
         anger=words("anger", "words") if "anger" in data else (),
         complaint_words=words("complaint", "words") if "complaint" in data else (),
         complaint_scenario=str(data.get("complaint", {}).get("scenario", "quality_complaint")),
@@ -900,11 +903,28 @@ class FactExtractor:
 
     def escalation(self, text: str) -> list[str]:
         """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
-        return [m.group(0) for m in _finditer(self._escalation_pattern, _normalised(text))]
+        source = _normalised(text)
+        return [
+            m.group(0)
+            for m in _finditer(self._escalation_pattern, source)
+            if not self._hearsay(source[: m.start()])
+        ]
+
+    def _hearsay(self, before: str) -> bool:
+        """True when the clause ending at ``before`` opens with a hearsay lead (都说 / 有人说): what
+        follows repeats what others say, a worry asked about rather than the buyer's accusation."""
+        clause = re.split(r"[，,。！!？?；;\s]", before)[-1]
+        return any(p.search(clause) for p in self.vocabulary.hearsay)
 
     def complaint(self, text: str) -> list[str]:
         """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``."""
-        return [m.group(0) for m in _finditer(self._complaint_pattern, _normalised(text))]
+        # (hearsay asked about, 有人说你们卖假货, is a worry, not the buyer's own complaint)
+        source = _normalised(text)
+        return [
+            m.group(0)
+            for m in _finditer(self._complaint_pattern, source)
+            if not self._hearsay(source[: m.start()])
+        ]
 
     def complaint_clause(self, text: str) -> str:
         """The clause of ``text`` that holds a complaint word, or ""."""

@@ -275,11 +275,16 @@ class IntentLexicon:
             union |= found
         return union if len(union) >= 2 and (adding >= 2 or several_words) else frozenset()
 
-    def topic(self, text: str, limit: int = 2) -> str:
+    def topic(self, text: str, limit: int = 2, stage: str | None = None) -> str:
         """How a holding reply names what ``text`` asks about (退款的情况, 起球和掉毛的情况), or "".
 
         A topic with ``{word}`` names the buyer's own matched words (a product property: 噪音, 续航);
-        a two-part question names both parts, so the buyer sees that neither is dropped."""
+        a two-part question names both parts, so the buyer sees that neither is dropped. An object
+        that no longer applies at the order ``stage`` is not named (不想要了 once delivered is a
+        return, not 取消订单的事)."""
+        from .facts import ORDER_STAGES
+
+        reached = ORDER_STAGES.index(stage) if stage in ORDER_STAGES else -1
         source = _normalised(text)
         # a word inside a longer word of another object does not count (拍错了 is not 错了)
         spans = [(source.find(w), len(w)) for words in self.objects.values() for w in words if w in source]
@@ -291,6 +296,9 @@ class IntentLexicon:
         for name, words in self.objects.items():
             topic = self.topics.get(name)
             if not topic:
+                continue
+            limit_stage = self.not_from_stage.get(name)
+            if limit_stage in ORDER_STAGES and reached >= ORDER_STAGES.index(limit_stage):
                 continue
             hits = sorted((source.find(w), w) for w in words if w in source and not inside(source.find(w), w))
             if not hits:
