@@ -25,6 +25,9 @@ def test_an_offered_amount_is_not_called_a_refund_under_way(assistant):
     # a refund the buyer says is on its way is still named
     under_way = turns("买家: 退款申请了 退的是89", "客服: 好的亲 已经同意了")
     assert "89这笔退款" in adapter.amount_named(top, "89呢 还没到", under_way, "refund").reply
+    # a hotline the buyer threatens to call is no amount
+    hotline = adapter.amount_named(top, "还是红 我要退 不然就找12315", offered, "refund").reply
+    assert "12315" not in hotline, hotline
 
 
 def test_not_wanted_after_delivery_is_no_cancellation(assistant):
