@@ -14,27 +14,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.facts import chinese_number
+
 _NUM = r"\d+(?:\.\d+)?"
-_CN_COUNT = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 
 
 def count_of(text: str) -> int:
     """A small count written either way (3 / 三 / 两); 0 when it is none."""
-    if text.isdigit():
-        return int(text)
-    return _CN_COUNT.get(text, 0)
+    value = chinese_number(text)
+    return int(value) if value and value == int(value) else 0
 
 
 @dataclass(frozen=True)
