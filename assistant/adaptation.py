@@ -390,6 +390,8 @@ def load_adaptation(
                     )
     handover, handover_problems = load_handover(path, data.get("handover", {}))
     problems.extend(handover_problems)
+    named = data.get("escalation_named", {})
+    waited = data.get("waited", {})
     rules = AdaptationRules(
         greeting_openers=tuple(openers),
         empathy_scenarios=tuple(empathy.get("scenarios", [])),
@@ -438,18 +440,16 @@ def load_adaptation(
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         escalation_demands=tuple(
             (pattern, one_pattern(d.get("named"), "escalation_named.named"), str(d.get("said", "")))
-            for d in data.get("escalation_named", {}).get("demands", [])
+            for d in named.get("demands", [])
             for pattern in _patterns([d.get("words", "")], "escalation_named.demands", path, problems)
         ),
-        escalation_demand=str(data.get("escalation_named", {}).get("demand", "")),
-        escalation_after=one_pattern(data.get("escalation_named", {}).get("after"), "escalation_named.after"),
-        escalation_then=one_pattern(data.get("escalation_named", {}).get("then"), "escalation_named.then"),
-        escalation_topic=one_pattern(data.get("escalation_named", {}).get("topic"), "escalation_named.topic"),
-        escalation_offered=one_pattern(
-            data.get("escalation_named", {}).get("offered"), "escalation_named.offered"
-        ),
-        escalation_takes=one_pattern(data.get("escalation_named", {}).get("takes"), "escalation_named.takes"),
-        escalation_entitled=tuple(data.get("escalation_named", {}).get("entitled_scenarios", [])),
+        escalation_demand=str(named.get("demand", "")),
+        escalation_after=one_pattern(named.get("after"), "escalation_named.after"),
+        escalation_then=one_pattern(named.get("then"), "escalation_named.then"),
+        escalation_topic=one_pattern(named.get("topic"), "escalation_named.topic"),
+        escalation_offered=one_pattern(named.get("offered"), "escalation_named.offered"),
+        escalation_takes=one_pattern(named.get("takes"), "escalation_named.takes"),
+        escalation_entitled=tuple(named.get("entitled_scenarios", [])),
         calm_doubt=one_pattern(holding.get("calm_doubt"), "calm_doubt"),
         calm_unless=one_pattern(holding.get("calm_unless"), "calm_unless"),
         min_score=float(grounding.get("min_score", AdaptationRules.min_score)),
@@ -471,12 +471,12 @@ def load_adaptation(
             if (one := one_pattern(a, "part_contradicts")) is not None
             and (other := one_pattern(b, "part_contradicts")) is not None
         ),
-        waited=one_pattern(data.get("waited", {}).get("said"), "waited.said"),
-        waited_not=one_pattern(data.get("waited", {}).get("not_waited"), "waited.not_waited"),
-        waited_chase=one_pattern(data.get("waited", {}).get("chase"), "waited.chase"),
-        waited_scenarios=frozenset(str(x) for x in data.get("waited", {}).get("scenarios", [])),
-        waited_opening=one_pattern(data.get("waited", {}).get("opening"), "waited.opening"),
-        waited_prefix=str(data.get("waited", {}).get("prefix", "")),
+        waited=one_pattern(waited.get("said"), "waited.said"),
+        waited_not=one_pattern(waited.get("not_waited"), "waited.not_waited"),
+        waited_chase=one_pattern(waited.get("chase"), "waited.chase"),
+        waited_scenarios=frozenset(str(x) for x in waited.get("scenarios", [])),
+        waited_opening=one_pattern(waited.get("opening"), "waited.opening"),
+        waited_prefix=str(waited.get("prefix", "")),
         promise_ignored_penalty=float(
             grounding.get("promise_ignored_penalty", AdaptationRules.promise_ignored_penalty)
         ),

@@ -563,6 +563,7 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        agent_said = [t.text for t in turns if t.role == "agent"]
         taken_on = ""  # the note for a holding top replaced by an acknowledgement or a closing
         if suggestions and (replaced := engine.adapter.taken_on(suggestions[0], message, turns, state)):
             suggestions[0], taken_on = replaced
@@ -571,7 +572,7 @@ class Assistant:
                 outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
         if suggestions and (owed := engine.adapter.intents.promised_amount) is not None:
             # 补偿5元 → 5块钱什么时候给 → 说好的补偿5元我帮您盯着，
-            promised = owed.said(message, [t.text for t in turns if t.role == "agent"])
+            promised = owed.said(message, agent_said)
             suggestions[0] = self._named_first(
                 suggestions[0], promised, "金额", "客服答应过的金额 the sum the agent promised"
             )
@@ -583,7 +584,6 @@ class Assistant:
             )
         if suggestions and position is None and not state.escalated:
             # 拍了 红M after 今天拍明天发 韵达 / 一根不包？ after 两根包邮: the agent's rule said back
-            agent_said = [t.text for t in turns if t.role == "agent"]
             for rule in engine.adapter.intents.restated:
                 if (said := rule.said(message, detection.scenario, agent_said)) is not None:
                     top = self._restated(suggestions[0], said, rule)

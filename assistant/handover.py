@@ -70,6 +70,10 @@ class Closing:
     # where the message says what {said} is, its first group (内容：生日快乐 → 生日快乐)
     said_from: re.Pattern | None = None
 
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` closes this way: one of ``says`` and none of ``unless``."""
+        return any(p.search(text) for p in self.says) and not any(p.search(text) for p in self.unless)
+
     def said(self, text: str) -> str:
         """``reply`` for ``text``, its {said} filled with what the buyer asks for, or ``plain`` where
         nothing short and clean is left to name."""
@@ -141,23 +145,19 @@ class Handover:
         for request in (c for c in self.closings if c.request):
             if request.after and not any(p.search(agent) for p in request.after):
                 continue
-            if any(p.search(text) for p in request.says) and not any(p.search(text) for p in request.unless):
+            if request.matches(text):
                 return request.said(text) or None
         if not history or history[-1][0] != "agent":
             return None
         if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
             return None
         for recheck in (c for c in self.closings if c.recheck):
-            if (
-                any(p.search(text) for p in recheck.says)
-                and not any(p.search(text) for p in recheck.unless)
-                and not any(p.search(history[-1][1]) for p in recheck.after_not)
-            ):
+            if recheck.matches(text) and not any(p.search(history[-1][1]) for p in recheck.after_not):
                 return recheck.reply
         if self.question is not None and self.question.search(text):
             return None
         for closing in (c for c in self.closings if not (c.request or c.recheck)):
-            if any(p.search(text) for p in closing.says) and not any(p.search(text) for p in closing.unless):
+            if closing.matches(text):
                 return closing.reply
         return None
 
@@ -283,6 +283,10 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
     where, path = str(closing_path), closing_path
     agent_asks = compiled(closing_data["agent_asks"], "agent_asks") if "agent_asks" in closing_data else ()
 
+    def first(table: dict, key: str, kind: str) -> re.Pattern | None:
+        """The one pattern of an optional ``key`` (said_lead / said_drop / said_from / lead)."""
+        return next(iter(compiled(table[key], f"{kind}.{key}")), None) if key in table else None
+
     def closings_of(kind: str, **flags: bool) -> tuple[Closing, ...]:
         return tuple(
             Closing(
@@ -291,17 +295,11 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 reply=str(table.get("reply", "")),
                 after_not=compiled(table.get("after_not", []), f"{kind}.after_not"),
                 plain=str(table.get("plain", "")),
-                said_lead=next(iter(compiled(table["said_lead"], f"{kind}.said_lead")), None)
-                if "said_lead" in table
-                else None,
+                said_lead=first(table, "said_lead", kind),
                 said_chars=int(table.get("said_chars", 10)),
                 after=compiled(table.get("after", []), f"{kind}.after"),
-                said_drop=next(iter(compiled(table["said_drop"], f"{kind}.said_drop")), None)
-                if "said_drop" in table
-                else None,
-                said_from=next(iter(compiled(table["said_from"], f"{kind}.said_from")), None)
-                if "said_from" in table
-                else None,
+                said_drop=first(table, "said_drop", kind),
+                said_from=first(table, "said_from", kind),
                 **flags,
             )
             for table in closing_data.get(kind, [])
@@ -314,7 +312,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
         dataclasses.replace(
             closing,
             agent=compiled(table.get("agent", []), "confirm.agent"),
-            lead=next(iter(compiled(table["lead"], "confirm.lead")), None) if "lead" in table else None,
+            lead=first(table, "lead", "confirm"),
         )
         for closing, table in zip(closings_of("confirm"), closing_data.get("confirm", []), strict=True)
     )
