@@ -596,6 +596,12 @@ class Assistant:
                     ]
                     suggestions = [top, *rest]
                     break
+        if suggestions and (position is None or going_on) and not state.escalated:
+            # 明天什么时候到 after 京东快递 明天到: the agent's fact the buyer builds on is not contradicted
+            # by a time of the reply's own, and a holding reply says it back
+            suggestions, held = self._agent_said(suggestions, message, turns, state, detection, guidance)
+            if held:
+                outcome = dataclasses.replace(outcome, abstained=True, fallback=False, reason=held)
         if (refusal := engine.adapter.intents.courier_refusal) is not None and self._switching(state):
             # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
             agreeing = [s for s in suggestions if not refusal.search(s.reply)]
@@ -752,6 +758,57 @@ class Assistant:
         ending = "" if reply.rstrip()[-1:] in ("。", "！", "!", "～", "~") else "。"
         reply = reply.rstrip() + ending + rule.named.replace("{said}", said)
         return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
+
+    def _agent_said(
+        self,
+        suggestions: list[Suggestion],
+        message: str,
+        turns: tuple[Turn, ...],
+        state: ConversationState,
+        detection: Detection,
+        guidance: Sequence[Any],
+    ) -> tuple[list[Suggestion], str]:
+        """The suggestions building on the agent's fact the buyer's newest message builds on
+        (``agent_said.py``, intents.toml ``[agent_said]``), and the reason when they now hold back: a top
+        stating a time of its own where the agent said when (2到4天能到 after 明天到) gives way to one
+        that does not, else to the holding reply; a holding top, or one answering when without the
+        courier the agent named, says the agent's words back after its opening."""
+        from .agent_said import agent_said, own_when, whens
+        from .grounding import Change
+
+        adapter = self.engine.adapter
+        rules = adapter.intents.agent_said
+        if rules is None:
+            return suggestions, ""
+        extract = self.engine.extractor.extract
+        said = agent_said(message, state.texts, state.roles, extract, rules)
+        lead = rules.named.split("{said}")[0].strip("，,；; ")
+        if said is None or (lead and lead in suggestions[0].reply):
+            # (按刚才说的时间发出后… already goes on from the agent's words)
+            return suggestions, ""
+        held = ""
+        if not suggestions[0].holding and own_when(suggestions[0].reply, said, extract, rules):
+            fitting = [s for s in suggestions if not own_when(s.reply, said, extract, rules)]
+            if fitting and not fitting[0].holding and said.in_reply(fitting[0].reply):
+                return fitting, ""
+            hold = adapter.holding_reply(
+                message, turns, detection.scenario, state, tuple(g.id for g in guidance)
+            )
+            suggestions = [hold, *(s for s in fitting if not s.holding)]
+            held = "回复说的时间与客服说过的不一致 the replies contradict the time the agent stated"
+        top = suggestions[0]
+        if said.in_reply(top.reply):
+            return suggestions, held
+        # (a reply timing a step the agent did not time goes on from the agent's words: 明天上午发出；
+        # 发货后一般2到4天送到)
+        if top.holding or (said.timing and whens(top.reply, extract(top.reply), rules)):
+            reply = adapter.after_opening(top.reply, said.named(rules), past_short_clause=True)
+            change = Change("", said.said, "客服在对话中说过的 what the agent said in this chat")
+            suggestions = [
+                dataclasses.replace(top, reply=reply, changes=(*top.changes, change)),
+                *suggestions[1:],
+            ]
+        return suggestions, held
 
     def _with_courier(self, suggestion: Suggestion, state: ConversationState) -> Suggestion:
         """A suggestion that speaks of the courier generically names the one this chat settled on."""

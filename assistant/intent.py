@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from .agent_said import AgentSaidRules
 from .conversation import Deadline, SizeRules, Substitution
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
@@ -210,6 +211,8 @@ class IntentLexicon:
     # objects that, named in the chat's earlier turns, exclude their neighbours as the message's own do
     # (退货 … 什么时候退钱 is no cancellation's refund); others count in the message only
     in_chat: frozenset[str] = frozenset()
+    # [agent_said]: the agent's fact the buyer's newest message builds on (明天什么时候到 after 明天到)
+    agent_said: AgentSaidRules | None = None
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
     _parsed_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
@@ -586,6 +589,28 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         where,
         problems,
     )
+    agent_said = _built_table(
+        data,
+        "agent_said",
+        lambda said: AgentSaidRules(
+            *(re.compile(str(said.get(k, ""))) for k in ("skip", "particles", "timing", "continues")),
+            not_timing=re.compile(str(said["not_timing"])) if said.get("not_timing") else None,
+            steps={str(k): re.compile(str(v)) for k, v in (said.get("steps") or {}).items() if v},
+            function_chars=str(said.get("function_chars", "")),
+            named=str(said.get("named", "")),
+            turns=int(said.get("turns", 3)),
+            min_chars=int(said.get("min_chars", 4)),
+            max_chars=int(said.get("max_chars", 30)),
+        ),
+        lambda built: (
+            all(p.pattern for p in (built.skip, built.timing, built.continues))
+            and bool(built.steps)
+            and "{said}" in built.named
+        ),
+        "needs skip, timing, continues, steps and named with {said}",
+        where,
+        problems,
+    )
     restated = []
     for number, table in enumerate(t for t in data.get("restated", ()) if isinstance(t, dict)):
         built = _built_table(
@@ -657,6 +682,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         promised_amount=promised,
         variant_named=variant,
         restated=tuple(restated),
+        agent_said=agent_said,
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],
