@@ -697,6 +697,21 @@ def chases(text: str) -> bool:
     return bool(_NUDGE.search(text))
 
 
+def waiting_questions(history: Sequence[Turn]) -> list[str]:
+    """The buyer's questions still waiting right above the newest message, oldest first: the buyer
+    turns since the agent last spoke that ask something (not a bare 在吗 / 人呢). The reply to the
+    newest message owes them an answer too (那会掉色吗 → 还有会起球不: both were asked); once the agent
+    spoke, even to hold (稍等 我查一下), it has taken them up."""
+    found: list[str] = []
+    for turn in reversed(history):
+        if turn.role != "buyer":
+            break
+        text = turn.text.strip()
+        if text and _QUESTION.search(text) and not _bare_nudge(text):
+            found.append(text)
+    return found[::-1]
+
+
 def _bare_nudge(text: str) -> bool:
     """Whether ``text`` only chases (人呢 / 在吗 / ？？) with next to nothing else: 在吗 我想问下这鞋会不会
     磨脚 asks something of its own."""
@@ -753,6 +768,8 @@ def substituted(message: str, earlier: Sequence[str], rules: Substitution | None
         return None
     for question in reversed([t.strip() for t in earlier[-2:] if t.strip()]):
         swapped = question
+        unmatched: list[str] = []
+        last = -1  # where the last value put in ends
         for kind, new in found:
             old = _counterpart(swapped, new, value, rules.parts[kind])
             if old is not None:
@@ -762,7 +779,17 @@ def substituted(message: str, earlier: Sequence[str], rules: Substitution | None
                     unit = re.match(r"[^\W\d_A-Za-z](?=的)", swapped[end:])
                     end += unit.end() if unit else 0
                 swapped = swapped[: old.start()] + new.group() + swapped[end:]
+                # (after a unit the question writes: 37码 of 38码有吗, never inside it)
+                last = old.start() + len(new.group())
+                last += len(m.group()) if (m := re.match(r"码|号", swapped[last:])) else 0
+            elif new.group() not in question:  # (紫色 of 那3U紫色呢 after 4U紫色还有吗 is asked already)
+                # (the buyer's own words: 棕色 of 那37的棕色呢, its 色 too)
+                unmatched.append(value[new.start() : new.end() + (value[new.end() : new.end() + 1] == "色")])
         if swapped != question:
+            if unmatched and last >= 0:
+                # a value the question has none of its kind for stays asked (那37的棕色呢 after 马丁靴38码有吗
+                # → 马丁靴37码棕色有吗, not 马丁靴37码有吗: the colour is what the buyer asks about too)
+                swapped = swapped[:last] + "".join(unmatched) + swapped[last:]
             return swapped
     return None  # (6期呢 after 支持分期吗: no value to put it in place of; read as it is)
 

@@ -533,7 +533,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         "time",
         re.compile(r"(上午|下午|晚上|中午|早上|凌晨|傍晚)?\s*(\d{1,2})\s*(?:点|:|：)\s*(\d{2}|半)?(?!\d)"),
     ),
-    ("spec", re.compile(rf"(?<![\d.A-Za-z])({_NUM})\s*({_UNIT_RE})(?![A-Za-z])", re.I)),
+    # (38 米色 is a size and a colour, not 38 metres)
+    ("spec", re.compile(rf"(?<![\d.A-Za-z])({_NUM})\s*({_UNIT_RE})(?![A-Za-z]|(?<=米)色)", re.I)),
     # (多大码 asks for a size: its 大码 is no size)
     ("size", re.compile(rf"(?<![A-Za-z\d.多])({_LETTER_SIZES})(?![A-Za-z])\s*(?:码|号)?")),
     ("size", re.compile(r"(?<![\d.])(\d{2}(?:\.5)?)\s*(?:码|号)")),

@@ -101,7 +101,7 @@ class OrderAnswers:
                 .replace("<kept>", "")
             )
             return template, "发货前改单 an order change before dispatch"
-        kept = self._kept(message, state)
+        kept = self._kept(message, state) or self._order_kept(message, new, state)
         template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
         return template, "发货前改单 an order change before dispatch"
 
@@ -140,12 +140,19 @@ class OrderAnswers:
         if not any(w in message for w in table.get("asks", ())):
             return None
         buyer = turns_of(state, "buyer")
-        new = self._exchange_target(message, table)
+        # the target after 换 (换L), else the one variant the message names (换新的 28cm那个 / 我要换一条
+        # 雾霾蓝的), else what it wants (想要甜味的 收到的是麻辣的能换吗)
+        new = (
+            self._exchange_target(message, table)
+            or self._one_value(message, table)
+            or self._change_target(message)
+        )
         if not new and buyer and any(w in message for w in table.get("asks_again", ())):
             # 那怎么办 收到后能换吗 after 下单的黑色 想改成蓝色: the target of their turn before
             new = self._exchange_target(buyer[-1], table) or self._change_target(buyer[-1])
         if not new:
             return None
+        new += self._also_named(message, new, table)
         texts = [message, *buyer[-1:]]
         asked = {
             key: any(w in t for t in texts for w in table.get("asks_" + key, ()))
@@ -165,6 +172,47 @@ class OrderAnswers:
                 return match.group("new")
         return ""
 
+    def _one_value(self, text: str, table: dict) -> str:
+        """The one size, colour or spec ``text`` names in a clause that asks for it (28cm那个 / 要一条
+        雾霾蓝的; ``[exchange] value_kinds / value_marks``), not one it turns down or received (不要黑色
+        / 收到的是02; ``value_not``); empty when it names none or several of them."""
+        kinds = table.get("value_kinds", ())
+        found = []
+        for clause in re.split(r"[\s，。,！!？?~～；;]+", text):
+            if not any(w in clause for w in table.get("value_marks", ())):
+                continue
+            for fact in self.extractor.extract(clause):
+                if fact.kind in kinds and not any(
+                    w in clause[: fact.start] for w in table.get("value_not", ())
+                ):
+                    found.append(fact.text.strip())
+        return found[0] if len(set(found)) == 1 else ""
+
+    def _also_named(self, text: str, new: str, table: dict) -> str:
+        """The values of other kinds ``text`` names beside the target ``new`` (换L 颜色还是要杏色 →
+        杏色), one a kind, so the exchange is read back whole (L码杏色); not one turned down or received
+        (``value_not``), nor one of the target's kind."""
+        kinds = table.get("value_kinds", ())
+        taken = {f.kind for f in self.extractor.extract(new)}
+        if not taken and re.match(str(self.rules.tables.get("change", {}).get("size_like", "^$")), new):
+            taken = {"size"}
+        found: dict[str, str] = {}
+        for clause in re.split(r"[\s，。,！!？?~～；;]+", text):
+            for fact in self.extractor.extract(clause):
+                value = fact.text.strip()
+                if (
+                    fact.kind in kinds
+                    and fact.kind not in taken
+                    and value not in new
+                    and not any(w in clause[: fact.start] for w in table.get("value_not", ()))
+                ):
+                    found.setdefault(fact.kind, value)
+        if not found:
+            return ""
+        # (a bare size said with its word before another value: L码杏色, 39码米色)
+        unit = "码" if "size" in taken and re.fullmatch(r"[0-9A-Za-z.]+", new) else ""
+        return unit + "".join(found.values())
+
     def _change_target(self, text: str) -> str:
         """The new value an order change asked for in ``text`` (想改成蓝色 → 蓝色), or empty."""
         for pattern in self.rules.patterns("change", "new"):
@@ -183,6 +231,8 @@ class OrderAnswers:
             return True
         if re.search(r"[0-9A-Za-z#]", value) or value.endswith(rules.words("change", "value_endings")):
             return True
+        if re.search(re.escape(value) + r"\s*不是", text):
+            return True  # set against what it is not (要的是麻辣不是香辣): a value by the way it is said
         return any(f.kind in ("colour", "size", "spec", "place") for f in self.extractor.extract(value))
 
     def _kept(self, message: str, state) -> str:
@@ -206,6 +256,35 @@ class OrderAnswers:
                 return f"，{values[0]}不变" if values else ""
             return f"，{kept}不变"
         return ""
+
+    def _order_kept(self, message: str, new: str, state) -> str:
+        """The order's values of the kinds the change leaves alone, from the buyer's latest earlier
+        turn that gave any (凉鞋拍了38 米色 → 要39: ，米色不变; ``[change] order_kinds``), so the
+        change is read back whole; nothing when the message names them itself."""
+        change = self.rules.tables.get("change", {})
+        kinds = tuple(change.get("order_kinds", ()))
+        found = [f.kind for f in self.extractor.extract(new) if f.kind in kinds]
+        size_like = str(change.get("size_like", ""))
+        changed = found[0] if found else ("size" if size_like and re.match(size_like, new) else "")
+        if not changed:
+            return ""  # what changes is no variant: what stays is unclear
+        newest = len(state.texts) - 1
+        earlier = [s for s in state.facts if s.role == "buyer" and s.turn < newest and s.fact.kind in kinds]
+        if not earlier:
+            return ""
+        turn = max(s.turn for s in earlier)
+        values: dict[str, str] = {}
+        for s in earlier:
+            text = s.fact.text.strip()
+            if (
+                s.turn == turn
+                and s.fact.kind != changed
+                and text
+                and text not in message
+                and not (re.search(r"\d", new) and re.search(r"\d", text))
+            ):
+                values.setdefault(s.fact.kind, text)
+        return "，" + "、".join(values.values()) + "不变" if values else ""
 
     def request(self, message: str, scenario: str, state, catalog_price: float | None):
         """An order announced with a request (那我拍了 小样记得给我放): the request read back in the

@@ -28,6 +28,9 @@ RULES = load_intents(Path(__file__).parents[1] / "corpus" / "intents.toml")[0].s
         (["卫衣黑色XL还有吗"], "那灰色的呢", "卫衣灰色XL还有吗"),
         # the 蓝 of 蓝牙 is no colour: the colour standing alone is the one asked again
         (["蓝牙音箱 S1 白色"], "黑的呢", "蓝牙音箱 S1 黑色"),
+        # a value the question has none of its kind for stays asked, after the one swapped (and its 码)
+        (["跑鞋41码有吗"], "那40的白色呢", "跑鞋40码白色有吗"),
+        (["这件有M吗"], "那L藏青呢", "这件有L藏青吗"),
     ],
 )
 def test_the_new_value_goes_into_the_earlier_question(earlier, message, asked):

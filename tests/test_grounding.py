@@ -777,3 +777,10 @@ def adapter_suggestion(reply: str):
 def test_a_wish_the_buyer_did_not_say_is_not_read_into_the_reply(assistant, message, history, unsaid):
     top = assistant.suggest(message, history=history).suggestions[0]
     assert unsaid not in top.reply, top.reply
+
+
+def test_metre_before_colour_is_no_length(extractor):
+    # 38 米色 is a size and a colour, not 38 metres; 1.5米的床 stays a length
+    kinds = [(f.kind, f.text.strip()) for f in extractor.extract("凉鞋拍了38 米色")]
+    assert ("colour", "米色") in kinds and not any(k == "spec" for k, _ in kinds), kinds
+    assert ("spec", "1.5米") in [(f.kind, f.text) for f in extractor.extract("1.5米的床用哪个")]

@@ -165,6 +165,19 @@ def test_free_shipping_to_an_excluded_area(money, grounder, extractor):
             [],
         ),
         ("我下单了3双 地址写错了 是朝阳区不是海淀区 快改", [], ["地址改成朝阳区"], ["海淀"]),
+        # nothing said to stay: the order's colour as the buyer gave it is read back as staying; a
+        # bare 要40 after 拍错了 is the new value
+        ("啊拍错了 要40 还能改不", ["买家: 跑鞋拍了39 白色", "客服: 收到亲"], ["改成40", "白色不变"], ["39"]),
+        # a number changed for a number keeps no number (the 28cm is what changes)
+        ("能改成26的吗", ["买家: 汤锅拍了 28cm的", "客服: 好的亲 明天发"], ["改成26"], ["28cm不变"]),
+        ("写错了 要1.5x2米的", ["买家: 地垫拍了 1.2x2米的", "客服: 好的亲"], ["改成1.5x2米"], []),
+        # a value set against what it is not is a value, and the 不是 is no part of it
+        (
+            "还没发吧 改成酱香 两罐都改",
+            ["买家: 买错了口味 要的是酱香不是原味", "客服: 亲 还没发货的话可以改"],
+            ["改成酱香"],
+            ["不是"],
+        ),
         (
             "我要改电话 13800001111",
             ["买家: 我已经付款了 地址是南京", "客服: 收到亲"],
@@ -507,6 +520,21 @@ def test_no_order_note_after_dispatch(money, extractor):
         ),
         # one size down, then the size itself
         ("鞋收到了 偏大 要换小一码 36.5的", [], ["换36.5"], []),
+        # the exchange read back whole: the colour kept beside the size after 换
+        (
+            "嗯 换S 颜色还是要藏青",
+            ["买家: 风衣到了 肩膀有点宽", "客服: 亲 可以换的 要换小一码吗"],
+            ["换S码藏青", "发S码藏青的"],
+            [],
+        ),
+        # no target after 换: the one value the message asks for, not the one it received
+        (
+            "裂了 我要换个新的 400ml那只",
+            ["买家: 保温杯收到了", "客服: 亲 用着还好吗"],
+            ["换400ml", "发400ml的"],
+            [],
+        ),
+        ("搞错了 想要原味的 发来的是蒜香的 能换吗", ["买家: 花生到了"], ["换原味"], ["蒜香"]),
     ],
 )
 def test_an_exchange_names_the_size_or_variant_the_buyer_asked_for(
