@@ -46,6 +46,7 @@ from .records import Turn
 from .refund_time import RefundTime, load_refund_time, restated
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
+from .unasked import Unasked, load_unasked
 
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
@@ -250,6 +251,8 @@ class AdaptationRules:
     refund_time: RefundTime = field(default_factory=RefundTime)
     # [handover] and closings.toml: details the buyer hands over acknowledged, closings answered
     handover: Handover = field(default_factory=Handover)
+    # [unasked]: the shop facts a case's writer added that this buyer did not ask about either
+    unasked: Unasked = field(default_factory=Unasked)
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -390,6 +393,8 @@ def load_adaptation(
                     )
     handover, handover_problems = load_handover(path, data.get("handover", {}))
     problems.extend(handover_problems)
+    unasked, unasked_problems = load_unasked(path, data.get("unasked", {}), slots)
+    problems.extend(unasked_problems)
     named = data.get("escalation_named", {})
     waited = data.get("waited", {})
     rules = AdaptationRules(
@@ -557,6 +562,7 @@ def load_adaptation(
         details=load_details(data.get("given_details", []), one_pattern),
         refund_time=load_refund_time(data.get("refund_time", {}), one_pattern),
         handover=handover,
+        unasked=unasked,
         subject={
             **data.get("subject", {}),
             "amounts": tuple(
@@ -771,6 +777,7 @@ class Adapter:
         self._clauses_seen = Memo(20_000)  # the asking clauses of each message (hot path)
         self._detail_topics: set[str] | None = None  # the topics some catalog entry answers
         self._apology_seen: Memo = Memo(20_000)  # apology_due is asked once per candidate reply
+        self._asked_seen: Memo = Memo(20_000)  # what the buyer asks, once per message, for [unasked]
         # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
         self.money: MoneyAnswers | None = None
 
@@ -864,19 +871,29 @@ class Adapter:
         return intent
 
     def adapt(
-        self, template: str, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+        self,
+        template: str,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        case_topics: frozenset[str] | None = None,
     ):
-        """Fill, ground, fit and check one reply template.
+        """Fill, ground, fit and check one reply template (``case_topics``: the objects and scenario
+        its case was written for; a template of the scenario's own when None).
 
         Returns:
             ``(reply, violations, fixes, fill_ins, changes)``, or None when the reply cannot be
             shown for this conversation (another category, a contradiction) with the reason.
         """
+        fixes: list[str] = []
+        template, dropped = self.unasked_left_out(template, message, history, scenario, state, case_topics)
+        if dropped:
+            fixes.append("不说没问的店铺信息 left out shop facts nobody asked about: " + "、".join(dropped))
         grounded = self.grounder.ground(template, state, scenario=scenario)
         if not grounded.ok:
             return None, grounded.rejected
         reply = grounded.reply
-        fixes: list[str] = []
         if conversation_started(history) and scenario != "greeting":
             trimmed = drop_greeting(reply, self.rules)
             if trimmed != reply:
@@ -913,6 +930,50 @@ class Adapter:
                     reply, result = calm, checked
                     fixes.append("平静的买家不先道歉 no apology to a calm buyer")
         return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
+
+    def unasked_left_out(
+        self,
+        template: str,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        case_topics: frozenset[str] | None = None,
+    ) -> tuple[str, tuple[str, ...]]:
+        """``template`` without the shop facts its case's writer added that this buyer does not ask
+        about either ([unasked]), and with no default courier named for a parcel already on its way;
+        returns it and the slots left out."""
+        unasked = self.rules.unasked
+        if not unasked.topics and not unasked.courier_word:
+            return template, ()
+        key = ("asked", message, len(history), state.pending_question or "", scenario)
+        asked = self._asked_seen.get(key)
+        if asked is None:
+            asked = set(self.asked(message, history, state).objects) | {scenario} | unasked.asked_in(message)
+            if state.pending_question:
+                asked |= self.intents.parse(state.pending_question).objects
+                asked |= unasked.asked_in(state.pending_question)
+            asked = self._asked_seen.keep(key, frozenset(asked))
+        courier = unasked.shipped_courier(template, state.order_stage, bool(state.values("courier")), asked)
+        moved = (unasked.courier_slot,) if courier != template else ()
+        template = courier
+        chat = " ".join(state.texts)
+
+        def said(slot: str) -> bool:
+            """The chat already said this slot's value, or the agent one of its kind (满59包邮)."""
+            value = re.sub(r"(以内|之内|内)$", "", self.grounder.shop.slots.get(slot, ""))
+            if value and value in chat:
+                return True
+            if self.grounder.said_threshold(slot, state) or self.grounder.said_amount(slot, state):
+                return True
+            kind = {"free_shipping_threshold": "threshold"}.get(slot, slot)
+            return kind in REFERRED_KINDS and bool(state.values(kind, "agent"))
+
+        topics = case_topics if case_topics is not None else frozenset({scenario})
+        if self.grounder.shop.info.get("name_in_greeting", True) is False:
+            template = unasked.without_name(template, topics)  # the trainer's choice in shop.toml
+        template, dropped = unasked.trim(template, topics, asked, said)
+        return template, moved + dropped
 
     def said_unfit(self, history: Sequence[Turn], message: str, state: ConversationState) -> set[str]:
         """The shop slots this chat rules out ([[context.said_unfit]]): the agent's own gift makes the
@@ -1147,7 +1208,8 @@ class Adapter:
             if self.intents.conflicts(asked, answered, state.order_stage):
                 rejected.append("intent")
                 continue
-            adapted, why = self.adapt(case.reply, message, history, scenario, state)
+            case_topics = self.case_intent(case).objects | self.case_objects(case) | {case.scenario}
+            adapted, why = self.adapt(case.reply, message, history, scenario, state, case_topics)
             if adapted is None:
                 rejected.append(why)
                 continue

@@ -1,0 +1,111 @@
+"""Shop facts nobody asked about (issue 12, assistant/unasked.py): a shop fact a retrieved case's writer
+added (a gift promised while refusing a discount, the free-shipping rule, the warranty in a farewell)
+is left out for a buyer who did not ask about it either, when the rest of the reply stands; the shop's
+default courier is not named for a parcel already on its way; a shop may greet without its name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import turns
+
+from assistant.config import PROJECT_ROOT
+from assistant.unasked import load_unasked
+
+REFUSAL = (
+    "谢谢亲～一起拍可以看看能不能用上{promotion}，满{free_shipping_threshold}也包邮；"
+    "单独再降价这边申请不了，抱歉，我给您备注送{gift}。"
+)
+
+
+def adapted(assistant, template, message, history=(), scenario="bargaining", topics=None):
+    """The reply ``template`` becomes for ``message`` (the real adapter, the shipped corpus)."""
+    state = assistant.suggest(message, history=list(history) or None).context
+    adapter = assistant.engine.adapter
+    found, why = adapter.adapt(template, message, turns(*history), scenario, state, topics)
+    assert found is not None, why
+    return found
+
+
+def test_a_gift_nobody_asked_for_is_left_out_of_a_refusal(assistant):
+    reply, _, fixes, _, _ = adapted(
+        assistant, REFUSAL, "两瓶一起拿能少点不", topics=frozenset({"bargaining"})
+    )
+    assert "收纳袋" not in reply and "99元" not in reply, reply
+    # what was asked stays: the shop's promotion and the refusal, ended as a sentence
+    assert "满199减20" in reply and reply.endswith("申请不了，抱歉。"), reply
+    assert any("gift" in f for f in fixes), fixes
+
+
+def test_a_gift_asked_for_stays(assistant):
+    # asking for something free asks about the shop's gift
+    reply = adapted(assistant, REFUSAL, "多送两个小样呗", topics=frozenset({"bargaining"}))[0]
+    assert "收纳袋" in reply, reply
+    # …and a case written about the gift keeps it whatever this buyer asks
+    gift = "亲，这款暂时没有送小样哦；店里现在的赠品是{gift}，{gift_condition}，您看可以吗？"
+    reply = adapted(assistant, gift, "两瓶一起拿能少点不", topics=frozenset({"gift", "bargaining"}))[0]
+    assert "收纳袋" in reply, reply
+
+
+def test_the_rest_must_stand_on_its_own(assistant):
+    # the whole reply is the shop fact: nothing is left out (the ranking decides whether it fits)
+    lone = "亲，全店满{free_shipping_threshold}包邮。"
+    assert (
+        "99元" in adapted(assistant, lone, "保温杯几种颜色", scenario="stock", topics=frozenset({"stock"}))[0]
+    )
+    # a condition is not left dangling (万一不合适。): its sentence goes whole
+    size = "亲，按您说的建议拿L码，穿着更舒展；万一不合适，签收{exchange_days}内可以换码。"
+    reply = adapted(
+        assistant, size, "肩膀宽 L会不会紧", scenario="size_advice", topics=frozenset({"size_advice"})
+    )[0]
+    assert reply.endswith("穿着更舒展。") and "15天" not in reply, reply
+
+
+def test_a_value_the_chat_said_stays(assistant):
+    # the agent stated this chat's free-shipping rule: restating it invents nothing
+    history = ("买家: 这个杯子多少钱", "客服: 亲 39.9 满59包邮哦")
+    reply = adapted(assistant, REFUSAL, "两个一起能便宜点吗", history, topics=frozenset({"bargaining"}))[0]
+    assert "59" in reply, reply
+
+
+def test_a_parcel_on_its_way_is_not_given_the_default_courier(assistant):
+    check = "抱歉让您担心了，我已联系{courier}核实包裹位置，{complaint_reply_time}内给您回复。"
+    reply = adapted(assistant, check, "快递停在一个地方两天了 怎么回事", scenario="logistics_tracking")[0]
+    assert "联系快递核实" in reply and "中通" not in reply, reply
+    # where the courier does not act, the agent fills in which one it went with
+    sent = "不好意思，您的包裹已经用{courier}发出了，改不了快递了。"
+    reply, _, _, fill_ins, _ = adapted(assistant, sent, "快递停在一个地方两天了 怎么回事", scenario="courier")
+    assert "【快递公司】" in reply and "快递公司" in fill_ins, reply
+    # the courier the agent named is this order's
+    history = ("买家: 发了吗", "客服: 亲 昨天已经发出了 走的圆通")
+    reply = adapted(assistant, check, "快递停在一个地方两天了 怎么回事", history, "logistics_tracking")[0]
+    assert "圆通" in reply, reply
+    # before dispatch, a buyer asking which courier hears the shop's default
+    default = "亲，默认发{courier}，我给您备注请{courier}送货上楼。"
+    reply = adapted(assistant, default, "你们发什么快递", scenario="courier")[0]
+    assert reply.count("中通") == 2, reply
+
+
+def test_a_shop_may_greet_without_its_name(assistant, monkeypatch):
+    greeting = "在的亲，欢迎光临{shop}，请问有什么可以帮您？"
+    named = adapted(assistant, greeting, "在么", scenario="greeting")[0]
+    assert "优选生活馆" in named, named  # the default: the name is the welcome
+    monkeypatch.setitem(assistant.engine.adapter.grounder.shop.info, "name_in_greeting", False)
+    reply = adapted(assistant, greeting, "在么", scenario="greeting")[0]
+    assert "优选生活馆" not in reply and "欢迎光临，" in reply, reply
+
+
+def test_every_topic_is_an_object_or_a_scenario(assistant):
+    unasked = assistant.engine.adapter.rules.unasked
+    known = set(assistant.engine.adapter.intents.objects) | set(assistant.corpus.taxonomy.scenario_ids)
+    listed = (
+        {t for topics in unasked.topics.values() for t in topics} | set(unasked.asks) | unasked.courier_asks
+    )
+    assert listed and listed <= known, sorted(listed - known)
+
+
+def test_a_slot_the_shop_lacks_is_a_problem():
+    path = Path(PROJECT_ROOT / "corpus" / "adaptation.toml")
+    rules, problems = load_unasked(path, {"topics": {"coupn": ["coupon"]}, "opening": "("}, {"coupon": "5元"})
+    assert "coupn" not in rules.topics
+    assert any("coupn" in p.message for p in problems) and any("opening" in p.message for p in problems)
