@@ -73,6 +73,11 @@ class AdaptationRules:
     # the apology formula a reply to a calm buyer does not open with, and what replaces it
     calm_apology: re.Pattern | None = None
     calm_opening: str = "亲，"
+    # [thanks]: a reply opening that answers a thanks (不客气 / 不用谢), the words of a message that
+    # thanks, and the opening said instead to a buyer whose message thanks nobody (嗯，好的 / 哦 那行)
+    thanks_reply: re.Pattern | None = None
+    thanks_said: re.Pattern | None = None
+    thanks_instead: str = "好的亲，"
     problem_words: tuple[str, ...] = ()
     # a calm buyer telling of a small problem (不影响用 / 跟你们说一声 / 不急) hears a light apology
     light_words: tuple[str, ...] = ()
@@ -99,6 +104,8 @@ class AdaptationRules:
     fallback: dict[str, str] = field(default_factory=dict)
     # scenarios whose safe reply may ask the buyer back even after a specific message
     fallback_asks_back: tuple[str, ...] = ()
+    # [fallback_confirms]: the end of a tag question (是吗 / 对吧); the safe reply must speak of its claim
+    fallback_tag: re.Pattern | None = None
     # scenario -> the detector confidence a first message needs for the scenario's safe reply (0.5)
     fallback_confidence: dict[str, float] = field(default_factory=dict)
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
@@ -397,6 +404,8 @@ def load_adaptation(
     problems.extend(unasked_problems)
     named = data.get("escalation_named", {})
     waited = data.get("waited", {})
+    thanks = data.get("thanks", {})
+    confirms = data.get("fallback_confirms", {})
     rules = AdaptationRules(
         greeting_openers=tuple(openers),
         empathy_scenarios=tuple(empathy.get("scenarios", [])),
@@ -406,6 +415,13 @@ def load_adaptation(
         if empathy.get("calm_apology")
         else None,
         calm_opening=str(empathy.get("calm_opening", AdaptationRules.calm_opening)),
+        thanks_reply=next(iter(_patterns([thanks["reply"]], "thanks.reply", path, problems)), None)
+        if thanks.get("reply")
+        else None,
+        thanks_said=next(iter(_patterns([thanks["said"]], "thanks.said", path, problems)), None)
+        if thanks.get("said")
+        else None,
+        thanks_instead=str(thanks.get("instead", AdaptationRules.thanks_instead)),
         problem_words=tuple(str(w) for w in empathy.get("problem_words", [])),
         light_words=tuple(str(w) for w in empathy.get("light_words", [])),
         light_prefix=str(empathy.get("light_prefix", AdaptationRules.light_prefix)),
@@ -432,6 +448,9 @@ def load_adaptation(
         fallback=fallback,
         fallback_confidence={str(k): float(v) for k, v in data.get("fallback_confidence", {}).items()},
         fallback_asks_back=tuple(str(x) for x in data.get("fallback_asks_back", {}).get("scenarios", [])),
+        fallback_tag=next(iter(_patterns([confirms["tag"]], "fallback_confirms.tag", path, problems)), None)
+        if confirms.get("tag")
+        else None,
         holding=str(holding.get("reply", AdaptationRules.holding)),
         pending_prefix=str(holding.get("pending_prefix", AdaptationRules.pending_prefix)),
         escalation_reply=str(holding.get("escalation_reply", "")),
@@ -929,6 +948,13 @@ class Adapter:
                 if len(checked.violations) <= len(result.violations):
                     reply, result = calm, checked
                     fixes.append("平静的买家不先道歉 no apology to a calm buyer")
+        thanks = self.rules.thanks_said
+        if self.rules.thanks_reply is not None and thanks is not None and not thanks.search(message):
+            # 不客气 answers a thanks: a buyer who only says 嗯，好的 / 哦 那行 is not told "you're welcome"
+            plain = self.rules.thanks_reply.sub(self.rules.thanks_instead, reply, count=1)
+            if plain != reply:
+                reply, result = plain, self.check(plain, message, history, scenario)
+                fixes.append("没道谢不说不客气 no 'you are welcome' to a buyer who did not thank")
         return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
 
     def unasked_left_out(
@@ -974,6 +1000,16 @@ class Adapter:
             template = unasked.without_name(template, topics)  # the trainer's choice in shop.toml
         template, dropped = unasked.trim(template, topics, asked, said)
         return template, moved + dropped
+
+    def confirms(self, reply: str, message: str) -> bool:
+        """Whether ``reply`` can answer ``message``: a tag question (…下载是吗) asks to confirm its claim,
+        which a reply confirms only when it speaks of it (two characters in a row of the claim)."""
+        tag = self.rules.fallback_tag.search(message) if self.rules.fallback_tag is not None else None
+        if tag is None:
+            return True
+        claim = re.sub(r"\[[^\[\]\s]{1,8}x\]|[\W_]+", " ", message[: tag.start()])
+        pairs = {w[i : i + 2] for w in claim.split() for i in range(len(w) - 1)}
+        return not pairs or any(pair in reply for pair in pairs)
 
     def said_unfit(self, history: Sequence[Turn], message: str, state: ConversationState) -> set[str]:
         """The shop slots this chat rules out ([[context.said_unfit]]): the agent's own gift makes the
@@ -1334,6 +1370,8 @@ class Adapter:
         specific = bool(asked.objects) or len(message.strip()) > 8 or bool(history) or state.nudge
         if probing and specific and scenario != "greeting" and scenario not in self.rules.fallback_asks_back:
             template = None
+        if template and not self.confirms(template, message):
+            template = None  # 是我自己下载是吗 is not answered with the invoice types
         if template and (
             any(p.search(template) for asks in asks_again for p in asks)
             or unfit & set(SLOT_PATTERN.findall(template))
@@ -2600,10 +2638,13 @@ class Adapter:
             said = wording.own_values.search(message) if own and wording.own_values is not None else None
             if not question and said is not None and said.groupdict().get("who"):
                 own = ""  # (您15的我帮您看一下: who the value is of needs a question to read right)
+            agent = next((t.text for t in reversed(history) if t.role == "agent"), "")
             if (
                 not stated
                 and not own
                 and not (wording.variant_named and wording.variant_named.search(message))
+                # (not the specs of the product line the agent asked the buyer to confirm)
+                and not (wording.identifies is not None and wording.identifies.search(agent))
             ):
                 # the agent's values a follow-up is about (那明年春天还能穿吗 after 80码), not when it
                 # names another variant of its own (那鸡肉的呢 after 85g)
@@ -2640,7 +2681,8 @@ class Adapter:
             ""
             if said
             and (
-                self.grounder.ungrounded(said, state)
+                (wording.masked is not None and wording.masked.search(said))
+                or self.grounder.ungrounded(said, state)
                 or self._topic_breaks_rules(said, message, history, scenario)
             )
             else said

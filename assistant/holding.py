@@ -69,6 +69,12 @@ class HoldingWording:
     context: str = ""
     # what the buyer says of themselves with no unit read as a fact (我155 / 猫7岁): {context}'s values
     own_values: re.Pattern | None = None
+    # a placeholder of an anonymised chat ([姓名x] / [数字x]): a topic, question or value holding one is
+    # not named (帮您问一下什么是[姓名x] reads garbled)
+    masked: re.Pattern | None = None
+    # an agent turn asking the buyer to confirm the item or order (…请问是这个商品吗 / [订单x] 这个订单吗):
+    # the specs of that product line (金色 / 银色) are no values of what the buyer then asks
+    identifies: re.Pattern | None = None
     # a reply answering some parts of a question of several: the clause naming the others
     check: tuple[str, ...] = ()
     # …and one answering none of them in the buyer's words: the clause naming them all (no 另外)
@@ -509,6 +515,8 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         check_all=phrasings("check_all"),
         context=str(data.get("context", "")),
         own_values=pattern("own_values"),
+        masked=pattern("masked"),
+        identifies=pattern("identifies"),
         choice_topic=str(data.get("choice_topic", "")),
         choice=pattern("choice") or HoldingWording.choice,
         offer_topic=str(data.get("offer_topic", "")),

@@ -1,0 +1,21 @@
+"""Closings that fit what the buyer said (issue 12, real chats): 不客气 answers a thanks, so a buyer
+who only says 嗯 好的 / 好 知道了 after the agent's answer hears 好的亲, not "you're welcome"."""
+
+from __future__ import annotations
+
+_ANSWERED = ["买家: 提现到账要多久", "客服: 已经帮您提交了，平台1个工作日处理，银行1-3个工作日到账"]
+
+
+def test_a_buyer_who_did_not_thank_is_not_told_you_are_welcome(assistant):
+    for message in ("嗯 好的", "好 知道了"):
+        result = assistant.suggest(message, history=_ANSWERED)
+        assert result.suggestions, message
+        for suggestion in result.suggestions:
+            assert "不客气" not in suggestion.reply, (message, suggestion.reply)
+        assert result.suggestions[0].reply.startswith("好的亲"), result.suggestions[0].reply
+
+
+def test_a_buyer_who_thanks_is_still_told_you_are_welcome(assistant):
+    for message in ("好的 谢谢", "行 辛苦了"):
+        top = assistant.suggest(message, history=_ANSWERED).suggestions[0]
+        assert top.reply.startswith("不客气"), (message, top.reply)
