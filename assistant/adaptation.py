@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conversation import ConversationState, chases
+from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
 from .facts import BUYER_KINDS, chinese_number
@@ -1352,7 +1352,8 @@ class Adapter:
             chosen[0] = self.said_back(chosen[0], message, history, scenario, state)
             chosen[0] = self.details_named(chosen[0], message, history, scenario, state)
         if chosen:
-            chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state)
+            composed = chosen[0].reply in {c.reply for c in computed}
+            chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state, not composed)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
             chosen[0] = self.pick_promised(chosen[0], message, history, scenario, state)
             chosen[0] = self.escalation_named(chosen[0], message, history, scenario, state)
@@ -1418,10 +1419,20 @@ class Adapter:
                     safe = self.ordered_first(safe, message, history, scenario)
                     safe = self.said_back(safe, message, history, scenario, state)
                     safe = self.details_named(safe, message, history, scenario, state)
+                    # (a safe reply answers one question: the others asked are named as checked)
+                    safe = self.check_the_rest(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
                     safe = self.waited_named(safe, message, history, scenario)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
+        if above := " ".join(self.waiting_turns(message, history)):
+            # a question still waiting above the message is held with it (滤芯多久换一次、配件在哪买),
+            # when the reply can name every question (not 续航的问题 alone for 续航呢 → 延迟高不高)
+            both = self.holding_reply(f"{above} {message}", history, scenario, state, guidance_ids)
+            wording = self.rules.wording
+            asked = [*self.asking_clauses(message), *self.waiting_clauses(message, history)]
+            if all(covers(both.reply, c, wording.content_pairs) for c in asked):
+                holding = both
         confirmed = self.details_named(holding, message, history, scenario, state)
         if not confirmed.holding:
             return Outcome([confirmed], fallback=True, reason=reason)  # 个人 王芳 confirmed, not held
@@ -1568,31 +1579,44 @@ class Adapter:
         history: Sequence[Turn],
         scenario: str,
         state: ConversationState,
+        with_waiting: bool = True,
     ) -> Suggestion:
         """The top suggestion to a message of several questions, with one clause naming the parts it
         does not answer, which the agent checks (开锅… 另外能不能进洗碗机，我帮您确认一下再回复您): no
         part is silently dropped (a second grounded reply is joined before, by answer_every_part, where
         one answers it). Left as it is when it answers every part; a retrieved reply that answers none
-        of them, in the buyer's words or by a known part, says it checks them all (``check_all``)."""
+        of them, in the buyer's words or by a known part, says it checks them all (``check_all``).
+        ``with_waiting``: the buyer's questions still waiting above the message count as parts too
+        (那会掉色吗 → 还有会起球不); not for an answer worked out for the message (a sum answers 算一下呗
+        and the 三双到手多少 above it alike)."""
         wording = self.rules.wording
         if top.holding or not wording.check:
             return top
         clauses = self.asking_clauses(message)
-        if len(clauses) < 2:
+        waiting = self.waiting_clauses(message, history) if with_waiting else []
+        if len(clauses) < 2 and not waiting:
             return top
         answered = self.parts_of(top)
         item = (state.item.text,) if state.item else ()  # naming the item answers nothing
-        missing = [
-            c
-            for c in clauses
-            if not covers(top.reply, c, wording.content_pairs, item, wording.answered_by)
-            and not (self.intents.parts(c.text) & answered)
-        ]
-        if not missing:
-            return top
-        if len(missing) == len(clauses) and (not wording.check_all or answered or not top.sources):
+
+        def missed(clause: Clause) -> bool:
+            return not covers(top.reply, clause, wording.content_pairs, item, wording.answered_by) and not (
+                self.intents.parts(clause.text) & answered
+            )
+
+        own = [c for c in clauses if missed(c)]
+        every = len(clauses) >= 2 and len(own) == len(clauses)
+        left = [c for c in waiting if missed(c)]  # the buyer's earlier questions it leaves open
+        if len(clauses) < 2:
+            # the message's one question is named only when the reply answers the one waiting above
+            # instead (开锅 for 第一次怎么开锅 → 用猪油还是植物油), and only a clause worded as a question
+            own = [c for c in own if asks_something(c.text)] if len(left) < len(waiting) else []
+        elif every and (not wording.check_all or answered or not top.sources):
             # it may answer in other words: a part it is known to answer (抹一层薄油 for 猪油还是植物油),
             # or an answer composed for the question (the catalog's 纯鸡胸肉 for 是纯肉吗)
+            own, every = [], False
+        missing = [*own, *left]
+        if not missing:
             return top
         named = [n for n in dict.fromkeys(c.question or self.intents.topic(c.text) for c in missing) if n]
         if not named:
@@ -1601,12 +1625,46 @@ class Adapter:
         if len(named) > wording.check_max_parts:
             parts += wording.check_joiner + wording.other_parts
         reply = top.reply.rstrip("。～~！!；;，,")
-        family = wording.check_all if len(missing) == len(clauses) else wording.check
+        family = wording.check_all if every else wording.check
         clause = wording.pick(family, message)[0].replace("{parts}", parts)
         reply += ("" if reply.endswith(("？", "?")) else "。") + clause
         return self.rewritten(
             top, reply, message, history, scenario, "未答的问题说明会核实 named the parts it checks"
         )
+
+    def waiting_clauses(self, message: str, history: Sequence[Turn]) -> list[Clause]:
+        """The asking clauses of the buyer's questions still waiting above ``message``
+        (``waiting_questions``: asked since the agent last spoke) that ``message`` does not ask again
+        (孕妇能吃吗 → ？？孕妇能不能吃 is one question, asked twice)."""
+        wording = self.rules.wording
+        taken = self.named_values(message)
+        found: list[Clause] = []
+        for text in waiting_questions(history):
+            for clause in self.asking_clauses(text):
+                if covers(message, clause, wording.content_pairs) or clause in found:
+                    continue
+                if wording.choice.search(clause.text) and taken & self.named_values(clause.text):
+                    continue  # a choice the buyer made since (28cm的还是32cm的好 → 那就28吧)
+                if not clause.question and not self.intents.topic(clause.text):
+                    # named by what its turn is about (公司要开专票 要提供什么 → 专票的事)
+                    clause = dataclasses.replace(clause, question=self.intents.topic(text))
+                found.append(clause)
+        return found
+
+    def named_values(self, text: str) -> set[str]:
+        """The values ``text`` names (colours, sizes, specs …, and every number), to tell a choice
+        the buyer made among the ones they asked about."""
+        facts = self.grounder.extractor.extract(text)
+        return {f.value for f in facts if f.kind not in ("order_event", "item")} | set(
+            re.findall(r"\d+", text)
+        )
+
+    def waiting_turns(self, message: str, history: Sequence[Turn]) -> list[str]:
+        """The buyer's turns still waiting above ``message`` that ask what it does not ask again."""
+        waiting = {c.text for c in self.waiting_clauses(message, history)}
+        return [
+            t for t in waiting_questions(history) if any(c.text in waiting for c in self.asking_clauses(t))
+        ]
 
     def rewritten(
         self,

@@ -515,6 +515,9 @@ class Assistant:
                     stage=engine.detector.taxonomy.stage_of(carried.scenario),
                 )
                 break
+        if not state.nudge and state.pending_question and self._calls_again(message, turns, detection):
+            # ？？有人没 / 哈喽 under a question nobody answered calls the agent back to it: a chase
+            state = dataclasses.replace(state, nudge=True)
         answer_message, answer_turns, answer_detection = asked_as, turns, detection
         buyer_turns = [i for i, t in enumerate(turns) if t.role == "buyer"]
         wordless = not re.search(r"\w", message)  # 😡😡 / ？？: nothing but emoji and punctuation
@@ -643,6 +646,14 @@ class Assistant:
             escalate=state.escalated,
             intent=asked,
         )
+
+    def _calls_again(self, message: str, turns: tuple[Turn, ...], detection: Detection) -> bool:
+        """Whether ``message`` only calls the agent (read as a greeting, a few characters long) while
+        the buyer's question waits right above it, with no agent turn since (``waiting_questions``)."""
+        from .conversation import waiting_questions
+
+        short = len(re.sub(r"[\W_]+", "", message)) <= 4
+        return detection.scenario == "greeting" and short and bool(waiting_questions(turns))
 
     def _size_choice(
         self, message: str, turns: tuple[Turn, ...], detection: Detection, state: ConversationState

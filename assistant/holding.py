@@ -276,7 +276,7 @@ def question_form(
 
 
 # the parts of speech a subject noun is read by (jieba): not a place or a name (泰国进口的 asks about 泰国)
-_NOUNS = frozenset({"n", "nz"})
+_NOUNS = frozenset({"n", "nz", "ng"})  # (ng: a noun morpheme, 乳 of 身体乳)
 
 
 def is_it(words: str) -> str:
