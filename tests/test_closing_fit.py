@@ -1,5 +1,6 @@
 """Closings that fit what the buyer said (issue 12, real chats): 不客气 answers a thanks, so a buyer
-who only says 嗯 好的 / 好 知道了 after the agent's answer hears 好的亲, not "you're welcome"."""
+who only says 嗯 好的 / 好 知道了 after the agent's answer hears 好的亲, not "you're welcome"; a buyer
+who raised a problem in the chat (没有收到货) is not wished happy shopping on parting."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def test_a_buyer_who_thanks_is_still_told_you_are_welcome(assistant):
     for message in ("好的 谢谢", "行 辛苦了"):
         top = assistant.suggest(message, history=_ANSWERED).suggestions[0]
         assert top.reply.startswith("不客气"), (message, top.reply)
+
+
+def test_a_buyer_who_raised_a_problem_is_not_wished_happy_shopping(assistant):
+    history = ["买家: 快递显示签收了 可我没有收到货", "客服: 已经帮您联系站点核实了，明天上午给您回电"]
+    result = assistant.suggest("好吧 谢谢", history=history)
+    assert result.suggestions
+    for suggestion in result.suggestions:
+        assert "购物愉快" not in suggestion.reply and "逛得开心" not in suggestion.reply, suggestion.reply
+    # a buyer who only asked about the goods still is
+    asked = ["买家: 这个杯子能装开水吗", "客服: 可以的亲，耐热120度"]
+    assert "购物愉快" in assistant.suggest("好的 谢谢", history=asked).suggestions[0].reply
