@@ -23,6 +23,8 @@ WHEN_KINDS = frozenset({"date", "duration", "time"})
 _NO_FACT = frozenset({"order_event", "person", "item"})
 _CLAUSES = re.compile(r"[\s，,。！!？?；;~～、]+")
 _CJK_PAIR = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+# a clause that is a price and nothing else (29.9 in 亲 29.9 包邮)
+_BARE_PRICE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块)?")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class AgentSaidRules:
     not_timing: re.Pattern | None = None
     # the steps a time belongs to, by the words around it (发出 → dispatch, 到 → arrival, 到账 → refund)
     steps: dict[str, re.Pattern] = field(default_factory=dict)
+    # a clause of the agent's stating an offer (活动价499 / 还送鞋油一支 / 领券减20), built on by a buyer
+    # haggling or hesitating (the message's scenario one of ``offer_scenarios``)
+    offer: re.Pattern | None = None
+    offer_scenarios: frozenset[str] = frozenset()
+    lead: re.Pattern | None = None  # words joining a clause to the one before it (还 / 且), left out
     # characters that make a shared pair of characters no word of substance (的 / 这 / 可以)
     function_chars: str = ""
     named: str = "按刚才说的，{said}；"  # said after the opening of a reply that builds on it
@@ -63,6 +70,9 @@ class AgentSaid:
     timing: bool  # the buyer asks when or how long, and these clauses say when or by which courier
     turn: int  # the agent's turn
     buyer: str = ""  # what the buyer said in this chat (their own day: 周五要穿 is no time of a reply's)
+    offer: bool = False  # the buyer haggles or hesitates, and these clauses state the agent's offer
+    # each clause with the values a reply naming it contains (its facts, its figures)
+    clauses: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def named(self, rules: AgentSaidRules) -> str:
         return rules.named.replace("{said}", self.said)
@@ -70,6 +80,11 @@ class AgentSaid:
     def in_reply(self, reply: str) -> bool:
         """Whether ``reply`` already says one of these facts (or the clauses themselves)."""
         return self.said in reply or any(v in reply for v in self.values)
+
+    def left_out(self, reply: str) -> str:
+        """The clauses ``reply`` does not say, joined by ，: an offer's gift a price hold leaves out
+        (还送鞋油一支 beside 499已经是现在能给到的价格了)."""
+        return "，".join(c for c, values in self.clauses if not any(v in reply for v in (values or (c,))))
 
 
 def _pairs(text: str, function_chars: str) -> set[str]:
@@ -105,10 +120,12 @@ def agent_said(
     roles: Sequence[str],
     extract: Callable[[str], list[Fact]],
     rules: AgentSaidRules,
+    scenario: str = "",
 ) -> AgentSaid | None:
     """The clauses of the agent's newest turn (one of the ``rules.turns`` before the message, which
     ``texts`` ends with) that the message builds on: those saying when a step happens or by which
-    courier, for a buyer asking when (几天 / 什么时候); else those sharing a word with the message (刻字
+    courier, for a buyer asking when (几天 / 什么时候); those stating an offer, for a buyer haggling or
+    hesitating (``scenario``: 能便宜点吗 after 活动价499 还送鞋油一支); else those sharing a word with the message (刻字
     in 那刻字的能退吗 after 激光刻字免费); else, for a message going on from the agent's turn (那… /
     为啥), its clauses stating a fact. None when the agent stated nothing the message builds on."""
     earlier = range(len(texts) - 2, max(-1, len(texts) - 2 - rules.turns), -1)
@@ -118,6 +135,8 @@ def agent_said(
     clauses: list[tuple[str, list[Fact], list[When]]] = []
     for part in _CLAUSES.split(texts[turn]):
         clause = rules.particles.sub("", part).strip()
+        if rules.lead is not None:
+            clause = rules.lead.sub("", clause)
         if clause and not rules.skip.search(clause):
             facts = [f for f in extract(clause) if f.kind not in _NO_FACT]
             clauses.append((clause, facts, whens(clause, facts, rules)))
@@ -129,6 +148,13 @@ def agent_said(
     chosen: list[tuple[str, list[Fact], list[When]]] = []
     if timing:
         chosen = [c for c in clauses if c[2] or any(f.kind == "courier" for f in c[1])]
+    offer = False
+    if not chosen and scenario in rules.offer_scenarios and rules.offer is not None:
+        timing = False
+        chosen = [c for c in clauses if rules.offer.search(c[0])]
+        if all(_BARE_PRICE.fullmatch(c[0]) for c in chosen):
+            chosen = []  # (a price alone said back is no sentence: 按刚才说的，799)
+        offer = bool(chosen)
     if not chosen:
         timing = False
         shared = _pairs(message, rules.function_chars)
@@ -139,20 +165,31 @@ def agent_said(
     if len(said) > rules.max_chars:
         # (a long turn is said back by its clauses with facts only, and never at any length)
         said = "，".join(c[0] for c in chosen if c[1])
-    if not rules.min_chars <= len(said) <= rules.max_chars:
+    # (an offer is said back however short: 送锅铲)
+    if not (2 if offer else rules.min_chars) <= len(said) <= rules.max_chars:
         return None
     facts = [f for c in chosen for f in c[1] if c[0] in said]
     # (a value the buyer said too is no sign a reply took up the agent's fact: 5kg in 5kg的狗建议…)
     buyer = " ".join(t for t, r in zip(texts, roles, strict=True) if r == "buyer")
     values = [v.strip() for f in facts for v in (f.text, f.value) if len(v.strip()) >= 2]
+    kept = [c for c in chosen if c[0] in said]
     return AgentSaid(
         said,
         tuple(dict.fromkeys(v for v in values if v not in buyer)),
-        tuple(w for c in chosen if c[0] in said for w in c[2]),
+        tuple(w for c in kept for w in c[2]),
         timing,
         turn,
         buyer,
+        offer,
+        tuple((c[0], _values(c[0], c[1])) for c in kept),
     )
+
+
+def _values(clause: str, facts: Sequence[Fact]) -> tuple[str, ...]:
+    """What a reply naming ``clause`` contains: its facts as written, and its figures (499 of 活动价499)."""
+    found = [f.text.strip() for f in facts if len(f.text.strip()) >= 2]
+    found += re.findall(r"\d+(?:\.\d+)?", clause)
+    return tuple(dict.fromkeys(found))
 
 
 def own_when(

@@ -783,7 +783,8 @@ class Assistant:
         (``agent_said.py``, intents.toml ``[agent_said]``), and the reason when they now hold back: a top
         stating a time of its own where the agent said when (2到4天能到 after 明天到) gives way to one
         that does not, else to the holding reply; a holding top, or one answering when without the
-        courier the agent named, says the agent's words back after its opening."""
+        courier the agent named, says the agent's words back after its opening; so does a price hold
+        for the offer's clauses it leaves out (还送鞋油一支)."""
         from .agent_said import agent_said, own_when, whens
         from .grounding import Change
 
@@ -792,7 +793,7 @@ class Assistant:
         if rules is None:
             return suggestions, ""
         extract = self.engine.extractor.extract
-        said = agent_said(message, state.texts, state.roles, extract, rules)
+        said = agent_said(message, state.texts, state.roles, extract, rules, detection.scenario)
         lead = rules.named.split("{said}")[0].strip("，,；; ")
         if said is None or (lead and lead in suggestions[0].reply):
             # (按刚才说的时间发出后… already goes on from the agent's words)
@@ -808,6 +809,16 @@ class Assistant:
             suggestions = [hold, *(s for s in fitting if not s.holding)]
             held = "回复说的时间与客服说过的不一致 the replies contradict the time the agent stated"
         top = suggestions[0]
+        if said.offer and not top.holding and (left := said.left_out(top.reply)):
+            # 还送鞋油一支 beside a price hold that names the 499 only
+            reply = adapter.after_opening(
+                top.reply, rules.named.replace("{said}", left), past_short_clause=True
+            )
+            change = Change("", left, "客服在对话中说过的 what the agent said in this chat")
+            return [
+                dataclasses.replace(top, reply=reply, changes=(*top.changes, change)),
+                *suggestions[1:],
+            ], held
         if said.in_reply(top.reply):
             return suggestions, held
         # (a reply timing a step the agent did not time goes on from the agent's words: 明天上午发出；

@@ -71,3 +71,13 @@ def test_a_holding_reply_says_the_agents_fact_back(assistant):
     # said once: a reply already going on from the agent's words is left as it is
     again, _ = assistant._agent_said(shown, "那我家3个月的能吃吗", tuple(history), state, detection, [])
     assert again[0].reply == shown[0].reply
+
+
+def test_a_price_hold_names_the_gift_the_agent_offered(assistant):
+    history = ["买家: 这副墨镜多少钱", "客服: 亲 现在活动价359 还送眼镜布两块哦"]
+    result = assistant.suggest("别家才299 能便宜点不", history)
+    top = result.suggestions[0]
+    assert "送眼镜布两块" in top.reply and "还送" not in top.reply, top.reply
+    # a price alone is no sentence to say back (按刚才说的，799；)
+    plain = assistant.suggest("别家699 你们贵了", ["买家: 这个手表多少钱", "客服: 亲 799"]).suggestions[0]
+    assert "按刚才说的，799" not in plain.reply, plain.reply
