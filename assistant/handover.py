@@ -69,10 +69,20 @@ class Closing:
     said_drop: re.Pattern | None = None
     # where the message says what {said} is, its first group (内容：生日快乐 → 生日快乐)
     said_from: re.Pattern | None = None
+    # [[recheck]]: ``said_from`` reads the agent's last turn, whose statement {said} says back ([数字x]天的哦
+    # → 刚才跟您说的是[数字x]天: the agent's own value, masked or not, as the chat shows it)
+    agent_said: bool = False
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` closes this way: one of ``says`` and none of ``unless``."""
         return any(p.search(text) for p in self.says) and not any(p.search(text) for p in self.unless)
+
+    def stated(self, agent: str) -> str:
+        """``reply`` with {said} the agent's short statement in ``agent`` (its first ``said_from`` group,
+        at most ``said_chars`` long), or ``plain`` when the turn says more than one short thing."""
+        found = self.said_from.search(agent.strip()) if self.said_from is not None else None
+        said = found.group(1).strip() if found is not None else ""
+        return self.reply.replace("{said}", said) if 0 < len(said) <= self.said_chars else self.plain
 
     def said(self, text: str) -> str:
         """``reply`` for ``text``, its {said} filled with what the buyer asks for, or ``plain`` where
@@ -153,7 +163,7 @@ class Handover:
             return None
         for recheck in (c for c in self.closings if c.recheck):
             if recheck.matches(text) and not any(p.search(history[-1][1]) for p in recheck.after_not):
-                return recheck.reply
+                return recheck.stated(history[-1][1]) if recheck.agent_said else recheck.reply
         if self.question is not None and self.question.search(text):
             return None
         for closing in (c for c in self.closings if not (c.request or c.recheck)):
@@ -300,6 +310,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 after=compiled(table.get("after", []), f"{kind}.after"),
                 said_drop=first(table, "said_drop", kind),
                 said_from=first(table, "said_from", kind),
+                agent_said=bool(table.get("agent_said", False)),
                 **flags,
             )
             for table in closing_data.get(kind, [])

@@ -1,6 +1,7 @@
 """Closings that fit what the buyer said (issue 12, real chats): 不客气 answers a thanks, so a buyer
 who only says 嗯 好的 / 好 知道了 after the agent's answer hears 好的亲, not "you're welcome"; a buyer
-who raised a problem in the chat (没有收到货) is not wished happy shopping on parting."""
+who raised a problem in the chat (没有收到货) is not wished happy shopping on parting; a buyer checking
+back (不是一个月吗) hears the agent's short answer again (刚才跟您说的是15天)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,14 @@ def test_a_buyer_who_raised_a_problem_is_not_wished_happy_shopping(assistant):
     # a buyer who only asked about the goods still is
     asked = ["买家: 这个杯子能装开水吗", "客服: 可以的亲，耐热120度"]
     assert "购物愉快" in assistant.suggest("好的 谢谢", history=asked).suggestions[0].reply
+
+
+def test_a_check_back_hears_the_agents_short_answer_again(assistant):
+    top = assistant.suggest(
+        "哦 不是一个月吗", history=["买家: 这款手机价保多久", "客服: 15天的哦"]
+    ).suggestions[0]
+    assert "刚才跟您说的是15天" in top.reply, top.reply
+    # an answer of several clauses is not cut into a fragment: the plain check-back reply
+    longer = ["买家: 这款手机价保多久", "客服: 15天的哦，从签收那天算，到期前都能申请"]
+    top = assistant.suggest("哦 不是一个月吗", history=longer).suggestions[0]
+    assert "刚才跟您说的这样" in top.reply, top.reply
