@@ -414,7 +414,68 @@ class Assistant:
             stage = engine.detector.taxonomy.stage_of(to) if to else ""
             reported = bool(engine.extractor.complaint(message))
             detection = supposed_first(detection, to, stage, vocabulary.complaint_scenario, reported)
-        return detection, hits, message_vector
+        return detection, hits, message_vector, history_vectors
+
+    def _mood(
+        self,
+        message: str,
+        turns: tuple[Turn, ...],
+        state: ConversationState,
+        detection: Detection,
+        message_vector: np.ndarray,
+        history_vectors: np.ndarray,
+    ) -> tuple[ConversationState, tuple[str, ...]]:
+        """``state`` with the escalation and anger the buyer's turns show by meaning (``upset.py``),
+        and the marks the newest message itself added. Read only in a chat about a problem (a
+        complaint or an anger cue in a buyer turn, past a pre-sale question): the embedding knows a
+        line's topic better than its tone, so a calm question near a threat's topic (评价能改吗) is
+        not read as one; nor is a question about what might happen (要是假的怎么办)."""
+        from .detection import DEFAULT_STAGE
+
+        reader = self.engine.mood
+        if reader is None:
+            return state, ()
+        extractor = self.engine.extractor
+        earlier = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
+        before_sale = state.order_stage == "browsing" and detection.stage == DEFAULT_STAGE
+        if before_sale or not any(extractor.complaint(t) or extractor.anger(t) for t in [message, *earlier]):
+            # (a pre-sale question before any order, 别家一半价 抢钱吧, is haggling, not a grievance)
+            return state, ()
+        worry = self.engine.adapter.intents.complaint_worry
+        # each buyer turn is read as it was when it was the newest message, so that a flag once
+        # raised stays (。。。 after a threat), as an escalation word does; not a question about what
+        # might happen, nor a worry (不会是假的吧 / 会不会有事: conversation.py escalates one after
+        # a complaint)
+        texts = [message, *earlier]
+        vectors = [message_vector, *history_vectors[: len(earlier)]]
+        read = [
+            i
+            for i, text in enumerate(texts)
+            if not self.engine.adapter.supposes(text) and (worry is None or not worry.search(text))
+        ]
+        # the turns' clauses are read too (the threat is one clause of several), encoded only
+        # here, in a chat about a problem, so most messages pay nothing for them
+        clauses = {i: reader.clauses(texts[i]) for i in read}
+        wanted = [c for i in read for c in clauses[i]]
+        encoded = dict(zip(wanted, self._vectors_for(wanted), strict=True)) if wanted else {}
+        moods = [
+            reader.read_message(texts[i], vectors[i], [(c, encoded[c]) for c in clauses[i]], earlier=i > 0)
+            for i in read
+        ]
+        own = (moods[0].mark,) if read and read[0] == 0 and moods[0].label == "escalating" else ()
+        escalation = [m.mark for m in moods if m.label == "escalating"]
+        # (anger counts in the newest message and the buyer turn before it, as conversation.py's)
+        anger = [m.mark for i, m in zip(read, moods, strict=True) if i < 2 and m.label == "upset"]
+        if not escalation and not anger:
+            return state, ()
+        return (
+            dataclasses.replace(
+                state,
+                escalation=tuple(dict.fromkeys([*state.escalation, *escalation])),
+                anger=tuple(dict.fromkeys([*state.anger, *anger])),
+            ),
+            own,
+        )
 
     def _part_hits(self, message: str, turns: tuple[Turn, ...], hits: list) -> list:
         """A question of several parts (什么时候发货 发什么快递): the hits of each part's clause are
@@ -485,7 +546,9 @@ class Assistant:
                 # 黑的呢 after 蓝牙耳机 Pro2 白色 (an item listed, no question word) still asks, as its 呢 did
                 asked_as = swap if asks(swap) else swap + "呢"
                 state = self.conversation(swap, turns)
-        detection, hits, message_vector = self._detect(asked_as, turns)
+        detection, hits, message_vector, history_vectors = self._detect(asked_as, turns)
+        # upset or escalating by meaning, in words no pattern names (upset.toml): the marks it adds
+        state, mood_marks = self._mood(asked_as, turns, state, detection, message_vector, history_vectors)
         announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
         if announced and announced in engine.detector.taxonomy.scenario_ids:
             # 行吧 那我拍了 announces the order: the bargaining words around it do not make it a question
@@ -535,14 +598,15 @@ class Assistant:
         answer_state = state
         if position is not None:
             answer_message, answer_turns = turns[position].text.strip(), turns[:position]
-            if state.escalation and set(state.escalation) <= set(engine.extractor.escalation(message)):
+            threats = {*engine.extractor.escalation(message), *mood_marks}
+            if state.escalation and set(state.escalation) <= threats:
                 # 再不回我就差评 threatens over the wait, not over the chased question: that question
                 # gets its answer (apologising for the wait), the agent is still told to step in
                 answer_state = dataclasses.replace(state, escalation=())
             if state.follow_up and not state.pending_question:
                 # 然后呢 after an answered question goes on with it: there is no wait to apologise for
                 answer_state = dataclasses.replace(answer_state, nudge=False)
-            answer_detection, hits, _ = self._detect(answer_message, answer_turns)
+            answer_detection, hits, _, _ = self._detect(answer_message, answer_turns)
             if wordless or state.follow_up:
                 detection = answer_detection  # 😡 / 然后呢 has no scenario of its own ("farewell" misleads)
         # a scenario implies no stage for a chase (还没回我？ is no delay of an order; the chased 能机洗吗

@@ -180,6 +180,9 @@ def _load(directory: Path) -> tuple[Corpus, list[Problem]]:
     problems.extend(vocabulary_problems)
     intents, intent_problems = load_intents(directory / "intents.toml")
     problems.extend(intent_problems)
+    from .upset import load_mood
+
+    problems.extend(load_mood(directory / "upset.toml")[1])
     if vocabulary.categories:
         known = vocabulary.category_ids
         for case in cases:

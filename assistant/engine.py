@@ -50,6 +50,8 @@ class Engine:
     adapter: Any
     extractor: Any
     guidance_vectors: np.ndarray | None = None
+    # the buyer's mood by meaning (upset.py): the labelled lines of upset.toml, encoded at load
+    mood: Any = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,20 @@ def engine_for(
     )
     if phases is not None:
         phases("guidance", 1, 1)
-    return Engine(corpus, retriever, detector, adapter, extractor, guidance_vectors)
+    return Engine(
+        corpus, retriever, detector, adapter, extractor, guidance_vectors, mood_reader(corpus, inputs)
+    )
+
+
+def mood_reader(corpus: Corpus, inputs: EngineInputs):
+    """The mood reader of ``upset.toml`` (its few hundred lines encoded now, not per message), or
+    None when the corpus has no lines to compare with."""
+    from .upset import MoodReader, load_mood
+
+    rules, _ = load_mood(corpus.directory / "upset.toml")
+    if not rules.lines:
+        return None
+    return MoodReader(rules, inputs.encode(list(rules.lines)))
 
 
 def require_training_data(corpus: Corpus) -> None:
