@@ -909,6 +909,13 @@ class Adapter:
         template, dropped = self.unasked_left_out(template, message, history, scenario, state, case_topics)
         if dropped:
             fixes.append("不说没问的店铺信息 left out shop facts nobody asked about: " + "、".join(dropped))
+        for slot in self.rules.unasked.needs & set(SLOT_PATTERN.findall(template)):
+            if not self.grounder.slot_value(slot, state, scenario):
+                # 这家我们暂时没有合作 to a buyer who named no courier: about what nobody asked
+                return None, f"没有{{{slot}}}可说 the reply is about a {slot} this chat does not name"
+        if self.elsewhere(state) & set(SLOT_PATTERN.findall(template)):
+            # the whole reply speaks of far areas to a buyer elsewhere (江西 told of 新疆's surcharge)
+            return None, "偏远地区不是买家所在地 the far areas are not the buyer's place"
         grounded = self.grounder.ground(template, state, scenario=scenario)
         if not grounded.ok:
             return None, grounded.rejected
@@ -998,8 +1005,18 @@ class Adapter:
         topics = case_topics if case_topics is not None else frozenset({scenario})
         if self.grounder.shop.info.get("name_in_greeting", True) is False:
             template = unasked.without_name(template, topics)  # the trainer's choice in shop.toml
-        template, dropped = unasked.trim(template, topics, asked, said)
+        template, dropped = unasked.trim(template, topics, asked, said, self.elsewhere(state))
         return template, moved + dropped
+
+    def elsewhere(self, state: ConversationState) -> frozenset[str]:
+        """The shop slots about far areas ([unasked.place]) that do not concern this buyer: the place
+        they named is outside the shop's list and not one its 等 may mean (money.toml maybe_remote)."""
+        unasked = self.rules.unasked
+        if not unasked.place_slots:
+            return frozenset()
+        places = [s.fact.text for s in state.facts if s.role == "buyer" and s.fact.kind == "place"]
+        maybe = self.money.rules.words("free_shipping", "maybe_remote") if self.money is not None else ()
+        return unasked.elsewhere(places, self.grounder.shop.slots.get(unasked.place_area, ""), maybe)
 
     def confirms(self, reply: str, message: str) -> bool:
         """Whether ``reply`` can answer ``message``: a tag question (…下载是吗) asks to confirm its claim,

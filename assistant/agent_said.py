@@ -121,13 +121,15 @@ def agent_said(
     extract: Callable[[str], list[Fact]],
     rules: AgentSaidRules,
     scenario: str = "",
+    courier: str | None = None,
 ) -> AgentSaid | None:
     """The clauses of the agent's newest turn (one of the ``rules.turns`` before the message, which
     ``texts`` ends with) that the message builds on: those saying when a step happens or by which
     courier, for a buyer asking when (几天 / 什么时候); those stating an offer, for a buyer haggling or
     hesitating (``scenario``: 能便宜点吗 after 活动价499 还送鞋油一支); else those sharing a word with the message (刻字
     in 那刻字的能退吗 after 激光刻字免费); else, for a message going on from the agent's turn (那… /
-    为啥), its clauses stating a fact. None when the agent stated nothing the message builds on."""
+    为啥), its clauses stating a fact. A clause naming a courier other than the one the chat settled on (``courier``: 顺丰要补12元 once the
+    buyer took 默认圆通) is not said back. None when the agent stated nothing the message builds on."""
     earlier = range(len(texts) - 2, max(-1, len(texts) - 2 - rules.turns), -1)
     turn = next((i for i in earlier if roles[i] == "agent"), None)
     if turn is None:
@@ -139,6 +141,8 @@ def agent_said(
             clause = rules.lead.sub("", clause)
         if clause and not rules.skip.search(clause):
             facts = [f for f in extract(clause) if f.kind not in _NO_FACT]
+            if courier and any(f.kind == "courier" and courier not in (f.value, f.text) for f in facts):
+                continue
             clauses.append((clause, facts, whens(clause, facts, rules)))
     if not clauses:
         return None

@@ -857,7 +857,11 @@ class Assistant:
         if rules is None:
             return suggestions, ""
         extract = self.engine.extractor.extract
-        said = agent_said(message, state.texts, state.roles, extract, rules, detection.scenario)
+        if any(p.search(message) for p in adapter.rules.overdue):
+            return suggestions, ""  # (已经过了48小时了: the agent's promise failed the buyer, not said back)
+        said = agent_said(
+            message, state.texts, state.roles, extract, rules, detection.scenario, state.courier()
+        )
         lead = rules.named.split("{said}")[0].strip("，,；; ")
         if said is None or (lead and lead in suggestions[0].reply):
             # (按刚才说的时间发出后… already goes on from the agent's words)

@@ -56,7 +56,7 @@ class Unasked:
     condition: re.Pattern | None = None
     # a reply's opening (亲， / 好的亲，) that stays when the sentence it opens goes
     opening: re.Pattern | None = None
-    # [unasked.shipped_courier]
+    # [unasked.courier]: the default courier where it acts (word) or, once shipped, elsewhere (label)
     courier_slot: str = "courier"
     courier_stages: frozenset[str] = frozenset()
     courier_word: str = ""
@@ -65,6 +65,12 @@ class Unasked:
     courier_after: re.Pattern | None = None
     # topics of a buyer asking which courier (before dispatch the shop's default then answers them)
     courier_asks: frozenset[str] = frozenset()
+    # optional conversation slots a template is about (不合作的{asked_courier}这家): no value, no reply
+    needs: frozenset[str] = frozenset()
+    # [unasked.place]: slots about far areas (the shop's remote areas, their surcharge) that do not
+    # concern a buyer who named a place outside them (``area``: the slot listing the areas)
+    place_slots: frozenset[str] = frozenset()
+    place_area: str = ""
     # [unasked.greeting]: the shop's name said in a greeting (欢迎光临{shop}) and what stands instead when
     # the shop profile says name_in_greeting = false, for templates of these scenarios
     greeting_scenarios: frozenset[str] = frozenset()
@@ -90,12 +96,23 @@ class Unasked:
             if slot in self.topics and not (self.topics[slot] & set(case_topics))
         )
 
+    def elsewhere(
+        self, places: Collection[str], area_text: str, maybe: Collection[str] = ()
+    ) -> frozenset[str]:
+        """The place slots that do not concern this buyer: the latest place they named is neither in
+        the shop's list of areas (``area_text``) nor one the list may mean by 等 (``maybe``)."""
+        place = list(places)[-1] if places else ""
+        if not place or not area_text or place in area_text or place in maybe:
+            return frozenset()
+        return self.place_slots
+
     def trim(
         self,
         template: str,
         case_topics: Collection[str],
         asked: Collection[str],
         said: Callable[[str], bool],
+        elsewhere: Collection[str] = (),
     ) -> tuple[str, tuple[str, ...]]:
         """``template`` without the parts that carry only shop facts nobody asked about.
 
@@ -103,13 +120,16 @@ class Unasked:
             case_topics: the objects and scenario the retrieved case was written for.
             asked: the objects the buyer asks about now (or chases) and the detected scenario.
             said: whether this chat already said the slot's value (then it stays).
+            elsewhere: slots about another place than the buyer's: left out whatever was asked.
 
         Returns:
             the template (unchanged when the rest would not stand on its own) and the slots dropped.
         """
         asked = set(asked)
         drop = {slot for slot in self.added(template, case_topics) if not (self.topics[slot] & asked)}
-        drop = {slot for slot in drop if not said(slot)}
+        drop = {slot for slot in drop if not said(slot)} | (
+            set(elsewhere) & set(SLOT_PATTERN.findall(template))
+        )
         if not drop:
             return template, ()
         kept_slots = {s for s in SLOT_PATTERN.findall(template) if s in self.topics and s not in drop}
@@ -122,6 +142,7 @@ class Unasked:
         text = _PAREN.sub(lambda m: "" if only_dropped(m.group(0)) else m.group(0), template)
         pieces: list[str] = []
         opening = ""
+        cut = False  # a sentence went or lost clauses (a parenthesis gone leaves every sentence whole)
         for index, sentence in enumerate(_SENTENCE.findall(text)):
             if index == 0 and self.opening is not None and (m := self.opening.match(sentence)):
                 opening, sentence = sentence[: m.end()], sentence[m.end() :]
@@ -132,20 +153,23 @@ class Unasked:
                 continue
             first = marks.index(True)
             tail = clauses[first:]
-            if any(set(SLOT_PATTERN.findall(c)) & kept_slots for c in tail):
-                pieces.append(sentence)  # a fact someone asked for follows it: the sentence stays
+            if any(set(SLOT_PATTERN.findall(c)) - drop for c in tail):
+                pieces.append(sentence)  # another fact follows it (one asked for, the chat's): it stays
                 continue
+            cut = True
             head = "".join(clauses[:first]).rstrip("，, ")
+            # a short head opens the reply (能到的亲，…); elsewhere it says too little to stand alone
+            short = len(_CONTENT.findall(head)) < self.min_head
             if (
                 first == 0  # the sentence opens with it: what follows speaks of it (可以领券，下单直接抵扣)
-                or len(_CONTENT.findall(head)) < self.min_head
+                or (short and index > 0)
                 or (self.condition is not None and self.condition.search(clauses[first - 1].rstrip("，, ")))
             ):
                 continue
             # the question left out with it (…，我给您备注送收纳袋，您看可以吗？) ends the sentence no more
             end = re.search(r"[。！？；!?;～~]+$", sentence)
             end_mark = end.group(0) if end else ""
-            pieces.append(head + ("。" if end_mark[:1] in "？?" else end_mark))
+            pieces.append(head + ("，" if short else "。" if end_mark[:1] in "？?" else end_mark))
         if not pieces:
             return template, ()
         # the reply ends as a sentence does (…申请不了，抱歉；→ …申请不了，抱歉。)
@@ -154,7 +178,7 @@ class Unasked:
             return template, ()
         result = opening + body
         rest = SLOT_PATTERN.sub("xx", body)
-        if len(_CONTENT.findall(rest)) < self.min_rest or result == template:
+        if (cut and len(_CONTENT.findall(rest)) < self.min_rest) or result == template:
             return template, ()
         return result, tuple(sorted(s for s in drop if s in template and ("{" + s + "}") not in result))
 
@@ -225,6 +249,7 @@ def load_unasked(
             continue
         topics[slot] = frozenset(str(w) for w in words)
     courier = data.get("courier", {})
+    place = data.get("place", {})
     greeting = data.get("greeting", {})
     unnamed = []
     for pair in greeting.get("unnamed", []):
@@ -242,6 +267,7 @@ def load_unasked(
             topics=topics,
             asks=asks,
             min_rest=int(data.get("min_rest", Unasked.min_rest)),
+            needs=frozenset(str(n) for n in data.get("needs", [])),
             min_head=int(data.get("min_head", Unasked.min_head)),
             condition=pattern(data.get("condition"), "condition"),
             opening=pattern(data.get("opening"), "opening"),
@@ -252,6 +278,8 @@ def load_unasked(
             courier_before=pattern(courier.get("before"), "before"),
             courier_after=pattern(courier.get("after"), "after"),
             courier_asks=frozenset(str(t) for t in courier.get("asks", [])),
+            place_slots=frozenset(str(t) for t in place.get("slots", [])),
+            place_area=str(place.get("area", "")),
             greeting_scenarios=frozenset(str(t) for t in greeting.get("scenarios", [])),
             unnamed=tuple(unnamed),
         ),

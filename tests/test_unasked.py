@@ -109,3 +109,30 @@ def test_a_slot_the_shop_lacks_is_a_problem():
     rules, problems = load_unasked(path, {"topics": {"coupn": ["coupon"]}, "opening": "("}, {"coupon": "5元"})
     assert "coupn" not in rules.topics
     assert any("coupn" in p.message for p in problems) and any("opening" in p.message for p in problems)
+
+
+def test_far_areas_do_not_concern_a_buyer_elsewhere(assistant):
+    rule = "亲，两袋满{free_shipping_threshold}就包邮（{remote_areas}除外）。"
+    here = adapted(
+        assistant, rule, "两袋包邮吗 我在湖南", scenario="free_shipping", topics=frozenset({"free_shipping"})
+    )
+    assert "新疆" not in here[0] and "99元" in here[0], here[0]
+    # a buyer in a far area, or one the list's 等 may mean, hears it
+    for place in ("新疆", "内蒙古"):
+        there = adapted(assistant, rule, f"两袋包邮吗 我在{place}", scenario="free_shipping")[0]
+        assert "新疆" in there, there
+    # a reply that is all about the far areas is not shown to a buyer elsewhere
+    far = "亲，{remote_areas}快递成本比较高，需要补一点运费，下单页会直接显示，请您理解。"
+    message = "两袋包邮吗 我在湖南"
+    state = assistant.suggest(message).context
+    found, why = assistant.engine.adapter.adapt(far, message, [], "free_shipping", state)
+    assert found is None and "偏远" in why
+
+
+def test_a_reply_about_a_courier_nobody_named_is_not_shown(assistant):
+    refused = "不好意思亲，{asked_courier}这家我们暂时没有合作，这单发不了{asked_courier}哦。"
+    message = "发啥快递 周五前能到杭州不"
+    state = assistant.suggest(message).context
+    found, why = assistant.engine.adapter.adapt(refused, message, [], "courier", state)
+    assert found is None and "asked_courier" in why
+    assert "申通这家" in adapted(assistant, refused, "能发申通吗", scenario="courier")[0]
