@@ -1370,6 +1370,11 @@ class Adapter:
             chosen[0] = self.details_named(chosen[0], message, history, scenario, state)
         if chosen:
             composed = chosen[0].reply in {c.reply for c in computed}
+            if not composed:
+                buyers = {h.case.id: h.case.buyer for h in hits}
+                chosen[0] = self.answer_waiting(
+                    chosen[0], candidates, message, history, scenario, state, buyers
+                )
             chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state, not composed)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
             chosen[0] = self.pick_promised(chosen[0], message, history, scenario, state)
@@ -1588,6 +1593,70 @@ class Adapter:
                 changes=(*top.changes, *other.changes),
             )
         return top
+
+    def answer_waiting(
+        self,
+        top: Suggestion,
+        candidates: Sequence[Suggestion],
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        buyers: dict[str, str] | None = None,
+    ) -> Suggestion:
+        """The top suggestion with a grounded reply to the buyer's question still waiting above the
+        message joined after it (…会起球。另外，毛衣正常洗护不会明显褪色…), when the top leaves that
+        question open and another reply answers it in its words: as answer_every_part joins the parts
+        of one message (check_the_rest then names what is still open). ``buyers``: each case's buyer
+        turn, by id: a reply saying back words of its own buyer that this chat never said (退回付款时用
+        的余额宝 for a buyer who paid by card) answers another chat, and is not joined."""
+        wording = self.rules.wording
+        item = (state.item.text,) if state.item else ()
+
+        def answers(reply: Suggestion, clause: Clause) -> bool:
+            return covers(reply.reply, clause, wording.content_pairs, item, wording.answered_by) or bool(
+                self.intents.parts(clause.text) & self.parts_of(reply)
+            )
+
+        left = [c for c in self.waiting_clauses(message, history) if not answers(top, c)]
+        if not left:
+            return top
+        chat = " ".join([*(t.text for t in history), message])
+        for other in sorted(candidates, key=lambda s: -s.score):
+            if other is top or other.has_error or other.fill_ins:
+                continue
+            if other.score < self.rules.min_score * self.rules.part_floor:
+                break
+            if not any(answers(other, c) for c in left) or bigram_overlap(top.reply, other.reply) > 0.3:
+                continue
+            if any(self.says_its_buyer(other.reply, (buyers or {}).get(i, ""), chat) for i in other.sources):
+                continue
+            if self.same_promise(top, other):
+                return top
+            if self.foreign_half(top, other, chat):
+                continue
+            reply = self.joined_reply(top.reply, other.reply)
+            if len(reply) > self.rules.part_max_chars:
+                continue
+            return self.rewritten(
+                top,
+                reply,
+                message,
+                history,
+                scenario,
+                "先前的问题也答了 answered the question waiting above",
+                sources=top.sources + other.sources,
+                changes=(*top.changes, *other.changes),
+            )
+        return top
+
+    @staticmethod
+    def says_its_buyer(reply: str, buyer: str, chat: str, size: int = 3) -> bool:
+        """Whether ``reply`` says ``size`` characters in a row of its own case's ``buyer`` turn that
+        ``chat`` never says (余额宝 of 我用的余额宝): what that buyer told, not this one."""
+        said = "".join(re.findall(r"[\u4e00-\u9fff]+", buyer))
+        pieces = {said[i : i + size] for i in range(len(said) - size + 1)}
+        return any(p in reply and p not in chat for p in pieces if re.fullmatch(r"[\u4e00-\u9fff]+", p))
 
     def check_the_rest(
         self,

@@ -71,3 +71,19 @@ def test_a_noun_morpheme_stays_with_its_noun(assistant):
     intents, wording = assistant.engine.adapter.intents, assistant.engine.adapter.rules.wording
     said = question_form("身体乳好评返5块吗", wording, intents.subject_lead, intents.subject_tail)
     assert said == "身体乳是不是好评返5块"  # not 身体是不是乳好评返5块
+
+
+def test_a_reply_to_the_waiting_question_is_joined_when_one_was_found(assistant):
+    result = assistant.suggest("洗了会不会缩水", turns("买家: 这件毛衣会掉色吗"))
+    top = result.suggestions[0]
+    assert "缩水" in top.reply and any("先前的问题也答了" in fix for fix in top.fixes)
+    assert "确认一下" not in top.reply and "核实" not in top.reply  # answered, not held
+
+
+def test_a_reply_saying_back_another_buyers_words_is_not_joined(assistant):
+    from assistant.adaptation import Adapter
+
+    reply = "您放心，原路返回就是退回付款时用的余额宝，不会退到别处。"
+    buyer = "原路返回是退到哪 我用的余额宝 会不会退到别的地方去"
+    assert Adapter.says_its_buyer(reply, buyer, "退到哪了 银行卡没看到钱啊")
+    assert not Adapter.says_its_buyer(reply, buyer, "原路返回是退到哪了 我用的余额宝 不会退到别的地方吧")
