@@ -1380,6 +1380,7 @@ class Adapter:
             chosen[0] = self.pick_promised(chosen[0], message, history, scenario, state)
             chosen[0] = self.escalation_named(chosen[0], message, history, scenario, state)
             chosen[0] = self.waited_named(chosen[0], message, history, scenario)
+            chosen[0] = self.deadline_named(chosen[0], message, history, scenario, state)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
@@ -1445,6 +1446,7 @@ class Adapter:
                     safe = self.check_the_rest(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
                     safe = self.waited_named(safe, message, history, scenario)
+                    safe = self.deadline_named(safe, message, history, scenario, state)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         if above := " ".join(self.waiting_turns(message, history)):
@@ -1462,6 +1464,7 @@ class Adapter:
         holding = self.escalation_named(holding, message, history, scenario, state)
         holding = self.safety_first(holding, message, history, scenario)
         holding = self.waited_named(holding, message, history, scenario)
+        holding = self.deadline_named(holding, message, history, scenario, state)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
     def then_the_question(
@@ -1514,6 +1517,56 @@ class Adapter:
         rest = rules.waited_opening.sub("", top.reply, count=1) if rules.waited_opening else top.reply
         return self.rewritten(
             top, rules.waited_prefix + rest, message, history, scenario, "久等先致歉 an apology for the wait"
+        )
+
+    def deadline_named(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The day the buyer needs the goods by (下周三要出差 / 周末要去露营 / 10号前一定要到), named once in
+        a top reply that leaves it out (``[subject] deadline``: 您周末要去露营，我记下了，), after its opening
+        words, or after the sentence of an apology it opens with; only a day ``wanted_date`` reads."""
+        table = self.rules.subject
+        wording = str(table.get("deadline", ""))
+        if not wording or scenario not in table.get("deadline_scenarios", ()):
+            return top
+        date = state.wanted_date()
+        if not date or date in top.reply:
+            return top
+        said = str(table.get("deadline_said", ""))
+        # the buyer's own words of the need, from the day to the end of its clause (周末要去露营 / 10号前一定
+        # 要到), newest first; only a day the buyer says they need it by, not one they ask whether it can
+        # arrive by (明天能到吗: the reply answers that, it notes no need)
+        buyer = [message, *reversed([t.text for t in history if t.role == "buyer"])]
+        need = next(
+            (
+                re.match(r"[^，。！？,.!?\s～~]*", t[i:]).group(0)
+                for t in buyer
+                if (i := t.find(date)) >= 0 and (not said or re.match(said, t[i + len(date) :]))
+            ),
+            None,
+        )
+        if need is None:
+            return top
+        need = re.sub(str(table.get("deadline_end", "$^")), "", need)
+        if len(need) > int(table.get("deadline_longest", 10)):
+            need = ""  # (a long clause is not said back word for word: the day alone)
+        named = (
+            wording.replace("{need}", need)
+            if need
+            else str(table.get("deadline_day", "")).replace("{date}", date)
+        )
+        if not named:
+            return top
+        reply = top.reply
+        if any(m in reply[: self.rules.empathy_opening_chars] for m in self.rules.empathy_markers):
+            end = re.search(r"[。！!；;]", reply)
+            if end is None or end.end() >= len(reply):
+                return top
+            reply = reply[: end.end()] + named + reply[end.end() :]
+        else:
+            reply = self.after_opening(reply, named, past_short_clause=True)
+        return self.rewritten(
+            top, reply, message, history, scenario, "点明买家要用的日子 the day the buyer needs it by"
         )
 
     def same_promise(self, first: Suggestion, second: Suggestion) -> bool:
