@@ -425,7 +425,7 @@ class Assistant:
         message_vector: np.ndarray,
         history_vectors: np.ndarray,
     ) -> tuple[ConversationState, tuple[str, ...]]:
-        """``state`` with the escalation and anger the buyer's turns show by meaning (``upset.py``),
+        """``state`` with the escalation the buyer's turns show by meaning (``upset.py``),
         and the marks the newest message itself added. Read only in a chat about a problem (a
         complaint or an anger cue in a buyer turn, past a pre-sale question): the embedding knows a
         line's topic better than its tone, so a calm question near a threat's topic (评价能改吗) is
@@ -433,7 +433,9 @@ class Assistant:
         from .detection import DEFAULT_STAGE
 
         reader = self.engine.mood
-        if reader is None:
+        if reader is None or state.escalation:
+            # (an escalation word already flags the chat and asks for the full apology: reading the
+            # turns' meaning would add nothing but the time of encoding their clauses)
             return state, ()
         extractor = self.engine.extractor
         earlier = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
@@ -463,19 +465,14 @@ class Assistant:
             for i in read
         ]
         own = (moods[0].mark,) if read and read[0] == 0 and moods[0].label == "escalating" else ()
+        # (an upset reading adds no apology of its own: read by meaning, a calm small problem, 袋子有点
+        # 破了 不影响用, is too near the cross lines; the upset lines only tell escalation from anger)
         escalation = [m.mark for m in moods if m.label == "escalating"]
-        # (anger counts in the newest message and the buyer turn before it, as conversation.py's)
-        anger = [m.mark for i, m in zip(read, moods, strict=True) if i < 2 and m.label == "upset"]
-        if not escalation and not anger:
+        if not escalation:
             return state, ()
-        return (
-            dataclasses.replace(
-                state,
-                escalation=tuple(dict.fromkeys([*state.escalation, *escalation])),
-                anger=tuple(dict.fromkeys([*state.anger, *anger])),
-            ),
-            own,
-        )
+        return dataclasses.replace(
+            state, escalation=tuple(dict.fromkeys([*state.escalation, *escalation]))
+        ), own
 
     def _part_hits(self, message: str, turns: tuple[Turn, ...], hits: list) -> list:
         """A question of several parts (什么时候发货 发什么快递): the hits of each part's clause are
