@@ -183,6 +183,13 @@ class AdaptationRules:
     part_contradicts: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
     # a reply that ignores the agent's promise the buyer comes back to (补寄的卡其色 又错了)
     promise_ignored_penalty: float = 0.6
+    # cases of category knowledge (honey crystallising, a non-stick pan's spatula) carry this tag: each
+    # answers one property of one kind of item, so it fits only a buyer asking about that (knowledge_fits)
+    knowledge_tag: str = ""
+    # …or, when no question of the buyer names the case's topic in its words, a cosine this close
+    knowledge_similarity: float = 0.8
+    # …and only to a message detected as one of these scenarios (a stock question names a property too)
+    knowledge_scenarios: frozenset[str] = frozenset()
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
     # words of a buyer turn that say nothing (在吗 / 人呢)
     restate: tuple[re.Pattern, ...] = ()
@@ -484,6 +491,11 @@ def load_adaptation(
         part_floor=float(grounding.get("part_floor", AdaptationRules.part_floor)),
         part_promise=one_pattern(grounding.get("part_promise"), "part_promise"),
         part_repeat=int(grounding.get("part_repeat", 0)),
+        knowledge_tag=str(grounding.get("knowledge_tag", "")),
+        knowledge_similarity=float(
+            grounding.get("knowledge_similarity", AdaptationRules.knowledge_similarity)
+        ),
+        knowledge_scenarios=frozenset(str(x) for x in grounding.get("knowledge_scenarios", [])),
         part_foreign=tuple(
             (said, one_pattern(chat, "part_foreign") if chat else None)
             for said_source, chat in grounding.get("part_foreign", [])
@@ -824,6 +836,61 @@ class Adapter:
         if not found & {"pets"} and any(f.fact.kind in ("height", "foot_length") for f in state.facts):
             found |= {"apparel", "shoes", "baby"}
         return found
+
+    def knowledge_fits(
+        self,
+        case: Any,
+        message: str,
+        history: Sequence[Turn],
+        state: ConversationState,
+        similarity: float,
+        scenario: str = "",
+    ) -> bool:
+        """Whether a case of category knowledge (``knowledge_tag``) answers this buyer: it speaks of one
+        property of one kind of item, so the buyer's item must be of that kind (the case's item word is
+        said in the chat, or the buyer's item ends like it: 浴巾 for a 毛巾 case, never 猫砂盆 for a 猫条
+        one), and a question of the message (the one chased, for 在吗) must name what the case's question
+        or its tags name beyond the item and its material (弹簧 is no 味道; 乳胶过敏 is no 乳胶味), or be as
+        close in meaning as ``knowledge_similarity`` (长短怎么调 / 怎么调长度). The item alone makes a
+        knowledge case look close to any question about that item."""
+        tag = self.rules.knowledge_tag
+        if not tag or tag not in case.tags:
+            return True
+        if scenario and self.rules.knowledge_scenarios and scenario not in self.rules.knowledge_scenarios:
+            return False  # 有豆腐的吗 asks for stock, not whether it flushes
+        extractor = self.grounder.extractor
+        said = [t.text for t in history] + [message]
+        kinds = [
+            w for w, _ in extractor.category_words(case.buyer) if len(w) > 1 and extractor.is_item_word(w)
+        ]
+        named = [w for t in said for w, _ in extractor.category_words(t) if extractor.is_item_word(w)]
+        named += [state.item.text] if state.item else []
+        if (
+            kinds
+            and not any(k in t for k in kinds for t in said)
+            and not any(n[-1] == k[-1] for n in named for k in kinds)
+        ):
+            return False
+        clauses = self.asking_clauses(message)
+        if not clauses and state.pending_question:
+            clauses = self.asking_clauses(state.pending_question)
+        if not clauses:  # nothing asked in so many words (巧克力上面有白白的一层): what it says
+            clauses = [Clause(message, "", message)]
+        content = " ".join(c.content for c in clauses)
+        for word in (
+            named + kinds + [f.text for t in said for f in extractor.extract(t) if f.kind == "material"]
+        ):
+            content = content.replace(word, " ")
+        # what is asked, named in the case's question or its tags as a reply names a part (covers: 掉毛;
+        # a longer chunk by more than one piece, so 伤电池 is not 电池续航), or the one character asked
+        about = " ".join([case.buyer, *case.tags])
+        chunks = content.split()
+        longer = [c for c in chunks if len(c) >= 2]
+        if longer:
+            named = covers(about, Clause("", "", " ".join(longer)), 2)
+        else:
+            named = bool(chunks) and any(ch in about for ch in "".join(chunks))  # 可以煮吗
+        return named or similarity >= self.rules.knowledge_similarity
 
     def case_intent(self, case: Any) -> Intent:
         found = self._case_intents.get(case.id)
@@ -1224,6 +1291,9 @@ class Adapter:
                 continue
             if case.categories and not state.category and not (evidence & set(case.categories)):
                 rejected.append("category")  # clothing wording for a buyer whose item may be anything
+                continue
+            if not self.knowledge_fits(case, message, history, state, hit.similarity, scenario):
+                rejected.append("knowledge")  # how honey crystallises, to a question about its price
                 continue
             if supposed and any(p.search(case.reply) for p in self.rules.supposed_rejects):
                 rejected.append("supposed")  # a photo asked of a buyer whose item is not broken
