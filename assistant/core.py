@@ -888,6 +888,11 @@ class Assistant:
             return suggestions, held
         # (a reply timing a step the agent did not time goes on from the agent's words: 明天上午发出；
         # 发货后一般2到4天送到)
+        masked = adapter.rules.wording.masked
+        if not any(values for _, values in said.clauses) or (masked is not None and masked.search(said.said)):
+            # (only a fact is said back: not a request, an event or a step the agent took, 辛苦您提供
+            # 下订单号 / 调节色温, nor a masked export's [数字x] placeholder)
+            return suggestions, held
         if top.holding or (said.timing and whens(top.reply, extract(top.reply), rules)):
             reply = adapter.after_opening(top.reply, said.named(rules), past_short_clause=True)
             change = Change("", said.said, "客服在对话中说过的 what the agent said in this chat")

@@ -73,6 +73,25 @@ def test_a_holding_reply_says_the_agents_fact_back(assistant):
     assert again[0].reply == shown[0].reply
 
 
+def test_only_a_fact_is_said_back_in_a_holding_reply(assistant):
+    """A step the agent took or an instruction (空调温度调到26度 is a fact; 先调一下模式 is not), and a
+    masked export's placeholder, are no facts to say back: real chats read 按刚才说的，辛苦您提供订单号."""
+    held_reply = "亲，稍等哈，我帮您问一下，很快回复您。"
+    for agent, message, said_back in (
+        ("客服: 亲 先把制冷模式调一下试试", "制冷模式调了还是不行", False),
+        ("客服: 亲 [数字x]个小时内联系您", "那[数字x]个小时内一定联系吗", False),
+        ("客服: 亲 建议4个月以上的猫咪吃", "那要是3个月的呢", True),
+    ):
+        history = turns("买家: 这个怎么弄", agent)
+        held = dataclasses.replace(
+            assistant.suggest(message, history).suggestions[0], reply=held_reply, holding=True
+        )
+        state = assistant.conversation(message, history)
+        detection = assistant.detect(message, history)
+        shown, _ = assistant._agent_said([held], message, tuple(history), state, detection, [])
+        assert ("按刚才说的" in shown[0].reply) is said_back, (agent, shown[0].reply)
+
+
 def test_a_price_hold_names_the_gift_the_agent_offered(assistant):
     history = ["买家: 这副墨镜多少钱", "客服: 亲 现在活动价359 还送眼镜布两块哦"]
     result = assistant.suggest("别家才299 能便宜点不", history)
