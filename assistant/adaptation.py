@@ -1697,25 +1697,52 @@ class Adapter:
                 continue
             if not (self.parts_of(other) & missing) or bigram_overlap(top.reply, other.reply) > 0.3:
                 continue
-            if self.same_promise(top, other):
-                return top  # the check promised covers the rest (no second promise, nor a guess)
-            if self.foreign_half(top, other, chat):
-                continue
-            reply = self.joined_reply(top.reply, other.reply)
-            if len(reply) > self.rules.part_max_chars:
-                continue
-            return self.rewritten(
+            joined = self.joined_with(
                 top,
-                reply,
+                other,
+                chat,
                 message,
                 history,
                 scenario,
                 "两问都答 answered every part of the question",
-                sources=top.sources + other.sources,
                 fill_ins=tuple(dict.fromkeys((*top.fill_ins, *other.fill_ins))),
-                changes=(*top.changes, *other.changes),
             )
+            if joined is not None:
+                return joined
         return top
+
+    def joined_with(
+        self,
+        top: Suggestion,
+        other: Suggestion,
+        chat: str,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        fix: str,
+        **fields: Any,
+    ) -> Suggestion | None:
+        """``top`` with ``other``'s reply joined after it (answer_every_part, answer_waiting); ``top``
+        itself when ``other`` promises the same check (it covers the rest: no second promise, nor a
+        guess); None when ``other`` cannot be joined (half of it about another chat, or too long)."""
+        if self.same_promise(top, other):
+            return top
+        if self.foreign_half(top, other, chat):
+            return None
+        reply = self.joined_reply(top.reply, other.reply)
+        if len(reply) > self.rules.part_max_chars:
+            return None
+        return self.rewritten(
+            top,
+            reply,
+            message,
+            history,
+            scenario,
+            fix,
+            sources=top.sources + other.sources,
+            changes=(*top.changes, *other.changes),
+            **fields,
+        )
 
     def answer_waiting(
         self,
@@ -1754,23 +1781,17 @@ class Adapter:
                 continue
             if any(self.says_its_buyer(other.reply, (buyers or {}).get(i, ""), chat) for i in other.sources):
                 continue
-            if self.same_promise(top, other):
-                return top
-            if self.foreign_half(top, other, chat):
-                continue
-            reply = self.joined_reply(top.reply, other.reply)
-            if len(reply) > self.rules.part_max_chars:
-                continue
-            return self.rewritten(
+            joined = self.joined_with(
                 top,
-                reply,
+                other,
+                chat,
                 message,
                 history,
                 scenario,
                 "先前的问题也答了 answered the question waiting above",
-                sources=top.sources + other.sources,
-                changes=(*top.changes, *other.changes),
             )
+            if joined is not None:
+                return joined
         return top
 
     @staticmethod
