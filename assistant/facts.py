@@ -904,12 +904,13 @@ class FactExtractor:
 
     def escalation(self, text: str) -> list[str]:
         """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
+        return self._own_words(self._escalation_pattern, text)
+
+    def _own_words(self, pattern: re.Pattern | None, text: str) -> list[str]:
+        """The matches of ``pattern`` in ``text`` (normalised) that the buyer says as their own, not
+        after a hearsay lead (有人说你们卖假货 is a worry asked about, not an accusation)."""
         source = _normalised(text)
-        return [
-            m.group(0)
-            for m in _finditer(self._escalation_pattern, source)
-            if not self._hearsay(source[: m.start()])
-        ]
+        return [m.group(0) for m in _finditer(pattern, source) if not self._hearsay(source[: m.start()])]
 
     def _hearsay(self, before: str) -> bool:
         """True when the clause ending at ``before`` opens with a hearsay lead (都说 / 有人说): what
@@ -919,13 +920,7 @@ class FactExtractor:
 
     def complaint(self, text: str) -> list[str]:
         """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``."""
-        # (hearsay asked about, 有人说你们卖假货, is a worry, not the buyer's own complaint)
-        source = _normalised(text)
-        return [
-            m.group(0)
-            for m in _finditer(self._complaint_pattern, source)
-            if not self._hearsay(source[: m.start()])
-        ]
+        return self._own_words(self._complaint_pattern, text)
 
     def complaint_clause(self, text: str) -> str:
         """The clause of ``text`` that holds a complaint word, or ""."""
