@@ -2828,6 +2828,32 @@ class Adapter:
                 said_again,
                 "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again",
             )
+        if (instruction := handover.instruction_checked(message, spoken)) is not None:
+            # 我还要取消旧订单吗 right after the agent's 请您将旧订单取消: the instruction stands, said as a yes
+            checked = dataclasses.replace(
+                top,
+                reply=instruction,
+                holding=False,
+                fixes=(*top.fixes, "买家确认客服的要求 the buyer checks the agent's instruction"),
+            )
+            return (
+                checked,
+                "买家确认刚才的要求，已给出简短回应 the buyer checks the agent's instruction: it is said again",
+            )
+        if not self.grounder.extractor.escalation(message) and (
+            follow := handover.follow_up(message, spoken)
+        ):
+            # 好吧 谢谢 while the agent's check is still open (已为您留言): the follow-up is said, not a farewell
+            followed = dataclasses.replace(
+                top,
+                reply=follow,
+                holding=False,
+                fixes=(*top.fixes, "客服还在跟进 the agent's check is still open"),
+            )
+            return (
+                followed,
+                "买家收尾，客服的核实还在进行，已说明会跟进 the buyer closes while the agent's check is open",
+            )
         if not top.holding:
             return None
         said = handover.acknowledged(

