@@ -808,12 +808,20 @@ class Assistant:
             return suggestion
         # a reply that already works with the rule's own numbers and names no threshold of its own
         # (19.9×2=39.8，满39了 after 满39包邮: money.py's sums; not 99元包邮 after 单件就包邮 补10元)
-        figures = re.findall(r"\d+(?:\.\d+)?", said)
-        thresholds = re.findall(r"满\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*元?\s*包邮", reply)
+        # (money.toml [restated]: what a figure and a threshold are)
+        money = self.engine.adapter.money
+        figure = money.rules.text("restated", "figure") if money is not None else ""
+        threshold = money.rules.text("restated", "threshold") if money is not None else ""
+        figures = [m.group(0) for m in re.finditer(figure, said)] if figure else []
+        thresholds = (
+            [next((g for g in m.groups() if g), m.group(0)) for m in re.finditer(threshold, reply)]
+            if threshold
+            else []
+        )
         if (
             figures
             and all(re.search(rf"(?<![\d.]){re.escape(f)}(?![\d.])", reply) for f in figures)
-            and all((a or b) in figures for a, b in thresholds)
+            and all(t in figures for t in thresholds)
         ):
             return suggestion
         change = Change("", said, "客服在对话中说过的 what the agent said in this chat")

@@ -301,10 +301,20 @@ def chinese_number(text: str) -> float | None:
             current = 0
         else:
             return None
-    # 一百二 means 120: a trailing digit after 百 counts in tens
+    # 一百二 means 120 and 两千五 2500: a trailing digit right after 百 or 千 counts one place lower
     if current and re.search("百[一二两三四五六七八九]$", text):
         current *= 10
+    elif current and re.search("千[一二两三四五六七八九]$", text):
+        current *= 100
     return float(total + current)
+
+
+def chinese_count(text: str) -> int:
+    """A count written either way (3 / 三 / 两 / 十一 / 12): the whole number ``chinese_number``
+    reads, 0 when ``text`` is none or not whole (半, 1.5). The one reader of counts in money, sums and
+    facts, so that 十一 is eleven everywhere."""
+    value = chinese_number(text.strip()) if text else None
+    return int(value) if value and value == int(value) else 0
 
 
 def _number(value: float) -> str:
@@ -550,7 +560,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "quantity",
         re.compile(
-            r"(?<![\d.])(\d+|[两三四五六七八九十])\s*(件|个|双|条|包|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)"
+            # (十二件 is twelve, never 二件; 二十件 never 十件)
+            r"(?<![\d.零一二两三四五六七八九十百千])(\d+|[二两三四五六七八九]?十[一二三四五六七八九]?|[两三四五六七八九])"
+            r"\s*(件|个|双|条|包|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)"
         ),
     ),
     ("shop_name", re.compile(r"([\u4e00-\u9fffA-Za-z]{2,10})(?:旗舰店|专营店|专卖店|官方店)")),

@@ -15,16 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, Problem
-from .facts import FactExtractor, chinese_number
+from .facts import FactExtractor, chinese_count, chinese_number
 from .files import toml_error_line, toml_line
 from .orders import OrderAnswers, turns_of
-from .sums import Sums
+from .sums import Sums, in_packs, packs_named
 from .text import SLOT_PATTERN
 
 _NUMBER = re.compile(r"(?<![\d.#A-Za-z])(\d+(?:\.\d+)?)(?![\d.])")
 # a price in Chinese numerals has hundreds or thousands (才一百五 / 两百块): 三天 or 一双 are no price
 _CN_PRICE = re.compile(
     r"(?<![一二两三四五六七八九十百千])([一二两三四五六七八九]?[百千][零一二两三四五六七八九十百]*)"
+)
+# a unit price the buyer gives (一包119 / 每盒89)
+_UNIT_PRICE = re.compile(
+    r"(?:一|1|每)\s*(?:件|包|个|瓶|盒|双|条|张|罐|袋|套|只|支|台)\s*(?:是|要)?\s*(\d+(?:\.\d+)?)"
 )
 # kinds whose numbers are no price (sizes, specs, quantities, dates ...): a money fact stays a price
 _NOT_PRICE_KINDS = frozenset(
@@ -58,7 +62,9 @@ _PATTERN_LISTS = (
     ("sums", "asks_gap"),
 )
 _PATTERNS = (
+    ("amounts", "pack_size"),
     ("arithmetic", "nth_unit"),
+    ("arithmetic", "count_rate"),
     ("arithmetic", "instalment"),
     ("arithmetic", "count_cut"),
     ("bargain", "per_unit_cut"),
@@ -74,14 +80,13 @@ _PATTERNS = (
     ("sums", "per_unit_cut"),
     ("sums", "count"),
     ("sums", "agreed"),
+    ("restated", "figure"),
+    ("multi_buy", "deal"),
+    ("multi_buy", "bought"),
+    ("multi_buy", "asks"),
+    ("restated", "threshold"),
 )
 _NO_SLOTS = frozenset(key for _, key in (*_PATTERNS, *_PATTERN_LISTS))
-_CN_SMALL = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-
-
-def _count(text: str) -> int:
-    """A small count written either way (3 / 三 / 两)."""
-    return int(text) if text.isdigit() else _CN_SMALL.get(text, 0)
 
 
 def _cut_before(text: str, start: int, cuts: Sequence[str]) -> str:
@@ -180,6 +185,13 @@ def _compile(path: Path, table: str, key: str, pattern: str) -> None:
         ) from exc
 
 
+def _rate(text: str) -> float | None:
+    """A discount as a factor: 8折 → 0.8, 85折 and 8.5折 → 0.85; None when it is no discount."""
+    value = float(text)
+    value = value / 10 if value >= 10 else value
+    return value / 10 if 0 < value < 10 else None
+
+
 def fmt(value: float) -> str:
     """An amount as a person writes it: 118, 297.5, 99.83."""
     rounded = round(value, 2)
@@ -203,7 +215,12 @@ class MoneyAnswers:
         self.policy = policy
         self.orders = OrderAnswers(rules, extractor)
         self.sums = Sums(
-            rules.tables.get("sums", {}), self.amounts, fmt, rules.text("amounts", "not_price_after")
+            rules.tables.get("sums", {}),
+            self.amounts,
+            fmt,
+            rules.text("amounts", "not_price_after"),
+            rules.text("amounts", "pack_size"),
+            rules.text("amounts", "pack_lead"),
         )
 
     # ------------------------------------------------------------------ reading amounts
@@ -268,6 +285,7 @@ class MoneyAnswers:
             self.order_sum,
             self.after_offer,
             self.reach,
+            self.multi_buy,
             self.total,
             self.bargain,
             self.remote,
@@ -282,14 +300,7 @@ class MoneyAnswers:
 
     def order_sum(self, message: str, scenario: str, state, catalog_price: float | None):
         """The buyer's order summed against the agent's offers in this chat (``sums.py``)."""
-        pairs = list(zip(state.texts[:-1], state.roles[:-1], strict=False))
-        agreed = self.rules.text("sums", "agreed")
-        # an offer the buyer named and the agent said yes to (满200减20吗 → 是的) is the agent's too
-        confirmed = [
-            text
-            for (text, role), (reply, by) in zip(pairs, pairs[1:], strict=False)
-            if role == "buyer" and by == "agent" and agreed and re.match(agreed, reply)
-        ]
+        confirmed = self._confirmed(state)
         template = self.sums.answer(
             message, scenario, self._turns(state, "buyer"), self._turns(state, "agent"), confirmed
         )
@@ -298,6 +309,17 @@ class MoneyAnswers:
             if template
             else None
         )
+
+    def _confirmed(self, state) -> list[str]:
+        """The buyer's turns the agent said yes to (满200减20吗 → 是的): an offer they name is the
+        agent's too."""
+        pairs = list(zip(state.texts[:-1], state.roles[:-1], strict=False))
+        agreed = self.rules.text("sums", "agreed")
+        return [
+            text
+            for (text, role), (reply, by) in zip(pairs, pairs[1:], strict=False)
+            if role == "buyer" and by == "agent" and agreed and re.match(agreed, reply)
+        ]
 
     def bargain(self, message: str, scenario: str, state, catalog_price: float | None):
         """A counter-offer (450行不行 / 别家79 / 9折我马上拍): the price held politely, naming the
@@ -407,6 +429,59 @@ class MoneyAnswers:
         )
         return (template, "还价 a counter-offer held politely") if template else None
 
+    def multi_buy(self, message: str, scenario: str, state, catalog_price: float | None):
+        """What the buyer's count gets under the agent's buy-n-get-m deal (买二送一 → 买三送几: 送一;
+        买2罐送1罐小包装 → 我买4罐 送几个: 送2罐小包装), the whole deals in the count; None without the
+        agent's one deal (or the buyer's the agent said yes to), the buyer's count and a question of
+        what it gets."""
+        table = self.rules.tables.get("multi_buy", {})
+        if scenario not in table.get("scenarios", ()) or not table.get("asks"):
+            return None
+        if not re.search(str(table["asks"]), message):
+            return None
+        deals = {
+            m.group(0).strip(): m
+            for text in [*self._confirmed(state), *self._turns(state, "agent")]
+            for m in re.finditer(str(table.get("deal", "$^")), text)
+        }
+        if len(deals) != 1:
+            return None
+        said, deal = next(iter(deals.items()))
+        bought = re.search(str(table.get("bought", "$^")), message)
+        if bought is None:
+            return None
+        n, count = chinese_count(deal.group("n")), chinese_count(bought.group("n"))
+        m = chinese_count(deal.group("m") or deal.group("m2") or "")
+        unit, own = deal.group("unit") or "", bought.group("unit") or ""
+        if not n or not m or count < n or (unit and own and unit != own):
+            return None  # (买3罐 under 买2盒送1盒 counts another unit)
+        times = count // n
+        # (买二送一 names no unit: the gift is counted in the buyer's, 六个 → 送3个)
+        gunit = deal.group("gunit") or deal.group("gunit2") or ("" if deal.group("what") else own)
+        if deal.group("named"):
+            gift = f"{deal.group('named')}{fmt(m * times) if times > 1 else deal.group('m2')}{gunit}"
+        else:
+            gift = (fmt(m * times) if times > 1 else deal.group("m")) + gunit + (deal.group("what") or "")
+        # the buyer's own count of what it gets (送两个吧): said back in their words when it is right,
+        # else nothing is computed here (a correction of a deal's cap is the page's to make)
+        named = re.search(
+            r"送\s*(?P<c>\d{1,2}|[一二两三四五六七八九十]{1,2})\s*(?P<u>[^\s\d吧吗么嘛呢是对]?)", message
+        )
+        if named is not None and chinese_count(named.group("c")):
+            if chinese_count(named.group("c")) != m * times:
+                return None
+            gift = named.group(0)[1:].strip() + (deal.group("what") or "" if not deal.group("named") else "")
+            if deal.group("named"):
+                gift = deal.group("named") + gift
+        key = "many_reply" if times > 1 else "reply"
+        template = (
+            str(table.get(key, ""))
+            .replace("<deal>", said)
+            .replace("<bought>", bought.group(0).strip())
+            .replace("<gift>", gift)
+        )
+        return (template, "按客服说的买赠算 the agent's buy-n-get-m deal") if template else None
+
     def _rival(self, message: str, amount: Amount) -> str:
         """The word naming another shop right before ``amount`` in its own phrase (别家一样的才299 →
         别家), or empty."""
@@ -433,7 +508,12 @@ class MoneyAnswers:
             if not (computes and buyer and any(w in buyer[-1] for w in asks)):
                 return None
             question = buyer[-1]
-        quantities = [f for f in self.extractor.extract(question) if f.kind == "quantity"]
+        # (a pack size, 3盒装, is no count the buyer takes)
+        quantities = [
+            f
+            for f in self.extractor.extract(question)
+            if f.kind == "quantity" and question[f.end :].lstrip()[:1] != "装"
+        ]
         wanted = [q for q in quantities if not q.text.startswith(("一", "1"))]
         if len(wanted) != 1:
             return None
@@ -441,14 +521,35 @@ class MoneyAnswers:
         count = int(lead.group(0)) if lead else None
         if not count or count < 2 or count > 99:
             return None
+        pack = None
+        if not _UNIT_PRICE.search(question):
+            # 6盒 after 3盒装89: the price this chat names is the pack's (按3盒装算，89×2, not 89×6)
+            packs = packs_named(state.texts, self.rules.text("amounts", "pack_size"))
+            packed = in_packs(count, wanted[0].value[lead.end() :], packs)
+            if packed is None or packed[0] < 2:
+                return None
+            count, pack = packed
         agent_text = " ".join(self._turns(state, "agent"))
         cuts = {
-            _count(m.group("n")): (float(m.group("m")), m.group(0).strip())
+            chinese_count(m.group("n")): (float(m.group("m")), m.group(0).strip())
             for m in re.finditer(self.rules.text("arithmetic", "count_cut"), agent_text)
         }
+        # a rate by the number of units bought (3件8折 / 满2件9折): the rate of the largest count bought
+        tier = self.rules.text("arithmetic", "count_rate")
+        tiers = {
+            chinese_count(m.group("n")): (_rate(m.group("rate")), m.group(0).strip())
+            for m in (re.finditer(tier, agent_text) if tier else ())
+        }
+        tiers = {n: t for n, t in tiers.items() if n >= 2 and t[0] is not None}
         offers = (
             ("coupon", "threshold", "discount") if cuts else ("coupon", "promotion", "threshold", "discount")
         )
+        if tiers:
+            # (a discount of the agent's other than these tiers, 会员95折, still leaves the sum open)
+            rest = re.sub(tier, " ", agent_text)
+            if any(f.kind == "discount" for f in self.extractor.extract(rest)):
+                return None
+            offers = tuple(k for k in offers if k != "discount")
         # (a multi-buy deal, 第3包半价 or 买2包送1包, is applied below or leaves the unit price as it is)
         if any(v for k in offers for v in state.values(k, "agent") if k != "promotion" or v[0] in "满每"):
             return None  # the agent's own offer changes the sum: the case replies restate it
@@ -457,6 +558,10 @@ class MoneyAnswers:
         )
         if unit_price is None:
             return None
+        if pack is not None and (
+            cuts or tiers or re.search(self.rules.text("arithmetic", "nth_unit"), agent_text)
+        ):
+            return None  # (第二盒半价 or 两盒减5 with a pack of boxes: which unit it counts is not said)
         unit = fmt(unit_price)
         n = int(count)
         rates = [1.0] * n
@@ -465,7 +570,7 @@ class MoneyAnswers:
         for text in self._turns(state, "agent"):
             for match in promo.finditer(text):
                 nth = match.group("n")
-                at = _count(nth)
+                at = chinese_count(nth)
                 rate = match.group("rate")
                 if 1 <= at <= n:
                     rates[at - 1] = 0.5 if rate == "半价" else float(rate[:-1]) / 10
@@ -480,6 +585,14 @@ class MoneyAnswers:
             total -= cut[1][0]
             formula += "-" + fmt(cut[1][0])
             applied.append(cut[1][1])
+        reached = max((n for n in tiers if n <= count), default=None)
+        if reached is not None:
+            if applied:
+                return None  # (a rate with a half-price unit or a cut: how they stack is not said)
+            rate, said = tiers[reached]
+            total *= rate
+            formula += f"×{fmt(rate)}"
+            applied.append(said)
         shipping = ""
         if any(w in message for w in self.rules.words("arithmetic", "asks_shipping")):
             threshold = self.policy.get("free_shipping_threshold_yuan")
@@ -500,6 +613,14 @@ class MoneyAnswers:
                 else "",
             )
             .replace("<quantity>", wanted[0].text.strip())
+            .replace(
+                "<pack>",
+                self.rules.text("amounts", "pack_lead")
+                .replace("<packs>", str(n))
+                .replace("<pack>", pack.text)
+                if pack is not None
+                else "",
+            )
             .replace("<formula>", formula)
             .replace("<total>", fmt(total))
             .replace("<shipping>", shipping)
@@ -512,10 +633,7 @@ class MoneyAnswers:
         """The unit price: one the buyer gives now (一包119), else the one price this chat names (two
         different prices leave it open: None; ``exclude`` is the buyer's own sum, no price), else the
         catalog's price of the buyer's item."""
-        one = re.search(
-            r"(?:一|1|每)\s*(?:件|包|个|瓶|盒|双|条|张|罐|袋|套|只|支|台)\s*(?:是|要)?\s*(\d+(?:\.\d+)?)",
-            message,
-        )
+        one = _UNIT_PRICE.search(message)
         if one:
             return float(one.group(1))
         said = {a.value for a in self.prices(list(state.texts[:-1]))} - {exclude}
@@ -819,9 +937,20 @@ class MoneyAnswers:
         unit = self._unit_price(message, state, catalog_price)
         if unit is None:
             return None
-        counts = [f for f in self.extractor.extract(message) if f.kind == "quantity"]
+        # (a pack size is no count: 3盒装用券后多少 is one pack; 买6盒 after 3盒装 is two)
+        counts = [
+            f
+            for f in self.extractor.extract(message)
+            if f.kind == "quantity" and message[f.end :].lstrip()[:1] != "装"
+        ]
         lead = re.match(r"\d+", counts[0].value) if len(counts) == 1 else None
         count = int(lead.group(0)) if lead else 1
+        if lead and not _UNIT_PRICE.search(message):
+            packs = packs_named(state.texts, self.rules.text("amounts", "pack_size"))
+            packed = in_packs(count, counts[0].value[lead.end() :], packs)
+            if packed is None:
+                return None
+            count = packed[0]
         price = unit * count
         # the agent's threshold offer (满100减10) first, then a coupon of theirs (10元券)
         offers = [

@@ -14,15 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.facts import chinese_number
+from assistant.facts import chinese_count
 
 _NUM = r"\d+(?:\.\d+)?"
-
-
-def count_of(text: str) -> int:
-    """A small count written either way (3 / 三 / 两); 0 when it is none."""
-    value = chinese_number(text)
-    return int(value) if value and value == int(value) else 0
 
 
 @dataclass(frozen=True)
@@ -38,15 +32,50 @@ class Offer:
 
 @dataclass(frozen=True)
 class Order:
-    """What the order adds up to and how (``169×2`` / ``159+40`` / ``219``)."""
+    """What the order adds up to and how (``169×2`` / ``159+40`` / ``219``); ``lead``: the packs the
+    units make when the chat prices a pack (``按5包装算，`` for 10包 after 5包装49.9)."""
 
     total: float
     formula: str
+    lead: str = ""
 
     def written(self, fmt: Callable[[float], str]) -> str:
         """The sum as the reply writes it: ``169×2=338``, or the amount alone when it was stated."""
         shown = fmt(self.total)
-        return shown if self.formula == shown else f"{self.formula}={shown}"
+        return self.lead + (shown if self.formula == shown else f"{self.formula}={shown}")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A pack size the chat names (3盒装 / 5包装): ``size`` units of ``unit`` sold as one."""
+
+    size: int
+    unit: str
+    text: str
+
+
+def packs_named(texts: Sequence[str], pattern: str) -> list[Pack]:
+    """The pack sizes these texts name (money.toml ``[amounts] pack_size``), each once."""
+    found: list[Pack] = []
+    for text in texts:
+        for match in re.finditer(pattern, text) if pattern else ():
+            size, unit = chinese_count(match.group("n")), match.group("unit")
+            if size >= 2 and all((p.size, p.unit) != (size, unit) for p in found):
+                found.append(Pack(size, unit, match.group(0).strip()))
+    return found
+
+
+def in_packs(count: int, unit: str, packs: Sequence[Pack]) -> tuple[int, Pack | None] | None:
+    """``count`` units of ``unit`` counted in the packs the chat prices: ``(2, 5包装)`` for 10包 after
+    5包装 (the price said is the pack's, so 10包 is two of them, never 10 × it); ``(count, None)``
+    when no pack of that unit is named (两套 after 3盒装 counts packs already); None when the count
+    is no whole number of packs (7盒 after 3盒装) or two pack sizes of its unit are named."""
+    same = [p for p in packs if p.unit == unit]
+    if not same:
+        return count, None
+    if len(same) > 1 or count % same[0].size:
+        return None
+    return count // same[0].size, same[0]
 
 
 class Sums:
@@ -57,15 +86,25 @@ class Sums:
         amounts: the money layer's reading of the prices of a text (``MoneyAnswers.amounts``).
         fmt: how an amount is written (118, 297.5).
         not_price_after: characters after a number that make it no price (3个, 10斤: ``[amounts]``).
+        pack_size: what a pack size is (3盒装: ``[amounts] pack_size``); pack_lead: how the packs
+            an order makes are written before its sum (``按<pack>算，``).
     """
 
     def __init__(
-        self, table: dict, amounts: Callable, fmt: Callable[[float], str], not_price_after: str = ""
+        self,
+        table: dict,
+        amounts: Callable,
+        fmt: Callable[[float], str],
+        not_price_after: str = "",
+        pack_size: str = "",
+        pack_lead: str = "",
     ):
         self.table = table
         self.amounts = amounts
         self.fmt = fmt
         self.not_price_after = not_price_after
+        self.pack_size = pack_size
+        self.pack_lead = pack_lead
 
     def words(self, key: str) -> tuple[str, ...]:
         return tuple(self.table.get(key, ()))
@@ -117,9 +156,19 @@ class Sums:
 
     def count(self, text: str) -> int:
         """The number of units the buyer takes in ``text`` (两件 / 买3包 / 要两袋), 0 when none or two."""
-        counts = {count_of(m.group("n")) for m in re.finditer(self.table.get("count", "$^"), text)}
-        counts.discard(0)
-        return counts.pop() if len(counts) == 1 else 0
+        return self.counted(text)[0]
+
+    def counted(self, text: str) -> tuple[int, str]:
+        """The number of units the buyer takes in ``text`` and their unit (``(10, "包")``), ``(0, "")``
+        when none or two numbers."""
+        counts = {
+            (chinese_count(m.group("n")), m.groupdict().get("unit") or "")
+            for m in re.finditer(self.table.get("count", "$^"), text)
+        }
+        counts = {c for c in counts if c[0]}
+        if len({n for n, _ in counts}) != 1:
+            return 0, ""
+        return min(counts)
 
     def order(
         self,
@@ -169,7 +218,16 @@ class Sums:
             if unit is None and not units:
                 stated_units = self.unit_prices([*buyer[-1:], *agent])
                 unit = stated_units[-1] if stated_units else None
+            pack = None
             if unit is None and not units:
+                # 10包 after 5包装49.9: the price this chat names is the pack's, so the units are
+                # counted in packs (never 49.9×10); a count that makes no whole packs is not summed
+                packed = in_packs(
+                    count, self.counted(message)[1], packs_named([message, *buyer, *agent], self.pack_size)
+                )
+                if packed is None:
+                    return None
+                count, pack = packed
                 # the one price this chat names (两件一共多少 after 399是吧); two numbers that could be
                 # prices (大号59 小号39) leave it open
                 said = {a.value for t in [*buyer, *agent] for a in self.amounts(t) if not a.cut}
@@ -179,7 +237,11 @@ class Sums:
                 unit = said.pop() if len(said) == 1 and len(loose) <= 1 else None
             if unit is None or any(a.value != unit for a in items):
                 return None
-            base = Order(unit * count, f"{fmt(unit)}×{count}")
+            lead = ""
+            if pack is not None and count > 1:
+                lead = self.pack_lead.replace("<packs>", str(count)).replace("<pack>", pack.text)
+            formula = f"{fmt(unit)}×{count}" if count > 1 else fmt(unit)
+            base = Order(unit * count, formula, lead)
         elif len(items) >= 2 and not units:
             # 枕头39 抱枕25: the items' prices
             base = Order(sum(a.value for a in items), "+".join(a.shown for a in items))
@@ -224,7 +286,7 @@ class Sums:
         if not added:
             return base
         total = base.total + sum(a.value for a in added)
-        return Order(total, "+".join([base.formula, *(a.shown for a in added)]))
+        return Order(total, "+".join([base.formula, *(a.shown for a in added)]), base.lead)
 
     def _loose(self, text: str) -> set[float]:
         """The numbers of ``text`` that may be prices: none inside an offer (满99减10), none that
@@ -320,7 +382,7 @@ class Sums:
             from_count, each, said = per_unit
             count = self.count(message) or (self.count(buyer[-1]) if buyer else 0)
             match = re.fullmatch(rf"({_NUM})×(\d+)", order.formula)
-            if match is None or count < from_count:
+            if match is None or count < from_count or order.lead:
                 return None
             unit = float(match.group(1))
             final = (unit - each) * count
@@ -410,7 +472,7 @@ class Sums:
         for text in reversed(agent):
             found = re.search(self.table.get("per_unit_cut", "$^"), text)
             if found:
-                return count_of(found.group("n")), float(found.group("m")), found.group(0).strip()
+                return chinese_count(found.group("n")), float(found.group("m")), found.group(0).strip()
         return None
 
     def _fill(self, key: str, claimed: float | None, result: float, **parts: str) -> str | None:

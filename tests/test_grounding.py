@@ -68,6 +68,23 @@ def test_chinese_numbers():
     assert chinese_number("十二") == 12
     assert chinese_number("两") == 2
     assert chinese_number("abc") is None
+    # a digit right after 千 counts in hundreds, as one after 百 counts in tens
+    assert chinese_number("两千五") == 2500 and chinese_number("一千零五十") == 1050
+
+
+@pytest.mark.parametrize(("text", "count"), [("十一", 11), ("十二", 12), ("二十", 20), ("两", 2), ("3", 3)])
+def test_one_count_reader_for_money_sums_and_facts(extractor, text, count):
+    from assistant.facts import chinese_count
+
+    assert chinese_count(text) == count
+    # the fact layer reads the same count (十二件 is twelve, never 二件)
+    assert [f.value for f in extractor.extract(f"买{text}件") if f.kind == "quantity"] == [f"{count}件"]
+
+
+def test_a_count_reader_reads_no_fraction_or_word():
+    from assistant.facts import chinese_count
+
+    assert chinese_count("半") == 0 and chinese_count("1.5") == 0 and chinese_count("件") == 0
 
 
 def test_item_in_the_buyers_words_is_not_swapped_for_a_catalog_product(extractor):

@@ -654,3 +654,104 @@ def test_an_exchange_asked_again_takes_the_target_of_the_turn_before(money, grou
     )
     assert "收到后在订单里申请换货" in reply and "备注换军绿色" in reply
     assert not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected"),
+    [
+        # the price said with a pack size is the pack's: 6盒 after 3盒装89 is two packs, never 89×6
+        ("买6盒多少钱", ["买家: 面膜怎么卖", "客服: 亲 3盒装89"], "按3盒装算，6盒是89×2=178"),
+        ("那我拿6盒 一共是178对吧", ["客服: 亲 3盒装89"], "对的亲，按3盒装算，6盒是89×2=178"),
+        # a count of packs in another unit is a count of packs already
+        ("买两套多少钱", ["客服: 亲 3盒装89"], "两套是89×2=178"),
+        # a rate by the number of units bought: the rate of the largest count reached
+        ("买3件多少钱", ["买家: 有活动吗", "客服: 亲 3件8折 单价59"], "按3件8折算，3件是59×3×0.8=141.6"),
+        ("买4件多少钱", ["客服: 亲 2件9折 3件85折 一件100"], "按3件85折算，4件是100×4×0.85=340"),
+        ("买两件多少钱", ["客服: 亲 3件8折 一件59"], "两件是59×2=118"),
+        # 十二件减30 is a cut from twelve units, never 二件减30
+        ("买三件多少钱", ["客服: 亲 一件15 十二件减30"], "三件是15×3=45"),
+        ("买十二件多少钱", ["客服: 亲 一件15 十二件减30"], "按十二件减30算，十二件是15×12-30=150"),
+    ],
+)
+def test_a_total_reads_pack_sizes_rates_and_counts(money, grounder, extractor, message, history, expected):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
+    assert expected in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        # 7盒 makes no whole packs of 3盒装: no price of it is said
+        ("买7盒多少钱", ["客服: 亲 3盒装89"]),
+        # another discount beside the tiers: how they stack is not said
+        ("买3件多少钱", ["客服: 亲 3件8折 会员再95折 一件59"]),
+        # a half-price unit beside a rate tier
+        ("买3件多少钱", ["客服: 亲 第二件半价 3件8折 一件59"]),
+    ],
+)
+def test_no_total_when_packs_or_tiers_leave_it_open(money, extractor, message, history):
+    state = conversation_state(message, turns(*history), extractor)
+    assert money.total(message, "promotion", state, None) is None
+
+
+def test_a_bad_restated_pattern_is_a_corpus_error_naming_the_file(tmp_path):
+    from assistant.errors import CorpusError
+
+    path = tmp_path / "money.toml"
+    path.write_text("[restated]\nthreshold = '满(\\d+'\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"money\.toml.*\[restated\] threshold"):
+        load_money(path)
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected"),
+    [
+        # the whole deals in the buyer's count, in the agent's words (买二送一: 买三 is one deal)
+        ("买三送几", ["买家: 有活动吗", "客服: 亲 买二送一"], "按买二送一算，买三的话送一"),
+        ("我买4罐 送几个", ["客服: 亲 买2罐送1罐小包装"], "买4罐的话送2罐小包装，具体以下单页显示为准"),
+        ("那我买三个送几个", ["客服: 亲 买二送旅行装一支"], "买三个的话送旅行装一支"),
+        # the buyer's own count of the gift, said back when it is right
+        ("那我买六个送两个吧", ["客服: 亲 买三送一 活动到月底"], "买六个的话送两个"),
+        # the buyer's deal the agent said yes to is the agent's (its 是真的吗 no part of the gift)
+        (
+            "好 拍两件 送两件吗",
+            ["买家: 湿巾买一送一是真的吗", "客服: 亲 是的 今天最后一天"],
+            "拍两件的话送两件",
+        ),
+    ],
+)
+def test_a_buy_n_get_m_deal_counts_what_the_buyers_count_gets(
+    money, grounder, extractor, message, history, expected
+):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
+    assert expected in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        # the buyer's gift count is not what the deal gives: no sum of ours contradicts the page
+        ("那我买六个送三个吧", ["客服: 亲 买三送一"]),
+        # short of one deal, or no deal the agent stated (never a promotion of our own)
+        ("买一个送几个", ["客服: 亲 买二送一"]),
+        ("买三个送几个", ["客服: 亲 现在满99包邮"]),
+    ],
+)
+def test_no_gift_count_without_the_agents_deal_or_a_whole_deal(money, extractor, message, history):
+    state = conversation_state(message, turns(*history), extractor)
+    assert money.multi_buy(message, "promotion", state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected"),
+    [
+        # a pack size is no count bought: 3盒装用券后多少 is one pack, never 89×3
+        ("3盒装用券后多少", ["客服: 亲 3盒装89 满50减5"], "89-5=84"),
+        # two packs named as packs, or as units of the pack
+        ("买2个3盒装 用券后多少", ["买家: 面膜3盒装多少钱", "客服: 亲 89 满50减5"], "89×2-5=173"),
+        ("买6盒 用券后多少", ["买家: 面膜3盒装多少钱", "客服: 亲 89 满50减5"], "89×2-5=173"),
+    ],
+)
+def test_the_price_after_the_offer_counts_packs(money, grounder, extractor, message, history, expected):
+    reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
+    assert expected in reply and not fill_ins and not ungrounded

@@ -194,3 +194,26 @@ def test_nothing_is_computed_when_a_number_is_missing(money, extractor, history,
     state = conversation_state(message, lines, extractor)
     scenario = "refund" if "减了吗" in message else "promotion"
     assert money.order_sum(message, scenario, state, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected", "absent"),
+    [
+        # the price said with 5包装 is the pack's: 10包 is two packs, never 49.9×10
+        ("买10包够包邮吗", ["按5包装算，49.9×2=99.8", "满99了"], ["499"]),
+        ("买5包够包邮吗", ["您这单49.9，还差49.1"], ["249.5"]),
+    ],
+)
+def test_an_order_in_units_of_a_pack_is_summed_in_packs(
+    money, grounder, extractor, message, expected, absent
+):
+    history = ["买家: 螺蛳粉怎么卖", "客服: 亲 5包装49.9 满99包邮"]
+    reply, fill_ins, ungrounded = grounded(money, grounder, extractor, message, "free_shipping", *history)
+    assert all(e in reply for e in expected) and not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
+def test_no_sum_when_the_units_make_no_whole_packs(money, extractor):
+    history = [Turn("buyer", "螺蛳粉怎么卖"), Turn("agent", "亲 5包装49.9 满99包邮")]
+    state = conversation_state("买7包够包邮吗", history, extractor)
+    assert money.order_sum("买7包够包邮吗", "free_shipping", state, None) is None
