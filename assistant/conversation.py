@@ -29,8 +29,8 @@ _QUESTION = re.compile(
 # a nudge: the buyer only chases an answer (人呢 / 在吗 / ？？) or complains that nobody answers
 _NUDGE = re.compile(
     r"(?<![\d一二两三四五六七八九十几口个位客家])人呢|在吗|在不在|有人吗|有没有人|没人吗|回[一个]?下|怎么不回|不回|没人回|没人理|还没回|理一下|^[?？。.!！\s]+$|等了?半天|半[个]?小时"
-    # 客服呢 / 回个话啊 / 问你话呢 / 怎么不说话 / 是机器人吗 (not 扫地机器人吗) / hello?
-    r"|客服呢|回个?话|回复一?下|快回[复我]|问你话|理理我|不说话|说话啊|(?<!扫地)(?<!擦窗)机器人[吗啊呢？?]"
+    # 客服呢 / 回个话啊 / 问你话呢 / 问你呢 / 怎么不说话 / 是机器人吗 (not 扫地机器人吗) / hello?
+    r"|客服呢|回个?话|回复一?下|快回[复我]|问你话|问你们?呢|问您呢|理理我|不说话|说话啊|(?<!扫地)(?<!擦窗)机器人[吗啊呢？?]"
     r"|^(?i:hello|hi|喂)[?？!！\s]*$"
     # 亲？ / 老板？ / 客服？ said alone calls the agent: it asks nothing of its own
     r"|^(?:亲+|老板|掌柜的?|客服|店家|小姐姐|小哥哥)[?？]+[?？!！\s]*$"
@@ -578,6 +578,9 @@ def conversation_state(
             facts += _bare_specs(turn.text, facts, specs)
             # in the order written: the newest size is the last one said (37会不会挤 要不还是38 → 38)
             facts = sorted(facts, key=lambda f: f.start)
+        if turn.role == "agent":
+            # 亲 收到了 acknowledges the buyer's message: the agent received no parcel
+            facts = [f for f in facts if f.kind != "order_event" or not extractor.acknowledges(turn.text, f)]
         specs.update(
             (m.group(1), m.group(2)) for f in facts if f.kind == "spec" and (m := _SPEC.match(f.text))
         )
@@ -620,8 +623,8 @@ def conversation_state(
                 if any(extractor.complaint(t) for t in told) and worry.group(0) not in escalation:
                     escalation.append(worry.group(0))
             found = extractor.item(turn.text)
-            if found is not None and (item is None or found.product_id or not item.product_id):
-                item = found if item is None or found.text != item.text or found.product_id else item
+            if found is not None and extractor.takes_over(item, found, turn.text):
+                item = found
             # 在吗 我想问下这鞋会不会磨脚 asks something; a bare 在吗 / 人呢 does not
             bare_nudge = _bare_nudge(turn.text) or bare_follow_up(turn.text)
             if number < len(turns) - 1 and _QUESTION.search(turn.text) and not bare_nudge:

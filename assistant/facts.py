@@ -102,6 +102,20 @@ class Category:
 
 
 @dataclass(frozen=True)
+class EventModality:
+    """The words of ``[order_event_modality]``: an order event counts only when it is asserted as done
+    for this order, not supposed, planned, requested, another order's or a noun's word (收货地址)."""
+
+    near: tuple[re.Pattern, ...] = ()  # searched in the few characters before the event (等收货啦)
+    clause: tuple[re.Pattern, ...] = ()  # searched in its clause before it (如果签收后 / 上次在你家买的)
+    after: tuple[re.Pattern, ...] = ()  # matched right after it (发货了告诉我 / 确认收货后 / 收货地址)
+    # a delivery the same text denies (快递显示签收了 但我没收到): the parcel left, nobody has it
+    denied: tuple[re.Pattern, ...] = ()
+    # an agent's clause that only acknowledges (亲 收到了): the agent received no parcel
+    acknowledges: tuple[re.Pattern, ...] = ()
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """The words of ``facts.toml``."""
 
@@ -114,6 +128,8 @@ class Vocabulary:
     # [order_event_threats]: words that make what follows in their clause a threat, not an event
     # (再不回我直接申请退款了: no refund was applied for)
     event_threats: tuple[re.Pattern, ...] = ()
+    # [order_event_modality]: when an order event's words say something that did not happen to this order
+    event_modality: EventModality = field(default_factory=lambda: EventModality())
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
@@ -142,6 +158,13 @@ class Vocabulary:
     # [said_amounts]: a shop slot whose amount the agent already said in this chat (新疆补运费15元 →
     # {remote_surcharge} is 15元), by patterns whose first group is the amount
     said_amounts: dict[str, tuple[re.Pattern, ...]] = field(default_factory=dict)
+    # [item_reading] not_after: what stands before an item word in its clause when the word is no item the
+    # buyer asks about (穿厚袜子 / 放微波炉 / 送的袜子 / 平时穿38的运动鞋); switch: a buyer turn that takes up
+    # an item of another category than the one under discussion (想买 / 有货吗), else that one stays
+    item_not_after: tuple[re.Pattern, ...] = ()
+    item_switch: re.Pattern | None = None
+    # [item_reading] heads: characters that end a longer item name after an item word (咖啡机 / 骑行服)
+    item_heads: str = ""
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -235,6 +258,12 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         event_threats=patterns(
             "order_event_threats", "patterns", data.get("order_event_threats", {}).get("patterns", [])
         ),
+        event_modality=EventModality(
+            **{
+                key: patterns("order_event_modality", key, data.get("order_event_modality", {}).get(key, []))
+                for key in ("near", "clause", "after", "denied", "acknowledges")
+            }
+        ),
         holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
         variants=patterns("variants", "patterns", data.get("variants", {}).get("patterns", [])),
         stock=tuple(
@@ -269,6 +298,13 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
             str(slot): patterns("said_amounts", str(slot), found)
             for slot, found in data.get("said_amounts", {}).items()
         },
+        item_not_after=patterns(
+            "item_reading", "not_after", data.get("item_reading", {}).get("not_after", [])
+        ),
+        item_switch=next(iter(patterns("item_reading", "switch", [data["item_reading"]["switch"]])), None)
+        if data.get("item_reading", {}).get("switch")
+        else None,
+        item_heads=str(data.get("item_reading", {}).get("heads", "")),
     )
     return vocabulary, problems
 
@@ -480,6 +516,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|(?<=(?<!手机|电话)尾[号数][是为:：\s]))\d{4,6}(?!\d)"
         ),
     ),
+    # the number after 订单号 is the order's, not a tracking number's (单号 ends 订单号 too)
+    ("order_id", re.compile(r"(?:(?<=订单号)|(?<=订单编号))[：: ]?\d{10,22}(?!\d)")),
     (
         "tracking_no",
         re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I),
@@ -661,6 +699,7 @@ class ItemRef:
     text: str
     product_id: str | None = None
     category: str | None = None
+    word: str = ""  # the item word or product name the text ends in (牛仔外套 → 外套)
 
     def to_dict(self) -> dict:
         return {"text": self.text, "product_id": self.product_id, "category": self.category}
@@ -692,7 +731,34 @@ def _phrase_start(source: str, start: int, limit: int = 6) -> int:
         and not (source[begin - 1] == "家" and begin >= 2 and source[begin - 2] in "们你我他她咱俺")
     ):
         begin -= 1
+    # a model code is one token (iPhone15手机壳, never hone15手机壳): a Latin-and-digit run the phrase
+    # would cut is taken whole where it ends at the item word, else left out (oversize纯棉短袖 → 纯棉短袖)
+    if 0 < begin < start and _token(source[begin - 1]) and _token(source[begin]):
+        end = begin
+        while end < start and _token(source[end]):
+            end += 1
+        if end == start:
+            while begin > 0 and _token(source[begin - 1]):
+                begin -= 1
+        else:
+            begin = end
     return begin
+
+
+def _token(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+# facts of these kinds are no item where they hold an item word or its first character: 燕麦色 is a
+# colour, 送一双袜子 a gift, 5包包邮 a quantity (materials name items: 铁锅, 乳胶枕)
+_NOT_ITEM_KINDS = frozenset(
+    {"colour", "gift", "promotion", "quantity", "money", "threshold", "coupon", "discount", "courier"}
+    | {"place", "person", "order_id", "tracking_no", "size", "spec", "date", "time", "duration"}
+)
+
+
+# after 色 these make another word (色号 / 色差), not a colour
+_NOT_COLOUR_AFTER = set("差号系调泽彩")
 
 
 class FactExtractor:
@@ -813,6 +879,7 @@ class FactExtractor:
             for pattern in patterns:
                 for match in pattern.finditer(source):
                     add("stock", match.start(), match.end(), status)
+        modality = self.vocabulary.event_modality
         for stage, patterns in self.vocabulary.order_events:
             for pattern in patterns:
                 for match in pattern.finditer(source):
@@ -823,10 +890,16 @@ class FactExtractor:
                     clause = _CLAUSE_START.split(source[: match.start()])[-1]
                     if any(t.search(clause) for t in self.vocabulary.event_threats):
                         continue  # 再不回我直接申请退款了: threatened, not done
+                    if not self._asserted(source, match.start(), match.end(), clause):
+                        continue  # 等收货啦 / 发货了告诉我 / 如果签收后 / 上次买的 / 收货地址
+                    if stage == "delivered" and any(d.search(source) for d in modality.denied):
+                        stage_said = "shipped"  # 显示签收了 但我没收到: gone, not in the buyer's hands
+                    else:
+                        stage_said = stage
                     facts.append(
                         Fact(
                             "order_event",
-                            stage,
+                            stage_said,
                             text[match.start() : match.end()],
                             match.start(),
                             match.end(),
@@ -835,30 +908,126 @@ class FactExtractor:
         facts.sort(key=lambda f: (f.start, f.end))
         return facts
 
+    def _asserted(self, source: str, start: int, end: int, clause: str) -> bool:
+        """Whether the order event at ``source[start:end]`` is said as done: not after a plan or a
+        wait (等收货啦 / 我就拍了), a supposition or another order in its clause (要是到了不合适 /
+        上次在你家买的 / 同事在别家买的), nor before a request, a condition or a noun (发货了告诉我 /
+        确认收货后 / 收到的话 / 收货地址)."""
+        modality = self.vocabulary.event_modality
+        near = source[max(0, start - 4) : start]
+        after = _CLAUSE_START.split(source[end:])[0]
+        return not (
+            any(p.search(near) for p in modality.near)
+            or any(p.search(clause) for p in modality.clause)
+            or any(p.match(after) for p in modality.after)
+        )
+
+    def acknowledges(self, text: str, fact: Fact) -> bool:
+        """Whether ``fact`` (an order event an agent said) is only the agent's 收到 of the buyer's
+        message: its clause says nothing else (亲 收到了 48小时内发货)."""
+        source = _normalised(text)
+        clause = _CLAUSE_START.split(source[: fact.start])[-1] + _CLAUSE_START.split(source[fact.start :])[0]
+        return any(p.search(clause) for p in self.vocabulary.event_modality.acknowledges)
+
     # ------------------------------------------------------------------ items and categories
 
     def item(self, text: str) -> ItemRef | None:
         """The item ``text`` names: a catalog product first, else the longest category item word
-        (with the words before it that belong to the name: 这个牛仔外套 → 牛仔外套)."""
+        (with the words before it that belong to the name: 这个牛仔外套 → 牛仔外套). A word that is
+        part of another fact (燕麦色), of a longer item word (猫砂 of 猫砂盆), or follows a usage, gift or
+        reference lead in its clause (穿厚袜子 / 送的袜子, facts.toml [item_reading]) names no item."""
         source = _normalised(text)
+        words = [
+            m
+            for m in _finditer(self._item_pattern, source)
+            if self._may_be_item(text, source, m.start(), m.end())
+        ]
         for match in _finditer(self._product_pattern, source):
+            if not self._may_be_item(text, source, match.start(), match.end()) or any(
+                w.start() <= match.start()
+                and match.end() <= w.end()
+                and len(w.group(0)) > len(match.group(0))
+                for w in _finditer(self._item_pattern, source)
+            ):
+                continue  # 全封闭猫砂盆: the longer word 猫砂盆 wins over the product 猫砂
+            name = match.group(0)
             start = _phrase_start(source, match.start())
-            if self._names_product(source[start : match.end()], match.group(0)):
-                pid = self._product_of_name.get(match.group(0).lower())
-                return ItemRef(text[match.start() : match.end()], pid, self._category_of_product.get(pid))
+            if self._names_product(source[start : match.end()], name):
+                pid = self._product_of_name.get(name.lower())
+                return ItemRef(
+                    text[match.start() : match.end()], pid, self._category_of_product.get(pid), name
+                )
             # the buyer's own item (牛仔外套) that shares a word with a product (外套): their words
-            category = self._category_of_product.get(self._product_of_name.get(match.group(0).lower(), ""))
-            return ItemRef(text[start : match.end()].strip(), None, category)
+            category = self._category_of_product.get(self._product_of_name.get(name.lower(), ""))
+            return ItemRef(text[start : match.end()].strip(), None, category, name)
+        # item words written together are one name whose last word is the head (短袖T恤 → T恤)
+        chains: list[list[re.Match]] = []
+        for match in words:
+            if chains and chains[-1][-1].end() == match.start():
+                chains[-1].append(match)
+            else:
+                chains.append([match])
         best = None
-        for match in _finditer(self._item_pattern, source):
-            if best is None or len(match.group(0)) > len(best.group(0)):
-                best = match
+        for chain in chains:
+            if best is None or chain[-1].end() - chain[0].start() > best[-1].end() - best[0].start():
+                best = chain
         if best is None:
             return None
-        start = _phrase_start(source, best.start())
-        categories = self._item_categories.get(best.group(0), set())
+        head, end = best[-1].group(0), best[-1].end()
+        categories = self._item_categories.get(head, set())
+        if len(head) > 1 and source[end : end + 1] and source[end] in self.vocabulary.item_heads:
+            # an item word before a head character is its modifier (咖啡机 / 骑行服; not 鞋 of 鞋盒): the whole is named,
+            # in the head's own category where the head is an item word (裤 of 裤子), else the modifier's
+            char = source[end]
+            categories = (
+                self._item_categories.get(char) or self._item_categories.get(char + "子") or categories
+            )
+            head, end = head + char, end + 1
+        start = _phrase_start(source, best[0].start())
         category = next(iter(categories)) if len(categories) == 1 else None
-        return ItemRef(text[start : best.end()].strip(), None, category)
+        return ItemRef(text[start:end].strip(), None, category, head)
+
+    def names_item_at(self, text: str, start: int, end: int) -> bool:
+        """Whether the item word at ``text[start:end]`` may name the item talked about: not part of
+        another fact (燕麦色) nor in a usage, gift or reference clause (里面套个卫衣 / 送的袜子)."""
+        return self._may_be_item(text, _normalised(text), start, end)
+
+    def _may_be_item(self, text: str, source: str, start: int, end: int) -> bool:
+        if source[end : end + 1] == "色" and source[end + 1 : end + 2] not in _NOT_COLOUR_AFTER:
+            return False  # 燕麦色 / 咖啡色 / 巧克力色: the colour word is the longer one (not 口红色号)
+        for fact in self.extract(text):
+            if fact.kind in _NOT_ITEM_KINDS and fact.start < end and start < fact.end:
+                inside = start <= fact.start and fact.end <= end
+                # a fact of the same span names the item unless it is a gift (燕麦 is a colour and a food)
+                if not inside or (fact.end - fact.start == end - start and fact.kind == "gift"):
+                    return False
+        clause = re.split(r"[，。！？!?,.;；~～\s]", source[:start])[-1]
+        return not any(p.search(clause) for p in self.vocabulary.item_not_after)
+
+    def takes_over(self, current: ItemRef | None, found: ItemRef, text: str) -> bool:
+        """Whether ``found``, read in a later buyer turn ``text``, becomes the item under discussion:
+        the item stays until the buyer clearly switches. An item of another category takes over only
+        when the turn asks to buy it (蜂蜜 … 微波炉行不 is still about the honey; 那烤箱有货吗 is not); in
+        the same category a catalog product stays over the buyer's own words, and a generic word for
+        the item (鞋子 / 新鞋 / 开锅 after 铸铁锅) is no switch."""
+        if current is None:
+            return True
+        if found.text == current.text and not found.product_id:
+            return False
+        switch = self.vocabulary.item_switch
+        other = bool(found.category and current.category and found.category != current.category)
+        if other and switch is not None:
+            return bool(switch.search(_normalised(text)))
+        if current.product_id and not found.product_id:
+            return False
+        # (德比鞋 after 皮鞋 is another shoe: only a word of one character more is generic)
+        generic = found.word.removesuffix("子")
+        return not (
+            generic
+            and generic in current.text
+            and len(found.text) - len(found.word) <= 1
+            and not found.product_id
+        )
 
     def _names_product(self, phrase: str, name: str) -> bool:
         """True when a phrase ending in a product name or alias means that product: nothing stands
