@@ -3250,7 +3250,11 @@ class Adapter:
         if state.escalated and self.rules.escalation_reply and not self.calm_before_order(message, state):
             return [self.rules.escalation_reply.replace("{topic}", topic or self.rules.escalation_no_topic)]
         context = wording.context.replace("{values}", values) if values else ""
-        if topic:
+        hurried = wording.hurry is not None and wording.hurry.search(message)
+        if hurried and not (wording.hurry_not is not None and wording.hurry_not.search(message)):
+            # 帮我催一下 / 快点啊: the agent chases it, naming its topic (not 帮您问一下能不能帮您催一下)
+            family, named = (wording.hurry_topic, {"{topic}": topic}) if topic else (wording.hurry_plain, {})
+        elif topic:
             family, named = wording.topic, {"{topic}": topic}
         elif question:
             family, named = wording.question, {"{question}": question, "{context}": context}

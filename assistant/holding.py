@@ -75,6 +75,13 @@ class HoldingWording:
     # an agent turn asking the buyer to confirm the item or order (…请问是这个商品吗 / [订单x] 这个订单吗):
     # the specs of that product line (金色 / 银色) are no values of what the buyer then asks
     identifies: re.Pattern | None = None
+    # a buyer asking the agent to hurry (帮我催一下 / 快点啊 / 尽快处理): the holding reply says the agent
+    # chases it (hurry, naming the topic; hurry_plain without one), not that it looks it up or checks
+    # whether it can chase (帮您问一下能不能帮您催一下); not a message asking when (hurry_not)
+    hurry: re.Pattern | None = None
+    hurry_not: re.Pattern | None = None
+    hurry_topic: tuple[str, ...] = ()
+    hurry_plain: tuple[str, ...] = ()
     # a reply answering some parts of a question of several: the clause naming the others
     check: tuple[str, ...] = ()
     # …and one answering none of them in the buyer's words: the clause naming them all (no 另外)
@@ -511,6 +518,10 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         question=phrasings("question"),
         values=phrasings("values"),
         generic=phrasings("generic"),
+        hurry=pattern("hurry"),
+        hurry_not=pattern("hurry_not"),
+        hurry_topic=phrasings("hurry_topic"),
+        hurry_plain=phrasings("hurry_plain"),
         check=phrasings("check"),
         check_all=phrasings("check_all"),
         context=str(data.get("context", "")),

@@ -34,3 +34,20 @@ def test_a_tag_question_is_not_answered_with_the_generic_safe_reply(assistant):
     adapter = assistant.engine.adapter
     assert adapter.confirms(adapter.rules.fallback["invoice"], "能开发票是吗")
     assert not adapter.confirms(adapter.rules.fallback["invoice"], "是我自己下载是吗")
+
+
+def test_a_buyer_asking_to_hurry_is_told_the_agent_chases_it(assistant):
+    # (own wordings) a request to chase is taken up as a chase, never as a check whether one can chase
+    cases = [
+        ("能帮我催一下吗 狗粮只剩一顿了", ["买家: 狗粮付款三天了还没发", "客服: 亲 最近单子比较多"]),
+        ("麻烦快点处理", ["买家: 退货寄回去五天了 退款还没到", "客服: 亲 仓库在验货"]),
+    ]
+    for message, history in cases:
+        top = assistant.suggest(message, history=history).suggestions[0]
+        assert "帮您催一下" in top.reply and "能不能" not in top.reply, (message, top.reply)
+
+
+def test_a_question_of_when_is_not_taken_for_a_hurry(assistant):
+    history = ["买家: 拍了一套餐具", "客服: 好的亲 感谢支持"]
+    top = assistant.suggest("能加急吗 什么时候能发", history=history).suggestions[0]
+    assert "催一下" not in top.reply, top.reply
