@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .agent_said import WHEN_KINDS, whens
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
@@ -78,6 +79,25 @@ class AdaptationRules:
     thanks_reply: re.Pattern | None = None
     thanks_said: re.Pattern | None = None
     thanks_instead: str = "好的亲，"
+    # [greeting] present_reply: a reply opening that answers a call (在的亲), said as present_instead
+    # to a buyer whose message has no call or hello (present_said)
+    present_reply: re.Pattern | None = None
+    present_said: re.Pattern | None = None
+    # [greeting] yes_reply: a reply opening that answers a question (会的 / 有的), said as yes_instead to
+    # a buyer who asked nothing
+    yes_reply: re.Pattern | None = None
+    yes_instead: str = "好的亲，"
+    present_instead: str = "亲，"
+    # [waited] unwaited: an apology for a wait (让您久等了) opening a reply, said as unwaited_instead to a
+    # buyer nobody kept waiting
+    unwaited: re.Pattern | None = None
+    unwaited_instead: str = "亲，"
+    # (order stages, lead): a clause opening that supposes the order still to come (拍下后), dropped at
+    # these stages
+    stage_leads: tuple[tuple[frozenset[str], re.Pattern], ...] = ()
+    # (what must have been said, clauses that assume it, whether the agent's turns count too): such a
+    # clause (照片我看到了) is dropped from a reply when nobody said it
+    unsaid_clauses: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...], bool], ...] = ()
     problem_words: tuple[str, ...] = ()
     # a calm buyer telling of a small problem (不影响用 / 跟你们说一声 / 不急) hears a light apology
     light_words: tuple[str, ...] = ()
@@ -363,6 +383,19 @@ def load_adaptation(
         (frozenset(t.get("stages", [])), frozenset(t.get("slots", [])))
         for t in context.get("stage_unfit", [])
     )
+    unsaid_clauses = tuple(
+        (
+            tuple(_patterns(t.get("said", []), "said", path, problems)),
+            tuple(_patterns(t.get("clauses", []), "clauses", path, problems)),
+            bool(t.get("anyone", False)),
+        )
+        for t in context.get("unsaid_clauses", [])
+    )
+    stage_leads = tuple(
+        (frozenset(t.get("stages", [])), lead)
+        for t in context.get("stage_leads", [])
+        for lead in _patterns([t["lead"]] if t.get("lead") else [], "stage_leads.lead", path, problems)
+    )
     said_unfit = tuple(
         (
             str(t.get("role", "")),
@@ -429,6 +462,15 @@ def load_adaptation(
         if thanks.get("said")
         else None,
         thanks_instead=str(thanks.get("instead", AdaptationRules.thanks_instead)),
+        present_reply=one_pattern(greeting.get("present_reply"), "greeting.present_reply"),
+        present_said=one_pattern(greeting.get("present_said"), "greeting.present_said"),
+        yes_reply=one_pattern(greeting.get("yes_reply"), "greeting.yes_reply"),
+        yes_instead=str(greeting.get("yes_instead", AdaptationRules.yes_instead)),
+        present_instead=str(greeting.get("present_instead", AdaptationRules.present_instead)),
+        unwaited=one_pattern(waited.get("unwaited"), "waited.unwaited"),
+        unwaited_instead=str(waited.get("unwaited_instead", AdaptationRules.unwaited_instead)),
+        stage_leads=stage_leads,
+        unsaid_clauses=unsaid_clauses,
         problem_words=tuple(str(w) for w in empathy.get("problem_words", [])),
         light_words=tuple(str(w) for w in empathy.get("light_words", [])),
         light_prefix=str(empathy.get("light_prefix", AdaptationRules.light_prefix)),
@@ -973,6 +1015,12 @@ class Adapter:
             shown for this conversation (another category, a contradiction) with the reason.
         """
         fixes: list[str] = []
+        kept = self.unsaid_left_out(template, message, history)
+        if kept is None:
+            return None, "说了对话里没发生的事 the reply supposes what nobody said in this chat"
+        if kept != template:
+            template = kept
+            fixes.append("不说对话里没发生的事 left out what nobody said happened")
         template, dropped = self.unasked_left_out(template, message, history, scenario, state, case_topics)
         if dropped:
             fixes.append("不说没问的店铺信息 left out shop facts nobody asked about: " + "、".join(dropped))
@@ -1008,6 +1056,16 @@ class Adapter:
         if softened != reply:
             reply = softened
             fixes.append("不重复道歉 no second full apology" if due == "ack" else "轻度致歉 a light apology")
+        for stages, lead in self.rules.stage_leads:
+            # 拍下后找我拿补差价链接 to a buyer who has ordered: the order is no longer to come
+            led = lead.sub("", reply) if state.order_stage in stages else reply
+            if led != reply and len(led) >= 6:
+                reply = led
+                fixes.append("已下单不说拍下后 the buyer has ordered already")
+        opened = self.opening_fits(reply, message, state, due, scenario)
+        if opened != reply:
+            reply = opened
+            fixes.append("开头回应买家说的话 an opening that answers what the buyer said")
         result = self.check(reply, message, history, scenario)
         if result.fixed and result.fixed != reply:
             reply = result.fixed
@@ -1030,6 +1088,31 @@ class Adapter:
                 reply, result = plain, self.check(plain, message, history, scenario)
                 fixes.append("没道谢不说不客气 no 'you are welcome' to a buyer who did not thank")
         return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
+
+    def unsaid_left_out(self, template: str, message: str, history: Sequence[Turn]) -> str | None:
+        """``template`` less its clauses that suppose something nobody said in this chat (照片我看到了
+        to a buyer who sent none, 催了还没进展 to one who never chased: ``[[context.unsaid_clauses]]``);
+        None when too little would be left to send."""
+        buyer = [t.text for t in history if t.role == "buyer"] + [message]
+        chat = [t.text for t in history] + [message]
+        clauses = [
+            pattern
+            for said, patterns, anyone in self.rules.unsaid_clauses
+            if not any(p.search(t) for t in (chat if anyone else buyer) for p in said)
+            for pattern in patterns
+        ]
+        if not clauses or not any(p.search(template) for p in clauses):
+            return template
+        parts = re.findall(r"[^，,。；;！!？?～~]+[，,。；;！!？?～~]*", template)
+        kept: list[str] = []
+        for part in parts:
+            if any(p.search(part) for p in clauses):
+                if kept and part[-1:] in "。！!？?" and kept[-1][-1:] in "，,；;～~":
+                    kept[-1] = kept[-1][:-1] + part[-1]  # the sentence now ends where the clause ended
+                continue
+            kept.append(part)
+        rest = "".join(kept)
+        return rest if len(SLOT_PATTERN.sub("", rest)) >= 10 else None
 
     def unasked_left_out(
         self,
@@ -1199,6 +1282,42 @@ class Adapter:
         if any(m in agent for m in self.rules.empathy_markers) and not (remedy and remedy.search(agent)):
             return "light"
         return "ack"
+
+    def opening_fits(
+        self, reply: str, message: str, state: ConversationState, due: str, scenario: str
+    ) -> str:
+        """An opening that answers what the buyer did not say, said plainly: 在的 (an answer to 在吗) to a
+        buyer who called nobody (``[greeting] present_reply``), 会的 / 有的 to one who asked nothing
+        (``yes_reply``), and 让您久等了 to a buyer nobody kept waiting (no chase, no wait said, nothing to
+        apologise for: ``[waited] unwaited``)."""
+        rules = self.rules
+        calls = rules.present_said
+        openings: list[tuple[re.Pattern | None, str]] = []
+        called = calls is not None and bool(calls.search(message))
+        if calls is not None and not state.nudge and not called:
+            openings.append((rules.present_reply, rules.present_instead))
+        # (有人没 asks whether anyone is there: 有的亲 answers it)
+        if (
+            not state.nudge
+            and not called
+            and not any(asks_something(t) for t in self._recent(message, state))
+        ):
+            openings.append((rules.yes_reply, rules.yes_instead))
+        waited = rules.waited
+        if (
+            due == ""
+            and not state.nudge
+            and scenario not in rules.empathy_scenarios
+            and not (waited is not None and any(waited.search(t) for t in self._recent(message, state)))
+        ):
+            openings.append((rules.unwaited, rules.unwaited_instead))
+        for pattern, instead in openings:
+            found = pattern.match(reply) if pattern is not None else None
+            rest = reply[found.end() :] if found else ""
+            if found and len(rest) >= 6:
+                # (亲，亲，… and 亲，好的亲 say it twice)
+                reply = rest if rest.startswith(("亲", "好的", "您好")) else instead + rest
+        return reply
 
     def soften(self, reply: str, due: str) -> str:
         """The full apology a reply opens with, made light (不好意思) for a calm buyer's small problem,
@@ -2828,6 +2947,19 @@ class Adapter:
                 said_again,
                 "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again",
             )
+        if (again := handover.not_understood(message, spoken)) is not None:
+            # 什么意思 right after the agent's turn: its point is taken up again, whatever was retrieved
+            # (a lookup of 什么意思 or another question's answer helps nobody)
+            explained = dataclasses.replace(
+                top,
+                reply=again,
+                holding=False,
+                fixes=(*top.fixes, "买家没看懂客服的话 the buyer did not understand the agent"),
+            )
+            return (
+                explained,
+                "买家没看懂刚才的答复，请换个说法再说明 the buyer did not understand: say it again more plainly",
+            )
         if (instruction := handover.instruction_checked(message, spoken)) is not None:
             # 我还要取消旧订单吗 right after the agent's 请您将旧订单取消: the instruction stands, said as a yes
             checked = dataclasses.replace(
@@ -2896,13 +3028,16 @@ class Adapter:
         chasing = bool(state.nudge and state.pending_question)
         wording = self.rules.wording
         # (only what this message names: a topic inherited from an earlier turn may be stale)
-        promised = self.promised_topic(message, state)
+        # a claim the buyer disputes is named as theirs (您说的自带防雾这一点), as a promise is
+        disputed = "" if chasing else self.disputed_claim(message, scenario)
+        disputed = wording.dispute_topic.replace("{claim}", disputed) if disputed else ""
+        promised = self.promised_topic(message, state) or disputed
         topic = promised or self.intents.topic(
             state.pending_question if chasing else message, stage=state.order_stage
         )
         # (今天能到吗 after 仓库收到退货后原路退回 asks about the refund, not the parcel)
         topic = wording.arrival_of(topic, message, [t.text for t in history[-3:]])
-        complaint = "" if chasing else self.grounder.extractor.complaint_clause(message)
+        complaint = "" if chasing or disputed else self.grounder.extractor.complaint_clause(message)
         if complaint:
             # a complaint is held first: its own clause names the topic, not the buyer's other question
             vocabulary = self.grounder.extractor.vocabulary
@@ -3105,6 +3240,30 @@ class Adapter:
             (w for t in reversed(state.said_by("buyer")) if (w := self.intents.thing(t, bare=True))), ""
         )
         return (verb, part) if verb and part else None
+
+    def disputed_claim(self, message: str, scenario: str) -> str:
+        """The claim the buyer says they were told and now disputes (自带防雾 of 不是说自带防雾吗), or "":
+        not the time of a step of the order (不是说48小时发货吗), nor a time alone where times are the
+        order's (不是说7天吗 about a delay: a broken promise of when, the delay's own apology takes it up)."""
+        wording = self.rules.wording
+        claim = wording.disputed(message)
+        if not claim:
+            return ""
+        facts = self.grounder.extractor.extract(claim)
+        steps = self.intents.agent_said
+        if steps is not None and whens(claim, facts, steps):
+            return ""
+        if scenario in wording.dispute_not_when and any(f.kind in WHEN_KINDS for f in facts):
+            return ""
+        return claim
+
+    def disputes_agent(self, message: str, history: Sequence[Turn], scenario: str) -> bool:
+        """Whether ``message`` disputes a claim right after the agent stated something (亲 建议手洗 →
+        不是说能机洗吗): nothing retrieved can tell who is right, so the agent checks first."""
+        agent = next((t.text for t in reversed(history[-2:]) if t.role == "agent"), "")
+        if not agent.strip() or self.grounder.extractor.is_holding(agent):
+            return False
+        return bool(self.disputed_claim(message, scenario))
 
     def promised_topic(self, message: str, state: ConversationState) -> str:
         """How a holding reply names the promise the buyer comes back to (补寄的卡其色), or ""."""
