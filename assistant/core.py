@@ -430,7 +430,9 @@ class Assistant:
         complaint or an anger cue in a buyer turn, past a pre-sale question): the embedding knows a
         line's topic better than its tone, so a calm question near a threat's topic (评价能改吗) is
         not read as one; nor is a question about what might happen (要是假的怎么办)."""
+        from .conversation import chases
         from .detection import DEFAULT_STAGE
+        from .upset import lasting
 
         reader = self.engine.mood
         if reader is None or state.escalation:
@@ -440,9 +442,30 @@ class Assistant:
         extractor = self.engine.extractor
         earlier = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
         before_sale = state.order_stage == "browsing" and detection.stage == DEFAULT_STAGE
+        # an upset that outlasted the agent's answer (a remedy failed again, a chase unanswered, an
+        # ultimatum after the apology): read from the chat's structure, it is the newest message's own
+        # (the agent's apology already says the chat is about a problem: 书架还没发 → 非常抱歉 →
+        # 明天再不发我就申请退款了 needs no anger word)
+        persisting = (
+            None
+            if before_sale
+            else lasting(
+                (*turns, Turn("buyer", message)),
+                reader.rules,
+                remedy=self.engine.adapter.intents.agent_after_sale,
+                apologised=state.apologised,
+                ordered=state.order_stage != "browsing",
+                angry=lambda text: bool(extractor.anger(text)),
+                complains=lambda text: bool(extractor.complaint(text)),
+                chases=chases,
+            )
+        )
         if before_sale or not any(extractor.complaint(t) or extractor.anger(t) for t in [message, *earlier]):
             # (a pre-sale question before any order, 别家一半价 抢钱吧, is haggling, not a grievance)
-            return state, ()
+            if persisting is None:
+                return state, ()
+            marks = (persisting.mark,)
+            return dataclasses.replace(state, escalation=(*state.escalation, *marks)), marks
         worry = self.engine.adapter.intents.complaint_worry
         # each buyer turn is read as it was when it was the newest message, so that a flag once
         # raised stays (。。。 after a threat), as an escalation word does; not a question about what
@@ -468,6 +491,9 @@ class Assistant:
         # (an upset reading adds no apology of its own: read by meaning, a calm small problem, 袋子有点
         # 破了 不影响用, is too near the cross lines; the upset lines only tell escalation from anger)
         escalation = [m.mark for m in moods if m.label == "escalating"]
+        if persisting is not None and persisting.mark not in escalation:
+            escalation.append(persisting.mark)
+            own = (*own, persisting.mark)
         if not escalation:
             return state, ()
         return dataclasses.replace(
@@ -660,6 +686,20 @@ class Assistant:
                     ]
                     suggestions = [top, *rest]
                     break
+        if (
+            suggestions
+            and position is None
+            and not suggestions[0].holding
+            and engine.adapter.disputes_agent(message, turns, detection.scenario)
+        ):
+            # 不是说能机洗吗 right after 亲 建议手洗: who is right is checked, the claim named as the buyer's;
+            # no retrieved reply is shown, as one may state the disputed claim as true (送收纳袋 after 没有赠品)
+            hold = engine.adapter.holding_reply(
+                message, turns, detection.scenario, state, tuple(g.id for g in guidance)
+            )
+            suggestions = [hold]
+            reason = "买家质疑客服说过的话，先核实 the buyer disputes what the agent said: check first"
+            outcome = dataclasses.replace(outcome, abstained=True, fallback=False, reason=reason)
         if suggestions and (position is None or going_on) and not state.escalated:
             # 明天什么时候到 after 京东快递 明天到: the agent's fact the buyer builds on is not contradicted
             # by a time of the reply's own, and a holding reply says it back

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import Problem
+
+if TYPE_CHECKING:
+    from .records import Turn
 
 LABELS = ("escalating", "upset", "calm")
 # a message's clauses: a threat or a jab is usually one clause of several (…开胶了 不给换我就找平台), and
@@ -44,6 +48,10 @@ class MoodRules:
         earlier_margin: added to the margins for the buyer's earlier turns.
         min_chars: turns with fewer word characters are not read on their own (。。。 / 在吗).
         clause_chars: clauses of the newest message with at least this many are read too.
+        again: ``[lasting] again``: a failure told once more (又 / 第二次 / 还是), read after the
+            agent promised a remedy.
+        ultimatum: ``[lasting] ultimatum``: the buyer's own step set on a condition (不发就退), read
+            after the agent apologised.
     """
 
     lines: tuple[str, ...] = ()
@@ -57,6 +65,8 @@ class MoodRules:
     earlier_margin: float = 0.04
     min_chars: int = 4
     clause_chars: int = 3
+    again: re.Pattern | None = None
+    ultimatum: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,15 @@ def load_mood(path: Path) -> tuple[MoodRules, list[Problem]]:
     if missing:
         problems.append(Problem(str(path), None, f"no {' or '.join(missing)} lines: nothing to compare with"))
     score = data.get("score", {})
+    lasting = data.get("lasting", {})
+    patterns: dict[str, re.Pattern | None] = {}
+    for key in ("again", "ultimatum"):
+        words = [str(w) for w in lasting.get(key, []) if str(w)]
+        try:
+            patterns[key] = re.compile("|".join(words)) if words else None
+        except re.error as exc:
+            problems.append(Problem(str(path), None, f"[lasting] {key}: not a regular expression: {exc}"))
+            patterns[key] = None
     defaults = MoodRules()
     try:
         rules = MoodRules(
@@ -118,6 +137,8 @@ def load_mood(path: Path) -> tuple[MoodRules, list[Problem]]:
             earlier_margin=float(score.get("earlier_margin", defaults.earlier_margin)),
             min_chars=int(score.get("min_chars", defaults.min_chars)),
             clause_chars=int(score.get("clause_chars", defaults.clause_chars)),
+            again=patterns["again"],
+            ultimatum=patterns["ultimatum"],
         )
     except (TypeError, ValueError) as exc:
         return MoodRules(), [*problems, Problem(str(path), None, f"[score]: {exc}")]
@@ -200,3 +221,50 @@ class MoodReader:
             if found:
                 return max(found, key=lambda m: m.margin)
         return moods[0]
+
+
+def lasting(
+    turns: Sequence[Turn],
+    rules: MoodRules,
+    *,
+    remedy: re.Pattern | None,
+    apologised: bool,
+    ordered: bool,
+    angry: Callable[[str], bool],
+    complains: Callable[[str], bool],
+    chases: Callable[[str], bool],
+) -> Mood | None:
+    """An upset that outlasted the agent's answer, read from the chat's structure rather than its
+    wording (``turns`` end with the newest buyer message, in a chat already about a problem):
+
+    * ``failed_again``: the agent promised a remedy (补寄 / 换新 / 给您退款: ``remedy``) and the
+      newest message, angry or complaining, tells the failure once more (又是黑色 第二次了);
+    * ``chased_again``: the buyer of an order (``ordered``) already chased an unanswered turn (？ /
+      人呢) since the agent last wrote, and now writes angrily (半天不回 我都问了三次); a pre-sale
+      buyer chasing a question (人呢 问你内胆能不能单穿) is impatient: nothing of theirs is at stake;
+    * ``ultimatum``: the agent apologised, and the buyer now sets their own step on a condition
+      (再不发我就退款了 / 不发就退): the apology did not settle it.
+
+    A buyer who says the same once, or is answered, is read by words and meaning as before; these
+    only escalate what persists across turns. ``angry`` and ``complains`` tell a message with an anger
+    cue or a told fault (facts.toml [anger] / [complaint]), ``chases`` a turn that chases an answer."""
+    if not turns or turns[-1].role != "buyer":
+        return None
+    message = turns[-1].text
+    agent = [i for i, t in enumerate(turns[:-1]) if t.role == "agent" and t.text.strip()]
+    if not agent:
+        return None  # (nothing was answered yet: nothing can persist past an answer)
+    if (
+        rules.again is not None
+        and remedy is not None
+        and any(remedy.search(turns[i].text) for i in agent)
+        and rules.again.search(message)
+        and (angry(message) or complains(message))
+    ):
+        return Mood("escalating", "failed_again")
+    since = [t.text for t in turns[agent[-1] + 1 : -1] if t.role == "buyer"]
+    if ordered and since and any(chases(t) for t in since) and angry(message):
+        return Mood("escalating", "chased_again")
+    if rules.ultimatum is not None and apologised and rules.ultimatum.search(message):
+        return Mood("escalating", "ultimatum")
+    return None

@@ -99,3 +99,83 @@ def test_a_pre_sale_question_is_not_read(assistant):
     )
     result = assistant.suggest(message, history=["买家: 这箱车厘子多少钱"])
     assert not any(w.startswith(MARK) for w in result.context.escalation)
+
+
+# an upset that outlasts the agent's answer, read from the chat's structure (upset.lasting): a remedy
+# that failed again, an angry message after a chase nobody answered, an ultimatum after the apology
+LASTING = [
+    (
+        "补发的这个又漏水了 你们怎么回事",
+        ["买家: 收到的保温杯盖子漏水", "客服: 非常抱歉 马上给您补发一个新的", "买家: 收到补发的了"],
+        "failed_again",
+    ),
+    (
+        "一直没人回 这都第几遍了",
+        [
+            "买家: 退货寄回去三天了 退款什么时候到",
+            "客服: 亲 仓库签收后48小时内处理",
+            "买家: 仓库签收两天了 钱呢",
+            "买家: ？",
+        ],
+        "chased_again",
+    ),
+    (
+        "明天再不发我就申请退款了",
+        ["买家: 付款五天了 书架还没发", "客服: 非常抱歉亲 最近订单多 在加急"],
+        "ultimatum",
+    ),
+]
+
+# the same chats where nothing persisted: the remedy worked, a new wish, a pre-sale chase, an ultimatum
+# nobody apologised for yet (the buyer's own step, no threat), a question about fakes
+LASTING_CALM = [
+    ("收到补发的了 这次没问题 谢谢", ["买家: 收到的保温杯盖子漏水", "客服: 非常抱歉 马上给您补发一个新的"]),
+    ("补发的收到了 还是想换个蓝色的", ["买家: 收到的保温杯盖子漏水", "客服: 非常抱歉 马上给您补发一个新的"]),
+    ("怎么不回 问你有没有暖光", ["买家: 这个台灯有暖光吗", "客服: 亲 您好", "买家: 在吗"]),
+    ("明天再不发我就申请退款了", ["买家: 付款五天了 书架还没发", "客服: 亲 明天下午发"]),
+    ("这款面霜是正品吗 你们店有没有假货", []),
+]
+
+
+@pytest.fixture()
+def without_lasting(assistant, monkeypatch):
+    """The same assistant without the structural reading (words and meaning only)."""
+    import assistant.upset as upset
+
+    monkeypatch.setattr(upset, "lasting", lambda *args, **kwargs: None)
+    return assistant
+
+
+@pytest.mark.parametrize(("message", "history", "kind"), LASTING)
+def test_an_upset_that_lasts_past_the_answer_escalates(assistant, message, history, kind):
+    assert not assistant.engine.extractor.escalation(message)
+    result = assistant.suggest(message, history=history)
+    assert result.escalate
+    assert f"{MARK}{kind}" in result.context.escalation
+
+
+@pytest.mark.parametrize(("message", "history", "kind"), LASTING)
+def test_the_same_chats_without_the_structure_are_not_flagged(without_lasting, message, history, kind):
+    assert not without_lasting.suggest(message, history=history).escalate
+
+
+@pytest.mark.parametrize(("message", "history"), LASTING_CALM)
+def test_what_did_not_persist_stays_calm(assistant, message, history):
+    assert not assistant.suggest(message, history=history or None).escalate
+
+
+def test_a_question_about_fakes_is_no_complaint(assistant):
+    assert not assistant.engine.extractor.complaint("你们店有没有假货")
+    assert assistant.engine.extractor.complaint("收到的是假货")
+
+
+def test_a_bad_lasting_pattern_is_reported(tmp_path):
+    path = tmp_path / "upset.toml"
+    path.write_text(
+        '[lasting]\nagain = ["又("]\n[[examples]]\nlabel = "escalating"\nlines = ["差评"]\n'
+        '[[examples]]\nlabel = "calm"\nlines = ["好的"]\n',
+        encoding="utf-8",
+    )
+    rules, problems = load_mood(path)
+    assert any("[lasting] again" in p.message for p in problems)
+    assert rules.again is None
