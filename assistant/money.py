@@ -65,6 +65,7 @@ _PATTERNS = (
     ("amounts", "pack_size"),
     ("arithmetic", "nth_unit"),
     ("arithmetic", "count_rate"),
+    ("arithmetic", "confirm_figure"),
     ("arithmetic", "instalment"),
     ("arithmetic", "count_cut"),
     ("bargain", "per_unit_cut"),
@@ -495,8 +496,10 @@ class MoneyAnswers:
         question = message
         # the buyer's own sum to confirm (我买两件 那就是133.5对吧): the one amount of the message
         claimed = [a for a in self.amounts(message) if not a.cut]
-        confirms = len(claimed) == 1 and any(
-            w in message for w in self.rules.words("arithmetic", "asks_confirm")
+        confirm = self.rules.text("arithmetic", "confirm_figure")
+        confirms = len(claimed) == 1 and (
+            any(w in message for w in self.rules.words("arithmetic", "asks_confirm"))
+            or bool(confirm and re.search(confirm, message))
         )
         if any(w in message for w in asks) or confirms:
             if scenario not in self.rules.words("arithmetic", "scenarios"):

@@ -581,6 +581,9 @@ def test_a_wrong_pick_read_as_a_refund_is_an_order_change(money, grounder, extra
     [
         ("那我拿三盒 一共是165对吧", "对的亲，按第三盒半价算，三盒是66×2+33=165，您算得没错"),
         ("那我拿三盒 一共是198对吧", "三盒是66×2+33=165，不是198哦"),
+        # the figure asked as a yes-no question
+        ("那我拿三盒是165吗", "对的亲，按第三盒半价算，三盒是66×2+33=165，您算得没错"),
+        ("三盒是198吗", "三盒是66×2+33=165，不是198哦"),
     ],
 )
 def test_the_buyers_own_sum_is_confirmed_or_corrected(money, grounder, extractor, message, expected):
