@@ -123,6 +123,8 @@ class Handover:
     closings: tuple[Closing, ...] = ()
     agent_asks: re.Pattern | None = None  # an agent turn asking the buyer something: no closing answers it
     confirms: tuple[Closing, ...] = ()  # [[confirm]]: a buyer repeating the question the agent said yes to
+    # [[unclear]]: a buyer who did not understand the agent's last turn (什么意思 / 没看懂)
+    unclear: tuple[Closing, ...] = ()
     # [[instructed]]: a buyer checking an instruction the agent just gave (请您先把旧订单取消 → 我还要取消
     # 旧订单?): ``agent`` finds the instruction (its ``act`` group), ``says`` the buyer's yes/no ``claim``
     instructed: tuple[Closing, ...] = ()
@@ -176,6 +178,24 @@ class Handover:
         for rule in self.followed:
             if rule.matches(text) and any(p.search(t) for p in rule.after for t in recent):
                 return rule.reply
+        return None
+
+    def not_understood(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The reply to a buyer whose whole message says they did not understand the agent's last turn
+        (什么意思？ / 没看懂), or None: the agent's point is taken up again, said back where it was one
+        short statement with no masked value ({said}, spaces read as commas), else ``plain``; never a
+        lookup of "什么意思" (the judges: a holding reply checking 什么意思 reads garbled)."""
+        if not history or history[-1][0] != "agent" or not history[-1][1].strip():
+            return None
+        text, agent = message.strip(), history[-1][1].strip()
+        for unclear in self.unclear:
+            if not unclear.matches(text) or any(p.search(agent) for p in unclear.after_not):
+                continue
+            found = unclear.said_from.search(agent) if unclear.said_from is not None else None
+            said = re.sub(r"[\s，,]+", "，", found.group(1).strip()) if found is not None else ""
+            if said and len(said) <= unclear.said_chars and not _MASKED.search(said):
+                return unclear.reply.replace("{said}", said)
+            return unclear.plain or None
         return None
 
     def confirmed(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
@@ -394,6 +414,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
             closings=closings,
             agent_asks=agent_asks[0] if agent_asks else None,
             confirms=confirms,
+            unclear=closings_of("unclear"),
             instructed=tuple(
                 dataclasses.replace(
                     closing,

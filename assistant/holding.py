@@ -75,6 +75,12 @@ class HoldingWording:
     # an agent turn asking the buyer to confirm the item or order (…请问是这个商品吗 / [订单x] 这个订单吗):
     # the specs of that product line (金色 / 银色) are no values of what the buyer then asks
     identifies: re.Pattern | None = None
+    # a claim the buyer says they were told and now disputes (不是说自带防雾吗 / 不是写着48小时发货吗): its
+    # `claim` group, named as the buyer's (dispute_topic, {claim}) by a holding reply, never as true
+    disputes: re.Pattern | None = None
+    dispute_topic: str = ""
+    # scenarios where a time is the time of the order's steps: a time disputed there is a delay's
+    dispute_not_when: tuple[str, ...] = ()
     # a buyer asking the agent to hurry (帮我催一下 / 快点啊 / 尽快处理): the holding reply says the agent
     # chases it (hurry, naming the topic; hurry_plain without one), not that it looks it up or checks
     # whether it can chase (帮您问一下能不能帮您催一下); not a message asking when (hurry_not)
@@ -207,6 +213,11 @@ class HoldingWording:
                 said += self.safety_photo
             return said
         return ""
+
+    def disputed(self, message: str) -> str:
+        """The claim the buyer disputes in ``message`` (自带防雾 of 不是说自带防雾吗), or ""."""
+        found = self.disputes.search(message) if self.disputes is not None and self.dispute_topic else None
+        return found.group("claim") if found is not None else ""
 
     def told_topic(self, words: str) -> str:
         """The topic naming a fault the buyer told, in their words (``fault_topic`` with no item added:
@@ -528,6 +539,9 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         own_values=pattern("own_values"),
         masked=pattern("masked"),
         identifies=pattern("identifies"),
+        disputes=pattern("disputes"),
+        dispute_topic=str(data.get("dispute_topic", "")),
+        dispute_not_when=tuple(str(s) for s in data.get("dispute_not_when", [])),
         choice_topic=str(data.get("choice_topic", "")),
         choice=pattern("choice") or HoldingWording.choice,
         offer_topic=str(data.get("offer_topic", "")),
