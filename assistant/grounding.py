@@ -614,6 +614,11 @@ class Grounder:
                 continue
             if state.item and fact.text in state.item.text:
                 continue
+            # 里面想套个卫衣的话 to a buyer who said so of a 大衣: what they wear with it, no other item
+            if fact.text in "".join(state.texts) and not self.extractor.names_item_at(
+                reply, fact.start, fact.end
+            ):
+                continue
             reply = reply[: fact.start] + target + reply[fact.end :]
             changes.append(Change(fact.text, target, "换成买家的商品 the buyer's item"))
         if state.item is not None:
