@@ -38,6 +38,8 @@ def test_events_not_asserted_do_not_raise_the_stage(assistant, message, not_reac
         ("快递显示签收了", "delivered"),
         ("收到了 盖子裂了", "delivered"),
         ("已经申请平台介入了", "after_sale"),
+        ("已经寄回了 你们查下", "after_sale"),
+        ("申请退货了 怎么没人处理", "after_sale"),
     ],
 )
 def test_asserted_events_still_count(assistant, message, stage):
