@@ -639,6 +639,11 @@ def conversation_state(
                 not _bare_nudge(told) and len(re.sub(r"[\W_]+", "", told)) >= 4
             ):  # (你好 → 亲 稍等 owes nothing)
                 pending = told
+    if escalation and (rest := extractor.withdrawn(message)) is not None:
+        # a threat taken back (差评 → 补偿5元可以吗 → 行吧 我先不评了): the earlier turns' words no longer
+        # flag the chat, the newest message's own still do (not the 投诉 of 不投诉了)
+        own = extractor.escalation(rest)
+        escalation = [w for w in escalation if w in own]
     # the newest message chases an answer (人呢 / 半小时了没人回): the suggestion takes up the pending question
     # anger counts in the newest message and the buyer turn before it (the mood now, not an hour ago)
     recent = [message, *[t.text for t in history if t.role == "buyer"][-1:]]

@@ -441,6 +441,8 @@ class Assistant:
             return state, ()
         extractor = self.engine.extractor
         earlier = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
+        if extractor.withdrawn(message) is not None:
+            earlier = []  # (a threat taken back, 我先不评了, is not read again from its turn)
         before_sale = state.order_stage == "browsing" and detection.stage == DEFAULT_STAGE
         # an upset that outlasted the agent's answer (a remedy failed again, a chase unanswered, an
         # ultimatum after the apology): read from the chat's structure, it is the newest message's own

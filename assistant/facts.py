@@ -135,6 +135,8 @@ class Vocabulary:
     escalation: tuple[str, ...] = ()
     # [escalation] hearsay: leads (都说 / 有人说) that make an escalation word in their clause a worry
     hearsay: tuple[re.Pattern, ...] = ()
+    # [escalation] withdrawn: a buyer taking back an earlier threat (我先不评了 / 不投诉了)
+    withdrawn: tuple[re.Pattern, ...] = ()
     anger: tuple[str, ...] = ()
     # a complaint in a message that also asks something is answered first (包装破了…另外发票能开吗)
     complaint_words: tuple[str, ...] = ()
@@ -273,6 +275,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         ),
         escalation=words("escalation", "words"),
         hearsay=patterns("escalation", "hearsay", data.get("escalation", {}).get("hearsay", [])),
+        withdrawn=patterns("escalation", "withdrawn", data.get("escalation", {}).get("withdrawn", [])),
         anger=words("anger", "words") if "anger" in data else (),
         complaint_words=words("complaint", "words") if "complaint" in data else (),
         complaint_scenario=str(data.get("complaint", {}).get("scenario", "quality_complaint")),
@@ -1086,6 +1089,16 @@ class FactExtractor:
     def escalation(self, text: str) -> list[str]:
         """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
         return self._own_words(self._escalation_pattern, text)
+
+    def withdrawn(self, text: str) -> str | None:
+        """``text`` less the threat the buyer takes back in it (算了 不投诉了 补发的呢 → 算了  补发的呢),
+        or None when it takes none back."""
+        source = _normalised(text)
+        if not any(p.search(source) for p in self.vocabulary.withdrawn):
+            return None
+        for pattern in self.vocabulary.withdrawn:
+            source = pattern.sub(" ", source)
+        return source
 
     def _own_words(self, pattern: re.Pattern | None, text: str) -> list[str]:
         """The matches of ``pattern`` in ``text`` (normalised) that the buyer says as their own, not

@@ -232,3 +232,22 @@ def test_an_angry_buyer_is_not_closed_on(assistant):
     assert result.escalate
     assert any(w in top.reply[:12] for w in ("抱歉", "不好意思", "对不起")), top.reply
     assert "随时找我" not in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    "message", ["好吧 那补偿的钱几天到账 这次我先不评了", "算了 不投诉了 换的那个尽快寄出来吧"]
+)
+def test_a_threat_taken_back_no_longer_flags(assistant, message):
+    history = [
+        "买家: 书包拉链第一天就坏了 我要给差评 还要投诉",
+        "客服: 非常抱歉亲 给您换一个新的 再补偿10元可以吗",
+    ]
+    assert assistant.engine.extractor.withdrawn(message) is not None
+    assert assistant.suggest("那换的什么时候寄", history=history).escalate  # not taken back: it holds
+    assert not assistant.suggest(message, history=history).escalate
+
+
+def test_a_threat_taken_back_with_a_new_one_still_flags(assistant):
+    history = ["买家: 书包拉链第一天就坏了 我要给差评", "客服: 非常抱歉亲 给您换一个新的"]
+    assert assistant.suggest("我先不评了 但你们这垃圾质量我要去消协说说", history=history).escalate
+    assert assistant.engine.extractor.withdrawn("差评我是不会删的 别来烦我") is None
