@@ -77,6 +77,10 @@ class OrderAnswers:
             contact = self._contact(texts[1:])
         if contact is not None:
             field_name, value = contact
+            phone = re.search(r"(?<!\d)1\d{10}(?!\d)", message)
+            if phone and field_name != "电话" and phone.group(0) not in value:
+                # a new phone given with the address is said back too, by its tail only (质检 privacy)
+                value += f"，电话尾号{phone.group(0)[-4:]}"
             template = rules.text("change", "field_reply").replace("<field>", field_name)
             template = template.replace("<new>", value).replace("<kept>", self._kept(message, state))
             return template, "发货前改单 an order change before dispatch"
