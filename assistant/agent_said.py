@@ -20,7 +20,7 @@ from .facts import Fact
 # the kinds of fact that say when (a day, a time, how long)
 WHEN_KINDS = frozenset({"date", "duration", "time"})
 # facts that are no fact the agent stated about the goods (an order event, a person, the item's name)
-_NO_FACT = frozenset({"order_event", "person", "item"})
+_NO_FACT = frozenset({"order_event", "person", "occasion", "item"})
 _CLAUSES = re.compile(r"[\s，,。！!？?；;~～、]+")
 _CJK_PAIR = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
 # a clause that is a price and nothing else (29.9 in 亲 29.9 包邮)

@@ -91,14 +91,16 @@ class Templater:
                 changes.append((value, "{" + slot + "}"))
         buyer_side = " ".join([buyer, *(t.text for t in context if t.role == "buyer")])
         said = {(f.kind, f.value) for f in self.extractor.extract(buyer_side)}
-        people = {f.value for f in self.extractor.extract(buyer_side) if f.kind == "person"}
+        people = {
+            (f.kind, f.value) for f in self.extractor.extract(buyer_side) if f.kind in ("person", "occasion")
+        }
         # blank the slots out so their names are not read as facts; offsets stay the same
         blanked = SLOT_PATTERN.sub(lambda m: "\u3000" * len(m.group(0)), out)
         edits = []
         for fact in self.extractor.extract(blanked):
             if fact.kind in _NOT_FACTS or fact.kind == "item":
                 continue
-            if fact.kind == "person" and fact.value in people:
+            if (fact.kind, fact.value) in people:
                 continue
             key = (fact.kind, fact.value)
             slot = _SLOT_OF_KIND.get(fact.kind)

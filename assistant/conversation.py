@@ -250,7 +250,7 @@ class ConversationState:
         found: list[str] = []
         for stated in self.facts:
             kind = stated.fact.kind
-            if kind in ("order_event", "person", "item"):
+            if kind in ("order_event", "person", "occasion", "item"):
                 continue
             own = stated.role == "buyer" and (stated.turn == newest or stated.turn in pending)
             if own or (stated.role == "agent" and kind in _AGENT_ECHO_KINDS):

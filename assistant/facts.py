@@ -43,6 +43,7 @@ FILL_IN_LABELS: dict[str, str] = {
     "tracking_no": "运单号",
     "shop_name": "店名",
     "person": "对象",
+    "occasion": "场合",
 }
 # the order a purchase goes through; a conversation's stage is the furthest event reached
 ORDER_STAGES = ("browsing", "ordered", "paid", "shipped", "delivered", "after_sale")
@@ -124,10 +125,13 @@ class Vocabulary:
     materials: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group, the words that name it)
+    occasions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group, the words that name it)
     order_events: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     # [order_event_threats]: words that make what follows in their clause a threat, not an event
     # (再不回我直接申请退款了: no refund was applied for)
     event_threats: tuple[re.Pattern, ...] = ()
+    # [choice] between: what stands between two values the buyer weighs (M还是S): neither is chosen
+    choice_between: tuple[re.Pattern, ...] = ()
     # [order_event_modality]: when an order event's words say something that did not happen to this order
     event_modality: EventModality = field(default_factory=lambda: EventModality())
     holding: tuple[re.Pattern, ...] = ()
@@ -256,10 +260,16 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
             for group, names in data.get("people", {}).items()
             if isinstance(names, list)
         ),
+        occasions=tuple(
+            (str(group), tuple(str(w) for w in names))
+            for group, names in data.get("occasions", {}).items()
+            if isinstance(names, list)
+        ),
         order_events=tuple(events),
         event_threats=patterns(
             "order_event_threats", "patterns", data.get("order_event_threats", {}).get("patterns", [])
         ),
+        choice_between=patterns("choice", "between", data.get("choice", {}).get("between", [])),
         event_modality=EventModality(
             **{
                 key: patterns("order_event_modality", key, data.get("order_event_modality", {}).get(key, []))
@@ -756,7 +766,7 @@ def _token(char: str) -> bool:
 # colour, 送一双袜子 a gift, 5包包邮 a quantity (materials name items: 铁锅, 乳胶枕)
 _NOT_ITEM_KINDS = frozenset(
     {"colour", "gift", "promotion", "quantity", "money", "threshold", "coupon", "discount", "courier"}
-    | {"place", "person", "order_id", "tracking_no", "size", "spec", "date", "time", "duration"}
+    | {"place", "person", "occasion", "order_id", "tracking_no", "size", "spec", "date", "time", "duration"}
 )
 
 
@@ -789,6 +799,8 @@ class FactExtractor:
         self._place_pattern = _alternation(vocabulary.places)
         self._person_group = {w: group for group, names in vocabulary.people for w in names}
         self._people_pattern = _alternation(self._person_group)
+        self._occasion_group = {w: group for group, names in vocabulary.occasions for w in names}
+        self._occasion_pattern = _alternation(self._occasion_group)
         self._courier_pattern = _alternation(vocabulary.couriers, ignore_case=True)
         item_words: dict[str, set[str]] = {}
         wording: dict[str, set[str]] = {}
@@ -862,6 +874,7 @@ class FactExtractor:
             ("material", self._material_pattern),
             ("place", self._place_pattern),
             ("person", self._people_pattern),
+            ("occasion", self._occasion_pattern),
         ):
             for match in _finditer(pattern, source):
                 value = match.group(0)
@@ -869,6 +882,8 @@ class FactExtractor:
                     value = _courier_name(value)
                 elif kind == "person":
                     value = self._person_group.get(value, value)
+                elif kind == "occasion":
+                    value = self._occasion_group.get(value, value)
                 add(kind, match.start(), match.end(), value)
         # any other 「X色」 names a colour (燕麦色, 雾霾蓝色) unless it is a word such as 颜色 or 掉色
         for match in re.finditer(r"[\u4e00-\u9fff]{1,2}色(?![差号系调泽彩])", source):

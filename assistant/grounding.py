@@ -270,6 +270,8 @@ class Grounder:
         if slot == "date":
             return state.wanted_date()  # the day the buyer needs it by (我周六要用), else a fill-in
         if slot in ("size", "colour"):
+            if self._weighed(state, _SLOT_KINDS[slot]):
+                return None  # 拿M还是S: which one is the agent's call, a fill-in
             wanted = self._wanted(state, _SLOT_KINDS[slot])
             asked = state.asked_about(_SLOT_KINDS[slot])  # 42会不会大 我平时穿41 asks about 42
             wanted = wanted if wanted is not None or asked is None else asked.fact.text
@@ -316,6 +318,19 @@ class Grounder:
             if re.search(r"(换成|改成|换|改|要|拿|选)\s*$", state_text_before(state, stated)):
                 return stated.fact.text
         return None
+
+    def _weighed(self, state: ConversationState, kinds: tuple[str, ...]) -> bool:
+        """Whether the buyer's newest turn weighs two values of these kinds against each other
+        (骑行裤拿M还是S): a reply that picks one must not take the pick from the chat."""
+        asked = sorted(state.asked_now(kinds), key=lambda s: (s.turn, s.fact.start))
+        between = self.extractor.vocabulary.choice_between
+        for first, second in zip(asked, asked[1:], strict=False):
+            if first.turn != second.turn or first.fact.value == second.fact.value:
+                continue
+            gap = state.texts[first.turn][first.fact.end : second.fact.start]
+            if any(p.search(gap) for p in between):
+                return True
+        return False
 
     def fill(
         self, template: str, state: ConversationState, scenario: str = ""
@@ -478,12 +493,19 @@ class Grounder:
         for stated in state.asked_now(("size", "colour", "spec")):
             if not _mistaken(state, stated):  # 拍成M了 能改吗: M is the value to change away from
                 current.setdefault(stated.fact.kind, []).append(stated.fact)
-        # a person the conversation never named (给先生买 for a buyer shopping for a boyfriend): wrong
+        # a person or an occasion the conversation never named (给先生买 for a buyer shopping for a
+        # boyfriend, 耽误您参加婚礼 for a buyer who mentioned no wedding): another buyer's story
         strangers = [f.text for f in facts if f.kind == "person" and not allowed.allows(f)]
         if strangers:
             return GroundedReply(
                 reply,
                 rejected=f"提到对话里没有的人：{'、'.join(strangers)} names a person the chat never did",
+            )
+        occasions = [f.text for f in facts if f.kind == "occasion" and not allowed.allows(f)]
+        if occasions:
+            return GroundedReply(
+                reply,
+                rejected=f"提到对话里没有的场合：{'、'.join(occasions)} names an occasion the chat never did",
             )
         # replace ungrounded facts right to left so that earlier offsets stay valid
         per_kind: dict[str, int] = {}

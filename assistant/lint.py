@@ -65,13 +65,13 @@ def lint_corpus(corpus: Corpus, fallbacks: dict[str, str] | None = None) -> list
     ) -> None:
         # a slot stands for a value chosen per shop or per conversation: blank it out
         template = SLOT_PATTERN.sub("\u3000", reply)
-        own_people = {f.value for f in extractor.extract(own) if f.kind == "person"}
+        own_people = {(f.kind, f.value) for f in extractor.extract(own) if f.kind in ("person", "occasion")}
         for fact in extractor.extract(template):
             if fact.kind in _NOT_FACTS or allowed.allows(fact):
                 continue
             # the person the case's own buyer named (给妈妈的礼物): suggestions show the reply only to a
             # buyer who names the same person, so it stays as written
-            if fact.kind == "person" and fact.value in own_people:
+            if (fact.kind, fact.value) in own_people:
                 continue
             label = FILL_IN_LABELS.get(fact.kind, fact.kind)
             findings.append(

@@ -197,6 +197,24 @@ def test_other_category_wording_and_unknown_stock_are_rejected(extractor, ground
     assert grounder.ground("亲，{product}{stock_status}", unknown).fill_ins == ("库存情况",)
 
 
+def test_an_occasion_the_conversation_never_named_is_rejected(extractor, grounder):
+    # another buyer's wedding in a delay apology is their story, not this buyer's
+    late = conversation_state("说好昨天到 今天还没到", turns("客服: 亲 申通 明天就到"), extractor)
+    rejected = grounder.ground("对不起，耽误您参加婚礼的安排了，我马上催申通", late)
+    assert not rejected.ok and "场合" in rejected.rejected
+    # the same occasion in other words (结婚 / 婚礼) is this buyer's own
+    own = conversation_state("下周结婚要穿 说好昨天到 今天还没到", [], extractor)
+    assert grounder.ground("对不起，耽误您参加婚礼的安排了，我马上帮您催", own).ok
+
+
+def test_a_size_the_buyer_weighs_against_another_is_left_to_the_agent(extractor, grounder):
+    weighed = conversation_state("身高170 体重60kg 卫衣拿L还是XL", [], extractor)
+    grounded = grounder.ground("亲，按您的身高体重建议拿{size}", weighed)
+    assert "【尺码/规格】" in grounded.reply and "L" not in grounded.reply.replace("XL", "")
+    chosen = conversation_state("卫衣拿L的 有货吗", [], extractor)
+    assert "L" in grounder.ground("亲，{size}有的", chosen).reply
+
+
 def test_an_order_event_the_conversation_lacks_is_rejected(extractor, grounder):
     state = conversation_state("什么时候发货", [], extractor)
     assert not grounder.ground("亲，您的包裹已经发货了", state).ok
