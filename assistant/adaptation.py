@@ -2935,55 +2935,40 @@ class Adapter:
         a short closing, no lookup (no longer holding: a reply is shown). None where neither applies."""
         handover = self.rules.handover
         spoken = [(t.role, t.text) for t in history]
+
+        def instead(reply: str, fix: str, note: str) -> tuple[Suggestion, str]:
+            # what the agent said stands, whatever was retrieved: a short reply is shown, not a hold
+            return dataclasses.replace(top, reply=reply, holding=False, fixes=(*top.fixes, fix)), note
+
         if (yes := handover.confirmed(message, spoken)) is not None:
             # 送上门是吗 right after the agent's 可以的 to 可以送上门吗: the agent's yes stands, whatever was retrieved
-            said_again = dataclasses.replace(
-                top,
-                reply=yes,
-                holding=False,
-                fixes=(*top.fixes, "买家确认客服的答复 the buyer checks the agent's yes"),
-            )
-            return (
-                said_again,
+            return instead(
+                yes,
+                "买家确认客服的答复 the buyer checks the agent's yes",
                 "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again",
             )
         if (again := handover.not_understood(message, spoken)) is not None:
             # 什么意思 right after the agent's turn: its point is taken up again, whatever was retrieved
             # (a lookup of 什么意思 or another question's answer helps nobody)
-            explained = dataclasses.replace(
-                top,
-                reply=again,
-                holding=False,
-                fixes=(*top.fixes, "买家没看懂客服的话 the buyer did not understand the agent"),
-            )
-            return (
-                explained,
+            return instead(
+                again,
+                "买家没看懂客服的话 the buyer did not understand the agent",
                 "买家没看懂刚才的答复，请换个说法再说明 the buyer did not understand: say it again more plainly",
             )
         if (instruction := handover.instruction_checked(message, spoken)) is not None:
             # 我还要取消旧订单吗 right after the agent's 请您将旧订单取消: the instruction stands, said as a yes
-            checked = dataclasses.replace(
-                top,
-                reply=instruction,
-                holding=False,
-                fixes=(*top.fixes, "买家确认客服的要求 the buyer checks the agent's instruction"),
-            )
-            return (
-                checked,
+            return instead(
+                instruction,
+                "买家确认客服的要求 the buyer checks the agent's instruction",
                 "买家确认刚才的要求，已给出简短回应 the buyer checks the agent's instruction: it is said again",
             )
         if not self.grounder.extractor.escalation(message) and (
             follow := handover.follow_up(message, spoken)
         ):
             # 好吧 谢谢 while the agent's check is still open (已为您留言): the follow-up is said, not a farewell
-            followed = dataclasses.replace(
-                top,
-                reply=follow,
-                holding=False,
-                fixes=(*top.fixes, "客服还在跟进 the agent's check is still open"),
-            )
-            return (
-                followed,
+            return instead(
+                follow,
+                "客服还在跟进 the agent's check is still open",
                 "买家收尾，客服的核实还在进行，已说明会跟进 the buyer closes while the agent's check is open",
             )
         if not top.holding:
@@ -3004,14 +2989,12 @@ class Adapter:
         closing = handover.closing(message, spoken)
         if closing is None:
             return None
-        closed = dataclasses.replace(
-            top,
-            reply=closing,
-            holding=False,
-            fixes=(*top.fixes, "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged"),
-        )
         # a reply is shown now: the note says so, not "no reliable suggestion: hold the line"
-        return closed, "买家收尾或提要求，已给出简短回应 the buyer closes or asks: a short reply is shown"
+        return instead(
+            closing,
+            "买家收尾或提要求，简短回应 the buyer closes or asks: acknowledged",
+            "买家收尾或提要求，已给出简短回应 the buyer closes or asks: a short reply is shown",
+        )
 
     def holding_reply(
         self,
