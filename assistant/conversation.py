@@ -576,6 +576,9 @@ def conversation_state(
             facts = [*facts, *_bare_sizes(turn.text, facts, sizes)] if sizes else list(facts)
             facts += _bare_amounts(turn.text, facts)
             facts += _bare_specs(turn.text, facts, specs)
+            if any(p.search(turn.text) for p in extractor.vocabulary.corrections):
+                measured = {s.fact.kind: s.fact.value for s in stated if s.role == "buyer"}
+                facts += _corrected_measures(turn.text, facts, measured)
             # in the order written: the newest size is the last one said (37会不会挤 要不还是38 → 38)
             facts = sorted(facts, key=lambda f: f.start)
         if turn.role == "agent":
@@ -740,6 +743,32 @@ def _bare_specs(text: str, facts: Sequence[Fact], specs: set[tuple[str, str]]) -
         if len(units) == 1:
             return [Fact("spec", value + units.pop(), value, match.start(), match.end())]
     return []
+
+
+# the buyer's measurements a correction may replace, and how the value of each is written
+_MEASURE_VALUE = {"height": "{}", "foot_length": "{}", "weight": "{}斤"}
+_MEASURE_NUMBER = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d)?)(?![\d.]|\s*(?:元|块|件|天|码|号|岁|%|小时))")
+
+
+def _corrected_measures(text: str, facts: Sequence[Fact], measured: dict[str, str]) -> list[Fact]:
+    """In a turn that takes a measurement back (哦刚量错了 是24.8 after 我脚长25.5), a bare number
+    within 15% of a height, weight or foot length the buyer stated is that measurement, now."""
+    taken = [(f.start, f.end) for f in facts]
+    found = []
+    for match in _MEASURE_NUMBER.finditer(text):
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        number = float(match.group(1))
+        for kind, template in _MEASURE_VALUE.items():
+            before = re.match(r"\d+(?:\.\d+)?", measured.get(kind, ""))
+            if any(f.kind == kind for f in facts) or before is None:
+                continue
+            was = float(before.group(0))
+            if number != was and abs(number - was) <= 0.15 * was:
+                value = template.format(match.group(1).removesuffix(".0"))
+                found.append(Fact(kind, value, match.group(1), match.start(), match.end()))
+                break
+    return found
 
 
 def _bare_sizes(text: str, facts: Sequence[Fact], sizes: set[str]) -> list[Fact]:

@@ -130,6 +130,8 @@ class Vocabulary:
     # [order_event_threats]: words that make what follows in their clause a threat, not an event
     # (再不回我直接申请退款了: no refund was applied for)
     event_threats: tuple[re.Pattern, ...] = ()
+    # [corrections] patterns: a buyer turn taking back a measurement they gave (刚量错了 是24.8)
+    corrections: tuple[re.Pattern, ...] = ()
     # [choice] between: what stands between two values the buyer weighs (M还是S): neither is chosen
     choice_between: tuple[re.Pattern, ...] = ()
     # [order_event_modality]: when an order event's words say something that did not happen to this order
@@ -270,6 +272,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
             "order_event_threats", "patterns", data.get("order_event_threats", {}).get("patterns", [])
         ),
         choice_between=patterns("choice", "between", data.get("choice", {}).get("between", [])),
+        corrections=patterns("corrections", "patterns", data.get("corrections", {}).get("patterns", [])),
         event_modality=EventModality(
             **{
                 key: patterns("order_event_modality", key, data.get("order_event_modality", {}).get(key, []))

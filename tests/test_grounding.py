@@ -215,6 +215,20 @@ def test_a_size_the_buyer_weighs_against_another_is_left_to_the_agent(extractor,
     assert "L" in grounder.ground("亲，{size}有的", chosen).reply
 
 
+def test_a_measurement_the_buyer_takes_back_is_replaced_by_the_new_one(extractor, grounder):
+    corrected = conversation_state("说错了 应该是158 穿什么码", turns("买家: 我身高165 体重100斤"), extractor)
+    assert corrected.latest("height", "buyer").fact.value == "158"
+    assert "158" in grounder.ground("亲，身高{height}的话建议拿【尺码】", corrected).reply
+    # without a correction a bare number is no measurement (158块的那件呢 asks about a price)
+    priced = conversation_state("那158的那件呢", turns("买家: 我身高165 体重100斤"), extractor)
+    assert priced.latest("height", "buyer").fact.value == "165"
+
+
+def test_denim_is_a_material_fact(extractor, grounder):
+    silk = conversation_state("真丝衬衫第一次洗就掉色了", [], extractor)
+    assert "牛仔" not in grounder.ground("亲，牛仔面料初次洗涤会有少量掉色", silk).reply
+
+
 def test_an_order_event_the_conversation_lacks_is_rejected(extractor, grounder):
     state = conversation_state("什么时候发货", [], extractor)
     assert not grounder.ground("亲，您的包裹已经发货了", state).ok

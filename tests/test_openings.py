@@ -57,6 +57,15 @@ def test_seeing_what_nobody_sent_is_left_out(assistant):
     assert "您发的我这边看到了" in sent, sent
 
 
+def test_a_screenshot_nobody_sent_is_not_received(assistant):
+    template = "收到您的截图啦，谢谢支持～好评返现我核对好马上给您安排。"
+    praised = ["买家: 保温杯收到了 很好用", "客服: 谢谢亲 喜欢就好"]
+    reply = adapted(assistant, template, "好评返现怎么领", praised, scenario="review")
+    assert "截图" not in reply and "好评返现" in reply, reply
+    sent = adapted(assistant, template, "截图发你了 好评返现怎么领", praised, scenario="review")
+    assert "收到您的截图" in sent, sent
+
+
 def test_a_plain_farewell_thanks_no_patience(assistant):
     ordered = ["买家: 那我拿灰色的L", "客服: 好的亲 拍了跟我说一声"]
     shown = assistant.suggest("付好了 谢谢 拜拜", history=ordered).suggestions
