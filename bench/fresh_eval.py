@@ -1,7 +1,7 @@
 """Fresh rows at first sight (issue 12): sets written while a session's work went on and kept from its
 engineers until the work was done, each measured once at that session's start commit and once at its end.
 
-Each set's folder (``bench/fresh/`` … ``bench/fresh7/``) holds the rows (an independent writer who read
+Each set's folder (``bench/fresh/`` … ``bench/fresh8/``) holds the rows (an independent writer who read
 only the taxonomy and the devset README), the per-item results of both runs (``results/start.jsonl``,
 ``results/end.jsonl``) and the blind judges' ratings (``ratings.jsonl``: start and end suggestions mixed
 in one shuffled pool under anonymous packet ids, so a judge could not tell which tree wrote a
@@ -46,6 +46,7 @@ FRESH_SETS = (
     FreshSet("fresh5", "88e1f3e", "591425d", "a fourteenth independent writer", "four new judges"),
     FreshSet("fresh6", "a9da290", "55ea09b", "a nineteenth independent writer", "four new judges"),
     FreshSet("fresh7", "0f6bf85", "58f863a", "a twentieth independent writer", "four new judges"),
+    FreshSet("fresh8", "9a0eca3", "d4c3da1", "a twenty-first independent writer", "four new judges"),
 )
 
 
