@@ -229,6 +229,13 @@ def test_denim_is_a_material_fact(extractor, grounder):
     assert "牛仔" not in grounder.ground("亲，牛仔面料初次洗涤会有少量掉色", silk).reply
 
 
+def test_auntie_and_uncle_name_the_buyers_mother_and_father(extractor, grounder):
+    son = conversation_state("这次买两件 给我儿子也买一件", [], extractor)
+    assert not grounder.ground("亲，阿姨喜欢就太好了，两件给您备注上", son).ok
+    mother = conversation_state("给我妈买的 她喜欢宽松的", [], extractor)
+    assert grounder.ground("亲，阿姨喜欢宽松的话这款很合适", mother).ok
+
+
 def test_an_order_event_the_conversation_lacks_is_rejected(extractor, grounder):
     state = conversation_state("什么时候发货", [], extractor)
     assert not grounder.ground("亲，您的包裹已经发货了", state).ok

@@ -66,6 +66,15 @@ def test_a_screenshot_nobody_sent_is_not_received(assistant):
     assert "收到您的截图" in sent, sent
 
 
+def test_no_apology_for_a_mistake_nobody_said_was_made(assistant):
+    template = "非常抱歉刚才弄错了，我记下了，是我们没看清楚。专票5个工作日内开出。"
+    asked = ["买家: 公司团购 要开专票", "客服: 好的亲 您发下开票信息"]
+    reply = adapted(assistant, template, "税号发你了 是专票哦", asked, scenario="invoice")
+    assert "弄错" not in reply and "没看清楚" not in reply and "我记下了" in reply, reply
+    corrected = adapted(assistant, template, "我说了是专票 你们开错了", asked, scenario="invoice")
+    assert "刚才弄错了" in corrected, corrected
+
+
 def test_a_plain_farewell_thanks_no_patience(assistant):
     ordered = ["买家: 那我拿灰色的L", "客服: 好的亲 拍了跟我说一声"]
     shown = assistant.suggest("付好了 谢谢 拜拜", history=ordered).suggestions
