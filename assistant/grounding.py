@@ -495,18 +495,11 @@ class Grounder:
                 current.setdefault(stated.fact.kind, []).append(stated.fact)
         # a person or an occasion the conversation never named (给先生买 for a buyer shopping for a
         # boyfriend, 耽误您参加婚礼 for a buyer who mentioned no wedding): another buyer's story
-        strangers = [f.text for f in facts if f.kind == "person" and not allowed.allows(f)]
-        if strangers:
-            return GroundedReply(
-                reply,
-                rejected=f"提到对话里没有的人：{'、'.join(strangers)} names a person the chat never did",
-            )
-        occasions = [f.text for f in facts if f.kind == "occasion" and not allowed.allows(f)]
-        if occasions:
-            return GroundedReply(
-                reply,
-                rejected=f"提到对话里没有的场合：{'、'.join(occasions)} names an occasion the chat never did",
-            )
+        for kind, named in (("person", "人：{} names a person"), ("occasion", "场合：{} names an occasion")):
+            strangers = [f.text for f in facts if f.kind == kind and not allowed.allows(f)]
+            if strangers:
+                said = named.format("、".join(strangers))
+                return GroundedReply(reply, rejected=f"提到对话里没有的{said} the chat never did")
         # replace ungrounded facts right to left so that earlier offsets stay valid
         per_kind: dict[str, int] = {}
         for fact in facts:

@@ -24,6 +24,27 @@ _PUNCTUATION = re.compile(r"[\W_]+")
 _PARTICLES = re.compile(r"^[吗么嘛呢吧啊呀哈不行好]+$")
 
 
+def _claim(rule: Closing, text: str) -> str | None:
+    """The buyer's yes/no claim in ``text`` (the ``claim`` group of ``says``, less punctuation and
+    ``lead``: 送上门是吗 → 送上门), or None where ``says`` does not match or ``unless`` does."""
+    said = next((m for p in rule.says if (m := p.search(text))), None)
+    if said is None or any(p.search(text) for p in rule.unless):
+        return None
+    claim = _PUNCTUATION.sub("", said.group("claim"))
+    return rule.lead.sub("", claim) if rule.lead is not None else claim
+
+
+def _pieces(claim: str) -> set[str]:
+    """The two-character pieces of a claim, which must be found in what the agent or buyer said."""
+    return {claim[i : i + 2] for i in range(len(claim) - 1)}
+
+
+def _agent_recent(history: Sequence[tuple[str, str]]) -> list[str]:
+    """The agent's turns among the last four, at most the last two (an instruction or an open check
+    said just before the buyer's reply)."""
+    return [t for role, t in history[-4:] if role == "agent"][-2:]
+
+
 @dataclass(frozen=True)
 class Thing:
     """One kind of detail a buyer hands over."""
@@ -141,17 +162,14 @@ class Handover:
         if not history or history[-1][0] != "agent":
             return None
         text = message.strip()
-        recent = [t for role, t in history[-4:] if role == "agent"][-2:]
         for rule in self.instructed:
-            said = next((m for p in rule.says if (m := p.search(text))), None)
-            if said is None or any(p.search(text) for p in rule.unless):
+            claim = _claim(rule, text)
+            if claim is None:
                 continue
-            claim = _PUNCTUATION.sub("", said.group("claim"))
-            claim = rule.lead.sub("", claim) if rule.lead is not None else claim
-            pairs = {claim[i : i + 2] for i in range(len(claim) - 1)}
+            pairs = _pieces(claim)
             if not pairs or _MASKED.search(claim):
                 continue
-            for turn in reversed(recent):
+            for turn in reversed(_agent_recent(history)):
                 for found in (m for p in rule.agent for m in p.finditer(turn)):
                     act = (
                         rule.said_drop.sub("", found.group("act"))
@@ -174,7 +192,7 @@ class Handover:
         if self.agent_asks is not None and self.agent_asks.search(history[-1][1]):
             return None
         text = message.strip()
-        recent = [t for role, t in history[-4:] if role == "agent"][-2:]
+        recent = _agent_recent(history)
         for rule in self.followed:
             if rule.matches(text) and any(p.search(t) for p in rule.after for t in recent):
                 return rule.reply
@@ -208,14 +226,11 @@ class Handover:
         if _MASKED.search(text) or re.search(r"\d", text):
             return None
         for confirm in self.confirms:
-            said = next((m for p in confirm.says if (m := p.search(text))), None)
+            claim = _claim(confirm, text)
             yes = next((m for p in confirm.agent if (m := p.search(answer))), None)
-            if said is None or yes is None or any(p.search(text) for p in confirm.unless):
+            if claim is None or yes is None:
                 continue
-            claim = _PUNCTUATION.sub("", said.group("claim"))
-            if confirm.lead is not None:
-                claim = confirm.lead.sub("", claim)
-            pairs = {claim[i : i + 2] for i in range(len(claim) - 1)}
+            pairs = _pieces(claim)
             if pairs and all(pair in asked for pair in pairs):
                 return confirm.reply.replace("{yes}", yes.group("yes"))
         return None
