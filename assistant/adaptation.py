@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .agent_said import WHEN_KINDS, whens
+from .agent_said import WHEN_KINDS, contradicted, stated, whens
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
-from .facts import BUYER_KINDS, chinese_number
+from .facts import BUYER_KINDS, ORDER_STAGES, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .handover import Handover, load_handover
@@ -38,13 +38,15 @@ from .holding import (
     own_values,
     whole_value,
 )
-from .intent import Intent, IntentLexicon
+from .intent import Intent, IntentLexicon, word_bounds
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
+from .premise import Chat, PremiseRules, Premises, load_premise
 from .received import Received, acknowledged, load_received
 from .recorded import Details, confirmation, given_details, load_details
 from .records import Turn
 from .refund_time import RefundTime, load_refund_time, restated
+from .request import request_text
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
 from .unasked import Unasked, load_unasked
@@ -210,12 +212,17 @@ class AdaptationRules:
     knowledge_similarity: float = 0.8
     # …and only to a message detected as one of these scenarios (a stock question names a property too)
     knowledge_scenarios: frozenset[str] = frozenset()
+    # …and between these a knowledge case counts as of the message's scenario (卸妆油要不要乳化 is asked as
+    # a usage or a quality question alike: the detector's pick between the two says nothing of the answer)
+    knowledge_questions: frozenset[str] = frozenset()
     # replies that ask the buyer to say what the problem is (not shown once they said it), and the
     # words of a buyer turn that say nothing (在吗 / 人呢)
     restate: tuple[re.Pattern, ...] = ()
     fillers: re.Pattern | None = None
     # (what the buyer gave, replies that ask for it): not asked again once given
     already_given: tuple[tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]], ...] = ()
+    # …the tables marked ``chat = true``: given by either side (the agent's 是这个订单吗 with the number)
+    known_in_chat: frozenset[int] = frozenset()
     # replies that ask which item the buyer means (not shown once the conversation names the item)
     asks_item: tuple[re.Pattern, ...] = ()
     # (what the buyer must have said, replies that assume it): 感谢老顾客 only to a buyer who said so
@@ -287,6 +294,8 @@ class AdaptationRules:
     handover: Handover = field(default_factory=Handover)
     # [unasked]: the shop facts a case's writer added that this buyer did not ask about either
     unasked: Unasked = field(default_factory=Unasked)
+    # [premise]: a reply's clauses that take for granted what this chat does not give (premise.py)
+    premise: PremiseRules = field(default_factory=PremiseRules)
 
 
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
@@ -351,6 +360,7 @@ def load_adaptation(
         problems.append(Problem(where, toml_line(path, "fillers"), f"bad fillers pattern: {exc}"))
     restate = _patterns(data.get("context", {}).get("restate", []), "restate", path, problems)
     already_given = []
+    known_in_chat: set[int] = set()
     # [[context.contradicts]] (what the buyer said, replies that contradict it) works like
     # [[context.already_given]] (what the buyer gave, replies that ask for it): such replies are not shown
     context = data.get("context", {})
@@ -360,6 +370,8 @@ def load_adaptation(
     for table in tables:
         compiled = {key: _patterns(table.get(key, []), key, path, problems) for key in ("given", "asks")}
         already_given.append((tuple(compiled["given"]), tuple(compiled["asks"])))
+        if table.get("chat", False):
+            known_in_chat.add(len(already_given) - 1)
     overdue = _patterns(context.get("overdue", {}).get("patterns", []), "overdue", path, problems)
     asks_item = _patterns(context.get("asks_item", []), "asks_item", path, problems)
     needs_said = tuple(
@@ -538,6 +550,7 @@ def load_adaptation(
             grounding.get("knowledge_similarity", AdaptationRules.knowledge_similarity)
         ),
         knowledge_scenarios=frozenset(str(x) for x in grounding.get("knowledge_scenarios", [])),
+        knowledge_questions=frozenset(str(x) for x in grounding.get("knowledge_questions", [])),
         part_foreign=tuple(
             (said, one_pattern(chat, "part_foreign") if chat else None)
             for said_source, chat in grounding.get("part_foreign", [])
@@ -574,6 +587,7 @@ def load_adaptation(
         restate=tuple(restate),
         fillers=fillers,
         already_given=tuple(already_given),
+        known_in_chat=frozenset(known_in_chat),
         asks_item=tuple(asks_item),
         needs_said=needs_said,
         stage_replies=stage_replies,
@@ -636,6 +650,7 @@ def load_adaptation(
         refund_time=load_refund_time(data.get("refund_time", {}), one_pattern),
         handover=handover,
         unasked=unasked,
+        premise=load_premise(path, data.get("premise", {}), problems),
         subject={
             **data.get("subject", {}),
             "amounts": tuple(
@@ -645,6 +660,7 @@ def load_adaptation(
                     "named": str(entry.get("named", "")),
                     "named_holding": str(entry.get("named_holding", "")),
                     "every": bool(entry.get("every", False)),
+                    "attributes": bool(entry.get("attributes", False)),
                     "facts": frozenset(str(k) for k in entry.get("facts", [])),
                     "offered": one_pattern(entry.get("offered", ""), "offered"),
                 }
@@ -843,6 +859,8 @@ class Adapter:
         self.rules = rules
         self.grounder = grounder
         self.intents = intents
+        self.premises = Premises(rules.premise)
+        self._plain: Any = None  # the fact reader without the catalog (item_has)
         self.check = check
         self.min_similarity = min_similarity
         self._case_intents: dict[str, Intent] = {}
@@ -851,13 +869,18 @@ class Adapter:
         self._detail_topics: set[str] | None = None  # the topics some catalog entry answers
         self._apology_seen: Memo = Memo(20_000)  # apology_due is asked once per candidate reply
         self._asked_seen: Memo = Memo(20_000)  # what the buyer asks, once per message, for [unasked]
+        self._stated_seen: Memo = Memo(2_000)  # the shop slots the agent's statements contradict, per chat
         # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
         self.money: MoneyAnswers | None = None
 
     def eligible(self, hits: Sequence[Any], scenario: str) -> list[Any]:
         """The hits worth adapting: similar enough, and about the detected scenario unless very close."""
-        same = [h for h in hits if h.case.scenario == scenario and h.similarity >= self.min_similarity]
-        close = [h for h in hits if h.case.scenario != scenario and h.similarity >= self.min_similarity + 0.3]
+        same = [h for h in hits if self.of_scenario(h.case, scenario) and h.similarity >= self.min_similarity]
+        close = [
+            h
+            for h in hits
+            if not self.of_scenario(h.case, scenario) and h.similarity >= self.min_similarity + 0.3
+        ]
         # a case that shares no word with the message must be clearly closer in meaning (gibberish and
         # short fillers sit near many short buyer messages)
         return [
@@ -865,6 +888,19 @@ class Adapter:
             for h in same + close
             if h.lexical_rank is not None or h.similarity >= self.min_similarity + 0.15
         ]
+
+    def of_scenario(self, case: Any, scenario: str) -> bool:
+        """Whether ``case`` is of the detected ``scenario``: its own, or, for a case of category knowledge,
+        any two of ``knowledge_questions`` (a usage and a quality question ask it alike)."""
+        if case.scenario == scenario:
+            return True
+        questions = self.rules.knowledge_questions
+        return (
+            bool(self.rules.knowledge_tag)
+            and self.rules.knowledge_tag in case.tags
+            and case.scenario in questions
+            and scenario in questions
+        )
 
     def category_evidence(self, state: ConversationState) -> set[str]:
         """Categories the conversation's words point to (any word that fits them), and apparel,
@@ -902,8 +938,12 @@ class Adapter:
             return False  # 有豆腐的吗 asks for stock, not whether it flushes
         extractor = self.grounder.extractor
         said = [t.text for t in history] + [message]
+        # a word the category's own name holds (宠物 of 宠物用品) names the whole pack, no kind of item in it:
+        # the category check before this already holds the buyer to it
         kinds = [
-            w for w, _ in extractor.category_words(case.buyer) if len(w) > 1 and extractor.is_item_word(w)
+            w
+            for w, cats in extractor.category_words(case.buyer)
+            if len(w) > 1 and extractor.is_item_word(w) and not self._names_category(w, cats)
         ]
         named = [w for t in said for w, _ in extractor.category_words(t) if extractor.is_item_word(w)]
         named += [state.item.text] if state.item else []
@@ -913,11 +953,28 @@ class Adapter:
             and not any(n[-1] == k[-1] for n in named for k in kinds)
         ):
             return False
+        # a material the case is about (真丝 / 羊毛) that the chat contradicts with another (纯棉): the care
+        # of one cloth is not the other's
+        materials = {
+            f.value for f in extractor.extract(" ".join([case.buyer, *case.tags])) if f.kind == "material"
+        }
+        chat_materials = {f.value for t in said for f in extractor.extract(t) if f.kind == "material"}
+        if materials and chat_materials and not materials & chat_materials:
+            return False
         clauses = self.asking_clauses(message)
         if not clauses and state.pending_question:
             clauses = self.asking_clauses(state.pending_question)
         if not clauses:  # nothing asked in so many words (巧克力上面有白白的一层): what it says
             clauses = [Clause(message, "", message)]
+        about = " ".join([case.buyer, *case.tags])
+        # the kind of question a clause asks is a topic in other words ([holding_wording] answered_by):
+        # 洗衣机行不行 asks how to wash, which a case about 水洗 answers
+        if any(
+            asked.search(c.text) and answer.search(about)
+            for c in clauses
+            for asked, answer in self.rules.wording.answered_by
+        ):
+            return True
         content = " ".join(c.content for c in clauses)
         for word in (
             named + kinds + [f.text for t in said for f in extractor.extract(t) if f.kind == "material"]
@@ -925,7 +982,6 @@ class Adapter:
             content = content.replace(word, " ")
         # what is asked, named in the case's question or its tags as a reply names a part (covers: 掉毛;
         # a longer chunk by more than one piece, so 伤电池 is not 电池续航), or the one character asked
-        about = " ".join([case.buyer, *case.tags])
         chunks = content.split()
         longer = [c for c in chunks if len(c) >= 2]
         if longer:
@@ -933,6 +989,11 @@ class Adapter:
         else:
             named = bool(chunks) and any(ch in about for ch in "".join(chunks))  # 可以煮吗
         return named or similarity >= self.rules.knowledge_similarity
+
+    def _names_category(self, word: str, categories: frozenset[str]) -> bool:
+        """Whether ``word`` is said by the name of one of ``categories`` (宠物 in 宠物用品)."""
+        vocabulary = self.grounder.extractor.vocabulary
+        return any((c := vocabulary.category(cid)) is not None and word in c.name for cid in categories)
 
     def case_intent(self, case: Any) -> Intent:
         found = self._case_intents.get(case.id)
@@ -1021,9 +1082,35 @@ class Adapter:
         if kept != template:
             template = kept
             fixes.append("不说对话里没发生的事 left out what nobody said happened")
+        premised = self.premise_left_out(template, message, history, state)
+        if premised is None:
+            return None, "前提对话里没有 the reply takes for granted what this chat does not give"
+        if premised != template:
+            template = premised
+            fixes.append("不说对话里没有的前提 left out a premise this chat does not give")
         template, dropped = self.unasked_left_out(template, message, history, scenario, state, case_topics)
         if dropped:
             fixes.append("不说没问的店铺信息 left out shop facts nobody asked about: " + "、".join(dropped))
+        if said_otherwise := self.said_otherwise(state) & set(SLOT_PATTERN.findall(template)):
+            # the agent's 一般2天到 is this chat's, not the profile's 2到4天: the clause stating the
+            # profile's value goes, or the reply (a reply about nothing else, or one answering the buyer's
+            # question about it with the profile's value: 明天什么时候到 after 京东快递 明天到)
+            if said_otherwise & self.asked_slots(message):
+                return None, "与客服说过的不一致 the shop's value contradicts what the agent said in this chat"
+            everything = frozenset(t for topics in self.rules.unasked.topics.values() for t in topics)
+            everything |= case_topics or frozenset({scenario})
+            trimmed, _ = self.rules.unasked.trim(
+                template, everything, everything, lambda _: True, said_otherwise
+            )
+            if said_otherwise & set(SLOT_PATTERN.findall(trimmed)):
+                return (
+                    None,
+                    "与客服说过的不一致 the shop's value contradicts what the agent said in this chat",
+                )
+            template = trimmed
+            fixes.append(
+                "不说与客服说过的不同的店铺信息 left out the shop's " + "、".join(sorted(said_otherwise))
+            )
         for slot in self.rules.unasked.needs & set(SLOT_PATTERN.findall(template)):
             if not self.grounder.slot_value(slot, state, scenario):
                 # 这家我们暂时没有合作 to a buyer who named no courier: about what nobody asked
@@ -1114,6 +1201,43 @@ class Adapter:
         rest = "".join(kept)
         return rest if len(SLOT_PATTERN.sub("", rest)) >= 10 else None
 
+    def premise_left_out(
+        self, template: str, message: str, history: Sequence[Turn], state: ConversationState
+    ) -> str | None:
+        """``template`` less the clauses whose premise this chat does not give (``[premise]``: an event
+        nobody spoke of, a stage not reached, a property the item lacks, an instruction already given);
+        None when the reply is built on one or too little is left."""
+        premise = self.rules.premise
+        if not (premise.said or premise.stage or premise.variant or premise.followed or premise.instruction):
+            return template
+        stages = ORDER_STAGES
+        at = stages.index(state.order_stage) if state.order_stage in stages else 0
+        chat = Chat(
+            texts=[t.text for t in history] + [message],
+            buyer=[t.text for t in history if t.role == "buyer"] + [message],
+            agent=[t.text for t in history if t.role == "agent"],
+            message=message,
+            reached=lambda stage: stage not in stages or at >= stages.index(stage),
+            has=lambda variant: self.item_has(variant, state),
+        )
+        return self.premises.left_out(template, chat)[0]
+
+    def item_has(self, variant: str, state: ConversationState) -> bool | None:
+        """Whether the buyer's item has this property (``colour``): its catalog entry's values, else those
+        of its category's entries, read as facts of that kind; None when the item and category are unknown."""
+        extractor = self.grounder.extractor
+        listed = extractor.product(state.item.product_id) if state.item else None
+        products = (
+            [listed] if listed is not None else [p for p in extractor.catalog if p.category == state.category]
+        )
+        if not products or (listed is None and not state.category):
+            return None
+        values = [v for p in products for v in (getattr(p, f"{variant}s", ()) or ()) if v]
+        if self._plain is None:
+            # read without the catalog: its colour column also holds flavours (原味 / 五香) for food
+            self._plain = type(extractor)(extractor.vocabulary)
+        return any(f.kind == variant for v in values for f in self._plain.extract(v))
+
     def unasked_left_out(
         self,
         template: str,
@@ -1157,6 +1281,30 @@ class Adapter:
             template = unasked.without_name(template, topics)  # the trainer's choice in shop.toml
         template, dropped = unasked.trim(template, topics, asked, said, self.elsewhere(state))
         return template, moved + dropped
+
+    def asked_slots(self, message: str) -> frozenset[str]:
+        """The shop slots of ``[agent_said.slots]`` whose topic ``message`` asks about (its intents.toml
+        objects and [unasked.asks] topics, by ``[agent_said.asked]``): 几号能到 asks the transit time."""
+        rules = self.intents.agent_said
+        if rules is None or not rules.asked:
+            return frozenset()
+        objects = self.intents.parse(message).objects | self.rules.unasked.asked_in(message)
+        topics = {topic for topic, by in rules.asked.items() if by & objects}
+        return frozenset(slot for slot, of in rules.slots.items() if of & topics)
+
+    def said_otherwise(self, state: ConversationState) -> frozenset[str]:
+        """The shop slots whose value the agent in this chat gave otherwise (agent_said.py ``stated``,
+        intents.toml ``[agent_said.slots]``): 一般2天到 makes the profile's 2到4天 wrong for this chat."""
+        rules = self.intents.agent_said
+        if rules is None or not rules.slots or "agent" not in state.roles:
+            return frozenset()
+        key = (tuple(state.texts), tuple(state.roles))
+        found = self._stated_seen.get(key)
+        if found is None:
+            statements = stated(state.texts, state.roles, self.grounder.extractor.extract, rules)
+            found = frozenset(contradicted(statements, self.grounder.shop.slots, rules))
+            found = self._stated_seen.keep(key, found)
+        return found
 
     def elsewhere(self, state: ConversationState) -> frozenset[str]:
         """The shop slots about far areas ([unasked.place]) that do not concern this buyer: the place
@@ -1380,8 +1528,12 @@ class Adapter:
         # replies asking for what the buyer already gave (their address, photos, height, order number)
         asks_again = [
             asks
-            for given, asks in self.rules.already_given
-            if any(p.search(t) for t in buyer_said for p in given)
+            for n, (given, asks) in enumerate(self.rules.already_given)
+            if any(
+                p.search(t)
+                for t in (chat_said if n in self.rules.known_in_chat else buyer_said)
+                for p in given
+            )
         ]
         # slots whose shop fact does not fit this chat (the policy restated to a buyer it failed; the
         # express courier sold to a buyer the agent told it is the default)
@@ -1475,7 +1627,7 @@ class Adapter:
             # cosine similarity says "close in meaning", the fused rank adds "shares the buyer's words"
             relevance = 0.5 * hit.similarity + 0.5 * hit.score / top_fused
             score = relevance * length_fit(message, reply, self.rules)
-            if case.scenario != scenario:
+            if not self.of_scenario(case, scenario):
                 score *= 0.8
             if asked.objects:
                 case_parts = self.case_parts(case)
@@ -1564,11 +1716,17 @@ class Adapter:
                 chosen[0] = self.answer_waiting(
                     chosen[0], candidates, message, history, scenario, state, buyers
                 )
-            chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state, not composed)
+            # the question each case of category knowledge was written for, which its reply answers
+            known = {
+                h.case.id: " ".join([h.case.buyer, *h.case.tags])
+                for h in hits
+                if self.rules.knowledge_tag and self.rules.knowledge_tag in h.case.tags
+            }
+            chosen[0] = self.check_the_rest(chosen[0], message, history, scenario, state, not composed, known)
             chosen[0] = self.amount_named(chosen[0], message, history, scenario)
             chosen[0] = self.pick_promised(chosen[0], message, history, scenario, state)
             chosen[0] = self.escalation_named(chosen[0], message, history, scenario, state)
-            chosen[0] = self.waited_named(chosen[0], message, history, scenario)
+            chosen[0] = self.waited_named(chosen[0], message, history, scenario, state)
             chosen[0] = self.deadline_named(chosen[0], message, history, scenario, state)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
@@ -1634,7 +1792,7 @@ class Adapter:
                     # (a safe reply answers one question: the others asked are named as checked)
                     safe = self.check_the_rest(safe, message, history, scenario, state)
                     safe = self.amount_named(safe, message, history, scenario)
-                    safe = self.waited_named(safe, message, history, scenario)
+                    safe = self.waited_named(safe, message, history, scenario, state)
                     safe = self.deadline_named(safe, message, history, scenario, state)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
@@ -1652,7 +1810,7 @@ class Adapter:
         holding = self.amount_named(confirmed, message, history, scenario)
         holding = self.escalation_named(holding, message, history, scenario, state)
         holding = self.safety_first(holding, message, history, scenario)
-        holding = self.waited_named(holding, message, history, scenario)
+        holding = self.waited_named(holding, message, history, scenario, state)
         holding = self.deadline_named(holding, message, history, scenario, state)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
@@ -1688,7 +1846,12 @@ class Adapter:
         )
 
     def waited_named(
-        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
+        self,
+        top: Suggestion,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState | None = None,
     ) -> Suggestion:
         """A buyer who says how long they have waited (都5天了 / 三天了没动 / 第8天了) hears an apology first
         when the reply opens with none (judges: "no apology for the delay"; ``[waited]``): its plain
@@ -1699,6 +1862,13 @@ class Adapter:
         if rules.waited_not is not None and rules.waited_not.search(message):
             return top
         chased = rules.waited_chase is not None and rules.waited_chase.search(message)
+        if chased and state is not None and state.order_stage == "browsing" and not state.nudge:
+            # a buyer with no order who chases nobody, telling how long of their own (我怀孕四个月了 这个能用吗),
+            # waits for nothing of ours; 都第8天了 after the agent's 定制需要5-7天 does
+            found = rules.waited.search(message)
+            clause = re.split(r"[\s，,。！!？?]+", message[: found.start()])[-1] if found else ""
+            if clause.startswith("我") and not re.search(r"等|催|问|没", clause):
+                chased = None
         if scenario not in rules.waited_scenarios and not chased:
             return top
         if any(marker in top.reply[: rules.empathy_opening_chars] for marker in rules.empathy_markers):
@@ -1929,6 +2099,7 @@ class Adapter:
         scenario: str,
         state: ConversationState,
         with_waiting: bool = True,
+        known: dict[str, str] | None = None,
     ) -> Suggestion:
         """The top suggestion to a message of several questions, with one clause naming the parts it
         does not answer, which the agent checks (开锅… 另外能不能进洗碗机，我帮您确认一下再回复您): no
@@ -1937,7 +2108,9 @@ class Adapter:
         of them, in the buyer's words or by a known part, says it checks them all (``check_all``).
         ``with_waiting``: the buyer's questions still waiting above the message count as parts too
         (那会掉色吗 → 还有会起球不); not for an answer worked out for the message (a sum answers 算一下呗
-        and the 三双到手多少 above it alike)."""
+        and the 三双到手多少 above it alike). ``known``: the question (and tags) of each case of category
+        knowledge, by id: a reply from one answers what its question names in words of its own (过滤部件
+        隔几周就要换 for 滤芯多久换一次), so it does not say it will check that too."""
         wording = self.rules.wording
         if top.holding or not wording.check:
             return top
@@ -1948,9 +2121,24 @@ class Adapter:
         answered = self.parts_of(top)
         item = (state.item.text,) if state.item else ()  # naming the item answers nothing
 
+        about = " ".join((known or {}).get(source, "") for source in top.sources).strip()
+
+        def asked_there(clause: Clause) -> bool:
+            # every part of what the clause asks is in the case's question (滤芯 and 换一次 in 宠物饮水机
+            # 多久换一次滤芯), not one word of it (设置 of 路由器设置网址打不开 for wifi密码咋设置)
+            content = clause.content
+            for word in item:
+                content = content.replace(word, " ")
+            chunks = [c for c in content.split() if len(c) >= wording.content_pairs]
+            return bool(about and chunks) and all(
+                covers(about, Clause("", "", chunk), wording.content_pairs) for chunk in chunks
+            )
+
         def missed(clause: Clause) -> bool:
-            return not covers(top.reply, clause, wording.content_pairs, item, wording.answered_by) and not (
-                self.intents.parts(clause.text) & answered
+            return (
+                not covers(top.reply, clause, wording.content_pairs, item, wording.answered_by)
+                and not (self.intents.parts(clause.text) & answered)
+                and not asked_there(clause)
             )
 
         own = [c for c in clauses if missed(c)]
@@ -2173,7 +2361,11 @@ class Adapter:
     ) -> Suggestion:
         """The top suggestion with what the buyer just ordered read back first (拍了01 什么时候发 →
         好的亲，01给您记下了～…), when it does not name it already (``money.toml``)."""
-        reply = self.money.ordered_first(top.reply, message, scenario) if self.money else top.reply
+        # (the chat's prices: 拍了 15的那个 after 加15元换购 names no variant)
+        prices = [
+            f.value for t in history for f in self.grounder.extractor.extract(t.text) if f.kind == "money"
+        ]
+        reply = self.money.ordered_first(top.reply, message, scenario, prices) if self.money else top.reply
         if reply == top.reply:
             return top
         return self.rewritten(top, reply, message, history, scenario, "读回买家拍的 the order read back")
@@ -2400,10 +2592,36 @@ class Adapter:
             ]
         return "、".join(list(dict.fromkeys(said))[:2])
 
+    def item_context(self, message: str, question: str) -> str:
+        """The item ``message`` names, in the buyer's words with their attribute (翻毛皮马丁靴 / 草莓图案的
+        口水巾), for a holding reply whose restated ``question`` does not name it; "" when the message
+        names none, the question names it, or it is too long to say before the question."""
+        item = self.grounder.extractor.item(message)
+        if item is None:
+            return ""
+        phrase = item.named or item.text
+        low, high = self.rules.wording.subject_chars
+        if item.word in question or not low <= len(phrase) <= high + 4:
+            return ""
+        if not item.named and len(item.text) == len(item.word) + 1:
+            return ""  # a one-character lead is a measure word or no attribute (买双鞋: 鞋)
+        # the phrase is words of the message, whole: not part of an idiom (锅碗瓢盆 has no 锅碗), nor led
+        # by an adverb or a pronoun the item reading took in (还是必须卸妆油)
+        at = message.find(phrase)
+        bounds = word_bounds(message)
+        if at < 0 or at not in bounds or at + len(phrase) not in bounds:
+            return ""
+        lead = phrase[: len(phrase) - len(item.word)] if phrase.endswith(item.word) else ""
+        if lead and self.grounder.extractor.attribute_breaks(lead):
+            return ""
+        return phrase
+
     def fault_told(self, message: str, history: Sequence[Turn], state: ConversationState) -> tuple[str, str]:
         """The fault the buyer told in this chat, in their words, and its fault word (``fault_said``)."""
         item = state.item.text if state.item is not None and state.item.text else ""
         turns = [*(t.text for t in history if t.role == "buyer"), message]
+        # (a fault said only as a reason or a worry is told of nothing: 打碎了一个想补一个 / 我怕漏了)
+        turns = [request_text(self.grounder.extractor, t) or t for t in turns]
         return fault_said(turns, self.rules.wording, item)
 
     def fault_named(
@@ -2585,6 +2803,10 @@ class Adapter:
                 said, amount = last[2], last[3]
                 if not amount or amount in top.reply:
                     return top
+                if entry.get("attributes"):
+                    # with what the buyer wants of the item (要防滑的 → 三百以内、防滑的我帮您挑)
+                    wanted = [w for w in self.grounder.extractor.wanted(message) if w not in top.reply]
+                    said = "、".join([said, *wanted[:2]])
                 offered = entry.get("offered")
                 if offered is not None and any(
                     t.role == "agent" and amount in t.text and offered.search(t.text) for t in history
@@ -2665,10 +2887,23 @@ class Adapter:
             text = self.grounder.slot_value(k, state) if given[k] is not None else None
             if text:
                 said.append(text + "cm" if k == "height" and text.isdigit() else text)
+        whose = replies.get("whose", "")
+        people = [s.fact.value for s in state.facts if s.fact.kind == "person" and s.role == "buyer"]
+        if people:
+            # 给我妈买 → 158 130斤: the measurements are the person's, named as the agent named them
+            whose = next(
+                (
+                    s.fact.text
+                    for s in reversed(state.facts)
+                    if s.fact.kind == "person" and s.role == "agent" and s.fact.value == people[-1]
+                ),
+                "",
+            )
         template = (
             template.replace("{chart_size}", chart[index].size)
             .replace("{chart_bigger}", bigger)
             .replace("{measures}", "、".join(said))
+            .replace("{whose}", whose)
         )
         return self.exact_answer(template, message, history, scenario, state, guidance_ids)
 
@@ -2971,6 +3206,29 @@ class Adapter:
                 "客服还在跟进 the agent's check is still open",
                 "买家收尾，客服的核实还在进行，已说明会跟进 the buyer closes while the agent's check is open",
             )
+        if not self.grounder.extractor.escalation(message) and (
+            sorry := handover.reproached(message, spoken)
+        ):
+            # 那你还让我发订单号 after the agent asked for the order it had: an apology, the work taken up
+            return instead(
+                sorry,
+                "买家怪客服重复询问 the buyer was asked again",
+                "买家不满被重复询问，已致歉并接着处理 the buyer was asked twice: apologised, carry on",
+            )
+        if not self.grounder.extractor.escalation(message) and (step := handover.agreed_to(message, spoken)):
+            # 对的 是的 to 这个订单没错吧 after 这边帮您取消: the agent's own step is done now, not looked up
+            return instead(
+                step,
+                "买家确认，客服接着办 the buyer said yes to the agent's check",
+                "买家已确认，接着办客服说过的事 the buyer said yes: do what the agent said it would",
+            )
+        if (card := handover.unasked(message, spoken)) is not None:
+            # an order card pasted, nothing asked: what the buyer needs is asked, nothing looked up
+            return instead(
+                card,
+                "买家只发了订单 the buyer only sent the order",
+                "买家只发了订单，先问清需要什么 the buyer sent the order: ask what they need",
+            )
         if not top.holding:
             return None
         said = handover.acknowledged(
@@ -3015,8 +3273,10 @@ class Adapter:
         disputed = "" if chasing else self.disputed_claim(message, scenario)
         disputed = wording.dispute_topic.replace("{claim}", disputed) if disputed else ""
         promised = self.promised_topic(message, state) or disputed
+        # (a clause giving only a reason or a worry is not what is checked: 打碎了一个想补一个 / 我怕漏了)
+        asked = request_text(self.grounder.extractor, message) or message
         topic = promised or self.intents.topic(
-            state.pending_question if chasing else message, stage=state.order_stage
+            state.pending_question if chasing else asked, stage=state.order_stage
         )
         # (今天能到吗 after 仓库收到退货后原路退回 asks about the refund, not the parcel)
         topic = wording.arrival_of(topic, message, [t.text for t in history[-3:]])
@@ -3032,12 +3292,12 @@ class Adapter:
             )
         if not topic and not chasing:
             # a part or defect the buyer names (线头), else the measures or choice their values ask
-            topic = self.intents.thing(message) or self.facts_topic(message, state)
+            topic = self.intents.thing(asked) or self.facts_topic(message, state)
         elif topic and not chasing and not complaint and not promised:
             # (a promise is named as it was made: 补发的香辣, never 五香补发的香辣)
             # the part an object's topic is about, in the buyer's words (防尘盖少发的情况), or the
             # values the buyer names with it (那30cm的呢 会不会太重 → 30cm重量的问题)
-            part = self.intents.thing(message, bare=True) or "、".join(
+            part = self.intents.thing(asked, bare=True) or "、".join(
                 list(dict.fromkeys(self.whole(state.asked_now(HOLDING_FACT_KINDS), state)))[:2]
             )
             if not part and topic.endswith(wording.problem):
@@ -3058,7 +3318,7 @@ class Adapter:
             and self.topic_drops_a_question(message, topic)
         ):
             held_topic, topic = topic, ""  # each question asked, not one topic for two
-        question = values = ""
+        question = values = item_named = ""
         if not topic and not complaint:
             # the buyer's question said as an indirect question (我帮您确认一下能不能进洗碗机), with the
             # values it is asked with (床垫25厘米厚 → 25厘米的话，), else the sizes or specs a follow-up
@@ -3095,6 +3355,10 @@ class Adapter:
                 values = "" if values and values in question else values
             if not values and question and not chasing:
                 values = self.earlier_values(state, question, scenario)
+            if not values and question and not chasing:
+                # the item this message names outside the questions, with the buyer's attribute
+                # (买的翻毛皮马丁靴 沾了泥咋弄 → 翻毛皮马丁靴的话，…确认一下沾了泥怎么弄): what is asked about
+                values = item_named = self.item_context(message, question)
         if not topic and not complaint and not chasing and wording.fault_topic:
             # a fault told in this chat, held by name when the message asks nothing else (拍好了 怎么处理
             # / [图片]) or tells it itself (晾了五天还是臭): 泵头坏了压不出来的情况
@@ -3122,6 +3386,8 @@ class Adapter:
         )
         if held_topic and not question:
             topic, values = held_topic, ""  # the questions could not be said: the topic, as before
+        if item_named and not question:
+            values = ""  # the item said before a question that could not be said: no values of its own
         # the phrasing the message picks; another of its family where a slot's value would read as
         # a fact nobody gave (确认一下色温 reads 一下色 as a colour)
         for template in self.holding_templates(message, state, topic, question, values):

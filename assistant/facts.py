@@ -117,6 +117,20 @@ class EventModality:
 
 
 @dataclass(frozen=True)
+class ClauseRoles:
+    """The words of ``[clause_roles]``: a clause of a buyer message that gives a reason, a worry or a
+    background for the request instead of reporting what happened (``request.py``)."""
+
+    worry: tuple[re.Pattern, ...] = ()  # a clause that fears it (我怕漏了 / 担心坏了)
+    wish: tuple[re.Pattern, ...] = ()  # a clause that wants to buy (打碎了一个想补一个)
+    # a word that is itself the thing asked: the question frame before it (是不是坏了) or after it (漏气正常吗)
+    asked_before: tuple[re.Pattern, ...] = ()
+    asked_after: tuple[re.Pattern, ...] = ()
+    # scenarios that cannot happen in a chat still before any order (quality_complaint, review …)
+    before_order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """The words of ``facts.toml``."""
 
@@ -136,6 +150,7 @@ class Vocabulary:
     choice_between: tuple[re.Pattern, ...] = ()
     # [order_event_modality]: when an order event's words say something that did not happen to this order
     event_modality: EventModality = field(default_factory=lambda: EventModality())
+    clause_roles: ClauseRoles = field(default_factory=lambda: ClauseRoles())
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
@@ -173,6 +188,11 @@ class Vocabulary:
     item_switch: re.Pattern | None = None
     # [item_reading] heads: characters that end a longer item name after an item word (咖啡机 / 骑行服)
     item_heads: str = ""
+    # [item_reading] attribute_stop: a word before 的 and an item that ends the buyer's attribute on the
+    # left (要 of 要防滑的老人鞋); attribute_not: words that make it no attribute of the item (上次买的 /
+    # 我妈穿的: whose or when, not which one)
+    attribute_stop: re.Pattern | None = None
+    attribute_not: re.Pattern | None = None
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -279,6 +299,13 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
                 for key in ("near", "clause", "after", "denied", "acknowledges")
             }
         ),
+        clause_roles=ClauseRoles(
+            **{
+                key: patterns("clause_roles", key, data.get("clause_roles", {}).get(key, []))
+                for key in ("worry", "wish", "asked_before", "asked_after")
+            },
+            before_order=words("clause_roles", "before_order") if "clause_roles" in data else (),
+        ),
         holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
         variants=patterns("variants", "patterns", data.get("variants", {}).get("patterns", [])),
         stock=tuple(
@@ -321,6 +348,16 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         if data.get("item_reading", {}).get("switch")
         else None,
         item_heads=str(data.get("item_reading", {}).get("heads", "")),
+        attribute_stop=next(
+            iter(patterns("item_reading", "attribute_stop", [data["item_reading"]["attribute_stop"]])), None
+        )
+        if data.get("item_reading", {}).get("attribute_stop")
+        else None,
+        attribute_not=next(
+            iter(patterns("item_reading", "attribute_not", [data["item_reading"]["attribute_not"]])), None
+        )
+        if data.get("item_reading", {}).get("attribute_not")
+        else None,
     )
     return vocabulary, problems
 
@@ -518,7 +555,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "gift",
         re.compile(
-            r"(?:赠品是|赠品为|下单送|现在送|还送|加送|已经送了|(?<![\u4e00-\u9fff])送了?(?![\d一二两三几半了得前女男朋老长爸妈家人礼个点些啥东]))(?:您|你)?(?:同款)?"
+            r"(?:赠品是|赠品为|下单送|购送|现在送|还送|加送|已经送了|(?<![\u4e00-\u9fff])送了?(?![\d一二两三几半了得前女男朋老长爸妈家人礼个点些啥东]))(?:您|你)?(?:同款)?"
             r"(?!上门|货|到|达|出|去|回|给|的|随|按|活动|统一|什么|不|是否|吗|哪|人|礼|我|他|她|过|错|件|完)"
             r"([\w\u4e00-\u9fff+＋]{1,10}?)(?=了?[哦啊呀啦呢吧哈]|[，。！？!?,.~～ ]|$)"
         ),
@@ -716,10 +753,20 @@ class ItemRef:
     product_id: str | None = None
     category: str | None = None
     word: str = ""  # the item word or product name the text ends in (牛仔外套 → 外套)
+    # the buyer's words that say which one, before 的 and the item (草莓图案的口水巾 / 防滑的老人鞋), with
+    # it: what a reply names the item by when it says it back; "" when none are said
+    named: str = ""
 
     def to_dict(self) -> dict:
         return {"text": self.text, "product_id": self.product_id, "category": self.category}
 
+
+# parts of speech (jieba's, by first letter) that end the buyer's attribute of an item on the left: a
+# pronoun, a time or place word, a number or measure word, a particle, a preposition or conjunction, a
+# punctuation mark (那个 / 上次 / 3条 / 的 / 给)
+_NOT_ATTRIBUTE_FLAGS = frozenset("rtfmqupcxyeos")
+# what may follow the 的 of a 的 phrase that stands for the item (蓝色条纹的还有吗 / 要防滑的呢)
+_NOMINAL_AFTER = frozenset("还有吗呢吧啊哈呀也就")
 
 # characters that end an item phrase on the left (这个牛仔外套 → 牛仔外套, 问下砂锅 → 砂锅)
 _ITEM_STOP = set(
@@ -976,11 +1023,16 @@ class FactExtractor:
             if self._names_product(source[start : match.end()], name):
                 pid = self._product_of_name.get(name.lower())
                 return ItemRef(
-                    text[match.start() : match.end()], pid, self._category_of_product.get(pid), name
+                    text[match.start() : match.end()],
+                    pid,
+                    self._category_of_product.get(pid),
+                    name,
+                    self._attributed(text, source, match.start(), match.end()),
                 )
             # the buyer's own item (牛仔外套) that shares a word with a product (外套): their words
             category = self._category_of_product.get(self._product_of_name.get(name.lower(), ""))
-            return ItemRef(text[start : match.end()].strip(), None, category, name)
+            named = self._attributed(text, source, start, match.end())
+            return ItemRef(text[start : match.end()].strip(), None, category, name, named)
         # item words written together are one name whose last word is the head (短袖T恤 → T恤)
         chains: list[list[re.Match]] = []
         for match in words:
@@ -1006,7 +1058,89 @@ class FactExtractor:
             head, end = head + char, end + 1
         start = _phrase_start(source, best[0].start())
         category = next(iter(categories)) if len(categories) == 1 else None
-        return ItemRef(text[start:end].strip(), None, category, head)
+        return ItemRef(
+            text[start:end].strip(), None, category, head, self._attributed(text, source, start, end)
+        )
+
+    def _attributed(self, text: str, source: str, start: int, end: int) -> str:
+        """The item phrase at ``text[start:end]`` with the buyer's attribute before it and 的 (草莓图案的
+        口水巾 / 燕麦色的毛呢半身裙 / 要防滑的老人鞋 → 防滑的老人鞋), or "" when none is said."""
+        if start < 3 or source[start - 1] != "的":
+            return ""
+        at = self._attribute_at(text, source, start - 1)
+        return text[at:end].strip() if at >= 0 else ""
+
+    def wanted(self, text: str) -> list[str]:
+        """The attributes the buyer wants the item to have, said as a 的 phrase of its own (要防滑的 /
+        蓝色条纹的还有吗 / 有没有不太甜的 → 防滑 / 蓝色条纹 / 不太甜), or before 的 and the item (纯棉的T恤 →
+        纯棉), in order."""
+        source = _normalised(text)
+        found = []
+        for match in re.finditer("的", source):
+            after = source[match.end() : match.end() + 1]
+            item = self.item(source[match.end() :]) if after and not _CLAUSE_START.match(after) else None
+            ends = not after or _CLAUSE_START.match(after) or after in _NOMINAL_AFTER
+            if not ends and not (item is not None and source[match.end() :].startswith(item.text)):
+                continue
+            at = self._attribute_at(text, source, match.start())
+            if at >= 0 and text[at : match.start()] not in found:
+                found.append(text[at : match.start()])
+        return found
+
+    def attribute_breaks(self, words: str) -> bool:
+        """Whether ``words`` before an item word hold a word that is no part of an attribute (必须 of
+        必须卸妆油, 那 / 我 / 3条: an adverb, a part of speech of ``_NOT_ATTRIBUTE_FLAGS`` or an
+        ``attribute_stop``)."""
+        import jieba.posseg
+
+        from .text import _jieba
+
+        _jieba()
+        stop = self.vocabulary.attribute_stop
+        return any(
+            w.flag[:1] in _NOT_ATTRIBUTE_FLAGS
+            or w.flag == "d"
+            or (stop is not None and stop.fullmatch(w.word))
+            for w in jieba.posseg.cut(words)
+        )
+
+    def _attribute_at(self, text: str, source: str, de: int) -> int:
+        """Where the buyer's attribute ending at the 的 at ``source[de]`` begins, or -1: the words of its
+        clause before 的, back to a pronoun, a time, a number, another 的 or a stop word
+        (``attribute_stop``: 要 / 买), 2 to 6 characters, naming no person, occasion or item of their own
+        (我妈的 / 孩子的 / 衣服的扣子: whose, not which) and none of ``attribute_not`` (上次买的)."""
+        import jieba.posseg
+
+        from .text import _jieba
+
+        clause = _CLAUSE_START.split(source[:de])[-1]
+        if not clause:
+            return -1
+        _jieba()
+        cut = [(w.word, w.flag) for w in jieba.posseg.cut(clause)]
+        vocabulary = self.vocabulary
+        words: list[str] = []
+        for word, flag in reversed(cut):
+            if flag[:1] in _NOT_ATTRIBUTE_FLAGS or (
+                vocabulary.attribute_stop is not None and vocabulary.attribute_stop.fullmatch(word)
+            ):
+                break
+            words.insert(0, word)
+        attribute = "".join(words)
+        if not 2 <= len(attribute) <= 6 or any(ch.isdigit() for ch in attribute):
+            return -1
+        if vocabulary.attribute_not is not None and vocabulary.attribute_not.search(attribute):
+            return -1
+        at = de - len(attribute)
+        facts = self.extract(text)
+        if any(f.kind in ("person", "occasion") and f.start < de and at < f.end for f in facts):
+            return -1
+        if any(
+            self._may_be_item(text, source, at + m.start(), at + m.end())
+            for m in _finditer(self._item_pattern, attribute)
+        ):
+            return -1  # 衣服的扣子: the item's owner, not an attribute
+        return at
 
     def names_item_at(self, text: str, start: int, end: int) -> bool:
         """Whether the item word at ``text[start:end]`` may name the item talked about: not part of
@@ -1131,8 +1265,36 @@ class FactExtractor:
         return any(p.search(clause) for p in self.vocabulary.hearsay)
 
     def complaint(self, text: str) -> list[str]:
-        """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``."""
-        return self._own_words(self._complaint_pattern, text)
+        """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``, said
+        as a report of what happened: not aside (``complaint_aside``)."""
+        import os  # SC_TOGGLE
+
+        if os.environ.get("SC_OFF"):  # SC_TOGGLE
+            return self._own_words(self._complaint_pattern, text)  # SC_TOGGLE
+        source = _normalised(text)
+        return [m.group(0) for m in self._complaints(source) if not self._aside(source, m.start(), m.end())]
+
+    def complaint_aside(self, text: str) -> list[str]:
+        """Complaint words of ``text`` said aside, in a clause that gives a reason, a worry or a
+        background instead of reporting a problem: it fears it (我怕漏了), wants to buy (打碎了一个想
+        补一个), supposes it or tells of another order ([order_event_modality] clause: 上次买的快过期了),
+        or the word is itself what is asked (是不是坏了 / 漏气正常吗); ``[clause_roles]``."""
+        source = _normalised(text)
+        return [m.group(0) for m in self._complaints(source) if self._aside(source, m.start(), m.end())]
+
+    def _complaints(self, source: str) -> list[re.Match]:
+        return [m for m in _finditer(self._complaint_pattern, source) if not self._hearsay(source[: m.start()])]
+
+    def _aside(self, source: str, start: int, end: int) -> bool:
+        roles = self.vocabulary.clause_roles
+        before = _CLAUSE_START.split(source[:start])[-1]
+        after = _CLAUSE_START.split(source[end:])[0]
+        return (
+            any(p.search(before + source[start:end] + after) for p in roles.wish)
+            or any(p.search(before) for p in (*roles.worry, *self.vocabulary.event_modality.clause))
+            or any(p.search(before) for p in roles.asked_before)
+            or any(p.search(after) for p in roles.asked_after)
+        )
 
     def complaint_clause(self, text: str) -> str:
         """The clause of ``text`` that holds a complaint word, or ""."""

@@ -217,13 +217,13 @@ class Grounder:
                         return None
                     now = [meant]
             # (1L绿色, not 1L绿色绿色; 20cm蓝色珐琅锅, not 蓝色20cm蓝色珐琅锅: the item phrase names 蓝色)
-            item_text = state.item.text if state.item else ""
+            item_text = (state.item.named or state.item.text) if state.item else ""
             asked = "".join(
                 dict.fromkeys(s.fact.text for s in now if not (item_text and s.fact.text in item_text))
             )
             asked += self._variants(newest, asked, state)
             # (NB码纸尿裤: the buyer's item phrase already names it, 您问的NB码NB码纸尿裤 would repeat it)
-            return "" if state.item and asked and asked in state.item.text else asked
+            return "" if state.item and asked and asked in item_text else asked
         if slot == "asked_courier":
             # optional: a courier the buyer asks for that the shop does not use (能发申通吗 → 申通这家)
             newest = state.texts[-1] if state.texts else ""
@@ -248,7 +248,8 @@ class Grounder:
         if slot == "product" and scenario == "recommendation":
             return None  # the item the agent recommends is the agent's choice, not the buyer's item
         if slot == "product":
-            return state.item.text if state.item else NEUTRAL_ITEM
+            # with the attribute the buyer named it by (草莓图案的口水巾): which one they ask about
+            return (state.item.named or state.item.text) if state.item else NEUTRAL_ITEM
         if slot == "price" and product is not None:
             return f"{product.price:g}元"
         if slot == "stock_status" and product is not None:

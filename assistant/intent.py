@@ -23,6 +23,20 @@ from .text import Memo
 T = TypeVar("T")
 
 
+def word_bounds(text: str) -> set[int]:
+    """Where the words of ``text`` (jieba's cut) begin and end."""
+    import jieba
+
+    from .text import _jieba
+
+    _jieba()
+    bounds, at = {0}, 0
+    for word in jieba.cut(text):
+        at += len(word)
+        bounds.add(at)
+    return bounds
+
+
 @dataclass(frozen=True)
 class Intent:
     """The question types and objects found in one buyer message."""
@@ -293,7 +307,15 @@ class IntentLexicon:
         spans = [(source.find(w), len(w)) for words in self.objects.values() for w in words if w in source]
 
         def inside(at: int, word: str) -> bool:
-            return any(s <= at and at + len(word) <= s + n and n > len(word) for s, n in spans)
+            return any(s <= at and at + len(word) <= s + n and n > len(word) for s, n in spans) or across(
+                at, word
+            )
+
+        def across(at: int, word: str) -> bool:
+            # both ends of the word inside words of the text: no word of it (装好 of 包装好看点 is no 安装)
+            return len(word) > 1 and at not in bounds and at + len(word) not in bounds
+
+        bounds = word_bounds(source) if spans else set()
 
         found: list[tuple[int, str]] = []
         for name, words in self.objects.items():
@@ -303,6 +325,8 @@ class IntentLexicon:
             limit_stage = self.not_from_stage.get(name)
             if limit_stage in ORDER_STAGES and reached >= ORDER_STAGES.index(limit_stage):
                 continue
+            if any(u in source for u in self.unless.get(name, ())):
+                continue  # (as parse: 京豆什么时候到账 asks no refund, 寄回地址 no address of the buyer's)
             hits = sorted((source.find(w), w) for w in words if w in source and not inside(source.find(w), w))
             if not hits:
                 continue
@@ -604,6 +628,18 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             turns=int(said.get("turns", 3)),
             min_chars=int(said.get("min_chars", 4)),
             max_chars=int(said.get("max_chars", 30)),
+            slots={
+                str(k): frozenset(str(t) for t in v) for k, v in (said.get("slots") or {}).items()
+            },
+            topics={
+                str(k): (frozenset(str(x) for x in v.get("kinds", ())), re.compile(str(v["words"])))
+                for k, v in (said.get("topics") or {}).items()
+                if isinstance(v, dict) and v.get("words")
+            },
+            asked={
+                str(k): frozenset(str(t) for t in v) for k, v in (said.get("asked") or {}).items()
+            },
+            not_recalled=frozenset(str(x) for x in said.get("not_recalled", ())),
         ),
         lambda built: (
             all(p.pattern for p in (built.skip, built.timing, built.continues))
