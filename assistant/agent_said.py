@@ -12,7 +12,7 @@ with the buyer's message); the few words this needs live in ``intents.toml [agen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from .facts import Fact
@@ -50,6 +50,17 @@ class AgentSaidRules:
     turns: int = 3  # the agent's turn is one of this many turns before the message
     min_chars: int = 4  # the agent's words said back at least (明天 alone is no fact said back)
     max_chars: int = 30  # and at most (longer: only the clauses with facts)
+    # [agent_said.slots]: a shop slot of shop.toml -> the topics of the agent's statements that give
+    # this chat's value of it (a step of ``steps`` the agent timed, a fact kind, a topic of ``topics``)
+    slots: dict[str, frozenset[str]] = field(default_factory=dict)
+    # [agent_said.topics]: a topic -> the kinds of fact and the words that, in the clause or in the
+    # clause before it, put a clause with such a fact on it (补10元 after 寄回来的运费您先垫: the freight)
+    topics: dict[str, tuple[frozenset[str], re.Pattern]] = field(default_factory=dict)
+    # [agent_said.asked]: a topic -> the intents.toml objects (or [unasked.asks] topics) asking about it
+    asked: dict[str, frozenset[str]] = field(default_factory=dict)
+    # scenarios whose buyer is not told the agent's earlier statement again (a delay complaint: the time
+    # the agent promised is what failed them)
+    not_recalled: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,27 @@ class AgentSaid:
         """The clauses ``reply`` does not say, joined by ，: an offer's gift a price hold leaves out
         (还送鞋油一支 beside 499已经是现在能给到的价格了)."""
         return "，".join(c for c, values in self.clauses if not any(v in reply for v in (values or (c,))))
+
+
+def without_restated(text: str, said: AgentSaid, rules: AgentSaidRules) -> str:
+    """``text`` (a reply the agent's words are said back in) without its clauses that state a step the
+    agent timed with only a fill-in for its time (按刚才说的，3-5天发出；我们【发货时间】发出 → the second
+    clause goes: the same fact twice, once as a blank; judges: "duplicated dispatch phrase")."""
+    timed = {w.step for w in said.when}
+    if not timed:
+        return text
+    parts = re.split(r"(?<=[，,；;])", text)
+    kept = [
+        part
+        for part in parts
+        if not (
+            "【" in part
+            and not re.search(r"[。！!？?～~]", part)
+            and any(rules.steps[step].search(part) for step in timed if step in rules.steps)
+            and not any(rules.steps[step].search(part) for step in rules.steps if step not in timed)
+        )
+    ]
+    return "".join(kept) if len(kept) < len(parts) else text
 
 
 def _pairs(text: str, function_chars: str) -> set[str]:
@@ -208,3 +240,109 @@ def own_when(
     steps = {w.step for w in said.when}
     facts = [f for f in extract(reply) if f.text.strip() not in said.buyer]
     return [w for w in whens(reply, facts, rules) if w.step in steps and (w.step, w.value) not in agent]
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One clause of an agent's turn stating a fact of the shop's kind: its topics (a fact kind such as
+    gift or courier, the step a time is for, a topic of ``[agent_said.topics]``) and its facts."""
+
+    clause: str
+    topics: frozenset[str]
+    values: tuple[str, ...]  # the facts as written (同色腰带, 2天, 10元) and the clause's figures
+    turn: int
+    facts: tuple[str, ...] = ()  # the facts as written only (2天, not the 2 of it)
+    kinds: tuple[tuple[str, str], ...] = ()  # each fact's kind and value (money 10 of 补10元)
+
+
+def stated(
+    texts: Sequence[str], roles: Sequence[str], extract: Callable[[str], list[Fact]], rules: AgentSaidRules
+) -> list[Stated]:
+    """Every clause of the agent's turns before the newest message (``texts`` ends with it) that states
+    a fact, oldest first: what this chat's shop said, which wins over the shop profile."""
+    found: list[Stated] = []
+    for turn in range(len(texts) - 1):
+        if roles[turn] != "agent":
+            continue
+        before = ""
+        for part in _CLAUSES.split(texts[turn]):
+            clause = rules.particles.sub("", part).strip()
+            if rules.lead is not None:
+                clause = rules.lead.sub("", clause)
+            if not clause or rules.skip.search(clause):
+                before = clause
+                continue
+            facts = [f for f in extract(clause) if f.kind not in _NO_FACT]
+            if facts:
+                topics = {f.kind for f in facts} | {w.step for w in whens(clause, facts, rules)}
+                kinds = {f.kind for f in facts}
+                near = before + " " + clause
+                topics |= {t for t, (of, words) in rules.topics.items() if of & kinds and words.search(near)}
+                written = tuple(dict.fromkeys(f.text.strip() for f in facts if f.text.strip()))
+                valued = tuple(dict.fromkeys((f.kind, f.value) for f in facts))
+                found.append(Stated(clause, frozenset(topics), _values(clause, facts), turn, written, valued))
+            before = clause
+    return found
+
+
+def contradicted(statements: Sequence[Stated], shop_slots: dict[str, str], rules: AgentSaidRules) -> set[str]:
+    """The shop slots whose value this chat's agent gave otherwise: a statement of one of the slot's
+    topics none of whose values the shop's value says (冷链发顺丰 一般2天到 against 2到4天; 补10元 for the
+    return freight against 由店铺承担). Saying the shop's own value (48小时内发) contradicts nothing."""
+    unfit: set[str] = set()
+    for slot, topics in rules.slots.items():
+        value = shop_slots.get(slot, "")
+        if not value:
+            continue
+        said = [s for s in statements if s.topics & topics]
+        # (the facts as written: the 2 of 2天 is in 2到4天, 2天 is not)
+        if said and not any(v in value or value in v for s in said for v in s.facts):
+            unfit.add(slot)
+    return unfit
+
+
+def builds_weakly(said: AgentSaid | None, message: str, rules: AgentSaidRules) -> bool:
+    """Whether ``said`` (``agent_said``'s reading of the agent's newest turn) is no firm reading of what
+    the message asks about: none, no fact in it, or clauses taken only because the message goes on
+    from the turn (那… shares no word with them: 那个防尘罩是自己拍吗 after 白色有现货)."""
+    if said is None or not any(values for _, values in said.clauses):
+        return True
+    shared = _pairs(message, rules.function_chars) & _pairs(said.said, rules.function_chars)
+    return not (said.timing or said.offer or shared)
+
+
+def recalled(
+    message: str,
+    facts: Sequence[Fact],
+    statements: Sequence[Stated],
+    objects: Collection[str],
+    rules: AgentSaidRules,
+) -> AgentSaid | None:
+    """The agent's statements, in any earlier turn, that the buyer's newest message asks about: one of
+    a topic the message asks (its ``objects``, by ``[agent_said.asked]``: 送一瓶还是两瓶 asks the gift:
+    老客户回购送旅行装化妆水一瓶), one
+    whose fact the message names (腰带 of 送一条同色腰带), or whose value of a kind it says back (补10块对吧
+    after 补10元: ``facts``, the message's). The latest turn holding one; None when the message asks
+    about none."""
+    asked = {topic for topic, by in rules.asked.items() if by & set(objects)}
+    # (a figure said back: 中通 after 中通和极兔都可以 picks one, it asks nothing about it)
+    said_back = {(f.kind, f.value) for f in facts if re.search(r"\d", f.value)}
+    shared = _pairs(message, rules.function_chars)
+
+    def asks(s: Stated) -> bool:
+        if s.topics & asked or said_back & set(s.kinds):
+            return True
+        return any(shared & _pairs(v, rules.function_chars) for v in s.facts)
+
+    # (only the shop's kinds of fact: a size or a stock the agent stated is no rule the shop profile has)
+    shop = {t for topics in rules.slots.values() for t in topics} | set(rules.asked)
+    chosen = [s for s in statements if s.topics & shop and asks(s)]
+    if not chosen:
+        return None
+    turn = chosen[-1].turn
+    kept = [s for s in chosen if s.turn == turn]
+    said = "，".join(s.clause for s in kept)
+    if not rules.min_chars <= len(said) <= rules.max_chars:
+        return None
+    values = tuple(dict.fromkeys(v for s in kept for v in s.values if v not in message))
+    return AgentSaid(said, values, (), False, turn, "", False, tuple((s.clause, s.values) for s in kept))

@@ -376,9 +376,12 @@ class Assistant:
         turns = self._history(history)
         return self._detect(message, turns)[0]
 
-    def _detect(self, message: str, turns: tuple[Turn, ...]):
+    def _detect(self, message: str, turns: tuple[Turn, ...], order_stage: str | None = None):
         """Detection and retrieval share the encoding: one batch for the message, its context and
-        the earlier buyer turns."""
+        the earlier buyer turns. ``order_stage``: the chat's, read when not given."""
+        from .detection import DEFAULT_STAGE, complaint_first, moved_to, supposed_first
+        from .request import before_order, reports_problem, request_text
+
         engine = self.engine
         context, texts = self._query_texts(message, turns)
         vectors = self._vectors_for(texts)
@@ -388,6 +391,21 @@ class Assistant:
         hits = engine.retriever.search(
             message, turns, k=max(15, self.settings.k * 5), query_vector=query_vector
         )
+        vocabulary = engine.corpus.facts
+        # the complaint words that report a problem, not a reason, worry or background (request.py)
+        problems = engine.extractor.complaint(message)
+        if order_stage is None:
+            order_stage = self.conversation(message, turns).order_stage
+        import os  # SC_TOGGLE
+
+        if os.environ.get("SC_OFF"):  # SC_TOGGLE
+            order_stage = "off"  # SC_TOGGLE
+        # a chat still before any order has no complaint, review or refund yet (电机坏了上门修吗 after
+        # 保修几年), unless this message tells of a problem itself
+        needs_order = vocabulary.clause_roles.before_order
+        presale = not reports_problem(engine.extractor, message) and before_order(
+            order_stage, engine.detector.earlier_stages(turns, history_vectors), DEFAULT_STAGE
+        )
         detection = engine.detector.detect(
             message,
             turns,
@@ -395,15 +413,35 @@ class Assistant:
             context=context,
             context_vector=query_vector if context else None,
             history_vectors=history_vectors,
+            vetoed=needs_order if presale else (),
         )
-        from .detection import complaint_first, supposed_first
+        detection = dataclasses.replace(detection, before_order=presale)
+        if (
+            (detection.scenario == vocabulary.complaint_scenario or os.environ.get("SC_ALL"))
+            and not problems
+            and not os.environ.get("SC_OFF")  # SC_TOGGLE
+            and (rest := request_text(engine.extractor, message))
+            and rest != message
+        ):
+            # 还能买到吗 打碎了一个想补一个 asks for stock: the request is read without the clause that
+            # only gives its reason
+            rest_vector = self._vectors_for([rest])[0]
+            scores = engine.detector.scenario_probabilities(
+                rest,
+                rest_vector,
+                context,
+                engine.retriever.blend(rest_vector, vectors[1]) if context else None,
+            )
+            asked = max(scores, key=scores.__getitem__)
+            if asked != detection.scenario:
+                detection = moved_to(detection, asked, engine.detector.taxonomy.stage_of(asked))
 
-        vocabulary = engine.corpus.facts
         # a question about what might happen (要是坏了怎么办) is no complaint (adaptation.toml)
         supposed = engine.adapter.supposes(message)
         detection = complaint_first(
             detection,
-            [] if supposed else engine.extractor.complaint(message),
+            # (before any order, a problem asked about is no complaint: 电机坏了上门修吗)
+            [] if supposed or presale else problems,
             vocabulary.complaint_scenario,
             engine.detector.taxonomy.stage_of(vocabulary.complaint_scenario),
             # a scenario the shop defined itself (warranty: 坏了保修吗) is its own handling of the problem
@@ -571,7 +609,7 @@ class Assistant:
                 # 黑的呢 after 蓝牙耳机 Pro2 白色 (an item listed, no question word) still asks, as its 呢 did
                 asked_as = swap if asks(swap) else swap + "呢"
                 state = self.conversation(swap, turns)
-        detection, hits, message_vector, history_vectors = self._detect(asked_as, turns)
+        detection, hits, message_vector, history_vectors = self._detect(asked_as, turns, state.order_stage)
         # upset or escalating by meaning, in words no pattern names (upset.toml): the marks it adds
         state, mood_marks = self._mood(asked_as, turns, state, detection, message_vector, history_vectors)
         announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
@@ -631,14 +669,19 @@ class Assistant:
             if state.follow_up and not state.pending_question:
                 # 然后呢 after an answered question goes on with it: there is no wait to apologise for
                 answer_state = dataclasses.replace(answer_state, nudge=False)
-            answer_detection, hits, _, _ = self._detect(answer_message, answer_turns)
+            answer_detection, hits, _, _ = self._detect(answer_message, answer_turns, state.order_stage)
             if wordless or state.follow_up:
                 detection = answer_detection  # 😡 / 然后呢 has no scenario of its own ("farewell" misleads)
         # a scenario implies no stage for a chase (还没回我？ is no delay of an order; the chased 能机洗吗
         # may come before buying) nor for a question about what might happen (要是不合适能退吗)
         # (然后呢 going on with an answered question is still in that question's situation)
         going_on = position is not None and state.follow_up and not state.pending_question
-        if (position is None or going_on) and not engine.adapter.intents.supposes(answer_message):
+        # (nor, before any order, for a question asked before buying: 能进洗碗机吗 is no usage of goods in hand)
+        if (
+            (position is None or going_on)
+            and not engine.adapter.intents.supposes(answer_message)
+            and not answer_detection.before_order
+        ):
             implied = engine.corpus.facts.scenario_stages.get(answer_detection.scenario)
             state = state.at_least(implied, unshipped=engine.adapter.intents.unshipped(state.texts))
         guidance = self._guidance(detection, message_vector, message=message)
@@ -877,8 +920,17 @@ class Assistant:
             )
         if not rule.named:
             return suggestion
+        named = rule.named.replace("{said}", said)
+        # woven in after the reply's first sentence, its acknowledgement (好的亲，收到～按刚才说的，今天拍
+        # 明天发，圆通；我马上帮您核对…), not appended after the reply has finished (judges: "robotic
+        # appended line"); a reply of one sentence ends with it
+        first = re.match(r"[^。！!～~？?]*[。！!～~]", reply.strip())
+        if first is not None and first.end() < len(reply.strip()):
+            rest = reply.strip()[first.end() :]
+            reply = first.group(0) + named.rstrip("。.") + "；" + rest
+            return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
         ending = "" if reply.rstrip()[-1:] in ("。", "！", "!", "～", "~") else "。"
-        reply = reply.rstrip() + ending + rule.named.replace("{said}", said)
+        reply = reply.rstrip() + ending + named
         return dataclasses.replace(suggestion, reply=reply, changes=(*suggestion.changes, change))
 
     def _agent_said(
@@ -896,7 +948,7 @@ class Assistant:
         that does not, else to the holding reply; a holding top, or one answering when without the
         courier the agent named, says the agent's words back after its opening; so does a price hold
         for the offer's clauses it leaves out (还送鞋油一支)."""
-        from .agent_said import agent_said, own_when, whens
+        from .agent_said import agent_said, builds_weakly, own_when, recalled, stated, whens, without_restated
         from .grounding import Change
 
         adapter = self.engine.adapter
@@ -909,6 +961,15 @@ class Assistant:
         said = agent_said(
             message, state.texts, state.roles, extract, rules, detection.scenario, state.courier()
         )
+        recall = False
+        # (not in a delay complaint: the time the agent promised is what failed the buyer, as overdue above)
+        recalls = rules.asked and detection.scenario not in rules.not_recalled
+        if recalls and builds_weakly(said, message, rules):
+            # 那腰带是自己选还是你们直接放 asks about the gift the agent offered turns ago: said back
+            objects = adapter.intents.parse(message).objects | adapter.rules.unasked.asked_in(message)
+            statements = stated(state.texts, state.roles, extract, rules)
+            found = recalled(message, extract(message), statements, objects, rules)
+            said, recall = (found, True) if found is not None else (said, False)
         lead = rules.named.split("{said}")[0].strip("，,；; ")
         if said is None or (lead and lead in suggestions[0].reply):
             # (按刚才说的时间发出后… already goes on from the agent's words)
@@ -943,8 +1004,10 @@ class Assistant:
             # (only a fact is said back: not a request, an event or a step the agent took, 辛苦您提供
             # 下订单号 / 调节色温, nor a masked export's [数字x] placeholder)
             return suggestions, held
-        if top.holding or (said.timing and whens(top.reply, extract(top.reply), rules)):
-            reply = adapter.after_opening(top.reply, said.named(rules), past_short_clause=True)
+        if top.holding or recall or (said.timing and whens(top.reply, extract(top.reply), rules)):
+            # (a clause stating the same step with a blank goes: not 3-5天发出；我们【发货时间】发出)
+            rest = without_restated(top.reply, said, rules)
+            reply = adapter.after_opening(rest, said.named(rules), past_short_clause=True)
             change = Change("", said.said, "客服在对话中说过的 what the agent said in this chat")
             suggestions = [
                 dataclasses.replace(top, reply=reply, changes=(*top.changes, change)),

@@ -266,9 +266,9 @@ class MoneyAnswers:
     def _turns(self, state, role: str) -> list[str]:
         return turns_of(state, role)
 
-    def ordered_first(self, reply: str, message: str, scenario: str) -> str:
+    def ordered_first(self, reply: str, message: str, scenario: str, prices: Sequence[str] = ()) -> str:
         """``reply`` with what the buyer just ordered read back first (``orders.py``)."""
-        return self.orders.ordered_first(reply, message, scenario)
+        return self.orders.ordered_first(reply, message, scenario, prices)
 
     # ------------------------------------------------------------------ answers
 

@@ -326,6 +326,8 @@ class OrderAnswers:
                 if asked:
                     asked.append(clause)  # 就写生日快乐: the rest of the request
                 continue
+            if kind == "request" and is_check and not is_request:
+                continue  # 备注写了加辣 你看下能看到不: the note read back is the look asked for
             kind = kind or ("check" if is_check else "request")
             asked.append(clause)
         if len(taken) >= 2 and table.get("taken_reply"):
@@ -334,7 +336,7 @@ class OrderAnswers:
             return template, "读回买家拍下的每一件 what was taken read back"
         if not asked:
             # 行吧 拍了 7号的: the order and what was taken, acknowledged with the dispatch time
-            ordered = self.ordered([message])
+            ordered = self.ordered([message], state.values("money"))
             plain = not re.search(str(table.get("question", "[？?]")), message)
             if ordered and plain and any(w in message for w in announce):
                 template = str(table.get("ack_reply", "")).replace("<ordered>", ordered)
@@ -351,8 +353,20 @@ class OrderAnswers:
             for word in table.get("cut_after", ()):
                 if not (kind == "check" and word == "吗"):  # 减了20吗 stays a question
                     clause = clause.removesuffix(word)
+            # a clause that only reminds (记得放 / 别漏了) adds nothing to the note: not read back as 放
+            bare = clause
+            for word in table.get("reminders", ()):
+                bare = bare.replace(word, "")
+            if kind != "check" and len(bare) < 2 and len(asked) > 1:
+                continue
             if clause:
                 cut.append(clause)
+        single = re.fullmatch(str(table.get("object_request", "(?!)")), cut[0]) if len(cut) == 1 else None
+        if single is not None and any(w in cut[0] for w in table.get("referents", ())):
+            single = None  # 两个都要放 points back to the items promised: named by the referent reply
+        if kind == "request" and single is not None and table.get("object_reply"):
+            # 送的收纳袋记得放 → 送的收纳袋给您备注上了: the thing noted, not the buyer's reminder pasted in
+            kind = "object"
         if kind == "check":
             cut = self._as_asked(cut, table)
         else:
@@ -361,15 +375,18 @@ class OrderAnswers:
         items = self._promised(state) if any(w in text for w in table.get("referents", ())) else []
         if kind == "request" and len(items) >= 2 and table.get("referent_reply"):
             kind = "referent"  # 两个都要放 → 小样和化妆棉都给您备注上了
-        if len(text) < 4 and kind != "check":  # 对不对 / 放吗: too little to read back
+        # 对不对 / 放吗: too little to read back; a note the buyer says they wrote (备注写了加辣) is one
+        least = 2 if any(w in message for w in table.get("noted", ())) else 4
+        if len(text) < least and kind not in ("check", "object"):
             return None
         buyer = [t for t, r in zip(state.texts, state.roles, strict=False) if r == "buyer"]
-        ordered = self.ordered(list(reversed(buyer)))
+        ordered = self.ordered(list(reversed(buyer)), state.values("money"))
         template = (
             str(table.get(f"{kind}_reply", ""))
             .replace("<asked>", str(table.get("check_asked", "")).replace("<request>", text) if text else "")
             .replace("<request>", text)
             .replace("<items>", "和".join(items))
+            .replace("<object>", single.group("object") if single is not None else "")
             .replace("<ordered>", f"{ordered}的订单" if ordered and ordered not in text else "")
         )
         return (template, "读回买家拍下时的交代 the buyer's request read back") if template else None
@@ -410,25 +427,28 @@ class OrderAnswers:
             kinds & {"size", "colour", "spec"} or re.search(r"\d", clause[1:])
         )
 
-    def ordered(self, texts: Sequence[str]) -> str:
+    def ordered(self, texts: Sequence[str], prices: Sequence[str] = ()) -> str:
         """What the buyer takes, as they named it with the order (拍了01 → 01, 拍两罐 → 两罐), from
-        the first of ``texts`` that names it; empty when none does."""
+        the first of ``texts`` that names it; empty when none does. A bare number that is one of the
+        chat's ``prices`` (拍了 15的那个 after 加15元换购) names the price, not a variant: not read back
+        (judges: "好的亲，15收到" is awkward)."""
         pattern = self.rules.text("order_request", "ordered")
         if not pattern:
             return ""
         for text in texts:
             match = re.search(pattern, text)
             if match:
-                return re.sub(r"\s+", "", match.group("ordered"))  # (拍了M 灰色 → M灰色)
+                taken = re.sub(r"\s+", "", match.group("ordered"))  # (拍了M 灰色 → M灰色)
+                return "" if taken in prices else taken
         return ""
 
-    def ordered_first(self, reply: str, message: str, scenario: str) -> str:
+    def ordered_first(self, reply: str, message: str, scenario: str, prices: Sequence[str] = ()) -> str:
         """``reply`` with what the buyer just ordered read back in front (好的亲，01的给您记下了～),
         when the message names it and the reply does not; else ``reply`` unchanged."""
         table = self.rules.tables.get("order_request", {})
         if scenario not in table.get("ordered_scenarios", ()):
             return reply
-        ordered = self.ordered([message])
+        ordered = self.ordered([message], prices)
         if not ordered or ordered in reply:
             return reply
         rest = re.sub(str(table.get("ordered_opening", "^")), "", reply, count=1)

@@ -91,6 +91,16 @@ def test_a_buyer_who_gives_measurements_is_told_the_size_of_the_chart(assistant)
     assert "42码" in asked.reply and "大码" not in asked.reply.replace("42码", "")
 
 
+def test_measurements_of_someone_the_buyer_shops_for_are_not_called_the_buyer_s(assistant):
+    # judges: "您 for mother" (按您158cm… for the buyer's mother); named as the agent named her
+    history = ["买家: 羽绒服 给我妈买的", "客服: 亲 阿姨身高体重多少呀"]
+    top = assistant.suggest("一米五八 110斤 穿啥码", history=history).suggestions[0]
+    assert "按阿姨" in top.reply and "按您" not in top.reply and not top.holding
+    # the agent named nobody: the measurements are said without a 您
+    alone = assistant.suggest("给我爸买 一米七 140斤 羽绒服穿啥码").suggestions[0]
+    assert "按您" not in alone.reply and "140斤" in alone.reply
+
+
 def test_a_buyer_asking_about_their_items_facts_is_answered_from_the_catalog(assistant):
     blackout = assistant.suggest("这个窗帘遮光率多少").suggestions[0]
     assert "95%" in blackout.reply and "窗帘" in blackout.reply and not blackout.holding

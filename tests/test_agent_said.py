@@ -100,3 +100,16 @@ def test_a_price_hold_names_the_gift_the_agent_offered(assistant):
     # a price alone is no sentence to say back (按刚才说的，799；)
     plain = assistant.suggest("别家699 你们贵了", ["买家: 这个手表多少钱", "客服: 亲 799"]).suggestions[0]
     assert "按刚才说的，799" not in plain.reply, plain.reply
+
+
+def test_a_clause_stating_the_agent_s_timed_step_with_a_blank_goes_when_the_agent_s_words_are_said(assistant):
+    # judges: "duplicated dispatch phrase" (按刚才说的，3-5天发出；我们【发货时间】发出)
+    from assistant.agent_said import without_restated
+
+    said, rules = _said(assistant, "那几号能到", "买家: 书桌下单了", "客服: 亲 书桌是厂家直发 5-7天发出")
+    assert said is not None and said.timing
+    reply = "寄杭州的话，我们【发货时间】发出，正常2到4天送到，大概【到货日期】前后能收到。"
+    kept = without_restated(reply, said, rules)
+    assert "【发货时间】" not in kept and "【到货日期】" in kept and "2到4天送到" in kept
+    # a clause with a value of its own, or one timing another step, stays
+    assert without_restated("我们明天发出，正常2到4天送到。", said, rules) == "我们明天发出，正常2到4天送到。"

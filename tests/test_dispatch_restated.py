@@ -4,6 +4,7 @@ default dispatch time; 一根不包？ after 两根包邮 hears 两根包邮, no
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,14 @@ def test_the_free_shipping_rule_the_agent_stated_is_said_back_not_the_shop_s(ass
     assert not rule.contradicted("亲，39+20=59，满59了，可以包邮～", "满59包邮")
     assert rule.contradicted("亲，全店满99元就包邮", "两个包邮")
     assert rule.contradicted("亲，满9元包邮", "满99包邮")
+
+
+def test_the_agent_s_dispatch_is_woven_in_after_the_acknowledgement_not_appended(assistant):
+    # judges: "robotic appended 按刚才说的 line" after 我马上帮您核对一下订单，稍等～
+    history = ["买家: 那双板鞋 黑色41", "客服: 亲 黑色41有货 今天拍后天发 申通"]
+    top = assistant.suggest("拍好了 付了 你看下是41黑色吧", history=history).suggestions[0].reply
+    assert "后天发" in top and "申通" in top
+    said = top.index("按刚才说的")
+    assert re.search(r"[。～~！!]", top[said:]), top  # the reply goes on after the agent's words
+    assert not re.search(r"[。～~！!]按刚才说的[^；;。～~！!]*[。～~]?$", top), top  # not the last line
+    assert "核对" in top[said:], top

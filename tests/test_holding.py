@@ -155,6 +155,31 @@ def test_a_part_is_answered_by_its_kind_of_answer_or_its_own_words(adapter):
     assert clauses["买面霜送啥"].question == "买面霜送什么"
 
 
+def test_an_order_asked_is_answered_by_a_reply_stating_one(adapter):
+    # judges: "answers the order then says it will confirm it" (先水、再精华… 您问的先擦哪个…我帮您确认一下)
+    wording = adapter.rules.wording
+    clauses = {c.text: c for c in adapter.asking_clauses("先涂哪个 面霜在防晒前面还是后面 晚上能用吗")}
+    answered = "亲，一般是先面霜、再防晒，等面霜吸收了再上防晒。"
+    for asked in ("先涂哪个", "面霜在防晒前面还是后面"):
+        assert covers(answered, clauses[asked], 2, ("面霜",), wording.answered_by), asked
+    # a reply stating no order leaves the order question open
+    assert not covers("亲，面霜质地清爽，不油腻。", clauses["先涂哪个"], 2, ("面霜",), wording.answered_by)
+
+
+def test_who_pays_the_postage_is_answered_by_a_free_shipping_rule(adapter):
+    wording = adapter.rules.wording
+    clause = next(c for c in adapter.asking_clauses("这么沉 邮费谁出啊") if "邮费" in c.text)
+    assert covers("亲，全店满99元包邮，偏远地区除外。", clause, 2, (), wording.answered_by)
+    assert not covers("亲，这款是铸铁的，比较沉。", clause, 2, (), wording.answered_by)
+
+
+def test_a_part_named_as_checked_keeps_no_leading_connective(adapter):
+    # judges: "garbled 'or send something' clause" (另外或者送点什么) and 个A类是什么意思 (那个 cut to 个)
+    questions = [c.question for c in adapter.asking_clauses("那个B级是啥意思 或者送点啥")]
+    assert "B级是什么意思" in questions and "送点什么" in questions, questions
+    assert not any(q.startswith(("个", "或者")) for q in questions), questions
+
+
 def test_a_retrieved_reply_answering_no_part_says_it_checks_them_all(adapter, assistant):
     message = "这款保温杯能装果汁吗 盖子能拆下来洗吗"
     state = assistant.conversation(message, [])

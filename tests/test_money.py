@@ -202,11 +202,16 @@ def test_no_change_once_shipped(money, extractor):
 @pytest.mark.parametrize(
     ("message", "history", "expected"),
     [
+        # the thing to put in, noted; not the buyer's reminder pasted in (小样记得给您放，别漏了)
         (
             "那我拍了 小样记得给我放哈 别漏了",
             ["客服: 亲 买两瓶送同款15ml小样两个+化妆包"],
-            "已经给您备注：小样记得给您放，别漏了",
+            "～小样给您备注上了",
         ),
+        # the note the buyer wrote, without 写了 and without the look they ask for (您看下能看到不)
+        ("拍了 备注写了加辣 你看下能看到不", ["客服: 亲 可以免费加2包辣包 下单备注就行"], "备注：加辣，"),
+        # a reminder alone (记得放) adds nothing: not read back as a bare 放
+        ("拍好了 备注了要小样 记得放", ["客服: 亲 今天下午6点前拍当天发"], "备注：要小样，发货前"),
         ("拍了 帮我备注送个猫薄荷", [], "已经给您备注：送个猫薄荷"),
         (
             "还有能帮我写张卡片吗 就写生日快乐",
@@ -222,6 +227,17 @@ def test_an_order_with_a_request_reads_the_request_back(
     reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "order_placed", *history)
     assert expected in reply and "核对一下收货地址" not in reply
     assert not fill_ins and not ungrounded
+
+
+def test_a_price_of_the_chat_is_not_read_back_as_what_was_ordered(money, extractor):
+    # 15的那个 after 加15元换购 names the price: not 好的亲，15收到～ (judges: awkward)
+    history = turns("买家: 那个狗窝 灰色L号 你说能加个垫子", "客服: 亲 是的 加15元换购防水垫")
+    message = "我拍了 垫子也拍了 15的那个"
+    state = conversation_state(message, history, extractor)
+    found = money.orders.request(message, "order_placed", state, None)
+    assert found is None or "15收到" not in found[0]
+    assert money.orders.ordered([message], state.values("money")) == ""
+    assert money.orders.ordered(["行吧 拍了 7号的"], state.values("money")) == "7号"
 
 
 def test_a_bare_order_announcement_gets_no_request_answer(money, extractor):
