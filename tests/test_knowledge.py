@@ -62,3 +62,54 @@ def test_knowledge_fits_needs_the_kind_of_item_and_the_property(assistant):
     assert fits(towel, "浴巾吸水吗", similarity=0.9)  # …unless the whole question is that close
     # a question chased with 人呢 is the one asked
     assert fits(towel, "人呢", ["买家: 浴巾会不会掉毛"])
+
+
+def test_a_care_question_fits_by_what_it_asks_the_kind_by_its_item_the_cloth_by_its_material(assistant):
+    """Care questions asked in words of their own (扔洗衣机 for a case about 水洗, 弄脏了能擦吗 for one
+    about 清理) fit by the kind of question ([holding_wording] answered_by); a kind word that only names
+    the whole category (宠物) asks for no item word; a case about one material (真丝) fits no chat that
+    names another (纯棉)."""
+    adapter = assistant.engine.adapter
+    cases = {c.id: c for c in assistant.engine.corpus.cases}
+
+    def case(start):
+        return next(c for c in cases.values() if "常识" in c.tags and c.buyer.startswith(start))
+
+    def fits(found, message, history=(), similarity=0.6):
+        chat = turns(*history)
+        return adapter.knowledge_fits(found, message, chat, assistant.conversation(message, chat), similarity)
+
+    quilt, suede = case("羽绒被能水洗"), case("翻毛皮的鞋")
+    fountain, shell, silk = case("宠物饮水机"), case("冲锋衣能放洗衣机"), case("真丝的衣服")
+    assert fits(quilt, "可以直接扔洗衣机里转吗", ["买家: 这床羽绒被收到了"])
+    assert not fits(quilt, "被套是什么颜色的", ["买家: 这床羽绒被收到了"])  # no care question
+    assert fits(suede, "鞋面弄脏了能拿湿布擦吗", ["买家: 翻毛皮的短靴到了"])
+    assert fits(fountain, "狗狗用的饮水机 滤芯要多久换")
+    assert fits(shell, "户外穿的冲锋衣能不能机洗")
+    assert not fits(silk, "纯棉的衣服怎么洗 能机洗吗", similarity=0.9)
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "source", "says"),
+    [
+        ("这锅以后能丢洗碗机里洗不", ["买家: 铸铁锅收到了 挺沉"], "know-kitchen-018", "不建议进洗碗机"),
+        ("光猫出来的网线插路由器哪个口", ["买家: 路由器到货了"], "know-electronics-017", "WAN"),
+        ("沙发垫洗完以后能进烘干机吗", [], "know-home-018", "洗标"),
+    ],
+)
+def test_care_questions_a_trained_agent_answers(assistant, message, history, source, says):
+    result = assistant.suggest(message, history=history or None)
+    assert not result.abstained, result.abstain_reason
+    top = result.suggestions[0]
+    assert source in top.sources, (top.sources, top.reply)
+    assert says in top.reply, top.reply
+
+
+def test_a_knowledge_reply_does_not_say_it_will_check_what_its_question_names(assistant):
+    """A reply of category knowledge answers the question it was written for, in its own words (过滤部件
+    隔几周就要换 for 滤芯多久换一次): the clause a reply to several questions adds for the parts it leaves
+    open does not name that part as still to check."""
+    result = assistant.suggest("家里猫咪的饮水机 滤芯要多久换 水箱怎么清洗")
+    top = result.suggestions[0]
+    assert "know-pets-014" in top.sources, (top.sources, top.reply)
+    assert "滤芯" not in top.reply and "确认" not in top.reply, top.reply
