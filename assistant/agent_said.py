@@ -61,6 +61,8 @@ class AgentSaidRules:
     # scenarios whose buyer is not told the agent's earlier statement again (a delay complaint: the time
     # the agent promised is what failed them)
     not_recalled: frozenset[str] = frozenset()
+    # kinds of fact a buyer names to pick one (中通 after 中通和极兔都可以), asking nothing about it
+    picked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,8 @@ def recalled(
     def asks(s: Stated) -> bool:
         if s.topics & asked or said_back & set(s.kinds):
             return True
-        return any(shared & _pairs(v, rules.function_chars) for v in s.facts)
+        named = [v for kind, v in s.kinds if kind not in rules.picked]
+        return any(shared & _pairs(v, rules.function_chars) for v in named)
 
     # (only the shop's kinds of fact: a size or a stock the agent stated is no rule the shop profile has)
     shop = {t for topics in rules.slots.values() for t in topics} | set(rules.asked)

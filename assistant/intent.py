@@ -628,18 +628,15 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             turns=int(said.get("turns", 3)),
             min_chars=int(said.get("min_chars", 4)),
             max_chars=int(said.get("max_chars", 30)),
-            slots={
-                str(k): frozenset(str(t) for t in v) for k, v in (said.get("slots") or {}).items()
-            },
+            slots={str(k): frozenset(str(t) for t in v) for k, v in (said.get("slots") or {}).items()},
             topics={
                 str(k): (frozenset(str(x) for x in v.get("kinds", ())), re.compile(str(v["words"])))
                 for k, v in (said.get("topics") or {}).items()
                 if isinstance(v, dict) and v.get("words")
             },
-            asked={
-                str(k): frozenset(str(t) for t in v) for k, v in (said.get("asked") or {}).items()
-            },
+            asked={str(k): frozenset(str(t) for t in v) for k, v in (said.get("asked") or {}).items()},
             not_recalled=frozenset(str(x) for x in said.get("not_recalled", ())),
+            picked=frozenset(str(x) for x in said.get("picked", ())),
         ),
         lambda built: (
             all(p.pattern for p in (built.skip, built.timing, built.continues))
