@@ -60,6 +60,18 @@ class Thing:
     bare: bool = True  # asked for, the message must be the value (at most ``rest`` other characters)
     reply: str = ""
     masked_reply: str = ""  # when the chat masks the value ([电话x])
+    # a detail that is only part of what is needed: in a chat matching ``wants`` (a company invoice), when
+    # none of the buyer's turns matches ``has`` (a tax number), ``wants_reply`` asks for the rest instead
+    # of promising to go ahead with half of it (公司名称收到了 … but no 税号: the invoice cannot be made)
+    wants: tuple[re.Pattern, ...] = ()
+    has: tuple[re.Pattern, ...] = ()
+    wants_reply: str = ""
+    # the detail handed over bare with nobody asking and no question of the buyer's open (an order card
+    # pasted: 订单编号…，订单金额…，下单时间… 你好): what the buyer needs is asked, nothing is looked up yet
+    unasked_reply: str = ""
+    card: tuple[
+        re.Pattern, ...
+    ] = ()  # …which the message must match (an order's number or label, no bare digits)
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,8 @@ class Closing:
     # [[recheck]]: ``said_from`` reads the agent's last turn, whose statement {said} says back ([数字x]天的哦
     # → 刚才跟您说的是[数字x]天: the agent's own value, masked or not, as the chat shows it)
     agent_said: bool = False
+    # [[agreed]]: an agent turn that only acknowledges (好的 / 嗯嗯), passed over looking for its question
+    skip: re.Pattern | None = None
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` closes this way: one of ``says`` and none of ``unless``."""
@@ -140,6 +154,7 @@ class Handover:
     rest: int = 6
     reply: str = ""
     question: re.Pattern | None = None  # a message asking something is no hand-over
+    call: re.Pattern | None = None  # a buyer turn that only calls (在吗 / 有人吗): no question left open
     agent_turns: int = 2
     closings: tuple[Closing, ...] = ()
     agent_asks: re.Pattern | None = None  # an agent turn asking the buyer something: no closing answers it
@@ -152,6 +167,14 @@ class Handover:
     # [[followed]]: a buyer closing while the agent's own check or message is still open (已为您留言 →
     # 好的 谢谢): ``after`` is that open action in one of the agent's last two turns
     followed: tuple[Closing, ...] = ()
+    # [[reasked]]: a buyer reproaching the agent for asking again what they gave (那你还让我发订单号): an
+    # apology and the work taken up again, whatever was retrieved; ``after`` is the agent's ask in its
+    # last two turns
+    reasked: tuple[Closing, ...] = ()
+    # [[agreed]]: a buyer's bare yes to the agent's check (这个订单没错吧 → 对的 是的) where the agent said
+    # what it will do (这边帮您取消): that is done now, not looked up; ``after`` the agent's question in
+    # its last two turns, ``agent`` its action (``act`` group) in its turns of the last ``said_chars``…
+    agreed: tuple[Closing, ...] = ()
 
     def instruction_checked(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
         """The agent's instruction said again as a yes where the buyer only checks it (请您将旧订单取消 →
@@ -196,6 +219,49 @@ class Handover:
         for rule in self.followed:
             if rule.matches(text) and any(p.search(t) for p in rule.after for t in recent):
                 return rule.reply
+        return None
+
+    def reproached(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The apology for a buyer who reproaches the agent for asking again what they had given (麻烦
+        提供订单号 → [订单x] → 那你还让我发订单号 / 不是发过了吗), or None: the agent asked in one of its
+        last two turns; the retrieved answer (where to find a tracking number) ignores the reproach."""
+        if not history:
+            return None
+        text, recent = message.strip(), _agent_recent(history)
+        for rule in self.reasked:
+            if rule.matches(text) and any(p.search(t) for p in rule.after for t in recent):
+                return rule.reply
+        return None
+
+    def agreed_to(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The agent's own next step, said as done now, where the buyer's whole message is a yes to
+        the agent's check (如果是这样这边帮您取消 … 这个订单没错吧 → 对的 是的是的 gets 好的亲，这就帮您取消),
+        or None. The agent's newest turn that is more than 好的 (``skip``) must ask; the step is the newest ``act`` of
+        the agent's turns in the last six, not one said as done, refused or conditional on something
+        else (``unless`` of the text before it in its clause, ``after_not`` of the text after it)."""
+        if not history or history[-1][0] != "agent":
+            return None
+        text = message.strip()
+        agent_turns = [t.strip() for role, t in history if role == "agent"]
+        for rule in self.agreed:
+            # the agent's newest turn that says more than 好的 must ask
+            asking = next((t for t in reversed(agent_turns) if not (rule.skip and rule.skip.search(t))), "")
+            if not rule.matches(text) or not any(p.search(asking) for p in rule.after):
+                continue
+            for turn in reversed([t for role, t in history[-6:] if role == "agent"]):
+                acts = [m for p in rule.agent for m in p.finditer(turn)]
+                for found in reversed(acts):
+                    before = re.split(r"[，,。！!？?；;\s]", turn[: found.start()])[-1]
+                    after = turn[found.end() :]
+                    if rule.lead is not None and rule.lead.search(before):
+                        continue
+                    if any(p.search(after) for p in rule.after_not):
+                        continue
+                    act = found.group("act")
+                    if rule.said_drop is not None:
+                        act = rule.said_drop.sub("", act)
+                    if act and len(act) <= rule.said_chars and not _MASKED.search(act):
+                        return rule.reply.replace("{act}", act)
         return None
 
     def not_understood(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
@@ -276,13 +342,7 @@ class Handover:
         if not asked_by:
             return None
         chat = " ".join([*(t for _, t in history), text])
-        rest = text
-        for pattern in self.values:
-            rest = pattern.sub(" ", rest)
-        for thing in self.things:
-            if thing.labels is not None:
-                rest = thing.labels.sub(" ", rest)
-        bare = len(_PUNCTUATION.sub("", rest)) <= self.rest and rest.strip() != text
+        bare = self._bare(text)
         for thing in self.things:
             if thing.chat and not any(p.search(chat) for p in thing.chat):
                 continue
@@ -296,7 +356,46 @@ class Handover:
             name = label.group(0) if label else thing.name
             value = self._value(text, thing)
             reply = (thing.masked_reply if not value else "") or thing.reply or self.reply
+            if thing.wants_reply and any(p.search(chat) for p in thing.wants):
+                said = [t for role, t in history if role == "buyer"] + [text]
+                if not any(p.search(t) for p in thing.has for t in said):
+                    reply = thing.wants_reply
             return name, value, reply
+        return None
+
+    def _bare(self, text: str) -> bool:
+        """Whether ``text`` is values and their labels, with at most ``rest`` other characters."""
+        rest = text
+        for pattern in self.values:
+            rest = pattern.sub(" ", rest)
+        for thing in self.things:
+            if thing.labels is not None:
+                rest = thing.labels.sub(" ", rest)
+        return len(_PUNCTUATION.sub("", rest)) <= self.rest and rest.strip() != text
+
+    def unasked(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
+        """The reply asking what the buyer needs where ``message`` only hands over a detail nobody asked
+        for (an order card pasted, a greeting beside it) and no buyer question of the chat's last four
+        turns is open, or None: an order number alone asks nothing to look up (物流的情况我帮您查一下
+        answers a question nobody asked)."""
+        text = message.strip()
+        if not text or (self.question is not None and self.question.search(text)):
+            return None
+        recent = history[-4:]
+        if self.question is not None and any(
+            r == "buyer" and self.question.search(t) and not (self.call and self.call.search(t))
+            for r, t in recent
+        ):
+            return None
+        asked_by = [t for role, t in history if role == "agent" and t.strip()][-self.agent_turns :]
+        if not self._bare(text):
+            return None
+        for thing in self.things:
+            if not thing.unasked_reply or not any(p.search(text) for p in thing.card):
+                continue
+            if any(p.search(t) for t in asked_by for p in thing.asks):
+                return None  # asked for: acknowledged as handed over
+            return thing.unasked_reply
         return None
 
     def _value(self, text: str, thing: Thing) -> str:
@@ -368,6 +467,11 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 bare=bool(table.get("bare", True)),
                 reply=str(table.get("reply", "")),
                 masked_reply=str(table.get("masked_reply", "")),
+                wants=compiled(table.get("wants", []), "wants"),
+                has=compiled(table.get("has", []), "has"),
+                wants_reply=str(table.get("wants_reply", "")),
+                unasked_reply=str(table.get("unasked_reply", "")),
+                card=compiled(table.get("card", []), "card"),
             )
         )
     question = compiled(data["question"], "question") if "question" in data else ()
@@ -425,6 +529,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
             rest=int(data.get("rest", 6)),
             reply=str(data.get("reply", "")),
             question=question[0] if question else None,
+            call=next(iter(compiled(data["call"], "call")), None) if "call" in data else None,
             agent_turns=int(data.get("agent_turns", 2)),
             closings=closings,
             agent_asks=agent_asks[0] if agent_asks else None,
@@ -442,6 +547,16 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 )
             ),
             followed=closings_of("followed"),
+            reasked=closings_of("reasked"),
+            agreed=tuple(
+                dataclasses.replace(
+                    closing,
+                    agent=compiled(table.get("agent", []), "agreed.agent"),
+                    lead=first(table, "lead", "agreed"),
+                    skip=first(table, "skip", "agreed"),
+                )
+                for closing, table in zip(closings_of("agreed"), closing_data.get("agreed", []), strict=True)
+            ),
         ),
         problems,
     )

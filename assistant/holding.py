@@ -176,6 +176,9 @@ class HoldingWording:
     arrival_after: re.Pattern | None = None
     arrival_now: str = ""
     arrival_unless: re.Pattern | None = None
+    # …and of another thing the chat's last turns speak of, that also arrives (票要多久能寄到 → 十天能到我
+    # 手里吗 asks about the invoice: 发票的情况): ``(pattern, topic)`` pairs tried after the refund
+    arrival_others: tuple[tuple[re.Pattern, str], ...] = ()
 
     def arrival_of(self, topic: str, message: str, recent: Sequence[str]) -> str:
         """``topic`` said as what the chat's last turns (``recent``) speak of when it is the arrival
@@ -185,10 +188,16 @@ class HoldingWording:
             or topic != self.arrival_topic
             or self.arrival_after is None
             or (self.arrival_unless is not None and self.arrival_unless.search(message))
-            or not any(self.arrival_after.search(t) for t in recent)
         ):
             return topic
-        return self.arrival_now or topic
+        if any(self.arrival_after.search(t) for t in recent):
+            return self.arrival_now or topic
+        # (the newest turn that speaks of one decides)
+        for turn in reversed(recent):
+            for pattern, other in self.arrival_others:
+                if pattern.search(turn):
+                    return other
+        return topic
 
     def safety_step(self, buyer_turns: Sequence[str], agent_turns: Sequence[str]) -> str:
         """The safe step for a health or safety problem the buyer told in their last turns (newest
@@ -501,6 +510,13 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
                 pairs.append((first, second))
         return tuple(pairs)
 
+    def arrival_others() -> tuple[tuple[re.Pattern, str], ...]:
+        pairs = []
+        for said, topic in (pair for pair in data.get("arrival_others", []) if len(pair) == 2):
+            if (found := compiled(said, "arrival_others")) is not None:
+                pairs.append((found, str(topic)))
+        return tuple(pairs)
+
     def safety() -> tuple[SafetyStep, ...]:
         steps = []
         for entry in data.get("safety", []):
@@ -595,6 +611,7 @@ def load_wording(data: dict, path: Path, slots: dict | None, problems: list[Prob
         arrival_after=pattern("arrival_after"),
         arrival_now=str(data.get("arrival_now", "")),
         arrival_unless=pattern("arrival_unless"),
+        arrival_others=arrival_others(),
         safety_not=pattern("safety_not"),
         safety_photo=str(data.get("safety_photo", "")),
         photo_sent=pattern("photo_sent"),
