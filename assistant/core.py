@@ -396,10 +396,6 @@ class Assistant:
         problems = engine.extractor.complaint(message)
         if order_stage is None:
             order_stage = self.conversation(message, turns).order_stage
-        import os  # SC_TOGGLE
-
-        if os.environ.get("SC_OFF"):  # SC_TOGGLE
-            order_stage = "off"  # SC_TOGGLE
         # a chat still before any order has no complaint, review or refund yet (电机坏了上门修吗 after
         # 保修几年), unless this message tells of a problem itself
         needs_order = vocabulary.clause_roles.before_order
@@ -417,9 +413,8 @@ class Assistant:
         )
         detection = dataclasses.replace(detection, before_order=presale)
         if (
-            (detection.scenario == vocabulary.complaint_scenario or os.environ.get("SC_ALL"))
+            detection.scenario == vocabulary.complaint_scenario
             and not problems
-            and not os.environ.get("SC_OFF")  # SC_TOGGLE
             and (rest := request_text(engine.extractor, message))
             and rest != message
         ):
@@ -676,13 +671,14 @@ class Assistant:
         # may come before buying) nor for a question about what might happen (要是不合适能退吗)
         # (然后呢 going on with an answered question is still in that question's situation)
         going_on = position is not None and state.follow_up and not state.pending_question
-        # (nor, before any order, for a question asked before buying: 能进洗碗机吗 is no usage of goods in hand)
-        if (
-            (position is None or going_on)
-            and not engine.adapter.intents.supposes(answer_message)
-            and not answer_detection.before_order
-        ):
-            implied = engine.corpus.facts.scenario_stages.get(answer_detection.scenario)
+        if (position is None or going_on) and not engine.adapter.intents.supposes(answer_message):
+            from .request import implied_stage
+
+            # (before any order nothing is in hand: 能进洗碗机吗 asks before buying, no usage of the goods)
+            implied = implied_stage(
+                engine.corpus.facts.scenario_stages.get(answer_detection.scenario),
+                answer_detection.before_order,
+            )
             state = state.at_least(implied, unshipped=engine.adapter.intents.unshipped(state.texts))
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)

@@ -15,6 +15,7 @@ shows across a conversation.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 import re
@@ -52,6 +53,8 @@ class Detection:
     alternatives: tuple[tuple[str, float], ...] = ()  # the runners-up: (scenario, probability)
     # the question's scenario when a complaint in the same message was put first (complaint_first)
     moved_from: str = ""
+    # the chat is still before any order (request.before_order): its scenarios imply no later stage
+    before_order: bool = False
 
     def to_dict(self) -> dict:
         return {
@@ -244,6 +247,7 @@ class Detector:
         context: str = "",
         context_vector: np.ndarray | None = None,
         history_vectors: np.ndarray | None = None,
+        vetoed: Sequence[str] = (),
     ) -> Detection:
         """Detect scenario, stage and buyer type.
 
@@ -255,12 +259,16 @@ class Detector:
             context_vector: the query vector with the context blended in.
             history_vectors: vectors of the history's buyer turns, newest first (for the stage of
                 ``any``-stage scenarios such as farewell).
+            vetoed: scenarios that cannot happen in this chat (a complaint before any order): the best
+                of the others is taken.
 
         Returns:
             The detection.
         """
         scores = self.scenario_probabilities(message, vector, context, context_vector)
         ranked = sorted(scores.items(), key=lambda item: -item[1])
+        if vetoed:
+            ranked = [r for r in ranked if r[0] not in vetoed] or ranked
         carried = self._carried(ranked[0], message, vector, history, history_vectors)
         if carried is not None:
             ranked = [carried, *(r for r in ranked if r[0] != carried[0])]
@@ -320,6 +328,24 @@ class Detector:
         # the message's own confidence stays: a scenario read from the turn before is no licence for
         # that scenario's safe first reply (麻烦您拍张照片 to 快点 after the agent promised a resend)
         return label, confidence
+
+    def earlier_stages(
+        self, history: Sequence[Turn], history_vectors: np.ndarray | None
+    ) -> list[tuple[str, str]]:
+        """``(text, stage)`` of the buyer's earlier turns, newest first, by the scenario each reads as
+        alone, for the turns that say what the chat is about: not a greeting (你好) nor an
+        ``any``-stage reading (好的 谢谢)."""
+        buyer_turns = [t.text for t in reversed(history) if t.role == "buyer" and t.text.strip()]
+        if not buyer_turns or history_vectors is None or len(history_vectors) == 0:
+            return []
+        buyer_turns = buyer_turns[: len(history_vectors)]
+        proba = self.scenario_model.predict_proba(buyer_turns, history_vectors)
+        labels = [self.scenario_model.classes[int(np.argmax(row))] for row in proba]
+        return [
+            (text, self.taxonomy.stage_of(label))
+            for text, label in zip(buyer_turns, labels, strict=True)
+            if label not in self.carry_skip and self.taxonomy.stage_of(label) != ANY_STAGE
+        ]
 
     def _stage_from_history(self, history: Sequence[Turn], history_vectors: np.ndarray | None) -> str:
         buyer_turns = [t.text for t in reversed(history) if t.role == "buyer" and t.text.strip()]
@@ -393,12 +419,10 @@ def moved_to(detection: Detection, scenario: str, stage: str) -> Detection:
     """The detection answered as ``scenario`` instead: the detected one becomes the first alternative
     and ``moved_from`` says where it came from."""
     others = tuple((s, p) for s, p in detection.alternatives if s != scenario)
-    return Detection(
+    return dataclasses.replace(
+        detection,
         scenario=scenario,
-        scenario_confidence=detection.scenario_confidence,
         stage=stage,
-        buyer_type=detection.buyer_type,
-        buyer_type_confidence=detection.buyer_type_confidence,
         alternatives=((detection.scenario, detection.scenario_confidence), *others)[:2],
         moved_from=detection.scenario,
     )

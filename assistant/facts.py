@@ -1267,10 +1267,6 @@ class FactExtractor:
     def complaint(self, text: str) -> list[str]:
         """Words of a product complaint in ``text`` (包装破了, 拉肚子, 假货 …), from ``[complaint]``, said
         as a report of what happened: not aside (``complaint_aside``)."""
-        import os  # SC_TOGGLE
-
-        if os.environ.get("SC_OFF"):  # SC_TOGGLE
-            return self._own_words(self._complaint_pattern, text)  # SC_TOGGLE
         source = _normalised(text)
         return [m.group(0) for m in self._complaints(source) if not self._aside(source, m.start(), m.end())]
 
@@ -1283,7 +1279,9 @@ class FactExtractor:
         return [m.group(0) for m in self._complaints(source) if self._aside(source, m.start(), m.end())]
 
     def _complaints(self, source: str) -> list[re.Match]:
-        return [m for m in _finditer(self._complaint_pattern, source) if not self._hearsay(source[: m.start()])]
+        return [
+            m for m in _finditer(self._complaint_pattern, source) if not self._hearsay(source[: m.start()])
+        ]
 
     def _aside(self, source: str, start: int, end: int) -> bool:
         roles = self.vocabulary.clause_roles
