@@ -2379,7 +2379,50 @@ class Adapter:
         top = self.item_in_hesitation(top, message, history, scenario, state)
         top = self.given_acknowledged(top, message, history, scenario)
         top = self.fault_in_photo_ask(top, message, history, scenario, state)
+        top = self.whose_measures(top, message, history, scenario, state)
         return self.fault_named(top, message, history, scenario, state)
+
+    def whose_measures(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The top suggestion speaking of the measurements of someone the buyer shops for (给我妈买 …
+        她155 100斤) as that person's, not the buyer's (按您的身高体重 → 按阿姨的身高体重; judges: "您 for
+        mother"): named as the agent named them, else by the first word of their group in facts.toml
+        [people] (``[subject] yours``: the buyer's measurements in a reply; ``yours_named``)."""
+        table = self.rules.subject
+        yours, named = table.get("yours"), str(table.get("yours_named", ""))
+        if not yours or not named:
+            return top
+        people = [s.fact.value for s in state.facts if s.fact.kind == "person" and s.role == "buyer"]
+        if not people or not re.search(str(yours), top.reply):
+            return top
+        groups = dict(self.grounder.extractor.vocabulary.people)
+        # (else the buyer's word after 您: 宝宝 → 您宝宝, 我妈 → 您妈妈 by its group's first word)
+        theirs = next(
+            s.fact.text for s in reversed(state.facts) if s.fact.kind == "person" and s.role == "buyer"
+        )
+        theirs = theirs.removeprefix("我")
+        if len(theirs) < 2:
+            theirs = (groups.get(people[-1]) or ("",))[0]
+        word = next(
+            (
+                s.fact.text
+                for s in reversed(state.facts)
+                if s.fact.kind == "person" and s.role == "agent" and s.fact.value == people[-1]
+            ),
+            f"您{theirs}" if theirs else "",
+        )
+        if not word:
+            return top
+        reply = re.sub(str(yours), named.replace("{person}", word), top.reply)
+        return self.rewritten(
+            top,
+            reply,
+            message,
+            history,
+            scenario,
+            "量的是买家替谁买的人 the measurements of whom the buyer shops for",
+        )
 
     def subject_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState

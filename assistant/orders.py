@@ -353,11 +353,12 @@ class OrderAnswers:
             for word in table.get("cut_after", ()):
                 if not (kind == "check" and word == "吗"):  # 减了20吗 stays a question
                     clause = clause.removesuffix(word)
-            # a clause that only reminds (记得放 / 别漏了) adds nothing to the note: not read back as 放
+            # a clause that only reminds (记得放 / 别漏了) or says a note was written (备注也写了 / 能备注吗)
+            # adds nothing to the note: not read back as 放 / 也写了 / 能备注
             bare = clause
             for word in table.get("reminders", ()):
                 bare = bare.replace(word, "")
-            if kind != "check" and len(bare) < 2 and len(asked) > 1:
+            if kind != "check" and len(bare) < 2:
                 continue
             if clause:
                 cut.append(clause)

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import turns
 
 from assistant.conversation import conversation_state
 from assistant.corpus import load_corpus
@@ -248,3 +249,22 @@ def test_a_recommendation_the_catalog_cannot_fill_promises_a_pick_not_a_fill_in(
     assert "【" not in top.reply and not top.fill_ins, top.reply
     if top.holding:  # the promise to pick (a catalog item in budget would be named instead)
         assert said in top.reply and "挑" in top.reply, top.reply
+
+
+def test_a_reply_about_the_buyer_s_measurements_names_whose_they_are(assistant):
+    # judges: "您 for mother": the buyer shops for someone and gave that person's measurements
+    from assistant.adaptation import Suggestion
+
+    adapter = assistant.engine.adapter
+    top = Suggestion("亲，按您的身高体重建议拿L，穿着合身。", 1.0, ("size_advice-001",), "size_advice")
+    history = turns("买家: 想给我爸买件夹克", "客服: 亲 叔叔平时穿什么码呀")
+    state = assistant.conversation("他172 150斤", history)
+    named = adapter.whose_measures(top, "他172 150斤", history, "size_advice", state)
+    assert "按叔叔的身高体重" in named.reply  # the agent's word for him
+    history = turns("买家: 给宝宝买的连体衣")
+    state = assistant.conversation("80cm 20斤", history)
+    named = adapter.whose_measures(top, "80cm 20斤", history, "size_advice", state)
+    assert "按您宝宝的身高体重" in named.reply  # else the buyer's
+    # the buyer's own measurements stay theirs
+    state = assistant.conversation("我172 150斤", ())
+    assert adapter.whose_measures(top, "我172 150斤", (), "size_advice", state).reply == top.reply

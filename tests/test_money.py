@@ -4,6 +4,7 @@ every number of them grounded in this chat or the shop profile once the grounder
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,14 @@ def test_an_order_with_a_request_reads_the_request_back(
     reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "order_placed", *history)
     assert expected in reply and "核对一下收货地址" not in reply
     assert not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize("message", ["行 拍好了 备注我也写了", "我要蓝色的 可以备注吗"])
+def test_a_clause_that_only_says_a_note_is_written_is_no_note(money, extractor, message):
+    # not 已经给您备注：也写了 / 已经给您备注：能备注
+    state = conversation_state(message, turns("客服: 亲 拍下备注一下 送一双袜子哦"), extractor)
+    found = money.orders.request(message, "order_placed", state, None)
+    assert found is None or not re.search(r"备注：[^，]*(写了|备注)", found[0]), found
 
 
 def test_a_price_of_the_chat_is_not_read_back_as_what_was_ordered(money, extractor):
