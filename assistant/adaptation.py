@@ -1096,7 +1096,10 @@ class Adapter:
             # profile's value goes, or the reply (a reply about nothing else, or one answering the buyer's
             # question about it with the profile's value: 明天什么时候到 after 京东快递 明天到)
             if said_otherwise & self.asked_slots(message):
-                return None, "与客服说过的不一致 the shop's value contradicts what the agent said in this chat"
+                return (
+                    None,
+                    "与客服说过的不一致 the shop's value contradicts what the agent said in this chat",
+                )
             everything = frozenset(t for topics in self.rules.unasked.topics.values() for t in topics)
             everything |= case_topics or frozenset({scenario})
             trimmed, _ = self.rules.unasked.trim(
@@ -2635,6 +2638,18 @@ class Adapter:
             ]
         return "、".join(list(dict.fromkeys(said))[:2])
 
+    def topic_drops_the_item(self, message: str, topic: str) -> bool:
+        """Whether ``topic`` (掉色的问题) leaves out the item the buyer named by an attribute or a longer
+        name in the clause it asks in (翻毛皮马丁靴会掉色吗 / 蓝色条纹的碗能进微波炉吗), which their question
+        said as an indirect question keeps (翻毛皮马丁靴会不会掉色): then the question is named."""
+        item = self.grounder.extractor.item(message)
+        if item is None:
+            return False
+        phrase = item.named or (item.text if len(item.text) > len(item.word) + 1 else "")
+        if not phrase or phrase in topic or self.item_context(message, "") != phrase:
+            return False
+        return phrase in self.holding_question(message)
+
     def item_context(self, message: str, question: str) -> str:
         """The item ``message`` names, in the buyer's words with their attribute (翻毛皮马丁靴 / 草莓图案的
         口水巾), for a holding reply whose restated ``question`` does not name it; "" when the message
@@ -2648,14 +2663,23 @@ class Adapter:
             return ""
         if not item.named and len(item.text) == len(item.word) + 1:
             return ""  # a one-character lead is a measure word or no attribute (买双鞋: 鞋)
-        # the phrase is words of the message, whole: not part of an idiom (锅碗瓢盆 has no 锅碗), nor led
-        # by an adverb or a pronoun the item reading took in (还是必须卸妆油)
+        # the phrase is words of the message, whole: it starts a word (想买口砂锅 has no 口砂锅), its item word
+        # does not start a longer one (锅碗瓢盆 has no 锅碗), no adverb or pronoun leads it (还是必须卸妆油)
         at = message.find(phrase)
-        bounds = word_bounds(message)
-        if at < 0 or at not in bounds or at + len(phrase) not in bounds:
+        end = at + len(phrase)
+        bounds = sorted(word_bounds(message))
+        if (
+            at < 0
+            or at not in bounds
+            or any(
+                b < end - len(item.word) + 1 and n > end
+                for b, n in zip(bounds, bounds[1:], strict=False)
+                if b < end
+            )
+        ):
             return ""
         lead = phrase[: len(phrase) - len(item.word)] if phrase.endswith(item.word) else ""
-        if lead and self.grounder.extractor.attribute_breaks(lead):
+        if lead and not item.named and self.grounder.extractor.attribute_breaks(lead):
             return ""
         return phrase
 
@@ -2664,7 +2688,7 @@ class Adapter:
         item = state.item.text if state.item is not None and state.item.text else ""
         turns = [*(t.text for t in history if t.role == "buyer"), message]
         # (a fault said only as a reason or a worry is told of nothing: 打碎了一个想补一个 / 我怕漏了)
-        turns = [request_text(self.grounder.extractor, t) or t for t in turns]
+        turns = [request_text(self.grounder.extractor, t) for t in turns]
         return fault_said(turns, self.rules.wording, item)
 
     def fault_named(
@@ -3358,7 +3382,7 @@ class Adapter:
             and not chasing
             and not complaint
             and not promised
-            and self.topic_drops_a_question(message, topic)
+            and (self.topic_drops_a_question(message, topic) or self.topic_drops_the_item(message, topic))
         ):
             held_topic, topic = topic, ""  # each question asked, not one topic for two
         question = values = item_named = ""
