@@ -445,7 +445,8 @@ class Assistant:
         if supposed:
             to = engine.adapter.rules.supposed_scenario
             stage = engine.detector.taxonomy.stage_of(to) if to else ""
-            reported = bool(engine.extractor.complaint(message))
+            # (a defect supposed is said aside, yet named: 要是坏了怎么办)
+            reported = bool(problems or engine.extractor.complaint_aside(message))
             detection = supposed_first(detection, to, stage, vocabulary.complaint_scenario, reported)
         return detection, hits, message_vector, history_vectors
 
