@@ -1273,8 +1273,8 @@ class FactExtractor:
     def complaint_aside(self, text: str) -> list[str]:
         """Complaint words of ``text`` said aside, in a clause that gives a reason, a worry or a
         background instead of reporting a problem: it fears it (我怕漏了), wants to buy (打碎了一个想
-        补一个), supposes it or tells of another order ([order_event_modality] clause: 上次买的快过期了),
-        or the word is itself what is asked (是不是坏了 / 漏气正常吗); ``[clause_roles]``."""
+        补一个), or the word is itself what is asked (是不是坏了 / 漏气正常吗); ``[clause_roles]``.
+        (Not another order's: 上次买的饼干碎了 alone complains of it.)"""
         source = _normalised(text)
         return [m.group(0) for m in self._complaints(source) if self._aside(source, m.start(), m.end())]
 
@@ -1289,7 +1289,7 @@ class FactExtractor:
         after = _CLAUSE_START.split(source[end:])[0]
         return (
             any(p.search(before + source[start:end] + after) for p in roles.wish)
-            or any(p.search(before) for p in (*roles.worry, *self.vocabulary.event_modality.clause))
+            or any(p.search(before) for p in roles.worry)
             or any(p.search(before) for p in roles.asked_before)
             or any(p.search(after) for p in roles.asked_after)
         )

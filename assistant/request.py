@@ -1,13 +1,12 @@
 """Which clauses of a buyer message carry the request, and which only give its reason (issue 12).
 
-A buyer often says why they ask, what they fear or what happened elsewhere besides the request itself:
-那个陶瓷碗还能买到吗 打碎了一个想补一个 asks whether the bowl is in stock, 腰带是自己选还是你们直接放 我怕漏了
-asks how the gift is added, 纸尿裤L码有没有新日期的 上次买的快过期了 asks for stock. A problem word in
-such a clause (碎了 / 漏了 / 过期了) reports nothing about this order: it must not put a complaint first,
+A buyer often says why they ask or what they fear besides the request itself: 那个陶瓷碗还能买到吗
+打碎了一个想补一个 asks whether the bowl is in stock, 腰带是自己选还是你们直接放 我怕漏了 asks how the gift
+is added. A problem word in such a clause (碎了 / 漏了) reports nothing about this order: it must not put a complaint first,
 nor let a complaint reading of the whole message stand. Read by the clause's structure, not by more
-phrasings: the clause fears it or wants to buy (``facts.toml [clause_roles]``), supposes it or tells of
-another order or shop (``[order_event_modality]`` clause, the leads the order stage reader uses), or the
-word is itself what is asked (是不是坏了 / 漏气正常吗).
+phrasings: the clause fears it or wants to buy (``facts.toml [clause_roles]``), or the word is itself
+what is asked (是不是坏了 / 漏气正常吗). (Another order's problem told alone, 上次买的饼干碎了, is still a
+complaint: a background clause is told from a report only beside a request, which this does not read.)
 
 The order stage vetoes too: in a chat whose buyer has asked before-sale questions and said no order event,
 a scenario that needs an order (``[clause_roles] before_order``: a quality complaint, a review) cannot
