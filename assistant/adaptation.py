@@ -3242,60 +3242,65 @@ class Adapter:
             # what the agent said stands, whatever was retrieved: a short reply is shown, not a hold
             return dataclasses.replace(top, reply=reply, holding=False, fixes=(*top.fixes, fix)), note
 
-        if (yes := handover.confirmed(message, spoken)) is not None:
-            # 送上门是吗 right after the agent's 可以的 to 可以送上门吗: the agent's yes stands, whatever was retrieved
-            return instead(
-                yes,
+        # (check, fix, note, only for a calm buyer): the first check that gives a reply wins; an
+        # escalating buyer's threat is not answered as a follow-up, a reproach or a yes
+        checks: tuple[tuple[Callable[[str, Sequence[tuple[str, str]]], str | None], str, str, bool], ...] = (
+            # 送上门是吗 right after the agent's 可以的 to 可以送上门吗: the agent's yes stands
+            (
+                handover.confirmed,
                 "买家确认客服的答复 the buyer checks the agent's yes",
                 "买家确认刚才的答复，已给出简短回应 the buyer checks the agent's answer: it is said again",
-            )
-        if (again := handover.not_understood(message, spoken)) is not None:
-            # 什么意思 right after the agent's turn: its point is taken up again, whatever was retrieved
-            # (a lookup of 什么意思 or another question's answer helps nobody)
-            return instead(
-                again,
+                False,
+            ),
+            # 什么意思 right after the agent's turn: its point is taken up again (a lookup of 什么意思 or
+            # another question's answer helps nobody)
+            (
+                handover.not_understood,
                 "买家没看懂客服的话 the buyer did not understand the agent",
                 "买家没看懂刚才的答复，请换个说法再说明 the buyer did not understand: say it again more plainly",
-            )
-        if (instruction := handover.instruction_checked(message, spoken)) is not None:
+                False,
+            ),
             # 我还要取消旧订单吗 right after the agent's 请您将旧订单取消: the instruction stands, said as a yes
-            return instead(
-                instruction,
+            (
+                handover.instruction_checked,
                 "买家确认客服的要求 the buyer checks the agent's instruction",
                 "买家确认刚才的要求，已给出简短回应 the buyer checks the agent's instruction: it is said again",
-            )
-        if not self.grounder.extractor.escalation(message) and (
-            follow := handover.follow_up(message, spoken)
-        ):
+                False,
+            ),
             # 好吧 谢谢 while the agent's check is still open (已为您留言): the follow-up is said, not a farewell
-            return instead(
-                follow,
+            (
+                handover.follow_up,
                 "客服还在跟进 the agent's check is still open",
                 "买家收尾，客服的核实还在进行，已说明会跟进 the buyer closes while the agent's check is open",
-            )
-        if not self.grounder.extractor.escalation(message) and (
-            sorry := handover.reproached(message, spoken)
-        ):
+                True,
+            ),
             # 那你还让我发订单号 after the agent asked for the order it had: an apology, the work taken up
-            return instead(
-                sorry,
+            (
+                handover.reproached,
                 "买家怪客服重复询问 the buyer was asked again",
                 "买家不满被重复询问，已致歉并接着处理 the buyer was asked twice: apologised, carry on",
-            )
-        if not self.grounder.extractor.escalation(message) and (step := handover.agreed_to(message, spoken)):
+                True,
+            ),
             # 对的 是的 to 这个订单没错吧 after 这边帮您取消: the agent's own step is done now, not looked up
-            return instead(
-                step,
+            (
+                handover.agreed_to,
                 "买家确认，客服接着办 the buyer said yes to the agent's check",
                 "买家已确认，接着办客服说过的事 the buyer said yes: do what the agent said it would",
-            )
-        if (card := handover.unasked(message, spoken)) is not None:
+                True,
+            ),
             # an order card pasted, nothing asked: what the buyer needs is asked, nothing looked up
-            return instead(
-                card,
+            (
+                handover.unasked,
                 "买家只发了订单 the buyer only sent the order",
                 "买家只发了订单，先问清需要什么 the buyer sent the order: ask what they need",
-            )
+                False,
+            ),
+        )
+        escalating = self.grounder.extractor.escalation(message)
+        for check, fix, note, calm_only in checks:
+            # an empty rule reply is no reply: it never replaces the top
+            if not (calm_only and escalating) and (reply := check(message, spoken)):
+                return instead(reply, fix, note)
         if not top.holding:
             return None
         said = handover.acknowledged(

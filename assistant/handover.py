@@ -8,7 +8,6 @@ adaptation.toml holds the patterns and wordings.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from collections.abc import Callable, Sequence
@@ -506,6 +505,11 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 said_drop=first(table, "said_drop", kind),
                 said_from=first(table, "said_from", kind),
                 agent_said=bool(table.get("agent_said", False)),
+                # read for every kind; only [[confirm]], [[instructed]] and [[agreed]] use them
+                agent=compiled(table.get("agent", []), f"{kind}.agent"),
+                lead=first(table, "lead", kind),
+                share=float(table.get("share", 1.0)),
+                skip=first(table, "skip", kind),
                 **flags,
             )
             for table in closing_data.get(kind, [])
@@ -513,14 +517,6 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
 
     closings = (
         closings_of("request", request=True) + closings_of("recheck", recheck=True) + closings_of("closing")
-    )
-    confirms = tuple(
-        dataclasses.replace(
-            closing,
-            agent=compiled(table.get("agent", []), "confirm.agent"),
-            lead=first(table, "lead", "confirm"),
-        )
-        for closing, table in zip(closings_of("confirm"), closing_data.get("confirm", []), strict=True)
     )
     return (
         Handover(
@@ -533,30 +529,12 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
             agent_turns=int(data.get("agent_turns", 2)),
             closings=closings,
             agent_asks=agent_asks[0] if agent_asks else None,
-            confirms=confirms,
+            confirms=closings_of("confirm"),
             unclear=closings_of("unclear"),
-            instructed=tuple(
-                dataclasses.replace(
-                    closing,
-                    agent=compiled(table.get("agent", []), "instructed.agent"),
-                    lead=first(table, "lead", "instructed"),
-                    share=float(table.get("share", 1.0)),
-                )
-                for closing, table in zip(
-                    closings_of("instructed"), closing_data.get("instructed", []), strict=True
-                )
-            ),
+            instructed=closings_of("instructed"),
             followed=closings_of("followed"),
             reasked=closings_of("reasked"),
-            agreed=tuple(
-                dataclasses.replace(
-                    closing,
-                    agent=compiled(table.get("agent", []), "agreed.agent"),
-                    lead=first(table, "lead", "agreed"),
-                    skip=first(table, "skip", "agreed"),
-                )
-                for closing, table in zip(closings_of("agreed"), closing_data.get("agreed", []), strict=True)
-            ),
+            agreed=closings_of("agreed"),
         ),
         problems,
     )
