@@ -58,6 +58,9 @@ KIND_FAMILIES = {
     "threshold": ("threshold",),
     "gift": ("gift",),
 }
+# offers a buyer names are the ones under discussion (满199减30 / 我那张10元券): a reply naming only another
+# offer contradicts the chat even when the agent has not said it yet (a courier the buyer names is a question)
+BUYER_NAMED_KINDS = frozenset({"coupon", "promotion", "discount", "gift"})
 # kinds that describe the buyer: only this conversation can supply them
 BUYER_KINDS = frozenset({"height", "weight", "foot_length"})
 

@@ -15,9 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .conversation import ConversationState
+from .conversation import ConversationState, asks
 from .facts import (
     BUYER_KINDS,
+    BUYER_NAMED_KINDS,
     FILL_IN_LABELS,
     KIND_FAMILIES,
     ORDER_STAGES,
@@ -460,13 +461,26 @@ class Grounder:
         reply, item_changes = self._retarget_items(reply, state)
         changes.extend(item_changes)
         facts = self.extractor.extract(reply) + self._shop_offers(reply)
-        # the agent's own earlier facts win: a reply naming only other couriers/coupons contradicts them
+        # the agent's own earlier facts win: a reply naming only other couriers/coupons contradicts them;
+        # so does one naming only another offer than one the buyer stated in an earlier turn (the shop's
+        # 满199减20 after 年货节满199减30; its gift after 上次还送了条毛巾); an offer the buyer asks about
+        # (还送小样吗 / 满199减30还有吗) may be answered with the shop's own
+        newest = len(state.texts) - 1
         for kind in SHOP_KINDS:
             family = KIND_FAMILIES[kind]
             said = {v for k in family for v in state.values(k, "agent")}
             named = {f.value for f in facts if f.kind in family}
             buyer = {v for k in family for v in state.values(k, "buyer")}
-            if said and named and not (named & (said | buyer)):
+            claimed = {
+                s.fact.value
+                for s in state.facts
+                if kind in BUYER_NAMED_KINDS
+                and s.role == "buyer"
+                and s.fact.kind in family
+                and s.turn < newest
+                and not asks(state.texts[s.turn])
+            }
+            if (said or claimed) and named and not (named & (said | buyer)):
                 return GroundedReply(
                     reply,
                     rejected=f"与对话中已说的{FILL_IN_LABELS.get(kind, kind)}矛盾 contradicts the conversation's {kind}",
