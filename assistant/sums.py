@@ -193,6 +193,10 @@ class Sums:
         ]
         added = [a for a in own if self._added(message, a.start)]
         items = [a for a in own if a not in added]
+        if len(own) >= 2 and any(
+            w in message[own[0].start : own[-1].start] for w in self.words("alternatives")
+        ):
+            return None  # 308…还是…600: two amounts the buyer weighs, not one order to add up
         units = set(self.unit_prices([message]))
         count = self.count(message)
         if before and buyer and not items and not count:

@@ -217,3 +217,13 @@ def test_no_sum_when_the_units_make_no_whole_packs(money, extractor):
     history = [Turn("buyer", "螺蛳粉怎么卖"), Turn("agent", "亲 5包装49.9 满99包邮")]
     state = conversation_state("买7包够包邮吗", history, extractor)
     assert money.order_sum("买7包够包邮吗", "free_shipping", state, None) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["这样215够满200吗 还是得凑到400", "是按215算还是按230算 能减吗", "215能减30吗 或者我再拿一件凑400"],
+)
+def test_two_amounts_the_buyer_weighs_are_no_order_to_add_up(money, grounder, extractor, message):
+    # 215 or 400 is a choice the buyer weighs: nothing is computed (215+400 was said as the order)
+    history = ["买家: 店里有满减吗", "客服: 亲 每满200减30 可以叠加店铺券"]
+    assert grounded(money, grounder, extractor, message, "promotion", *history) is None
