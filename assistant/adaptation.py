@@ -2396,22 +2396,20 @@ class Adapter:
         yours, named = table.get("yours"), str(table.get("yours_named", ""))
         if not yours or not named:
             return top
-        people = [s.fact.value for s in state.facts if s.fact.kind == "person" and s.role == "buyer"]
+        people = [s.fact for s in state.facts if s.fact.kind == "person" and s.role == "buyer"]
         if not people or not re.search(str(yours), top.reply):
             return top
+        person = people[-1]  # the one the buyer named last
         groups = dict(self.grounder.extractor.vocabulary.people)
         # (else the buyer's word after 您: 宝宝 → 您宝宝, 我妈 → 您妈妈 by its group's first word)
-        theirs = next(
-            s.fact.text for s in reversed(state.facts) if s.fact.kind == "person" and s.role == "buyer"
-        )
-        theirs = theirs.removeprefix("我")
+        theirs = person.text.removeprefix("我")
         if len(theirs) < 2:
-            theirs = (groups.get(people[-1]) or ("",))[0]
+            theirs = (groups.get(person.value) or ("",))[0]
         word = next(
             (
                 s.fact.text
                 for s in reversed(state.facts)
-                if s.fact.kind == "person" and s.role == "agent" and s.fact.value == people[-1]
+                if s.fact.kind == "person" and s.role == "agent" and s.fact.value == person.value
             ),
             f"您{theirs}" if theirs else "",
         )

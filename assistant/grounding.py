@@ -466,21 +466,27 @@ class Grounder:
         # 满199减20 after 年货节满199减30; its gift after 上次还送了条毛巾); an offer the buyer asks about
         # (还送小样吗 / 满199减30还有吗) may be answered with the shop's own
         newest = len(state.texts) - 1
+
+        def claimed(family: tuple[str, ...]) -> bool:
+            return any(
+                s.role == "buyer"
+                and s.fact.kind in family
+                and s.turn < newest
+                and not asks(state.texts[s.turn])
+                for s in state.facts
+            )
+
         for kind in SHOP_KINDS:
             family = KIND_FAMILIES[kind]
             said = {v for k in family for v in state.values(k, "agent")}
             named = {f.value for f in facts if f.kind in family}
             buyer = {v for k in family for v in state.values(k, "buyer")}
-            claimed = {
-                s.fact.value
-                for s in state.facts
-                if kind in BUYER_NAMED_KINDS
-                and s.role == "buyer"
-                and s.fact.kind in family
-                and s.turn < newest
-                and not asks(state.texts[s.turn])
-            }
-            if (said or claimed) and named and not (named & (said | buyer)):
+            # (the buyer's earlier statements are read only for a reply that names another offer)
+            if (
+                named
+                and not (named & (said | buyer))
+                and (said or (kind in BUYER_NAMED_KINDS and claimed(family)))
+            ):
                 return GroundedReply(
                     reply,
                     rejected=f"与对话中已说的{FILL_IN_LABELS.get(kind, kind)}矛盾 contradicts the conversation's {kind}",
