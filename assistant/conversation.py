@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .facts import ORDER_STAGES, SHOP_KINDS, Fact, FactExtractor, ItemRef
+from .parcels import ParcelRules, parcel_in_question
 from .records import Turn
 
 # a buyer turn that asks something (a question waiting for an answer)
@@ -179,6 +180,9 @@ class ConversationState:
     # the agent already apologised in this chat (非常抱歉亲，麻烦拍个视频): a problem is being handled
     apologised: bool = False
     deadline: Deadline | None = None  # how this corpus words a deadline (for ``wanted_date``)
+    # the newest message asks about one parcel of several whose goods have not gone yet (parcels.py:
+    # 垫子呢 after 防潮垫断货了 先发帐篷 … 帐篷收到了): nothing of it is in the buyer's hands
+    parcel_unshipped: bool = False
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -536,6 +540,9 @@ def conversation_state(
     agent_shipped: re.Pattern | None = None,
     buyer_waiting: re.Pattern | None = None,
     complaint_worry: re.Pattern | None = None,
+    payment_talk: re.Pattern | None = None,
+    parcels: ParcelRules | None = None,
+    agent_replaces: re.Pattern | None = None,
 ) -> ConversationState:
     """Read the conversation (earlier turns oldest first, then the buyer's newest message);
     ``apology_words`` mark an agent turn that apologised (the empathy markers of adaptation.toml);
@@ -547,7 +554,10 @@ def conversation_state(
     ``agent_shipped`` an agent's turn saying the goods have gone (已发 德邦) and ``buyer_waiting`` a
     buyer's turn waiting for a paid order to arrive (中通还没到 / 物流没信息): the order is shipped;
     ``complaint_worry`` a buyer's worry about safety or authenticity (会不会有事 / 是正品吗): said after
-    a product complaint of the buyer's, it escalates."""
+    a product complaint of the buyer's, it escalates; ``payment_talk`` a turn speaking of paying: in a
+    chat with none, an order placed in an earlier turn was paid; ``parcels`` the states of each parcel
+    of several (parcels.py): the one the newest message names decides the stage; ``agent_replaces`` an
+    agent's turn replacing the goods (换新): they were in hand, the order is in after-sale."""
 
     def bare_follow_up(text: str) -> bool:
         if follow_up is None or not follow_up.search(text):
@@ -617,6 +627,15 @@ def conversation_state(
             and agent_after_sale.search(turn.text)
         ):
             stage_index = ORDER_STAGES.index("after_sale")
+        elif (
+            turn.role == "agent"
+            and agent_replaces is not None
+            and stage_index < delivered
+            and agent_replaces.search(turn.text)
+        ):
+            # 打完气第二天就瘪了 → 直接给您换新: goods replaced were in hand with a problem, whatever the
+            # buyer's words for it (新的发了吗 asks after the replacement, not the first parcel)
+            stage_index = ORDER_STAGES.index("after_sale")
         if turn.role == "buyer":
             escalation.extend(w for w in extractor.escalation(turn.text) if w not in escalation)
             if complaint_worry is not None and (worry := complaint_worry.search(turn.text)):
@@ -656,6 +675,26 @@ def conversation_state(
     following = bare_follow_up(message) and bool(history)
     nudge = bool(_NUDGE.search(message) or wordless_anger or following) and bool(history)
 
+    ordered = [s.turn for s in stated if s.fact.kind == "order_event" and s.fact.value == "ordered"]
+    if (
+        stage_index == ORDER_STAGES.index("ordered")
+        and payment_talk is not None
+        and ordered
+        and ordered[-1] < len(turns) - 1
+        and asks(message)
+        and not any(payment_talk.search(t.text) for t in turns)
+    ):
+        # 拍了 → 亲 今天发 → 发什么快递: an order the chat went on past to another question, its payment
+        # never in question, was paid (拍了 is placed and paid; 拍了 付款一直失败 / 能用花呗吗 is not yet;
+        # 拍了 → 好的亲 → 好的 has not gone on)
+        stage_index = ORDER_STAGES.index("paid")
+    events = [[(f.value, f.start, f.end) for f in facts if f.kind == "order_event"] for facts in extracted]
+    parcel = parcel_in_question([t.text for t in turns], events, parcels)
+    if parcel is not None and stage_index < ORDER_STAGES.index("after_sale"):
+        # (in an after-sale chat the parcel asked about is the return or the replacement: 换的鞋呢)
+        # 帐篷收到了 → 过5天了 垫子呢: the pad the agent said ships later is the order under discussion
+        stage_index = ORDER_STAGES.index(parcel.stage)
+
     category = item.category if item else None
     if category is None and len(shop_categories) == 1:
         category = shop_categories[0]
@@ -674,6 +713,7 @@ def conversation_state(
         roles=tuple(t.role for t in turns),
         apologised=any(t.role == "agent" and any(w in t.text for w in apology_words) for t in history),
         deadline=deadline,
+        parcel_unshipped=parcel is not None and parcel.unshipped,
     )
 
 

@@ -376,9 +376,16 @@ class Assistant:
         turns = self._history(history)
         return self._detect(message, turns)[0]
 
-    def _detect(self, message: str, turns: tuple[Turn, ...], order_stage: str | None = None):
+    def _detect(
+        self,
+        message: str,
+        turns: tuple[Turn, ...],
+        order_stage: str | None = None,
+        parcel_unshipped: bool = False,
+    ):
         """Detection and retrieval share the encoding: one batch for the message, its context and
-        the earlier buyer turns. ``order_stage``: the chat's, read when not given."""
+        the earlier buyer turns. ``order_stage``: the chat's, read when not given;
+        ``parcel_unshipped``: the parcel the message asks about has not gone yet (parcels.py)."""
         from .detection import DEFAULT_STAGE, complaint_first, moved_to, supposed_first
         from .request import before_order, reports_problem, request_text
 
@@ -409,7 +416,8 @@ class Assistant:
             context=context,
             context_vector=query_vector if context else None,
             history_vectors=history_vectors,
-            vetoed=needs_order if presale else (),
+            # (nor is a parcel not yet sent complained of as goods in hand: 垫子呢 after 防潮垫3天后补发)
+            vetoed=needs_order if presale or parcel_unshipped else (),
         )
         detection = dataclasses.replace(detection, before_order=presale)
         if (
@@ -605,7 +613,9 @@ class Assistant:
                 # 黑的呢 after 蓝牙耳机 Pro2 白色 (an item listed, no question word) still asks, as its 呢 did
                 asked_as = swap if asks(swap) else swap + "呢"
                 state = self.conversation(swap, turns)
-        detection, hits, message_vector, history_vectors = self._detect(asked_as, turns, state.order_stage)
+        detection, hits, message_vector, history_vectors = self._detect(
+            asked_as, turns, state.order_stage, state.parcel_unshipped
+        )
         # upset or escalating by meaning, in words no pattern names (upset.toml): the marks it adds
         state, mood_marks = self._mood(asked_as, turns, state, detection, message_vector, history_vectors)
         announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
@@ -665,7 +675,9 @@ class Assistant:
             if state.follow_up and not state.pending_question:
                 # 然后呢 after an answered question goes on with it: there is no wait to apologise for
                 answer_state = dataclasses.replace(answer_state, nudge=False)
-            answer_detection, hits, _, _ = self._detect(answer_message, answer_turns, state.order_stage)
+            answer_detection, hits, _, _ = self._detect(
+                answer_message, answer_turns, state.order_stage, state.parcel_unshipped
+            )
             if wordless or state.follow_up:
                 detection = answer_detection  # 😡 / 然后呢 has no scenario of its own ("farewell" misleads)
         # a scenario implies no stage for a chase (还没回我？ is no delay of an order; the chased 能机洗吗
@@ -680,7 +692,8 @@ class Assistant:
                 engine.corpus.facts.scenario_stages.get(answer_detection.scenario),
                 answer_detection.before_order,
             )
-            state = state.at_least(implied, unshipped=engine.adapter.intents.unshipped(state.texts))
+            unshipped = state.parcel_unshipped or engine.adapter.intents.unshipped(state.texts)
+            state = state.at_least(implied, unshipped=unshipped)
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)
         asked = engine.adapter.asked(answer_message, answer_turns, state)
@@ -1053,6 +1066,9 @@ class Assistant:
             agent_shipped=self.engine.adapter.intents.agent_shipped,
             buyer_waiting=self.engine.adapter.intents.buyer_waiting,
             complaint_worry=self.engine.adapter.intents.complaint_worry,
+            payment_talk=self.engine.adapter.intents.payment_talk,
+            parcels=self.engine.adapter.intents.parcels,
+            agent_replaces=self.engine.adapter.intents.agent_replaces,
         )
 
     def _guidance(

@@ -18,6 +18,7 @@ from .agent_said import AgentSaidRules
 from .conversation import Deadline, SizeRules, Substitution
 from .errors import Problem
 from .facts import _normalised, read_optional_toml
+from .parcels import ParcelRules
 from .text import Memo
 
 T = TypeVar("T")
@@ -196,6 +197,12 @@ class IntentLexicon:
     # buyer of a paid order waits for it to arrive (中通还没到): the order is shipped
     agent_shipped: re.Pattern | None = None
     buyer_waiting: re.Pattern | None = None
+    # [order_stage] payment_talk: a turn speaking of paying (付款 / 花呗 / 定金): an order placed may be unpaid
+    payment_talk: re.Pattern | None = None
+    # [order_stage] agent_replaces: the agent replacing the goods (直接给您换新): they were in hand
+    agent_replaces: re.Pattern | None = None
+    # [parcels]: the states a clause tells of one parcel of several (parcels.py)
+    parcels: ParcelRules | None = None
     # how a buyer names the day they need the goods by ([deadline]: 周五前 / 我周六要用 / 生日都过了)
     deadline: Deadline | None = None
     # [follow_up]: a bare follow-up (然后呢 / 好了没 / 给个准话) and how little else it may say
@@ -431,6 +438,10 @@ class IntentLexicon:
         return frozenset(found - asked.objects)
 
 
+def _present(*patterns: re.Pattern | None) -> tuple[re.Pattern, ...]:
+    return tuple(p for p in patterns if p is not None)
+
+
 def _compiled_table(
     data: dict, table: str, keys: tuple[str, ...], where: str, problems: list[Problem]
 ) -> dict[str, re.Pattern | None]:
@@ -538,9 +549,28 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             "not_shipped",
             "agent_shipped",
             "buyer_waiting",
+            "payment_talk",
+            "agent_replaces",
         ),
         where,
         problems,
+    )
+    parcel_patterns = _compiled_table(
+        data, "parcels", ("unshipped", "scheduled", "shipped", "delivered", "unsaid"), where, problems
+    )
+    parcel_table = data.get("parcels", {}) if isinstance(data.get("parcels"), dict) else {}
+    # a parcel's states: the chat-wide ones of [order_stage] and the clause-level ones of [parcels]
+    parcels = (
+        ParcelRules(
+            unshipped=_present(parcel_patterns["unshipped"], stage_patterns["not_shipped"]),
+            scheduled=_present(parcel_patterns["scheduled"], stage_patterns["agent_dispatches"]),
+            shipped=_present(parcel_patterns["shipped"], stage_patterns["agent_shipped"]),
+            delivered=_present(parcel_patterns["delivered"], stage_patterns["buyer_received"]),
+            stop=frozenset(str(parcel_table.get("stop", ""))),
+            unsaid=parcel_patterns["unsaid"],
+        )
+        if parcel_table
+        else None
     )
     deadline_patterns = _compiled_table(
         data, "deadline", ("by", "in_time", "today", "passed"), where, problems
@@ -709,6 +739,9 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         not_shipped=stage_patterns["not_shipped"],
         agent_shipped=stage_patterns["agent_shipped"],
         buyer_waiting=stage_patterns["buyer_waiting"],
+        payment_talk=stage_patterns["payment_talk"],
+        agent_replaces=stage_patterns["agent_replaces"],
+        parcels=parcels,
         deadline=Deadline(**deadline_patterns),
         follow_up=follow_up,
         follow_up_rest=int(follow_table.get("max_rest", 3)),
