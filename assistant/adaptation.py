@@ -31,6 +31,7 @@ from .holding import (
     Clause,
     HoldingWording,
     asking_clauses,
+    asks_yes_no,
     covers,
     fault_in,
     fault_said,
@@ -79,6 +80,9 @@ class AdaptationRules:
     # [thanks]: a reply opening that answers a thanks (不客气 / 不用谢), the words of a message that
     # thanks, and the opening said instead to a buyer whose message thanks nobody (嗯，好的 / 哦 那行)
     thanks_reply: re.Pattern | None = None
+    # [thanks] told_reply: thanks for something told (谢谢亲告诉我), left out for a buyer who asks
+    told_reply: re.Pattern | None = None
+    told_instead: str = "亲，"
     thanks_said: re.Pattern | None = None
     thanks_instead: str = "好的亲，"
     # [greeting] present_reply: a reply opening that answers a call (在的亲), said as present_instead
@@ -298,6 +302,22 @@ class AdaptationRules:
     premise: PremiseRules = field(default_factory=PremiseRules)
 
 
+def _not_a_noun(words: str) -> bool:
+    """Whether ``words`` opens with a time word, an adverb, a pronoun or a numeral, or is an adjective
+    alone (平时 / 平常 of 平时能进洗碗机吗): no noun an asking clause is about (平时洗碗机的问题 read
+    oddly)."""
+    import jieba.posseg
+
+    from .text import _jieba
+
+    _jieba()
+    first = next(iter(jieba.posseg.cut(words)), None)
+    # (an adjective alone, 平常 / 一般, says how often too; 大号 is a noun's)
+    return first is not None and (
+        first.flag[:1] in ("t", "d", "r", "m", "p", "c") or (first.flag == "a" and first.word == words)
+    )
+
+
 def _patterns(patterns: Sequence[str], kind: str, path: Path, problems: list[Problem]) -> list[re.Pattern]:
     """Compile a trainer's list of patterns; a bad one is a problem on its own line, the rest still work."""
     compiled = []
@@ -473,6 +493,8 @@ def load_adaptation(
         thanks_said=next(iter(_patterns([thanks["said"]], "thanks.said", path, problems)), None)
         if thanks.get("said")
         else None,
+        told_reply=one_pattern(thanks.get("told_reply"), "thanks.told_reply"),
+        told_instead=str(thanks.get("told_instead", AdaptationRules.told_instead)),
         thanks_instead=str(thanks.get("instead", AdaptationRules.thanks_instead)),
         present_reply=one_pattern(greeting.get("present_reply"), "greeting.present_reply"),
         present_said=one_pattern(greeting.get("present_said"), "greeting.present_said"),
@@ -1462,6 +1484,11 @@ class Adapter:
             and not (waited is not None and any(waited.search(t) for t in self._recent(message, state)))
         ):
             openings.append((rules.unwaited, rules.unwaited_instead))
+        told = rules.told_reply.search(reply[:16]) if rules.told_reply is not None else None
+        if told is not None and asks_something(message) and len(reply) - told.end() >= 6:
+            # (谢谢亲告诉我 thanks a buyer who told something, not one who asks: 买10袋 能打个折吗)
+            rest = reply[told.end() :]
+            reply = reply[: told.start()] + (rest if told.start() else rules.told_instead + rest)
         for pattern, instead in openings:
             found = pattern.match(reply) if pattern is not None else None
             rest = reply[found.end() :] if found else ""
@@ -2158,6 +2185,10 @@ class Adapter:
         missing = [*own, *left]
         if not missing:
             return top
+        if every and not left and wording.holds is not None and wording.holds.search(top.reply):
+            # a reply that answers none of the parts and itself says it checks and comes back: one
+            # holding reply naming the questions, not a second holding sentence after it
+            return self.holding_reply(message, history, scenario, state)
         named = [n for n in dict.fromkeys(c.question or self.intents.topic(c.text) for c in missing) if n]
         if not named:
             return top  # nothing can be named cleanly: better unsaid than a vague 其他问题
@@ -3367,8 +3398,14 @@ class Adapter:
             # (a promise is named as it was made: 补发的香辣, never 五香补发的香辣)
             # the part an object's topic is about, in the buyer's words (防尘盖少发的情况), or the
             # values the buyer names with it (那30cm的呢 会不会太重 → 30cm重量的问题)
+            # (a bare number is no clean part, 30还没到 is no 30退款的情况, unless it names a variant:
+            # 那10000的呢 哪个轻 → 10000重量的问题)
             part = self.intents.thing(asked, bare=True) or "、".join(
-                list(dict.fromkeys(self.whole(state.asked_now(HOLDING_FACT_KINDS), state)))[:2]
+                [
+                    v
+                    for v in dict.fromkeys(self.whole(state.asked_now(HOLDING_FACT_KINDS), state))
+                    if not re.fullmatch(r"[\d.]+", v) or f"{v}的" in message
+                ][:2]
             )
             if not part and topic.endswith(wording.problem):
                 part = self.asked_subject(message, topic)  # 无痕钉能挂多重的 → 无痕钉重量的问题
@@ -3414,6 +3451,10 @@ class Adapter:
             if not stated and not question:
                 # a count said alone (那8个呢 after 5个9折 / 买10双): 8个的我帮您看一下
                 stated = state.asked_now(("quantity",))
+            # (a value of the kind the question names is another option, no condition it is asked
+            # with: 10号我出差 11号送行不 is no 10号的话，…11号送行不行)
+            named = {s.fact.kind for s in stated if question and s.fact.text.strip() in question}
+            stated = [s for s in stated if s.fact.kind not in named]
             values = "、".join(
                 v
                 for v in list(dict.fromkeys(t.strip() for t in self.whole(stated, state)))[:2]
@@ -3698,6 +3739,7 @@ class Adapter:
                 and opening.startswith(subject)
                 and not any(ch.isdigit() or ch in "我你您" or ch in topic for ch in subject)
                 and not (wording.subject_not_before and wording.subject_not_before.search(rest))
+                and not _not_a_noun(subject)
             ):
                 return subject
         return ""
@@ -3740,6 +3782,10 @@ class Adapter:
             family, named = wording.values, {"{values}": values}
         else:
             family, named = wording.generic, {}
+        picked = wording.pick(family, message)
+        if wording.acknowledges is not None and (asks_something(message) or asks_yes_no(message)):
+            # (好的亲 / 收到 acknowledge what was said: not the opening for a buyer who asks, 好了没)
+            picked = [t for t in picked if not wording.acknowledges.search(t)] or picked
         found = []
         for template in wording.pick(family, message):
             for slot, said in named.items():

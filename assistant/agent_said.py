@@ -63,6 +63,14 @@ class AgentSaidRules:
     not_recalled: frozenset[str] = frozenset()
     # kinds of fact a buyer names to pick one (中通 after 中通和极兔都可以), asking nothing about it
     picked: frozenset[str] = frozenset()
+    # a clause asking the agent to confirm what it said (今天能发是吧 / 应该赶上了吧): the agent's words
+    # said back answer it, so a holding reply says them; to a message only sharing a word with the
+    # agent's turn, or going on from it (那支撑腿调多长 after 卡扣推进去), they answer nothing and a
+    # holding reply leaves them out (judges: "irrelevant restatement", "confusing restatement")
+    confirms: re.Pattern | None = None
+    # an offer's clause a price hold leaves out, said before the hold's closing question (…单独改价这边做
+    # 不了，不过送一个研磨杯哦，您看可以吗？), not as 按刚才说的 before the refusal (judges: awkward)
+    offer_named: str = ""
 
 
 @dataclass(frozen=True)

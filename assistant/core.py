@@ -996,10 +996,16 @@ class Assistant:
             held = "回复说的时间与客服说过的不一致 the replies contradict the time the agent stated"
         top = suggestions[0]
         if said.offer and not top.holding and (left := said.left_out(top.reply)):
-            # 还送鞋油一支 beside a price hold that names the 499 only
-            reply = adapter.after_opening(
-                top.reply, rules.named.replace("{said}", left), past_short_clause=True
-            )
+            # 还送鞋油一支 beside a price hold that names the 499 only: before its closing question
+            # (…不过送鞋油一支哦，您看可以吗？), else after its opening
+            closing = re.search(r"(?<=[，,；;])[^，,；;。！!]{1,10}[？?]\s*$", top.reply)
+            if rules.offer_named and closing is not None:
+                said_here = rules.offer_named.replace("{said}", left)
+                reply = top.reply[: closing.start()] + said_here + top.reply[closing.start() :]
+            else:
+                reply = adapter.after_opening(
+                    top.reply, rules.named.replace("{said}", left), past_short_clause=True
+                )
             change = Change("", left, "客服在对话中说过的 what the agent said in this chat")
             return [
                 dataclasses.replace(top, reply=reply, changes=(*top.changes, change)),
@@ -1013,6 +1019,15 @@ class Assistant:
         if not any(values for _, values in said.clauses) or (masked is not None and masked.search(said.said)):
             # (only a fact is said back: not a request, an event or a step the agent took, 辛苦您提供
             # 下订单号 / 调节色温, nor a masked export's [数字x] placeholder)
+            return suggestions, held
+        if (
+            top.holding
+            and not (recall or said.timing or said.offer)
+            and not (rules.confirms is not None and rules.confirms.search(message))
+            and not _weighs_against(message, said.said, extract)
+        ):
+            # (a holding reply to a message that only shares a word with the agent's turn, or goes on
+            # from it, does not say it back: it answers nothing the buyer asks)
             return suggestions, held
         if top.holding or recall or (said.timing and whens(top.reply, extract(top.reply), rules)):
             # (a clause stating the same step with a blank goes: not 3-5天发出；我们【发货时间】发出)
@@ -1757,3 +1772,13 @@ def answer_each(
             yield answer(message, list(history) if history else None)
         except InputError as exc:
             yield exc
+
+
+def _weighs_against(message: str, said: str, extract: Callable[[str], list]) -> bool:
+    """Whether ``message`` names another figure of a kind the agent's words ``said`` state (那3个月的呢
+    after 建议4个月以上 / 那10斤的袋子 after 5斤的泰迪每天约80g): the buyer weighs it against the agent's,
+    so those words are the reference a holding reply says back."""
+    stated = {f.kind for f in extract(said) if re.search(r"\d", f.value)}
+    return any(
+        f.kind in stated and f.text not in said and re.search(r"\d", f.value) for f in extract(message)
+    )

@@ -667,6 +667,8 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             asked={str(k): frozenset(str(t) for t in v) for k, v in (said.get("asked") or {}).items()},
             not_recalled=frozenset(str(x) for x in said.get("not_recalled", ())),
             picked=frozenset(str(x) for x in said.get("picked", ())),
+            confirms=re.compile(str(said["confirms"])) if said.get("confirms") else None,
+            offer_named=str(said.get("offer_named", "")),
         ),
         lambda built: (
             all(p.pattern for p in (built.skip, built.timing, built.continues))
