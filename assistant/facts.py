@@ -41,6 +41,7 @@ FILL_IN_LABELS: dict[str, str] = {
     "place": "地区",
     "order_id": "订单号",
     "tracking_no": "运单号",
+    "account": "账号",
     "shop_name": "店名",
     "person": "对象",
     "occasion": "场合",
@@ -149,6 +150,9 @@ class Vocabulary:
     event_threats: tuple[re.Pattern, ...] = ()
     # [corrections] patterns: a buyer turn taking back a measurement they gave (刚量错了 是24.8)
     corrections: tuple[re.Pattern, ...] = ()
+    # [other_numbers] patterns: a long number its label names as no order's (账号 / 卡号 / 身份证):
+    # the digits (group n) are an account, never read back as an order number
+    other_numbers: tuple[re.Pattern, ...] = ()
     # [choice] between: what stands between two values the buyer weighs (M还是S): neither is chosen
     choice_between: tuple[re.Pattern, ...] = ()
     # [order_event_modality]: when an order event's words say something that did not happen to this order
@@ -296,6 +300,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         ),
         choice_between=patterns("choice", "between", data.get("choice", {}).get("between", [])),
         corrections=patterns("corrections", "patterns", data.get("corrections", {}).get("patterns", [])),
+        other_numbers=patterns(
+            "other_numbers", "patterns", data.get("other_numbers", {}).get("patterns", [])
+        ),
         event_modality=EventModality(
             **{
                 key: patterns("order_event_modality", key, data.get("order_event_modality", {}).get(key, []))
@@ -573,12 +580,16 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     # the number after 订单号 is the order's, not a tracking number's (单号 ends 订单号 too)
-    ("order_id", re.compile(r"(?:(?<=订单号)|(?<=订单编号))[：: ]?\d{10,22}(?!\d)")),
+    # (the label's colon or space is no part of the number: 订单号：2718… reads 2718…, not ：2718…)
+    (
+        "order_id",
+        re.compile(r"(?:(?<=订单号)|(?<=订单编号)|(?<=订单号[：: ])|(?<=订单编号[：: ]))\d{10,22}(?!\d)"),
+    ),
     (
         "tracking_no",
         re.compile(r"(?<![A-Za-z0-9])(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|DPK|YTO)\d{8,16}(?!\d)", re.I),
     ),
-    ("tracking_no", re.compile(r"(?<=单号)[：: ]?\d{10,15}(?!\d)")),
+    ("tracking_no", re.compile(r"(?:(?<=单号)|(?<=单号[：: ]))\d{10,15}(?!\d)")),
     # a courier's prefix with fewer digits, said as the 单号 (单号YT123456)
     ("tracking_no", re.compile(r"(?<=单号)[：: ]?(?:SF|YT|ZTO|JD|JT|YD|STO|EMS|YTO)\d{6,7}(?!\d)", re.I)),
     (
@@ -657,7 +668,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             # (十二件 is twelve, never 二件; 二十件 never 十件)
             r"(?<![\d.零一二两三四五六七八九十百千])(\d+|[二两三四五六七八九]?十[一二三四五六七八九]?|[两三四五六七八九])"
-            r"\s*(件|个|双|条|包|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)"
+            # (39 包邮吗: 包邮 is free shipping, the 39 a price, never 39 packs)
+            r"\s*(件|个|双|条|包(?!邮)|盒|瓶|箱|套|只|台|袋|份|支|张|罐|副|卷)(?!工作日)"
         ),
     ),
     ("shop_name", re.compile(r"([\u4e00-\u9fffA-Za-z]{2,10})(?:旗舰店|专营店|专卖店|官方店)")),
@@ -914,6 +926,10 @@ class FactExtractor:
             start = _phrase_start(source, match.start())
             if self._names_product(source[start : match.end()], match.group(0)):
                 add("item", match.start(), match.end(), self._product_of_name.get(match.group(0).lower()))
+        for pattern in self.vocabulary.other_numbers:
+            # (账号1202021109900123456: a bank account, not the order's number a bare 19 digits would be)
+            for match in pattern.finditer(source):
+                add("account", match.start("n"), match.end("n"), match.group("n"))
         for kind, pattern in _PATTERNS[3:]:
             for match in pattern.finditer(source):
                 add(kind, match.start(), match.end(), _value(kind, match))

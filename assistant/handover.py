@@ -108,6 +108,11 @@ class Closing:
     agent_said: bool = False
     # [[agreed]]: an agent turn that only acknowledges (好的 / 嗯嗯), passed over looking for its question
     skip: re.Pattern | None = None
+    # [[plan]]: the buyer tells a plan that puts the decision off (等618再看吧 / 我回去量量再说), asking
+    # nothing: acknowledged whoever spoke last, a first message too; a clause matching ``aside`` tells
+    # what the buyer will weigh, so a question word inside it is no question to the agent (跟房东商量下能不能换)
+    plan: bool = False
+    aside: tuple[re.Pattern, ...] = ()
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` closes this way: one of ``says`` and none of ``unless``."""
@@ -154,6 +159,8 @@ class Handover:
     reply: str = ""
     question: re.Pattern | None = None  # a message asking something is no hand-over
     call: re.Pattern | None = None  # a buyer turn that only calls (在吗 / 有人吗): no question left open
+    # an order number pasted beside the buyer's words (订单号：2718… 我想退货): not what they ask
+    pasted: re.Pattern | None = None
     agent_turns: int = 2
     closings: tuple[Closing, ...] = ()
     agent_asks: re.Pattern | None = None  # an agent turn asking the buyer something: no closing answers it
@@ -308,6 +315,18 @@ class Handover:
         if not text:
             return None
         agent = next((t for role, t in reversed(history) if role == "agent"), "")
+        asks_now = bool(history) and history[-1][0] == "agent" and self.agent_asks is not None
+        for plan in (c for c in self.closings if c.plan):
+            if not plan.matches(text) or (asks_now and self.agent_asks.search(history[-1][1])):
+                continue  # (好的 我先量量 to the agent's 您家门宽多少？ answers it)
+            # the clauses left beside the plan and what it weighs ask nothing of the agent
+            rest = [
+                c
+                for c in re.split(r"[，,。！!～~\s]+", text)
+                if c and not any(p.search(c) for p in (*plan.says, *plan.aside))
+            ]
+            if self.question is None or not any(self.question.search(c) for c in rest):
+                return plan.reply
         for request in (c for c in self.closings if c.request):
             if request.after and not any(p.search(agent) for p in request.after):
                 continue
@@ -322,7 +341,7 @@ class Handover:
                 return recheck.stated(history[-1][1]) if recheck.agent_said else recheck.reply
         if self.question is not None and self.question.search(text):
             return None
-        for closing in (c for c in self.closings if not (c.request or c.recheck)):
+        for closing in (c for c in self.closings if not (c.request or c.recheck or c.plan)):
             if closing.matches(text):
                 return closing.reply
         return None
@@ -362,14 +381,28 @@ class Handover:
             return name, value, reply
         return None
 
-    def _bare(self, text: str) -> bool:
-        """Whether ``text`` is values and their labels, with at most ``rest`` other characters."""
+    def without_pasted(self, message: str) -> str:
+        """``message`` as read for what it asks: less the order numbers and card labels pasted beside
+        its words (订单号：2718281828459 我想退货 → 我想退货; the number drew cases about numbers given
+        again); the message itself when nothing else is left (a bare order number is handed over)."""
+        if self.pasted is None:
+            return message
+        rest = self.pasted.sub(" ", message)
+        return " ".join(rest.split()) if _PUNCTUATION.sub("", rest).strip() else message
+
+    def _rest(self, text: str) -> str:
+        """``text`` less its values and their labels."""
         rest = text
         for pattern in self.values:
             rest = pattern.sub(" ", rest)
         for thing in self.things:
             if thing.labels is not None:
                 rest = thing.labels.sub(" ", rest)
+        return rest
+
+    def _bare(self, text: str) -> bool:
+        """Whether ``text`` is values and their labels, with at most ``rest`` other characters."""
+        rest = self._rest(text)
         return len(_PUNCTUATION.sub("", rest)) <= self.rest and rest.strip() != text
 
     def unasked(self, message: str, history: Sequence[tuple[str, str]]) -> str | None:
@@ -388,6 +421,10 @@ class Handover:
             return None
         asked_by = [t for role, t in history if role == "agent" and t.strip()][-self.agent_turns :]
         if not self._bare(text):
+            return None
+        if self.call is not None and not self.call.search(_PUNCTUATION.sub(" ", self._rest(text))):
+            # beside the card the buyer says what they want (我想退货 / 还没到): that is what to answer,
+            # not 请问有什么可以帮您; only a greeting or a call (你好 / 在吗) leaves the card unasked
             return None
         for thing in self.things:
             if not thing.unasked_reply or not any(p.search(text) for p in thing.card):
@@ -475,6 +512,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
         )
     question = compiled(data["question"], "question") if "question" in data else ()
     values = compiled(data.get("values", []), "values")  # before `where` turns to closings.toml
+    pasted = compiled(data["pasted"], "pasted") if "pasted" in data else ()
     # the closings live beside adaptation.toml in closings.toml (a file of their own)
     closing_path = path.parent / "closings.toml"
     try:
@@ -510,13 +548,17 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
                 lead=first(table, "lead", kind),
                 share=float(table.get("share", 1.0)),
                 skip=first(table, "skip", kind),
+                aside=compiled(table.get("aside", []), f"{kind}.aside"),
                 **flags,
             )
             for table in closing_data.get(kind, [])
         )
 
     closings = (
-        closings_of("request", request=True) + closings_of("recheck", recheck=True) + closings_of("closing")
+        closings_of("plan", plan=True)
+        + closings_of("request", request=True)
+        + closings_of("recheck", recheck=True)
+        + closings_of("closing")
     )
     return (
         Handover(
@@ -526,6 +568,7 @@ def load_handover(path: Path, data: dict | None = None) -> tuple[Handover, list[
             reply=str(data.get("reply", "")),
             question=question[0] if question else None,
             call=next(iter(compiled(data["call"], "call")), None) if "call" in data else None,
+            pasted=pasted[0] if pasted else None,
             agent_turns=int(data.get("agent_turns", 2)),
             closings=closings,
             agent_asks=agent_asks[0] if agent_asks else None,

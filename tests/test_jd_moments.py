@@ -131,3 +131,46 @@ def test_the_platforms_points_arriving_are_no_refund(assistant):
 def test_a_question_about_a_company_invoice_names_no_company(assistant):
     top = _top(assistant, "发票能开公司的吗", "买家: 你好", "客服: 您好")
     assert "我记下了" not in top.reply and "抬头发票" not in top.reply
+
+
+def test_an_order_card_with_what_the_buyer_wants_is_not_asked_what_is_needed(assistant, handover):
+    # beside the card the buyer says what they want: that is answered, not 请问有什么可以帮您
+    card = "订单编号:2024061188335511，订单金额:89.00，下单时间:2024-06-11 09:10:11"
+    greeted = spoken("买家: 在吗", "客服: 在的亲")
+    assert handover.unasked(f"{card} 我想退掉", greeted) is None
+    assert handover.unasked(f"{card} 一直没到", greeted) is None
+    assert handover.unasked(f"{card} 您好 亲", greeted) is not None  # a greeting only
+    top = _top(assistant, f"{card} 我想退掉", "买家: 在吗", "客服: 在的亲")
+    assert "请问有什么可以帮您" not in top.reply
+
+
+def test_an_order_number_pasted_beside_a_question_is_not_what_it_asks(assistant, handover):
+    assert handover.without_pasted("订单号：31415926535 怎么申请退货") == "怎么申请退货"
+    assert handover.without_pasted("咨询订单号:[订单x] 商品ID:[数字x] 发票什么时候寄") == "发票什么时候寄"
+    assert handover.without_pasted("31415926535") == "31415926535"  # nothing else: handed over as it is
+    # the number no longer draws the cases about a number given again (真的很抱歉让您重复提供信息)
+    pasted = _top(
+        assistant,
+        "我不想要了 退掉吧 订单号:31415926535",
+        "买家: 我之前申请了换货",
+        "客服: 已经给您安排换新了",
+    )
+    assert "重复" not in pasted.reply and "请问有什么可以帮您" not in pasted.reply
+    assert "尾号" not in pasted.reply and "：31415926535" not in pasted.reply  # read back whole, no colon
+
+
+def test_the_number_after_an_order_label_is_read_whole_without_its_colon(extractor):
+    found = [f for f in extractor.extract("订单号：31415926535 怎么申请退货") if f.kind == "order_id"]
+    assert [f.value for f in found] == ["31415926535"]
+    found = [f for f in extractor.extract("单号：7730012845123 到哪了") if f.kind == "tracking_no"]
+    assert [f.value for f in found] == ["7730012845123"]
+
+
+def test_a_cancel_before_shipping_reply_is_not_for_an_order_in_an_exchange(assistant):
+    top = _top(
+        assistant,
+        "算了不想要了 换来估计也一样",
+        "买家: 我前几天申请了换货",
+        "客服: 亲 已经给您安排换新了哦",
+    )
+    assert "拦截" not in top.reply and "还没发出的话" not in top.reply
