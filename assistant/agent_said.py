@@ -186,6 +186,8 @@ def agent_said(
             if courier and any(f.kind == "courier" and courier not in (f.value, f.text) for f in facts):
                 continue
             clauses.append((clause, facts, whens(clause, facts, rules)))
+    # (帮您改成888了 → 改成520吧: the agent's value the message replaces is never said back)
+    clauses = [c for c in clauses if not superseded(c[0], message)]
     if not clauses:
         return None
     timing = bool(rules.timing.search(message)) and not (
@@ -229,6 +231,26 @@ def agent_said(
         offer,
         tuple((c[0], _values(c[0], c[1])) for c in kept),
     )
+
+
+_WORD_VALUE = re.compile(r"([\u4e00-\u9fff]{2})\s*(#?[0-9A-Za-z][0-9A-Za-z.]*)")
+# a clause that asks (吗 / 么 / ？): the value in it is asked about, not stated
+_ASKED = re.compile(r"[吗么嘛?？]")
+
+
+def superseded(clause: str, message: str) -> bool:
+    """Whether ``message`` states another value after a word ``clause`` puts a value after (改成888 in
+    the clause, 改成520吧 in the message): the clause's value is the old one, no longer under discussion.
+    A value the message asks about (活动价459吗) replaces nothing: the agent's own is the answer."""
+    said: dict[str, set[str]] = {}
+    for word, value in _WORD_VALUE.findall(clause):
+        said.setdefault(word, set()).add(value)
+    for part in _CLAUSES.split(message):
+        if _ASKED.search(part):
+            continue
+        if any(word in said and value not in said[word] for word, value in _WORD_VALUE.findall(part)):
+            return True
+    return False
 
 
 def _values(clause: str, facts: Sequence[Fact]) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ _UNIT_PRICE = re.compile(
 # kinds whose numbers are no price (sizes, specs, quantities, dates ...): a money fact stays a price
 _NOT_PRICE_KINDS = frozenset(
     {
+        "account",
         "size",
         "spec",
         "quantity",
@@ -231,13 +232,15 @@ class MoneyAnswers:
         blocked = [(f.start, f.end) for f in self.extractor.extract(text) if f.kind in _NOT_PRICE_KINDS]
         after = self.rules.text("amounts", "not_price_after")
         cuts = self.rules.words("amounts", "cut_words")
+        # (39 包邮吗: 包 opens a word there, it counts nothing)
+        unit_not = self.rules.words("amounts", "not_unit_words")
         found = []
         for match in _NUMBER.finditer(text):
             start, end = match.span(1)
             if any(s <= start < e for s, e in blocked):
                 continue
             rest = text[end:].lstrip(" ")
-            if rest[:1] and rest[0] in after:
+            if rest[:1] and rest[0] in after and not rest.startswith(unit_not):
                 continue
             if text[:start].rstrip(" ")[-1:] in ("x", "X", "×", "*", "第", "#"):
                 continue
@@ -316,10 +319,18 @@ class MoneyAnswers:
         agent's too."""
         pairs = list(zip(state.texts[:-1], state.roles[:-1], strict=False))
         agreed = self.rules.text("sums", "agreed")
+        builds_on = self.rules.text("sums", "builds_on")
         return [
             text
             for (text, role), (reply, by) in zip(pairs, pairs[1:], strict=False)
-            if role == "buyer" and by == "agent" and agreed and re.match(agreed, reply)
+            if role == "buyer"
+            and by == "agent"
+            and (
+                (agreed and re.match(agreed, reply))
+                # (领了满199-20的券 → 加一双袜子 凑满就能用券啦: the agent goes on from the buyer's offer,
+                # naming none of its own)
+                or (builds_on and re.search(builds_on, reply) and not self.sums.offers([reply]))
+            )
         ]
 
     def bargain(self, message: str, scenario: str, state, catalog_price: float | None):
@@ -646,10 +657,20 @@ class MoneyAnswers:
 
     def instalment(self, message: str, scenario: str, state, catalog_price: float | None):
         """Each instalment (6期一个月还多少 总价599): the total over the number of instalments."""
-        found = re.search(self.rules.text("arithmetic", "instalment"), message)
-        if found is None or not any(w in message for w in self.rules.words("arithmetic", "asks_instalment")):
+        if not any(w in message for w in self.rules.words("arithmetic", "asks_instalment")):
             return None
-        n = int(found.group("n"))
+        found = re.search(self.rules.text("arithmetic", "instalment"), message)
+        # the instalments the agent said are interest-free (支持3/6/12期 12期免息): the plan a buyer
+        # asking 每月多少 without a number of their own means, when the agent named one only
+        free = {
+            int(n)
+            for t in self._turns(state, "agent")
+            for m in re.finditer(self.rules.text("arithmetic", "free_instalment") or "$^", t)
+            for n in re.findall(r"\d+", m.group("n"))
+        }
+        if found is None and len(free) != 1:
+            return None
+        n = int(found.group("n")) if found is not None else next(iter(free))
         if not 2 <= n <= 36:
             return None
         own = [a for a in self.amounts(message) if not a.cut]
@@ -657,8 +678,9 @@ class MoneyAnswers:
         total = own[-1].value if own else (said[-1].value if said else catalog_price)
         if not total:
             return None
+        key = "free_instalment_reply" if n in free else "instalment_reply"
         template = (
-            self.rules.text("arithmetic", "instalment_reply")
+            self.rules.text("arithmetic", key)
             .replace("<total>", fmt(total))
             .replace("<n>", str(n))
             .replace("<each>", fmt(total / n))
@@ -723,8 +745,17 @@ class MoneyAnswers:
         if not threshold:
             return None
         prices: list[Amount] = []
-        for amount in self.prices(state.texts):
-            if amount.shown != threshold and amount.value not in [p.value for p in prices]:
+        # (男的43 女的38 in a shoe chat: sizes, not prices; a bare number in the category's size range
+        # is no price unless 元 / 块 says so)
+        sizes = table.get("size_ranges", {}).get(state.category or "", ())
+        for text in state.texts:
+            for amount in self.amounts(text):
+                if amount.cut or amount.shown == threshold or amount.value in [p.value for p in prices]:
+                    continue
+                if len(sizes) == 2 and sizes[0] <= amount.value <= sizes[1]:
+                    rest = text[amount.start + len(amount.text) :].lstrip(" ")
+                    if not rest.startswith(("元", "块")):
+                        continue
                 prices.append(amount)
         if len(prices) < 2:
             return None

@@ -39,9 +39,11 @@ class OrderAnswers:
         """An order change before dispatch (能帮我改成M吗 颜色不变): possible before dispatch, echoing
         what changes and what stays; an address or phone change echoes its new value."""
         rules = self.rules
-        if scenario not in rules.words("change", "scenarios") or state.order_stage in rules.words(
-            "change", "too_late"
-        ):
+        if state.order_stage in rules.words("change", "too_late"):
+            return None
+        # (改成520吧 after the agent's 帮您改成888了: the change under way, corrected, whatever the
+        # message reads as; the newest value is the one to change to)
+        if scenario not in rules.words("change", "scenarios") and not self._recorrected(message, state):
             return None
         if scenario not in rules.words("change", "any_stage") and state.order_stage not in (
             "ordered",
@@ -108,6 +110,25 @@ class OrderAnswers:
         kept = self._kept(message, state) or self._order_kept(message, new, state)
         template = rules.text("change", "reply").replace("<new>", new).replace("<kept>", kept)
         return template, "发货前改单 an order change before dispatch"
+
+    def _recorrected(self, message: str, state) -> bool:
+        """Whether ``message`` names a new value for a change the agent already said it made in one of
+        its last turns (帮您改成888了 → 改成520吧): the buyer corrects the change, not the chat's topic."""
+        done = set()
+        for text in turns_of(state, "agent")[-2:]:
+            for pattern in self.rules.patterns("change", "new"):
+                done |= {
+                    m.group("new") for m in pattern.finditer(text) if self._value_like(m.group("new"), text)
+                }
+        if not done:
+            return False
+        asked = {
+            m.group("new")
+            for pattern in self.rules.patterns("change", "new")
+            for m in pattern.finditer(message)
+            if m.group("new") and self._value_like(m.group("new"), message)
+        }
+        return bool(asked - done)
 
     def _contact(self, texts: Sequence[str]) -> tuple[str, str] | None:
         """``(field, value)`` of a phone tail or an address given for the change in the message or

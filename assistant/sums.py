@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from assistant.facts import chinese_count
 
 _NUM = r"\d+(?:\.\d+)?"
+_CLAUSE_END = re.compile(r"[\s，。,！!？?；;]+")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,14 @@ class Sums:
                     if any(o.limit == limit for o in found):
                         continue
                     cut = float(match.group("cut")) if kind in ("cut", "flat") else 0.0
-                    found.append(Offer(limit, cut, kind, match.group(0).strip()))
+                    text = match.group(0).strip()
+                    if kind == "cut" and not re.fullmatch(
+                        r"满\s*[\d.]+\s*(?:元|块)?\s*(?:立|再)?减\s*[\d.]+", text
+                    ):
+                        # (满199可以减30 / 满199-20 is said back by its threshold, 够满199了: words the
+                        # chat never said, 满199减30, would be an offer of the reply's own)
+                        text = f"满{self.fmt(limit)}"
+                    found.append(Offer(limit, cut, kind, text))
         return found
 
     def coupon(self, agent_texts: Sequence[str]) -> tuple[float, str] | None:
@@ -212,11 +220,20 @@ class Sums:
             # 我拿两件 一件89一件99: each unit's price listed
             base = Order(sum(a.value for a in items), "+".join(a.shown for a in items))
         elif count >= 2 and len(items) == 1 and not units:
-            # 2盒178 / 3条是87: the buyer's own total of the units
-            base = Order(items[0].value, items[0].shown)
+            # 2盒178 / 3条是87: the buyer's own total of the units, written as the units of the one
+            # price this chat states when they make it (两份 79.8 after 39.9: 39.9×2=79.8)
+            said = {a.value for t in [*buyer, *agent] for a in self.amounts(t) if not a.cut} - limits
+            one = next(iter(said)) if len(said) == 1 else None
+            formula = items[0].shown
+            if one is not None and abs(one * count - items[0].value) < 0.01:
+                formula = f"{fmt(one)}×{count}"
+            base = Order(items[0].value, formula)
         elif count >= 2 and not units and (stated := self._stated_total([*buyer[-1:], *agent[-1:]])):
             # 三个一共87元: the total the chat already gave for the units
             base = Order(stated.value, stated.shown)
+        elif count >= 2 and len(units) == 1 and (mixed := self._mixed(message, items, count)):
+            # 四件套399 枕头要两个 一个69: an item priced on its own beside the units of one price
+            base = mixed
         elif count >= 2:
             unit = units.pop() if len(units) == 1 else None
             if unit is None and not units:
@@ -283,6 +300,34 @@ class Sums:
             if base is None:
                 return None
         return self._with(base, added)
+
+    def _mixed(self, message: str, items: Sequence, count: int) -> Order | None:
+        """The order of ``message`` when it prices the counted units by one unit price (两个 一个69)
+        and names other items, each by its price alone in a clause of its own (四件套399): those
+        prices plus the units (399+69×2); None when an amount may be a total or belongs to no item."""
+        starts = {
+            m.start("p"): float(m.group("p"))
+            for pattern in self.words("unit_price")
+            for m in re.finditer(pattern, message)
+        }
+        if len(set(starts.values())) != 1:
+            return None
+        unit = next(iter(starts.values()))
+        others = [a for a in items if a.start not in starts]
+        if not others or len(others) + 1 != len(items):
+            return None
+        for a in others:
+            clause_start = max((m.end() for m in _CLAUSE_END.finditer(message, 0, a.start)), default=0)
+            clause_end = next((m.start() for m in _CLAUSE_END.finditer(message, a.start)), len(message))
+            clause = message[clause_start:clause_end]
+            if re.search(self.table.get("count", "$^"), clause) or any(
+                w in message[clause_start : a.start] for w in self.words("total_words")
+            ):
+                return None  # (两个130 / 一共138: the units' own total, never added to them again)
+            if abs(a.value - unit * count) < 0.01:
+                return None
+        formula = "+".join([*(a.shown for a in others), f"{self.fmt(unit)}×{count}"])
+        return Order(sum(a.value for a in others) + unit * count, formula)
 
     @staticmethod
     def _with(base: Order, added: Sequence) -> Order:
@@ -368,7 +413,7 @@ class Sums:
         claimed = self.claimed(message)
         # (差4块钱 能给包个邮吗: the gap the buyer counts asks it too)
         asks_reach = any(w in message for w in self.words("asks_reach")) or any(
-            re.search(p, message) for p in self.words("asks_gap")
+            re.search(p, message) for p in (*self.words("asks_gap"), *self.words("asks_enough"))
         )
         asks_price = any(w in message for w in self.words("asks_price"))
         if claimed is None and not asks_reach and not asks_price:
@@ -376,6 +421,10 @@ class Sums:
         offers = self.offers([*confirmed, *agent])
         per_unit = self._per_unit_cut(agent)
         if not offers and per_unit is None:
+            return None
+        if any(re.search(p, t) for t in agent for p in self.words("not_summed")):
+            # (店铺券 还能叠加跨店每满300减50: offers that stack or repeat are no one cut to take off;
+            # one of them alone would be a wrong price)
             return None
         order = self.order(message, buyer, agent, claimed, frozenset(o.limit for o in offers if o.limit))
         if order is None:
