@@ -1012,6 +1012,35 @@ class Adapter:
             named = bool(chunks) and any(ch in about for ch in "".join(chunks))  # 可以煮吗
         return named or similarity >= self.rules.knowledge_similarity
 
+    def complete_knowledge_first(
+        self, candidates: list[Suggestion], hits: Sequence[Any], message: str, state: ConversationState
+    ) -> list[Suggestion]:
+        """Of the care answers to a message of several questions, the ones leaving a question
+        unanswered rank below one that answers them all (怎么去味 能晒太阳吗: airing it out, not the
+        cleaning routine that only says 别暴晒); where none answers them all, nothing changes."""
+        tag = self.rules.knowledge_tag
+        knowledge = {h.case.id for h in hits if tag and tag in h.case.tags}
+        mine = [c for c in candidates if c.sources and c.sources[0] in knowledge]
+        if len(mine) < 2 or len(self.asking_clauses(message)) < 2:
+            return candidates
+        partial = {id(c) for c in mine if self.leaves_a_clause(c.reply, message, state)}
+        if len(partial) == len(mine) or not partial:
+            return candidates
+        penalty = self.rules.partial_answer_penalty
+        return [
+            dataclasses.replace(c, score=c.score * penalty) if id(c) in partial else c for c in candidates
+        ]
+
+    def leaves_a_clause(self, reply: str, message: str, state: ConversationState) -> bool:
+        """Whether ``reply`` leaves one of two or more questions of ``message`` unanswered, read as
+        ``check_the_rest`` reads it (the clause's words, or the kind of answer it asks for)."""
+        clauses = self.asking_clauses(message)
+        if len(clauses) < 2:
+            return False
+        wording = self.rules.wording
+        item = (state.item.text,) if state.item else ()
+        return any(not covers(reply, c, wording.content_pairs, item, wording.answered_by) for c in clauses)
+
     def _names_category(self, word: str, categories: frozenset[str]) -> bool:
         """Whether ``word`` is said by the name of one of ``categories`` (宠物 in 宠物用品)."""
         vocabulary = self.grounder.extractor.vocabulary
@@ -1713,6 +1742,7 @@ class Adapter:
                     changes=changes,
                 )
             )
+        candidates = self.complete_knowledge_first(candidates, hits, message, state)
         # answers computed from the shop's own numbers, charts and catalog (every part they answer
         # was asked): ranked first, and never joined with a second reply
         computed = [
