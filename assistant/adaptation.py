@@ -134,6 +134,8 @@ class AdaptationRules:
     fallback_tag: re.Pattern | None = None
     # scenario -> the detector confidence a first message needs for the scenario's safe reply (0.5)
     fallback_confidence: dict[str, float] = field(default_factory=dict)
+    # [out_of_scope]: the scenario whose safe reply answers a message that is no shop question
+    out_of_scope: dict[str, Any] = field(default_factory=dict)
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
@@ -530,6 +532,7 @@ def load_adaptation(
         max_overlap=float(diversity.get("max_overlap", 0.55)),
         fallback=fallback,
         fallback_confidence={str(k): float(v) for k, v in data.get("fallback_confidence", {}).items()},
+        out_of_scope=dict(data.get("out_of_scope", {})),
         fallback_asks_back=tuple(str(x) for x in data.get("fallback_asks_back", {}).get("scenarios", [])),
         fallback_tag=next(iter(_patterns([confirms["tag"]], "fallback_confirms.tag", path, problems)), None)
         if confirms.get("tag")
@@ -1100,6 +1103,9 @@ class Adapter:
     def asked(self, message: str, history: Sequence[Turn], state: ConversationState) -> Intent:
         """What the buyer asks now; a short follow-up (那L呢) inherits the object of their last question."""
         intent = self.intents.parse(message)
+        # (运费多少 谁出 in a return asks the return freight, not the free-shipping rule)
+        directed = self.intents.directed(message, [t.text for t in history], intent.objects)
+        intent = Intent(intent.question_types, directed) if directed != intent.objects else intent
         # a message naming its own part (内胆能单穿吗) asks about that part, not the earlier object
         if not intent.objects and len(message.strip()) <= 10 and not self.intents.thing(message, bare=True):
             for turn in reversed(history):
@@ -1404,7 +1410,16 @@ class Adapter:
             due in ("full", "light")
             or scenario in self.rules.empathy_scenarios
             or any(w in message for w in self.rules.problem_words)
+            # (小样有 化妆包没有啊: what the parcel came without is a problem, however calmly told)
+            or self.missing_told(message, state)
         )
+
+    def missing_told(self, message: str, state: ConversationState) -> bool:
+        """Whether the buyer's newest message says the parcel that came lacks something ([missing_item])."""
+        if not self.rules.missing.replies or state.order_stage not in ("delivered", "after_sale"):
+            return False
+        buyer = [t for t, r in zip(state.texts[:-1], state.roles[:-1], strict=False) if r == "buyer"]
+        return read_missing(message, buyer, True, self.rules.missing) is not None
 
     def supposes(self, message: str) -> bool:
         """Whether the buyer asks about what might happen (要是坏了怎么办 / 咬坏了能换吗): the policy,
@@ -1417,7 +1432,16 @@ class Adapter:
         不影响用 / 跟你们说一声), ``ack`` (a calm follow-up on a problem the agent apologised for),
         ``supposed`` (a question about what might happen) or ``""`` (nothing to apologise for; a
         complaint scenario still opens with empathy)."""
-        key = (message, state.texts, state.roles, state.anger, state.nudge, state.apologised, scenario)
+        key = (
+            message,
+            state.texts,
+            state.roles,
+            state.anger,
+            state.nudge,
+            state.apologised,
+            scenario,
+            state.grievance,
+        )
         due = self._apology_seen.get(key)
         if due is None:
             due = self._apology_seen.keep(key, self._apology_due(message, state, scenario))
@@ -1447,6 +1471,8 @@ class Adapter:
     def apology_for(self, message: str, state: ConversationState) -> str:
         """The apology a reply opens with when one is due: for the wait when the buyer only chases
         (有人吗 / 在不在: no anger, threat or problem told), else the escalation prefix."""
+        if state.grievance_apology and not (state.nudge or state.anger or state.escalation):
+            return state.grievance_apology  # (for what the chat shows went wrong: 没按说好的时间)
         if not state.nudge or state.anger or state.escalation:
             return self.rules.escalation_prefix
         extractor = self.grounder.extractor
@@ -1459,6 +1485,8 @@ class Adapter:
         extractor = self.grounder.extractor
         if state.anger or self.kept_waiting(message, state) or any(extractor.escalation(t) for t in recent):
             return "full"
+        if state.grievance and not any(w in t for t in recent for w in self.rules.light_words):
+            return "full"  # (a promised day passed, an answer that missed: the chat's facts owe it)
         if self.supposes(message) and not any(extractor.complaint(t) for t in recent[1:]):
             return "supposed"
         complained = any(extractor.complaint(t) for t in recent)
@@ -1661,6 +1689,9 @@ class Adapter:
             if self.intents.conflicts(asked, answered, state.order_stage):
                 rejected.append("intent")
                 continue
+            if self.intents.other_direction(message, chat_said[:-1], self.case_objects(case), case.scenario):
+                rejected.append("intent")  # the shop's dispatch (发什么快递) for a return asked about
+                continue
             case_topics = self.case_intent(case).objects | self.case_objects(case) | {case.scenario}
             adapted, why = self.adapt(case.reply, message, history, scenario, state, case_topics)
             if adapted is None:
@@ -1828,6 +1859,10 @@ class Adapter:
                 and not adapted[3]
                 # not one that speaks of a neighbour (偏远地区 for what 顺丰 costs): hold instead
                 and not self.neighbours(asked, chat_objects, self.intents.parse(adapted[0]).objects)
+                # nor one written for the other way (满99包邮 for the postage of a return)
+                and not self.intents.other_direction(
+                    message, chat_said[:-1], self.intents.parse(adapted[0]).objects, scenario
+                )
             ):
                 reply, violations, fixes, fill_ins, changes = adapted
                 safe = Suggestion(
@@ -3385,6 +3420,55 @@ class Adapter:
             "买家收尾或提要求，已给出简短回应 the buyer closes or asks: a short reply is shown",
         )
 
+    def out_of_scope(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        detection: Any,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The shop's polite scope reply ([out_of_scope]: the safe reply of its scenario) in place of a
+        holding reply to a message that is no shop question (帮我看看这段代码 / 仓库还缺人不): read from
+        what it lacks, not from its words: a first message (after greetings at most) that names no order,
+        catalog item, anything an intent reads (发货 / 尺码 …) or fact but a day, which the detector
+        reads as the scope scenario at least half as likely as its first reading, among its first few.
+        None when any of these fails (a lookup is then right)."""
+        table = self.rules.out_of_scope
+        scenario = str(table.get("scenario", ""))
+        template = self.rules.fallback.get(scenario)
+        if not template or state.escalated or state.nudge:
+            return None
+        ranked = [(detection.scenario, detection.scenario_confidence), *detection.alternatives]
+        near = dict(ranked[: int(table.get("ranked_within", 3))])
+        # (ranked third after a sure reading, 推荐个笔记本 0.93, is no reading of it at all)
+        if near.get(scenario, 0.0) < float(table.get("least_share", 0.5)) * detection.scenario_confidence:
+            return None
+        # a chat under way is about the shop (its readings drift: 180 90 / 02 / 有意向的回1): only a
+        # first message, or one after greetings alone, is read so
+        shortest = int(table.get("greeting_chars", 3))
+        if any(len(re.sub(r"[\W_]+", "", t.text)) > shortest for t in history if t.role == "buyer"):
+            return None
+        if state.item is not None and state.item.product_id:
+            return None  # (a catalog product named: a question about it)
+        if any(s.fact.kind == "order_event" for s in state.facts):
+            return None
+        # (nor did any turn of the buyer's before it: 那能便宜点吗 after shop talk is a shop question)
+        kinds = set(table.get("facts_allowed", ()))
+        if any(s.fact.kind not in kinds for s in state.facts if s.role == "buyer"):
+            return None
+        buyer = [t.text for t in history if t.role == "buyer"] + [message]
+        if any(self.intents.parse(t).objects for t in buyer):
+            return None
+        adapted, _ = self.adapt(template, message, history, scenario, state)
+        if adapted is None or adapted[3]:
+            return None
+        reply, violations, fixes, fill_ins, changes = adapted
+        scope = Suggestion(
+            reply, 0.0, (), scenario, violations, fixes, guidance_ids, True, template, fill_ins, changes
+        )
+        return None if scope.has_error else scope
+
     def holding_reply(
         self,
         message: str,
@@ -3411,6 +3495,8 @@ class Adapter:
         )
         # (今天能到吗 after 仓库收到退货后原路退回 asks about the refund, not the parcel)
         topic = wording.arrival_of(topic, message, [t.text for t in history[-3:]])
+        # (运费多少 in a return asks the return freight: 运费的事, not 包邮的情况)
+        topic = self.intents.directed_topic(topic, message, [t.text for t in history])
         complaint = "" if chasing or disputed else self.grounder.extractor.complaint_clause(message)
         if complaint:
             # a complaint is held first: its own clause names the topic, not the buyer's other question
@@ -3580,6 +3666,8 @@ class Adapter:
         with no apology (judges: a needless apology to a calm pre-sale buyer)."""
         if state.apologised or state.nudge or any(s.fact.kind == "order_event" for s in state.facts):
             return False
+        if state.grievance:
+            return False  # (今天16了 under the agent's 15号前发出: the buyer is owed an apology all the same)
         extractor = self.grounder.extractor
         said = state.said_by("buyer")[:-1]
         problem = self.rules.calm_unless
@@ -3817,7 +3905,7 @@ class Adapter:
             # (好的亲 / 收到 acknowledge what was said: not the opening for a buyer who asks, 好了没)
             picked = [t for t in picked if not wording.acknowledges.search(t)] or picked
         found = []
-        for template in wording.pick(family, message):
+        for template in picked:
             for slot, said in named.items():
                 template = template.replace(slot, said)
             found.append(template)

@@ -146,6 +146,35 @@ class VariantNamed:
 
 
 @dataclass(frozen=True)
+class Direction:
+    """Which way the goods go (intents.toml ``[[direction]]``): once a chat has set the goods going
+    back (来回运费我们出 / 退货运费 / 寄回了), 用什么快递 / 我寄顺丰行吗 / 运费咋补给我 ask about the return,
+    so a case written for the shop's dispatch (发什么快递 / 能发顺丰吗 / 满99包邮) answers the other way."""
+
+    name: str
+    marks: frozenset[str]  # objects that say this direction (return_goods, return_freight)
+    others: frozenset[str]  # objects of the other direction (courier_choice, free_shipping, dispatch)
+    against: re.Pattern | None = None  # a message that itself says the other way (换的那双什么时候发)
+    turns: int = 4
+    # an object of the other way that, asked in this direction, is this one's (运费多少 谁出 in a return
+    # asks the return freight, not the free-shipping rule)
+    reads: dict[str, str] = field(default_factory=dict)
+    # scenarios whose cases are written for the other way, whatever their words (请问寄哪间快递 is a
+    # courier case: the shop's dispatch)
+    scenarios: frozenset[str] = frozenset()
+
+    def set_by(self, objects: frozenset[str], message: str) -> bool:
+        """Whether ``objects`` (the message's and the chat's last turns') set this direction and the
+        message does not itself ask the other way."""
+        return bool(self.marks & objects) and not (self.against is not None and self.against.search(message))
+
+    def opposed(self, spoken: frozenset[str], scenario: str = "") -> bool:
+        """Whether a case speaking of ``spoken`` (of ``scenario``) is written for the other direction
+        only."""
+        return bool(self.others & spoken or scenario in self.scenarios) and not (self.marks & spoken)
+
+
+@dataclass(frozen=True)
 class IntentLexicon:
     """The words of ``intents.toml``."""
 
@@ -234,6 +263,9 @@ class IntentLexicon:
     in_chat: frozenset[str] = frozenset()
     # [agent_said]: the agent's fact the buyer's newest message builds on (明天什么时候到 after 明天到)
     agent_said: AgentSaidRules | None = None
+    # [[direction]]: which way the goods go, set by the chat (a return), against which a case written
+    # for the other way (the shop's dispatch) answers a neighbouring question
+    directions: tuple[Direction, ...] = ()
     # parts already found per text: each message, clause and case text is split once (hot path)
     _parts_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
     _parsed_seen: Memo = field(default_factory=lambda: Memo(50_000), compare=False, repr=False)
@@ -421,6 +453,53 @@ class IntentLexicon:
         if asked.question_types or len(asked.objects) != 1:
             return None
         return self.scenarios.get(next(iter(asked.objects)))
+
+    def directions_set(self, message: str, chat: Sequence[str]) -> list[Direction]:
+        """The directions the message or the chat's last turns (``chat``, oldest first) set."""
+        found = []
+        for direction in self.directions:
+            said = self.parse(message).objects.union(
+                *(self.parse(t).objects for t in chat[-direction.turns :] if t)
+            )
+            if direction.set_by(said, _normalised(message)):
+                found.append(direction)
+        return found
+
+    def other_direction(
+        self, message: str, chat: Sequence[str], spoken: frozenset[str], scenario: str = ""
+    ) -> str | None:
+        """The direction this chat set (the message, or its last turns in ``chat``) that a case or reply
+        speaking of ``spoken`` (of ``scenario``) goes against (a return asked about, the shop's
+        dispatch answered), else None."""
+        if not any(d.opposed(spoken, scenario) for d in self.directions):
+            return None
+        found = self.directions_set(message, chat)
+        return next((d.name for d in found if d.opposed(spoken, scenario)), None)
+
+    def directed(self, message: str, chat: Sequence[str], objects: frozenset[str]) -> frozenset[str]:
+        """``objects`` asked, each of the other way read as this direction's (``reads``)."""
+        if not any(d.reads.keys() & objects for d in self.directions):
+            return objects
+        for direction in self.directions_set(message, chat):
+            objects = frozenset(direction.reads.get(o, o) for o in objects)
+        return objects
+
+    def directed_topic(self, topic: str, message: str, chat: Sequence[str]) -> str:
+        """A holding ``topic`` naming an object of the other way, named as this direction's
+        (包邮的情况 → 运费的事 in a return)."""
+        swaps = [
+            (self.topics.get(other, ""), self.topics.get(mine, ""))
+            for d in self.directions
+            for other, mine in d.reads.items()
+        ]
+        if not topic or not any(old and new and old in topic for old, new in swaps):
+            return topic
+        for direction in self.directions_set(message, chat):
+            for other, mine in direction.reads.items():
+                old, new = self.topics.get(other, ""), self.topics.get(mine, "")
+                if old and new and old in topic and new not in topic:
+                    topic = topic.replace(old, new)
+        return topic
 
     def conflicts(self, asked: Intent, answered: Intent, stage: str | None = None) -> frozenset[str]:
         """Objects of ``answered`` that the buyer's question excludes (a neighbouring question), or
@@ -710,6 +789,36 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         )
         if built is not None:
             restated.append(built)
+    directions = []
+    for number, table in enumerate(t for t in data.get("direction", ()) if isinstance(t, dict)):
+        marks = frozenset(str(o) for o in table.get("marks", ()))
+        others = frozenset(str(o) for o in table.get("others", ()))
+        if not table.get("name") or not marks or not others:
+            problems.append(Problem(where, None, f"[[direction]] #{number + 1} needs name, marks and others"))
+            continue
+        for unknown in sorted((marks | others) - set(objects)):
+            problems.append(Problem(where, None, f"[[direction]] #{number + 1}: unknown object {unknown!r}"))
+        try:
+            against = re.compile(str(table["against"])) if table.get("against") else None
+        except re.error as error:
+            problems.append(Problem(where, None, f"[[direction]] #{number + 1} against: {error}"))
+            continue
+        reads = {str(k): str(v) for k, v in (table.get("reads") or {}).items()}
+        for unknown in sorted((set(reads) | set(reads.values())) - set(objects)):
+            problems.append(
+                Problem(where, None, f"[[direction]] #{number + 1} reads: unknown object {unknown!r}")
+            )
+        directions.append(
+            Direction(
+                str(table["name"]),
+                marks,
+                others,
+                against,
+                int(table.get("turns", 4)),
+                reads,
+                frozenset(str(x) for x in table.get("scenarios", ())),
+            )
+        )
     pair_table = data.get("mismatched_pair") if isinstance(data.get("mismatched_pair"), dict) else {}
     lexicon = IntentLexicon(
         types,
@@ -754,6 +863,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         variant_named=variant,
         restated=tuple(restated),
         agent_said=agent_said,
+        directions=tuple(directions),
         size_choice=SizeRules(**choice) if any(choice.values()) else None,
         size_replies={str(k): str(v) for k, v in replies.items()} if isinstance(replies, dict) else {},
         mismatched=pair["words"],
