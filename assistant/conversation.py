@@ -183,6 +183,10 @@ class ConversationState:
     # the newest message asks about one parcel of several whose goods have not gone yet (parcels.py:
     # 垫子呢 after 防潮垫断货了 先发帐篷 … 帐篷收到了): nothing of it is in the buyer's hands
     parcel_unshipped: bool = False
+    # what the chat's facts owe an apology for though no word is cross (grievance.py: a promised day
+    # passed, an answer that missed the question, a problem nobody apologised for); set by the core
+    grievance: str = ""
+    grievance_apology: str = ""  # the apology that names it (upset.toml [grievance.apology])
 
     def values(self, kind: str, role: str | None = None) -> list[str]:
         """Distinct values of one kind, the most recent first (optionally of one side only)."""
@@ -522,6 +526,7 @@ class ConversationState:
             "category": self.category,
             "escalation": list(self.escalation),
             "anger": list(self.anger),
+            **({"grievance": self.grievance} if self.grievance else {}),
         }
 
 

@@ -544,6 +544,49 @@ class Assistant:
             state, escalation=tuple(dict.fromkeys([*state.escalation, *escalation]))
         ), own
 
+    def _grievance(
+        self, message: str, turns: tuple[Turn, ...], state: ConversationState
+    ) -> ConversationState:
+        """``state`` with the grievance its facts show though no word is cross (``grievance.py``): a
+        day the agent gave is behind today, the buyer says the answer missed their question, or a
+        problem told after the goods came got neither an apology nor a remedy."""
+        from .grievance import corrected, promise_passed, unresolved
+        from .missing import read_missing
+
+        reader = self.engine.mood
+        if reader is None or not turns or state.escalated:
+            return state  # (an escalated chat opens with the full apology already)
+        rules = reader.rules.grievance
+        chat = (*turns, Turn("buyer", message))
+        adapter = self.engine.adapter
+        extractor = self.engine.extractor
+        kind = ""
+        if promise_passed(chat, rules):
+            kind = "promise_passed"
+        elif corrected(chat, rules, state.item.text if state.item else ""):
+            kind = "corrected"
+        elif (
+            rules.unresolved
+            and state.order_stage in ("delivered", "after_sale")
+            # (核实完了吗 都一天了: the wait is what is apologised for, as before)
+            and not (adapter.rules.waited is not None and adapter.rules.waited.search(message))
+        ):
+            remedy = adapter.intents.agent_after_sale
+            thanks = adapter.rules.thanks_said
+            if unresolved(
+                chat,
+                problem=lambda text, before: bool(
+                    extractor.complaint(text) or read_missing(text, before, True, adapter.rules.missing)
+                ),
+                apologises=lambda text: any(m in text for m in adapter.rules.empathy_markers),
+                remedies=lambda text: bool(remedy and remedy.search(text)),
+                closes=lambda text: bool(thanks and thanks.search(text)),
+            ):
+                kind = "unresolved"
+        if not kind:
+            return state
+        return dataclasses.replace(state, grievance=kind, grievance_apology=rules.apology.get(kind, ""))
+
     def _part_hits(self, message: str, turns: tuple[Turn, ...], hits: list) -> list:
         """A question of several parts (什么时候发货 发什么快递): the hits of each part's clause are
         added, so that a reply for every part can be found (issue 12)."""
@@ -618,6 +661,8 @@ class Assistant:
         )
         # upset or escalating by meaning, in words no pattern names (upset.toml): the marks it adds
         state, mood_marks = self._mood(asked_as, turns, state, detection, message_vector, history_vectors)
+        # a grievance in the chat's facts (a promised day passed, a missed answer): an apology first
+        state = self._grievance(message, turns, state)
         announced = engine.adapter.intents.announced(engine.adapter.intents.parse(message))
         if announced and announced in engine.detector.taxonomy.scenario_ids:
             # 行吧 那我拍了 announces the order: the bargaining words around it do not make it a question
@@ -708,6 +753,14 @@ class Assistant:
             asked=asked,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
+        if outcome.abstained and position is None and turns == answer_turns:
+            # no shop question at all (帮我看看这段代码报错): the shop's scope reply, not a lookup
+            scope = engine.adapter.out_of_scope(
+                message, turns, detection, state, tuple(g.id for g in guidance)
+            )
+            if scope is not None:
+                suggestions = [scope]
+                outcome = dataclasses.replace(outcome, abstained=False, fallback=True, reason="")
         agent_said = [t.text for t in turns if t.role == "agent"]
         taken_on = ""  # the note for a holding top replaced by an acknowledgement or a closing
         if suggestions and (replaced := engine.adapter.taken_on(suggestions[0], message, turns, state)):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import Problem
+from .grievance import GrievanceRules, load_grievance
 
 if TYPE_CHECKING:
     from .records import Turn
@@ -52,6 +53,7 @@ class MoodRules:
             agent promised a remedy.
         ultimatum: ``[lasting] ultimatum``: the buyer's own step set on a condition (不发就退), read
             after the agent apologised.
+        grievance: ``[grievance]``: the patterns ``grievance.py`` reads a grievance from the chat with.
     """
 
     lines: tuple[str, ...] = ()
@@ -67,6 +69,8 @@ class MoodRules:
     clause_chars: int = 3
     again: re.Pattern | None = None
     ultimatum: re.Pattern | None = None
+    # [grievance]: what the chat's facts owe an apology for (a promised day passed, a missed answer)
+    grievance: GrievanceRules = GrievanceRules()
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,19 @@ def load_mood(path: Path) -> tuple[MoodRules, list[Problem]]:
         except re.error as exc:
             problems.append(Problem(str(path), None, f"[lasting] {key}: not a regular expression: {exc}"))
             patterns[key] = None
+
+    def compile_one(pattern: str, key: str) -> re.Pattern | None:
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            problems.append(Problem(str(path), None, f"[grievance] {key}: not a regular expression: {exc}"))
+            return None
+
+    try:
+        grievance = load_grievance(data.get("grievance", {}), compile_one)
+    except (TypeError, ValueError, AttributeError) as exc:
+        problems.append(Problem(str(path), None, f"[grievance]: {exc}"))
+        grievance = GrievanceRules()
     defaults = MoodRules()
     try:
         rules = MoodRules(
@@ -139,6 +156,7 @@ def load_mood(path: Path) -> tuple[MoodRules, list[Problem]]:
             clause_chars=int(score.get("clause_chars", defaults.clause_chars)),
             again=patterns["again"],
             ultimatum=patterns["ultimatum"],
+            grievance=grievance,
         )
     except (TypeError, ValueError) as exc:
         return MoodRules(), [*problems, Problem(str(path), None, f"[score]: {exc}")]
