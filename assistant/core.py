@@ -396,7 +396,7 @@ class Assistant:
         query_vector = engine.retriever.blend(message_vector, vectors[1]) if context else message_vector
         history_vectors = vectors[2 if context else 1 :]
         hits = engine.retriever.search(
-            message, turns, k=max(15, self.settings.k * 5), query_vector=query_vector
+            texts[0], turns, k=max(15, self.settings.k * 5), query_vector=query_vector
         )
         vocabulary = engine.corpus.facts
         # the complaint words that report a problem, not a reason, worry or background (request.py)
@@ -606,7 +606,9 @@ class Assistant:
         context (when there is history) and up to three earlier buyer turns."""
         context = history_text(turns, self.settings.history_turns)
         buyer_turns = [t.text for t in reversed(turns) if t.role == "buyer" and t.text.strip()][:3]
-        return context, [message, *([context] if context else []), *buyer_turns]
+        # (an order number pasted beside the words is not what the message asks: adaptation.toml [handover])
+        asked = self.engine.adapter.rules.handover.without_pasted(message)
+        return context, [asked, *([context] if context else []), *buyer_turns]
 
     @contextlib.contextmanager
     def primed(self, conversations: Iterable[tuple[str, Iterable[Turn | str] | None]]) -> Iterator[None]:

@@ -159,6 +159,13 @@ def test_an_order_number_pasted_beside_a_question_is_not_what_it_asks(assistant,
     assert "尾号" not in pasted.reply and "：31415926535" not in pasted.reply  # read back whole, no colon
 
 
+def test_a_want_beside_a_pasted_order_number_is_answered_not_held(assistant):
+    # retrieval reads the words without the number: a return wanted gets the return steps, not a
+    # hold about the parcel's tracking that the number's 单号 drew before
+    top = assistant.suggest("订单号：4528871903365 我想退货").suggestions[0]
+    assert not top.fallback and "退货" in top.reply and "物流" not in top.reply
+
+
 def test_the_number_after_an_order_label_is_read_whole_without_its_colon(extractor):
     found = [f for f in extractor.extract("订单号：31415926535 怎么申请退货") if f.kind == "order_id"]
     assert [f.value for f in found] == ["31415926535"]
