@@ -90,6 +90,36 @@ def grounder(shipped_corpus, extractor):
 
 
 @pytest.fixture(scope="session")
+def money(shipped_corpus, extractor):
+    """The shipped money answers (corpus/money.toml) over the shipped shop profile."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.money import MoneyAnswers, load_money
+
+    rules = load_money(PROJECT_ROOT / "corpus" / "money.toml")
+    return MoneyAnswers(rules, extractor, shipped_corpus.shop.slots, shipped_corpus.shop.policy)
+
+
+def grounded_answer(found, grounder, state, scenario):
+    """A money answer grounded as the adapter grounds it, or None: (reply, fill-ins, ungrounded)."""
+    if found is None:
+        return None
+    result = grounder.ground(found[0], state, scenario=scenario)
+    assert result.ok, result.rejected
+    return result.reply, result.fill_ins, grounder.ungrounded(result.reply, state)
+
+
+@pytest.fixture(scope="session")
+def lexicon():
+    """The shipped question-object lexicon (corpus/intents.toml)."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.intent import load_intents
+
+    found, problems = load_intents(PROJECT_ROOT / "corpus" / "intents.toml")
+    assert problems == []
+    return found
+
+
+@pytest.fixture(scope="session")
 def handover():
     """The shipped hand-over and closing readings (corpus/adaptation.toml, corpus/closings.toml)."""
     from assistant.config import PROJECT_ROOT

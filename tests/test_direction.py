@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.intent import load_intents
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def lexicon():
-    found, problems = load_intents(ROOT / "corpus" / "intents.toml")
-    assert problems == []
-    return found
 
 
 RETURN_CHAT = ["收到的保温杯盖子有裂痕 想退", "非常抱歉亲 寄回来的运费我们承担"]

@@ -11,13 +11,6 @@ from assistant.intent import Intent, load_intents
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def lexicon():
-    found, problems = load_intents(ROOT / "corpus" / "intents.toml")
-    assert problems == []
-    return found
-
-
 @pytest.mark.parametrize(
     ("message", "topic"),
     [

@@ -7,30 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import grounded_answer
 
 from assistant.conversation import conversation_state
 from assistant.corpus import Turn
-from assistant.money import MoneyAnswers, load_money
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def money(shipped_corpus, extractor):
-    rules = load_money(ROOT / "corpus" / "money.toml")
-    return MoneyAnswers(rules, extractor, shipped_corpus.shop.slots, shipped_corpus.shop.policy)
 
 
 def grounded(money, grounder, extractor, message, scenario, *lines):
     """The sum answer grounded as the adapter grounds it, or None: (reply, fill-ins, ungrounded)."""
     history = [Turn("buyer" if t.startswith("买家") else "agent", t.split(": ", 1)[1]) for t in lines]
     state = conversation_state(message, history, extractor)
-    found = money.order_sum(message, scenario, state, None)
-    if found is None:
-        return None
-    result = grounder.ground(found[0], state, scenario=scenario)
-    assert result.ok, result.rejected
-    return result.reply, result.fill_ins, grounder.ungrounded(result.reply, state)
+    return grounded_answer(money.order_sum(message, scenario, state, None), grounder, state, scenario)
 
 
 @pytest.mark.parametrize(

@@ -10,30 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import turns
+from conftest import grounded_answer, turns
 
 from assistant.agent_said import superseded
 from assistant.conversation import conversation_state
-from assistant.money import MoneyAnswers, load_money
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def money(shipped_corpus, extractor):
-    rules = load_money(ROOT / "corpus" / "money.toml")
-    return MoneyAnswers(rules, extractor, shipped_corpus.shop.slots, shipped_corpus.shop.policy)
 
 
 def answered(money, grounder, extractor, message, scenario, *history):
     """The money answer grounded as the adapter grounds it, or None: (reply, fill-ins, ungrounded)."""
     state = conversation_state(message, turns(*history), extractor)
-    found = money.answer(message, scenario, state, None)
-    if found is None:
-        return None
-    result = grounder.ground(found[0], state, scenario=scenario)
-    assert result.ok, result.rejected
-    return result.reply, result.fill_ins, grounder.ungrounded(result.reply, state)
+    return grounded_answer(money.answer(message, scenario, state, None), grounder, state, scenario)
 
 
 @pytest.mark.parametrize(

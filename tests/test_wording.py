@@ -6,12 +6,10 @@ is said in the agent's voice, never the buyer's words quoted back."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from assistant.conversation import conversation_state
-from assistant.money import MoneyAnswers, load_money
 
 APOLOGY = ("抱歉", "不好意思", "对不起")
 
@@ -66,12 +64,6 @@ def test_a_buyer_thinking_it_over_hears_the_item_named(assistant):
     top = result.suggestions[0].reply
     assert "保温杯" in top, top
     assert "商品保温杯" not in top
-
-
-@pytest.fixture(scope="module")
-def money(shipped_corpus, extractor):
-    rules = load_money(Path(__file__).resolve().parents[1] / "corpus" / "money.toml")
-    return MoneyAnswers(rules, extractor, shipped_corpus.shop.slots, shipped_corpus.shop.policy)
 
 
 @pytest.mark.parametrize(
