@@ -476,6 +476,14 @@ class Grounder:
                 for s in state.facts
             )
 
+        def on_waybill() -> bool:
+            # a courier the buyer names beside a tracking number is the parcel's courier, stated, not
+            # asked for (顺丰SF… 三天没更新了): the shop's other courier contradicts it
+            waybills = {s.turn for s in state.facts if s.role == "buyer" and s.fact.kind == "tracking_no"}
+            return any(
+                s.role == "buyer" and s.fact.kind == "courier" and s.turn in waybills for s in state.facts
+            )
+
         for kind in SHOP_KINDS:
             family = KIND_FAMILIES[kind]
             said = {v for k in family for v in state.values(k, "agent")}
@@ -485,7 +493,11 @@ class Grounder:
             if (
                 named
                 and not (named & (said | buyer))
-                and (said or (kind in BUYER_NAMED_KINDS and claimed(family)))
+                and (
+                    said
+                    or (kind == "courier" and on_waybill())
+                    or (kind in BUYER_NAMED_KINDS and claimed(family))
+                )
             ):
                 return GroundedReply(
                     reply,

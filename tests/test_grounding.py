@@ -191,6 +191,17 @@ def test_the_agents_courier_wins_over_the_shop_profile(extractor, grounder, corp
     assert not contradicting.ok and "快递" in contradicting.rejected
 
 
+def test_the_courier_on_the_buyers_waybill_wins_over_the_shop_profile(extractor, grounder):
+    # the buyer's tracking line names the parcel's courier: a reply naming another contradicts it
+    waybill = conversation_state("韵达单号4312345678901 三天没动了 到哪了", [], extractor)
+    contradicting = grounder.ground("亲，我已联系中通快递核实包裹位置，很快回复您", waybill)
+    assert not contradicting.ok and "快递" in contradicting.rejected
+    assert grounder.ground("亲，我马上帮您查一下韵达的物流，很快回复您", waybill).ok
+    # a courier the buyer asks for is no stated fact: the shop's own may still be named
+    asked = conversation_state("能发韵达吗", [], extractor)
+    assert grounder.ground("亲，我们默认发中通快递哦", asked).ok
+
+
 def test_other_category_wording_and_unknown_stock_are_rejected(extractor, grounder):
     pan = conversation_state("不粘锅能用电磁炉吗", [], extractor)
     assert not grounder.ground("亲，这款面料很舒服，穿着不起球", pan).ok
