@@ -2913,6 +2913,15 @@ class Adapter:
             at = clause.end()
         return reply[:at] + named + reply[at:]
 
+    @staticmethod
+    def before_closing_question(reply: str, named: str) -> str | None:
+        """``reply`` with ``named`` put before its short closing question (…，您看可以吗？ →
+        …，不过送鞋油一支，您看可以吗？); None when it ends in none."""
+        closing = re.search(r"(?<=[，,；;])[^，,；;。！!]{1,10}[？?]\s*$", reply)
+        if closing is None:
+            return None
+        return reply[: closing.start()] + named + reply[closing.start() :]
+
     def amount_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str
     ) -> Suggestion:

@@ -1053,14 +1053,12 @@ class Assistant:
         if said.offer and not top.holding and (left := said.left_out(top.reply)):
             # 还送鞋油一支 beside a price hold that names the 499 only: before its closing question
             # (…不过送鞋油一支哦，您看可以吗？), else after its opening
-            closing = re.search(r"(?<=[，,；;])[^，,；;。！!]{1,10}[？?]\s*$", top.reply)
-            if rules.offer_named and closing is not None:
-                said_here = rules.offer_named.replace("{said}", left)
-                reply = top.reply[: closing.start()] + said_here + top.reply[closing.start() :]
-            else:
-                reply = adapter.after_opening(
-                    top.reply, rules.named.replace("{said}", left), past_short_clause=True
-                )
+            placed = None
+            if rules.offer_named:
+                placed = adapter.before_closing_question(top.reply, rules.offer_named.replace("{said}", left))
+            reply = placed or adapter.after_opening(
+                top.reply, rules.named.replace("{said}", left), past_short_clause=True
+            )
             change = Change("", left, "客服在对话中说过的 what the agent said in this chat")
             return [
                 dataclasses.replace(top, reply=reply, changes=(*top.changes, change)),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .records import Turn
 
 KINDS = ("promise_passed", "corrected", "unresolved")
-_WEEKDAYS = "一二三四五六日"
+_WEEKDAYS = "一二三四五六日"  # Monday first; 天 and 7 name Sunday too
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,8 @@ def _day(found: re.Match) -> _Day | None:
     groups = found.groupdict()
     if groups.get("weekday"):
         mark = groups["weekday"]
-        index = "一二三四五六日天1234567".find(mark)
-        if index < 0:
-            return None
-        return _Day((index if index < 7 else (6 if index == 7 else index - 8)), True)
+        index = 6 if mark == "天" else int(mark) - 1 if mark in "1234567" else _WEEKDAYS.find(mark)
+        return _Day(index, True) if index >= 0 else None
     if groups.get("day"):
         value = _number(groups["day"])
         return _Day(value, False) if value is not None and 1 <= value <= 31 else None
