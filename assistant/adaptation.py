@@ -1903,6 +1903,7 @@ class Adapter:
         if not confirmed.holding:
             return Outcome([confirmed], fallback=True, reason=reason)  # 个人 王芳 confirmed, not held
         holding = self.amount_named(confirmed, message, history, scenario)
+        holding = self.subject_named(holding, message, history, scenario, state)
         holding = self.escalation_named(holding, message, history, scenario, state)
         holding = self.safety_first(holding, message, history, scenario)
         holding = self.waited_named(holding, message, history, scenario, state)
@@ -2526,9 +2527,10 @@ class Adapter:
     ) -> Suggestion:
         """The top suggestion naming the buyer's subject it leaves out, after its opening words
         (``[subject]``): the order they point to in their newest message (订单后四位8876 → 尾号8876的订单),
-        and in shipping and offer questions the item they name (我的窗帘到哪了 → 窗帘的话，)."""
+        and in shipping and offer questions the item they name (我的窗帘到哪了 → 窗帘的话，). A holding
+        reply names the order or waybill too: the buyer sees the number they gave is the one checked."""
         table = self.rules.subject
-        if not table or top.holding or top.fill_ins or not (top.sources or top.fallback):
+        if not table or top.fill_ins or not (top.sources or top.fallback or top.holding):
             return top  # (an answer computed from this chat names what it is about itself)
         named = ""
         order = next((s.fact for s in state.asked_now(("order_id",))), None)
@@ -2542,6 +2544,7 @@ class Adapter:
             named = str(table.get("tracking", "")).replace("{tracking_no}", tracking.text)
         elif (
             not top.fallback  # (the shop's safe reply is worded for any item)
+            and not top.holding
             and state.item is not None
             and (
                 scenario in table.get("item_scenarios", ())

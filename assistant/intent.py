@@ -7,6 +7,7 @@ one answers this question rather than a neighbouring one of the same scenario.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -22,6 +23,21 @@ from .parcels import ParcelRules
 from .text import Memo
 
 T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(word: str) -> re.Pattern | None:
+    """An object word written /…/ is a regular expression (退回 of goods, not the money's 原路退回)."""
+    return re.compile(word[1:-1]) if len(word) > 2 and word[0] == word[-1] == "/" else None
+
+
+def found_at(word: str, source: str) -> int:
+    """Where ``word`` (plain, or a /regular expression/) first occurs in ``source``, else -1."""
+    pattern = _pattern(word)
+    if pattern is None:
+        return source.find(word)
+    found = pattern.search(source)
+    return found.start() if found else -1
 
 
 def word_bounds(text: str) -> set[int]:
@@ -279,7 +295,8 @@ class IntentLexicon:
         objects = frozenset(
             o
             for o, words in self.objects.items()
-            if any(w in source for w in words) and not any(u in source for u in self.unless.get(o, ()))
+            if any(found_at(w, source) >= 0 for w in words)
+            and not any(u in source for u in self.unless.get(o, ()))
         )
         return self._parsed_seen.keep(text, Intent(types, objects))
 
@@ -295,7 +312,11 @@ class IntentLexicon:
         found: set[str] = set()
         for name, words in self.objects.items():
             hits = sorted(
-                (w for w in words if w in source and not any(w in m and w != m for m in matched)),
+                (
+                    w
+                    for w in words
+                    if found_at(w, source) >= 0 and not any(w in m and w != m for m in matched)
+                ),
                 key=len,
                 reverse=True,
             )
@@ -366,7 +387,11 @@ class IntentLexicon:
                 continue
             if any(u in source for u in self.unless.get(name, ())):
                 continue  # (as parse: 京豆什么时候到账 asks no refund, 寄回地址 no address of the buyer's)
-            hits = sorted((source.find(w), w) for w in words if w in source and not inside(source.find(w), w))
+            hits = sorted(
+                (found_at(w, source), w)
+                for w in words
+                if found_at(w, source) >= 0 and not inside(found_at(w, source), w)
+            )
             if not hits:
                 continue
             if "{word}" in topic:

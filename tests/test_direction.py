@@ -62,3 +62,51 @@ def test_the_return_postage_is_not_answered_with_the_free_shipping_rule(assistan
     top = result.suggestions[0].reply
     assert "包邮" not in top
     assert "运费" in top
+
+
+def test_goods_sent_back_set_the_return_but_money_sent_back_does_not(lexicon):
+    # 退回 alone is the goods going back (剩下的退回 / 退回用圆通行吗) …
+    assert "return_goods" in lexicon.parse("坏的那只退回 我们给您补发").objects
+    assert "return_goods" in lexicon.parse("退回用圆通行吗").objects
+    # … but the money's 原路退回 / 退回到银行卡 is a refund, no goods going anywhere
+    for money in ("货款已原路退回", "钱退回到银行卡了吗", "款退回了吗"):
+        assert "return_goods" not in lexicon.parse(money).objects, money
+    chat = ["保温杯漏水", "抱歉亲 您把杯子退回 我们给您退全款"]
+    shop_sends = lexicon.parse("发什么快递").objects
+    assert lexicon.other_direction("退回用圆通行吗", chat, shop_sends) == "return"
+
+
+def test_a_parcel_case_is_the_outgoing_parcel_in_a_chat_about_a_return(lexicon):
+    # a tracking case (签收了却没收到: look for the pickup SMS) is the shop's parcel to the buyer; after
+    # the agent asked for the return's waybill, the waybill the buyer gives is the return's
+    chat = ["电热毯退了 你们到货没", "亲 还没看到您的退货 麻烦发下单号"]
+    assert lexicon.other_direction(
+        "圆通YT8812345678 前天就显示签收了", chat, frozenset(), "logistics_tracking"
+    )
+    # no return in the chat: the same case is the buyer's own parcel
+    assert not lexicon.other_direction(
+        "圆通YT8812345678 前天就显示签收了",
+        ["电热毯发了吗", "亲 已经发出了"],
+        frozenset(),
+        "logistics_tracking",
+    )
+    # the exchanged item going out is the shop's parcel again
+    assert not lexicon.other_direction("换的那条到哪了", chat, frozenset(), "logistics_tracking")
+
+
+def test_the_return_waybill_is_held_not_answered_as_the_buyers_parcel(assistant):
+    history = ["买家: 电热毯退了 你们到货没", "客服: 亲 还没看到您的退货 麻烦发下单号"]
+    result = assistant.suggest("圆通YT8812345678 前天就显示签收了", history=history)
+    top = result.suggestions[0]
+    # (not 麻烦先看看有没有取件短信: the buyer is the sender of this parcel)
+    assert not any(w in top.reply for w in ("取件", "驿站", "快递柜"))
+    # the hold names the waybill the buyer gave, so they see it is the one checked
+    assert "YT8812345678" in top.reply
+
+
+def test_a_return_by_another_courier_is_not_answered_with_home_delivery(assistant):
+    history = ["买家: 收到的保温杯漏水", "客服: 抱歉亲 您把杯子退回 我们给您退全款"]
+    result = assistant.suggest("退回能换个快递吗 韵达不上门 顺丰可以吗", history=history)
+    for suggestion in result.suggestions:
+        # (送货上门 / 改派上门 are the shop's parcel coming to the buyer)
+        assert "改派" not in suggestion.reply and "面单" not in suggestion.reply
