@@ -181,3 +181,16 @@ def test_a_cancel_before_shipping_reply_is_not_for_an_order_in_an_exchange(assis
         "客服: 亲 已经给您安排换新了哦",
     )
     assert "拦截" not in top.reply and "还没发出的话" not in top.reply
+
+
+def test_a_chat_on_another_platform_is_not_told_of_this_ones_payment_methods(assistant):
+    # an agent of a JD shop said 京东: a refund answer naming 支付宝 / 花呗 names the wrong platform
+    jd = assistant.suggest(
+        "钱退到哪里", turns("买家: 订单取消了", "客服: 您好 京东已为您取消订单 款项原路退回")
+    )
+    assert jd.suggestions and not any("支付宝" in s.reply or "花呗" in s.reply for s in jd.suggestions)
+    # a chat that names no other platform, or JD only as a courier, may still hear the shop's own methods
+    own = assistant.suggest(
+        "钱退到哪里", turns("买家: 订单取消了 京东物流不用送了", "客服: 亲 已为您取消订单 款项原路退回")
+    )
+    assert any("支付宝" in s.reply or "花呗" in s.reply for s in own.suggestions)
