@@ -387,8 +387,7 @@ def load_adaptation(
     # [[context.already_given]] (what the buyer gave, replies that ask for it): such replies are not shown
     context = data.get("context", {})
     tables = [*context.get("already_given", [])] + [
-        {"given": t.get("said", []), "asks": t.get("replies", []), "chat": t.get("chat", False)}
-        for t in context.get("contradicts", [])
+        {"given": t.get("said", []), "asks": t.get("replies", [])} for t in context.get("contradicts", [])
     ]
     for table in tables:
         compiled = {key: _patterns(table.get(key, []), key, path, problems) for key in ("given", "asks")}
@@ -2238,6 +2237,18 @@ class Adapter:
                 and not asked_there(clause)
             )
 
+        def touches(clause: Clause) -> bool:
+            # one piece of the clause's content (上楼 of 包送上楼) is in the reply, the item left out
+            content = clause.content
+            for word in item:
+                content = content.replace(word, " ")
+            size = wording.content_pairs
+            return any(
+                chunk[i : i + size] in top.reply
+                for chunk in content.split()
+                for i in range(len(chunk) - size + 1)
+            )
+
         own = [c for c in clauses if missed(c)]
         every = len(clauses) >= 2 and len(own) == len(clauses)
         left = [c for c in waiting if missed(c)]  # the buyer's earlier questions it leaves open
@@ -2247,8 +2258,12 @@ class Adapter:
             own = [c for c in own if asks_something(c.text)] if len(left) < len(waiting) else []
         elif every and (not wording.check_all or answered or not top.sources):
             # it may answer in other words: a part it is known to answer (抹一层薄油 for 猪油还是植物油),
-            # or an answer composed for the question (the catalog's 纯鸡胸肉 for 是纯肉吗)
-            own, every = [], False
+            # or an answer composed for the question (the catalog's 纯鸡胸肉 for 是纯肉吗); but a retrieved
+            # reply that touches some parts (送货上楼 for 包送上楼吗) and not a word of the others (要加钱吗)
+            # answers those some: the others are named as checked, not silently dropped
+            touched = [c for c in own if top.sources and touches(c)]
+            own = [c for c in own if c not in touched] if 0 < len(touched) < len(own) else []
+            every = False
         missing = [*own, *left]
         if not missing:
             return top

@@ -294,3 +294,19 @@ def test_an_arrival_asked_after_a_refund_is_held_as_the_refund(assistant):
         "logistics_tracking",
     )
     assert "退款" not in reply, reply
+
+
+def test_a_retrieved_reply_touching_one_part_in_other_words_names_the_other(adapter, assistant):
+    # judges: "doesn't answer the extra charge" (送上楼 answered, 加钱 silently dropped)
+    message = "床垫能帮忙抬上楼吗 我家5楼 要额外给钱吗"
+    state = assistant.conversation(message, [])
+    # (直接送上楼 answers 帮忙抬上楼 in other words: one piece of it, 上楼; nothing of 额外给钱)
+    retrieved = Suggestion("亲，派送师傅会直接送上楼，放心。", 0.8, ("case-x",), "logistics_tracking")
+    assert adapter.parts_of(retrieved), "the reply must name an object, as a retrieved reply does"
+    joined = adapter.check_the_rest(retrieved, message, [], "logistics_tracking", state)
+    assert joined.reply.startswith("亲，派送师傅会直接送上楼")
+    assert "给钱" in joined.reply and ("确认" in joined.reply or "核实" in joined.reply)
+    assert "抬上楼" not in joined.reply  # the part it answers is not said to be checked
+    # a reply touching every part is left as it is
+    both = Suggestion("亲，派送师傅会帮忙抬上楼，不用额外给钱。", 0.8, ("case-x",), "logistics_tracking")
+    assert adapter.check_the_rest(both, message, [], "logistics_tracking", state) == both
