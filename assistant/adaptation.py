@@ -387,7 +387,8 @@ def load_adaptation(
     # [[context.already_given]] (what the buyer gave, replies that ask for it): such replies are not shown
     context = data.get("context", {})
     tables = [*context.get("already_given", [])] + [
-        {"given": t.get("said", []), "asks": t.get("replies", [])} for t in context.get("contradicts", [])
+        {"given": t.get("said", []), "asks": t.get("replies", []), "chat": t.get("chat", False)}
+        for t in context.get("contradicts", [])
     ]
     for table in tables:
         compiled = {key: _patterns(table.get(key, []), key, path, problems) for key in ("given", "asks")}
