@@ -689,6 +689,7 @@ def load_adaptation(
                     "attributes": bool(entry.get("attributes", False)),
                     "facts": frozenset(str(k) for k in entry.get("facts", [])),
                     "offered": one_pattern(entry.get("offered", ""), "offered"),
+                    "labelled": one_pattern(entry.get("labelled", ""), "labelled"),
                 }
                 for entry in data.get("subject", {}).get("amounts", [])
                 if entry.get("named")
@@ -1420,7 +1421,10 @@ class Adapter:
         if not self.rules.missing.replies or state.order_stage not in ("delivered", "after_sale"):
             return False
         buyer = [t for t, r in zip(state.texts[:-1], state.roles[:-1], strict=False) if r == "buyer"]
-        return read_missing(message, buyer, True, self.rules.missing) is not None
+        return (
+            read_missing(message, buyer, True, self.rules.missing, self.grounder.extractor.extract)
+            is not None
+        )
 
     def supposes(self, message: str) -> bool:
         """Whether the buyer asks about what might happen (要是坏了怎么办 / 咬坏了能换吗): the policy,
@@ -2990,6 +2994,9 @@ class Adapter:
             else:
                 # the last amount the buyer names is the one they ask about (只退了200 还有100呢 → 100)
                 last = max(found, key=lambda m: m[0])
+                labelled = entry.get("labelled")
+                if labelled is not None and labelled.search(message[: last[0]]):
+                    return top  # 运费险那12块: a sum its label names as another kind, never this one
                 said, amount = last[2], last[3]
                 if not amount or amount in top.reply:
                     return top
@@ -3206,6 +3213,7 @@ class Adapter:
             [t.text for t in history if t.role == "buyer"],
             state.order_stage in ("delivered", "after_sale"),
             rules,
+            self.grounder.extractor.extract,
         )
         if found is None:
             return None

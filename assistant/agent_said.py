@@ -44,6 +44,8 @@ class AgentSaidRules:
     offer: re.Pattern | None = None
     offer_scenarios: frozenset[str] = frozenset()
     lead: re.Pattern | None = None  # words joining a clause to the one before it (还 / 且), left out
+    # words opening a clause that is an alternative to the one before it (或者 / 或是): it goes with it
+    alternative: re.Pattern | None = None
     # characters that make a shared pair of characters no word of substance (的 / 这 / 可以)
     function_chars: str = ""
     named: str = "按刚才说的，{said}；"  # said after the opening of a reply that builds on it
@@ -177,15 +179,26 @@ def agent_said(
     if turn is None:
         return None
     clauses: list[tuple[str, list[Fact], list[When]]] = []
+    kept_before = False  # whether the part before this one was kept (an alternative goes with it)
     for part in _CLAUSES.split(texts[turn]):
         clause = rules.particles.sub("", part).strip()
         if rules.lead is not None:
             clause = rules.lead.sub("", clause)
+        if clause and rules.alternative is not None and rules.alternative.search(clause):
+            # (1.5m的床选床单款，或者1.8m的床笠款: the alternative is half of the clause before it,
+            # never said back alone as 按刚才说的，或者1.8m的床笠款)
+            if kept_before and clauses:
+                clause = clauses[-1][0] + "，" + clause
+                facts = [f for f in extract(clause) if f.kind not in _NO_FACT]
+                clauses[-1] = (clause, facts, whens(clause, facts, rules))
+            continue
+        kept_before = False
         if clause and not rules.skip.search(clause):
             facts = [f for f in extract(clause) if f.kind not in _NO_FACT]
             if courier and any(f.kind == "courier" and courier not in (f.value, f.text) for f in facts):
                 continue
             clauses.append((clause, facts, whens(clause, facts, rules)))
+            kept_before = True
     # (帮您改成888了 → 改成520吧: the agent's value the message replaces is never said back)
     clauses = [c for c in clauses if not superseded(c[0], message)]
     if not clauses:

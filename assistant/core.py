@@ -576,7 +576,8 @@ class Assistant:
             if unresolved(
                 chat,
                 problem=lambda text, before: bool(
-                    extractor.complaint(text) or read_missing(text, before, True, adapter.rules.missing)
+                    extractor.complaint(text)
+                    or read_missing(text, before, True, adapter.rules.missing, extractor.extract)
                 ),
                 apologises=lambda text: any(m in text for m in adapter.rules.empathy_markers),
                 remedies=lambda text: bool(remedy and remedy.search(text)),

@@ -42,6 +42,7 @@ FILL_IN_LABELS: dict[str, str] = {
     "order_id": "订单号",
     "tracking_no": "运单号",
     "account": "账号",
+    "phone": "电话",
     "shop_name": "店名",
     "person": "对象",
     "occasion": "场合",
@@ -153,6 +154,9 @@ class Vocabulary:
     # [other_numbers] patterns: a long number its label names as no order's (账号 / 卡号 / 身份证):
     # the digits (group n) are an account, never read back as an order number
     other_numbers: tuple[re.Pattern, ...] = ()
+    # [phone_numbers] patterns: a number its label or shape names as a phone or hotline (打400预约 /
+    # 400电话 / 电话13812345678): the digits (group n) are a phone, never a price or an order number
+    phone_numbers: tuple[re.Pattern, ...] = ()
     # [choice] between: what stands between two values the buyer weighs (M还是S): neither is chosen
     choice_between: tuple[re.Pattern, ...] = ()
     # [order_event_modality]: when an order event's words say something that did not happen to this order
@@ -302,6 +306,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         corrections=patterns("corrections", "patterns", data.get("corrections", {}).get("patterns", [])),
         other_numbers=patterns(
             "other_numbers", "patterns", data.get("other_numbers", {}).get("patterns", [])
+        ),
+        phone_numbers=patterns(
+            "phone_numbers", "patterns", data.get("phone_numbers", {}).get("patterns", [])
         ),
         event_modality=EventModality(
             **{
@@ -930,6 +937,10 @@ class FactExtractor:
             # (账号1202021109900123456: a bank account, not the order's number a bare 19 digits would be)
             for match in pattern.finditer(source):
                 add("account", match.start("n"), match.end("n"), match.group("n"))
+        for pattern in self.vocabulary.phone_numbers:
+            # (打400预约 / 那个400电话多少: a hotline, never the price a bare 400 would be)
+            for match in pattern.finditer(source):
+                add("phone", match.start("n"), match.end("n"), re.sub(r"[-\s]", "", match.group("n")))
         for kind, pattern in _PATTERNS[3:]:
             for match in pattern.finditer(source):
                 add(kind, match.start(), match.end(), _value(kind, match))

@@ -40,6 +40,16 @@ def found_at(word: str, source: str) -> int:
     return found.start() if found else -1
 
 
+def found_word(word: str, source: str) -> tuple[int, str]:
+    """Where ``word`` (plain, or a /regular expression/) first occurs in ``source`` and the text it
+    matched there (a pattern's own text is no word of the message), else ``(-1, word)``."""
+    pattern = _pattern(word)
+    if pattern is None:
+        return source.find(word), word
+    found = pattern.search(source)
+    return (found.start(), found.group(0)) if found else (-1, word)
+
+
 def word_bounds(text: str) -> set[int]:
     """Where the words of ``text`` (jieba's cut) begin and end."""
     import jieba
@@ -364,7 +374,12 @@ class IntentLexicon:
         reached = ORDER_STAGES.index(stage) if stage in ORDER_STAGES else -1
         source = _normalised(text)
         # a word inside a longer word of another object does not count (拍错了 is not 错了)
-        spans = [(source.find(w), len(w)) for words in self.objects.values() for w in words if w in source]
+        spans = [
+            (at, len(matched))
+            for words in self.objects.values()
+            for at, matched in (found_word(w, source) for w in words)
+            if at >= 0
+        ]
 
         def inside(at: int, word: str) -> bool:
             return any(s <= at and at + len(word) <= s + n and n > len(word) for s, n in spans) or across(
@@ -387,10 +402,11 @@ class IntentLexicon:
                 continue
             if any(u in source for u in self.unless.get(name, ())):
                 continue  # (as parse: 京豆什么时候到账 asks no refund, 寄回地址 no address of the buyer's)
+            # (a /pattern/ word counts by the text it matched: the 单号 of /(?<!订)单号/)
             hits = sorted(
-                (found_at(w, source), w)
-                for w in words
-                if found_at(w, source) >= 0 and not inside(found_at(w, source), w)
+                (at, text)
+                for at, text in (found_word(w, source) for w in words)
+                if at >= 0 and not inside(at, text)
             )
             if not hits:
                 continue
@@ -757,6 +773,7 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
             offer=re.compile(str(said["offer"])) if said.get("offer") else None,
             offer_scenarios=frozenset(str(x) for x in said.get("offer_scenarios", ())),
             lead=re.compile(str(said["lead"])) if said.get("lead") else None,
+            alternative=re.compile(str(said["alternative"])) if said.get("alternative") else None,
             function_chars=str(said.get("function_chars", "")),
             named=str(said.get("named", "")),
             turns=int(said.get("turns", 3)),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,8 @@ class MissingRules:
     not_thing: re.Pattern | None = None  # no missing part (钱 / 发票 / 快递 / 三天了)
     other_question: re.Pattern | None = None  # another question the reply would leave unanswered
     about_missing: re.Pattern | None = None  # a question that is about the missing part (能补寄吗)
+    # kinds of fact that are no part (10块太少了 / 说好的周一呢: money, a day): a thing a fact of one covers
+    not_kinds: tuple[str, ...] = ()
     replies: dict[str, str] = field(default_factory=dict)
 
 
@@ -59,6 +61,7 @@ def load_missing(table: dict[str, Any], compile_one: Any) -> MissingRules:
         not_thing=one("not_thing"),
         other_question=one("other_question"),
         about_missing=one("about_missing"),
+        not_kinds=tuple(str(k) for k in table.get("not_kinds", [])),
         replies={k: str(v) for k, v in table.get("replies", {}).items()},
     )
 
@@ -79,6 +82,24 @@ def _thing(raw: str, rules: MissingRules) -> str:
     return thing
 
 
+def _typed(
+    clause: str,
+    found: re.Match,
+    thing: str,
+    rules: MissingRules,
+    facts: Callable[[str], Sequence[Any]] | None,
+) -> bool:
+    """Whether the thing read off ``clause`` is a fact of another kind (the 块 of 10块太少了 is money's
+    unit, the 周一 of 说好的周一呢 a day): a fact of ``not_kinds`` covers where it stands."""
+    if facts is None or not rules.not_kinds:
+        return False
+    start = clause.rfind(thing, 0, found.end("thing"))
+    if start < 0:
+        return False
+    end = start + len(thing)
+    return any(f.kind in rules.not_kinds and f.start < end and start < f.end for f in facts(clause))
+
+
 def _count(text: str, pattern: re.Pattern | None) -> tuple[float, str, str] | None:
     found = pattern.search(text) if pattern is not None else None
     if found is None:
@@ -91,7 +112,11 @@ def _count(text: str, pattern: re.Pattern | None) -> tuple[float, str, str] | No
 
 
 def read_missing(
-    message: str, buyer_earlier: Sequence[str], delivered: bool, rules: MissingRules
+    message: str,
+    buyer_earlier: Sequence[str],
+    delivered: bool,
+    rules: MissingRules,
+    facts: Callable[[str], Sequence[Any]] | None = None,
 ) -> Missing | None:
     """What this message says is missing from the parcel, or None when it says nothing of the kind.
 
@@ -99,6 +124,8 @@ def read_missing(
         message: the buyer's message.
         buyer_earlier: the buyer's earlier turns, newest last (拍了5袋: how many were bought).
         delivered: whether the chat says the parcel came.
+        facts: the fact layer's reading of a clause (``FactExtractor.extract``): a thing that a fact
+            of ``not_kinds`` covers is that fact, not a part (10块太少了 / 说好的周一呢).
     """
     if not rules.replies or not (rules.things or rules.short):
         return None
@@ -112,14 +139,21 @@ def read_missing(
         matched = False
         for pattern in rules.short:
             if found := pattern.search(clause):
+                thing = _thing(found.groupdict().get("thing") or "", rules)
+                if thing and _typed(clause, found, thing, rules, facts):
+                    break  # 10块太少了: an amount judged, nothing missing
                 matched = explicit = True
                 short = short or (found.groupdict().get("short") or "")
-                if thing := _thing(found.groupdict().get("thing") or "", rules):
+                if thing:
                     things.append(thing)
                 break
         if not matched:
             for pattern in rules.things:
-                if (found := pattern.search(clause)) and (thing := _thing(found["thing"], rules)):
+                if (
+                    (found := pattern.search(clause))
+                    and (thing := _thing(found["thing"], rules))
+                    and not _typed(clause, found, thing, rules, facts)
+                ):
                     matched = True
                     things.append(thing)
                     partial = partial or bool(found.groupdict().get("partial"))

@@ -34,6 +34,7 @@ _UNIT_PRICE = re.compile(
 _NOT_PRICE_KINDS = frozenset(
     {
         "account",
+        "phone",
         "size",
         "spec",
         "quantity",

@@ -138,9 +138,11 @@ class OrderAnswers:
         rules = self.rules
         for text in texts:
             if any(w in text for w in rules.words("change", "phone_words")):
+                not_phone = rules.text("change", "tail_not_phone")
                 for pattern in rules.patterns("change", "phone_tail"):
                     match = pattern.search(text)
-                    if match:
+                    # (订单尾号3317: the order's tail, not the phone's to change)
+                    if match and not (not_phone and re.search(not_phone, text[: match.start("part")])):
                         return "电话" + match.group("part"), match.group("new")
             marks = rules.words("change", "address_marks")
             after, before = (rules.patterns("change", k)[0] for k in ("address_after", "address_before"))
@@ -151,6 +153,8 @@ class OrderAnswers:
                 found = [m for m in marks if m in value]
                 if len(value) < 3 or not found:
                     continue
+                if any(w in value for w in rules.words("change", "address_not")):
+                    continue  # 地址小区名写错了: what is wrong, the new value comes after it (是翠湖苑)
                 if len(found) >= 2 or re.search(r"\d", value) or "地址" in text:
                     return "地址", value
         return None
@@ -222,7 +226,10 @@ class OrderAnswers:
         if not taken and re.match(str(self.rules.tables.get("change", {}).get("size_like", "^$")), new):
             taken = {"size"}
         found: dict[str, str] = {}
+        marks = table.get("value_marks", ())
         for clause in re.split(r"[\s，。,！!？?~～；;]+", text):
+            if marks and new not in clause and not any(w in clause for w in marks):
+                continue  # 宝宝8个月了 9公斤 … 换L: a weight told, no variant asked for
             for fact in self.extractor.extract(clause):
                 value = fact.text.strip()
                 if (
