@@ -219,8 +219,9 @@ class OrderAnswers:
 
     def _also_named(self, text: str, new: str, table: dict) -> str:
         """The values of other kinds ``text`` names beside the target ``new`` (换L 颜色还是要杏色 →
-        杏色), one a kind, so the exchange is read back whole (L码杏色); not one turned down or received
-        (``value_not``), nor one of the target's kind."""
+        杏色), one a kind, so the exchange is read back whole (L码杏色); only in the target's clause or one
+        that asks for it (``value_marks``), not one turned down or received (``value_not``), nor one of
+        the target's kind."""
         kinds = table.get("value_kinds", ())
         taken = {f.kind for f in self.extractor.extract(new)}
         if not taken and re.match(str(self.rules.tables.get("change", {}).get("size_like", "^$")), new):
