@@ -201,6 +201,62 @@ class Direction:
 
 
 @dataclass(frozen=True)
+class _Words:
+    """The lexicon's words indexed for reading a text once (hot path: every case text is parsed the
+    first time it is a candidate): each text is looked up only for the words beginning with one of
+    its characters, not searched for each of the lexicon's some 500 words in turn."""
+
+    by_first: dict[str, tuple[str, ...]]  # every word, literally, by its first character
+    empty: frozenset[str]  # an empty word is in every text
+    objects_of: dict[str, tuple[str, ...]]  # a plain object word → the objects it names
+    types_of: dict[str, tuple[str, ...]]  # a question-type word → its question types
+    patterns: dict[str, re.Pattern]  # the object words written /…/
+    pattern_objects: tuple[tuple[str, re.Pattern], ...]  # (object, pattern) of each /…/ word
+    object_words: frozenset[str]
+    longer: dict[str, frozenset[str]]  # an object word → the longer object words that hold it
+
+    @classmethod
+    def of(cls, objects: dict[str, tuple[str, ...]], question_types: dict[str, tuple[str, ...]]) -> _Words:
+        patterns = {w: p for ws in objects.values() for w in ws if (p := _pattern(w)) is not None}
+        every = {w for ws in (*objects.values(), *question_types.values()) for w in ws}
+        by_first: dict[str, list[str]] = {}
+        for word in sorted(every):
+            if word:
+                by_first.setdefault(word[0], []).append(word)
+        objects_of: dict[str, list[str]] = {}
+        for name, words in objects.items():
+            for word in words:
+                if word not in patterns:
+                    objects_of.setdefault(word, []).append(name)
+        types_of: dict[str, list[str]] = {}
+        for name, words in question_types.items():
+            for word in words:
+                types_of.setdefault(word, []).append(name)
+        object_words = frozenset(w for ws in objects.values() for w in ws)
+        return cls(
+            by_first={c: tuple(ws) for c, ws in by_first.items()},
+            empty=frozenset(w for w in every if not w),
+            objects_of={w: tuple(ns) for w, ns in objects_of.items()},
+            types_of={w: tuple(ns) for w, ns in types_of.items()},
+            patterns=patterns,
+            pattern_objects=tuple((n, patterns[w]) for n, ws in objects.items() for w in ws if w in patterns),
+            object_words=object_words,
+            longer={w: frozenset(m for m in object_words if w in m and w != m) for w in object_words},
+        )
+
+    def present(self, source: str) -> set[str]:
+        """The words (as written, /…/ ones too) that occur literally in ``source``."""
+        here = {w for c in set(source) for w in self.by_first.get(c, ()) if w in source}
+        return here | self.empty if self.empty else here
+
+    def named(self, source: str, here: set[str]) -> set[str]:
+        """The objects one of whose words (plain, or a /regular expression/) occurs in ``source``."""
+        named = {o for w in here for o in self.objects_of.get(w, ())}
+        named.update(o for o, p in self.pattern_objects if o not in named and p.search(source))
+        return named
+
+
+@dataclass(frozen=True)
 class IntentLexicon:
     """The words of ``intents.toml``."""
 
@@ -301,14 +357,17 @@ class IntentLexicon:
         if seen is not None:
             return seen
         source = _normalised(text)
-        types = frozenset(t for t, words in self.question_types.items() if any(w in source for w in words))
+        index = self._words
+        here = index.present(source)
+        types = frozenset(t for w in here for t in index.types_of.get(w, ()))
         objects = frozenset(
-            o
-            for o, words in self.objects.items()
-            if any(found_at(w, source) >= 0 for w in words)
-            and not any(u in source for u in self.unless.get(o, ()))
+            o for o in index.named(source, here) if not any(u in source for u in self.unless.get(o, ()))
         )
         return self._parsed_seen.keep(text, Intent(types, objects))
+
+    @functools.cached_property
+    def _words(self) -> _Words:
+        return _Words.of(self.objects, self.question_types)
 
     def parts(self, text: str) -> frozenset[str]:
         """The parts ``text`` asks about: an object, or for a product property (a topic with
@@ -317,15 +376,21 @@ class IntentLexicon:
         if seen is not None:
             return seen
         source = _normalised(text)
+        index = self._words
+        here = index.present(source)
         # a word inside a longer word of another object does not count (多久到 in 多久到账)
-        matched = [w for words in self.objects.values() for w in words if w in source]
+        matched = here & index.object_words
+        named = index.named(source, here)
         found: set[str] = set()
         for name, words in self.objects.items():
+            if name not in named:
+                continue
             hits = sorted(
                 (
                     w
                     for w in words
-                    if found_at(w, source) >= 0 and not any(w in m and w != m for m in matched)
+                    if (w in here if (p := index.patterns.get(w)) is None else p.search(source))
+                    and index.longer[w].isdisjoint(matched)
                 ),
                 key=len,
                 reverse=True,

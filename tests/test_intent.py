@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,68 @@ def test_a_broken_or_incomplete_table_is_reported_by_name_and_left_out(tmp_path)
     said = " ".join(p.message for p in problems)
     assert "[substitution]:" in said and "[variant_named] needs" in said and "[promised_amount] needs" in said
     assert found.substitution is None and found.variant_named is None and found.promised_amount is None
+
+
+def _searched(lexicon, text: str) -> tuple[Intent, frozenset[str]]:
+    """``parse`` and ``parts`` worked out the slow way: every word of the lexicon searched for in turn."""
+    from assistant.facts import _normalised
+    from assistant.intent import found_at
+
+    source = _normalised(text)
+    types = frozenset(t for t, words in lexicon.question_types.items() if any(w in source for w in words))
+    objects = frozenset(
+        o
+        for o, words in lexicon.objects.items()
+        if any(found_at(w, source) >= 0 for w in words)
+        and not any(u in source for u in lexicon.unless.get(o, ()))
+    )
+    matched = [w for words in lexicon.objects.values() for w in words if w in source]
+    parts: set[str] = set()
+    for name, words in lexicon.objects.items():
+        hits = sorted(
+            (w for w in words if found_at(w, source) >= 0 and not any(w in m and w != m for m in matched)),
+            key=len,
+            reverse=True,
+        )
+        if hits and "{word}" not in lexicon.topics.get(name, ""):
+            parts.add(name)
+        elif hits:
+            parts.update(w for i, w in enumerate(hits) if not any(w in longer for longer in hits[:i]))
+    return Intent(types, objects), frozenset(parts)
+
+
+def test_the_word_index_reads_what_searching_every_word_reads(lexicon, shipped_corpus):
+    # parse and parts look a text up only for the words beginning with one of its characters (hot
+    # path); they must find exactly what searching for each word in turn finds
+    texts = {t for case in shipped_corpus.cases for t in (case.buyer, case.reply, case.buyer + case.reply)}
+    texts |= {c for t in list(texts) for c in re.split(r"[\s，,。？?！!；;、]+", t) if c}
+    texts |= {"", "退款多久到账", "原路退回", "寄回来退回给你们", "不锈钢锅会生锈吗"}
+    assert len(texts) > 1000
+    differing = [t for t in sorted(texts) if (lexicon.parse(t), lexicon.parts(t)) != _searched(lexicon, t)]
+    assert differing == []
+
+
+def test_a_word_inside_a_longer_one_and_a_pattern_word_are_read_as_before():
+    from assistant.intent import IntentLexicon
+
+    lexicon = IntentLexicon(
+        question_types={"when": ("多久", "什么时候")},
+        objects={
+            "arrival": ("多久到", "到货"),
+            "refund_arrival": ("多久到账",),
+            "return": ("/(?<!原路)退回/", "寄回"),
+            "colour": ("掉色", "褪色"),
+        },
+        topics={"colour": "{word}的问题"},
+        unless={"arrival": ("到货通知",)},
+    )
+    for text, objects, parts in [
+        ("退款多久到账", {"arrival", "refund_arrival"}, {"refund_arrival"}),  # 多久到 is inside 多久到账
+        ("原路退回吗", set(), set()),  # the money's way back, not goods sent back
+        ("东西退回了 多久到", {"return", "arrival"}, {"return", "arrival"}),
+        ("到货通知 什么时候", set(), {"arrival"}),  # unless: parse drops it, parts keeps the word
+        ("会掉色吗", {"colour"}, {"掉色"}),
+    ]:
+        assert lexicon.parse(text).objects == objects, text
+        assert lexicon.parts(text) == parts, text
+        assert (lexicon.parse(text), lexicon.parts(text)) == _searched(lexicon, text)
