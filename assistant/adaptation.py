@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .agent_range import RangeRules, load_range_rules, read_back
 from .agent_said import WHEN_KINDS, contradicted, stated, whens
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
@@ -296,6 +297,8 @@ class AdaptationRules:
     details: tuple[Details, ...] = ()
     # [refund_time]: the refund time the agent gave, restated to a buyer who chases it
     refund_time: RefundTime = field(default_factory=RefundTime)
+    # [agent_range]: a range the agent stated (36到40cm选M), read back to a buyer's value inside it
+    agent_range: RangeRules = field(default_factory=RangeRules)
     # [handover] and closings.toml: details the buyer hands over acknowledged, closings answered
     handover: Handover = field(default_factory=Handover)
     # [unasked]: the shop facts a case's writer added that this buyer did not ask about either
@@ -674,6 +677,7 @@ def load_adaptation(
         received=load_received(data.get("given_received", []), one_pattern),
         details=load_details(data.get("given_details", []), one_pattern),
         refund_time=load_refund_time(data.get("refund_time", {}), one_pattern),
+        agent_range=load_range_rules(data.get("agent_range", {}), one_pattern),
         handover=handover,
         unasked=unasked,
         premise=load_premise(path, data.get("premise", {}), problems),
@@ -1789,6 +1793,7 @@ class Adapter:
                 self.details_answer(message, history, scenario, state, guidance_ids),
                 self.money_answer(message, history, scenario, state, guidance_ids),
                 self.refund_time_answer(message, history, scenario, state, guidance_ids),
+                self.range_answer(message, history, scenario, state, guidance_ids),
                 self.recommend_answer(message, history, scenario, state, guidance_ids),
                 self.greeting_item_answer(message, history, scenario, state, guidance_ids),
                 self.missing_answer(message, history, scenario, state, guidance_ids),
@@ -2457,6 +2462,61 @@ class Adapter:
             guidance_ids,
             fix="客服说过的退款时间 the refund time the agent gave",
         )
+
+    def range_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The buyer's value read against the range the agent stated (量了是38 那就M对吧 after 36到40cm选M
+        → 38在36到40cm之间，选M就对了), ranked first since the chat itself answers it; None otherwise."""
+        rules = self.rules.agent_range
+        if state.escalated or not history or scenario not in rules.scenarios:
+            return None
+        sizes = [f.text for f in self.grounder.extractor.extract(message) if f.kind == "size"]
+        found = read_back(rules, message, [t.text for t in history if t.role == "agent"], sizes)
+        if found is None:
+            return None
+        template, words = found
+        source = template
+        # the agent's range and size and the buyer's value are said back word for word: adapted as
+        # markers, since grounding would put the buyer's figure of now in place of the agent's bound
+        # (36到40cm → 36到38) or the size they named in place of the agent's (那就L对吧 → 选L)
+        markers = {slot: chr(0xE000 + n) for n, slot in enumerate(words)}
+        for slot, marker in markers.items():
+            template = template.replace(slot, marker)
+        answer = self.exact_answer(
+            template,
+            message,
+            history,
+            scenario,
+            state,
+            guidance_ids,
+            fix="客服说过的范围 the range the agent gave",
+            source_template=source,
+        )
+        if answer is None:
+            return None
+        reply = answer.reply
+        for slot, marker in markers.items():
+            reply = reply.replace(marker, words[slot])
+        # another question of the message (体内和体外的能同一天用吗 beside 4斤对吧) is named as one it checks
+        wording = self.rules.wording
+        item = (state.item.text,) if state.item else ()
+        rest = [
+            c
+            for c in self.asking_clauses(message)
+            if not covers(reply, c, wording.content_pairs, item, wording.answered_by)
+        ]
+        named = [n for n in dict.fromkeys(c.question or self.intents.topic(c.text) for c in rest) if n]
+        if named and wording.check:
+            parts = wording.check_joiner.join(named[: wording.check_max_parts])
+            clause = wording.pick(wording.check, message)[0].replace("{parts}", parts)
+            reply = reply.rstrip("。～~！!；;，,") + "。" + clause
+        return dataclasses.replace(answer, reply=reply)
 
     def money_answer(
         self,
