@@ -990,6 +990,22 @@ class Adapter:
             f.value for f in extractor.extract(" ".join([case.buyer, *case.tags])) if f.kind == "material"
         }
         chat_materials = {f.value for t in said for f in extractor.extract(t) if f.kind == "material"}
+
+        def materials_of(word: str) -> set[str]:
+            return {f.value for f in extractor.extract(word) if f.kind == "material"}
+
+        # a case whose item is named by its material (铁锅 of 铸铁锅) is not for the buyer's item that only
+        # ends like it (砂锅): a clay pot is not seasoned with oil like an iron pan
+        own = state.item.text if state.item else ""
+        if (
+            len(own) > 1
+            and not any(k in t for k in kinds for t in said)
+            and any(
+                own[-1] == k[-1] and (of_kind := materials_of(k)) and not of_kind & materials_of(own)
+                for k in kinds
+            )
+        ):
+            return False
         if materials and chat_materials and not materials & chat_materials:
             return False
         clauses = self.asking_clauses(message)
@@ -1038,6 +1054,51 @@ class Adapter:
         penalty = self.rules.partial_answer_penalty
         return [
             dataclasses.replace(c, score=c.score * penalty) if id(c) in partial else c for c in candidates
+        ]
+
+    def own_kind_first(
+        self, candidates: list[Suggestion], hits: Sequence[Any], state: ConversationState
+    ) -> list[Suggestion]:
+        """A care answer of category knowledge written for the buyer's own kind of item (a 砂锅 case for
+        a 砂锅: 淘米水小火煮) ranks first, and a template written for any item of the category on the same
+        topic (新锅 开锅: 抹一层薄油, with {product} filled in as 砂锅) is not shown beside it: the care of
+        one kind is not another's, and the generic one was written without this kind in mind."""
+        tag = self.rules.knowledge_tag
+        own = state.item.text if state.item else ""
+        if not tag or len(own) < 2:
+            return candidates
+        cases = {h.case.id: h.case for h in hits}
+
+        def case_of(c: Suggestion) -> Any:
+            return cases.get(c.sources[0]) if len(c.sources) == 1 else None
+
+        mine = [
+            c
+            for c in candidates
+            if (case := case_of(c)) is not None
+            and tag in case.tags
+            and (own in case.buyer or own in case.tags)
+        ]
+        topics = {t for c in mine for t in case_of(c).tags if t not in (tag, own)}
+
+        def generic(c: Suggestion) -> bool:
+            case = case_of(c)
+            return (
+                case is not None
+                and tag not in case.tags
+                and "{product}" in case.reply
+                and any(t in case.buyer or t in case.tags for t in topics)
+            )
+
+        others = [c for c in candidates if generic(c)]
+        if not mine or not others:
+            return candidates
+        best = max(c.score for c in others)
+        ids = {id(c) for c in mine}
+        return [
+            dataclasses.replace(c, score=max(c.score, best)) if id(c) in ids else c
+            for c in candidates
+            if not generic(c)
         ]
 
     def leaves_a_clause(self, reply: str, message: str, state: ConversationState) -> bool:
@@ -1783,6 +1844,7 @@ class Adapter:
                 )
             )
         candidates = self.complete_knowledge_first(candidates, hits, message, state)
+        candidates = self.own_kind_first(candidates, hits, state)
         # answers computed from the shop's own numbers, charts and catalog (every part they answer
         # was asked): ranked first, and never joined with a second reply
         computed = [

@@ -113,3 +113,33 @@ def test_a_knowledge_reply_does_not_say_it_will_check_what_its_question_names(as
     top = result.suggestions[0]
     assert "know-pets-014" in top.sources, (top.sources, top.reply)
     assert "滤芯" not in top.reply and "确认" not in top.reply, top.reply
+
+
+def test_a_case_for_an_item_named_by_its_material_is_not_for_one_that_only_ends_like_it(assistant):
+    adapter = assistant.engine.adapter
+    iron = next(
+        c for c in assistant.engine.corpus.cases if "常识" in c.tags and c.buyer.startswith("铸铁锅第一次")
+    )
+
+    def fits(message):
+        return adapter.knowledge_fits(iron, message, [], assistant.conversation(message, []), 0.9)
+
+    assert fits("铸铁锅第一次用怎么开锅")
+    assert not fits("砂锅第一次用怎么开锅")  # 砂锅 ends like 铁锅 but is no iron: not seasoned with oil
+
+
+@pytest.mark.parametrize(
+    ("message", "source", "says", "never"),
+    [
+        # the clay pot's own case, not the iron pan's or the any-pan template's oil seasoning
+        ("砂锅第一次用要怎么开锅 用米汤煮是吗", "know-kitchen-002", "米汤", "抹一层"),
+        # powder is kept dry, not refrigerated like an opened perishable
+        ("奶粉罐开了能放多久 要放冰箱吗", "know-baby-018", "不建议放冰箱", "放冰箱冷藏"),
+    ],
+)
+def test_care_written_for_another_kind_or_form_is_never_shown(assistant, message, source, says, never):
+    result = assistant.suggest(message)
+    top = result.suggestions[0]
+    assert top.sources == (source,), (top.sources, top.reply)
+    assert says in top.reply, top.reply
+    assert not any(never in s.reply for s in result.suggestions), [s.reply for s in result.suggestions]
