@@ -43,6 +43,7 @@ from .holding import (
 from .intent import Intent, IntentLexicon, word_bounds
 from .missing import MissingRules, load_missing, missing_reply, read_missing
 from .money import MoneyAnswers
+from .offer_answer import OfferRules, answer_template, load_offer_rules, read_answer
 from .premise import Chat, PremiseRules, Premises, load_premise
 from .received import Received, acknowledged, load_received
 from .recorded import Details, confirmation, given_details, load_details
@@ -156,7 +157,9 @@ class AdaptationRules:
     escalation_prefix: str = "非常抱歉给您带来不好的体验，"
     # [escalation_named]: what an escalated buyer demands ((words, named, said): 我要退 → 您退货的诉求)
     # and how the reply names it right after its apology, promising only the hand-over to a person
-    escalation_demands: tuple[tuple[re.Pattern, re.Pattern | None, str], ...] = ()
+    # (a demand about the service itself answers on it: its `sentence` stands for the hand-over, 别再打电话
+    # → 不会再打电话打扰您了)
+    escalation_demands: tuple[tuple[re.Pattern, re.Pattern | None, str, str], ...] = ()
     escalation_demand: str = ""
     # …after the reply's apology clause (``after``), past an address term right behind it (``then``)
     escalation_after: re.Pattern | None = None
@@ -291,6 +294,8 @@ class AdaptationRules:
     subject: dict[str, Any] = field(default_factory=dict)
     # [missing_item]: what a buyer says the parcel came without, and the reply that names it
     missing: MissingRules = field(default_factory=MissingRules)
+    # [offer_answer]: the buyer's answer to a sum the agent offered (taken, countered, tied to a review)
+    offer_answer: OfferRules = field(default_factory=OfferRules)
     # [[given_received]]: what the buyer already gave, acknowledged where a reply would ask for it
     received: tuple[Received, ...] = ()
     # [[given_details]]: details the buyer sends for the agent to record (an invoice title, a new address)
@@ -553,7 +558,12 @@ def load_adaptation(
         wording=load_wording(data.get("holding_wording", {}), path, slots, problems),
         escalation_prefix=str(holding.get("escalation_prefix", AdaptationRules.escalation_prefix)),
         escalation_demands=tuple(
-            (pattern, one_pattern(d.get("named"), "escalation_named.named"), str(d.get("said", "")))
+            (
+                pattern,
+                one_pattern(d.get("named"), "escalation_named.named"),
+                str(d.get("said", "")),
+                str(d.get("sentence", "")),
+            )
             for d in named.get("demands", [])
             for pattern in _patterns([d.get("words", "")], "escalation_named.demands", path, problems)
         ),
@@ -674,6 +684,7 @@ def load_adaptation(
             for k, v in data.get("catalog_details", {}).get("alternates", {}).items()
         },
         missing=load_missing(data.get("missing_item", {}), one_pattern),
+        offer_answer=load_offer_rules(data.get("offer_answer", {}), one_pattern),
         received=load_received(data.get("given_received", []), one_pattern),
         details=load_details(data.get("given_details", []), one_pattern),
         refund_time=load_refund_time(data.get("refund_time", {}), one_pattern),
@@ -1847,6 +1858,9 @@ class Adapter:
         candidates = self.own_kind_first(candidates, hits, state)
         # answers computed from the shop's own numbers, charts and catalog (every part they answer
         # was asked): ranked first, and never joined with a second reply
+        # the buyer answering the sum the agent offered (15太少 给25吧) is answered on that sum alone
+        # (the other computed answers would read its 太少了 as a missing item)
+        offer = self.offer_answer(message, history, scenario, state, guidance_ids)
         computed = [
             c
             for c in (
@@ -1862,9 +1876,13 @@ class Adapter:
             )
             if c is not None
         ]
+        if offer is not None:
+            computed = [offer]
         candidates.extend(computed)
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k, state.echo_factor)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
+        if chosen and offer is not None and chosen[0].reply == offer.reply:
+            chosen = chosen[:1]  # another case's reply would restart at the problem or promise a sum
         if chosen and len(parts) >= 2 and chosen[0].reply not in {c.reply for c in computed}:
             chosen[0] = self.answer_every_part(chosen[0], candidates, parts, message, history, scenario)
         if chosen and self.money is not None and not chosen[0].fallback:
@@ -2993,9 +3011,9 @@ class Adapter:
             for text in [message, *(t.text for t in reversed(history) if t.role == "buyer")]:
                 found = next((d for d in rules.escalation_demands if d[0].search(text)), None)
                 if found is not None:
-                    words_in, named_in, said = found
+                    words_in, named_in, said, sentence = found
                     if not words_in.search(base) and not (named_in and named_in.search(base)):
-                        named += rules.escalation_demand.replace("{demand}", said)
+                        named += sentence or rules.escalation_demand.replace("{demand}", said)
                     break
         if not named:
             return top
@@ -3316,6 +3334,34 @@ class Adapter:
         return self.exact_answer(
             template, message, history, scenario, state, guidance_ids, catalog_fact=phrases
         )
+
+    def offer_answer(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The buyer's answer to the sum the agent offered (给您补偿10元可以吗 → 行 转我支付宝 / 给25吧 /
+        补20 我就把差评改了), answered on that sum: taken, confirmed with its next step; countered, both
+        sums named and held for the agent; a review offered for it, never taken ([offer_answer])."""
+        if not history:
+            return None
+        found = read_answer(self.rules.offer_answer, message, [(t.role, t.text) for t in history])
+        if found is None:
+            return None
+        answer = self.exact_answer(
+            answer_template(self.rules.offer_answer, found),
+            message,
+            history,
+            scenario,
+            state,
+            guidance_ids,
+            fix="买家回应客服提出的补偿 the buyer answers the agent's offer",
+        )
+        # ranked above the other computed answers (a missing item read into 太少了)
+        return None if answer is None else dataclasses.replace(answer, score=2.1)
 
     def missing_answer(
         self,

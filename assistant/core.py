@@ -1117,10 +1117,11 @@ class Assistant:
     def conversation(self, message: str, history: Iterable[Turn | str] | None = None) -> ConversationState:
         """What this conversation has established: facts by side, order stage, pending question, item."""
         from .conversation import conversation_state
+        from .offer_answer import counter_stated
 
         turns = history if isinstance(history, tuple) else self._history(history)
         categories = self.corpus.shop.info.get("categories", ())
-        return conversation_state(
+        state = conversation_state(
             message,
             turns,
             self.engine.extractor,
@@ -1139,6 +1140,9 @@ class Assistant:
             parcels=self.engine.adapter.intents.parcels,
             agent_replaces=self.engine.adapter.intents.agent_replaces,
         )
+        # a counter-offer's sum written with no unit (给25吧 after 补偿15元) is a sum the buyer stated
+        offers = self.engine.adapter.rules.offer_answer
+        return counter_stated(state, offers, message, [(t.role, t.text) for t in turns])
 
     def _guidance(
         self, detection: Any, message_vector: np.ndarray, limit: int = 4, message: str = ""
