@@ -1933,6 +1933,12 @@ class Adapter:
         # message naming no item may have a scenario's own floor ([fallback_confidence]: a lone 加个好友吧
         # is no buyer; 在吗 问一下这个电饭煲 is one)
         floor = 0.5 if history or state.item else self.rules.fallback_confidence.get(scenario, 0.5)
+        held = template is None or detection.scenario_confidence < floor
+        if held and self.greets_only(message, history, scenario, state, asked):
+            # a first message that greets and says what the buyer is after, asking nothing yet (hi 在吗
+            # 想给猫买点东西): there is nothing to check, so the greeting, however unsure the detector is
+            # (a scenario's own safe reply that stands, a non-buyer's polite redirect, is kept)
+            template, floor = self.rules.fallback.get("greeting"), 0.0
         vocabulary = self.grounder.extractor.vocabulary
         if (
             not history
@@ -3429,6 +3435,26 @@ class Adapter:
             state,
             guidance_ids,
             source_template=template,
+        )
+
+    def greets_only(
+        self, message: str, history: Sequence[Turn], scenario: str, state: ConversationState, asked: Intent
+    ) -> bool:
+        """Whether ``message`` opens a chat with greeting words (``[greeting_item] words``) and asks
+        nothing: no question word beside them, no object an intent reads, no problem, no item (a
+        greeting naming one is ``greeting_item_answer``'s)."""
+        words = self.rules.greeting_item_words
+        if history or state.upset or state.item is not None or not any(w in message for w in words):
+            return False
+        rest = message
+        for word in words:
+            rest = rest.replace(word, " ")
+        return not (
+            asked.objects
+            or self.rules.details_question.search(rest)
+            or asks_something(rest)  # 帮我看看这段代码为啥报错 asks, though no shop question
+            or self.complaining(message, scenario, state)
+            or state.asked_now(("size", "colour", "spec", "money"))
         )
 
     def asks_recommendation(self, message: str) -> bool:

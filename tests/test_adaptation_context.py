@@ -77,6 +77,17 @@ def test_a_greeting_that_names_an_item_takes_it_up(assistant):
     assert "想了解哪方面" not in assistant.suggest("在吗 这个锅能用电磁炉吗").suggestions[0].reply
 
 
+def test_a_greeting_that_asks_nothing_is_greeted_not_held(assistant):
+    # what the buyer is after, with no item and no question: nothing to check, however unsure the detector
+    for message in ("hi 在吗 想给猫买点东西", "在吗 想给狗狗买点吃的"):
+        top = assistant.suggest(message).suggestions[0]
+        assert not top.holding and "欢迎" in top.reply, top.reply
+    # a question beside the greeting is not welcomed away
+    assert "欢迎" not in assistant.suggest("hi 在吗 想买条裤子 有S码吗").suggestions[0].reply
+    assert "欢迎" not in assistant.suggest("在吗 帮我看看这段代码为啥报错").suggestions[0].reply
+    assert "欢迎光临" not in assistant.suggest("你好 我们是做短视频推广的 要不要合作").suggestions[0].reply
+
+
 def test_a_buyer_reporting_a_defect_hears_an_apology_first_in_any_scenario(assistant):
     top = assistant.suggest("收到的耳机左耳没声音 拆都拆了 能换吗").suggestions[0]
     assert any(m in top.reply[:12] for m in ("抱歉", "对不起", "不好意思")), top.reply
