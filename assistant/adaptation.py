@@ -24,7 +24,8 @@ from .agent_said import WHEN_KINDS, contradicted, stated, whens
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
-from .facts import BUYER_KINDS, ORDER_STAGES, chinese_number
+from .events import unheld
+from .facts import BUYER_KINDS, ORDER_STAGES, FactSet, chinese_number
 from .files import toml_error_line, toml_line
 from .grounding import Change, Grounder
 from .handover import Handover, load_handover
@@ -781,10 +782,16 @@ def said_before(history: Sequence[Turn], rules: AdaptationRules) -> bool:
     return False
 
 
-def bigram_overlap(a: str, b: str) -> float:
-    """Share of character bigrams two replies have in common (Jaccard)."""
-    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
-    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+def bigrams(text: str) -> set[str]:
+    """The character bigrams of ``text``."""
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def bigram_overlap(a: str, b: str, grams: Callable[[str], set[str]] = bigrams) -> float:
+    """Share of character bigrams two replies have in common (Jaccard); ``grams`` may remember each
+    reply's bigrams across the comparisons of one ranking."""
+    grams_a = grams(a)
+    grams_b = grams(b)
     if not grams_a or not grams_b:
         return 1.0 if a == b else 0.0
     return len(grams_a & grams_b) / len(grams_a | grams_b)
@@ -912,6 +919,8 @@ class Adapter:
         self._apology_seen: Memo = Memo(20_000)  # apology_due is asked once per candidate reply
         self._asked_seen: Memo = Memo(20_000)  # what the buyer asks, once per message, for [unasked]
         self._stated_seen: Memo = Memo(2_000)  # the shop slots the agent's statements contradict, per chat
+        self._premise_chat: tuple | None = None  # (state, history, message, Chat) of the request at hand
+        self._allowed_seen: tuple | None = None  # (state, FactSet) of the request at hand
         # money.toml's answers (3包多少钱, 450行不行, 改成M); the engine sets them for its corpus
         self.money: MoneyAnswers | None = None
 
@@ -1256,7 +1265,7 @@ class Adapter:
         if self.elsewhere(state) & set(SLOT_PATTERN.findall(template)):
             # the whole reply speaks of far areas to a buyer elsewhere (江西 told of 新疆's surcharge)
             return None, "偏远地区不是买家所在地 the far areas are not the buyer's place"
-        grounded = self.grounder.ground(template, state, scenario=scenario)
+        grounded = self.grounder.ground(template, state, allowed=self.allowed(state), scenario=scenario)
         if not grounded.ok:
             return None, grounded.rejected
         reply = grounded.reply
@@ -1339,6 +1348,16 @@ class Adapter:
         rest = "".join(kept)
         return rest if len(SLOT_PATTERN.sub("", rest)) >= 10 else None
 
+    def allowed(self, state: ConversationState) -> FactSet:
+        """The facts this chat's suggestions may state (``Grounder.allowed``), read once per request
+        rather than for every candidate (hot path); grounding only reads them."""
+        last = self._allowed_seen
+        if last is not None and last[0] is state:
+            return last[1]
+        allowed = self.grounder.allowed(state)
+        self._allowed_seen = (state, allowed)
+        return allowed
+
     def premise_left_out(
         self, template: str, message: str, history: Sequence[Turn], state: ConversationState
     ) -> str | None:
@@ -1348,16 +1367,29 @@ class Adapter:
         premise = self.rules.premise
         if not (premise.said or premise.stage or premise.variant or premise.followed or premise.instruction):
             return template
+        # every candidate of one request is held against the same chat: it is built once, and the
+        # item's properties read once, not per candidate and clause (hot path)
+        last = self._premise_chat
+        if last is not None and last[0] is state and last[1] is history and last[2] == message:
+            return self.premises.left_out(template, last[3])[0]
         stages = ORDER_STAGES
         at = stages.index(state.order_stage) if state.order_stage in stages else 0
+        has_seen: dict[str, bool | None] = {}
+
+        def has(variant: str) -> bool | None:
+            if variant not in has_seen:
+                has_seen[variant] = self.item_has(variant, state)
+            return has_seen[variant]
+
         chat = Chat(
             texts=[t.text for t in history] + [message],
             buyer=[t.text for t in history if t.role == "buyer"] + [message],
             agent=[t.text for t in history if t.role == "agent"],
             message=message,
             reached=lambda stage: stage not in stages or at >= stages.index(stage),
-            has=lambda variant: self.item_has(variant, state),
+            has=has,
         )
+        self._premise_chat = (state, history, message, chat)
         return self.premises.left_out(template, chat)[0]
 
     def item_has(self, variant: str, state: ConversationState) -> bool | None:
@@ -1507,6 +1539,17 @@ class Adapter:
         not a complaint."""
         return self.intents.supposes(message) or any(p.search(message) for p in self.rules.supposed)
 
+    def unheld_event(self, reply: str, state: ConversationState) -> str:
+        """The first event ``reply`` claims that this chat does not hold (``events.py``), or ``""``.
+        A claim that needs the parcel unsent is judged by the stage the chat's own order events
+        reached (拍了 急用 is read as a usage question, whose implied delivery is no event), else by
+        the conversation's stage (a defect told implies the goods came)."""
+        reached = [ORDER_STAGES.index(s.fact.value) for s in state.facts if s.fact.kind == "order_event"]
+        stated = ORDER_STAGES[max(reached)] if reached else ""
+        rules = self.grounder.extractor.vocabulary.claimed_events
+        unshipped = state.parcel_unshipped or self.intents.unshipped(state.texts)
+        return unheld(reply, state.texts, state.order_stage, rules, stated, unshipped)
+
     def apology_due(self, message: str, state: ConversationState, scenario: str = "") -> str:
         """How the reply opens, from the buyer's newest message and the unanswered turns before it:
         ``full`` (complaint, anger, a defect, a chase), ``light`` (a calm buyer's small problem:
@@ -1552,8 +1595,11 @@ class Adapter:
     def apology_for(self, message: str, state: ConversationState) -> str:
         """The apology a reply opens with when one is due: for the wait when the buyer only chases
         (有人吗 / 在不在: no anger, threat or problem told), else the escalation prefix."""
-        if state.grievance_apology and not (state.nudge or state.anger or state.escalation):
-            return state.grievance_apology  # (for what the chat shows went wrong: 没按说好的时间)
+        if state.grievance_apology and (
+            state.grievance == "promise_passed" or not (state.nudge or state.anger or state.escalation)
+        ):
+            # (for what the chat shows went wrong: 没按说好的时间, named even to an angry buyer)
+            return state.grievance_apology
         if not state.nudge or state.anger or state.escalation:
             return self.rules.escalation_prefix
         extractor = self.grounder.extractor
@@ -1720,6 +1766,16 @@ class Adapter:
         sold_out = listed is not None and listed.stock == "sold_out"
         if sold_out:
             unfit |= set(self.rules.sold_out_slots)
+        unsaid_seen: dict[int, bool] = {}
+
+        def unsaid(n: int, said: tuple[re.Pattern, ...], anyone: bool) -> bool:
+            """Whether the chat does not say what [needs_said] rule ``n`` needs: read once per request,
+            not again for every candidate whose reply the rule concerns (hot path)."""
+            if n not in unsaid_seen:
+                turns = chat_said if anyone else buyer_said
+                unsaid_seen[n] = not any(p.search(t) for t in turns for p in said)
+            return unsaid_seen[n]
+
         for hit in self.eligible(hits, scenario):
             case = hit.case
             if sold_out and any(p.search(case.reply) for p in self.rules.sold_out_replies):
@@ -1746,8 +1802,8 @@ class Adapter:
             if any(
                 (not scenarios or scenario in scenarios)
                 and any(p.search(case.reply) for p in replies)
-                and not any(p.search(t) for t in (chat_said if anyone else buyer_said) for p in said)
-                for said, replies, anyone, scenarios in self.rules.needs_said
+                and unsaid(n, said, anyone)
+                for n, (said, replies, anyone, scenarios) in enumerate(self.rules.needs_said)
             ):
                 # thanks a returning customer the buyer never said they were; promises the reshipment
                 # nobody mentioned
@@ -1879,6 +1935,12 @@ class Adapter:
         if offer is not None:
             computed = [offer]
         candidates.extend(computed)
+        # a reply telling what never happened in this chat (换了新的还是不行 to a buyer never given an
+        # exchange, 退款成功 while the refund has not moved, 让仓库优先安排 for goods in hand): not shown
+        held = [c for c in candidates if not self.unheld_event(c.reply, state)]
+        if len(held) < len(candidates):
+            rejected.append("event")
+            candidates = held
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k, state.echo_factor)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen and offer is not None and chosen[0].reply == offer.reply:
@@ -4150,12 +4212,20 @@ class Adapter:
         its wording when it restates more of this chat's facts (``echo``: 您这笔168元的退款会原路退回
         花呗 for 退款会原路退回花呗 after the agent confirmed 168元)."""
         kept: list[Suggestion] = []
+        seen: dict[str, set[str]] = {}  # each reply's bigrams, once (it is compared with every kept one)
+
+        def grams(text: str) -> set[str]:
+            found = seen.get(text)
+            if found is None:
+                found = seen[text] = bigrams(text)
+            return found
+
         for suggestion in ranked:
             twin = next(
                 (
                     i
                     for i, s in enumerate(kept)
-                    if bigram_overlap(s.reply, suggestion.reply) > self.rules.max_overlap
+                    if bigram_overlap(s.reply, suggestion.reply, grams) > self.rules.max_overlap
                 ),
                 None,
             )

@@ -554,10 +554,17 @@ class Assistant:
         from .missing import read_missing
 
         reader = self.engine.mood
-        if reader is None or not turns or state.escalated:
-            return state  # (an escalated chat opens with the full apology already)
+        if reader is None or not turns:
+            return state
         rules = reader.rules.grievance
         chat = (*turns, Turn("buyer", message))
+        if state.escalated:
+            # (an escalated chat opens with the full apology already; a promise the agent broke is
+            # still read, so that no reply makes a new one: see ``_kept_promises``)
+            if not promise_passed(chat, rules):
+                return state
+            apology = rules.apology.get("promise_passed", "")
+            return dataclasses.replace(state, grievance="promise_passed", grievance_apology=apology)
         adapter = self.engine.adapter
         extractor = self.engine.extractor
         kind = ""
@@ -766,7 +773,9 @@ class Assistant:
                 outcome = dataclasses.replace(outcome, abstained=False, fallback=True, reason="")
         agent_said = [t.text for t in turns if t.role == "agent"]
         taken_on = ""  # the note for a holding top replaced by an acknowledgement or a closing
-        if suggestions and (replaced := engine.adapter.taken_on(suggestions[0], message, turns, state)):
+        replaced = engine.adapter.taken_on(suggestions[0], message, turns, state) if suggestions else None
+        # (nor when the closing tells what this chat does not have: 让仓库优先安排 for goods in hand)
+        if replaced and not engine.adapter.unheld_event(replaced[0].reply, state):
             suggestions[0], taken_on = replaced
             if not suggestions[0].holding:
                 # a closing is shown in place of the holding reply: nothing was held back
@@ -832,6 +841,8 @@ class Assistant:
             suggestions = [
                 engine.adapter.pending_first(s, message, turns, detection.scenario) for s in suggestions
             ]
+        if state.grievance == "promise_passed":
+            suggestions = self._kept_promises(suggestions)
         note = ""
         if taken_on and choice is None:
             note = taken_on
@@ -858,6 +869,29 @@ class Assistant:
             escalate=state.escalated,
             intent=asked,
         )
+
+    def _kept_promises(self, suggestions: list[Suggestion]) -> list[Suggestion]:
+        """After a promise the agent broke (下午回复您, and it is 晚上 now), each reply's new time limit
+        (2小时内一定给您答复) is said as none (一有结果就给您答复): another deadline the assistant cannot
+        know the agent keeps is what the buyer was just let down by (``upset.toml [grievance]``)."""
+        from .grievance import without_new_time
+        from .grounding import Change
+
+        reader = self.engine.mood
+        if reader is None:
+            return suggestions
+        kept = []
+        for suggestion in suggestions:
+            reply = without_new_time(suggestion.reply, reader.rules.grievance)
+            if reply != suggestion.reply:
+                why = "说好的时间已过，不再许新的时限 a promise broke: no new deadline"
+                suggestion = dataclasses.replace(
+                    suggestion,
+                    reply=reply,
+                    changes=(*suggestion.changes, Change(suggestion.reply, reply, why)),
+                )
+            kept.append(suggestion)
+        return kept
 
     def _calls_again(self, message: str, turns: tuple[Turn, ...], detection: Detection) -> bool:
         """Whether ``message`` only calls the agent (read as a greeting, a few characters long) while

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
+from .events import EventRules, load_events
 from .files import toml_error_line
 from .text import Memo
 
@@ -162,6 +163,8 @@ class Vocabulary:
     # [order_event_modality]: when an order event's words say something that did not happen to this order
     event_modality: EventModality = field(default_factory=lambda: EventModality())
     clause_roles: ClauseRoles = field(default_factory=lambda: ClauseRoles())
+    # [claimed_events]: events a reply says happened, held against the chat's (events.py)
+    claimed_events: EventRules = field(default_factory=lambda: EventRules())
     holding: tuple[re.Pattern, ...] = ()
     stock: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     escalation: tuple[str, ...] = ()
@@ -322,6 +325,10 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
                 for key in ("worry", "wish", "asked_before", "asked_after")
             },
             before_order=words("clause_roles", "before_order") if "clause_roles" in data else (),
+        ),
+        claimed_events=load_events(
+            data.get("claimed_events", {}),
+            lambda pattern, key: next(iter(patterns("claimed_events", key, [pattern])), None),
         ),
         holding=patterns("holding", "patterns", data.get("holding", {}).get("patterns", [])),
         variants=patterns("variants", "patterns", data.get("variants", {}).get("patterns", [])),

@@ -6,7 +6,8 @@ judges mark such a reply 0 when it opens with 好的亲. What the chat itself es
 
 * ``promise_passed``: a day the agent gave (15号前发出 / 周三发), or a time limit the agent gave
   (确认收货后3个工作日内) counted from a day the buyer names after it (周一确认的 / 昨天收到的), is behind
-  the day the buyer says it is now (今天16了 / 今天周五) or the day a relative day implies;
+  the day the buyer says it is now (今天16了 / 今天周五) or the day a relative day implies, or a part of
+  the day the agent gave (下午回复您) is behind the part the buyer says it is now (现在都晚上9点了);
 * ``corrected``: the buyer, after the agent's answer, says it was not what they asked, asking their own
   earlier question again (its words recur: 几斤的狗用一支 → 我问的是几斤用一支);
 * ``unresolved``: after the goods came the buyer told a problem (a defect or something missing), and
@@ -60,6 +61,15 @@ class GrievanceRules:
     longest_gap: int = 20
     unresolved: bool = False  # whether a problem nobody apologised for is read at all
     apology: dict[str, str] = field(default_factory=dict)  # the apology that opens a reply, per kind
+    # a part of the day the agent gave (下午回复您) and the one the buyer says it is now (现在都晚上了):
+    # group ``part``, ranked by ``parts`` (上午 = 1 … 第二天)
+    promised_part: re.Pattern | None = None
+    now_part: re.Pattern | None = None
+    parts: dict[str, int] = field(default_factory=dict)
+    # a new time limit in a reply (2小时内一定), replaced by ``new_time_instead`` once a promise broke:
+    # the buyer has no reason to believe another one
+    new_time: re.Pattern | None = None
+    new_time_instead: str = ""
 
 
 def load_grievance(
@@ -83,6 +93,11 @@ def load_grievance(
         longest_gap=int(table.get("longest_gap", 20)),
         unresolved=bool(table.get("unresolved", False)),
         apology={str(k): str(v) for k, v in dict(table.get("apology", {})).items() if str(v)},
+        promised_part=one("promised_part"),
+        now_part=one("now_part"),
+        parts={str(k): int(v) for k, v in dict(table.get("parts", {})).items()},
+        new_time=one("new_time"),
+        new_time_instead=str(table.get("new_time_instead", "")),
     )
 
 
@@ -150,6 +165,24 @@ def _today(texts: Sequence[str], rules: GrievanceRules) -> list[_Day]:
     return [d for t in texts for d in _days(rules.today, t)]
 
 
+def _part_passed(agent: Sequence[str], newest: str, rules: GrievanceRules) -> bool:
+    """A part of the day an agent turn gave (下午帮您问下技术 再回复您) is behind the part the buyer's
+    newest message says it is (现在都晚上9点了)."""
+    if rules.promised_part is None or rules.now_part is None:
+        return False
+    now = [rules.parts.get(m.group("part"), 0) for m in rules.now_part.finditer(newest)]
+    given = [rules.parts.get(m.group("part"), 0) for t in agent for m in rules.promised_part.finditer(t)]
+    return any(0 < g < n for g in given for n in now)
+
+
+def without_new_time(reply: str, rules: GrievanceRules) -> str:
+    """``reply`` with each new time limit (2小时内一定给您答复) said as no limit (一有结果就给您答复): after
+    a promise the agent broke, a new one the assistant cannot know it keeps is no comfort."""
+    if rules.new_time is None or not rules.new_time_instead:
+        return reply
+    return rules.new_time.sub(rules.new_time_instead, reply)
+
+
 def promise_passed(turns: Sequence[Turn], rules: GrievanceRules) -> bool:
     """A day the agent gave, or a limit counted from a day the buyer named, is behind today."""
     if not turns or turns[-1].role != "buyer":
@@ -158,6 +191,8 @@ def promise_passed(turns: Sequence[Turn], rules: GrievanceRules) -> bool:
     if not agent:
         return False
     newest = turns[-1].text
+    if _part_passed([turns[i].text for i in agent], newest, rules):
+        return True
     today = _today([newest], rules)
     for i in agent:
         if any(
