@@ -49,6 +49,7 @@ FRESH_SETS = (
     FreshSet("fresh8", "9a0eca3", "d4c3da1", "a twenty-first independent writer", "four new judges"),
     FreshSet("fresh9", "f01afb3", "2dab715", "a twenty-second independent writer", "four new judges"),
     FreshSet("fresh10", "f7a3d4f", "3be7193", "a twenty-third independent writer", "four new judges"),
+    FreshSet("fresh11", "474cb08", "8de3c7f", "a twenty-fourth independent writer", "four new judges"),
 )
 
 
