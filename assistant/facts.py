@@ -132,6 +132,9 @@ class ClauseRoles:
     # a word that is itself the thing asked: the question frame before it (是不是坏了) or after it (漏气正常吗)
     asked_before: tuple[re.Pattern, ...] = ()
     asked_after: tuple[re.Pattern, ...] = ()
+    # what follows a word, in its clause, to ask whether it is normal (冒烟正常不): an escalation word so
+    # asked reports no harm
+    asked_normal: tuple[re.Pattern, ...] = ()
     # scenarios that cannot happen in a chat still before any order (quality_complaint, review …)
     before_order: tuple[str, ...] = ()
 
@@ -322,7 +325,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         clause_roles=ClauseRoles(
             **{
                 key: patterns("clause_roles", key, data.get("clause_roles", {}).get(key, []))
-                for key in ("worry", "wish", "asked_before", "asked_after")
+                for key in ("worry", "wish", "asked_before", "asked_after", "asked_normal")
             },
             before_order=words("clause_roles", "before_order") if "clause_roles" in data else (),
         ),
@@ -1277,8 +1280,27 @@ class FactExtractor:
         return found
 
     def escalation(self, text: str) -> list[str]:
-        """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …)."""
-        return self._own_words(self._escalation_pattern, text)
+        """Escalation and anger words in ``text`` (投诉, 差评, 平台介入, swearing …), not a harm word the
+        buyer asks is normal (有点冒烟正常不): that asks how the goods behave, reports no harm and is no
+        complaint (judges: "treats normal first-use smoke as a safety complaint"). A sarcastic question
+        (是用脚在送吗 / 骗子吗) stays upset: only the normality frame, ``[clause_roles] asked_normal``."""
+        words = self._own_words(self._escalation_pattern, text)
+        frames = self.vocabulary.clause_roles.asked_normal
+        if not words or not frames:
+            return words
+        source = _normalised(text)
+        return [w for w in words if not self._asked_normal(source, w, frames)]
+
+    @staticmethod
+    def _asked_normal(source: str, word: str, frames: tuple[re.Pattern, ...]) -> bool:
+        """Whether every place ``word`` stands in ``source`` is followed, in its clause, by the question
+        whether it is normal, or by a clause that asks only that (有点冒烟 是正常的吗)."""
+        for m in re.finditer(re.escape(word), source):
+            rest = _CLAUSE_START.split(source[m.end() :])
+            after = rest[0] or next((c for c in rest[1:] if c), "")
+            if not any(p.search(after) for p in frames):
+                return False
+        return True
 
     def withdrawn(self, text: str) -> str | None:
         """``text`` less the threat the buyer takes back in it (算了 不投诉了 补发的呢 → 算了  补发的呢),

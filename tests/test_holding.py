@@ -282,6 +282,26 @@ def test_a_worry_before_buying_gets_no_safety_step(assistant):
     assert "停止使用" not in top.reply and "就医" not in top.reply, top.reply
 
 
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        (["买家: 电饼铛收到了", "客服: 亲 首次使用前空烧几分钟去味"], "空烧要开多大火 有点冒烟算正常吗"),
+        (["买家: 暖风机到了"], "刚开的时候有点冒烟 是正常的吗"),
+    ],
+)
+def test_asking_whether_smoke_is_normal_is_no_safety_complaint(extractor, assistant, history, message):
+    # a buyer who asks whether a harm word is normal reports no harm: no escalation, no 断电 step, no
+    # complaint promise (judges: "treats normal first-use smoke as a safety complaint")
+    assert extractor.escalation(message) == [], message
+    result = assistant.suggest(message, history=history)
+    assert not result.escalate, result.context.escalation
+    top = result.suggestions[0]
+    assert "断电" not in top.reply and "负责跟进" not in top.reply, top.reply
+    # the same smoke told as what happened is still a safety complaint
+    told = message.replace("算正常吗", "").replace("是正常的吗", "")
+    assert "冒烟" in extractor.escalation(told + " 吓死了"), told
+
+
 def test_an_arrival_asked_after_a_refund_is_held_as_the_refund(assistant):
     history = ["买家: 退货寄回去了", "客服: 亲 仓库签收后2个工作日内原路退回", "买家: 物流显示昨天签收了"]
     reply = _holding(assistant, "那明天能到吗", history, "refund")
