@@ -16,9 +16,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 _CLAUSE = re.compile(r"[，,。；;！!？?\n]")
+# kinds of value a reply may not deny once the agent stated them: the shop's courier, a colour, a size
+DENIABLE = ("courier", "colour", "size")
+# a chat's turns break their clauses with spaces too (亲 38码黑色有货 棕色38断码了)
+_PART = re.compile(r"[，,。；;！!？?\n\s～~]")
+
+
+class _Value(Protocol):
+    kind: str
+    value: str
+    text: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,10 @@ class EventRules:
     limit: re.Pattern | None = None
     elapsed: tuple[re.Pattern, ...] = ()
     numbers: str = ""
+    # a clause that denies a value (没有合作 / 发不了 / 没货), and one that asks (发邮政可以吗): a value the
+    # agent stated outside both is one a reply may not deny (``denies_stated``)
+    negates: re.Pattern | None = None
+    asked: re.Pattern | None = None
 
 
 def load_events(table: dict[str, Any], compile_one: Callable[[str, str], re.Pattern | None]) -> EventRules:
@@ -96,6 +112,8 @@ def load_events(table: dict[str, Any], compile_one: Callable[[str, str], re.Patt
         one("limit"),
         many(table, "elapsed"),
         str(table.get("numbers", "")),
+        one("negates"),
+        one("asked"),
     )
 
 
@@ -176,3 +194,67 @@ def unheld(
             if not _in_chat(event, texts, rules):
                 return f"{event.name}：{found.group()}"
     return passed_limit(reply, texts, rules)
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text``'s clauses (between the marks of ``_PART``)."""
+    spans, start = [], 0
+    for mark in _PART.finditer(text):
+        spans.append((start, mark.start()))
+        start = mark.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _denied_values(text: str, rules: EventRules, extract: Callable[[str], Sequence[_Value]]) -> list[_Value]:
+    """The values ``text`` denies: a deniable value right after a denial in its clause (这单发不了邮政 /
+    没有红色), else the one right before it (邮政这家没有合作 / 红色没货了); a supposed clause denies
+    nothing (如果没有顺丰)."""
+    assert rules.negates is not None
+    values = [f for f in extract(text) if f.kind in DENIABLE]
+    denied: list[_Value] = []
+    for start, end in _clauses(text):
+        clause = text[start:end]
+        if rules.supposed is not None and rules.supposed.search(clause):
+            continue
+        inside = [f for f in values if start <= f.start and f.end <= end]
+        for negation in rules.negates.finditer(clause):
+            at, to = start + negation.start(), start + negation.end()
+            # a value after the denial is its object only right after it (不发顺丰, not 找不到的话…联系安能)
+            after = [f for f in inside if to <= f.start <= to + 2]
+            before = [f for f in inside if f.end <= at]
+            if after or before:
+                denied.append(after[0] if after else before[-1])
+    return denied
+
+
+def denies_stated(
+    reply: str,
+    texts: Sequence[str],
+    roles: Sequence[str],
+    rules: EventRules,
+    extract: Callable[[str], Sequence[_Value]],
+) -> str:
+    """A courier, colour or size ``reply`` denies (邮政这家我们没有合作) that an agent's turn of the chat
+    stated as the shop's (亲 默认邮政), as ``denied：words``; ``""`` when none. The agent's clause counts
+    only when it neither denies nor asks (发邮政可以吗 offers, 邮政不到 denies): a reply that takes back
+    what the agent said contradicts the chat, and the buyer cannot tell which to believe."""
+    if rules.negates is None:
+        return ""
+    denied = _denied_values(reply, rules, extract)
+    if not denied:
+        return ""
+    stated: set[tuple[str, str]] = set()
+    for text, role in zip(texts, roles, strict=False):
+        if role != "agent":
+            continue
+        values = [f for f in extract(text) if f.kind in DENIABLE]
+        for start, end in _clauses(text):
+            clause = text[start:end]
+            if rules.negates.search(clause) or (rules.asked is not None and rules.asked.search(clause)):
+                continue
+            if rules.supposed is not None and rules.supposed.search(clause):
+                continue
+            stated.update((f.kind, f.value) for f in values if start <= f.start and f.end <= end)
+    found = next((f for f in denied if (f.kind, f.value) in stated), None)
+    return f"denied：{found.text}" if found is not None else ""
