@@ -21,6 +21,7 @@ from typing import Any
 
 from .agent_range import RangeRules, load_range_rules, read_back
 from .agent_said import WHEN_KINDS, contradicted, stated, whens
+from .asked_object import another_object, asked_object
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
@@ -188,6 +189,9 @@ class AdaptationRules:
     # a case whose buyer asked about another object than the one this buyer names (a remote-area
     # surcharge for 补多少 after 能发顺丰吗), its reply naming none of this buyer's objects either
     another_object_penalty: float = 0.8
+    # a case whose own question names things, none of them in the buyer's asking clause, its reply
+    # none either (asked_object.py: 一半花呗一半余额 answered with when an unpaid order closes)
+    other_question_penalty: float = 0.6
     # a case that names an object this chat excludes and never names (取消后退款 for a return)
     neighbour_object_penalty: float = 0.7
     # …read in the chat's last this many turns (an object asked long ago excludes nothing now)
@@ -616,6 +620,9 @@ def load_adaptation(
         ),
         another_object_penalty=float(
             grounding.get("another_object_penalty", AdaptationRules.another_object_penalty)
+        ),
+        other_question_penalty=float(
+            grounding.get("other_question_penalty", AdaptationRules.other_question_penalty)
         ),
         neighbour_object_penalty=float(
             grounding.get("neighbour_object_penalty", AdaptationRules.neighbour_object_penalty)
@@ -1769,6 +1776,9 @@ class Adapter:
         if sold_out:
             unfit |= set(self.rules.sold_out_slots)
         unsaid_seen: dict[int, bool] = {}
+        # what the buyer's asking clause is about, beside the item and the chat so far (asked_object.py)
+        items = [w for w, _ in self.grounder.extractor.category_words(message)]
+        object_words = asked_object(message, [t.text for t in history], items)
 
         def unsaid(n: int, said: tuple[re.Pattern, ...], anyone: bool) -> bool:
             """Whether the chat does not say what [needs_said] rule ``n`` needs: read once per request,
@@ -1871,6 +1881,13 @@ class Adapter:
                     score *= self.rules.another_object_penalty  # about another object, not this one
                 else:
                     score *= 0.8
+            if object_words and another_object(
+                object_words,
+                case.buyer,
+                case.reply,
+                [w for w, _ in self.grounder.extractor.category_words(case.buyer)],
+            ):
+                score *= self.rules.other_question_penalty  # its buyer asked about something else
             spoken = self.case_objects(case)
             if self.neighbours(asked, chat_objects, spoken):
                 score *= self.rules.neighbour_object_penalty  # about a neighbour (取消后退款 for a return)
@@ -1973,6 +1990,7 @@ class Adapter:
             chosen[0] = self.escalation_named(chosen[0], message, history, scenario, state)
             chosen[0] = self.waited_named(chosen[0], message, history, scenario, state)
             chosen[0] = self.deadline_named(chosen[0], message, history, scenario, state)
+            chosen[0] = self.deadline_asked(chosen[0], message, history, scenario, state)
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
@@ -2049,6 +2067,7 @@ class Adapter:
                     safe = self.amount_named(safe, message, history, scenario)
                     safe = self.waited_named(safe, message, history, scenario, state)
                     safe = self.deadline_named(safe, message, history, scenario, state)
+                    safe = self.deadline_asked(safe, message, history, scenario, state)
                     return Outcome([safe], fallback=True, reason=reason)
         holding = self.holding_reply(message, history, scenario, state, guidance_ids)
         if above := " ".join(self.waiting_turns(message, history)):
@@ -2068,6 +2087,7 @@ class Adapter:
         holding = self.safety_first(holding, message, history, scenario)
         holding = self.waited_named(holding, message, history, scenario, state)
         holding = self.deadline_named(holding, message, history, scenario, state)
+        holding = self.deadline_asked(holding, message, history, scenario, state)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
 
     def then_the_question(
@@ -2182,6 +2202,47 @@ class Adapter:
             reply = self.after_opening(reply, named, past_short_clause=True)
         return self.rewritten(
             top, reply, message, history, scenario, "点明买家要用的日子 the day the buyer needs it by"
+        )
+
+    def deadline_asked(
+        self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
+    ) -> Suggestion:
+        """The day the buyer asks to have the goods by (15号能到不 / 周五出差要穿 能加急吗 / 今天下单来得及
+        吗 after 15号), named in a top reply that leaves it out, with an honest check of it
+        (``[subject] deadline_asked``: 15号前能不能送到，我再帮您确认一下。): the shop's usual times do
+        not tell whether that day is met, so no yes the reply opened with stands (``deadline_asked_yes``);
+        a rush asked for (``deadline_rush``) is named in the check, a held reply checks the day too."""
+        table = self.rules.subject
+        wording = str(table.get("deadline_asked", ""))
+        if not wording or scenario not in table.get("deadline_asked_scenarios", ()):
+            return top
+        date = state.asked_date()
+        if not date or date in top.reply:
+            return top
+        date = "".join(date.split())  # (12月20 号 is named 12月20号)
+        # (明天前 / 周五前前 read badly: a day ending so is named bare)
+        by = date if re.search(str(table.get("deadline_asked_bare", "$^")), date) else f"{date}前"
+        # the buyer's turns the agent has not answered yet: a rush asked for there is checked as one
+        waiting = [message]
+        for turn in reversed(history):
+            if turn.role != "buyer":
+                break
+            waiting.append(turn.text)
+        rush = re.search(str(table.get("deadline_rush", "$^")), " ".join(waiting))
+        key = "deadline_asked_hold" if top.holding else "deadline_asked_rush" if rush else "deadline_asked"
+        clause = str(table.get(key, wording)).replace("{by}", by)
+        reply = re.sub(str(table.get("deadline_asked_yes", "$^")), "", top.reply, count=1).rstrip()
+        if not reply:
+            return top
+        if reply[-1] not in "。！!？?～~":
+            reply += "。"
+        return self.rewritten(
+            top,
+            reply + clause,
+            message,
+            history,
+            scenario,
+            "买家问的日子，核实能否赶上 the day asked, checked",
         )
 
     def same_promise(self, first: Suggestion, second: Suggestion) -> bool:
