@@ -379,6 +379,47 @@ class ConversationState:
                 return dates[0].text
         return None
 
+    def asked_date(self, deadline: Deadline | None = None) -> str | None:
+        """The day the buyer asks about getting the goods by in the turns the agent has not answered yet
+        (15号能到不 / 周五出差要穿 then 在吗), read as ``wanted_date`` reads it; or, when the newest
+        turn asks whether it is in time and names no day of its own (今天下单来得及吗), the buyer's latest
+        earlier day; None when unsure, when the agent spoke last or when the day has passed."""
+        deadline = deadline or self.deadline
+        if deadline is None or not self.texts or self.roles[-1] != "buyer":
+            return None
+        newest = len(self.texts) - 1
+        start = newest
+        while start > 0 and self.roles[start - 1] == "buyer":
+            start -= 1
+
+        def days(turn: int) -> list[Fact]:
+            text = self.texts[turn]
+            return [
+                s.fact
+                for s in self.facts
+                if s.turn == turn
+                and s.fact.kind == "date"
+                and s.fact.text not in _NOW_DAYS
+                and not (deadline.today is not None and deadline.today.search(text[: s.fact.start]))
+            ]
+
+        for turn in range(newest, start - 1, -1):
+            text = self.texts[turn]
+            if deadline.passed is not None and deadline.passed.search(text):
+                return None
+            dates = days(turn)
+            if marked := [d for d in dates if deadline.by is not None and deadline.by.search(text[d.end :])]:
+                return marked[0].text
+            if len(dates) == 1 and deadline.in_time is not None and deadline.in_time.search(text):
+                return dates[0].text
+        # (来得及吗 with no day of its own asks about the day the buyer named before: 15号 then 今天下单)
+        if deadline.in_time is None or not deadline.in_time.search(self.texts[newest]) or days(newest):
+            return None
+        for turn in range(start - 1, -1, -1):
+            if self.roles[turn] == "buyer" and (dates := days(turn)):
+                return dates[-1].text
+        return None
+
     def size_choice(self, rules: SizeRules | None) -> SizeChoice | None:
         """The buyer weighing the size the agent just advised against another (脚背有点高 要不要拿40啊
         还是39就行 after 建议39码 → 40 for 脚背有点高; 42会不会大 我平时穿41 after 建议42码 → 42 stands):
