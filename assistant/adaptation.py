@@ -1884,7 +1884,7 @@ class Adapter:
             if object_words and another_object(
                 object_words,
                 case.buyer,
-                case.reply,
+                reply,  # (adapted: a slot filled with this chat's value names it, 改发圆通)
                 [w for w, _ in self.grounder.extractor.category_words(case.buyer)],
             ):
                 score *= self.rules.other_question_penalty  # its buyer asked about something else
