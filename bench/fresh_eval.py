@@ -50,6 +50,7 @@ FRESH_SETS = (
     FreshSet("fresh9", "f01afb3", "2dab715", "a twenty-second independent writer", "four new judges"),
     FreshSet("fresh10", "f7a3d4f", "3be7193", "a twenty-third independent writer", "four new judges"),
     FreshSet("fresh11", "474cb08", "8de3c7f", "a twenty-fourth independent writer", "four new judges"),
+    FreshSet("fresh12", "8509f24", "b4caff6", "a twenty-fifth independent writer", "four new judges"),
 )
 
 
