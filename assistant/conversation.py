@@ -361,22 +361,33 @@ class ConversationState:
         for turn in range(len(self.texts) - 1, -1, -1):
             if self.roles[turn] != "buyer":
                 continue
-            text = self.texts[turn]
-            if deadline.passed is not None and deadline.passed.search(text):
+            if deadline.passed is not None and deadline.passed.search(self.texts[turn]):
                 return None
-            dates = [
-                s.fact
-                for s in self.facts
-                if s.turn == turn
-                and s.fact.kind == "date"
-                and s.fact.text not in _NOW_DAYS
-                and not (deadline.today is not None and deadline.today.search(text[: s.fact.start]))
-            ]
-            marked = [d for d in dates if deadline.by is not None and deadline.by.search(text[d.end :])]
-            if marked:
-                return marked[0].text
-            if len(dates) == 1 and deadline.in_time is not None and deadline.in_time.search(text):
-                return dates[0].text
+            if (day := self._needed_day(turn, deadline)) is not None:
+                return day
+        return None
+
+    def _days(self, turn: int, deadline: Deadline) -> list[Fact]:
+        """The dates ``turn`` names, less today's words (今天周五了) and a date said to be today."""
+        text = self.texts[turn]
+        return [
+            s.fact
+            for s in self.facts
+            if s.turn == turn
+            and s.fact.kind == "date"
+            and s.fact.text not in _NOW_DAYS
+            and not (deadline.today is not None and deadline.today.search(text[: s.fact.start]))
+        ]
+
+    def _needed_day(self, turn: int, deadline: Deadline) -> str | None:
+        """The day ``turn`` needs the goods by: a date followed by a word of needing it by, or the turn's
+        only date when it asks whether it arrives in time."""
+        text = self.texts[turn]
+        dates = self._days(turn, deadline)
+        if marked := [d for d in dates if deadline.by is not None and deadline.by.search(text[d.end :])]:
+            return marked[0].text
+        if len(dates) == 1 and deadline.in_time is not None and deadline.in_time.search(text):
+            return dates[0].text
         return None
 
     def asked_date(self, deadline: Deadline | None = None) -> str | None:
@@ -391,32 +402,20 @@ class ConversationState:
         start = newest
         while start > 0 and self.roles[start - 1] == "buyer":
             start -= 1
-
-        def days(turn: int) -> list[Fact]:
-            text = self.texts[turn]
-            return [
-                s.fact
-                for s in self.facts
-                if s.turn == turn
-                and s.fact.kind == "date"
-                and s.fact.text not in _NOW_DAYS
-                and not (deadline.today is not None and deadline.today.search(text[: s.fact.start]))
-            ]
-
         for turn in range(newest, start - 1, -1):
-            text = self.texts[turn]
-            if deadline.passed is not None and deadline.passed.search(text):
+            if deadline.passed is not None and deadline.passed.search(self.texts[turn]):
                 return None
-            dates = days(turn)
-            if marked := [d for d in dates if deadline.by is not None and deadline.by.search(text[d.end :])]:
-                return marked[0].text
-            if len(dates) == 1 and deadline.in_time is not None and deadline.in_time.search(text):
-                return dates[0].text
+            if (day := self._needed_day(turn, deadline)) is not None:
+                return day
         # (来得及吗 with no day of its own asks about the day the buyer named before: 15号 then 今天下单)
-        if deadline.in_time is None or not deadline.in_time.search(self.texts[newest]) or days(newest):
+        if (
+            deadline.in_time is None
+            or not deadline.in_time.search(self.texts[newest])
+            or self._days(newest, deadline)
+        ):
             return None
         for turn in range(start - 1, -1, -1):
-            if self.roles[turn] == "buyer" and (dates := days(turn)):
+            if self.roles[turn] == "buyer" and (dates := self._days(turn, deadline)):
                 return dates[-1].text
         return None
 
