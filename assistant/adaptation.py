@@ -140,6 +140,9 @@ class AdaptationRules:
     fallback_confidence: dict[str, float] = field(default_factory=dict)
     # [out_of_scope]: the scenario whose safe reply answers a message that is no shop question
     out_of_scope: dict[str, Any] = field(default_factory=dict)
+    # [no_lookup]: scenarios answered by etiquette alone (a price objection, hesitation): their safe
+    # reply stands in when the detector reads the family as a whole, not the one scenario, as likely
+    no_lookup: dict[str, Any] = field(default_factory=dict)
     holding: str = "稍等一下，我马上帮您查一下，很快回复您。"
     pending_prefix: str = "非常抱歉让您久等了，"
     escalation_reply: str = ""
@@ -547,6 +550,7 @@ def load_adaptation(
         fallback=fallback,
         fallback_confidence={str(k): float(v) for k, v in data.get("fallback_confidence", {}).items()},
         out_of_scope=dict(data.get("out_of_scope", {})),
+        no_lookup=dict(data.get("no_lookup", {})),
         fallback_asks_back=tuple(str(x) for x in data.get("fallback_asks_back", {}).get("scenarios", [])),
         fallback_tag=next(iter(_patterns([confirms["tag"]], "fallback_confirms.tag", path, problems)), None)
         if confirms.get("tag")
@@ -946,6 +950,39 @@ class Adapter:
             for h in same + close
             if h.lexical_rank is not None or h.similarity >= self.min_similarity + 0.15
         ]
+
+    def needs_no_lookup(
+        self, message: str, history: Sequence[Turn], detection: Any, asked: Intent, state: ConversationState
+    ) -> bool:
+        """Whether the buyer's message needs no order or shop data, only the house etiquette
+        (``[no_lookup]``): the detector reads it as one of the etiquette scenarios (太贵了 / 我再纠结下 /
+        能便宜点吗), which together are at least ``share`` likely though no single one is sure; it
+        asks about no object (no 价保, no refund of a difference); and the chat is at a stage where a
+        price is still only weighed (before the goods are bought: 买贵了 after delivery is a claim); not
+        a budget given (a recommendation), a question about what the agent just offered, nor a
+        hesitation that asks for something."""
+        table = self.rules.no_lookup
+        family = set(table.get("scenarios", ()))
+        if detection.scenario not in family or asked.objects or state.escalated:
+            return False
+        if state.order_stage not in set(table.get("stages", ())):
+            return False
+        if any(p.search(message) for p in self.rules.recommend_budget):
+            return False  # 一个月预算一百多 gives a budget to pick within: a recommendation, not price talk
+        if (
+            detection.scenario in set(table.get("builds_on_agent", ()))
+            and any(t.role == "agent" for t in history)
+            and asks_something(message)
+        ):
+            return False  # 小样送几个 after 赠送同款小样 asks about the agent's offer, not for a lower price
+        if detection.scenario in set(table.get("statement_only", ())) and re.search(
+            str(table.get("request") or "(?!)"), message
+        ):
+            return False  # 再送点试喝装呗 asks for something: 您慢慢考虑 does not answer it
+        ranked = [(detection.scenario, detection.scenario_confidence), *detection.alternatives]
+        # (price talk read partly as a promotion, 能少点不 / 有折扣吗, is still price talk)
+        kin = family | set(table.get("kin", ()))
+        return sum(p for s, p in ranked if s in kin) >= float(table.get("share", 0.5))
 
     def of_scenario(self, case: Any, scenario: str) -> bool:
         """Whether ``case`` is of the detected ``scenario``: its own, or, for a case of category knowledge,
@@ -2015,6 +2052,8 @@ class Adapter:
         # message naming no item may have a scenario's own floor ([fallback_confidence]: a lone 加个好友吧
         # is no buyer; 在吗 问一下这个电饭煲 is one)
         floor = 0.5 if history or state.item else self.rules.fallback_confidence.get(scenario, 0.5)
+        if template and self.needs_no_lookup(message, history, detection, asked, state):
+            floor = 0.0  # 太贵了 / 我再想想: nothing to check, the etiquette answer is the answer
         held = template is None or detection.scenario_confidence < floor
         if held and self.greets_only(message, history, scenario, state, asked):
             # a first message that greets and says what the buyer is after, asking nothing yet (hi 在吗
