@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from .received import Received, acknowledged, load_received
 from .recorded import Details, confirmation, given_details, load_details
 from .records import Turn
 from .refund_time import RefundTime, load_refund_time, restated
+from .request import clauses as message_clauses
 from .request import request_text
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
@@ -126,6 +127,11 @@ class AdaptationRules:
     supposed_scenario: str = ""
     # what a reply to such a question does not ask for (拍张照片发我)
     supposed_rejects: tuple[re.Pattern, ...] = ()
+    # [empathy] troubleshooting: a buyer's action that does not work (配对不上 / 拧不进去): how to use or fix
+    # the goods is asked, no defect told
+    troubleshooting: tuple[re.Pattern, ...] = ()
+    # [empathy] cause_asked: a question whether it is a defect or normal (是不是漏气 / 正常吗)
+    cause_asked: tuple[re.Pattern, ...] = ()
     short_message_chars: int = 8
     short_message_reply_chars: int = 80
     long_message_chars: int = 40
@@ -195,6 +201,12 @@ class AdaptationRules:
     # a case whose own question names things, none of them in the buyer's asking clause, its reply
     # none either (asked_object.py: 一半花呗一半余额 answered with when an unpaid order closes)
     other_question_penalty: float = 0.6
+    # a case whose own question is, by the encoder, this far (cosine) below the nearest candidate's
+    # to what the buyer asks (the asking clause or the whole message, the nearer), and the factor it
+    # is ranked down by: about another object (一半花呗一半余额 answered with when an unpaid order
+    # closes); margin chosen on devset (0.15 and 0.2 gain alike, 0.2 changes half as many tops)
+    object_margin: float = 0.2
+    far_object_penalty: float = 0.95
     # a case that names an object this chat excludes and never names (取消后退款 for a return)
     neighbour_object_penalty: float = 0.7
     # …read in the chat's last this many turns (an object asked long ago excludes nothing now)
@@ -540,6 +552,10 @@ def load_adaptation(
         supposed_rejects=tuple(
             _patterns(list(empathy.get("supposed_rejects", [])), "supposed_rejects", path, problems)
         ),
+        troubleshooting=tuple(
+            _patterns(list(empathy.get("troubleshooting", [])), "troubleshooting", path, problems)
+        ),
+        cause_asked=tuple(_patterns(list(empathy.get("cause_asked", [])), "cause_asked", path, problems)),
         empathy_opening_chars=int(empathy.get("opening_chars", 20)),
         empathy_prefix=str(empathy.get("prefix", "")),
         short_message_chars=int(length.get("short_message_chars", 8)),
@@ -1279,6 +1295,22 @@ class Adapter:
         template, dropped = self.unasked_left_out(template, message, history, scenario, state, case_topics)
         if dropped:
             fixes.append("不说没问的店铺信息 left out shop facts nobody asked about: " + "、".join(dropped))
+        # was → now of each shop fact left out, for the change report (∅: its clause went)
+        unasked = self.rules.unasked
+        instead = {
+            unasked.courier_slot: unasked.courier_word,
+            "shop": next((now for _, now in unasked.unnamed if "{" not in now), ""),
+            unasked.promise_slot: next((now for _, now in unasked.unpromised), ""),
+        }
+        left_out = tuple(
+            Change(
+                self.grounder.shop.slots.get(slot, slot),
+                instead.get(slot, ""),
+                "没问的店铺信息 a shop fact nobody asked about",
+            )
+            for slot in dropped
+            if slot in self.grounder.shop.slots
+        )
         if said_otherwise := self.said_otherwise(state) & set(SLOT_PATTERN.findall(template)):
             # the agent's 一般2天到 is this chat's, not the profile's 2到4天: the clause stating the
             # profile's value goes, or the reply (a reply about nothing else, or one answering the buyer's
@@ -1365,7 +1397,8 @@ class Adapter:
             if plain != reply:
                 reply, result = plain, self.check(plain, message, history, scenario)
                 fixes.append("没道谢不说不客气 no 'you are welcome' to a buyer who did not thank")
-        return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, grounded.changes), ""
+        changes = left_out + grounded.changes
+        return (reply, tuple(result.violations), tuple(fixes), grounded.fill_ins, changes), ""
 
     def unsaid_left_out(self, template: str, message: str, history: Sequence[Turn]) -> str | None:
         """``template`` less its clauses that suppose something nobody said in this chat (照片我看到了
@@ -1491,8 +1524,21 @@ class Adapter:
             return kind in REFERRED_KINDS and bool(state.values(kind, "agent"))
 
         topics = case_topics if case_topics is not None else frozenset({scenario})
-        if self.grounder.shop.info.get("name_in_greeting", True) is False:
-            template = unasked.without_name(template, topics)  # the trainer's choice in shop.toml
+        # the shop's name is a shop fact too: said when this chat named it or the buyer asks which shop,
+        # never when the trainer says name_in_greeting = false in shop.toml
+        named = said("shop") or unasked.asks_name(message)
+        if self.grounder.shop.info.get("name_in_greeting", True) is False or not named:
+            unnamed = unasked.without_name(template, topics)
+            moved += ("shop",) if unnamed != template else ()
+            template = unnamed
+        # a time to come back within (2小时内回复您) is promised only to a buyer asking when
+        if unasked.promise_slot and not said(unasked.promise_slot):
+            kinds = set(self.intents.parse(message).question_types)
+            if state.pending_question:
+                kinds |= self.intents.parse(state.pending_question).question_types
+            unpromised = unasked.without_promise(template, kinds)
+            moved += (unasked.promise_slot,) if unpromised != template else ()
+            template = unpromised
         template, dropped = unasked.trim(template, topics, asked, said, self.elsewhere(state))
         return template, moved + dropped
 
@@ -1576,6 +1622,33 @@ class Adapter:
         return (
             read_missing(message, buyer, True, self.rules.missing, self.grounder.extractor.extract)
             is not None
+        )
+
+    def problem_told(self, message: str, history: Sequence[Turn], state: ConversationState) -> bool:
+        """Whether the chat states a problem as fact: a buyer turn tells a defect or a loss (a
+        ``[complaint]`` word not said aside), harm or a threat (``[escalation]``), the buyer is angry or
+        wronged, the agent already took the problem up (apologised, asked for a photo), or the newest
+        message tells a state of the goods (收到的球是瘪的). A question whether it is a defect (是不是我
+        装反了, ``[empathy] cause_asked``), an answer to the agent's check, or an action of the buyer's
+        that does not work (配对不上, ``[empathy] troubleshooting``) asks how to use or fix the goods: no
+        defect told."""
+        if state.anger or state.escalated or state.grievance or state.apologised:
+            return True
+        extractor = self.grounder.extractor
+        said = [t.text for t in history if t.role == "buyer"] + [message]
+        if any(extractor.complaint(t) or extractor.escalation(t) for t in said):
+            return True
+        agent = [t.text for t in history if t.role == "agent"]
+        if any(p.search(t) for t in agent for p in self.rules.supposed_rejects):
+            return True
+        if agent and history[-1].role == "agent" and asks_something(history[-1].text):
+            return False  # the buyer answers the agent's check (用的哪个充电头): troubleshooting goes on
+        parts = message_clauses(message)
+        if any(asks_something(c) and any(p.search(c) for p in self.rules.cause_asked) for c in parts):
+            return False  # 是不是我装反了 / 是不是漏气: whether it is a defect is the question
+        # a clause that tells a state of the goods (打了两次就鼓包了), not an action that does not work
+        return any(
+            not asks_something(c) and not any(p.search(c) for p in self.rules.troubleshooting) for c in parts
         )
 
     def supposes(self, message: str) -> bool:
@@ -1745,6 +1818,26 @@ class Adapter:
             softened = self.rules.light_prefix + re.sub(r"^好的[，,～~！!]?", "", softened)
         return softened
 
+    def far_objects_down(
+        self, candidates: list[Suggestion], similarity: Mapping[str, float]
+    ) -> list[Suggestion]:
+        """Keep the candidates whose case question is, by meaning, clearly further from what the
+        buyer asks than the nearest candidate's (on the right scenario, about another object) below
+        that nearest one: not shown first, still offered after it. Relative to the nearest, not a
+        fixed floor: how near a question can come depends on the corpus."""
+        known = [c for c in candidates if c.sources and c.sources[0] in similarity]
+        if not known:
+            return candidates
+        nearest = max(known, key=lambda c: similarity[c.sources[0]])
+        bar = similarity[nearest.sources[0]] - self.rules.object_margin
+        ceiling = nearest.score * self.rules.far_object_penalty
+        return [
+            dataclasses.replace(c, score=ceiling)
+            if c.sources and similarity.get(c.sources[0], bar) < bar and c.score > ceiling
+            else c
+            for c in candidates
+        ]
+
     def suggest(
         self,
         message: str,
@@ -1755,8 +1848,10 @@ class Adapter:
         state: ConversationState,
         guidance_ids: tuple[str, ...] = (),
         asked: Intent | None = None,
+        object_similarity: Mapping[str, float] | None = None,
     ) -> Outcome:
-        """The ``k`` best grounded, on-intent suggestions, or a holding reply when none is good enough."""
+        """The ``k`` best grounded, on-intent suggestions, or a holding reply when none is good enough.
+        ``object_similarity``: case id → cosine of its own question and the buyer's asking clause."""
         scenario = detection.scenario
         asked = asked if asked is not None else self.asked(message, history, state)
         candidates: list[Suggestion] = []
@@ -1966,6 +2061,8 @@ class Adapter:
                     changes=changes,
                 )
             )
+        if object_similarity:
+            candidates = self.far_objects_down(candidates, object_similarity)
         candidates = self.complete_knowledge_first(candidates, hits, message, state)
         candidates = self.own_kind_first(candidates, hits, state)
         # answers computed from the shop's own numbers, charts and catalog (every part they answer
@@ -2069,6 +2166,14 @@ class Adapter:
             floor = 0.0  # a first message naming the defect (盘子碎了两个): the complaint's safe reply fits
         if supposed and scenario == self.rules.supposed_scenario:
             floor = 0.0  # 如果漏了呢 asks the policy: the return/exchange safe reply answers it
+        if (
+            template
+            and scenario == vocabulary.complaint_scenario
+            and not self.problem_told(message, history, state)
+        ):
+            # 配对不上 / 是不是我哪装反了: a how-to or troubleshooting question tells no defect, harm or
+            # anger, so no photo for an exchange or refund; the holding reply names what is asked
+            template = None
         if template and not state.escalated and detection.scenario_confidence >= floor:
             adapted, _ = self.adapt(template, message, history, scenario, state)
             if (
@@ -2080,6 +2185,9 @@ class Adapter:
                 and not self.intents.other_direction(
                     message, chat_said[:-1], self.intents.parse(adapted[0]).objects, scenario
                 )
+                # nor one presuming another order stage or an option the chat replaced (a stock check
+                # of what was ordered, the dispatch time once shipped or beside a same-day dispatch)
+                and not self.unheld_event(adapted[0], state)
             ):
                 reply, violations, fixes, fill_ins, changes = adapted
                 safe = Suggestion(

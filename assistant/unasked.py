@@ -71,16 +71,36 @@ class Unasked:
     # concern a buyer who named a place outside them (``area``: the slot listing the areas)
     place_slots: frozenset[str] = frozenset()
     place_area: str = ""
-    # [unasked.greeting]: the shop's name said in a greeting (欢迎光临{shop}) and what stands instead when
-    # the shop profile says name_in_greeting = false, for templates of these scenarios
+    # [unasked.greeting]: the shop's name (欢迎光临{shop} / 这里是{shop}的客服) and what stands instead
+    # when this chat never named the shop and the buyer does not ask which shop (``asked``), or the
+    # shop profile says name_in_greeting = false; only templates of ``scenarios`` (all when empty)
     greeting_scenarios: frozenset[str] = frozenset()
     unnamed: tuple[tuple[re.Pattern, str], ...] = ()
+    name_asked: re.Pattern | None = None
+    # [unasked.promise]: a time the shop promises to come back within ({complaint_reply_time}内), said
+    # only to a buyer asking when (question types of intents.toml); otherwise what stands instead
+    promise_slot: str = ""
+    promise_asks: frozenset[str] = frozenset()
+    unpromised: tuple[tuple[re.Pattern, str], ...] = ()
 
     def without_name(self, template: str, case_topics: Collection[str]) -> str:
-        """A greeting template without the shop's name (欢迎光临{shop}， → 欢迎光临，)."""
-        if not (self.greeting_scenarios & set(case_topics)):
+        """A template without the shop's name (欢迎光临{shop}， → 欢迎光临，)."""
+        if self.greeting_scenarios and not (self.greeting_scenarios & set(case_topics)):
             return template
         for pattern, instead in self.unnamed:
+            template = pattern.sub(instead, template)
+        return template
+
+    def asks_name(self, text: str) -> bool:
+        """Whether ``text`` asks which shop this is (你们是哪家店)."""
+        return self.name_asked is not None and bool(self.name_asked.search(text))
+
+    def without_promise(self, template: str, question_types: Collection[str]) -> str:
+        """A template without the shop's reply-time promise for a buyer who does not ask when
+        ({complaint_reply_time}内回复您 → 尽快回复您): the promise is a fact the chat never gave."""
+        if not self.promise_slot or self.promise_asks & set(question_types):
+            return template
+        for pattern, instead in self.unpromised:
             template = pattern.sub(instead, template)
         return template
 
@@ -251,17 +271,30 @@ def load_unasked(
     courier = data.get("courier", {})
     place = data.get("place", {})
     greeting = data.get("greeting", {})
-    unnamed = []
-    for pair in greeting.get("unnamed", []):
-        found = pattern(pair[0], "unnamed") if isinstance(pair, list) and len(pair) == 2 else None
-        if found is None:
-            problems.append(
-                Problem(
-                    where, toml_line(path, "unnamed"), "[unasked.greeting] unnamed: [pattern, instead] pairs"
+    promise = data.get("promise", {})
+
+    def pairs(table: dict, key: str, name: str) -> list[tuple[re.Pattern, str]]:
+        found_pairs = []
+        for pair in table.get(key, []):
+            found = pattern(pair[0], key) if isinstance(pair, list) and len(pair) == 2 else None
+            if found is None:
+                problems.append(
+                    Problem(where, toml_line(path, key), f"[unasked.{name}] {key}: [pattern, instead] pairs")
                 )
+                continue
+            found_pairs.append((found, str(pair[1])))
+        return found_pairs
+
+    unnamed = pairs(greeting, "unnamed", "greeting")
+    unpromised = pairs(promise, "instead", "promise")
+    promise_slot = str(promise.get("slot", ""))
+    if promise_slot and slots is not None and promise_slot not in slots:
+        problems.append(
+            Problem(
+                where, toml_line(path, "slot"), f"[unasked.promise] {promise_slot!r} is no slot of shop.toml"
             )
-            continue
-        unnamed.append((found, str(pair[1])))
+        )
+        promise_slot = ""
     return (
         Unasked(
             topics=topics,
@@ -282,6 +315,10 @@ def load_unasked(
             place_area=str(place.get("area", "")),
             greeting_scenarios=frozenset(str(t) for t in greeting.get("scenarios", [])),
             unnamed=tuple(unnamed),
+            name_asked=pattern(greeting.get("asked"), "asked"),
+            promise_slot=promise_slot,
+            promise_asks=frozenset(str(t) for t in promise.get("asks", [])),
+            unpromised=tuple(unpromised),
         ),
         problems,
     )

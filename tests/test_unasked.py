@@ -1,7 +1,9 @@
 """Shop facts nobody asked about (issue 12, assistant/unasked.py): a shop fact a retrieved case's writer
 added (a gift promised while refusing a discount, the free-shipping rule, the warranty in a farewell)
 is left out for a buyer who did not ask about it either, when the rest of the reply stands; the shop's
-default courier is not named for a parcel already on its way; a shop may greet without its name."""
+default courier is not named for a parcel already on its way; the shop's name and its reply time are
+said only when the chat named them or the buyer asks (which shop, when); a coupon goes with a refused
+discount unless the buyer asks about coupons."""
 
 from __future__ import annotations
 
@@ -32,8 +34,8 @@ def test_a_gift_nobody_asked_for_is_left_out_of_a_refusal(assistant):
         assistant, REFUSAL, "两瓶一起拿能少点不", topics=frozenset({"bargaining"})
     )
     assert "收纳袋" not in reply and "99元" not in reply, reply
-    # what was asked stays: the shop's promotion and the refusal, ended as a sentence
-    assert "满199减20" in reply and reply.endswith("申请不了，抱歉。"), reply
+    # haggling asks for a lower price, not about the shop's promotion: the refusal stays, ended as a sentence
+    assert "满199减20" not in reply and reply.endswith("申请不了，抱歉。"), reply
     assert any("gift" in f for f in fixes), fixes
 
 
@@ -86,13 +88,53 @@ def test_a_parcel_on_its_way_is_not_given_the_default_courier(assistant):
     assert reply.count("中通") == 2, reply
 
 
-def test_a_shop_may_greet_without_its_name(assistant, monkeypatch):
+def test_the_shop_is_named_only_when_the_chat_named_it(assistant, monkeypatch):
     greeting = "在的亲，欢迎光临{shop}，请问有什么可以帮您？"
-    named = adapted(assistant, greeting, "在么", scenario="greeting")[0]
-    assert "优选生活馆" in named, named  # the default: the name is the welcome
+    reply, _, _, _, changes = adapted(assistant, greeting, "在么", scenario="greeting")
+    assert "优选生活馆" not in reply and reply.startswith("在的亲，欢迎光临，"), reply
+    # the change report says what went (was → now)
+    assert any(c.was == "优选生活馆" for c in changes), changes
+    # a redirect names no shop either, but reads as a sentence
+    scope = "您好，这里是{shop}的购物咨询窗口，如有商品方面的问题欢迎随时咨询。"
+    reply = adapted(assistant, scope, "有兼职刷单的活吗", scenario="non_buyer")[0]
+    assert "优选生活馆" not in reply and "这里是本店的购物咨询窗口" in reply, reply
+    # a buyer asking which shop this is, or an agent who already said the name, hears it
+    assert "优选生活馆" in adapted(assistant, greeting, "你们这是哪家店啊", scenario="greeting")[0]
+    history = ("买家: 你好", "客服: 您好 欢迎光临优选生活馆")
+    assert "优选生活馆" in adapted(assistant, scope, "有兼职刷单的活吗", history, "non_buyer")[0]
+    # a trainer who turns the name off in shop.toml is obeyed whatever the chat said
     monkeypatch.setitem(assistant.engine.adapter.grounder.shop.info, "name_in_greeting", False)
-    reply = adapted(assistant, greeting, "在么", scenario="greeting")[0]
+    reply = adapted(assistant, greeting, "你们这是哪家店啊", scenario="greeting")[0]
     assert "优选生活馆" not in reply and "欢迎光临，" in reply, reply
+
+
+def test_a_reply_time_is_promised_only_to_a_buyer_asking_when(assistant):
+    check = "不好意思让您着急了，我马上联系快递查一下，{complaint_reply_time}内回复您处理结果。"
+    reply, _, _, _, changes = adapted(assistant, check, "物流四天没更新了", scenario="logistics_tracking")
+    assert "2小时" not in reply and "尽快回复您处理结果" in reply, reply
+    assert any(c.was == "2小时" and c.now == "尽快" for c in changes), changes
+    # asked when, the shop's reply time is the answer
+    reply = adapted(assistant, check, "物流四天没更新了 多久能给我个说法", scenario="logistics_tracking")[0]
+    assert "2小时内回复您" in reply, reply
+    # the agent already gave the time: saying it again invents nothing
+    history = ("买家: 快递到哪了", "客服: 亲 我去问 2小时内给您回复")
+    reply = adapted(assistant, check, "物流四天没更新了", history, "logistics_tracking")[0]
+    assert "2小时内回复您" in reply, reply
+
+
+def test_a_coupon_goes_with_a_refused_discount_and_stays_when_asked(assistant):
+    refuse = "亲，这个价确实给不了哦，单独改价这边做不了；可以领{coupon}，下单直接抵扣，您看可以吗？"
+    reply, _, _, _, changes = adapted(assistant, refuse, "便宜30行不行", topics=frozenset({"bargaining"}))
+    assert "5元" not in reply and reply.endswith("单独改价这边做不了。"), reply
+    assert any(c.was == "5元无门槛券" and c.now == "" for c in changes), changes
+    # a price objection asks nothing about coupons either
+    reply = adapted(
+        assistant, refuse, "隔壁店才卖一半", scenario="price_objection", topics=frozenset({"price_objection"})
+    )[0]
+    assert "5元" not in reply, reply
+    # a buyer asking for a coupon is answered with the shop's
+    reply = adapted(assistant, refuse, "便宜30行不行 有没有优惠券", topics=frozenset({"bargaining"}))[0]
+    assert "5元无门槛券" in reply, reply
 
 
 def test_every_topic_is_an_object_or_a_scenario(assistant):
@@ -136,3 +178,17 @@ def test_a_reply_about_a_courier_nobody_named_is_not_shown(assistant):
     found, why = assistant.engine.adapter.adapt(refused, message, [], "courier", state)
     assert found is None and "asked_courier" in why
     assert "申通这家" in adapted(assistant, refused, "能发申通吗", scenario="courier")[0]
+
+
+def test_the_return_window_is_said_to_a_buyer_asking_about_returns(assistant):
+    fit = "好的亲，按您说的腰围，这条裤子穿着会比较合身；万一收到不合身，{return_days}内可以无理由退换。"
+    topics = frozenset({"size_advice"})
+    reply = adapted(assistant, fit, "腰围72穿什么码", scenario="size_advice", topics=topics)[0]
+    assert "7天" not in reply and reply.endswith("会比较合身。"), reply
+    # a condition without 如果 goes with its sentence too (收到试穿不满意，… is not left dangling)
+    bare = "好的亲，按您说的腰围，这条裤子穿着会比较合身；收到试穿不满意，{return_days}内可以无理由退换。"
+    reply = adapted(assistant, bare, "腰围72穿什么码", scenario="size_advice", topics=topics)[0]
+    assert reply.endswith("会比较合身。"), reply
+    # asked whether it can go back, the window is the answer
+    reply = adapted(assistant, fit, "腰围72穿什么码 不合身可以退吗", scenario="size_advice", topics=topics)[0]
+    assert "7天内可以无理由退换" in reply, reply
