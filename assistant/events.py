@@ -46,7 +46,15 @@ class ClaimedEvent:
         fit_stages: the only order stages at which the claim can be true (the courier asked where a
             parcel is, once it was sent): not held before them when the chat says the parcel has not
             gone (还没发; a stage read from a scenario alone is too weak to judge by).
-        A claim with stages is judged by them alone.
+        stated_only: judge ``unfit_stages`` by the stage the chat's own order events reached only,
+            never by one a scenario implies (发货了吗 is read as tracking, and the dispatch time is its
+            answer), and not while the chat says the parcel has not gone.
+        contradicted: a chat turn stating one of these (not asking, not denying it) is an option the
+            claim cannot stand beside (当天发 said, 48小时内发出 claimed; 驿站 said, 快递柜 claimed),
+            unless the reply names it too.
+        asked_now: the buyer's newest message asking one of these makes the claim its answer, at any
+            stage (驼色有货没 asks for the stock check, whatever the chat read as ordered before).
+        A claim with stages or ``contradicted`` is judged by them alone.
     """
 
     name: str
@@ -54,6 +62,9 @@ class ClaimedEvent:
     said: tuple[re.Pattern, ...] = ()
     unfit_stages: tuple[str, ...] = ()
     fit_stages: tuple[str, ...] = ()
+    stated_only: bool = False
+    contradicted: tuple[re.Pattern, ...] = ()
+    asked_now: tuple[re.Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,9 @@ def load_events(table: dict[str, Any], compile_one: Callable[[str, str], re.Patt
             said=many(entry, "said"),
             unfit_stages=tuple(str(s) for s in entry.get("unfit_stages", [])),
             fit_stages=tuple(str(s) for s in entry.get("fit_stages", [])),
+            stated_only=bool(entry.get("stated_only", False)),
+            contradicted=many(entry, "contradicted"),
+            asked_now=many(entry, "asked_now"),
         )
         for name, entry in table.items()
         if isinstance(entry, dict)
@@ -167,6 +181,25 @@ def _in_chat(event: ClaimedEvent, texts: Sequence[str], rules: EventRules) -> bo
     return False
 
 
+def _contradicted(event: ClaimedEvent, reply: str, texts: Sequence[str], rules: EventRules) -> str:
+    """The words of a chat turn that state an option ``event``'s claim cannot stand beside (not asked:
+    今天能发吗; not denied: 不是驿站), ``""`` when none or when the reply names one itself."""
+    if any(p.search(reply) for p in event.contradicted):
+        return ""
+    for text in texts:
+        for pattern in event.contradicted:
+            for found in pattern.finditer(text):
+                before = text[max(0, found.start() - 3) : found.start()]
+                if rules.denied is not None and rules.denied.search(before):
+                    continue
+                clause = next((text[a:b] for a, b in _clauses(text) if a <= found.start() < b), "")
+                if rules.asked is not None and rules.asked.search(clause):
+                    continue
+                if _asserted(text, found, rules):
+                    return found.group()
+    return ""
+
+
 def unheld(
     reply: str,
     texts: Sequence[str],
@@ -185,13 +218,20 @@ def unheld(
             found = next((f for f in pattern.finditer(reply) if _asserted(reply, f, rules)), None)
             if found is None:
                 continue
+            if event.contradicted and (said := _contradicted(event, reply, texts, rules)):
+                return f"{event.name}：{found.group()} ≠ {said}"
+            if event.stated_only:
+                asked = bool(texts) and any(p.search(texts[-1]) for p in event.asked_now)
+                if stated in event.unfit_stages and not unshipped and not asked:
+                    return f"{event.name}：{found.group()}"
+                continue
             if event.unfit_stages or event.fit_stages:
                 if (stated or stage) in event.unfit_stages or (
                     event.fit_stages and stage not in event.fit_stages and unshipped
                 ):
                     return f"{event.name}：{found.group()}"
                 continue
-            if not _in_chat(event, texts, rules):
+            if not event.contradicted and not _in_chat(event, texts, rules):
                 return f"{event.name}：{found.group()}"
     return passed_limit(reply, texts, rules)
 
