@@ -135,6 +135,9 @@ class ClauseRoles:
     # what follows a word, in its clause, to ask whether it is normal (冒烟正常不): an escalation word so
     # asked reports no harm
     asked_normal: tuple[re.Pattern, ...] = ()
+    # what stands before a word, in its clause, to tell the shop what not to do (送人的别整假货 / 不要发坏的):
+    # a wish about goods not sent yet, no report of a problem nor an accusation
+    instruction: tuple[re.Pattern, ...] = ()
     # scenarios that cannot happen in a chat still before any order (quality_complaint, review …)
     before_order: tuple[str, ...] = ()
 
@@ -205,6 +208,11 @@ class Vocabulary:
     item_switch: re.Pattern | None = None
     # [item_reading] heads: characters that end a longer item name after an item word (咖啡机 / 骑行服)
     item_heads: str = ""
+    # [item_reading] fed: animal words that make a food item word in their clause the animal's food
+    # (狗吃了零食 / 猫零食), of fed_category rather than fed_from
+    item_fed: tuple[str, ...] = ()
+    item_fed_from: str = ""
+    item_fed_category: str = ""
     # [item_reading] attribute_stop: a word before 的 and an item that ends the buyer's attribute on the
     # left (要 of 要防滑的老人鞋); attribute_not: words that make it no attribute of the item (上次买的 /
     # 我妈穿的: whose or when, not which one)
@@ -325,7 +333,7 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         clause_roles=ClauseRoles(
             **{
                 key: patterns("clause_roles", key, data.get("clause_roles", {}).get(key, []))
-                for key in ("worry", "wish", "asked_before", "asked_after", "asked_normal")
+                for key in ("worry", "wish", "asked_before", "asked_after", "asked_normal", "instruction")
             },
             before_order=words("clause_roles", "before_order") if "clause_roles" in data else (),
         ),
@@ -375,6 +383,9 @@ def load_vocabulary(path: Path) -> tuple[Vocabulary, list[Problem]]:
         if data.get("item_reading", {}).get("switch")
         else None,
         item_heads=str(data.get("item_reading", {}).get("heads", "")),
+        item_fed=tuple(str(w) for w in data.get("item_reading", {}).get("fed", [])),
+        item_fed_from=str(data.get("item_reading", {}).get("fed_from", "")),
+        item_fed_category=str(data.get("item_reading", {}).get("fed_category", "")),
         attribute_stop=next(
             iter(patterns("item_reading", "attribute_stop", [data["item_reading"]["attribute_stop"]])), None
         )
@@ -1099,9 +1110,19 @@ class FactExtractor:
             head, end = head + char, end + 1
         start = _phrase_start(source, best[0].start())
         category = next(iter(categories)) if len(categories) == 1 else None
+        if category and category == self.vocabulary.item_fed_from and self._fed(source, start, end):
+            category = self.vocabulary.item_fed_category  # 狗吃了零食: the dog's snack, a pet product
         return ItemRef(
             text[start:end].strip(), None, category, head, self._attributed(text, source, start, end)
         )
+
+    def _fed(self, source: str, start: int, end: int) -> bool:
+        """Whether the clause of the item word at ``source[start:end]`` names an animal it feeds
+        (``[item_reading] fed``: 狗吃了你们家零食 / 猫零食): the food is the animal's."""
+        clause = (
+            _CLAUSE_START.split(source[:start])[-1] + source[start:end] + _CLAUSE_START.split(source[end:])[0]
+        )
+        return any(w in clause for w in self.vocabulary.item_fed)
 
     def _attributed(self, text: str, source: str, start: int, end: int) -> str:
         """The item phrase at ``text[start:end]`` with the buyer's attribute before it and 的 (草莓图案的
@@ -1285,11 +1306,34 @@ class FactExtractor:
         complaint (judges: "treats normal first-use smoke as a safety complaint"). A sarcastic question
         (是用脚在送吗 / 骗子吗) stays upset: only the normality frame, ``[clause_roles] asked_normal``."""
         words = self._own_words(self._escalation_pattern, text)
-        frames = self.vocabulary.clause_roles.asked_normal
-        if not words or not frames:
+        if not words:
             return words
         source = _normalised(text)
+        roles = self.vocabulary.clause_roles
+        if roles.instruction and self._complaint_pattern is not None:
+            # a problem word the buyer tells the shop not to send (送人的别整假货) accuses nobody; a threat
+            # so framed (别逼我投诉) still is one, as 投诉 is no problem word
+            words = [
+                w
+                for w in words
+                if not (
+                    self._complaint_pattern.fullmatch(w) and self._instructed(source, w, roles.instruction)
+                )
+            ]
+        frames = roles.asked_normal
+        if not words or not frames:
+            return words
         return [w for w in words if not self._asked_normal(source, w, frames)]
+
+    @staticmethod
+    def _instructed(source: str, word: str, leads: tuple[re.Pattern, ...]) -> bool:
+        """Whether every place ``word`` stands in ``source`` follows, in its clause, an instruction not
+        to do it (别整 / 不要发)."""
+        for m in re.finditer(re.escape(word), source):
+            before = _CLAUSE_START.split(source[: m.start()])[-1]
+            if not any(p.search(before) for p in leads):
+                return False
+        return True
 
     @staticmethod
     def _asked_normal(source: str, word: str, frames: tuple[re.Pattern, ...]) -> bool:
@@ -1352,6 +1396,7 @@ class FactExtractor:
             or any(p.search(before) for p in roles.worry)
             or any(p.search(before) for p in roles.asked_before)
             or any(p.search(after) for p in roles.asked_after)
+            or any(p.search(before) for p in roles.instruction)
         )
 
     def complaint_clause(self, text: str) -> str:
