@@ -54,6 +54,12 @@ def asked_object(message: str, earlier: Sequence[str], items: Sequence[str] = ()
     )
 
 
+def asked_clause(message: str) -> str:
+    """The message's asking clauses, joined (empty when no clause asks): the text whose meaning a
+    case's own question is compared with (core.py encodes it once per request)."""
+    return " ".join(c for c in _CLAUSE.findall(message) if asks(c))
+
+
 def _named_in(word: str, text: str) -> bool:
     """Whether ``text`` names ``word`` or a two-character part of it (会员 names 会员价, 发票 开发票)."""
     return any(word[i : i + 2] in text for i in range(len(word) - 1))

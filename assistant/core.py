@@ -609,6 +609,30 @@ class Assistant:
                     extra.append(hit)
         return [*hits, *extra]
 
+    def _object_similarity(
+        self, message: str, hits: Sequence[Any], message_vector: np.ndarray | None
+    ) -> dict[str, float]:
+        """Case id → how near the case's own question (its stored vector) comes, by meaning, to what
+        the buyer asks: the nearer of the message's asking clause alone (钱有点不够 能一半花呗一半余额付吗
+        asks about 花呗+余额, not about money running short) and the whole message (发啥快递 我这只有
+        邮政能到: the told clause names the object). Empty when no clause asks (asked_object.py)."""
+        from .asked_object import asked_clause
+
+        clause = asked_clause(message)
+        if not clause or not hits:
+            return {}
+        whole = self.engine.adapter.rules.handover.without_pasted(message).strip()
+        if message_vector is None:
+            message_vector = self._vectors_for([whole])[0]
+        retriever = self.engine.retriever
+        ids = [h.case.id for h in hits]
+        found = retriever._similarities(message_vector, ids)
+        if clause.strip() != whole:
+            # (one more encoding, only for a message that tells something besides asking)
+            by_clause = retriever._similarities(self._vectors_for([clause])[0], ids)
+            found = {cid: max(s, by_clause[cid]) for cid, s in found.items()}
+        return found
+
     def _query_texts(self, message: str, turns: tuple[Turn, ...]) -> tuple[str, list[str]]:
         """``(context, texts)``: the texts ``_detect`` encodes for a message: the message, its
         context (when there is history) and up to three earlier buyer turns."""
@@ -752,6 +776,9 @@ class Assistant:
         guidance = self._guidance(detection, message_vector, message=message)
         hits = self._part_hits(answer_message, answer_turns, hits)
         asked = engine.adapter.asked(answer_message, answer_turns, state)
+        # (the message's own vector when the message is all asking clause: no second encoding)
+        known = message_vector if answer_message == asked_as else None
+        object_similarity = self._object_similarity(answer_message, hits, known)
         outcome = engine.adapter.suggest(
             answer_message,
             answer_turns,
@@ -761,6 +788,7 @@ class Assistant:
             answer_state if position is not None else state,
             guidance_ids=tuple(g.id for g in guidance),
             asked=asked,
+            object_similarity=object_similarity,
         )
         suggestions = [self._with_courier(s, state) for s in outcome.suggestions]
         if outcome.abstained and position is None and turns == answer_turns:

@@ -3,7 +3,8 @@ own question is about something else, and whose reply does not name what is aske
 
 from __future__ import annotations
 
-from assistant.asked_object import another_object, asked_object, content_words
+from assistant.adaptation import Suggestion
+from assistant.asked_object import another_object, asked_clause, asked_object, content_words
 
 
 def test_the_object_is_what_the_asking_clause_names_and_the_chat_did_not():
@@ -38,3 +39,45 @@ def test_the_case_of_the_asked_object_still_answers(assistant):
     top = result.suggestions[0]
     assert not top.holding
     assert "专票" in top.reply, top.reply
+
+
+def test_the_asking_clause_is_read_apart_from_what_the_buyer_tells():
+    # the reason told first is not what is asked; a message asking nothing has no asking clause
+    assert asked_clause("卡里钱不多了 能拿红包抵一部分吗") == "能拿红包抵一部分吗"
+    assert asked_clause("东西今天收到了") == ""
+
+
+def test_a_candidate_far_below_the_nearest_question_is_not_shown_first(assistant):
+    adapter = assistant.engine.adapter
+    margin = adapter.rules.object_margin
+    near = Suggestion("可以组合付款", 0.7, ("near",), "payment")
+    far = Suggestion("超时未付会自动关闭", 0.95, ("far",), "payment")
+    low = Suggestion("拍下后尽快付款", 0.5, ("low",), "payment")
+    close = Suggestion("结算页可以选花呗", 0.8, ("close",), "payment")
+    computed = Suggestion("满99包邮", 0.9, (), "shipping_fee")  # no case: nothing to compare
+    similarity = {"near": 0.7, "far": 0.7 - margin - 0.05, "low": 0.1, "close": 0.7 - margin + 0.05}
+    ranked = {
+        s.reply: s.score for s in adapter.far_objects_down([near, far, low, close, computed], similarity)
+    }
+    assert (
+        ranked["超时未付会自动关闭"] < ranked["可以组合付款"] == 0.7
+    )  # about another object: below the nearest
+    assert ranked["拍下后尽快付款"] == 0.5  # already below it: still offered, as it was
+    assert ranked["结算页可以选花呗"] == 0.8  # within the margin: the same object, other words
+    assert ranked["满99包邮"] == 0.9
+
+
+def test_the_told_clause_does_not_pull_the_top_to_another_object(assistant):
+    # 放驿站 / 不方便 tell why; 能换顺丰送到家吗 asks: not answered with remote-area delivery
+    message = "快递老给我放驿站 我妈不方便 能换顺丰送到家吗 加钱可以"
+    hits = assistant.engine.retriever.search(message, (), k=15)
+    similarity = assistant._object_similarity(message, hits, None)
+    assert set(similarity) == {h.case.id for h in hits}
+    top = assistant.suggest(message).suggestions[0]
+    assert "偏远地区" not in top.reply, top.reply
+
+
+def test_a_message_asking_nothing_compares_nothing(assistant):
+    message = "快递今天到了 谢谢"
+    hits = assistant.engine.retriever.search(message, (), k=5)
+    assert assistant._object_similarity(message, hits, None) == {}
