@@ -1822,21 +1822,29 @@ class Adapter:
         self, candidates: list[Suggestion], similarity: Mapping[str, float]
     ) -> list[Suggestion]:
         """Keep the candidates whose case question is, by meaning, clearly further from what the
-        buyer asks than the nearest candidate's (on the right scenario, about another object) below
-        that nearest one: not shown first, still offered after it. Relative to the nearest, not a
+        buyer asks than the nearest candidate of the same scenario (about another object) below that
+        nearest one: not shown first, still offered after it. Relative to the nearest, not a
         fixed floor: how near a question can come depends on the corpus."""
         known = [c for c in candidates if c.sources and c.sources[0] in similarity]
         if not known:
             return candidates
-        nearest = max(known, key=lambda c: similarity[c.sources[0]])
-        bar = similarity[nearest.sources[0]] - self.rules.object_margin
-        ceiling = nearest.score * self.rules.far_object_penalty
-        return [
-            dataclasses.replace(c, score=ceiling)
-            if c.sources and similarity.get(c.sources[0], bar) < bar and c.score > ceiling
-            else c
-            for c in candidates
-        ]
+        # nearest within each scenario: a greeting (亲在吗？) is not pushed below a free-shipping case
+        # whose question adds an object to the same words (亲在吗 包邮吗)
+        nearest: dict[str, Suggestion] = {}
+        for c in known:
+            best = nearest.get(c.scenario)
+            if best is None or similarity[c.sources[0]] > similarity[best.sources[0]]:
+                nearest[c.scenario] = c
+
+        def down(c: Suggestion) -> Suggestion:
+            near = nearest.get(c.scenario)
+            if near is None or c is near or c.sources[0] not in similarity:
+                return c
+            ceiling = near.score * self.rules.far_object_penalty
+            far = similarity[c.sources[0]] < similarity[near.sources[0]] - self.rules.object_margin
+            return dataclasses.replace(c, score=ceiling) if far and c.score > ceiling else c
+
+        return [down(c) for c in candidates]
 
     def suggest(
         self,
