@@ -51,6 +51,7 @@ FRESH_SETS = (
     FreshSet("fresh10", "f7a3d4f", "3be7193", "a twenty-third independent writer", "four new judges"),
     FreshSet("fresh11", "474cb08", "8de3c7f", "a twenty-fourth independent writer", "four new judges"),
     FreshSet("fresh12", "8509f24", "b4caff6", "a twenty-fifth independent writer", "four new judges"),
+    FreshSet("fresh13", "37379bb", "29d8e3e", "a twenty-sixth independent writer", "three new judges"),
 )
 
 
