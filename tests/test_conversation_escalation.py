@@ -85,7 +85,7 @@ def test_an_escalated_reply_names_the_fault_and_the_demand(assistant, message, h
     assert result.escalate
     assert fault in reply and demand in reply, reply
     assert any(w in reply[:12] for w in ("抱歉", "不好意思", "对不起")), reply
-    # nothing promised but the hand-over: no refund done, no date
+    # nothing promised but the hand-over or the shop's own return rule: no refund done, no date
     assert not any(w in reply for w in ("已退款", "已经退", "明天", "已为您办理")), reply
 
 
@@ -94,6 +94,42 @@ def test_a_demand_waved_off_is_not_named(assistant):
     reply = assistant.suggest("不用退 也不用换 就是你们这态度太差了", history=history).suggestions[0].reply
     assert "诉求" not in reply, reply
     assert "开关坏了" in reply, reply
+
+
+# (message, history, what is accepted): an escalated buyer who demands a return or an exchange now, for
+# goods whose fault they told as fact, hears it accepted with the shop's return rule, not a hand-over
+ACCEPTED = [
+    (
+        "说了半天没用 给我退货 不然我去投诉",
+        ["买家: 电热毯插上不加热", "客服: 亲 看看开关是不是打开了"],
+        "退货",
+    ),
+    ("这质量也太差了 必须给我换一个 不换就差评", ["买家: 收到的花瓶有条裂纹"], "换货"),
+]
+
+
+@pytest.mark.parametrize(("message", "history", "demand"), ACCEPTED)
+def test_a_return_demanded_for_a_fault_told_is_accepted(assistant, message, history, demand):
+    result = assistant.suggest(message, history=history)
+    top = result.suggestions[0]
+    assert result.escalate
+    assert any(w in top.reply[:12] for w in ("抱歉", "不好意思", "对不起")), top.reply
+    assert f"您要{demand}我们这边同意" in top.reply, top.reply
+    # the shop's own rule for the return freight of faulty goods (shop.toml), and no hand-over or deadline
+    assert assistant.corpus.shop.slots["return_freight_quality"] in top.reply, top.reply
+    assert not any(w in top.reply for w in ("转给专人", "小时内", "诉求")), top.reply
+    assert not top.holding and not top.fill_ins
+
+
+def test_a_demand_without_a_fault_of_the_goods_is_handed_over(assistant):
+    # harm told (a rash) settles no fault of the goods, and a demand said only in an earlier turn is
+    # not what the buyer asks now: neither is accepted
+    harm = assistant.suggest("脸都烂了 我要退货 不然投诉", history=["买家: 面膜敷完脸又红又痒"])
+    assert harm.escalate and "同意" not in harm.suggestions[0].reply, harm.suggestions[0].reply
+    earlier = assistant.suggest(
+        "都三天了还没人处理 我要投诉", history=["买家: 杯子收到裂了 我要退货", "客服: 亲 稍等"]
+    )
+    assert earlier.escalate and "同意" not in earlier.suggestions[0].reply, earlier.suggestions[0].reply
 
 
 # Escalations unseen writers word otherwise, read by meaning: a public or legal step, someone above
