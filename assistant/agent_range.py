@@ -19,6 +19,9 @@ class RangeRules:
 
     # a range with its unit (groups low, high, unit; the unit may be empty: 36到40选M)
     stated: re.Pattern | None = None
+    # an upper limit with its unit (group high, unit: 大号适合10kg以内 / 承重不超过20公斤): a range from
+    # nothing up to it, answered both ways, since a value over a limit is as plain a fact as one under it
+    limit: re.Pattern | None = None
     # what the range is for, right before it (group target: S码适合头围) or right after (选M)
     target_before: re.Pattern | None = None
     target_after: re.Pattern | None = None
@@ -36,6 +39,10 @@ class RangeRules:
     named: str = ""  # the buyer named the target (那就M对吧)
     target: str = ""
     fit: str = ""
+    # a limit: {value} the buyer's words, {converted} the value in the agent's unit when the buyer used
+    # another (12斤 → 就是6kg), {range} the agent's words (10kg以内), {bound} the limit (10kg)
+    within: str = ""
+    over: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,10 @@ class StatedRange:
     text: str
     target: str
     fits: bool
+    # a limit (10kg以内): its unit word and factor, to say the buyer's value in the agent's unit
+    limit: bool = False
+    unit_word: str = ""
+    factor: float = 1.0
 
 
 def load_range_rules(table: dict[str, Any], compile_one: Any) -> RangeRules:
@@ -63,6 +74,7 @@ def load_range_rules(table: dict[str, Any], compile_one: Any) -> RangeRules:
     replies = table.get("replies") or {}
     return RangeRules(
         stated=one("stated"),
+        limit=one("limit"),
         target_before=one("target_before"),
         target_after=one("target_after"),
         fits=one("fits"),
@@ -73,6 +85,8 @@ def load_range_rules(table: dict[str, Any], compile_one: Any) -> RangeRules:
         named=str(replies.get("named", "")),
         target=str(replies.get("target", "")),
         fit=str(replies.get("fit", "")),
+        within=str(replies.get("within", "")),
+        over=str(replies.get("over", "")),
     )
 
 
@@ -111,7 +125,69 @@ def stated_ranges(rules: RangeRules, text: str) -> list[StatedRange]:
         found.append(
             StatedRange(low * unit[1], high * unit[1], unit[0], match.group(0).strip(), target, fits)
         )
+    return found + _limits(rules, text, [m.span() for m in matches])
+
+
+def _limits(rules: RangeRules, text: str, taken: list[tuple[int, int]]) -> list[StatedRange]:
+    """The upper limits an agent turn states (大号适合10kg以内), each with the size before it in its
+    clause; only with a unit, since a bare 10以内 may be a count or a price."""
+    if rules.limit is None:
+        return []
+    found = []
+    for match in rules.limit.finditer(text):
+        if any(a < match.end() and match.start() < b for a, b in taken):
+            continue  # the high end of a range (1到10kg以内) is that range's
+        word = match.group("unit") or ""
+        unit = _unit(rules, word)
+        if not word or unit is None or not unit[0]:
+            continue
+        try:
+            high = float(match.group("high"))
+        except ValueError:
+            continue
+        before = re.split(r"[，,。；;！!？?]", text[: match.start()])[-1]
+        hit = rules.target_before.search(before) if rules.target_before else None
+        found.append(
+            StatedRange(
+                0.0,
+                high * unit[1],
+                unit[0],
+                match.group(0).strip(),
+                hit.group("target") if hit else "",
+                True,
+                limit=True,
+                unit_word=word,
+                factor=unit[1],
+            )
+        )
     return found
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _limit_answer(
+    rules: RangeRules, stated: StatedRange, said: str, measure_word: str, value: float
+) -> tuple[str, dict[str, str]] | None:
+    """The buyer's value against the agent's limit, with the conversion shown when the units differ
+    (12斤就是6kg), so the agent sees the arithmetic before sending it."""
+    template = rules.within if value <= stated.high else rules.over
+    if not template:
+        return None
+    converted = ""
+    if measure_word and measure_word.lower() != stated.unit_word.lower():
+        converted = f"，就是{_number(value / stated.factor)}{stated.unit_word}"
+    bound = stated.text[: stated.text.find(stated.unit_word) + len(stated.unit_word)]
+    bound = re.sub(r"^\D+", "", bound)  # 承重不超过20公斤 → 20公斤
+    words = {
+        "{value}": said,
+        "{converted}": converted,
+        "{range}": stated.text,
+        "{bound}": bound,
+        "{target}": stated.target,
+    }
+    return template, words
 
 
 def buyer_values(rules: RangeRules, message: str) -> list[tuple[str, str, float]]:
@@ -149,6 +225,18 @@ def read_back(
             break
     if not ranges:
         return None
+    limits = [r for r in ranges if r.limit]
+    ranges = [r for r in ranges if not r.limit]
+    if limits and not ranges:
+        # one limit and values of its measure only (a bare number is no weight against 10kg以内)
+        if len(limits) != 1:
+            return None
+        values = [v for v in buyer_values(rules, message) if v[1] == limits[0].measure]
+        if len(values) != 1:
+            return None
+        said, _, value = values[0]
+        word = rules.value.match(said) if rules.value is not None else None
+        return _limit_answer(rules, limits[0], said, (word.group("unit") or "") if word else "", value)
     fitting: list[tuple[str, StatedRange]] = []
     for said, measure, value in buyer_values(rules, message):
         comparable = []

@@ -77,3 +77,42 @@ def test_a_value_outside_the_range_is_not_answered_from_it(assistant):
     history = turns("买家: 护膝怎么选码", "客服: 亲 按膝盖上方10cm量腿围 36到40cm选M")
     top = assistant.suggest("量了是45 选M可以吗", history=history).suggestions[0]
     assert "之间" not in top.reply, top.reply
+
+
+def test_a_limit_is_read_as_a_range_from_nothing(rules):
+    from assistant.agent_range import read_back, stated_ranges
+
+    (limit,) = stated_ranges(rules, "亲 中号猫爬架承重不超过15公斤哦")
+    assert (limit.low, limit.high, limit.limit) == (0, 15, True)
+    # the high end of a range is that range's, not a second limit
+    assert [r.limit for r in stated_ranges(rules, "亲 适合2到8kg以内的狗狗")] == [False]
+    # a bare number is no weight against a limit with a unit
+    assert read_back(rules, "18 够吗", ["亲 中号承重不超过15公斤哦"]) is None
+    template, words = read_back(rules, "两只加起来18斤 撑得住吗", ["亲 中号承重不超过15公斤哦"])
+    assert words["{converted}"] == "，就是9公斤" and "没超过" in template
+    over = read_back(rules, "孩子都50斤了", ["背带适合20kg以内的宝宝"])
+    assert over is not None and "{bound}" in over[0] and over[1]["{bound}"] == "20kg"
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "says", "never"),
+    [
+        (
+            ["买家: 猫爬架中号能放几只猫", "客服: 亲 中号承重不超过15公斤哦"],
+            "两只猫加起来18斤 撑得住吗",
+            "没超过刚才说的15公斤",
+            "超过了",
+        ),
+        (
+            ["买家: 这个腰凳背带能用到多大", "客服: 亲 适合20kg以内的宝宝"],
+            "孩子都50斤了 还能用吗",
+            "超过了刚才说的20kg",
+            "可以用的",
+        ),
+    ],
+)
+def test_the_agents_limit_answers_the_buyers_value(assistant, history, message, says, never):
+    top = assistant.suggest(message, history=turns(*history)).suggestions[0]
+    assert not top.holding or "超过了" in top.reply, top.reply
+    assert says in top.reply, top.reply
+    assert never not in top.reply, top.reply
