@@ -54,6 +54,8 @@ class ClaimedEvent:
             unless the reply names it too.
         asked_now: the buyer's newest message asking one of these makes the claim its answer, at any
             stage (驼色有货没 asks for the stock check, whatever the chat read as ordered before).
+        hedged: searched in the claim's clause up to its end: a defect or cause said as a possibility,
+            a warning or a question (容易变形开胶 / 可能是过敏 / 有没有漏), not as what happened.
         A claim with stages or ``contradicted`` is judged by them alone.
     """
 
@@ -65,6 +67,7 @@ class ClaimedEvent:
     stated_only: bool = False
     contradicted: tuple[re.Pattern, ...] = ()
     asked_now: tuple[re.Pattern, ...] = ()
+    hedged: tuple[re.Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def load_events(table: dict[str, Any], compile_one: Callable[[str, str], re.Patt
             stated_only=bool(entry.get("stated_only", False)),
             contradicted=many(entry, "contradicted"),
             asked_now=many(entry, "asked_now"),
+            hedged=many(entry, "hedged"),
         )
         for name, entry in table.items()
         if isinstance(entry, dict)
@@ -168,6 +172,13 @@ def _asserted(text: str, found: re.Match, rules: EventRules) -> bool:
     return rules.after is None or not rules.after.match(text[found.end() :])
 
 
+def _hedged(event: ClaimedEvent, text: str, found: re.Match) -> bool:
+    """Whether ``found`` is said as a possibility, a warning or a question (容易开胶 / 以免压坏), by
+    ``event.hedged`` in its clause up to the match's end."""
+    clause = _CLAUSE.split(text[: found.end()])[-1]
+    return any(p.search(clause) for p in event.hedged)
+
+
 def _in_chat(event: ClaimedEvent, texts: Sequence[str], rules: EventRules) -> bool:
     """Whether a turn of the chat says ``event`` happened (not denied before it: 还没退款)."""
     for text in texts:
@@ -215,7 +226,14 @@ def unheld(
     chat says the parcel has not gone."""
     for event in rules.events:
         for pattern in event.claims:
-            found = next((f for f in pattern.finditer(reply) if _asserted(reply, f, rules)), None)
+            found = next(
+                (
+                    f
+                    for f in pattern.finditer(reply)
+                    if _asserted(reply, f, rules) and not _hedged(event, reply, f)
+                ),
+                None,
+            )
             if found is None:
                 continue
             if event.contradicted and (said := _contradicted(event, reply, texts, rules)):
