@@ -56,6 +56,7 @@ from .request import request_text
 from .sizing import number
 from .text import SLOT_PATTERN, Memo
 from .unasked import Unasked, load_unasked
+from .usage_help import UsageHelp, load_usage_help
 
 # the buyer's values a holding reply may name as what it checks (那30cm的呢 → 30cm锅的情况)
 HOLDING_FACT_KINDS = ("size", "spec", "colour", "height", "weight", "foot_length")
@@ -330,6 +331,8 @@ class AdaptationRules:
     handover: Handover = field(default_factory=Handover)
     # [unasked]: the shop facts a case's writer added that this buyer did not ask about either
     unasked: Unasked = field(default_factory=Unasked)
+    # [usage_help]: a how-to or troubleshooting question about goods in hand, answered with help
+    usage_help: UsageHelp = field(default_factory=UsageHelp)
     # [premise]: a reply's clauses that take for granted what this chat does not give (premise.py)
     premise: PremiseRules = field(default_factory=PremiseRules)
 
@@ -507,6 +510,8 @@ def load_adaptation(
     problems.extend(handover_problems)
     unasked, unasked_problems = load_unasked(path, data.get("unasked", {}), slots)
     problems.extend(unasked_problems)
+    usage_help, usage_help_problems = load_usage_help(path, data.get("usage_help", {}))
+    problems.extend(usage_help_problems)
     named = data.get("escalation_named", {})
     waited = data.get("waited", {})
     thanks = data.get("thanks", {})
@@ -722,6 +727,7 @@ def load_adaptation(
         agent_range=load_range_rules(data.get("agent_range", {}), one_pattern),
         handover=handover,
         unasked=unasked,
+        usage_help=usage_help,
         premise=load_premise(path, data.get("premise", {}), problems),
         subject={
             **data.get("subject", {}),
@@ -2139,6 +2145,11 @@ class Adapter:
             return Outcome(chosen[:k])
         # nothing grounded and on-intent is good enough: the scenario's safe reply, or hold back
         reason = _abstain_reason(hits, rejected, candidates, self.rules.min_score)
+        # goods in hand and a how-to or troubleshooting question, no defect told: help now, neither
+        # the defect template nor a bare hold ([usage_help])
+        helped = self.usage_help_reply(message, history, scenario, state, guidance_ids)
+        if helped is not None:
+            return Outcome([helped], fallback=True, reason=reason)
         template = self.rules.fallback.get(scenario)
         if template and scenario == "greeting" and conversation_started(history):
             # a buyer back in a conversation (还在吗) is not welcomed as a new visitor
@@ -2247,6 +2258,69 @@ class Adapter:
         holding = self.deadline_named(holding, message, history, scenario, state)
         holding = self.deadline_asked(holding, message, history, scenario, state)
         return Outcome([holding], fallback=True, abstained=True, reason=reason)
+
+    def usage_help_reply(
+        self,
+        message: str,
+        history: Sequence[Turn],
+        scenario: str,
+        state: ConversationState,
+        guidance_ids: tuple[str, ...] = (),
+    ) -> Suggestion | None:
+        """The reply that starts helping a buyer with goods in hand who asks how to do something or why
+        they behave so (``[usage_help]``, ``usage_help.py``), or None: the chat must have reached a stage
+        with the goods delivered, the scenario be a question about the goods, and neither the newest
+        message tell a defect, harm or threat nor the buyer be angry or wronged (those get the
+        complaint's reply and an apology)."""
+        rules = self.rules.usage_help
+        if scenario not in rules.scenarios or state.order_stage not in rules.stages:
+            return None
+        if state.category in rules.not_categories:
+            return None  # (goods eaten, not operated: no manual, no step to film)
+        angry = [w for w in state.anger if not rules.asked_as_trouble(w, message)]
+        if angry or state.escalated or state.grievance or state.nudge:
+            return None
+        extractor = self.grounder.extractor
+        # (a defect told earlier: the after-sale talk is about it, 滴管坏了 … 那滴管到之前我怎么用)
+        said = [t.text for t in history if t.role == "buyer"] + [message]
+        if any(extractor.complaint(t) or extractor.escalation(t) for t in said):
+            return None
+        kind = rules.kind(message)
+        # one question, the one read: another asked beside it (要不要乳化 / 多久一次 / 是不是只支持2.4G)
+        # would be dropped, so the holding reply names them all instead
+        if not kind or any(not rules.kind(c.text) for c in self.asking_clauses(message)):
+            return None
+        # a how-to that names no clean action (怎么领 / 5kg的猫怎么滴 / 咋除) is held naming what it asks;
+        # 这个能怎么处理 after a defect told, which the reply apologises for, is no how-to
+        if kind == "howto" and (not rules.howto_topic(message) or self.apology_due(message, state, scenario)):
+            return None
+        # what is looked at together: the figures the buyer names (2.4G、5G), else the action they try
+        # (调色温), else their item (耳机), else the part they name (螺丝)
+        values = [
+            v
+            for v in dict.fromkeys(self.whole(state.asked_now(HOLDING_FACT_KINDS), state))
+            if re.search(r"\d", v) and not re.fullmatch(r"[\d.]+", v)
+        ][:2]
+        names = [
+            "、".join(values),
+            rules.howto_topic(message),
+            state.item.word if state.item else "",
+            self.intents.thing(message, limit=1, bare=True),
+        ]
+        for thing in dict.fromkeys([n for n in names if n] + [""]):
+            template = rules.reply(message, thing)
+            if not template:
+                return None
+            adapted, _ = self.adapt(template, message, history, scenario, state)
+            if adapted is None or adapted[3]:
+                return None
+            if not thing or not any(c.was in thing or thing in c.was for c in adapted[4] if c.was):
+                break  # (the buyer's words read as another fact, 怎么调色温 as a colour, name it by the next)
+        reply, violations, fixes, fill_ins, changes = adapted
+        helped = Suggestion(
+            reply, 0.0, (), scenario, violations, fixes, guidance_ids, True, template, fill_ins, changes
+        )
+        return None if helped.has_error else helped
 
     def then_the_question(
         self,
