@@ -2278,7 +2278,8 @@ class Adapter:
         if state.category in rules.not_categories:
             return None  # (goods eaten, not operated: no manual, no step to film)
         angry = [w for w in state.anger if not rules.asked_as_trouble(w, message)]
-        if angry or state.escalated or state.grievance or state.nudge:
+        # (the agent already apologised for it: a problem taken up, still open, 充了一晚上 还是不亮)
+        if angry or state.escalated or state.grievance or state.nudge or state.apologised:
             return None
         extractor = self.grounder.extractor
         # (a defect told earlier: the after-sale talk is about it, 滴管坏了 … 那滴管到之前我怎么用)
