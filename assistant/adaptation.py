@@ -2281,6 +2281,11 @@ class Adapter:
         # (the agent already apologised for it: a problem taken up, still open, 充了一晚上 还是不亮)
         if angry or state.escalated or state.grievance or state.nudge or state.apologised:
             return None
+        # (a photo or video of it asked or sent: the problem is being handled, 照片发你了)
+        if any(
+            p.search(t) for t in [message, *(t.text for t in history)] for p in self.rules.supposed_rejects
+        ):
+            return None
         extractor = self.grounder.extractor
         # (a defect told earlier: the after-sale talk is about it, 滴管坏了 … 那滴管到之前我怎么用)
         said = [t.text for t in history if t.role == "buyer"] + [message]
