@@ -54,7 +54,7 @@ from .refund_time import RefundTime, load_refund_time, restated
 from .request import clauses as message_clauses
 from .request import request_text
 from .sizing import number
-from .text import SLOT_PATTERN, Memo
+from .text import SLOT_PATTERN, Memo, to_simplified
 from .unasked import Unasked, load_unasked
 from .usage_help import UsageHelp, load_usage_help
 
@@ -66,6 +66,8 @@ _CLAUSE = re.compile(r"[，,；;。]")
 _ITEM_IF = re.compile(r"(?:^|[，,～~])(?P<item>[^，,；;。～~满没不是有要买拍\d]{1,6})的话[，,]")
 # the agent's offers a follow-up may ask about (送几瓶 after 满99送一瓶250g小瓶装)
 REFERRED_KINDS = ("gift", "promotion", "coupon", "threshold")
+# what the buyer paid (花两千多块 / 花了199元): a clause saying so names no part that broke
+_AMOUNT = re.compile(r"花了?[\d一二两三四五六七八九十百千万几]+多?[块元]")
 
 
 @dataclass(frozen=True)
@@ -3308,6 +3310,9 @@ class Adapter:
         lead = phrase[: len(phrase) - len(item.word)] if phrase.endswith(item.word) else ""
         if lead and not item.named and self.grounder.extractor.attribute_breaks(lead):
             return ""
+        told = next((c for c in message_clauses(message) if phrase in c), "")
+        if told and not asks_something(told) and "了" in told[told.index(phrase) + len(phrase) :]:
+            return ""  # 泳镜我已经有了 tells what the buyer has: no context of 只买泳帽能不能减
         return phrase
 
     def fault_told(self, message: str, history: Sequence[Turn], state: ConversationState) -> tuple[str, str]:
@@ -3316,7 +3321,10 @@ class Adapter:
         turns = [*(t.text for t in history if t.role == "buyer"), message]
         # (a fault said only as a reason or a worry is told of nothing: 打碎了一个想补一个 / 我怕漏了)
         turns = [request_text(self.grounder.extractor, t) for t in turns]
-        return fault_said(turns, self.rules.wording, item)
+        words, fault = fault_said(turns, self.rules.wording, item)
+        if words and _AMOUNT.search(words):
+            return "", fault  # 花两千多块买个有亮点的: a fault told, in words that name no part
+        return words, fault
 
     def goods_fault(self, message: str, history: Sequence[Turn], state: ConversationState) -> bool:
         """Whether a buyer turn of this chat tells a fault of the goods as fact (盖子裂了 / 不出水;
@@ -4212,6 +4220,10 @@ class Adapter:
                 # 阔腿裤会不会很拖地 我155 → 您155的话，… (the buyer's value carried with the question)
                 values = own or own_values(message, wording)
                 values = "" if values and values in question else values
+            if values and not question and not chasing and self.figures_told(message, state):
+                # figures the buyer tells as a report, asking nothing of them (量了 2米4 差10公分), are no
+                # choice to look at: 2米、10公分的我帮您看一下 reads garbled (a choice told, 那39拍了, is)
+                values = ""
             if not values and question and not chasing:
                 values = self.earlier_values(state, question, scenario)
             if not values and question and not chasing:
@@ -4243,6 +4255,8 @@ class Adapter:
             else said
             for said in (topic, question, values)
         )
+        # what is named is said in Simplified characters, as the shop writes (羽絨被 → 羽绒被)
+        topic, question, values = (to_simplified(said) for said in (topic, question, values))
         if held_topic and not question:
             topic, values = held_topic, ""  # the questions could not be said: the topic, as before
         if item_named and not question:
@@ -4396,15 +4410,23 @@ class Adapter:
             if s.fact.kind in BUYER_KINDS
             or (wording.measures is not None and wording.measures.search(s.fact.text.strip()))
         ]
-        if measures:
+        weighed = self.weighed_choice(message, stated, referred)
+        if measures and not weighed:
             measures = stated  # with the other values they give (床1米5 床垫厚25公分)
             values = "、".join(list(dict.fromkeys(s.fact.text.strip() for s in measures))[:2])
             return self.rules.measures_topic.replace("{values}", values)
+        if weighed and measures:
+            return weighed  # 1.5kg和10kg的 哪个划算: two sizes weighed, not the size their measures fit
         offers = [s for s in referred if s.fact.kind in REFERRED_KINDS]
         asks_offer = wording.offer_asks is None or wording.offer_asks.search(message)
         if offers and wording.offer_topic and asks_offer:
             values = "、".join(list(dict.fromkeys(s.fact.text.strip() for s in offers))[:2])
             return wording.offer_topic.replace("{values}", values)
+        return weighed
+
+    def weighed_choice(self, message: str, stated: Sequence[Any], referred: Sequence[Any]) -> str:
+        """The choice between two values of one kind the buyer weighs (XL和2XL哪个更合适), or ""."""
+        wording = self.rules.wording
         kinds: dict[str, list[str]] = {}
         for s in stated or referred:
             if s.fact.kind not in REFERRED_KINDS:
@@ -4415,6 +4437,19 @@ class Adapter:
         if choice and wording.choice_topic and wording.choice.search(message):
             return wording.choice_topic.replace("{values}", "和".join(choice[:2]))
         return ""
+
+    @staticmethod
+    def figures_told(message: str, state: ConversationState) -> bool:
+        """Whether ``message`` asks nothing and tells two or more measured figures (量了 2米4 差10公分: a
+        measurement reported), not an option chosen or named (那39拍了 / 22码 灰色: sizes and colours)."""
+        if asks_something(message) or asks_yes_no(message):
+            return False
+        figures = {
+            s.fact.text.strip()
+            for s in state.asked_now(HOLDING_FACT_KINDS)
+            if s.fact.kind not in ("size", "colour") and re.search(r"\d", s.fact.text)
+        }
+        return len(figures) >= 2
 
     def fault_topic(self, complaint: str, state: ConversationState) -> str:
         """The fault a complaint clause names, with what broke in the buyer's words (``fault_topic``:

@@ -30,6 +30,10 @@ _YES_NO_END = re.compile(r"(吗|(?<![什怎这那多])么|嘛|不|没|没有)[�
 _ASKS_ALREADY = re.compile(
     r"多少|多久|多[粗细大重长宽高厚远]|几|什么|啥|怎么|怎样|咋|哪|如何|为什么|谁|还是|(.)[不没]\1|有没有"
 )
+# 还是 right after a state told (了 / 过): "still", not a choice between two (锁了还是晃)
+_STILL = re.compile(r"(?<=[了过])还是")
+# a how-question with no object, one it may be asked of (怎么清理 / 咋洗): the noun before it says what
+_HOW_VERB = re.compile(r"(怎么|怎样|如何)[^\W\d]{1,2}")
 
 
 @dataclass(frozen=True)
@@ -290,6 +294,8 @@ def question_form(
         r"[\d.]+|(.)[不没]\1|[吗么嘛呢吧啊行可以能会要]", "", words
     ):
         return ""  # 599能不能480: two figures and a modal name no question in words (150行不行 does)
+    if _STILL.search(words) and not _ASKS_ALREADY.search(_STILL.sub("", words)) and not yes_no:
+        return ""  # 锁了还是晃 / 散了四天了还是臭: 还是 after a told state says "still", a problem told
     if not _ASKS_ALREADY.search(words):
         if not yes_no:
             return ""
@@ -384,7 +390,9 @@ def whole_value(text: str, start: int, end: int, wording: HoldingWording) -> str
     piece of a longer one (7个G / 两个人) or the tail of an address (建国路88号); others as they are."""
     value = text[start:end]
     if not re.search(r"[\d一二两三四五六七八九十]", value):
-        return value  # (a colour or a letter size: 杏色S码 / 灰色40 are two values)
+        # (a colour or a letter size: 杏色S码 / 灰色40 are two values; a colour before a noun is the
+        # noun's, 白色水垢 / 白色小盒子, no option of the goods)
+        return "" if _noun_after(text[end:]) else value
     unit = wording.value_units.match(text, end) if wording.value_units is not None else None
     if unit is not None:
         return value + unit.group(0)
@@ -394,6 +402,24 @@ def whole_value(text: str, start: int, end: int, wording: HoldingWording) -> str
     ):
         return ""
     return value
+
+
+def _noun_after(text: str) -> bool:
+    """Whether ``text`` (what follows a value in its turn) opens with a noun, after at most one
+    adjective (水垢 / 小盒子), so the value is part of that noun's name."""
+    import jieba.posseg
+
+    from .text import _jieba
+
+    clause = re.split(r"[^\u4e00-\u9fff]", text, maxsplit=1)[0][:8]
+    if not clause:
+        return False
+    _jieba()
+    cut = [(w.word, w.flag) for w in jieba.posseg.cut(clause)][:2]
+    if cut and cut[0][1] == "a" and len(cut[0][0]) == 1:
+        cut = cut[1:]
+    # (any noun reading: jieba reads a word it does not know, 小盒子, as a name)
+    return bool(cut) and cut[0][1].startswith("n") and len(cut[0][0]) >= 2
 
 
 def own_values(message: str, wording: HoldingWording) -> str:
@@ -466,7 +492,9 @@ def asking_clauses(
     """The clauses of ``text`` that ask something, each with its indirect question ("" when it has
     none) and its content words (what a reply must name to answer it)."""
     found: list[Clause] = []
+    previous = ""
     for clause in _CLAUSES.split(text):
+        before, previous = previous, clause
         if not clause or any(p is not None and p.search(clause) for p in (wording.not_asking, skip)):
             continue
         asking = asks(clause) or (wording.asks is not None and wording.asks.search(clause))
@@ -475,8 +503,41 @@ def asking_clauses(
         content = clause
         if wording.function_words is not None:
             content = wording.function_words.sub(" ", content)
-        found.append(Clause(clause, question_form(clause, wording, lead, tail), content.strip()))
+        # (a how with no object asks it of the noun the clause before ends with: 有一层茶垢 怎么清理)
+        question = bare_asked(before, clause, wording, lead, tail) or question_form(
+            clause, wording, lead, tail
+        )
+        found.append(Clause(clause, question, content.strip()))
     return found
+
+
+def is_bare_how(clause: str, wording: HoldingWording, lead: re.Pattern | None) -> bool:
+    """Whether ``clause`` is a how-question with no object (咋整啊 / 怎么清理), in the agent's words."""
+    words = clause.strip()
+    for pattern in (lead, wording.lead):
+        words = pattern.sub("", words) if pattern is not None else words
+    for mine, yours in wording.rewrites:
+        words = words.replace(mine, yours)
+    return bool(_HOW_VERB.fullmatch(re.sub(r"[啊呀呢哈嘛吖?？!！。~～]+$", "", words)))
+
+
+def bare_asked(
+    before: str, clause: str, wording: HoldingWording, lead: re.Pattern | None, tail: re.Pattern | None
+) -> str:
+    """A how-question with no object (咋除) asked of the noun the clause before ends with (烧水壶里面有白色
+    水垢 咋除 → 水垢怎么除), or "": the thing asked is named by the buyer's own noun, never left out."""
+    import jieba.posseg
+
+    from .text import _jieba
+
+    if not before or not is_bare_how(clause, wording, lead):
+        return ""
+    _jieba()
+    cut = [(w.word, w.flag) for w in jieba.posseg.cut(before)]
+    noun, flag = cut[-1] if cut else ("", "")
+    if flag not in _NOUNS or not 2 <= len(noun) <= 4:
+        return ""
+    return question_form(noun + clause, wording, lead, tail)
 
 
 def covers(
