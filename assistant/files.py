@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import FileFormatError
+from .errors import FileFormatError, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,23 @@ def compile_pattern(pattern: str, path: str | Path, flags: int = 0) -> re.Patter
         return re.compile(pattern, flags)
     except re.error as exc:
         raise FileFormatError(f"{path}: bad regex {pattern!r}: {exc}") from None
+
+
+def pattern_or_problem(
+    value: object, path: str | Path, section: str, key: str, problems: list[Problem]
+) -> re.Pattern | None:
+    """A trainer's pattern from a rules file compiled, or None (empty value, or a bad pattern: then a
+    ``Problem`` naming the file, its line and ``[section] key`` is appended to ``problems``), so a
+    loader reports every bad pattern of a file at once instead of stopping at the first."""
+    if not value:
+        return None
+    try:
+        return re.compile(str(value))
+    except re.error as exc:
+        problems.append(
+            Problem(str(path), toml_line(path, str(value)), f"[{section}] {key}: bad pattern ({exc})")
+        )
+        return None
 
 
 # ----------------------------------------------------------------------------- JSONL and TOML lines

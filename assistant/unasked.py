@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
-from .files import toml_line
+from .files import pattern_or_problem, toml_line
 from .text import SLOT_PATTERN
 
 # a sentence ends at one of these (kept with it); a clause at a comma
@@ -246,15 +246,7 @@ def load_unasked(
     where = str(path)
 
     def pattern(value: object, key: str) -> re.Pattern | None:
-        if not value:
-            return None
-        try:
-            return re.compile(str(value))
-        except re.error as exc:
-            problems.append(
-                Problem(where, toml_line(path, str(value)), f"[unasked] {key}: bad pattern ({exc})")
-            )
-            return None
+        return pattern_or_problem(value, path, "unasked", key, problems)
 
     asks = {
         str(topic): tuple(p for p in (pattern(x, "asks") for x in found) if p is not None)

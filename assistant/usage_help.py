@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem
-from .files import toml_line
+from .files import pattern_or_problem
 
 _CLAUSES = re.compile(r"[\s，。！？,!?；;~～]+|(?<!\d)\.|\.(?!\d)")
 # a named thing or action is words, not a figure (怎么分2.4和5 names no clean action)
@@ -127,15 +127,7 @@ def load_usage_help(path: Path, data: dict) -> tuple[UsageHelp, list[Problem]]:
     problems: list[Problem] = []
 
     def pattern(value: object, key: str) -> re.Pattern | None:
-        if not value:
-            return None
-        try:
-            return re.compile(str(value))
-        except re.error as exc:
-            problems.append(
-                Problem(str(path), toml_line(path, str(value)), f"[usage_help] {key}: bad pattern ({exc})")
-            )
-            return None
+        return pattern_or_problem(value, path, "usage_help", key, problems)
 
     def patterns(key: str) -> tuple[re.Pattern, ...]:
         return tuple(p for p in (pattern(x, key) for x in data.get(key, [])) if p is not None)

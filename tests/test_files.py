@@ -55,3 +55,16 @@ def test_json_lines_report_bad_lines_and_json_objects_refuse_them():
         list(json_objects('{"a": 1}\n[1]\n', "x.jsonl"))
     with pytest.raises(FileFormatError, match=r"^x\.jsonl:1: bad JSON at column 1"):
         list(json_objects("nope\n", "x.jsonl"))
+
+
+def test_a_bad_trainer_pattern_is_a_problem_naming_file_line_and_key(tmp_path):
+    from assistant.files import pattern_or_problem
+
+    rules = tmp_path / "adaptation.toml"
+    rules.write_text('[usage_help]\nhowto = ["怎么(用", "咋"]\n', encoding="utf-8")
+    problems: list = []
+    assert pattern_or_problem("怎么(用", rules, "usage_help", "howto", problems) is None
+    assert pattern_or_problem("", rules, "usage_help", "howto", problems) is None
+    assert pattern_or_problem("咋", rules, "usage_help", "howto", problems).search("咋弄")
+    assert len(problems) == 1
+    assert problems[0].line == 2 and problems[0].message.startswith("[usage_help] howto: bad pattern")
