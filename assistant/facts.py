@@ -1456,6 +1456,16 @@ def _courier_name(text: str) -> str:
 # ----------------------------------------------------------------------------- fact sets
 
 
+def weight_in_other_unit(value: str) -> str | None:
+    """``6kg`` for ``12斤`` and back (one 公斤 is two 斤), as the fact grammar writes weights; None for
+    any other value."""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)(kg|斤)", value)
+    if not found:
+        return None
+    amount = float(found[1])
+    return f"{amount * 2:g}斤" if found[2] == "kg" else f"{amount / 2:g}kg"
+
+
 @dataclass
 class FactSet:
     """The facts a suggestion may state: values by kind, and the texts they were found in."""
@@ -1478,5 +1488,9 @@ class FactSet:
             return True
         # the agent's 满59包邮 grounds 包邮门槛是59元
         if fact.kind == "money" and f"满{fact.value}" in self.values.get("threshold", ()):
+            return True
+        # the chat's 12斤 grounds the same weight written as 6kg (a conversion shown to the buyer)
+        other = weight_in_other_unit(fact.value)
+        if other and any(other in self.values.get(kind, ()) for kind in ("spec", "weight")):
             return True
         return bool(fact.text.strip()) and any(fact.text in t for t in self.texts)

@@ -301,6 +301,12 @@ def test_a_holding_reply_names_the_property_or_the_values_asked_about(assistant)
     # size the chat did not give is promised instead
     assert "30斤" in top.reply and "超过" in top.reply, top.reply
     assert shown_facts(assistant, values) == []
+    # a conversion of the buyer's own weight (12斤 = 6kg) is grounded in the chat, not another fact
+    other_unit = assistant.suggest(
+        "我家柯基12斤 够用吗", history=["买家: 这个狗窝大号多大", "客服: 亲 大号适合10kg以内"]
+    )
+    assert "6kg" in other_unit.suggestions[0].reply, other_unit.suggestions[0].reply
+    assert shown_facts(assistant, other_unit) == []
     plain = assistant.suggest("我家狗狗30斤", history=["买家: 这个狗窝有大号吗", "客服: 亲 有的"])
     top = plain.suggestions[0]
     # with no limit stated, the weight is held as what is being checked, never answered from a case
