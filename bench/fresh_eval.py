@@ -52,6 +52,7 @@ FRESH_SETS = (
     FreshSet("fresh11", "474cb08", "8de3c7f", "a twenty-fourth independent writer", "four new judges"),
     FreshSet("fresh12", "8509f24", "b4caff6", "a twenty-fifth independent writer", "four new judges"),
     FreshSet("fresh13", "37379bb", "29d8e3e", "a twenty-sixth independent writer", "three new judges"),
+    FreshSet("fresh14", "37379bb", "9f32f71", "a twenty-seventh independent writer", "four new judges"),
 )
 
 
