@@ -472,6 +472,7 @@ _NOT_COLOURS = (
     "变色",
     "串色",
     "染色",
+    "调色",  # 怎么调色温 / 调色盘: adjusting a colour is no colour of the goods
     "肤色",
     "杂色",
     "配色",

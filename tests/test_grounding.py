@@ -867,6 +867,12 @@ def test_metre_before_colour_is_no_length(extractor):
     assert ("spec", "1.5米") in [(f.kind, f.text) for f in extractor.extract("1.5米的床用哪个")]
 
 
+def test_adjusting_a_colour_is_no_colour_of_the_goods(extractor):
+    # 怎么调色温 asks how to set a lamp's colour temperature: no 么调色 colour to name or to ground
+    assert [f for f in extractor.extract("台灯怎么调色温") if f.kind == "colour"] == []
+    assert [f.text for f in extractor.extract("粉色的有吗 调色盘也要") if f.kind == "colour"] == ["粉色"]
+
+
 @pytest.mark.parametrize(
     ("history", "message"),
     [
