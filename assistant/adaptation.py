@@ -2394,6 +2394,20 @@ class Adapter:
             top, rules.waited_prefix + rest, message, history, scenario, "久等先致歉 an apology for the wait"
         )
 
+    def day_to_name(
+        self, top: Suggestion, scenario: str, key: str, read_day: Callable[[], str | None]
+    ) -> tuple[str, str] | None:
+        """``(wording, day)`` for naming a buyer's day in ``top`` (``[subject] key``, shown for the
+        scenarios of ``key_scenarios``), or None: no wording, another scenario, no day read, or a reply
+        that names the day already. Shared by ``deadline_named`` and ``deadline_asked``."""
+        wording = str(self.rules.subject.get(key, ""))
+        if not wording or scenario not in self.rules.subject.get(f"{key}_scenarios", ()):
+            return None
+        day = read_day()
+        if not day or day in top.reply:
+            return None
+        return wording, day
+
     def deadline_named(
         self, top: Suggestion, message: str, history: Sequence[Turn], scenario: str, state: ConversationState
     ) -> Suggestion:
@@ -2401,12 +2415,10 @@ class Adapter:
         a top reply that leaves it out (``[subject] deadline``: 您周末要去露营，我记下了，), after its opening
         words, or after the sentence of an apology it opens with; only a day ``wanted_date`` reads."""
         table = self.rules.subject
-        wording = str(table.get("deadline", ""))
-        if not wording or scenario not in table.get("deadline_scenarios", ()):
+        gate = self.day_to_name(top, scenario, "deadline", state.wanted_date)
+        if gate is None:
             return top
-        date = state.wanted_date()
-        if not date or date in top.reply:
-            return top
+        wording, date = gate
         said = str(table.get("deadline_said", ""))
         # the buyer's own words of the need, from the day to the end of its clause (周末要去露营 / 10号前一定
         # 要到), newest first; only a day the buyer says they need it by, not one they ask whether it can
@@ -2453,12 +2465,10 @@ class Adapter:
         not tell whether that day is met, so no yes the reply opened with stands (``deadline_asked_yes``);
         a rush asked for (``deadline_rush``) is named in the check, a held reply checks the day too."""
         table = self.rules.subject
-        wording = str(table.get("deadline_asked", ""))
-        if not wording or scenario not in table.get("deadline_asked_scenarios", ()):
+        gate = self.day_to_name(top, scenario, "deadline_asked", state.asked_date)
+        if gate is None:
             return top
-        date = state.asked_date()
-        if not date or date in top.reply:
-            return top
+        wording, date = gate
         date = "".join(date.split())  # (12月20 号 is named 12月20号)
         # (明天前 / 周五前前 read badly: a day ending so is named bare)
         by = date if re.search(str(table.get("deadline_asked_bare", "$^")), date) else f"{date}前"
