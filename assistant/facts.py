@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .date_sums import is_sum
 from .errors import Problem
 from .events import EventRules, load_events
 from .files import toml_error_line
@@ -1493,5 +1494,9 @@ class FactSet:
         # the chat's 12斤 grounds the same weight written as 6kg (a conversion shown to the buyer)
         other = weight_in_other_unit(fact.value)
         if other and any(other in self.values.get(kind, ()) for kind in ("spec", "weight")):
+            return True
+        # the chat's 生产日期11月20 + 保质期45天 grounds 1月4号 (an expiry worked out and shown with them)
+        dates, durations = self.values.get("date", set()), self.values.get("duration", set())
+        if fact.kind == "date" and is_sum(fact.value, dates, durations):
             return True
         return bool(fact.text.strip()) and any(fact.text in t for t in self.texts)

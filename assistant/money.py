@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, Problem
+from .expiry import Expiry
 from .facts import FactExtractor, chinese_count, chinese_number
 from .files import toml_error_line, toml_line
 from .orders import OrderAnswers, turns_of
@@ -217,6 +218,7 @@ class MoneyAnswers:
         self.slots = slots
         self.policy = policy
         self.orders = OrderAnswers(rules, extractor)
+        self.expiry = Expiry(rules.tables.get("expiry", {}))
         self.sums = Sums(
             rules.tables.get("sums", {}),
             self.amounts,
@@ -296,12 +298,20 @@ class MoneyAnswers:
             self.remote,
             self.orders.request,
             self.gift,
+            self.shelf_life,
         )
         for method in methods:
             found = method(message, scenario, state, catalog_price)
             if found is not None:
                 return found
         return None
+
+    def shelf_life(self, message: str, scenario: str, state, catalog_price: float | None):
+        """Whether the buyer's day is within the shelf life, or its last day (``expiry.py``): the
+        production date and shelf life this chat (or the buyer's catalog entry) gives, summed."""
+        product = self.extractor.product(state.item.product_id) if state.item else None
+        details = [phrase for _, phrase in product.details] if product is not None else []
+        return self.expiry.answer(message, state, details, self.extractor.extract)
 
     def order_sum(self, message: str, scenario: str, state, catalog_price: float | None):
         """The buyer's order summed against the agent's offers in this chat (``sums.py``)."""
