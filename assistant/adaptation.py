@@ -21,7 +21,7 @@ from typing import Any
 
 from .agent_range import RangeRules, load_range_rules, read_back
 from .agent_said import WHEN_KINDS, contradicted, stated, whens
-from .asked_object import another_object, asked_object
+from .asked_object import another_object, another_value, asked_clause, asked_object, asked_values
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
@@ -212,6 +212,13 @@ class AdaptationRules:
     # closes); margin chosen on devset (0.15 and 0.2 gain alike, 0.2 changes half as many tops)
     object_margin: float = 0.2
     far_object_penalty: float = 0.95
+    # fact kinds whose value names the object asked (香港能寄吗 / 能换顺丰吗): a candidate about another
+    # value of the kind (新疆、西藏的运费 / 中通) is never first, and below min_score by this factor
+    object_value_kinds: tuple[str, ...] = ("place", "courier")
+    # …of which the case's own question counts too (发韵达吗 → 不发哦, for 能发顺丰吗); not a place: a
+    # case question's place is its buyer's address, which the reply answers for any address
+    object_question_kinds: tuple[str, ...] = ("courier",)
+    other_value_penalty: float = 0.6
     # a case that names an object this chat excludes and never names (取消后退款 for a return)
     neighbour_object_penalty: float = 0.7
     # …read in the chat's last this many turns (an object asked long ago excludes nothing now)
@@ -657,6 +664,13 @@ def load_adaptation(
         neighbour_object_penalty=float(
             grounding.get("neighbour_object_penalty", AdaptationRules.neighbour_object_penalty)
         ),
+        object_value_kinds=tuple(
+            str(k) for k in grounding.get("object_value_kinds", AdaptationRules.object_value_kinds)
+        ),
+        object_question_kinds=tuple(
+            str(k) for k in grounding.get("object_question_kinds", AdaptationRules.object_question_kinds)
+        ),
+        other_value_penalty=float(grounding.get("other_value_penalty", AdaptationRules.other_value_penalty)),
         neighbour_turns=int(grounding.get("neighbour_turns", AdaptationRules.neighbour_turns)),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
@@ -1857,6 +1871,48 @@ class Adapter:
 
         return [down(c) for c in candidates]
 
+    def other_values_down(
+        self, candidates: list[Suggestion], message: str, questions: Mapping[str, str]
+    ) -> list[Suggestion]:
+        """Rank below every other candidate those about another value of a kind the buyer's question
+        names (香港能寄吗 answered with 新疆、西藏的运费; 能换顺丰吗 with 中通): read from the typed
+        facts of the message, the reply and the case's own question (``questions``: case id → its
+        buyer text), not from phrasings. With no candidate left that is not about another value, the
+        factor takes them below ``min_score``: a holding reply is better than another object's answer."""
+        if not asked_clause(message):
+            return candidates
+        extract = self.grounder.extractor.extract
+        asked = asked_values(extract(message), self.rules.object_value_kinds)
+        if not asked:
+            return candidates
+        other = [
+            another_value(
+                asked,
+                extract(c.reply),
+                [
+                    f
+                    for f in (
+                        extract(questions[c.sources[0]]) if c.sources and c.sources[0] in questions else ()
+                    )
+                    if f.kind in self.rules.object_question_kinds
+                ],
+            )
+            for c in candidates
+        ]
+        if not any(other):
+            return candidates
+        best = max((c.score for c, o in zip(candidates, other, strict=True) if not o), default=None)
+        penalty = self.rules.other_value_penalty
+        return [
+            dataclasses.replace(
+                c,
+                score=c.score * penalty if best is None else min(c.score * penalty, best * 0.95),
+            )
+            if o
+            else c
+            for c, o in zip(candidates, other, strict=True)
+        ]
+
     def suggest(
         self,
         message: str,
@@ -2113,6 +2169,8 @@ class Adapter:
         if len(held) < len(candidates):
             rejected.append("event")
             candidates = held
+        # a reply about another place or courier than the one asked is never first (asked_object.py)
+        candidates = self.other_values_down(candidates, message, {h.case.id: h.case.buyer for h in hits})
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k, state.echo_factor)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen and offer is not None and chosen[0].reply == offer.reply:
@@ -4188,7 +4246,11 @@ class Adapter:
             and not chasing
             and not complaint
             and not promised
-            and (self.topic_drops_a_question(message, topic) or self.topic_drops_the_item(message, topic))
+            and (
+                self.topic_drops_a_question(message, topic)
+                or self.topic_drops_the_item(message, topic)
+                or self.topic_drops_the_value(message, topic)
+            )
         ):
             held_topic, topic = topic, ""  # each question asked, not one topic for two
         question = values = item_named = ""
@@ -4478,6 +4540,18 @@ class Adapter:
         if not (low <= len(before) <= high and not re.search(r"[\d我你您了]", before)):
             before = state.item.text if state.item is not None and state.item.text else ""
         return wording.fault_topic.replace("{item}", before).replace("{fault}", faults[0])
+
+    def topic_drops_the_value(self, message: str, topic: str) -> bool:
+        """Whether ``topic`` (换货和改规格的事) names none of the places or couriers the asking clause
+        names (能不能换成顺丰): the hold then says the question itself (确认一下能不能换成顺丰), not
+        a neighbouring object of the same scenario (``AdaptationRules.object_value_kinds``)."""
+        clause = asked_clause(message)
+        if not clause:
+            return False
+        named = [
+            f.text for f in self.grounder.extractor.extract(clause) if f.kind in self.rules.object_value_kinds
+        ]
+        return bool(named) and not any(t in topic for t in named)
 
     def topic_drops_a_question(self, message: str, topic: str) -> bool:
         """Whether ``topic`` (真皮的问题) names nothing of one question of a message that asks two or

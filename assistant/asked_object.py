@@ -12,7 +12,7 @@ about another object and is not shown first (``AdaptationRules.another_object_pe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .conversation import asks
 
@@ -77,3 +77,31 @@ def another_object(
     if not own:
         return False
     return not any(_named_in(w, question) or _named_in(w, reply) for w in asked)
+
+
+def asked_values(facts: Iterable, kinds: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The values of the given fact kinds (a place, a courier) that a message names, by kind: when
+    the buyer asks about 香港 or 顺丰, a reply about another value of that kind (新疆、西藏 / 中通)
+    answers another object of the same kind. ``facts``: ``Fact`` records of the message."""
+    wanted = frozenset(kinds)
+    found: dict[str, set[str]] = {}
+    for fact in facts:
+        if fact.kind in wanted:
+            found.setdefault(fact.kind, set()).add(fact.value)
+    return {kind: frozenset(values) for kind, values in found.items()}
+
+
+def another_value(
+    asked: Mapping[str, frozenset[str]], reply_facts: Iterable, question_facts: Iterable = ()
+) -> bool:
+    """Whether a candidate is about another value of a kind the buyer asks about: its reply names
+    values of that kind, none of them the buyer's (偏远地区 新疆、西藏 for 香港能寄吗); or its reply
+    names none and the question its case was written for names only others (发韵达吗 → 不发哦, for
+    能发顺丰吗). A reply naming the buyer's value beside others (顺丰要补差价，默认中通) takes it up."""
+    replied = asked_values(reply_facts, asked)
+    questioned = asked_values(question_facts, asked)
+    for kind, values in asked.items():
+        named = replied.get(kind) or questioned.get(kind)
+        if named and not (named & values):
+            return True
+    return False

@@ -626,10 +626,10 @@ class Assistant:
             message_vector = self._vectors_for([whole])[0]
         retriever = self.engine.retriever
         ids = [h.case.id for h in hits]
-        found = retriever._similarities(message_vector, ids)
+        found = retriever.similarities(message_vector, ids)
         if clause.strip() != whole:
             # (one more encoding, only for a message that tells something besides asking)
-            by_clause = retriever._similarities(self._vectors_for([clause])[0], ids)
+            by_clause = retriever.similarities(self._vectors_for([clause])[0], ids)
             found = {cid: max(s, by_clause[cid]) for cid, s in found.items()}
         return found
 

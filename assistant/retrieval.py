@@ -285,6 +285,12 @@ class Retriever:
             self._masks[filters] = mask
         return None if mask.all() else mask
 
+    def similarities(self, vector: np.ndarray, case_ids: list[str]) -> dict[str, float]:
+        """Case id → cosine similarity of ``vector`` (an encoded query) and each case's own text, read
+        from the stored vectors where the index has them (the ranking compares what the buyer asks
+        with the question each candidate case was written for: core.Assistant._object_similarity)."""
+        return self._similarities(vector, case_ids)
+
     def _similarities(self, vector: np.ndarray, case_ids: list[str]) -> dict[str, float]:
         """Cosine similarity of cases found only by BM25: their stored vectors when the index has
         them (no second encoding on the hot path), else freshly encoded."""

@@ -4,7 +4,14 @@ own question is about something else, and whose reply does not name what is aske
 from __future__ import annotations
 
 from assistant.adaptation import Suggestion
-from assistant.asked_object import another_object, asked_clause, asked_object, content_words
+from assistant.asked_object import (
+    another_object,
+    another_value,
+    asked_clause,
+    asked_object,
+    asked_values,
+    content_words,
+)
 
 
 def test_the_object_is_what_the_asking_clause_names_and_the_chat_did_not():
@@ -89,3 +96,48 @@ def test_a_greeting_is_not_pushed_below_a_question_that_adds_an_object(assistant
     top = assistant.suggest("亲在吗？").suggestions[0]
     assert top.scenario == "greeting", top.reply
     assert "包邮" not in top.reply, top.reply
+
+
+def test_a_reply_about_another_place_or_courier_is_another_value(extractor):
+    asked = asked_values(extractor.extract("澳门能寄吗"), ("place", "courier"))
+    assert asked == {"place": frozenset({"澳门"})}
+    # the remote-area rule names other places and not this one: another object of the same kind
+    assert another_value(asked, extractor.extract("新疆、西藏不包邮，其他地区满99包邮"))
+    # naming the asked place beside others takes it up; naming no place is no other object
+    assert not another_value(asked, extractor.extract("澳门和新疆都要补运费"))
+    assert not another_value(asked, extractor.extract("付款后48小时内发货"))
+    # a case written for another courier, its reply naming none, asks about that courier
+    couriers = asked_values(extractor.extract("可以走圆通吗"), ("courier",))
+    assert another_value(
+        couriers, extractor.extract("不好意思，这家暂时不合作"), extractor.extract("发韵达吗")
+    )
+    assert not another_value(couriers, extractor.extract("可以的"), extractor.extract("圆通能发吗"))
+
+
+def test_a_candidate_about_another_value_is_never_first(assistant):
+    adapter = assistant.engine.adapter
+    remote = Suggestion("偏远地区新疆、西藏需补运费", 0.9, ("remote",), "shipping_fee")
+    plain = Suggestion("付款后48小时内发货", 0.6, ("plain",), "shipping_fee")
+    ranked = {s.reply: s.score for s in adapter.other_values_down([remote, plain], "寄澳门行吗", {})}
+    assert ranked["偏远地区新疆、西藏需补运费"] < ranked["付款后48小时内发货"] == 0.6
+    # alone, it is taken below the floor: a holding reply is shown instead
+    alone = adapter.other_values_down([remote], "寄澳门行吗", {})
+    assert alone[0].score < adapter.rules.min_score
+    # a message asking nothing, or naming no place or courier, changes nothing
+    assert adapter.other_values_down([remote], "我在澳门", {})[0].score == 0.9
+    assert adapter.other_values_down([remote], "几天能到", {})[0].score == 0.9
+
+
+def test_a_courier_the_buyer_can_only_receive_is_not_answered_with_the_default(assistant):
+    # the default courier is another courier than the one asked: the hold names the asked one
+    top = assistant.suggest("能走极兔吗 我们这只有极兔能送").suggestions[0]
+    assert "极兔" in top.reply, top.reply
+    couriers = {f.value for f in assistant.engine.extractor.extract(top.reply) if f.kind == "courier"}
+    assert couriers <= {"极兔"}, top.reply
+
+
+def test_a_hold_does_not_name_a_neighbouring_object_for_an_asked_courier(assistant):
+    adapter = assistant.engine.adapter
+    assert adapter.topic_drops_the_value("可以改成圆通吗", "换货和改规格的事")
+    assert not adapter.topic_drops_the_value("可以改成圆通吗", "圆通的事")
+    assert not adapter.topic_drops_the_value("可以换个颜色吗", "换货的事")
