@@ -94,6 +94,11 @@ class EventRules:
     # agent stated outside both is one a reply may not deny (``denies_stated``)
     negates: re.Pattern | None = None
     asked: re.Pattern | None = None
+    # a reply clause that refuses what follows it (不做好评返现 / 不送 / 不支持), and the characters that
+    # carry no object (您 / 的 / 哦): such a refusal sharing two pairs of object characters with an
+    # agent's stated clause takes back what the agent offered (``takes_back``)
+    refuses: re.Pattern | None = None
+    function_chars: str = ""
 
 
 def load_events(table: dict[str, Any], compile_one: Callable[[str, str], re.Pattern | None]) -> EventRules:
@@ -132,6 +137,8 @@ def load_events(table: dict[str, Any], compile_one: Callable[[str, str], re.Patt
         str(table.get("numbers", "")),
         one("negates"),
         one("asked"),
+        one("refuses"),
+        str(table.get("function_chars", "")),
     )
 
 
@@ -298,10 +305,10 @@ def denies_stated(
     only when it neither denies nor asks (发邮政可以吗 offers, 邮政不到 denies): a reply that takes back
     what the agent said contradicts the chat, and the buyer cannot tell which to believe."""
     if rules.negates is None:
-        return ""
+        return takes_back(reply, texts, roles, rules)
     denied = _denied_values(reply, rules, extract)
     if not denied:
-        return ""
+        return takes_back(reply, texts, roles, rules)
     stated: set[tuple[str, str]] = set()
     for text, role in zip(texts, roles, strict=False):
         if role != "agent":
@@ -315,4 +322,49 @@ def denies_stated(
                 continue
             stated.update((f.kind, f.value) for f in values if start <= f.start and f.end <= end)
     found = next((f for f in denied if (f.kind, f.value) in stated), None)
-    return f"denied：{found.text}" if found is not None else ""
+    return f"denied：{found.text}" if found is not None else takes_back(reply, texts, roles, rules)
+
+
+def _pairs(text: str, function_chars: str) -> set[str]:
+    """The pairs of neighbouring Chinese characters of ``text`` that carry an object (no 您 / 的)."""
+    kept = [c if "\u4e00" <= c <= "\u9fff" and c not in function_chars else " " for c in text]
+    return {a + b for a, b in zip(kept, kept[1:], strict=False) if a != " " and b != " "}
+
+
+def takes_back(reply: str, texts: Sequence[str], roles: Sequence[str], rules: EventRules) -> str:
+    """A clause of ``reply`` that refuses what an agent's earlier turn stated as given (好评晒图返现8元
+    → 我们不做好评返现), as ``taken_back：clause``; ``""`` when none. The refusal's object (what follows
+    it in its clause) and the agent's clause share at least two pairs of object characters; a clause
+    that supposes (如果…不送) or that holds an earlier negation (不满199不送: a condition) refuses nothing,
+    nor does the agent's clause that itself denies or asks. The agent's word stands (the conversation
+    wins): the buyer cannot tell which to believe."""
+    if rules.refuses is None:
+        return ""
+    objects = []
+    for start, end in _clauses(reply):
+        clause = reply[start:end]
+        if rules.supposed is not None and rules.supposed.search(clause):
+            continue
+        refusal = rules.refuses.search(clause)
+        if refusal is None or re.search("[不没未]", clause[: refusal.start()]):
+            continue
+        pairs = _pairs(clause[refusal.start() + 1 :], rules.function_chars)
+        if len(pairs) >= 2:
+            objects.append((clause.strip(), pairs))
+    if not objects:
+        return ""
+    for text, role in zip(texts[:-1], roles[:-1], strict=False):
+        if role != "agent":
+            continue
+        for start, end in _clauses(text):
+            clause = text[start:end]
+            if any(
+                p is not None and p.search(clause)
+                for p in (rules.negates, rules.asked, rules.supposed, rules.refuses)
+            ):
+                continue
+            said = _pairs(clause, rules.function_chars)
+            found = next((c for c, pairs in objects if len(pairs & said) >= 2), None)
+            if found is not None:
+                return f"taken_back：{found}"
+    return ""
