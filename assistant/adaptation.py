@@ -2996,7 +2996,14 @@ class Adapter:
         if state.escalated or not history or scenario not in rules.scenarios:
             return None
         sizes = [f.text for f in self.grounder.extractor.extract(message) if f.kind == "size"]
-        found = read_back(rules, message, [t.text for t in history if t.role == "agent"], sizes)
+        # the buyer's turns since the agent last spoke: a value told there (量了19) is still unanswered
+        told: list[str] = []
+        for turn in reversed(history):
+            if turn.role == "agent":
+                break
+            told.insert(0, turn.text)
+        agent_turns = [t.text for t in history if t.role == "agent"]
+        found = read_back(rules, message, agent_turns, sizes, told)
         if found is None:
             return None
         template, words = found

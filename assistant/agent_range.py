@@ -43,6 +43,9 @@ class RangeRules:
     # another (12斤 → 就是6kg), {range} the agent's words (10kg以内), {bound} the limit (10kg)
     within: str = ""
     over: str = ""
+    # the value lies in two sizes' ranges (an overlap, or the bound they share: 54 of 50到54cm / 54到58cm):
+    # {value}, {ranges} both as the agent wrote them, {smaller} / {larger} their targets
+    between: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def load_range_rules(table: dict[str, Any], compile_one: Any) -> RangeRules:
         fit=str(replies.get("fit", "")),
         within=str(replies.get("within", "")),
         over=str(replies.get("over", "")),
+        between=str(replies.get("between", "")),
     )
 
 
@@ -212,19 +216,30 @@ def buyer_values(rules: RangeRules, message: str) -> list[tuple[str, str, float]
 
 
 def read_back(
-    rules: RangeRules, message: str, agent_turns: Sequence[str], sizes_named: Sequence[str] = ()
+    rules: RangeRules,
+    message: str,
+    agent_turns: Sequence[str],
+    sizes_named: Sequence[str] = (),
+    told: Sequence[str] = (),
 ) -> tuple[str, dict[str, str]] | None:
     """The reply saying the buyer's value back against the range the agent's latest turn that states
     one gave, as a template and the words for its ``{value}``, ``{range}`` and ``{target}``; None when
     the message gives no value of that measure, its values disagree, or none lies in a range that has a
-    target or says what it fits. ``sizes_named``: the sizes the message names."""
+    target or says what it fits. ``sizes_named``: the sizes the message names. ``told``: the buyer's
+    turns after the last agent turn; when that turn states the ranges and the message gives no value
+    (那我拿哪个 after 量了19), the value they told is the one answered, since the agent asked
+    for it and has not replied yet."""
     ranges: list[StatedRange] = []
+    latest = True  # the ranges are of the agent's last turn
     for text in reversed(agent_turns):
         ranges = stated_ranges(rules, text)
         if ranges:
             break
+        latest = False
     if not ranges:
         return None
+    if latest and told and not buyer_values(rules, message):
+        message = " ".join(told)
     limits = [r for r in ranges if r.limit]
     ranges = [r for r in ranges if not r.limit]
     if limits and not ranges:
@@ -255,6 +270,8 @@ def read_back(
         if comparable and not inside:
             return None  # a value outside every range the agent gave: the agent decides
         fitting.extend((said, r) for r in inside)
+    if len({id(r) for _, r in fitting}) == 2:
+        return _between(rules, fitting)
     if not fitting or len({id(r) for _, r in fitting}) != 1:
         return None
     stated = fitting[0][1]
@@ -269,3 +286,32 @@ def read_back(
     if not template:
         return None
     return template, {"{value}": said, "{range}": stated.text, "{target}": stated.target}
+
+
+def _between(rules: RangeRules, fitting: list[tuple[str, StatedRange]]) -> tuple[str, dict[str, str]] | None:
+    """One value inside two sizes' ranges (66码 6到9kg and 73码 8到11kg for 17斤; 54 on the bound of
+    50到54cm and 54到58cm): both fit by the agent's own chart, so both are named, the larger for room;
+    only two targeted ranges of one measure whose order is plain (the larger starts and ends higher)."""
+    pair = list({id(r): r for _, r in fitting}.values())
+    if any({id(r) for s, r in fitting if s == said} != {id(r) for r in pair} for said, _ in fitting):
+        return None  # two values, one in each range: they disagree, the agent decides
+    if not rules.between or any(not r.target for r in pair) or pair[0].target == pair[1].target:
+        return None
+    if pair[0].measure != pair[1].measure:
+        return None
+    smaller, larger = sorted(pair, key=lambda r: (r.low, r.high))
+    if not (smaller.low < larger.low and smaller.high < larger.high):
+        return None
+    said = list(dict.fromkeys(s for s, _ in fitting))[0]
+    words = {
+        "{value}": said,
+        "{ranges}": f"{_size(smaller.target)}{smaller.text}、{_size(larger.target)}{larger.text}",
+        "{smaller}": _size(smaller.target),
+        "{larger}": _size(larger.target),
+    }
+    return rules.between, words
+
+
+def _size(target: str) -> str:
+    """A target as a size name: M → M码, 大号 and 90码 stay."""
+    return target if target.endswith(("号", "码")) or target == "均码" else f"{target}码"

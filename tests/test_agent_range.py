@@ -30,8 +30,23 @@ def test_a_value_is_read_in_the_agents_unit(rules):
     assert read_back(rules, "我家猫10斤 能用吗", ["亲 这款适合1到4kg的猫咪"]) is None  # outside: not ours
     # 65 of 我妈65了 is an age, not a leg: 38 is the measure
     assert read_back(rules, "我妈65了 量了是38 那就M对吧", ["36到40cm选M"], ["M"])[1]["{value}"] == "38"
-    # a value on the border of two sizes is the agent's call
-    assert read_back(rules, "头围54", ["S码适合头围50到54cm M码适合54到58cm"]) is None
+    # a value on the border of two sizes names both from the agent's chart, the larger for room
+    template, words = read_back(rules, "头围54", ["S码适合头围50到54cm M码适合54到58cm"])
+    assert (words["{smaller}"], words["{larger}"]) == ("S码", "M码") and "{larger}" in template
+    # two values, one in each size's range, disagree: no answer
+    assert read_back(rules, "一个52一个57", ["S码适合头围50到54cm M码适合54到58cm"]) is None
+
+
+def test_a_value_told_since_the_agents_range_is_answered(rules):
+    from assistant.agent_range import read_back
+
+    chart = ["亲 S码掌围16到18cm M码18到20cm 您量下掌围"]
+    template, words = read_back(rules, "那我拿哪个", chart, (), ["量了19"])
+    assert words["{value}"] == "19" and words["{target}"] == "M"
+    # the agent spoke after the chart: the value told since is no answer to it
+    assert read_back(rules, "那我拿哪个", [*chart, "亲 稍等"], (), ["量了19"]) is None
+    # the message's own value wins over one told before
+    assert read_back(rules, "17呢", chart, (), ["量了19"])[1]["{value}"] == "17"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +63,18 @@ def test_a_value_is_read_in_the_agents_unit(rules):
             "他头围52 选哪个",
             "选S",
             "M",
+        ),
+        (
+            ["买家: 骑行手套怎么选码", "客服: 亲 S码掌围16到18cm M码18到20cm 您量下掌围", "买家: 量了19"],
+            "那我拿哪个",
+            "选M",
+            "稍等",
+        ),
+        (
+            ["买家: 宝宝连体衣怎么选码", "客服: 亲 66码适合6到9kg 73码适合8到11kg 宝宝多重", "买家: 17斤"],
+            "那拿哪个",
+            "66码和73码",
+            "稍等",
         ),
         (
             ["买家: 驱虫药多大的猫能用", "客服: 亲 这款适合1到4kg的猫咪", "买家: 收到了"],
