@@ -1876,7 +1876,8 @@ class Adapter:
     ) -> list[Suggestion]:
         """Rank below every other candidate those about another value of a kind the buyer's question
         names (香港能寄吗 answered with 新疆、西藏的运费; 能换顺丰吗 with 中通): read from the typed
-        facts of the message, the reply and the case's own question (``questions``: case id → its
+        facts of the whole message once it asks (我这只有极兔能送 names the courier 能走吗 asks about),
+        the reply and the case's own question (``questions``: case id → its
         buyer text), not from phrasings. With no candidate left that is not about another value, the
         factor takes them below ``min_score``: a holding reply is better than another object's answer."""
         if not asked_clause(message):
