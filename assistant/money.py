@@ -79,6 +79,7 @@ _PATTERNS = (
     ("sums", "flat_offer"),
     ("sums", "cut_offer"),
     ("sums", "shipping_offer"),
+    ("compensation", "rate"),
     ("sums", "other_offer"),
     ("sums", "stacked_coupon"),
     ("sums", "per_unit_cut"),
@@ -299,12 +300,56 @@ class MoneyAnswers:
             self.orders.request,
             self.gift,
             self.shelf_life,
+            self.compensation,
         )
         for method in methods:
             found = method(message, scenario, state, catalog_price)
             if found is not None:
                 return found
         return None
+
+    def compensation(self, message: str, scenario: str, state, catalog_price: float | None):
+        """The agent's per-unit rule (按个赔 一个4元) applied to the count the buyer now gives (烂了6个):
+        one rate the agent stated beside a paying word, one count right after a problem word in the
+        message, of the rate's own measure; None otherwise (``money.toml [compensation]``)."""
+        table = self.rules.tables.get("compensation", {})
+        if scenario not in table.get("scenarios", ()):
+            return None
+        pattern = re.compile(str(table.get("rate", "(?!)")))
+        rates = {
+            (m.group(0).strip(), float(m.group("amount")), m.group("unit"))
+            for text in self._turns(state, "agent")
+            if any(w in text for w in table.get("paid", ()))
+            for m in pattern.finditer(text)
+        }
+        if len(rates) != 1:
+            return None
+        (rate_text, rate, unit), counted = next(iter(rates)), table.get("counted", ())
+        newest = len(state.texts) - 1
+        counts = [
+            s.fact
+            for s in state.facts
+            if s.turn == newest
+            and s.fact.kind == "quantity"
+            and any(state.texts[newest][: s.fact.start].rstrip().endswith(w) for w in counted)
+        ]
+        lead = re.match(r"(\d+)(\D+)$", counts[0].value) if len(counts) == 1 else None
+        if lead is None or lead.group(2) != unit:
+            return None
+        count = int(lead.group(1))
+        said = state.texts[newest][: counts[0].start].rstrip()
+        problem = next(w for w in counted if said.endswith(w))
+        template = (
+            str(table.get("reply", ""))
+            .replace("<rate>", rate_text)
+            .replace("<quantity>", problem + counts[0].text.strip())
+            .replace("<total>", f"{fmt(rate)}×{count}={fmt(rate * count)}")
+        )
+        return (
+            (template, "按客服说的单价乘买家说的件数 the agent's rate × the count given")
+            if template
+            else None
+        )
 
     def shelf_life(self, message: str, scenario: str, state, catalog_price: float | None):
         """Whether the buyer's day is within the shelf life, or its last day (``expiry.py``): the

@@ -783,3 +783,47 @@ def test_no_gift_count_without_the_agents_deal_or_a_whole_deal(money, extractor,
 def test_the_price_after_the_offer_counts_packs(money, grounder, extractor, message, history, expected):
     reply, fill_ins, ungrounded = answer(money, grounder, extractor, message, "promotion", *history)
     assert expected in reply and not fill_ins and not ungrounded
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected"),
+    [
+        # the agent's per-unit rule applied to the count the buyer now gives (the other count is no problem)
+        (
+            "碎了3个 剩下的都好",
+            ["买家: 鸡蛋碎了不少", "客服: 亲 抱歉 碎蛋拍个照 每个补偿2元"],
+            ["每个补偿2元", "碎了3个", "2×3=6"],
+        ),
+        (
+            "破了5盒",
+            ["买家: 酸奶盒子破了", "客服: 亲 抱歉 破损的按盒赔 一盒3.5元"],
+            ["一盒3.5元", "破了5盒", "3.5×5=17.5"],
+        ),
+    ],
+)
+def test_agent_rate_times_the_count(money, grounder, extractor, message, history, expected):
+    state = conversation_state(message, turns(*history), extractor)
+    found = money.compensation(message, "quality_complaint", state, None)
+    assert found is not None
+    grounded = grounder.ground(found[0], state, scenario="quality_complaint")
+    assert grounded.ok and not grounded.fill_ins, grounded.reply
+    assert all(e in grounded.reply for e in expected), grounded.reply
+    assert grounder.ungrounded(grounded.reply, state) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        # two counts after a problem word: which the rate is for is not known
+        ("碎了3个 坏了2个", ["买家: 鸡蛋碎了", "客服: 亲 每个补偿2元"]),
+        # the count is of another measure than the agent's rate
+        ("碎了2盒", ["买家: 鸡蛋碎了", "客服: 亲 每个补偿2元"]),
+        # the agent named a price, not a payment for each unit
+        ("碎了3个", ["买家: 鸡蛋多少钱", "客服: 亲 一个2元"]),
+        # no count told with a problem word
+        ("拍照发你了", ["买家: 鸡蛋碎了", "客服: 亲 每个补偿2元"]),
+    ],
+)
+def test_no_rate_times_count(money, extractor, message, history):
+    state = conversation_state(message, turns(*history), extractor)
+    assert money.compensation(message, "quality_complaint", state, None) is None
