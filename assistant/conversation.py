@@ -48,6 +48,11 @@ _VERB_SIZE = re.compile(
 )
 # asking to switch to a value (能换中通吗 / 发圆通可以吗 / 改成韵达): the words right before it
 _SWITCH_TO = re.compile(r"(换|改|发|走|用)(成|个|一下)?\s*$")
+# …unless the switch verb is negated (别发成中通 / 不要换圆通 keep the courier agreed): 要不要 / 用不用 /
+# 发不发 ask, they do not negate
+_SWITCH_NEGATED = re.compile(
+    r"(别|(?<!要)不要|(?<!用)不用|(?<![换改发走用])不|勿)\s*(换|改|发|走|用)(成|个|一下)?\s*$"
+)
 # days relative to now: a buyer's "today" (今天周三) is not the day they need the goods by
 _NOW_DAYS = ("今天", "今日", "昨天", "前天", "刚才", "现在")
 # a turn about money, where a bare number is an amount (钱咋还没退 299呢)
@@ -310,6 +315,7 @@ class ConversationState:
             and (agent is None or s.turn > agent.turn)
             and s.fact.value in usable
             and _SWITCH_TO.search(self.texts[s.turn][: s.fact.start])
+            and not _SWITCH_NEGATED.search(self.texts[s.turn][: s.fact.start])
         ]
         return requested[-1] if requested else None
 

@@ -858,6 +858,10 @@ class Assistant:
             # the buyer asks to switch to a courier the shop uses: a refusal of it is wrong
             agreeing = [s for s in suggestions if not refusal.search(s.reply)]
             suggestions = agreeing or suggestions
+        if suggestions and (switch := self._courier_switch(suggestions[0], message, turns, detection, state)):
+            # the buyer asks for another courier before dispatch: the action taken up, not held as another
+            suggestions = [switch, *(s for s in suggestions if s.reply != switch.reply and not s.holding)][:k]
+            outcome = dataclasses.replace(outcome, abstained=False, fallback=False, reason="")
         choice = None if position is not None else self._size_choice(message, turns, detection, state)
         if pair is not None and position is None:
             choice = self._mismatched(pair, message, turns, detection, state)
@@ -995,6 +999,64 @@ class Assistant:
             return False
         said = state.switch_request("courier", self.engine.adapter.grounder.usable_couriers)
         return said is not None and said.turn == len(state.texts) - 1
+
+    def _courier_switch(
+        self,
+        top: Suggestion,
+        message: str,
+        turns: tuple[Turn, ...],
+        detection: Detection,
+        state: ConversationState,
+    ) -> Suggestion | None:
+        """The answer to a buyer asking, in the newest message, to switch an order not yet shipped from
+        the courier the agent named to another (能改成韵达吗 after 今天顺丰发): worded by which of the shop's
+        couriers it is (intents.toml ``[courier_switch]``: one it uses, its express one at a surcharge, one
+        it does not use), or None: no such request, the parcel already left, the buyer escalated, or
+        the top suggestion already names that courier (it takes the request up itself)."""
+        from .facts import ORDER_STAGES
+
+        replies = self.engine.adapter.intents.courier_switch
+        if not replies or state.escalated or state.order_stage in ORDER_STAGES[3:]:
+            return None
+        grounder = self.engine.adapter.grounder
+
+        def couriers(slot: str) -> frozenset[str]:
+            return frozenset(
+                f.value for f in self.engine.extractor.extract(grounder.shop.slots.get(slot, ""))
+            )
+
+        ways = (
+            ("usable", grounder.usable_couriers),
+            ("express", couriers("express_courier")),
+            ("excluded", couriers("excluded_couriers")),
+        )
+        asked = state.switch_request("courier", frozenset().union(*(values for _, values in ways)))
+        agent = state.latest("courier", "agent")
+        # a switch is from the courier the agent named (not a first choice asked before any was said)
+        if (
+            asked is None
+            or asked.turn != len(state.texts) - 1
+            or agent is None
+            or agent.fact.value == asked.fact.value
+            # the agent already spoke of that courier (补8元可以发顺丰): the agent's word stands
+            or any(f.role == "agent" and f.fact.value == asked.fact.value for f in state.facts)
+        ):
+            return None
+        way = next(way for way, values in ways if asked.fact.value in values)
+        name = re.sub(r"(快递|物流|速运)$", "", asked.fact.text.strip()) or asked.fact.text.strip()
+        if not top.holding and name in top.reply:
+            return None
+        template = replies.get(way, "").replace("{asked}", name)
+        if not template:
+            return None
+        return self.engine.adapter.exact_answer(
+            template,
+            message,
+            turns,
+            detection.scenario,
+            state,
+            fix=f"改发快递 switch of courier to {name} ({way})",
+        )
 
     def _named_first(
         self, suggestion: Suggestion, found: tuple[str, str] | None, was: str, why: str

@@ -294,6 +294,9 @@ class IntentLexicon:
     courier_dispatch: re.Pattern | None = None
     courier_dispatch_named: str = ""
     courier_refusal: re.Pattern | None = None  # a reply refusing the courier asked for
+    # [courier_switch]: the replies to a switch of courier asked before dispatch, by which of the shop's
+    # couriers is asked (usable / express / excluded)
+    courier_switch: dict[str, str] = field(default_factory=dict)
     # [hypothetical]: a message about what might happen (要是不合适能退吗) implies no order stage
     hypothetical: tuple[str, ...] = ()
     # [order_stage] agent_dispatches: an agent turn scheduling the dispatch of an order the buyer placed
@@ -951,6 +954,9 @@ def load_intents(path: Path) -> tuple[IntentLexicon, list[Problem]]:
         courier_before=tuple(str(w) for w in named.get("before", ())) or ("快递", "物流", "网点"),
         courier_dispatch=courier_patterns["dispatch"],
         courier_dispatch_named=str(named.get("dispatch_named", "")),
+        courier_switch={
+            str(k): str(v) for k, v in (data.get("courier_switch") or {}).items() if isinstance(v, str) and v
+        },
         agent_dispatches=stage_patterns["agent_dispatches"],
         buyer_received=stage_patterns["buyer_received"],
         agent_after_sale=stage_patterns["agent_after_sale"],
