@@ -21,6 +21,14 @@ from conftest import spoken
             "不麻烦",
         ),
         ("哦 到杭州了呀", spoken("买家: 我的件到哪了", "客服: 亲，昨晚已经到杭州转运中心了。"), "是呢"),
+        # a reaction told, then accepted in the last clause, or the acceptance alone
+        (
+            "味道是有点冲 我还以为是坏的 好吧",
+            spoken("买家: 瑜伽垫味道好大", "客服: 亲 新垫子开封会有点橡胶味 通风两三天就散了"),
+            "添麻烦",
+        ),
+        ("原来是正常的 那行", spoken("买家: 面包机冒烟了", "客服: 亲 第一次空烧会有点烟 是正常的"), "添麻烦"),
+        ("好吧", spoken("买家: 面包机冒烟了", "客服: 亲 第一次空烧会有点烟 是正常的"), "添麻烦"),
     ],
 )
 def test_a_closing_after_the_agent_gets_a_short_closing(handover, message, history, word):
@@ -43,6 +51,9 @@ def test_a_closing_after_the_agent_gets_a_short_closing(handover, message, histo
             spoken("买家: 发票开错了", "客服: 亲，订单还没确认收货。"),
         ),  # a request
         ("算了 就这样吧", spoken("客服: 亲，厂家说下周才能到仓。", "买家: 好慢")),  # the buyer spoke last
+        ("好吧 那我退了", spoken("买家: 瑜伽垫味道好大", "客服: 亲 通风两三天就散了")),  # a return
+        ("还是有味 好吧 能换吗", spoken("买家: 瑜伽垫味道好大", "客服: 亲 通风两三天就散了")),  # asks
+        ("那好 我量一下", spoken("买家: 怎么选码", "客服: 亲 您腰围多少呀？")),  # answers the agent
     ],
 )
 def test_no_closing_for_a_question_an_answer_or_a_request(handover, message, history):
@@ -86,6 +97,13 @@ def test_a_closing_replaces_the_holding_reply(assistant):
     top = assistant.suggest("这么久啊 算了 就这样吧", history=history).suggestions[0]
     assert not top.holding, top.reply
     assert "查" not in top.reply and "稍等" not in top.reply, top.reply
+
+
+def test_an_acceptance_after_the_agents_explanation_is_not_held(assistant):
+    history = ["买家: 猫窝到了 掉毛絮", "客服: 亲 新的绒面开始会有些浮毛 拍打几下就好"]
+    top = assistant.suggest("弄得沙发上都是 还以为质量不好 好吧", history=history).suggestions[0]
+    assert not top.holding, top.reply
+    assert "核实" not in top.reply and "稍等" not in top.reply, top.reply
 
 
 @pytest.mark.parametrize(
