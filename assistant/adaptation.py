@@ -1074,18 +1074,24 @@ class Adapter:
             return False  # 有豆腐的吗 asks for stock, not whether it flushes
         extractor = self.grounder.extractor
         said = [t.text for t in history] + [message]
-        # a word the category's own name holds (宠物 of 宠物用品) names the whole pack, no kind of item in it:
-        # the category check before this already holds the buyer to it
-        kinds = [
-            w
-            for w, cats in extractor.category_words(case.buyer)
-            if len(w) > 1 and extractor.is_item_word(w) and not self._names_category(w, cats)
-        ]
+
+        def kinds_in(text: str) -> list[str]:
+            # a word the category's own name holds (宠物 of 宠物用品) names the whole pack, no kind of item
+            # in it: the category check before this already holds the buyer to it
+            return [
+                w
+                for w, cats in extractor.category_words(text)
+                if len(w) > 1 and extractor.is_item_word(w) and not self._names_category(w, cats)
+            ]
+
+        # (a question that names its kind in other words, 宝宝牙膏吞了, has it in its tags: 儿童牙膏)
+        kinds = kinds_in(case.buyer) or kinds_in(" ".join(case.tags))
         named = [w for t in said for w, _ in extractor.category_words(t) if extractor.is_item_word(w)]
         named += [state.item.text] if state.item else []
+        # (or the kind's last two characters, its head noun: 牙膏 of a 儿童牙膏 case, 水壶 of 电水壶)
         if (
             kinds
-            and not any(k in t for k in kinds for t in said)
+            and not any(k in t or (len(k) > 2 and k[-2:] in t) for k in kinds for t in said)
             and not any(n[-1] == k[-1] for n in named for k in kinds)
         ):
             return False
@@ -1128,10 +1134,21 @@ class Adapter:
         ):
             return True
         content = " ".join(c.content for c in clauses)
-        for word in (
+        said_words = (
             named + kinds + [f.text for t in said for f in extractor.extract(t) if f.kind == "material"]
-        ):
+        )
+        for word in said_words:
             content = content.replace(word, " ")
+        # a bare how (有白色水垢 咋除 / 鞋带太长了 怎么弄) asks about what the message told before it
+        told = content
+        if not any(len(c) >= 2 for c in content.split()):
+            told = message
+            for word in said_words:
+                told = told.replace(word, " ")
+        # a topic the trainer tagged a case about one kind of item with (水垢 / 目数), said as it is: the
+        # question is about it (a case for any item, 收到后要冷藏吗, is not asked by 冷藏的母乳怎么热)
+        if kinds and any(len(t) >= 2 and t != tag and t not in kinds and t in told for t in case.tags):
+            return True
         # what is asked, named in the case's question or its tags as a reply names a part (covers: 掉毛;
         # a longer chunk by more than one piece, so 伤电池 is not 电池续航), or the one character asked
         chunks = content.split()

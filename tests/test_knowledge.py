@@ -143,3 +143,60 @@ def test_care_written_for_another_kind_or_form_is_never_shown(assistant, message
     assert top.sources == (source,), (top.sources, top.reply)
     assert says in top.reply, top.reply
     assert not any(never in s.reply for s in result.suggestions), [s.reply for s in result.suggestions]
+
+
+def test_a_bare_how_is_asked_of_what_the_message_told_and_a_tagged_topic_is_named(assistant):
+    """A buyer who tells what they see and then asks a bare how (壶底一层水垢 咋弄) asks about that
+    (the 水垢), not about the 弄; a topic the trainer tagged the case with, said as it is inside a longer
+    clause (内壁结了一层厚厚的水垢), is what the question is about."""
+    adapter = assistant.engine.adapter
+    kettle = next(c for c in assistant.engine.corpus.cases if "常识" in c.tags and "水垢" in c.tags)
+
+    def fits(message):
+        return adapter.knowledge_fits(kettle, message, [], assistant.conversation(message, []), 0.6)
+
+    assert fits("热水壶底下积了好多水垢 咋弄")
+    assert fits("热水壶内壁结了一层厚厚的水垢怎么去除")
+    assert not fits("电水壶烧开要多久")  # the same item, another property
+
+
+def test_a_kind_named_only_in_the_tags_still_holds_the_case_to_its_kind(assistant):
+    """A case whose question names its item in everyday words (宝宝牙膏) and its kind in the tags
+    (儿童牙膏) answers the toothpaste, never a teether (胶 is no 膏)."""
+    adapter = assistant.engine.adapter
+    paste = next(c for c in assistant.engine.corpus.cases if "常识" in c.tags and "儿童牙膏" in c.tags)
+
+    def fits(message):
+        return adapter.knowledge_fits(paste, message, [], assistant.conversation(message, []), 0.75)
+
+    assert not fits("给孩子磨牙的牙胶能不能用开水烫")
+    assert fits("孩子刷牙把儿童牙膏咽下去了 要紧吗")
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "source", "says"),
+    [
+        ("跑步机跑带有点涩 要不要加润滑油", [], "know-sports-018", "硅油"),
+        ("这个牙胶能不能放开水里煮 宝宝多大能用", [], "know-baby-019", "说明书"),
+        ("系好了还是长一截拖在地上 有啥系法", ["买家: 运动鞋收到了"], "know-shoes-017", "鞋孔"),
+        ("热水壶底下积了好多水垢 咋弄", [], "know-kitchen-011", "柠檬酸"),
+    ],
+)
+def test_common_know_how_is_answered_hedged(assistant, message, history, source, says):
+    result = assistant.suggest(message, history=history or None)
+    assert not result.abstained, result.abstain_reason
+    top = result.suggestions[0]
+    assert source in top.sources, (top.sources, top.reply)
+    assert says in top.reply, top.reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "推荐一套适合新手的化妆刷 别太贵",  # a recommendation, not whether new brushes shed
+        "想买个羽毛球拍 有没有适合初学的",  # nor how many pounds to string one
+    ],
+)
+def test_a_care_answer_does_not_answer_a_recommendation(assistant, message):
+    result = assistant.suggest(message)
+    assert not knowledge_sources(result), [(s.sources, s.reply) for s in result.suggestions]
