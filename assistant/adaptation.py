@@ -1658,11 +1658,14 @@ class Adapter:
 
     def missing_told(self, message: str, state: ConversationState) -> bool:
         """Whether the buyer's newest message says the parcel that came lacks something ([missing_item])."""
-        if not self.rules.missing.replies or state.order_stage not in ("delivered", "after_sale"):
+        if not self.rules.missing.replies:
             return False
         buyer = [t for t, r in zip(state.texts[:-1], state.roles[:-1], strict=False) if r == "buyer"]
+        # a stage read before delivery still lets a message that says so outright count (打气针没送啊 /
+        # 少了一袋): read_missing asks the parcel came only of a thing merely asked after (湿巾呢)
+        delivered = state.order_stage in ("delivered", "after_sale")
         return (
-            read_missing(message, buyer, True, self.rules.missing, self.grounder.extractor.extract)
+            read_missing(message, buyer, delivered, self.rules.missing, self.grounder.extractor.extract)
             is not None
         )
 

@@ -20,6 +20,10 @@ from assistant.missing import read_missing
         # a short shipment: how many were bought and how many came
         ("到货了 怎么只有3罐", ["买家: 猫罐头我拍了6罐", "客服: 好的亲 今天发"], ["6罐", "3罐"]),
         ("订了十支 收到九支", [], ["十支", "九支"]),
+        # the shop's giving verb denied, with no arrival word and a chat read as pre-sale
+        ("说明书说有滤芯 滤芯没配呀", ["买家: 净水壶容量多大", "客服: 亲 3.5升的"], ["滤芯"]),
+        # a thing told as given with the order, told absent
+        ("拖把附赠的替换布没看到", [], ["替换布"]),
     ],
 )
 def test_a_missing_part_is_named_and_sent(assistant, message, history, named):
@@ -47,6 +51,9 @@ def test_a_gift_in_the_buyers_category_keeps_its_name(assistant):
         ("赠品呢", [], False),  # before the parcel came: a question about the order
         ("说明书看不懂 有视频吗 螺丝还少了两颗", [], True),  # another question to answer too
         ("收到了 只有2双", ["买家: 拍了2双"], True),  # nothing short
+        ("这款没配滤芯吗", [], False),  # a question about what the order holds
+        ("送的挂钩没有吗", [], False),
+        ("快递一直没送", [], True),  # the parcel, not a part
     ],
 )
 def test_other_messages_are_not_read_as_missing(assistant, message, buyer_earlier, delivered):
