@@ -21,7 +21,15 @@ from typing import Any
 
 from .agent_range import RangeRules, load_range_rules, read_back
 from .agent_said import WHEN_KINDS, contradicted, stated, whens
-from .asked_object import another_object, another_value, asked_clause, asked_object, asked_values
+from .asked_object import (
+    another_object,
+    another_value,
+    asked_clause,
+    asked_object,
+    asked_values,
+    compared_measure,
+    takes_up_measure,
+)
 from .conversation import ConversationState, chases, waiting_questions
 from .conversation import asks as asks_something
 from .errors import Problem
@@ -219,6 +227,11 @@ class AdaptationRules:
     # case question's place is its buyer's address, which the reply answers for any address
     object_question_kinds: tuple[str, ...] = ("courier",)
     other_value_penalty: float = 0.6
+    # characters that follow a figure without measuring (24的 / 3个和5个 / 2和): no compared measure
+    not_measures: tuple[str, ...] = ()
+    # knowledge cases written as these also answer a message detected as one of knowledge_questions
+    # (磨刀石目数怎么选, written as a recommendation, for 1000目和3000目有什么区别): not the reverse
+    knowledge_answering: tuple[str, ...] = ()
     # a case that names an object this chat excludes and never names (取消后退款 for a return)
     neighbour_object_penalty: float = 0.7
     # …read in the chat's last this many turns (an object asked long ago excludes nothing now)
@@ -671,6 +684,10 @@ def load_adaptation(
             str(k) for k in grounding.get("object_question_kinds", AdaptationRules.object_question_kinds)
         ),
         other_value_penalty=float(grounding.get("other_value_penalty", AdaptationRules.other_value_penalty)),
+        knowledge_answering=tuple(
+            str(c) for c in grounding.get("knowledge_answering", AdaptationRules.knowledge_answering)
+        ),
+        not_measures=tuple(str(c) for c in grounding.get("not_measures", AdaptationRules.not_measures)),
         neighbour_turns=int(grounding.get("neighbour_turns", AdaptationRules.neighbour_turns)),
         partial_answer_penalty=float(
             grounding.get("partial_answer_penalty", AdaptationRules.partial_answer_penalty)
@@ -1034,7 +1051,7 @@ class Adapter:
         return (
             bool(self.rules.knowledge_tag)
             and self.rules.knowledge_tag in case.tags
-            and case.scenario in questions
+            and (case.scenario in questions or case.scenario in self.rules.knowledge_answering)
             and scenario in questions
         )
 
@@ -1934,6 +1951,27 @@ class Adapter:
             for c, o in zip(candidates, other, strict=True)
         ]
 
+    def other_measure_down(self, candidates: list[Suggestion], message: str) -> list[Suggestion]:
+        """Rank below those that take it up the candidates that do not speak of the measure the
+        buyer's asking clause compares values of (磨刀石1000目和3000目的区别 answered with how to
+        sharpen a knife): read from the figures and the character after them, not from a vocabulary.
+        Only when some candidate does take it up: the question's own words still rank the rest."""
+        if not self.rules.not_measures:
+            return candidates  # (without them 24的 / 2和 would read as measures: the check is off)
+        compared = compared_measure(asked_clause(message), self.rules.not_measures)
+        if compared is None:
+            return candidates
+        measure, figures = compared
+        off = [not takes_up_measure(c.reply, measure, figures) for c in candidates]
+        best = max((c.score for c, o in zip(candidates, off, strict=True) if not o), default=None)
+        if best is None or not any(off):
+            return candidates
+        penalty = self.rules.other_value_penalty
+        return [
+            dataclasses.replace(c, score=min(c.score * penalty, best * 0.95)) if o else c
+            for c, o in zip(candidates, off, strict=True)
+        ]
+
     def suggest(
         self,
         message: str,
@@ -2192,6 +2230,8 @@ class Adapter:
             candidates = held
         # a reply about another place or courier than the one asked is never first (asked_object.py)
         candidates = self.other_values_down(candidates, message, {h.case.id: h.case.buyer for h in hits})
+        # …nor one that does not speak of the measure the buyer compares values of (1000目和3000目)
+        candidates = self.other_measure_down(candidates, message)
         chosen = self._distinct(sorted(candidates, key=lambda s: -s.score), k, state.echo_factor)
         chosen = [s for s in chosen if not s.has_error and s.score >= self.rules.min_score]
         if chosen and offer is not None and chosen[0].reply == offer.reply:

@@ -105,3 +105,30 @@ def another_value(
         if named and not (named & values):
             return True
     return False
+
+
+# a figure and the measure written right after it (1000目 / 128G / 5L / 24码)
+_FIGURE_MEASURE = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+|[\u4e00-\u9fff])")
+
+
+def compared_measure(clause: str, not_measures: Iterable[str] = ()) -> tuple[str, frozenset[str]] | None:
+    """The measure the buyer's asking clause compares values of (1000目和3000目的区别 → 目, with its
+    figures), or None: two figures or more written with the same measure, which is not a function
+    character (``not_measures``: 的 / 和 / 个 follow a figure without measuring anything asked). A
+    choice between values of one measure is a question about that measure; a reply naming neither
+    it nor a figure answers a neighbouring question."""
+    skip = frozenset(not_measures)
+    found: dict[str, set[str]] = {}
+    for figure, measure in _FIGURE_MEASURE.findall(clause):
+        if measure not in skip:
+            found.setdefault(measure.lower(), set()).add(figure)
+    compared = [(m, f) for m, f in found.items() if len(f) >= 2]
+    if len(compared) != 1:
+        return None
+    measure, figures = compared[0]
+    return measure, frozenset(figures)
+
+
+def takes_up_measure(reply: str, measure: str, figures: frozenset[str]) -> bool:
+    """Whether ``reply`` speaks of the compared measure (目数 / 几千目) or names one of the figures."""
+    return measure in reply.lower() or any(f in reply for f in figures)

@@ -10,7 +10,9 @@ from assistant.asked_object import (
     asked_clause,
     asked_object,
     asked_values,
+    compared_measure,
     content_words,
+    takes_up_measure,
 )
 
 
@@ -141,3 +143,41 @@ def test_a_hold_does_not_name_a_neighbouring_object_for_an_asked_courier(assista
     assert adapter.topic_drops_the_value("可以改成圆通吗", "换货和改规格的事")
     assert not adapter.topic_drops_the_value("可以改成圆通吗", "圆通的事")
     assert not adapter.topic_drops_the_value("可以换个颜色吗", "换货的事")
+
+
+def test_the_compared_measure_is_the_one_written_after_two_figures(assistant):
+    skip = assistant.engine.adapter.rules.not_measures
+    assert compared_measure("120目跟600目差在哪", skip) == ("目", frozenset({"120", "600"}))
+    assert compared_measure("64GB和128GB选哪个好", skip) == ("gb", frozenset({"64", "128"}))
+    # figures followed by a function character, or one figure of a measure, compare no measure
+    assert compared_measure("36的和37的哪个合适", skip) is None
+    assert compared_measure("买3个还是5个", skip) is None
+    assert compared_measure("2米的床配1.8米的垫子行吗", skip) == ("米", frozenset({"2", "1.8"}))
+    assert compared_measure("1米8的床能用吗", skip) is None
+    assert takes_up_measure("目数越大越细", "目", frozenset({"120", "600"}))
+    assert not takes_up_measure("先泡水再磨", "目", frozenset({"120", "600"}))
+
+
+def test_a_reply_not_speaking_of_the_compared_measure_is_not_first(assistant):
+    adapter = assistant.engine.adapter
+    how = Suggestion("先把石头泡透水，斜着推磨", 0.9, ("how",), "usage_question")
+    grit = Suggestion("粗目修缺口，细目抛光", 0.7, ("grit",), "usage_question")
+    ranked = adapter.other_measure_down([how, grit], "120目跟600目差在哪？")
+    assert max(ranked, key=lambda s: s.score).sources == ("grit",)
+    # with no candidate taking the measure up, or no measure compared, nothing changes
+    assert adapter.other_measure_down([how], "120目跟600目差在哪？")[0].score == 0.9
+    assert adapter.other_measure_down([how, grit], "石头要泡多久？")[0].score == 0.9
+
+
+def test_a_which_one_knowledge_case_answers_a_usage_question_not_the_reverse(assistant):
+    from types import SimpleNamespace
+
+    adapter = assistant.engine.adapter
+    tag = adapter.rules.knowledge_tag
+    which = SimpleNamespace(scenario="recommendation", tags=(tag,))
+    care = SimpleNamespace(scenario="usage_question", tags=(tag,))
+    # the grit case written as a "which one" answer is of a difference question read as usage
+    assert adapter.of_scenario(which, "usage_question")
+    # a care answer recommends nothing; a case without the knowledge tag keeps its own scenario
+    assert not adapter.of_scenario(care, "recommendation")
+    assert not adapter.of_scenario(SimpleNamespace(scenario="recommendation", tags=()), "usage_question")
