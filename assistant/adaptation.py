@@ -4517,7 +4517,10 @@ class Adapter:
         steps = self.intents.agent_said
         if steps is not None and whens(claim, facts, steps):
             return ""
-        if scenario in wording.dispute_not_when and any(f.kind in WHEN_KINDS for f in facts):
+        # (a span of years, 三年质保, is a warranty or a shelf life, never the time of an order's step)
+        if scenario in wording.dispute_not_when and any(
+            f.kind in WHEN_KINDS and not f.value.endswith("年") for f in facts
+        ):
             return ""
         return claim
 

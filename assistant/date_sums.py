@@ -11,7 +11,8 @@ import datetime
 import re
 
 _MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})[日号]?$")
-_DURATION = re.compile(r"^(\d+)(天|日|月)$")
+_DURATION = re.compile(r"^(\d+)(天|日|月|年)$")
+_YEAR = re.compile(r"^\s*(20\d{2})\s*[.\-/年]")
 # base years: two leap-year neighbourhoods, so a February on either side of the sum is tried
 _YEARS = (2023, 2024, 2025, 2027)
 
@@ -30,11 +31,20 @@ def month_day(value: str) -> tuple[int, int] | None:
 
 
 def length(value: str) -> tuple[int, str] | None:
-    """(count, "day" | "month") of a duration fact's value (45天, 12月 for 12个月), or None."""
+    """(count, "day" | "month") of a duration fact's value (45天, 12月 for 12个月, 1年 as 12 months), or None."""
     match = _DURATION.match(value.strip())
     if match is None or int(match.group(1)) == 0:
         return None
-    return int(match.group(1)), ("month" if match.group(2) == "月" else "day")
+    count, unit = int(match.group(1)), match.group(2)
+    if unit == "年":
+        return count * 12, "month"
+    return count, ("month" if unit == "月" else "day")
+
+
+def year_of(text: str) -> int | None:
+    """The year a date's own text writes (2024.3.1 / 2025年3月1日), or None (3月1日)."""
+    match = _YEAR.match(text)
+    return int(match.group(1)) if match else None
 
 
 def _plus(start: datetime.date, count: int, unit: str) -> datetime.date | None:
@@ -47,13 +57,14 @@ def _plus(start: datetime.date, count: int, unit: str) -> datetime.date | None:
         return None
 
 
-def plus(made: str, duration: str) -> tuple[int, int, int] | None:
-    """(years later, month, day) of ``made`` + ``duration``, the same in every base year; else None."""
+def plus(made: str, duration: str, made_year: int | None = None) -> tuple[int, int, int] | None:
+    """(years later, month, day) of ``made`` + ``duration``, the same in every base year (or in
+    ``made``'s own year where the chat wrote it); else None."""
     start, span = month_day(made), length(duration)
     if start is None or span is None:
         return None
     found = set()
-    for year in _YEARS:
+    for year in (made_year,) if made_year else _YEARS:
         try:
             begin = datetime.date(year, *start)
         except ValueError:  # 2月29 in a common year
@@ -65,18 +76,22 @@ def plus(made: str, duration: str) -> tuple[int, int, int] | None:
     return found.pop() if len(found) == 1 else None
 
 
-def days_past(made: str, duration: str, target: str) -> int | None:
+def days_past(
+    made: str, duration: str, target: str, made_year: int | None = None, target_year: int | None = None
+) -> int | None:
     """How many days ``target`` (its first time on or after ``made``) lies after ``made`` +
-    ``duration`` (negative: before it); None unless every base year agrees."""
+    ``duration`` (negative: before it); None unless every base year agrees. With both years
+    written (2024.3.1 生产 / 2025.2.20 还能用吗) the one sum is exact, whatever the span."""
     start, span, when = month_day(made), length(duration), month_day(target)
     if start is None or span is None or when is None:
         return None
+    both = made_year is not None and target_year is not None
     found = set()
-    for year in _YEARS:
+    for year in (made_year,) if both else _YEARS:
         try:
             begin = datetime.date(year, *start)
-            at = datetime.date(year, *when)
-            if at < begin:
+            at = datetime.date(target_year if both else year, *when)
+            if at < begin and not both:
                 at = datetime.date(year + 1, *when)
         except ValueError:
             return None

@@ -3,16 +3,18 @@
 A production date said in this chat (生产日期11月20) plus a shelf life said in it or written in the
 buyer's catalog entry (保质期45天) gives the last day; a buyer asking whether a day of their own is
 still good (1月5号还能吃吗) is told yes or no with both operands and the result shown, so the agent
-can check the sum. Nothing is guessed: a day too close to call, a sum the year could change
-(``date_sums.py``), a shelf life of a year or more against a day without a year, or two production
-dates give no answer.
+can check the sum. A shelf life may be in years (保质期1年 / 两年); a production date written with
+its year (2024.3.1 / 2025年3月1日) gives the one exact sum, and a verdict on a long shelf life when
+the buyer's day has its year too. Nothing is guessed: a day too close to call, a sum the year could
+change (``date_sums.py``), a shelf life of a year or more against a day without a year, or two
+production dates give no answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .date_sums import days_past, length, plus
+from .date_sums import days_past, length, plus, year_of
 
 # a verdict on a day without a year needs the whole shelf life inside one year
 _VERDICT_DAYS = 300
@@ -75,13 +77,18 @@ class Expiry:
         made, shelf = self._made(state), self._shelf(state, details, extract)
         if made is None or shelf is None:
             return None
-        found = plus(made[0], shelf[0])
-        if found is None or found[0] > 1:
+        # a production date written with its year (2024.3.1) gives the one sum, shown with its year
+        made_year = year_of(made[1])
+        found = plus(made[0], shelf[0], made_year)
+        if found is None or (found[0] > 1 and made_year is None):
             return None
         years, month, day = found
         count, unit = length(shelf[0]) or (0, "")
         long = count >= 12 if unit == "month" else count >= 365
-        expiry = f"{self.table.get('next_year', '') if years and long else ''}{month}月{day}日"
+        if made_year is not None:
+            expiry = f"{made_year + years}年{month}月{day}日"
+        else:
+            expiry = f"{self.table.get('next_year', '') if years and long else ''}{month}月{day}日"
         newest = len(state.texts) - 1
         targets = {
             s.fact.value: s.fact.text.strip()
@@ -94,9 +101,11 @@ class Expiry:
         if len(targets) == 1 and any(w in message for w in self.words("asks_day")):
             value, text = next(iter(targets.items()))
             span = count * (31 if unit == "month" else 1)
-            past = days_past(made[0], shelf[0], value)
-            # (the last day itself: counted with or without the production day, too close to call)
-            if past is None or past == 0 or span > _VERDICT_DAYS:
+            target_year = year_of(text) if made_year is not None else None
+            past = days_past(made[0], shelf[0], value, made_year, target_year)
+            # (the last day itself: counted with or without the production day, too close to call;
+            # a long shelf life needs both days' years)
+            if past is None or past == 0 or (span > _VERDICT_DAYS and target_year is None):
                 return None
             key = "past_reply" if past > 0 else "within_reply"
             return self._fill(self.table.get(key, ""), {**filled, "<target>": text}), why

@@ -655,6 +655,16 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("weight", re.compile(rf"(?<![\d.])({_NUM}|[{_CN}]+)\s*(斤|kg|KG|Kg|公斤|千克)(?!装)")),
     ("foot_length", re.compile(rf"脚长?\s*({_NUM})\s*(?:cm|CM|厘米|公分|mm)?")),
     ("foot_length", re.compile(rf"({_NUM})\s*(?:cm|CM|厘米|公分)\s*的?脚")),
+    # a span of years (保质期1年 / 两年); not a year itself (2024年), a school year (三年级) nor 年前/年底
+    ("duration", re.compile(rf"(?<![\d.第])(\d{{1,2}}|[{_CN}]{{1,2}})\s*个?年(?![级前后底初中份代半])")),
+    # a date with its year (2024.3.1 / 2024-03-01 / 2025年3月1日): the month and day are its value, the
+    # year stays in its text for the sums that need it (expiry.py)
+    (
+        "date",
+        re.compile(
+            r"(?<![\d.])20\d{2}\s*(?:[.\-/]\s*(\d{1,2})\s*[.\-/]|年\s*(\d{1,2})\s*月)\s*(\d{1,2})\s*[日号]?(?![\d.])"
+        ),
+    ),
     (
         "date",
         re.compile(
@@ -754,6 +764,8 @@ def _value(kind: str, match: re.Match) -> str | None:
         first = chinese_number(groups[0])
         if first is None:
             return None
+        if match.group(0).endswith("年"):
+            return f"{_number(first)}年" if 0 < first <= 10 and first == int(first) else None
         unit = re.sub("^个", "", groups[-1])
         if len(groups) == 3:
             second = chinese_number(groups[1])
@@ -762,6 +774,8 @@ def _value(kind: str, match: re.Match) -> str | None:
             return f"{_number(first)}-{_number(second)}{unit}"
         return f"{_number(first)}{unit}"
     if kind == "date":
+        if re.match(r"20\d{2}", text) and len(groups) == 2:
+            return f"{int(groups[0])}月{int(groups[1])}号"
         if match.group(0)[0].isdigit():
             return re.sub(r"\s+", "", text).replace("日", "号")
         return text

@@ -124,3 +124,55 @@ def test_suggest_answers_the_expiry_first(assistant):
     top = result.suggestions[0]
     assert "11月24日" in top.reply and "已经过了保质期" in top.reply, top.reply
     assert top.ready and not top.fill_ins
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "expected", "absent"),
+    [
+        # a shelf life in years, a production date with its year: the exact last day, with its year
+        (
+            "2026年5月1号还能喝吗",
+            ["买家: 奶粉罐底生产日期2024.3.1", "客服: 亲 保质期两年哦"],
+            ["2024.3.1", "两年", "2026年3月1日", "已经过了保质期"],
+            ["还在保质期内", "次年"],
+        ),
+        (
+            "2025.12.1还能喝吗",
+            ["买家: 奶粉罐底生产日期2024.3.1", "客服: 亲 保质期两年哦"],
+            ["2026年3月1日", "还在保质期内"],
+            ["已经过了"],
+        ),
+        # a year-long shelf life on a yearless production date: the next year's day, no verdict asked
+        (
+            "什么时候到期",
+            ["买家: 蜂蜜瓶子上写生产日期11月20日", "客服: 亲 保质期1年哦"],
+            ["11月20日", "1年", "次年11月20日"],
+            [],
+        ),
+    ],
+)
+def test_expiry_in_years(money, grounder, extractor, message, history, expected, absent):
+    reply, fill_ins, ungrounded = shelf_answer(money, grounder, extractor, message, *history)
+    assert all(e in reply for e in expected), reply
+    assert not any(a in reply for a in absent), reply
+    assert not fill_ins and not ungrounded
+
+
+def test_year_long_shelf_life_needs_both_years(money, extractor):
+    # the production date has its year, the buyer's day does not: which 6月1号 is not known
+    history = turns("买家: 饼干生产日期2025年3月1日", "客服: 亲 保质期1年哦")
+    state = conversation_state("6月1号还能吃吗", history, extractor)
+    assert money.shelf_life("6月1号还能吃吗", "quality_question", state, None) is None
+
+
+def test_years_read_as_spans_and_dates(extractor):
+    def read(text):
+        return [(f.kind, f.value) for f in extractor.extract(text)]
+
+    assert read("保质期1年") == [("duration", "1年")] and read("保质期两年") == [("duration", "2年")]
+    assert read("生产日期2024.3.1") == [("date", "3月1号")]
+    assert read("2025年3月1日生产") == [("date", "3月1号")] and read("2024-03-01")[0] == ("date", "3月1号")
+    # a year itself, a school year and a year and a half are no span read here
+    assert not any(k == "duration" for k, _ in read("2024年的款 三年级 保质期一年半"))
+    assert plus("3月1日", "2年", 2024) == (2, 3, 1) and plus("2月29日", "1年", 2024) is None
+    assert days_past("3月1号", "2年", "5月1号", 2024, 2026) == 61

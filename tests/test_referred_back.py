@@ -54,6 +54,10 @@ def test_a_disputed_claim_is_named_as_the_buyers_not_as_true(assistant):
     # a broken promise of when is the delay's (不是说7天吗: no 您说的7天这一点)
     late = _top(assistant, "不是说3天吗 都一周了还没发", "买家: 啥时候发", "客服: 亲 在催了")
     assert "您说的" not in late
+    # a span of years is a warranty, never a step's time: named even where times are the order's
+    adapter = assistant.engine.adapter
+    assert adapter.disputed_claim("喇叭坏了 不是说两年质保吗", "refund") == "两年质保"
+    assert adapter.disputed_claim("不是说3天吗", "refund") == ""
 
 
 def test_a_claim_disputed_right_after_the_agent_is_checked_not_answered(assistant):
