@@ -3030,7 +3030,10 @@ class Adapter:
         现在第2天 还要等？ after 预计3-5个工作日到账 → 还在这个时间内), ranked first; None otherwise."""
         if state.escalated or not history:
             return None
-        template = restated(self.rules.refund_time, message, [(t.role, t.text) for t in history])
+        turns = [(t.role, t.text) for t in history]
+        template = restated(
+            self.rules.refund_time, message, turns, passed=state.grievance == "promise_passed"
+        )
         if template is None:
             return None
         return self.exact_answer(

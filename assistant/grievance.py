@@ -41,7 +41,10 @@ class GrievanceRules:
         today: the day the buyer says it is now; groups ``day`` (of the month) or ``weekday``.
         promised: a day the agent gave for something to happen by; groups ``day`` or ``weekday``.
         since: a day the buyer says something happened on (周一确认的); groups ``day`` or ``weekday``.
-        limit: a time limit the agent gave; groups ``n`` and ``unit`` (天 / 工作日 / 小时).
+        limit: a time limit the agent gave; groups ``n`` and ``unit`` (天 / 工作日 / 小时), or of a range
+            its upper end, ``high`` and ``hunit`` (1-3个工作日).
+        elapsed: the wait the buyer's newest message tells (都三天了: groups ``n`` and ``unit``; 已经第四天:
+            group ``nth``), compared with each limit the agent gave.
         relative: a relative day and its offset from today (昨天 = -1).
         corrected: the buyer saying the answer was not what they asked (我问的是 / 不是问).
         overlap: how many characters of the buyer's earlier question must recur in the correction.
@@ -55,6 +58,7 @@ class GrievanceRules:
     promised: re.Pattern | None = None
     since: re.Pattern | None = None
     limit: re.Pattern | None = None
+    elapsed: re.Pattern | None = None
     relative: dict[str, int] = field(default_factory=dict)
     corrected: re.Pattern | None = None
     overlap: int = 3
@@ -87,6 +91,7 @@ def load_grievance(
         promised=one("promised"),
         since=one("since"),
         limit=one("limit"),
+        elapsed=one("elapsed"),
         relative={str(k): int(v) for k, v in dict(table.get("relative", {})).items()},
         corrected=one("corrected"),
         overlap=int(table.get("overlap", 3)),
@@ -139,6 +144,8 @@ def _after(later: _Day, earlier: _Day, rules: GrievanceRules) -> bool:
     if later.weekday != earlier.weekday:
         return False
     gap = later.value - earlier.value
+    if not later.weekday and earlier.value > 31:
+        gap += 31  # (a due day past the month's end, 28号 + 5: the next month's, counted late)
     return 0 < gap <= (6 if later.weekday else rules.longest_gap)
 
 
@@ -146,9 +153,11 @@ def _plus(day: _Day, n: int, unit: str) -> _Day | None:
     """``day`` plus a time limit: working days skip the weekend (only weekdays can be counted so)."""
     if "小时" in unit:
         n = -(-n // 24)
+    if "工作" in unit and not day.weekday:
+        # (working days from a day of the month whose weekday is unknown: the latest they can end,
+        # two weekend days for each five)
+        return _Day(day.value + n + 2 * -(-n // 5), False)
     if "工作" in unit:
-        if not day.weekday:
-            return None
         value = day.value
         while n > 0:
             value += 1
@@ -158,7 +167,7 @@ def _plus(day: _Day, n: int, unit: str) -> _Day | None:
     value = day.value + n
     if day.weekday:
         return _Day(value, True) if value < 7 else None
-    return _Day(value, False) if value <= 31 else None
+    return _Day(value, False)  # (past 31: in the next month, see ``_after``)
 
 
 def _today(texts: Sequence[str], rules: GrievanceRules) -> list[_Day]:
@@ -201,17 +210,26 @@ def promise_passed(turns: Sequence[Turn], rules: GrievanceRules) -> bool:
             return True
     if rules.limit is None:
         return False
+    waited = _waited(newest, rules)
     for i in agent:
         for found in rules.limit.finditer(turns[i].text):
-            n = _number(found.group("n"))
+            groups = found.groupdict()
+            n = _number(groups.get("n") or groups.get("high") or "")
             if not n:
                 continue
-            unit = found.group("unit")
+            unit = groups.get("unit") or groups.get("hunit") or ""
             days = -(-n // 24) if "小时" in unit else n
-            for later in turns[i + 1 :]:
+            # (都三天了 after 48小时内发货: the wait the buyer tells is past the agent's limit)
+            # (working days: the most calendar days they can take, two weekend days for each five)
+            longest = n / 24 if "小时" in unit else n + 2 * -(-n // 5) if "工作" in unit else n
+            if waited is not None and waited > longest:
+                return True
+            # (仓库28号签收了 1-3个工作日退回: the limit counts from the day the same turn names first)
+            own = _days(rules.since, turns[i].text[: found.start()])
+            for at, later in enumerate(turns[i + 1 :]):
                 if later.role != "buyer":
                     continue
-                anchors = _days(rules.since, later.text)
+                anchors = _days(rules.since, later.text) + (own if i + 1 + at == len(turns) - 1 else [])
                 # (昨天收到的 / 前天确认的: so many days ago, whatever today is called; working days
                 # are not counted from a day of unknown name)
                 ago = [-o for w, o in rules.relative.items() if o < 0 and w in later.text]
@@ -222,6 +240,22 @@ def promise_passed(turns: Sequence[Turn], rules: GrievanceRules) -> bool:
                     if due is not None and any(_after(now, due, rules) for now in today):
                         return True
     return False
+
+
+def _waited(text: str, rules: GrievanceRules) -> float | None:
+    """The days the buyer says they have waited (都三天了 → 3; 已经第四天 → 4, the day they are in),
+    None when the message tells no wait."""
+    if rules.elapsed is None:
+        return None
+    longest = None
+    for found in rules.elapsed.finditer(text):
+        groups = found.groupdict()
+        value = _number(groups.get("n") or groups.get("nth") or "")
+        if not value:
+            continue
+        days = value / 24 if "小时" in (groups.get("unit") or "") else float(value)
+        longest = days if longest is None else max(longest, days)
+    return longest
 
 
 def _common(a: str, b: str) -> int:

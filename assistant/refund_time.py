@@ -75,10 +75,14 @@ def _days(text: str | None) -> float | None:
     return chinese_number(text) if text else None
 
 
-def restated(rules: RefundTime, message: str, turns: Sequence[tuple[str, str]]) -> str | None:
+def restated(
+    rules: RefundTime, message: str, turns: Sequence[tuple[str, str]], passed: bool = False
+) -> str | None:
     """The reply restating the refund time the agent's latest turn stating one gave (``turns``: the
     chat before ``message``, (role, text)), for a buyer ``message`` that chases it; None when no agent
-    turn gave one or the message does not chase it."""
+    turn gave one or the message does not chase it. ``passed``: the chat shows the time is over by
+    its days (``grievance.promise_passed``: 28号签收 1-3个工作日 → 今天都12月4号了), so the time is not
+    said again as the answer: the overdue reply apologises and takes the next step."""
     told = rules.elapsed.search(message) if rules.elapsed is not None else None
     if rules.stated is None or rules.chase is None or not (rules.chase.search(message) or told):
         return None
@@ -116,6 +120,8 @@ def restated(rules: RefundTime, message: str, turns: Sequence[tuple[str, str]]) 
         # 第3天 of 1-3天 is still within; 三天了 has waited the whole of it
         late = (nth is not None and nth > high) or (days is not None and days >= high)
         template = rules.due if late else rules.within
+    if passed and rules.due:
+        template = rules.due
     if not template:
         return None
     return (

@@ -61,6 +61,24 @@ def rules():
         (("买家: 我20号要用", "客服: 亲 今天就发", "买家: 今天22号了"), False),
         # (今天3点 is an hour, not the 3rd)
         (("买家: 什么时候发", "客服: 亲 2号发", "买家: 今天3点前能发吗"), False),
+        # the wait the buyer tells against the agent's limit: past it, at it, inside it
+        (("买家: 鱼缸几天发", "客服: 亲 付款后24小时内发出", "买家: 过了两天了 还没动"), True),
+        (("买家: 鱼缸几天发", "客服: 亲 付款后72小时内发出", "买家: 都三天了"), False),
+        (("买家: 鱼缸几天发", "客服: 亲 付款后72小时内发出", "买家: 这都第五天了"), True),
+        # working days may take two weekend days more: 2个工作日 is not over on the third day
+        (("买家: 发票呢", "客服: 亲 2个工作日内开好", "买家: 已经第三天了"), False),
+        (("买家: 发票呢", "客服: 亲 2个工作日内开好", "买家: 已经第五天了"), True),
+        # a window the buyer has (7天内可以退) is no promise of the shop's
+        (("买家: 不合适能退吗", "客服: 亲 签收后7天内可以退", "买家: 收到都九天了 还能退吗"), False),
+        # a range the agent gave counts from the day its own turn names, into the next month
+        (
+            ("买家: 退回去了", "客服: 亲 仓库7月26号签收了 2-4个工作日原路退回", "买家: 今天都8月3号了 钱呢"),
+            True,
+        ),
+        (
+            ("买家: 退回去了", "客服: 亲 仓库7月26号签收了 2-4个工作日原路退回", "买家: 今天都30号了 钱呢"),
+            False,
+        ),
     ],
 )
 def test_promise_passed(rules, lines, passed):
@@ -83,6 +101,19 @@ def test_a_passed_promise_opens_with_an_apology(assistant):
     assert not late.suggestions[0].reply.startswith("好的")
     early = assistant.suggest("今天19号 能发了吗", history)
     assert early.context.grievance == ""
+
+
+def test_a_refund_time_past_is_not_restated(assistant):
+    # the agent's own time is over by the days the chat gives: the reply says so and looks into it,
+    # it does not give the same time again; inside it, the time is restated
+    history = ["买家: 退回去的台灯签收了吗", "客服: 亲 仓库7月26号签收了 退款已提交 2-4个工作日原路退回"]
+    late = assistant.suggest("今天都8月5号了 钱还没到", history)
+    assert late.context.grievance == "promise_passed"
+    top = late.suggestions[0].reply
+    assert APOLOGY.search(top[:12]) and "2-4个工作日" not in top and "查" in top, top
+    early = assistant.suggest("今天都7月27号了 钱还没到", history)
+    assert early.context.grievance == ""
+    assert "2-4个工作日" in early.suggestions[0].reply, early.suggestions[0].reply
 
 
 def test_a_missed_answer_opens_with_an_apology(assistant):
