@@ -83,6 +83,24 @@ def extractor(shipped_corpus):
 
 
 @pytest.fixture(scope="session")
+def claimed_events(extractor):
+    """The shipped ``facts.toml [claimed_events]`` rules (what the agent stated, offered, denied)."""
+    return extractor.vocabulary.claimed_events
+
+
+@pytest.fixture(scope="session")
+def texts_and_roles():
+    """Split "买家: …" / "客服: …" lines the way the core parses a history: (texts, roles)."""
+    from assistant.corpus import parse_history
+
+    def split(lines) -> tuple[list[str], list[str]]:
+        turns = parse_history(list(lines))
+        return [t.text for t in turns], [t.role for t in turns]
+
+    return split
+
+
+@pytest.fixture(scope="session")
 def grounder(shipped_corpus, extractor):
     from assistant.grounding import Grounder
 

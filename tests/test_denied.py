@@ -13,16 +13,6 @@ import pytest
 from assistant.events import denies_stated
 
 
-@pytest.fixture(scope="module")
-def rules(extractor):
-    return extractor.vocabulary.claimed_events
-
-
-def chat(*lines: str) -> tuple[list[str], list[str]]:
-    roles = ["agent" if line.startswith("客服") else "buyer" for line in lines]
-    return [line.split(": ", 1)[1] for line in lines], roles
-
-
 @pytest.mark.parametrize(
     "reply, lines, denied",
     [
@@ -91,6 +81,8 @@ def chat(*lines: str) -> tuple[list[str], list[str]]:
         ),
     ],
 )
-def test_a_reply_may_not_deny_what_the_agent_stated(extractor, rules, reply, lines, denied):
-    texts, roles = chat(*lines)
-    assert denies_stated(reply, texts, roles, rules, extractor.extract) == denied
+def test_a_reply_may_not_deny_what_the_agent_stated(
+    extractor, claimed_events, texts_and_roles, reply, lines, denied
+):
+    texts, roles = texts_and_roles(lines)
+    assert denies_stated(reply, texts, roles, claimed_events, extractor.extract) == denied

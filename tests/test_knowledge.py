@@ -95,6 +95,11 @@ def test_a_care_question_fits_by_what_it_asks_the_kind_by_its_item_the_cloth_by_
         ("这锅以后能丢洗碗机里洗不", ["买家: 铸铁锅收到了 挺沉"], "know-kitchen-018", "不建议进洗碗机"),
         ("光猫出来的网线插路由器哪个口", ["买家: 路由器到货了"], "know-electronics-017", "WAN"),
         ("沙发垫洗完以后能进烘干机吗", [], "know-home-018", "洗标"),
+        # common know-how a buyer asks of any shop (descaling, lacing, lubricant, a teether)
+        ("跑步机跑带有点涩 要不要加润滑油", [], "know-sports-018", "硅油"),
+        ("这个牙胶能不能放开水里煮 宝宝多大能用", [], "know-baby-019", "说明书"),
+        ("系好了还是长一截拖在地上 有啥系法", ["买家: 运动鞋收到了"], "know-shoes-017", "鞋孔"),
+        ("热水壶底下积了好多水垢 咋弄", [], "know-kitchen-011", "柠檬酸"),
     ],
 )
 def test_care_questions_a_trained_agent_answers(assistant, message, history, source, says):
@@ -171,23 +176,6 @@ def test_a_kind_named_only_in_the_tags_still_holds_the_case_to_its_kind(assistan
 
     assert not fits("给孩子磨牙的牙胶能不能用开水烫")
     assert fits("孩子刷牙把儿童牙膏咽下去了 要紧吗")
-
-
-@pytest.mark.parametrize(
-    ("message", "history", "source", "says"),
-    [
-        ("跑步机跑带有点涩 要不要加润滑油", [], "know-sports-018", "硅油"),
-        ("这个牙胶能不能放开水里煮 宝宝多大能用", [], "know-baby-019", "说明书"),
-        ("系好了还是长一截拖在地上 有啥系法", ["买家: 运动鞋收到了"], "know-shoes-017", "鞋孔"),
-        ("热水壶底下积了好多水垢 咋弄", [], "know-kitchen-011", "柠檬酸"),
-    ],
-)
-def test_common_know_how_is_answered_hedged(assistant, message, history, source, says):
-    result = assistant.suggest(message, history=history or None)
-    assert not result.abstained, result.abstain_reason
-    top = result.suggestions[0]
-    assert source in top.sources, (top.sources, top.reply)
-    assert says in top.reply, top.reply
 
 
 @pytest.mark.parametrize(

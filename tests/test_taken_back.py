@@ -13,16 +13,6 @@ import pytest
 from assistant.events import takes_back
 
 
-@pytest.fixture(scope="module")
-def rules(extractor):
-    return extractor.vocabulary.claimed_events
-
-
-def chat(*lines: str) -> tuple[list[str], list[str]]:
-    roles = ["agent" if line.startswith("客服") else "buyer" for line in lines]
-    return [line.split(": ", 1)[1] for line in lines], roles
-
-
 @pytest.mark.parametrize(
     ("reply", "lines", "taken"),
     [
@@ -46,9 +36,9 @@ def chat(*lines: str) -> tuple[list[str], list[str]]:
         ),
     ],
 )
-def test_refusing_what_the_agent_offered_is_taken_back(rules, reply, lines, taken):
-    texts, roles = chat(*lines)
-    assert takes_back(reply, texts, roles, rules) == f"taken_back：{taken}"
+def test_refusing_what_the_agent_offered_is_taken_back(claimed_events, texts_and_roles, reply, lines, taken):
+    texts, roles = texts_and_roles(lines)
+    assert takes_back(reply, texts, roles, claimed_events) == f"taken_back：{taken}"
 
 
 @pytest.mark.parametrize(
@@ -81,9 +71,9 @@ def test_refusing_what_the_agent_offered_is_taken_back(rules, reply, lines, take
         ),
     ],
 )
-def test_no_take_back(rules, reply, lines):
-    texts, roles = chat(*lines)
-    assert takes_back(reply, texts, roles, rules) == ""
+def test_no_take_back(claimed_events, texts_and_roles, reply, lines):
+    texts, roles = texts_and_roles(lines)
+    assert takes_back(reply, texts, roles, claimed_events) == ""
 
 
 def test_suggest_never_refuses_the_agents_cashback(assistant):
