@@ -53,6 +53,8 @@ FRESH_SETS = (
     FreshSet("fresh12", "8509f24", "b4caff6", "a twenty-fifth independent writer", "four new judges"),
     FreshSet("fresh13", "37379bb", "29d8e3e", "a twenty-sixth independent writer", "three new judges"),
     FreshSet("fresh14", "37379bb", "9f32f71", "a twenty-seventh independent writer", "four new judges"),
+    FreshSet("fresh15", "c99f930", "d01b81f", "a twenty-eighth independent writer", "three new judges"),
+    FreshSet("fresh16", "c99f930", "d01b81f", "a twenty-ninth independent writer", "three new judges"),
 )
 
 
