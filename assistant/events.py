@@ -331,6 +331,12 @@ def _pairs(text: str, function_chars: str) -> set[str]:
     return {a + b for a, b in zip(kept, kept[1:], strict=False) if a != " " and b != " "}
 
 
+def _denied_in(clause: str, shared: set[str]) -> bool:
+    """Whether ``clause`` puts a negation right before a shared pair (暂不支持货到付款): the agent
+    refused the same thing, so a reply that refuses it agrees and takes nothing back."""
+    return any(re.search(f"[不没未]{re.escape(pair)}", clause) for pair in shared)
+
+
 def takes_back(reply: str, texts: Sequence[str], roles: Sequence[str], rules: EventRules) -> str:
     """A clause of ``reply`` that refuses what an agent's earlier turn stated as given (好评晒图返现8元
     → 我们不做好评返现), as ``taken_back：clause``; ``""`` when none. The refusal's object (what follows
@@ -364,7 +370,14 @@ def takes_back(reply: str, texts: Sequence[str], roles: Sequence[str], rules: Ev
             ):
                 continue
             said = _pairs(clause, rules.function_chars)
-            found = next((c for c, pairs in objects if len(pairs & said) >= 2), None)
+            found = next(
+                (
+                    c
+                    for c, pairs in objects
+                    if len(pairs & said) >= 2 and not _denied_in(clause, pairs & said)
+                ),
+                None,
+            )
             if found is not None:
                 return f"taken_back：{found}"
     return ""

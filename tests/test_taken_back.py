@@ -64,6 +64,15 @@ def test_refusing_what_the_agent_offered_is_taken_back(claimed_events, texts_and
             "亲，本店不参加晒单返现活动",
             ["买家: 有返现吗", "客服: 亲 晒单返现活动吗 我问下", "买家: 好"],
         ),
+        # the agent refused it too (暂不 slips past the refusal reading): the reply agrees with the agent
+        (
+            "亲，这款暂时不参加满减活动，可以领店铺券",
+            ["买家: 能用满减吗", "客服: 亲 这款暂不参加满减活动哦", "买家: 那有别的优惠吗"],
+        ),
+        (
+            "亲，店铺暂时不提供纸质专票，电子普票可以开",
+            ["买家: 能开专票吗", "客服: 亲 店里暂不提供纸质专票", "买家: 电子的呢"],
+        ),
         # the buyer, not the agent, named it
         (
             "亲，本店不参加晒单返现活动",
