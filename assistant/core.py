@@ -1019,16 +1019,10 @@ class Assistant:
         if not replies or state.escalated or state.order_stage in ORDER_STAGES[3:]:
             return None
         grounder = self.engine.adapter.grounder
-
-        def couriers(slot: str) -> frozenset[str]:
-            return frozenset(
-                f.value for f in self.engine.extractor.extract(grounder.shop.slots.get(slot, ""))
-            )
-
         ways = (
             ("usable", grounder.usable_couriers),
-            ("express", couriers("express_courier")),
-            ("excluded", couriers("excluded_couriers")),
+            ("express", grounder.express_couriers),
+            ("excluded", grounder.excluded_couriers),
         )
         asked = state.switch_request("courier", frozenset().union(*(values for _, values in ways)))
         agent = state.latest("courier", "agent")

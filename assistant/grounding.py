@@ -126,10 +126,15 @@ class Grounder:
             self.shop_facts.add(extractor.extract(shop.name), shop.name)
         # the couriers the shop uses: a buyer may ask to switch to one (默认韵达 → 能换中通吗)
         self.usable_couriers = frozenset(f.value for f in extractor.extract(shop.slots.get("couriers", "")))
-        # …and with the one at a surcharge (补12元也可以改发顺丰): none of them is refused by name
-        self.shop_couriers = self.usable_couriers | {
+        # the one at a surcharge (补12元也可以改发顺丰) and those the shop does not use, read once here
+        self.express_couriers = frozenset(
             f.value for f in extractor.extract(shop.slots.get("express_courier", ""))
-        }
+        )
+        self.excluded_couriers = frozenset(
+            f.value for f in extractor.extract(shop.slots.get("excluded_couriers", ""))
+        )
+        # …used or at a surcharge: none of them is refused by name
+        self.shop_couriers = self.usable_couriers | self.express_couriers
 
     # ------------------------------------------------------------------ allowed facts
 
